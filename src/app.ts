@@ -1,0 +1,197 @@
+/**
+ * The Hono application: middleware in the order a request meets it, the error
+ * handler, the routers, and the OpenAPI document generated from their schemas.
+ *
+ *   request id + access log + config gate
+ *     -> 405 detection -> security headers -> CORS -> body size limit
+ *       -> routers under /api/v1 (and the dev-only sandbox under /__sandbox)
+ *   errors anywhere -> one handler -> RFC 9457 problem+json, never a stack trace
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { secureHeaders } from "hono/secure-headers";
+import { configOf } from "./lib/config";
+import { AppError, problemResponse, problemType } from "./lib/errors";
+import { type AppEnv, validationHook } from "./lib/http";
+import { newRequestId } from "./lib/ids";
+import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS } from "./lib/limits";
+import { log } from "./lib/log";
+import { authRoutes } from "./routes/auth";
+import { docsRoutes } from "./routes/docs";
+import { healthRoutes } from "./routes/health";
+
+export const API_BASE = "/api/v1";
+const REQUEST_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${REQUEST_ID_MAX_CHARS}}$`);
+
+/** Names of misconfigured variables are logged once per isolate, values never. */
+let configProblemsLogged = false;
+
+const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started_ms = Date.now();
+  const incoming = c.req.header("x-request-id");
+  const request_id = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
+  c.set("request_id", request_id);
+  try {
+    const config = configOf(c.env);
+    if (!config.ok) {
+      if (!configProblemsLogged) {
+        configProblemsLogged = true;
+        log.error("configuration invalid; answering 503", { request_id, variables: config.problems });
+      }
+      c.res = problemResponse({
+        type: problemType("service_misconfigured"),
+        title: "Service unavailable",
+        status: 503,
+        detail: "The service is not configured correctly.",
+        code: "service_misconfigured",
+        request_id,
+      });
+      return;
+    }
+    c.set("config", config.config);
+    await next();
+  } finally {
+    c.res.headers.set("x-request-id", request_id);
+    if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+    log.info("request", {
+      request_id,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      duration_ms: Date.now() - started_ms,
+      ...(c.var.user_id ? { user_id: c.var.user_id } : {}),
+    });
+  }
+};
+
+/**
+ * Body size limit. Hono's middleware checks Content-Length and also counts a
+ * streamed (chunked) body as it arrives, refusing past the limit.
+ */
+const limitBody: MiddlewareHandler<AppEnv> = bodyLimit({
+  maxSize: REQUEST_BODY_MAX_BYTES,
+  onError: () => {
+    throw tooLarge(REQUEST_BODY_MAX_BYTES);
+  },
+});
+
+function tooLarge(max_bytes: number): AppError {
+  return new AppError({
+    status: 413,
+    code: "payload_too_large",
+    title: "Payload too large",
+    detail: `The body must be at most ${max_bytes} bytes.`,
+  });
+}
+
+function problemFromError(c: Context<AppEnv>, error: unknown): Response {
+  const request_id = c.var.request_id ?? newRequestId();
+  if (error instanceof AppError) return problemResponse(error.toProblem(request_id), error.headers);
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const code =
+      status === 400 ? "malformed_request" : status === 415 ? "unsupported_media_type" : status === 413 ? "payload_too_large" : `http_${status}`;
+    return problemResponse({
+      type: problemType(code),
+      title: error.message || "Request refused",
+      status,
+      detail: status === 400 ? "The body could not be parsed; send valid JSON or form data." : error.message,
+      code,
+      request_id,
+    });
+  }
+  log.error("unhandled error", { request_id, route: c.req.routePath, error });
+  return problemResponse({
+    type: problemType("internal_error"),
+    title: "Internal server error",
+    status: 500,
+    detail: "Something went wrong on our side. Quote the request id when you contact support.",
+    code: "internal_error",
+    request_id,
+  });
+}
+
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: (result) => validationHook(result as never) });
+
+  app.use("*", requestContext);
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(
+          {
+            type: problemType("method_not_allowed"),
+            title: "Method not allowed",
+            status: 405,
+            detail: `Use one of: ${methods.join(", ")}.`,
+            code: "method_not_allowed",
+            request_id: c.var.request_id,
+          },
+          { allow: methods.join(", ") },
+        ),
+    }),
+  );
+  app.use("*", secureHeaders());
+  app.use(`${API_BASE}/*`, async (c, next) => {
+    const origins = c.var.config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+    const middleware = cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+      maxAge: 600,
+    });
+    return middleware(c, next);
+  });
+  app.use("*", limitBody);
+
+  app.route(API_BASE, healthRoutes);
+  app.route(API_BASE, authRoutes);
+  app.route(API_BASE, docsRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "The `access_token` from POST /api/v1/auth/login.",
+  });
+  const documentRoute = createRoute({
+    method: "get",
+    path: `${API_BASE}/openapi.json`,
+    tags: ["docs"],
+    summary: "This OpenAPI 3.1 document",
+    responses: { 200: { description: "The document.", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
+  });
+  app.openapi(documentRoute, (c) => {
+    const document = app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: c.var.config.APP_NAME,
+        version: "1.0.0",
+        description:
+          "Wallet and airtime backend on Cloudflare Workers. Amounts are decimal naira strings on the wire and integer kobo inside. Every error is an RFC 9457 problem document.",
+      },
+      servers: [{ url: new URL(c.req.url).origin }],
+    });
+    return c.json(document as unknown as Record<string, unknown>, 200);
+  });
+
+  app.notFound((c) =>
+    problemResponse({
+      type: problemType("not_found"),
+      title: "Not found",
+      status: 404,
+      detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`,
+      code: "not_found",
+      request_id: c.var.request_id ?? newRequestId(),
+    }),
+  );
+  app.onError((error, c) => problemFromError(c, error));
+  return app;
+}

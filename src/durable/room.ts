@@ -1,0 +1,3 @@
+import { DurableObject } from "cloudflare:workers";
+/** Room: one Durable Object per tx_ref (realtime issue). */
+export class Room extends DurableObject<Env> {}

@@ -1,0 +1,56 @@
+/**
+ * Identifiers. All are random (crypto.getRandomValues), lower-case Crockford
+ * base32, and carry a prefix that says what they name.
+ *
+ * A transaction reference embeds its owner's user id, so the queue consumer can
+ * route a provider event to the right wallet object without an index. A forged
+ * reference can only ever name a wallet that does not hold it, and the wallet
+ * object refuses references it did not create.
+ */
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+export function randomBase32(length: number): string {
+  const bytes = new Uint8Array(length);
+  crypto.getRandomValues(bytes);
+  let out = "";
+  for (const byte of bytes) out += ALPHABET[byte & 31];
+  return out;
+}
+
+/** 48-bit millisecond time in 10 base32 chars, so references sort by creation time. */
+function timePart(now_ms: number): string {
+  let value = now_ms;
+  let out = "";
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[value % 32] + out;
+    value = Math.floor(value / 32);
+  }
+  return out;
+}
+
+export const USER_ID_PATTERN = /^usr[0-9a-hjkmnp-tv-z]{16}$/;
+
+export function newUserId(): string {
+  return `usr${randomBase32(16)}`;
+}
+
+export const TX_KINDS = { FUND: "fnd", WITHDRAW: "wdr", AIRTIME: "air", DATA: "dat" } as const;
+export type TxKind = keyof typeof TX_KINDS;
+
+const TX_REF_PATTERN = /^(fnd|wdr|air|dat)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
+export const TX_REF_MAX_CHARS = 64;
+
+export function newTxRef(kind: TxKind, user_id: string, now_ms: number = Date.now()): string {
+  return `${TX_KINDS[kind]}_${timePart(now_ms)}${randomBase32(12)}_${user_id}`;
+}
+
+/** The owner's user id, or null when the string is not one of our references. */
+export function txRefOwner(tx_ref: string): string | null {
+  const match = TX_REF_PATTERN.exec(tx_ref);
+  return match ? match[3] : null;
+}
+
+export function newRequestId(): string {
+  return `req_${randomBase32(20)}`;
+}

@@ -1,0 +1,35 @@
+/**
+ * Versioned schema migrations for Durable Object SQLite storage.
+ *
+ * Each object runs `migrate` in its constructor inside `blockConcurrencyWhile`,
+ * so no request sees a half-migrated schema. Migrations are append-only: a
+ * deployed step is never edited, only followed by a new one.
+ */
+
+export type Migration = { version: number; statements: string[] };
+
+export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[]): number {
+  const sql = storage.sql;
+  sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
+  const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
+  let version = row?.version ?? 0;
+  for (const step of migrations) {
+    if (step.version <= version) continue;
+    if (step.version !== version + 1) throw new Error(`migration gap: at ${version}, next is ${step.version}`);
+    storage.transactionSync(() => {
+      for (const statement of step.statements) sql.exec(statement);
+      sql.exec(
+        "INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        step.version,
+      );
+    });
+    version = step.version;
+  }
+  return version;
+}
+
+/** The first row of a query, or null. */
+export function one<T extends Record<string, SqlStorageValue>>(cursor: SqlStorageCursor<T>): T | null {
+  const rows = cursor.toArray();
+  return rows.length > 0 ? rows[0] : null;
+}

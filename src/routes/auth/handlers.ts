@@ -1,0 +1,102 @@
+/**
+ * Registration, login and the current user.
+ *
+ * Registration is three steps across two objects, each idempotent:
+ *   1. claim the email in its Credentials object (atomic; the only race guard),
+ *   2. initialise the user's Wallet object (profile + empty NGN wallet),
+ *   3. mark the credentials active.
+ * If the request dies between steps the claim stays `pending`; after its lease a
+ * retry with the same password resumes from step 2. A concurrent attempt while
+ * the lease is live gets 409, so of N simultaneous registrations one wins.
+ */
+import type { z } from "@hono/zod-openapi";
+import { errors } from "../../lib/errors";
+import { type AppContext, rateLimit } from "../../lib/http";
+import { newUserId } from "../../lib/ids";
+import { log } from "../../lib/log";
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/password";
+import { issueAccessToken } from "../../lib/tokens";
+import type { Profile } from "../../durable/wallet";
+import { Email, type LoginBody, type RegisterBody } from "./schemas";
+
+const WALLET_CURRENCY = "NGN";
+
+export function userView(profile: Profile) {
+  return {
+    id: profile.user_id,
+    email: profile.email,
+    full_name: profile.full_name,
+    created_at: new Date(profile.created_at_ms).toISOString(),
+  };
+}
+
+/** Rate limits per IP run as route middleware (before validation); per email here. */
+export async function register(c: AppContext, body: z.infer<typeof RegisterBody>) {
+  const env = c.env;
+  await rateLimit(env.REGISTER_EMAIL_LIMITER, `register:email:${body.email}`);
+
+  const credentials = env.CREDENTIALS.getByName(body.email);
+  const password_hash = hashPassword(body.password);
+  const claim = await credentials.claim({ email: body.email, user_id: newUserId(), password_hash });
+
+  let user_id: string;
+  if (claim.outcome === "claimed") {
+    user_id = claim.user_id;
+  } else {
+    // Someone holds this email. Only an abandoned registration by the same person
+    // (same password, lease passed) may be resumed; everything else is a conflict.
+    const resumable =
+      claim.state === "pending" && !claim.lease_active && verifyPassword(body.password, claim.password_hash);
+    if (!resumable || !(await credentials.resume(claim.user_id))) {
+      throw errors.conflict("email_taken", "An account with this email already exists.");
+    }
+    user_id = claim.user_id;
+    log.info("registration resumed", { request_id: c.var.request_id, user_id });
+  }
+
+  const profile = await env.WALLET.getByName(user_id).init({
+    user_id,
+    email: body.email,
+    full_name: body.full_name && body.full_name.length > 0 ? body.full_name : null,
+    currency: WALLET_CURRENCY,
+  });
+  if (!profile) throw new Error(`wallet object for ${user_id} belongs to another user`);
+  await credentials.activate(user_id);
+  c.set("user_id", user_id);
+  return userView(profile);
+}
+
+export async function login(c: AppContext, body: z.infer<typeof LoginBody>) {
+  const env = c.env;
+  const email = Email.safeParse(body.username ?? body.email ?? "");
+
+  // Every path below does exactly one Credentials lookup and one argon2id
+  // verification, so "no such user" and "wrong password" cost the same.
+  let account = null;
+  if (email.success) {
+    await rateLimit(env.LOGIN_EMAIL_LIMITER, `login:email:${email.data}`);
+    account = await env.CREDENTIALS.getByName(email.data).lookup();
+  }
+  const usable = account !== null && account.state === "active";
+  const hash_started_ms = Date.now();
+  const password_ok = verifyPassword(body.password, usable ? account!.password_hash : DUMMY_PASSWORD_HASH);
+  // Development only: lets the benchmark report the hash's share of login time.
+  // (In production Workers' clocks stand still during pure CPU work anyway.)
+  if (!c.var.config.production) c.header("server-timing", `argon2id;dur=${Date.now() - hash_started_ms}`);
+  if (!usable || !password_ok) {
+    throw errors.unauthorized("Incorrect email or password.", null);
+  }
+  const user_id = account!.user_id;
+  c.set("user_id", user_id);
+  if (needsRehash(account!.password_hash)) {
+    await env.CREDENTIALS.getByName(email.data!).replaceHash(user_id, account!.password_hash, hashPassword(body.password));
+  }
+  return issueAccessToken(c.var.config, user_id);
+}
+
+export async function me(c: AppContext, user_id: string) {
+  const profile = await c.env.WALLET.getByName(user_id).profile();
+  // A valid token for a user we do not know: treat as an invalid token.
+  if (!profile) throw errors.unauthorized("The token does not name a known user.");
+  return userView(profile);
+}

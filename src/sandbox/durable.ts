@@ -1,0 +1,3 @@
+import { DurableObject } from "cloudflare:workers";
+/** Provider sandbox state (funding issue). */
+export class ProviderSandbox extends DurableObject<Env> {}

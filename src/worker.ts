@@ -1,0 +1,19 @@
+/**
+ * The Worker's entry points: HTTP (`fetch`), the queue consumer (`queue`), and
+ * the Durable Object classes, which must be exported from the main module.
+ */
+import { createApp } from "./app";
+import { handleQueueBatch } from "./queue/consumer";
+
+export { Credentials } from "./durable/credentials";
+export { Wallet } from "./durable/wallet";
+export { Room } from "./durable/room";
+export { DeadLetters } from "./durable/dead-letters";
+export { ProviderSandbox } from "./sandbox/durable";
+
+const app = createApp();
+
+export default {
+  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
+} satisfies ExportedHandler<Env, unknown>;

@@ -1,0 +1,23 @@
+import type { TestProject } from "vitest/node";
+// @ts-expect-error plain ESM helper shared with the benchmark scripts
+import { startDevServer } from "../../scripts/dev-server.mjs";
+
+export const E2E_ADMIN_TOKEN = "e2e-admin-token-that-is-long-enough-0123456789";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    origin: string;
+  }
+}
+
+let server: { origin: string; stop: () => Promise<void> } | undefined;
+
+export async function setup(project: TestProject) {
+  const started = await startDevServer({ vars: { ADMIN_API_TOKEN: E2E_ADMIN_TOKEN, SANDBOX_TRANSFER_DELAY_S: "1" } });
+  server = started;
+  project.provide("origin", started.origin);
+}
+
+export async function teardown() {
+  await server?.stop();
+}

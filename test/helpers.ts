@@ -1,0 +1,71 @@
+/**
+ * Test helpers. Everything goes through the real Worker (`exports.default.fetch`)
+ * and the real Durable Objects; only the outside world is ever replaced.
+ */
+import { env, exports } from "cloudflare:workers";
+import { randomBase32 } from "../src/lib/ids";
+
+export const ORIGIN = "http://wallet.test";
+
+export function api(path: string, init: RequestInit = {}): Promise<Response> {
+  return exports.default.fetch(`${ORIGIN}/api/v1${path}`, init);
+}
+
+/** A fresh, unique email per call, so tests never share Durable Objects. */
+export function uniqueEmail(tag = "user"): string {
+  return `${tag}.${randomBase32(10)}@example.com`;
+}
+
+let ipCounter = 0;
+/** A unique client address (rate limits are keyed per IP). */
+export function uniqueIp(): string {
+  ipCounter += 1;
+  const r = crypto.getRandomValues(new Uint8Array(2));
+  return `10.${r[0]}.${r[1]}.${ipCounter % 250}`;
+}
+
+export function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": uniqueIp(), ...headers },
+    body: new URLSearchParams(fields).toString(),
+  };
+}
+
+export function json(body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", "cf-connecting-ip": uniqueIp(), ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export type Problem = { type: string; title: string; status: number; code: string; request_id: string; detail?: string; errors?: { path: string; message: string }[] };
+
+/** Asserts the response is an RFC 9457 problem with this status, and returns it. */
+export async function expectProblem(response: Response, status: number): Promise<Problem> {
+  const text = await response.text();
+  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  if (response.headers.get("content-type") !== "application/problem+json")
+    throw new Error(`expected problem+json, got ${response.headers.get("content-type")}: ${text}`);
+  const body = JSON.parse(text) as Problem;
+  if (body.status !== status || typeof body.code !== "string" || typeof body.request_id !== "string" || !body.type)
+    throw new Error(`not a problem document: ${text}`);
+  if (/\bat .+:\d+:\d+/.test(text)) throw new Error(`stack trace leaked: ${text}`);
+  return body;
+}
+
+export const PASSWORD = "correct horse battery";
+
+/** Register through the API and log in; returns the token and user id. */
+export async function registerAndLogin(email = uniqueEmail(), password = PASSWORD) {
+  const registered = await api("/auth/register", json({ email, password }));
+  if (registered.status !== 201) throw new Error(`register: ${registered.status} ${await registered.text()}`);
+  const user = (await registered.json()) as { id: string };
+  const login = await api("/auth/login", form({ username: email, password }));
+  if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
+  const token = (await login.json()) as { access_token: string };
+  return { email, user_id: user.id, token: token.access_token, auth: { authorization: `Bearer ${token.access_token}` } };
+}
+
+export { env };

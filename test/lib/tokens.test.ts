@@ -1,0 +1,96 @@
+import { SignJWT, UnsecuredJWT } from "jose";
+import { describe, expect, it } from "vitest";
+import { requireConfig } from "../../src/lib/config";
+import { issueAccessToken } from "../../src/lib/tokens";
+import { api, env, expectProblem, registerAndLogin } from "../helpers";
+
+const config = requireConfig(env);
+const key = new TextEncoder().encode(config.JWT_SECRET_KEY);
+const now_s = () => Math.floor(Date.now() / 1000);
+
+function token(overrides: { alg?: string; key?: Uint8Array; sub?: string | null; iss?: string; aud?: string; iat?: number; exp?: number } = {}, sub = "usr0000000000000000z") {
+  const jwt = new SignJWT({});
+  jwt.setProtectedHeader({ alg: overrides.alg ?? "HS256" });
+  if (overrides.sub !== null) jwt.setSubject(overrides.sub ?? sub);
+  jwt.setIssuer(overrides.iss ?? config.JWT_ISSUER).setAudience(overrides.aud ?? config.JWT_AUDIENCE);
+  jwt.setIssuedAt(overrides.iat ?? now_s()).setExpirationTime(overrides.exp ?? now_s() + 600);
+  return jwt.sign(overrides.key ?? key);
+}
+
+async function expect401(authorization: string | undefined) {
+  const res = await api("/auth/me", { headers: authorization === undefined ? {} : { authorization } });
+  expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+  await expectProblem(res, 401);
+}
+
+describe("bearer tokens on a protected route", () => {
+  it("accepts a token it issued for a registered user", async () => {
+    const { auth } = await registerAndLogin();
+    expect((await api("/auth/me", { headers: auth })).status).toBe(200);
+  });
+
+  it("refuses a missing Authorization header", () => expect401(undefined));
+  it("refuses a non-Bearer scheme", () => expect401("Basic dXNlcjpwYXNz"));
+  it("refuses a malformed token", () => expect401("Bearer not.a.jwt"));
+  it("refuses a token with only two segments", () => expect401("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0"));
+
+  it("refuses an expired token", async () => {
+    const { user_id } = await registerAndLogin();
+    const expired = await token({ iat: now_s() - 3600, exp: now_s() - 60 }, user_id);
+    const res = await api("/auth/me", { headers: { authorization: `Bearer ${expired}` } });
+    expect((await expectProblem(res, 401)).detail).toMatch(/expired/);
+  });
+
+  it("refuses a token signed with another key", async () => {
+    const { user_id } = await registerAndLogin();
+    await expect401(`Bearer ${await token({ key: new TextEncoder().encode("another-secret-of-sufficient-length-000") }, user_id)}`);
+  });
+
+  it("refuses an unsigned alg:none token", async () => {
+    const { user_id } = await registerAndLogin();
+    const unsigned = new UnsecuredJWT({})
+      .setSubject(user_id)
+      .setIssuer(config.JWT_ISSUER)
+      .setAudience(config.JWT_AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime("10m")
+      .encode();
+    await expect401(`Bearer ${unsigned}`);
+  });
+
+  it("refuses a token whose header says another algorithm (HS512) than the configured one", async () => {
+    const { user_id } = await registerAndLogin();
+    await expect401(`Bearer ${await token({ alg: "HS512" }, user_id)}`);
+  });
+
+  it("refuses a token with a tampered payload", async () => {
+    const { token: good } = await registerAndLogin();
+    const other = await registerAndLogin();
+    const [header, , signature] = good.split(".");
+    const [, payload] = other.token.split(".");
+    await expect401(`Bearer ${header}.${payload}.${signature}`);
+  });
+
+  it("refuses a token with the wrong issuer", async () => {
+    const { user_id } = await registerAndLogin();
+    await expect401(`Bearer ${await token({ iss: "someone-else" }, user_id)}`);
+  });
+
+  it("refuses a token with the wrong audience", async () => {
+    const { user_id } = await registerAndLogin();
+    await expect401(`Bearer ${await token({ aud: "another-api" }, user_id)}`);
+  });
+
+  it("refuses a token without a subject", async () => {
+    await expect401(`Bearer ${await token({ sub: null })}`);
+  });
+
+  it("refuses a token whose subject is not a user id", async () => {
+    await expect401(`Bearer ${await token({ sub: "../admin" })}`);
+  });
+
+  it("refuses a well-signed token for a user that does not exist", async () => {
+    const issued = await issueAccessToken(config, "usr0000000000000000y");
+    await expect401(`Bearer ${issued.access_token}`);
+  });
+});

@@ -1,0 +1,227 @@
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, REQUEST_BODY_MAX_BYTES } from "../../src/lib/limits";
+import { api, env, expectProblem, form, json, PASSWORD, registerAndLogin, uniqueEmail, uniqueIp } from "../helpers";
+
+describe("registration", () => {
+  it("creates a user from the seed's form and initialises an empty NGN wallet", async () => {
+    const email = uniqueEmail();
+    const res = await api("/auth/register", form({ email, password: PASSWORD, full_name: "Ada Obi" }));
+    expect(res.status).toBe(201);
+    const user = (await res.json()) as { id: string; email: string; full_name: string };
+    expect(user).toMatchObject({ email, full_name: "Ada Obi" });
+    expect(user.id).toMatch(/^usr[0-9a-z]{16}$/);
+    const account = await env.CREDENTIALS.getByName(email).lookup();
+    expect(account?.state).toBe("active");
+    expect(account?.password_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    expect(await env.WALLET.getByName(user.id).profile()).toMatchObject({ user_id: user.id, email });
+  });
+
+  it("accepts JSON and normalises the email (trimmed, lower-cased)", async () => {
+    const email = uniqueEmail();
+    const res = await api("/auth/register", json({ email: `  ${email.toUpperCase()}\t`, password: PASSWORD }));
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { email: string }).email).toBe(email);
+  });
+
+  it("refuses a taken email whatever its case, with 409 problem+json", async () => {
+    const email = uniqueEmail();
+    expect((await api("/auth/register", json({ email, password: PASSWORD }))).status).toBe(201);
+    const again = await api("/auth/register", json({ email: email.toUpperCase(), password: "another password" }));
+    expect((await expectProblem(again, 409)).code).toBe("email_taken");
+  });
+
+  it("gives exactly one 201 and nineteen 409s to 20 simultaneous registrations of one email", async () => {
+    const email = uniqueEmail("race");
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => api("/auth/register", json({ email, password: PASSWORD }))),
+    );
+    const statuses = responses.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    const winner = responses.find((r) => r.status === 201)!;
+    const user = (await winner.json()) as { id: string };
+    expect((await env.CREDENTIALS.getByName(email).lookup())?.user_id).toBe(user.id);
+  });
+
+  it("lets a retry with the same password finish a registration that died after claiming the email", async () => {
+    const email = uniqueEmail("halfdone");
+    const credentials = env.CREDENTIALS.getByName(email);
+    // Step 1 of a registration that then crashed: the claim exists, the wallet does not.
+    const { hashPassword } = await import("../../src/lib/password");
+    const claim = await credentials.claim({ email, user_id: "usr0000000000000000a", password_hash: hashPassword(PASSWORD) });
+    expect(claim.outcome).toBe("claimed");
+    // While the lease runs, a second attempt is a conflict.
+    await expectProblem(await api("/auth/register", json({ email, password: PASSWORD })), 409);
+    // Let the lease pass (as if 30 s went by).
+    await runInDurableObject(credentials, (_instance, state) => {
+      state.storage.sql.exec("UPDATE account SET lease_until_ms = 0");
+    });
+    // A different password cannot take the registration over.
+    await expectProblem(await api("/auth/register", json({ email, password: "someone else entirely" })), 409);
+    const resumed = await api("/auth/register", json({ email, password: PASSWORD }));
+    expect(resumed.status).toBe(201);
+    expect(((await resumed.json()) as { id: string }).id).toBe("usr0000000000000000a");
+    expect((await credentials.lookup())?.state).toBe("active");
+  });
+
+  describe("refuses malformed input with problem+json and stores nothing", () => {
+    const cases: [string, () => { init: RequestInit; email: string }, number][] = [
+      ["invalid JSON", () => ({ email: uniqueEmail(), init: { method: "POST", headers: { "content-type": "application/json" }, body: '{"email": "a@b.co", "password": ' } }), 400],
+      ["a text/plain body", () => { const email = uniqueEmail(); return { email, init: { method: "POST", headers: { "content-type": "text/plain" }, body: `email=${email}&password=${PASSWORD}` } }; }, 415],
+      ["no content type and no body", () => ({ email: uniqueEmail(), init: { method: "POST" } }), 415],
+      ["a missing password", () => { const email = uniqueEmail(); return { email, init: json({ email }) }; }, 422],
+      ["a missing email", () => ({ email: uniqueEmail(), init: json({ password: PASSWORD }) }), 422],
+      ["an extra field", () => { const email = uniqueEmail(); return { email, init: json({ email, password: PASSWORD, is_admin: true }) }; }, 422],
+      ["a wrong type", () => { const email = uniqueEmail(); return { email, init: json({ email, password: 12345678 }) }; }, 422],
+      ["a JSON array", () => ({ email: uniqueEmail(), init: json([1, 2]) }), 422],
+      ["a short password", () => { const email = uniqueEmail(); return { email, init: json({ email, password: "short" }) }; }, 422],
+      ["a password over the limit", () => { const email = uniqueEmail(); return { email, init: json({ email, password: "x".repeat(PASSWORD_MAX_CHARS + 1) }) }; }, 422],
+      ["an email over the limit", () => { const email = `${"a".repeat(EMAIL_MAX_CHARS)}@example.com`; return { email, init: json({ email, password: PASSWORD }) }; }, 422],
+      ["a body over the size limit", () => { const email = uniqueEmail(); return { email, init: json({ email, password: PASSWORD, full_name: "a".repeat(REQUEST_BODY_MAX_BYTES) }) }; }, 413],
+    ];
+    for (const [name, build, status] of cases) {
+      it(`${name} -> ${status}`, async () => {
+        const { init, email } = build();
+        const headers = new Headers(init.headers);
+        headers.set("cf-connecting-ip", uniqueIp());
+        const problem = await expectProblem(await api("/auth/register", { ...init, headers }), status);
+        if (status === 422) expect(problem.errors?.length).toBeGreaterThan(0);
+        expect(await env.CREDENTIALS.getByName(email.trim().toLowerCase()).lookup()).toBeNull();
+      });
+    }
+
+    const oddEmails: [string, string][] = [
+      ["inner whitespace", "ada obi@example.com"],
+      ["a zero-width space", "ada\u200b@example.com"],
+      ["a Cyrillic look-alike letter", "\u0430da@example.com"],
+      ["a non-breaking space inside", "ada\u00a0obi@example.com"],
+      ["a right-to-left override", "\u202eada@example.com"],
+      ["a NUL character", "ada\u0000@example.com"],
+      ["no domain dot", "ada@localhost"],
+      ["two at signs", "ada@@example.com"],
+      ["only whitespace", " \t "],
+    ];
+    for (const [name, email] of oddEmails) {
+      it(`an email with ${name} -> 422`, async () => {
+        const problem = await expectProblem(await api("/auth/register", json({ email, password: PASSWORD })), 422);
+        expect(problem.errors?.[0].path).toBe("email");
+        expect(await env.CREDENTIALS.getByName(email.trim().toLowerCase()).lookup()).toBeNull();
+      });
+    }
+
+    it("a streamed body over the limit without Content-Length -> 413", async () => {
+      const chunk = new TextEncoder().encode("a".repeat(4096));
+      let sent = 0;
+      const body = new ReadableStream({
+        pull(controller) {
+          if (sent > REQUEST_BODY_MAX_BYTES * 2) return controller.close();
+          sent += chunk.length;
+          controller.enqueue(chunk);
+        },
+      });
+      const res = await api("/auth/register", { method: "POST", headers: { "content-type": "application/json" }, body, duplex: "half" } as RequestInit);
+      await expectProblem(res, 413);
+    });
+  });
+});
+
+describe("login", () => {
+  it("follows the OAuth2 password form and returns a bearer token", async () => {
+    const email = uniqueEmail();
+    await api("/auth/register", json({ email, password: PASSWORD }));
+    const res = await api("/auth/login", form({ username: email, password: PASSWORD, grant_type: "password" }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    const token = (await res.json()) as { access_token: string; token_type: string; expires_in: number };
+    expect(token.token_type).toBe("bearer");
+    expect(token.expires_in).toBe(30 * 60);
+    expect(token.access_token.split(".")).toHaveLength(3);
+  });
+
+  it("accepts JSON with `email` or `username`", async () => {
+    const email = uniqueEmail();
+    await api("/auth/register", json({ email, password: PASSWORD }));
+    expect((await api("/auth/login", json({ email, password: PASSWORD }))).status).toBe(200);
+    expect((await api("/auth/login", json({ username: email.toUpperCase(), password: PASSWORD }))).status).toBe(200);
+  });
+
+  it("answers an unknown email and a wrong password with the same 401", async () => {
+    const email = uniqueEmail();
+    await api("/auth/register", json({ email, password: PASSWORD }));
+    const wrong = await api("/auth/login", form({ username: email, password: "not the password" }));
+    const unknown = await api("/auth/login", form({ username: uniqueEmail("nobody"), password: PASSWORD }));
+    const malformed = await api("/auth/login", form({ username: "not-an-email", password: PASSWORD }));
+    const bodies = [];
+    for (const res of [wrong, unknown, malformed]) {
+      expect(res.headers.get("www-authenticate")).toBe("Bearer");
+      const { request_id: _id, ...rest } = await expectProblem(res, 401);
+      bodies.push(rest);
+    }
+    expect(bodies[1]).toEqual(bodies[0]);
+    expect(bodies[2]).toEqual(bodies[0]);
+  });
+
+  it("does not let an unfinished (pending) registration log in", async () => {
+    const email = uniqueEmail("pending");
+    const { hashPassword } = await import("../../src/lib/password");
+    await env.CREDENTIALS.getByName(email).claim({ email, user_id: "usr0000000000000000b", password_hash: hashPassword(PASSWORD) });
+    await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 401);
+  });
+
+  it("rate-limits attempts per email with 429 and Retry-After", async () => {
+    const email = uniqueEmail("limited");
+    await api("/auth/register", json({ email, password: PASSWORD }));
+    const statuses: number[] = [];
+    let limited: Response | undefined;
+    for (let i = 0; i < 7; i++) {
+      const res = await api("/auth/login", form({ username: email, password: "wrong password" }));
+      statuses.push(res.status);
+      if (res.status === 429) limited = res;
+      else await res.arrayBuffer();
+    }
+    // The development limit is 5 per minute per email.
+    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    expect(limited!.headers.get("retry-after")).toBe("60");
+    expect((await expectProblem(limited!, 429)).code).toBe("rate_limited");
+    // The correct password is refused too while limited: the limit is not an oracle.
+    await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 429);
+  });
+
+  it("rate-limits attempts per client IP across different emails", async () => {
+    const ip = uniqueIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 22; i++) {
+      const res = await api("/auth/login", form({ username: uniqueEmail("spray"), password: PASSWORD }, { "cf-connecting-ip": ip }));
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    // The development limit is 20 per minute per IP.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(statuses.slice(20)).toEqual([429, 429]);
+  });
+
+  it("rate-limits registrations per client IP", async () => {
+    const ip = uniqueIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) {
+      // Invalid passwords keep this cheap: the limit is counted before any hashing.
+      const res = await api("/auth/register", json({ email: uniqueEmail("reg"), password: "short" }, { "cf-connecting-ip": ip }));
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses.filter((s) => s === 422)).toHaveLength(20);
+    expect(statuses[20]).toBe(429);
+  });
+});
+
+describe("GET /auth/me", () => {
+  it("returns the current user for a valid bearer token", async () => {
+    const { email, user_id, auth } = await registerAndLogin();
+    const res = await api("/auth/me", { headers: auth });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(await res.json()).toMatchObject({ id: user_id, email });
+  });
+});
