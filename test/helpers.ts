@@ -69,3 +69,14 @@ export async function registerAndLogin(email = uniqueEmail(), password = PASSWOR
 }
 
 export { env };
+
+/**
+ * Rate limiters count in fixed windows aligned to the minute (locally and in
+ * production's simple limiter). A test that counts attempts waits, when needed,
+ * so that it runs inside one window.
+ */
+export async function withinOneRateWindow(needed_ms: number, period_s = 60): Promise<void> {
+  const period_ms = period_s * 1000;
+  const left_ms = period_ms - (Date.now() % period_ms);
+  if (left_ms < needed_ms) await new Promise((resolve) => setTimeout(resolve, left_ms + 50));
+}
