@@ -22,6 +22,9 @@ export default defineConfig({
                 JWT_SECRET_KEY: "test-jwt-secret-key-that-is-long-enough-0123456789",
                 FLUTTERWAVE_WEBHOOK_HASH: "test-webhook-hash-0123456789",
                 ADMIN_API_TOKEN: "test-admin-token-that-is-long-enough-0123456789",
+                // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
+                FLUTTERWAVE_TIMEOUT_MS: "1500",
+                SANDBOX_TRANSFER_DELAY_S: "1",
               },
             },
           }),

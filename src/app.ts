@@ -23,6 +23,7 @@ import { log } from "./lib/log";
 import { authRoutes } from "./routes/auth";
 import { docsRoutes } from "./routes/docs";
 import { healthRoutes } from "./routes/health";
+import { SANDBOX_BASE, sandboxRoutes } from "./sandbox";
 
 export const API_BASE = "/api/v1";
 const REQUEST_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${REQUEST_ID_MAX_CHARS}}$`);
@@ -154,6 +155,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_BASE, healthRoutes);
   app.route(API_BASE, authRoutes);
   app.route(API_BASE, docsRoutes);
+
+  // The provider sandbox exists only outside production, whatever SANDBOX_ENABLED says.
+  app.use(`${SANDBOX_BASE}/*`, async (c, next) => {
+    if (!c.var.config.sandbox) return c.notFound();
+    await next();
+  });
+  app.route(SANDBOX_BASE, sandboxRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
