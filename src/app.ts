@@ -18,10 +18,12 @@ import { configOf } from "./lib/config";
 import { AppError, problemResponse, problemType } from "./lib/errors";
 import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
-import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS } from "./lib/limits";
+import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
 import { log } from "./lib/log";
 import { authRoutes } from "./routes/auth";
+import { adminRoutes } from "./routes/admin";
 import { docsRoutes } from "./routes/docs";
+import { walletRoutes } from "./routes/wallet";
 import { healthRoutes } from "./routes/health";
 import { SANDBOX_BASE, sandboxRoutes } from "./sandbox";
 
@@ -70,15 +72,25 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
 };
 
 /**
- * Body size limit. Hono's middleware checks Content-Length and also counts a
- * streamed (chunked) body as it arrives, refusing past the limit.
+ * Body size limits. Hono's middleware checks Content-Length and also counts a
+ * streamed (chunked) body as it arrives, refusing past the limit. Webhooks carry
+ * provider payloads and get a larger (still queue-sized) limit.
  */
-const limitBody: MiddlewareHandler<AppEnv> = bodyLimit({
+const limitApiBody: MiddlewareHandler<AppEnv> = bodyLimit({
   maxSize: REQUEST_BODY_MAX_BYTES,
   onError: () => {
     throw tooLarge(REQUEST_BODY_MAX_BYTES);
   },
 });
+const limitWebhookBody: MiddlewareHandler<AppEnv> = bodyLimit({
+  maxSize: WEBHOOK_BODY_MAX_BYTES,
+  onError: () => {
+    throw tooLarge(WEBHOOK_BODY_MAX_BYTES);
+  },
+});
+const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
+const limitBody: MiddlewareHandler<AppEnv> = (c, next) =>
+  WEBHOOK_PATHS.has(c.req.path.replace(/\/+$/, "")) ? limitWebhookBody(c, next) : limitApiBody(c, next);
 
 function tooLarge(max_bytes: number): AppError {
   return new AppError({
@@ -155,6 +167,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_BASE, healthRoutes);
   app.route(API_BASE, authRoutes);
   app.route(API_BASE, docsRoutes);
+  app.route(API_BASE, walletRoutes);
+  app.route(API_BASE, adminRoutes);
 
   // The provider sandbox exists only outside production, whatever SANDBOX_ENABLED says.
   app.use(`${SANDBOX_BASE}/*`, async (c, next) => {

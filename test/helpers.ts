@@ -80,3 +80,28 @@ export async function withinOneRateWindow(needed_ms: number, period_s = 60): Pro
   const left_ms = period_ms - (Date.now() % period_ms);
   if (left_ms < needed_ms) await new Promise((resolve) => setTimeout(resolve, left_ms + 50));
 }
+
+/** A fresh user id and its initialised wallet object (no HTTP, no password hashing). */
+export async function newWallet(email = uniqueEmail("wallet")) {
+  const { newUserId } = await import("../src/lib/ids");
+  const user_id = newUserId();
+  const stub = env.WALLET.getByName(user_id);
+  const profile = await stub.init({ user_id, email, full_name: "Test User", currency: "NGN" });
+  if (!profile) throw new Error("wallet init failed");
+  return { user_id, email, stub };
+}
+
+/** A bearer header for a user id, signed like the login route signs it. */
+export async function bearerFor(user_id: string): Promise<Record<string, string>> {
+  const { issueAccessToken } = await import("../src/lib/tokens");
+  const { requireConfig } = await import("../src/lib/config");
+  const token = await issueAccessToken(requireConfig(env), user_id);
+  return { authorization: `Bearer ${token.access_token}` };
+}
+
+/** Balance equals the journal and available is never negative (invariants 2 and 5). */
+export async function expectLedgerConsistent(stub: { audit(): Promise<{ ok: boolean; balance_minor: number; journal_balance_minor: number; available_minor: number; journal_rows: number }> }) {
+  const audit = await stub.audit();
+  if (!audit.ok) throw new Error(`ledger inconsistent: ${JSON.stringify(audit)}`);
+  return audit;
+}

@@ -155,3 +155,8 @@ export function problems(...statuses: number[]) {
 }
 
 export const bearerSecurity = [{ bearerAuth: [] as string[] }];
+
+/** Hono's ExecutionContext type is narrower than the runtime's; they are the same object. */
+export function executionCtx(c: Context): ExecutionContext {
+  return c.executionCtx as unknown as ExecutionContext;
+}

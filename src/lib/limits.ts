@@ -7,8 +7,6 @@
 // ---- HTTP input -------------------------------------------------------------
 /** Largest request body we read for ordinary API calls. */
 export const REQUEST_BODY_MAX_BYTES = 16 * 1024;
-/** Largest webhook body accepted from a provider (Flutterwave events are a few KiB). */
-export const WEBHOOK_BODY_MAX_BYTES = 256 * 1024;
 /** Longest `X-Request-Id` we echo; longer or odd ones are replaced by our own. */
 export const REQUEST_ID_MAX_CHARS = 128;
 /** Longest `Idempotency-Key` accepted (Stripe allows 255). */
@@ -27,3 +25,56 @@ export const FULL_NAME_MAX_CHARS = 120;
 export const REGISTRATION_LEASE_MS = 30_000;
 /** Seconds a client is told to wait after a rate-limit refusal (the binding's period). */
 export const RATE_LIMIT_RETRY_AFTER_S = 60;
+
+// ---- Money --------------------------------------------------------------------
+/** Smallest and largest funding, in kobo (N100 .. N5,000,000). */
+export const FUND_MIN_MINOR = 100_00;
+export const FUND_MAX_MINOR = 5_000_000_00;
+/** Smallest and largest withdrawal, in kobo (N100 .. N5,000,000). */
+export const WITHDRAW_MIN_MINOR = 100_00;
+export const WITHDRAW_MAX_MINOR = 5_000_000_00;
+/** Largest balance a wallet may hold, in kobo; a credit past it is refused (and escalated). */
+export const BALANCE_MAX_MINOR = 1_000_000_000_00;
+
+// ---- Transactions listing -------------------------------------------------------
+export const TRANSACTIONS_PAGE_DEFAULT = 20;
+export const TRANSACTIONS_PAGE_MAX = 100;
+export const NARRATION_MAX_CHARS = 80;
+
+// ---- Idempotency --------------------------------------------------------------
+/** Keys are kept at least this long (Stripe keeps 24 h). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A request holding a key is "in flight" for at most this long; then a retry may resume it. */
+export const IDEMPOTENCY_IN_FLIGHT_LOCK_MS = 60_000;
+/** Expired keys deleted per alarm run. */
+export const IDEMPOTENCY_PURGE_BATCH_MAX = 500;
+
+// ---- Reconciliation -----------------------------------------------------------
+/** Pending transactions re-verified per alarm run (the rest wait for the next run). */
+export const RECONCILE_BATCH_MAX = 25;
+/** Delay before each re-verification, by attempt; the last value repeats. */
+export const RECONCILE_BACKOFF_S = [30, 60, 120, 300, 600, 1800, 3600] as const;
+/** A funding's checkout may be paid until session end; this grace covers late webhooks. */
+export const FUNDING_DEADLINE_GRACE_MS = 10 * 60 * 1000;
+/** A withdrawal still unknown after this long is escalated to operators (never refunded on a guess). */
+export const WITHDRAW_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// ---- Providers ----------------------------------------------------------------
+/** Extra attempts for idempotent provider reads (GET); writes are never retried blindly. */
+export const PROVIDER_READ_RETRIES = 2;
+export const PROVIDER_RETRY_BASE_MS = 200;
+/** Bank list cache lifetime. */
+export const BANKS_CACHE_TTL_S = 6 * 60 * 60;
+
+// ---- Webhooks and queue -------------------------------------------------------
+/** Largest webhook body we accept; queue messages are limited to 128 KB. */
+export const WEBHOOK_BODY_MAX_BYTES = 64 * 1024;
+export const QUEUE_RETRY_BASE_DELAY_S = 2;
+export const QUEUE_RETRY_MAX_DELAY_S = 300;
+/** Dead letters listed per page, and kept at most (oldest replayed ones go first). */
+export const DEAD_LETTERS_PAGE_MAX = 100;
+export const DEAD_LETTERS_KEEP_MAX = 10_000;
+
+// ---- Watching ----------------------------------------------------------------------
+/** Lifetime of a watch ticket (the callback page's credential for one tx_ref). */
+export const WATCH_TICKET_TTL_S = 2 * 60 * 60;

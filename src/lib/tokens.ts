@@ -45,3 +45,44 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
     return { ok: false, reason: "invalid" };
   }
 }
+
+/**
+ * Watch tickets: short-lived JWTs scoped to ONE tx_ref, for pages a browser
+ * reaches without our bearer token (the checkout redirect). Their audience is
+ * distinct from access tokens, so one can never be used as the other.
+ */
+function watchAudience(config: Config): string {
+  return `${config.JWT_AUDIENCE}:watch`;
+}
+
+export async function issueWatchTicket(config: Config, user_id: string, tx_ref: string, ttl_s: number, now_s = Math.floor(Date.now() / 1000)): Promise<string> {
+  return new SignJWT({ tx_ref })
+    .setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT" })
+    .setSubject(user_id)
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(watchAudience(config))
+    .setIssuedAt(now_s)
+    .setExpirationTime(now_s + ttl_s)
+    .sign(encoder.encode(config.JWT_SECRET_KEY));
+}
+
+export type TicketCheck = { ok: true; user_id: string; tx_ref: string } | { ok: false; reason: "expired" | "invalid" };
+
+export async function verifyWatchTicket(config: Config, ticket: string): Promise<TicketCheck> {
+  try {
+    const { payload } = await jwtVerify(ticket, encoder.encode(config.JWT_SECRET_KEY), {
+      algorithms: [config.JWT_ALGORITHM],
+      issuer: config.JWT_ISSUER,
+      audience: watchAudience(config),
+      requiredClaims: ["sub", "exp", "iat"],
+      clockTolerance: CLOCK_TOLERANCE_S,
+    });
+    if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub) || typeof payload.tx_ref !== "string") {
+      return { ok: false, reason: "invalid" };
+    }
+    return { ok: true, user_id: payload.sub, tx_ref: payload.tx_ref };
+  } catch (error) {
+    if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
+    return { ok: false, reason: "invalid" };
+  }
+}

@@ -1,7 +1,8 @@
 /**
  * Messages on the `wallet-events` queue: one zod union on `kind`, shared by the
- * producers (webhook route, readiness probe) and the consumer, which validates
- * every message before acting on it.
+ * producers (webhook route, callback page, readiness probe) and the consumer,
+ * which validates every message before acting on it. Versioned with `v` so a
+ * deploy can tell old messages from new ones.
  */
 import { z } from "zod";
 
@@ -12,5 +13,23 @@ export const PingMessage = z.strictObject({
   sent_at_ms: z.number().int(),
 });
 
-export const QueueMessage = z.discriminatedUnion("kind", [PingMessage]);
+/** A webhook exactly as received (raw body), after its signature was checked. */
+export const FlutterwaveWebhookMessage = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal("flutterwave.webhook"),
+  request_id: z.string(),
+  received_at_ms: z.number().int(),
+  raw_body: z.string(),
+});
+
+/** Ask the consumer to verify a funding now (the browser came back from checkout). */
+export const VerifyFundingMessage = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal("funding.verify"),
+  request_id: z.string(),
+  tx_ref: z.string().max(64),
+  provider_id: z.string().regex(/^\d{1,20}$/).optional(),
+});
+
+export const QueueMessage = z.discriminatedUnion("kind", [PingMessage, FlutterwaveWebhookMessage, VerifyFundingMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

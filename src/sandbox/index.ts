@@ -1,8 +1,33 @@
 /**
- * Development-only provider sandbox, mounted at /__sandbox (never in production).
+ * Development-only provider sandbox, mounted at /__sandbox (never in
+ * production: app.ts answers 404 for the whole prefix unless the config says
+ * `sandbox`, which it never does in production).
+ *
+ * - /__sandbox/flutterwave: a Flutterwave v3 look-alike with a checkout page,
+ *   state in the ProviderSandbox Durable Object (durable.ts).
  */
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/http";
+import { callSelf } from "../lib/self";
+import { FLUTTERWAVE_MOUNT, SANDBOX_ROOT } from "./flutterwave/paths";
+import { flutterwaveRoutes } from "./flutterwave/routes";
+import { executionContextOf } from "./flutterwave/runtime";
 
-export const SANDBOX_BASE = "/__sandbox";
+export const SANDBOX_BASE: "/__sandbox" = SANDBOX_ROOT;
 export const sandboxRoutes = new Hono<AppEnv>();
+
+/**
+ * Flutterwave's servers accept doubled slashes, and its official Node SDK
+ * relies on that (`Transfer.get_a_transfer` and `Transfer.fetch` request
+ * `<base>/` + `/v3/transfers...`). The request is re-dispatched in-process with
+ * the path collapsed, through the whole app again.
+ */
+const collapseSlashes: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const url = new URL(c.req.url);
+  if (!url.pathname.includes("//")) return next();
+  url.pathname = url.pathname.replace(/\/{2,}/g, "/");
+  return callSelf(new Request(url, c.req.raw), c.env, executionContextOf(c));
+};
+
+sandboxRoutes.use("*", collapseSlashes);
+sandboxRoutes.route(FLUTTERWAVE_MOUNT, flutterwaveRoutes);

@@ -3,6 +3,8 @@ import type { TestProject } from "vitest/node";
 import { startDevServer } from "../../scripts/dev-server.mjs";
 
 export const E2E_ADMIN_TOKEN = "e2e-admin-token-that-is-long-enough-0123456789";
+/** The Flutterwave key the dev server (and so its sandbox) uses, for Flutterwave's own SDK in e2e tests. */
+export const E2E_FLUTTERWAVE_SECRET_KEY = "FLWSECK_TEST-e2e0000000000000000000000000000000-X";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -13,7 +15,7 @@ declare module "vitest" {
 let server: { origin: string; stop: () => Promise<void> } | undefined;
 
 export async function setup(project: TestProject) {
-  const started = await startDevServer({ vars: { ADMIN_API_TOKEN: E2E_ADMIN_TOKEN, SANDBOX_TRANSFER_DELAY_S: "1" } });
+  const started = await startDevServer({ vars: { ADMIN_API_TOKEN: E2E_ADMIN_TOKEN, FLUTTERWAVE_SECRET_KEY: E2E_FLUTTERWAVE_SECRET_KEY, SANDBOX_TRANSFER_DELAY_S: "1" } });
   server = started;
   project.provide("origin", started.origin);
 }

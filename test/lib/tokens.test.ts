@@ -8,7 +8,7 @@ const config = requireConfig(env);
 const key = new TextEncoder().encode(config.JWT_SECRET_KEY);
 const now_s = () => Math.floor(Date.now() / 1000);
 
-function token(overrides: { alg?: string; key?: Uint8Array; sub?: string | null; iss?: string; aud?: string; iat?: number; exp?: number } = {}, sub = "usr0000000000000000z") {
+function token(overrides: { alg?: string; key?: Uint8Array; sub?: string | null; iss?: string; aud?: string; iat?: number; exp?: number } = {}, sub = "usr000000000000000z") {
   const jwt = new SignJWT({});
   jwt.setProtectedHeader({ alg: overrides.alg ?? "HS256" });
   if (overrides.sub !== null) jwt.setSubject(overrides.sub ?? sub);
@@ -90,7 +90,7 @@ describe("bearer tokens on a protected route", () => {
   });
 
   it("refuses a well-signed token for a user that does not exist", async () => {
-    const issued = await issueAccessToken(config, "usr0000000000000000y");
+    const issued = await issueAccessToken(config, "usr000000000000000y");
     await expect401(`Bearer ${issued.access_token}`);
   });
 });

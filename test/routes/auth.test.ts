@@ -49,7 +49,7 @@ describe("registration", () => {
     const credentials = env.CREDENTIALS.getByName(email);
     // Step 1 of a registration that then crashed: the claim exists, the wallet does not.
     const { hashPassword } = await import("../../src/lib/password");
-    const claim = await credentials.claim({ email, user_id: "usr0000000000000000a", password_hash: hashPassword(PASSWORD) });
+    const claim = await credentials.claim({ email, user_id: "usr000000000000000a", password_hash: hashPassword(PASSWORD) });
     expect(claim.outcome).toBe("claimed");
     // While the lease runs, a second attempt is a conflict.
     await expectProblem(await api("/auth/register", json({ email, password: PASSWORD })), 409);
@@ -61,7 +61,7 @@ describe("registration", () => {
     await expectProblem(await api("/auth/register", json({ email, password: "someone else entirely" })), 409);
     const resumed = await api("/auth/register", json({ email, password: PASSWORD }));
     expect(resumed.status).toBe(201);
-    expect(((await resumed.json()) as { id: string }).id).toBe("usr0000000000000000a");
+    expect(((await resumed.json()) as { id: string }).id).toBe("usr000000000000000a");
     expect((await credentials.lookup())?.state).toBe("active");
   });
 
@@ -165,7 +165,7 @@ describe("login", () => {
   it("does not let an unfinished (pending) registration log in", async () => {
     const email = uniqueEmail("pending");
     const { hashPassword } = await import("../../src/lib/password");
-    await env.CREDENTIALS.getByName(email).claim({ email, user_id: "usr0000000000000000b", password_hash: hashPassword(PASSWORD) });
+    await env.CREDENTIALS.getByName(email).claim({ email, user_id: "usr000000000000000b", password_hash: hashPassword(PASSWORD) });
     await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 401);
   });
 

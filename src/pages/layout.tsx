@@ -1,0 +1,40 @@
+/** @jsxImportSource hono/jsx */
+/**
+ * Shared page shell for the server-rendered pages (callback, withdrawal status).
+ * Styles are inline (allowed by the page CSP); scripts are served from our own
+ * origin only.
+ */
+import type { Child } from "hono/jsx";
+
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+const STYLE = `
+  :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1c2430; background: #f4f6f8; }
+  main { max-width: 34rem; margin: 3rem auto; background: #fff; border-radius: 12px; padding: 2rem; box-shadow: 0 1px 4px rgba(0,0,0,.08); }
+  h1 { font-size: 1.4rem; margin: 0 0 .5rem; }
+  .status { display: inline-block; padding: .2rem .7rem; border-radius: 999px; font-weight: 600; font-size: .9rem; }
+  .PENDING { background: #fff4d6; color: #7a5300; }
+  .SUCCESS { background: #dcf5e3; color: #13612d; }
+  .FAILED { background: #fde2e1; color: #8c1d18; }
+  .UNKNOWN { background: #e8ebef; color: #3a4452; }
+  dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
+  dt { color: #5a6472; } dd { margin: 0; font-variant-numeric: tabular-nums; word-break: break-all; }
+  .next { margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid #e8ebef; }
+`;
+
+export function Page(props: { title: string; children: Child }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{props.title}</title>
+        <style>{STYLE}</style>
+      </head>
+      <body>
+        <main>{props.children}</main>
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,202 @@
+/**
+ * /wallet routes: the wallet, its transactions, funding through Flutterwave
+ * hosted checkout, the checkout's return page and the webhook intake.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { errors } from "../../lib/errors";
+import { bearerSecurity, bodyContent, executionCtx, formOrJson, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
+import { txRefOwner } from "../../lib/ids";
+import { FUND_MAX_MINOR, FUND_MIN_MINOR } from "../../lib/limits";
+import { log } from "../../lib/log";
+import { verifyWatchTicket } from "../../lib/tokens";
+import { PAGE_CSP } from "../../pages/layout";
+import { TransactionStatusPage } from "../../pages/transaction-status";
+import type { QueueMessage } from "../../queue/messages";
+import { fund, respond } from "./fund";
+import {
+  amountField,
+  CurrencyField,
+  FundResponse,
+  IdempotencyHeader,
+  TransactionListResponse,
+  TransactionResponse,
+  TransactionsQuery,
+  TxRefParam,
+  WalletResponse,
+  WebhookAck,
+} from "./schemas";
+import { transactionView, walletView } from "./views";
+import { intakeWebhook } from "./webhook";
+
+export const walletRoutes = newRouter();
+
+const auth = { security: bearerSecurity, middleware: requireUser };
+
+async function summaryOrThrow(c: AppContext, user_id: string) {
+  const summary = await c.env.WALLET.getByName(user_id).summary();
+  if (!summary) throw errors.notFound("No wallet for this user.");
+  return summary;
+}
+
+walletRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/wallet/",
+    tags: ["wallet"],
+    summary: "The current user's wallet",
+    ...auth,
+    responses: { 200: { description: "Balance, available (balance minus holds), currency, active flag.", content: { "application/json": { schema: WalletResponse } } }, ...problems(401, 404) },
+  }),
+  async (c) => c.json(walletView(await summaryOrThrow(c, userIdOf(c))), 200),
+);
+
+walletRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/wallet/toggle-activity",
+    tags: ["wallet"],
+    summary: "Flip is_active; an inactive wallet refuses funding, withdrawals and purchases",
+    ...auth,
+    responses: { 200: { description: "The wallet after the change.", content: { "application/json": { schema: WalletResponse } } }, ...problems(401, 404) },
+  }),
+  async (c) => {
+    const summary = await c.env.WALLET.getByName(userIdOf(c)).toggleActive();
+    if (!summary) throw errors.notFound("No wallet for this user.");
+    return c.json(walletView(summary), 200);
+  },
+);
+
+walletRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/wallet/transactions",
+    tags: ["wallet"],
+    summary: "Transactions, newest first, with cursor pagination and filters",
+    ...auth,
+    request: { query: TransactionsQuery },
+    responses: { 200: { description: "A page of transactions.", content: { "application/json": { schema: TransactionListResponse } } }, ...problems(401, 422) },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const page = await c.env.WALLET.getByName(userIdOf(c)).listTransactions({
+      limit: q.limit,
+      starting_after: q.starting_after,
+      type: q.type,
+      status: q.status,
+      created_gte_ms: q.created_gte,
+      created_lte_ms: q.created_lte,
+    });
+    if (!page.ok) throw errors.validation([{ path: "starting_after", message: "is not a transaction of this wallet" }]);
+    return c.json({ object: "list" as const, data: page.data.map(transactionView), has_more: page.has_more }, 200);
+  },
+);
+
+walletRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/wallet/transactions/{tx_ref}",
+    tags: ["wallet"],
+    summary: "One transaction of the current user",
+    ...auth,
+    request: { params: TxRefParam },
+    responses: { 200: { description: "The transaction.", content: { "application/json": { schema: TransactionResponse } } }, ...problems(401, 404) },
+  }),
+  async (c) => {
+    const user_id = userIdOf(c);
+    const { tx_ref } = c.req.valid("param");
+    // Another user's reference is answered exactly like a missing one.
+    const tx = txRefOwner(tx_ref) === user_id ? await c.env.WALLET.getByName(user_id).getTransaction(tx_ref) : null;
+    if (!tx) throw errors.notFound("No such transaction.");
+    return c.json(transactionView(tx), 200);
+  },
+);
+
+const FundBody = z.strictObject({ amount: amountField(FUND_MIN_MINOR, FUND_MAX_MINOR), currency: CurrencyField }).openapi("FundRequest");
+
+walletRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/wallet/fund",
+    tags: ["wallet"],
+    summary: "Start a funding: records a PENDING transaction and returns a Flutterwave hosted checkout link",
+    ...auth,
+    request: { headers: IdempotencyHeader, body: bodyContent(FundBody, "Amount in naira and currency (NGN), as a form or JSON.") },
+    responses: {
+      201: { description: "Checkout link created; the funding is PENDING until the payment is verified.", content: { "application/json": { schema: FundResponse } } },
+      ...problems(400, 401, 409, 413, 415, 422, 502, 503),
+    },
+  }),
+  async (c) => {
+    const body = formOrJson(c, { form: () => c.req.valid("form"), json: () => c.req.valid("json") });
+    const key = c.req.valid("header")["idempotency-key"];
+    return respond(c, await fund(c, userIdOf(c), body, key)) as never;
+  },
+);
+
+const CallbackQuery = z.object({
+  status: z.string().max(32).optional(),
+  tx_ref: z.string().max(64).optional(),
+  transaction_id: z.string().max(32).optional(),
+  ticket: z.string().max(2048).optional(),
+});
+
+walletRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/wallet/flutterwave/callback",
+    tags: ["wallet"],
+    summary: "Where the browser lands after checkout (HTML). The query is untrusted: the page shows what the wallet knows and asks for a verification.",
+    request: { query: CallbackQuery },
+    responses: { 200: { description: "HTML status page.", content: { "text/html": { schema: z.string() } } }, ...problems(422) },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const config = c.var.config;
+    const ticket = q.ticket ? await verifyWatchTicket(config, q.ticket) : null;
+    const headers = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "no-referrer" };
+    if (!ticket || !ticket.ok || (q.tx_ref !== undefined && q.tx_ref !== ticket.tx_ref)) {
+      const message =
+        ticket && !ticket.ok && ticket.reason === "expired"
+          ? "This page's link has expired. Your wallet is credited as soon as the payment is confirmed."
+          : "We could not tell which payment this page is about.";
+      return c.html(<TransactionStatusPage kind="funding" tx={null} unknownMessage={message} />, 200, headers);
+    }
+    c.set("user_id", ticket.user_id);
+    const tx = await c.env.WALLET.getByName(ticket.user_id).getTransaction(ticket.tx_ref);
+    if (tx && tx.type === "FUND" && tx.status === "PENDING") {
+      const message: QueueMessage = {
+        v: 1,
+        kind: "funding.verify",
+        request_id: c.var.request_id,
+        tx_ref: tx.tx_ref,
+        ...(q.transaction_id && /^\d{1,20}$/.test(q.transaction_id) ? { provider_id: q.transaction_id } : {}),
+      };
+      executionCtx(c).waitUntil(
+        c.env.WALLET_EVENTS.send(message).catch((error) => log.warn("callback verify enqueue failed", { request_id: c.var.request_id, error })),
+      );
+    }
+    return c.html(<TransactionStatusPage kind="funding" tx={tx && tx.type === "FUND" ? tx : null} />, 200, headers);
+  },
+);
+
+walletRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/wallet/flutterwave/webhook",
+    tags: ["webhooks"],
+    summary: "Flutterwave webhooks: signature checked on the raw body, event queued, 200 at once",
+    request: {
+      headers: z.object({
+        "verif-hash": z.string().optional().openapi({ description: "The webhook secret hash (v3)." }),
+        "flutterwave-signature": z.string().optional().openapi({ description: "base64 HMAC-SHA256 of the raw body keyed by the hash." }),
+      }),
+      body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, description: "A Flutterwave event." },
+    },
+    responses: {
+      200: { description: "Queued.", content: { "application/json": { schema: WebhookAck } } },
+      ...problems(400, 401, 413, 503),
+    },
+  }),
+  // The raw body is read by the handler itself (signature over exact bytes).
+  (c) => intakeWebhook(c) as never,
+);

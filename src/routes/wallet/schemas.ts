@@ -1,0 +1,109 @@
+/**
+ * Wallet schemas: amounts arrive as decimal naira (form strings or JSON
+ * numbers/strings) and leave as both decimal strings (as the FastAPI service
+ * sent) and integer kobo (`*_minor`).
+ */
+import { z } from "@hono/zod-openapi";
+import { formatMinor, isSupportedCurrency, parseDecimal } from "../../domain/money";
+import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
+import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX } from "../../lib/limits";
+
+/** A decimal naira amount within [min, max] kobo, parsed to kobo by string arithmetic. */
+export function amountField(min_minor: number, max_minor: number) {
+  return z
+    .union([z.string(), z.number()])
+    .transform((raw, ctx) => {
+      const parsed = parseDecimal(raw);
+      if (!parsed.ok) {
+        ctx.addIssue({ code: "custom", message: `amount ${parsed.reason}` });
+        return z.NEVER;
+      }
+      if (parsed.amount_minor < min_minor || parsed.amount_minor > max_minor) {
+        ctx.addIssue({ code: "custom", message: `amount must be between ${formatMinor(min_minor)} and ${formatMinor(max_minor)}` });
+        return z.NEVER;
+      }
+      return parsed.amount_minor;
+    })
+    .openapi({ type: "string", example: "1500.00", description: `Decimal naira, at most 2 decimals, ${formatMinor(min_minor)} to ${formatMinor(max_minor)}.` });
+}
+
+export const CurrencyField = z
+  .string()
+  .transform((v) => v.trim().toUpperCase())
+  .refine(isSupportedCurrency, { message: "currency must be NGN" })
+  .default("NGN")
+  .openapi({ type: "string", example: "NGN" });
+
+export const IdempotencyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(IDEMPOTENCY_KEY_MAX_CHARS)
+    .regex(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" })
+    .optional()
+    .openapi({ description: "Retry-safe key: the same key and body replay the first answer (kept 24 h)." }),
+});
+
+export const WalletResponse = z
+  .object({
+    user_id: z.string(),
+    currency: z.string(),
+    balance: z.string().openapi({ example: "1500.00" }),
+    balance_minor: z.number().int(),
+    available: z.string(),
+    available_minor: z.number().int(),
+    held: z.string(),
+    held_minor: z.number().int(),
+    is_active: z.boolean(),
+  })
+  .openapi("Wallet");
+
+export const TransactionResponse = z
+  .object({
+    tx_ref: z.string(),
+    type: z.enum(TX_TYPES),
+    status: z.enum(TX_STATUSES),
+    amount: z.string(),
+    amount_minor: z.number().int(),
+    fee: z.string(),
+    fee_minor: z.number().int(),
+    currency: z.string(),
+    payment_link: z.string().nullable(),
+    failure_reason: z.string().nullable(),
+    details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])),
+    created_at: z.string(),
+    updated_at: z.string(),
+    settled_at: z.string().nullable(),
+  })
+  .openapi("Transaction");
+
+export const TransactionListResponse = z
+  .object({ object: z.literal("list"), data: z.array(TransactionResponse), has_more: z.boolean() })
+  .openapi("TransactionList");
+
+const isoDate = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
+
+export const TransactionsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_MAX).default(TRANSACTIONS_PAGE_DEFAULT),
+  starting_after: z.string().max(64).optional().openapi({ description: "tx_ref of the last item of the previous page." }),
+  type: z.enum(TX_TYPES).optional(),
+  status: z.enum(TX_STATUSES).optional(),
+  created_gte: isoDate.optional().openapi({ type: "string", format: "date-time" }),
+  created_lte: isoDate.optional().openapi({ type: "string", format: "date-time" }),
+});
+
+export const TxRefParam = z.object({ tx_ref: z.string().min(1).max(64) });
+
+export const FundResponse = z
+  .object({
+    tx_ref: z.string(),
+    status: z.enum(TX_STATUSES),
+    amount: z.string(),
+    amount_minor: z.number().int(),
+    currency: z.string(),
+    payment_link: z.string().nullable(),
+    expires_at: z.string(),
+  })
+  .openapi("Funding");
+
+export const WebhookAck = z.object({ status: z.literal("accepted"), request_id: z.string() }).openapi("WebhookAck");

@@ -1,0 +1,232 @@
+/**
+ * The v3 API look-alike: `<origin>/__sandbox/flutterwave/v3/...` answers as
+ * `https://api.flutterwave.com/v3/...` does (providers.md §1-6), same request
+ * fields, envelopes, status words and error shapes.
+ *
+ * Every request needs `Authorization: Bearer <FLUTTERWAVE_SECRET_KEY>`
+ * (compared in constant time). Handlers read the raw body once, so an armed
+ * fault can match on it (faults.ts), then validate it with zod and answer 400
+ * in Flutterwave's shape.
+ *
+ * Where Flutterwave's real behaviour is not documented, the choice is marked
+ * UNCONFIRMED next to the code.
+ */
+import { Hono, type MiddlewareHandler } from "hono";
+import { safeEqual } from "../../lib/crypto";
+import type { AppEnv } from "../../lib/http";
+import { answerWithFaults } from "./faults";
+import { LINK_ATTEMPTS_MAX, SESSION_DEFAULT_MINUTES, TRANSFERS_PAGE_SIZE } from "./limits";
+import {
+  amountNumber,
+  banksOf,
+  BLACKLISTED_ACCOUNT,
+  parseAmountMinor,
+  resolveAccount,
+  TEST_BANK_CODE,
+  TEST_BANK_TRANSFER_NAME,
+  transactionJson,
+  transferFeeMinor,
+  transferJson,
+} from "./model";
+import { checkoutPath } from "./paths";
+import { flwError, flwSuccess, parseJsonBody, parseValue } from "./responses";
+import { deliverAndRecord, originOf, sandboxStub } from "./runtime";
+import { FeeQuery, PaymentBody, ResendHookBody, ResolveBody, TransferBody, TransfersQuery, VerifyByReferenceQuery } from "./schemas";
+
+export const v3Routes = new Hono<AppEnv>();
+
+const AMOUNT_INVALID = "amount is invalid: expected a positive amount with at most two decimal places";
+const NO_TRANSACTION = "No transaction was found for this id";
+const ACCOUNT_INVALID = "Sorry, that account number is invalid, please check and try again";
+const ID_PATTERN = /^\d{1,15}$/;
+
+const requireSecretKey: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const match = /^Bearer\s+(\S+)$/i.exec((c.req.header("authorization") ?? "").trim());
+  if (!match || !safeEqual(match[1], c.var.config.FLUTTERWAVE_SECRET_KEY)) return flwError(401, "Authorization required");
+  await next();
+};
+v3Routes.use("*", requireSecretKey);
+
+// ---- Flutterwave Standard -------------------------------------------------------
+
+v3Routes.post("/payments", async (c) => {
+  const raw = await c.req.text();
+  return answerWithFaults(c, "payments.create", raw, async () => {
+    const parsed = parseJsonBody(PaymentBody, raw);
+    if (!parsed.ok) return parsed.response;
+    const body = parsed.value;
+    const amount_minor = parseAmountMinor(body.amount);
+    if (amount_minor === null) return flwError(400, AMOUNT_INVALID);
+    const origin = originOf(c);
+    const result = await sandboxStub(c.env).createPaymentLink({
+      tx_ref: body.tx_ref,
+      amount_minor,
+      currency: body.currency ?? "NGN",
+      redirect_url: body.redirect_url,
+      customer: { email: body.customer.email, name: body.customer.name ?? null, phone: body.customer.phonenumber ?? null },
+      title: body.customizations?.title ?? null,
+      description: body.customizations?.description ?? null,
+      meta_json: body.meta === undefined ? null : JSON.stringify(body.meta),
+      request_json: raw,
+      session_minutes: body.configurations?.session_duration ?? SESSION_DEFAULT_MINUTES,
+      max_retry_attempt: body.configurations?.max_retry_attempt ?? LINK_ATTEMPTS_MAX,
+      origin,
+    });
+    // UNCONFIRMED: Flutterwave's answer for a tx_ref that was already paid. It
+    // says tx_ref must be unique per transaction; refusing makes a client bug
+    // (reusing a funded tx_ref) visible instead of charging twice.
+    if (result.outcome === "already_paid") return flwError(400, "A payment with this tx_ref has already been completed");
+    return flwSuccess("Hosted Link", { link: `${origin}${checkoutPath(result.link_id)}` });
+  });
+});
+
+// ---- Transactions -------------------------------------------------------------------
+
+// Registered before `/transactions/:id/...` for clarity; the paths cannot collide anyway.
+v3Routes.get("/transactions/verify_by_reference", async (c) => {
+  return answerWithFaults(c, "transactions.verify_by_reference", "", async () => {
+    const parsed = parseValue(VerifyByReferenceQuery, c.req.query());
+    if (!parsed.ok) return parsed.response;
+    const row = await sandboxStub(c.env).transactionByReference(parsed.value.tx_ref);
+    if (!row) return flwError(400, NO_TRANSACTION);
+    return flwSuccess("Transaction fetched successfully", transactionJson(row));
+  });
+});
+
+v3Routes.get("/transactions/:id/verify", async (c) => {
+  return answerWithFaults(c, "transactions.verify", "", async () => {
+    const id = c.req.param("id");
+    const row = ID_PATTERN.test(id) ? await sandboxStub(c.env).transaction(Number(id)) : null;
+    if (!row) return flwError(400, NO_TRANSACTION);
+    return flwSuccess("Transaction fetched successfully", transactionJson(row));
+  });
+});
+
+/**
+ * Re-deliver a transaction's `charge.completed` webhook. UNCONFIRMED: what
+ * `data` holds. Here `wait: 1` waits for the merchant's answer and returns its
+ * status code; `wait: 0` (the default) answers at once with "hook sent".
+ */
+v3Routes.post("/transactions/:id/resend-hook", async (c) => {
+  const raw = await c.req.text();
+  const parsed = parseJsonBody(ResendHookBody, raw);
+  if (!parsed.ok) return parsed.response;
+  const id = c.req.param("id");
+  const webhook = ID_PATTERN.test(id) ? await sandboxStub(c.env).transactionWebhook(Number(id)) : null;
+  if (!webhook) return flwError(400, NO_TRANSACTION);
+  const delivery = deliverAndRecord(c, webhook);
+  if (parsed.value.wait !== 1) return flwSuccess("hook sent", "hook sent");
+  const outcome = await delivery;
+  return flwSuccess("hook sent", { response_code: outcome.status_code, error: outcome.error });
+});
+
+// ---- Banks and accounts -------------------------------------------------------------
+
+v3Routes.get("/banks/:country", async (c) => {
+  return answerWithFaults(c, "banks.list", "", async () => {
+    const banks = banksOf(c.req.param("country"));
+    // UNCONFIRMED: the exact refusal for an unsupported country.
+    if (!banks) return flwError(400, "Invalid country. Supported countries are NG, GH, KE, UG, ZA and TZ");
+    return flwSuccess("Banks fetched successfully", banks);
+  });
+});
+
+v3Routes.post("/accounts/resolve", async (c) => {
+  const raw = await c.req.text();
+  return answerWithFaults(c, "accounts.resolve", raw, async () => {
+    const parsed = parseJsonBody(ResolveBody, raw);
+    if (!parsed.ok) return parsed.response;
+    const { account_number, account_bank } = parsed.value;
+    const account_name = resolveAccount(account_bank, account_number);
+    if (account_name === null) return flwError(400, ACCOUNT_INVALID);
+    return flwSuccess("Account details fetched", { account_number, account_name });
+  });
+});
+
+// ---- Transfers -------------------------------------------------------------------------
+
+v3Routes.post("/transfers", async (c) => {
+  const raw = await c.req.text();
+  return answerWithFaults(c, "transfers.create", raw, async () => {
+    const parsed = parseJsonBody(TransferBody, raw);
+    if (!parsed.ok) return parsed.response;
+    const body = parsed.value;
+    const amount_minor = parseAmountMinor(body.amount);
+    if (amount_minor === null) return flwError(400, AMOUNT_INVALID);
+    // The sandbox pays out only to Nigerian bank accounts (the documented test accounts).
+    if (body.currency !== "NGN") return flwError(400, "This sandbox only pays out NGN to Nigerian bank accounts");
+    // Documented: the blacklisted test account is refused at creation.
+    if (body.account_bank === TEST_BANK_CODE && body.account_number === BLACKLISTED_ACCOUNT)
+      return flwError(400, "Payout was made to a blacklisted account number");
+    const full_name = resolveAccount(body.account_bank, body.account_number);
+    // UNCONFIRMED: the exact message for an account that does not resolve; the resolve endpoint's is reused.
+    if (full_name === null) return flwError(400, ACCOUNT_INVALID);
+    const result = await sandboxStub(c.env).createTransfer({
+      // Flutterwave generates a reference when none is sent.
+      reference: body.reference ?? `TRF-${crypto.randomUUID().replaceAll("-", "").slice(0, 12).toUpperCase()}`,
+      account_number: body.account_number,
+      bank_code: body.account_bank,
+      bank_name: TEST_BANK_TRANSFER_NAME,
+      full_name,
+      currency: body.currency,
+      debit_currency: body.debit_currency ?? body.currency,
+      amount_minor,
+      fee_minor: transferFeeMinor(amount_minor),
+      narration: body.narration ?? null,
+      meta_json: body.meta === undefined ? null : JSON.stringify(body.meta),
+      callback_url: body.callback_url ?? null,
+      origin: originOf(c),
+    });
+    // UNCONFIRMED: Flutterwave calls `reference` unique but does not document the
+    // error for a reused one; this message is the sandbox's own. Clients must
+    // treat it as "that transfer exists" and look it up, never as a failure.
+    if (result.outcome === "duplicate_reference") return flwError(400, "A transfer with this reference already exists");
+    // The create answer has no `approver`, as in Flutterwave's own sample.
+    return flwSuccess("Transfer Queued Successfully", transferJson(result.transfer, { approver: false }));
+  });
+});
+
+// Before `/transfers/:id`, which would otherwise see "fee" as an id.
+v3Routes.get("/transfers/fee", async (c) => {
+  const parsed = parseValue(FeeQuery, c.req.query());
+  if (!parsed.ok) return parsed.response;
+  const currency = parsed.value.currency ?? "NGN";
+  const amount_minor = parseAmountMinor(parsed.value.amount);
+  if (amount_minor === null) return flwError(400, AMOUNT_INVALID);
+  if (currency !== "NGN") return flwError(400, "This sandbox only knows NGN transfer fees");
+  return flwSuccess("Transfer fee fetched", [{ currency, fee_type: "value", fee: amountNumber(transferFeeMinor(amount_minor)) }]);
+});
+
+v3Routes.get("/transfers/:id", async (c) => {
+  return answerWithFaults(c, "transfers.get", "", async () => {
+    const id = c.req.param("id");
+    const row = ID_PATTERN.test(id) ? await sandboxStub(c.env).transfer(Number(id)) : null;
+    // UNCONFIRMED: Flutterwave's status and message for an unknown transfer id.
+    if (!row) return flwError(404, "No transfer found with this id");
+    return flwSuccess("Transfer fetched", transferJson(row));
+  });
+});
+
+/**
+ * List transfers, newest first, 10 a page. UNCONFIRMED: whether the real API
+ * filters by `reference` (it documents `status` and `page`). Our reconciler
+ * relies on it to find a transfer whose create answer was lost; against the
+ * real API it must also accept an unfiltered page and match references itself.
+ */
+v3Routes.get("/transfers", async (c) => {
+  return answerWithFaults(c, "transfers.list", "", async () => {
+    const parsed = parseValue(TransfersQuery, c.req.query());
+    if (!parsed.ok) return parsed.response;
+    const page = parsed.value.page ?? 1;
+    const { transfers, total } = await sandboxStub(c.env).listTransfers({
+      reference: parsed.value.reference ?? null,
+      status: parsed.value.status ?? null,
+      page,
+    });
+    const page_info = { total, current_page: page, total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)) };
+    return flwSuccess("Transfers fetched", transfers.map((row) => transferJson(row)), { meta: { page_info } });
+  });
+});
+
+// Anything else under /v3 is an endpoint the sandbox does not imitate.
+v3Routes.all("*", () => flwError(404, "This endpoint is not available in the sandbox"));

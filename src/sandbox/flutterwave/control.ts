@@ -1,0 +1,162 @@
+/**
+ * The sandbox's control API, for tests: hooks Flutterwave does not have, under
+ * `/__sandbox/flutterwave/__control/`. No Flutterwave key is needed (the whole
+ * sandbox is unreachable in production). Answers use the same envelope as the
+ * v3 API so one client helper reads both.
+ *
+ *   POST   faults                     {operation, match?, mode, times?}  arm a fault (faults.ts)
+ *   GET    faults                                                        list armed faults
+ *   DELETE faults?match=                                                 clear faults with that match (all without)
+ *   GET    deliveries?match=                                             webhook delivery attempts, newest first
+ *   POST   transfers/:id/settle       {status?: SUCCESSFUL|FAILED}       settle now and deliver its webhook
+ *   POST   transfers/:id/deliver      {verif_hash?}                      re-deliver a settled transfer's webhook
+ *   POST   transactions               {tx_ref, amount, currency?, status, customer_email?}
+ *                                                                        a transaction as if paid; no webhook
+ *   POST   transactions/:id/deliver   {verif_hash?}                      deliver its charge.completed webhook
+ *   GET    payments/:tx_ref                                              the latest payment-link request for it
+ *   POST   payments/:tx_ref/expire                                       end its open checkout session now
+ *
+ * `verif_hash`: omitted sends the configured hash; null sends no header; a
+ * string sends that value (to test that our webhook route refuses it).
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../lib/http";
+import { parseAmountMinor, transactionJson, transferJson } from "./model";
+import { flwError, flwSuccess, parseJsonBody, type Json } from "./responses";
+import { deliverAndRecord, originOf, sandboxStub, type SandboxContext } from "./runtime";
+import { ControlTransactionBody, DeliverBody, FaultBody, SettleBody } from "./schemas";
+import type { VerifHashChoice } from "./webhooks";
+
+export const controlRoutes = new Hono<AppEnv>();
+
+const ID_PATTERN = /^\d{1,15}$/;
+
+function idParam(c: SandboxContext): number | null {
+  const id = c.req.param("id") ?? "";
+  return ID_PATTERN.test(id) ? Number(id) : null;
+}
+
+function hashChoice(verif_hash: string | null | undefined): VerifHashChoice {
+  if (verif_hash === undefined) return { kind: "configured" };
+  if (verif_hash === null) return { kind: "absent" };
+  return { kind: "custom", value: verif_hash };
+}
+
+// ---- Faults --------------------------------------------------------------------------
+
+controlRoutes.post("/faults", async (c) => {
+  const parsed = parseJsonBody(FaultBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const fault = await sandboxStub(c.env).armFault(parsed.value);
+  if (!fault) return flwError(409, "Too many faults armed; clear some first");
+  return flwSuccess("Fault armed", fault);
+});
+
+controlRoutes.get("/faults", async (c) => flwSuccess("Faults fetched", await sandboxStub(c.env).faults()));
+
+controlRoutes.delete("/faults", async (c) => {
+  const cleared = await sandboxStub(c.env).clearFaults(c.req.query("match") ?? null);
+  return flwSuccess("Faults cleared", { cleared });
+});
+
+// ---- Deliveries ------------------------------------------------------------------------
+
+controlRoutes.get("/deliveries", async (c) => {
+  const records = await sandboxStub(c.env).deliveries(c.req.query("match") ?? "");
+  return flwSuccess(
+    "Deliveries fetched",
+    records.map(({ body, at_ms, ...rest }) => ({ ...rest, body: bodyJson(body), at: new Date(at_ms).toISOString() })),
+  );
+});
+
+function bodyJson(text: string): Json {
+  try {
+    return JSON.parse(text) as Json;
+  } catch {
+    // A body cut at DELIVERY_BODY_MAX_CHARS is no longer JSON; show it as text.
+    return text;
+  }
+}
+
+// ---- Transfers -------------------------------------------------------------------------
+
+controlRoutes.post("/transfers/:id/settle", async (c) => {
+  const parsed = parseJsonBody(SettleBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const id = idParam(c);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await sandboxStub(c.env).settleTransfer(id, parsed.value.status);
+  if (result.outcome === "not_found") return flwError(404, "No transfer found with this id");
+  // A transfer reaches its final status once; settling again changes nothing.
+  if (result.outcome === "already_settled") return flwError(409, `Transfer already settled as ${result.transfer.status}`);
+  const delivery = await deliverAndRecord(c, result.webhook);
+  return flwSuccess("Transfer settled", { transfer: transferJson(result.transfer), delivery: deliverySummary(delivery) });
+});
+
+controlRoutes.post("/transfers/:id/deliver", async (c) => {
+  const parsed = parseJsonBody(DeliverBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const id = idParam(c);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await sandboxStub(c.env).transferWebhook(id);
+  if (result.outcome === "not_found") return flwError(404, "No transfer found with this id");
+  // Flutterwave sends transfer.completed only for a final status.
+  if (result.outcome === "not_final") return flwError(409, `Transfer is still ${result.transfer.status}`);
+  const delivery = await deliverAndRecord(c, result.webhook, hashChoice(parsed.value.verif_hash));
+  return flwSuccess("hook sent", deliverySummary(delivery));
+});
+
+// ---- Transactions ----------------------------------------------------------------------
+
+controlRoutes.post("/transactions", async (c) => {
+  const parsed = parseJsonBody(ControlTransactionBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const body = parsed.value;
+  const amount_minor = parseAmountMinor(body.amount);
+  if (amount_minor === null) return flwError(400, "amount is invalid: expected a positive amount with at most two decimal places");
+  const transaction = await sandboxStub(c.env).createTransaction({
+    tx_ref: body.tx_ref,
+    amount_minor,
+    currency: body.currency,
+    status: body.status,
+    customer_email: body.customer_email ?? "sandbox.customer@example.com",
+    origin: originOf(c),
+  });
+  return flwSuccess("Transaction created", transactionJson(transaction));
+});
+
+controlRoutes.post("/transactions/:id/deliver", async (c) => {
+  const parsed = parseJsonBody(DeliverBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const id = idParam(c);
+  const webhook = id === null ? null : await sandboxStub(c.env).transactionWebhook(id);
+  if (!webhook) return flwError(404, "No transaction was found for this id");
+  const delivery = await deliverAndRecord(c, webhook, hashChoice(parsed.value.verif_hash));
+  return flwSuccess("hook sent", deliverySummary(delivery));
+});
+
+// ---- Payment links -----------------------------------------------------------------------
+
+controlRoutes.get("/payments/:tx_ref", async (c) => {
+  const link = await sandboxStub(c.env).latestLink(c.req.param("tx_ref"));
+  if (!link) return flwError(404, "No payment was requested with this tx_ref");
+  return flwSuccess("Payment fetched", {
+    tx_ref: link.tx_ref,
+    link_id: link.link_id,
+    status: link.status,
+    failed_attempts: link.failed_attempts,
+    max_retry_attempt: link.max_retry_attempt,
+    created_at: new Date(link.created_at_ms).toISOString(),
+    expires_at: new Date(link.expires_at_ms).toISOString(),
+    // Exactly what our client sent, as JSON.
+    request: JSON.parse(link.request_json) as Json,
+  });
+});
+
+controlRoutes.post("/payments/:tx_ref/expire", async (c) => {
+  const expired = await sandboxStub(c.env).expireLink(c.req.param("tx_ref"));
+  if (!expired) return flwError(404, "No open payment link with this tx_ref");
+  return flwSuccess("Payment link expired", { expired });
+});
+
+function deliverySummary(outcome: { event: string; ref: string; url: string; status_code: number | null; error: string | null; verif_hash: string }) {
+  return { event: outcome.event, ref: outcome.ref, url: outcome.url, status_code: outcome.status_code, error: outcome.error, verif_hash: outcome.verif_hash };
+}

@@ -1,0 +1,129 @@
+/**
+ * Request schemas of the Flutterwave look-alike and of its control API. Field
+ * names are Flutterwave's. Unknown fields are ignored, as Flutterwave does
+ * (the official SDK, for one, sends `country` with an account resolve).
+ */
+import { z } from "zod";
+import { FAULT_MATCH_MAX_CHARS, FAULT_TIMES_MAX, LINK_ATTEMPTS_MAX, REFERENCE_MAX_CHARS, SESSION_MAX_MINUTES, TRANSFERS_PAGE_MAX } from "./limits";
+import type { Json } from "./responses";
+
+const JsonValue: z.ZodType<Json> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
+);
+
+/** `amount` arrives as a JSON number or a numeric string; model.ts turns it into minor units. */
+const Amount = z.union([z.number(), z.string()]);
+const Currency = z.string().regex(/^[A-Z]{3}$/, "expected a three-letter upper-case currency code");
+const Reference = z.string().trim().min(1).max(REFERENCE_MAX_CHARS);
+/** Integers that clients send as numbers or as numeric strings. */
+const Whole = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const PaymentBody = z.object({
+  tx_ref: Reference,
+  amount: Amount,
+  currency: Currency.optional(),
+  redirect_url: z.url({ protocol: /^https?$/ }),
+  customer: z.object({
+    email: z.email(),
+    name: z.string().max(200).optional(),
+    phonenumber: z.string().max(30).optional(),
+  }),
+  customizations: z
+    .object({ title: z.string().max(200).optional(), description: z.string().max(500).optional(), logo: z.string().max(2000).optional() })
+    .optional(),
+  meta: JsonValue.optional(),
+  payment_options: z.string().max(300).optional(),
+  configurations: z
+    .object({
+      session_duration: Whole(1, SESSION_MAX_MINUTES).optional(),
+      max_retry_attempt: Whole(1, LINK_ATTEMPTS_MAX).optional(),
+    })
+    .optional(),
+});
+export type PaymentBody = z.output<typeof PaymentBody>;
+
+export const ResolveBody = z.object({
+  account_number: z.string().trim().min(1).max(20),
+  account_bank: z.string().trim().min(1).max(11),
+});
+
+export const TransferBody = z.object({
+  account_bank: z.string().trim().min(1).max(11),
+  account_number: z.string().trim().min(1).max(20),
+  amount: Amount,
+  currency: Currency,
+  narration: z.string().max(100).optional(),
+  reference: Reference.optional(),
+  callback_url: z.string().max(300).optional(),
+  debit_currency: Currency.optional(),
+  beneficiary_name: z.string().max(100).optional(),
+  meta: JsonValue.optional(),
+});
+export type TransferBody = z.output<typeof TransferBody>;
+
+export const ResendHookBody = z.object({ wait: Whole(0, 1).optional() });
+
+export const TransfersQuery = z.object({
+  reference: z.string().max(REFERENCE_MAX_CHARS).optional(),
+  status: z.string().max(20).optional(),
+  page: Whole(1, TRANSFERS_PAGE_MAX).optional(),
+});
+
+export const FeeQuery = z.object({ amount: Amount, currency: Currency.optional() });
+
+export const VerifyByReferenceQuery = z.object({ tx_ref: Reference });
+
+// ---- Control API (sandbox only) ----------------------------------------------
+
+export const FAULT_OPERATIONS = [
+  "payments.create",
+  "transactions.verify",
+  "transactions.verify_by_reference",
+  "transfers.create",
+  "transfers.get",
+  "transfers.list",
+  "accounts.resolve",
+  "banks.list",
+] as const;
+export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
+
+/** Operations that change state, for which the "commit, then lose the answer" modes make sense. */
+export const CREATE_OPERATIONS: readonly FaultOperation[] = ["payments.create", "transfers.create"];
+
+export const FAULT_MODES = [
+  "hang",
+  "http_500",
+  "gateway_timeout",
+  "rate_limited",
+  "malformed",
+  "wrong_shape",
+  "commit_then_hang",
+  "commit_then_500",
+] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+export const FaultBody = z
+  .object({
+    operation: z.enum(FAULT_OPERATIONS),
+    match: z.string().max(FAULT_MATCH_MAX_CHARS).default(""),
+    mode: z.enum(FAULT_MODES),
+    times: Whole(1, FAULT_TIMES_MAX).default(1),
+  })
+  .refine((f) => !f.mode.startsWith("commit_then_") || CREATE_OPERATIONS.includes(f.operation), {
+    message: "commit_then_* modes apply only to payments.create and transfers.create",
+    path: ["mode"],
+  });
+export type FaultInput = z.output<typeof FaultBody>;
+
+export const SettleBody = z.object({ status: z.enum(["SUCCESSFUL", "FAILED"]).optional() });
+
+export const ControlTransactionBody = z.object({
+  tx_ref: Reference,
+  amount: Amount,
+  currency: Currency.default("NGN"),
+  status: z.enum(["successful", "failed", "pending"]),
+  customer_email: z.email().optional(),
+});
+
+/** `verif_hash`: omitted = the configured hash; null = no header; a string = that value (to test refusals). */
+export const DeliverBody = z.object({ verif_hash: z.string().max(500).nullable().optional() });

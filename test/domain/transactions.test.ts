@@ -1,0 +1,101 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type ChargeFacts, decideFunding, type FundingView, nextCheckDelayMs } from "../../src/domain/transactions";
+import { RECONCILE_BACKOFF_S } from "../../src/lib/limits";
+
+const NOW = 1_800_000_000_000;
+const tx = (over: Partial<FundingView> = {}): FundingView => ({ tx_ref: "fnd_x", status: "PENDING", amount_minor: 150000, currency: "NGN", deadline_at_ms: NOW + 60_000, ...over });
+const paid = (over: Partial<Extract<ChargeFacts, { found: true }>> = {}): ChargeFacts => ({
+  found: true,
+  provider_id: "1",
+  tx_ref: "fnd_x",
+  status: "successful",
+  amount_minor: 150000,
+  currency: "NGN",
+  ...over,
+});
+
+describe("the funding rule", () => {
+  it("credits the expected amount when paid in full", () => {
+    expect(decideFunding(tx(), paid(), NOW)).toEqual({ kind: "credit", amount_minor: 150000, overpaid_minor: 0, provider_id: "1" });
+  });
+
+  it("credits the expected amount and records the excess when overpaid", () => {
+    expect(decideFunding(tx(), paid({ amount_minor: 200000 }), NOW)).toMatchObject({ kind: "credit", amount_minor: 150000, overpaid_minor: 50000 });
+  });
+
+  it("fails an underpayment and a wrong currency", () => {
+    expect(decideFunding(tx(), paid({ amount_minor: 149999 }), NOW)).toMatchObject({ kind: "fail" });
+    expect(decideFunding(tx(), paid({ currency: "USD" }), NOW)).toMatchObject({ kind: "fail" });
+  });
+
+  it("ignores facts about another tx_ref", () => {
+    expect(decideFunding(tx(), paid({ tx_ref: "fnd_other" }), NOW)).toMatchObject({ kind: "ignore", reason: "tx_ref_mismatch" });
+  });
+
+  it("keeps a funding open after a failed attempt until the deadline, then fails it", () => {
+    expect(decideFunding(tx(), paid({ status: "failed" }), NOW)).toMatchObject({ kind: "attempt_failed" });
+    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ status: "failed" }), NOW)).toMatchObject({ kind: "fail" });
+  });
+
+  it("waits while nothing is found, and expires at the deadline", () => {
+    expect(decideFunding(tx(), { found: false }, NOW)).toEqual({ kind: "wait" });
+    expect(decideFunding(tx({ deadline_at_ms: NOW - 1 }), { found: false }, NOW)).toMatchObject({ kind: "fail" });
+  });
+
+  it("escalates a charge the provider still calls pending past the deadline, and never fails it on a guess", () => {
+    expect(decideFunding(tx(), paid({ status: "pending" }), NOW)).toEqual({ kind: "wait" });
+    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ status: "pending" }), NOW)).toMatchObject({ kind: "escalate" });
+  });
+
+  it("never changes a terminal transaction, whatever the facts (and flags a success after FAILED)", () => {
+    const facts = fc.oneof(
+      fc.constant<ChargeFacts>({ found: false }),
+      fc.record({
+        found: fc.constant(true as const),
+        provider_id: fc.constant("9"),
+        tx_ref: fc.constantFrom("fnd_x", "fnd_y"),
+        status: fc.constantFrom("successful" as const, "failed" as const, "pending" as const),
+        amount_minor: fc.integer({ min: 1, max: 10_000_000 }),
+        currency: fc.constantFrom("NGN", "USD"),
+      }),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom("SUCCESS" as const, "FAILED" as const), facts, fc.integer({ min: NOW - 1e6, max: NOW + 1e6 }), (status, f, now) => {
+        const decision = decideFunding(tx({ status }), f, now);
+        expect(decision.kind).toBe("ignore");
+        const expectLate = status === "FAILED" && f.found && f.status === "successful" && f.tx_ref === "fnd_x";
+        expect((decision as { late_success: boolean }).late_success).toBe(expectLate);
+      }),
+      { seed: 7, numRuns: 1000 },
+    );
+  });
+
+  it("credits only what invariant 4 allows, for any facts", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 20_000_000 }),
+        fc.constantFrom("NGN", "USD", "GHS"),
+        fc.constantFrom("successful" as const, "failed" as const, "pending" as const),
+        fc.constantFrom("fnd_x", "fnd_y"),
+        (expected, paidAmount, currency, status, ref) => {
+          const decision = decideFunding(tx({ amount_minor: expected }), paid({ amount_minor: paidAmount, currency, status, tx_ref: ref }), NOW);
+          const allowed = status === "successful" && currency === "NGN" && paidAmount >= expected && ref === "fnd_x";
+          expect(decision.kind === "credit").toBe(allowed);
+          if (decision.kind === "credit") expect(decision.amount_minor).toBe(expected);
+        },
+      ),
+      { seed: 11, numRuns: 2000 },
+    );
+  });
+});
+
+describe("the reconcile schedule", () => {
+  it("backs off and then repeats its last step", () => {
+    expect(nextCheckDelayMs(0)).toBe(RECONCILE_BACKOFF_S[0] * 1000);
+    expect(nextCheckDelayMs(3)).toBe(RECONCILE_BACKOFF_S[3] * 1000);
+    expect(nextCheckDelayMs(999)).toBe(RECONCILE_BACKOFF_S[RECONCILE_BACKOFF_S.length - 1] * 1000);
+    for (let i = 1; i < 20; i++) expect(nextCheckDelayMs(i)).toBeGreaterThanOrEqual(nextCheckDelayMs(i - 1));
+  });
+});
