@@ -105,3 +105,32 @@ export async function expectLedgerConsistent(stub: { audit(): Promise<{ ok: bool
   if (!audit.ok) throw new Error(`ledger inconsistent: ${JSON.stringify(audit)}`);
   return audit;
 }
+
+/** POST JSON with a bearer header (and optional extra headers). */
+export function authedJson(auth: Record<string, string>, body: unknown, headers: Record<string, string> = {}): RequestInit {
+  return { method: "POST", headers: { "content-type": "application/json", ...auth, ...headers }, body: JSON.stringify(body) };
+}
+
+/** Wait until `check` stops throwing (queue consumers and alarms run asynchronously). */
+export async function eventually<T>(check: () => Promise<T>, timeout_ms = 10_000, interval_ms = 100): Promise<T> {
+  const deadline = Date.now() + timeout_ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, interval_ms));
+    }
+  }
+}
+
+/** Make every pending transaction of a wallet due now and run its alarm (the reconciler). */
+export async function runReconciler(stub: DurableObjectStub<import("../src/durable/wallet").Wallet>): Promise<void> {
+  const { runInDurableObject, runDurableObjectAlarm } = await import("cloudflare:test");
+  await runInDurableObject(stub, async (_instance, state) => {
+    state.storage.sql.exec("UPDATE transactions SET next_check_at_ms = 0 WHERE status = 'PENDING'");
+    // Far enough ahead that it does not fire by itself: runDurableObjectAlarm runs it now, and waits for it.
+    await state.storage.setAlarm(Date.now() + 3_600_000);
+  });
+  if (!(await runDurableObjectAlarm(stub))) throw new Error("no alarm ran");
+}

@@ -33,7 +33,7 @@ export function validationHook(result: { success: boolean; error?: z.ZodError })
 }
 
 export function newRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ defaultHook: (result) => validationHook(result as never) });
+  return new OpenAPIHono<AppEnv>({ strict: false, defaultHook: (result) => validationHook(result as never) });
 }
 
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;

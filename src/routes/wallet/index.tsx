@@ -41,7 +41,7 @@ async function summaryOrThrow(c: AppContext, user_id: string) {
 walletRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/wallet/",
+    path: "/wallet",
     tags: ["wallet"],
     summary: "The current user's wallet",
     ...auth,
@@ -190,7 +190,9 @@ walletRoutes.openapi(
         "verif-hash": z.string().optional().openapi({ description: "The webhook secret hash (v3)." }),
         "flutterwave-signature": z.string().optional().openapi({ description: "base64 HMAC-SHA256 of the raw body keyed by the hash." }),
       }),
-      body: { content: { "application/json": { schema: z.record(z.string(), z.unknown()) } }, description: "A Flutterwave event." },
+      // A plain JSON Schema (not zod) on purpose: the framework must not parse the
+      // body before the handler has checked the signature over its raw bytes.
+      body: { content: { "application/json": { schema: { type: "object", description: "A Flutterwave v3 event, e.g. charge.completed or transfer.completed." } } } },
     },
     responses: {
       200: { description: "Queued.", content: { "application/json": { schema: WebhookAck } } },

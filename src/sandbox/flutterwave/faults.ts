@@ -12,6 +12,7 @@
  * - rate_limited:     429 (Flutterwave documents the status, not the body: the body is a guess).
  * - malformed:        200 whose body is cut-off JSON (does not parse).
  * - wrong_shape:      200 with a well-formed envelope whose `data` is not what the endpoint returns.
+ * - refuse:           400 `Merchant is not enabled for this operation`: a definite refusal, nothing done.
  * - commit_then_hang, commit_then_500 (create operations only): the operation is performed and
  *                     committed, then the answer is lost as in `hang` / `http_500`.
  */
@@ -62,6 +63,8 @@ export async function answerWithFaults(
       return new Response('{"status":"success","message":"Hosted Li', { status: 200, headers: { "content-type": "application/json; charset=utf-8" } });
     case "wrong_shape":
       return flwSuccess("Operation successful", { unexpected: "shape" });
+    case "refuse":
+      return flwError(400, "Merchant is not enabled for this operation");
     case "commit_then_hang":
       await (await perform()).arrayBuffer();
       return hang(c.req.raw.signal);

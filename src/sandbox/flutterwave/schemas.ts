@@ -97,6 +97,7 @@ export const FAULT_MODES = [
   "rate_limited",
   "malformed",
   "wrong_shape",
+  "refuse",
   "commit_then_hang",
   "commit_then_500",
 ] as const;
