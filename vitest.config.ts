@@ -24,7 +24,8 @@ export default defineConfig({
                 ADMIN_API_TOKEN: "test-admin-token-that-is-long-enough-0123456789",
                 // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
                 FLUTTERWAVE_TIMEOUT_MS: "1500",
-                SANDBOX_TRANSFER_DELAY_S: "1",
+                // Transfers settle when a test says so (control API or the alarm), not on a timer.
+                SANDBOX_TRANSFER_DELAY_S: "3600",
               },
             },
           }),

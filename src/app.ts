@@ -22,6 +22,8 @@ import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } 
 import { log } from "./lib/log";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
+import { bankRoutes } from "./routes/banks";
+import { withdrawalRoutes } from "./routes/withdrawals";
 import { docsRoutes } from "./routes/docs";
 import { walletRoutes } from "./routes/wallet";
 import { healthRoutes } from "./routes/health";
@@ -168,6 +170,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_BASE, authRoutes);
   app.route(API_BASE, docsRoutes);
   app.route(API_BASE, walletRoutes);
+  app.route(API_BASE, bankRoutes);
+  app.route(API_BASE, withdrawalRoutes);
   app.route(API_BASE, adminRoutes);
 
   // The provider sandbox exists only outside production, whatever SANDBOX_ENABLED says.

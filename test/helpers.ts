@@ -100,7 +100,7 @@ export async function bearerFor(user_id: string): Promise<Record<string, string>
 }
 
 /** Balance equals the journal and available is never negative (invariants 2 and 5). */
-export async function expectLedgerConsistent(stub: { audit(): Promise<{ ok: boolean; balance_minor: number; journal_balance_minor: number; available_minor: number; journal_rows: number }> }) {
+export async function expectLedgerConsistent(stub: { audit(): Promise<{ ok: boolean; balance_minor: number; journal_balance_minor: number; available_minor: number; held_minor: number; journal_rows: number }> }) {
   const audit = await stub.audit();
   if (!audit.ok) throw new Error(`ledger inconsistent: ${JSON.stringify(audit)}`);
   return audit;
@@ -133,4 +133,19 @@ export async function runReconciler(stub: DurableObjectStub<import("../src/durab
     await state.storage.setAlarm(Date.now() + 3_600_000);
   });
   if (!(await runDurableObjectAlarm(stub))) throw new Error("no alarm ran");
+}
+
+/** A wallet with `amount_minor` already credited through the real funding path. */
+export async function fundedWallet(amount_minor: number) {
+  const { newTxRef } = await import("../src/lib/ids");
+  const w = await newWallet();
+  const tx_ref = newTxRef("FUND", w.user_id);
+  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+  const credited = await w.stub.applyFundingFacts(
+    tx_ref,
+    { found: true, provider_id: String(Date.now()), tx_ref, status: "successful", amount_minor, currency: "NGN" },
+    { via: "webhook" },
+  );
+  if (credited.outcome !== "credited") throw new Error(`funding did not credit: ${credited.outcome}`);
+  return { ...w, auth: await bearerFor(w.user_id) };
 }

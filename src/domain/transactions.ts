@@ -86,3 +86,66 @@ export function nextCheckDelayMs(attempts: number): number {
   const index = Math.min(Math.max(attempts, 0), RECONCILE_BACKOFF_S.length - 1);
   return RECONCILE_BACKOFF_S[index] * 1000;
 }
+
+// ---- Withdrawals ------------------------------------------------------------------
+
+/** What the provider says about a transfer, in our words. */
+export type TransferFacts =
+  | { found: false }
+  | {
+      found: true;
+      provider_id: string;
+      reference: string | null;
+      status: "successful" | "failed" | "pending";
+      amount_minor: number;
+      currency: string;
+      message: string | null;
+    };
+
+export type WithdrawalView = { tx_ref: string; status: TxStatus; amount_minor: number; currency: string; created_at_ms: number };
+
+export type WithdrawalDecision =
+  | { kind: "post"; provider_id: string }
+  | { kind: "void"; reason: string; provider_id: string }
+  | { kind: "wait" }
+  | { kind: "escalate"; reason: string }
+  | { kind: "ignore"; reason: "already_terminal" | "reference_mismatch"; late_success: boolean };
+
+/**
+ * The withdrawal rule (invariant 3): the hold placed at request time is posted
+ * (debited) only when the provider says the transfer SUCCEEDED, and voided only
+ * when it says the transfer FAILED. Anything else (pending, not found, an
+ * answer that does not match the transaction) leaves the hold in place: a
+ * transfer is never re-submitted and never refunded on a guess. Past the
+ * escalation deadline an unresolved withdrawal is escalated to operators.
+ *
+ * "Not found" is deliberately not a failure: the provider may not list a
+ * transfer whose create answer we lost (and whether its list filters by
+ * reference is unconfirmed), so voiding then could pay the customer twice.
+ */
+export function decideWithdrawal(tx: WithdrawalView, facts: TransferFacts, now_ms: number, escalate_after_ms: number): WithdrawalDecision {
+  if (tx.status !== "PENDING") {
+    const late_success = facts.found && facts.status === "successful" && facts.reference === tx.tx_ref && tx.status === "FAILED";
+    return { kind: "ignore", reason: "already_terminal", late_success };
+  }
+  const overdue = now_ms - tx.created_at_ms >= escalate_after_ms;
+  if (!facts.found) {
+    return overdue ? { kind: "escalate", reason: "The provider has no transfer for this reference after the deadline." } : { kind: "wait" };
+  }
+  if (facts.reference !== null && facts.reference !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch", late_success: false };
+  if (facts.currency !== tx.currency || facts.amount_minor !== tx.amount_minor) {
+    return { kind: "escalate", reason: `Provider transfer ${facts.provider_id} does not match: ${facts.amount_minor} ${facts.currency}.` };
+  }
+  switch (facts.status) {
+    case "successful":
+      return { kind: "post", provider_id: facts.provider_id };
+    case "failed":
+      return { kind: "void", reason: facts.message ? `The bank transfer failed: ${facts.message}` : "The bank transfer failed.", provider_id: facts.provider_id };
+    case "pending":
+      return overdue ? { kind: "escalate", reason: "The provider still reports the transfer as pending after the deadline." } : { kind: "wait" };
+    default: {
+      const unreachable: never = facts.status;
+      throw new Error(`unhandled transfer status ${String(unreachable)}`);
+    }
+  }
+}

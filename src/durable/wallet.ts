@@ -23,7 +23,15 @@
  *     schedule and ends or escalates them past their deadline.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type ChargeFacts, decideFunding, nextCheckDelayMs, type TxStatus, type TxType } from "../domain/transactions";
+import {
+  type ChargeFacts,
+  decideFunding,
+  decideWithdrawal,
+  nextCheckDelayMs,
+  type TransferFacts,
+  type TxStatus,
+  type TxType,
+} from "../domain/transactions";
 import { assertMinor } from "../domain/money";
 import { requireConfig } from "../lib/config";
 import {
@@ -33,6 +41,7 @@ import {
   IDEMPOTENCY_TTL_MS,
   RECONCILE_BATCH_MAX,
   TRANSACTIONS_PAGE_MAX,
+  WITHDRAW_ESCALATE_AFTER_MS,
 } from "../lib/limits";
 import { log } from "../lib/log";
 import { contextFromState } from "../lib/self";
@@ -178,10 +187,13 @@ export type OpenOutcome =
   | { outcome: "inactive" }
   | { outcome: "no_wallet" };
 
+export type WithdrawOutcome = OpenOutcome | { outcome: "insufficient_funds"; available_minor: number; required_minor: number };
+
 export type SettleSource = { via: "webhook" | "reconciler" | "callback" | "create"; event_key?: string };
 
 export type SettleOutcome =
   | { outcome: "credited"; tx: TransactionRecord }
+  | { outcome: "debited"; tx: TransactionRecord }
   | { outcome: "failed"; tx: TransactionRecord }
   | { outcome: "unchanged"; tx: TransactionRecord; reason: string }
   | { outcome: "unknown_tx" }
@@ -384,6 +396,19 @@ export class Wallet extends DurableObject<Env> {
     return { outcome: "resume", tx };
   }
 
+  /** A new key, held in flight by the request that created `tx_ref` (inside its transaction). */
+  private insertKey(idempotency: IdempotencyInput, tx_ref: string, now_ms: number): void {
+    this.sql.exec(
+      `INSERT INTO idempotency (key, fingerprint, tx_ref, state, locked_until_ms, created_at_ms)
+       VALUES (?, ?, ?, 'in_flight', ?, ?)`,
+      idempotency.key,
+      idempotency.fingerprint,
+      tx_ref,
+      now_ms + IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
+      now_ms,
+    );
+  }
+
   /** Store the first answer for a key; later requests with it replay this. */
   async completeIdempotency(key: string, answer: StoredAnswer): Promise<void> {
     this.sql.exec(
@@ -397,6 +422,27 @@ export class Wallet extends DurableObject<Env> {
   /** Unknown outcome: let a retry with the same key resume at once. */
   async releaseIdempotency(key: string): Promise<void> {
     this.sql.exec("UPDATE idempotency SET locked_until_ms = 0 WHERE key = ? AND state = 'in_flight'", key);
+  }
+
+  /**
+   * Read-only look at a key, so a handler can answer a replay, a changed body
+   * or an in-flight request before doing slow work (the open* methods check
+   * again, atomically). Null: the key is new, or free to resume.
+   */
+  async peekIdempotency(idempotency: IdempotencyInput): Promise<OpenOutcome | null> {
+    const row = one(
+      this.sql.exec<{ fingerprint: string; state: string; status_code: number | null; response_json: string | null; locked_until_ms: number }>(
+        "SELECT fingerprint, state, status_code, response_json, locked_until_ms FROM idempotency WHERE key = ?",
+        idempotency.key,
+      ),
+    );
+    if (!row) return null;
+    if (row.fingerprint !== idempotency.fingerprint) return { outcome: "key_mismatch" };
+    if (row.state === "done" && row.status_code !== null && row.response_json !== null) {
+      return { outcome: "replay", answer: { status_code: row.status_code, body: JSON.parse(row.response_json) } };
+    }
+    if (row.locked_until_ms > Date.now()) return { outcome: "in_flight" };
+    return null;
   }
 
   // ==== Funding =================================================================
@@ -433,17 +479,7 @@ export class Wallet extends DurableObject<Env> {
         input.deadline_at_ms,
         now_ms + nextCheckDelayMs(0),
       );
-      if (input.idempotency) {
-        this.sql.exec(
-          `INSERT INTO idempotency (key, fingerprint, tx_ref, state, locked_until_ms, created_at_ms)
-           VALUES (?, ?, ?, 'in_flight', ?, ?)`,
-          input.idempotency.key,
-          input.idempotency.fingerprint,
-          input.tx_ref,
-          now_ms + IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
-          now_ms,
-        );
-      }
+      if (input.idempotency) this.insertKey(input.idempotency, input.tx_ref, now_ms);
       return { outcome: "opened", tx: this.txRow(input.tx_ref)! };
     });
     if (result.outcome === "opened") {
@@ -562,15 +598,7 @@ export class Wallet extends DurableObject<Env> {
           throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
         }
       }
-      if (source.event_key) {
-        this.sql.exec(
-          "INSERT INTO provider_events (event_key, tx_ref, outcome, processed_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",
-          source.event_key,
-          tx_ref,
-          outcome.outcome,
-          now_ms,
-        );
-      }
+      this.recordEvent(source, tx_ref, outcome.outcome, now_ms);
       return outcome;
     });
     if (result.outcome === "credited" || result.outcome === "failed") {
@@ -580,6 +608,186 @@ export class Wallet extends DurableObject<Env> {
       await this.notify(result.tx);
     }
     return result;
+  }
+
+  // ==== Withdrawals ==============================================================
+
+  /**
+   * Open a PENDING withdrawal and place its hold, in one storage transaction:
+   * the key check, the wallet checks, `available >= amount + fee`, the insert
+   * and the hold. Concurrent requests are serialised by the object, so the sum
+   * of holds can never exceed the balance (invariant 2).
+   */
+  async openWithdrawal(input: {
+    tx_ref: string;
+    amount_minor: number;
+    fee_minor: number;
+    currency: string;
+    details: TxDetails;
+    idempotency?: IdempotencyInput;
+  }): Promise<WithdrawOutcome> {
+    assertMinor(input.amount_minor);
+    assertMinor(input.fee_minor);
+    const now_ms = Date.now();
+    const result = this.ctx.storage.transactionSync((): WithdrawOutcome => {
+      if (input.idempotency) {
+        const existing = this.checkKey(input.idempotency, now_ms);
+        if (existing) return existing;
+      }
+      const wallet = this.walletRow();
+      if (!wallet) return { outcome: "no_wallet" };
+      if (wallet.is_active !== 1) return { outcome: "inactive" };
+      const required_minor = input.amount_minor + input.fee_minor;
+      const available_minor = wallet.balance_minor - this.heldMinor();
+      if (available_minor < required_minor) return { outcome: "insufficient_funds", available_minor, required_minor };
+      this.sql.exec(
+        `INSERT INTO transactions (tx_ref, type, status, stage, amount_minor, fee_minor, currency, details_json,
+           created_at_ms, updated_at_ms, deadline_at_ms, next_check_at_ms)
+         VALUES (?, 'WITHDRAW', 'PENDING', 'hold_placed', ?, ?, ?, ?, ?, ?, ?, ?)`,
+        input.tx_ref,
+        input.amount_minor,
+        input.fee_minor,
+        input.currency,
+        JSON.stringify(input.details),
+        now_ms,
+        now_ms,
+        now_ms + WITHDRAW_ESCALATE_AFTER_MS,
+        now_ms + nextCheckDelayMs(0),
+      );
+      this.sql.exec(
+        "INSERT INTO holds (tx_ref, amount_minor, status, created_at_ms) VALUES (?, ?, 'pending', ?)",
+        input.tx_ref,
+        required_minor,
+        now_ms,
+      );
+      if (input.idempotency) this.insertKey(input.idempotency, input.tx_ref, now_ms);
+      return { outcome: "opened", tx: this.txRow(input.tx_ref)! };
+    });
+    if (result.outcome === "opened") {
+      await this.scheduleAlarm();
+      await this.notify(result.tx);
+    }
+    return result;
+  }
+
+  /**
+   * Claim the right to submit the transfer (compare-and-set hold_placed ->
+   * submitting). Exactly one caller ever wins for a tx_ref, so a transfer is
+   * never submitted twice; a loser answers with the transaction as it stands.
+   */
+  async markSubmitting(tx_ref: string): Promise<boolean> {
+    const cursor = this.sql.exec(
+      "UPDATE transactions SET stage = 'submitting', updated_at_ms = ? WHERE tx_ref = ? AND type = 'WITHDRAW' AND status = 'PENDING' AND stage = 'hold_placed'",
+      Date.now(),
+      tx_ref,
+    );
+    return cursor.rowsWritten > 0;
+  }
+
+  /** The provider accepted the transfer (it is queued there). */
+  async recordTransferSubmitted(tx_ref: string, provider_id: string): Promise<TransactionRecord | null> {
+    this.sql.exec(
+      `UPDATE transactions SET stage = 'submitted', provider_ref = ?, updated_at_ms = ?
+       WHERE tx_ref = ? AND type = 'WITHDRAW' AND status = 'PENDING'`,
+      provider_id,
+      Date.now(),
+      tx_ref,
+    );
+    return this.txRow(tx_ref);
+  }
+
+  /** The create call's outcome is unknown: keep the hold, look it up by reference soon. */
+  async markTransferUnknown(tx_ref: string): Promise<TransactionRecord | null> {
+    const now_ms = Date.now();
+    this.sql.exec(
+      `UPDATE transactions SET stage = 'submit_unknown', updated_at_ms = ?, next_check_at_ms = ?
+       WHERE tx_ref = ? AND type = 'WITHDRAW' AND status = 'PENDING'`,
+      now_ms,
+      now_ms + nextCheckDelayMs(0),
+      tx_ref,
+    );
+    await this.scheduleAlarm();
+    return this.txRow(tx_ref);
+  }
+
+  /** The provider definitely refused the transfer (4xx on create): void the hold now. */
+  async refuseWithdrawal(tx_ref: string, reason: string): Promise<TransactionRecord | null> {
+    const now_ms = Date.now();
+    const changed = this.ctx.storage.transactionSync(() => {
+      const tx = this.txRow(tx_ref);
+      if (!tx || tx.type !== "WITHDRAW" || tx.status !== "PENDING") return false;
+      this.resolveHold(tx_ref, "voided", now_ms);
+      this.finish(tx_ref, "FAILED", reason, null, now_ms, "refused");
+      return true;
+    });
+    const tx = this.txRow(tx_ref);
+    if (changed && tx) await this.notify(tx);
+    return tx;
+  }
+
+  /**
+   * Apply what the provider says about a withdrawal's transfer. Safe to call any
+   * number of times in any order: the hold is posted or voided at most once.
+   */
+  async applyTransferFacts(tx_ref: string, facts: TransferFacts, source: SettleSource): Promise<SettleOutcome> {
+    const now_ms = Date.now();
+    const result = this.ctx.storage.transactionSync((): SettleOutcome => {
+      const tx = this.txRow(tx_ref);
+      if (!tx) return { outcome: "unknown_tx" };
+      if (tx.type !== "WITHDRAW") return { outcome: "wrong_type", tx };
+      const decision = decideWithdrawal(tx, facts, now_ms, WITHDRAW_ESCALATE_AFTER_MS);
+      let outcome: SettleOutcome;
+      switch (decision.kind) {
+        case "post": {
+          const hold_minor = this.resolveHold(tx_ref, "posted", now_ms);
+          this.post(tx_ref, "debit", hold_minor, now_ms);
+          this.finish(tx_ref, "SUCCESS", null, decision.provider_id, now_ms);
+          outcome = { outcome: "debited", tx: this.txRow(tx_ref)! };
+          break;
+        }
+        case "void": {
+          this.resolveHold(tx_ref, "voided", now_ms);
+          this.finish(tx_ref, "FAILED", decision.reason, decision.provider_id, now_ms);
+          outcome = { outcome: "failed", tx: this.txRow(tx_ref)! };
+          break;
+        }
+        case "escalate":
+          this.escalate(tx_ref, decision.reason, now_ms);
+          outcome = { outcome: "unchanged", tx: this.txRow(tx_ref)!, reason: "escalated" };
+          break;
+        case "wait":
+          if (facts.found && !tx.provider_ref) {
+            this.sql.exec("UPDATE transactions SET provider_ref = ?, stage = 'submitted', updated_at_ms = ? WHERE tx_ref = ?", facts.provider_id, now_ms, tx_ref);
+          }
+          outcome = { outcome: "unchanged", tx: this.txRow(tx_ref)!, reason: "pending" };
+          break;
+        case "ignore":
+          if (decision.late_success) {
+            this.anomaly(tx_ref, "paid_after_void", "the provider reports a successful transfer for a withdrawal we voided; recover the funds", now_ms);
+          }
+          outcome = { outcome: "unchanged", tx, reason: decision.reason };
+          break;
+        default: {
+          const unreachable: never = decision;
+          throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
+        }
+      }
+      this.recordEvent(source, tx_ref, outcome.outcome, now_ms);
+      return outcome;
+    });
+    if (result.outcome === "debited" || result.outcome === "failed") {
+      log.info("withdrawal settled", { tx_ref, outcome: result.outcome, via: source.via, user_id: this.profileRow()?.user_id });
+      await this.notify(result.tx);
+    }
+    return result;
+  }
+
+  /** Close a pending hold; returns its amount. Throws if there is none (a bug). */
+  private resolveHold(tx_ref: string, status: "posted" | "voided", now_ms: number): number {
+    const hold = one(this.sql.exec<{ amount_minor: number }>("SELECT amount_minor FROM holds WHERE tx_ref = ? AND status = 'pending'", tx_ref));
+    if (!hold) throw new Error(`no pending hold for ${tx_ref}`);
+    this.sql.exec("UPDATE holds SET status = ?, resolved_at_ms = ? WHERE tx_ref = ? AND status = 'pending'", status, now_ms, tx_ref);
+    return hold.amount_minor;
   }
 
   // ==== Ledger primitives (call only inside transactionSync) =====================
@@ -604,13 +812,20 @@ export class Wallet extends DurableObject<Env> {
     this.sql.exec("UPDATE wallet SET balance_minor = ?, updated_at_ms = ? WHERE id = 1", balance_after_minor, now_ms);
   }
 
-  private finish(tx_ref: string, status: "SUCCESS" | "FAILED", reason: string | null, provider_ref: string | null, now_ms: number): void {
+  private finish(
+    tx_ref: string,
+    status: "SUCCESS" | "FAILED",
+    reason: string | null,
+    provider_ref: string | null,
+    now_ms: number,
+    stage: string = status === "SUCCESS" ? "settled" : "failed",
+  ): void {
     const cursor = this.sql.exec(
       `UPDATE transactions SET status = ?, stage = ?, failure_reason = ?, provider_ref = COALESCE(?, provider_ref),
          updated_at_ms = ?, settled_at_ms = ?, next_check_at_ms = NULL
        WHERE tx_ref = ? AND status = 'PENDING'`,
       status,
-      status === "SUCCESS" ? "settled" : "failed",
+      stage,
       reason,
       provider_ref,
       now_ms,
@@ -618,6 +833,18 @@ export class Wallet extends DurableObject<Env> {
       tx_ref,
     );
     if (cursor.rowsWritten !== 1) throw new Error(`finish: ${tx_ref} was not pending`);
+  }
+
+  /** Remember a provider event and what it did (audit trail; the guard is the status check). */
+  private recordEvent(source: SettleSource, tx_ref: string, outcome: string, now_ms: number): void {
+    if (!source.event_key) return;
+    this.sql.exec(
+      "INSERT INTO provider_events (event_key, tx_ref, outcome, processed_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",
+      source.event_key,
+      tx_ref,
+      outcome,
+      now_ms,
+    );
   }
 
   private escalate(tx_ref: string, reason: string, now_ms: number): void {
@@ -749,7 +976,24 @@ export class Wallet extends DurableObject<Env> {
         }
         return;
       }
-      case "WITHDRAW":
+      case "WITHDRAW": {
+        if (tx.stage === "hold_placed") {
+          // The request that placed the hold never claimed the submission: the
+          // provider was never called, so voiding is not a guess. The CAS in
+          // abandonWithdrawal keeps a late request from submitting afterwards.
+          if (Date.now() - tx.created_at_ms >= IDEMPOTENCY_IN_FLIGHT_LOCK_MS) await this.abandonWithdrawal(tx.tx_ref);
+          return;
+        }
+        const found = tx.provider_ref ? await flutterwave.getTransfer(tx.provider_ref) : await flutterwave.findTransferByReference(tx.tx_ref);
+        if (found.ok) {
+          await this.applyTransferFacts(tx.tx_ref, { found: true, ...found.value }, { via: "reconciler" });
+        } else if (found.kind === "not_found") {
+          await this.applyTransferFacts(tx.tx_ref, { found: false }, { via: "reconciler" });
+        } else {
+          log.warn("reconcile: provider gave no answer; will retry", { tx_ref: tx.tx_ref, kind: found.kind });
+        }
+        return;
+      }
       case "AIRTIME":
       case "DATA":
         log.warn("reconcile: no reconciler for this type yet", { tx_ref: tx.tx_ref, type: tx.type });
@@ -758,6 +1002,26 @@ export class Wallet extends DurableObject<Env> {
         const unreachable: never = tx.type;
         throw new Error(`unknown type ${String(unreachable)}`);
       }
+    }
+  }
+
+  /** Void a withdrawal whose transfer was provably never submitted. */
+  private async abandonWithdrawal(tx_ref: string): Promise<void> {
+    const now_ms = Date.now();
+    const changed = this.ctx.storage.transactionSync(() => {
+      const cursor = this.sql.exec(
+        "UPDATE transactions SET stage = 'abandoned' WHERE tx_ref = ? AND status = 'PENDING' AND stage = 'hold_placed'",
+        tx_ref,
+      );
+      if (cursor.rowsWritten === 0) return false;
+      this.resolveHold(tx_ref, "voided", now_ms);
+      this.finish(tx_ref, "FAILED", "The withdrawal request was interrupted before it reached the bank; nothing was sent.", null, now_ms, "abandoned");
+      return true;
+    });
+    const tx = this.txRow(tx_ref);
+    if (changed && tx) {
+      log.warn("withdrawal abandoned before submission; hold voided", { tx_ref });
+      await this.notify(tx);
     }
   }
 

@@ -78,3 +78,9 @@ export const DEAD_LETTERS_KEEP_MAX = 10_000;
 // ---- Watching ----------------------------------------------------------------------
 /** Lifetime of a watch ticket (the callback page's credential for one tx_ref). */
 export const WATCH_TICKET_TTL_S = 2 * 60 * 60;
+
+// ---- Banks ----------------------------------------------------------------------------
+/** A cached bank list may be served this long after its TTL when the provider is down. */
+export const BANKS_STALE_MAX_S = 24 * 60 * 60;
+/** A withdrawal request: NUBAN account numbers are exactly 10 digits. */
+export const NUBAN_DIGITS = 10;

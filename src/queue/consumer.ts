@@ -18,6 +18,7 @@ import { log } from "../lib/log";
 import { flutterwaveClient } from "../providers/flutterwave";
 import { ChargeEvent, LegacyTransferEvent, TransferEvent } from "../providers/flutterwave/schemas";
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
+import type { TransactionRecord, Wallet } from "../durable/wallet";
 import { QueueMessage } from "./messages";
 
 export const MAIN_QUEUE = "wallet-events";
@@ -121,6 +122,31 @@ async function handleFlutterwaveWebhook(
 }
 
 /**
+ * The wallet and transaction an event names, or the verdict for an event that
+ * is not about one of our transactions of that type (logged, acked: a forged or
+ * foreign reference changes nothing).
+ */
+async function ownTransaction(
+  env: Env,
+  request_id: string,
+  reference: string,
+  type: "FUND" | "WITHDRAW",
+): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
+  const owner = txRefOwner(reference);
+  if (!owner) {
+    log.warn("event for a reference that is not ours", { request_id, reference: reference.slice(0, 64), type });
+    return { verdict: ack("foreign reference") };
+  }
+  const wallet = env.WALLET.getByName(owner);
+  const tx = await wallet.getTransaction(reference);
+  if (!tx || tx.type !== type) {
+    log.warn("event for an unknown transaction", { request_id, reference, type });
+    return { verdict: ack("unknown tx") };
+  }
+  return { wallet, tx };
+}
+
+/**
  * Verify a funding with the provider and hand the facts to its wallet. With a
  * provider transaction id the check is by id (then the tx_ref must match);
  * without one, by reference.
@@ -133,17 +159,9 @@ async function verifyFunding(
   provider_id: string | undefined,
   event_key: string | undefined,
 ): Promise<Verdict> {
-  const owner = txRefOwner(tx_ref);
-  if (!owner) {
-    log.warn("event for a tx_ref that is not ours", { request_id, tx_ref: tx_ref.slice(0, 64) });
-    return ack("foreign tx_ref");
-  }
-  const wallet = env.WALLET.getByName(owner);
-  const tx = await wallet.getTransaction(tx_ref);
-  if (!tx || tx.type !== "FUND") {
-    log.warn("event for an unknown transaction", { request_id, tx_ref });
-    return ack("unknown tx");
-  }
+  const found = await ownTransaction(env, request_id, tx_ref, "FUND");
+  if ("verdict" in found) return found.verdict;
+  const { wallet, tx } = found;
   if (tx.status === "SUCCESS") return ack("already credited");
 
   const config = requireConfig(env);
@@ -173,10 +191,38 @@ async function verifyFunding(
   return ack(outcome.outcome);
 }
 
-/** Transfer events settle withdrawals (withdrawal issue). */
+/**
+ * A transfer event settles a withdrawal, after the provider confirms it: the
+ * consumer fetches the transfer by id, checks it carries our reference, and
+ * hands the facts to the wallet, which posts or voids the hold exactly once.
+ */
 async function handleTransferEvent(env: Env, ctx: ExecutionContext, request_id: string, reference: string, provider_id: string): Promise<Verdict> {
-  void env;
-  void ctx;
-  log.info("transfer event received before withdrawals exist; nothing to settle", { request_id, reference, provider_id });
-  return ack("no withdrawals yet");
+  const found = await ownTransaction(env, request_id, reference, "WITHDRAW");
+  if ("verdict" in found) return found.verdict;
+  const { wallet, tx } = found;
+  if (tx.status === "SUCCESS") return ack("already settled");
+
+  const flutterwave = flutterwaveClient(env, ctx, requireConfig(env), { request_id });
+  const fetched = await flutterwave.getTransfer(provider_id);
+  if (fetched.ok) {
+    if (fetched.value.reference !== reference) {
+      log.warn("transfer event names a transfer of another reference; ignored", { request_id, reference, provider_id });
+      return ack("reference mismatch");
+    }
+    const outcome = await wallet.applyTransferFacts(reference, { found: true, ...fetched.value }, {
+      via: "webhook",
+      event_key: `flw:transfer.completed:${provider_id}:${fetched.value.status}`,
+    });
+    log.info("transfer event processed", { request_id, tx_ref: reference, outcome: outcome.outcome });
+    return ack(outcome.outcome);
+  }
+  if (fetched.kind === "not_found") {
+    log.warn("transfer event names a transfer that does not exist", { request_id, reference, provider_id });
+    return ack("provider id not found");
+  }
+  if (fetched.kind === "refused") {
+    log.error("provider refused a transfer lookup", { request_id, reference, status: fetched.status });
+    return retry("lookup refused");
+  }
+  return retry(`lookup ${fetched.reason}`);
 }
