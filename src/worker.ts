@@ -3,6 +3,7 @@
  * the Durable Object classes, which must be exported from the main module.
  */
 import { createApp } from "./app";
+import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 
@@ -16,7 +17,20 @@ const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).
 registerSelf((request, env, ctx) => Promise.resolve(app.fetch(request, env, ctx)));
 
+/**
+ * Benchmark baseline, development only: a route that does nothing, answered
+ * before the app (no middleware), so benchmarks can report our routes as a
+ * ratio of the bare platform cost measured in the same run.
+ */
+const BARE_ROUTE = "/__sandbox/bare";
+
 export default {
-  fetch: (request, env, ctx) => app.fetch(request, env, ctx),
+  fetch: (request, env, ctx) => {
+    if (request.url.endsWith(BARE_ROUTE) && new URL(request.url).pathname === BARE_ROUTE) {
+      const config = configOf(env);
+      if (config.ok && config.config.sandbox) return new Response("hello");
+    }
+    return app.fetch(request, env, ctx);
+  },
   queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
 } satisfies ExportedHandler<Env, unknown>;
