@@ -26,6 +26,8 @@ import { bankRoutes } from "./routes/banks";
 import { withdrawalRoutes } from "./routes/withdrawals";
 import { docsRoutes } from "./routes/docs";
 import { walletRoutes } from "./routes/wallet";
+import { pagesRoutes } from "./routes/pages";
+import { wsRoutes } from "./routes/ws";
 import { healthRoutes } from "./routes/health";
 import { SANDBOX_BASE, sandboxRoutes } from "./sandbox";
 
@@ -60,8 +62,7 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     c.set("config", config.config);
     await next();
   } finally {
-    c.res.headers.set("x-request-id", request_id);
-    if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+    stampHeaders(c, request_id);
     log.info("request", {
       request_id,
       method: c.req.method,
@@ -72,6 +73,23 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     });
   }
 };
+
+/**
+ * Our headers on every answer. A Response taken straight from `fetch` or from a
+ * Durable Object (a WebSocket 101 passed through) has immutable headers, and
+ * setting one throws; such a response is copied first. The copy keeps the
+ * status and the `webSocket` (workerd copies both from a Response init), so a
+ * 101 stays a working upgrade.
+ */
+function stampHeaders(c: Context<AppEnv>, request_id: string): void {
+  try {
+    c.res.headers.set("x-request-id", request_id);
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set("x-request-id", request_id);
+  }
+  if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+}
 
 /**
  * Body size limits. Hono's middleware checks Content-Length and also counts a
@@ -173,6 +191,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_BASE, bankRoutes);
   app.route(API_BASE, withdrawalRoutes);
   app.route(API_BASE, adminRoutes);
+  app.route(API_BASE, wsRoutes);
+  app.route(API_BASE, pagesRoutes);
 
   // The provider sandbox exists only outside production, whatever SANDBOX_ENABLED says.
   app.use(`${SANDBOX_BASE}/*`, async (c, next) => {

@@ -233,6 +233,7 @@ export function snapshotOf(user_id: string, tx: TransactionRecord): StatusSnapsh
     amount_minor: tx.amount_minor,
     currency: tx.currency,
     failure_reason: tx.failure_reason,
+    stage: tx.stage,
     updated_at_ms: tx.updated_at_ms,
   };
 }

@@ -84,3 +84,36 @@ export const WATCH_TICKET_TTL_S = 2 * 60 * 60;
 export const BANKS_STALE_MAX_S = 24 * 60 * 60;
 /** A withdrawal request: NUBAN account numbers are exactly 10 digits. */
 export const NUBAN_DIGITS = 10;
+
+// ---- Realtime -------------------------------------------------------------------
+/**
+ * Open watchers one Room (one tx_ref) accepts; the next upgrade is refused with
+ * 429 (4429 in the seed protocol). One owner rarely needs more than a few; the
+ * bound keeps a leaked client loop from growing a room without end, while
+ * leaving room for the benchmark's 1,000 watchers. (The platform's own ceiling
+ * for hibernatable sockets per object is far higher.)
+ */
+export const ROOM_SOCKETS_MAX = 1000;
+/** Largest client frame (bytes, UTF-8) a watcher may send; a join frame with a ticket is ~600. */
+export const WS_FRAME_MAX_BYTES = 4096;
+/** Seed protocol: how long a socket opened without `?tx_ref=` may wait before its join frame. */
+export const WS_JOIN_TIMEOUT_MS = 5_000;
+/**
+ * After a terminal status (SUCCESS/FAILED) each socket stays open this long
+ * (counted from the settlement, or from its join if later), then is closed with
+ * 1000. Long enough for a client to read the final status; short enough that
+ * settled rooms stop holding connections.
+ */
+export const ROOM_CLOSE_GRACE_MS = 5_000;
+/** Platform limits of `acceptWebSocket` tags and `serializeAttachment` (Durable Objects docs). */
+export const WS_TAGS_MAX = 10;
+export const WS_TAG_MAX_CHARS = 256;
+export const WS_ATTACHMENT_MAX_BYTES = 2048;
+/** Browser watcher (watch.js): reconnect backoff while PENDING, and its bound. */
+export const WATCH_RECONNECT_BASE_MS = 1_000;
+export const WATCH_RECONNECT_MAX_MS = 30_000;
+export const WATCH_RECONNECT_ATTEMPTS_MAX = 20;
+/** Browser watcher: a "ping" text frame this often keeps idle proxies from dropping the socket. */
+export const WATCH_PING_INTERVAL_MS = 30_000;
+/** Browser cache lifetime of watch.js: short, since it carries protocol constants a deploy may change. */
+export const WATCH_SCRIPT_MAX_AGE_S = 300;

@@ -21,6 +21,7 @@ const STYLE = `
   dl { display: grid; grid-template-columns: max-content 1fr; gap: .4rem 1rem; }
   dt { color: #5a6472; } dd { margin: 0; font-variant-numeric: tabular-nums; word-break: break-all; }
   .next { margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid #e8ebef; }
+  .live { color: #5a6472; font-size: .85rem; min-height: 1.2em; }
 `;
 
 export function Page(props: { title: string; children: Child }) {

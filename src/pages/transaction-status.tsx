@@ -6,10 +6,17 @@
  * brought the browser here is never trusted.
  */
 import { formatMinor } from "../domain/money";
+import { TX_STATUSES, type TxStatus } from "../domain/transactions";
 import type { TransactionRecord } from "../durable/wallet";
+import { API_BASE_PATH } from "../lib/urls";
 import { Page } from "./layout";
+import { WATCH_ROOT_ID } from "./watch-script";
 
 type Kind = "funding" | "withdrawal";
+
+/** Where the page's script is served (src/routes/pages/) and where it connects (src/routes/ws/). */
+export const WATCH_SCRIPT_PATH = `${API_BASE_PATH}/pages/watch.js`;
+export const WATCH_SOCKET_PATH = `${API_BASE_PATH}/ws/wallet`;
 
 export function statusMessages(kind: Kind, tx: Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason" | "stage">) {
   const amount = `${tx.currency} ${formatMinor(tx.amount_minor)}`;
@@ -52,6 +59,36 @@ export function statusMessages(kind: Kind, tx: Pick<TransactionRecord, "status" 
   }
 }
 
+type LiveText = { headline: string; body: string; next: string; reason_replaces_body: boolean };
+/** Keyed by status, plus `STATUS:stage` for the stages whose words differ (see LIVE_STAGES). */
+export type LiveTexts = Record<TxStatus, LiveText> & Record<string, LiveText>;
+
+/** Stages that change what a PENDING page says. */
+const LIVE_STAGES = ["attempt_failed"] as const;
+
+/** A reason no real failure has: used to ask statusMessages whether it shows the reason. */
+const REASON_PROBE = "\u0000reason";
+
+/**
+ * The texts of all three statuses for one transaction, for watch.js to switch
+ * between without a reload. They come from `statusMessages` itself, so the
+ * browser says exactly what the server would have rendered. The one part that
+ * depends on news the page has not seen yet is a failure's reason; whether a
+ * status shows the reason instead of its body is asked of `statusMessages` too
+ * (`reason_replaces_body`), not re-implemented in the script.
+ */
+export function liveTexts(kind: Kind, tx: Pick<TransactionRecord, "amount_minor" | "currency" | "stage">): LiveTexts {
+  const out = {} as LiveTexts;
+  const texts = (status: TxStatus, stage: string): LiveText => {
+    const plain = statusMessages(kind, { ...tx, stage, status, failure_reason: null });
+    const probed = statusMessages(kind, { ...tx, stage, status, failure_reason: REASON_PROBE });
+    return { ...plain, reason_replaces_body: probed.body === REASON_PROBE };
+  };
+  for (const status of TX_STATUSES) out[status] = texts(status, "live");
+  for (const stage of LIVE_STAGES) out[`PENDING:${stage}`] = texts("PENDING", stage);
+  return out;
+}
+
 export function TransactionStatusPage(props: {
   kind: Kind;
   tx: TransactionRecord | null;
@@ -74,26 +111,40 @@ export function TransactionStatusPage(props: {
   }
   const tx = props.tx;
   const text = statusMessages(props.kind, tx);
+  // Live updates only for the transaction the ticket names (the caller checked the ticket).
+  const watch = props.watch && props.watch.tx_ref === tx.tx_ref ? props.watch : null;
+  const live = watch
+    ? {
+        "data-tx-ref": watch.tx_ref,
+        "data-ticket": watch.ticket,
+        "data-ws-path": WATCH_SOCKET_PATH,
+        "data-texts": JSON.stringify(liveTexts(props.kind, tx)),
+      }
+    : {};
   return (
     <Page title={title}>
-      <h1 id="headline">{text.headline}</h1>
-      <p>
-        <span class={`status ${tx.status}`} id="status" data-status={tx.status}>
-          {tx.status}
-        </span>
-      </p>
-      <p id="body">{text.body}</p>
-      <dl>
-        <dt>Amount</dt>
-        <dd id="amount">
-          {tx.currency} {formatMinor(tx.amount_minor)}
-        </dd>
-        <dt>Reference</dt>
-        <dd id="tx-ref">{tx.tx_ref}</dd>
-      </dl>
-      <p class="next" id="next">
-        {text.next}
-      </p>
+      <div id={WATCH_ROOT_ID} data-kind={props.kind} data-status={tx.status} {...live}>
+        <h1 id="headline">{text.headline}</h1>
+        <p aria-live="polite">
+          <span class={`status ${tx.status}`} id="status" data-status={tx.status}>
+            {tx.status}
+          </span>
+        </p>
+        <p id="body">{text.body}</p>
+        <dl>
+          <dt>Amount</dt>
+          <dd id="amount">
+            {tx.currency} {formatMinor(tx.amount_minor)}
+          </dd>
+          <dt>Reference</dt>
+          <dd id="tx-ref">{tx.tx_ref}</dd>
+        </dl>
+        <p class="next" id="next">
+          {text.next}
+        </p>
+        <p class="live" id="live" aria-live="polite"></p>
+      </div>
+      {watch ? <script src={WATCH_SCRIPT_PATH} defer></script> : null}
     </Page>
   );
 }

@@ -20,9 +20,9 @@ import { newTxRef } from "../../lib/ids";
 import { WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { issueWatchTicket } from "../../lib/tokens";
-import { checkoutRedirectUrl } from "../../lib/urls";
+import { checkoutRedirectUrl, publicApiBase } from "../../lib/urls";
 import { flutterwaveClient } from "../../providers/flutterwave";
-import { fundingView } from "./views";
+import { fundingView, watchView } from "./views";
 
 export type FundInput = { amount: number; currency: string };
 
@@ -65,7 +65,30 @@ export function earlyAnswer(outcome: OpenOutcome): Answer | null {
   }
 }
 
+/**
+ * Start a funding and answer with its checkout link and, on 201, how to watch
+ * it live (`watch`). The watch part is added to every 201, replays included,
+ * and is never stored with the idempotent answer: a credential has no business
+ * at rest, and the ticket is derived from the transaction (issued at its
+ * creation time), so a replay carries the same ticket as the first answer.
+ */
 export async function fund(c: AppContext, user_id: string, input: FundInput, idempotency_key: string | undefined): Promise<Answer> {
+  const answer = await openAndLink(c, user_id, input, idempotency_key);
+  return answer.status === 201 ? withWatch(c, user_id, answer) : answer;
+}
+
+async function withWatch(c: AppContext, user_id: string, answer: Answer): Promise<Answer> {
+  const body = answer.body as { tx_ref: string };
+  const tx = await c.env.WALLET.getByName(user_id).getTransaction(body.tx_ref);
+  if (!tx) throw new Error("a 201 funding answer names a transaction its wallet does not hold");
+  const ticket = await issueWatchTicket(c.var.config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S, Math.floor(tx.created_at_ms / 1000));
+  const url = new URL(`${publicApiBase(c, c.var.config)}/ws/wallet`);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("tx_ref", tx.tx_ref);
+  return { ...answer, body: { ...body, watch: watchView(url.toString(), ticket) } };
+}
+
+async function openAndLink(c: AppContext, user_id: string, input: FundInput, idempotency_key: string | undefined): Promise<Answer> {
   const config = c.var.config;
   const wallet = c.env.WALLET.getByName(user_id);
   const profile = await wallet.profile();

@@ -175,7 +175,11 @@ walletRoutes.openapi(
         c.env.WALLET_EVENTS.send(message).catch((error) => log.warn("callback verify enqueue failed", { request_id: c.var.request_id, error })),
       );
     }
-    return c.html(<TransactionStatusPage kind="funding" tx={tx && tx.type === "FUND" ? tx : null} />, 200, headers);
+    return c.html(
+      <TransactionStatusPage kind="funding" tx={tx && tx.type === "FUND" ? tx : null} watch={{ tx_ref: ticket.tx_ref, ticket: q.ticket! }} />,
+      200,
+      headers,
+    );
   },
 );
 

@@ -6,7 +6,7 @@
 import { z } from "@hono/zod-openapi";
 import { formatMinor, isSupportedCurrency, parseDecimal } from "../../domain/money";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
-import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX } from "../../lib/limits";
+import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX, WATCH_TICKET_TTL_S } from "../../lib/limits";
 
 /** A decimal naira amount within [min, max] kobo, parsed to kobo by string arithmetic. */
 export function amountField(min_minor: number, max_minor: number) {
@@ -103,6 +103,14 @@ export const FundResponse = z
     currency: z.string(),
     payment_link: z.string().nullable(),
     expires_at: z.string(),
+    watch: z
+      .object({
+        websocket_url: z.string().openapi({ example: "wss://api.example.com/api/v1/ws/wallet?tx_ref=fnd_..." }),
+        ticket: z.string().openapi({
+          description: `Watch ticket for this tx_ref only: pass it as \`?ticket=\` (or in the join frame). Expires ${WATCH_TICKET_TTL_S / 3600} hours after the funding was created.`,
+        }),
+      })
+      .openapi("Watch", { description: "Watch the status live over WebSocket (GET /api/v1/ws/wallet)." }),
   })
   .openapi("Funding");
 

@@ -48,3 +48,8 @@ export function fundingView(tx: TransactionRecord) {
     expires_at: iso(tx.deadline_at_ms),
   };
 }
+
+/** How to watch a transaction live: the WebSocket URL and a ticket scoped to it. */
+export function watchView(websocket_url: string, ticket: string) {
+  return { websocket_url, ticket };
+}
