@@ -162,6 +162,25 @@ describe("login", () => {
     expect(bodies[2]).toEqual(bodies[0]);
   });
 
+  it("re-hashes a password stored with weaker argon2id parameters on the next successful login", async () => {
+    const email = uniqueEmail("rehash");
+    const { hashPassword } = await import("../../src/lib/password");
+    const { newUserId } = await import("../../src/lib/ids");
+    const user_id = newUserId();
+    const weak = hashPassword(PASSWORD, { m_kib: 8192, t: 1, p: 1 });
+    const credentials = env.CREDENTIALS.getByName(email);
+    await credentials.claim({ email, user_id, password_hash: weak });
+    await env.WALLET.getByName(user_id).init({ user_id, email, full_name: null, currency: "NGN" });
+    await credentials.activate(user_id);
+    expect((await api("/auth/login", form({ username: email, password: PASSWORD }))).status).toBe(200);
+    const upgraded = (await credentials.lookup())!.password_hash;
+    expect(upgraded).not.toBe(weak);
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    // A wrong password never triggers a re-hash.
+    expect((await api("/auth/login", form({ username: email, password: "wrong password" }))).status).toBe(401);
+    expect((await credentials.lookup())!.password_hash).toBe(upgraded);
+  });
+
   it("does not let an unfinished (pending) registration log in", async () => {
     const email = uniqueEmail("pending");
     const { hashPassword } = await import("../../src/lib/password");
@@ -202,6 +221,21 @@ describe("login", () => {
     // The development limit is 20 per minute per IP.
     expect(statuses.filter((s) => s === 401)).toHaveLength(20);
     expect(statuses.slice(20)).toEqual([429, 429]);
+  });
+
+  it("rate-limits registrations per email, from any address", async () => {
+    const email = uniqueEmail("regmail");
+    await withinOneRateWindow(20_000);
+    const statuses: number[] = [];
+    // The development limit is 25 per minute per email.
+    for (let i = 0; i < 27; i++) {
+      const res = await api("/auth/register", json({ email, password: PASSWORD }));
+      statuses.push(res.status);
+      await res.arrayBuffer();
+    }
+    expect(statuses[0]).toBe(201);
+    expect(statuses.slice(1, 25).every((s) => s === 409)).toBe(true);
+    expect(statuses.slice(25)).toEqual([429, 429]);
   });
 
   it("rate-limits registrations per client IP", async () => {
