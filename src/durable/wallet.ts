@@ -504,13 +504,23 @@ export class Wallet extends DurableObject<Env> {
 
   /** The provider may or may not have created the link: stay pending, check soon. */
   async markLinkUnknown(tx_ref: string): Promise<TransactionRecord | null> {
+    return this.markOutcomeUnknown(tx_ref, "FUND", "link_unknown");
+  }
+
+  /**
+   * A provider call's outcome is unknown (timeout, 5xx): the transaction stays
+   * PENDING and the reconciler looks it up soon. Never a failure on a guess.
+   */
+  private async markOutcomeUnknown(tx_ref: string, type: "FUND" | "WITHDRAW", stage: string): Promise<TransactionRecord | null> {
     const now_ms = Date.now();
     this.sql.exec(
-      `UPDATE transactions SET stage = 'link_unknown', updated_at_ms = ?, next_check_at_ms = ?
-       WHERE tx_ref = ? AND type = 'FUND' AND status = 'PENDING'`,
+      `UPDATE transactions SET stage = ?, updated_at_ms = ?, next_check_at_ms = ?
+       WHERE tx_ref = ? AND type = ? AND status = 'PENDING'`,
+      stage,
       now_ms,
       now_ms + nextCheckDelayMs(0),
       tx_ref,
+      type,
     );
     await this.scheduleAlarm();
     return this.txRow(tx_ref);
@@ -519,16 +529,14 @@ export class Wallet extends DurableObject<Env> {
   /** The provider definitely refused to create the checkout: nothing was paid. */
   async refuseFunding(tx_ref: string, reason: string): Promise<TransactionRecord | null> {
     const now_ms = Date.now();
-    this.sql.exec(
-      `UPDATE transactions SET status = 'FAILED', stage = 'refused', failure_reason = ?, updated_at_ms = ?, settled_at_ms = ?, next_check_at_ms = NULL
-       WHERE tx_ref = ? AND type = 'FUND' AND status = 'PENDING'`,
-      reason,
-      now_ms,
-      now_ms,
-      tx_ref,
-    );
+    const changed = this.ctx.storage.transactionSync(() => {
+      const tx = this.txRow(tx_ref);
+      if (!tx || tx.type !== "FUND" || tx.status !== "PENDING") return false;
+      this.finish(tx_ref, "FAILED", reason, null, now_ms, "refused");
+      return true;
+    });
     const tx = this.txRow(tx_ref);
-    if (tx) await this.notify(tx);
+    if (changed && tx) await this.notify(tx);
     return tx;
   }
 
@@ -699,16 +707,7 @@ export class Wallet extends DurableObject<Env> {
 
   /** The create call's outcome is unknown: keep the hold, look it up by reference soon. */
   async markTransferUnknown(tx_ref: string): Promise<TransactionRecord | null> {
-    const now_ms = Date.now();
-    this.sql.exec(
-      `UPDATE transactions SET stage = 'submit_unknown', updated_at_ms = ?, next_check_at_ms = ?
-       WHERE tx_ref = ? AND type = 'WITHDRAW' AND status = 'PENDING'`,
-      now_ms,
-      now_ms + nextCheckDelayMs(0),
-      tx_ref,
-    );
-    await this.scheduleAlarm();
-    return this.txRow(tx_ref);
+    return this.markOutcomeUnknown(tx_ref, "WITHDRAW", "submit_unknown");
   }
 
   /** The provider definitely refused the transfer (4xx on create): void the hold now. */

@@ -1,25 +1,9 @@
-import { describe, expect, inject, it } from "vitest";
-
-const origin = inject("origin");
-const api = `${origin}/api/v1`;
-
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeout_ms = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout_ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { describe, expect, it } from "vitest";
+import { api, origin, poll, registeredUser } from "./helpers";
 
 describe("funding end to end against `wrangler dev` (real HTTP, real local queue)", () => {
   it("registers, funds, pays in the sandbox checkout and sees the wallet credited", async () => {
-    const email = `e2e.fund.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
-    const password = "correct horse battery";
-    expect((await fetch(`${api}/auth/register`, { method: "POST", body: new URLSearchParams({ email, password }) })).status).toBe(201);
-    const login = await fetch(`${api}/auth/login`, { method: "POST", body: new URLSearchParams({ username: email, password }) });
-    const { access_token } = (await login.json()) as { access_token: string };
-    const auth = { authorization: `Bearer ${access_token}` };
+    const { auth } = await registeredUser("fund");
 
     const fundRes = await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "2500.75", currency: "NGN" }) });
     expect(fundRes.status).toBe(201);

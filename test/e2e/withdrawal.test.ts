@@ -1,27 +1,11 @@
-import { describe, expect, inject, it } from "vitest";
-
-const origin = inject("origin");
-const api = `${origin}/api/v1`;
-
-async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeout_ms = 20_000): Promise<T> {
-  const deadline = Date.now() + timeout_ms;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+import { describe, expect, it } from "vitest";
+import { api, poll, registeredUser } from "./helpers";
 
 type Wallet = { balance_minor: number; available_minor: number; held_minor: number };
 
 describe("withdrawal end to end against `wrangler dev` (real HTTP, real local queue, sandbox transfers)", () => {
   it("funds, withdraws to a bank account and sees the transfer settle; a failing account gets its hold back", async () => {
-    const email = `e2e.withdraw.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
-    const password = "correct horse battery";
-    expect((await fetch(`${api}/auth/register`, { method: "POST", body: new URLSearchParams({ email, password }) })).status).toBe(201);
-    const login = await fetch(`${api}/auth/login`, { method: "POST", body: new URLSearchParams({ username: email, password }) });
-    const { access_token } = (await login.json()) as { access_token: string };
-    const auth = { authorization: `Bearer ${access_token}` };
+    const { auth } = await registeredUser("withdraw");
     const wallet = async () => (await (await fetch(`${api}/wallet/`, { headers: auth })).json()) as Wallet;
 
     // Fund 5,000 through the sandbox checkout.
