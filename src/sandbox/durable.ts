@@ -190,21 +190,8 @@ export type CheckoutResult =
   | { kind: "cancelled"; link: LinkRow }
   | { kind: "charged"; link: LinkRow; transaction: TransactionRow; webhook: WebhookDispatch };
 
-export type TransferInput = {
-  reference: string;
-  account_number: string;
-  bank_code: string;
-  bank_name: string;
-  full_name: string;
-  currency: string;
-  debit_currency: string;
-  amount_minor: number;
-  fee_minor: number;
-  narration: string | null;
-  meta_json: string | null;
-  callback_url: string | null;
-  origin: string;
-};
+/** What a create request supplies; the object adds the id, status and times. */
+export type TransferInput = Omit<TransferRow, "id" | "status" | "complete_message" | "created_at_ms" | "settle_at_ms" | "settled_at_ms">;
 
 export type CreateTransferResult = { outcome: "created"; transfer: TransferRow } | { outcome: "duplicate_reference" };
 
