@@ -141,9 +141,9 @@ export async function fundedWallet(amount_minor: number) {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
   await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
-  const credited = await w.stub.applyFundingFacts(
+  const credited = await w.stub.applyProviderFacts(
     tx_ref,
-    { found: true, provider_id: String(Date.now()), tx_ref, status: "successful", amount_minor, currency: "NGN" },
+    { found: true, provider_ref: String(Date.now()), our_ref: tx_ref, outcome: "succeeded", amount_minor, currency: "NGN", message: null },
     { via: "webhook" },
   );
   if (credited.outcome !== "credited") throw new Error(`funding did not credit: ${credited.outcome}`);

@@ -4,7 +4,7 @@
  * takes), and watch it over a real WebSocket through the real Worker.
  */
 import { exports } from "cloudflare:workers";
-import type { ChargeFacts } from "../src/domain/transactions";
+import type { ProviderFacts } from "../src/domain/transactions";
 import { requireConfig } from "../src/lib/config";
 import { newTxRef } from "../src/lib/ids";
 import { issueWatchTicket } from "../src/lib/tokens";
@@ -23,13 +23,13 @@ export async function pendingFunding(amount_minor = 150_000) {
   return { ...w, tx_ref, amount_minor };
 }
 
-export function paid(tx_ref: string, amount_minor: number): Extract<ChargeFacts, { found: true }> {
-  return { found: true, provider_id: String(Math.floor(Math.random() * 1e9)), tx_ref, status: "successful", amount_minor, currency: "NGN" };
+export function paid(tx_ref: string, amount_minor: number): Extract<ProviderFacts, { found: true }> {
+  return { found: true, provider_ref: String(Math.floor(Math.random() * 1e9)), our_ref: tx_ref, outcome: "succeeded", amount_minor, currency: "NGN", message: null };
 }
 
 /** Settle through the Wallet's RPC, as the queue consumer does after verifying with the provider. */
-export async function settle(stub: WalletStub, tx_ref: string, facts: ChargeFacts) {
-  return stub.applyFundingFacts(tx_ref, facts, { via: "webhook" });
+export async function settle(stub: WalletStub, tx_ref: string, facts: ProviderFacts) {
+  return stub.applyProviderFacts(tx_ref, facts, { via: "webhook" });
 }
 
 export async function ticketFor(user_id: string, tx_ref: string, ttl_s = 600, now_s?: number): Promise<string> {

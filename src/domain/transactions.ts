@@ -1,8 +1,9 @@
 /**
- * Transaction vocabulary and the pure rules that decide what a provider's
- * answer does to a pending transaction. No Cloudflare imports: the Wallet
- * object applies these decisions inside its storage transactions, and the
- * property tests exercise them directly.
+ * Transaction vocabulary, the neutral facts a provider's answer is translated
+ * into, and the funding rule. No Cloudflare imports and no vendor words: the
+ * provider adapters (src/providers/) speak the vendors' languages and hand the
+ * Wallet object these facts; the Wallet applies the decisions inside its
+ * storage transactions; the property tests exercise them directly.
  */
 import { FUNDING_DEADLINE_GRACE_MS, RECONCILE_BACKOFF_S } from "../lib/limits";
 
@@ -14,24 +15,42 @@ export type TxStatus = (typeof TX_STATUSES)[number];
 export const HOLD_STATUSES = ["pending", "posted", "voided"] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
-/** What the provider says about a charge, in our words (see providers/flutterwave). */
-export type ChargeFacts =
+/** What a provider says happened to a payment, in our words. */
+export const PROVIDER_OUTCOMES = ["succeeded", "failed", "pending"] as const;
+export type ProviderOutcome = (typeof PROVIDER_OUTCOMES)[number];
+
+/**
+ * What the provider says about one of our transactions, in our words: a charge
+ * (funding), a transfer (withdrawal) or, later, a purchase. `our_ref` is the
+ * reference the provider holds for it (our tx_ref when the provider carries
+ * it; null when it does not say), `provider_ref` the provider's own id.
+ */
+export type ProviderFacts =
   | { found: false }
-  | { found: true; provider_id: string; tx_ref: string; status: "successful" | "failed" | "pending"; amount_minor: number; currency: string };
+  | {
+      found: true;
+      provider_ref: string;
+      our_ref: string | null;
+      outcome: ProviderOutcome;
+      amount_minor: number;
+      currency: string;
+      message: string | null;
+    };
+export type FoundFacts = Extract<ProviderFacts, { found: true }>;
 
 export type FundingView = { tx_ref: string; status: TxStatus; amount_minor: number; currency: string; deadline_at_ms: number };
 
 export type FundingDecision =
-  | { kind: "credit"; amount_minor: number; overpaid_minor: number; provider_id: string }
-  | { kind: "fail"; reason: string; provider_id: string | null }
-  | { kind: "attempt_failed"; provider_id: string }
+  | { kind: "credit"; amount_minor: number; overpaid_minor: number; provider_ref: string }
+  | { kind: "fail"; reason: string; provider_ref: string | null; refund_due: boolean }
+  | { kind: "attempt_failed"; provider_ref: string }
   | { kind: "wait" }
   | { kind: "escalate"; reason: string }
-  | { kind: "ignore"; reason: "already_terminal" | "tx_ref_mismatch"; late_success: boolean };
+  | { kind: "ignore"; reason: "already_terminal" | "reference_mismatch"; late_success: boolean };
 
 /**
  * The funding rule (invariant 4): credit only when the provider says the charge
- * is successful, for this tx_ref, in this currency, for at least the expected
+ * succeeded, for this tx_ref, in this currency, for at least the expected
  * amount. An overpayment credits the expected amount and records the excess
  * for a refund, as Flutterwave advises.
  *
@@ -40,39 +59,40 @@ export type FundingDecision =
  * credited. Only the deadline (checkout session plus grace) ends a funding that
  * never succeeded.
  */
-export function decideFunding(tx: FundingView, facts: ChargeFacts, now_ms: number): FundingDecision {
+export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: number): FundingDecision {
   if (tx.status !== "PENDING") {
-    const late_success = facts.found && facts.status === "successful" && facts.tx_ref === tx.tx_ref && tx.status === "FAILED";
+    const late_success = facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref && tx.status === "FAILED";
     return { kind: "ignore", reason: "already_terminal", late_success };
   }
   const past_deadline = now_ms >= tx.deadline_at_ms;
   if (!facts.found) {
-    return past_deadline ? { kind: "fail", reason: "No payment was made before the checkout expired.", provider_id: null } : { kind: "wait" };
+    return past_deadline ? { kind: "fail", reason: "No payment was made before the checkout expired.", provider_ref: null, refund_due: false } : { kind: "wait" };
   }
-  if (facts.tx_ref !== tx.tx_ref) return { kind: "ignore", reason: "tx_ref_mismatch", late_success: false };
-  switch (facts.status) {
-    case "successful": {
+  if (facts.our_ref !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch", late_success: false };
+  switch (facts.outcome) {
+    case "succeeded": {
       if (facts.currency !== tx.currency) {
-        return { kind: "fail", reason: `Paid in ${facts.currency}, expected ${tx.currency}; the payment will be refunded.`, provider_id: facts.provider_id };
+        return { kind: "fail", reason: `Paid in ${facts.currency}, expected ${tx.currency}; the payment will be refunded.`, provider_ref: facts.provider_ref, refund_due: true };
       }
       if (facts.amount_minor < tx.amount_minor) {
         return {
           kind: "fail",
           reason: `Underpaid: received ${facts.amount_minor} kobo, expected ${tx.amount_minor}; the payment will be refunded.`,
-          provider_id: facts.provider_id,
+          provider_ref: facts.provider_ref,
+          refund_due: true,
         };
       }
-      return { kind: "credit", amount_minor: tx.amount_minor, overpaid_minor: facts.amount_minor - tx.amount_minor, provider_id: facts.provider_id };
+      return { kind: "credit", amount_minor: tx.amount_minor, overpaid_minor: facts.amount_minor - tx.amount_minor, provider_ref: facts.provider_ref };
     }
     case "failed":
       return past_deadline
-        ? { kind: "fail", reason: "The payment failed.", provider_id: facts.provider_id }
-        : { kind: "attempt_failed", provider_id: facts.provider_id };
+        ? { kind: "fail", reason: "The payment failed.", provider_ref: facts.provider_ref, refund_due: false }
+        : { kind: "attempt_failed", provider_ref: facts.provider_ref };
     case "pending":
       return past_deadline ? { kind: "escalate", reason: "Provider still reports the payment as pending after the deadline." } : { kind: "wait" };
     default: {
-      const unreachable: never = facts.status;
-      throw new Error(`unhandled charge status ${String(unreachable)}`);
+      const unreachable: never = facts.outcome;
+      throw new Error(`unhandled charge outcome ${String(unreachable)}`);
     }
   }
 }
@@ -87,65 +107,12 @@ export function nextCheckDelayMs(attempts: number): number {
   return RECONCILE_BACKOFF_S[index] * 1000;
 }
 
-// ---- Withdrawals ------------------------------------------------------------------
-
-/** What the provider says about a transfer, in our words. */
-export type TransferFacts =
-  | { found: false }
-  | {
-      found: true;
-      provider_id: string;
-      reference: string | null;
-      status: "successful" | "failed" | "pending";
-      amount_minor: number;
-      currency: string;
-      message: string | null;
-    };
-
-export type WithdrawalView = { tx_ref: string; status: TxStatus; amount_minor: number; currency: string; created_at_ms: number };
-
-export type WithdrawalDecision =
-  | { kind: "post"; provider_id: string }
-  | { kind: "void"; reason: string; provider_id: string }
-  | { kind: "wait" }
-  | { kind: "escalate"; reason: string }
-  | { kind: "ignore"; reason: "already_terminal" | "reference_mismatch"; late_success: boolean };
-
 /**
- * The withdrawal rule (invariant 3): the hold placed at request time is posted
- * (debited) only when the provider says the transfer SUCCEEDED, and voided only
- * when it says the transfer FAILED. Anything else (pending, not found, an
- * answer that does not match the transaction) leaves the hold in place: a
- * transfer is never re-submitted and never refunded on a guess. Past the
- * escalation deadline an unresolved withdrawal is escalated to operators.
- *
- * "Not found" is deliberately not a failure: the provider may not list a
- * transfer whose create answer we lost (and whether its list filters by
- * reference is unconfirmed), so voiding then could pay the customer twice.
+ * The reconciler's next check: the backoff delay, but never later than the
+ * transaction's deadline while the deadline is ahead (so the decision at the
+ * deadline is taken on time, not up to an hour late).
  */
-export function decideWithdrawal(tx: WithdrawalView, facts: TransferFacts, now_ms: number, escalate_after_ms: number): WithdrawalDecision {
-  if (tx.status !== "PENDING") {
-    const late_success = facts.found && facts.status === "successful" && facts.reference === tx.tx_ref && tx.status === "FAILED";
-    return { kind: "ignore", reason: "already_terminal", late_success };
-  }
-  const overdue = now_ms - tx.created_at_ms >= escalate_after_ms;
-  if (!facts.found) {
-    return overdue ? { kind: "escalate", reason: "The provider has no transfer for this reference after the deadline." } : { kind: "wait" };
-  }
-  if (facts.reference !== null && facts.reference !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch", late_success: false };
-  if (facts.currency !== tx.currency || facts.amount_minor !== tx.amount_minor) {
-    return { kind: "escalate", reason: `Provider transfer ${facts.provider_id} does not match: ${facts.amount_minor} ${facts.currency}.` };
-  }
-  switch (facts.status) {
-    case "successful":
-      return { kind: "post", provider_id: facts.provider_id };
-    case "failed":
-      return { kind: "void", reason: facts.message ? `The bank transfer failed: ${facts.message}` : "The bank transfer failed.", provider_id: facts.provider_id };
-    case "pending":
-      return overdue ? { kind: "escalate", reason: "The provider still reports the transfer as pending after the deadline." } : { kind: "wait" };
-    default: {
-      const unreachable: never = facts.status;
-      throw new Error(`unhandled transfer status ${String(unreachable)}`);
-    }
-  }
+export function nextCheckAt(now_ms: number, attempts: number, deadline_at_ms: number): number {
+  const next = now_ms + nextCheckDelayMs(attempts);
+  return now_ms < deadline_at_ms ? Math.min(next, deadline_at_ms) : next;
 }

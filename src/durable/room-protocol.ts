@@ -15,9 +15,10 @@
  */
 import { z } from "zod";
 import { formatMinor } from "../domain/money";
+import { STAGES } from "../domain/flows";
+import type { StatusSnapshot } from "../domain/records";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { TX_REF_MAX_CHARS } from "../lib/ids";
-import type { StatusSnapshot } from "./room";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -59,8 +60,10 @@ export const StatusMessage = z.strictObject({
   amount_minor: z.number().int(),
   currency: z.string(),
   failure_reason: z.string().nullable(),
-  /** Finer state while PENDING, e.g. `attempt_failed` (a card attempt failed; the checkout is still open). */
-  stage: z.string(),
+  /** Finer state, e.g. `attempt_failed` (a card attempt failed; the checkout is still open). One of the flow tables' stages. */
+  stage: z.enum(STAGES),
+  /** Grows with every change of the transaction; a client may drop a frame whose version it has already seen. */
+  version: z.number().int().positive(),
   updated_at: z.string(),
 });
 export type StatusMessage = z.infer<typeof StatusMessage>;
@@ -105,13 +108,14 @@ export function statusMessageOf(snapshot: StatusSnapshot): StatusMessage {
     v: PROTOCOL_VERSION,
     type: "status",
     tx_ref: snapshot.tx_ref,
-    tx_type: snapshot.type as StatusMessage["tx_type"],
+    tx_type: snapshot.type,
     status: snapshot.status,
     amount: formatMinor(snapshot.amount_minor),
     amount_minor: snapshot.amount_minor,
     currency: snapshot.currency,
     failure_reason: snapshot.failure_reason,
     stage: snapshot.stage,
+    version: snapshot.version,
     updated_at: new Date(snapshot.updated_at_ms).toISOString(),
   };
 }

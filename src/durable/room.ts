@@ -5,8 +5,8 @@
  * Responsibilities
  * - Keep the latest status snapshot of its transaction and the owner's user id,
  *   so a late joiner gets the current state at once and nobody but the owner
- *   may watch. The Wallet arms the room with `publish` when it opens the
- *   transaction and calls it again after every status change (typed RPC).
+ *   may watch. The Wallet's change feed delivers every version of the
+ *   transaction here with `publish` (typed RPC), in order, at least once.
  * - Accept watchers with the WebSocket Hibernation API: the runtime holds the
  *   sockets, and this object can be evicted from memory between events (an idle
  *   watcher costs no CPU). The upgrade request arrives through `stub.fetch`, the
@@ -15,15 +15,14 @@
  * - Broadcast every accepted status change to every socket; after a terminal
  *   status, close each socket with 1000 once ROOM_CLOSE_GRACE_MS has passed,
  *   driven by an alarm (alarms survive hibernation and eviction; timers don't).
- * - If a watcher comes before any snapshot (a publish was lost: the Wallet's
- *   notify is best effort), ask the Wallet for the transaction and build the
- *   snapshot from it.
+ * - If a watcher comes before any snapshot (the feed has not delivered yet),
+ *   ask the Wallet for the transaction and build the snapshot from it.
  *
  * Invariants
  * - The owner is set by the first snapshot and never changes.
- * - A snapshot never moves backwards: a terminal status is never replaced by
- *   PENDING or by the other terminal status, and an older update never replaces
- *   a newer one.
+ * - A snapshot never moves backwards: a version at or below the one held is
+ *   dropped (the feed may redeliver after a crash), so watchers hear each
+ *   version once, in order.
  * - Only the owner watches: every socket's user id equals the snapshot's owner.
  * - At most ROOM_SOCKETS_MAX open sockets.
  * - Nothing lives only in memory: the snapshot is in SQLite, per-socket state in
@@ -32,26 +31,16 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
+import { STAGES } from "../domain/flows";
+import { snapshotOf, type StatusSnapshot } from "../domain/records";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../lib/ids";
 import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../lib/limits";
 import { log } from "../lib/log";
 import { migrate, one, type Migration } from "../lib/sqlite";
 import { CLOSE, closeQuietly, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./room-protocol";
-import { snapshotOf } from "./wallet";
 
-export type StatusSnapshot = {
-  tx_ref: string;
-  owner_user_id: string;
-  type: string;
-  status: "PENDING" | "SUCCESS" | "FAILED";
-  amount_minor: number;
-  currency: string;
-  failure_reason: string | null;
-  /** The wallet's finer state (e.g. `attempt_failed` while a funding stays PENDING). */
-  stage: string;
-  updated_at_ms: number;
-};
+export type { StatusSnapshot } from "../domain/records";
 
 /** A snapshot from the Wallet is internal data: a bad one is a bug, so it throws. */
 const SnapshotSchema = z.strictObject({
@@ -62,7 +51,8 @@ const SnapshotSchema = z.strictObject({
   amount_minor: z.number().int().positive(),
   currency: z.string().min(1),
   failure_reason: z.string().nullable(),
-  stage: z.string().min(1).max(32),
+  stage: z.enum(STAGES),
+  version: z.number().int().positive(),
   updated_at_ms: z.number().int().nonnegative(),
 });
 
@@ -207,9 +197,9 @@ export class Room extends DurableObject<Env> {
     if (existing) {
       if (existing.owner_user_id !== snapshot.owner_user_id) throw new Error("room owner cannot change");
       if (existing.tx_ref !== snapshot.tx_ref) throw new Error("room tx_ref cannot change");
-      if (existing.status !== "PENDING" && snapshot.status === "PENDING") return { accepted: false, changed: false };
-      if (existing.status !== "PENDING" && existing.status !== snapshot.status) return { accepted: false, changed: false };
-      if (snapshot.updated_at_ms < existing.updated_at_ms) return { accepted: false, changed: false };
+      // The Wallet is the only writer and bumps the version on every change: an
+      // older or equal version is a redelivery (or a late recovery read).
+      if (snapshot.version <= (existing.version ?? 0)) return { accepted: false, changed: false };
     }
     const body = JSON.stringify(snapshot);
     const changed = this.storedBody() !== body;
@@ -226,7 +216,7 @@ export class Room extends DurableObject<Env> {
     return { accepted: true, changed };
   }
 
-  /** Record a status change; returns whether it was newer than what we had. Watchers hear every change. */
+  /** Record a new version; returns whether it was newer than what we had. Watchers hear every new version. */
   async publish(snapshot: StatusSnapshot): Promise<boolean> {
     const valid = SnapshotSchema.parse(snapshot) as StatusSnapshot;
     const { accepted, changed } = this.record(valid, Date.now());

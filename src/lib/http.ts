@@ -6,6 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import type { Config } from "./config";
+import { bearerToken } from "./bearer";
 import { AppError, errors, type FieldError } from "./errors";
 import { RATE_LIMIT_RETRY_AFTER_S } from "./limits";
 import { verifyAccessToken } from "./tokens";
@@ -75,9 +76,9 @@ export function bodyContent<T extends z.ZodType>(schema: T, description: string)
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization");
   if (!header) throw errors.unauthorized("A bearer token is required.", null);
-  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
-  if (!match) throw errors.unauthorized("The Authorization header must be 'Bearer <token>'.", "invalid_request");
-  const check = await verifyAccessToken(c.var.config, match[1]);
+  const token = bearerToken(header);
+  if (!token) throw errors.unauthorized("The Authorization header must be 'Bearer <token>'.", "invalid_request");
+  const check = await verifyAccessToken(c.var.config, token);
   if (!check.ok) throw errors.unauthorized(check.reason === "expired" ? "The token has expired." : "The token is not valid.");
   c.set("user_id", check.user_id);
   // Answers about a user's own data must never be cached by anything in between.

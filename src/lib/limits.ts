@@ -58,6 +58,28 @@ export const RECONCILE_BACKOFF_S = [30, 60, 120, 300, 600, 1800, 3600] as const;
 export const FUNDING_DEADLINE_GRACE_MS = 10 * 60 * 1000;
 /** A withdrawal still unknown after this long is escalated to operators (never refunded on a guess). */
 export const WITHDRAW_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+/**
+ * One alarm run starts no new provider check after this long, so a slow
+ * provider cannot hold the wallet's alarm (and its retries) for minutes; the
+ * rest wait for the next run. Worst case a run lasts this plus one provider
+ * call with its timeout.
+ */
+export const RECONCILE_RUN_BUDGET_MS = 20_000;
+/** Anomalies returned by one audit read (newest kept; all stay in storage). */
+export const ANOMALIES_LIST_MAX = 100;
+
+// ---- Change feed (each Wallet's `changes` table) ------------------------------
+/** Changes handed to a reader in one delivery call. */
+export const FEED_BATCH_MAX = 50;
+/** Batches one drain delivers before leaving the rest to the next alarm. */
+export const FEED_DRAIN_BATCHES_MAX = 20;
+/** A failed delivery is retried after this delay, doubling per failure up to the maximum. */
+export const FEED_RETRY_BASE_MS = 1_000;
+export const FEED_RETRY_MAX_MS = 5 * 60 * 1000;
+/** History kept after every reader acknowledged it (audits, replaying a reset reader). */
+export const FEED_RETAIN_MS = 7 * 24 * 60 * 60 * 1000;
+/** Acknowledged changes deleted per alarm run. */
+export const FEED_PRUNE_BATCH_MAX = 500;
 
 // ---- Providers ----------------------------------------------------------------
 /** Extra attempts for idempotent provider reads (GET); writes are never retried blindly. */

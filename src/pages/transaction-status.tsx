@@ -6,6 +6,7 @@
  * brought the browser here is never trusted.
  */
 import { formatMinor } from "../domain/money";
+import type { Stage } from "../domain/flows";
 import { TX_STATUSES, type TxStatus } from "../domain/transactions";
 import type { TransactionRecord } from "../durable/wallet";
 import { API_BASE_PATH } from "../lib/urls";
@@ -18,7 +19,10 @@ type Kind = "funding" | "withdrawal";
 export const WATCH_SCRIPT_PATH = `${API_BASE_PATH}/pages/watch.js`;
 export const WATCH_SOCKET_PATH = `${API_BASE_PATH}/ws/wallet`;
 
-export function statusMessages(kind: Kind, tx: Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason" | "stage">) {
+/** What the words depend on. `stage` is a flow stage, or any other word for "no particular stage". */
+type Shown = Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason"> & { stage: string };
+
+export function statusMessages(kind: Kind, tx: Shown) {
   const amount = `${tx.currency} ${formatMinor(tx.amount_minor)}`;
   if (kind === "funding") {
     switch (tx.status) {
@@ -64,7 +68,7 @@ type LiveText = { headline: string; body: string; next: string; reason_replaces_
 export type LiveTexts = Record<TxStatus, LiveText> & Record<string, LiveText>;
 
 /** Stages that change what a PENDING page says. */
-const LIVE_STAGES = ["attempt_failed"] as const;
+const LIVE_STAGES = ["attempt_failed"] as const satisfies readonly Stage[];
 
 /** A reason no real failure has: used to ask statusMessages whether it shows the reason. */
 const REASON_PROBE = "\u0000reason";
@@ -77,7 +81,7 @@ const REASON_PROBE = "\u0000reason";
  * status shows the reason instead of its body is asked of `statusMessages` too
  * (`reason_replaces_body`), not re-implemented in the script.
  */
-export function liveTexts(kind: Kind, tx: Pick<TransactionRecord, "amount_minor" | "currency" | "stage">): LiveTexts {
+export function liveTexts(kind: Kind, tx: Pick<Shown, "amount_minor" | "currency" | "stage">): LiveTexts {
   const out = {} as LiveTexts;
   const texts = (status: TxStatus, stage: string): LiveText => {
     const plain = statusMessages(kind, { ...tx, stage, status, failure_reason: null });

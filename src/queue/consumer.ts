@@ -6,19 +6,21 @@
  * exponential backoff, and a message that keeps failing goes to the dead-letter
  * queue after `max_retries`, where `DeadLetters` keeps it for operators.
  *
- * A webhook is never trusted: the consumer asks Flutterwave's verify API and
- * the Wallet object applies the provider's answer, not the event's.
+ * An event is never trusted: it only says which of our transactions to look
+ * at. The consumer asks that transaction's provider (picked by its type
+ * through the provider port, src/providers/) and the Wallet object applies the
+ * provider's answer, not the event's. Vendor formats are parsed by the
+ * provider's own module; nothing here knows Flutterwave's words.
  */
-import { z } from "zod";
-import { type ChargeFacts } from "../domain/transactions";
+import type { ProviderFacts, TxType } from "../domain/transactions";
+import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
+import type { TransactionRecord, Wallet } from "../durable/wallet";
 import { requireConfig } from "../lib/config";
 import { txRefOwner } from "../lib/ids";
 import { QUEUE_RETRY_BASE_DELAY_S, QUEUE_RETRY_MAX_DELAY_S } from "../lib/limits";
 import { log } from "../lib/log";
-import { flutterwaveClient } from "../providers/flutterwave";
-import { ChargeEvent, LegacyTransferEvent, TransferEvent } from "../providers/flutterwave/schemas";
-import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
-import type { TransactionRecord, Wallet } from "../durable/wallet";
+import { lookupsFor } from "../providers";
+import { parseFlutterwaveEvent } from "../providers/flutterwave";
 import { QueueMessage } from "./messages";
 
 export const MAIN_QUEUE = "wallet-events";
@@ -81,10 +83,16 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
   switch (message.kind) {
     case "ping":
       return ack("ping");
-    case "flutterwave.webhook":
-      return handleFlutterwaveWebhook(message, env, ctx);
+    case "flutterwave.webhook": {
+      const event = parseFlutterwaveEvent(message.raw_body);
+      if (event.kind === "ignored") {
+        log.info("webhook event ignored", { request_id: message.request_id, note: event.note });
+        return ack(`ignored: ${event.note}`);
+      }
+      return settleFromProvider(env, ctx, message.request_id, event.event);
+    }
     case "funding.verify":
-      return verifyFunding(env, ctx, message.request_id, message.tx_ref, message.provider_id, undefined);
+      return settleFromProvider(env, ctx, message.request_id, { type: "FUND", tx_ref: message.tx_ref, provider_ref: message.provider_id });
     default: {
       const unreachable: never = message;
       throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
@@ -92,137 +100,68 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
   }
 }
 
-async function handleFlutterwaveWebhook(
-  message: Extract<QueueMessage, { kind: "flutterwave.webhook" }>,
-  env: Env,
-  ctx: ExecutionContext,
-): Promise<Verdict> {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(message.raw_body);
-  } catch {
-    log.error("webhook body is not JSON", { request_id: message.request_id });
-    return ack("not json");
-  }
-  const charge = ChargeEvent.safeParse(payload);
-  if (charge.success) {
-    const provider_id = String(charge.data.data.id);
-    const event_key = `flw:charge.completed:${provider_id}:${charge.data.data.status ?? "?"}`;
-    return verifyFunding(env, ctx, message.request_id, charge.data.data.tx_ref, provider_id, event_key);
-  }
-  const transfer = TransferEvent.safeParse(payload);
-  const legacy = LegacyTransferEvent.safeParse(payload);
-  if (transfer.success || legacy.success) {
-    const data = transfer.success ? transfer.data.data : legacy.data!.transfer;
-    return handleTransferEvent(env, ctx, message.request_id, data.reference, String(data.id));
-  }
-  const event = z.object({ event: z.string() }).safeParse(payload);
-  log.info("webhook event ignored", { request_id: message.request_id, event: event.success ? event.data.event : "(none)" });
-  return ack("ignored event");
-}
+/** What an event or a request claims: one of our transactions, perhaps a provider id to verify by. */
+type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: string };
 
 /**
- * The wallet and transaction an event names, or the verdict for an event that
- * is not about one of our transactions of that type (logged, acked: a forged or
+ * The wallet and transaction a claim names, or the verdict for a claim that is
+ * not about one of our transactions of that type (logged, acked: a forged or
  * foreign reference changes nothing).
  */
-async function ownTransaction(
-  env: Env,
-  request_id: string,
-  reference: string,
-  type: "FUND" | "WITHDRAW",
-): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
-  const owner = txRefOwner(reference);
+async function ownTransaction(env: Env, request_id: string, claim: Claim): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
+  const owner = txRefOwner(claim.tx_ref);
   if (!owner) {
-    log.warn("event for a reference that is not ours", { request_id, reference: reference.slice(0, 64), type });
+    log.warn("event for a reference that is not ours", { request_id, reference: claim.tx_ref.slice(0, 64), type: claim.type });
     return { verdict: ack("foreign reference") };
   }
   const wallet = env.WALLET.getByName(owner);
-  const tx = await wallet.getTransaction(reference);
-  if (!tx || tx.type !== type) {
-    log.warn("event for an unknown transaction", { request_id, reference, type });
+  const tx = await wallet.getTransaction(claim.tx_ref);
+  if (!tx || tx.type !== claim.type) {
+    log.warn("event for an unknown transaction", { request_id, reference: claim.tx_ref, type: claim.type });
     return { verdict: ack("unknown tx") };
   }
   return { wallet, tx };
 }
 
 /**
- * Verify a funding with the provider and hand the facts to its wallet. With a
- * provider transaction id the check is by id (then the tx_ref must match);
- * without one, by reference.
+ * Verify a claim with the transaction's provider and hand the facts to its
+ * wallet, which settles at most once. With a provider id the check is by id
+ * (and the answer must carry our reference); without one, by our reference.
+ * A provider that gives no answer means retry (with backoff, then the DLQ);
+ * an answer that is not about this transaction means ack and change nothing.
  */
-async function verifyFunding(
-  env: Env,
-  ctx: ExecutionContext,
-  request_id: string,
-  tx_ref: string,
-  provider_id: string | undefined,
-  event_key: string | undefined,
-): Promise<Verdict> {
-  const found = await ownTransaction(env, request_id, tx_ref, "FUND");
-  if ("verdict" in found) return found.verdict;
-  const { wallet, tx } = found;
-  if (tx.status === "SUCCESS") return ack("already credited");
-
-  const config = requireConfig(env);
-  const flutterwave = flutterwaveClient(env, ctx, config, { request_id });
-  const verified = provider_id ? await flutterwave.verifyTransaction(provider_id) : await flutterwave.verifyByReference(tx_ref);
-  let facts: ChargeFacts;
-  if (verified.ok) {
-    if (verified.value.tx_ref !== tx_ref) {
-      log.warn("event names a provider transaction of another tx_ref; ignored", { request_id, tx_ref, provider_id });
-      return ack("tx_ref mismatch");
-    }
-    facts = { found: true, ...verified.value };
-  } else if (verified.kind === "not_found") {
-    if (provider_id) {
-      log.warn("event names a provider transaction that does not exist", { request_id, tx_ref, provider_id });
-      return ack("provider id not found");
-    }
-    facts = { found: false };
-  } else if (verified.kind === "refused") {
-    log.error("provider refused a verification", { request_id, tx_ref, status: verified.status });
-    return retry("verify refused");
-  } else {
-    return retry(`verify ${verified.reason}`);
-  }
-  const outcome = await wallet.applyFundingFacts(tx_ref, facts, { via: event_key ? "webhook" : "callback", event_key });
-  log.info("funding event processed", { request_id, tx_ref, outcome: outcome.outcome });
-  return ack(outcome.outcome);
-}
-
-/**
- * A transfer event settles a withdrawal, after the provider confirms it: the
- * consumer fetches the transfer by id, checks it carries our reference, and
- * hands the facts to the wallet, which posts or voids the hold exactly once.
- */
-async function handleTransferEvent(env: Env, ctx: ExecutionContext, request_id: string, reference: string, provider_id: string): Promise<Verdict> {
-  const found = await ownTransaction(env, request_id, reference, "WITHDRAW");
+async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: string, claim: Claim): Promise<Verdict> {
+  const found = await ownTransaction(env, request_id, claim);
   if ("verdict" in found) return found.verdict;
   const { wallet, tx } = found;
   if (tx.status === "SUCCESS") return ack("already settled");
+  const lookups = lookupsFor(tx.type, { env, ctx, config: requireConfig(env), request_id });
+  if (!lookups) {
+    log.warn("no provider serves this transaction type", { request_id, tx_ref: tx.tx_ref, type: tx.type });
+    return ack("no provider");
+  }
 
-  const flutterwave = flutterwaveClient(env, ctx, requireConfig(env), { request_id });
-  const fetched = await flutterwave.getTransfer(provider_id);
-  if (fetched.ok) {
-    if (fetched.value.reference !== reference) {
-      log.warn("transfer event names a transfer of another reference; ignored", { request_id, reference, provider_id });
+  const answer = claim.provider_ref ? await lookups.lookupById(claim.provider_ref) : await lookups.lookup(tx);
+  let facts: ProviderFacts;
+  if (answer.ok) {
+    if (answer.value.our_ref !== tx.tx_ref) {
+      log.warn("event names a provider payment of another reference; ignored", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
       return ack("reference mismatch");
     }
-    const outcome = await wallet.applyTransferFacts(reference, { found: true, ...fetched.value }, {
-      via: "webhook",
-      event_key: `flw:transfer.completed:${provider_id}:${fetched.value.status}`,
-    });
-    log.info("transfer event processed", { request_id, tx_ref: reference, outcome: outcome.outcome });
-    return ack(outcome.outcome);
-  }
-  if (fetched.kind === "not_found") {
-    log.warn("transfer event names a transfer that does not exist", { request_id, reference, provider_id });
-    return ack("provider id not found");
-  }
-  if (fetched.kind === "refused") {
-    log.error("provider refused a transfer lookup", { request_id, reference, status: fetched.status });
+    facts = answer.value;
+  } else if (answer.kind === "not_found") {
+    if (claim.provider_ref) {
+      log.warn("event names a provider payment that does not exist", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
+      return ack("provider id not found");
+    }
+    facts = { found: false };
+  } else if (answer.kind === "refused") {
+    log.error("provider refused a lookup", { request_id, tx_ref: tx.tx_ref, status: answer.status });
     return retry("lookup refused");
+  } else {
+    return retry(`lookup ${answer.reason}`);
   }
-  return retry(`lookup ${fetched.reason}`);
+  const outcome = await wallet.applyProviderFacts(tx.tx_ref, facts, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key });
+  log.info("provider event processed", { request_id, tx_ref: tx.tx_ref, type: tx.type, outcome: outcome.outcome });
+  return ack(outcome.outcome);
 }

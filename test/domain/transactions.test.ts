@@ -1,23 +1,24 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type ChargeFacts, decideFunding, type FundingView, nextCheckDelayMs } from "../../src/domain/transactions";
+import { decideFunding, type FundingView, nextCheckDelayMs, type ProviderFacts } from "../../src/domain/transactions";
 import { RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 
 const NOW = 1_800_000_000_000;
 const tx = (over: Partial<FundingView> = {}): FundingView => ({ tx_ref: "fnd_x", status: "PENDING", amount_minor: 150000, currency: "NGN", deadline_at_ms: NOW + 60_000, ...over });
-const paid = (over: Partial<Extract<ChargeFacts, { found: true }>> = {}): ChargeFacts => ({
+const paid = (over: Partial<Extract<ProviderFacts, { found: true }>> = {}): ProviderFacts => ({
   found: true,
-  provider_id: "1",
-  tx_ref: "fnd_x",
-  status: "successful",
+  provider_ref: "1",
+  our_ref: "fnd_x",
+  outcome: "succeeded",
   amount_minor: 150000,
   currency: "NGN",
+  message: null,
   ...over,
 });
 
 describe("the funding rule", () => {
   it("credits the expected amount when paid in full", () => {
-    expect(decideFunding(tx(), paid(), NOW)).toEqual({ kind: "credit", amount_minor: 150000, overpaid_minor: 0, provider_id: "1" });
+    expect(decideFunding(tx(), paid(), NOW)).toEqual({ kind: "credit", amount_minor: 150000, overpaid_minor: 0, provider_ref: "1" });
   });
 
   it("credits the expected amount and records the excess when overpaid", () => {
@@ -30,12 +31,12 @@ describe("the funding rule", () => {
   });
 
   it("ignores facts about another tx_ref", () => {
-    expect(decideFunding(tx(), paid({ tx_ref: "fnd_other" }), NOW)).toMatchObject({ kind: "ignore", reason: "tx_ref_mismatch" });
+    expect(decideFunding(tx(), paid({ our_ref: "fnd_other" }), NOW)).toMatchObject({ kind: "ignore", reason: "reference_mismatch" });
   });
 
   it("keeps a funding open after a failed attempt until the deadline, then fails it", () => {
-    expect(decideFunding(tx(), paid({ status: "failed" }), NOW)).toMatchObject({ kind: "attempt_failed" });
-    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ status: "failed" }), NOW)).toMatchObject({ kind: "fail" });
+    expect(decideFunding(tx(), paid({ outcome: "failed" }), NOW)).toMatchObject({ kind: "attempt_failed" });
+    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ outcome: "failed" }), NOW)).toMatchObject({ kind: "fail" });
   });
 
   it("waits while nothing is found, and expires at the deadline", () => {
@@ -44,27 +45,28 @@ describe("the funding rule", () => {
   });
 
   it("escalates a charge the provider still calls pending past the deadline, and never fails it on a guess", () => {
-    expect(decideFunding(tx(), paid({ status: "pending" }), NOW)).toEqual({ kind: "wait" });
-    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ status: "pending" }), NOW)).toMatchObject({ kind: "escalate" });
+    expect(decideFunding(tx(), paid({ outcome: "pending" }), NOW)).toEqual({ kind: "wait" });
+    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ outcome: "pending" }), NOW)).toMatchObject({ kind: "escalate" });
   });
 
   it("never changes a terminal transaction, whatever the facts (and flags a success after FAILED)", () => {
     const facts = fc.oneof(
-      fc.constant<ChargeFacts>({ found: false }),
+      fc.constant<ProviderFacts>({ found: false }),
       fc.record({
         found: fc.constant(true as const),
-        provider_id: fc.constant("9"),
-        tx_ref: fc.constantFrom("fnd_x", "fnd_y"),
-        status: fc.constantFrom("successful" as const, "failed" as const, "pending" as const),
+        provider_ref: fc.constant("9"),
+        our_ref: fc.constantFrom("fnd_x", "fnd_y"),
+        outcome: fc.constantFrom("succeeded" as const, "failed" as const, "pending" as const),
         amount_minor: fc.integer({ min: 1, max: 10_000_000 }),
         currency: fc.constantFrom("NGN", "USD"),
+        message: fc.constant(null),
       }),
     );
     fc.assert(
       fc.property(fc.constantFrom("SUCCESS" as const, "FAILED" as const), facts, fc.integer({ min: NOW - 1e6, max: NOW + 1e6 }), (status, f, now) => {
         const decision = decideFunding(tx({ status }), f, now);
         expect(decision.kind).toBe("ignore");
-        const expectLate = status === "FAILED" && f.found && f.status === "successful" && f.tx_ref === "fnd_x";
+        const expectLate = status === "FAILED" && f.found && f.outcome === "succeeded" && f.our_ref === "fnd_x";
         expect((decision as { late_success: boolean }).late_success).toBe(expectLate);
       }),
       { seed: 7, numRuns: 1000 },
@@ -77,11 +79,11 @@ describe("the funding rule", () => {
         fc.integer({ min: 1, max: 10_000_000 }),
         fc.integer({ min: 0, max: 20_000_000 }),
         fc.constantFrom("NGN", "USD", "GHS"),
-        fc.constantFrom("successful" as const, "failed" as const, "pending" as const),
+        fc.constantFrom("succeeded" as const, "failed" as const, "pending" as const),
         fc.constantFrom("fnd_x", "fnd_y"),
-        (expected, paidAmount, currency, status, ref) => {
-          const decision = decideFunding(tx({ amount_minor: expected }), paid({ amount_minor: paidAmount, currency, status, tx_ref: ref }), NOW);
-          const allowed = status === "successful" && currency === "NGN" && paidAmount >= expected && ref === "fnd_x";
+        (expected, paidAmount, currency, outcome, ref) => {
+          const decision = decideFunding(tx({ amount_minor: expected }), paid({ amount_minor: paidAmount, currency, outcome, our_ref: ref }), NOW);
+          const allowed = outcome === "succeeded" && currency === "NGN" && paidAmount >= expected && ref === "fnd_x";
           expect(decision.kind === "credit").toBe(allowed);
           if (decision.kind === "credit") expect(decision.amount_minor).toBe(expected);
         },

@@ -31,11 +31,13 @@ describe("Room: the snapshot", () => {
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     const success = (await room.snapshot())!;
     expect(success.status).toBe("SUCCESS");
-    // A late PENDING, an older update and the other terminal status change nothing.
+    expect(success.version).toBeGreaterThan(pending.version);
+    // A late PENDING (an older version), a redelivery (the same version) and
+    // anything claiming the same version change nothing, whatever its times.
     expect(await room.publish({ ...pending, updated_at_ms: success.updated_at_ms + 1 })).toBe(false);
-    expect(await room.publish({ ...success, updated_at_ms: success.updated_at_ms - 1 })).toBe(false);
-    expect(await room.publish({ ...success, status: "FAILED", updated_at_ms: success.updated_at_ms + 1 })).toBe(false);
-    expect((await room.snapshot())!.status).toBe("SUCCESS");
+    expect(await room.publish({ ...success })).toBe(false);
+    expect(await room.publish({ ...success, status: "FAILED", stage: "failed", updated_at_ms: success.updated_at_ms + 1 })).toBe(false);
+    expect(await room.snapshot()).toEqual(success);
     // A new owner is a bug in the caller: it throws (called in-process, so the rejection stays in this test).
     await runInDurableObject(room, async (instance: Room) => {
       await expect(instance.publish({ ...success, owner_user_id: newUserId() })).rejects.toThrow(/owner cannot change/);
@@ -80,6 +82,7 @@ describe("Room: watchers", () => {
     const room = env.ROOM.getByName(tx_ref);
     const old = (await room.snapshot())!;
     expect(await room.publish({ ...old, updated_at_ms: old.updated_at_ms - 1000 })).toBe(false);
+    expect(await room.publish({ ...old, version: old.version - 1 > 0 ? old.version - 1 : old.version })).toBe(false);
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     for (const w of [a, b]) {
       expect(await w.status("SUCCESS")).toMatchObject({ tx_ref, status: "SUCCESS", failure_reason: null });

@@ -20,7 +20,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ChargeFacts } from "../../src/domain/transactions";
+import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { txRefOwner } from "../../src/lib/ids";
 import { newWallet } from "../helpers";
@@ -28,12 +28,12 @@ import { newWallet } from "../helpers";
 const RUNS = 1000;
 const SEED = 424242;
 
-type Attempt = { provider_id: string; status: "successful" | "failed"; amount_minor: number; currency: string };
+type Attempt = { provider_ref: string; outcome: "succeeded" | "failed"; amount_minor: number; currency: string };
 type Funding = {
   tx_ref: string;
   amount_minor: number;
   attempts: Attempt[];
-  lastShown: ChargeFacts | null;
+  lastShown: ProviderFacts | null;
   status: "PENDING" | "SUCCESS" | "FAILED";
   /** A qualifying successful payment was shown to the wallet while pending. */
   qualifyingShownWhilePending: boolean;
@@ -43,17 +43,17 @@ type Withdrawal = {
   tx_ref: string;
   required_minor: number;
   amount_minor: number;
-  provider_id: string;
-  truth: "pending" | "successful" | "failed";
+  provider_ref: string;
+  truth: "pending" | "succeeded" | "failed";
   status: "PENDING" | "SUCCESS" | "FAILED";
   /** The outcome the wallet was shown while the withdrawal was pending. */
-  shownWhilePending: "successful" | "failed" | null;
+  shownWhilePending: "succeeded" | "failed" | null;
 };
 
 const Step = fc.oneof(
   // A withdrawal asks for a share of what is available (sometimes more than all of it).
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("withdraw" as const), share: fc.double({ min: 0, max: 1.3, noNaN: true }), fee_minor: fc.integer({ min: 0, max: 5_000 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("transfer_outcome" as const), i: fc.nat(), result: fc.constantFrom("successful" as const, "failed" as const) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("transfer_outcome" as const), i: fc.nat(), result: fc.constantFrom("succeeded" as const, "failed" as const) }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("transfer_event" as const), i: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer_forged" as const), i: fc.nat(), k: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer_not_found" as const), i: fc.nat() }) },
@@ -66,14 +66,14 @@ const Step = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("forged" as const), i: fc.nat(), k: fc.nat() }) },
 );
 
-function byReference(f: Funding): ChargeFacts {
-  const success = f.attempts.find((a) => a.status === "successful");
+function byReference(f: Funding): ProviderFacts {
+  const success = f.attempts.find((a) => a.outcome === "succeeded");
   const chosen = success ?? f.attempts[f.attempts.length - 1];
-  return chosen ? { found: true, tx_ref: f.tx_ref, ...chosen } : { found: false };
+  return chosen ? { found: true, our_ref: f.tx_ref, message: null, ...chosen } : { found: false };
 }
 
-function qualifies(f: Funding, facts: ChargeFacts): boolean {
-  return facts.found && facts.tx_ref === f.tx_ref && facts.status === "successful" && facts.currency === "NGN" && facts.amount_minor >= f.amount_minor;
+function qualifies(f: Funding, facts: ProviderFacts): boolean {
+  return facts.found && facts.our_ref === f.tx_ref && facts.outcome === "succeeded" && facts.currency === "NGN" && facts.amount_minor >= f.amount_minor;
 }
 
 /**
@@ -92,7 +92,7 @@ async function pooledWallet() {
   const entry = pool[slot];
   await runInDurableObject(entry.stub, async (_wallet: Wallet, state) => {
     state.storage.transactionSync(() => {
-      for (const table of ["journal", "holds", "provider_events", "anomalies", "idempotency", "transactions"]) state.storage.sql.exec(`DELETE FROM ${table}`);
+      for (const table of ["journal", "holds", "provider_events", "anomalies", "idempotency", "transactions", "changes", "feed_readers"]) state.storage.sql.exec(`DELETE FROM ${table}`);
       state.storage.sql.exec("UPDATE wallet SET balance_minor = 0, is_active = 1");
     });
     await state.storage.deleteAlarm();
@@ -116,17 +116,17 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
     let nextProviderId = 1;
     let withdrawalCount = 0;
     const transferFacts = (w: Withdrawal) =>
-      ({ found: true, provider_id: w.provider_id, reference: w.tx_ref, status: w.truth, amount_minor: w.amount_minor, currency: "NGN", message: null }) as const;
-    const showTransfer = async (w: Withdrawal, facts: Parameters<Wallet["applyTransferFacts"]>[1]) => {
+      ({ found: true, provider_ref: w.provider_ref, our_ref: w.tx_ref, outcome: w.truth, amount_minor: w.amount_minor, currency: "NGN", message: null }) as const;
+    const showTransfer = async (w: Withdrawal, facts: ProviderFacts) => {
       const wasPending = w.status === "PENDING";
-      await wallet.applyTransferFacts(w.tx_ref, facts, { via: "webhook" });
-      if (wasPending && facts.found && facts.reference === w.tx_ref && facts.status !== "pending") w.shownWhilePending ??= facts.status;
+      await wallet.applyProviderFacts(w.tx_ref, facts, { via: "webhook" });
+      if (wasPending && facts.found && facts.our_ref === w.tx_ref && facts.outcome !== "pending") w.shownWhilePending ??= facts.outcome;
     };
-    const show = async (f: Funding, facts: ChargeFacts, via: "webhook" | "reconciler") => {
+    const show = async (f: Funding, facts: ProviderFacts, via: "webhook" | "reconciler") => {
       const wasPending = f.status === "PENDING";
-      await wallet.applyFundingFacts(f.tx_ref, facts, { via });
+      await wallet.applyProviderFacts(f.tx_ref, facts, { via });
       if (wasPending && qualifies(f, facts)) f.qualifyingShownWhilePending = true;
-      if (facts.found && facts.tx_ref === f.tx_ref) f.lastShown = facts;
+      if (facts.found && facts.our_ref === f.tx_ref) f.lastShown = facts;
     };
 
     for (const step of steps) {
@@ -142,22 +142,22 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         }
         case "pay": {
           const f = pick(fundings, step.i);
-          if (!f || f.attempts.some((a) => a.status === "successful")) break;
+          if (!f || f.attempts.some((a) => a.outcome === "succeeded")) break;
           const amount = { full: f.amount_minor, over: f.amount_minor + 100, under: f.amount_minor - 1, usd: f.amount_minor }[step.variant as string]!;
           if (amount <= 0) break;
-          f.attempts.push({ provider_id: String(nextProviderId++), status: "successful", amount_minor: amount, currency: step.variant === "usd" ? "USD" : "NGN" });
+          f.attempts.push({ provider_ref: String(nextProviderId++), outcome: "succeeded", amount_minor: amount, currency: step.variant === "usd" ? "USD" : "NGN" });
           break;
         }
         case "fail_attempt": {
           const f = pick(fundings, step.i);
-          if (!f || f.attempts.some((a) => a.status === "successful")) break;
-          f.attempts.push({ provider_id: String(nextProviderId++), status: "failed", amount_minor: f.amount_minor, currency: "NGN" });
+          if (!f || f.attempts.some((a) => a.outcome === "succeeded")) break;
+          f.attempts.push({ provider_ref: String(nextProviderId++), outcome: "failed", amount_minor: f.amount_minor, currency: "NGN" });
           break;
         }
         case "webhook": {
           const f = pick(fundings, step.i);
           const a = f && pick(f.attempts, step.j);
-          if (f && a) await show(f, { found: true, tx_ref: f.tx_ref, ...a }, "webhook");
+          if (f && a) await show(f, { found: true, our_ref: f.tx_ref, message: null, ...a }, "webhook");
           break;
         }
         case "duplicate": {
@@ -175,18 +175,20 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           const tx_ref = `wdr_${String(withdrawalCount++).padStart(22, "0")}_${user_id}`;
           const amount_minor = Math.max(1, Math.floor(before.available_minor * (step.share as number)));
           const required = amount_minor + (step.fee_minor as number);
-          const opened = await wallet.openWithdrawal({ tx_ref, amount_minor, fee_minor: step.fee_minor as number, currency: "NGN", details: {} });
+          const opened = await wallet.openHeld({ type: "WITHDRAW", tx_ref, amount_minor, fee_minor: step.fee_minor as number, currency: "NGN", details: {} });
           // 2: refused exactly when available does not cover amount + fee.
           expect(opened.outcome).toBe(before.available_minor >= required ? "opened" : "insufficient_funds");
           if (opened.outcome !== "opened") reached.refusedWithdrawals += 1;
           if (opened.outcome === "opened") {
-            withdrawals.push({ tx_ref, required_minor: required, amount_minor, provider_id: String(nextProviderId++), truth: "pending", status: "PENDING", shownWhilePending: null });
+            // The route claims the submission before it calls the provider; only then can the provider know of it.
+            expect(await wallet.claimSubmission(tx_ref)).toBe(true);
+            withdrawals.push({ tx_ref, required_minor: required, amount_minor, provider_ref: String(nextProviderId++), truth: "pending", status: "PENDING", shownWhilePending: null });
           }
           break;
         }
         case "transfer_outcome": {
           const w = pick(withdrawals, step.i);
-          if (w && w.truth === "pending") w.truth = step.result as "successful" | "failed";
+          if (w && w.truth === "pending") w.truth = step.result as "succeeded" | "failed";
           break;
         }
         case "transfer_event": {
@@ -197,7 +199,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         case "transfer_forged": {
           const w = pick(withdrawals, step.i);
           const other = pick(withdrawals, step.k);
-          if (w && other && other !== w && other.truth !== "pending") await showTransfer(w, { ...transferFacts(other), reference: other.tx_ref });
+          if (w && other && other !== w && other.truth !== "pending") await showTransfer(w, { ...transferFacts(other), our_ref: other.tx_ref });
           break;
         }
         case "transfer_not_found": {
@@ -210,7 +212,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           const f = pick(fundings, step.i);
           const other = pick(fundings, step.k);
           const a = other && pick(other.attempts, 0);
-          if (f && other && a && other !== f) await show(f, { found: true, tx_ref: other.tx_ref, ...a }, "webhook");
+          if (f && other && a && other !== f) await show(f, { found: true, our_ref: other.tx_ref, message: null, ...a }, "webhook");
           break;
         }
       }
@@ -240,7 +242,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         if (w.status !== "PENDING") expect(tx.status, "terminal status changed").toBe(w.status);
         if (tx.status === "SUCCESS") {
           if (w.status === "PENDING") reached.debited += 1;
-          expect(w.shownWhilePending, "debited without the provider's success").toBe("successful"); // 3
+          expect(w.shownWhilePending, "debited without the provider's success").toBe("succeeded"); // 3
           expectedBalance -= w.required_minor;
           successes += 1;
         } else if (tx.status === "FAILED") {

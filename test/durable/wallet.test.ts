@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChargeFacts } from "../../src/domain/transactions";
+import type { ProviderFacts } from "../../src/domain/transactions";
 import { newTxRef } from "../../src/lib/ids";
 import { env, expectLedgerConsistent, newWallet } from "../helpers";
 
@@ -12,13 +12,14 @@ async function openFunding(stub: Awaited<ReturnType<typeof newWallet>>["stub"], 
   return tx_ref;
 }
 
-const success = (tx_ref: string, amount_minor = 150000, provider_id = "101"): ChargeFacts => ({
+const success = (tx_ref: string, amount_minor = 150000, provider_ref = "101"): ProviderFacts => ({
   found: true,
-  provider_id,
-  tx_ref,
-  status: "successful",
+  provider_ref,
+  our_ref: tx_ref,
+  outcome: "succeeded",
   amount_minor,
   currency: "NGN",
+  message: null,
 });
 
 describe("Wallet object: funding settlement", () => {
@@ -32,7 +33,7 @@ describe("Wallet object: funding settlement", () => {
   it("credits a verified payment once even when the same facts arrive 50 times at once", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = await openFunding(stub, user_id);
-    const outcomes = await Promise.all(Array.from({ length: 50 }, () => stub.applyFundingFacts(tx_ref, success(tx_ref), { via: "webhook", event_key: "e1" })));
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => stub.applyProviderFacts(tx_ref, success(tx_ref), { via: "webhook", event_key: "e1" })));
     expect(outcomes.filter((o) => o.outcome === "credited")).toHaveLength(1);
     expect(outcomes.filter((o) => o.outcome === "unchanged")).toHaveLength(49);
     expect(await stub.summary()).toMatchObject({ balance_minor: 150000, available_minor: 150000 });
@@ -43,11 +44,11 @@ describe("Wallet object: funding settlement", () => {
   it("credits once when a failed attempt arrives before, between and after the success", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = await openFunding(stub, user_id);
-    const failed: ChargeFacts = { found: true, provider_id: "201", tx_ref, status: "failed", amount_minor: 150000, currency: "NGN" };
-    expect((await stub.applyFundingFacts(tx_ref, failed, { via: "webhook" })).outcome).toBe("unchanged");
+    const failed: ProviderFacts = { found: true, provider_ref: "201", our_ref: tx_ref, outcome: "failed", amount_minor: 150000, currency: "NGN", message: null };
+    expect((await stub.applyProviderFacts(tx_ref, failed, { via: "webhook" })).outcome).toBe("unchanged");
     expect((await stub.getTransaction(tx_ref))?.status).toBe("PENDING");
-    expect((await stub.applyFundingFacts(tx_ref, success(tx_ref, 150000, "202"), { via: "webhook" })).outcome).toBe("credited");
-    expect((await stub.applyFundingFacts(tx_ref, failed, { via: "webhook" })).outcome).toBe("unchanged");
+    expect((await stub.applyProviderFacts(tx_ref, success(tx_ref, 150000, "202"), { via: "webhook" })).outcome).toBe("credited");
+    expect((await stub.applyProviderFacts(tx_ref, failed, { via: "webhook" })).outcome).toBe("unchanged");
     expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS");
     expect((await stub.summary())?.balance_minor).toBe(150000);
     await expectLedgerConsistent(stub);
@@ -56,11 +57,11 @@ describe("Wallet object: funding settlement", () => {
   it("never credits an underpayment, a wrong currency or another reference's payment", async () => {
     const { stub, user_id } = await newWallet();
     const under = await openFunding(stub, user_id);
-    expect((await stub.applyFundingFacts(under, success(under, 149_999), { via: "webhook" })).outcome).toBe("failed");
+    expect((await stub.applyProviderFacts(under, success(under, 149_999), { via: "webhook" })).outcome).toBe("failed");
     const wrongCurrency = await openFunding(stub, user_id);
-    expect((await stub.applyFundingFacts(wrongCurrency, { ...success(wrongCurrency), currency: "USD" } as ChargeFacts, { via: "webhook" })).outcome).toBe("failed");
+    expect((await stub.applyProviderFacts(wrongCurrency, { ...success(wrongCurrency), currency: "USD" } as ProviderFacts, { via: "webhook" })).outcome).toBe("failed");
     const other = await openFunding(stub, user_id);
-    expect((await stub.applyFundingFacts(other, success(under), { via: "webhook" })).outcome).toBe("unchanged");
+    expect((await stub.applyProviderFacts(other, success(under), { via: "webhook" })).outcome).toBe("unchanged");
     expect((await stub.getTransaction(other))?.status).toBe("PENDING");
     expect((await stub.summary())?.balance_minor).toBe(0);
     await expectLedgerConsistent(stub);
@@ -71,22 +72,22 @@ describe("Wallet object: funding settlement", () => {
   it("records a success that arrives after the funding already failed, without crediting it", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = await openFunding(stub, user_id, 150000, Date.now() - 1);
-    expect((await stub.applyFundingFacts(tx_ref, { found: false }, { via: "reconciler" })).outcome).toBe("failed");
-    expect((await stub.applyFundingFacts(tx_ref, success(tx_ref), { via: "webhook" })).outcome).toBe("unchanged");
+    expect((await stub.applyProviderFacts(tx_ref, { found: false }, { via: "reconciler" })).outcome).toBe("failed");
+    expect((await stub.applyProviderFacts(tx_ref, success(tx_ref), { via: "webhook" })).outcome).toBe("unchanged");
     expect((await stub.summary())?.balance_minor).toBe(0);
     expect((await stub.anomalies()).map((a) => a.kind)).toContain("paid_after_terminal");
   });
 
   it("refuses facts for a reference it does not hold", async () => {
     const { stub } = await newWallet();
-    expect((await stub.applyFundingFacts("fnd_unknown", success("fnd_unknown"), { via: "webhook" })).outcome).toBe("unknown_tx");
+    expect((await stub.applyProviderFacts("fnd_unknown", success("fnd_unknown"), { via: "webhook" })).outcome).toBe("unknown_tx");
   });
 
   it("records each provider event key once", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = await openFunding(stub, user_id);
-    await stub.applyFundingFacts(tx_ref, success(tx_ref), { via: "webhook", event_key: "k1" });
-    await stub.applyFundingFacts(tx_ref, success(tx_ref), { via: "webhook", event_key: "k1" });
+    await stub.applyProviderFacts(tx_ref, success(tx_ref), { via: "webhook", event_key: "k1" });
+    await stub.applyProviderFacts(tx_ref, success(tx_ref), { via: "webhook", event_key: "k1" });
     const { runInDurableObject } = await import("cloudflare:test");
     const rows = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT * FROM provider_events").toArray());
     expect(rows).toHaveLength(1);
@@ -109,7 +110,7 @@ describe("Wallet object: funding settlement", () => {
       refs.push(await openFunding(stub, user_id, 10000 + i));
       await new Promise((r) => setTimeout(r, 2));
     }
-    await stub.applyFundingFacts(refs[1], success(refs[1], 10001), { via: "webhook" });
+    await stub.applyProviderFacts(refs[1], success(refs[1], 10001), { via: "webhook" });
     const first = await stub.listTransactions({ limit: 2 });
     if (!first.ok) throw new Error("list failed");
     expect(first.data.map((t) => t.tx_ref)).toEqual([refs[4], refs[3]]);
@@ -177,7 +178,7 @@ describe("Room snapshot", () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = await openFunding(stub, user_id);
     expect(await env.ROOM.getByName(tx_ref).snapshot()).toMatchObject({ tx_ref, owner_user_id: user_id, status: "PENDING" });
-    await stub.applyFundingFacts(tx_ref, success(tx_ref), { via: "webhook" });
+    await stub.applyProviderFacts(tx_ref, success(tx_ref), { via: "webhook" });
     expect(await env.ROOM.getByName(tx_ref).snapshot()).toMatchObject({ status: "SUCCESS" });
   });
 });

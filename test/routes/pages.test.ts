@@ -29,7 +29,7 @@ describe("GET /pages/watch.js", () => {
     expect(js).toContain(`"settledCode":${CLOSE.settled.code}`);
     expect(js).toContain(`"finalCodes":[${CLOSE.malformed_frame.code},${CLOSE.unauthorized.code},${CLOSE.unknown_tx_ref.code},${CLOSE.frame_too_large.code}]`);
     // The status frame's shape, generated from the zod schema.
-    expect(js).toContain('"required":["v","type","tx_ref","tx_type","status","amount","amount_minor","currency","failure_reason","stage","updated_at"]');
+    expect(js).toContain('"required":["v","type","tx_ref","tx_type","status","amount","amount_minor","currency","failure_reason","stage","version","updated_at"]');
   });
 });
 

@@ -2,6 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newTxRef, randomBase32 } from "../../src/lib/ids";
+import { WITHDRAW_ESCALATE_AFTER_MS } from "../../src/lib/limits";
 import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, newWallet, runReconciler } from "../helpers";
 import { control, envelope } from "../sandbox/helpers";
 
@@ -223,7 +224,7 @@ describe("withdrawal outcomes settle exactly once", () => {
     const tx = (await (await withdrawJson(auth, { amount: "1000", narration: note })).json()) as Tx;
     await runReconciler(stub);
     expect(await stub.getTransaction(tx.tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: null });
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET created_at_ms = 1 WHERE tx_ref = ?", tx.tx_ref));
+    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET created_at_ms = 1, deadline_at_ms = ? WHERE tx_ref = ?", 1 + WITHDRAW_ESCALATE_AFTER_MS, tx.tx_ref));
     await runReconciler(stub);
     const escalated = (await stub.getTransaction(tx.tx_ref))!;
     expect(escalated.status).toBe("PENDING");
@@ -235,14 +236,14 @@ describe("withdrawal outcomes settle exactly once", () => {
   it("voids a hold whose transfer was provably never submitted (the request died before claiming it)", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    const opened = await stub.openWithdrawal({ tx_ref, amount_minor: 100_000, fee_minor: 0, currency: "NGN", details: {} });
+    const opened = await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 100_000, fee_minor: 0, currency: "NGN", details: {} });
     expect(opened.outcome).toBe("opened");
     await runReconciler(stub);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("PENDING"); // too recent: the request may still be running
     await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?", Date.now() - 120_000, tx_ref));
     await runReconciler(stub);
     expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", stage: "abandoned" });
-    expect(await stub.markSubmitting(tx_ref)).toBe(false);
+    expect(await stub.claimSubmission(tx_ref)).toBe(false);
     expect((await stub.summary())?.held_minor).toBe(0);
   });
 });
@@ -275,7 +276,7 @@ describe("Wallet object: holds under concurrency", () => {
     const { stub, user_id } = await fundedWallet(1_000_000);
     const outcomes = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
-        stub.openWithdrawal({ tx_ref: newTxRef("WITHDRAW", user_id), amount_minor: 30_000 + i * 1000, fee_minor: 100, currency: "NGN", details: {} }),
+        stub.openHeld({ type: "WITHDRAW", tx_ref: newTxRef("WITHDRAW", user_id), amount_minor: 30_000 + i * 1000, fee_minor: 100, currency: "NGN", details: {} }),
       ),
     );
     const opened = outcomes.filter((o) => o.outcome === "opened");

@@ -31,6 +31,7 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
       currency: "NGN",
       failure_reason: null,
       stage: "link_requested",
+      version: 1,
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
     watcher!.close();
@@ -69,7 +70,7 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
     const { user_id, tx_ref, stub, amount_minor } = await pendingFunding();
     const w = await watch({ tx_ref }, await bearerFor(user_id));
     expect(await w.status("PENDING")).toMatchObject({ stage: "link_requested" });
-    await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor), status: "failed" });
+    await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor), outcome: "failed" });
     await w.waitFor((f) => typeof f === "object" && f.type === "status" && f.stage === "attempt_failed");
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     expect(await w.status("SUCCESS")).toMatchObject({ stage: "settled" });

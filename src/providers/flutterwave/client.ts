@@ -5,51 +5,24 @@
  * - Build requests (Bearer secret key, JSON), with a timeout on every call.
  * - Parse every response with zod; map vendor statuses to ours exhaustively.
  *   An unknown status is an error (outcome `unknown`), never a silent default.
- * - Classify each outcome for the caller:
- *     ok        the provider answered and we understood it
- *     not_found the provider says the thing does not exist
- *     refused   a definite refusal (4xx): nothing happened on their side
- *     unknown   timeout, network error, 5xx, 429, malformed body: the operation
- *               may or may not have happened; callers re-query, never re-submit
+ * - Classify each outcome for the caller (ok / not_found / refused / unknown,
+ *   src/providers/outcome.ts) and translate what Flutterwave says about a
+ *   charge or a transfer into our neutral facts (src/domain/transactions.ts),
+ *   so no Flutterwave word (`successful`, `NEW`, `reference`) leaves this folder.
  * - Retry (bounded, with backoff) only reads, which are safe to repeat. Writes
  *   (hosted links, transfers) are never retried here.
  */
 import { z } from "zod";
+import { providerAmountToMinor, minorToProviderNumber } from "../../domain/money";
+import type { FoundFacts, ProviderOutcome } from "../../domain/transactions";
 import { PROVIDER_READ_RETRIES, PROVIDER_RETRY_BASE_MS } from "../../lib/limits";
 import { log } from "../../lib/log";
-import { providerAmountToMinor, minorToProviderNumber } from "../../domain/money";
+import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";
+import type { Outcome } from "../outcome";
 import { Bank, Charge, Envelope, HostedLink, ResolvedAccount, Transfer } from "./schemas";
 
-export type Outcome<T> =
-  | { ok: true; value: T }
-  | { ok: false; kind: "not_found"; message: string }
-  | { ok: false; kind: "refused"; status: number; message: string }
-  | { ok: false; kind: "unknown"; reason: string };
-
-/** Our words for a charge's state. */
-export type ChargeStatus = "successful" | "failed" | "pending";
-/** Our words for a transfer's state. */
-export type TransferStatus = "successful" | "failed" | "pending";
-
-export type ChargeVerification = {
-  provider_id: string;
-  tx_ref: string;
-  status: ChargeStatus;
-  amount_minor: number;
-  currency: string;
-  processor_response: string | null;
-};
-
-export type TransferState = {
-  provider_id: string;
-  reference: string | null;
-  status: TransferStatus;
-  amount_minor: number;
-  fee_minor: number | null;
-  currency: string;
-  message: string | null;
-};
+export type { Outcome } from "../outcome";
 
 export type FlutterwaveOptions = {
   /** Base URL without `/v3`, e.g. https://api.flutterwave.com */
@@ -63,12 +36,12 @@ export type FlutterwaveOptions = {
 class UnknownStatus extends Error {}
 
 /** Flutterwave's charge statuses -> ours. Throws on anything else. */
-export function mapChargeStatus(status: string): ChargeStatus {
+export function mapChargeStatus(status: string): ProviderOutcome {
   const normalised = status.toLowerCase();
   switch (normalised) {
     case "successful":
     case "succeeded": // v4 wording
-      return "successful";
+      return "succeeded";
     case "failed":
     case "cancelled":
     case "error":
@@ -83,10 +56,10 @@ export function mapChargeStatus(status: string): ChargeStatus {
 }
 
 /** Flutterwave's transfer statuses -> ours. Throws on anything else. */
-export function mapTransferStatus(status: string): TransferStatus {
+export function mapTransferStatus(status: string): ProviderOutcome {
   switch (status.toUpperCase()) {
     case "SUCCESSFUL":
-      return "successful";
+      return "succeeded";
     case "FAILED":
       return "failed";
     case "NEW":
@@ -96,8 +69,6 @@ export function mapTransferStatus(status: string): TransferStatus {
       throw new UnknownStatus(`unknown transfer status "${status}"`);
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class FlutterwaveClient {
   constructor(private readonly options: FlutterwaveOptions) {}
@@ -219,12 +190,12 @@ export class FlutterwaveClient {
 
   // ---- verification ----------------------------------------------------------
 
-  verifyTransaction(provider_id: string): Promise<Outcome<ChargeVerification>> {
+  verifyTransaction(provider_id: string): Promise<Outcome<FoundFacts>> {
     if (!/^\d{1,20}$/.test(provider_id)) return Promise.resolve({ ok: false, kind: "not_found", message: "not a transaction id" });
     return this.call("GET", `/transactions/${provider_id}/verify`, undefined, toVerification);
   }
 
-  verifyByReference(tx_ref: string): Promise<Outcome<ChargeVerification>> {
+  verifyByReference(tx_ref: string): Promise<Outcome<FoundFacts>> {
     return this.call("GET", `/transactions/verify_by_reference?tx_ref=${encodeURIComponent(tx_ref)}`, undefined, toVerification);
   }
 
@@ -253,7 +224,7 @@ export class FlutterwaveClient {
     currency: string;
     narration: string;
     beneficiary_name?: string;
-  }): Promise<Outcome<TransferState>> {
+  }): Promise<Outcome<FoundFacts>> {
     return this.call(
       "POST",
       "/transfers",
@@ -271,7 +242,7 @@ export class FlutterwaveClient {
     );
   }
 
-  getTransfer(provider_id: string): Promise<Outcome<TransferState>> {
+  getTransfer(provider_id: string): Promise<Outcome<FoundFacts>> {
     if (!/^\d{1,20}$/.test(provider_id)) return Promise.resolve({ ok: false, kind: "not_found", message: "not a transfer id" });
     return this.call("GET", `/transfers/${provider_id}`, undefined, toTransferState);
   }
@@ -281,7 +252,7 @@ export class FlutterwaveClient {
    * Whether the live API filters the list by `reference` is unconfirmed, so the
    * results are filtered again here; no match is `not_found`.
    */
-  async findTransferByReference(reference: string): Promise<Outcome<TransferState>> {
+  async findTransferByReference(reference: string): Promise<Outcome<FoundFacts>> {
     const listed = await this.call("GET", `/transfers?reference=${encodeURIComponent(reference)}`, undefined, (data) =>
       z.array(z.unknown()).parse(data),
     );
@@ -300,31 +271,33 @@ export class FlutterwaveClient {
   }
 }
 
-function toVerification(data: unknown): ChargeVerification {
+/** A verified charge, in our words: `our_ref` is the tx_ref Flutterwave holds for it. */
+function toVerification(data: unknown): FoundFacts {
   const charge = Charge.parse(data);
   const amount_minor = providerAmountToMinor(charge.amount);
   if (amount_minor === null) throw new Error("charge amount not understood");
   return {
-    provider_id: String(charge.id),
-    tx_ref: charge.tx_ref,
-    status: mapChargeStatus(charge.status),
+    found: true,
+    provider_ref: String(charge.id),
+    our_ref: charge.tx_ref,
+    outcome: mapChargeStatus(charge.status),
     amount_minor,
     currency: charge.currency.toUpperCase(),
-    processor_response: charge.processor_response ?? null,
+    message: charge.processor_response ?? null,
   };
 }
 
-function toTransferState(data: unknown): TransferState {
+/** A transfer, in our words: `our_ref` is its `reference` (null when Flutterwave does not say). */
+function toTransferState(data: unknown): FoundFacts {
   const transfer = Transfer.parse(data);
   const amount_minor = providerAmountToMinor(transfer.amount);
   if (amount_minor === null) throw new Error("transfer amount not understood");
-  const fee_minor = transfer.fee === null || transfer.fee === undefined ? null : providerAmountToMinor(transfer.fee);
   return {
-    provider_id: String(transfer.id),
-    reference: transfer.reference ?? null,
-    status: mapTransferStatus(transfer.status),
+    found: true,
+    provider_ref: String(transfer.id),
+    our_ref: transfer.reference ?? null,
+    outcome: mapTransferStatus(transfer.status),
     amount_minor,
-    fee_minor,
     currency: transfer.currency.toUpperCase(),
     message: transfer.complete_message ?? null,
   };

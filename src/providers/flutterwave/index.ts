@@ -35,3 +35,5 @@ export function flutterwaveClient(
     request_id: options.request_id,
   });
 }
+
+export * from "./ports";

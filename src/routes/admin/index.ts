@@ -5,6 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { DEAD_LETTERS_OBJECT, type DeadLetter as DeadLetterRecord } from "../../durable/dead-letters";
+import { bearerToken } from "../../lib/bearer";
 import { safeEqual } from "../../lib/crypto";
 import { AppError, errors } from "../../lib/errors";
 import { type AppEnv, newRouter, problems } from "../../lib/http";
@@ -16,8 +17,8 @@ import { QueueMessage } from "../../queue/messages";
 export const adminRoutes = newRouter();
 
 const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const match = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-  if (!match || !safeEqual(match[1], c.var.config.ADMIN_API_TOKEN)) {
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token || !safeEqual(token, c.var.config.ADMIN_API_TOKEN)) {
     throw new AppError({
       status: 401,
       code: "unauthorized",

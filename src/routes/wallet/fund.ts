@@ -10,60 +10,19 @@
  *   provider unknown   -> stays PENDING (reconciler), 503, key released so a
  *                         retry with the same key resumes the same tx_ref
  */
-import type { z } from "@hono/zod-openapi";
 import { fundingDeadline } from "../../domain/transactions";
-import type { OpenOutcome, TransactionRecord } from "../../durable/wallet";
-import { sha256Hex } from "../../lib/crypto";
 import { AppError, errors, type ProblemBody } from "../../lib/errors";
 import { type AppContext, executionCtx } from "../../lib/http";
 import { newTxRef } from "../../lib/ids";
+import { earlyAnswer, fingerprint, storeAnswer, type Answer } from "../../lib/idempotency";
 import { WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { issueWatchTicket } from "../../lib/tokens";
 import { checkoutRedirectUrl, publicApiBase } from "../../lib/urls";
-import { flutterwaveClient } from "../../providers/flutterwave";
-import { fundingView, watchView } from "./views";
+import { fundingView, watchView } from "../../lib/views";
+import { checkoutPort } from "../../providers";
 
 export type FundInput = { amount: number; currency: string };
-
-export type Answer = { status: number; body: unknown; replayed: boolean };
-
-/** The fingerprint ties an Idempotency-Key to one operation and one body. */
-export function fingerprint(operation: string, fields: (string | number)[]): string {
-  return sha256Hex(`${operation}\n${fields.join("\n")}`);
-}
-
-export function respond(c: AppContext, answer: Answer): Response {
-  const headers: Record<string, string> = answer.replayed ? { "idempotent-replayed": "true" } : {};
-  const isProblem = answer.status >= 400;
-  return new Response(JSON.stringify(answer.body), {
-    status: answer.status,
-    headers: { "content-type": isProblem ? "application/problem+json" : "application/json", "cache-control": "no-store", ...headers },
-  });
-}
-
-/** Outcomes of `open*` that end the request before any provider call. */
-export function earlyAnswer(outcome: OpenOutcome): Answer | null {
-  switch (outcome.outcome) {
-    case "replay":
-      return { status: outcome.answer.status_code, body: outcome.answer.body, replayed: true };
-    case "key_mismatch":
-      throw errors.unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request body.");
-    case "in_flight":
-      throw errors.conflict("idempotency_key_in_flight", "A request with this Idempotency-Key is still being processed; retry shortly.");
-    case "inactive":
-      throw errors.unprocessable("wallet_inactive", "The wallet is inactive; activate it with POST /wallet/toggle-activity.");
-    case "no_wallet":
-      throw errors.notFound("No wallet for this user.");
-    case "opened":
-    case "resume":
-      return null;
-    default: {
-      const unreachable: never = outcome;
-      throw new Error(`unhandled outcome ${JSON.stringify(unreachable)}`);
-    }
-  }
-}
 
 /**
  * Start a funding and answer with its checkout link and, on 201, how to watch
@@ -105,18 +64,19 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
   });
   const early = earlyAnswer(opened);
   if (early) return early;
-  const tx = (opened as { tx: TransactionRecord }).tx;
+  if (opened.outcome !== "opened" && opened.outcome !== "resume") throw new Error(`unexpected open outcome ${opened.outcome}`);
+  const tx = opened.tx;
 
   // A resumed key whose transaction already has its answer: give it again.
   if (tx.status !== "PENDING" || tx.payment_link) {
-    return finish(c, user_id, idempotency_key, { status: 201, body: fundingView(tx), replayed: opened.outcome === "resume" });
+    return storeAnswer(c, user_id, idempotency_key, { status: 201, body: fundingView(tx), replayed: opened.outcome === "resume" });
   }
 
   const ticket = await issueWatchTicket(config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S);
   const redirect = new URL(checkoutRedirectUrl(c, config));
   redirect.searchParams.set("ticket", ticket);
-  const flutterwave = flutterwaveClient(c.env, executionCtx(c), config, { origin: new URL(c.req.url).origin, request_id: c.var.request_id });
-  const link = await flutterwave.createPaymentLink({
+  const checkout = checkoutPort({ env: c.env, ctx: executionCtx(c), config, origin: new URL(c.req.url).origin, request_id: c.var.request_id });
+  const link = await checkout.start({
     tx_ref: tx.tx_ref,
     amount_minor: tx.amount_minor,
     currency: tx.currency,
@@ -130,11 +90,11 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
 
   if (link.ok) {
     const updated = await wallet.attachPaymentLink(tx.tx_ref, link.value.link);
-    return finish(c, user_id, idempotency_key, { status: 201, body: fundingView(updated ?? tx), replayed: false });
+    return storeAnswer(c, user_id, idempotency_key, { status: 201, body: fundingView(updated ?? tx), replayed: false });
   }
   if (link.kind === "refused" || link.kind === "not_found") {
-    const reason = `Flutterwave refused the checkout: ${link.kind === "refused" ? link.message : link.message}`;
-    const failed = await wallet.refuseFunding(tx.tx_ref, reason);
+    const reason = `Flutterwave refused the checkout: ${link.message}`;
+    const failed = await wallet.refuse(tx.tx_ref, reason);
     const problem = new AppError({
       status: 502,
       code: "payment_provider_refused",
@@ -142,7 +102,7 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
       detail: reason,
       extra: { tx_ref: tx.tx_ref, transaction_status: failed?.status ?? "FAILED" },
     }).toProblem(c.var.request_id);
-    return finish(c, user_id, idempotency_key, { status: 502, body: problem, replayed: false });
+    return storeAnswer(c, user_id, idempotency_key, { status: 502, body: problem, replayed: false });
   }
   // Unknown outcome: the link may exist. Stay PENDING; the reconciler and a retry with the key take over.
   await wallet.markLinkUnknown(tx.tx_ref);
@@ -158,11 +118,3 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
   }).toProblem(c.var.request_id);
   return { status: 503, body: problem, replayed: false };
 }
-
-async function finish(c: AppContext, user_id: string, key: string | undefined, answer: Answer): Promise<Answer> {
-  if (key && !answer.replayed) {
-    await c.env.WALLET.getByName(user_id).completeIdempotency(key, { status_code: answer.status, body: answer.body });
-  }
-  return answer;
-}
-

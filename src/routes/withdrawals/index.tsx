@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyContent, bearerSecurity, formOrJson, isFormRequest, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
+import { bearerToken } from "../../lib/bearer";
 import { txRefOwner } from "../../lib/ids";
 import { NARRATION_MAX_CHARS, WATCH_TICKET_TTL_S, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
 import { issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../../lib/tokens";
@@ -13,7 +14,7 @@ import { publicApiBase } from "../../lib/urls";
 import { PAGE_CSP } from "../../pages/layout";
 import { TransactionStatusPage } from "../../pages/transaction-status";
 import { AccountNumber, BankCode } from "../banks";
-import { respond } from "../wallet/fund";
+import { respond } from "../../lib/idempotency";
 import { amountField, IdempotencyHeader, TransactionResponse } from "../wallet/schemas";
 import { withdraw } from "./handlers";
 
@@ -90,8 +91,8 @@ withdrawalRoutes.openapi(
         watchTicket = ticket;
       }
     } else {
-      const bearer = /^Bearer\s+(\S+)$/i.exec(c.req.header("authorization") ?? "");
-      const check = bearer ? await verifyAccessToken(config, bearer[1]) : null;
+      const token = bearerToken(c.req.header("authorization"));
+      const check = token ? await verifyAccessToken(config, token) : null;
       if (check?.ok) viewer = check.user_id;
     }
     const owner = txRefOwner(tx_ref);

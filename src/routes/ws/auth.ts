@@ -12,6 +12,7 @@
  * then checks the same user against the owner it recorded. Another user's
  * transaction is answered exactly like an unknown one.
  */
+import { bearerToken } from "../../lib/bearer";
 import type { Config } from "../../lib/config";
 import { txRefOwner } from "../../lib/ids";
 import { verifyAccessToken, verifyWatchTicket } from "../../lib/tokens";
@@ -24,8 +25,6 @@ export type Credential =
   | { kind: "ticket"; user_id: string; tx_ref: string }
   | { kind: "invalid"; detail: string };
 
-const BEARER_HEADER = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i;
-
 /** The `Sec-WebSocket-Protocol` list, as offered. */
 export function offeredProtocols(header: string | undefined): string[] {
   return (header ?? "")
@@ -37,9 +36,9 @@ export function offeredProtocols(header: string | undefined): string[] {
 /** Read and verify the credential a request presents at upgrade time. Never logs a token. */
 export async function credentialOf(config: Config, input: { authorization?: string; protocols: string[]; ticket?: string }): Promise<Credential> {
   if (input.authorization !== undefined) {
-    const match = BEARER_HEADER.exec(input.authorization.trim());
-    if (!match) return { kind: "invalid", detail: "The Authorization header must be 'Bearer <token>'." };
-    return access(config, match[1], false);
+    const token = bearerToken(input.authorization);
+    if (!token) return { kind: "invalid", detail: "The Authorization header must be 'Bearer <token>'." };
+    return access(config, token, false);
   }
   const at = input.protocols.indexOf(BEARER_PROTOCOL);
   if (at !== -1) {

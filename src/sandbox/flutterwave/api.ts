@@ -12,6 +12,7 @@
  * UNCONFIRMED next to the code.
  */
 import { Hono, type MiddlewareHandler } from "hono";
+import { bearerToken } from "../../lib/bearer";
 import { safeEqual } from "../../lib/crypto";
 import type { AppEnv } from "../../lib/http";
 import { answerWithFaults } from "./faults";
@@ -41,8 +42,8 @@ const ACCOUNT_INVALID = "Sorry, that account number is invalid, please check and
 const ID_PATTERN = /^\d{1,15}$/;
 
 const requireSecretKey: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const match = /^Bearer\s+(\S+)$/i.exec((c.req.header("authorization") ?? "").trim());
-  if (!match || !safeEqual(match[1], c.var.config.FLUTTERWAVE_SECRET_KEY)) return flwError(401, "Authorization required");
+  const token = bearerToken(c.req.header("authorization"));
+  if (!token || !safeEqual(token, c.var.config.FLUTTERWAVE_SECRET_KEY)) return flwError(401, "Authorization required");
   await next();
 };
 v3Routes.use("*", requireSecretKey);

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http";
 import { log } from "../../lib/log";
+export { sleep } from "../../lib/time";
 import type { ProviderSandbox } from "../durable";
 import { SANDBOX_OBJECT_NAME } from "./paths";
 import { deliverWebhook, type DeliveryOutcome, type VerifHashChoice, type WebhookDispatch } from "./webhooks";
@@ -43,18 +44,4 @@ export function deliverAndRecord(c: SandboxContext, webhook: WebhookDispatch, ch
     done.catch((error: unknown) => log.error("sandbox webhook record failed", { request_id: c.var.request_id, event: webhook.event, error })),
   );
   return done;
-}
-
-/** A sleep that ends early when the client gives up, so hung answers do not outlive their caller. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,0 +1,159 @@
+/**
+ * Stages as data: one table per flow, the only place where a transaction's
+ * stages, their statuses, the allowed transitions and the money each stage
+ * moves are written down.
+ *
+ * Everything else is derived from these tables:
+ * - the Wallet object's one write path refuses a transition that is not listed
+ *   here (a named result, `transition_not_allowed`), and the same tables are
+ *   mirrored into its SQLite storage, where triggers refuse such a write even if
+ *   code tried it (src/durable/wallet/schema.ts);
+ * - a transaction's status is a function of its stage (`statusOf`);
+ * - entering a stage performs that stage's money effect (`effectOf`), so a hold
+ *   can never be left open by a path that forgot to void it;
+ * - the room protocol and the OpenAPI document list `STAGES` as an enum.
+ *
+ * Two flows today:
+ * - funding (FUND), the credit side: pending -> verify with the provider ->
+ *   credit once;
+ * - the held payment (WITHDRAW now; purchases later): hold -> claim ->
+ *   submit -> settle (post), fail (void), or stay pending and reconcile.
+ * A terminal stage (status SUCCESS or FAILED) accepts no change at all unless
+ * its table lists an explicit next stage.
+ */
+import type { TxStatus, TxType } from "./transactions";
+
+/** What entering a stage does to the money. */
+export type StageEffect =
+  | "none"
+  /** Place a hold for amount + fee (the held payment's first stage). */
+  | "place_hold"
+  /** Close the hold as posted and debit its amount. */
+  | "post_hold"
+  /** Close the hold as voided: nothing leaves the wallet. */
+  | "void_hold"
+  /** Credit the transaction's amount (a funding that the provider confirmed). */
+  | "credit";
+
+export type StageSpec = {
+  readonly status: TxStatus;
+  /** What a person is told about this stage. */
+  readonly label: string;
+  /** A transaction is created in its flow's initial stage. */
+  readonly initial?: true;
+  readonly effect: StageEffect;
+  readonly next: readonly string[];
+};
+
+export const FUNDING_FLOW = {
+  link_requested: {
+    status: "PENDING",
+    label: "Preparing the checkout",
+    initial: true,
+    effect: "none",
+    next: ["awaiting_payment", "link_unknown", "attempt_failed", "refused", "settled", "failed"],
+  },
+  link_unknown: {
+    status: "PENDING",
+    label: "Confirming the checkout with the provider",
+    effect: "none",
+    next: ["awaiting_payment", "attempt_failed", "refused", "settled", "failed"],
+  },
+  awaiting_payment: { status: "PENDING", label: "Waiting for the payment", effect: "none", next: ["attempt_failed", "settled", "failed"] },
+  attempt_failed: { status: "PENDING", label: "A payment attempt failed; the checkout is still open", effect: "none", next: ["settled", "failed"] },
+  settled: { status: "SUCCESS", label: "Credited", effect: "credit", next: [] },
+  failed: { status: "FAILED", label: "Failed", effect: "none", next: [] },
+  refused: { status: "FAILED", label: "Refused by the provider", effect: "none", next: [] },
+} as const satisfies Record<string, StageSpec>;
+
+export const HELD_PAYMENT_FLOW = {
+  hold_placed: { status: "PENDING", label: "Held", initial: true, effect: "place_hold", next: ["submitting", "abandoned"] },
+  submitting: { status: "PENDING", label: "Sending", effect: "none", next: ["submitted", "submit_unknown", "refused", "settled", "failed"] },
+  submit_unknown: { status: "PENDING", label: "Confirming with the provider", effect: "none", next: ["submitted", "settled", "failed"] },
+  submitted: { status: "PENDING", label: "Sent", effect: "none", next: ["settled", "failed"] },
+  settled: { status: "SUCCESS", label: "Completed", effect: "post_hold", next: [] },
+  failed: { status: "FAILED", label: "Failed; the hold was released", effect: "void_hold", next: [] },
+  refused: { status: "FAILED", label: "Refused; the hold was released", effect: "void_hold", next: [] },
+  abandoned: { status: "FAILED", label: "Interrupted before sending; the hold was released", effect: "void_hold", next: [] },
+} as const satisfies Record<string, StageSpec>;
+
+export type FundingStage = keyof typeof FUNDING_FLOW;
+export type HeldStage = keyof typeof HELD_PAYMENT_FLOW;
+export type Stage = FundingStage | HeldStage;
+
+type Flow = Readonly<Record<string, StageSpec>>;
+
+/** The flow each transaction type follows. Purchases have no flow until their provider exists. */
+export const FLOWS: { readonly [T in TxType]: Flow | null } = {
+  FUND: FUNDING_FLOW,
+  WITHDRAW: HELD_PAYMENT_FLOW,
+  AIRTIME: null,
+  DATA: null,
+};
+
+/** Every stage name of every flow, for `z.enum` in the protocol and the OpenAPI document. */
+export const STAGES = [...new Set([...Object.keys(FUNDING_FLOW), ...Object.keys(HELD_PAYMENT_FLOW)])] as [Stage, ...Stage[]];
+
+export function flowOf(type: TxType): Flow {
+  const flow = FLOWS[type];
+  if (!flow) throw new Error(`no flow for transaction type ${type}`);
+  return flow;
+}
+
+function specOf(type: TxType, stage: string): StageSpec {
+  const spec = flowOf(type)[stage];
+  if (!spec) throw new Error(`stage ${stage} is not in the ${type} flow`);
+  return spec;
+}
+
+export function initialStage(type: TxType): Stage {
+  const entry = Object.entries(flowOf(type)).find(([, spec]) => spec.initial);
+  if (!entry) throw new Error(`the ${type} flow has no initial stage`);
+  return entry[0] as Stage;
+}
+
+export function statusOf(type: TxType, stage: string): TxStatus {
+  return specOf(type, stage).status;
+}
+
+export function effectOf(type: TxType, stage: string): StageEffect {
+  return specOf(type, stage).effect;
+}
+
+export function labelOf(type: TxType, stage: string): string {
+  return specOf(type, stage).label;
+}
+
+export function isStageOf(type: TxType, stage: string): stage is Stage {
+  return FLOWS[type] !== null && Object.hasOwn(flowOf(type), stage);
+}
+
+/** Why a write was refused, named (TigerBeetle style), never a free-text reason. */
+export type TransitionRefusal = "transaction_already_terminal" | "transition_not_allowed";
+
+/**
+ * May a transaction of `type` in stage `from` be written with stage `to`?
+ * Staying in a PENDING stage (new facts, a provider reference) is allowed; a
+ * terminal stage accepts nothing but a transition its table lists.
+ */
+export function checkTransition(type: TxType, from: string, to: string): TransitionRefusal | null {
+  const spec = specOf(type, from);
+  if (!isStageOf(type, to)) return "transition_not_allowed";
+  if (from === to) return spec.status === "PENDING" ? null : "transaction_already_terminal";
+  if (spec.next.includes(to)) return null;
+  return spec.next.length === 0 ? "transaction_already_terminal" : "transition_not_allowed";
+}
+
+/** The tables as rows, for the SQL mirror (stages and allowed transitions per type). */
+export function flowRows(): { stages: { type: TxType; stage: string; status: TxStatus; initial: number }[]; transitions: { type: TxType; from: string; to: string }[] } {
+  const stages: { type: TxType; stage: string; status: TxStatus; initial: number }[] = [];
+  const transitions: { type: TxType; from: string; to: string }[] = [];
+  for (const [type, flow] of Object.entries(FLOWS) as [TxType, Flow | null][]) {
+    if (!flow) continue;
+    for (const [stage, spec] of Object.entries(flow)) {
+      stages.push({ type, stage, status: spec.status, initial: spec.initial ? 1 : 0 });
+      for (const to of spec.next) transitions.push({ type, from: stage, to });
+    }
+  }
+  return { stages, transitions };
+}

@@ -1,0 +1,64 @@
+/**
+ * The shapes the ledger hands out: a transaction as stored, and the snapshot a
+ * watcher (the Room) and the change feed's other readers receive. Plain data,
+ * no Cloudflare imports, so the Wallet object, the Room, the routes and the
+ * pages can all depend on this module without depending on each other.
+ */
+import type { Stage } from "./flows";
+import type { TxStatus, TxType } from "./transactions";
+
+/** Per-type extra facts (bank, narration, phone...). Flat and serialisable. */
+export type TxDetails = Record<string, string | number | boolean | null>;
+
+export type TransactionRecord = {
+  tx_ref: string;
+  type: TxType;
+  status: TxStatus;
+  stage: Stage;
+  /** Bumped by every visible change; readers of the change feed drop older or equal versions. */
+  version: number;
+  amount_minor: number;
+  fee_minor: number;
+  currency: string;
+  provider_ref: string | null;
+  payment_link: string | null;
+  failure_reason: string | null;
+  details: TxDetails;
+  created_at_ms: number;
+  updated_at_ms: number;
+  settled_at_ms: number | null;
+  deadline_at_ms: number;
+  next_check_at_ms: number | null;
+  check_attempts: number;
+  escalated_at_ms: number | null;
+};
+
+/** What a Room holds and broadcasts about its transaction. */
+export type StatusSnapshot = {
+  tx_ref: string;
+  owner_user_id: string;
+  type: TxType;
+  status: TxStatus;
+  /** The wallet's finer state (e.g. `attempt_failed` while a funding stays PENDING). */
+  stage: Stage;
+  version: number;
+  amount_minor: number;
+  currency: string;
+  failure_reason: string | null;
+  updated_at_ms: number;
+};
+
+export function snapshotOf(owner_user_id: string, tx: TransactionRecord): StatusSnapshot {
+  return {
+    tx_ref: tx.tx_ref,
+    owner_user_id,
+    type: tx.type,
+    status: tx.status,
+    stage: tx.stage,
+    version: tx.version,
+    amount_minor: tx.amount_minor,
+    currency: tx.currency,
+    failure_reason: tx.failure_reason,
+    updated_at_ms: tx.updated_at_ms,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * What the Wallet object's flows share: its storage and the modules over it,
+ * plus the outcome types its RPC methods answer with. Flows (funding.ts,
+ * held.ts, reconciler.ts) are functions of this core, so each stays small and
+ * the class in ../wallet.ts keeps only its RPC surface.
+ */
+import type { TransactionRecord } from "../../domain/records";
+import type { IdempotencyKeys, KeyVerdict } from "./idempotency";
+import type { Ledger } from "./ledger";
+import type { TxStore, WriteChange, WriteResult } from "./store";
+import type { Trail } from "./trail";
+
+export type WalletCore = {
+  storage: DurableObjectStorage;
+  ledger: Ledger;
+  store: TxStore;
+  keys: IdempotencyKeys;
+  trail: Trail;
+};
+
+export type OpenOutcome = { outcome: "opened"; tx: TransactionRecord } | KeyVerdict | { outcome: "inactive" } | { outcome: "no_wallet" };
+
+export type HeldOpenOutcome = OpenOutcome | { outcome: "insufficient_funds"; available_minor: number; required_minor: number };
+
+export type SettleOutcome =
+  | { outcome: "credited"; tx: TransactionRecord }
+  | { outcome: "debited"; tx: TransactionRecord }
+  | { outcome: "failed"; tx: TransactionRecord }
+  | { outcome: "unchanged"; tx: TransactionRecord; reason: string }
+  | { outcome: "unknown_tx" }
+  | { outcome: "wrong_type"; tx: TransactionRecord };
+
+/**
+ * Enter `stage` if the flow allows it from where the transaction is; if it
+ * does not but the transaction is still PENDING, only set the fields. For
+ * bookkeeping that must land whatever stage a concurrent event moved the
+ * transaction to (a checkout link arriving after a failed card attempt).
+ */
+export function advanceOrStay(core: WalletCore, tx_ref: string, change: Required<Pick<WriteChange, "stage">> & WriteChange, now_ms: number): WriteResult {
+  const moved = core.store.write(tx_ref, change, now_ms);
+  if (moved.ok || moved.refusal !== "transition_not_allowed") return moved;
+  return core.store.write(tx_ref, { set: change.set }, now_ms);
+}
+
+/** Flag a PENDING transaction for operators, once (the anomaly and the log line too). */
+export function escalate(core: WalletCore, tx: TransactionRecord, reason: string, now_ms: number): void {
+  if (tx.escalated_at_ms !== null) return;
+  const written = core.store.write(tx.tx_ref, { set: { escalated_at_ms: now_ms } }, now_ms);
+  if (!written.ok) return;
+  core.trail.anomaly(tx.tx_ref, "escalated", reason, now_ms);
+}
+
+/**
+ * A definite refusal before anything happened at the provider (a refused
+ * checkout, a refused transfer): the transaction ends FAILED in stage
+ * `refused`, which every flow has; a held payment's hold is voided by entering it.
+ */
+export function refuse(core: WalletCore, tx_ref: string, reason: string, now_ms: number): { changed: boolean; tx: TransactionRecord | null } {
+  return core.storage.transactionSync(() => {
+    const written = core.store.write(tx_ref, { stage: "refused", set: { failure_reason: reason } }, now_ms);
+    return { changed: written.ok && written.changed, tx: written.tx };
+  });
+}

@@ -1,0 +1,203 @@
+/**
+ * The change feed: every new version of the wallet's profile, its balance and
+ * each transaction, appended to the `changes` table in the same storage
+ * transaction as the change itself, then delivered to its readers.
+ *
+ * Why a feed instead of calling the readers from each write: a write cannot
+ * call the network inside its storage transaction, and a call after it can be
+ * lost (eviction, a crash, a reader that is down). The feed makes delivery
+ * durable and ordered: each reader has a position, advanced only after the
+ * reader acknowledged everything up to it; a failed delivery is retried from
+ * the same position with backoff (the alarm), so a reader that is down only
+ * delays, and a reader may see a change twice but never out of order (readers
+ * drop what they have by version).
+ *
+ * Readers today: `rooms` (each transaction's Room DO, so every stage reaches
+ * watchers in order). The MongoDB projection will be the second.
+ *
+ * Bounds: FEED_BATCH_MAX changes per delivery call, FEED_DRAIN_BATCHES_MAX
+ * batches per drain (the alarm carries on), FEED_PRUNE_BATCH_MAX rows pruned
+ * per alarm, FEED_RETAIN_MS of history kept after every reader has it.
+ */
+import {
+  FEED_BATCH_MAX,
+  FEED_DRAIN_BATCHES_MAX,
+  FEED_PRUNE_BATCH_MAX,
+  FEED_RETAIN_MS,
+  FEED_RETRY_BASE_MS,
+  FEED_RETRY_MAX_MS,
+} from "../../lib/limits";
+import { log } from "../../lib/log";
+import { one } from "../../lib/sqlite";
+
+export type ChangeEntity = "profile" | "wallet" | "transaction";
+
+export type Change = { seq: number; entity: ChangeEntity; entity_key: string; version: number; body: unknown; created_at_ms: number };
+
+/** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */
+export type Delivery = { through_seq: number; error?: unknown };
+
+export type FeedReader = (changes: Change[]) => Promise<Delivery>;
+
+/** Append one change. Call only inside the storage transaction that made it. */
+export function appendChange(sql: SqlStorage, entity: ChangeEntity, entity_key: string, version: number, body: unknown, now_ms: number): void {
+  sql.exec(
+    "INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES (?, ?, ?, ?, ?)",
+    entity,
+    entity_key,
+    version,
+    JSON.stringify(body),
+    now_ms,
+  );
+}
+
+type ChangeRow = { seq: number; entity: ChangeEntity; entity_key: string; version: number; body: string; created_at_ms: number };
+
+function toChange(row: ChangeRow): Change {
+  return { ...row, body: JSON.parse(row.body) as unknown };
+}
+
+export function retryDelayMs(failures: number): number {
+  return Math.min(FEED_RETRY_MAX_MS, FEED_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+}
+
+export class ChangeFeed {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly readers: Readonly<Record<string, FeedReader>>,
+  ) {}
+
+  private get sql(): SqlStorage {
+    return this.storage.sql;
+  }
+
+  /** Changes after `position`, oldest first (at most `limit`). */
+  since(position: number, limit: number = FEED_BATCH_MAX): Change[] {
+    return this.sql
+      .exec<ChangeRow>("SELECT seq, entity, entity_key, version, body, created_at_ms FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", position, limit)
+      .toArray()
+      .map(toChange);
+  }
+
+  private lastSeq(): number {
+    return one(this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"))?.seq ?? 0;
+  }
+
+  position(reader: string): number {
+    return one(this.sql.exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = ?", reader))?.position ?? 0;
+  }
+
+  /** Changes a reader has not acknowledged yet. */
+  backlog(reader: string): number {
+    return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM changes WHERE seq > ?", this.position(reader)))?.n ?? 0;
+  }
+
+  /**
+   * Deliver what each reader has not acknowledged. Single-flight: a call while
+   * a drain runs makes that drain go round once more and waits for it, so a
+   * caller's own change is delivered (or scheduled for retry) when this
+   * resolves, and two drains never deliver to one reader concurrently (which
+   * could reorder its changes). Never throws: failures are recorded and the
+   * alarm retries them.
+   */
+  drain(): Promise<void> {
+    this.again = true;
+    if (!this.running) {
+      this.running = this.loop().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (this.again) {
+      this.again = false;
+      for (const name of Object.keys(this.readers)) await this.drainReader(name);
+    }
+  }
+
+  /** Deliver a reader's backlog in bounded batches, unless it is backing off after a failure. */
+  private async drainReader(name: string): Promise<void> {
+    const now_ms = Date.now();
+    const state = one(this.sql.exec<{ retry_at_ms: number | null }>("SELECT retry_at_ms FROM feed_readers WHERE reader = ?", name));
+    if (state?.retry_at_ms && state.retry_at_ms > now_ms) return;
+    for (let batch = 0; batch < FEED_DRAIN_BATCHES_MAX; batch++) {
+      const position = this.position(name);
+      const changes = this.since(position);
+      if (changes.length === 0) return;
+      let delivery: Delivery;
+      try {
+        delivery = await this.readers[name](changes);
+      } catch (error) {
+        delivery = { through_seq: position, error };
+      }
+      // A reader that got nowhere reports 0; positions never move backwards.
+      this.acknowledge(name, position, delivery);
+      if (delivery.error !== undefined) return;
+    }
+  }
+
+  private acknowledge(name: string, position: number, delivery: Delivery): void {
+    const through = Math.max(position, delivery.through_seq);
+    const failed = delivery.error !== undefined;
+    this.storage.transactionSync(() => {
+      const row = one(this.sql.exec<{ failures: number }>("SELECT failures FROM feed_readers WHERE reader = ?", name));
+      const failures = failed ? (row?.failures ?? 0) + 1 : 0;
+      const retry_at_ms = failed ? Date.now() + retryDelayMs(failures) : null;
+      // MAX(): a position never moves backwards, whatever order acknowledgements arrive in.
+      this.sql.exec(
+        `INSERT INTO feed_readers (reader, position, failures, retry_at_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (reader) DO UPDATE SET position = MAX(position, excluded.position), failures = excluded.failures, retry_at_ms = excluded.retry_at_ms`,
+        name,
+        through,
+        failures,
+        retry_at_ms,
+      );
+      if (failed) log.warn("change feed delivery failed; will retry", { reader: name, position: through, failures, error: delivery.error });
+    });
+  }
+
+  /** When the alarm should next run for the feed: a reader with a backlog and a retry time. */
+  nextRetryAt(): number | null {
+    const last = this.lastSeq();
+    let at: number | null = null;
+    for (const name of Object.keys(this.readers)) {
+      const row = one(this.sql.exec<{ position: number; retry_at_ms: number | null }>("SELECT position, retry_at_ms FROM feed_readers WHERE reader = ?", name));
+      if ((row?.position ?? 0) >= last) continue;
+      const when = row?.retry_at_ms ?? Date.now();
+      at = at === null ? when : Math.min(at, when);
+    }
+    return at;
+  }
+
+  /** When the oldest change every reader has acknowledged may be pruned, or null. */
+  nextPruneAt(): number | null {
+    const oldest = one(this.sql.exec<{ at: number | null }>("SELECT MIN(created_at_ms) AS at FROM changes WHERE seq <= ?", this.floor()))?.at;
+    return oldest === null || oldest === undefined ? null : oldest + FEED_RETAIN_MS;
+  }
+
+  /** The highest seq every reader has acknowledged. */
+  private floor(): number {
+    const names = Object.keys(this.readers);
+    return names.length === 0 ? this.lastSeq() : Math.min(...names.map((n) => this.position(n)));
+  }
+
+  /**
+   * Forget changes every reader has acknowledged and that are older than
+   * FEED_RETAIN_MS (bounded per call). The retention keeps a window of history
+   * for audits and for replaying a reader that is reset.
+   */
+  prune(now_ms: number): number {
+    const cursor = this.sql.exec(
+      "DELETE FROM changes WHERE seq IN (SELECT seq FROM changes WHERE seq <= ? AND created_at_ms <= ? ORDER BY seq LIMIT ?)",
+      this.floor(),
+      now_ms - FEED_RETAIN_MS,
+      FEED_PRUNE_BATCH_MAX,
+    );
+    return cursor.rowsWritten;
+  }
+}

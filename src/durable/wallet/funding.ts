@@ -1,0 +1,134 @@
+/**
+ * Funding, the credit-side flow (FUNDING_FLOW in src/domain/flows.ts):
+ * pending -> the provider's verified facts -> credit once.
+ *
+ * Every function here runs its whole change in one storage transaction through
+ * the store's write path; none calls the network (the Worker and the queue
+ * consumer talk to the provider, then hand its answer here).
+ */
+import { decideFunding, nextCheckDelayMs, type ProviderFacts } from "../../domain/transactions";
+import type { TransactionRecord } from "../../domain/records";
+import { BALANCE_MAX_MINOR } from "../../lib/limits";
+import { advanceOrStay, escalate, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import type { IdempotencyInput } from "./idempotency";
+import type { SettleSource } from "./trail";
+
+export type OpenFundingInput = {
+  tx_ref: string;
+  amount_minor: number;
+  currency: string;
+  deadline_at_ms: number;
+  idempotency?: IdempotencyInput;
+};
+
+/** Open a PENDING funding: the key check, the wallet checks and the insert, in one transaction. */
+export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: number): OpenOutcome {
+  return core.storage.transactionSync((): OpenOutcome => {
+    if (input.idempotency) {
+      const existing = core.keys.check(input.idempotency, now_ms);
+      if (existing) return existing;
+    }
+    const wallet = core.ledger.wallet();
+    if (!wallet) return { outcome: "no_wallet" };
+    if (wallet.is_active !== 1) return { outcome: "inactive" };
+    const tx = core.store.create(
+      {
+        tx_ref: input.tx_ref,
+        type: "FUND",
+        amount_minor: input.amount_minor,
+        fee_minor: 0,
+        currency: input.currency,
+        details: {},
+        deadline_at_ms: input.deadline_at_ms,
+        next_check_at_ms: now_ms + nextCheckDelayMs(0),
+      },
+      now_ms,
+    );
+    if (input.idempotency) core.keys.insert(input.idempotency, input.tx_ref, now_ms);
+    return { outcome: "opened", tx };
+  });
+}
+
+/** The provider gave us a checkout link. */
+export function attachPaymentLink(core: WalletCore, tx_ref: string, payment_link: string, now_ms: number): TransactionRecord | null {
+  return core.storage.transactionSync(() => {
+    const tx = core.store.get(tx_ref);
+    if (!tx || tx.type !== "FUND") return tx;
+    const written = advanceOrStay(core, tx_ref, { stage: "awaiting_payment", set: { payment_link } }, now_ms);
+    return written.tx;
+  });
+}
+
+/** The provider may or may not have created the link: stay pending, check soon. Never a failure on a guess. */
+export function markLinkUnknown(core: WalletCore, tx_ref: string, now_ms: number): TransactionRecord | null {
+  return core.storage.transactionSync(() => {
+    const tx = core.store.get(tx_ref);
+    if (!tx || tx.type !== "FUND") return tx;
+    return advanceOrStay(core, tx_ref, { stage: "link_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0) } }, now_ms).tx;
+  });
+}
+
+/**
+ * Apply what the provider says about a funding's charge. Safe to call any
+ * number of times, in any order, from webhooks, the reconciler or the callback
+ * page: only the first terminal decision changes anything (the flow table
+ * refuses every later one).
+ */
+export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts: ProviderFacts, source: SettleSource, now_ms: number): SettleOutcome {
+  const tx_ref = tx.tx_ref;
+  const decision = decideFunding(tx, facts, now_ms);
+  let outcome: SettleOutcome;
+  switch (decision.kind) {
+    case "credit": {
+      const wallet = core.ledger.wallet();
+      if (!wallet) throw new Error("funding without a wallet");
+      if (wallet.balance_minor + decision.amount_minor > BALANCE_MAX_MINOR) {
+        const failed = core.store.write(
+          tx_ref,
+          { stage: "failed", set: { failure_reason: "Wallet balance limit reached; the payment will be refunded.", provider_ref: decision.provider_ref } },
+          now_ms,
+        );
+        if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
+        core.trail.anomaly(tx_ref, "refund_due", `balance limit; paid ${tx.amount_minor} kobo`, now_ms);
+        outcome = { outcome: "failed", tx: failed.tx };
+        break;
+      }
+      const credited = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
+      if (!credited.ok) throw new Error(`funding ${tx_ref}: ${credited.refusal}`);
+      if (decision.overpaid_minor > 0) core.trail.anomaly(tx_ref, "overpaid", `excess ${decision.overpaid_minor} kobo to refund`, now_ms);
+      outcome = { outcome: "credited", tx: credited.tx };
+      break;
+    }
+    case "fail": {
+      const failed = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: decision.reason, provider_ref: decision.provider_ref } }, now_ms);
+      if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
+      if (decision.refund_due) core.trail.anomaly(tx_ref, "refund_due", decision.reason, now_ms);
+      outcome = { outcome: "failed", tx: failed.tx };
+      break;
+    }
+    case "attempt_failed": {
+      const written = core.store.write(tx_ref, { stage: "attempt_failed", set: { provider_ref: decision.provider_ref } }, now_ms);
+      outcome = { outcome: "unchanged", tx: written.tx ?? tx, reason: written.ok ? "attempt_failed" : written.refusal };
+      break;
+    }
+    case "escalate":
+      escalate(core, tx, decision.reason, now_ms);
+      outcome = { outcome: "unchanged", tx: core.store.get(tx_ref) ?? tx, reason: "escalated" };
+      break;
+    case "wait":
+      outcome = { outcome: "unchanged", tx, reason: "pending" };
+      break;
+    case "ignore":
+      if (decision.late_success) {
+        core.trail.anomaly(tx_ref, "paid_after_terminal", "successful payment after the funding ended; refund or credit by hand", now_ms);
+      }
+      outcome = { outcome: "unchanged", tx, reason: decision.reason };
+      break;
+    default: {
+      const unreachable: never = decision;
+      throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
+    }
+  }
+  core.trail.event(source, tx_ref, outcome.outcome, now_ms);
+  return outcome;
+}

@@ -1,0 +1,162 @@
+/**
+ * The held payment (HELD_PAYMENT_FLOW in src/domain/flows.ts), provider-neutral:
+ *
+ *   open (hold) -> claim (compare-and-set) -> submitted | submit_unknown
+ *     -> settled (post the hold) | failed (void it) | escalated at the deadline
+ *
+ * Withdrawals use it; purchases will. Each function is one storage
+ * transaction through the store's write path; the provider is called by the
+ * Worker between `claim` and `recordSubmitted`, never from here.
+ *
+ * Invariant 3: the hold is placed in the same transaction that checked
+ * `available`; it is posted only on the provider's success and voided only on
+ * its failure (or when the submission provably never happened: `abandon`).
+ */
+import { decideHeldPayment } from "../../domain/held-payment";
+import type { TransactionRecord, TxDetails } from "../../domain/records";
+import { nextCheckDelayMs, type ProviderFacts, type TxType } from "../../domain/transactions";
+import { advanceOrStay, escalate, type HeldOpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import type { IdempotencyInput } from "./idempotency";
+import type { SettleSource } from "./trail";
+
+export type HeldType = Exclude<TxType, "FUND">;
+
+export type OpenHeldInput = {
+  tx_ref: string;
+  type: HeldType;
+  amount_minor: number;
+  fee_minor: number;
+  currency: string;
+  details: TxDetails;
+  deadline_at_ms: number;
+  /** A provider reference chosen before the call (a purchase's request id), stored with the hold. */
+  provider_ref?: string;
+  idempotency?: IdempotencyInput;
+};
+
+/** How a failure reads to the person whose money it was. */
+const WORDS: Record<HeldType, { failed: string; abandoned: string }> = {
+  WITHDRAW: {
+    failed: "The bank transfer failed",
+    abandoned: "The withdrawal request was interrupted before it reached the bank; nothing was sent.",
+  },
+  AIRTIME: { failed: "The airtime purchase failed", abandoned: "The purchase was interrupted before it reached the network; nothing was sent." },
+  DATA: { failed: "The data purchase failed", abandoned: "The purchase was interrupted before it reached the network; nothing was sent." },
+};
+
+export function failureReason(type: HeldType, message: string | null): string {
+  return message ? `${WORDS[type].failed}: ${message}` : `${WORDS[type].failed}.`;
+}
+
+/**
+ * Open a PENDING held payment and place its hold, in one storage transaction:
+ * the key check, the wallet checks, `available >= amount + fee`, the insert and
+ * the hold. Concurrent requests are serialised by the object, so the sum of
+ * holds can never exceed the balance (invariant 2).
+ */
+export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number): HeldOpenOutcome {
+  return core.storage.transactionSync((): HeldOpenOutcome => {
+    if (input.idempotency) {
+      const existing = core.keys.check(input.idempotency, now_ms);
+      if (existing) return existing;
+    }
+    const wallet = core.ledger.wallet();
+    if (!wallet) return { outcome: "no_wallet" };
+    if (wallet.is_active !== 1) return { outcome: "inactive" };
+    const required_minor = input.amount_minor + input.fee_minor;
+    const available_minor = core.ledger.availableMinor();
+    if (available_minor < required_minor) return { outcome: "insufficient_funds", available_minor, required_minor };
+    const tx = core.store.create(
+      {
+        tx_ref: input.tx_ref,
+        type: input.type,
+        amount_minor: input.amount_minor,
+        fee_minor: input.fee_minor,
+        currency: input.currency,
+        details: input.details,
+        deadline_at_ms: input.deadline_at_ms,
+        next_check_at_ms: now_ms + nextCheckDelayMs(0),
+        provider_ref: input.provider_ref ?? null,
+      },
+      now_ms,
+    );
+    if (input.idempotency) core.keys.insert(input.idempotency, input.tx_ref, now_ms);
+    return { outcome: "opened", tx };
+  });
+}
+
+/**
+ * Claim the right to submit (compare-and-set hold_placed -> submitting).
+ * Exactly one caller ever wins for a tx_ref, so a payment is never submitted
+ * twice; a loser answers with the transaction as it stands.
+ */
+export function claim(core: WalletCore, tx_ref: string, now_ms: number): boolean {
+  return core.storage.transactionSync(() => core.store.write(tx_ref, { expect_stage: "hold_placed", stage: "submitting" }, now_ms).ok);
+}
+
+/** The provider accepted the payment (it is queued or processing there). */
+export function recordSubmitted(core: WalletCore, tx_ref: string, provider_ref: string, now_ms: number): TransactionRecord | null {
+  return core.storage.transactionSync(() => advanceOrStay(core, tx_ref, { stage: "submitted", set: { provider_ref } }, now_ms).tx);
+}
+
+/** The submission's outcome is unknown: keep the hold, look it up by reference soon. */
+export function markSubmitUnknown(core: WalletCore, tx_ref: string, now_ms: number): TransactionRecord | null {
+  return core.storage.transactionSync(() => advanceOrStay(core, tx_ref, { stage: "submit_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0) } }, now_ms).tx);
+}
+
+/** Void a held payment whose submission provably never happened (it never left hold_placed). */
+export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boolean {
+  return core.storage.transactionSync(() => {
+    const tx = core.store.get(tx_ref);
+    if (!tx || tx.type === "FUND") return false;
+    return core.store.write(tx_ref, { expect_stage: "hold_placed", stage: "abandoned", set: { failure_reason: WORDS[tx.type].abandoned } }, now_ms).ok;
+  });
+}
+
+/**
+ * Apply what the provider says about a held payment (call inside a storage
+ * transaction). Safe any number of times in any order: the hold is posted or
+ * voided at most once, because the flow table refuses every later move.
+ */
+export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type: HeldType }, facts: ProviderFacts, source: SettleSource, now_ms: number): SettleOutcome {
+  const tx_ref = tx.tx_ref;
+  const decision = decideHeldPayment(tx, facts, now_ms);
+  let outcome: SettleOutcome;
+  switch (decision.kind) {
+    case "post": {
+      const posted = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
+      outcome = posted.ok ? { outcome: "debited", tx: posted.tx } : { outcome: "unchanged", tx, reason: posted.refusal };
+      break;
+    }
+    case "void": {
+      const voided = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: failureReason(tx.type, decision.message), provider_ref: decision.provider_ref } }, now_ms);
+      outcome = voided.ok ? { outcome: "failed", tx: voided.tx } : { outcome: "unchanged", tx, reason: voided.refusal };
+      break;
+    }
+    case "escalate":
+      escalate(core, tx, decision.reason, now_ms);
+      outcome = { outcome: "unchanged", tx: core.store.get(tx_ref) ?? tx, reason: "escalated" };
+      break;
+    case "wait": {
+      let current: TransactionRecord = tx;
+      if (facts.found && !tx.provider_ref) {
+        const written = advanceOrStay(core, tx_ref, { stage: "submitted", set: { provider_ref: facts.provider_ref } }, now_ms);
+        if (written.tx) current = written.tx;
+      }
+      outcome = { outcome: "unchanged", tx: current, reason: "pending" };
+      break;
+    }
+    case "ignore":
+      if (decision.late_success) {
+        core.trail.anomaly(tx_ref, "paid_after_void", "the provider reports a successful payment for a hold we voided; recover the funds", now_ms);
+      }
+      outcome = { outcome: "unchanged", tx, reason: decision.reason };
+      break;
+    default: {
+      const unreachable: never = decision;
+      throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
+    }
+  }
+  core.trail.event(source, tx_ref, outcome.outcome, now_ms);
+  return outcome;
+}

@@ -1,0 +1,179 @@
+/**
+ * The Wallet object's storage schema: versioned, append-only migrations (a
+ * deployed step is never edited) and the SQL mirror of the flow tables.
+ */
+import { flowRows } from "../../domain/flows";
+import { one, type Migration } from "../../lib/sqlite";
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    statements: [
+      `CREATE TABLE profile (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         user_id TEXT NOT NULL,
+         email TEXT NOT NULL,
+         full_name TEXT,
+         created_at_ms INTEGER NOT NULL
+       )`,
+      `CREATE TABLE wallet (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         currency TEXT NOT NULL,
+         balance_minor INTEGER NOT NULL CHECK (balance_minor >= 0),
+         is_active INTEGER NOT NULL CHECK (is_active IN (0, 1)),
+         created_at_ms INTEGER NOT NULL,
+         updated_at_ms INTEGER NOT NULL
+       )`,
+      `CREATE TABLE transactions (
+         tx_ref TEXT PRIMARY KEY,
+         type TEXT NOT NULL CHECK (type IN ('FUND', 'WITHDRAW', 'AIRTIME', 'DATA')),
+         status TEXT NOT NULL CHECK (status IN ('PENDING', 'SUCCESS', 'FAILED')),
+         stage TEXT NOT NULL,
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         fee_minor INTEGER NOT NULL DEFAULT 0 CHECK (fee_minor >= 0),
+         currency TEXT NOT NULL,
+         provider_ref TEXT,
+         payment_link TEXT,
+         failure_reason TEXT,
+         details_json TEXT NOT NULL DEFAULT '{}',
+         created_at_ms INTEGER NOT NULL,
+         updated_at_ms INTEGER NOT NULL,
+         settled_at_ms INTEGER,
+         deadline_at_ms INTEGER NOT NULL,
+         next_check_at_ms INTEGER,
+         check_attempts INTEGER NOT NULL DEFAULT 0,
+         escalated_at_ms INTEGER
+       )`,
+      "CREATE INDEX transactions_by_time ON transactions (created_at_ms DESC, tx_ref DESC)",
+      "CREATE INDEX transactions_due ON transactions (next_check_at_ms) WHERE status = 'PENDING'",
+      `CREATE TABLE holds (
+         tx_ref TEXT PRIMARY KEY REFERENCES transactions (tx_ref),
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         status TEXT NOT NULL CHECK (status IN ('pending', 'posted', 'voided')),
+         created_at_ms INTEGER NOT NULL,
+         resolved_at_ms INTEGER
+       )`,
+      "CREATE INDEX holds_open ON holds (status) WHERE status = 'pending'",
+      `CREATE TABLE journal (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         tx_ref TEXT NOT NULL REFERENCES transactions (tx_ref),
+         entry TEXT NOT NULL CHECK (entry IN ('credit', 'debit')),
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         balance_after_minor INTEGER NOT NULL CHECK (balance_after_minor >= 0),
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (tx_ref, entry)
+       )`,
+      `CREATE TABLE idempotency (
+         key TEXT PRIMARY KEY,
+         fingerprint TEXT NOT NULL,
+         tx_ref TEXT,
+         state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
+         status_code INTEGER,
+         response_json TEXT,
+         locked_until_ms INTEGER NOT NULL,
+         created_at_ms INTEGER NOT NULL
+       )`,
+      "CREATE INDEX idempotency_by_age ON idempotency (created_at_ms)",
+      `CREATE TABLE provider_events (
+         event_key TEXT PRIMARY KEY,
+         tx_ref TEXT NOT NULL,
+         outcome TEXT NOT NULL,
+         processed_at_ms INTEGER NOT NULL
+       )`,
+      `CREATE TABLE anomalies (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         tx_ref TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         detail TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (tx_ref, kind)
+       )`,
+    ],
+  },
+  {
+    version: 2,
+    statements: [
+      // Every visible change bumps a version; readers of the change feed use it
+      // to drop duplicates and to never move backwards.
+      "ALTER TABLE profile ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+      "ALTER TABLE wallet ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+      "ALTER TABLE transactions ADD COLUMN version INTEGER NOT NULL DEFAULT 1",
+      // The change feed: every new version of a profile, wallet or transaction,
+      // appended in the same storage transaction as the change itself.
+      `CREATE TABLE changes (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         entity TEXT NOT NULL CHECK (entity IN ('profile', 'wallet', 'transaction')),
+         entity_key TEXT NOT NULL,
+         version INTEGER NOT NULL CHECK (version > 0),
+         body TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (entity, entity_key, version)
+       )`,
+      // Each reader's position in the feed (the last seq it has acknowledged).
+      `CREATE TABLE feed_readers (
+         reader TEXT PRIMARY KEY,
+         position INTEGER NOT NULL CHECK (position >= 0),
+         failures INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+         retry_at_ms INTEGER
+       )`,
+      // The SQL mirror of the flow tables in src/domain/flows.ts, rewritten from
+      // the code whenever the code's tables change (syncFlows below).
+      `CREATE TABLE flow_stages (
+         type TEXT NOT NULL,
+         stage TEXT NOT NULL,
+         status TEXT NOT NULL CHECK (status IN ('PENDING', 'SUCCESS', 'FAILED')),
+         initial INTEGER NOT NULL CHECK (initial IN (0, 1)),
+         PRIMARY KEY (type, stage)
+       ) WITHOUT ROWID`,
+      `CREATE TABLE flow_transitions (
+         type TEXT NOT NULL,
+         from_stage TEXT NOT NULL,
+         to_stage TEXT NOT NULL,
+         PRIMARY KEY (type, from_stage, to_stage)
+       ) WITHOUT ROWID`,
+      "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+      // SQLite cannot add a CHECK to an existing table; these triggers are the
+      // CHECK's stronger form: a row is created only in its flow's initial stage,
+      // moves only along a listed transition with the matching status, and a
+      // terminal row never changes except by a listed transition. A write that
+      // breaks this aborts the whole storage transaction it is part of.
+      `CREATE TRIGGER transactions_created_in_initial_stage BEFORE INSERT ON transactions
+       WHEN NOT EXISTS (SELECT 1 FROM flow_stages
+                        WHERE type = NEW.type AND stage = NEW.stage AND status = NEW.status AND initial = 1)
+       BEGIN SELECT RAISE(ABORT, 'transition_not_allowed'); END`,
+      `CREATE TRIGGER transactions_move_along_flow BEFORE UPDATE OF type, stage, status ON transactions
+       WHEN NEW.type IS NOT OLD.type
+         OR NOT EXISTS (SELECT 1 FROM flow_stages WHERE type = NEW.type AND stage = NEW.stage AND status = NEW.status)
+         OR (NEW.stage IS NOT OLD.stage AND NOT EXISTS (SELECT 1 FROM flow_transitions
+                                                        WHERE type = NEW.type AND from_stage = OLD.stage AND to_stage = NEW.stage))
+       BEGIN SELECT RAISE(ABORT, 'transition_not_allowed'); END`,
+      `CREATE TRIGGER transactions_terminal_frozen BEFORE UPDATE ON transactions
+       WHEN OLD.status IS NOT 'PENDING' AND NEW.stage IS OLD.stage
+       BEGIN SELECT RAISE(ABORT, 'transaction_already_terminal'); END`,
+      // A hold leaves 'pending' once, for 'posted' or 'voided'.
+      `CREATE TRIGGER holds_resolve_once BEFORE UPDATE ON holds
+       WHEN OLD.status IS NOT 'pending' OR NEW.status NOT IN ('posted', 'voided')
+       BEGIN SELECT RAISE(ABORT, 'hold_already_resolved'); END`,
+    ],
+  },
+];
+
+/**
+ * Rewrite the SQL mirror of src/domain/flows.ts when the code's tables differ
+ * from what storage holds (a deploy changed them). One digest comparison per
+ * object start; the rewrite is one storage transaction.
+ */
+export function syncFlows(storage: DurableObjectStorage): void {
+  const rows = flowRows();
+  const digest = JSON.stringify(rows);
+  const sql = storage.sql;
+  const stored = one(sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'flows'"))?.value;
+  if (stored === digest) return;
+  storage.transactionSync(() => {
+    sql.exec("DELETE FROM flow_stages");
+    sql.exec("DELETE FROM flow_transitions");
+    for (const s of rows.stages) sql.exec("INSERT INTO flow_stages (type, stage, status, initial) VALUES (?, ?, ?, ?)", s.type, s.stage, s.status, s.initial);
+    for (const t of rows.transitions) sql.exec("INSERT INTO flow_transitions (type, from_stage, to_stage) VALUES (?, ?, ?)", t.type, t.from, t.to);
+    sql.exec("INSERT INTO settings (key, value) VALUES ('flows', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", digest);
+  });
+}

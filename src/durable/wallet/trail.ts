@@ -1,0 +1,45 @@
+/**
+ * The wallet's audit trail beside the ledger: provider events it processed
+ * (and what each did) and anomalies for operators (refunds due,
+ * overpayments, escalations, late successes). Both are written inside the
+ * storage transaction of the change they explain; neither guards money (the
+ * flow tables and the journal do), so a repeat is absorbed by a unique key.
+ */
+import { ANOMALIES_LIST_MAX } from "../../lib/limits";
+import { log } from "../../lib/log";
+
+export type Anomaly = { tx_ref: string; kind: string; detail: string; created_at_ms: number };
+
+export type SettleSource = { via: "webhook" | "reconciler" | "callback" | "create"; event_key?: string };
+
+export class Trail {
+  constructor(private readonly sql: SqlStorage) {}
+
+  /** Remember a provider event and what it did. */
+  event(source: SettleSource, tx_ref: string, outcome: string, now_ms: number): void {
+    if (!source.event_key) return;
+    this.sql.exec(
+      "INSERT INTO provider_events (event_key, tx_ref, outcome, processed_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (event_key) DO NOTHING",
+      source.event_key,
+      tx_ref,
+      outcome,
+      now_ms,
+    );
+  }
+
+  /** One anomaly per (tx_ref, kind); logged at error level the first time. */
+  anomaly(tx_ref: string, kind: string, detail: string, now_ms: number): void {
+    const cursor = this.sql.exec(
+      "INSERT INTO anomalies (tx_ref, kind, detail, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (tx_ref, kind) DO NOTHING",
+      tx_ref,
+      kind,
+      detail,
+      now_ms,
+    );
+    if (cursor.rowsWritten > 0) log.error("ledger anomaly recorded", { tx_ref, kind, detail });
+  }
+
+  list(): Anomaly[] {
+    return this.sql.exec<Anomaly>("SELECT tx_ref, kind, detail, created_at_ms FROM anomalies ORDER BY id LIMIT ?", ANOMALIES_LIST_MAX).toArray();
+  }
+}

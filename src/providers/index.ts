@@ -1,0 +1,44 @@
+/**
+ * Which provider serves which transaction type. The consumer and the Wallet's
+ * reconciler look transactions up through `lookupsFor(type)`; the routes start
+ * operations through a flow's own port. Adding a provider means adding a case
+ * here and a folder beside this file, not touching the ledger.
+ */
+import type { TxType } from "../domain/transactions";
+import type { Config } from "../lib/config";
+import { flutterwaveCheckout, flutterwaveClient, flutterwaveTransfers, type TransferStart } from "./flutterwave";
+import type { CheckoutPort, HeldPaymentPort, TxLookup } from "./port";
+
+export type ProviderDeps = {
+  env: Env;
+  ctx: ExecutionContext;
+  config: Config;
+  request_id?: string;
+  /** The public origin of the current request, when there is one (the sandbox builds links from it). */
+  origin?: string;
+};
+
+export function checkoutPort(deps: ProviderDeps): CheckoutPort {
+  return flutterwaveCheckout(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
+}
+
+export function transferPort(deps: ProviderDeps): HeldPaymentPort<TransferStart> {
+  return flutterwaveTransfers(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
+}
+
+/** The lookups for a transaction type, or null when no provider serves it yet. */
+export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
+  switch (type) {
+    case "FUND":
+      return checkoutPort(deps);
+    case "WITHDRAW":
+      return transferPort(deps);
+    case "AIRTIME":
+    case "DATA":
+      return null;
+    default: {
+      const unreachable: never = type;
+      throw new Error(`unknown transaction type ${String(unreachable)}`);
+    }
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The provider port: the small surface every provider offers the ledger, in
+ * our words only (src/domain/transactions.ts). The Worker starts an operation
+ * through a flow's port; the queue consumer and the Wallet's reconciler look
+ * transactions up through `lookupsFor(type)` without knowing which vendor
+ * serves that type.
+ *
+ * - start:       create the checkout / transfer / purchase for our reference;
+ * - lookup:      what the provider says now about one of our transactions,
+ *                by our reference or by the provider reference we stored;
+ * - lookupById:  verify an event's claim by the provider's own id;
+ * - events:      parse a provider's event into a neutral hint (which of our
+ *                transactions, which provider id); never trusted, always
+ *                confirmed through lookup/lookupById before money moves.
+ *
+ * Every answer is classified ok / not_found / refused / unknown (outcome.ts).
+ */
+import type { TransactionRecord } from "../domain/records";
+import type { FoundFacts, TxType } from "../domain/transactions";
+import type { Outcome } from "./outcome";
+
+export type TxRef = Pick<TransactionRecord, "tx_ref" | "provider_ref">;
+
+export interface TxLookup {
+  lookup(ref: TxRef): Promise<Outcome<FoundFacts>>;
+  lookupById(provider_ref: string): Promise<Outcome<FoundFacts>>;
+}
+
+/** Checkout (funding): start gives a link the customer pays on. */
+export type CheckoutInput = {
+  tx_ref: string;
+  amount_minor: number;
+  currency: string;
+  redirect_url: string;
+  customer: { email: string; name?: string | null };
+  session_duration_minutes: number;
+  link_expiry_minutes: number;
+  title: string;
+  meta: Record<string, string>;
+};
+
+export interface CheckoutPort extends TxLookup {
+  start(input: CheckoutInput): Promise<Outcome<{ link: string }>>;
+}
+
+/** A held payment's provider: start submits the payment, answering the facts it knows at once. */
+export interface HeldPaymentPort<StartInput> extends TxLookup {
+  start(input: StartInput): Promise<Outcome<FoundFacts>>;
+}
+
+/** A provider event, reduced to which transaction it is about. */
+export type ProviderEvent = {
+  type: TxType;
+  /** Our tx_ref when the provider carries it. */
+  tx_ref: string;
+  /** The provider's id for the payment, to verify by. */
+  provider_ref: string;
+  /** Names this event for the audit trail (provider, event, id, status). */
+  event_key: string;
+};
+
+export type ParsedEvent = { kind: "event"; event: ProviderEvent } | { kind: "ignored"; note: string };
