@@ -11,7 +11,7 @@ export { Credentials } from "./durable/credentials";
 export { Wallet } from "./durable/wallet";
 export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";
-export { ProviderSandbox } from "./sandbox/durable";
+export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
 
 const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).

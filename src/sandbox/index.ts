@@ -4,7 +4,9 @@
  * `sandbox`, which it never does in production).
  *
  * - /__sandbox/flutterwave: a Flutterwave v3 look-alike with a checkout page,
- *   state in the ProviderSandbox Durable Object (durable.ts).
+ *   state in the FlutterwaveSandbox Durable Object (flutterwave/object.ts).
+ * - kit/: what every look-alike shares: faults, webhook deliveries, request
+ *   counts and their control routes, and the SandboxObject base class.
  */
 import { Hono, type MiddlewareHandler } from "hono";
 import type { AppEnv } from "../lib/http";

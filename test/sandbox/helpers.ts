@@ -95,6 +95,6 @@ export function transferBody(reference: string, overrides: Record<string, unknow
 }
 
 export function sandboxObject() {
-  if (!env.SANDBOX) throw new Error("SANDBOX is not bound in the test environment");
-  return env.SANDBOX.getByName("flutterwave");
+  if (!env.FLUTTERWAVE_SANDBOX) throw new Error("FLUTTERWAVE_SANDBOX is not bound in the test environment");
+  return env.FLUTTERWAVE_SANDBOX.getByName("flutterwave");
 }

@@ -14,28 +14,47 @@ export type TransactionChange = TransactionRecord & { owner_user_id: string };
  * stage reaches the watchers. A Room drops a version it already has (a
  * redelivery after a crash) by `version`.
  *
- * A failure to reach a Room stops the batch there (retried with backoff from
- * the same change). An error thrown by the Room's own code (`remote`: it
- * refused the snapshot, a bug to fix, not a transient fault) is logged and
- * skipped: retrying could not change its answer, it must not hold up every
- * later change of this wallet, and a Room rebuilds its state from the Wallet
- * when a watcher joins.
+ * Rooms of different transactions are independent, so a batch is delivered
+ * per room concurrently, each room's versions strictly in order. The reader
+ * acknowledges up to the first change it could not deliver (every earlier
+ * change, of any room, was delivered); that change and those after it are
+ * retried with backoff.
+ *
+ * An error thrown by the Room's own code (`remote`: it refused the snapshot, a
+ * bug to fix, not a transient fault) is logged and skipped: retrying could not
+ * change its answer, it must not hold up every later change of this wallet,
+ * and a Room rebuilds its state from the Wallet when a watcher joins.
  */
 export function roomsReader(env: Env): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
-    let through_seq = 0;
+    const byRoom = new Map<string, Change[]>();
     for (const change of changes) {
-      if (change.entity === "transaction") {
-        const tx = change.body as TransactionChange;
-        try {
-          await env.ROOM.getByName(change.entity_key).publish(snapshotOf(tx.owner_user_id, tx));
-        } catch (error) {
-          if (!(error instanceof Error && (error as { remote?: boolean }).remote === true)) return { through_seq, error };
-          log.error("room refused a snapshot; skipped", { tx_ref: change.entity_key, version: change.version, error });
-        }
-      }
-      through_seq = change.seq;
+      if (change.entity !== "transaction") continue;
+      const list = byRoom.get(change.entity_key) ?? [];
+      list.push(change);
+      byRoom.set(change.entity_key, list);
     }
-    return { through_seq };
+    let first_failure: { seq: number; error: unknown } | null = null;
+    await Promise.all(
+      [...byRoom.values()].map(async (versions) => {
+        for (const change of versions) {
+          const tx = change.body as TransactionChange;
+          try {
+            await env.ROOM.getByName(change.entity_key).publish(snapshotOf(tx.owner_user_id, tx));
+          } catch (error) {
+            if (error instanceof Error && (error as { remote?: boolean }).remote === true) {
+              log.error("room refused a snapshot; skipped", { tx_ref: change.entity_key, version: change.version, error });
+              continue;
+            }
+            if (!first_failure || change.seq < first_failure.seq) first_failure = { seq: change.seq, error };
+            return;
+          }
+        }
+      }),
+    );
+    const failure = first_failure as { seq: number; error: unknown } | null;
+    if (!failure) return { through_seq: changes[changes.length - 1].seq };
+    const delivered = changes.filter((c) => c.seq < failure.seq);
+    return { through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0, error: failure.error };
   };
 }

@@ -25,10 +25,9 @@ import {
   resolveAccount,
   TEST_BANK_CODE,
   TEST_BANK_TRANSFER_NAME,
-  transactionJson,
   transferFeeMinor,
-  transferJson,
 } from "./model";
+import { transactionJson, transferJson } from "./json";
 import { checkoutPath } from "./paths";
 import { flwError, flwSuccess, parseJsonBody, parseValue } from "./responses";
 import { deliverAndRecord, originOf, sandboxStub } from "./runtime";

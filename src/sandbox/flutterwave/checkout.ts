@@ -22,11 +22,12 @@
 import { Hono } from "hono";
 import { html } from "hono/html";
 import type { AppEnv } from "../../lib/http";
-import type { CheckoutChoice } from "../durable";
+import type { CheckoutChoice } from "./charges";
 import { CHECKOUT_WEBHOOK_WAIT_MS } from "./limits";
 import { amountText, halfMinor, type LinkRow } from "./model";
 import { checkoutPath } from "./paths";
-import { deliverAndRecord, sandboxStub, sleep, type SandboxContext } from "./runtime";
+import { sleep } from "../../lib/time";
+import { deliverAndRecord, sandboxStub, type SandboxContext } from "./runtime";
 
 export const checkoutRoutes = new Hono<AppEnv>();
 

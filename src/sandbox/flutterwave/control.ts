@@ -4,10 +4,7 @@
  * sandbox is unreachable in production). Answers use the same envelope as the
  * v3 API so one client helper reads both.
  *
- *   POST   faults                     {operation, match?, mode, times?}  arm a fault (faults.ts)
- *   GET    faults                                                        list armed faults
- *   DELETE faults?match=                                                 clear faults with that match (all without)
- *   GET    deliveries?match=                                             webhook delivery attempts, newest first
+ *   faults, deliveries, requests                                         the kit's hooks (../kit/control.ts)
  *   POST   transfers/:id/settle       {status?: SUCCESSFUL|FAILED}       settle now and deliver its webhook
  *   POST   transfers/:id/deliver      {verif_hash?}                      re-deliver a settled transfer's webhook
  *   POST   transactions               {tx_ref, amount, currency?, status, customer_email?}
@@ -21,13 +18,17 @@
  */
 import { Hono } from "hono";
 import type { AppEnv } from "../../lib/http";
-import { parseAmountMinor, transactionJson, transferJson } from "./model";
+import { kitControlRoutes } from "../kit/control";
+import type { VerifHashChoice } from "./credentials";
+import { transactionJson, transferJson } from "./json";
+import { parseAmountMinor } from "./model";
 import { flwError, flwSuccess, parseJsonBody, type Json } from "./responses";
 import { deliverAndRecord, originOf, sandboxStub, type SandboxContext } from "./runtime";
 import { ControlTransactionBody, DeliverBody, FaultBody, SettleBody } from "./schemas";
-import type { VerifHashChoice } from "./webhooks";
 
 export const controlRoutes = new Hono<AppEnv>();
+
+controlRoutes.route("/", kitControlRoutes(sandboxStub, { ok: flwSuccess, error: flwError, parse: parseJsonBody }, FaultBody));
 
 const ID_PATTERN = /^\d{1,15}$/;
 
@@ -40,42 +41,6 @@ function hashChoice(verif_hash: string | null | undefined): VerifHashChoice {
   if (verif_hash === undefined) return { kind: "configured" };
   if (verif_hash === null) return { kind: "absent" };
   return { kind: "custom", value: verif_hash };
-}
-
-// ---- Faults --------------------------------------------------------------------------
-
-controlRoutes.post("/faults", async (c) => {
-  const parsed = parseJsonBody(FaultBody, await c.req.text());
-  if (!parsed.ok) return parsed.response;
-  const fault = await sandboxStub(c.env).armFault(parsed.value);
-  if (!fault) return flwError(409, "Too many faults armed; clear some first");
-  return flwSuccess("Fault armed", fault);
-});
-
-controlRoutes.get("/faults", async (c) => flwSuccess("Faults fetched", await sandboxStub(c.env).faults()));
-
-controlRoutes.delete("/faults", async (c) => {
-  const cleared = await sandboxStub(c.env).clearFaults(c.req.query("match") ?? null);
-  return flwSuccess("Faults cleared", { cleared });
-});
-
-// ---- Deliveries ------------------------------------------------------------------------
-
-controlRoutes.get("/deliveries", async (c) => {
-  const records = await sandboxStub(c.env).deliveries(c.req.query("match") ?? "");
-  return flwSuccess(
-    "Deliveries fetched",
-    records.map(({ body, at_ms, ...rest }) => ({ ...rest, body: bodyJson(body), at: new Date(at_ms).toISOString() })),
-  );
-});
-
-function bodyJson(text: string): Json {
-  try {
-    return JSON.parse(text) as Json;
-  } catch {
-    // A body cut at DELIVERY_BODY_MAX_CHARS is no longer JSON; show it as text.
-    return text;
-  }
 }
 
 // ---- Transfers -------------------------------------------------------------------------

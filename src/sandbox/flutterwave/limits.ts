@@ -1,5 +1,5 @@
 /**
- * Bounds of the Flutterwave sandbox. They live here rather than in
+ * Bounds of the Flutterwave sandbox (the kit's own, shared by every look-alike, are in ../kit/limits.ts). They live here rather than in
  * src/lib/limits.ts because the sandbox is the outside world, not our service:
  * nothing in production reads them. Units are the last word of each name.
  */
@@ -8,12 +8,6 @@
 
 /** Longest tx_ref / transfer reference accepted (the official SDK's schema allows 100). */
 export const REFERENCE_MAX_CHARS = 100;
-
-/** How long `hang` faults hold the answer before a 503, like Flutterwave's own ~28 s gateway timeout. */
-export const HANG_MS = 30_000;
-
-/** Flutterwave gives a webhook endpoint 60 s to answer; so does the sandbox. */
-export const WEBHOOK_TIMEOUT_MS = 60_000;
 
 /**
  * How long the checkout waits for its webhook to be answered before it
@@ -38,20 +32,6 @@ export const TRANSFERS_PAGE_MAX = 1000;
 
 /** Transfers one alarm run settles; more are left for an immediate next run. */
 export const ALARM_SETTLE_BATCH_MAX = 20;
-
-/** Faults armed at once; arming more is refused until some are consumed or cleared. */
-export const FAULTS_MAX = 500;
-/** Largest `times` for one fault. */
-export const FAULT_TIMES_MAX = 100;
-/** Longest `match` substring of a fault. */
-export const FAULT_MATCH_MAX_CHARS = 200;
-
-/** Delivery records kept; older ones are pruned on insert. */
-export const DELIVERIES_KEPT_MAX = 2_000;
-/** Delivery records returned by one `GET __control/deliveries`. */
-export const DELIVERIES_LIST_MAX = 50;
-/** Largest webhook body kept in a delivery record (bodies are about 1 KiB). */
-export const DELIVERY_BODY_MAX_CHARS = 8 * 1024;
 
 /** Largest amount accepted, in minor units (10 billion naira): keeps every sum a safe integer. */
 export const AMOUNT_MAX_MINOR = 1_000_000_000_000;

@@ -4,7 +4,8 @@
  * (the official SDK, for one, sends `country` with an account resolve).
  */
 import { z } from "zod";
-import { FAULT_MATCH_MAX_CHARS, FAULT_TIMES_MAX, LINK_ATTEMPTS_MAX, REFERENCE_MAX_CHARS, SESSION_MAX_MINUTES, TRANSFERS_PAGE_MAX } from "./limits";
+import { faultBody } from "../kit/control";
+import { LINK_ATTEMPTS_MAX, REFERENCE_MAX_CHARS, SESSION_MAX_MINUTES, TRANSFERS_PAGE_MAX } from "./limits";
 import type { Json } from "./responses";
 
 const JsonValue: z.ZodType<Json> = z.lazy(() =>
@@ -90,31 +91,8 @@ export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 /** Operations that change state, for which the "commit, then lose the answer" modes make sense. */
 export const CREATE_OPERATIONS: readonly FaultOperation[] = ["payments.create", "transfers.create"];
 
-export const FAULT_MODES = [
-  "hang",
-  "http_500",
-  "gateway_timeout",
-  "rate_limited",
-  "malformed",
-  "wrong_shape",
-  "refuse",
-  "commit_then_hang",
-  "commit_then_500",
-] as const;
-export type FaultMode = (typeof FAULT_MODES)[number];
-
-export const FaultBody = z
-  .object({
-    operation: z.enum(FAULT_OPERATIONS),
-    match: z.string().max(FAULT_MATCH_MAX_CHARS).default(""),
-    mode: z.enum(FAULT_MODES),
-    times: Whole(1, FAULT_TIMES_MAX).default(1),
-  })
-  .refine((f) => !f.mode.startsWith("commit_then_") || CREATE_OPERATIONS.includes(f.operation), {
-    message: "commit_then_* modes apply only to payments.create and transfers.create",
-    path: ["mode"],
-  });
-export type FaultInput = z.output<typeof FaultBody>;
+/** A fault for one of the operations above (modes: ../kit/faults.ts). */
+export const FaultBody = faultBody(FAULT_OPERATIONS, CREATE_OPERATIONS);
 
 export const SettleBody = z.object({ status: z.enum(["SUCCESSFUL", "FAILED"]).optional() });
 
