@@ -5,6 +5,8 @@ import { defineConfig } from "vitest/config";
  * Two projects:
  * - `workers`: the suite proper, inside workerd with the real bindings from
  *   wrangler.jsonc (Durable Objects, SQLite, queues, rate limits).
+ * - `static`: Node tests over the source tree itself (module sizes, import
+ *   circles).
  * - `e2e`: Node tests that start `wrangler dev` (the same thing `npm run dev`
  *   runs) and drive it over real HTTP: OpenAPI validation, flows end to end,
  *   Flutterwave's own SDK against the sandbox, a real browser.
@@ -30,7 +32,10 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**"], testTimeout: 30_000 },
+        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/static/**"], testTimeout: 30_000 },
+      },
+      {
+        test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node" },
       },
       {
         test: {

@@ -18,7 +18,7 @@ import { configOf } from "./lib/config";
 import { AppError, problemResponse, problemType } from "./lib/errors";
 import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
-import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
+import { CORS_MAX_AGE_S, REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
 import { log } from "./lib/log";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
@@ -178,7 +178,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
       allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
       allowMethods: ["GET", "POST", "OPTIONS"],
       exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
-      maxAge: 600,
+      maxAge: CORS_MAX_AGE_S,
     });
     return middleware(c, next);
   });

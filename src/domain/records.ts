@@ -33,6 +33,22 @@ export type TransactionRecord = {
   escalated_at_ms: number | null;
 };
 
+export type Profile = { user_id: string; email: string; full_name: string | null; created_at_ms: number };
+
+export type WalletSummary = {
+  user_id: string;
+  currency: string;
+  balance_minor: number;
+  held_minor: number;
+  available_minor: number;
+  is_active: boolean;
+};
+
+/** What the change feed carries for each entity: its new version, whole. */
+export type TransactionChange = TransactionRecord & { owner_user_id: string };
+export type WalletVersion = WalletSummary & { version: number; updated_at_ms: number };
+export type ProfileVersion = Profile & { version: number };
+
 /** What a Room holds and broadcasts about its transaction. */
 export type StatusSnapshot = {
   tx_ref: string;

@@ -19,6 +19,7 @@ import { STAGES } from "../domain/flows";
 import type { StatusSnapshot } from "../domain/records";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { TX_REF_MAX_CHARS } from "../lib/ids";
+import { WATCH_TICKET_MAX_CHARS } from "../lib/limits";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -81,14 +82,12 @@ export type ServerMessage = z.infer<typeof ServerMessage>;
 
 // ---- Client -> server ------------------------------------------------------------
 
-/** Watch tickets are JWTs of a few hundred characters; anything longer is not one of ours. */
-export const TICKET_MAX_CHARS = 2048;
 
 export const JoinFrame = z.strictObject({
   v: z.literal(PROTOCOL_VERSION).optional(),
   type: z.literal("join").optional(),
   tx_ref: z.string().min(1).max(TX_REF_MAX_CHARS),
-  ticket: z.string().min(1).max(TICKET_MAX_CHARS).optional(),
+  ticket: z.string().min(1).max(WATCH_TICKET_MAX_CHARS).optional(),
 });
 export type JoinFrame = z.infer<typeof JoinFrame>;
 

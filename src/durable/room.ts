@@ -35,7 +35,7 @@ import { STAGES } from "../domain/flows";
 import { snapshotOf, type StatusSnapshot } from "../domain/records";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../lib/ids";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../lib/limits";
+import { REQUEST_ID_MAX_CHARS, ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../lib/limits";
 import { log } from "../lib/log";
 import { migrate, one, type Migration } from "../lib/sqlite";
 import { CLOSE, closeQuietly, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./room-protocol";
@@ -99,7 +99,7 @@ const ConnectHeaders = z.object({
   user_id: z.string().regex(USER_ID_PATTERN),
   tx_ref: z.string().refine((v) => txRefOwner(v) !== null),
   via: z.enum(["direct", "relay"]),
-  request_id: z.string().max(128).optional(),
+  request_id: z.string().max(REQUEST_ID_MAX_CHARS).optional(),
 });
 
 export function roomConnectRequest(input: { tx_ref: string; user_id: string; via: Via; request_id: string }): Request {

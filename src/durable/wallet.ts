@@ -30,7 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TransactionRecord } from "../domain/records";
 import type { ProviderFacts } from "../domain/transactions";
-import { WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
+import { FEED_PAGE_MAX, WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
 import { log } from "../lib/log";
 import { contextFromState } from "../lib/self";
 import { migrate } from "../lib/sqlite";
@@ -200,8 +200,9 @@ export class Wallet extends DurableObject<Env> {
     return this.ctx.storage.transactionSync((): SettleOutcome => {
       const tx = this.core.store.get(tx_ref);
       if (!tx) return { outcome: "unknown_tx" };
-      if (tx.type === "FUND") return applyFundingFacts(this.core, tx, facts, source, now_ms);
-      return applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, source, now_ms);
+      const outcome = tx.type === "FUND" ? applyFundingFacts(this.core, tx, facts, now_ms) : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
+      this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
+      return outcome;
     });
   }
 
@@ -229,9 +230,9 @@ export class Wallet extends DurableObject<Env> {
     return this.core.ledger.audit();
   }
 
-  /** The change feed after `after_seq` (bounded page), for audits and replays. */
-  async changes(after_seq: number, limit?: number): Promise<Change[]> {
-    return this.feed.since(after_seq, limit);
+  /** The change feed after `after_seq`, one page of at most FEED_PAGE_MAX, for audits and replays. */
+  async changes(after_seq: number, limit: number = FEED_PAGE_MAX): Promise<Change[]> {
+    return this.feed.since(after_seq, Math.min(Math.max(1, Math.floor(limit)), FEED_PAGE_MAX));
   }
 
   // ==== Alarm: feed retries, key purge, reconciler =====================================

@@ -9,6 +9,7 @@
  * never its value: a half-configured payments service must not take traffic.
  */
 import { z } from "zod";
+import { PROVIDER_TIMEOUT_DEFAULT_MS, PROVIDER_TIMEOUT_MAX_MS, PROVIDER_TIMEOUT_MIN_MS } from "./limits";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
 const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
@@ -61,7 +62,7 @@ const schema = z.object({
   FLUTTERWAVE_LINK_EXPIRY_MINUTES: minutes(30, 24 * 60),
   FLUTTERWAVE_SESSION_DURATION_MINUTES: minutes(30, 24 * 60),
   FLUTTERWAVE_REDIRECT_URL: z.string().default("/wallet/flutterwave/callback"),
-  FLUTTERWAVE_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(15_000),
+  FLUTTERWAVE_TIMEOUT_MS: z.coerce.number().int().min(PROVIDER_TIMEOUT_MIN_MS).max(PROVIDER_TIMEOUT_MAX_MS).default(PROVIDER_TIMEOUT_DEFAULT_MS),
   /** Naira fee added to each withdrawal, as a decimal string; 0 by default. */
   WITHDRAWAL_FEE: z
     .string()

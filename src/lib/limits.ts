@@ -9,6 +9,14 @@
 export const REQUEST_BODY_MAX_BYTES = 16 * 1024;
 /** Longest `X-Request-Id` we echo; longer or odd ones are replaced by our own. */
 export const REQUEST_ID_MAX_CHARS = 128;
+/** Longest opaque identifier accepted in a path or query (cursors, dead-letter ids). */
+export const IDENTIFIER_MAX_CHARS = 128;
+/** Longest OAuth2 password-flow field we ignore but accept (`scope`, `client_id`, `client_secret`). */
+export const OAUTH_FIELD_MAX_CHARS = 256;
+/** Longest value of a short query field a provider adds to a redirect (`status`, `transaction_id`). */
+export const REDIRECT_FIELD_MAX_CHARS = 32;
+/** How long a browser may cache a CORS preflight answer. */
+export const CORS_MAX_AGE_S = 600;
 /** Longest `Idempotency-Key` accepted (Stripe allows 255). */
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 
@@ -23,6 +31,8 @@ export const FULL_NAME_MAX_CHARS = 120;
  * lease has passed. Until then a concurrent attempt is answered 409.
  */
 export const REGISTRATION_LEASE_MS = 30_000;
+/** Seconds a client is told to wait when a provider did not answer (the operation stays pending). */
+export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 5;
 /** Seconds a client is told to wait after a rate-limit refusal (the binding's period). */
 export const RATE_LIMIT_RETRY_AFTER_S = 60;
 
@@ -78,10 +88,21 @@ export const FEED_RETRY_BASE_MS = 1_000;
 export const FEED_RETRY_MAX_MS = 5 * 60 * 1000;
 /** History kept after every reader acknowledged it (audits, replaying a reset reader). */
 export const FEED_RETAIN_MS = 7 * 24 * 60 * 60 * 1000;
+/** Changes returned by one read of the feed (audits, replays). */
+export const FEED_PAGE_MAX = 1_000;
 /** Acknowledged changes deleted per alarm run. */
 export const FEED_PRUNE_BATCH_MAX = 500;
 
 // ---- Providers ----------------------------------------------------------------
+/**
+ * Bounds of a provider call's timeout (configurable per provider). The
+ * maximum stays below Flutterwave's own ~28 s gateway timeout, and two calls
+ * (resolve, then create) fit well inside IDEMPOTENCY_IN_FLIGHT_LOCK_MS, so a
+ * retry never takes over a request that is still talking to the provider.
+ */
+export const PROVIDER_TIMEOUT_MIN_MS = 100;
+export const PROVIDER_TIMEOUT_MAX_MS = 25_000;
+export const PROVIDER_TIMEOUT_DEFAULT_MS = 15_000;
 /** Extra attempts for idempotent provider reads (GET); writes are never retried blindly. */
 export const PROVIDER_READ_RETRIES = 2;
 export const PROVIDER_RETRY_BASE_MS = 200;
@@ -89,15 +110,23 @@ export const PROVIDER_RETRY_BASE_MS = 200;
 export const BANKS_CACHE_TTL_S = 6 * 60 * 60;
 
 // ---- Webhooks and queue -------------------------------------------------------
-/** Largest webhook body we accept; queue messages are limited to 128 KB. */
-export const WEBHOOK_BODY_MAX_BYTES = 64 * 1024;
+/**
+ * Largest webhook body we accept (real ones are 1-3 KiB). The raw body rides
+ * in a queue message, limited to 128 KB; a string may be stored two bytes per
+ * character there (UTF-16 for text outside Latin-1), so the body must stay
+ * under half of it, with room for our envelope.
+ */
+export const WEBHOOK_BODY_MAX_BYTES = 60 * 1024;
 export const QUEUE_RETRY_BASE_DELAY_S = 2;
 export const QUEUE_RETRY_MAX_DELAY_S = 300;
-/** Dead letters listed per page, and kept at most (oldest replayed ones go first). */
+/** Dead letters listed per page by default, at most per page, and kept at most (oldest replayed ones go first). */
+export const DEAD_LETTERS_PAGE_DEFAULT = 20;
 export const DEAD_LETTERS_PAGE_MAX = 100;
 export const DEAD_LETTERS_KEEP_MAX = 10_000;
 
 // ---- Watching ----------------------------------------------------------------------
+/** Watch tickets are JWTs of a few hundred characters; anything longer is not one of ours. */
+export const WATCH_TICKET_MAX_CHARS = 2048;
 /** Lifetime of a watch ticket (the callback page's credential for one tx_ref). */
 export const WATCH_TICKET_TTL_S = 2 * 60 * 60;
 
@@ -116,6 +145,8 @@ export const NUBAN_DIGITS = 10;
  * for hibernatable sockets per object is far higher.)
  */
 export const ROOM_SOCKETS_MAX = 1000;
+/** Seconds a watcher refused by a full room is told to wait. */
+export const ROOM_FULL_RETRY_AFTER_S = 5;
 /** Largest client frame (bytes, UTF-8) a watcher may send; a join frame with a ticket is ~600. */
 export const WS_FRAME_MAX_BYTES = 4096;
 /** Seed protocol: how long a socket opened without `?tx_ref=` may wait before its join frame. */

@@ -16,7 +16,7 @@ import type { ProviderFacts, TxType } from "../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
 import type { TransactionRecord, Wallet } from "../durable/wallet";
 import { requireConfig } from "../lib/config";
-import { txRefOwner } from "../lib/ids";
+import { TX_REF_MAX_CHARS, txRefOwner } from "../lib/ids";
 import { QUEUE_RETRY_BASE_DELAY_S, QUEUE_RETRY_MAX_DELAY_S } from "../lib/limits";
 import { log } from "../lib/log";
 import { lookupsFor } from "../providers";
@@ -111,7 +111,7 @@ type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: 
 async function ownTransaction(env: Env, request_id: string, claim: Claim): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
   const owner = txRefOwner(claim.tx_ref);
   if (!owner) {
-    log.warn("event for a reference that is not ours", { request_id, reference: claim.tx_ref.slice(0, 64), type: claim.type });
+    log.warn("event for a reference that is not ours", { request_id, reference: claim.tx_ref.slice(0, TX_REF_MAX_CHARS), type: claim.type });
     return { verdict: ack("foreign reference") };
   }
   const wallet = env.WALLET.getByName(owner);

@@ -5,6 +5,7 @@
  * deploy can tell old messages from new ones.
  */
 import { z } from "zod";
+import { TX_REF_MAX_CHARS } from "../lib/ids";
 
 export const PingMessage = z.strictObject({
   v: z.literal(1),
@@ -27,7 +28,7 @@ export const VerifyFundingMessage = z.strictObject({
   v: z.literal(1),
   kind: z.literal("funding.verify"),
   request_id: z.string(),
-  tx_ref: z.string().max(64),
+  tx_ref: z.string().max(TX_REF_MAX_CHARS),
   provider_id: z.string().regex(/^\d{1,20}$/).optional(),
 });
 

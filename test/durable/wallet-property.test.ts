@@ -16,6 +16,8 @@
  *      while it was pending, it is credited exactly its expected amount, and a
  *      terminal status never changes again;
  *   5. balance = sum of the journal, with exactly one journal row per success.
+ * and after each sequence, that the change feed replayed from the start
+ * rebuilds every transaction's final state and the wallet's balance and holds.
  */
 import { runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
@@ -23,10 +25,13 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { txRefOwner } from "../../src/lib/ids";
+import { FEED_PAGE_MAX } from "../../src/lib/limits";
 import { newWallet } from "../helpers";
 
 const RUNS = 1000;
 const SEED = 424242;
+/** One page of the feed holds more changes than any generated sequence writes (each step writes a few). */
+const FEED_REPLAY_MAX = FEED_PAGE_MAX;
 
 type Attempt = { provider_ref: string; outcome: "succeeded" | "failed"; amount_minor: number; currency: string };
 type Funding = {
@@ -258,6 +263,25 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
       expect(audit.balance_minor).toBe(expectedBalance);
       expect(audit.journal_rows).toBe(successes);
     }
+    // The change feed replayed from the start rebuilds every transaction's final
+    // state and the wallet's, and each key's versions only ever go up.
+    const rebuilt = new Map<string, { version: number; body: Record<string, unknown> }>();
+    for (const change of await wallet.changes(0, FEED_REPLAY_MAX)) {
+      const key = `${change.entity}:${change.entity_key}`;
+      const previous = rebuilt.get(key);
+      if (previous) expect(change.version, `${key} went backwards in the feed`).toBeGreaterThan(previous.version);
+      rebuilt.set(key, { version: change.version, body: change.body as Record<string, unknown> });
+    }
+    for (const tx_ref of [...fundings.map((f) => f.tx_ref), ...withdrawals.map((w) => w.tx_ref)]) {
+      const { owner_user_id, ...replayed } = rebuilt.get(`transaction:${tx_ref}`)!.body;
+      expect(owner_user_id).toBe(user_id);
+      expect(replayed, `replaying the feed does not rebuild ${tx_ref}`).toEqual(await wallet.getTransaction(tx_ref));
+    }
+    // The pool wiped the wallet to zero before this sequence (not through the
+    // feed): a sequence that never moved money has no wallet version of its own.
+    const audit = await wallet.audit();
+    const lastWallet = rebuilt.get(`wallet:${user_id}`)?.body ?? { balance_minor: 0, held_minor: 0 };
+    expect(lastWallet).toMatchObject({ balance_minor: audit.balance_minor, held_minor: audit.held_minor });
     // The reconciler is out of scope here (its own tests drive it); without this,
     // a thousand wallets' alarms would fire later and call the sandbox.
     await state.storage.deleteAlarm();

@@ -8,12 +8,8 @@
  * Chromium is a requirement of this suite (.ci/run installs it): without it
  * this test fails, it never skips.
  */
-// This project is typed for Workers (no @types/node); these Node built-ins are untyped here.
-// @ts-expect-error Node built-in without type declarations in this project
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-// @ts-expect-error Node built-in without type declarations in this project
 import { tmpdir } from "node:os";
-// @ts-expect-error Node built-in without type declarations in this project
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";

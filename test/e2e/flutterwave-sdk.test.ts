@@ -10,10 +10,7 @@
  * require's cache by no-op functions, so nothing leaves the machine. The test
  * also fails if anything reaches node:https or fetches another origin.
  */
-// This project is typed for Workers (no @types/node); these Node built-ins are untyped here.
-// @ts-expect-error Node built-in without type declarations in this project
 import https from "node:https";
-// @ts-expect-error Node built-in without type declarations in this project
 import Module, { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { E2E_FLUTTERWAVE_SECRET_KEY } from "./global-setup";
@@ -24,7 +21,6 @@ const PUBLIC_KEY = "FLWPUBK_TEST-e2e0000000000000000000000000000000-X";
 
 // ---- Silence the SDK's telemetry before it loads ------------------------------------
 
-// @ts-expect-error ImportMeta.url is Node's (and Vite's), absent from the Workers types
 const require = createRequire(import.meta.url);
 const loggerPath = require.resolve("flutterwave-node-v3/utils/logger.js");
 const telemetryCalls: string[] = [];

@@ -29,10 +29,13 @@ import {
 } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
+import type { ProfileVersion, TransactionChange, WalletVersion } from "../../domain/records";
 
-export type ChangeEntity = "profile" | "wallet" | "transaction";
+type ChangeOf<E extends string, B> = { seq: number; entity: E; entity_key: string; version: number; body: B; created_at_ms: number };
 
-export type Change = { seq: number; entity: ChangeEntity; entity_key: string; version: number; body: unknown; created_at_ms: number };
+/** One entry of the feed: an entity's key, its new version, and the whole new value. */
+export type Change = ChangeOf<"transaction", TransactionChange> | ChangeOf<"wallet", WalletVersion> | ChangeOf<"profile", ProfileVersion>;
+export type ChangeEntity = Change["entity"];
 
 /** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */
 export type Delivery = { through_seq: number; error?: unknown };
@@ -40,7 +43,7 @@ export type Delivery = { through_seq: number; error?: unknown };
 export type FeedReader = (changes: Change[]) => Promise<Delivery>;
 
 /** Append one change. Call only inside the storage transaction that made it. */
-export function appendChange(sql: SqlStorage, entity: ChangeEntity, entity_key: string, version: number, body: unknown, now_ms: number): void {
+export function appendChange<C extends Change>(sql: SqlStorage, entity: C["entity"], entity_key: string, version: number, body: C["body"], now_ms: number): void {
   sql.exec(
     "INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES (?, ?, ?, ?, ?)",
     entity,
@@ -54,7 +57,7 @@ export function appendChange(sql: SqlStorage, entity: ChangeEntity, entity_key: 
 type ChangeRow = { seq: number; entity: ChangeEntity; entity_key: string; version: number; body: string; created_at_ms: number };
 
 function toChange(row: ChangeRow): Change {
-  return { ...row, body: JSON.parse(row.body) as unknown };
+  return { ...row, body: JSON.parse(row.body) } as Change;
 }
 
 export function retryDelayMs(failures: number): number {

@@ -11,7 +11,6 @@ import type { TransactionRecord } from "../../domain/records";
 import { BALANCE_MAX_MINOR } from "../../lib/limits";
 import { advanceOrStay, escalate, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";
-import type { SettleSource } from "./trail";
 
 export type OpenFundingInput = {
   tx_ref: string;
@@ -74,7 +73,7 @@ export function markLinkUnknown(core: WalletCore, tx_ref: string, now_ms: number
  * page: only the first terminal decision changes anything (the flow table
  * refuses every later one).
  */
-export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts: ProviderFacts, source: SettleSource, now_ms: number): SettleOutcome {
+export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts: ProviderFacts, now_ms: number): SettleOutcome {
   const tx_ref = tx.tx_ref;
   const decision = decideFunding(tx, facts, now_ms);
   let outcome: SettleOutcome;
@@ -129,6 +128,5 @@ export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
     }
   }
-  core.trail.event(source, tx_ref, outcome.outcome, now_ms);
   return outcome;
 }

@@ -17,7 +17,6 @@ import type { TransactionRecord, TxDetails } from "../../domain/records";
 import { nextCheckDelayMs, type ProviderFacts, type TxType } from "../../domain/transactions";
 import { advanceOrStay, escalate, type HeldOpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";
-import type { SettleSource } from "./trail";
 
 export type HeldType = Exclude<TxType, "FUND">;
 
@@ -118,7 +117,7 @@ export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boole
  * transaction). Safe any number of times in any order: the hold is posted or
  * voided at most once, because the flow table refuses every later move.
  */
-export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type: HeldType }, facts: ProviderFacts, source: SettleSource, now_ms: number): SettleOutcome {
+export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type: HeldType }, facts: ProviderFacts, now_ms: number): SettleOutcome {
   const tx_ref = tx.tx_ref;
   const decision = decideHeldPayment(tx, facts, now_ms);
   let outcome: SettleOutcome;
@@ -157,6 +156,5 @@ export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type:
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
     }
   }
-  core.trail.event(source, tx_ref, outcome.outcome, now_ms);
   return outcome;
 }

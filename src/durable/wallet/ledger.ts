@@ -13,22 +13,11 @@
  *     transaction impossible (the insert throws and the transaction rolls back).
  */
 import { assertMinor } from "../../domain/money";
+import type { Profile, WalletSummary, WalletVersion } from "../../domain/records";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
 
-export type Profile = { user_id: string; email: string; full_name: string | null; created_at_ms: number };
-
-export type WalletSummary = {
-  user_id: string;
-  currency: string;
-  balance_minor: number;
-  held_minor: number;
-  available_minor: number;
-  is_active: boolean;
-};
-
-/** What the feed carries for a wallet. */
-export type WalletVersion = WalletSummary & { version: number; updated_at_ms: number };
+export type { Profile, WalletSummary, WalletVersion } from "../../domain/records";
 
 export type Audit = {
   balance_minor: number;
@@ -99,8 +88,9 @@ export class Ledger {
       input.full_name,
       now_ms,
     );
-    if (profile.rowsWritten > 0) {
-      appendChange(this.sql, "profile", input.user_id, 1, { ...this.profile(), version: 1 }, now_ms);
+    const created = this.profile();
+    if (profile.rowsWritten > 0 && created) {
+      appendChange(this.sql, "profile", input.user_id, 1, { ...created, version: 1 }, now_ms);
     }
     const wallet = this.sql.exec(
       `INSERT INTO wallet (id, currency, balance_minor, is_active, created_at_ms, updated_at_ms)

@@ -2,12 +2,9 @@
  * Readers of the Wallet's change feed (feed.ts). Each takes a batch of
  * changes in order and says how far it got.
  */
-import { snapshotOf, type TransactionRecord } from "../../domain/records";
+import { snapshotOf } from "../../domain/records";
 import { log } from "../../lib/log";
 import type { Change, Delivery, FeedReader } from "./feed";
-
-/** What the feed carries for a transaction: the record and its owner. */
-export type TransactionChange = TransactionRecord & { owner_user_id: string };
 
 /**
  * Rooms: every version of a transaction goes to its Room, in order, so every
@@ -27,7 +24,7 @@ export type TransactionChange = TransactionRecord & { owner_user_id: string };
  */
 export function roomsReader(env: Env): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
-    const byRoom = new Map<string, Change[]>();
+    const byRoom = new Map<string, Extract<Change, { entity: "transaction" }>[]>();
     for (const change of changes) {
       if (change.entity !== "transaction") continue;
       const list = byRoom.get(change.entity_key) ?? [];
@@ -38,7 +35,8 @@ export function roomsReader(env: Env): FeedReader {
     await Promise.all(
       [...byRoom.values()].map(async (versions) => {
         for (const change of versions) {
-          const tx = change.body as TransactionChange;
+          if (change.entity !== "transaction") continue;
+          const tx = change.body;
           try {
             await env.ROOM.getByName(change.entity_key).publish(snapshotOf(tx.owner_user_id, tx));
           } catch (error) {

@@ -20,9 +20,21 @@ import { log } from "../../lib/log";
 import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";
 import type { Outcome } from "../outcome";
+import type { CheckoutInput } from "../port";
 import { Bank, Charge, Envelope, HostedLink, ResolvedAccount, Transfer } from "./schemas";
 
 export type { Outcome } from "../outcome";
+
+/** A payout request, in our words (`reference` is our tx_ref). */
+export type TransferRequest = {
+  reference: string;
+  account_bank: string;
+  account_number: string;
+  amount_minor: number;
+  currency: string;
+  narration: string;
+  beneficiary_name?: string;
+};
 
 export type FlutterwaveOptions = {
   /** Base URL without `/v3`, e.g. https://api.flutterwave.com */
@@ -159,17 +171,7 @@ export class FlutterwaveClient {
 
   // ---- hosted checkout -------------------------------------------------------
 
-  createPaymentLink(input: {
-    tx_ref: string;
-    amount_minor: number;
-    currency: string;
-    redirect_url: string;
-    customer: { email: string; name?: string | null };
-    session_duration_minutes: number;
-    link_expiry_minutes: number;
-    title: string;
-    meta: Record<string, string>;
-  }): Promise<Outcome<{ link: string }>> {
+  createPaymentLink(input: CheckoutInput): Promise<Outcome<{ link: string }>> {
     return this.call(
       "POST",
       "/payments",
@@ -216,15 +218,7 @@ export class FlutterwaveClient {
 
   // ---- transfers -----------------------------------------------------------------
 
-  createTransfer(input: {
-    reference: string;
-    account_bank: string;
-    account_number: string;
-    amount_minor: number;
-    currency: string;
-    narration: string;
-    beneficiary_name?: string;
-  }): Promise<Outcome<FoundFacts>> {
+  createTransfer(input: TransferRequest): Promise<Outcome<FoundFacts>> {
     return this.call(
       "POST",
       "/transfers",

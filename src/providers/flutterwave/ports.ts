@@ -6,8 +6,9 @@
 import type { FoundFacts } from "../../domain/transactions";
 import type { Outcome } from "../outcome";
 import type { CheckoutPort, HeldPaymentPort, ParsedEvent, TxRef } from "../port";
-import type { FlutterwaveClient } from "./client";
+import type { FlutterwaveClient, TransferRequest } from "./client";
 import { ChargeEvent, LegacyTransferEvent, TransferEvent } from "./schemas";
+import { TX_REF_MAX_CHARS } from "../../lib/ids";
 
 export function flutterwaveCheckout(client: FlutterwaveClient): CheckoutPort {
   return {
@@ -17,19 +18,12 @@ export function flutterwaveCheckout(client: FlutterwaveClient): CheckoutPort {
   };
 }
 
-export type TransferStart = {
-  tx_ref: string;
-  account_bank: string;
-  account_number: string;
-  amount_minor: number;
-  currency: string;
-  narration: string;
-  beneficiary_name?: string;
-};
+/** What a withdrawal's transfer is started with: the request, keyed by our tx_ref. */
+export type TransferStart = Omit<TransferRequest, "reference"> & { tx_ref: string };
 
 export function flutterwaveTransfers(client: FlutterwaveClient): HeldPaymentPort<TransferStart> {
   return {
-    start: (input): Promise<Outcome<FoundFacts>> => client.createTransfer({ ...input, reference: input.tx_ref }),
+    start: ({ tx_ref, ...request }): Promise<Outcome<FoundFacts>> => client.createTransfer({ ...request, reference: tx_ref }),
     // A transfer id we stored is the exact key; without one (the create's answer
     // was lost) the transfer is searched by our reference.
     lookup: (ref) => (ref.provider_ref ? client.getTransfer(ref.provider_ref) : client.findTransferByReference(ref.tx_ref)),
@@ -66,5 +60,5 @@ export function parseFlutterwaveEvent(raw_body: string): ParsedEvent {
     return { kind: "event", event: { type: "WITHDRAW", tx_ref: data.reference, provider_ref: id, event_key: `flw:transfer.completed:${id}:${data.status ?? "?"}` } };
   }
   const named = typeof payload === "object" && payload !== null && "event" in payload && typeof payload.event === "string" ? payload.event : "(none)";
-  return { kind: "ignored", note: `event ${named.slice(0, 64)}` };
+  return { kind: "ignored", note: `event ${named.slice(0, TX_REF_MAX_CHARS)}` };
 }

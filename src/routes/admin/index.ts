@@ -10,7 +10,7 @@ import { safeEqual } from "../../lib/crypto";
 import { AppError, errors } from "../../lib/errors";
 import { type AppEnv, newRouter, problems } from "../../lib/http";
 import { USER_ID_PATTERN } from "../../lib/ids";
-import { DEAD_LETTERS_PAGE_MAX } from "../../lib/limits";
+import { DEAD_LETTERS_PAGE_DEFAULT, DEAD_LETTERS_PAGE_MAX, IDENTIFIER_MAX_CHARS } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
 
@@ -71,8 +71,8 @@ adminRoutes.openapi(
     ...admin,
     request: {
       query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(DEAD_LETTERS_PAGE_MAX).default(20),
-        starting_after: z.string().max(128).optional(),
+        limit: z.coerce.number().int().min(1).max(DEAD_LETTERS_PAGE_MAX).default(DEAD_LETTERS_PAGE_DEFAULT),
+        starting_after: z.string().max(IDENTIFIER_MAX_CHARS).optional(),
       }),
     },
     responses: {
@@ -95,7 +95,7 @@ adminRoutes.openapi(
     tags: ["admin"],
     summary: "Send a dead letter back to the wallet-events queue (processing is idempotent)",
     ...admin,
-    request: { params: z.object({ id: z.string().max(128) }) },
+    request: { params: z.object({ id: z.string().max(IDENTIFIER_MAX_CHARS) }) },
     responses: {
       202: { description: "Re-queued.", content: { "application/json": { schema: DeadLetter } } },
       ...problems(401, 404, 422),

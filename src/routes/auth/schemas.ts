@@ -6,7 +6,7 @@
  * inner whitespace are refused rather than silently creating a look-alike account.
  */
 import { z } from "@hono/zod-openapi";
-import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from "../../lib/limits";
+import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS, OAUTH_FIELD_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from "../../lib/limits";
 
 const EMAIL_PATTERN =
   /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -56,9 +56,9 @@ export const LoginBody = z
     email: z.string().max(EMAIL_MAX_CHARS + 64).optional(),
     password: z.string().max(PASSWORD_MAX_CHARS * 4),
     grant_type: z.literal("password").optional(),
-    scope: z.string().max(256).optional(),
-    client_id: z.string().max(256).optional(),
-    client_secret: z.string().max(256).optional(),
+    scope: z.string().max(OAUTH_FIELD_MAX_CHARS).optional(),
+    client_id: z.string().max(OAUTH_FIELD_MAX_CHARS).optional(),
+    client_secret: z.string().max(OAUTH_FIELD_MAX_CHARS).optional(),
   })
   .refine((b) => (b.username ?? b.email) !== undefined, { message: "username (the email) is required", path: ["username"] })
   .openapi("LoginRequest");

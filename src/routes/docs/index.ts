@@ -6,6 +6,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter, problems } from "../../lib/http";
+import { IDENTIFIER_MAX_CHARS } from "../../lib/limits";
 
 export const docsRoutes = newRouter();
 
@@ -60,7 +61,7 @@ docsRoutes.openapi(
     path: "/docs/assets/{name}",
     tags: ["docs"],
     summary: "Swagger UI static files",
-    request: { params: z.object({ name: z.string().max(64) }) },
+    request: { params: z.object({ name: z.string().max(IDENTIFIER_MAX_CHARS) }) },
     responses: {
       200: { description: "The file.", content: { "application/octet-stream": { schema: z.string() } } },
       ...problems(404),

@@ -15,7 +15,7 @@ import { AppError, errors, type ProblemBody } from "../../lib/errors";
 import { type AppContext, executionCtx } from "../../lib/http";
 import { newTxRef } from "../../lib/ids";
 import { earlyAnswer, fingerprint, storeAnswer, type Answer } from "../../lib/idempotency";
-import { WATCH_TICKET_TTL_S } from "../../lib/limits";
+import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { issueWatchTicket } from "../../lib/tokens";
 import { checkoutRedirectUrl, publicApiBase } from "../../lib/urls";
@@ -114,7 +114,7 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
     title: "Payment provider unavailable",
     detail: "Flutterwave did not answer in time. The funding stays pending; retry with the same Idempotency-Key to get its link.",
     extra: { tx_ref: tx.tx_ref, transaction_status: "PENDING" },
-    headers: { "retry-after": "5" },
+    headers: { "retry-after": String(PROVIDER_UNAVAILABLE_RETRY_AFTER_S) },
   }).toProblem(c.var.request_id);
   return { status: 503, body: problem, replayed: false };
 }

@@ -5,8 +5,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors } from "../../lib/errors";
 import { bearerSecurity, bodyContent, executionCtx, formOrJson, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
-import { txRefOwner } from "../../lib/ids";
-import { FUND_MAX_MINOR, FUND_MIN_MINOR } from "../../lib/limits";
+import { TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
+import { FUND_MAX_MINOR, FUND_MIN_MINOR, REDIRECT_FIELD_MAX_CHARS, WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { verifyWatchTicket } from "../../lib/tokens";
 import { PAGE_CSP } from "../../pages/layout";
@@ -135,10 +135,10 @@ walletRoutes.openapi(
 );
 
 const CallbackQuery = z.object({
-  status: z.string().max(32).optional(),
-  tx_ref: z.string().max(64).optional(),
-  transaction_id: z.string().max(32).optional(),
-  ticket: z.string().max(2048).optional(),
+  status: z.string().max(REDIRECT_FIELD_MAX_CHARS).optional(),
+  tx_ref: z.string().max(TX_REF_MAX_CHARS).optional(),
+  transaction_id: z.string().max(REDIRECT_FIELD_MAX_CHARS).optional(),
+  ticket: z.string().max(WATCH_TICKET_MAX_CHARS).optional(),
 });
 
 walletRoutes.openapi(

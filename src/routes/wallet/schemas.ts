@@ -7,6 +7,7 @@ import { z } from "@hono/zod-openapi";
 import { formatMinor, isSupportedCurrency, parseDecimal } from "../../domain/money";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX, WATCH_TICKET_TTL_S } from "../../lib/limits";
+import { TX_REF_MAX_CHARS } from "../../lib/ids";
 
 /** A decimal naira amount within [min, max] kobo, parsed to kobo by string arithmetic. */
 export function amountField(min_minor: number, max_minor: number) {
@@ -85,14 +86,14 @@ const isoDate = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v))
 
 export const TransactionsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_MAX).default(TRANSACTIONS_PAGE_DEFAULT),
-  starting_after: z.string().max(64).optional().openapi({ description: "tx_ref of the last item of the previous page." }),
+  starting_after: z.string().max(TX_REF_MAX_CHARS).optional().openapi({ description: "tx_ref of the last item of the previous page." }),
   type: z.enum(TX_TYPES).optional(),
   status: z.enum(TX_STATUSES).optional(),
   created_gte: isoDate.optional().openapi({ type: "string", format: "date-time" }),
   created_lte: isoDate.optional().openapi({ type: "string", format: "date-time" }),
 });
 
-export const TxRefParam = z.object({ tx_ref: z.string().min(1).max(64) });
+export const TxRefParam = z.object({ tx_ref: z.string().min(1).max(TX_REF_MAX_CHARS) });
 
 export const FundResponse = z
   .object({

@@ -7,8 +7,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyContent, bearerSecurity, formOrJson, isFormRequest, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
 import { bearerToken } from "../../lib/bearer";
-import { txRefOwner } from "../../lib/ids";
-import { NARRATION_MAX_CHARS, WATCH_TICKET_TTL_S, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
+import { TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
+import { NARRATION_MAX_CHARS, WATCH_TICKET_MAX_CHARS, WATCH_TICKET_TTL_S, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
 import { issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../../lib/tokens";
 import { publicApiBase } from "../../lib/urls";
 import { PAGE_CSP } from "../../pages/layout";
@@ -74,7 +74,7 @@ withdrawalRoutes.openapi(
     path: "/wallet/withdraw/success/{tx_ref}",
     tags: ["withdrawals"],
     summary: "Withdrawal status page (HTML, live). Shows details only with the watch ticket from the redirect, or the owner's bearer token.",
-    request: { params: z.object({ tx_ref: z.string().max(64) }), query: z.object({ ticket: z.string().max(2048).optional() }) },
+    request: { params: z.object({ tx_ref: z.string().max(TX_REF_MAX_CHARS) }), query: z.object({ ticket: z.string().max(WATCH_TICKET_MAX_CHARS).optional() }) },
     responses: { 200: { description: "HTML status page.", content: { "text/html": { schema: z.string() } } }, ...problems(422) },
   }),
   async (c) => {

@@ -13,13 +13,13 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room";
-import { TICKET_MAX_CHARS } from "../../durable/room-protocol";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { log } from "../../lib/log";
 import { admit, BEARER_PROTOCOL, credentialOf, offeredProtocols } from "./auth";
 import { relaySeedProtocol } from "./relay";
+import { ROOM_FULL_RETRY_AFTER_S, WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 
 export const wsRoutes = newRouter();
 
@@ -33,7 +33,7 @@ const WsQuery = z.object({
   ticket: z
     .string()
     .min(1)
-    .max(TICKET_MAX_CHARS)
+    .max(WATCH_TICKET_MAX_CHARS)
     .optional()
     .openapi({ description: "A watch ticket for this tx_ref (from POST /wallet/fund's `watch.ticket`), instead of a bearer token." }),
 });
@@ -113,7 +113,7 @@ wsRoutes.openapi(
       case ROOM_REFUSAL.not_found:
         throw errors.notFound("No such transaction.");
       case ROOM_REFUSAL.full:
-        throw new AppError({ status: 429, code: "room_full", title: "Too many watchers", detail: "This transaction already has the most watchers allowed; close one and retry.", headers: { "retry-after": "5" } });
+        throw new AppError({ status: 429, code: "room_full", title: "Too many watchers", detail: "This transaction already has the most watchers allowed; close one and retry.", headers: { "retry-after": String(ROOM_FULL_RETRY_AFTER_S) } });
       default:
         log.error("room refused an upgrade", { request_id: c.var.request_id, tx_ref, status: answer.status });
         throw errors.unavailable("room_unavailable", "The transaction's room is unavailable; retry shortly.");

@@ -5,7 +5,7 @@
  * Append-only: a released step is never edited.
  */
 import { one, type Migration } from "../../lib/sqlite";
-import { KIT_REQUESTS_TABLE } from "../kit/schema";
+import { KIT_DELIVERIES_TABLE, KIT_FAULTS_TABLE, KIT_REQUESTS_TABLE } from "../kit/schema";
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -88,27 +88,9 @@ export const MIGRATIONS: readonly Migration[] = [
          settled_at_ms INTEGER
        )`,
       `CREATE INDEX transfers_unsettled ON transfers (status, settle_at_ms)`,
-      `CREATE TABLE deliveries (
-         id INTEGER PRIMARY KEY,
-         event TEXT NOT NULL,
-         ref TEXT NOT NULL,
-         url TEXT NOT NULL,
-         status_code INTEGER,
-         error TEXT,
-         verif_hash TEXT NOT NULL,
-         body TEXT NOT NULL,
-         at_ms INTEGER NOT NULL
-       )`,
-      `CREATE INDEX deliveries_by_ref ON deliveries (ref)`,
-      `CREATE TABLE faults (
-         id INTEGER PRIMARY KEY,
-         operation TEXT NOT NULL,
-         match TEXT NOT NULL,
-         mode TEXT NOT NULL,
-         remaining INTEGER NOT NULL CHECK (remaining > 0),
-         created_at_ms INTEGER NOT NULL
-       )`,
-      `CREATE INDEX faults_by_operation ON faults (operation, id)`,
+      // The kit's first two tables (its schema only ever grows by new tables).
+      ...KIT_DELIVERIES_TABLE,
+      ...KIT_FAULTS_TABLE,
     ],
   },
   {

@@ -1,0 +1,68 @@
+/**
+ * The relations between related limits, so that changing one number cannot
+ * silently break the reasoning another one depends on.
+ */
+import { describe, expect, it } from "vitest";
+import * as L from "../../src/lib/limits";
+
+/** Cloudflare Queues accept messages up to 128 KB; our envelope adds its own fields around the raw body. */
+const QUEUE_MESSAGE_MAX_BYTES = 128 * 1024;
+/** A Durable Object alarm handler may run for up to 15 minutes of wall time. */
+const ALARM_WALL_TIME_MAX_MS = 15 * 60 * 1000;
+
+describe("limits: relations that the design depends on", () => {
+  it("keeps every minimum at or below its maximum and every default inside its range", () => {
+    expect(L.FUND_MIN_MINOR).toBeLessThanOrEqual(L.FUND_MAX_MINOR);
+    expect(L.WITHDRAW_MIN_MINOR).toBeLessThanOrEqual(L.WITHDRAW_MAX_MINOR);
+    expect(L.PASSWORD_MIN_CHARS).toBeLessThanOrEqual(L.PASSWORD_MAX_CHARS);
+    expect(L.TRANSACTIONS_PAGE_DEFAULT).toBeLessThanOrEqual(L.TRANSACTIONS_PAGE_MAX);
+    expect(L.DEAD_LETTERS_PAGE_DEFAULT).toBeLessThanOrEqual(L.DEAD_LETTERS_PAGE_MAX);
+    expect(L.DEAD_LETTERS_PAGE_MAX).toBeLessThanOrEqual(L.DEAD_LETTERS_KEEP_MAX);
+    expect(L.PROVIDER_TIMEOUT_MIN_MS).toBeLessThanOrEqual(L.PROVIDER_TIMEOUT_DEFAULT_MS);
+    expect(L.PROVIDER_TIMEOUT_DEFAULT_MS).toBeLessThanOrEqual(L.PROVIDER_TIMEOUT_MAX_MS);
+    expect(L.QUEUE_RETRY_BASE_DELAY_S).toBeLessThanOrEqual(L.QUEUE_RETRY_MAX_DELAY_S);
+    expect(L.FEED_RETRY_BASE_MS).toBeLessThanOrEqual(L.FEED_RETRY_MAX_MS);
+    expect(L.WATCH_RECONNECT_BASE_MS).toBeLessThanOrEqual(L.WATCH_RECONNECT_MAX_MS);
+  });
+
+  it("lets one funding or withdrawal fit inside the balance cap", () => {
+    expect(L.FUND_MAX_MINOR).toBeLessThanOrEqual(L.BALANCE_MAX_MINOR);
+    expect(L.WITHDRAW_MAX_MINOR).toBeLessThanOrEqual(L.BALANCE_MAX_MINOR);
+    expect(Number.isSafeInteger(L.BALANCE_MAX_MINOR * 2)).toBe(true);
+  });
+
+  it("never lets a retry take over a request that may still be talking to the provider", () => {
+    // A withdrawal makes at most two provider writes-or-reads in a row (resolve, create), each bounded by the timeout.
+    expect(2 * L.PROVIDER_TIMEOUT_MAX_MS).toBeLessThan(L.IDEMPOTENCY_IN_FLIGHT_LOCK_MS);
+    expect(L.IDEMPOTENCY_IN_FLIGHT_LOCK_MS).toBeLessThan(L.IDEMPOTENCY_TTL_MS);
+  });
+
+  it("re-checks pending transactions more often than they are escalated, on a backoff that never shrinks", () => {
+    const steps = [...L.RECONCILE_BACKOFF_S];
+    for (let i = 1; i < steps.length; i++) expect(steps[i]).toBeGreaterThanOrEqual(steps[i - 1]);
+    expect(steps.at(-1)! * 1000).toBeLessThan(L.WITHDRAW_ESCALATE_AFTER_MS);
+    expect(steps[0] * 1000).toBeLessThan(L.FUNDING_DEADLINE_GRACE_MS);
+  });
+
+  it("keeps one alarm run far inside the platform's alarm wall time", () => {
+    expect(L.RECONCILE_RUN_BUDGET_MS + L.PROVIDER_TIMEOUT_MAX_MS * (1 + L.PROVIDER_READ_RETRIES)).toBeLessThan(ALARM_WALL_TIME_MAX_MS);
+  });
+
+  it("keeps the change feed's history past every retry and every idempotent replay", () => {
+    expect(L.FEED_BATCH_MAX).toBeLessThanOrEqual(L.FEED_PAGE_MAX);
+    expect(L.FEED_RETRY_MAX_MS).toBeLessThan(L.FEED_RETAIN_MS);
+    expect(L.IDEMPOTENCY_TTL_MS).toBeLessThanOrEqual(L.FEED_RETAIN_MS);
+  });
+
+  it("fits the largest webhook, wrapped in our queue message, in one queue message", () => {
+    // A string may be stored two bytes per character (UTF-16); our envelope adds well under 1 KiB.
+    expect(2 * L.WEBHOOK_BODY_MAX_BYTES + 1024).toBeLessThanOrEqual(QUEUE_MESSAGE_MAX_BYTES);
+  });
+
+  it("lets a ticket outlive the checkout it watches, and keeps attachments within the platform's limits", () => {
+    expect(L.WATCH_TICKET_TTL_S * 1000).toBeGreaterThan(L.FUNDING_DEADLINE_GRACE_MS);
+    expect(L.WS_FRAME_MAX_BYTES).toBeGreaterThan(L.WATCH_TICKET_MAX_CHARS);
+    expect(L.WS_TAGS_MAX).toBe(10);
+    expect(L.WS_ATTACHMENT_MAX_BYTES).toBe(2048);
+  });
+});

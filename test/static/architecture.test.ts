@@ -1,0 +1,82 @@
+/**
+ * Static checks on the source tree (run in Node, not workerd): every module
+ * stays small enough to read, and no module imports itself back through
+ * others (an import circle, type-only imports included: a circle in types is
+ * a circle in design).
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const ROOT = resolve(__dirname, "../..");
+const SRC = join(ROOT, "src");
+/** A module longer than this is split by responsibility (ARCHITECTURE.md, "modules of about 400 lines"). */
+const MODULE_LINES_MAX = 400;
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sources(path);
+    return /\.(ts|tsx)$/.test(name) ? [path] : [];
+  });
+}
+
+const FILES = sources(SRC);
+const IMPORT = /(?:import|export)\s+(?:type\s+)?(?:[^"';]*?\s+from\s+)?["'](\.{1,2}\/[^"']+)["']/g;
+
+function resolveImport(from: string, spec: string): string | null {
+  const base = resolve(dirname(from), spec);
+  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, "index.ts"), join(base, "index.tsx")]) {
+    if (FILES.includes(candidate)) return candidate;
+  }
+  return null;
+}
+
+function graph(): Map<string, string[]> {
+  const edges = new Map<string, string[]>();
+  for (const file of FILES) {
+    const text = readFileSync(file, "utf8");
+    const targets = [...text.matchAll(IMPORT)].map((m) => resolveImport(file, m[1])).filter((t): t is string => t !== null);
+    edges.set(file, [...new Set(targets)]);
+  }
+  return edges;
+}
+
+/** Every elementary cycle found by a depth-first search (each reported once, from its smallest member). */
+function cycles(edges: Map<string, string[]>): string[][] {
+  const found = new Map<string, string[]>();
+  const visit = (start: string, node: string, path: string[], seen: Set<string>) => {
+    for (const next of edges.get(node) ?? []) {
+      if (next === start) {
+        const cycle = [...path];
+        const key = [...cycle].sort().join("|");
+        if (!found.has(key)) found.set(key, cycle);
+      } else if (!seen.has(next) && next > start) {
+        seen.add(next);
+        visit(start, next, [...path, next], seen);
+        seen.delete(next);
+      }
+    }
+  };
+  for (const start of [...edges.keys()].sort()) visit(start, start, [start], new Set([start]));
+  return [...found.values()];
+}
+
+describe("source tree", () => {
+  it(`keeps every module in src/ within ${MODULE_LINES_MAX} lines`, () => {
+    const long = FILES.map((f) => ({ file: relative(ROOT, f), lines: readFileSync(f, "utf8").split("\n").length })).filter((f) => f.lines > MODULE_LINES_MAX);
+    expect(long).toEqual([]);
+  });
+
+  it("has no import circle", () => {
+    const found = cycles(graph()).map((c) => c.map((f) => relative(ROOT, f)).join(" -> "));
+    expect(found).toEqual([]);
+  });
+
+  it("finds the imports it checks (the parser is not blind)", () => {
+    const edges = graph();
+    const wallet = join(SRC, "durable/wallet.ts");
+    expect(edges.get(wallet)).toContain(join(SRC, "durable/wallet/store.ts"));
+    expect(cycles(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]]))).toEqual([["a", "b", "c"]]);
+  });
+});
