@@ -5,7 +5,7 @@
  * the class in ../wallet.ts keeps only its RPC surface.
  */
 import type { TransactionRecord } from "../../domain/records";
-import type { IdempotencyKeys, KeyVerdict } from "./idempotency";
+import type { IdempotencyInput, IdempotencyKeys, KeyVerdict } from "./idempotency";
 import type { Ledger } from "./ledger";
 import type { TxStore, WriteChange, WriteResult } from "./store";
 import type { Trail } from "./trail";
@@ -31,6 +31,23 @@ export type SettleOutcome =
   | { outcome: "wrong_type"; tx: TransactionRecord };
 
 /**
+ * What every open checks first, inside its storage transaction: what the
+ * Idempotency-Key says (a replay, a changed body, a request in flight, or a
+ * transaction to resume), then that the wallet exists and is active. Null:
+ * go on and open.
+ */
+export function openChecks(core: WalletCore, idempotency: IdempotencyInput | undefined, now_ms: number): Exclude<OpenOutcome, { outcome: "opened" }> | null {
+  if (idempotency) {
+    const existing = core.keys.check(idempotency, now_ms);
+    if (existing) return existing;
+  }
+  const wallet = core.ledger.wallet();
+  if (!wallet) return { outcome: "no_wallet" };
+  if (wallet.is_active !== 1) return { outcome: "inactive" };
+  return null;
+}
+
+/**
  * Enter `stage` if the flow allows it from where the transaction is; if it
  * does not but the transaction is still PENDING, only set the fields. For
  * bookkeeping that must land whatever stage a concurrent event moved the
@@ -43,11 +60,28 @@ export function advanceOrStay(core: WalletCore, tx_ref: string, change: Required
 }
 
 /** Flag a PENDING transaction for operators, once (the anomaly and the log line too). */
-export function escalate(core: WalletCore, tx: TransactionRecord, reason: string, now_ms: number): void {
-  if (tx.escalated_at_ms !== null) return;
-  const written = core.store.write(tx.tx_ref, { set: { escalated_at_ms: now_ms } }, now_ms);
-  if (!written.ok) return;
-  core.trail.anomaly(tx.tx_ref, "escalated", reason, now_ms);
+export function escalate(core: WalletCore, tx: TransactionRecord, reason: string, now_ms: number): SettleOutcome {
+  if (tx.escalated_at_ms === null) {
+    const written = core.store.write(tx.tx_ref, { set: { escalated_at_ms: now_ms } }, now_ms);
+    if (written.ok) core.trail.anomaly(tx.tx_ref, "escalated", reason, now_ms);
+  }
+  return { outcome: "unchanged", tx: core.store.get(tx.tx_ref) ?? tx, reason: "escalated" };
+}
+
+/**
+ * Facts that change nothing (a terminal transaction, another reference). A
+ * success reported for a transaction that already FAILED is money the
+ * provider moved that we did not: it is recorded for operators as `late`.
+ */
+export function ignore(
+  core: WalletCore,
+  tx: TransactionRecord,
+  decision: { reason: string; late_success: boolean },
+  late: { kind: string; detail: string },
+  now_ms: number,
+): SettleOutcome {
+  if (decision.late_success) core.trail.anomaly(tx.tx_ref, late.kind, late.detail, now_ms);
+  return { outcome: "unchanged", tx, reason: decision.reason };
 }
 
 /**

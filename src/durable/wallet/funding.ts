@@ -9,7 +9,7 @@
 import { decideFunding, nextCheckDelayMs, type ProviderFacts } from "../../domain/transactions";
 import type { TransactionRecord } from "../../domain/records";
 import { BALANCE_MAX_MINOR } from "../../lib/limits";
-import { advanceOrStay, escalate, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import { advanceOrStay, escalate, ignore, openChecks, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
 export type OpenFundingInput = {
@@ -23,13 +23,8 @@ export type OpenFundingInput = {
 /** Open a PENDING funding: the key check, the wallet checks and the insert, in one transaction. */
 export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: number): OpenOutcome {
   return core.storage.transactionSync((): OpenOutcome => {
-    if (input.idempotency) {
-      const existing = core.keys.check(input.idempotency, now_ms);
-      if (existing) return existing;
-    }
-    const wallet = core.ledger.wallet();
-    if (!wallet) return { outcome: "no_wallet" };
-    if (wallet.is_active !== 1) return { outcome: "inactive" };
+    const refused = openChecks(core, input.idempotency, now_ms);
+    if (refused) return refused;
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,
@@ -76,7 +71,6 @@ export function markLinkUnknown(core: WalletCore, tx_ref: string, now_ms: number
 export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts: ProviderFacts, now_ms: number): SettleOutcome {
   const tx_ref = tx.tx_ref;
   const decision = decideFunding(tx, facts, now_ms);
-  let outcome: SettleOutcome;
   switch (decision.kind) {
     case "credit": {
       const wallet = core.ledger.wallet();
@@ -89,44 +83,32 @@ export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts
         );
         if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
         core.trail.anomaly(tx_ref, "refund_due", `balance limit; paid ${tx.amount_minor} kobo`, now_ms);
-        outcome = { outcome: "failed", tx: failed.tx };
-        break;
+        return { outcome: "failed", tx: failed.tx };
       }
       const credited = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
       if (!credited.ok) throw new Error(`funding ${tx_ref}: ${credited.refusal}`);
       if (decision.overpaid_minor > 0) core.trail.anomaly(tx_ref, "overpaid", `excess ${decision.overpaid_minor} kobo to refund`, now_ms);
-      outcome = { outcome: "credited", tx: credited.tx };
-      break;
+      return { outcome: "credited", tx: credited.tx };
     }
     case "fail": {
       const failed = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: decision.reason, provider_ref: decision.provider_ref } }, now_ms);
       if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
       if (decision.refund_due) core.trail.anomaly(tx_ref, "refund_due", decision.reason, now_ms);
-      outcome = { outcome: "failed", tx: failed.tx };
-      break;
+      return { outcome: "failed", tx: failed.tx };
     }
     case "attempt_failed": {
       const written = core.store.write(tx_ref, { stage: "attempt_failed", set: { provider_ref: decision.provider_ref } }, now_ms);
-      outcome = { outcome: "unchanged", tx: written.tx ?? tx, reason: written.ok ? "attempt_failed" : written.refusal };
-      break;
+      return { outcome: "unchanged", tx: written.tx ?? tx, reason: written.ok ? "attempt_failed" : written.refusal };
     }
     case "escalate":
-      escalate(core, tx, decision.reason, now_ms);
-      outcome = { outcome: "unchanged", tx: core.store.get(tx_ref) ?? tx, reason: "escalated" };
-      break;
+      return escalate(core, tx, decision.reason, now_ms);
     case "wait":
-      outcome = { outcome: "unchanged", tx, reason: "pending" };
-      break;
+      return { outcome: "unchanged", tx, reason: "pending" };
     case "ignore":
-      if (decision.late_success) {
-        core.trail.anomaly(tx_ref, "paid_after_terminal", "successful payment after the funding ended; refund or credit by hand", now_ms);
-      }
-      outcome = { outcome: "unchanged", tx, reason: decision.reason };
-      break;
+      return ignore(core, tx, decision, { kind: "paid_after_terminal", detail: "successful payment after the funding ended; refund or credit by hand" }, now_ms);
     default: {
       const unreachable: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
     }
   }
-  return outcome;
 }

@@ -15,7 +15,7 @@
 import { decideHeldPayment } from "../../domain/held-payment";
 import type { TransactionRecord, TxDetails } from "../../domain/records";
 import { nextCheckDelayMs, type ProviderFacts, type TxType } from "../../domain/transactions";
-import { advanceOrStay, escalate, type HeldOpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import { advanceOrStay, escalate, ignore, openChecks, type HeldOpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
 export type HeldType = Exclude<TxType, "FUND">;
@@ -55,13 +55,8 @@ export function failureReason(type: HeldType, message: string | null): string {
  */
 export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number): HeldOpenOutcome {
   return core.storage.transactionSync((): HeldOpenOutcome => {
-    if (input.idempotency) {
-      const existing = core.keys.check(input.idempotency, now_ms);
-      if (existing) return existing;
-    }
-    const wallet = core.ledger.wallet();
-    if (!wallet) return { outcome: "no_wallet" };
-    if (wallet.is_active !== 1) return { outcome: "inactive" };
+    const refused = openChecks(core, input.idempotency, now_ms);
+    if (refused) return refused;
     const required_minor = input.amount_minor + input.fee_minor;
     const available_minor = core.ledger.availableMinor();
     if (available_minor < required_minor) return { outcome: "insufficient_funds", available_minor, required_minor };
@@ -120,41 +115,30 @@ export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boole
 export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type: HeldType }, facts: ProviderFacts, now_ms: number): SettleOutcome {
   const tx_ref = tx.tx_ref;
   const decision = decideHeldPayment(tx, facts, now_ms);
-  let outcome: SettleOutcome;
   switch (decision.kind) {
     case "post": {
       const posted = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
-      outcome = posted.ok ? { outcome: "debited", tx: posted.tx } : { outcome: "unchanged", tx, reason: posted.refusal };
-      break;
+      return posted.ok ? { outcome: "debited", tx: posted.tx } : { outcome: "unchanged", tx, reason: posted.refusal };
     }
     case "void": {
       const voided = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: failureReason(tx.type, decision.message), provider_ref: decision.provider_ref } }, now_ms);
-      outcome = voided.ok ? { outcome: "failed", tx: voided.tx } : { outcome: "unchanged", tx, reason: voided.refusal };
-      break;
+      return voided.ok ? { outcome: "failed", tx: voided.tx } : { outcome: "unchanged", tx, reason: voided.refusal };
     }
     case "escalate":
-      escalate(core, tx, decision.reason, now_ms);
-      outcome = { outcome: "unchanged", tx: core.store.get(tx_ref) ?? tx, reason: "escalated" };
-      break;
+      return escalate(core, tx, decision.reason, now_ms);
     case "wait": {
       let current: TransactionRecord = tx;
       if (facts.found && !tx.provider_ref) {
         const written = advanceOrStay(core, tx_ref, { stage: "submitted", set: { provider_ref: facts.provider_ref } }, now_ms);
         if (written.tx) current = written.tx;
       }
-      outcome = { outcome: "unchanged", tx: current, reason: "pending" };
-      break;
+      return { outcome: "unchanged", tx: current, reason: "pending" };
     }
     case "ignore":
-      if (decision.late_success) {
-        core.trail.anomaly(tx_ref, "paid_after_void", "the provider reports a successful payment for a hold we voided; recover the funds", now_ms);
-      }
-      outcome = { outcome: "unchanged", tx, reason: decision.reason };
-      break;
+      return ignore(core, tx, decision, { kind: "paid_after_void", detail: "the provider reports a successful payment for a hold we voided; recover the funds" }, now_ms);
     default: {
       const unreachable: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
     }
   }
-  return outcome;
 }

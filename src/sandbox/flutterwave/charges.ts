@@ -19,19 +19,13 @@ import { nextId, randomHex } from "./schema";
 
 export type CheckoutChoice = "full" | "less" | "fail" | "cancel";
 
-export type PaymentLinkInput = {
-  tx_ref: string;
-  amount_minor: number;
-  currency: string;
-  redirect_url: string;
+/** What a create request supplies; the object adds the id, status, counters and times. */
+export type PaymentLinkInput = Pick<
+  LinkRow,
+  "tx_ref" | "amount_minor" | "currency" | "redirect_url" | "title" | "description" | "meta_json" | "request_json" | "max_retry_attempt" | "origin"
+> & {
   customer: { email: string; name: string | null; phone: string | null };
-  title: string | null;
-  description: string | null;
-  meta_json: string | null;
-  request_json: string;
   session_minutes: number;
-  max_retry_attempt: number;
-  origin: string;
 };
 
 export type CreateLinkResult = { outcome: "created" | "existing"; link_id: string } | { outcome: "already_paid" };
@@ -203,20 +197,12 @@ export class Charges {
 
   // ---- Transactions ---------------------------------------------------------------
 
-  private insertTransaction(input: {
-    tx_ref: string;
-    link_id: string | null;
-    amount_minor: number;
-    currency: string;
-    status: TransactionStatus;
-    processor_response: string;
-    ip: string;
-    narration: string;
-    meta_json: string | null;
-    origin: string;
-    customer: { email: string; name: string | null; phone: string | null };
-    now_ms: number;
-  }): number {
+  private insertTransaction(
+    input: Pick<TransactionRow, "tx_ref" | "link_id" | "amount_minor" | "currency" | "status" | "processor_response" | "ip" | "narration" | "meta_json" | "origin"> & {
+      customer: { email: string; name: string | null; phone: string | null };
+      now_ms: number;
+    },
+  ): number {
     const customer = one(
       this.sql.exec<{ id: number }>(
         `INSERT INTO customers (id, email, name, phone_number, created_at_ms) VALUES (?, ?, ?, ?, ?)

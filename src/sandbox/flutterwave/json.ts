@@ -139,26 +139,8 @@ export type ChargeCompletedEvent = { event: "charge.completed"; "event.type": "C
 export type TransferCompletedEvent = {
   event: "transfer.completed";
   "event.type": "Transfer";
-  data: {
-    id: number;
-    account_number: string;
-    bank_name: string;
-    bank_code: string;
-    fullname: string;
-    created_at: string;
-    currency: string;
-    debit_currency: string;
-    amount: number;
-    fee: number;
-    status: TransferStatus;
-    reference: string;
-    meta: Json;
-    narration: string | null;
-    approver: null;
-    complete_message: string;
-    requires_approval: number;
-    is_approved: number;
-  };
+  /** The transfer as `GET /v3/transfers/:id` shows it, but with the webhook's `fullname` spelling. */
+  data: Omit<FlwTransfer, "full_name"> & { fullname: string; approver: null };
 };
 
 export function chargeCompletedEvent(row: TransactionRow): ChargeCompletedEvent {
@@ -166,28 +148,6 @@ export function chargeCompletedEvent(row: TransactionRow): ChargeCompletedEvent 
 }
 
 export function transferCompletedEvent(row: TransferRow): TransferCompletedEvent {
-  return {
-    event: "transfer.completed",
-    "event.type": "Transfer",
-    data: {
-      id: row.id,
-      account_number: row.account_number,
-      bank_name: row.bank_name,
-      bank_code: row.bank_code,
-      fullname: row.full_name,
-      created_at: iso(row.created_at_ms),
-      currency: row.currency,
-      debit_currency: row.debit_currency,
-      amount: amountNumber(row.amount_minor),
-      fee: amountNumber(row.fee_minor),
-      status: row.status,
-      reference: row.reference,
-      meta: parseJson(row.meta_json),
-      narration: row.narration,
-      approver: null,
-      complete_message: row.complete_message,
-      requires_approval: 0,
-      is_approved: 1,
-    },
-  };
+  const { full_name, ...transfer } = transferJson(row);
+  return { event: "transfer.completed", "event.type": "Transfer", data: { ...transfer, fullname: full_name, approver: null } };
 }
