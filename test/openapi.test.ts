@@ -32,3 +32,13 @@ describe("the OpenAPI document", () => {
     }
   });
 });
+
+describe("the OpenAPI document: stages as data", () => {
+  it("lists every flow stage as an enum on transactions and on the WebSocket status frame", async () => {
+    const { STAGES } = await import("../src/domain/flows");
+    const document = (await (await api("/openapi.json")).json()) as { components: { schemas: Record<string, { properties: Record<string, { enum?: string[] }> }> } };
+    expect(document.components.schemas.Transaction.properties.stage.enum).toEqual(STAGES);
+    expect(document.components.schemas.StatusFrame.properties.stage.enum).toEqual(STAGES);
+    expect(document.components.schemas.StatusFrame.properties.version).toBeDefined();
+  });
+});

@@ -23,6 +23,7 @@ export function transactionView(tx: TransactionRecord) {
     tx_ref: tx.tx_ref,
     type: tx.type,
     status: tx.status,
+    stage: tx.stage,
     amount: formatMinor(tx.amount_minor),
     amount_minor: tx.amount_minor,
     fee: formatMinor(tx.fee_minor),

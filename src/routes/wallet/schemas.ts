@@ -5,6 +5,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { formatMinor, isSupportedCurrency, parseDecimal } from "../../domain/money";
+import { STAGES } from "../../domain/flows";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX, WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
@@ -64,6 +65,7 @@ export const TransactionResponse = z
     tx_ref: z.string(),
     type: z.enum(TX_TYPES),
     status: z.enum(TX_STATUSES),
+    stage: z.enum(STAGES).openapi({ description: "The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show." }),
     amount: z.string(),
     amount_minor: z.number().int(),
     fee: z.string(),

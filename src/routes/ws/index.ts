@@ -13,6 +13,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room";
+import { ErrorMessage, StatusMessage } from "../../durable/room-protocol";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
@@ -56,6 +57,10 @@ function upgradeRequired(): AppError {
   });
 }
 
+// The frames a watcher receives, as components of the document (the protocol's own zod schemas).
+wsRoutes.openAPIRegistry.register("StatusFrame", StatusMessage);
+wsRoutes.openAPIRegistry.register("ErrorFrame", ErrorMessage);
+
 wsRoutes.openapi(
   createRoute({
     method: "get",
@@ -64,7 +69,7 @@ wsRoutes.openapi(
     summary: "Watch a transaction's status over WebSocket (owner only)",
     description: [
       "Upgrade to a WebSocket. Credentials: `Authorization: Bearer <access token>`, or `Sec-WebSocket-Protocol: bearer, <access token>`, or a watch ticket (`?ticket=`, or `ticket` in the join frame).",
-      "Server frames (JSON, `v: 1`): `{type: \"status\", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, updated_at}` at once on join and after every change; `{type: \"error\", code, message}` before a protocol close.",
+      "Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: \"status\", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: \"error\", code, message}` before a protocol close.",
       "Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: \"sync\"}`, and the text `ping` (answered `pong`).",
       "Close codes: 1000 settled (after a grace period), 1011 internal error, 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full.",
     ].join("\n\n"),
