@@ -10,7 +10,7 @@
  * named reason rather than guessed at.
  *
  * Accepted forms (separators: spaces, dashes, dots, parentheses):
- *   0803 123 4567   (0803) 123-4567   +234 803 123 4567   234-803-123-4567
+ *   0803 123 4567   (0803) 123-4567   +234 803 123 4567   (+234) 803 123 4567   234-803-123-4567
  *   00234 803 123 4567   +234 (0) 803 123 4567   8031234567 (the 10-digit
  *   national number alone, as typed next to a "+234" picker)
  */
@@ -47,7 +47,7 @@ export type PhoneResult = { ok: true; phone: Phone } | { ok: false; reason: Phon
 /** Separators people type or paste; removed before the digits are read. */
 const SEPARATORS = /[\s\-.()\u00a0]/g;
 /** Everything a phone number may contain. ASCII digits only: "٠٨٠٣…" is refused, not converted. */
-const ALLOWED = /^\+?[0-9\s\-.()\u00a0]+$/;
+const ALLOWED = /^[0-9+\s\-.()\u00a0]+$/;
 /**
  * Mobile ranges of the national numbering plan, as libphonenumber's metadata
  * for NG has them (070x-072x, 080x-081x, 090x-091x, less the blocks that are
@@ -57,7 +57,7 @@ const ALLOWED = /^\+?[0-9\s\-.()\u00a0]+$/;
 const MOBILE_NATIONAL =
   /^(?:(?:702[0-24-9]|819[01])\d{6}|(?:7(?:0[13-9]|[12]\d)|8(?:0[1-9]|1[0-8])|9(?:0[1-9]|1[0-6]))\d{7})$/;
 /** `+234 (0) 803…`: the trunk zero written in brackets after the country code. */
-const BRACKETED_TRUNK_ZERO = /^(\+|00)\s*234[\s\-.]*\(\s*0\s*\)/;
+const BRACKETED_TRUNK_ZERO = /^\(?\s*(?:\+|00)\s*234\s*\)?[\s\-.]*\(\s*0\s*\)/;
 
 function refuse(reason: PhoneRefusal): PhoneResult {
   return { ok: false, reason, message: PHONE_REFUSALS[reason] };
@@ -83,12 +83,15 @@ export function normalisePhone(raw: string): PhoneResult {
   // "+234 (0) 803…" is read as +234 803…; an unbracketed "2340803…" (14
   // digits) stays refused, since it may as well be a typo.
   const trunk_dropped = BRACKETED_TRUNK_ZERO.test(text) ? text.replace(/\(\s*0\s*\)/, "") : text;
-  const international = trunk_dropped.startsWith("+") || trunk_dropped.startsWith("00");
-  const digits = trunk_dropped.replace(/^\+/, "").replace(SEPARATORS, "");
-  if (digits === "") return refuse("empty");
+  const compact = trunk_dropped.replace(SEPARATORS, "");
+  if (compact === "") return refuse("empty");
+  // One plus at most, and only in front ("(+234) 803…" is fine, "0803+123…" is not).
+  if (!/^\+?\d+$/.test(compact)) return refuse("invalid_characters");
+  const plus = compact.startsWith("+");
+  const digits = plus ? compact.slice(1) : compact;
 
-  if (international) {
-    const after_prefix = trunk_dropped.startsWith("+") ? digits : digits.slice(2);
+  if (plus || digits.startsWith("00")) {
+    const after_prefix = plus ? digits : digits.slice(2);
     if (!after_prefix.startsWith(COUNTRY_CODE)) return refuse("foreign_country_code");
     return fromNational(after_prefix.slice(COUNTRY_CODE.length));
   }

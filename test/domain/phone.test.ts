@@ -28,6 +28,8 @@ describe("normalisePhone: the forms people type", () => {
     ["+234-803-123-4567", "08031234567"],
     ["+234 (0) 803 123 4567", "08031234567"],
     ["+234(0)8031234567", "08031234567"],
+    ["(+234) 803 123 4567", "08031234567"],
+    ["(+234) (0) 803 123 4567", "08031234567"],
     ["2348031234567", "08031234567"],
     ["234 803 123 4567", "08031234567"],
     ["002348031234567", "08031234567"],
@@ -53,6 +55,7 @@ describe("normalisePhone: the forms people type", () => {
     ["zero eight oh three", "invalid_characters"],
     ["+234 803 123 4567 ext 2", "invalid_characters"],
     ["0803+1234567", "invalid_characters"],
+    ["++2348031234567", "invalid_characters"],
     ["٠٨٠٣١٢٣٤٥٦٧", "invalid_characters"], // Arabic-Indic digits are not converted
     ["080312345", "too_short"], // 9 digits
     ["803123456", "too_short"],
