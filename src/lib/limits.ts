@@ -170,3 +170,56 @@ export const WATCH_RECONNECT_ATTEMPTS_MAX = 20;
 export const WATCH_PING_INTERVAL_MS = 30_000;
 /** Browser cache lifetime of watch.js: short, since it carries protocol constants a deploy may change. */
 export const WATCH_SCRIPT_MAX_AGE_S = 300;
+
+// ---- VTpass ---------------------------------------------------------------------
+/**
+ * Our own airtime bounds, in kobo (N50 .. N50,000). VTpass documents none and
+ * publishes per-service `minimium_amount`/`maximum_amount` at run time; the
+ * effective bounds are the narrower of the two, so a catalogue that says
+ * "max 1,000,000" never lets one purchase drain a wallet by a typo.
+ */
+export const AIRTIME_MIN_MINOR = 50_00;
+export const AIRTIME_MAX_MINOR = 50_000_00;
+/** Longest phone input we look at; a formatted Nigerian number is under 25 characters. */
+export const PHONE_INPUT_MAX_CHARS = 32;
+/**
+ * VTpass `request_id`: 12 Lagos date-time digits plus a random suffix. VTpass
+ * states a minimum (12) but no maximum; 36 keeps clear of any column they
+ * might size for a UUID.
+ */
+export const VTPASS_REQUEST_ID_MAX_CHARS = 36;
+/** Random suffix after the date prefix: 20 base32 characters, 100 bits. */
+export const VTPASS_REQUEST_ID_SUFFIX_CHARS = 20;
+/**
+ * A purchase call may wait this long. VTpass answers most purchases in a few
+ * seconds but holds some while the network operator replies; past this the
+ * answer is `unknown` and the purchase is re-queried, never re-sent.
+ */
+export const VTPASS_PAY_TIMEOUT_MS = 45_000;
+/** Reads (catalogue, balance, requery) wait less: they are retried instead. */
+export const VTPASS_READ_TIMEOUT_MS = 10_000;
+/** Extra attempts for reads (GETs and requery); `pay` is never retried. */
+export const VTPASS_READ_RETRIES = 2;
+export const VTPASS_RETRY_BASE_MS = 250;
+/** Largest answer body read (a data catalogue is tens of KiB); a bigger one is `unknown`. */
+export const VTPASS_RESPONSE_MAX_CHARS = 512 * 1024;
+/** Plans kept from one `service-variations` answer (MTN lists about a hundred). */
+export const VTPASS_PLANS_MAX = 300;
+/** Services kept from one `services` answer. */
+export const VTPASS_SERVICES_MAX = 100;
+/**
+ * Catalogue cache: fresh for this long, then refreshed. VTpass announces
+ * changed variation codes by callback, so the TTL only bounds how long a
+ * missed announcement can mislead.
+ */
+export const VTPASS_CATALOGUE_TTL_S = 30 * 60;
+/** A stale catalogue may be served this long after its TTL while VTpass is unreachable. */
+export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
+/**
+ * Requery schedule for a pending purchase, by attempt (the last value
+ * repeats). VTpass resolves most pending airtime within minutes, and its own
+ * staff resolve the rest, so the schedule starts tight and then backs off.
+ */
+export const VTPASS_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+/** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
+export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;

@@ -1,0 +1,31 @@
+/**
+ * Bounds and timings of the VTpass look-alike. They live here, not in
+ * src/lib/limits.ts, because the sandbox is the outside world: nothing in
+ * production reads them. Units are the last word of each name.
+ */
+
+/** VTpass refuses a second purchase of the same service for the same number and amount within 30 s (019). */
+export const DUPLICATE_WINDOW_MS = 30_000;
+
+/**
+ * A request_id's date prefix must be today in Lagos (085 otherwise). Around
+ * midnight, and for a sender's clock a little ahead, a prefix this close to
+ * now is accepted even when its date is not today's.
+ */
+export const REQUEST_ID_TOLERANCE_MS = 5 * 60 * 1000;
+
+/** Shortest and longest request_id accepted (12 date digits; VTpass states no maximum, we take 50). */
+export const REQUEST_ID_MIN_CHARS = 12;
+export const REQUEST_ID_MAX_CHARS = 50;
+
+/** The `201000000000` scenario: pending at first, delivered by requery or callback after this long. */
+export const PENDING_DELIVER_AFTER_MS = 20_000;
+
+/** The `300000000000` scenario: how long the answer is held (longer than any client timeout). */
+export const TIMEOUT_HANG_MS = 60_000;
+
+/** Longest phone / billersCode accepted (the test numbers are 12 digits). */
+export const PHONE_MAX_DIGITS = 15;
+
+/** The look-alike's float, as `GET /api/balance` reports it when nothing else is set (N1,000,000). */
+export const FLOAT_DEFAULT_MINOR = 100_000_000;
