@@ -24,6 +24,8 @@ import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
 import { bankRoutes } from "./routes/banks";
 import { withdrawalRoutes } from "./routes/withdrawals";
+import { catalogRoutes } from "./routes/catalog";
+import { purchaseRoutes, VTPASS_CALLBACK_PATH } from "./routes/purchases";
 import { docsRoutes } from "./routes/docs";
 import { walletRoutes } from "./routes/wallet";
 import { pagesRoutes } from "./routes/pages";
@@ -109,8 +111,12 @@ const limitWebhookBody: MiddlewareHandler<AppEnv> = bodyLimit({
   },
 });
 const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
-const limitBody: MiddlewareHandler<AppEnv> = (c, next) =>
-  WEBHOOK_PATHS.has(c.req.path.replace(/\/+$/, "")) ? limitWebhookBody(c, next) : limitApiBody(c, next);
+/** Provider callbacks under a secret last segment get the webhook limit too. */
+const CALLBACK_PREFIX = `${API_BASE}${VTPASS_CALLBACK_PATH}/`;
+const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+  const path = c.req.path.replace(/\/+$/, "");
+  return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX) ? limitWebhookBody(c, next) : limitApiBody(c, next);
+};
 
 function tooLarge(max_bytes: number): AppError {
   return new AppError({
@@ -190,6 +196,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route(API_BASE, walletRoutes);
   app.route(API_BASE, bankRoutes);
   app.route(API_BASE, withdrawalRoutes);
+  app.route(API_BASE, catalogRoutes);
+  app.route(API_BASE, purchaseRoutes);
   app.route(API_BASE, adminRoutes);
   app.route(API_BASE, wsRoutes);
   app.route(API_BASE, pagesRoutes);

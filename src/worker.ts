@@ -11,6 +11,8 @@ export { Credentials } from "./durable/credentials";
 export { Wallet } from "./durable/wallet";
 export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";
+export { Operations } from "./durable/operations";
+export { ProviderRefs } from "./durable/provider-refs";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
 
 const app = createApp();

@@ -13,11 +13,13 @@
  *   can never be left open by a path that forgot to void it;
  * - the room protocol and the OpenAPI document list `STAGES` as an enum.
  *
- * Two flows today:
+ * Three flows:
  * - funding (FUND), the credit side: pending -> verify with the provider ->
  *   credit once;
- * - the held payment (WITHDRAW now; purchases later): hold -> claim ->
- *   submit -> settle (post), fail (void), or stay pending and reconcile.
+ * - the held payment (WITHDRAW): hold -> claim -> submit -> settle (post),
+ *   fail (void), or stay pending and reconcile;
+ * - the purchase (AIRTIME, DATA): the held payment, in a buyer's words, plus
+ *   `reversed` (the provider undid it: the money comes back once).
  * A terminal stage (status SUCCESS or FAILED) accepts no change at all unless
  * its table lists an explicit next stage.
  */
@@ -33,7 +35,13 @@ export type StageEffect =
   /** Close the hold as voided: nothing leaves the wallet. */
   | "void_hold"
   /** Credit the transaction's amount (a funding that the provider confirmed). */
-  | "credit";
+  | "credit"
+  /**
+   * The provider undid a held payment: void the hold if it is still open, or,
+   * if it was already posted, give the debit back as a new journal entry
+   * (a reversal credit tied to the same tx_ref; nothing is edited or deleted).
+   */
+  | "reverse";
 
 export type StageSpec = {
   readonly status: TxStatus;
@@ -77,9 +85,27 @@ export const HELD_PAYMENT_FLOW = {
   abandoned: { status: "FAILED", label: "Interrupted before sending; the hold was released", effect: "void_hold", next: [] },
 } as const satisfies Record<string, StageSpec>;
 
+/**
+ * A purchase (airtime, data) is a held payment whose words a buyer knows, and
+ * which a provider may reverse, even after delivery: `reversed` returns the
+ * money once, whether the hold was still open or already posted.
+ */
+export const PURCHASE_FLOW = {
+  hold_placed: { ...HELD_PAYMENT_FLOW.hold_placed, label: "Held", next: ["submitting", "abandoned"] },
+  submitting: { ...HELD_PAYMENT_FLOW.submitting, label: "Sending to the network", next: ["submitted", "submit_unknown", "refused", "settled", "failed", "reversed"] },
+  submit_unknown: { ...HELD_PAYMENT_FLOW.submit_unknown, label: "Confirming with the network", next: ["submitted", "settled", "failed", "reversed"] },
+  submitted: { ...HELD_PAYMENT_FLOW.submitted, label: "Sent to the network", next: ["settled", "failed", "reversed"] },
+  settled: { ...HELD_PAYMENT_FLOW.settled, label: "Delivered", next: ["reversed"] },
+  failed: { ...HELD_PAYMENT_FLOW.failed, label: "Failed; your money was released" },
+  refused: { ...HELD_PAYMENT_FLOW.refused, label: "Refused; your money was released" },
+  abandoned: { ...HELD_PAYMENT_FLOW.abandoned, label: "Interrupted before sending; your money was released" },
+  reversed: { status: "FAILED", label: "Reversed; your money was returned", effect: "reverse", next: [] },
+} as const satisfies Record<string, StageSpec>;
+
 export type FundingStage = keyof typeof FUNDING_FLOW;
 export type HeldStage = keyof typeof HELD_PAYMENT_FLOW;
-export type Stage = FundingStage | HeldStage;
+export type PurchaseStage = keyof typeof PURCHASE_FLOW;
+export type Stage = FundingStage | HeldStage | PurchaseStage;
 
 type Flow = Readonly<Record<string, StageSpec>>;
 
@@ -87,12 +113,12 @@ type Flow = Readonly<Record<string, StageSpec>>;
 export const FLOWS: { readonly [T in TxType]: Flow | null } = {
   FUND: FUNDING_FLOW,
   WITHDRAW: HELD_PAYMENT_FLOW,
-  AIRTIME: null,
-  DATA: null,
+  AIRTIME: PURCHASE_FLOW,
+  DATA: PURCHASE_FLOW,
 };
 
 /** Every stage name of every flow, for `z.enum` in the protocol and the OpenAPI document. */
-export const STAGES = [...new Set([...Object.keys(FUNDING_FLOW), ...Object.keys(HELD_PAYMENT_FLOW)])] as [Stage, ...Stage[]];
+export const STAGES = [...new Set([...Object.keys(FUNDING_FLOW), ...Object.keys(HELD_PAYMENT_FLOW), ...Object.keys(PURCHASE_FLOW)])] as [Stage, ...Stage[]];
 
 export function flowOf(type: TxType): Flow {
   const flow = FLOWS[type];
@@ -126,6 +152,11 @@ export function labelOf(type: TxType, stage: string): string {
 
 export function isStageOf(type: TxType, stage: string): stage is Stage {
   return FLOWS[type] !== null && Object.hasOwn(flowOf(type), stage);
+}
+
+/** A stage nothing can follow: facts about such a transaction cannot change it. */
+export function isFinalStage(type: TxType, stage: string): boolean {
+  return specOf(type, stage).next.length === 0;
 }
 
 /** Why a write was refused, named (TigerBeetle style), never a free-text reason. */

@@ -12,6 +12,8 @@ export type HeldView = { tx_ref: string; status: TxStatus; amount_minor: number;
 
 export type HeldDecision =
   | { kind: "post"; provider_ref: string }
+  /** The provider undid the payment: release the hold, or give a posted debit back (a new journal entry). */
+  | { kind: "reverse"; message: string | null; provider_ref: string }
   /** `message` is the provider's own words, if any; the caller words the reason for its flow. */
   | { kind: "void"; message: string | null; provider_ref: string }
   | { kind: "wait" }
@@ -32,6 +34,11 @@ export type HeldDecision =
  * hold was for exactly this amount.
  */
 export function decideHeldPayment(tx: HeldView, facts: ProviderFacts, now_ms: number): HeldDecision {
+  // A reversal is the one answer that still matters after success: the money
+  // went back to the provider's float, so it comes back to the user, once.
+  if (tx.status === "SUCCESS" && facts.found && facts.outcome === "reversed" && facts.our_ref === tx.tx_ref) {
+    return { kind: "reverse", message: facts.message, provider_ref: facts.provider_ref };
+  }
   if (tx.status !== "PENDING") {
     const late_success = facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref && tx.status === "FAILED";
     return { kind: "ignore", reason: "already_terminal", late_success };
@@ -41,7 +48,11 @@ export function decideHeldPayment(tx: HeldView, facts: ProviderFacts, now_ms: nu
     return overdue ? { kind: "escalate", reason: "The provider has no payment for this reference after the deadline." } : { kind: "wait" };
   }
   if (facts.our_ref !== null && facts.our_ref !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch", late_success: false };
-  if (facts.currency !== tx.currency || facts.amount_minor !== tx.amount_minor) {
+  if (facts.outcome === "reversed") return { kind: "reverse", message: facts.message, provider_ref: facts.provider_ref };
+  // An amount the provider does not state is not a mismatch (VTpass's answers
+  // may omit it; the purchase is identified by our reference); a stated
+  // amount or currency other than the hold's is, and is never posted.
+  if (facts.currency !== tx.currency || (facts.amount_minor !== null && facts.amount_minor !== tx.amount_minor)) {
     return { kind: "escalate", reason: `Provider payment ${facts.provider_ref} does not match: ${facts.amount_minor} ${facts.currency}.` };
   }
   switch (facts.outcome) {

@@ -5,7 +5,7 @@
  * Wallet object these facts; the Wallet applies the decisions inside its
  * storage transactions; the property tests exercise them directly.
  */
-import { FUNDING_DEADLINE_GRACE_MS, RECONCILE_BACKOFF_S } from "../lib/limits";
+import { FUNDING_DEADLINE_GRACE_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../lib/limits";
 
 export const TX_TYPES = ["FUND", "WITHDRAW", "AIRTIME", "DATA"] as const;
 export type TxType = (typeof TX_TYPES)[number];
@@ -15,8 +15,14 @@ export type TxStatus = (typeof TX_STATUSES)[number];
 export const HOLD_STATUSES = ["pending", "posted", "voided"] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
-/** What a provider says happened to a payment, in our words. */
-export const PROVIDER_OUTCOMES = ["succeeded", "failed", "pending"] as const;
+/** Per-type extra facts (bank, narration, phone...). Flat and serialisable. */
+export type TxDetails = Record<string, string | number | boolean | null>;
+
+/**
+ * What a provider says happened to a payment, in our words. `reversed`: the
+ * provider undid it and returned the money (a purchase VTpass reverses).
+ */
+export const PROVIDER_OUTCOMES = ["succeeded", "failed", "pending", "reversed"] as const;
 export type ProviderOutcome = (typeof PROVIDER_OUTCOMES)[number];
 
 /**
@@ -32,9 +38,12 @@ export type ProviderFacts =
       provider_ref: string;
       our_ref: string | null;
       outcome: ProviderOutcome;
-      amount_minor: number;
+      /** Null when the provider did not say (a purchase answer without an amount): never enough to credit. */
+      amount_minor: number | null;
       currency: string;
       message: string | null;
+      /** Facts worth keeping with the transaction (the provider's receipt id, the product delivered). */
+      details?: TxDetails;
     };
 export type FoundFacts = Extract<ProviderFacts, { found: true }>;
 
@@ -74,6 +83,9 @@ export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: num
       if (facts.currency !== tx.currency) {
         return { kind: "fail", reason: `Paid in ${facts.currency}, expected ${tx.currency}; the payment will be refunded.`, provider_ref: facts.provider_ref, refund_due: true };
       }
+      if (facts.amount_minor === null) {
+        return { kind: "escalate", reason: "The provider reports a successful payment without its amount; check it by hand." };
+      }
       if (facts.amount_minor < tx.amount_minor) {
         return {
           kind: "fail",
@@ -85,6 +97,7 @@ export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: num
       return { kind: "credit", amount_minor: tx.amount_minor, overpaid_minor: facts.amount_minor - tx.amount_minor, provider_ref: facts.provider_ref };
     }
     case "failed":
+    case "reversed":
       return past_deadline
         ? { kind: "fail", reason: "The payment failed.", provider_ref: facts.provider_ref, refund_due: false }
         : { kind: "attempt_failed", provider_ref: facts.provider_ref };
@@ -101,10 +114,23 @@ export function fundingDeadline(created_at_ms: number, session_minutes: number, 
   return created_at_ms + Math.max(session_minutes, link_expiry_minutes) * 60_000 + FUNDING_DEADLINE_GRACE_MS;
 }
 
-/** When to re-verify next, after `attempts` checks so far. */
-export function nextCheckDelayMs(attempts: number): number {
-  const index = Math.min(Math.max(attempts, 0), RECONCILE_BACKOFF_S.length - 1);
-  return RECONCILE_BACKOFF_S[index] * 1000;
+/**
+ * The re-verification schedule of each type. Purchases start tight: a
+ * network operator answers within seconds or minutes, and a user waits for
+ * their airtime; fundings and withdrawals take longer by nature.
+ */
+const BACKOFF_S: Record<TxType, readonly number[]> = {
+  FUND: RECONCILE_BACKOFF_S,
+  WITHDRAW: RECONCILE_BACKOFF_S,
+  AIRTIME: PURCHASE_REQUERY_BACKOFF_S,
+  DATA: PURCHASE_REQUERY_BACKOFF_S,
+};
+
+/** When to re-verify next, after `attempts` checks so far (the last step repeats). */
+export function nextCheckDelayMs(attempts: number, type: TxType = "FUND"): number {
+  const steps = BACKOFF_S[type];
+  const index = Math.min(Math.max(attempts, 0), steps.length - 1);
+  return steps[index] * 1000;
 }
 
 /**
@@ -112,7 +138,7 @@ export function nextCheckDelayMs(attempts: number): number {
  * transaction's deadline while the deadline is ahead (so the decision at the
  * deadline is taken on time, not up to an hour late).
  */
-export function nextCheckAt(now_ms: number, attempts: number, deadline_at_ms: number): number {
-  const next = now_ms + nextCheckDelayMs(attempts);
+export function nextCheckAt(now_ms: number, attempts: number, deadline_at_ms: number, type: TxType = "FUND"): number {
+  const next = now_ms + nextCheckDelayMs(attempts, type);
   return now_ms < deadline_at_ms ? Math.min(next, deadline_at_ms) : next;
 }

@@ -30,7 +30,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { TransactionRecord } from "../domain/records";
 import type { ProviderFacts } from "../domain/transactions";
-import { FEED_PAGE_MAX, WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
+import { FEED_PAGE_MAX, PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
 import { log } from "../lib/log";
 import { contextFromState } from "../lib/self";
 import { migrate } from "../lib/sqlite";
@@ -56,8 +56,8 @@ export type { TransactionRecord, TxDetails } from "../domain/records";
 /** How long a held payment of each type may stay unresolved before operators are told. */
 const HELD_DEADLINE_MS: Record<HeldType, number> = {
   WITHDRAW: WITHDRAW_ESCALATE_AFTER_MS,
-  AIRTIME: WITHDRAW_ESCALATE_AFTER_MS,
-  DATA: WITHDRAW_ESCALATE_AFTER_MS,
+  AIRTIME: PURCHASE_ESCALATE_AFTER_MS,
+  DATA: PURCHASE_ESCALATE_AFTER_MS,
 };
 
 export class Wallet extends DurableObject<Env> {
@@ -185,9 +185,13 @@ export class Wallet extends DurableObject<Env> {
     return tx;
   }
 
-  /** A definite refusal by the provider before anything happened: FAILED, hold (if any) voided. */
-  async refuse(tx_ref: string, reason: string): Promise<TransactionRecord | null> {
-    const { tx } = refuse(this.core, tx_ref, reason, Date.now());
+  /**
+   * A definite refusal by the provider before anything happened: FAILED, hold
+   * (if any) voided; a refusal that is our trouble (the provider's float, our
+   * credentials) also records an anomaly for operators, in the same transaction.
+   */
+  async refuse(tx_ref: string, reason: string, anomaly?: { kind: string; detail: string }): Promise<TransactionRecord | null> {
+    const { tx } = refuse(this.core, tx_ref, reason, anomaly, Date.now());
     await this.afterChange();
     return tx;
   }
@@ -212,7 +216,7 @@ export class Wallet extends DurableObject<Env> {
    */
   async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource): Promise<SettleOutcome> {
     const result = this.apply(tx_ref, facts, source);
-    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed") {
+    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed" || result.outcome === "reversed") {
       log.info("transaction settled", { tx_ref, type: result.tx.type, outcome: result.outcome, via: source.via, user_id: this.core.ledger.profile()?.user_id });
     }
     await this.afterChange();

@@ -9,12 +9,32 @@
  * never its value: a half-configured payments service must not take traffic.
  */
 import { z } from "zod";
-import { PROVIDER_TIMEOUT_DEFAULT_MS, PROVIDER_TIMEOUT_MAX_MS, PROVIDER_TIMEOUT_MIN_MS } from "./limits";
+import {
+  AIRTIME_MAX_MINOR,
+  AIRTIME_MIN_MINOR,
+  PROVIDER_TIMEOUT_DEFAULT_MS,
+  PROVIDER_TIMEOUT_MAX_MS,
+  PROVIDER_TIMEOUT_MIN_MS,
+  VTPASS_PAY_TIMEOUT_MS,
+  VTPASS_READ_TIMEOUT_MS,
+} from "./limits";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
 const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
 const DEV_FLW_SECRET = "FLWSECK_TEST-sandbox0000000000000000000000000000-X";
 const DEV_ADMIN_TOKEN = "development-only-admin-token-not-for-production-0001";
+/** The keys the development VTpass look-alike accepts (src/sandbox/vtpass/): they open nothing anywhere else. */
+export const DEV_VTPASS_KEYS = {
+  api_key: "sandbox-vtpass-api-key-00000000000000",
+  public_key: "PK_sandbox_vtpass_0000000000000000000000",
+  secret_key: "SK_sandbox_vtpass_0000000000000000000000",
+} as const;
+const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001";
+/** VTpass's own hosts (providers.md §8): its sandbox, and the live API. */
+export const VTPASS_SANDBOX_BASE = "https://sandbox.vtpass.com";
+export const VTPASS_LIVE_BASE = "https://vtpass.com";
+/** A production VTpass callback secret (the last segment of the callback URL) has at least this many characters. */
+const VTPASS_CALLBACK_SECRET_MIN_CHARS = 24;
 
 /** Secrets that must be strong in production, with their minimum length. */
 export const PRODUCTION_SECRETS = {
@@ -72,7 +92,16 @@ const schema = z.object({
   VTPASS_API_KEY: optionalText,
   VTPASS_PUBLIC_KEY: optionalText,
   VTPASS_SECRET_KEY: optionalText,
+  /** Without VTPASS_BASE_URL: VTpass's sandbox host when true, the live one when false (development uses the look-alike). */
   VTPASS_SANDBOX_MODE: flag.default(true),
+  /** Where VTpass lives (without `/api`); the embedded look-alike in development. */
+  VTPASS_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  VTPASS_TIMEOUT_MS: z.coerce.number().int().min(PROVIDER_TIMEOUT_MIN_MS).max(PROVIDER_TIMEOUT_MAX_MS).default(VTPASS_PAY_TIMEOUT_MS),
+  /** The secret last segment of the callback URL set in VTpass's dashboard (its callbacks carry no signature). */
+  VTPASS_CALLBACK_SECRET: optionalText,
+  /** Our own airtime bounds in naira (whole naira), inside which VTpass's published ones also apply. */
+  AIRTIME_MIN_AMOUNT: z.coerce.number().int().min(AIRTIME_MIN_MINOR / 100).max(AIRTIME_MAX_MINOR / 100).default(AIRTIME_MIN_MINOR / 100),
+  AIRTIME_MAX_AMOUNT: z.coerce.number().int().min(AIRTIME_MIN_MINOR / 100).max(AIRTIME_MAX_MINOR / 100).default(AIRTIME_MAX_MINOR / 100),
 
   MONGODB_URI: optionalText,
   MONGO_DB_NAME: optionalText,
@@ -90,7 +119,63 @@ export type Config = Omit<Parsed, keyof typeof PRODUCTION_SECRETS> & {
   /** True only outside production and only when SANDBOX_ENABLED says so. */
   sandbox: boolean;
   production: boolean;
+  /** VTpass, when configured (always in development); null: purchases are unavailable. */
+  vtpass: VtpassConfig | null;
+  /** Our airtime bounds, in kobo. */
+  airtime_bounds: { min_minor: number; max_minor: number };
 };
+
+export type VtpassConfig = {
+  /** Null: the embedded look-alike, on the request's origin. */
+  base_url: string | null;
+  api_key: string;
+  public_key: string;
+  secret_key: string;
+  timeout_ms: number;
+  read_timeout_ms: number;
+  callback_secret: string;
+};
+
+/**
+ * VTpass is optional: a deployment without its keys runs funding and
+ * withdrawals, and answers purchases 503. Keys given in production must come
+ * complete, with a strong callback secret, and not in sandbox mode.
+ */
+function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, problems: string[]): VtpassConfig | null {
+  const keys = { api_key: values.VTPASS_API_KEY, public_key: values.VTPASS_PUBLIC_KEY, secret_key: values.VTPASS_SECRET_KEY };
+  const common = { timeout_ms: values.VTPASS_TIMEOUT_MS, read_timeout_ms: VTPASS_READ_TIMEOUT_MS };
+  if (!production) {
+    return {
+      base_url: values.VTPASS_BASE_URL ?? (sandbox ? null : values.VTPASS_SANDBOX_MODE ? VTPASS_SANDBOX_BASE : VTPASS_LIVE_BASE),
+      api_key: keys.api_key ?? DEV_VTPASS_KEYS.api_key,
+      public_key: keys.public_key ?? DEV_VTPASS_KEYS.public_key,
+      secret_key: keys.secret_key ?? DEV_VTPASS_KEYS.secret_key,
+      callback_secret: values.VTPASS_CALLBACK_SECRET ?? DEV_VTPASS_CALLBACK_SECRET,
+      ...common,
+    };
+  }
+  if (!keys.api_key && !keys.public_key && !keys.secret_key) return null;
+  for (const [name, value] of [
+    ["VTPASS_API_KEY", keys.api_key],
+    ["VTPASS_PUBLIC_KEY", keys.public_key],
+    ["VTPASS_SECRET_KEY", keys.secret_key],
+  ] as const) {
+    if (value === undefined) problems.push(`${name}: missing (the other VTpass keys are set)`);
+  }
+  const callback = values.VTPASS_CALLBACK_SECRET;
+  if (callback === undefined || callback.length < VTPASS_CALLBACK_SECRET_MIN_CHARS || callback === DEV_VTPASS_CALLBACK_SECRET)
+    problems.push(`VTPASS_CALLBACK_SECRET: missing or too weak (at least ${VTPASS_CALLBACK_SECRET_MIN_CHARS} random characters)`);
+  if (values.VTPASS_SANDBOX_MODE && values.VTPASS_BASE_URL === undefined) problems.push("VTPASS_SANDBOX_MODE: must be false in production");
+  if (!keys.api_key || !keys.public_key || !keys.secret_key || !callback) return null;
+  return {
+    base_url: values.VTPASS_BASE_URL ?? VTPASS_LIVE_BASE,
+    api_key: keys.api_key,
+    public_key: keys.public_key,
+    secret_key: keys.secret_key,
+    callback_secret: callback,
+    ...common,
+  };
+}
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -123,10 +208,20 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (production && values.APP_ADDRESS === undefined) problems.push("APP_ADDRESS: missing");
   if (production && values.APP_ADDRESS !== undefined && !values.APP_ADDRESS.startsWith("https://"))
     problems.push("APP_ADDRESS: must be https in production");
+  const sandbox = !production && values.SANDBOX_ENABLED;
+  const vtpass = vtpassConfig(values, production, sandbox, problems);
+  if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT) problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    config: { ...values, ...secrets, production, sandbox: !production && values.SANDBOX_ENABLED },
+    config: {
+      ...values,
+      ...secrets,
+      production,
+      sandbox,
+      vtpass,
+      airtime_bounds: { min_minor: values.AIRTIME_MIN_AMOUNT * 100, max_minor: values.AIRTIME_MAX_AMOUNT * 100 },
+    },
   };
 }
 

@@ -45,6 +45,14 @@ export function newTxRef(kind: TxKind, user_id: string, now_ms: number = Date.no
   return `${TX_KINDS[kind]}_${timePart(now_ms)}${randomBase32(12)}_${user_id}`;
 }
 
+/** The transaction type a reference was made for, or null when it is not one of ours. */
+export function txRefType(tx_ref: string): TxKind | null {
+  const match = TX_REF_PATTERN.exec(tx_ref);
+  if (!match) return null;
+  const entry = (Object.entries(TX_KINDS) as [TxKind, string][]).find(([, prefix]) => prefix === match[1]);
+  return entry ? entry[0] : null;
+}
+
 /** The owner's user id, or null when the string is not one of our references. */
 export function txRefOwner(tx_ref: string): string | null {
   const match = TX_REF_PATTERN.exec(tx_ref);

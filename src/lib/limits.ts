@@ -191,11 +191,12 @@ export const VTPASS_REQUEST_ID_MAX_CHARS = 36;
 /** Random suffix after the date prefix: 20 base32 characters, 100 bits. */
 export const VTPASS_REQUEST_ID_SUFFIX_CHARS = 20;
 /**
- * A purchase call may wait this long. VTpass answers most purchases in a few
- * seconds but holds some while the network operator replies; past this the
- * answer is `unknown` and the purchase is re-queried, never re-sent.
+ * A purchase call may wait this long (VTPASS_TIMEOUT_MS's default, within
+ * PROVIDER_TIMEOUT_MAX_MS). VTpass answers most purchases in a few seconds but
+ * holds some while the network operator replies; past this the answer is
+ * `unknown` and the purchase is re-queried, never re-sent.
  */
-export const VTPASS_PAY_TIMEOUT_MS = 45_000;
+export const VTPASS_PAY_TIMEOUT_MS = 20_000;
 /** Reads (catalogue, balance, requery) wait less: they are retried instead. */
 export const VTPASS_READ_TIMEOUT_MS = 10_000;
 /** Extra attempts for reads (GETs and requery); `pay` is never retried. */
@@ -203,6 +204,8 @@ export const VTPASS_READ_RETRIES = 2;
 export const VTPASS_RETRY_BASE_MS = 250;
 /** Largest answer body read (a data catalogue is tens of KiB); a bigger one is `unknown`. */
 export const VTPASS_RESPONSE_MAX_CHARS = 512 * 1024;
+/** Longest data plan code accepted (VTpass's variation codes are short slugs). */
+export const VTPASS_PLAN_CODE_MAX_CHARS = 64;
 /** Plans kept from one `service-variations` answer (MTN lists about a hundred). */
 export const VTPASS_PLANS_MAX = 300;
 /** Services kept from one `services` answer. */
@@ -220,6 +223,8 @@ export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
  * repeats). VTpass resolves most pending airtime within minutes, and its own
  * staff resolve the rest, so the schedule starts tight and then backs off.
  */
-export const VTPASS_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+/** A provider problem of ours (float, credentials) counts as current in readiness for this long after it was last seen. */
+export const PROVIDER_PROBLEM_RECENT_MS = 15 * 60 * 1000;
 /** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;

@@ -13,7 +13,7 @@ import { API_BASE_PATH } from "../lib/urls";
 import { Page } from "./layout";
 import { WATCH_ROOT_ID } from "./watch-script";
 
-type Kind = "funding" | "withdrawal";
+export type Kind = "funding" | "withdrawal" | "purchase";
 
 /** Where the page's script is served (src/routes/pages/) and where it connects (src/routes/ws/). */
 export const WATCH_SCRIPT_PATH = `${API_BASE_PATH}/pages/watch.js`;
@@ -42,6 +42,24 @@ export function statusMessages(kind: Kind, tx: Shown) {
               ? `The last attempt to pay ${amount} failed. You can try again on the checkout page while it is open.`
               : `We are confirming your payment of ${amount} with Flutterwave.`,
           next: "This page updates by itself. You can also close it: your wallet is credited as soon as the payment is confirmed.",
+        };
+    }
+  }
+  if (kind === "purchase") {
+    switch (tx.status) {
+      case "SUCCESS":
+        return { headline: "Delivered", body: `Your ${amount} purchase was delivered.`, next: "The network may take a minute to show it on the phone." };
+      case "FAILED":
+        return {
+          headline: tx.stage === "reversed" ? "Purchase reversed" : "Purchase not completed",
+          body: tx.failure_reason ?? "The purchase did not go through.",
+          next: "The money is available in your wallet again.",
+        };
+      case "PENDING":
+        return {
+          headline: tx.stage === "hold_placed" ? "Held" : "Sending to the network",
+          body: `We are sending your ${amount} purchase to the network.`,
+          next: "This page updates by itself. The amount is held in your wallet until the network confirms.",
         };
     }
   }
@@ -100,7 +118,7 @@ export function TransactionStatusPage(props: {
   unknownMessage?: string;
   watch?: { tx_ref: string; ticket: string } | null;
 }) {
-  const title = props.kind === "funding" ? "Wallet funding" : "Withdrawal";
+  const title = { funding: "Wallet funding", withdrawal: "Withdrawal", purchase: "Airtime and data" }[props.kind];
   if (!props.tx) {
     return (
       <Page title={title}>

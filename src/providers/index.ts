@@ -8,6 +8,7 @@ import type { TxType } from "../domain/transactions";
 import type { Config } from "../lib/config";
 import { flutterwaveCheckout, flutterwaveClient, flutterwaveTransfers, type TransferStart } from "./flutterwave";
 import type { CheckoutPort, HeldPaymentPort, TxLookup } from "./port";
+import { vtpassClient, vtpassPurchases, type PurchaseStart } from "./vtpass";
 
 export type ProviderDeps = {
   env: Env;
@@ -26,7 +27,13 @@ export function transferPort(deps: ProviderDeps): HeldPaymentPort<TransferStart>
   return flutterwaveTransfers(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
 }
 
-/** The lookups for a transaction type, or null when no provider serves it yet. */
+/** Airtime and data through VTpass; null when VTpass is not configured. */
+export function purchasePort(deps: ProviderDeps): HeldPaymentPort<PurchaseStart> | null {
+  const client = vtpassClient(deps.env, deps.ctx, deps.config, deps);
+  return client ? vtpassPurchases(client) : null;
+}
+
+/** The lookups for a transaction type, or null when no provider serves it (VTpass not configured). */
 export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
   switch (type) {
     case "FUND":
@@ -35,7 +42,7 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
       return transferPort(deps);
     case "AIRTIME":
     case "DATA":
-      return null;
+      return purchasePort(deps);
     default: {
       const unreachable: never = type;
       throw new Error(`unknown transaction type ${String(unreachable)}`);

@@ -43,9 +43,15 @@ export interface CheckoutPort extends TxLookup {
   start(input: CheckoutInput): Promise<Outcome<{ link: string }>>;
 }
 
+/** What operators must hear about when a provider refuses: its trouble, not the user's. */
+export type ProviderAnomaly = "provider_float_low" | "provider_credentials" | "provider_request_invalid";
+
+/** A definite refusal's detail: Flutterwave's HTTP status, VTpass's code, and an operator anomaly if any. */
+export type Refusal = { status?: number; code?: string; anomaly?: ProviderAnomaly };
+
 /** A held payment's provider: start submits the payment, answering the facts it knows at once. */
 export interface HeldPaymentPort<StartInput> extends TxLookup {
-  start(input: StartInput): Promise<Outcome<FoundFacts>>;
+  start(input: StartInput): Promise<Outcome<FoundFacts, Refusal>>;
 }
 
 /** A provider event, reduced to which transaction it is about. */

@@ -12,15 +12,18 @@
  * provider's answer, not the event's. Vendor formats are parsed by the
  * provider's own module; nothing here knows Flutterwave's words.
  */
+import { isFinalStage } from "../domain/flows";
 import type { ProviderFacts, TxType } from "../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
 import type { TransactionRecord, Wallet } from "../durable/wallet";
 import { requireConfig } from "../lib/config";
-import { TX_REF_MAX_CHARS, txRefOwner } from "../lib/ids";
+import { TX_REF_MAX_CHARS, txRefOwner, txRefType } from "../lib/ids";
 import { QUEUE_RETRY_BASE_DELAY_S, QUEUE_RETRY_MAX_DELAY_S } from "../lib/limits";
 import { log } from "../lib/log";
+import { providerRefName } from "../durable/provider-refs";
 import { lookupsFor } from "../providers";
 import { parseFlutterwaveEvent } from "../providers/flutterwave";
+import { callbackRequestId } from "../providers/vtpass";
 import { QueueMessage } from "./messages";
 
 export const MAIN_QUEUE = "wallet-events";
@@ -93,6 +96,8 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
     }
     case "funding.verify":
       return settleFromProvider(env, ctx, message.request_id, { type: "FUND", tx_ref: message.tx_ref, provider_ref: message.provider_id });
+    case "vtpass.callback":
+      return handleVtpassCallback(env, ctx, message.request_id, message.raw_body);
     default: {
       const unreachable: never = message;
       throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
@@ -100,8 +105,32 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
   }
 }
 
-/** What an event or a request claims: one of our transactions, perhaps a provider id to verify by. */
-type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: string };
+/**
+ * What an event or a request claims: one of our transactions, perhaps a
+ * provider id to verify by (`by_reference`: the id is the one we stored, so
+ * the transaction is looked up as the reconciler would).
+ */
+type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: string; by_reference?: boolean };
+
+/**
+ * A VTpass callback names only its request_id. The ProviderRefs index maps it
+ * to the purchase it was stored for before it was ever sent; an id we never
+ * sent changes nothing. Then the purchase is requeried like any other claim.
+ */
+async function handleVtpassCallback(env: Env, ctx: ExecutionContext, request_id: string, raw_body: string): Promise<Verdict> {
+  const vtpass_id = callbackRequestId(raw_body);
+  if (!vtpass_id) {
+    log.info("vtpass callback ignored: not a transaction update", { request_id });
+    return ack("not a transaction update");
+  }
+  const tx_ref = await env.PROVIDER_REFS.getByName(providerRefName("vtpass", vtpass_id)).txRef();
+  const type = tx_ref ? txRefType(tx_ref) : null;
+  if (!tx_ref || !type) {
+    log.warn("vtpass callback for a request id we never sent", { request_id, vtpass_request_id: vtpass_id.slice(0, TX_REF_MAX_CHARS) });
+    return ack("unknown request id");
+  }
+  return settleFromProvider(env, ctx, request_id, { type, tx_ref, provider_ref: vtpass_id, event_key: `vtpass:transaction-update:${vtpass_id}`, by_reference: true });
+}
 
 /**
  * The wallet and transaction a claim names, or the verdict for a claim that is
@@ -134,14 +163,19 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
   const found = await ownTransaction(env, request_id, claim);
   if ("verdict" in found) return found.verdict;
   const { wallet, tx } = found;
-  if (tx.status === "SUCCESS") return ack("already settled");
+  // A final stage cannot change (a delivered purchase is not final: it may still be reversed).
+  if (isFinalStage(tx.type, tx.stage)) return ack("already final");
   const lookups = lookupsFor(tx.type, { env, ctx, config: requireConfig(env), request_id });
   if (!lookups) {
     log.warn("no provider serves this transaction type", { request_id, tx_ref: tx.tx_ref, type: tx.type });
     return ack("no provider");
   }
 
-  const answer = claim.provider_ref ? await lookups.lookupById(claim.provider_ref) : await lookups.lookup(tx);
+  if (claim.by_reference && claim.provider_ref !== tx.provider_ref) {
+    log.warn("claim names another provider reference than the transaction holds; ignored", { request_id, tx_ref: tx.tx_ref });
+    return ack("provider reference mismatch");
+  }
+  const answer = claim.provider_ref && !claim.by_reference ? await lookups.lookupById(claim.provider_ref) : await lookups.lookup(tx);
   let facts: ProviderFacts;
   if (answer.ok) {
     if (answer.value.our_ref !== tx.tx_ref) {

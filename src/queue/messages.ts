@@ -32,5 +32,14 @@ export const VerifyFundingMessage = z.strictObject({
   provider_id: z.string().regex(/^\d{1,20}$/).optional(),
 });
 
-export const QueueMessage = z.discriminatedUnion("kind", [PingMessage, FlutterwaveWebhookMessage, VerifyFundingMessage]);
+/** A VTpass `transaction-update` callback exactly as received on the secret URL: a hint to requery, never a fact. */
+export const VtpassCallbackMessage = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal("vtpass.callback"),
+  request_id: z.string(),
+  received_at_ms: z.number().int(),
+  raw_body: z.string(),
+});
+
+export const QueueMessage = z.discriminatedUnion("kind", [PingMessage, FlutterwaveWebhookMessage, VerifyFundingMessage, VtpassCallbackMessage]);
 export type QueueMessage = z.infer<typeof QueueMessage>;

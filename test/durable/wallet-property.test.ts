@@ -44,22 +44,31 @@ type Funding = {
   qualifyingShownWhilePending: boolean;
 };
 
+/** A held payment: a withdrawal, or a purchase (airtime, data) that the provider may also reverse, even after delivery. */
 type Withdrawal = {
   tx_ref: string;
+  type: "WITHDRAW" | "AIRTIME" | "DATA";
   required_minor: number;
   amount_minor: number;
   provider_ref: string;
-  truth: "pending" | "succeeded" | "failed";
+  truth: "pending" | "succeeded" | "failed" | "reversed";
   status: "PENDING" | "SUCCESS" | "FAILED";
-  /** The outcome the wallet was shown while the withdrawal was pending. */
-  shownWhilePending: "succeeded" | "failed" | null;
+  /** The outcome the wallet was shown while the payment was pending. */
+  shownWhilePending: "succeeded" | "failed" | "reversed" | null;
+  /** Delivered, and then a reversal was shown: the debit came back as a credit. */
+  reversedAfterSuccess: boolean;
 };
 
 const Step = fc.oneof(
   // A withdrawal asks for a share of what is available (sometimes more than all of it).
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("withdraw" as const), share: fc.double({ min: 0, max: 1.3, noNaN: true }), fee_minor: fc.integer({ min: 0, max: 5_000 }) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("transfer_outcome" as const), i: fc.nat(), result: fc.constantFrom("succeeded" as const, "failed" as const) }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("transfer_event" as const), i: fc.nat() }) },
+  // A purchase: airtime or data, no fee, held like a withdrawal.
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("purchase" as const), share: fc.oneof(fc.double({ min: 0, max: 0.4, noNaN: true }), fc.double({ min: 0, max: 1.3, noNaN: true })), type: fc.constantFrom("AIRTIME" as const, "DATA" as const) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("transfer_outcome" as const), i: fc.nat(), result: fc.constantFrom("succeeded" as const, "succeeded" as const, "failed" as const, "reversed" as const) }) },
+  // The provider reverses what it delivered, and says so (a purchase only: transfers are never reversed).
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reverse_delivered" as const), i: fc.nat() }) },
+  // Mostly the news of a payment whose outcome changed; sometimes any payment's (duplicates, pending).
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("transfer_event" as const), i: fc.nat(), news: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer_forged" as const), i: fc.nat(), k: fc.nat() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer_not_found" as const), i: fc.nat() }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant("open" as const), amount_minor: fc.integer({ min: 1, max: 5_000_000 }), expired: fc.boolean() }) },
@@ -78,7 +87,7 @@ function byReference(f: Funding): ProviderFacts {
 }
 
 function qualifies(f: Funding, facts: ProviderFacts): boolean {
-  return facts.found && facts.our_ref === f.tx_ref && facts.outcome === "succeeded" && facts.currency === "NGN" && facts.amount_minor >= f.amount_minor;
+  return facts.found && facts.our_ref === f.tx_ref && facts.outcome === "succeeded" && facts.currency === "NGN" && facts.amount_minor !== null && facts.amount_minor >= f.amount_minor;
 }
 
 /**
@@ -111,7 +120,18 @@ function fundingRef(user_id: string, n: number): string {
 }
 
 /** How much of the space the generated sequences reached (a vacuous run fails). */
-const reached = { credited: 0, debited: 0, voided: 0, refusedWithdrawals: 0 };
+const reached = {
+  credited: 0,
+  debited: 0,
+  voided: 0,
+  refusedWithdrawals: 0,
+  refusedPurchases: 0,
+  delivered: 0,
+  failedPurchases: 0,
+  reversedBeforeDelivery: 0,
+  reversedAfterDelivery: 0,
+  pendingPurchaseSteps: 0,
+};
 
 async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<void> {
   const { stub, user_id } = await pooledWallet();
@@ -120,12 +140,25 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
     const withdrawals: Withdrawal[] = [];
     let nextProviderId = 1;
     let withdrawalCount = 0;
-    const transferFacts = (w: Withdrawal) =>
-      ({ found: true, provider_ref: w.provider_ref, our_ref: w.tx_ref, outcome: w.truth, amount_minor: w.amount_minor, currency: "NGN", message: null }) as const;
+    // A purchase answer may not state its amount (VTpass's often do not): that is not a mismatch.
+    const transferFacts = (w: Withdrawal): Extract<ProviderFacts, { found: true }> => ({
+      found: true,
+      provider_ref: w.provider_ref,
+      our_ref: w.tx_ref,
+      outcome: w.truth,
+      amount_minor: w.type !== "WITHDRAW" && w.provider_ref.endsWith("7") ? null : w.amount_minor,
+      currency: "NGN",
+      message: null,
+    });
     const showTransfer = async (w: Withdrawal, facts: ProviderFacts) => {
       const wasPending = w.status === "PENDING";
+      const wasSuccess = w.status === "SUCCESS";
       await wallet.applyProviderFacts(w.tx_ref, facts, { via: "webhook" });
-      if (wasPending && facts.found && facts.our_ref === w.tx_ref && facts.outcome !== "pending") w.shownWhilePending ??= facts.outcome;
+      const about = facts.found && facts.our_ref === w.tx_ref;
+      // A withdrawal has no reversed stage: a reversal shown for one changes nothing.
+      const applies = about && facts.outcome !== "pending" && !(facts.outcome === "reversed" && w.type === "WITHDRAW");
+      if (wasPending && applies) w.shownWhilePending ??= facts.outcome as "succeeded" | "failed" | "reversed";
+      if (wasSuccess && about && facts.outcome === "reversed" && w.type !== "WITHDRAW") w.reversedAfterSuccess = true;
     };
     const show = async (f: Funding, facts: ProviderFacts, via: "webhook" | "reconciler") => {
       const wasPending = f.status === "PENDING";
@@ -187,17 +220,46 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           if (opened.outcome === "opened") {
             // The route claims the submission before it calls the provider; only then can the provider know of it.
             expect(await wallet.claimSubmission(tx_ref)).toBe(true);
-            withdrawals.push({ tx_ref, required_minor: required, amount_minor, provider_ref: String(nextProviderId++), truth: "pending", status: "PENDING", shownWhilePending: null });
+            withdrawals.push({ tx_ref, type: "WITHDRAW", required_minor: required, amount_minor, provider_ref: String(nextProviderId++), truth: "pending", status: "PENDING", shownWhilePending: null, reversedAfterSuccess: false });
+          }
+          break;
+        }
+        case "purchase": {
+          const before = await wallet.audit();
+          const type = step.type as "AIRTIME" | "DATA";
+          const tx_ref = `${type === "AIRTIME" ? "air" : "dat"}_${String(withdrawalCount++).padStart(22, "0")}_${user_id}`;
+          const amount_minor = Math.max(1, Math.floor(before.available_minor * (step.share as number)));
+          const provider_ref = `2026112703${String(nextProviderId++).padStart(6, "0")}`;
+          const opened = await wallet.openHeld({ type, tx_ref, amount_minor, fee_minor: 0, currency: "NGN", details: {}, provider_ref });
+          expect(opened.outcome).toBe(before.available_minor >= amount_minor ? "opened" : "insufficient_funds"); // 6: never past available
+          if (opened.outcome !== "opened") reached.refusedPurchases += 1;
+          if (opened.outcome === "opened") {
+            expect(await wallet.claimSubmission(tx_ref)).toBe(true);
+            // Half the time the pay answer was lost: the purchase waits to be looked up.
+            if (nextProviderId % 2 === 0) await wallet.markSubmitUnknown(tx_ref);
+            else await wallet.recordSubmitted(tx_ref, provider_ref);
+            withdrawals.push({ tx_ref, type, required_minor: amount_minor, amount_minor, provider_ref, truth: "pending", status: "PENDING", shownWhilePending: null, reversedAfterSuccess: false });
+          }
+          break;
+        }
+        case "reverse_delivered": {
+          const w = pick(withdrawals.filter((x) => x.type !== "WITHDRAW" && x.truth === "succeeded"), step.i);
+          if (w) {
+            w.truth = "reversed";
+            await showTransfer(w, transferFacts(w));
           }
           break;
         }
         case "transfer_outcome": {
-          const w = pick(withdrawals, step.i);
-          if (w && w.truth === "pending") w.truth = step.result as "succeeded" | "failed";
+          const w = pick(withdrawals.filter((x) => x.truth === "pending"), step.i);
+          // Flutterwave transfers never come back reversed.
+          const result = step.result === "reversed" && w?.type === "WITHDRAW" ? "failed" : (step.result as "succeeded" | "failed" | "reversed");
+          if (w && w.truth === "pending") w.truth = result;
           break;
         }
         case "transfer_event": {
-          const w = pick(withdrawals, step.i);
+          const unseen = withdrawals.filter((x) => x.truth !== "pending" && x.status === "PENDING");
+          const w = pick(step.news && unseen.length > 0 ? unseen : withdrawals, step.i);
           if (w) await showTransfer(w, transferFacts(w));
           break;
         }
@@ -229,6 +291,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
       expect(audit.available_minor).toBeGreaterThanOrEqual(0); // 2
       let expectedBalance = 0;
       let successes = 0;
+      let stillPending = false;
       for (const f of fundings) {
         const tx = (await wallet.getTransaction(f.tx_ref))!;
         if (f.status !== "PENDING") expect(tx.status, "terminal status changed").toBe(f.status); // 4: terminal once
@@ -244,21 +307,32 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
       let expectedHeld = 0;
       for (const w of withdrawals) {
         const tx = (await wallet.getTransaction(w.tx_ref))!;
-        if (w.status !== "PENDING") expect(tx.status, "terminal status changed").toBe(w.status);
+        // A terminal status changes only by a reversal after delivery (SUCCESS -> FAILED, once).
+        if (w.status === "FAILED") expect(tx.status, "terminal status changed").toBe("FAILED");
+        if (w.status === "SUCCESS") expect(tx.status, "terminal status changed").toBe(w.reversedAfterSuccess ? "FAILED" : "SUCCESS");
         if (tx.status === "SUCCESS") {
           if (w.status === "PENDING") reached.debited += 1;
+          if (w.type !== "WITHDRAW" && w.status === "PENDING") reached.delivered += 1;
           expect(w.shownWhilePending, "debited without the provider's success").toBe("succeeded"); // 3
           expectedBalance -= w.required_minor;
           successes += 1;
+        } else if (tx.status === "FAILED" && w.reversedAfterSuccess) {
+          // Debited once, then credited back once: two journal rows, nothing moved on balance.
+          if (w.status === "SUCCESS") reached.reversedAfterDelivery += 1;
+          expect(tx.stage).toBe("reversed");
+          successes += 2;
         } else if (tx.status === "FAILED") {
           if (w.status === "PENDING") reached.voided += 1;
-          expect(w.shownWhilePending, "voided without the provider's failure").toBe("failed"); // 3
+          if (w.type !== "WITHDRAW" && w.status === "PENDING") reached[w.shownWhilePending === "reversed" ? "reversedBeforeDelivery" : "failedPurchases"] += 1;
+          expect(["failed", "reversed"], "voided without the provider's failure").toContain(w.shownWhilePending); // 3
         } else {
           expect(w.shownWhilePending, "a shown outcome was not applied").toBeNull();
           expectedHeld += w.required_minor;
+          if (w.type !== "WITHDRAW") stillPending = true;
         }
         w.status = tx.status;
       }
+      if (stillPending) reached.pendingPurchaseSteps += 1;
       expect(audit.held_minor).toBe(expectedHeld); // 2
       expect(audit.balance_minor).toBe(expectedBalance);
       expect(audit.journal_rows).toBe(successes);
@@ -296,8 +370,8 @@ describe("Wallet object under random funding histories", () => {
   it(`keeps invariants 2, 3, 4 and 5 after every step of ${RUNS} generated sequences`, async () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 100, max: 5_000_000 }), fc.array(Step, { minLength: 8, maxLength: 40, size: "max" }), (opening_minor, steps) =>
-        // Half the sequences start with one paid funding, so withdrawals have money to move.
-        run((opening_minor % 2 === 0
+        // Three sequences in four start with one paid funding, so withdrawals and purchases have money to move.
+        run((opening_minor % 4 !== 0
           ? [{ kind: "open", amount_minor: opening_minor, expired: false }, { kind: "pay", i: 0, variant: "full" }, { kind: "webhook", i: 0, j: 0 }, ...steps]
           : steps) as never),
       ),
@@ -309,5 +383,12 @@ describe("Wallet object under random funding histories", () => {
     expect(reached.debited).toBeGreaterThan(RUNS / 20);
     expect(reached.voided).toBeGreaterThan(RUNS / 20);
     expect(reached.refusedWithdrawals).toBeGreaterThan(RUNS / 20);
+    // Purchases reached every outcome: delivered, failed, reversed before and after delivery, still pending, refused.
+    expect(reached.delivered).toBeGreaterThan(RUNS / 20);
+    expect(reached.failedPurchases).toBeGreaterThan(RUNS / 50);
+    expect(reached.reversedBeforeDelivery).toBeGreaterThan(RUNS / 50);
+    expect(reached.reversedAfterDelivery).toBeGreaterThan(RUNS / 100);
+    expect(reached.pendingPurchaseSteps).toBeGreaterThan(RUNS / 10);
+    expect(reached.refusedPurchases).toBeGreaterThan(RUNS / 50);
   }, 600_000);
 });

@@ -26,6 +26,7 @@ export type SettleOutcome =
   | { outcome: "credited"; tx: TransactionRecord }
   | { outcome: "debited"; tx: TransactionRecord }
   | { outcome: "failed"; tx: TransactionRecord }
+  | { outcome: "reversed"; tx: TransactionRecord }
   | { outcome: "unchanged"; tx: TransactionRecord; reason: string }
   | { outcome: "unknown_tx" }
   | { outcome: "wrong_type"; tx: TransactionRecord };
@@ -89,9 +90,16 @@ export function ignore(
  * checkout, a refused transfer): the transaction ends FAILED in stage
  * `refused`, which every flow has; a held payment's hold is voided by entering it.
  */
-export function refuse(core: WalletCore, tx_ref: string, reason: string, now_ms: number): { changed: boolean; tx: TransactionRecord | null } {
+export function refuse(
+  core: WalletCore,
+  tx_ref: string,
+  reason: string,
+  anomaly: { kind: string; detail: string } | undefined,
+  now_ms: number,
+): { changed: boolean; tx: TransactionRecord | null } {
   return core.storage.transactionSync(() => {
     const written = core.store.write(tx_ref, { stage: "refused", set: { failure_reason: reason } }, now_ms);
+    if (written.ok && anomaly) core.trail.anomaly(tx_ref, anomaly.kind, anomaly.detail, now_ms);
     return { changed: written.ok && written.changed, tx: written.tx };
   });
 }

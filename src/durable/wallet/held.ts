@@ -34,13 +34,22 @@ export type OpenHeldInput = {
 };
 
 /** How a failure reads to the person whose money it was. */
-const WORDS: Record<HeldType, { failed: string; abandoned: string }> = {
+const WORDS: Record<HeldType, { failed: string; abandoned: string; reversed: string }> = {
   WITHDRAW: {
     failed: "The bank transfer failed",
     abandoned: "The withdrawal request was interrupted before it reached the bank; nothing was sent.",
+    reversed: "The bank transfer was reversed",
   },
-  AIRTIME: { failed: "The airtime purchase failed", abandoned: "The purchase was interrupted before it reached the network; nothing was sent." },
-  DATA: { failed: "The data purchase failed", abandoned: "The purchase was interrupted before it reached the network; nothing was sent." },
+  AIRTIME: {
+    failed: "The airtime purchase failed",
+    abandoned: "The purchase was interrupted before it reached the network; nothing was sent.",
+    reversed: "The airtime purchase was reversed; the money is back in your wallet",
+  },
+  DATA: {
+    failed: "The data purchase failed",
+    abandoned: "The purchase was interrupted before it reached the network; nothing was sent.",
+    reversed: "The data purchase was reversed; the money is back in your wallet",
+  },
 };
 
 export function failureReason(type: HeldType, message: string | null): string {
@@ -117,11 +126,16 @@ export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type:
   const decision = decideHeldPayment(tx, facts, now_ms);
   switch (decision.kind) {
     case "post": {
-      const posted = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
+      const posted = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref, details: facts.found ? facts.details : undefined } }, now_ms);
       return posted.ok ? { outcome: "debited", tx: posted.tx } : { outcome: "unchanged", tx, reason: posted.refusal };
     }
+    case "reverse": {
+      const reason = decision.message ? `${WORDS[tx.type].reversed}: ${decision.message}` : `${WORDS[tx.type].reversed}.`;
+      const reversed = core.store.write(tx_ref, { stage: "reversed", set: { failure_reason: reason, provider_ref: decision.provider_ref, details: facts.found ? facts.details : undefined } }, now_ms);
+      return reversed.ok ? { outcome: "reversed", tx: reversed.tx } : { outcome: "unchanged", tx, reason: reversed.refusal };
+    }
     case "void": {
-      const voided = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: failureReason(tx.type, decision.message), provider_ref: decision.provider_ref } }, now_ms);
+      const voided = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: failureReason(tx.type, decision.message), provider_ref: decision.provider_ref, details: facts.found ? facts.details : undefined } }, now_ms);
       return voided.ok ? { outcome: "failed", tx: voided.tx } : { outcome: "unchanged", tx, reason: voided.refusal };
     }
     case "escalate":

@@ -125,6 +125,22 @@ export class Ledger {
     return hold.amount_minor;
   }
 
+  /**
+   * Undo a held payment: void its hold if still open; otherwise credit back
+   * what was debited, as a new journal row (the journal's UNIQUE (tx_ref,
+   * entry) lets this happen once). A reversal with neither is a bug.
+   */
+  reverse(tx_ref: string, now_ms: number): void {
+    const hold = one(this.sql.exec<{ status: string }>("SELECT status FROM holds WHERE tx_ref = ?", tx_ref));
+    if (hold?.status === "pending") {
+      this.resolveHold(tx_ref, "voided", now_ms);
+      return;
+    }
+    const debit = one(this.sql.exec<{ amount_minor: number }>("SELECT amount_minor FROM journal WHERE tx_ref = ? AND entry = 'debit'", tx_ref));
+    if (!debit) throw new Error(`reverse: ${tx_ref} has neither an open hold nor a debit`);
+    this.post(tx_ref, "credit", debit.amount_minor, now_ms);
+  }
+
   /** One journal row and the matching balance change. */
   post(tx_ref: string, entry: "credit" | "debit", amount_minor: number, now_ms: number): void {
     assertMinor(amount_minor);

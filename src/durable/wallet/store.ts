@@ -47,6 +47,8 @@ export type NewTransaction = {
 /** Fields a write may set. `provider_ref: null` leaves a stored reference alone. */
 export type TxPatch = {
   provider_ref?: string | null;
+  /** Merged into the stored details (new keys added, same keys replaced); never removes one. */
+  details?: TxDetails;
   payment_link?: string;
   failure_reason?: string | null;
   escalated_at_ms?: number;
@@ -208,6 +210,7 @@ export class TxStore {
       status: statusOf(before.type, to),
       provider_ref: set.provider_ref ?? before.provider_ref,
       payment_link: set.payment_link ?? before.payment_link,
+      details: set.details ? { ...before.details, ...set.details } : before.details,
       failure_reason: set.failure_reason === undefined ? before.failure_reason : set.failure_reason,
       escalated_at_ms: set.escalated_at_ms ?? before.escalated_at_ms,
       next_check_at_ms: set.next_check_at_ms === undefined ? before.next_check_at_ms : set.next_check_at_ms,
@@ -225,7 +228,7 @@ export class TxStore {
     // RETURNING counts rows; `rowsWritten` would also count index entries.
     const updated = this.sql.exec(
       `UPDATE transactions SET status = ?, stage = ?, version = ?, provider_ref = ?, payment_link = ?, failure_reason = ?,
-         updated_at_ms = ?, settled_at_ms = ?, next_check_at_ms = ?, check_attempts = ?, escalated_at_ms = ?
+         details_json = ?, updated_at_ms = ?, settled_at_ms = ?, next_check_at_ms = ?, check_attempts = ?, escalated_at_ms = ?
        WHERE tx_ref = ? AND version = ? RETURNING tx_ref`,
       after.status,
       after.stage,
@@ -233,6 +236,7 @@ export class TxStore {
       after.provider_ref,
       after.payment_link,
       after.failure_reason,
+      JSON.stringify(after.details),
       after.updated_at_ms,
       after.settled_at_ms,
       after.next_check_at_ms,
@@ -264,6 +268,9 @@ export class TxStore {
         return;
       case "credit":
         this.ledger.post(tx.tx_ref, "credit", tx.amount_minor, now_ms);
+        return;
+      case "reverse":
+        this.ledger.reverse(tx.tx_ref, now_ms);
         return;
       default: {
         const unreachable: never = effect;

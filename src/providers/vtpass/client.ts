@@ -18,6 +18,7 @@
 import { assertMinor, minorToProviderNumber } from "../../domain/money";
 import { VTPASS_READ_RETRIES, VTPASS_RESPONSE_MAX_CHARS, VTPASS_RETRY_BASE_MS } from "../../lib/limits";
 import { log, maskAccount } from "../../lib/log";
+import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";
 import { classifyPurchase, classifyRead, isTransient, type Exchange, type PurchaseResult, type VtpassOutcome } from "./classify";
 import { parseBalanceAnswer, parseServicesAnswer, parseVariationsAnswer, type PlanCatalogue, type ServiceInfo } from "./catalogue";
@@ -53,8 +54,6 @@ export type PayInput = {
 };
 
 type Method = "GET" | "POST";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class VtpassClient {
   constructor(private readonly options: VtpassOptions) {}

@@ -6,6 +6,7 @@
  * BANKS_STALE_MAX_S. The cache holds one entry per supported country, so it is
  * bounded by the country list.
  */
+import { ReadThroughCache } from "../../lib/cache";
 import { errors } from "../../lib/errors";
 import { type AppContext, executionCtx, rateLimit } from "../../lib/http";
 import { BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S } from "../../lib/limits";
@@ -16,30 +17,34 @@ export const BANK_COUNTRIES = ["NG", "GH", "KE", "UG", "ZA", "TZ"] as const;
 export type BankCountry = (typeof BANK_COUNTRIES)[number];
 export type Bank = { code: string; name: string };
 
-const cache = new Map<BankCountry, { banks: Bank[]; fetched_at_ms: number }>();
+const cache = new ReadThroughCache<Bank[]>("banks", BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S, BANK_COUNTRIES.length);
 
 /** For tests: forget cached lists. */
 export function clearBankCache(): void {
   cache.clear();
 }
 
+/** Flutterwave's answer when it is not a list: a refusal or no answer, kept to word the error. */
+class BankListFailure extends Error {
+  constructor(readonly unknown: boolean) {
+    super("bank list unavailable");
+  }
+}
+
 export async function listBanks(c: AppContext, country: BankCountry): Promise<{ banks: Bank[]; cached: boolean }> {
-  const now_ms = Date.now();
-  const entry = cache.get(country);
-  if (entry && now_ms - entry.fetched_at_ms < BANKS_CACHE_TTL_S * 1000) return { banks: entry.banks, cached: true };
-  const flutterwave = flutterwaveClient(c.env, executionCtx(c), c.var.config, { request_id: c.var.request_id });
-  const fetched = await flutterwave.listBanks(country);
-  if (fetched.ok) {
-    const banks = [...fetched.value].sort((a, b) => a.name.localeCompare(b.name));
-    cache.set(country, { banks, fetched_at_ms: now_ms });
-    return { banks, cached: false };
-  }
-  if (entry && now_ms - entry.fetched_at_ms < (BANKS_CACHE_TTL_S + BANKS_STALE_MAX_S) * 1000) {
-    log.warn("serving a stale bank list", { request_id: c.var.request_id, country });
-    return { banks: entry.banks, cached: true };
-  }
-  if (fetched.kind === "unknown") throw errors.upstream("bank_list_unavailable", "The bank list could not be fetched; try again shortly.", 503);
-  throw errors.upstream("bank_list_unavailable", "The payment provider refused to list banks.", 502);
+  const read = await cache.read(
+    country,
+    async () => {
+      const flutterwave = flutterwaveClient(c.env, executionCtx(c), c.var.config, { request_id: c.var.request_id });
+      const fetched = await flutterwave.listBanks(country);
+      if (!fetched.ok) throw new BankListFailure(fetched.kind === "unknown");
+      return [...fetched.value].sort((a, b) => a.name.localeCompare(b.name));
+    },
+    c.var.request_id,
+  );
+  if (read.ok) return { banks: read.value, cached: read.cached };
+  if (read.error instanceof BankListFailure && !read.error.unknown) throw errors.upstream("bank_list_unavailable", "The payment provider refused to list banks.", 502);
+  throw errors.upstream("bank_list_unavailable", "The bank list could not be fetched; try again shortly.", 503);
 }
 
 export async function findBank(c: AppContext, code: string): Promise<Bank | null> {

@@ -18,33 +18,20 @@ import { earlyAnswer, fingerprint, storeAnswer, type Answer } from "../../lib/id
 import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { issueWatchTicket } from "../../lib/tokens";
-import { checkoutRedirectUrl, publicApiBase } from "../../lib/urls";
-import { fundingView, watchView } from "../../lib/views";
+import { checkoutRedirectUrl } from "../../lib/urls";
+import { fundingView } from "../../lib/views";
+import { withWatch } from "../../lib/watch";
 import { checkoutPort } from "../../providers";
 
 export type FundInput = { amount: number; currency: string };
 
 /**
  * Start a funding and answer with its checkout link and, on 201, how to watch
- * it live (`watch`). The watch part is added to every 201, replays included,
- * and is never stored with the idempotent answer: a credential has no business
- * at rest, and the ticket is derived from the transaction (issued at its
- * creation time), so a replay carries the same ticket as the first answer.
+ * it live (`watch`, added to every 201, replays included, never stored).
  */
 export async function fund(c: AppContext, user_id: string, input: FundInput, idempotency_key: string | undefined): Promise<Answer> {
   const answer = await openAndLink(c, user_id, input, idempotency_key);
   return answer.status === 201 ? withWatch(c, user_id, answer) : answer;
-}
-
-async function withWatch(c: AppContext, user_id: string, answer: Answer): Promise<Answer> {
-  const body = answer.body as { tx_ref: string };
-  const tx = await c.env.WALLET.getByName(user_id).getTransaction(body.tx_ref);
-  if (!tx) throw new Error("a 201 funding answer names a transaction its wallet does not hold");
-  const ticket = await issueWatchTicket(c.var.config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S, Math.floor(tx.created_at_ms / 1000));
-  const url = new URL(`${publicApiBase(c, c.var.config)}/ws/wallet`);
-  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-  url.searchParams.set("tx_ref", tx.tx_ref);
-  return { ...answer, body: { ...body, watch: watchView(url.toString(), ticket) } };
 }
 
 async function openAndLink(c: AppContext, user_id: string, input: FundInput, idempotency_key: string | undefined): Promise<Answer> {

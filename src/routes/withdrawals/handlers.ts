@@ -38,14 +38,15 @@ export async function withdraw(c: AppContext, user_id: string, input: WithdrawIn
           account_name: account.account_name,
           narration,
         },
-        start: {
+        start: (tx) => ({
+          tx_ref: tx.tx_ref,
           account_bank: account.bank.code,
           account_number: account.account_number,
-          amount_minor: input.amount,
-          currency: "NGN",
+          amount_minor: tx.amount_minor,
+          currency: tx.currency,
           narration,
           beneficiary_name: account.account_name,
-        },
+        }),
       };
     },
     refusal: { code: "transfer_refused", title: "Transfer refused", reason: (message) => `The bank transfer was refused: ${message}` },

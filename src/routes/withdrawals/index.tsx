@@ -5,16 +5,12 @@
  * service redirected); a client asking for JSON gets 202 with the transaction.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { bodyContent, bearerSecurity, formOrJson, isFormRequest, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
-import { bearerToken } from "../../lib/bearer";
-import { TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
-import { NARRATION_MAX_CHARS, WATCH_TICKET_MAX_CHARS, WATCH_TICKET_TTL_S, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
-import { issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../../lib/tokens";
-import { publicApiBase } from "../../lib/urls";
-import { PAGE_CSP } from "../../pages/layout";
-import { TransactionStatusPage } from "../../pages/transaction-status";
+import { bodyContent, bearerSecurity, formOrJson, newRouter, problems, requireUser, userIdOf } from "../../lib/http";
+import { TX_REF_MAX_CHARS } from "../../lib/ids";
+import { NARRATION_MAX_CHARS, WATCH_TICKET_MAX_CHARS, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
+import { statusPage } from "../../pages/status-route";
 import { AccountNumber, BankCode } from "../banks";
-import { respond } from "../../lib/idempotency";
+import { answerOrRedirect } from "../../lib/held-payment";
 import { amountField, IdempotencyHeader, TransactionResponse } from "../wallet/schemas";
 import { withdraw } from "./handlers";
 
@@ -33,11 +29,6 @@ const WithdrawBody = z
     narration: Narration.optional(),
   })
   .openapi("WithdrawRequest");
-
-/** JSON clients (a JSON body or Accept: application/json) get 202; form posts from browsers get 303. */
-function wantsRedirect(c: AppContext): boolean {
-  return isFormRequest(c) && !/application\/(problem\+)?json/i.test(c.req.header("accept") ?? "");
-}
 
 withdrawalRoutes.openapi(
   createRoute({
@@ -58,13 +49,7 @@ withdrawalRoutes.openapi(
     const body = formOrJson(c, { form: () => c.req.valid("form"), json: () => c.req.valid("json") });
     const user_id = userIdOf(c);
     const answer = await withdraw(c, user_id, body, c.req.valid("header")["idempotency-key"]);
-    const tx_ref = answer.tx_ref ?? (answer.body as { tx_ref?: string }).tx_ref;
-    if (answer.status === 202 && wantsRedirect(c) && tx_ref) {
-      const ticket = await issueWatchTicket(c.var.config, user_id, tx_ref, WATCH_TICKET_TTL_S);
-      const location = `${publicApiBase(c, c.var.config)}/wallet/withdraw/success/${encodeURIComponent(tx_ref)}?ticket=${encodeURIComponent(ticket)}`;
-      return c.redirect(location, 303) as never;
-    }
-    return respond(c, answer) as never;
+    return answerOrRedirect(c, user_id, answer, "/wallet/withdraw/success") as never;
   },
 );
 
@@ -80,28 +65,7 @@ withdrawalRoutes.openapi(
   async (c) => {
     const { tx_ref } = c.req.valid("param");
     const { ticket } = c.req.valid("query");
-    const config = c.var.config;
-    const headers = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "no-referrer" };
-    let viewer: string | null = null;
-    let watchTicket: string | null = null;
-    if (ticket) {
-      const check = await verifyWatchTicket(config, ticket);
-      if (check.ok && check.tx_ref === tx_ref) {
-        viewer = check.user_id;
-        watchTicket = ticket;
-      }
-    } else {
-      const token = bearerToken(c.req.header("authorization"));
-      const check = token ? await verifyAccessToken(config, token) : null;
-      if (check?.ok) viewer = check.user_id;
-    }
-    const owner = txRefOwner(tx_ref);
-    const tx = viewer && owner === viewer ? await c.env.WALLET.getByName(viewer).getTransaction(tx_ref) : null;
-    if (!tx || tx.type !== "WITHDRAW") {
-      return c.html(<TransactionStatusPage kind="withdrawal" tx={null} unknownMessage="We could not show this withdrawal. Open the app to see your transactions." />, 200, headers);
-    }
-    if (!watchTicket) watchTicket = await issueWatchTicket(config, viewer!, tx.tx_ref, WATCH_TICKET_TTL_S);
-    return c.html(<TransactionStatusPage kind="withdrawal" tx={tx} watch={{ tx_ref: tx.tx_ref, ticket: watchTicket }} />, 200, headers);
+    return statusPage(c, { tx_ref, ticket, kind: "withdrawal", types: ["WITHDRAW"], unknown_message: "We could not show this withdrawal. Open the app to see your transactions." });
   },
 );
 

@@ -7,7 +7,6 @@
  * file describes the outside world, not our service.
  */
 import { AMOUNT_MAX_MINOR } from "./limits";
-import type { Json } from "./responses";
 
 // ---- Money ------------------------------------------------------------------
 

@@ -16,6 +16,7 @@
  * VTpass client: the look-alike stands for VTpass, and sharing the client's
  * code would hide a bug in it instead of catching it.
  */
+import { DEV_VTPASS_KEYS } from "../../lib/config";
 import { findPlan, findService } from "./catalogue";
 import { DUPLICATE_WINDOW_MS, PENDING_DELIVER_AFTER_MS, PHONE_MAX_DIGITS, REQUEST_ID_MAX_CHARS, REQUEST_ID_MIN_CHARS, REQUEST_ID_TOLERANCE_MS } from "./limits";
 
@@ -23,12 +24,8 @@ export type Json = null | boolean | number | string | Json[] | { [key: string]: 
 
 // ---- Keys ------------------------------------------------------------------------------
 
-/** Sandbox-only keys the look-alike accepts. They open nothing anywhere else. */
-export const SANDBOX_VTPASS_KEYS = {
-  api_key: "sandbox-vtpass-api-key-00000000000000",
-  public_key: "PK_sandbox_vtpass_0000000000000000000000",
-  secret_key: "SK_sandbox_vtpass_0000000000000000000000",
-} as const;
+/** Sandbox-only keys the look-alike accepts (development's default VTPASS_* keys). They open nothing anywhere else. */
+export const SANDBOX_VTPASS_KEYS = DEV_VTPASS_KEYS;
 
 export type HeaderReader = { get(name: string): string | null };
 

@@ -1,0 +1,24 @@
+/**
+ * How a client watches one of its transactions live: the WebSocket URL and a
+ * watch ticket for that tx_ref, added to an answer (funding's 201, a
+ * purchase's 202). Never stored with an idempotent answer: a credential has no
+ * business at rest, and the ticket is derived from the transaction (issued at
+ * its creation time), so a replay carries the same ticket as the first answer.
+ */
+import type { Answer } from "./idempotency";
+import type { AppContext } from "./http";
+import { WATCH_TICKET_TTL_S } from "./limits";
+import { issueWatchTicket } from "./tokens";
+import { publicApiBase } from "./urls";
+import { watchView } from "./views";
+
+export async function withWatch(c: AppContext, user_id: string, answer: Answer): Promise<Answer> {
+  const body = answer.body as { tx_ref: string };
+  const tx = await c.env.WALLET.getByName(user_id).getTransaction(body.tx_ref);
+  if (!tx) throw new Error("an answer names a transaction its wallet does not hold");
+  const ticket = await issueWatchTicket(c.var.config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S, Math.floor(tx.created_at_ms / 1000));
+  const url = new URL(`${publicApiBase(c, c.var.config)}/ws/wallet`);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("tx_ref", tx.tx_ref);
+  return { ...answer, body: { ...body, watch: watchView(url.toString(), ticket) } };
+}
