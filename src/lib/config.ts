@@ -15,6 +15,14 @@ const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
 const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
 const DEV_FLW_SECRET = "FLWSECK_TEST-sandbox0000000000000000000000000000-X";
 const DEV_ADMIN_TOKEN = "development-only-admin-token-not-for-production-0001";
+const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001";
+/**
+ * VTpass signs nothing (providers.md §8): the only thing a callback can carry
+ * is an unguessable URL, so the secret lives in the path we register with
+ * VTpass. Optional, because purchases work without callbacks (requery is the
+ * source of truth); when set in production it must be strong.
+ */
+const VTPASS_CALLBACK_SECRET_MIN_CHARS = 32;
 
 /** Secrets that must be strong in production, with their minimum length. */
 export const PRODUCTION_SECRETS = {
@@ -73,6 +81,8 @@ const schema = z.object({
   VTPASS_PUBLIC_KEY: optionalText,
   VTPASS_SECRET_KEY: optionalText,
   VTPASS_SANDBOX_MODE: flag.default(true),
+  /** The last path segment of the transaction-update callback URL we give VTpass. */
+  VTPASS_CALLBACK_SECRET: optionalText,
 
   MONGODB_URI: optionalText,
   MONGO_DB_NAME: optionalText,
@@ -120,13 +130,20 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       secrets[name] = value ?? DEV_DEFAULTS[name];
     }
   }
+  const vtpass_callback_secret = production ? values.VTPASS_CALLBACK_SECRET : (values.VTPASS_CALLBACK_SECRET ?? DEV_VTPASS_CALLBACK_SECRET);
+  if (
+    production &&
+    vtpass_callback_secret !== undefined &&
+    (vtpass_callback_secret.length < VTPASS_CALLBACK_SECRET_MIN_CHARS || vtpass_callback_secret === DEV_VTPASS_CALLBACK_SECRET)
+  )
+    problems.push(`VTPASS_CALLBACK_SECRET: too weak (at least ${VTPASS_CALLBACK_SECRET_MIN_CHARS} random characters)`);
   if (production && values.APP_ADDRESS === undefined) problems.push("APP_ADDRESS: missing");
   if (production && values.APP_ADDRESS !== undefined && !values.APP_ADDRESS.startsWith("https://"))
     problems.push("APP_ADDRESS: must be https in production");
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    config: { ...values, ...secrets, production, sandbox: !production && values.SANDBOX_ENABLED },
+    config: { ...values, ...secrets, VTPASS_CALLBACK_SECRET: vtpass_callback_secret, production, sandbox: !production && values.SANDBOX_ENABLED },
   };
 }
 
