@@ -12,6 +12,7 @@ export { Wallet } from "./durable/wallet";
 export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
+export { VtpassSandbox } from "./sandbox/vtpass/object";
 
 const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).
