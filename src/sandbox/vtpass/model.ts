@@ -17,9 +17,10 @@
  * code would hide a bug in it instead of catching it.
  */
 import { findPlan, findService } from "./catalogue";
+import type { Json } from "./json";
 import { DUPLICATE_WINDOW_MS, PENDING_DELIVER_AFTER_MS, PHONE_MAX_DIGITS, REQUEST_ID_MAX_CHARS, REQUEST_ID_MIN_CHARS, REQUEST_ID_TOLERANCE_MS } from "./limits";
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json } from "./json";
 
 // ---- Keys ------------------------------------------------------------------------------
 
