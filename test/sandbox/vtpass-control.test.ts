@@ -8,6 +8,7 @@
 import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { parseConfig } from "../../src/lib/config";
 import { judgeCallbackAnswer } from "../../src/sandbox/vtpass/callbacks";
 import { CALLBACK_ATTEMPTS_MAX, FLOAT_DEFAULT_MINOR } from "../../src/sandbox/vtpass/limits";
 import { expectProblem } from "../helpers";
@@ -241,21 +242,36 @@ describe("faults in VTpass's shapes", () => {
 
 // ---- Where it exists ---------------------------------------------------------------------------
 
-describe("where the VTpass look-alike exists", () => {
+describe("where the VTpass look-alike exists, and the secret it calls back with", () => {
+  const productionVars = () => ({
+    ENVIRONMENT: "production",
+    SANDBOX_ENABLED: "true",
+    APP_ADDRESS: "https://wallet.example/api/v1",
+    JWT_SECRET_KEY: "p".repeat(16) + crypto.randomUUID(),
+    FLUTTERWAVE_SECRET_KEY: "FLWSECK-0123456789abcdef0123456789abcdef-X",
+    FLUTTERWAVE_WEBHOOK_HASH: crypto.randomUUID(),
+    ADMIN_API_TOKEN: crypto.randomUUID() + crypto.randomUUID(),
+  });
+
   it("is not mounted in production, even with SANDBOX_ENABLED=true", async () => {
-    const production = {
-      ...env,
-      ENVIRONMENT: "production",
-      SANDBOX_ENABLED: "true",
-      APP_ADDRESS: "https://wallet.example/api/v1",
-      JWT_SECRET_KEY: "p".repeat(16) + crypto.randomUUID(),
-      FLUTTERWAVE_SECRET_KEY: "FLWSECK-0123456789abcdef0123456789abcdef-X",
-      FLUTTERWAVE_WEBHOOK_HASH: crypto.randomUUID(),
-      ADMIN_API_TOKEN: crypto.randomUUID() + crypto.randomUUID(),
-    } as unknown as Env;
+    const production = { ...env, ...productionVars() } as unknown as Env;
     for (const path of ["/__sandbox/vtpass/api/balance", "/__sandbox/vtpass/__control/faults", "/__sandbox/vtpass/__control/purchases/x"]) {
       const res = await createApp().fetch(new Request(`${ORIGIN}${path}`), production, createExecutionContext());
       expect((await expectProblem(res, 404)).code).toBe("not_found");
     }
+  });
+
+  it("defaults VTPASS_CALLBACK_SECRET in development; production may leave it unset but not weak", () => {
+    expect(parseConfig({ ENVIRONMENT: "development" })).toMatchObject({ ok: true, config: { VTPASS_CALLBACK_SECRET: "development-only-vtpass-callback-secret-0001" } });
+    const unset = parseConfig(productionVars());
+    expect(unset.ok && unset.config.VTPASS_CALLBACK_SECRET).toBeUndefined();
+    for (const weak of ["too-short", "development-only-vtpass-callback-secret-0001"]) {
+      expect(parseConfig({ ...productionVars(), VTPASS_CALLBACK_SECRET: weak })).toEqual({
+        ok: false,
+        problems: ["VTPASS_CALLBACK_SECRET: too weak (at least 32 random characters)"],
+      });
+    }
+    const strong = crypto.randomUUID() + crypto.randomUUID();
+    expect(parseConfig({ ...productionVars(), VTPASS_CALLBACK_SECRET: strong })).toMatchObject({ ok: true, config: { VTPASS_CALLBACK_SECRET: strong } });
   });
 });
