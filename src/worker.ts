@@ -14,6 +14,7 @@ export { DeadLetters } from "./durable/dead-letters";
 export { Operations } from "./durable/operations";
 export { ProviderRefs } from "./durable/provider-refs";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
+export { VtpassSandbox } from "./sandbox/vtpass/object";
 
 const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).

@@ -33,8 +33,12 @@ const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001
 /** VTpass's own hosts (providers.md §8): its sandbox, and the live API. */
 export const VTPASS_SANDBOX_BASE = "https://sandbox.vtpass.com";
 export const VTPASS_LIVE_BASE = "https://vtpass.com";
-/** A production VTpass callback secret (the last segment of the callback URL) has at least this many characters. */
-const VTPASS_CALLBACK_SECRET_MIN_CHARS = 24;
+/**
+ * VTpass signs nothing (providers.md §8): the only thing a callback can carry
+ * is an unguessable URL, so the secret is the last segment of the path we
+ * register with VTpass; in production it has at least this many characters.
+ */
+const VTPASS_CALLBACK_SECRET_MIN_CHARS = 32;
 
 /** Secrets that must be strong in production, with their minimum length. */
 export const PRODUCTION_SECRETS = {

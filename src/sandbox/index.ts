@@ -5,6 +5,9 @@
  *
  * - /__sandbox/flutterwave: a Flutterwave v3 look-alike with a checkout page,
  *   state in the FlutterwaveSandbox Durable Object (flutterwave/object.ts).
+ * - /__sandbox/vtpass: a VTpass look-alike (airtime and data, requery,
+ *   transaction-update callbacks), state in the VtpassSandbox Durable Object
+ *   (vtpass/object.ts).
  * - kit/: what every look-alike shares: faults, webhook deliveries, request
  *   counts and their control routes, and the SandboxObject base class.
  */
@@ -14,6 +17,8 @@ import { callSelf } from "../lib/self";
 import { FLUTTERWAVE_MOUNT, SANDBOX_ROOT } from "./flutterwave/paths";
 import { flutterwaveRoutes } from "./flutterwave/routes";
 import { executionContextOf } from "./flutterwave/runtime";
+import { VTPASS_MOUNT } from "./vtpass/paths";
+import { vtpassRoutes } from "./vtpass/routes";
 
 export const SANDBOX_BASE: "/__sandbox" = SANDBOX_ROOT;
 export const sandboxRoutes = new Hono<AppEnv>();
@@ -33,3 +38,4 @@ const collapseSlashes: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 sandboxRoutes.use("*", collapseSlashes);
 sandboxRoutes.route(FLUTTERWAVE_MOUNT, flutterwaveRoutes);
+sandboxRoutes.route(VTPASS_MOUNT, vtpassRoutes);

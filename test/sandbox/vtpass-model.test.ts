@@ -10,10 +10,12 @@ import { newRequestId } from "../../src/providers/vtpass/request-id";
 import { renderServices, renderVariations, SANDBOX_SERVICES } from "../../src/sandbox/vtpass/catalogue";
 import { DUPLICATE_WINDOW_MS, PENDING_DELIVER_AFTER_MS, REQUEST_ID_TOLERANCE_MS } from "../../src/sandbox/vtpass/limits";
 import {
+  checkFloat,
   currentStatus,
   decidePay,
   decideRead,
   decideRequery,
+  floatDebitMinor,
   keysAccepted,
   newTransactionId,
   renderBalance,
@@ -176,6 +178,31 @@ describe("pay: validation", () => {
     expect(codeOf(sandbox.pay(airtime("08031234567", { amount: 101 }), NOW_MS + 1))).toBe("016");
     expect(codeOf(sandbox.pay(airtime("08031234567", { serviceID: "glo" }), NOW_MS + 1))).toBe("016");
     expect(codeOf(sandbox.pay(airtime("08031234567"), NOW_MS + DUPLICATE_WINDOW_MS))).toBe("016");
+  });
+});
+
+describe("the float", () => {
+  it("answers 018 when the cost after commission is more than the float, whatever the number, and lets the rest through", () => {
+    const { ledger } = memoryLedger();
+    const decide = (phone: string) => decidePay({ headers: POST_KEYS, body: airtime(phone), now_ms: NOW_MS, transaction_id: newTransactionId(NOW_MS) }, ledger);
+    // mtn: N100 with 3% commission costs N97.
+    for (const phone of ["08011111111", "201000000000", "300000000000", "08031234567"]) {
+      expect(codeOf(checkFloat(decide(phone), 96_99)), phone).toBe("018");
+      expect(checkFloat(decide(phone), 96_99).record, phone).toBeNull();
+      expect(checkFloat(decide(phone), 97_00).record?.phone, phone).toBe(phone);
+    }
+    expect(checkFloat(decide("08011111111"), 0)).toMatchObject({ kind: "answer", body: { code: "018", response_description: "LOW WALLET BALANCE" } });
+    // A refusal stores nothing, so it costs nothing: it passes unchanged.
+    const refused = decidePay({ headers: GET_KEYS, body: airtime("08011111111"), now_ms: NOW_MS, transaction_id: "t" }, ledger);
+    expect(checkFloat(refused, 0)).toBe(refused);
+  });
+
+  it("takes the cost after commission for delivered and pending purchases, nothing for failed or reversed ones", () => {
+    const record = memoryLedger().pay(airtime("08011111111")).record!;
+    expect(floatDebitMinor(record)).toBe(97_00);
+    expect(floatDebitMinor({ ...record, status: "pending" })).toBe(97_00);
+    expect(floatDebitMinor({ ...record, status: "failed" })).toBe(0);
+    expect(floatDebitMinor({ ...record, status: "reversed" })).toBe(0);
   });
 });
 

@@ -3,9 +3,10 @@
  * delivers webhooks. `<origin>/__sandbox/flutterwave/v3/...` mirrors
  * `https://api.flutterwave.com/v3/...`.
  */
+import { SANDBOX_ROOT } from "../kit/paths";
 
-/** Every sandbox lives under this prefix; app.ts 404s it unless the sandbox is enabled. */
-export const SANDBOX_ROOT = "/__sandbox" as const;
+export { SANDBOX_ROOT };
+
 /** The Flutterwave look-alike's mount point inside the sandbox router. */
 export const FLUTTERWAVE_MOUNT = "/flutterwave";
 /** Full path prefix, as a client or browser sees it. */

@@ -6,14 +6,15 @@
  *
  * Delivery never throws: every attempt ends as an outcome (a status code or an
  * error) that the caller records in its look-alike's object. The answer's body
- * is ignored, as providers ignore it (VTpass reads it: the caller may pass
- * `accept` to judge it), and nothing is retried on its own.
+ * is ignored, as Flutterwave ignores it; VTpass reads it, so a caller may pass
+ * `judge` to turn an answer it does not accept into the outcome's `error`.
+ * Nothing is retried here: retries are the look-alike's own schedule.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http";
 import { log } from "../../lib/log";
 import { callSelf } from "../../lib/self";
-import { WEBHOOK_TIMEOUT_MS } from "./limits";
+import { DELIVERY_ANSWER_MAX_CHARS, WEBHOOK_TIMEOUT_MS } from "./limits";
 import type { DeliveryOutcome } from "./object";
 
 /** What a look-alike hands out for delivery: the event already rendered. */
@@ -27,7 +28,17 @@ export type WebhookDispatch = {
 
 export type DeliveryCredential = { kind: DeliveryOutcome["verif_hash"]; headers: Record<string, string> };
 
-export async function deliverWebhook(env: Env, ctx: ExecutionContext, dispatch: WebhookDispatch, credential: DeliveryCredential, user_agent: string): Promise<DeliveryOutcome> {
+/** Why an answer does not count as received (null: it does), from its status and body. */
+export type AnswerJudge = (status_code: number, body_text: string) => string | null;
+
+export async function deliverWebhook(
+  env: Env,
+  ctx: ExecutionContext,
+  dispatch: WebhookDispatch,
+  credential: DeliveryCredential,
+  user_agent: string,
+  judge?: AnswerJudge,
+): Promise<DeliveryOutcome> {
   const headers: Record<string, string> = { "content-type": "application/json", "user-agent": user_agent, ...credential.headers };
   const request = new Request(dispatch.url, { method: "POST", headers, body: dispatch.body });
   const at_ms = Date.now();
@@ -39,9 +50,13 @@ export async function deliverWebhook(env: Env, ctx: ExecutionContext, dispatch: 
     });
     const answer = await Promise.race([callSelf(request, env, ctx), timeout]);
     if (answer === "timeout") return { ...base, status_code: null, error: `no answer within ${WEBHOOK_TIMEOUT_MS} ms` };
-    // Drain the body so the stream closes.
-    await answer.arrayBuffer().catch(() => undefined);
-    return { ...base, status_code: answer.status, error: null };
+    if (!judge) {
+      // Drain the body so the stream closes.
+      await answer.arrayBuffer().catch(() => undefined);
+      return { ...base, status_code: answer.status, error: null };
+    }
+    const text = await answer.text().catch(() => "");
+    return { ...base, status_code: answer.status, error: judge(answer.status, text.slice(0, DELIVERY_ANSWER_MAX_CHARS)) };
   } catch (error) {
     return { ...base, status_code: null, error: error instanceof Error ? error.message : String(error) };
   } finally {
@@ -71,8 +86,9 @@ export function deliverAndRecord(
   webhook: WebhookDispatch,
   credential: DeliveryCredential,
   user_agent: string,
+  judge?: AnswerJudge,
 ): Promise<DeliveryOutcome> {
-  const done = deliverWebhook(c.env, executionContextOf(c), webhook, credential, user_agent).then(async (outcome) => {
+  const done = deliverWebhook(c.env, executionContextOf(c), webhook, credential, user_agent, judge).then(async (outcome) => {
     await recorder.recordDelivery(outcome);
     return outcome;
   });

@@ -23,6 +23,8 @@ export const DELIVERIES_KEPT_MAX = 2_000;
 export const DELIVERIES_LIST_MAX = 50;
 /** Largest webhook body kept in a delivery record (bodies are about 1 KiB). */
 export const DELIVERY_BODY_MAX_CHARS = 8 * 1024;
+/** Part of a merchant's answer a `judge` reads (VTpass wants `{"response":"success"}`, a few bytes). */
+export const DELIVERY_ANSWER_MAX_CHARS = 1024;
 
 /** Requests remembered for counting (per look-alike); older ones are pruned on insert. */
 export const REQUESTS_KEPT_MAX = 5_000;

@@ -6,7 +6,7 @@
  * Vendor vocabulary is deliberate here (`serviceID`, `variation_amount`,
  * `minimium_amount` sic): this file describes the outside world.
  */
-import type { Json } from "./model";
+import type { Json } from "./json";
 
 export type SandboxPlan = { variation_code: string; name: string; price_minor: number };
 

@@ -29,3 +29,28 @@ export const PHONE_MAX_DIGITS = 15;
 
 /** The look-alike's float, as `GET /api/balance` reports it when nothing else is set (N1,000,000). */
 export const FLOAT_DEFAULT_MINOR = 100_000_000;
+
+/** Largest float `POST __control/float` accepts (N10 billion): every sum stays a safe integer. */
+export const FLOAT_MAX_MINOR = 1_000_000_000_000;
+
+/**
+ * VTpass sends a transaction-update callback until the answer is
+ * `{"response":"success"}`, five tries in all (providers.md §10).
+ */
+export const CALLBACK_ATTEMPTS_MAX = 5;
+/**
+ * Wait between two tries of one callback. VTpass does not publish its
+ * schedule; a short wait keeps `npm run dev` lively (tests step the alarm
+ * instead of waiting).
+ */
+export const CALLBACK_RETRY_DELAY_MS = 2_000;
+/**
+ * A try in flight holds its purchase this long (the kit's webhook timeout and
+ * a margin), so an alarm that runs meanwhile does not send it again; a try
+ * whose recording was lost is re-sent after it.
+ */
+export const CALLBACK_LEASE_MS = 65_000;
+
+/** Pending purchases one alarm run delivers, and callbacks one run sends; more are left for an immediate next run. */
+export const ALARM_DELIVER_BATCH_MAX = 20;
+export const ALARM_CALLBACK_BATCH_MAX = 10;

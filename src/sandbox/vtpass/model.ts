@@ -18,9 +18,10 @@
  */
 import { DEV_VTPASS_KEYS } from "../../lib/config";
 import { findPlan, findService } from "./catalogue";
+import type { Json } from "./json";
 import { DUPLICATE_WINDOW_MS, PENDING_DELIVER_AFTER_MS, PHONE_MAX_DIGITS, REQUEST_ID_MAX_CHARS, REQUEST_ID_MIN_CHARS, REQUEST_ID_TOLERANCE_MS } from "./limits";
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json } from "./json";
 
 // ---- Keys ------------------------------------------------------------------------------
 
@@ -50,6 +51,7 @@ const CODE_TEXT = {
   "014": "REQUEST ID ALREADY EXIST",
   "015": "INVALID REQUEST ID",
   "017": "ABOVE MAXIMUM AMOUNT ALLOWED",
+  "018": "LOW WALLET BALANCE",
   "019": "LIKELY DUPLICATE TRANSACTION",
   "085": "IMPROPER REQUEST ID: DOES NOT CONTAIN DATE",
   "087": "INVALID CREDENTIALS",
@@ -217,6 +219,26 @@ export function decidePay(input: { headers: HeaderReader; body: unknown; now_ms:
     default:
       return answer(renderPayAnswer(record), record);
   }
+}
+
+// ---- The float ---------------------------------------------------------------------------------
+
+/** What a purchase takes from the merchant's float: its cost after commission (`total_amount`), unless it failed. */
+export function floatDebitMinor(record: PurchaseRecord): number {
+  return record.status === "failed" || record.status === "reversed" ? 0 : record.amount_minor - record.commission_minor;
+}
+
+/**
+ * VTpass checks the float before it vends, so before the number's outcome is
+ * known: 018 when the purchase's cost (after commission) is more than the
+ * float holds, whatever the number; nothing is stored and the request_id stays
+ * unused. A decision that stores nothing passes unchanged.
+ */
+export function checkFloat(decision: PayDecision, float_minor: number): PayDecision {
+  const record = decision.record;
+  if (record === null) return decision;
+  if (record.amount_minor - record.commission_minor <= float_minor) return decision;
+  return answer(renderError("018"));
 }
 
 /** The status a requery sees now: a pending purchase past its delivery time is delivered. */

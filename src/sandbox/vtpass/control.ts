@@ -1,0 +1,100 @@
+/**
+ * The VTpass look-alike's control API, for tests and for poking at it in
+ * development: hooks VTpass does not have, under
+ * `/__sandbox/vtpass/__control/`. No key is needed (the whole sandbox is
+ * unreachable in production).
+ *
+ *   faults, deliveries, requests                                   the kit's hooks (../kit/control.ts)
+ *   GET    purchases/:request_id                                   the stored purchase, its status now, its callback
+ *   POST   purchases/:request_id/settle   {status}                 settle a pending purchase now as delivered,
+ *                                                                  failed or reversed, and send its callback
+ *   POST   purchases/:request_id/callback                          send its callback again (a fresh round of tries)
+ *   POST   float                          {amount}                 set the float, in naira
+ *
+ * Settling and re-sending answer after the first callback try, with its
+ * outcome; later tries are the object's alarm's.
+ */
+import { Hono } from "hono";
+import type { AppEnv } from "../../lib/http";
+import { kitControlRoutes } from "../kit/control";
+import type { DeliveryOutcome } from "../kit/object";
+import type { PurchaseView } from "./object";
+import { controlError, controlOk, parseControlBody } from "./responses";
+import { sendCallback, vtpassStub, type SandboxContext } from "./runtime";
+import { FaultBody, FloatBody, REQUEST_ID_PARAM, SettleBody } from "./schemas";
+
+export const controlRoutes = new Hono<AppEnv>();
+
+controlRoutes.route("/", kitControlRoutes(vtpassStub, { ok: controlOk, error: controlError, parse: parseControlBody }, FaultBody));
+
+const NO_PURCHASE = "No purchase with this request_id";
+
+function requestIdParam(c: SandboxContext): string | null {
+  const id = c.req.param("request_id") ?? "";
+  return REQUEST_ID_PARAM.test(id) ? id : null;
+}
+
+function purchaseJson(purchase: PurchaseView) {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    request_id: purchase.request_id,
+    transaction_id: purchase.transaction_id,
+    serviceID: purchase.serviceID,
+    product_name: purchase.product_name,
+    recipient: purchase.recipient,
+    phone: purchase.phone,
+    variation_code: purchase.variation_code,
+    amount_minor: purchase.amount_minor,
+    commission_minor: purchase.commission_minor,
+    debited_minor: purchase.debited_minor,
+    status: purchase.status,
+    current_status: purchase.current_status,
+    deliver_at: iso(purchase.deliver_at_ms),
+    created_at: iso(purchase.created_at_ms),
+    settled_at: iso(purchase.settled_at_ms),
+    origin: purchase.origin,
+    callback: { state: purchase.callback_state, attempts: purchase.callback_attempts, next_at: iso(purchase.callback_next_at_ms) },
+  };
+}
+
+function deliverySummary(outcome: DeliveryOutcome) {
+  return { event: outcome.event, ref: outcome.ref, url: outcome.url, status_code: outcome.status_code, error: outcome.error };
+}
+
+controlRoutes.get("/purchases/:request_id", async (c) => {
+  const id = requestIdParam(c);
+  const purchase = id === null ? null : await vtpassStub(c.env).purchase(id);
+  if (!purchase) return controlError(404, NO_PURCHASE);
+  return controlOk("Purchase fetched", purchaseJson(purchase));
+});
+
+controlRoutes.post("/purchases/:request_id/settle", async (c) => {
+  const parsed = parseControlBody(SettleBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const id = requestIdParam(c);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).settlePending(id, parsed.value.status);
+  if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
+  // A purchase reaches its final status once; settling again changes nothing.
+  if (result.outcome === "already_final") return controlError(409, `Purchase is already ${result.purchase.current_status}`);
+  const delivery = await sendCallback(c, result.callback);
+  // Read again: the first try has been counted since.
+  const after = (await vtpassStub(c.env).purchase(result.purchase.request_id)) ?? result.purchase;
+  return controlOk("Purchase settled", { purchase: purchaseJson(after), delivery: deliverySummary(delivery) });
+});
+
+controlRoutes.post("/purchases/:request_id/callback", async (c) => {
+  const id = requestIdParam(c);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).resendCallback(id);
+  if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
+  // VTpass sends transaction-update only once a purchase is final.
+  if (result.outcome === "not_final") return controlError(409, "Purchase is still pending");
+  const delivery = await sendCallback(c, result.callback);
+  return controlOk("Callback sent", deliverySummary(delivery));
+});
+
+controlRoutes.post("/float", async (c) => {
+  const parsed = parseControlBody(FloatBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const float_minor = await vtpassStub(c.env).setFloat(parsed.value.amount);
+  return controlOk("Float set", { balance_minor: float_minor });
+});

@@ -1,0 +1,218 @@
+/**
+ * VtpassSandbox: the state of the development-only VTpass look-alike. One
+ * instance, named "vtpass" (paths.ts); it is bound only outside production.
+ *
+ * Responsibilities
+ * - Decide every purchase with the model's pure rules (model.ts) against its
+ *   SQLite ledger (store.ts), and store what was decided, with its debit from
+ *   the float, in the same storage transaction as the decision.
+ * - Deliver pending purchases at their `deliver_at_ms` from an alarm, then
+ *   send VTpass's transaction-update callback (outside any storage
+ *   transaction), trying again after CALLBACK_RETRY_DELAY_MS until it is
+ *   accepted or CALLBACK_ATTEMPTS_MAX tries were made. Every try is recorded
+ *   with the kit's deliveries.
+ * - The kit's faults, deliveries and request counts (../kit/object.ts).
+ *
+ * Invariants
+ * - A purchase reaches a final status once; the float never goes below zero
+ *   and gets back the debit of a purchase that failed or was reversed.
+ * - One callback try at a time per purchase: a try in flight is leased
+ *   (CALLBACK_LEASE_MS), so an alarm running meanwhile skips it.
+ * - The alarm may run twice or early (tests run it with
+ *   `runDurableObjectAlarm`): it does what it was scheduled for, and every
+ *   step it takes is conditional.
+ */
+import { requireConfig } from "../../lib/config";
+import { contextFromState } from "../../lib/self";
+import { deliverWebhook, type WebhookDispatch } from "../kit/deliver";
+import { SandboxObject, type DeliveryOutcome } from "../kit/object";
+import { callbackAccepted, callbackDispatch, judgeCallbackAnswer, NO_CREDENTIAL, VTPASS_USER_AGENT } from "./callbacks";
+import {
+  ALARM_CALLBACK_BATCH_MAX,
+  ALARM_DELIVER_BATCH_MAX,
+  CALLBACK_ATTEMPTS_MAX,
+  CALLBACK_RETRY_DELAY_MS,
+  FLOAT_MAX_MINOR,
+} from "./limits";
+import { checkFloat, currentStatus, decidePay, decideRequery, newTransactionId, type HeaderReader, type PayDecision, type SandboxStatus } from "./model";
+import { MIGRATIONS } from "./schema";
+import { PurchaseStore, recordOf, type PurchaseRow } from "./store";
+
+/** The headers the model reads, as plain values (RPC carries no Headers object). */
+export type KeyHeaders = { "api-key": string | null; "public-key": string | null; "secret-key": string | null };
+
+export type PurchaseView = PurchaseRow & { current_status: SandboxStatus };
+
+/**
+ * A pay decision as it crosses RPC: what the route must do, and the body as
+ * JSON text (the model's recursive Json type is too deep for RPC's typing).
+ */
+export type PayAnswer = { kind: PayDecision["kind"]; body_text: string | null };
+
+export type SettleResult =
+  | { outcome: "not_found" }
+  | { outcome: "already_final"; purchase: PurchaseView }
+  | { outcome: "settled"; purchase: PurchaseView; callback: WebhookDispatch };
+
+export type ResendResult = { outcome: "not_found" } | { outcome: "not_final"; purchase: PurchaseView } | { outcome: "ok"; purchase: PurchaseView; callback: WebhookDispatch };
+
+function headerReader(keys: KeyHeaders): HeaderReader {
+  return { get: (name) => keys[name.toLowerCase() as keyof KeyHeaders] ?? null };
+}
+
+function view(row: PurchaseRow, now_ms: number): PurchaseView {
+  return { ...row, current_status: currentStatus(recordOf(row), now_ms) };
+}
+
+export class VtpassSandbox extends SandboxObject {
+  private readonly store: PurchaseStore;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, MIGRATIONS);
+    this.store = new PurchaseStore(ctx.storage.sql);
+  }
+
+  // ---- The API (api.ts) --------------------------------------------------------------------
+
+  /** `POST /api/pay`: the model's decision, the float's check, and the record stored with its debit. */
+  async pay(input: { keys: KeyHeaders; body: unknown; origin: string }): Promise<PayAnswer> {
+    const now_ms = Date.now();
+    const decision = this.ctx.storage.transactionSync(() => {
+      const decided = checkFloat(
+        decidePay({ headers: headerReader(input.keys), body: input.body, now_ms, transaction_id: newTransactionId(now_ms) }, this.store),
+        this.store.float(),
+      );
+      if (decided.record) this.store.insert(decided.record, input.origin);
+      return decided;
+    });
+    if (decision.record?.status === "pending") await this.scheduleAlarm();
+    return { kind: decision.kind, body_text: "body" in decision ? JSON.stringify(decision.body) : null };
+  }
+
+  /** `POST /api/requery`: reads only; a pending purchase past its time reads as delivered even before the alarm. */
+  async requery(input: { keys: KeyHeaders; body: unknown }): Promise<string> {
+    return JSON.stringify(decideRequery({ headers: headerReader(input.keys), body: input.body, now_ms: Date.now() }, this.store));
+  }
+
+  /** The float in kobo (`GET /api/balance`). */
+  async balance(): Promise<number> {
+    return this.store.float();
+  }
+
+  // ---- Control (control.ts) ------------------------------------------------------------------
+
+  async setFloat(minor: number): Promise<number> {
+    // The control route validated it; anything else is a bug.
+    if (!Number.isSafeInteger(minor) || minor < 0 || minor > FLOAT_MAX_MINOR) throw new Error(`setFloat: invalid amount ${minor}`);
+    this.ctx.storage.transactionSync(() => this.store.setFloat(minor));
+    return minor;
+  }
+
+  async purchase(request_id: string): Promise<PurchaseView | null> {
+    const row = this.store.find(request_id);
+    return row ? view(row, Date.now()) : null;
+  }
+
+  /**
+   * Settle a pending purchase now, as VTpass's staff would. The caller sends
+   * the first callback try (leased here) and reports it with
+   * `callbackAttempted`; the alarm sends the rest.
+   */
+  async settlePending(request_id: string, to: "delivered" | "failed" | "reversed"): Promise<SettleResult> {
+    const now_ms = Date.now();
+    const secret = this.callbackSecret();
+    const result = this.ctx.storage.transactionSync((): SettleResult => {
+      this.catchUp(request_id, now_ms);
+      const row = this.store.find(request_id);
+      if (!row) return { outcome: "not_found" };
+      if (!this.store.settle(request_id, to, now_ms, "sending")) return { outcome: "already_final", purchase: view(row, now_ms) };
+      const settled = this.store.find(request_id)!;
+      return { outcome: "settled", purchase: view(settled, now_ms), callback: callbackDispatch(settled, secret) };
+    });
+    await this.scheduleAlarm();
+    return result;
+  }
+
+  /** Start a fresh round of callback tries for a final purchase; the caller sends the first. */
+  async resendCallback(request_id: string): Promise<ResendResult> {
+    const now_ms = Date.now();
+    const secret = this.callbackSecret();
+    const result = this.ctx.storage.transactionSync((): ResendResult => {
+      this.catchUp(request_id, now_ms);
+      const row = this.store.find(request_id);
+      if (!row) return { outcome: "not_found" };
+      if (row.status === "pending") return { outcome: "not_final", purchase: view(row, now_ms) };
+      this.store.restartCallback(request_id, now_ms);
+      const leased = this.store.find(request_id)!;
+      return { outcome: "ok", purchase: view(leased, now_ms), callback: callbackDispatch(leased, secret) };
+    });
+    await this.scheduleAlarm();
+    return result;
+  }
+
+  /** Record one callback try and decide the next: done, given up, or again after CALLBACK_RETRY_DELAY_MS. */
+  async callbackAttempted(request_id: string, outcome: DeliveryOutcome): Promise<void> {
+    await this.recordDelivery(outcome);
+    this.ctx.storage.transactionSync(() =>
+      this.store.countCallbackTry(request_id, callbackAccepted(outcome), Date.now(), CALLBACK_ATTEMPTS_MAX, CALLBACK_RETRY_DELAY_MS),
+    );
+    await this.scheduleAlarm();
+  }
+
+  // ---- The alarm -----------------------------------------------------------------------------
+
+  /**
+   * Deliver the pending purchases that are due (at most ALARM_DELIVER_BATCH_MAX),
+   * claim the callbacks that are due (at most ALARM_CALLBACK_BATCH_MAX), then
+   * send those outside any storage transaction, one after another. What is
+   * left is picked up by an immediate next run.
+   */
+  override async alarm(): Promise<void> {
+    const now_ms = Date.now();
+    const cutoff_ms = Math.max(now_ms, this.store.setting("alarm_at_ms") ?? 0);
+    const secret = this.callbackSecret();
+    const claimed = this.ctx.storage.transactionSync(() => {
+      for (const request_id of this.store.duePending(cutoff_ms, ALARM_DELIVER_BATCH_MAX)) {
+        this.store.settle(request_id, "delivered", now_ms, "scheduled");
+      }
+      return this.store.claimDueCallbacks(cutoff_ms, now_ms, ALARM_CALLBACK_BATCH_MAX);
+    });
+    await this.scheduleAlarm();
+    const ctx = contextFromState(this.ctx);
+    for (const row of claimed) {
+      const outcome = await deliverWebhook(this.env, ctx, callbackDispatch(row, secret), NO_CREDENTIAL, VTPASS_USER_AGENT, judgeCallbackAnswer);
+      await this.callbackAttempted(row.request_id, outcome);
+    }
+  }
+
+  /**
+   * A pending purchase past its `deliver_at_ms` already reads as delivered
+   * (requery says so); settle it before a control call acts on it, so the
+   * control API never contradicts an answer already given.
+   */
+  private catchUp(request_id: string, now_ms: number): void {
+    const row = this.store.find(request_id);
+    if (row && row.status === "pending" && currentStatus(recordOf(row), now_ms) === "delivered") {
+      this.store.settle(request_id, "delivered", now_ms, "scheduled");
+    }
+  }
+
+  /**
+   * Point the alarm at the next piece of work, remembering the time: a test
+   * may run the alarm early, and the alarm then does what it was set for
+   * rather than nothing.
+   */
+  private async scheduleAlarm(): Promise<void> {
+    const next = this.store.nextWakeAt();
+    this.store.putSetting("alarm_at_ms", next);
+    if (next === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(next);
+  }
+
+  private callbackSecret(): string {
+    const vtpass = requireConfig(this.env).vtpass;
+    // Development always has one (config.ts defaults it); the object is not bound in production.
+    if (!vtpass) throw new Error("VTpass is not configured outside production");
+    return vtpass.callback_secret;
+  }
+}

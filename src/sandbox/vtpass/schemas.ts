@@ -1,0 +1,38 @@
+/**
+ * Schemas of the VTpass look-alike's control API and its fault operations.
+ * The API itself (api.ts) takes its bodies as VTpass does, loosely, and lets
+ * the model answer 011 to what it cannot use: a zod refusal there would be an
+ * answer VTpass never gives.
+ */
+import { z } from "zod";
+import { faultBody } from "../kit/control";
+import { FLOAT_MAX_MINOR, REQUEST_ID_MAX_CHARS } from "./limits";
+import { parseNairaMinor } from "./model";
+
+export const FAULT_OPERATIONS = ["pay", "requery", "services", "variations", "balance"] as const;
+export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
+
+/** Only `pay` changes state, so only it takes the "commit, then lose the answer" modes. */
+export const CREATE_OPERATIONS: readonly FaultOperation[] = ["pay"];
+
+/** A fault for one of the operations above (modes: ../kit/faults.ts, answers: faults.ts). */
+export const FaultBody = faultBody(FAULT_OPERATIONS, CREATE_OPERATIONS);
+
+export const SettleBody = z.object({ status: z.enum(["delivered", "failed", "reversed"]) });
+
+/** `amount` in naira, as VTpass writes amounts: a number or a decimal string with at most two places. */
+export const FloatBody = z.object({
+  amount: z
+    .union([z.number(), z.string()])
+    .transform((value, ctx) => {
+      const minor = parseNairaMinor(value);
+      if (minor === null || minor > FLOAT_MAX_MINOR) {
+        ctx.addIssue({ code: "custom", message: `expected naira from 0 to ${FLOAT_MAX_MINOR / 100} with at most two decimals` });
+        return z.NEVER;
+      }
+      return minor;
+    }),
+});
+
+/** A request_id in a control path: VTpass's own bounds, letters and digits only. */
+export const REQUEST_ID_PARAM = new RegExp(`^[0-9A-Za-z]{1,${REQUEST_ID_MAX_CHARS}}$`);
