@@ -9,11 +9,11 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { limitBody } from "./lib/body-limit";
 import { configOf } from "./lib/config";
 import { AppError, problemResponse, problemType } from "./lib/errors";
 import { type AppEnv, validationHook } from "./lib/http";
@@ -92,24 +92,15 @@ function stampHeaders(c: Context<AppEnv>, request_id: string): void {
 }
 
 /**
- * Body size limits. Hono's middleware checks Content-Length and also counts a
- * streamed (chunked) body as it arrives, refusing past the limit. Webhooks carry
- * provider payloads and get a larger (still queue-sized) limit.
+ * Body size limits (src/lib/body-limit.ts): Content-Length is checked up front,
+ * a streamed (chunked) body is counted as it arrives, and a refused body is
+ * cancelled rather than left half-read. Webhooks carry provider payloads and get
+ * a larger (still queue-sized) limit.
  */
-const limitApiBody: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: REQUEST_BODY_MAX_BYTES,
-  onError: () => {
-    throw tooLarge(REQUEST_BODY_MAX_BYTES);
-  },
-});
-const limitWebhookBody: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: WEBHOOK_BODY_MAX_BYTES,
-  onError: () => {
-    throw tooLarge(WEBHOOK_BODY_MAX_BYTES);
-  },
-});
+const limitApiBody = limitBody(REQUEST_BODY_MAX_BYTES, () => tooLarge(REQUEST_BODY_MAX_BYTES));
+const limitWebhookBody = limitBody(WEBHOOK_BODY_MAX_BYTES, () => tooLarge(WEBHOOK_BODY_MAX_BYTES));
 const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
-const limitBody: MiddlewareHandler<AppEnv> = (c, next) =>
+const limitBodyByPath: MiddlewareHandler<AppEnv> = (c, next) =>
   WEBHOOK_PATHS.has(c.req.path.replace(/\/+$/, "")) ? limitWebhookBody(c, next) : limitApiBody(c, next);
 
 function tooLarge(max_bytes: number): AppError {
@@ -182,7 +173,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     });
     return middleware(c, next);
   });
-  app.use("*", limitBody);
+  app.use("*", limitBodyByPath);
 
   app.route(API_BASE, healthRoutes);
   app.route(API_BASE, authRoutes);

@@ -7,6 +7,13 @@
 // ---- HTTP input -------------------------------------------------------------
 /** Largest request body we read for ordinary API calls. */
 export const REQUEST_BODY_MAX_BYTES = 16 * 1024;
+/**
+ * A body refused as too large is still read to its end and thrown away, up to
+ * this many bytes and this long, so the connection stays usable for the next
+ * request (src/lib/body-limit.ts); past either bound it is cancelled.
+ */
+export const REQUEST_BODY_DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+export const REQUEST_BODY_DRAIN_MAX_MS = 5_000;
 /** Longest `X-Request-Id` we echo; longer or odd ones are replaced by our own. */
 export const REQUEST_ID_MAX_CHARS = 128;
 /** Longest `Idempotency-Key` accepted (Stripe allows 255). */
