@@ -30,6 +30,11 @@ export const FULL_NAME_MAX_CHARS = 120;
  * lease has passed. Until then a concurrent attempt is answered 409.
  */
 export const REGISTRATION_LEASE_MS = 30_000;
+/**
+ * Clock skew tolerated between the signer and the verifier of a token, in each
+ * time check: `exp`, `iat` not in the future, lifetime and age (src/lib/tokens.ts).
+ */
+export const TOKEN_CLOCK_SKEW_S = 5;
 /** Seconds a client is told to wait after a rate-limit refusal (the binding's period). */
 export const RATE_LIMIT_RETRY_AFTER_S = 60;
 
