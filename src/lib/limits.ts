@@ -38,6 +38,21 @@ export const TOKEN_CLOCK_SKEW_S = 5;
 /** Seconds a client is told to wait after a rate-limit refusal (the binding's period). */
 export const RATE_LIMIT_RETRY_AFTER_S = 60;
 
+// ---- Production secrets ------------------------------------------------------------
+/**
+ * Each secret production refuses to start without: its shortest length and the
+ * least estimated strength (src/lib/secret-strength.ts) it must show. Measured
+ * minimums of random values: 32 hex characters 93 bits, 16 hex characters 35,
+ * a Flutterwave key (`FLWSECK-` + 32 hex + `-X`) 153. The webhook hash is the
+ * one value a person types into Flutterwave's dashboard, hence its lower bar.
+ */
+export const PRODUCTION_SECRET_MINIMUMS = {
+  JWT_SECRET_KEY: { min_chars: 32, min_bits: 80 },
+  ADMIN_API_TOKEN: { min_chars: 32, min_bits: 80 },
+  FLUTTERWAVE_SECRET_KEY: { min_chars: 32, min_bits: 96 },
+  FLUTTERWAVE_WEBHOOK_HASH: { min_chars: 16, min_bits: 32 },
+} as const;
+
 // ---- Money --------------------------------------------------------------------
 /** Smallest and largest funding, in kobo (N100 .. N5,000,000). */
 export const FUND_MIN_MINOR = 100_00;
