@@ -20,6 +20,7 @@ import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
 import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
 import { log } from "./lib/log";
+import { publicServerUrl } from "./lib/urls";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
 import { bankRoutes } from "./routes/banks";
@@ -214,7 +215,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
         description:
           "Wallet and airtime backend on Cloudflare Workers. Amounts are decimal naira strings on the wire and integer kobo inside. Every error is an RFC 9457 problem document.",
       },
-      servers: [{ url: new URL(c.req.url).origin }],
+      // From configuration, never from the request's Host (src/lib/urls.ts).
+      servers: [{ url: publicServerUrl(c, c.var.config) }],
     });
     return c.json(document as unknown as Record<string, unknown>, 200);
   });

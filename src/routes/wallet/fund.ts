@@ -20,7 +20,7 @@ import { newTxRef } from "../../lib/ids";
 import { WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { issueWatchTicket } from "../../lib/tokens";
-import { checkoutRedirectUrl, publicApiBase } from "../../lib/urls";
+import { checkoutRedirectUrl, publicApiBase, publicOrigin } from "../../lib/urls";
 import { flutterwaveClient } from "../../providers/flutterwave";
 import { fundingView, watchView } from "./views";
 
@@ -115,7 +115,7 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
   const ticket = await issueWatchTicket(config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S);
   const redirect = new URL(checkoutRedirectUrl(c, config));
   redirect.searchParams.set("ticket", ticket);
-  const flutterwave = flutterwaveClient(c.env, executionCtx(c), config, { origin: new URL(c.req.url).origin, request_id: c.var.request_id });
+  const flutterwave = flutterwaveClient(c.env, executionCtx(c), config, { origin: publicOrigin(c, config), request_id: c.var.request_id });
   const link = await flutterwave.createPaymentLink({
     tx_ref: tx.tx_ref,
     amount_minor: tx.amount_minor,
