@@ -19,6 +19,15 @@ export const REQUEST_ID_MAX_CHARS = 128;
 /** Longest `Idempotency-Key` accepted (Stripe allows 255). */
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
 
+// ---- Health ------------------------------------------------------------------
+/**
+ * How long a readiness result (one Durable Object round trip and one queue
+ * message) is reused by an isolate; concurrent checks share one probe. Bounds
+ * what an unauthenticated flood of GET /health/ready costs to one probe per
+ * isolate per this many milliseconds.
+ */
+export const READINESS_CACHE_TTL_MS = 10_000;
+
 // ---- Accounts ---------------------------------------------------------------
 export const EMAIL_MAX_CHARS = 254;
 export const PASSWORD_MIN_CHARS = 8;
