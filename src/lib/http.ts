@@ -106,6 +106,17 @@ export function limitByIp(pick: (env: Env) => RateLimit, prefix: string): Middle
   };
 }
 
+/**
+ * Route middleware, after `requireUser`, that counts every attempt by the
+ * signed-in user (valid or not: the count comes before body validation).
+ */
+export function limitByUser(pick: (env: Env) => RateLimit, prefix: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await rateLimit(pick(c.env), `${prefix}:user:${userIdOf(c)}`);
+    await next();
+  };
+}
+
 /** Count one attempt against a rate limiter; 429 with Retry-After when over. */
 export async function rateLimit(limiter: RateLimit, key: string): Promise<void> {
   const { success } = await limiter.limit({ key });
