@@ -162,6 +162,19 @@ describe("login", () => {
     expect(bodies[2]).toEqual(bodies[0]);
   });
 
+  it("stores nothing for an unknown email: its Credentials object stays without tables", async () => {
+    const email = uniqueEmail("nobody");
+    await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 401);
+    expect(await env.CREDENTIALS.getByName(email).lookup()).toBeNull();
+    const tables = await runInDurableObject(env.CREDENTIALS.getByName(email), (_instance, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
+    );
+    expect(tables).toEqual([]);
+    // The same object still registers normally afterwards.
+    expect((await api("/auth/register", json({ email, password: PASSWORD }))).status).toBe(201);
+    expect((await api("/auth/login", form({ username: email, password: PASSWORD }))).status).toBe(200);
+  });
+
   it("re-hashes a password stored with weaker argon2id parameters on the next successful login", async () => {
     const email = uniqueEmail("rehash");
     const { hashPassword } = await import("../../src/lib/password");
