@@ -34,7 +34,10 @@ export async function drainOrCancel(reader: Reader, already_read_bytes = 0): Pro
   });
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), timed_out]);
+      const read = reader.read();
+      // If the timer wins, this read is settled by the cancel below; never leave it to reject unheard.
+      read.catch(() => {});
+      const next = await Promise.race([read, timed_out]);
       if (next === "timeout") break;
       if (next.done) return "drained";
       read_bytes += next.value.byteLength;
