@@ -24,6 +24,9 @@ export default defineConfig({
                 JWT_SECRET_KEY: "test-jwt-secret-key-that-is-long-enough-0123456789",
                 FLUTTERWAVE_WEBHOOK_HASH: "test-webhook-hash-0123456789",
                 ADMIN_API_TOKEN: "test-admin-token-that-is-long-enough-0123456789",
+                // Links (checkout redirect, watch URL, 303 Location, OpenAPI servers) come from
+                // configuration, never from the request's Host: the tests' origin is this one.
+                APP_ADDRESS: "http://wallet.test/api/v1",
                 // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
                 FLUTTERWAVE_TIMEOUT_MS: "1500",
                 // Transfers settle when a test says so (control API or the alarm), not on a timer.

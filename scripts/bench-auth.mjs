@@ -11,7 +11,7 @@ import { nextIp, round, sequential, summarise, table } from "./bench-lib.mjs";
 import { startDevServer } from "./dev-server.mjs";
 
 const N = Number(process.env.BENCH_N ?? 100);
-const LOGINS_PER_USER = 4; // under the development per-email limit (5/min)
+const LOGINS_PER_USER = 4; // a few logins per user, as real traffic has (successes are never throttled per email)
 const PASSWORD = "correct horse battery";
 
 const server = await startDevServer();

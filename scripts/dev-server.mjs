@@ -23,7 +23,10 @@ export async function startDevServer({ vars = {}, quiet = true } = {}) {
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "wallet-dev-"));
   const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false"];
-  for (const [key, value] of Object.entries(vars)) args.push("--var", `${key}:${value}`);
+  // Links the Worker hands out are built from APP_ADDRESS, never from the request's Host:
+  // point it at the port chosen here (a caller's own APP_ADDRESS wins).
+  const all_vars = { APP_ADDRESS: `http://127.0.0.1:${port}/api/v1`, ...vars };
+  for (const [key, value] of Object.entries(all_vars)) args.push("--var", `${key}:${value}`);
   const child = spawn("npx", args, {
     env: { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "1", NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "pipe"],

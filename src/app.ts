@@ -9,17 +9,18 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { secureHeaders } from "hono/secure-headers";
+import { limitBody } from "./lib/body-limit";
 import { configOf } from "./lib/config";
 import { AppError, problemResponse, problemType } from "./lib/errors";
 import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
 import { CORS_MAX_AGE_S, REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
 import { log } from "./lib/log";
+import { publicServerUrl } from "./lib/urls";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
 import { bankRoutes } from "./routes/banks";
@@ -94,26 +95,17 @@ function stampHeaders(c: Context<AppEnv>, request_id: string): void {
 }
 
 /**
- * Body size limits. Hono's middleware checks Content-Length and also counts a
- * streamed (chunked) body as it arrives, refusing past the limit. Webhooks carry
- * provider payloads and get a larger (still queue-sized) limit.
+ * Body size limits (src/lib/body-limit.ts): Content-Length is checked up front,
+ * a streamed (chunked) body is counted as it arrives, and a refused body is
+ * cancelled rather than left half-read. Webhooks carry provider payloads and get
+ * a larger (still queue-sized) limit.
  */
-const limitApiBody: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: REQUEST_BODY_MAX_BYTES,
-  onError: () => {
-    throw tooLarge(REQUEST_BODY_MAX_BYTES);
-  },
-});
-const limitWebhookBody: MiddlewareHandler<AppEnv> = bodyLimit({
-  maxSize: WEBHOOK_BODY_MAX_BYTES,
-  onError: () => {
-    throw tooLarge(WEBHOOK_BODY_MAX_BYTES);
-  },
-});
+const limitApiBody = limitBody(REQUEST_BODY_MAX_BYTES, () => tooLarge(REQUEST_BODY_MAX_BYTES));
+const limitWebhookBody = limitBody(WEBHOOK_BODY_MAX_BYTES, () => tooLarge(WEBHOOK_BODY_MAX_BYTES));
 const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
 /** Provider callbacks under a secret last segment get the webhook limit too. */
 const CALLBACK_PREFIX = `${API_BASE}${VTPASS_CALLBACK_PATH}/`;
-const limitBody: MiddlewareHandler<AppEnv> = (c, next) => {
+const limitBodyByPath: MiddlewareHandler<AppEnv> = (c, next) => {
   const path = c.req.path.replace(/\/+$/, "");
   return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX) ? limitWebhookBody(c, next) : limitApiBody(c, next);
 };
@@ -188,7 +180,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
     });
     return middleware(c, next);
   });
-  app.use("*", limitBody);
+  app.use("*", limitBodyByPath);
 
   app.route(API_BASE, healthRoutes);
   app.route(API_BASE, authRoutes);
@@ -231,7 +223,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
         description:
           "Wallet and airtime backend on Cloudflare Workers. Amounts are decimal naira strings on the wire and integer kobo inside. Every error is an RFC 9457 problem document.",
       },
-      servers: [{ url: new URL(c.req.url).origin }],
+      // From configuration, never from the request's Host (src/lib/urls.ts).
+      servers: [{ url: publicServerUrl(c, c.var.config) }],
     });
     return c.json(document as unknown as Record<string, unknown>, 200);
   });

@@ -8,6 +8,7 @@ import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 
 export { Credentials } from "./durable/credentials";
+export { LoginThrottle } from "./durable/login-throttle";
 export { Wallet } from "./durable/wallet";
 export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";

@@ -65,7 +65,8 @@ describe("configuration", () => {
       ENVIRONMENT: "production",
       APP_ADDRESS: "https://wallet.example/api/v1",
       JWT_SECRET_KEY: "p".repeat(16) + crypto.randomUUID(),
-      FLUTTERWAVE_SECRET_KEY: "FLWSECK-0123456789abcdef0123456789abcdef-X",
+      // Random, as a live key is: one that counts 0123...f is refused as guessable.
+      FLUTTERWAVE_SECRET_KEY: `FLWSECK-${crypto.randomUUID().replaceAll("-", "")}-X`,
       FLUTTERWAVE_WEBHOOK_HASH: crypto.randomUUID(),
       ADMIN_API_TOKEN: crypto.randomUUID() + crypto.randomUUID(),
       ...overrides,

@@ -14,10 +14,16 @@
  *   passed may be resumed (the registration that claimed it died half-way).
  *
  * Password hashing happens in the Worker, never here (see src/lib/password.ts).
+ *
+ * Storage only for emails that exist: `getByName(email)` plus a method call is
+ * enough to bring an object to life, and creating its tables would store one
+ * for every address anybody types into the login form. So the schema is created
+ * by the first write (`claim`), and an object without it answers every read as
+ * "no account" without writing anything.
  */
 import { DurableObject } from "cloudflare:workers";
 import { REGISTRATION_LEASE_MS } from "../lib/limits";
-import { migrate, one, type Migration } from "../lib/sqlite";
+import { hasStoredTables, migrate, one, type Migration } from "../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -53,14 +59,29 @@ export type ClaimResult =
 export type Account = { user_id: string; password_hash: string; state: "pending" | "active"; created_at_ms: number };
 
 export class Credentials extends DurableObject<Env> {
+  /** Whether the schema exists: false for an email nobody has registered (nothing stored). */
+  private stored = false;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, MIGRATIONS);
+      // Bring an existing object's schema up to date; leave a never-written one empty.
+      if (hasStoredTables(ctx.storage)) {
+        migrate(ctx.storage, MIGRATIONS);
+        this.stored = true;
+      }
     });
   }
 
+  /** Create the schema before the first write. */
+  private prepareToStore(): void {
+    if (this.stored) return;
+    migrate(this.ctx.storage, MIGRATIONS);
+    this.stored = true;
+  }
+
   private row(): AccountRow | null {
+    if (!this.stored) return null;
     return one(
       this.ctx.storage.sql.exec<AccountRow>(
         "SELECT email, user_id, password_hash, state, lease_until_ms, created_at_ms FROM account WHERE id = 1",
@@ -70,6 +91,7 @@ export class Credentials extends DurableObject<Env> {
 
   /** Claim the email for `user_id`, or report who holds it. */
   async claim(input: { email: string; user_id: string; password_hash: string }): Promise<ClaimResult> {
+    this.prepareToStore();
     const now_ms = Date.now();
     const cursor = this.ctx.storage.sql.exec(
       `INSERT INTO account (id, email, user_id, password_hash, state, lease_until_ms, created_at_ms, updated_at_ms)
@@ -98,6 +120,7 @@ export class Credentials extends DurableObject<Env> {
    * of several concurrent resumers exactly one gets `true`.
    */
   async resume(user_id: string): Promise<boolean> {
+    if (!this.stored) return false;
     const now_ms = Date.now();
     const cursor = this.ctx.storage.sql.exec(
       `UPDATE account SET lease_until_ms = ?, updated_at_ms = ?
@@ -111,6 +134,7 @@ export class Credentials extends DurableObject<Env> {
   }
 
   async activate(user_id: string): Promise<void> {
+    if (!this.stored) throw new Error("activate: no account for this user id");
     const cursor = this.ctx.storage.sql.exec(
       "UPDATE account SET state = 'active', updated_at_ms = ? WHERE id = 1 AND user_id = ?",
       Date.now(),
@@ -127,6 +151,7 @@ export class Credentials extends DurableObject<Env> {
 
   /** Upgrade a hash after login with weaker parameters; a no-op if it changed meanwhile. */
   async replaceHash(user_id: string, old_hash: string, new_hash: string): Promise<boolean> {
+    if (!this.stored) return false;
     const cursor = this.ctx.storage.sql.exec(
       "UPDATE account SET password_hash = ?, updated_at_ms = ? WHERE id = 1 AND user_id = ? AND password_hash = ?",
       new_hash,

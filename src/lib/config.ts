@@ -7,17 +7,25 @@
  * script also writes random ones into `.dev.vars`). In production a missing or
  * weak secret makes the whole service answer 503 and logs the variable's name,
  * never its value: a half-configured payments service must not take traffic.
+ *
+ * "Weak" in production means any of: shorter than its minimum, a visibly
+ * guessable value (repetition, a sequence, few distinct characters: see
+ * src/lib/secret-strength.ts), a development default or placeholder, the same
+ * value as another secret, or a provider's test-mode credential (a Flutterwave
+ * `FLWSECK_TEST-` key, VTpass sandbox mode).
  */
 import { z } from "zod";
 import {
   AIRTIME_MAX_MINOR,
   AIRTIME_MIN_MINOR,
+  PRODUCTION_SECRET_MINIMUMS,
   PROVIDER_TIMEOUT_DEFAULT_MS,
   PROVIDER_TIMEOUT_MAX_MS,
   PROVIDER_TIMEOUT_MIN_MS,
   VTPASS_PAY_TIMEOUT_MS,
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
+import { estimateSecretBits } from "./secret-strength";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
 const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
@@ -40,19 +48,17 @@ export const VTPASS_LIVE_BASE = "https://vtpass.com";
  */
 const VTPASS_CALLBACK_SECRET_MIN_CHARS = 32;
 
-/** Secrets that must be strong in production, with their minimum length. */
-export const PRODUCTION_SECRETS = {
-  JWT_SECRET_KEY: 32,
-  FLUTTERWAVE_SECRET_KEY: 16,
-  FLUTTERWAVE_WEBHOOK_HASH: 16,
-  ADMIN_API_TOKEN: 32,
-} as const;
-const DEV_DEFAULTS: Record<keyof typeof PRODUCTION_SECRETS, string> = {
+type SecretName = keyof typeof PRODUCTION_SECRET_MINIMUMS;
+const DEV_DEFAULTS: Record<SecretName, string> = {
   JWT_SECRET_KEY: DEV_JWT_SECRET,
   FLUTTERWAVE_SECRET_KEY: DEV_FLW_SECRET,
   FLUTTERWAVE_WEBHOOK_HASH: DEV_WEBHOOK_HASH,
   ADMIN_API_TOKEN: DEV_ADMIN_TOKEN,
 };
+/** Values people paste from examples; refused in production whatever their length. */
+const PLACEHOLDER = /^(changeme|change-me|secret|password|example|your[-_ ]|xxx|todo|test)/i;
+/** Flutterwave's test-mode secret keys (`FLWSECK_TEST-...`); live keys are `FLWSECK-...`. */
+const FLUTTERWAVE_TEST_KEY = /^FLWSECK_TEST\b|_TEST-/i;
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
@@ -96,8 +102,12 @@ const schema = z.object({
   VTPASS_API_KEY: optionalText,
   VTPASS_PUBLIC_KEY: optionalText,
   VTPASS_SECRET_KEY: optionalText,
-  /** Without VTPASS_BASE_URL: VTpass's sandbox host when true, the live one when false (development uses the look-alike). */
-  VTPASS_SANDBOX_MODE: flag.default(true),
+  /**
+   * Without VTPASS_BASE_URL: VTpass's sandbox host when true, the live one when
+   * false (development uses the look-alike). Unset means true in development and
+   * false in production; true in production is refused.
+   */
+  VTPASS_SANDBOX_MODE: flag.optional(),
   /** Where VTpass lives (without `/api`); the embedded look-alike in development. */
   VTPASS_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   VTPASS_TIMEOUT_MS: z.coerce.number().int().min(PROVIDER_TIMEOUT_MIN_MS).max(PROVIDER_TIMEOUT_MAX_MS).default(VTPASS_PAY_TIMEOUT_MS),
@@ -115,11 +125,12 @@ const schema = z.object({
 });
 
 type Parsed = z.infer<typeof schema>;
-export type Config = Omit<Parsed, keyof typeof PRODUCTION_SECRETS> & {
+export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
   JWT_SECRET_KEY: string;
   FLUTTERWAVE_SECRET_KEY: string;
   FLUTTERWAVE_WEBHOOK_HASH: string;
   ADMIN_API_TOKEN: string;
+  VTPASS_SANDBOX_MODE: boolean;
   /** True only outside production and only when SANDBOX_ENABLED says so. */
   sandbox: boolean;
   production: boolean;
@@ -150,7 +161,7 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
   const common = { timeout_ms: values.VTPASS_TIMEOUT_MS, read_timeout_ms: VTPASS_READ_TIMEOUT_MS };
   if (!production) {
     return {
-      base_url: values.VTPASS_BASE_URL ?? (sandbox ? null : values.VTPASS_SANDBOX_MODE ? VTPASS_SANDBOX_BASE : VTPASS_LIVE_BASE),
+      base_url: values.VTPASS_BASE_URL ?? (sandbox ? null : (values.VTPASS_SANDBOX_MODE ?? true) ? VTPASS_SANDBOX_BASE : VTPASS_LIVE_BASE),
       api_key: keys.api_key ?? DEV_VTPASS_KEYS.api_key,
       public_key: keys.public_key ?? DEV_VTPASS_KEYS.public_key,
       secret_key: keys.secret_key ?? DEV_VTPASS_KEYS.secret_key,
@@ -169,7 +180,6 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
   const callback = values.VTPASS_CALLBACK_SECRET;
   if (callback === undefined || callback.length < VTPASS_CALLBACK_SECRET_MIN_CHARS || callback === DEV_VTPASS_CALLBACK_SECRET)
     problems.push(`VTPASS_CALLBACK_SECRET: missing or too weak (at least ${VTPASS_CALLBACK_SECRET_MIN_CHARS} random characters)`);
-  if (values.VTPASS_SANDBOX_MODE && values.VTPASS_BASE_URL === undefined) problems.push("VTPASS_SANDBOX_MODE: must be false in production");
   if (!keys.api_key || !keys.public_key || !keys.secret_key || !callback) return null;
   return {
     base_url: values.VTPASS_BASE_URL ?? VTPASS_LIVE_BASE,
@@ -182,6 +192,22 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
 }
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/**
+ * What is wrong with one production secret, or null. The answer names the rule
+ * broken, never the value or anything computed from it.
+ */
+function secretProblem(name: SecretName, value: string | undefined): string | null {
+  const { min_chars, min_bits } = PRODUCTION_SECRET_MINIMUMS[name];
+  if (value === undefined) return "missing";
+  if (value === DEV_DEFAULTS[name] || PLACEHOLDER.test(value)) return "a development default or placeholder";
+  if (name === "FLUTTERWAVE_SECRET_KEY" && FLUTTERWAVE_TEST_KEY.test(value)) return "a Flutterwave test-mode key (FLWSECK_TEST-...)";
+  if ([...value].length < min_chars) return `too short (at least ${min_chars} characters)`;
+  if (estimateSecretBits(value) < min_bits) {
+    return `too predictable (repetition, a sequence or few distinct characters; generate ${min_chars}+ random characters)`;
+  }
+  return null;
+}
 
 /** Parse the environment. `problems` lists variable names and what is wrong, never values. */
 export function parseConfig(env: Record<string, unknown>): ConfigResult {
@@ -197,21 +223,28 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const values = parsed.data;
   const production = values.ENVIRONMENT === "production";
   const problems: string[] = [];
-  const secrets = {} as Record<keyof typeof PRODUCTION_SECRETS, string>;
-  for (const [name, min_chars] of Object.entries(PRODUCTION_SECRETS) as [keyof typeof PRODUCTION_SECRETS, number][]) {
+  const secrets = {} as Record<SecretName, string>;
+  const names = Object.keys(PRODUCTION_SECRET_MINIMUMS) as SecretName[];
+  for (const name of names) {
     const value = values[name];
-    if (production) {
-      if (value === undefined) problems.push(`${name}: missing`);
-      else if (value.length < min_chars || value === DEV_DEFAULTS[name] || /^(changeme|secret|password)/i.test(value))
-        problems.push(`${name}: too weak (at least ${min_chars} random characters)`);
-      else secrets[name] = value;
-    } else {
+    if (!production) {
       secrets[name] = value ?? DEV_DEFAULTS[name];
+      continue;
     }
+    const problem = secretProblem(name, value);
+    if (problem) problems.push(`${name}: ${problem}`);
+    else secrets[name] = value!;
   }
-  if (production && values.APP_ADDRESS === undefined) problems.push("APP_ADDRESS: missing");
-  if (production && values.APP_ADDRESS !== undefined && !values.APP_ADDRESS.startsWith("https://"))
-    problems.push("APP_ADDRESS: must be https in production");
+  if (production) {
+    // One leaked secret must not open the others: each has its own value.
+    names.forEach((name, i) => {
+      const twin = names.slice(0, i).find((other) => values[other] !== undefined && values[other] === values[name]);
+      if (twin) problems.push(`${name}: same value as ${twin}`);
+    });
+    if (values.VTPASS_SANDBOX_MODE === true) problems.push("VTPASS_SANDBOX_MODE: sandbox mode in production");
+    if (values.APP_ADDRESS === undefined) problems.push("APP_ADDRESS: missing");
+    else if (!values.APP_ADDRESS.startsWith("https://")) problems.push("APP_ADDRESS: must be https in production");
+  }
   const sandbox = !production && values.SANDBOX_ENABLED;
   const vtpass = vtpassConfig(values, production, sandbox, problems);
   if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT) problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
@@ -221,6 +254,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     config: {
       ...values,
       ...secrets,
+      VTPASS_SANDBOX_MODE: values.VTPASS_SANDBOX_MODE ?? !production,
       production,
       sandbox,
       vtpass,

@@ -97,12 +97,45 @@ export function clientIp(c: Context): string {
 }
 
 /**
+ * The client, as login throttling counts it: an IPv4 address as it is, an IPv6
+ * address by its /64 prefix (one subscriber usually holds a whole /64, so
+ * counting single addresses would give one attacker 2^64 fresh clients).
+ * IPv4-mapped IPv6 counts as the IPv4 address. Anything unparsable is its own key.
+ */
+export function clientAddressKey(ip: string): string {
+  const address = ip.trim().toLowerCase();
+  if (!address.includes(":")) return address;
+  const mapped = /^(?:::|(?:0{1,4}:){5})ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(address);
+  if (mapped) return mapped[1];
+  const halves = address.split("::");
+  if (halves.length > 2) return address;
+  const head = halves[0] === "" ? [] : halves[0].split(":");
+  const tail = halves.length === 2 && halves[1] !== "" ? halves[1].split(":") : [];
+  const missing = 8 - head.length - tail.length;
+  if (missing < 0 || (halves.length === 1 && missing !== 0)) return address;
+  const groups = [...head, ...Array<string>(missing).fill("0"), ...tail];
+  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return address;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+}
+
+/**
  * Route middleware that counts every attempt from a client IP before the body is
  * even validated, so malformed requests use up the allowance too.
  */
 export function limitByIp(pick: (env: Env) => RateLimit, prefix: string): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await rateLimit(pick(c.env), `${prefix}:ip:${clientIp(c)}`);
+    await next();
+  };
+}
+
+/**
+ * Route middleware, after `requireUser`, that counts every attempt by the
+ * signed-in user (valid or not: the count comes before body validation).
+ */
+export function limitByUser(pick: (env: Env) => RateLimit, prefix: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await rateLimit(pick(c.env), `${prefix}:user:${userIdOf(c)}`);
     await next();
   };
 }

@@ -7,6 +7,13 @@
 // ---- HTTP input -------------------------------------------------------------
 /** Largest request body we read for ordinary API calls. */
 export const REQUEST_BODY_MAX_BYTES = 16 * 1024;
+/**
+ * A body refused as too large is still read to its end and thrown away, up to
+ * this many bytes and this long, so the connection stays usable for the next
+ * request (src/lib/body-limit.ts); past either bound it is cancelled.
+ */
+export const REQUEST_BODY_DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+export const REQUEST_BODY_DRAIN_MAX_MS = 5_000;
 /** Longest `X-Request-Id` we echo; longer or odd ones are replaced by our own. */
 export const REQUEST_ID_MAX_CHARS = 128;
 /** Longest opaque identifier accepted in a path or query (cursors, dead-letter ids). */
@@ -19,6 +26,15 @@ export const REDIRECT_FIELD_MAX_CHARS = 32;
 export const CORS_MAX_AGE_S = 600;
 /** Longest `Idempotency-Key` accepted (Stripe allows 255). */
 export const IDEMPOTENCY_KEY_MAX_CHARS = 255;
+
+// ---- Health ------------------------------------------------------------------
+/**
+ * How long a readiness result (one Durable Object round trip and one queue
+ * message) is reused by an isolate; concurrent checks share one probe. Bounds
+ * what an unauthenticated flood of GET /health/ready costs to one probe per
+ * isolate per this many milliseconds.
+ */
+export const READINESS_CACHE_TTL_MS = 10_000;
 
 // ---- Accounts ---------------------------------------------------------------
 export const EMAIL_MAX_CHARS = 254;
@@ -33,8 +49,58 @@ export const FULL_NAME_MAX_CHARS = 120;
 export const REGISTRATION_LEASE_MS = 30_000;
 /** Seconds a client is told to wait when a provider did not answer (the operation stays pending). */
 export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 5;
+
+// ---- Login throttling (src/durable/login-throttle.ts) -----------------------
+// Failures are throttled per (email, client address), never per email alone, so
+// that nobody's wrong passwords lock out someone else's right one (OWASP's
+// authentication cheat sheet: throttling rather than account lockout). The same
+// rules apply to every email, registered or not, so a 429 reveals nothing.
+/** Failures one client address may make on one email before it has to wait. */
+export const LOGIN_CLIENT_FREE_FAILURES = 5;
+/** The wait after the first failure past the free ones; it doubles with each further failure ... */
+export const LOGIN_CLIENT_DELAY_BASE_S = 2;
+/** ... up to this. */
+export const LOGIN_CLIENT_DELAY_MAX_S = 15 * 60;
+/** A client's failure record on an email is forgotten this long after its last failure. */
+export const LOGIN_FAILURE_MEMORY_S = 60 * 60;
+/** Client records one email keeps at most; past it the oldest is dropped (the email ceiling still counts). */
+export const LOGIN_CLIENTS_TRACKED_MAX = 1000;
+/**
+ * The per-email ceiling: this many failures from all clients within the window,
+ * and addresses that have not logged in to the account recently are refused
+ * before their password is checked until the oldest failure leaves the window.
+ * Addresses with a recent successful login (known clients) are never refused by
+ * it, so the owner still logs in from a usual address during an attack.
+ */
+export const LOGIN_EMAIL_FAILURES_MAX = 50;
+export const LOGIN_EMAIL_FAILURE_WINDOW_S = 60 * 60;
+/** An address stays a known client of an account this long after its last successful login ... */
+export const LOGIN_KNOWN_CLIENT_TTL_S = 30 * 24 * 60 * 60;
+/** ... and an account remembers at most this many (the least recent go first). */
+export const LOGIN_KNOWN_CLIENTS_MAX = 20;
+
+/**
+ * Clock skew tolerated between the signer and the verifier of a token, in each
+ * time check: `exp`, `iat` not in the future, lifetime and age (src/lib/tokens.ts).
+ */
+export const TOKEN_CLOCK_SKEW_S = 5;
 /** Seconds a client is told to wait after a rate-limit refusal (the binding's period). */
 export const RATE_LIMIT_RETRY_AFTER_S = 60;
+
+// ---- Production secrets ------------------------------------------------------------
+/**
+ * Each secret production refuses to start without: its shortest length and the
+ * least estimated strength (src/lib/secret-strength.ts) it must show. Measured
+ * minimums of random values: 32 hex characters 93 bits, 16 hex characters 35,
+ * a Flutterwave key (`FLWSECK-` + 32 hex + `-X`) 153. The webhook hash is the
+ * one value a person types into Flutterwave's dashboard, hence its lower bar.
+ */
+export const PRODUCTION_SECRET_MINIMUMS = {
+  JWT_SECRET_KEY: { min_chars: 32, min_bits: 80 },
+  ADMIN_API_TOKEN: { min_chars: 32, min_bits: 80 },
+  FLUTTERWAVE_SECRET_KEY: { min_chars: 32, min_bits: 96 },
+  FLUTTERWAVE_WEBHOOK_HASH: { min_chars: 16, min_bits: 32 },
+} as const;
 
 // ---- Money --------------------------------------------------------------------
 /** Smallest and largest funding, in kobo (N100 .. N5,000,000). */

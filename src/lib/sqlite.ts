@@ -2,7 +2,9 @@
  * Versioned schema migrations for Durable Object SQLite storage.
  *
  * Each object runs `migrate` in its constructor inside `blockConcurrencyWhile`,
- * so no request sees a half-migrated schema. Migrations are append-only: a
+ * so no request sees a half-migrated schema. (An object whose names may not
+ * exist, such as Credentials, migrates only once it has something to store:
+ * `hasStoredTables`.) Migrations are append-only: a
  * deployed step is never edited, only followed by a new one.
  */
 
@@ -26,6 +28,16 @@ export function migrate(storage: DurableObjectStorage, migrations: readonly Migr
     version = step.version;
   }
   return version;
+}
+
+/**
+ * True when this object's SQLite storage holds any table, i.e. it was written
+ * before. Reading `sqlite_master` writes nothing, so an object that only asks
+ * stays without storage (see Credentials: a login for an unknown email must not
+ * leave a stored object behind).
+ */
+export function hasStoredTables(storage: DurableObjectStorage): boolean {
+  return storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").toArray().length > 0;
 }
 
 /** The first row of a query, or null. */

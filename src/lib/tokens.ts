@@ -3,19 +3,46 @@
  * default). Verification pins the algorithm (so `alg: none` and algorithm
  * confusion are refused by construction) and checks `iss`, `aud`, `exp`, `iat`
  * and `sub`.
+ *
+ * A signature only proves that we signed the token, not that its times are the
+ * ones we would have chosen: a token minted with a leaked key, or by a bug, may
+ * claim to be issued tomorrow or to live for a year. So the times must also be
+ * plausible for what we issue: `iat` not in the future, `exp - iat` no longer
+ * than the lifetime we give (ACCESS_TOKEN_EXPIRE_MINUTES, or the watch ticket's
+ * TTL), and the token no older than that lifetime, each within
+ * TOKEN_CLOCK_SKEW_S. Lowering ACCESS_TOKEN_EXPIRE_MINUTES therefore also
+ * retires tokens issued under the longer setting.
  */
-import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { type JWTPayload, SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import type { Config } from "./config";
 import { USER_ID_PATTERN } from "./ids";
+import { TOKEN_CLOCK_SKEW_S, WATCH_TICKET_TTL_S } from "./limits";
 
 const encoder = new TextEncoder();
-/** Tolerated clock skew between signer and verifier. */
-const CLOCK_TOLERANCE_S = 5;
+
+type TimeCheck = "ok" | "expired" | "invalid";
+
+/**
+ * Times jose has already checked for shape (`iat` and `exp` are numbers) and
+ * `exp` against now; these are the checks it does not make.
+ */
+export function checkTokenTimes(payload: Pick<JWTPayload, "iat" | "exp">, lifetime_s: number, now_s = Math.floor(Date.now() / 1000)): TimeCheck {
+  const { iat, exp } = payload;
+  if (typeof iat !== "number" || typeof exp !== "number") return "invalid";
+  if (iat > now_s + TOKEN_CLOCK_SKEW_S) return "invalid";
+  if (exp - iat > lifetime_s + TOKEN_CLOCK_SKEW_S) return "invalid";
+  if (now_s - iat > lifetime_s + TOKEN_CLOCK_SKEW_S) return "expired";
+  return "ok";
+}
+
+function accessTokenLifetime(config: Config): number {
+  return config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+}
 
 export type AccessToken = { access_token: string; token_type: "bearer"; expires_in: number };
 
 export async function issueAccessToken(config: Config, user_id: string, now_s = Math.floor(Date.now() / 1000)): Promise<AccessToken> {
-  const expires_in = config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const expires_in = accessTokenLifetime(config);
   const access_token = await new SignJWT({})
     .setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT" })
     .setSubject(user_id)
@@ -36,8 +63,10 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
       issuer: config.JWT_ISSUER,
       audience: config.JWT_AUDIENCE,
       requiredClaims: ["sub", "exp", "iat"],
-      clockTolerance: CLOCK_TOLERANCE_S,
+      clockTolerance: TOKEN_CLOCK_SKEW_S,
     });
+    const times = checkTokenTimes(payload, accessTokenLifetime(config));
+    if (times !== "ok") return { ok: false, reason: times };
     if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub)) return { ok: false, reason: "invalid" };
     return { ok: true, user_id: payload.sub };
   } catch (error) {
@@ -75,8 +104,10 @@ export async function verifyWatchTicket(config: Config, ticket: string): Promise
       issuer: config.JWT_ISSUER,
       audience: watchAudience(config),
       requiredClaims: ["sub", "exp", "iat"],
-      clockTolerance: CLOCK_TOLERANCE_S,
+      clockTolerance: TOKEN_CLOCK_SKEW_S,
     });
+    const times = checkTokenTimes(payload, WATCH_TICKET_TTL_S);
+    if (times !== "ok") return { ok: false, reason: times };
     if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub) || typeof payload.tx_ref !== "string") {
       return { ok: false, reason: "invalid" };
     }

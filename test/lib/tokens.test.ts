@@ -1,7 +1,8 @@
 import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { requireConfig } from "../../src/lib/config";
-import { issueAccessToken } from "../../src/lib/tokens";
+import { TOKEN_CLOCK_SKEW_S, WATCH_TICKET_TTL_S } from "../../src/lib/limits";
+import { issueAccessToken, issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../../src/lib/tokens";
 import { api, env, expectProblem, registerAndLogin } from "../helpers";
 
 const config = requireConfig(env);
@@ -92,5 +93,79 @@ describe("bearer tokens on a protected route", () => {
   it("refuses a well-signed token for a user that does not exist", async () => {
     const issued = await issueAccessToken(config, "usr000000000000000y");
     await expect401(`Bearer ${issued.access_token}`);
+  });
+});
+
+describe("token times must be plausible for what we issue", () => {
+  const lifetime_s = config.ACCESS_TOKEN_EXPIRE_MINUTES * 60;
+  const user = "usr000000000000000x";
+
+  async function check(iat: number, exp: number) {
+    return verifyAccessToken(config, await token({ iat, exp }, user));
+  }
+
+  it("accepts what the login route issues, and an iat within the clock skew", async () => {
+    const issued = await issueAccessToken(config, user);
+    expect(await verifyAccessToken(config, issued.access_token)).toEqual({ ok: true, user_id: user });
+    const t = now_s() + TOKEN_CLOCK_SKEW_S - 1;
+    expect(await check(t, t + lifetime_s)).toMatchObject({ ok: true });
+  });
+
+  it("refuses an iat in the future beyond the clock skew", async () => {
+    const t = now_s() + TOKEN_CLOCK_SKEW_S + 60;
+    expect(await check(t, t + 60)).toEqual({ ok: false, reason: "invalid" });
+  });
+
+  it("refuses a lifetime (exp - iat) longer than ACCESS_TOKEN_EXPIRE_MINUTES", async () => {
+    const t = now_s();
+    expect(await check(t, t + lifetime_s + TOKEN_CLOCK_SKEW_S + 1)).toEqual({ ok: false, reason: "invalid" });
+    expect(await check(t, t + 365 * 24 * 3600)).toEqual({ ok: false, reason: "invalid" });
+  });
+
+  it("refuses a token older than its lifetime even while exp is inside the clock skew", async () => {
+    // exp is 2 s past, which jose's own tolerance still accepts; the age bound does not.
+    const iat = now_s() - lifetime_s - TOKEN_CLOCK_SKEW_S - 2;
+    expect(await check(iat, iat + lifetime_s + TOKEN_CLOCK_SKEW_S)).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("refuses an implausible token on a protected route with 401", async () => {
+    const { user_id } = await registerAndLogin();
+    const t = now_s();
+    await expect401(`Bearer ${await token({ iat: t, exp: t + 10 * lifetime_s }, user_id)}`);
+    await expect401(`Bearer ${await token({ iat: t + 3600, exp: t + 3600 + 60 }, user_id)}`);
+  });
+
+  describe("watch tickets, against their own TTL", () => {
+    const tx_ref = "FUND-usr000000000000000x-0000000000000-abcd";
+    async function ticket(iat: number, exp: number) {
+      return new SignJWT({ tx_ref })
+        .setProtectedHeader({ alg: "HS256" })
+        .setSubject(user)
+        .setIssuer(config.JWT_ISSUER)
+        .setAudience(`${config.JWT_AUDIENCE}:watch`)
+        .setIssuedAt(iat)
+        .setExpirationTime(exp)
+        .sign(key);
+    }
+
+    it("accepts a ticket issued as the funding route issues it", async () => {
+      const issued = await issueWatchTicket(config, user, tx_ref, WATCH_TICKET_TTL_S);
+      expect(await verifyWatchTicket(config, issued)).toEqual({ ok: true, user_id: user, tx_ref });
+    });
+
+    it("refuses an iat in the future", async () => {
+      const t = now_s() + TOKEN_CLOCK_SKEW_S + 60;
+      expect(await verifyWatchTicket(config, await ticket(t, t + 60))).toEqual({ ok: false, reason: "invalid" });
+    });
+
+    it("refuses a lifetime longer than WATCH_TICKET_TTL_S", async () => {
+      const t = now_s();
+      expect(await verifyWatchTicket(config, await ticket(t, t + WATCH_TICKET_TTL_S + TOKEN_CLOCK_SKEW_S + 1))).toEqual({ ok: false, reason: "invalid" });
+    });
+
+    it("refuses a ticket older than WATCH_TICKET_TTL_S", async () => {
+      const iat = now_s() - WATCH_TICKET_TTL_S - TOKEN_CLOCK_SKEW_S - 2;
+      expect(await verifyWatchTicket(config, await ticket(iat, iat + WATCH_TICKET_TTL_S + TOKEN_CLOCK_SKEW_S))).toEqual({ ok: false, reason: "expired" });
+    });
   });
 });

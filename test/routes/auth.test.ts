@@ -1,6 +1,17 @@
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, REQUEST_BODY_MAX_BYTES } from "../../src/lib/limits";
+import { clientDelaySeconds } from "../../src/durable/login-throttle";
+import {
+  EMAIL_MAX_CHARS,
+  LOGIN_CLIENT_DELAY_BASE_S,
+  LOGIN_CLIENT_DELAY_MAX_S,
+  LOGIN_CLIENT_FREE_FAILURES,
+  LOGIN_EMAIL_FAILURE_WINDOW_S,
+  LOGIN_EMAIL_FAILURES_MAX,
+  LOGIN_FAILURE_MEMORY_S,
+  PASSWORD_MAX_CHARS,
+  REQUEST_BODY_MAX_BYTES,
+} from "../../src/lib/limits";
 import { api, env, expectProblem, form, json, PASSWORD, registerAndLogin, uniqueEmail, uniqueIp, withinOneRateWindow } from "../helpers";
 
 describe("registration", () => {
@@ -162,6 +173,19 @@ describe("login", () => {
     expect(bodies[2]).toEqual(bodies[0]);
   });
 
+  it("stores nothing for an unknown email: its Credentials object stays without tables", async () => {
+    const email = uniqueEmail("nobody");
+    await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 401);
+    expect(await env.CREDENTIALS.getByName(email).lookup()).toBeNull();
+    const tables = await runInDurableObject(env.CREDENTIALS.getByName(email), (_instance, state) =>
+      state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray(),
+    );
+    expect(tables).toEqual([]);
+    // The same object still registers normally afterwards.
+    expect((await api("/auth/register", json({ email, password: PASSWORD }))).status).toBe(201);
+    expect((await api("/auth/login", form({ username: email, password: PASSWORD }))).status).toBe(200);
+  });
+
   it("re-hashes a password stored with weaker argon2id parameters on the next successful login", async () => {
     const email = uniqueEmail("rehash");
     const { hashPassword } = await import("../../src/lib/password");
@@ -186,27 +210,6 @@ describe("login", () => {
     const { hashPassword } = await import("../../src/lib/password");
     await env.CREDENTIALS.getByName(email).claim({ email, user_id: "usr000000000000000b", password_hash: hashPassword(PASSWORD) });
     await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 401);
-  });
-
-  it("rate-limits attempts per email with 429 and Retry-After", async () => {
-    const email = uniqueEmail("limited");
-    await api("/auth/register", json({ email, password: PASSWORD }));
-    await withinOneRateWindow(10_000);
-    const statuses: number[] = [];
-    let limited: Response | undefined;
-    for (let i = 0; i < 7; i++) {
-      const res = await api("/auth/login", form({ username: email, password: "wrong password" }));
-      statuses.push(res.status);
-      if (res.status === 429) limited = res;
-      else await res.arrayBuffer();
-    }
-    // The development limit is 5 per minute per email.
-    expect(statuses.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
-    expect(statuses.slice(5)).toEqual([429, 429]);
-    expect(limited!.headers.get("retry-after")).toBe("60");
-    expect((await expectProblem(limited!, 429)).code).toBe("rate_limited");
-    // The correct password is refused too while limited: the limit is not an oracle.
-    await expectProblem(await api("/auth/login", form({ username: email, password: PASSWORD })), 429);
   });
 
   it("rate-limits attempts per client IP across different emails", async () => {
@@ -250,6 +253,123 @@ describe("login", () => {
     }
     expect(statuses.filter((s) => s === 422)).toHaveLength(20);
     expect(statuses[20]).toBe(429);
+  });
+});
+
+describe("login throttling: per (email, client address), never a lock-out of someone else", () => {
+  const wrong = "not the password";
+  const login = (email: string, password: string, ip: string) => api("/auth/login", form({ username: email, password }, { "cf-connecting-ip": ip }));
+  async function statusOf(res: Response): Promise<number> {
+    await res.arrayBuffer();
+    return res.status;
+  }
+  /** Move a client's failure record (and its ceiling rows) back in time, as if `ms` had passed. */
+  async function letTimePass(email: string, ms: number) {
+    await runInDurableObject(env.LOGIN_THROTTLE.getByName(email), (_instance, state) => {
+      state.storage.sql.exec("UPDATE clients SET last_failure_at_ms = last_failure_at_ms - ?", ms);
+      state.storage.sql.exec("UPDATE failures SET at_ms = at_ms - ?", ms);
+    });
+  }
+  async function registered(tag: string) {
+    const email = uniqueEmail(tag);
+    expect((await api("/auth/register", json({ email, password: PASSWORD }))).status).toBe(201);
+    return email;
+  }
+
+  it("wrong passwords from several addresses do not refuse the owner's right one", async () => {
+    const email = await registered("target");
+    const attackers = [uniqueIp(), uniqueIp(), uniqueIp(), uniqueIp()];
+    for (const ip of attackers) {
+      const statuses: number[] = [];
+      for (let i = 0; i < LOGIN_CLIENT_FREE_FAILURES + 2; i++) statuses.push(await statusOf(await login(email, wrong, ip)));
+      expect(statuses).toEqual([...Array(LOGIN_CLIENT_FREE_FAILURES).fill(401), 429, 429]);
+    }
+    // The owner, from an address that has never logged in before, is not refused.
+    expect((await login(email, PASSWORD, uniqueIp())).status).toBe(200);
+  });
+
+  it("gives one client progressive delays with Retry-After, refusing even its right password while it waits", async () => {
+    const email = await registered("slow");
+    const ip = uniqueIp();
+    for (let i = 0; i < LOGIN_CLIENT_FREE_FAILURES; i++) expect(await statusOf(await login(email, wrong, ip))).toBe(401);
+    let delay_s = clientDelaySeconds(LOGIN_CLIENT_FREE_FAILURES);
+    expect(delay_s).toBe(LOGIN_CLIENT_DELAY_BASE_S);
+    // While it waits, even the right password is refused before it is checked: the 429 is no oracle.
+    const refused = await login(email, PASSWORD, ip);
+    expect(refused.headers.get("retry-after")).toBe(String(delay_s));
+    expect((await expectProblem(refused, 429)).code).toBe("rate_limited");
+    for (let round = 0; round < 3; round++) {
+      await letTimePass(email, delay_s * 1000);
+      expect(await statusOf(await login(email, wrong, ip))).toBe(401);
+      const next_delay_s = delay_s * 2;
+      const limited = await login(email, wrong, ip);
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get("retry-after")).toBe(String(next_delay_s));
+      await limited.arrayBuffer();
+      delay_s = next_delay_s;
+    }
+    // Another client is unaffected throughout.
+    expect((await login(email, PASSWORD, uniqueIp())).status).toBe(200);
+    // Once the wait is over the right password works, and it clears the client's record.
+    await letTimePass(email, delay_s * 1000);
+    expect((await login(email, PASSWORD, ip)).status).toBe(200);
+    expect(await statusOf(await login(email, wrong, ip))).toBe(401);
+    expect(await statusOf(await login(email, wrong, ip))).toBe(401);
+  });
+
+  it("caps the delay at LOGIN_CLIENT_DELAY_MAX_S", () => {
+    expect(clientDelaySeconds(LOGIN_CLIENT_FREE_FAILURES - 1)).toBe(0);
+    expect(clientDelaySeconds(LOGIN_CLIENT_FREE_FAILURES + 1)).toBe(LOGIN_CLIENT_DELAY_BASE_S * 2);
+    expect(clientDelaySeconds(LOGIN_CLIENT_FREE_FAILURES + 1000)).toBe(LOGIN_CLIENT_DELAY_MAX_S);
+  });
+
+  it("throttles an unknown email exactly like a registered one, so a 429 reveals nothing", async () => {
+    const answers = async (email: string) => {
+      const ip = uniqueIp();
+      const seen: unknown[] = [];
+      for (let i = 0; i < LOGIN_CLIENT_FREE_FAILURES + 1; i++) {
+        const res = await login(email, wrong, ip);
+        const { request_id: _id, ...problem } = await expectProblem(res, res.status);
+        seen.push({ status: res.status, retry_after: res.headers.get("retry-after"), problem });
+      }
+      return seen;
+    };
+    expect(await answers(uniqueEmail("nobody"))).toEqual(await answers(await registered("somebody")));
+  });
+
+  it("counts only failures towards the per-email ceiling, then refuses new addresses but never known ones", async () => {
+    const email = await registered("ceiling");
+    const owner = uniqueIp();
+    for (let i = 0; i < 3; i++) expect((await login(email, PASSWORD, owner)).status).toBe(200);
+    const throttle = env.LOGIN_THROTTLE.getByName(email);
+    const failureRows = () => runInDurableObject(throttle, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM failures").one().n);
+    expect(await failureRows()).toBe(0);
+    // Failures from many addresses within the window, one short of the ceiling...
+    await runInDurableObject(throttle, (_i, state) => {
+      for (let i = 0; i < LOGIN_EMAIL_FAILURES_MAX - 1; i++) state.storage.sql.exec("INSERT INTO failures (client, at_ms) VALUES (?, ?)", `10.99.0.${i}`, Date.now());
+    });
+    // ... and one more, answered 401 like any failure.
+    expect(await statusOf(await login(email, wrong, uniqueIp()))).toBe(401);
+    // Now a new address is refused before its password is checked, even the right one ...
+    const refused = await login(email, PASSWORD, uniqueIp());
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(LOGIN_EMAIL_FAILURE_WINDOW_S - 60);
+    expect((await expectProblem(refused, 429)).code).toBe("rate_limited");
+    // ... while the owner's known address still logs in.
+    expect((await login(email, PASSWORD, owner)).status).toBe(200);
+    // The window passing lifts the ceiling.
+    await letTimePass(email, LOGIN_EMAIL_FAILURE_WINDOW_S * 1000);
+    expect((await login(email, PASSWORD, uniqueIp())).status).toBe(200);
+  });
+
+  it("keeps an unknown email's failure record only until it expires, then no storage at all", async () => {
+    const email = uniqueEmail("ghost");
+    expect(await statusOf(await login(email, wrong, uniqueIp()))).toBe(401);
+    const throttle = env.LOGIN_THROTTLE.getByName(email);
+    const tables = () => runInDurableObject(throttle, (_i, state) => state.storage.sql.exec("SELECT name FROM sqlite_master WHERE type = 'table'").toArray().length);
+    expect(await tables()).toBeGreaterThan(0);
+    await letTimePass(email, Math.max(LOGIN_FAILURE_MEMORY_S, LOGIN_EMAIL_FAILURE_WINDOW_S) * 1000);
+    expect(await runDurableObjectAlarm(throttle)).toBe(true);
+    expect(await tables()).toBe(0);
   });
 });
 

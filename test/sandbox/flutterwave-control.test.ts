@@ -179,13 +179,13 @@ describe("where the sandbox exists", () => {
       SANDBOX_ENABLED: "true",
       APP_ADDRESS: "https://wallet.example/api/v1",
       JWT_SECRET_KEY: "p".repeat(16) + crypto.randomUUID(),
-      FLUTTERWAVE_SECRET_KEY: "FLWSECK-0123456789abcdef0123456789abcdef-X",
+      FLUTTERWAVE_SECRET_KEY: "FLWSECK-8a3f0c2e9b1d47f6a5c3e8b2d0f4a7c9-X",
       FLUTTERWAVE_WEBHOOK_HASH: crypto.randomUUID(),
       ADMIN_API_TOKEN: crypto.randomUUID() + crypto.randomUUID(),
     }) as unknown as Env;
 
   it("is not mounted in production even with SANDBOX_ENABLED=true", async () => {
-    const key = "FLWSECK-0123456789abcdef0123456789abcdef-X";
+    const key = "FLWSECK-8a3f0c2e9b1d47f6a5c3e8b2d0f4a7c9-X";
     for (const path of ["/__sandbox/flutterwave/v3/banks/NG", "/__sandbox/flutterwave/__control/faults", "/__sandbox/flutterwave/checkout/flwlnk-x"]) {
       const res = await createApp().fetch(new Request(`${ORIGIN}${path}`, { headers: { authorization: `Bearer ${key}` } }), productionEnv(), createExecutionContext());
       expect((await expectProblem(res, 404)).code).toBe("not_found");

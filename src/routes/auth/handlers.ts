@@ -11,11 +11,12 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { errors } from "../../lib/errors";
-import { type AppContext, rateLimit } from "../../lib/http";
+import { type AppContext, clientAddressKey, clientIp, rateLimit } from "../../lib/http";
 import { newUserId } from "../../lib/ids";
 import { log } from "../../lib/log";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/password";
 import { issueAccessToken } from "../../lib/tokens";
+import type { LoginThrottle } from "../../durable/login-throttle";
 import type { Profile } from "../../durable/wallet";
 import { Email, type LoginBody, type RegisterBody } from "./schemas";
 
@@ -66,16 +67,33 @@ export async function register(c: AppContext, body: z.infer<typeof RegisterBody>
   return userView(profile);
 }
 
+/**
+ * Login. Throttling is per (email, client address) in the email's LoginThrottle
+ * object, for registered and unknown emails alike (src/durable/login-throttle.ts):
+ * a client waits only for its own failures, and past the per-email ceiling only
+ * clients that have not logged in to the account recently are refused. A
+ * refused attempt is answered 429 before any hashing, whatever its password, so
+ * the refusal says nothing about the password either.
+ */
 export async function login(c: AppContext, body: z.infer<typeof LoginBody>) {
   const env = c.env;
   const email = Email.safeParse(body.username ?? body.email ?? "");
+  const client = clientAddressKey(clientIp(c));
 
-  // Every path below does exactly one Credentials lookup and one argon2id
-  // verification, so "no such user" and "wrong password" cost the same.
+  // Every path below does exactly one Credentials lookup, one throttle decision
+  // and one argon2id verification, so "no such user" and "wrong password" cost
+  // the same and are throttled the same.
   let account = null;
+  let attempt: { throttle: DurableObjectStub<LoginThrottle>; attempt_id: number } | null = null;
   if (email.success) {
-    await rateLimit(env.LOGIN_EMAIL_LIMITER, `login:email:${email.data}`);
-    account = await env.CREDENTIALS.getByName(email.data).lookup();
+    const throttle = env.LOGIN_THROTTLE.getByName(email.data);
+    const [gate, found] = await Promise.all([throttle.begin(client), env.CREDENTIALS.getByName(email.data).lookup()]);
+    if (gate.outcome === "throttled") {
+      log.info("login throttled", { request_id: c.var.request_id, scope: gate.scope, retry_after_s: gate.retry_after_s });
+      throw errors.rateLimited(gate.retry_after_s);
+    }
+    attempt = { throttle, attempt_id: gate.attempt_id };
+    account = found;
   }
   const usable = account !== null && account.state === "active";
   const hash_started_ms = Date.now();
@@ -84,10 +102,12 @@ export async function login(c: AppContext, body: z.infer<typeof LoginBody>) {
   // (In production Workers' clocks stand still during pure CPU work anyway.)
   if (!c.var.config.production) c.header("server-timing", `argon2id;dur=${Date.now() - hash_started_ms}`);
   if (!usable || !password_ok) {
+    // The throttle counted this attempt as a failure when it began.
     throw errors.unauthorized("Incorrect email or password.", null);
   }
   const user_id = account!.user_id;
   c.set("user_id", user_id);
+  await attempt!.throttle.succeeded(client, attempt!.attempt_id);
   if (needsRehash(account!.password_hash)) {
     await env.CREDENTIALS.getByName(email.data!).replaceHash(user_id, account!.password_hash, hashPassword(body.password));
   }

@@ -2,12 +2,19 @@
  * Liveness and readiness.
  *
  * Liveness answers without touching anything. Readiness makes one round trip to
- * a Durable Object (proving the namespace binding and SQLite storage answer) and
- * sends one `ping` message to the queue (the consumer acks it and does nothing
- * else), so a binding that is missing or refusing shows up here first.
+ * a Durable Object (proving the namespace binding answers) and sends one `ping`
+ * message to the queue (the consumer acks it and does nothing else), so a
+ * binding that is missing or refusing shows up here first.
+ *
+ * Both probes are unauthenticated, and each queue message is billed and
+ * consumed: a flood of readiness requests must not become a flood of messages.
+ * So a result is kept per isolate for READINESS_CACHE_TTL_MS, and requests that
+ * arrive while a check runs wait for that one check: at most one probe per TTL
+ * per isolate, whatever the request rate. `checked_at` says how old it is.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { type AppContext, newRouter, problems } from "../../lib/http";
+import { READINESS_CACHE_TTL_MS } from "../../lib/limits";
 import { log } from "../../lib/log";
 import type { QueueMessage } from "../../queue/messages";
 
@@ -21,6 +28,7 @@ const Readiness = z
   .object({
     status: z.enum(["ready", "degraded"]),
     checks: z.object({ durable_objects: Check, queue: Check }),
+    checked_at: z.string().openapi({ format: "date-time", description: "When the bindings were last probed (results are reused for a few seconds)." }),
   })
   .openapi("Readiness");
 
@@ -36,15 +44,50 @@ async function timed(run: () => Promise<unknown>): Promise<z.infer<typeof Check>
   }
 }
 
-async function readiness(c: AppContext) {
-  const ping: QueueMessage = { v: 1, kind: "ping", request_id: c.var.request_id, sent_at_ms: Date.now() };
+type ReadinessResult = z.infer<typeof Readiness>;
+type ReadinessState = { result?: ReadinessResult; checked_at_ms?: number; running?: Promise<ReadinessResult> };
+
+/** Per isolate and per environment object (the bindings probed belong to it). */
+const readinessByEnv = new WeakMap<object, ReadinessState>();
+
+async function probe(env: Env, request_id: string): Promise<ReadinessResult> {
+  const ping: QueueMessage = { v: 1, kind: "ping", request_id, sent_at_ms: Date.now() };
   const [durable_objects, queue] = await Promise.all([
-    timed(() => c.env.CREDENTIALS.getByName(READINESS_PROBE_OBJECT).ping()),
-    timed(() => c.env.WALLET_EVENTS.send(ping)),
+    timed(() => env.CREDENTIALS.getByName(READINESS_PROBE_OBJECT).ping()),
+    timed(() => env.WALLET_EVENTS.send(ping)),
   ]);
   const ready = durable_objects.ok && queue.ok;
-  if (!ready) log.warn("readiness degraded", { request_id: c.var.request_id, durable_objects, queue });
-  return c.json({ status: ready ? ("ready" as const) : ("degraded" as const), checks: { durable_objects, queue } }, ready ? 200 : 503);
+  if (!ready) log.warn("readiness degraded", { request_id, durable_objects, queue });
+  return { status: ready ? "ready" : "degraded", checks: { durable_objects, queue }, checked_at: new Date().toISOString() };
+}
+
+/** The cached result while fresh; else the running check; else a new one, shared by everyone who asks meanwhile. */
+export function cachedReadiness(env: Env, request_id: string, now_ms = Date.now()): Promise<ReadinessResult> {
+  let state = readinessByEnv.get(env);
+  if (!state) {
+    state = {};
+    readinessByEnv.set(env, state);
+  }
+  if (state.result && state.checked_at_ms !== undefined && now_ms - state.checked_at_ms < READINESS_CACHE_TTL_MS) {
+    return Promise.resolve(state.result);
+  }
+  if (state.running) return state.running;
+  const owner = state;
+  owner.running = probe(env, request_id)
+    .then((result) => {
+      owner.result = result;
+      owner.checked_at_ms = Date.now();
+      return result;
+    })
+    .finally(() => {
+      owner.running = undefined;
+    });
+  return owner.running;
+}
+
+async function readiness(c: AppContext) {
+  const result = await cachedReadiness(c.env, c.var.request_id);
+  return c.json(result, result.status === "ready" ? 200 : 503);
 }
 
 healthRoutes.openapi(

@@ -18,7 +18,7 @@ import { earlyAnswer, fingerprint, storeAnswer, type Answer } from "../../lib/id
 import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { issueWatchTicket } from "../../lib/tokens";
-import { checkoutRedirectUrl } from "../../lib/urls";
+import { checkoutRedirectUrl, publicOrigin } from "../../lib/urls";
 import { fundingView } from "../../lib/views";
 import { withWatch } from "../../lib/watch";
 import { checkoutPort } from "../../providers";
@@ -62,7 +62,7 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
   const ticket = await issueWatchTicket(config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S);
   const redirect = new URL(checkoutRedirectUrl(c, config));
   redirect.searchParams.set("ticket", ticket);
-  const checkout = checkoutPort({ env: c.env, ctx: executionCtx(c), config, origin: new URL(c.req.url).origin, request_id: c.var.request_id });
+  const checkout = checkoutPort({ env: c.env, ctx: executionCtx(c), config, origin: publicOrigin(c, config), request_id: c.var.request_id });
   const link = await checkout.start({
     tx_ref: tx.tx_ref,
     amount_minor: tx.amount_minor,

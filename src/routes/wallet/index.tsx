@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { errors } from "../../lib/errors";
-import { bearerSecurity, bodyContent, executionCtx, formOrJson, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
+import { bearerSecurity, bodyContent, executionCtx, formOrJson, limitByUser, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
 import { TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
 import { FUND_MAX_MINOR, FUND_MIN_MINOR, REDIRECT_FIELD_MAX_CHARS, WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 import { log } from "../../lib/log";
@@ -120,11 +120,14 @@ walletRoutes.openapi(
     path: "/wallet/fund",
     tags: ["wallet"],
     summary: "Start a funding: records a PENDING transaction and returns a Flutterwave hosted checkout link",
-    ...auth,
+    security: bearerSecurity,
+    // Each funding costs a provider call and a stored transaction: FUND_USER_LIMITER
+    // bounds how many one user can start per minute (counted before validation).
+    middleware: [requireUser, limitByUser((env) => env.FUND_USER_LIMITER, "fund")] as const,
     request: { headers: IdempotencyHeader, body: bodyContent(FundBody, "Amount in naira and currency (NGN), as a form or JSON.") },
     responses: {
       201: { description: "Checkout link created; the funding is PENDING until the payment is verified.", content: { "application/json": { schema: FundResponse } } },
-      ...problems(400, 401, 409, 413, 415, 422, 502, 503),
+      ...problems(400, 401, 409, 413, 415, 422, 429, 502, 503),
     },
   }),
   async (c) => {

@@ -1,0 +1,105 @@
+import { createExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { parseConfig } from "../../src/lib/config";
+import { PRODUCTION_SECRET_MINIMUMS } from "../../src/lib/limits";
+import { estimateSecretBits, shortestPeriod } from "../../src/lib/secret-strength";
+import { env, expectProblem, ORIGIN } from "../helpers";
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** A production environment whose every secret is fresh random text. */
+function productionVars(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    ENVIRONMENT: "production",
+    APP_ADDRESS: "https://wallet.example/api/v1",
+    JWT_SECRET_KEY: randomHex(32),
+    ADMIN_API_TOKEN: crypto.randomUUID(),
+    FLUTTERWAVE_SECRET_KEY: `FLWSECK-${randomHex(16)}-X`,
+    FLUTTERWAVE_WEBHOOK_HASH: randomHex(8),
+    ...overrides,
+  };
+}
+
+function problemsOf(vars: Record<string, string | undefined>): string[] {
+  const result = parseConfig(vars);
+  return result.ok ? [] : result.problems;
+}
+
+describe("the secret-strength estimate", () => {
+  it("finds the shortest repeating unit, a partial last repetition included", () => {
+    const codes = (s: string) => Array.from(s, (c) => c.codePointAt(0)!);
+    expect(shortestPeriod(codes("aaaa"))).toBe(1);
+    expect(shortestPeriod(codes("abcabcab"))).toBe(3);
+    expect(shortestPeriod(codes("abcd"))).toBe(4);
+  });
+
+  it("scores repetition, sequences and few distinct characters near zero, and random text high", () => {
+    expect(estimateSecretBits("a".repeat(32))).toBe(0);
+    expect(estimateSecretBits("1111111111111111")).toBe(0);
+    expect(estimateSecretBits("admin".repeat(8))).toBeLessThan(16);
+    expect(estimateSecretBits("abcdefghijklmnopqrstuvwxyz012345")).toBeLessThan(24);
+    expect(estimateSecretBits("a".repeat(31) + "b")).toBeLessThan(16);
+    expect(estimateSecretBits(randomHex(16))).toBeGreaterThan(PRODUCTION_SECRET_MINIMUMS.JWT_SECRET_KEY.min_bits);
+  });
+});
+
+describe("production refuses weak secrets and test-mode credentials", () => {
+  const hex = randomHex(16);
+  const cases: [string, Record<string, string | undefined>, string, RegExp][] = [
+    ["a JWT secret of one repeated letter", { JWT_SECRET_KEY: "a".repeat(32) }, "JWT_SECRET_KEY", /too predictable/],
+    ["a JWT secret of a repeated pair", { JWT_SECRET_KEY: "ab".repeat(24) }, "JWT_SECRET_KEY", /too predictable/],
+    ["a JWT secret that is the alphabet", { JWT_SECRET_KEY: "abcdefghijklmnopqrstuvwxyz012345" }, "JWT_SECRET_KEY", /too predictable/],
+    ["a short JWT secret", { JWT_SECRET_KEY: randomHex(8) }, "JWT_SECRET_KEY", /too short/],
+    ["the development JWT default", { JWT_SECRET_KEY: "development-only-jwt-secret-not-for-production-0001" }, "JWT_SECRET_KEY", /development default/],
+    ["a missing JWT secret", { JWT_SECRET_KEY: undefined }, "JWT_SECRET_KEY", /missing/],
+    ["a webhook hash of sixteen ones", { FLUTTERWAVE_WEBHOOK_HASH: "1111111111111111" }, "FLUTTERWAVE_WEBHOOK_HASH", /too predictable/],
+    ["a webhook hash that counts", { FLUTTERWAVE_WEBHOOK_HASH: "0123456789abcdef" }, "FLUTTERWAVE_WEBHOOK_HASH", /too predictable/],
+    ["a placeholder webhook hash", { FLUTTERWAVE_WEBHOOK_HASH: `changeme-${hex}` }, "FLUTTERWAVE_WEBHOOK_HASH", /placeholder/],
+    ["an admin token that repeats a word", { ADMIN_API_TOKEN: "admin".repeat(8) }, "ADMIN_API_TOKEN", /too predictable/],
+    ["an admin token that repeats a word with a digit in it", { ADMIN_API_TOKEN: "Adm1n".repeat(8) }, "ADMIN_API_TOKEN", /too predictable/],
+    ["an admin token equal to the JWT secret", { JWT_SECRET_KEY: hex + hex, ADMIN_API_TOKEN: hex + hex }, "ADMIN_API_TOKEN", /same value as JWT_SECRET_KEY/],
+    ["a Flutterwave test-mode key", { FLUTTERWAVE_SECRET_KEY: `FLWSECK_TEST-${hex}-X` }, "FLUTTERWAVE_SECRET_KEY", /test-mode/],
+    ["a Flutterwave key padded with one letter", { FLUTTERWAVE_SECRET_KEY: `FLWSECK-${"a".repeat(32)}-X` }, "FLUTTERWAVE_SECRET_KEY", /too predictable/],
+    ["VTpass sandbox mode switched on", { VTPASS_SANDBOX_MODE: "true" }, "VTPASS_SANDBOX_MODE", /sandbox mode in production/],
+    ["a plain-http APP_ADDRESS", { APP_ADDRESS: "http://wallet.example/api/v1" }, "APP_ADDRESS", /https/],
+  ];
+  for (const [name, overrides, variable, reason] of cases) {
+    it(`refuses ${name}, naming ${variable} and never the value`, () => {
+      const problems = problemsOf(productionVars(overrides));
+      const problem = problems.find((p) => p.startsWith(`${variable}:`));
+      expect(problem, problems.join("; ")).toMatch(reason);
+      for (const value of Object.values(overrides)) {
+        if (value !== undefined && value.length >= 4) expect(problems.join("\n")).not.toContain(value);
+      }
+    });
+  }
+
+  it("accepts 200 random production configurations (no false refusals at these minimums)", () => {
+    for (let i = 0; i < 200; i++) expect(problemsOf(productionVars())).toEqual([]);
+  });
+
+  it("turns VTpass sandbox mode off by default in production, on in development", () => {
+    const production = parseConfig(productionVars());
+    const development = parseConfig({});
+    expect(production.ok && production.config.VTPASS_SANDBOX_MODE).toBe(false);
+    expect(development.ok && development.config.VTPASS_SANDBOX_MODE).toBe(true);
+  });
+
+  it("applies none of this outside production", () => {
+    const result = parseConfig({ JWT_SECRET_KEY: "a".repeat(32), FLUTTERWAVE_SECRET_KEY: "FLWSECK_TEST-x", VTPASS_SANDBOX_MODE: "true" });
+    expect(result.ok).toBe(true);
+  });
+
+  it("answers every request 503 with a problem that names no variable and no value", async () => {
+    const weak = { ...env, ...productionVars({ JWT_SECRET_KEY: "a".repeat(32) }) } as unknown as Env;
+    for (const path of ["/api/v1/health", "/api/v1/auth/login", "/api/v1/openapi.json"]) {
+      const res = await createApp().fetch(new Request(`${ORIGIN}${path}`), weak, createExecutionContext());
+      const problem = await expectProblem(res, 503);
+      expect(problem.code).toBe("service_misconfigured");
+      expect(JSON.stringify(problem)).not.toMatch(/JWT|aaaa/);
+    }
+  });
+});
