@@ -9,6 +9,7 @@
  * never its value: a half-configured payments service must not take traffic.
  */
 import { z } from "zod";
+import { MONGO_BATCH_TIMEOUT_MS, MONGO_SERVER_SELECTION_TIMEOUT_MS } from "./limits";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
 const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
@@ -33,6 +34,7 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 const minutes = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(60_000).default(fallback);
 const optionalText = z
   .string()
   .optional()
@@ -73,14 +75,34 @@ const schema = z.object({
   VTPASS_SECRET_KEY: optionalText,
   VTPASS_SANDBOX_MODE: flag.default(true),
 
+  /**
+   * MongoDB projection (optional). The URI may hold a password: it is a secret,
+   * and only its host names are ever logged. `MONGO_URI` is the seed's name for
+   * it; `MONGODB_URI` wins when both are set. A malformed URI or database name
+   * does not stop the service: the projector answers "misconfigured".
+   */
   MONGODB_URI: optionalText,
+  MONGO_URI: optionalText,
   MONGO_DB_NAME: optionalText,
+  MONGO_SERVER_SELECTION_TIMEOUT_MS: milliseconds(MONGO_SERVER_SELECTION_TIMEOUT_MS),
+  MONGO_BATCH_TIMEOUT_MS: milliseconds(MONGO_BATCH_TIMEOUT_MS),
 
   /** Sandbox only: seconds before a sandbox transfer settles. */
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 
 type Parsed = z.infer<typeof schema>;
+
+/** Where the projection goes, and how long the projector waits for it. */
+export type MongoSettings = {
+  uri: string;
+  db: string;
+  server_selection_timeout_ms: number;
+  batch_timeout_ms: number;
+};
+/** The database the projection writes to when MONGO_DB_NAME is unset. */
+export const MONGO_DEFAULT_DB = "airtime_wallet";
+
 export type Config = Omit<Parsed, keyof typeof PRODUCTION_SECRETS> & {
   JWT_SECRET_KEY: string;
   FLUTTERWAVE_SECRET_KEY: string;
@@ -89,6 +111,8 @@ export type Config = Omit<Parsed, keyof typeof PRODUCTION_SECRETS> & {
   /** True only outside production and only when SANDBOX_ENABLED says so. */
   sandbox: boolean;
   production: boolean;
+  /** Null when no MongoDB URI is set: the projection is then switched off. */
+  mongo: MongoSettings | null;
 };
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
@@ -125,7 +149,18 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
-    config: { ...values, ...secrets, production, sandbox: !production && values.SANDBOX_ENABLED },
+    config: { ...values, ...secrets, production, sandbox: !production && values.SANDBOX_ENABLED, mongo: mongoSettings(values) },
+  };
+}
+
+function mongoSettings(values: Parsed): MongoSettings | null {
+  const uri = values.MONGODB_URI ?? values.MONGO_URI;
+  if (uri === undefined) return null;
+  return {
+    uri,
+    db: values.MONGO_DB_NAME ?? MONGO_DEFAULT_DB,
+    server_selection_timeout_ms: values.MONGO_SERVER_SELECTION_TIMEOUT_MS,
+    batch_timeout_ms: values.MONGO_BATCH_TIMEOUT_MS,
   };
 }
 
