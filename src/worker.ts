@@ -11,6 +11,7 @@ export { Credentials } from "./durable/credentials";
 export { Wallet } from "./durable/wallet";
 export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";
+export { MongoProjector } from "./durable/mongo-projector";
 export { ProviderSandbox } from "./sandbox/durable";
 
 const app = createApp();
