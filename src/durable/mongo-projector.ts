@@ -46,7 +46,7 @@ import {
   MONGO_UNAVAILABLE_RETRY_AFTER_MS,
 } from "../lib/limits";
 import { log } from "../lib/log";
-import { classifyMongoError, closeNow, createMongoClient, describeMongoError, mongoHosts } from "../providers/mongo/client";
+import { classifyMongoError, closeNow, createMongoClient, describeMongoError, loadMongoDriver, mongoHosts, type MongoDriver } from "../providers/mongo/client";
 import {
   PROJECTION_COLLECTIONS,
   applyChanges,
@@ -147,10 +147,11 @@ export class MongoProjector extends DurableObject<Env> {
     const target = this.target();
     if (!target) return misconfigured();
     const fields = { op, db: target.settings.db, hosts: target.hosts };
+    const mongo = await loadMongoDriver();
 
     let session: Session;
     try {
-      session = this.session ??= this.open(target);
+      session = this.session ??= this.open(mongo, target);
     } catch (error) {
       log.error("mongo projection misconfigured", { ...fields, error: describeMongoError(error, target.settings.uri) });
       return misconfigured();
@@ -176,7 +177,7 @@ export class MongoProjector extends DurableObject<Env> {
       this.failures = 0;
       return { ok: true, value };
     } catch (error) {
-      const kind = classifyMongoError(error);
+      const kind = classifyMongoError(mongo, error);
       const described = describeMongoError(error, target.settings.uri);
       if (kind === "unknown") {
         log.error("mongo projection failed", { ...fields, error: described });
@@ -221,8 +222,8 @@ export class MongoProjector extends DurableObject<Env> {
     return { settings: { ...config.config.mongo, db }, hosts: mongoHosts(config.config.mongo.uri), object_name: name };
   }
 
-  private open(target: Target): Session {
-    const client = createMongoClient(target.settings, target.object_name);
+  private open(mongo: MongoDriver, target: Target): Session {
+    const client = createMongoClient(mongo, target.settings, target.object_name);
     return { client, db: client.db(target.settings.db), indexes: null };
   }
 

@@ -2,11 +2,14 @@
  * The MongoDB settings and the client's pure parts: where the URI comes from,
  * what of it may be logged, and what each driver error means for us.
  */
-import { MongoNetworkError, MongoNetworkTimeoutError, MongoParseError, MongoServerError, MongoServerSelectionError } from "mongodb";
+import * as mongodb from "mongodb";
 import { describe, expect, it } from "vitest";
 import { MONGO_DEFAULT_DB, parseConfig } from "../../src/lib/config";
 import { MONGO_BATCH_TIMEOUT_MS, MONGO_SERVER_SELECTION_TIMEOUT_MS } from "../../src/lib/limits";
-import { WriteConcernNotMet, classifyMongoError, describeMongoError, mongoHosts, projectorAppName, redact } from "../../src/providers/mongo/client";
+import { WriteConcernNotMet, classifyMongoError as classifyWith, describeMongoError, mongoHosts, projectorAppName, redact } from "../../src/providers/mongo/client";
+
+const { MongoNetworkError, MongoNetworkTimeoutError, MongoParseError, MongoServerError, MongoServerSelectionError } = mongodb;
+const classifyMongoError = (error: unknown) => classifyWith(mongodb, error);
 
 const SECRET_URI = "mongodb+srv://projector:s3cr%40t-pass@cluster0.abcde.mongodb.net/?retryWrites=true&w=majority";
 

@@ -12,6 +12,7 @@
  * dropped at the end.
  */
 import { env } from "cloudflare:workers";
+import * as mongodb from "mongodb";
 import { MongoServerError, type Db } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectorName, type ProjectResult } from "../../src/durable/mongo-projector";
@@ -40,7 +41,7 @@ const projector = (db: string, lane = "0") => env.MONGO_PROJECTOR.getByName(proj
 
 /** The driver, from the test itself, to look at the server directly (never to write the projection). */
 async function withDriver<T>(db: string, work: (db: Db) => Promise<T>): Promise<T> {
-  const client = createMongoClient({ uri: mongoUri, server_selection_timeout_ms: 5_000 });
+  const client = createMongoClient(mongodb, { uri: mongoUri, server_selection_timeout_ms: 5_000 });
   try {
     return await work(client.db(db));
   } finally {

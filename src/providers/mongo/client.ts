@@ -24,21 +24,7 @@
  * Requires `nodejs_compat` (the driver reaches the network through `node:net`
  * and `node:tls`, which workerd builds on `connect()` from cloudflare:sockets).
  */
-import {
-  MongoClient,
-  MongoError,
-  MongoInvalidArgumentError,
-  MongoMissingCredentialsError,
-  MongoNetworkError,
-  MongoParseError,
-  MongoServerClosedError,
-  MongoServerError,
-  MongoServerSelectionError,
-  MongoTopologyClosedError,
-  MongoClientClosedError,
-  MongoWriteConcernError,
-  type MongoClientOptions,
-} from "mongodb";
+import type { MongoClient, MongoClientOptions } from "mongodb";
 import type { MongoSettings } from "../../lib/config";
 import { MONGO_CONNECT_TIMEOUT_MS, MONGO_MAX_IDLE_TIME_MS, MONGO_POOL_MAX, MONGO_POOL_MIN, MONGO_SOCKET_TIMEOUT_MS } from "../../lib/limits";
 
@@ -94,10 +80,34 @@ export function mongoClientOptions(settings: Pick<MongoSettings, "server_selecti
   };
 }
 
+/** The `mongodb` module. */
+export type MongoDriver = typeof import("mongodb");
+
+let driver: Promise<MongoDriver> | undefined;
+
+/**
+ * The driver, loaded on first use rather than imported at the top: it is most
+ * of the bundle, and evaluating it at startup cost every isolate about 85 ms
+ * more startup CPU (`wrangler check startup` on a development machine: about
+ * 250 ms imported at the top, 165 ms loaded on first use, 105 ms without the
+ * driver), while only MongoProjector objects need it.
+ */
+export function loadMongoDriver(): Promise<MongoDriver> {
+  driver ??= import("mongodb").catch((error: unknown) => {
+    driver = undefined;
+    throw error;
+  });
+  return driver;
+}
+
 /** Builds a client; it connects lazily, on its first operation. Throws MongoParseError on a malformed URI. */
-export function createMongoClient(settings: Pick<MongoSettings, "uri" | "server_selection_timeout_ms">, object_name?: string): MongoClient {
-  if (!/^mongodb(\+srv)?:\/\//.test(settings.uri)) throw new MongoParseError("Invalid scheme, expected mongodb:// or mongodb+srv://");
-  return new MongoClient(settings.uri, mongoClientOptions(settings, object_name) as MongoClientOptions);
+export function createMongoClient(
+  mongo: MongoDriver,
+  settings: Pick<MongoSettings, "uri" | "server_selection_timeout_ms">,
+  object_name?: string,
+): MongoClient {
+  if (!/^mongodb(\+srv)?:\/\//.test(settings.uri)) throw new mongo.MongoParseError("Invalid scheme, expected mongodb:// or mongodb+srv://");
+  return new mongo.MongoClient(settings.uri, mongoClientOptions(settings, object_name) as MongoClientOptions);
 }
 
 /**
@@ -156,15 +166,20 @@ export function redact(message: string, uri?: string): string {
   return out;
 }
 
-/** An error as it may be logged: name, code and a redacted message, never a stack (it may quote arguments). */
+/**
+ * An error as it may be logged: name, code and a redacted message, never a
+ * stack (it may quote arguments). Read by shape, so it needs no driver loaded.
+ */
 export function describeMongoError(error: unknown, uri?: string): { name: string; code?: number | string; code_name?: string; message: string } {
-  if (error instanceof MongoParseError) return { name: error.name, message: "the MongoDB URI does not parse" };
-  if (error instanceof MongoError) {
-    const code_name = error instanceof MongoServerError && typeof error.codeName === "string" ? error.codeName : undefined;
-    return { name: error.name, ...(error.code !== undefined ? { code: error.code } : {}), ...(code_name ? { code_name } : {}), message: redact(error.message, uri) };
-  }
-  if (error instanceof Error) return { name: error.name, message: redact(error.message, uri) };
-  return { name: "unknown", message: redact(String(error), uri) };
+  if (!(error instanceof Error)) return { name: "unknown", message: redact(String(error), uri) };
+  if (error.name === "MongoParseError") return { name: error.name, message: "the MongoDB URI does not parse" };
+  const { code, codeName } = error as { code?: unknown; codeName?: unknown };
+  return {
+    name: error.name,
+    ...(typeof code === "number" || typeof code === "string" ? { code } : {}),
+    ...(typeof codeName === "string" ? { code_name: codeName } : {}),
+    message: redact(error.message, uri),
+  };
 }
 
 // ---- Classification -----------------------------------------------------------------
@@ -227,25 +242,25 @@ const CONFIGURATION_CODES = new Set([
   8000, // AtlasError: "bad auth", over quota
 ]);
 
-export function classifyMongoError(error: unknown): MongoFailure {
+export function classifyMongoError(mongo: MongoDriver, error: unknown): MongoFailure {
   if (
     error instanceof MongoMisconfigured ||
-    error instanceof MongoParseError ||
-    error instanceof MongoInvalidArgumentError ||
-    error instanceof MongoMissingCredentialsError
+    error instanceof mongo.MongoParseError ||
+    error instanceof mongo.MongoInvalidArgumentError ||
+    error instanceof mongo.MongoMissingCredentialsError
   )
     return "misconfigured";
   if (
-    error instanceof MongoNetworkError || // includes timeouts and a cleared pool
-    error instanceof MongoServerSelectionError ||
-    error instanceof MongoTopologyClosedError ||
-    error instanceof MongoServerClosedError ||
-    error instanceof MongoClientClosedError || // our own reset raced an operation
-    error instanceof MongoWriteConcernError ||
+    error instanceof mongo.MongoNetworkError || // includes timeouts and a cleared pool
+    error instanceof mongo.MongoServerSelectionError ||
+    error instanceof mongo.MongoTopologyClosedError ||
+    error instanceof mongo.MongoServerClosedError ||
+    error instanceof mongo.MongoClientClosedError || // our own reset raced an operation
+    error instanceof mongo.MongoWriteConcernError ||
     error instanceof WriteConcernNotMet
   )
     return "unavailable";
-  if (error instanceof MongoServerError) {
+  if (error instanceof mongo.MongoServerError) {
     if (typeof error.code === "number" && CONFIGURATION_CODES.has(error.code)) return "misconfigured";
     if (typeof error.code === "number" && TRANSIENT_CODES.has(error.code)) return "unavailable";
     if (error.hasErrorLabel("RetryableWriteError") || error.hasErrorLabel("SystemOverloadedError")) return "unavailable";

@@ -27,7 +27,7 @@
  * ProjectionReport.
  */
 import { z } from "zod";
-import { MongoServerError, type Collection, type Db, type Filter, type IndexDescription } from "mongodb";
+import type { Collection, Db, Filter, IndexDescription } from "mongodb";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
 import { MongoMisconfigured, WriteConcernNotMet } from "./client";
@@ -140,8 +140,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
     } catch (error) {
       // A conflicting index, or data that already breaks a unique key: the
       // target database is not one this projection can own as it stands.
-      if (error instanceof MongoServerError && (error.code === 85 || error.code === 86 || isDuplicateKey(error.code)))
-        throw new MongoMisconfigured(`indexes of ${collection} cannot be created (${error.codeName ?? error.code})`);
+      const code = serverErrorCode(error);
+      if (code === 85 || code === 86 || isDuplicateKey(code)) throw new MongoMisconfigured(`indexes of ${collection} cannot be created (code ${code})`);
       throw error;
     }
   }
@@ -161,6 +161,17 @@ function toOp(change: Parsed): Op {
 }
 
 const isDuplicateKey = (code: unknown) => code === 11000;
+
+/**
+ * The numeric code of an error the server answered with (MongoServerError),
+ * read by shape so this module needs the driver's types only: the driver
+ * itself is loaded on first use (client.ts, loadMongoDriver).
+ */
+function serverErrorCode(error: unknown): number | undefined {
+  if (!(error instanceof Error) || error.name !== "MongoServerError") return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "number" ? code : undefined;
+}
 
 /** A batch that passed `parseBatch`: the only input `applyChanges` takes. */
 export type ParsedBatch = { readonly changes: readonly Parsed[] };
@@ -252,8 +263,8 @@ async function settleDuplicate(
   } catch (error) {
     // The key's document exists at an older version, but the new snapshot
     // collides with another document on a different unique index.
-    if (error instanceof MongoServerError && isDuplicateKey(error.code)) {
-      const pattern = error.keyPattern as Record<string, number> | undefined;
+    if (isDuplicateKey(serverErrorCode(error))) {
+      const pattern = (error as { keyPattern?: Record<string, number> }).keyPattern;
       report.rejected.push({ collection, key: op.change.key, code: 11000, ...(pattern ? { index: indexName(pattern) } : {}) });
       return;
     }
