@@ -7,6 +7,11 @@
  *
  * With MONGODB_TEST_URI set, no double is started: the same tests run against
  * that real server, and the control URL is empty, so outage tests skip.
+ *
+ * Reaching 127.0.0.1 from workerd needs nothing more: the driver's node:net
+ * sockets are built on connect() from cloudflare:sockets, which goes out
+ * through miniflare's default network service, and that allows private and
+ * loopback addresses. (Deployed Workers cannot reach loopback; only tests do.)
  */
 import { MongoDoubleServer, serveControl } from "./server.mjs";
 
