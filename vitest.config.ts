@@ -1,5 +1,34 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { builtinModules } from "node:module";
 import { defineConfig } from "vitest/config";
+
+/**
+ * The mongodb driver is CommonJS. Loaded file by file through the Workers
+ * pool's module fallback (0.15.1), its `require("bson")` from lib/bson.js
+ * resolves to that same file (the fallback tries `<dir>/bson.js` first) and
+ * recurses forever. So the workers project has Vite pre-bundle it into one
+ * ESM file, as wrangler's build does for production: Node built-ins stay
+ * external and are reached through `createRequire` (node:module, which
+ * nodejs_compat provides), except `process`, which that require() cannot
+ * load in this runner; the driver gets the global `process`, the same object
+ * under nodejs_compat.
+ */
+const PROCESS_GLOBAL = "\0process-global";
+const mongodbPrebundle = {
+  enabled: true,
+  include: ["mongodb"],
+  rolldownOptions: {
+    platform: "node" as const,
+    external: [/^node:(?!process$)/, ...(builtinModules as string[]).filter((name) => name !== "process")],
+    plugins: [
+      {
+        name: "process-global",
+        resolveId: (id: string) => (id === "process" || id === "node:process" ? PROCESS_GLOBAL : null),
+        load: (id: string) => (id === PROCESS_GLOBAL ? "module.exports = globalThis.process;" : null),
+      },
+    ],
+  },
+};
 
 /**
  * Two projects:
@@ -17,7 +46,9 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest({
+          // A function, so the bindings can use what the global setup provided
+          // (the MongoDB test double's URI, chosen when it starts on port 0).
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.jsonc" },
             miniflare: {
               bindings: {
@@ -31,11 +62,24 @@ export default defineConfig({
                 FLUTTERWAVE_TIMEOUT_MS: "1500",
                 // Transfers settle when a test says so (control API or the alarm), not on a timer.
                 SANDBOX_TRANSFER_DELAY_S: "3600",
+                // The MongoDB projection writes to the wire test double on
+                // loopback (or to MONGODB_TEST_URI), with short timeouts so
+                // outage tests answer in seconds.
+                MONGODB_URI: inject("mongoUri"),
+                MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500",
+                MONGO_BATCH_TIMEOUT_MS: "4000",
               },
             },
-          }),
+          })),
         ],
-        test: { name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/static/**"], testTimeout: 30_000 },
+        test: {
+          name: "workers",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/e2e/**", "test/static/**"],
+          testTimeout: 30_000,
+          globalSetup: ["test/support/mongo-double/global-setup.mjs"],
+          deps: { optimizer: { ssr: mongodbPrebundle } },
+        },
       },
       {
         test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node" },

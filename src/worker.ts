@@ -14,6 +14,7 @@ export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";
 export { Operations } from "./durable/operations";
 export { ProviderRefs } from "./durable/provider-refs";
+export { MongoProjector } from "./durable/mongo-projector";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
 export { VtpassSandbox } from "./sandbox/vtpass/object";
 

@@ -18,6 +18,8 @@ import { z } from "zod";
 import {
   AIRTIME_MAX_MINOR,
   AIRTIME_MIN_MINOR,
+  MONGO_BATCH_TIMEOUT_MS,
+  MONGO_SERVER_SELECTION_TIMEOUT_MS,
   PRODUCTION_SECRET_MINIMUMS,
   PROVIDER_TIMEOUT_DEFAULT_MS,
   PROVIDER_TIMEOUT_MAX_MS,
@@ -64,6 +66,7 @@ const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 const minutes = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(60_000).default(fallback);
 const optionalText = z
   .string()
   .optional()
@@ -117,14 +120,34 @@ const schema = z.object({
   AIRTIME_MIN_AMOUNT: z.coerce.number().int().min(AIRTIME_MIN_MINOR / 100).max(AIRTIME_MAX_MINOR / 100).default(AIRTIME_MIN_MINOR / 100),
   AIRTIME_MAX_AMOUNT: z.coerce.number().int().min(AIRTIME_MIN_MINOR / 100).max(AIRTIME_MAX_MINOR / 100).default(AIRTIME_MAX_MINOR / 100),
 
+  /**
+   * MongoDB projection (optional). The URI may hold a password: it is a secret,
+   * and only its host names are ever logged. `MONGO_URI` is the seed's name for
+   * it; `MONGODB_URI` wins when both are set. A malformed URI or database name
+   * does not stop the service: the projector answers "misconfigured".
+   */
   MONGODB_URI: optionalText,
+  MONGO_URI: optionalText,
   MONGO_DB_NAME: optionalText,
+  MONGO_SERVER_SELECTION_TIMEOUT_MS: milliseconds(MONGO_SERVER_SELECTION_TIMEOUT_MS),
+  MONGO_BATCH_TIMEOUT_MS: milliseconds(MONGO_BATCH_TIMEOUT_MS),
 
   /** Sandbox only: seconds before a sandbox transfer settles. */
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 
 type Parsed = z.infer<typeof schema>;
+
+/** Where the projection goes, and how long the projector waits for it. */
+export type MongoSettings = {
+  uri: string;
+  db: string;
+  server_selection_timeout_ms: number;
+  batch_timeout_ms: number;
+};
+/** The database the projection writes to when MONGO_DB_NAME is unset. */
+export const MONGO_DEFAULT_DB = "airtime_wallet";
+
 export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
   JWT_SECRET_KEY: string;
   FLUTTERWAVE_SECRET_KEY: string;
@@ -138,6 +161,8 @@ export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
   vtpass: VtpassConfig | null;
   /** Our airtime bounds, in kobo. */
   airtime_bounds: { min_minor: number; max_minor: number };
+  /** Null when no MongoDB URI is set: the projection is then switched off. */
+  mongo: MongoSettings | null;
 };
 
 export type VtpassConfig = {
@@ -259,7 +284,19 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       sandbox,
       vtpass,
       airtime_bounds: { min_minor: values.AIRTIME_MIN_AMOUNT * 100, max_minor: values.AIRTIME_MAX_AMOUNT * 100 },
+      mongo: mongoSettings(values),
     },
+  };
+}
+
+function mongoSettings(values: Parsed): MongoSettings | null {
+  const uri = values.MONGODB_URI ?? values.MONGO_URI;
+  if (uri === undefined) return null;
+  return {
+    uri,
+    db: values.MONGO_DB_NAME ?? MONGO_DEFAULT_DB,
+    server_selection_timeout_ms: values.MONGO_SERVER_SELECTION_TIMEOUT_MS,
+    batch_timeout_ms: values.MONGO_BATCH_TIMEOUT_MS,
   };
 }
 

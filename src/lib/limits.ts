@@ -294,3 +294,52 @@ export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600
 export const PROVIDER_PROBLEM_RECENT_MS = 15 * 60 * 1000;
 /** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// ---- MongoDB projection -----------------------------------------------------------
+/**
+ * One socket per MongoProjector object (Cloudflare's guidance for a client held
+ * in a Durable Object): the object serialises its own writes, and Atlas counts
+ * connections per cluster. The driver's monitor keeps one more socket of its own.
+ */
+export const MONGO_POOL_MAX = 1;
+/** No socket is kept open for its own sake; an evicted or hibernated object loses it anyway. */
+export const MONGO_POOL_MIN = 0;
+/** How long the driver looks for a usable server before an operation fails (Cloudflare's suggested 5 s). */
+export const MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000;
+/**
+ * The driver's own socket timers (connectTimeoutMS, socketTimeoutMS) are off.
+ * workerd's node:net (runtime 1.20260426) fires a socket's 'timeout' event
+ * even after `setTimeout(0)` has cleared it, so with them on the driver drops
+ * healthy connections that long after any traffic, at times mid-command. A
+ * hung connect or read is bounded by MONGO_BATCH_TIMEOUT_MS instead, after
+ * which the projector drops the whole client (and so its sockets).
+ */
+export const MONGO_CONNECT_TIMEOUT_MS = 0;
+export const MONGO_SOCKET_TIMEOUT_MS = 0;
+/** A pooled socket idle this long is closed (Cloudflare's suggested 20 s). */
+export const MONGO_MAX_IDLE_TIME_MS = 20_000;
+/** Changes in one `project()` call, and keys in one `documents()` read. */
+export const MONGO_BATCH_MAX = 100;
+/**
+ * One `project()` (or `ping()`, `documents()`) call, every round trip and any
+ * connection set-up included: the one bound on a server that hangs. Past it
+ * the call answers "unavailable" and the client is dropped; the caller retries
+ * the whole batch, which the version guard makes safe.
+ */
+export const MONGO_BATCH_TIMEOUT_MS = 10_000;
+/** A change feed with this many changes waiting for the projector is logged as a warning by its drainer. */
+export const MONGO_BACKLOG_WARN_CHANGES = 10_000;
+/**
+ * What a projector asks its caller to wait after an outage: doubling with
+ * each consecutive failure, up to the maximum. Besides sparing the server,
+ * this bounds a leak the driver cannot avoid here: a client whose first
+ * handshake is never answered is abandoned with that socket still open
+ * (the driver cancels a TCP connect, not a handshake), until the server
+ * answers or closes it.
+ */
+export const MONGO_UNAVAILABLE_RETRY_AFTER_MS = 5_000;
+export const MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS = 60_000;
+/** What a projector asks its caller to wait after a configuration problem. */
+export const MONGO_MISCONFIGURED_RETRY_AFTER_MS = 5 * 60_000;
+/** Closing a dropped client waits at most this long (its server may be the thing that hangs). */
+export const MONGO_CLOSE_TIMEOUT_MS = 1_000;
