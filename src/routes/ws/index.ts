@@ -13,6 +13,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room";
+import { toJSONSchema } from "zod";
 import { ErrorMessage, StatusMessage } from "../../durable/room-protocol";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
@@ -57,9 +58,16 @@ function upgradeRequired(): AppError {
   });
 }
 
-// The frames a watcher receives, as components of the document (the protocol's own zod schemas).
-wsRoutes.openAPIRegistry.register("StatusFrame", StatusMessage);
-wsRoutes.openAPIRegistry.register("ErrorFrame", ErrorMessage);
+// The frames a watcher receives, as components of the document, converted from
+// the protocol's own zod schemas (so the document cannot drift from the frames).
+for (const [name, schema] of [
+  ["StatusFrame", StatusMessage],
+  ["ErrorFrame", ErrorMessage],
+] as const) {
+  const { $schema: _dialect, ...component } = toJSONSchema(schema, { target: "draft-2020-12" });
+  // A draft 2020-12 JSON Schema is an OpenAPI 3.1 schema object; the two libraries type them apart.
+  wsRoutes.openAPIRegistry.registerComponent("schemas", name, component as Parameters<typeof wsRoutes.openAPIRegistry.registerComponent<"schemas">>[2]);
+}
 
 wsRoutes.openapi(
   createRoute({
