@@ -164,9 +164,9 @@ describe("test numbers through our client", () => {
     expect(await vtpass.requery(request_id)).toMatchObject({ ok: true, value: { outcome: "succeeded" } });
     await runAlarmUntil(async () => (await deliveriesFor(request_id)).length > 0);
     const [first] = await deliveriesFor(request_id);
-    // Our callback route does not exist yet: the app answers 404 and VTpass will try again.
-    expect(first).toMatchObject({ event: "transaction-update", ref: request_id, url: CALLBACK_URL, status_code: 404, verif_hash: "absent" });
-    expect(first.error).toMatch(/HTTP 404/);
+    // Our callback route acknowledges it with {"response":"success"}: accepted, no retry.
+    expect(first).toMatchObject({ event: "transaction-update", ref: request_id, url: CALLBACK_URL, status_code: 200, error: null, verif_hash: "absent" });
+    expect((await purchase(request_id)).callback).toMatchObject({ state: "accepted", attempts: 1 });
     expect(first.body).toMatchObject({
       type: "transaction-update",
       data: { code: "000", requestId: request_id, content: { transactions: { status: "delivered" } } },

@@ -31,6 +31,19 @@ import {
 } from "./vtpass-helpers";
 
 const CALLBACK_URL = `${ORIGIN}/api/v1/wallet/vtpass/callback/development-only-vtpass-callback-secret-0001`;
+/** A secret our route does not know: its callbacks are refused (404) and the look-alike tries again. */
+const WRONG_SECRET = "not-our-callback-secret";
+const WRONG_CALLBACK_URL = `${ORIGIN}/api/v1/wallet/vtpass/callback/${WRONG_SECRET}`;
+
+/** Run `test` with the dashboard's callback URL pointing at a secret our route refuses, then restore it. */
+async function withWrongCallbackUrl<T>(test: () => Promise<T>): Promise<T> {
+  await controlData(await vtControl("/callback-url", { body: { secret: WRONG_SECRET } }));
+  try {
+    return await test();
+  } finally {
+    await controlData(await vtControl("/callback-url", { body: { secret: null } }));
+  }
+}
 
 async function payPending(): Promise<{ request_id: string; amount_minor: number }> {
   const request_id = requestId();
@@ -50,9 +63,6 @@ function settle(request_id: string, status: string): Promise<Response> {
 }
 
 /** A try of `request_id`'s callback as the kit records one; the test sets how it was answered. */
-function deliveryOf(request_id: string) {
-  return { event: "transaction-update", ref: request_id, url: CALLBACK_URL, status_code: 404 as number | null, error: null as string | null, verif_hash: "absent" as const, body: "{}", at_ms: Date.now() };
-}
 
 function arm(fault: Record<string, unknown>): Promise<unknown> {
   return vtControl("/faults", { body: fault }).then((res) => controlData(res));
@@ -72,8 +82,9 @@ describe("settling a pending purchase", () => {
     expect(await floatMinor()).toBe(before_minor - cost_minor);
 
     const settled = await controlData(await settle(request_id, status));
-    expect(settled.purchase).toMatchObject({ request_id, status, current_status: status, callback: { state: "scheduled", attempts: 1 } });
-    expect(settled.delivery).toEqual({ event: "transaction-update", ref: request_id, url: CALLBACK_URL, status_code: 404, error: expect.stringMatching(/HTTP 404/) });
+    // Our callback route acknowledges at once with {"response":"success"}: one try, accepted.
+    expect(settled.purchase).toMatchObject({ request_id, status, current_status: status, callback: { state: "accepted", attempts: 1 } });
+    expect(settled.delivery).toEqual({ event: "transaction-update", ref: request_id, url: CALLBACK_URL, status_code: 200, error: null });
     expect(await floatMinor()).toBe(refunded ? before_minor : before_minor - cost_minor);
 
     expect(await vtJson(await vt("/requery", { body: { request_id } }))).toMatchObject({ code, content: { transactions: { status } } });
@@ -84,11 +95,15 @@ describe("settling a pending purchase", () => {
     expect((await settle(request_id, "delivered")).status).toBe(409);
   });
 
-  it("refuses an unknown purchase (404), one that was never pending (409) and a status VTpass has no callback for (400)", async () => {
+  it("refuses an unknown purchase (404), a delivered one that is not being reversed or is reversed twice (409) and a status VTpass has no callback for (400)", async () => {
     expect((await settle(requestId(), "delivered")).status).toBe(404);
     expect((await vtControl(`/purchases/${requestId()}`)).status).toBe(404);
     const delivered = airtime("08011111111");
     await vtJson(await vt("/pay", { body: delivered }));
+    expect((await settle(delivered.request_id, "failed")).status).toBe(409);
+    // VTpass's staff may reverse a delivered purchase, once.
+    expect((await settle(delivered.request_id, "reversed")).status).toBe(200);
+    expect((await purchase(delivered.request_id)).status).toBe("reversed");
     expect((await settle(delivered.request_id, "reversed")).status).toBe(409);
     const { request_id } = await payPending();
     expect((await settle(request_id, "pending")).status).toBe(400);
@@ -102,31 +117,37 @@ describe("settling a pending purchase", () => {
 
 describe("transaction-update callbacks", () => {
   it(`tries an unacknowledged callback ${CALLBACK_ATTEMPTS_MAX} times in all, each recorded, then gives up`, async () => {
-    const { request_id } = await payPending();
-    await controlData(await settle(request_id, "delivered"));
-    // Other tests' callbacks share the alarm: each run does the earliest work, so allow a few extra runs.
-    await runAlarmUntil(async () => (await purchase(request_id)).callback.attempts >= CALLBACK_ATTEMPTS_MAX, 30);
-    expect((await purchase(request_id)).callback).toEqual({ state: "gave_up", attempts: CALLBACK_ATTEMPTS_MAX, next_at: null });
+    await withWrongCallbackUrl(async () => {
+      const { request_id } = await payPending();
+      await controlData(await settle(request_id, "delivered"));
+      // Other tests' callbacks share the alarm: each run does the earliest work, so allow a few extra runs.
+      await runAlarmUntil(async () => (await purchase(request_id)).callback.attempts >= CALLBACK_ATTEMPTS_MAX, 30);
+      expect((await purchase(request_id)).callback).toEqual({ state: "gave_up", attempts: CALLBACK_ATTEMPTS_MAX, next_at: null });
 
-    const tries = await deliveriesFor(request_id);
-    expect(tries).toHaveLength(CALLBACK_ATTEMPTS_MAX);
-    for (const attempt of tries) {
-      expect(attempt).toMatchObject({ event: "transaction-update", url: CALLBACK_URL, status_code: 404, verif_hash: "absent" });
-      expect(attempt.body).toEqual(tries[0].body);
-    }
-    // Nothing is left to send: another alarm run adds no try.
-    await runDurableObjectAlarm(vtpassObject());
-    expect(await deliveriesFor(request_id)).toHaveLength(CALLBACK_ATTEMPTS_MAX);
+      const tries = await deliveriesFor(request_id);
+      expect(tries).toHaveLength(CALLBACK_ATTEMPTS_MAX);
+      for (const attempt of tries) {
+        expect(attempt).toMatchObject({ event: "transaction-update", url: WRONG_CALLBACK_URL, status_code: 404, verif_hash: "absent" });
+        expect(attempt.body).toEqual(tries[0].body);
+      }
+      // Nothing is left to send: another alarm run adds no try.
+      await runDurableObjectAlarm(vtpassObject());
+      expect(await deliveriesFor(request_id)).toHaveLength(CALLBACK_ATTEMPTS_MAX);
+    });
   });
 
   it('stops trying once the answer is {"response":"success"}, and judges answers as VTpass does', async () => {
-    const { request_id } = await payPending();
-    await controlData(await settle(request_id, "delivered"));
-    expect((await purchase(request_id)).callback).toMatchObject({ state: "scheduled", attempts: 1 });
-    // Our callback route does not exist yet, so nothing in the app acknowledges; report an
-    // acknowledged try to the object as the alarm would after one.
-    await vtpassObject().callbackAttempted(request_id, { ...deliveryOf(request_id), status_code: 200, error: null });
+    const { request_id } = await withWrongCallbackUrl(async () => {
+      const paid = await payPending();
+      await controlData(await settle(paid.request_id, "delivered"));
+      expect((await purchase(paid.request_id)).callback).toMatchObject({ state: "scheduled", attempts: 1 });
+      return paid;
+    });
+    // The dashboard points at our route again: the next try is acknowledged and the round ends.
+    await runAlarmUntil(async () => (await purchase(request_id)).callback.state === "accepted", 30);
     expect((await purchase(request_id)).callback).toEqual({ state: "accepted", attempts: 2, next_at: null });
+    const tries = await deliveriesFor(request_id);
+    expect(tries.map((t) => t.status_code)).toEqual([200, 404]); // newest first
 
     expect(judgeCallbackAnswer(200, '{"response":"success"}')).toBeNull();
     expect(judgeCallbackAnswer(200, '{"response":"ok"}')).toMatch(/not \{"response":"success"\}/);
@@ -138,8 +159,8 @@ describe("transaction-update callbacks", () => {
     const delivered = airtime("08011111111");
     await vtJson(await vt("/pay", { body: delivered }));
     const sent = await controlData(await vtControl(`/purchases/${delivered.request_id}/callback`, { method: "POST" }));
-    expect(sent).toMatchObject({ ref: delivered.request_id, url: CALLBACK_URL, status_code: 404 });
-    expect((await purchase(delivered.request_id)).callback).toMatchObject({ state: "scheduled", attempts: 1 });
+    expect(sent).toMatchObject({ ref: delivered.request_id, url: CALLBACK_URL, status_code: 200 });
+    expect((await purchase(delivered.request_id)).callback).toMatchObject({ state: "accepted", attempts: 1 });
     expect((await deliveriesFor(delivered.request_id))[0].body).toMatchObject({ data: { code: "000", content: { transactions: { status: "delivered" } } } });
 
     const { request_id } = await payPending();
@@ -247,8 +268,8 @@ describe("where the VTpass look-alike exists, and the secret it calls back with"
     ENVIRONMENT: "production",
     SANDBOX_ENABLED: "true",
     APP_ADDRESS: "https://wallet.example/api/v1",
-    JWT_SECRET_KEY: "p".repeat(16) + crypto.randomUUID(),
-    FLUTTERWAVE_SECRET_KEY: "FLWSECK-0123456789abcdef0123456789abcdef-X",
+    JWT_SECRET_KEY: crypto.randomUUID() + crypto.randomUUID(),
+    FLUTTERWAVE_SECRET_KEY: `FLWSECK-${crypto.randomUUID().replaceAll("-", "")}-X`,
     FLUTTERWAVE_WEBHOOK_HASH: crypto.randomUUID(),
     ADMIN_API_TOKEN: crypto.randomUUID() + crypto.randomUUID(),
   });

@@ -135,7 +135,10 @@ describe("pay: the test numbers", () => {
 
     const record = sandbox.rows.get(body.request_id)!;
     const settled = settle(record, "delivered")!;
-    expect(settle(settled, "reversed")).toBeNull(); // final once
+    expect(settle(settled, "delivered")).toBeNull(); // settled once
+    expect(settle(settled, "failed")).toBeNull();
+    // A delivered purchase may still be reversed, once.
+    expect(settle(settle(settled, "reversed")!, "reversed")).toBeNull();
     expect(renderTransactionUpdate(settled)).toMatchObject({
       type: "transaction-update",
       data: { code: "000", requestId: body.request_id, content: { transactions: { status: "delivered", transactionId: record.transaction_id } } },

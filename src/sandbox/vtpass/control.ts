@@ -10,6 +10,8 @@
  *                                                                  failed or reversed, and send its callback
  *   POST   purchases/:request_id/callback                          send its callback again (a fresh round of tries)
  *   POST   float                          {amount}                 set the float, in naira
+ *   POST   callback-url                   {secret: string|null}    the callback URL's last segment, as set in the
+ *                                                                  dashboard (null: the configured one)
  *
  * Settling and re-sending answer after the first callback try, with its
  * outcome; later tries are the object's alarm's.
@@ -21,7 +23,7 @@ import type { DeliveryOutcome } from "../kit/object";
 import type { PurchaseView } from "./object";
 import { controlError, controlOk, parseControlBody } from "./responses";
 import { sendCallback, vtpassStub, type SandboxContext } from "./runtime";
-import { FaultBody, FloatBody, REQUEST_ID_PARAM, SettleBody } from "./schemas";
+import { CallbackUrlBody, FaultBody, FloatBody, REQUEST_ID_PARAM, SettleBody } from "./schemas";
 
 export const controlRoutes = new Hono<AppEnv>();
 
@@ -90,6 +92,13 @@ controlRoutes.post("/purchases/:request_id/callback", async (c) => {
   if (result.outcome === "not_final") return controlError(409, "Purchase is still pending");
   const delivery = await sendCallback(c, result.callback);
   return controlOk("Callback sent", deliverySummary(delivery));
+});
+
+controlRoutes.post("/callback-url", async (c) => {
+  const parsed = parseControlBody(CallbackUrlBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  await vtpassStub(c.env).setCallbackSecret(parsed.value.secret);
+  return controlOk("Callback URL set", { secret: parsed.value.secret === null ? "configured" : "custom" });
 });
 
 controlRoutes.post("/float", async (c) => {

@@ -252,7 +252,8 @@ export function currentStatus(record: PurchaseRecord, now_ms: number): SandboxSt
  * Null when it is not pending: a purchase reaches a final state once.
  */
 export function settle(record: PurchaseRecord, to: "delivered" | "failed" | "reversed"): PurchaseRecord | null {
-  if (record.status !== "pending") return null;
+  // Pending settles once; a delivered purchase may still be reversed (VTpass's staff do), once.
+  if (!(record.status === "pending" || (record.status === "delivered" && to === "reversed"))) return null;
   return { ...record, status: to, deliver_at_ms: null };
 }
 

@@ -209,7 +209,14 @@ export class VtpassSandbox extends SandboxObject {
     else await this.ctx.storage.setAlarm(next);
   }
 
+  /** Control API: the callback URL's secret, as a merchant would change it in VTpass's dashboard; null restores the configured one. */
+  async setCallbackSecret(secret: string | null): Promise<void> {
+    this.ctx.storage.transactionSync(() => this.store.setDashboardSecret(secret));
+  }
+
   private callbackSecret(): string {
+    const dashboard = this.store.dashboardSecret();
+    if (dashboard !== null) return dashboard;
     const vtpass = requireConfig(this.env).vtpass;
     // Development always has one (config.ts defaults it); the object is not bound in production.
     if (!vtpass) throw new Error("VTpass is not configured outside production");

@@ -21,6 +21,9 @@ export const FaultBody = faultBody(FAULT_OPERATIONS, CREATE_OPERATIONS);
 export const SettleBody = z.object({ status: z.enum(["delivered", "failed", "reversed"]) });
 
 /** `amount` in naira, as VTpass writes amounts: a number or a decimal string with at most two places. */
+/** The callback URL's secret segment as the dashboard holds it; null: the configured VTPASS_CALLBACK_SECRET. */
+export const CallbackUrlBody = z.object({ secret: z.string().min(1).max(200).nullable() });
+
 export const FloatBody = z.object({
   amount: z
     .union([z.number(), z.string()])

@@ -103,18 +103,20 @@ export class PurchaseStore implements PurchaseLedger {
    */
   settle(request_id: string, to: Exclude<SandboxStatus, "pending">, now_ms: number, callback: "scheduled" | "sending"): boolean {
     const row = this.find(request_id);
-    if (!row || row.status !== "pending") return false;
+    // A pending purchase settles once; a delivered one can still be reversed by VTpass's staff (once).
+    if (!row || !(row.status === "pending" || (row.status === "delivered" && to === "reversed"))) return false;
     const refund_minor = to === "delivered" ? 0 : row.debited_minor;
     const written = this.sql.exec(
       `UPDATE purchases SET status = ?, deliver_at_ms = NULL, settled_at_ms = ?, debited_minor = debited_minor - ?,
          callback_state = ?, callback_attempts = 0, callback_next_at_ms = ?
-       WHERE request_id = ? AND status = 'pending'`,
+       WHERE request_id = ? AND status = ?`,
       to,
       now_ms,
       refund_minor,
       callback,
       callback === "sending" ? now_ms + CALLBACK_LEASE_MS : now_ms,
       request_id,
+      row.status,
     ).rowsWritten;
     if (written === 0) return false;
     this.addToFloat(refund_minor);
@@ -213,6 +215,15 @@ export class PurchaseStore implements PurchaseLedger {
 
   private addToFloat(delta_minor: number): void {
     if (delta_minor !== 0) this.putSetting("float_minor", this.float() + delta_minor);
+  }
+
+  /** The callback secret set in the "dashboard", or null for the configured one. */
+  dashboardSecret(): string | null {
+    return one(this.sql.exec<{ callback_secret: string | null }>("SELECT callback_secret FROM dashboard WHERE id = 1"))?.callback_secret ?? null;
+  }
+
+  setDashboardSecret(secret: string | null): void {
+    this.sql.exec("INSERT INTO dashboard (id, callback_secret) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET callback_secret = excluded.callback_secret", secret);
   }
 
   setting(key: "float_minor" | "alarm_at_ms"): number | null {
