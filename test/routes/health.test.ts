@@ -1,6 +1,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
+import { requireConfig } from "../../src/lib/config";
 import { READINESS_CACHE_TTL_MS } from "../../src/lib/limits";
 import { cachedReadiness } from "../../src/routes/health";
 import { api, env, ORIGIN } from "../helpers";
@@ -48,10 +49,10 @@ describe("readiness costs at most one probe per isolate per READINESS_CACHE_TTL_
 
   it("probes again once the TTL has passed", async () => {
     const { env: counted, counts } = countingEnv();
-    const first = await cachedReadiness(counted, "req_test");
-    await cachedReadiness(counted, "req_test", Date.now() + READINESS_CACHE_TTL_MS - 1_000);
+    const first = await cachedReadiness(counted, requireConfig(env), "req_test");
+    await cachedReadiness(counted, requireConfig(env), "req_test", Date.now() + READINESS_CACHE_TTL_MS - 1_000);
     expect(counts.sends).toBe(1);
-    const later = await cachedReadiness(counted, "req_test", Date.now() + READINESS_CACHE_TTL_MS + 1);
+    const later = await cachedReadiness(counted, requireConfig(env), "req_test", Date.now() + READINESS_CACHE_TTL_MS + 1);
     expect(counts.sends).toBe(2);
     expect(later.status).toBe(first.status);
   });

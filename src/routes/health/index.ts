@@ -6,6 +6,11 @@
  * message to the queue (the consumer acks it and does nothing else), so a
  * binding that is missing or refusing shows up here first.
  *
+ * It also says how the providers are doing, without failing readiness for it
+ * (the money paths that do not need them keep working): a provider problem
+ * that is ours to fix (VTpass's float running low, refused credentials) seen
+ * within PROVIDER_PROBLEM_RECENT_MS marks that provider `degraded`.
+ *
  * Both probes are unauthenticated, and each queue message is billed and
  * consumed: a flood of readiness requests must not become a flood of messages.
  * So a result is kept per isolate for READINESS_CACHE_TTL_MS, and requests that
@@ -13,6 +18,8 @@
  * per isolate, whatever the request rate. `checked_at` says how old it is.
  */
 import { createRoute, z } from "@hono/zod-openapi";
+import { OPERATIONS_OBJECT, type ProviderProblem } from "../../durable/operations";
+import type { Config } from "../../lib/config";
 import { type AppContext, newRouter, problems } from "../../lib/http";
 import { READINESS_CACHE_TTL_MS } from "../../lib/limits";
 import { log } from "../../lib/log";
@@ -24,10 +31,15 @@ const Liveness = z
   .object({ status: z.literal("ok"), app: z.string(), environment: z.string(), time: z.string() })
   .openapi("Liveness");
 const Check = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
+const ProviderStatus = z.object({
+  status: z.enum(["ok", "degraded", "not_configured"]),
+  problems: z.array(z.object({ kind: z.string(), detail: z.string(), last_at: z.string(), count: z.number().int() })),
+});
 const Readiness = z
   .object({
     status: z.enum(["ready", "degraded"]),
     checks: z.object({ durable_objects: Check, queue: Check }),
+    providers: z.object({ vtpass: ProviderStatus }).openapi({ description: "Provider problems that are ours to fix; they do not make the service unready." }),
     checked_at: z.string().openapi({ format: "date-time", description: "When the bindings were last probed (results are reused for a few seconds)." }),
   })
   .openapi("Readiness");
@@ -50,19 +62,33 @@ type ReadinessState = { result?: ReadinessResult; checked_at_ms?: number; runnin
 /** Per isolate and per environment object (the bindings probed belong to it). */
 const readinessByEnv = new WeakMap<object, ReadinessState>();
 
-async function probe(env: Env, request_id: string): Promise<ReadinessResult> {
+async function providerProblems(env: Env, request_id: string): Promise<ProviderProblem[]> {
+  try {
+    return await env.OPERATIONS.getByName(OPERATIONS_OBJECT).recentProviderProblems();
+  } catch (error) {
+    log.warn("readiness could not read provider problems", { request_id, error });
+    return [];
+  }
+}
+
+async function probe(env: Env, config: Config, request_id: string): Promise<ReadinessResult> {
   const ping: QueueMessage = { v: 1, kind: "ping", request_id, sent_at_ms: Date.now() };
-  const [durable_objects, queue] = await Promise.all([
+  const [durable_objects, queue, problems] = await Promise.all([
     timed(() => env.CREDENTIALS.getByName(READINESS_PROBE_OBJECT).ping()),
     timed(() => env.WALLET_EVENTS.send(ping)),
+    providerProblems(env, request_id),
   ]);
   const ready = durable_objects.ok && queue.ok;
   if (!ready) log.warn("readiness degraded", { request_id, durable_objects, queue });
-  return { status: ready ? "ready" : "degraded", checks: { durable_objects, queue }, checked_at: new Date().toISOString() };
+  const vtpass_problems = problems
+    .filter((p) => p.provider === "vtpass")
+    .map((p) => ({ kind: p.kind, detail: p.detail, last_at: new Date(p.last_at_ms).toISOString(), count: p.count }));
+  const vtpass = { status: !config.vtpass ? ("not_configured" as const) : vtpass_problems.length > 0 ? ("degraded" as const) : ("ok" as const), problems: vtpass_problems };
+  return { status: ready ? "ready" : "degraded", checks: { durable_objects, queue }, providers: { vtpass }, checked_at: new Date().toISOString() };
 }
 
 /** The cached result while fresh; else the running check; else a new one, shared by everyone who asks meanwhile. */
-export function cachedReadiness(env: Env, request_id: string, now_ms = Date.now()): Promise<ReadinessResult> {
+export function cachedReadiness(env: Env, config: Config, request_id: string, now_ms = Date.now()): Promise<ReadinessResult> {
   let state = readinessByEnv.get(env);
   if (!state) {
     state = {};
@@ -73,7 +99,7 @@ export function cachedReadiness(env: Env, request_id: string, now_ms = Date.now(
   }
   if (state.running) return state.running;
   const owner = state;
-  owner.running = probe(env, request_id)
+  owner.running = probe(env, config, request_id)
     .then((result) => {
       owner.result = result;
       owner.checked_at_ms = Date.now();
@@ -86,7 +112,7 @@ export function cachedReadiness(env: Env, request_id: string, now_ms = Date.now(
 }
 
 async function readiness(c: AppContext) {
-  const result = await cachedReadiness(c.env, c.var.request_id);
+  const result = await cachedReadiness(c.env, c.var.config, c.var.request_id);
   return c.json(result, result.status === "ready" ? 200 : 503);
 }
 
