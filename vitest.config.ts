@@ -60,6 +60,8 @@ export default defineConfig({
                 APP_ADDRESS: "http://wallet.test/api/v1",
                 // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
                 FLUTTERWAVE_TIMEOUT_MS: "1500",
+                // The VTpass look-alike's "timeout" number holds its answer for a minute; the client gives up first.
+                VTPASS_TIMEOUT_MS: "1500",
                 // Transfers settle when a test says so (control API or the alarm), not on a timer.
                 SANDBOX_TRANSFER_DELAY_S: "3600",
                 // The MongoDB projection writes to the wire test double on

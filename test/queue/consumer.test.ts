@@ -1,5 +1,5 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newTxRef } from "../../src/lib/ids";
 import { QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
