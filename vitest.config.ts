@@ -70,6 +70,8 @@ export default defineConfig({
                 MONGODB_URI: inject("mongoUri"),
                 MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500",
                 MONGO_BATCH_TIMEOUT_MS: "4000",
+                // `npm run test:soak` sets SOAK=1: the property tests run their long, seeded form.
+                SOAK: process.env.SOAK === "1" ? "1" : "0",
               },
             },
           })),

@@ -19,16 +19,22 @@
  * and after each sequence, that the change feed replayed from the start
  * rebuilds every transaction's final state and the wallet's balance and holds.
  */
-import { runInDurableObject } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
+import { SCHEDULING_FIELDS } from "../../src/durable/wallet/store";
 import { txRefOwner } from "../../src/lib/ids";
 import { FEED_PAGE_MAX } from "../../src/lib/limits";
 import { newWallet } from "../helpers";
 
-const RUNS = 1000;
+/**
+ * `npm test` runs a seeded 400 sequences (about 40 s on two cores); `npm run
+ * test:soak` runs 4,000 from the same seed. Both are seeded, so a failure
+ * replays exactly.
+ */
+const RUNS = (env as unknown as { SOAK?: string }).SOAK === "1" ? 4000 : 400;
 const SEED = 424242;
 /** One page of the feed holds more changes than any generated sequence writes (each step writes a few). */
 const FEED_REPLAY_MAX = FEED_PAGE_MAX;
@@ -346,10 +352,14 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
       if (previous) expect(change.version, `${key} went backwards in the feed`).toBeGreaterThan(previous.version);
       rebuilt.set(key, { version: change.version, body: change.body as Record<string, unknown> });
     }
+    // Scheduling fields alone are not news (store.ts): if the alarm ran a check
+    // during a slow sequence, the ledger's copy of them is ahead of the feed's.
+    const visible = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([key]) => !SCHEDULING_FIELDS.has(key as never)));
     for (const tx_ref of [...fundings.map((f) => f.tx_ref), ...withdrawals.map((w) => w.tx_ref)]) {
       const { owner_user_id, ...replayed } = rebuilt.get(`transaction:${tx_ref}`)!.body;
       expect(owner_user_id).toBe(user_id);
-      expect(replayed, `replaying the feed does not rebuild ${tx_ref}`).toEqual(await wallet.getTransaction(tx_ref));
+      const current = (await wallet.getTransaction(tx_ref))!;
+      expect(visible(replayed), `replaying the feed does not rebuild ${tx_ref}`).toEqual(visible(current));
     }
     // The pool wiped the wallet to zero before this sequence (not through the
     // feed): a sequence that never moved money has no wallet version of its own.
@@ -390,5 +400,5 @@ describe("Wallet object under random funding histories", () => {
     expect(reached.reversedAfterDelivery).toBeGreaterThan(RUNS / 100);
     expect(reached.pendingPurchaseSteps).toBeGreaterThan(RUNS / 10);
     expect(reached.refusedPurchases).toBeGreaterThan(RUNS / 50);
-  }, 600_000);
+  }, 1_800_000);
 });

@@ -75,8 +75,12 @@ function toRecord(row: TxRow): TransactionRecord {
   return { ...rest, details: JSON.parse(details_json) as TxDetails };
 }
 
-/** Fields only the reconciler reads; changing them alone is not news to anyone. */
-const SCHEDULING_FIELDS = new Set<keyof TransactionRecord>(["next_check_at_ms", "check_attempts"]);
+/**
+ * Fields only the reconciler reads; changing them alone is not news to anyone,
+ * so they reach the feed only with the next visible change (a reader's copy of
+ * them may be behind; nothing outside this object acts on them).
+ */
+export const SCHEDULING_FIELDS = new Set<keyof TransactionRecord>(["next_check_at_ms", "check_attempts"]);
 
 function visiblyDifferent(a: TransactionRecord, b: TransactionRecord): boolean {
   for (const key of Object.keys(a) as (keyof TransactionRecord)[]) {
