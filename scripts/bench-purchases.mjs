@@ -65,7 +65,9 @@ try {
 
   console.error(`preparing ${W} funded wallets...`);
   const wallets = [];
-  await concurrent(W, 4, async (i) => {
+  // One at a time: each registration and login holds argon2id's 19 MiB, and a
+  // few at once in one isolate restarted the development worker.
+  await concurrent(W, 1, async (i) => {
     wallets[i] = await user(i);
   });
   await concurrent(W, 8, async (i) => funded(wallets[i]));
