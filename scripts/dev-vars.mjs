@@ -1,7 +1,8 @@
-// First-run helper for `npm run dev`: writes random development secrets into
-// .dev.vars (git-ignored) when the file does not exist yet. Never overwrites.
+// Start helper for `npm run dev`: writes random development secrets into
+// .dev.vars (git-ignored) when the file does not exist yet (never overwrites),
+// then prints the start banner.
 import { randomBytes } from "node:crypto";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 
 const path = ".dev.vars";
 if (existsSync(path)) {
@@ -21,3 +22,27 @@ if (existsSync(path)) {
   );
   console.log(`Wrote ${path} with fresh development secrets.`);
 }
+
+// The start banner: where everything is, and the keys the provider look-alikes
+// accept, so any client (Flutterwave's own SDK, a VTpass client, curl) can be
+// pointed at them without reading our source. Printed once, before wrangler
+// starts; the look-alikes' keys are development-only and open nothing else.
+const devKeys = JSON.parse(readFileSync(new URL("../src/lib/dev-keys.json", import.meta.url), "utf8"));
+const port = process.env.PORT || "8787";
+const origin = `http://127.0.0.1:${port}`;
+const api = process.env.APP_ADDRESS || `${origin}/api/v1`;
+const rows = [
+  ["API", api],
+  ["API docs (Swagger UI)", `${origin}/api/v1/docs`],
+  ["OpenAPI document", `${origin}/api/v1/openapi.json`],
+  ["Flutterwave look-alike (base URL)", `${origin}/__sandbox/flutterwave`],
+  ["  secret key (Bearer)", devKeys.flutterwave_secret_key],
+  ["  checkout pages", `${origin}/__sandbox/flutterwave/checkout/<id> (from a funding's payment_link)`],
+  ["VTpass look-alike (base URL)", `${origin}/__sandbox/vtpass`],
+  ["  api-key", devKeys.vtpass.api_key],
+  ["  public-key (GET)", devKeys.vtpass.public_key],
+  ["  secret-key (POST)", devKeys.vtpass.secret_key],
+  ["Admin token, webhook hash", `${path} (ADMIN_API_TOKEN, FLUTTERWAVE_WEBHOOK_HASH)`],
+];
+const width = Math.max(...rows.map(([label]) => label.length));
+console.log(["", "Airtime Wallet API, development", ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`), ""].join("\n"));

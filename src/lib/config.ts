@@ -27,18 +27,16 @@ import {
   VTPASS_PAY_TIMEOUT_MS,
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
+import DEV_KEYS from "./dev-keys.json";
 import { estimateSecretBits } from "./secret-strength";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
 const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
-const DEV_FLW_SECRET = "FLWSECK_TEST-sandbox0000000000000000000000000000-X";
+/** The look-alikes' keys live in dev-keys.json, shared with `npm run dev`'s start banner. */
+const DEV_FLW_SECRET = DEV_KEYS.flutterwave_secret_key;
 const DEV_ADMIN_TOKEN = "development-only-admin-token-not-for-production-0001";
 /** The keys the development VTpass look-alike accepts (src/sandbox/vtpass/): they open nothing anywhere else. */
-export const DEV_VTPASS_KEYS = {
-  api_key: "sandbox-vtpass-api-key-00000000000000",
-  public_key: "PK_sandbox_vtpass_0000000000000000000000",
-  secret_key: "SK_sandbox_vtpass_0000000000000000000000",
-} as const;
+export const DEV_VTPASS_KEYS: { readonly api_key: string; readonly public_key: string; readonly secret_key: string } = DEV_KEYS.vtpass;
 const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001";
 /** VTpass's own hosts (providers.md §8): its sandbox, and the live API. */
 export const VTPASS_SANDBOX_BASE = "https://sandbox.vtpass.com";
