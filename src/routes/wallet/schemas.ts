@@ -29,8 +29,10 @@ export function amountField(min_minor: number, max_minor: number) {
     .openapi({
       // Documented as both shapes the union above accepts, so a validating proxy
       // (or a generated client) does not refuse a JSON number the API would take.
-      // Form bodies carry the string form.
-      oneOf: [
+      // Form bodies carry the string form. `anyOf`, the key the generator writes
+      // for a union, so that these branches replace its bare ones rather than sit
+      // beside them (the two types are disjoint: anyOf says what oneOf would).
+      anyOf: [
         { type: "string", example: "1500.00" },
         { type: "number", minimum: min_minor / MINOR_PER_MAJOR, maximum: max_minor / MINOR_PER_MAJOR, example: 1500 },
       ],
