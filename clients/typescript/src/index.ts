@@ -79,10 +79,10 @@ export function createWalletClient(options: ClientOptions) {
     },
   });
 
-  /** The answer's data, or its refusal as an ApiProblem. */
+  /** The answer's data, or its refusal as an ApiProblem (openapi-fetch has read and parsed the body). */
   async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
-    const { data, response } = await call;
-    if (!response.ok) throw await ApiProblem.fromResponse(response);
+    const { data, error, response } = await call;
+    if (!response.ok) throw ApiProblem.fromAnswer(response, error);
     return data as T;
   }
 

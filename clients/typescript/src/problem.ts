@@ -51,20 +51,28 @@ export class ApiProblem extends Error {
   }
 
   /**
-   * Build the error from a refused answer. A body that is not a problem
-   * document (a proxy's HTML 502, say) still gives a usable error: the code
-   * is then `http_<status>` and the request id comes from `X-Request-Id`.
+   * Build the error from a refused answer whose body has not been read yet.
    */
   static async fromResponse(response: Response): Promise<ApiProblem> {
-    const header_request_id = response.headers.get("x-request-id");
-    const retry_after_ms = retryAfterMs(response.headers.get("retry-after"), Date.now());
-    const retry_after_s = retry_after_ms === null ? null : Math.ceil(retry_after_ms / 1000);
     let body: unknown = null;
     try {
       body = await response.clone().json();
     } catch {
       // Not JSON: described by the status alone.
     }
+    return ApiProblem.fromAnswer(response, body);
+  }
+
+  /**
+   * Build the error from a refused answer and its already parsed body (as
+   * openapi-fetch hands it over). A body that is not a problem document (a
+   * proxy's HTML 502, say) still gives a usable error: the code is then
+   * `http_<status>` and the request id comes from `X-Request-Id`.
+   */
+  static fromAnswer(response: Response, body: unknown): ApiProblem {
+    const header_request_id = response.headers.get("x-request-id");
+    const retry_after_ms = retryAfterMs(response.headers.get("retry-after"), Date.now());
+    const retry_after_s = retry_after_ms === null ? null : Math.ceil(retry_after_ms / 1000);
     if (isProblem(body)) {
       return new ApiProblem({
         status: typeof body.status === "number" ? body.status : response.status,
