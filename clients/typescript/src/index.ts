@@ -86,6 +86,8 @@ export function createWalletClient(options: ClientOptions) {
     return data as T;
   }
 
+  const transaction = (tx_ref: string) => unwrap<Transaction>(api.GET(`${API_BASE}/wallet/transactions/{tx_ref}`, { params: { path: { tx_ref } } }));
+
   const idempotent = (call?: MoneyCallOptions) => ({ header: { "idempotency-key": call?.idempotency_key ?? newKey() } });
 
   return {
@@ -122,7 +124,7 @@ export function createWalletClient(options: ClientOptions) {
 
     transactions: (query: TransactionsQuery = {}) => unwrap<TransactionList>(api.GET(`${API_BASE}/wallet/transactions`, { params: { query } })),
 
-    transaction: (tx_ref: string) => unwrap<Transaction>(api.GET(`${API_BASE}/wallet/transactions/{tx_ref}`, { params: { path: { tx_ref } } })),
+    transaction,
 
     // ---- Money calls: each carries an Idempotency-Key, the same on every retry --
 
@@ -148,8 +150,11 @@ export function createWalletClient(options: ClientOptions) {
      */
     watch(tx_ref: string, watch_options: WatchOptions = {}): AsyncGenerator<StatusFrame, void, undefined> {
       if (!WebSocketImpl) throw new TypeError("No global WebSocket here: pass `WebSocket` (e.g. the `ws` package's) to createWalletClient");
+      // Without a ticket the token is the credential, and the transaction's
+      // HTTP route says why an upgrade was refused (401, 404) as a problem document.
+      const probe = watch_options.ticket ? undefined : async (ref: string) => void (await transaction(ref));
       return watchTransaction(
-        { url: `${origin.replace(/^http/, "ws")}${API_BASE}/ws/wallet`, token, WebSocket: WebSocketImpl, retry: options.retry ?? {} },
+        { url: `${origin.replace(/^http/, "ws")}${API_BASE}/ws/wallet`, token, WebSocket: WebSocketImpl, retry: options.retry ?? {}, probe },
         tx_ref,
         watch_options,
       );

@@ -9,6 +9,12 @@
  * frames whose `version` it has already yielded. After 4400, 4401, 4404 or
  * 4413 the same request would fail again: it throws an ApiProblem whose status
  * is the HTTP status the close code mirrors.
+ *
+ * A refusal known before the upgrade (401, 404, ...) is an HTTP problem
+ * document, which the WebSocket API hides: a socket that closes without ever
+ * opening is only "1006". So after such a close the watcher asks `probe`
+ * (the transaction over HTTP, when it has a token), which throws the real
+ * ApiProblem if the request cannot succeed.
  */
 import { ApiProblem } from "./problem.js";
 import { RETRY_DEFAULTS, type RetryOptions, sleep } from "./retry.js";
@@ -23,7 +29,7 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
   // biome-ignore lint: event shapes differ between implementations; only `data`, `code`, `reason` are read.
-  addEventListener(type: "message" | "close" | "error", listener: (event: any) => void): void;
+  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
 }
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
@@ -59,6 +65,8 @@ type WatchContext = {
   token: string | null;
   WebSocket: WebSocketConstructor;
   retry: RetryOptions;
+  /** Called after a socket closed without opening: throws an ApiProblem when the watch cannot succeed. */
+  probe?: (tx_ref: string) => Promise<void>;
 };
 
 type SocketEvent = { kind: "message"; data: unknown } | { kind: "close"; code: number; reason: string } | { kind: "abort" };
@@ -95,6 +103,8 @@ export async function* watchTransaction(context: WatchContext, tx_ref: string, o
     signal?.throwIfAborted();
     const socket = new context.WebSocket(url.toString(), protocols);
     const events = new EventQueue();
+    let opened = false;
+    socket.addEventListener("open", () => (opened = true));
     socket.addEventListener("message", (event) => events.push({ kind: "message", data: event.data }));
     socket.addEventListener("close", (event) => events.push({ kind: "close", code: event.code, reason: event.reason }));
     // An "error" is always followed by a "close", which carries what we need.
@@ -138,6 +148,7 @@ export async function* watchTransaction(context: WatchContext, tx_ref: string, o
         detail: refusal?.message ?? null,
       });
     }
+    if (!opened && context.probe) await context.probe(tx_ref);
     failures++;
     if (failures >= retry.max_attempts) {
       throw new ApiProblem({

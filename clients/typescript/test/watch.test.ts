@@ -18,9 +18,14 @@ afterEach(async () => {
 });
 
 /** A server that plays `scenes[n]` on the n-th connection. */
-async function serve(scenes: Scene[]) {
+async function serve(scenes: Scene[], refuse_upgrade_with?: number) {
   const seen: { url: string; protocols: string[] }[] = [];
-  server = new WebSocketServer({ host: "127.0.0.1", port: 0, handleProtocols: (protocols) => (protocols.has("bearer") ? "bearer" : false) });
+  server = new WebSocketServer({
+    host: "127.0.0.1",
+    port: 0,
+    handleProtocols: (protocols) => (protocols.has("bearer") ? "bearer" : false),
+    ...(refuse_upgrade_with ? { verifyClient: (_info: unknown, done: (ok: boolean, status?: number) => void) => done(false, refuse_upgrade_with) } : {}),
+  });
   server.on("connection", (socket, request) => {
     const protocols = (request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
     seen.push({ url: request.url!, protocols });
@@ -35,8 +40,8 @@ function frame(version: number, status: StatusFrame["status"], stage: StatusFram
   return { v: 1, type: "status", tx_ref: "wdr_1", tx_type: "WITHDRAW", status, amount: "1500.00", amount_minor: 150000, currency: "NGN", failure_reason: null, stage, version, updated_at: "2026-11-27T08:00:00.000Z" };
 }
 
-function watcher(origin: string, token: string | undefined = "tok") {
-  return createWalletClient({ baseUrl: origin, token, WebSocket: WebSocket as unknown as WebSocketConstructor, retry: { base_delay_ms: 5, max_delay_ms: 20, max_attempts: 3 } });
+function watcher(origin: string, token: string | undefined = "tok", fetch?: (request: Request) => Promise<Response>) {
+  return createWalletClient({ baseUrl: origin, token, fetch, WebSocket: WebSocket as unknown as WebSocketConstructor, retry: { base_delay_ms: 5, max_delay_ms: 20, max_attempts: 3 } });
 }
 
 async function collect(frames: AsyncIterable<StatusFrame>): Promise<StatusFrame[]> {
@@ -102,6 +107,20 @@ describe("watch(tx_ref)", () => {
     expect(error).toBeInstanceOf(ApiProblem);
     expect(error).toMatchObject({ status: 404, code: "unknown_tx_ref", detail: "No such transaction." });
     expect(seen).toHaveLength(1);
+  });
+
+  it("reports a refused upgrade as the problem the transaction's HTTP route gives, without retrying", async () => {
+    const { origin } = await serve([], 404);
+    const asked: string[] = [];
+    const fetch = async (request: Request) => {
+      asked.push(`${request.method} ${new URL(request.url).pathname} ${request.headers.get("authorization")}`);
+      return new Response(JSON.stringify({ type: "t", title: "Not found", status: 404, code: "not_found", request_id: "req_1", detail: "No such transaction." }), {
+        status: 404,
+        headers: { "content-type": "application/problem+json" },
+      });
+    };
+    await expect(collect(watcher(origin, "tok", fetch).watch("wdr_gone"))).rejects.toMatchObject({ status: 404, code: "not_found", request_id: "req_1" });
+    expect(asked).toEqual(["GET /api/v1/wallet/transactions/wdr_gone Bearer tok"]);
   });
 
   it("gives up after max_attempts closes in a row without a terminal status", async () => {
