@@ -103,7 +103,7 @@ async function newUser(client: ReturnType<typeof prismClient>) {
 }
 
 describe("the API's traffic through a validating proxy (Prism) breaks nothing in the document", () => {
-  it("accounts, funding, purchases, withdrawals, reads and refusals", async () => {
+  it("carries accounts, funding, purchases, withdrawals, reads and refusals without one violation", async () => {
     const client = prismClient();
     await newUser(client);
     const bearer = { authorization: `Bearer ${client.token}` };
