@@ -31,11 +31,12 @@ const mongodbPrebundle = {
 };
 
 /**
- * Two projects:
+ * Projects:
  * - `workers`: the suite proper, inside workerd with the real bindings from
  *   wrangler.jsonc (Durable Objects, SQLite, queues, rate limits).
  * - `static`: Node tests over the source tree itself (module sizes, import
  *   circles).
+ * - `client`: Node unit tests of the TypeScript client (clients/typescript).
  * - `e2e`: Node tests that start `wrangler dev` (the same thing `npm run dev`
  *   runs) and drive it over real HTTP: OpenAPI validation, flows end to end,
  *   Flutterwave's own SDK against the sandbox, a real browser.
@@ -87,6 +88,11 @@ export default defineConfig({
       },
       {
         test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node" },
+      },
+      {
+        // The TypeScript client's unit tests (clients/typescript): Node, with the
+        // API's answers scripted, since for the client the API is the outside world.
+        test: { name: "client", include: ["clients/typescript/test/**/*.test.ts"], environment: "node" },
       },
       {
         test: {

@@ -39,17 +39,30 @@ async function summaryOrThrow(c: AppContext, user_id: string) {
   return summary;
 }
 
-walletRoutes.openapi(
-  createRoute({
-    method: "get",
-    path: "/wallet",
-    tags: ["wallet"],
-    summary: "The current user's wallet",
-    ...auth,
-    responses: { 200: { description: "Balance, available (balance minus holds), currency, active flag.", content: { "application/json": { schema: WalletResponse } } }, ...problems(401, 404) },
-  }),
-  async (c) => c.json(walletView(await summaryOrThrow(c, userIdOf(c))), 200),
-);
+const walletRoute = createRoute({
+  method: "get",
+  path: "/wallet",
+  tags: ["wallet"],
+  summary: "The current user's wallet",
+  ...auth,
+  responses: { 200: { description: "Balance, available (balance minus holds), currency, active flag.", content: { "application/json": { schema: WalletResponse } } }, ...problems(401, 404) },
+});
+
+walletRoutes.openapi(walletRoute, async (c) => c.json(walletView(await summaryOrThrow(c, userIdOf(c))), 200));
+
+/**
+ * `GET /wallet/` is the seed's path, and its clients still call it. The app is
+ * built with `strict: false`, so the router strips the trailing slash and the
+ * route above answers it; a second route at `/wallet/` would never be reached.
+ * The document lists the alias (same operation) so that a validating proxy in
+ * front of the API lets the seed's requests through.
+ */
+const { middleware: _walletMiddleware, ...walletOperation } = walletRoute;
+walletRoutes.openAPIRegistry.registerPath({
+  ...walletOperation,
+  path: "/wallet/",
+  summary: "The current user's wallet (the seed's path, with a trailing slash; same as GET /wallet)",
+});
 
 walletRoutes.openapi(
   createRoute({

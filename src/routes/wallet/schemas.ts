@@ -4,7 +4,7 @@
  * sent) and integer kobo (`*_minor`).
  */
 import { z } from "@hono/zod-openapi";
-import { formatMinor, isSupportedCurrency, parseDecimal } from "../../domain/money";
+import { formatMinor, isSupportedCurrency, MINOR_PER_MAJOR, parseDecimal } from "../../domain/money";
 import { STAGES } from "../../domain/flows";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX, WATCH_TICKET_TTL_S } from "../../lib/limits";
@@ -26,7 +26,18 @@ export function amountField(min_minor: number, max_minor: number) {
       }
       return parsed.amount_minor;
     })
-    .openapi({ type: "string", example: "1500.00", description: `Decimal naira, at most 2 decimals, ${formatMinor(min_minor)} to ${formatMinor(max_minor)}.` });
+    .openapi({
+      // Documented as both shapes the union above accepts, so a validating proxy
+      // (or a generated client) does not refuse a JSON number the API would take.
+      // Form bodies carry the string form. `anyOf`, the key the generator writes
+      // for a union, so that these branches replace its bare ones rather than sit
+      // beside them (the two types are disjoint: anyOf says what oneOf would).
+      anyOf: [
+        { type: "string", example: "1500.00" },
+        { type: "number", minimum: min_minor / MINOR_PER_MAJOR, maximum: max_minor / MINOR_PER_MAJOR, example: 1500 },
+      ],
+      description: `Decimal naira, at most 2 decimals, ${formatMinor(min_minor)} to ${formatMinor(max_minor)}: a string ("1500.50") or a JSON number (1500.5).`,
+    });
 }
 
 export const CurrencyField = z

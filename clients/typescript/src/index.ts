@@ -1,0 +1,163 @@
+/**
+ * A typed client for the Airtime Wallet API.
+ *
+ *   const wallet = createWalletClient({ baseUrl: "https://wallet.example.com" });
+ *   await wallet.login("ada@example.com", "correct horse battery");
+ *   const funding = await wallet.fund({ amount: "2500.00" });
+ *
+ * Types come from the API's own OpenAPI document (src/schema.ts, generated);
+ * calls go through openapi-fetch. On top, only what every integrator would
+ * otherwise write: the bearer token, an Idempotency-Key on every money call,
+ * retries on 429/503 that honour Retry-After, refusals as `ApiProblem`, and
+ * `watch(tx_ref)` over the WebSocket. Anything not wrapped here is reachable,
+ * still typed, through `client.api`.
+ */
+import createClient, { type Client } from "openapi-fetch";
+import { ApiProblem } from "./problem.js";
+import { type RetryOptions, retryingFetch } from "./retry.js";
+import type { components, paths } from "./schema.js";
+import { type StatusFrame, type WatchOptions, type WebSocketConstructor, watchTransaction } from "./watch.js";
+
+export { ApiProblem, retryAfterMs, type FieldProblem, type Problem } from "./problem.js";
+export { RETRY_DEFAULTS, type RetryOptions } from "./retry.js";
+export type { components, paths } from "./schema.js";
+export { isTerminal, type ErrorFrame, type StatusFrame, type TxStatus, type WatchOptions, type WebSocketConstructor, type WebSocketLike } from "./watch.js";
+
+type Schemas = components["schemas"];
+export type Wallet = Schemas["Wallet"];
+export type Transaction = Schemas["Transaction"];
+export type TransactionList = Schemas["TransactionList"];
+export type Funding = Schemas["Funding"];
+export type Purchase = Schemas["Purchase"];
+export type Token = Schemas["Token"];
+export type User = Schemas["User"];
+export type FundRequest = Schemas["FundRequest"];
+export type WithdrawRequest = Schemas["WithdrawRequest"];
+export type AirtimeRequest = Schemas["AirtimeRequest"];
+export type DataRequest = Schemas["DataRequest"];
+export type RegisterRequest = Schemas["RegisterRequest"];
+export type TransactionsQuery = NonNullable<paths["/api/v1/wallet/transactions"]["get"]["parameters"]["query"]>;
+
+/** The path every route lives under; the document's paths carry it, so `baseUrl` is the bare origin. */
+const API_BASE = "/api/v1";
+
+export type ClientOptions = {
+  /** The API's origin, e.g. `https://wallet.example.com` (no `/api/v1`). */
+  baseUrl: string;
+  /** An access token from an earlier login. */
+  token?: string;
+  retry?: RetryOptions;
+  /** Defaults to the global fetch. */
+  fetch?: (request: Request) => Promise<Response>;
+  /** For watch(); defaults to the global WebSocket (browsers, workers, Node 22+). On Node 20 pass the `ws` package's. */
+  WebSocket?: WebSocketConstructor;
+  /** Makes the Idempotency-Key of a money call that was given none. Defaults to a random UUID. */
+  newIdempotencyKey?: () => string;
+};
+
+/** Per call: the key that makes the call retry-safe across your own retries too (e.g. after a crash). */
+export type MoneyCallOptions = { idempotency_key?: string; signal?: AbortSignal };
+
+export type WalletClient = ReturnType<typeof createWalletClient>;
+
+export function createWalletClient(options: ClientOptions) {
+  const origin = options.baseUrl.replace(/\/+$/, "");
+  const newKey = options.newIdempotencyKey ?? (() => crypto.randomUUID());
+  const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  let token: string | null = options.token ?? null;
+
+  const api: Client<paths> = createClient<paths>({
+    baseUrl: origin,
+    fetch: retryingFetch(options.fetch ?? ((request) => globalThis.fetch(request)), options.retry),
+    // JSON answers, never the 303 to an HTML status page a browser form post gets.
+    headers: { accept: "application/json" },
+  });
+  api.use({
+    onRequest({ request }) {
+      if (token && !request.headers.has("authorization")) request.headers.set("authorization", `Bearer ${token}`);
+      return request;
+    },
+  });
+
+  /** The answer's data, or its refusal as an ApiProblem (openapi-fetch has read and parsed the body). */
+  async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+    const { data, error, response } = await call;
+    if (!response.ok) throw ApiProblem.fromAnswer(response, error);
+    return data as T;
+  }
+
+  const transaction = (tx_ref: string) => unwrap<Transaction>(api.GET(`${API_BASE}/wallet/transactions/{tx_ref}`, { params: { path: { tx_ref } } }));
+
+  const idempotent = (call?: MoneyCallOptions) => ({ header: { "idempotency-key": call?.idempotency_key ?? newKey() } });
+
+  return {
+    /** Every route, typed, for what the helpers below do not wrap. Bearer, retries and `accept` apply here too. */
+    api,
+
+    get token(): string | null {
+      return token;
+    },
+    setToken(value: string | null): void {
+      token = value;
+    },
+
+    // ---- Accounts -------------------------------------------------------------
+
+    register: (body: RegisterRequest) => unwrap<User>(api.POST(`${API_BASE}/auth/register`, { body })),
+
+    /** Logs in and keeps the access token for every later call (and for watch()). */
+    async login(email: string, password: string): Promise<Token> {
+      const answer = await unwrap<Token>(api.POST(`${API_BASE}/auth/login`, { body: { email, password } }));
+      token = answer.access_token;
+      return answer;
+    },
+
+    logout(): void {
+      token = null;
+    },
+
+    me: () => unwrap<User>(api.GET(`${API_BASE}/auth/me`)),
+
+    // ---- Wallet ---------------------------------------------------------------
+
+    wallet: () => unwrap<Wallet>(api.GET(`${API_BASE}/wallet`)),
+
+    transactions: (query: TransactionsQuery = {}) => unwrap<TransactionList>(api.GET(`${API_BASE}/wallet/transactions`, { params: { query } })),
+
+    transaction,
+
+    // ---- Money calls: each carries an Idempotency-Key, the same on every retry --
+
+    /** Starts a funding; pay at `payment_link`, then watch(`tx_ref`, { ticket: watch.ticket }). */
+    fund: (body: FundRequest, call?: MoneyCallOptions) =>
+      unwrap<Funding>(api.POST(`${API_BASE}/wallet/fund`, { body, params: idempotent(call), signal: call?.signal })),
+
+    withdraw: (body: WithdrawRequest, call?: MoneyCallOptions) =>
+      unwrap<Transaction>(api.POST(`${API_BASE}/wallet/withdraw`, { body, params: idempotent(call), signal: call?.signal })),
+
+    buyAirtime: (body: AirtimeRequest, call?: MoneyCallOptions) =>
+      unwrap<Purchase>(api.POST(`${API_BASE}/wallet/airtime`, { body, params: idempotent(call), signal: call?.signal })),
+
+    buyData: (body: DataRequest, call?: MoneyCallOptions) =>
+      unwrap<Purchase>(api.POST(`${API_BASE}/wallet/data`, { body, params: idempotent(call), signal: call?.signal })),
+
+    // ---- Live status ------------------------------------------------------------
+
+    /**
+     * Status frames of one transaction until it is SUCCESS or FAILED:
+     * `for await (const frame of client.watch(tx_ref)) ...`. Uses the watch
+     * ticket when given, else the logged-in token.
+     */
+    watch(tx_ref: string, watch_options: WatchOptions = {}): AsyncGenerator<StatusFrame, void, undefined> {
+      if (!WebSocketImpl) throw new TypeError("No global WebSocket here: pass `WebSocket` (e.g. the `ws` package's) to createWalletClient");
+      // Without a ticket the token is the credential, and the transaction's
+      // HTTP route says why an upgrade was refused (401, 404) as a problem document.
+      const probe = watch_options.ticket ? undefined : async (ref: string) => void (await transaction(ref));
+      return watchTransaction(
+        { url: `${origin.replace(/^http/, "ws")}${API_BASE}/ws/wallet`, token, WebSocket: WebSocketImpl, retry: options.retry ?? {}, probe },
+        tx_ref,
+        watch_options,
+      );
+    },
+  };
+}
