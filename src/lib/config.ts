@@ -25,6 +25,8 @@ import {
   PROVIDER_TIMEOUT_MAX_MS,
   PROVIDER_TIMEOUT_MIN_MS,
   VTPASS_PAY_TIMEOUT_MS,
+  FUND_PENDING_MAX_CEILING,
+  FUND_PENDING_MAX_DEFAULT,
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
 import { estimateSecretBits } from "./secret-strength";
@@ -133,6 +135,7 @@ const schema = z.object({
   MONGO_BATCH_TIMEOUT_MS: milliseconds(MONGO_BATCH_TIMEOUT_MS),
 
   /** Sandbox only: seconds before a sandbox transfer settles. */
+  FUND_PENDING_MAX: z.coerce.number().int().min(1).max(FUND_PENDING_MAX_CEILING).default(FUND_PENDING_MAX_DEFAULT),
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 

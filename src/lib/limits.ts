@@ -109,6 +109,14 @@ export const FUND_MAX_MINOR = 5_000_000_00;
 /** Smallest and largest withdrawal, in kobo (N100 .. N5,000,000). */
 export const WITHDRAW_MIN_MINOR = 100_00;
 export const WITHDRAW_MAX_MINOR = 5_000_000_00;
+/**
+ * Open PENDING fundings one wallet may have at once (FUND_PENDING_MAX, counted
+ * inside the Wallet's open transaction); the next is refused 409
+ * `too_many_pending_fundings` until one is paid or expires. Each costs us a
+ * provider checkout and a reconciler schedule, so an account cannot pile them up.
+ */
+export const FUND_PENDING_MAX_DEFAULT = 10;
+export const FUND_PENDING_MAX_CEILING = 1_000;
 /** Largest balance a wallet may hold, in kobo; a credit past it is refused (and escalated). */
 export const BALANCE_MAX_MINOR = 1_000_000_000_00;
 

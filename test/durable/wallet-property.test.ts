@@ -25,7 +25,7 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { txRefOwner } from "../../src/lib/ids";
-import { FEED_PAGE_MAX } from "../../src/lib/limits";
+import { FEED_PAGE_MAX, FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { newWallet } from "../helpers";
 
 const RUNS = 1000;
@@ -173,7 +173,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         case "open": {
           const tx_ref = fundingRef(user_id, fundings.length);
           const deadline = step.expired ? Date.now() - 1 : Date.now() + 3_600_000;
-          const opened = await wallet.openFunding({ tx_ref, amount_minor: step.amount_minor as number, currency: "NGN", deadline_at_ms: deadline });
+          const opened = await wallet.openFunding({ tx_ref, amount_minor: step.amount_minor as number, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: deadline });
           expect(opened.outcome).toBe("opened");
           fundings.push({ tx_ref, amount_minor: step.amount_minor as number, attempts: [], lastShown: null, status: "PENDING", qualifyingShownWhilePending: false });
           break;

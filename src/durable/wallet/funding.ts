@@ -17,14 +17,20 @@ export type OpenFundingInput = {
   amount_minor: number;
   currency: string;
   deadline_at_ms: number;
+  /** Open PENDING fundings allowed before this one (the route passes config's FUND_PENDING_MAX). */
+  pending_max: number;
   idempotency?: IdempotencyInput;
 };
 
 /** Open a PENDING funding: the key check, the wallet checks and the insert, in one transaction. */
 export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: number): OpenOutcome {
   return core.storage.transactionSync((): OpenOutcome => {
+    // A key's replay or resume comes first: it opens nothing new, so the limit does not apply.
     const refused = openChecks(core, input.idempotency, now_ms);
     if (refused) return refused;
+    // Counted in the same transaction as the insert, so concurrent opens cannot overshoot.
+    const pending = core.store.countPending("FUND");
+    if (pending >= input.pending_max) return { outcome: "too_many_pending", pending, limit: input.pending_max };
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,
