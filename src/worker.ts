@@ -1,20 +1,15 @@
 /**
- * The Worker's entry points: HTTP (`fetch`), the queue consumer (`queue`), and
- * the Durable Object classes, which must be exported from the main module.
+ * The development entry (`npm run dev`, the tests): HTTP (`fetch`), the queue
+ * consumer (`queue`), and the Durable Object classes, which must be exported
+ * from the main module, the look-alikes' included. Production builds from
+ * src/worker-production.ts instead, which leaves src/sandbox out.
  */
 import { createApp } from "./app";
 import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 
-export { Credentials } from "./durable/credentials";
-export { LoginThrottle } from "./durable/login-throttle";
-export { Wallet } from "./durable/wallet";
-export { Room } from "./durable/room";
-export { DeadLetters } from "./durable/dead-letters";
-export { Operations } from "./durable/operations";
-export { ProviderRefs } from "./durable/provider-refs";
-export { MongoProjector } from "./durable/mongo-projector";
+export * from "./durable";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
 export { VtpassSandbox } from "./sandbox/vtpass/object";
 
