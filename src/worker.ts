@@ -9,7 +9,16 @@ import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 
-export * from "./durable";
+// Listed one by one: `wrangler types` reads the classes' types from these exports.
+export { Credentials } from "./durable/credentials";
+export { LoginThrottle } from "./durable/login-throttle";
+export { SocketLeases } from "./durable/socket-leases";
+export { Wallet } from "./durable/wallet";
+export { Room } from "./durable/room";
+export { DeadLetters } from "./durable/dead-letters";
+export { Operations } from "./durable/operations";
+export { ProviderRefs } from "./durable/provider-refs";
+export { MongoProjector } from "./durable/mongo-projector";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
 export { VtpassSandbox } from "./sandbox/vtpass/object";
 

@@ -10,7 +10,7 @@ import { paid, pendingFunding, settle, Watcher } from "../realtime-helpers";
 
 /** Connect straight to the Room, as the Worker does after authenticating. */
 async function join(tx_ref: string, user_id: string, via: "direct" | "relay" = "direct") {
-  const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via, request_id: "req_test" }));
+  const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via, request_id: "req_test", expires_at_ms: Date.now() + 3_600_000 }));
   return { res, watcher: res.webSocket ? new Watcher(res.webSocket) : null };
 }
 
@@ -60,7 +60,7 @@ describe("Room: watchers", () => {
       const attachment = attachmentOf(sockets[0])!;
       // Library bookkeeping and app data are kept apart.
       expect(attachment.lib).toMatchObject({ v: 1, tags });
-      expect(attachment.app).toEqual({ user_id, via: "direct" });
+      expect(attachment.app).toEqual({ user_id, via: "direct", expires_at_ms: expect.any(Number), lease: null });
       expect(JSON.stringify(attachment).length).toBeLessThanOrEqual(WS_ATTACHMENT_MAX_BYTES);
     });
     w.close();
@@ -125,7 +125,7 @@ describe("Room: watchers", () => {
     const sockets: WebSocket[] = [];
     for (let i = 0; i < ROOM_SOCKETS_MAX; i += 50) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill" }))),
+        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill", expires_at_ms: Date.now() + 3_600_000 }))),
       );
       for (const res of batch) {
         expect(res.status).toBe(101);
