@@ -159,6 +159,13 @@ export function relaySeedProtocol(input: RelayInput): Response {
     state = "closed";
     clearTimeout(timer);
     if (upstream) closeQuietly(upstream, sendableCloseCode(event.code, 1000), event.reason || "client closed");
+    closeQuietly(server, sendableCloseCode(event.code, 1000), event.reason || "client closed");
+    giveBack();
+  });
+  server.addEventListener("error", () => {
+    state = "closed";
+    clearTimeout(timer);
+    if (upstream) closeQuietly(upstream, 1000, "client gone");
     giveBack();
   });
 
