@@ -240,6 +240,38 @@ describe("Room: client frames", () => {
   });
 });
 
+describe("Room: the credential's expiry", () => {
+  it("refuses a frame that arrives after the expiry with 4001, even when no alarm ran", async () => {
+    const { tx_ref, user_id } = await pendingFunding();
+    const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_test", expires_at_ms: Date.now() + 300 }));
+    const w = new Watcher(res.webSocket!);
+    await w.status("PENDING");
+    // Take the alarm away, so only the frame check can close the socket.
+    await runInDurableObject(env.ROOM.getByName(tx_ref), async (_r: Room, state) => {
+      await state.storage.deleteAlarm();
+    });
+    await sleep(400);
+    expect(w.closedWith).toBeNull();
+    w.send(JSON.stringify({ type: "sync" }));
+    expect(await w.closedWithin(3000)).toEqual({ code: CLOSE.credential_expired.code, reason: CLOSE.credential_expired.reason });
+    expect(w.frames).toContainEqual(expect.objectContaining({ type: "error", code: "credential_expired" }));
+  });
+
+  it("arms its alarm for the earliest expiry of its sockets, and closes only the expired one", async () => {
+    const { tx_ref, user_id } = await pendingFunding();
+    const room = env.ROOM.getByName(tx_ref);
+    const soon = Date.now() + 500;
+    const early = new Watcher((await room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_test", expires_at_ms: soon }))).webSocket!);
+    const late = await joined(tx_ref, user_id);
+    expect(await runInDurableObject(room, (_r: Room, state) => state.storage.getAlarm())).toBe(soon);
+    expect((await early.closedWithin(3000)).code).toBe(CLOSE.credential_expired.code);
+    await late.status("PENDING");
+    expect(late.closedWith).toBeNull();
+    expect(await room.watcherCount()).toBe(1);
+    late.close();
+  });
+});
+
 describe("Room: hibernation", () => {
   it("is evicted while idle, keeps its sockets, tags and attachments, and still delivers the settlement", async () => {
     const { tx_ref, user_id, stub, amount_minor } = await pendingFunding();
