@@ -65,6 +65,10 @@ export default defineConfig({
                 VTPASS_TIMEOUT_MS: "1500",
                 // Transfers settle when a test says so (control API or the alarm), not on a timer.
                 SANDBOX_TRANSFER_DELAY_S: "3600",
+                // The production default (FUND_PENDING_MAX_DEFAULT), not development's benchmark-sized one.
+                FUND_PENDING_MAX: "10",
+                WS_SOCKETS_PER_USER_MAX: "20",
+                WS_SOCKETS_PER_ADDRESS_MAX: "200",
                 // The MongoDB projection writes to the wire test double on
                 // loopback (or to MONGODB_TEST_URI), with short timeouts so
                 // outage tests answer in seconds.

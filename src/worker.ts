@@ -1,14 +1,18 @@
 /**
- * The Worker's entry points: HTTP (`fetch`), the queue consumer (`queue`), and
- * the Durable Object classes, which must be exported from the main module.
+ * The development entry (`npm run dev`, the tests): HTTP (`fetch`), the queue
+ * consumer (`queue`), and the Durable Object classes, which must be exported
+ * from the main module, the look-alikes' included. Production builds from
+ * src/worker-production.ts instead, which leaves src/sandbox out.
  */
 import { createApp } from "./app";
 import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 
+// Listed one by one: `wrangler types` reads the classes' types from these exports.
 export { Credentials } from "./durable/credentials";
 export { LoginThrottle } from "./durable/login-throttle";
+export { SocketLeases } from "./durable/socket-leases";
 export { Wallet } from "./durable/wallet";
 export { Room } from "./durable/room";
 export { DeadLetters } from "./durable/dead-letters";

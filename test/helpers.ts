@@ -3,6 +3,7 @@
  * and the real Durable Objects; only the outside world is ever replaced.
  */
 import { env, exports } from "cloudflare:workers";
+import { FUND_PENDING_MAX_CEILING } from "../src/lib/limits";
 import { randomBase32 } from "../src/lib/ids";
 
 export const ORIGIN = "http://wallet.test";
@@ -140,7 +141,7 @@ export async function fundedWallet(amount_minor: number) {
   const { newTxRef } = await import("../src/lib/ids");
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
   const credited = await w.stub.applyProviderFacts(
     tx_ref,
     { found: true, provider_ref: String(Date.now()), our_ref: tx_ref, outcome: "succeeded", amount_minor, currency: "NGN", message: null },

@@ -4,6 +4,7 @@
  * takes), and watch it over a real WebSocket through the real Worker.
  */
 import { exports } from "cloudflare:workers";
+import { FUND_PENDING_MAX_CEILING } from "../src/lib/limits";
 import type { ProviderFacts } from "../src/domain/transactions";
 import { requireConfig } from "../src/lib/config";
 import { newTxRef } from "../src/lib/ids";
@@ -18,7 +19,7 @@ type WalletStub = Awaited<ReturnType<typeof newWallet>>["stub"];
 export async function pendingFunding(amount_minor = 150_000) {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  const opened = await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+  const opened = await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
   if (opened.outcome !== "opened") throw new Error(`openFunding: ${opened.outcome}`);
   return { ...w, tx_ref, amount_minor };
 }

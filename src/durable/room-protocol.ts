@@ -32,10 +32,13 @@ export const PONG_FRAME = "pong";
  * mirror the HTTP status a plain request would have had, so a client that knows
  * HTTP can read them. A client should not reconnect after 4400, 4401, 4404 or
  * 4413 (the same request would fail again); after 4429, 1011 or an abnormal
- * close it may retry with backoff.
+ * close it may retry with backoff. 4001 is the end of the credential the socket
+ * was opened with (the access token's or watch ticket's `exp`): not an error,
+ * and the client reconnects at once with a fresh token or ticket.
  */
 export const CLOSE = {
   settled: { code: 1000, reason: "transaction settled" },
+  credential_expired: { code: 4001, reason: "credential expired" },
   internal_error: { code: 1011, reason: "internal error" },
   malformed_frame: { code: 4400, reason: "malformed frame" },
   unauthorized: { code: 4401, reason: "unauthorized" },
@@ -43,6 +46,8 @@ export const CLOSE = {
   join_timeout: { code: 4408, reason: "join timeout" },
   frame_too_large: { code: 4413, reason: "frame too large" },
   room_full: { code: 4429, reason: "room full" },
+  /** The user or the client address holds the most sockets allowed (seed protocol; a direct upgrade gets a 429). */
+  too_many_sockets: { code: 4429, reason: "too many sockets" },
 } as const satisfies Record<string, { code: number; reason: string }>;
 export type CloseKind = keyof typeof CLOSE;
 

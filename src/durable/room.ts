@@ -17,6 +17,11 @@
  *   driven by an alarm (alarms survive hibernation and eviction; timers don't).
  * - If a watcher comes before any snapshot (the feed has not delivered yet),
  *   ask the Wallet for the transaction and build the snapshot from it.
+ * - Close each socket when the credential it was opened with expires (4001,
+ *   from the same alarm), so a socket never outlives its token or ticket; the
+ *   client re-authenticates by reconnecting.
+ * - Give back a socket's leases (per user, per address; src/durable/socket-leases.ts)
+ *   when it ends.
  *
  * Invariants
  * - The owner is set by the first snapshot and never changes.
@@ -25,6 +30,8 @@
  *   version once, in order.
  * - Only the owner watches: every socket's user id equals the snapshot's owner.
  * - At most ROOM_SOCKETS_MAX open sockets.
+ * - Storage only for transactions that exist: the schema is created by the
+ *   first recorded snapshot, so an upgrade naming an invented tx_ref stores nothing.
  * - Nothing lives only in memory: the snapshot is in SQLite, per-socket state in
  *   each socket's attachment, deadlines in the alarm. After hibernation
  *   everything is rebuilt from `ctx.getWebSockets()` and storage.
@@ -35,10 +42,11 @@ import { STAGES } from "../domain/flows";
 import { snapshotOf, type StatusSnapshot } from "../domain/records";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../lib/ids";
-import { REQUEST_ID_MAX_CHARS, ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../lib/limits";
+import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "../lib/limits";
 import { log } from "../lib/log";
-import { migrate, one, type Migration } from "../lib/sqlite";
-import { CLOSE, closeQuietly, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./room-protocol";
+import { hasStoredTables, migrate, one, type Migration } from "../lib/sqlite";
+import { attach, attachmentOf, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./room/connect";
+import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./room-protocol";
 
 export type { StatusSnapshot } from "../domain/records";
 
@@ -77,83 +85,7 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-// ---- The Worker -> Room upgrade request ------------------------------------------------
-
-/**
- * How the Worker tells the Room who is connecting. Only our Worker holds the
- * ROOM binding, so these headers are trusted; it builds the request from
- * scratch, so a client's own headers never reach here.
- */
-export const ROOM_HEADERS = {
-  user_id: "x-room-user-id",
-  tx_ref: "x-room-tx-ref",
-  via: "x-room-via",
-  request_id: "x-request-id",
-} as const;
-
-/** `direct`: the client upgraded with `?tx_ref=`; `relay`: the Worker relays the seed protocol. */
-export type Via = "direct" | "relay";
-
-const ConnectHeaders = z.object({
-  upgrade: z.string().regex(/^websocket$/i),
-  user_id: z.string().regex(USER_ID_PATTERN),
-  tx_ref: z.string().refine((v) => txRefOwner(v) !== null),
-  via: z.enum(["direct", "relay"]),
-  request_id: z.string().max(REQUEST_ID_MAX_CHARS).optional(),
-});
-
-export function roomConnectRequest(input: { tx_ref: string; user_id: string; via: Via; request_id: string }): Request {
-  return new Request("https://room.internal/connect", {
-    headers: {
-      upgrade: "websocket",
-      [ROOM_HEADERS.user_id]: input.user_id,
-      [ROOM_HEADERS.tx_ref]: input.tx_ref,
-      [ROOM_HEADERS.via]: input.via,
-      [ROOM_HEADERS.request_id]: input.request_id,
-    },
-  });
-}
-
-/**
- * Refusals are bare statuses: the Worker turns them into problem documents
- * (or close codes in the seed protocol), so errors have one format and one place.
- */
-export const ROOM_REFUSAL = { not_found: 404, full: 429, unavailable: 503, bad_request: 400 } as const;
-
-// ---- Per-socket state (the attachment) ------------------------------------------------
-
-/**
- * partyserver's layout: `lib` is this file's connection bookkeeping, `app` is
- * what the watch feature knows about the watcher. Both are tiny; the whole
- * attachment must stay under the platform's WS_ATTACHMENT_MAX_BYTES.
- */
-const AttachmentSchema = z.object({
-  lib: z.object({ v: z.literal(1), id: z.string(), joined_at_ms: z.number().int(), tags: z.array(z.string()) }),
-  app: z.object({ user_id: z.string(), via: z.enum(["direct", "relay"]) }),
-});
-export type Attachment = z.infer<typeof AttachmentSchema>;
-
-export const WATCHER_TAG = "watcher";
-
-/** Tags as the platform documents them: at most WS_TAGS_MAX, each 1..WS_TAG_MAX_CHARS characters. */
-export function checkTags(tags: string[]): string[] {
-  if (tags.length > WS_TAGS_MAX) throw new Error(`a socket may have at most ${WS_TAGS_MAX} tags`);
-  for (const tag of tags) {
-    if (tag.length === 0 || tag.length > WS_TAG_MAX_CHARS) throw new Error(`a tag must be 1..${WS_TAG_MAX_CHARS} characters`);
-  }
-  return tags;
-}
-
-function attach(ws: WebSocket, attachment: Attachment): void {
-  const size = JSON.stringify(attachment).length;
-  if (size > WS_ATTACHMENT_MAX_BYTES) throw new Error(`attachment of ${size} bytes exceeds ${WS_ATTACHMENT_MAX_BYTES}`);
-  ws.serializeAttachment(attachment);
-}
-
-export function attachmentOf(ws: WebSocket): Attachment | null {
-  const parsed = AttachmentSchema.safeParse(ws.deserializeAttachment());
-  return parsed.success ? parsed.data : null;
-}
+export { attachmentOf, checkTags, ROOM_REFUSAL, roomConnectRequest, WATCHER_TAG, type Attachment, type Via } from "./room/connect";
 
 function isTerminal(status: StatusSnapshot["status"]): boolean {
   return status !== "PENDING";
@@ -162,10 +94,19 @@ function isTerminal(status: StatusSnapshot["status"]): boolean {
 // ---- The object ------------------------------------------------------------------
 
 export class Room extends DurableObject<Env> {
+  /** Whether the schema exists: false for a tx_ref nobody has published or found (nothing stored). */
+  private stored = false;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, MIGRATIONS);
+      // A watcher may name a tx_ref that does not exist: only a room that has
+      // recorded a snapshot gets a schema (record() creates it), so such an
+      // upgrade is refused without leaving a stored object behind.
+      if (hasStoredTables(ctx.storage)) {
+        migrate(ctx.storage, MIGRATIONS);
+        this.stored = true;
+      }
     });
     // Heartbeats are answered by the runtime without waking the object; this
     // must be set on every start because it is not persisted.
@@ -175,6 +116,7 @@ export class Room extends DurableObject<Env> {
   // ==== Snapshot ==================================================================
 
   private row(): { snapshot: StatusSnapshot; terminal_at_ms: number | null } | null {
+    if (!this.stored) return null;
     const row = one(this.ctx.storage.sql.exec<{ body: string; terminal_at_ms: number | null }>("SELECT body, terminal_at_ms FROM snapshot WHERE id = 1"));
     return row ? { snapshot: JSON.parse(row.body) as StatusSnapshot, terminal_at_ms: row.terminal_at_ms } : null;
   }
@@ -184,6 +126,7 @@ export class Room extends DurableObject<Env> {
   }
 
   private storedBody(): string | null {
+    if (!this.stored) return null;
     return one(this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM snapshot WHERE id = 1"))?.body ?? null;
   }
 
@@ -203,6 +146,10 @@ export class Room extends DurableObject<Env> {
     }
     const body = JSON.stringify(snapshot);
     const changed = this.storedBody() !== body;
+    if (!this.stored) {
+      migrate(this.ctx.storage, MIGRATIONS);
+      this.stored = true;
+    }
     this.ctx.storage.sql.exec(
       `INSERT INTO snapshot (id, owner_user_id, body, status, updated_at_ms, terminal_at_ms) VALUES (1, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, updated_at_ms = excluded.updated_at_ms,
@@ -222,7 +169,7 @@ export class Room extends DurableObject<Env> {
     const { accepted, changed } = this.record(valid, Date.now());
     if (changed) {
       this.broadcast(this.current()!);
-      if (isTerminal(valid.status)) await this.armCloseAlarm();
+      if (isTerminal(valid.status)) await this.armAlarm();
     }
     return accepted;
   }
@@ -252,7 +199,7 @@ export class Room extends DurableObject<Env> {
     if (!tx) return { ok: true, snapshot: null };
     // Through the same rules: a publish may have arrived while we were asking.
     const { changed } = this.record(snapshotOf(owner, tx), Date.now());
-    if (changed && isTerminal(tx.status)) await this.armCloseAlarm();
+    if (changed && isTerminal(tx.status)) await this.armAlarm();
     return { ok: true, snapshot: this.current() };
   }
 
@@ -280,19 +227,13 @@ export class Room extends DurableObject<Env> {
    * or a bare refusal status.
    */
   override async fetch(request: Request): Promise<Response> {
-    const parsed = ConnectHeaders.safeParse({
-      upgrade: request.headers.get("upgrade") ?? "",
-      user_id: request.headers.get(ROOM_HEADERS.user_id) ?? "",
-      tx_ref: request.headers.get(ROOM_HEADERS.tx_ref) ?? "",
-      via: request.headers.get(ROOM_HEADERS.via) ?? "",
-      request_id: request.headers.get(ROOM_HEADERS.request_id) ?? undefined,
-    });
+    const parsed = connectHeadersOf(request);
     if (!parsed.success) {
       // Only our Worker reaches this method; a malformed request is a bug there.
       log.error("room: malformed connect request", { issues: parsed.error.issues.map((i) => i.path.join(".")) });
       return new Response(null, { status: ROOM_REFUSAL.bad_request });
     }
-    const { user_id, tx_ref, via, request_id } = parsed.data;
+    const { user_id, tx_ref, via, request_id, expires_at_ms } = parsed.data;
 
     const found = await this.snapshotOrRecover(tx_ref);
     if (!found.ok) return new Response(null, { status: ROOM_REFUSAL.unavailable });
@@ -311,28 +252,31 @@ export class Room extends DurableObject<Env> {
     const now_ms = Date.now();
     const tags = checkTags([WATCHER_TAG, `via:${via}`]);
     this.ctx.acceptWebSocket(server, tags);
-    attach(server, { lib: { v: 1, id: randomBase32(12), joined_at_ms: now_ms, tags }, app: { user_id, via } });
+    attach(server, { lib: { v: 1, id: randomBase32(12), joined_at_ms: now_ms, tags }, app: { user_id, via, expires_at_ms, lease: leaseOf(parsed.data) } });
     // Queued before the 101 leaves, so the first thing a watcher reads is the current status.
     server.send(JSON.stringify(statusMessageOf(snapshot)));
-    if (isTerminal(snapshot.status)) await this.armCloseAlarm();
+    // Every socket has a deadline (its credential's expiry, if nothing sooner).
+    await this.armAlarm();
     return new Response(null, { status: 101, webSocket: client });
   }
 
   /** Client frames: validated, then answered. Heartbeats never get here (auto-response). */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // The alarm closes an expired socket; a frame that comes first is refused the same way.
+    if (this.credentialExpired(ws, Date.now())) return this.end(ws, "credential_expired", "The credential expired; reconnect with a fresh token or ticket.");
     const checked = parseClientFrame(message, WS_FRAME_MAX_BYTES);
-    if (!checked.ok) return refuse(ws, checked.kind, checked.message);
+    if (!checked.ok) return this.end(ws, checked.kind, checked.message);
     const snapshot = this.current();
     if (!snapshot) {
       // A socket exists only after a snapshot did, and snapshots are never deleted.
       log.error("room: socket without a snapshot");
-      return refuse(ws, "internal_error", "The room lost its state.");
+      return this.end(ws, "internal_error", "The room lost its state.");
     }
     const frame = checked.frame;
     // A join frame on an already joined socket (old clients send it even with
     // ?tx_ref=) is a request for the status, if it names this room.
     if ("tx_ref" in frame && frame.tx_ref !== snapshot.tx_ref) {
-      return refuse(ws, "malformed_frame", "This socket watches another tx_ref.");
+      return this.end(ws, "malformed_frame", "This socket watches another tx_ref.");
     }
     ws.send(JSON.stringify(statusMessageOf(snapshot)));
   }
@@ -346,14 +290,45 @@ export class Room extends DurableObject<Env> {
    */
   override async webSocketClose(ws: WebSocket, code: number, reason: string, _wasClean: boolean): Promise<void> {
     closeQuietly(ws, sendableCloseCode(code, CLOSE.settled.code), reason);
+    await this.releaseLease(ws);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log.warn("room socket error", { tx_ref: this.current()?.tx_ref, error });
     closeQuietly(ws, CLOSE.internal_error.code, CLOSE.internal_error.reason);
+    await this.releaseLease(ws);
   }
 
-  // ==== Closing after a terminal status ============================================
+  /** Refuse with an error frame and its close code, and give the socket's lease back. */
+  private async end(ws: WebSocket, kind: CloseKind, message: string): Promise<void> {
+    refuse(ws, kind, message);
+    await this.releaseLease(ws);
+  }
+
+  /**
+   * Give back the socket's leases (src/durable/socket-leases.ts). Also called
+   * when we close a socket ourselves, since its close event may never come (a
+   * vanished peer); releasing twice is harmless. A failure only delays the
+   * slot until the lease's own end.
+   */
+  private async releaseLease(ws: WebSocket): Promise<void> {
+    const lease = attachmentOf(ws)?.app.lease;
+    if (!lease) return;
+    await Promise.all(
+      lease.keys.map((key) =>
+        this.env.SOCKET_LEASES.getByName(key)
+          .release(lease.id)
+          .catch((error: unknown) => log.warn("room could not release a socket lease", { error })),
+      ),
+    );
+  }
+
+  private credentialExpired(ws: WebSocket, now_ms: number): boolean {
+    const expires_at_ms = attachmentOf(ws)?.app.expires_at_ms;
+    return expires_at_ms !== undefined && expires_at_ms <= now_ms;
+  }
+
+  // ==== Deadlines: the credential's expiry, and the close after a terminal status ====
 
   /** When this socket's grace ends: from the settlement, or from its own join if later. */
   private closeAt(ws: WebSocket, terminal_at_ms: number): number {
@@ -361,27 +336,41 @@ export class Room extends DurableObject<Env> {
     return Math.max(terminal_at_ms, joined_at_ms) + ROOM_CLOSE_GRACE_MS;
   }
 
-  /** Make sure an alarm fires by the earliest pending close (never later than needed). */
-  private async armCloseAlarm(): Promise<void> {
-    const terminal_at_ms = this.row()?.terminal_at_ms;
-    if (terminal_at_ms === null || terminal_at_ms === undefined) return;
+  /** This socket's next deadline: its credential's expiry, or its settled close if sooner. */
+  private deadlineOf(ws: WebSocket, terminal_at_ms: number | null): number {
+    const expires_at_ms = attachmentOf(ws)?.app.expires_at_ms ?? Number.MAX_SAFE_INTEGER;
+    return terminal_at_ms === null ? expires_at_ms : Math.min(expires_at_ms, this.closeAt(ws, terminal_at_ms));
+  }
+
+  /** Make sure an alarm fires by the earliest socket deadline (never later than needed). */
+  private async armAlarm(): Promise<void> {
     const sockets = this.openSockets();
     if (sockets.length === 0) return;
-    const due_ms = Math.min(...sockets.map((ws) => this.closeAt(ws, terminal_at_ms)));
+    const terminal_at_ms = this.row()?.terminal_at_ms ?? null;
+    const due_ms = Math.min(...sockets.map((ws) => this.deadlineOf(ws, terminal_at_ms)));
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due_ms) await this.ctx.storage.setAlarm(due_ms);
   }
 
-  /** Close every socket whose grace is over with 1000; re-arm for the rest. Safe to run twice. */
+  /**
+   * Close every socket whose credential expired with 4001 (the client
+   * reconnects with a fresh one), and every socket whose grace after the
+   * terminal status is over with 1000; re-arm for the rest. Safe to run twice.
+   */
   override async alarm(): Promise<void> {
-    const terminal_at_ms = this.row()?.terminal_at_ms;
-    if (terminal_at_ms === null || terminal_at_ms === undefined) return;
+    const terminal_at_ms = this.row()?.terminal_at_ms ?? null;
     const now_ms = Date.now();
     let next_ms: number | null = null;
     for (const ws of this.openSockets()) {
-      const close_at_ms = this.closeAt(ws, terminal_at_ms);
-      if (close_at_ms <= now_ms) closeQuietly(ws, CLOSE.settled.code, CLOSE.settled.reason);
-      else next_ms = next_ms === null ? close_at_ms : Math.min(next_ms, close_at_ms);
+      if (this.credentialExpired(ws, now_ms)) {
+        await this.end(ws, "credential_expired", "The credential expired; reconnect with a fresh token or ticket.");
+      } else if (terminal_at_ms !== null && this.closeAt(ws, terminal_at_ms) <= now_ms) {
+        closeQuietly(ws, CLOSE.settled.code, CLOSE.settled.reason);
+        await this.releaseLease(ws);
+      } else {
+        const due_ms = this.deadlineOf(ws, terminal_at_ms);
+        next_ms = next_ms === null ? due_ms : Math.min(next_ms, due_ms);
+      }
     }
     if (next_ms !== null) await this.ctx.storage.setAlarm(next_ms);
   }

@@ -36,7 +36,7 @@ import { contextFromState } from "../lib/self";
 import { migrate } from "../lib/sqlite";
 import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./wallet/core";
 import { ChangeFeed, type Change } from "./wallet/feed";
-import { applyFundingFacts, attachPaymentLink, markLinkUnknown, openFunding, type OpenFundingInput } from "./wallet/funding";
+import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./wallet/funding";
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./wallet/held";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./wallet/idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./wallet/ledger";
@@ -117,6 +117,11 @@ export class Wallet extends DurableObject<Env> {
 
   async getTransaction(tx_ref: string): Promise<TransactionRecord | null> {
     return this.core.store.get(tx_ref);
+  }
+
+  /** The callback page's read: the transaction, and whether it may ask the provider now (src/durable/wallet/funding.ts). */
+  async claimCallbackVerify(tx_ref: string): Promise<{ tx: TransactionRecord | null; verify: boolean }> {
+    return claimCallbackVerify(this.core, tx_ref, Date.now());
   }
 
   async listTransactions(query: ListQuery): Promise<ReturnType<TxStore["list"]>> {

@@ -25,6 +25,11 @@ import {
   PROVIDER_TIMEOUT_MAX_MS,
   PROVIDER_TIMEOUT_MIN_MS,
   VTPASS_PAY_TIMEOUT_MS,
+  FUND_PENDING_MAX_CEILING,
+  WS_SOCKETS_LIMIT_CEILING,
+  WS_SOCKETS_PER_ADDRESS_DEFAULT,
+  WS_SOCKETS_PER_USER_DEFAULT,
+  FUND_PENDING_MAX_DEFAULT,
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
 import DEV_KEYS from "./dev-keys.json";
@@ -131,6 +136,9 @@ const schema = z.object({
   MONGO_BATCH_TIMEOUT_MS: milliseconds(MONGO_BATCH_TIMEOUT_MS),
 
   /** Sandbox only: seconds before a sandbox transfer settles. */
+  WS_SOCKETS_PER_USER_MAX: z.coerce.number().int().min(1).max(WS_SOCKETS_LIMIT_CEILING).default(WS_SOCKETS_PER_USER_DEFAULT),
+  WS_SOCKETS_PER_ADDRESS_MAX: z.coerce.number().int().min(1).max(WS_SOCKETS_LIMIT_CEILING).default(WS_SOCKETS_PER_ADDRESS_DEFAULT),
+  FUND_PENDING_MAX: z.coerce.number().int().min(1).max(FUND_PENDING_MAX_CEILING).default(FUND_PENDING_MAX_DEFAULT),
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 

@@ -5,7 +5,7 @@
  */
 import type { OpenOutcome } from "../durable/wallet";
 import { sha256Hex } from "./crypto";
-import { errors } from "./errors";
+import { AppError, errors } from "./errors";
 import type { AppContext } from "./http";
 
 /** A route's answer: replayed answers carry `Idempotent-Replayed: true`. */
@@ -38,6 +38,14 @@ export function earlyAnswer(outcome: OpenOutcome): Answer | null {
       throw errors.unprocessable("wallet_inactive", "The wallet is inactive; activate it with POST /wallet/toggle-activity.");
     case "no_wallet":
       throw errors.notFound("No wallet for this user.");
+    case "too_many_pending":
+      throw new AppError({
+        status: 409,
+        code: "too_many_pending_fundings",
+        title: "Too many pending fundings",
+        detail: `This wallet already has ${outcome.pending} pending fundings (at most ${outcome.limit}). Pay one of them, or wait until its checkout expires.`,
+        extra: { pending: outcome.pending, limit: outcome.limit },
+      });
     case "opened":
     case "resume":
       return null;

@@ -109,6 +109,21 @@ export const FUND_MAX_MINOR = 5_000_000_00;
 /** Smallest and largest withdrawal, in kobo (N100 .. N5,000,000). */
 export const WITHDRAW_MIN_MINOR = 100_00;
 export const WITHDRAW_MAX_MINOR = 5_000_000_00;
+/**
+ * Open PENDING fundings one wallet may have at once (FUND_PENDING_MAX, counted
+ * inside the Wallet's open transaction); the next is refused 409
+ * `too_many_pending_fundings` until one is paid or expires. Each costs us a
+ * provider checkout and a reconciler schedule, so an account cannot pile them up.
+ */
+export const FUND_PENDING_MAX_DEFAULT = 10;
+export const FUND_PENDING_MAX_CEILING = 1_000;
+/**
+ * The callback page (loaded by anyone holding the page's link, as often as
+ * they like) asks for a provider verification of its pending funding at most
+ * once per this many milliseconds; other loads show the stored state. Webhooks
+ * and the reconciler settle the funding whatever the page does.
+ */
+export const CALLBACK_VERIFY_INTERVAL_MS = 30_000;
 /** Largest balance a wallet may hold, in kobo; a credit past it is refused (and escalated). */
 export const BALANCE_MAX_MINOR = 1_000_000_000_00;
 
@@ -211,6 +226,25 @@ export const NUBAN_DIGITS = 10;
  * for hibernatable sockets per object is far higher.)
  */
 export const ROOM_SOCKETS_MAX = 1000;
+/**
+ * Watch sockets one user, and one client address (IPv6 by /64), may hold open
+ * across all rooms (WS_SOCKETS_PER_USER_MAX, WS_SOCKETS_PER_ADDRESS_MAX;
+ * counted by src/durable/socket-leases.ts). Past either, an upgrade is refused
+ * 429 `too_many_sockets` (4429 in the seed protocol). An address is shared by
+ * everyone behind one NAT (common on mobile networks), hence its larger bound.
+ */
+export const WS_SOCKETS_PER_USER_DEFAULT = 20;
+export const WS_SOCKETS_PER_ADDRESS_DEFAULT = 200;
+export const WS_SOCKETS_LIMIT_CEILING = 5_000;
+/**
+ * A socket opened with no credential (the seed protocol, before its join
+ * frame) holds its address's lease this long at most; the join then sets the
+ * lease's end to the credential's expiry, and without a join the socket is
+ * closed after WS_JOIN_TIMEOUT_MS anyway.
+ */
+export const WS_ANONYMOUS_LEASE_MS = 60_000;
+/** Expired socket leases deleted per call (the rest go on the next one). */
+export const SOCKET_LEASES_PURGE_BATCH_MAX = 100;
 /** Seconds a watcher refused by a full room is told to wait. */
 export const ROOM_FULL_RETRY_AFTER_S = 5;
 /** Largest client frame (bytes, UTF-8) a watcher may send; a join frame with a ticket is ~600. */

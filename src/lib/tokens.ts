@@ -54,7 +54,8 @@ export async function issueAccessToken(config: Config, user_id: string, now_s = 
   return { access_token, token_type: "bearer", expires_in };
 }
 
-export type TokenCheck = { ok: true; user_id: string } | { ok: false; reason: "expired" | "invalid" };
+/** `expires_at_s` is the token's `exp`: a WebSocket opened with it is closed then (src/durable/room.ts). */
+export type TokenCheck = { ok: true; user_id: string; expires_at_s: number } | { ok: false; reason: "expired" | "invalid" };
 
 export async function verifyAccessToken(config: Config, token: string): Promise<TokenCheck> {
   try {
@@ -68,7 +69,7 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
     const times = checkTokenTimes(payload, accessTokenLifetime(config));
     if (times !== "ok") return { ok: false, reason: times };
     if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub)) return { ok: false, reason: "invalid" };
-    return { ok: true, user_id: payload.sub };
+    return { ok: true, user_id: payload.sub, expires_at_s: payload.exp! };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
     return { ok: false, reason: "invalid" };
@@ -95,7 +96,7 @@ export async function issueWatchTicket(config: Config, user_id: string, tx_ref: 
     .sign(encoder.encode(config.JWT_SECRET_KEY));
 }
 
-export type TicketCheck = { ok: true; user_id: string; tx_ref: string } | { ok: false; reason: "expired" | "invalid" };
+export type TicketCheck = { ok: true; user_id: string; tx_ref: string; expires_at_s: number } | { ok: false; reason: "expired" | "invalid" };
 
 export async function verifyWatchTicket(config: Config, ticket: string): Promise<TicketCheck> {
   try {
@@ -111,7 +112,7 @@ export async function verifyWatchTicket(config: Config, ticket: string): Promise
     if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub) || typeof payload.tx_ref !== "string") {
       return { ok: false, reason: "invalid" };
     }
-    return { ok: true, user_id: payload.sub, tx_ref: payload.tx_ref };
+    return { ok: true, user_id: payload.sub, tx_ref: payload.tx_ref, expires_at_s: payload.exp! };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
     return { ok: false, reason: "invalid" };

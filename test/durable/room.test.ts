@@ -10,7 +10,7 @@ import { paid, pendingFunding, settle, Watcher } from "../realtime-helpers";
 
 /** Connect straight to the Room, as the Worker does after authenticating. */
 async function join(tx_ref: string, user_id: string, via: "direct" | "relay" = "direct") {
-  const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via, request_id: "req_test" }));
+  const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via, request_id: "req_test", expires_at_ms: Date.now() + 3_600_000 }));
   return { res, watcher: res.webSocket ? new Watcher(res.webSocket) : null };
 }
 
@@ -60,7 +60,7 @@ describe("Room: watchers", () => {
       const attachment = attachmentOf(sockets[0])!;
       // Library bookkeeping and app data are kept apart.
       expect(attachment.lib).toMatchObject({ v: 1, tags });
-      expect(attachment.app).toEqual({ user_id, via: "direct" });
+      expect(attachment.app).toEqual({ user_id, via: "direct", expires_at_ms: expect.any(Number), lease: null });
       expect(JSON.stringify(attachment).length).toBeLessThanOrEqual(WS_ATTACHMENT_MAX_BYTES);
     });
     w.close();
@@ -125,7 +125,7 @@ describe("Room: watchers", () => {
     const sockets: WebSocket[] = [];
     for (let i = 0; i < ROOM_SOCKETS_MAX; i += 50) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill" }))),
+        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill", expires_at_ms: Date.now() + 3_600_000 }))),
       );
       for (const res of batch) {
         expect(res.status).toBe(101);
@@ -237,6 +237,38 @@ describe("Room: client frames", () => {
       expect(state.getWebSocketAutoResponseTimestamp(socket)).toBeInstanceOf(Date);
     });
     w.close();
+  });
+});
+
+describe("Room: the credential's expiry", () => {
+  it("refuses a frame that arrives after the expiry with 4001, even when no alarm ran", async () => {
+    const { tx_ref, user_id } = await pendingFunding();
+    const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_test", expires_at_ms: Date.now() + 300 }));
+    const w = new Watcher(res.webSocket!);
+    await w.status("PENDING");
+    // Take the alarm away, so only the frame check can close the socket.
+    await runInDurableObject(env.ROOM.getByName(tx_ref), async (_r: Room, state) => {
+      await state.storage.deleteAlarm();
+    });
+    await sleep(400);
+    expect(w.closedWith).toBeNull();
+    w.send(JSON.stringify({ type: "sync" }));
+    expect(await w.closedWithin(3000)).toEqual({ code: CLOSE.credential_expired.code, reason: CLOSE.credential_expired.reason });
+    expect(w.frames).toContainEqual(expect.objectContaining({ type: "error", code: "credential_expired" }));
+  });
+
+  it("arms its alarm for the earliest expiry of its sockets, and closes only the expired one", async () => {
+    const { tx_ref, user_id } = await pendingFunding();
+    const room = env.ROOM.getByName(tx_ref);
+    const soon = Date.now() + 500;
+    const early = new Watcher((await room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_test", expires_at_ms: soon }))).webSocket!);
+    const late = await joined(tx_ref, user_id);
+    expect(await runInDurableObject(room, (_r: Room, state) => state.storage.getAlarm())).toBe(soon);
+    expect((await early.closedWithin(3000)).code).toBe(CLOSE.credential_expired.code);
+    await late.status("PENDING");
+    expect(late.closedWith).toBeNull();
+    expect(await room.watcherCount()).toBe(1);
+    late.close();
   });
 });
 

@@ -6,6 +6,7 @@
  * held payments, idempotency keys, the reconciler's alarm, the change feed).
  */
 import { runInDurableObject } from "cloudflare:test";
+import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../src/durable/wallet";
 import { newTxRef, newUserId } from "../../src/lib/ids";
@@ -57,7 +58,7 @@ describe("Wallet: every write is inside a storage transaction", () => {
         await wallet.toggleActive();
         // Funding: open with a key, link unknown, link, a failed attempt, credit, the key's answer.
         const fund = newTxRef("FUND", user_id);
-        await wallet.openFunding({ tx_ref: fund, amount_minor: 500_000, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000, idempotency: { key: "k1", fingerprint: "f" } });
+        await wallet.openFunding({ tx_ref: fund, amount_minor: 500_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000, idempotency: { key: "k1", fingerprint: "f" } });
         await wallet.markLinkUnknown(fund);
         await wallet.releaseIdempotency("k1");
         await wallet.attachPaymentLink(fund, "http://wallet.test/pay");

@@ -10,6 +10,7 @@
  *   everything the transaction did).
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../src/durable/wallet";
 import { newTxRef } from "../../src/lib/ids";
@@ -47,7 +48,7 @@ describe("change feed: every stage reaches the watchers, in order", () => {
   it("delivers each stage of a funding: link requested, awaiting payment, a failed attempt, credited", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
     const w = await watcherOf(user_id, tx_ref);
     await stub.attachPaymentLink(tx_ref, "http://wallet.test/pay/1");
     await stub.applyProviderFacts(tx_ref, { ...paid(tx_ref, 150_000), outcome: "failed" }, { via: "webhook" });
@@ -106,7 +107,7 @@ describe("change feed: a crash between the write and the delivery", () => {
   it("delivers a committed change that no drain ever sent, when the alarm runs", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
     const w = await watcherOf(user_id, tx_ref);
     // The write commits, then the object "dies" before its drain: written
     // through the store directly, inside the object, with no drain after it.
@@ -129,7 +130,7 @@ describe("change feed: a crash between the write and the delivery", () => {
   it("redelivers everything after the reader's position is lost, and the Room drops every duplicate by version", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
     const w = await watcherOf(user_id, tx_ref);
     await stub.attachPaymentLink(tx_ref, "http://wallet.test/pay/3");
     await stub.applyProviderFacts(tx_ref, paid(tx_ref, 150_000), { via: "webhook" });

@@ -26,7 +26,7 @@ import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { SCHEDULING_FIELDS } from "../../src/durable/wallet/store";
 import { txRefOwner } from "../../src/lib/ids";
-import { FEED_PAGE_MAX } from "../../src/lib/limits";
+import { FEED_PAGE_MAX, FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { newWallet } from "../helpers";
 
 /**
@@ -179,7 +179,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         case "open": {
           const tx_ref = fundingRef(user_id, fundings.length);
           const deadline = step.expired ? Date.now() - 1 : Date.now() + 3_600_000;
-          const opened = await wallet.openFunding({ tx_ref, amount_minor: step.amount_minor as number, currency: "NGN", deadline_at_ms: deadline });
+          const opened = await wallet.openFunding({ tx_ref, amount_minor: step.amount_minor as number, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: deadline });
           expect(opened.outcome).toBe("opened");
           fundings.push({ tx_ref, amount_minor: step.amount_minor as number, attempts: [], lastShown: null, status: "PENDING", qualifyingShownWhilePending: false });
           break;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import { newTxRef } from "../../src/lib/ids";
 import { env, expectLedgerConsistent, newWallet } from "../helpers";
@@ -7,7 +8,7 @@ const HOUR = 3600_000;
 
 async function openFunding(stub: Awaited<ReturnType<typeof newWallet>>["stub"], user_id: string, amount_minor = 150000, deadline_at_ms = Date.now() + HOUR) {
   const tx_ref = newTxRef("FUND", user_id);
-  const opened = await stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms });
+  const opened = await stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms });
   expect(opened.outcome).toBe("opened");
   return tx_ref;
 }
@@ -96,7 +97,7 @@ describe("Wallet object: funding settlement", () => {
   it("refuses a new funding while the wallet is inactive, and allows it again after reactivation", async () => {
     const { stub, user_id } = await newWallet();
     expect((await stub.toggleActive())?.is_active).toBe(false);
-    const refused = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR });
+    const refused = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR });
     expect(refused.outcome).toBe("inactive");
     expect((await stub.listTransactions({ limit: 10 })).ok && (await stub.listTransactions({ limit: 10 }))).toMatchObject({ data: [] });
     expect((await stub.toggleActive())?.is_active).toBe(true);
@@ -131,14 +132,14 @@ describe("Wallet object: idempotency keys", () => {
 
   it("replays the stored answer, refuses another body, and reports a live in-flight key", async () => {
     const { stub, user_id } = await newWallet();
-    const first = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("k") });
+    const first = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("k") });
     expect(first.outcome).toBe("opened");
-    const concurrent = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("k") });
+    const concurrent = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("k") });
     expect(concurrent.outcome).toBe("in_flight");
-    const changed = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 2000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("k", "f2") });
+    const changed = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 2000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("k", "f2") });
     expect(changed.outcome).toBe("key_mismatch");
     await stub.completeIdempotency("k", { status_code: 201, body: { hello: "world" } });
-    const replay = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("k") });
+    const replay = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("k") });
     expect(replay).toEqual({ outcome: "replay", answer: { status_code: 201, body: { hello: "world" } } });
     const list = await stub.listTransactions({ limit: 10 });
     expect(list.ok && list.data).toHaveLength(1);
@@ -146,16 +147,16 @@ describe("Wallet object: idempotency keys", () => {
 
   it("lets a retry resume the same transaction once the holder released or lost the key", async () => {
     const { stub, user_id } = await newWallet();
-    const first = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("r") });
+    const first = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("r") });
     if (first.outcome !== "opened") throw new Error("not opened");
     await stub.releaseIdempotency("r");
-    const resumed = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("r") });
+    const resumed = await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("r") });
     expect(resumed).toMatchObject({ outcome: "resume", tx: { tx_ref: first.tx.tx_ref } });
   });
 
   it("keeps keys for 24 hours and purges them after", async () => {
     const { stub, user_id } = await newWallet();
-    await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", deadline_at_ms: Date.now() + HOUR, idempotency: key("old") });
+    await stub.openFunding({ tx_ref: newTxRef("FUND", user_id), amount_minor: 1000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR, idempotency: key("old") });
     await stub.completeIdempotency("old", { status_code: 201, body: {} });
     const { runInDurableObject, runDurableObjectAlarm } = await import("cloudflare:test");
     const count = () => runInDurableObject(stub, (_i, state) => state.storage.sql.exec("SELECT COUNT(*) AS n FROM idempotency").one().n);

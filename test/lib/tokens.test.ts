@@ -105,8 +105,10 @@ describe("token times must be plausible for what we issue", () => {
   }
 
   it("accepts what the login route issues, and an iat within the clock skew", async () => {
-    const issued = await issueAccessToken(config, user);
-    expect(await verifyAccessToken(config, issued.access_token)).toEqual({ ok: true, user_id: user });
+    const issued_at_s = now_s();
+    const issued = await issueAccessToken(config, user, issued_at_s);
+    // The expiry comes back too: a WebSocket opened with the token is closed then.
+    expect(await verifyAccessToken(config, issued.access_token)).toEqual({ ok: true, user_id: user, expires_at_s: issued_at_s + lifetime_s });
     const t = now_s() + TOKEN_CLOCK_SKEW_S - 1;
     expect(await check(t, t + lifetime_s)).toMatchObject({ ok: true });
   });
@@ -149,8 +151,9 @@ describe("token times must be plausible for what we issue", () => {
     }
 
     it("accepts a ticket issued as the funding route issues it", async () => {
-      const issued = await issueWatchTicket(config, user, tx_ref, WATCH_TICKET_TTL_S);
-      expect(await verifyWatchTicket(config, issued)).toEqual({ ok: true, user_id: user, tx_ref });
+      const issued_at_s = now_s();
+      const issued = await issueWatchTicket(config, user, tx_ref, WATCH_TICKET_TTL_S, issued_at_s);
+      expect(await verifyWatchTicket(config, issued)).toEqual({ ok: true, user_id: user, tx_ref, expires_at_s: issued_at_s + WATCH_TICKET_TTL_S });
     });
 
     it("refuses an iat in the future", async () => {

@@ -2,7 +2,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newTxRef } from "../../src/lib/ids";
-import { QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING, QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
 import { requireConfig } from "../../src/lib/config";
 import { retryDelaySeconds } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";
@@ -26,7 +26,7 @@ const webhook = (payload: unknown): QueueMessage => ({ v: 1, kind: "flutterwave.
 async function openFunding(amount_minor = 150000) {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: Date.now() + 3600_000 });
+  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3600_000 });
   return { ...w, tx_ref };
 }
 

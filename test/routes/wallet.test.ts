@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { newTxRef } from "../../src/lib/ids";
 import { api, bearerFor, expectProblem, newWallet } from "../helpers";
 
@@ -45,7 +46,7 @@ describe("GET /wallet/transactions", () => {
     const refs: string[] = [];
     for (let i = 0; i < n; i++) {
       const tx_ref = newTxRef("FUND", w.user_id);
-      await w.stub.openFunding({ tx_ref, amount_minor: 10000 * (i + 1), currency: "NGN", deadline_at_ms: Date.now() + 3600_000 });
+      await w.stub.openFunding({ tx_ref, amount_minor: 10000 * (i + 1), currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3600_000 });
       refs.push(tx_ref);
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -87,7 +88,7 @@ describe("GET /wallet/transactions/{tx_ref}", () => {
     const owner = await newWallet();
     const other = await newWallet();
     const tx_ref = newTxRef("FUND", owner.user_id);
-    await owner.stub.openFunding({ tx_ref, amount_minor: 5000, currency: "NGN", deadline_at_ms: Date.now() + 3600_000 });
+    await owner.stub.openFunding({ tx_ref, amount_minor: 5000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3600_000 });
     const mine = await api(`/wallet/transactions/${tx_ref}`, { headers: await bearerFor(owner.user_id) });
     expect(mine.status).toBe(200);
     expect(await mine.json()).toMatchObject({ tx_ref, type: "FUND", status: "PENDING", amount: "50.00", amount_minor: 5000 });

@@ -162,7 +162,7 @@ describe("WS /ws/wallet: refusals before the upgrade", () => {
     const room = env.ROOM.getByName(tx_ref);
     const sockets: WebSocket[] = [];
     for (let i = 0; i < ROOM_SOCKETS_MAX; i += 50) {
-      const batch = await Promise.all(Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill" }))));
+      const batch = await Promise.all(Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill", expires_at_ms: Date.now() + 3_600_000 }))));
       for (const res of batch) {
         res.webSocket!.accept();
         sockets.push(res.webSocket!);
@@ -299,6 +299,6 @@ describe("POST /wallet/fund: how to watch", () => {
     expect(a.watch.websocket_url).toBe(`ws://wallet.test/api/v1/ws/wallet?tx_ref=${a.tx_ref}`);
     expect(b).toEqual(a);
     const ticket = await verifyWatchTicket(requireConfig(env), a.watch.ticket);
-    expect(ticket).toEqual({ ok: true, user_id, tx_ref: a.tx_ref });
+    expect(ticket).toEqual({ ok: true, user_id, tx_ref: a.tx_ref, expires_at_s: expect.any(Number) });
   });
 });

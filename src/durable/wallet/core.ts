@@ -18,7 +18,12 @@ export type WalletCore = {
   trail: Trail;
 };
 
-export type OpenOutcome = { outcome: "opened"; tx: TransactionRecord } | KeyVerdict | { outcome: "inactive" } | { outcome: "no_wallet" };
+export type OpenOutcome =
+  | { outcome: "opened"; tx: TransactionRecord }
+  | KeyVerdict
+  | { outcome: "inactive" }
+  | { outcome: "no_wallet" }
+  | { outcome: "too_many_pending"; pending: number; limit: number };
 
 export type HeldOpenOutcome = OpenOutcome | { outcome: "insufficient_funds"; available_minor: number; required_minor: number };
 

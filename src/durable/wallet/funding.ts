@@ -8,7 +8,8 @@
  */
 import { decideFunding, nextCheckDelayMs, type ProviderFacts } from "../../domain/transactions";
 import type { TransactionRecord } from "../../domain/records";
-import { BALANCE_MAX_MINOR } from "../../lib/limits";
+import { BALANCE_MAX_MINOR, CALLBACK_VERIFY_INTERVAL_MS } from "../../lib/limits";
+import { one } from "../../lib/sqlite";
 import { advanceOrStay, escalate, ignore, openChecks, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
@@ -17,14 +18,20 @@ export type OpenFundingInput = {
   amount_minor: number;
   currency: string;
   deadline_at_ms: number;
+  /** Open PENDING fundings allowed before this one (the route passes config's FUND_PENDING_MAX). */
+  pending_max: number;
   idempotency?: IdempotencyInput;
 };
 
 /** Open a PENDING funding: the key check, the wallet checks and the insert, in one transaction. */
 export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: number): OpenOutcome {
   return core.storage.transactionSync((): OpenOutcome => {
+    // A key's replay or resume comes first: it opens nothing new, so the limit does not apply.
     const refused = openChecks(core, input.idempotency, now_ms);
     if (refused) return refused;
+    // Counted in the same transaction as the insert, so concurrent opens cannot overshoot.
+    const pending = core.store.countPending("FUND");
+    if (pending >= input.pending_max) return { outcome: "too_many_pending", pending, limit: input.pending_max };
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,
@@ -40,6 +47,25 @@ export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: n
     );
     if (input.idempotency) core.keys.insert(input.idempotency, input.tx_ref, now_ms);
     return { outcome: "opened", tx };
+  });
+}
+
+/**
+ * The callback page wants the provider asked about this funding. Granted for a
+ * PENDING funding at most once per CALLBACK_VERIFY_INTERVAL_MS (checked and
+ * recorded in one transaction, so concurrent page loads get one grant); the
+ * page shows `tx` either way. Bookkeeping only: the transaction is not written.
+ */
+export function claimCallbackVerify(core: WalletCore, tx_ref: string, now_ms: number): { tx: TransactionRecord | null; verify: boolean } {
+  return core.storage.transactionSync(() => {
+    const sql = core.storage.sql;
+    // Rows older than the interval decide nothing: deleting them keeps the table to the recent few.
+    sql.exec("DELETE FROM callback_verifies WHERE requested_at_ms <= ?", now_ms - CALLBACK_VERIFY_INTERVAL_MS);
+    const tx = core.store.get(tx_ref);
+    if (!tx || tx.type !== "FUND" || tx.status !== "PENDING") return { tx, verify: false };
+    if (one(sql.exec("SELECT 1 AS recent FROM callback_verifies WHERE tx_ref = ?", tx_ref))) return { tx, verify: false };
+    sql.exec("INSERT INTO callback_verifies (tx_ref, requested_at_ms) VALUES (?, ?)", tx_ref, now_ms);
+    return { tx, verify: true };
   });
 }
 

@@ -156,6 +156,14 @@ export const MIGRATIONS: readonly Migration[] = [
        BEGIN SELECT RAISE(ABORT, 'hold_already_resolved'); END`,
     ],
   },
+  {
+    version: 3,
+    statements: [
+      // When the callback page last asked for a funding's verification: at most
+      // one per CALLBACK_VERIFY_INTERVAL_MS (rows older than that are deleted).
+      "CREATE TABLE callback_verifies (tx_ref TEXT PRIMARY KEY, requested_at_ms INTEGER NOT NULL)",
+    ],
+  },
 ];
 
 /**

@@ -137,6 +137,11 @@ export class TxStore {
       .map(toRecord);
   }
 
+  /** PENDING transactions of one type (read through the partial index on PENDING rows). */
+  countPending(type: TransactionRecord["type"]): number {
+    return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM transactions WHERE status = 'PENDING' AND type = ?", type))?.n ?? 0;
+  }
+
   /** The earliest due check, or null. */
   nextDueAt(): number | null {
     return one(this.sql.exec<{ at: number | null }>("SELECT MIN(next_check_at_ms) AS at FROM transactions WHERE status = 'PENDING' AND next_check_at_ms IS NOT NULL"))?.at ?? null;

@@ -47,6 +47,7 @@ async function openAndLink(c: AppContext, user_id: string, input: FundInput, ide
     amount_minor: input.amount,
     currency: input.currency,
     deadline_at_ms: fundingDeadline(now_ms, config.FLUTTERWAVE_SESSION_DURATION_MINUTES, config.FLUTTERWAVE_LINK_EXPIRY_MINUTES),
+    pending_max: config.FUND_PENDING_MAX,
     idempotency: idempotency_key ? { key: idempotency_key, fingerprint: fingerprint("POST /wallet/fund", [input.amount, input.currency]) } : undefined,
   });
   const early = earlyAnswer(opened);

@@ -179,8 +179,10 @@ walletRoutes.openapi(
       return c.html(<TransactionStatusPage kind="funding" tx={null} unknownMessage={message} />, 200, headers);
     }
     c.set("user_id", ticket.user_id);
-    const tx = await c.env.WALLET.getByName(ticket.user_id).getTransaction(ticket.tx_ref);
-    if (tx && tx.type === "FUND" && tx.status === "PENDING") {
+    // Anyone with the link may reload the page at will: a provider verification
+    // is asked for at most once per CALLBACK_VERIFY_INTERVAL_MS per funding.
+    const { tx, verify } = await c.env.WALLET.getByName(ticket.user_id).claimCallbackVerify(ticket.tx_ref);
+    if (tx && verify) {
       const message: QueueMessage = {
         v: 1,
         kind: "funding.verify",

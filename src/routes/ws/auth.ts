@@ -21,8 +21,8 @@ export const BEARER_PROTOCOL = "bearer";
 
 export type Credential =
   | { kind: "none" }
-  | { kind: "access"; user_id: string; via_protocol: boolean }
-  | { kind: "ticket"; user_id: string; tx_ref: string }
+  | { kind: "access"; user_id: string; via_protocol: boolean; expires_at_ms: number }
+  | { kind: "ticket"; user_id: string; tx_ref: string; expires_at_ms: number }
   | { kind: "invalid"; detail: string };
 
 /** The `Sec-WebSocket-Protocol` list, as offered. */
@@ -53,16 +53,17 @@ export async function credentialOf(config: Config, input: { authorization?: stri
 async function access(config: Config, token: string, via_protocol: boolean): Promise<Credential> {
   const check = await verifyAccessToken(config, token);
   if (!check.ok) return { kind: "invalid", detail: check.reason === "expired" ? "The token has expired." : "The token is not valid." };
-  return { kind: "access", user_id: check.user_id, via_protocol };
+  return { kind: "access", user_id: check.user_id, via_protocol, expires_at_ms: check.expires_at_s * 1000 };
 }
 
 export async function ticketCredential(config: Config, ticket: string): Promise<Credential> {
   const check = await verifyWatchTicket(config, ticket);
   if (!check.ok) return { kind: "invalid", detail: check.reason === "expired" ? "The watch ticket has expired." : "The watch ticket is not valid." };
-  return { kind: "ticket", user_id: check.user_id, tx_ref: check.tx_ref };
+  return { kind: "ticket", user_id: check.user_id, tx_ref: check.tx_ref, expires_at_ms: check.expires_at_s * 1000 };
 }
 
-export type Admission = { ok: true; user_id: string } | { ok: false; status: 401 | 404; detail: string };
+/** `expires_at_ms`: the credential's expiry, when the Room closes the socket (4001). */
+export type Admission = { ok: true; user_id: string; expires_at_ms: number } | { ok: false; status: 401 | 404; detail: string };
 
 /** May this credential watch this tx_ref? 401: no usable credential; 404: not yours, or no such reference. */
 export function admit(credential: Credential, tx_ref: string): Admission {
@@ -83,5 +84,5 @@ export function admit(credential: Credential, tx_ref: string): Admission {
     }
   }
   if (txRefOwner(tx_ref) !== credential.user_id) return { ok: false, status: 404, detail: "No such transaction." };
-  return { ok: true, user_id: credential.user_id };
+  return { ok: true, user_id: credential.user_id, expires_at_ms: credential.expires_at_ms };
 }

@@ -1,0 +1,241 @@
+/**
+ * The Hono application as production runs it: middleware in the order a
+ * request meets it, the error handler, the routers, and the OpenAPI document
+ * generated from their schemas.
+ *
+ *   request id + access log + config gate
+ *     -> 405 detection -> security headers -> CORS -> body size limit
+ *       -> routers under /api/v1
+ *   errors anywhere -> one handler -> RFC 9457 problem+json, never a stack trace
+ *
+ * It imports nothing from src/sandbox: the development app (src/app.ts) adds
+ * the look-alikes on top, so the production entry (src/worker-production.ts)
+ * can leave their code out of the bundle altogether.
+ */
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { secureHeaders } from "hono/secure-headers";
+import { limitBody } from "./lib/body-limit";
+import { configOf } from "./lib/config";
+import { AppError, problemResponse, problemType } from "./lib/errors";
+import { type AppEnv, validationHook } from "./lib/http";
+import { newRequestId } from "./lib/ids";
+import { CORS_MAX_AGE_S, REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
+import { log } from "./lib/log";
+import { publicServerUrl } from "./lib/urls";
+import { authRoutes } from "./routes/auth";
+import { adminRoutes } from "./routes/admin";
+import { bankRoutes } from "./routes/banks";
+import { withdrawalRoutes } from "./routes/withdrawals";
+import { catalogRoutes } from "./routes/catalog";
+import { purchaseRoutes, VTPASS_CALLBACK_PATH } from "./routes/purchases";
+import { docsRoutes } from "./routes/docs";
+import { walletRoutes } from "./routes/wallet";
+import { pagesRoutes } from "./routes/pages";
+import { wsRoutes } from "./routes/ws";
+import { healthRoutes } from "./routes/health";
+
+export const API_BASE = "/api/v1";
+const REQUEST_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${REQUEST_ID_MAX_CHARS}}$`);
+
+/** Names of misconfigured variables are logged once per isolate, values never. */
+let configProblemsLogged = false;
+
+const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const started_ms = Date.now();
+  const incoming = c.req.header("x-request-id");
+  const request_id = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
+  c.set("request_id", request_id);
+  try {
+    const config = configOf(c.env);
+    if (!config.ok) {
+      if (!configProblemsLogged) {
+        configProblemsLogged = true;
+        log.error("configuration invalid; answering 503", { request_id, variables: config.problems });
+      }
+      c.res = problemResponse({
+        type: problemType("service_misconfigured"),
+        title: "Service unavailable",
+        status: 503,
+        detail: "The service is not configured correctly.",
+        code: "service_misconfigured",
+        request_id,
+      });
+      return;
+    }
+    c.set("config", config.config);
+    await next();
+  } finally {
+    stampHeaders(c, request_id);
+    log.info("request", {
+      request_id,
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      duration_ms: Date.now() - started_ms,
+      ...(c.var.user_id ? { user_id: c.var.user_id } : {}),
+    });
+  }
+};
+
+/**
+ * Our headers on every answer. A Response taken straight from `fetch` or from a
+ * Durable Object (a WebSocket 101 passed through) has immutable headers, and
+ * setting one throws; such a response is copied first. The copy keeps the
+ * status and the `webSocket` (workerd copies both from a Response init), so a
+ * 101 stays a working upgrade.
+ */
+function stampHeaders(c: Context<AppEnv>, request_id: string): void {
+  try {
+    c.res.headers.set("x-request-id", request_id);
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+    c.res.headers.set("x-request-id", request_id);
+  }
+  if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+}
+
+/**
+ * Body size limits (src/lib/body-limit.ts): Content-Length is checked up front,
+ * a streamed (chunked) body is counted as it arrives, and a refused body is
+ * cancelled rather than left half-read. Webhooks carry provider payloads and get
+ * a larger (still queue-sized) limit.
+ */
+const limitApiBody = limitBody(REQUEST_BODY_MAX_BYTES, () => tooLarge(REQUEST_BODY_MAX_BYTES));
+const limitWebhookBody = limitBody(WEBHOOK_BODY_MAX_BYTES, () => tooLarge(WEBHOOK_BODY_MAX_BYTES));
+const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
+/** Provider callbacks under a secret last segment get the webhook limit too. */
+const CALLBACK_PREFIX = `${API_BASE}${VTPASS_CALLBACK_PATH}/`;
+const limitBodyByPath: MiddlewareHandler<AppEnv> = (c, next) => {
+  const path = c.req.path.replace(/\/+$/, "");
+  return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX) ? limitWebhookBody(c, next) : limitApiBody(c, next);
+};
+
+function tooLarge(max_bytes: number): AppError {
+  return new AppError({
+    status: 413,
+    code: "payload_too_large",
+    title: "Payload too large",
+    detail: `The body must be at most ${max_bytes} bytes.`,
+  });
+}
+
+function problemFromError(c: Context<AppEnv>, error: unknown): Response {
+  const request_id = c.var.request_id ?? newRequestId();
+  if (error instanceof AppError) return problemResponse(error.toProblem(request_id), error.headers);
+  if (error instanceof HTTPException) {
+    const status = error.status;
+    const code =
+      status === 400 ? "malformed_request" : status === 415 ? "unsupported_media_type" : status === 413 ? "payload_too_large" : `http_${status}`;
+    return problemResponse({
+      type: problemType(code),
+      title: error.message || "Request refused",
+      status,
+      detail: status === 400 ? "The body could not be parsed; send valid JSON or form data." : error.message,
+      code,
+      request_id,
+    });
+  }
+  log.error("unhandled error", { request_id, route: c.req.routePath, error });
+  return problemResponse({
+    type: problemType("internal_error"),
+    title: "Internal server error",
+    status: 500,
+    detail: "Something went wrong on our side. Quote the request id when you contact support.",
+    code: "internal_error",
+    request_id,
+  });
+}
+
+export function createApiApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: (result) => validationHook(result as never) });
+
+  app.use("*", requestContext);
+  app.use(
+    "*",
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(
+          {
+            type: problemType("method_not_allowed"),
+            title: "Method not allowed",
+            status: 405,
+            detail: `Use one of: ${methods.join(", ")}.`,
+            code: "method_not_allowed",
+            request_id: c.var.request_id,
+          },
+          { allow: methods.join(", ") },
+        ),
+    }),
+  );
+  app.use("*", secureHeaders());
+  app.use(`${API_BASE}/*`, async (c, next) => {
+    const origins = c.var.config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
+    const middleware = cors({
+      origin: origins.includes("*") ? "*" : origins,
+      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+      allowMethods: ["GET", "POST", "OPTIONS"],
+      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
+      maxAge: CORS_MAX_AGE_S,
+    });
+    return middleware(c, next);
+  });
+  app.use("*", limitBodyByPath);
+
+  app.route(API_BASE, healthRoutes);
+  app.route(API_BASE, authRoutes);
+  app.route(API_BASE, docsRoutes);
+  app.route(API_BASE, walletRoutes);
+  app.route(API_BASE, bankRoutes);
+  app.route(API_BASE, withdrawalRoutes);
+  app.route(API_BASE, catalogRoutes);
+  app.route(API_BASE, purchaseRoutes);
+  app.route(API_BASE, adminRoutes);
+  app.route(API_BASE, wsRoutes);
+  app.route(API_BASE, pagesRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT",
+    description: "The `access_token` from POST /api/v1/auth/login.",
+  });
+  const documentRoute = createRoute({
+    method: "get",
+    path: `${API_BASE}/openapi.json`,
+    tags: ["docs"],
+    summary: "This OpenAPI 3.1 document",
+    responses: { 200: { description: "The document.", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
+  });
+  app.openapi(documentRoute, (c) => {
+    const document = app.getOpenAPI31Document({
+      openapi: "3.1.0",
+      info: {
+        title: c.var.config.APP_NAME,
+        version: "1.0.0",
+        description:
+          "Wallet and airtime backend on Cloudflare Workers. Amounts are decimal naira strings on the wire and integer kobo inside. Every error is an RFC 9457 problem document.",
+      },
+      // From configuration, never from the request's Host (src/lib/urls.ts).
+      servers: [{ url: publicServerUrl(c, c.var.config) }],
+    });
+    return c.json(document as unknown as Record<string, unknown>, 200);
+  });
+
+  app.notFound((c) =>
+    problemResponse({
+      type: problemType("not_found"),
+      title: "Not found",
+      status: 404,
+      detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`,
+      code: "not_found",
+      request_id: c.var.request_id ?? newRequestId(),
+    }),
+  );
+  app.onError((error, c) => problemFromError(c, error));
+  return app;
+}
