@@ -4,9 +4,14 @@
  * overpayments, escalations, late successes). Both are written inside the
  * storage transaction of the change they explain; neither guards money (the
  * flow tables and the journal do), so a repeat is absorbed by a unique key.
+ * A new anomaly is also appended to the change feed in that same transaction,
+ * so the operator index hears of it without anyone scanning wallets (a late
+ * success changes no transaction, so no transaction change would carry it).
  */
 import { ANOMALIES_LIST_MAX } from "../../lib/limits";
 import { log } from "../../lib/log";
+import { one } from "../../lib/sqlite";
+import { appendChange } from "./feed";
 
 export type Anomaly = { tx_ref: string; kind: string; detail: string; created_at_ms: number };
 
@@ -36,7 +41,10 @@ export class Trail {
       detail,
       now_ms,
     );
-    if (cursor.rowsWritten > 0) log.error("ledger anomaly recorded", { tx_ref, kind, detail });
+    if (cursor.rowsWritten === 0) return;
+    const owner_user_id = one(this.sql.exec<{ user_id: string }>("SELECT user_id FROM profile WHERE id = 1"))?.user_id ?? null;
+    appendChange(this.sql, "anomaly", `${tx_ref}/${kind}`, 1, { tx_ref, kind, detail, owner_user_id, created_at_ms: now_ms }, now_ms);
+    log.error("ledger anomaly recorded", { tx_ref, kind, detail });
   }
 
   list(): Anomaly[] {
