@@ -93,11 +93,14 @@ export class OperatorIndex {
   }
 
   private transaction(fact: TransactionFact, now_ms: number): number {
-    // Only a higher version replaces the row: redeliveries and stragglers change nothing.
+    // The latest version wins whole; only a higher version replaces the row, so
+    // redeliveries and stragglers change nothing.
     this.sql.exec(
       `INSERT INTO op_transactions (${TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tx_ref) DO UPDATE SET version = excluded.version, status = excluded.status, stage = excluded.stage,
-         updated_at_ms = excluded.updated_at_ms, deadline_at_ms = excluded.deadline_at_ms, escalated_at_ms = excluded.escalated_at_ms
+       ON CONFLICT (tx_ref) DO UPDATE SET version = excluded.version, owner_user_id = excluded.owner_user_id, type = excluded.type,
+         status = excluded.status, stage = excluded.stage, amount_minor = excluded.amount_minor, currency = excluded.currency,
+         created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms, deadline_at_ms = excluded.deadline_at_ms,
+         escalated_at_ms = excluded.escalated_at_ms
        WHERE excluded.version > op_transactions.version`,
       fact.tx_ref,
       fact.version,
