@@ -178,6 +178,22 @@ describe("operator view and metrics reflect a scripted mix", () => {
 });
 
 describe("operator index: redelivery, ordering, retention", () => {
+  it("feeds an anomaly once however often it recurs (a success reported twice after a funding failed)", async () => {
+    const { stub, user_id } = await newWallet();
+    const tx_ref = newTxRef("FUND", user_id);
+    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", deadline_at_ms: Date.now() + 3_600_000 });
+    const facts = { found: true, provider_ref: "1", our_ref: tx_ref, outcome: "failed", amount_minor: 150_000, currency: "NGN", message: "declined" } as const;
+    await stub.applyProviderFacts(tx_ref, facts, { via: "webhook" });
+    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = 1 WHERE tx_ref = ?", tx_ref));
+    await runReconciler(stub);
+    expect((await stub.getTransaction(tx_ref))?.status).toBe("FAILED");
+    for (let i = 0; i < 2; i++) await stub.applyProviderFacts(tx_ref, { ...facts, provider_ref: "2", outcome: "succeeded" }, { via: "webhook" });
+    expect((await stub.anomalies()).map((a) => a.kind)).toEqual(["paid_after_terminal"]);
+    const fed = (await stub.changes(0)).filter((c) => c.entity === "anomaly");
+    expect(fed.map((c) => c.entity_key)).toEqual([`${tx_ref}/paid_after_terminal`]);
+    expect((await view()).anomalies.data).toContainEqual(expect.objectContaining({ tx_ref, kind: "paid_after_terminal", user_id }));
+  });
+
   it("counts nothing twice when a wallet's feed redelivers everything from the start", async () => {
     const over = await overpaidFunding();
     const before = await view();

@@ -119,15 +119,18 @@ export class OperatorIndex {
     if (outcome === null) return 0;
     // An escalation ends when its transaction does.
     this.sql.exec("UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = 'escalated' AND resolved_at_ms IS NULL", now_ms, fact.tx_ref);
-    const key = this.sql.exec(
-      "INSERT INTO op_settlements (tx_ref, outcome, version, type, at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tx_ref, outcome) DO NOTHING",
-      fact.tx_ref,
-      outcome,
-      fact.version,
-      fact.type,
-      fact.updated_at_ms,
-    );
-    if (key.rowsWritten === 0) return 0;
+    // RETURNING, not `rowsWritten`, which is not always 0 on a conflict (see the wallet's trail.ts).
+    const key = this.sql
+      .exec(
+        "INSERT INTO op_settlements (tx_ref, outcome, version, type, at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tx_ref, outcome) DO NOTHING RETURNING tx_ref",
+        fact.tx_ref,
+        outcome,
+        fact.version,
+        fact.type,
+        fact.updated_at_ms,
+      )
+      .toArray();
+    if (key.length === 0) return 0;
     this.sql.exec(
       "INSERT INTO op_counters (type, outcome, count) VALUES (?, ?, 1) ON CONFLICT (type, outcome) DO UPDATE SET count = count + 1",
       fact.type,

@@ -32,16 +32,20 @@ export class Trail {
     );
   }
 
-  /** One anomaly per (tx_ref, kind); logged at error level the first time. */
+  /** One anomaly per (tx_ref, kind); logged at error level and appended to the feed the first time. */
   anomaly(tx_ref: string, kind: string, detail: string, now_ms: number): void {
-    const cursor = this.sql.exec(
-      "INSERT INTO anomalies (tx_ref, kind, detail, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (tx_ref, kind) DO NOTHING",
-      tx_ref,
-      kind,
-      detail,
-      now_ms,
-    );
-    if (cursor.rowsWritten === 0) return;
+    // RETURNING says whether a row was inserted; `rowsWritten` does not: on a
+    // conflict with this table's unique key it is 1, not 0 (measured in workerd).
+    const inserted = this.sql
+      .exec(
+        "INSERT INTO anomalies (tx_ref, kind, detail, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (tx_ref, kind) DO NOTHING RETURNING id",
+        tx_ref,
+        kind,
+        detail,
+        now_ms,
+      )
+      .toArray();
+    if (inserted.length === 0) return;
     const owner_user_id = one(this.sql.exec<{ user_id: string }>("SELECT user_id FROM profile WHERE id = 1"))?.user_id ?? null;
     appendChange(this.sql, "anomaly", `${tx_ref}/${kind}`, 1, { tx_ref, kind, detail, owner_user_id, created_at_ms: now_ms }, now_ms);
     log.error("ledger anomaly recorded", { tx_ref, kind, detail });
