@@ -84,6 +84,12 @@ export class Operations extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => this.index.ingest(facts, now_ms));
   }
 
+  /** Mark an open anomaly resolved by an operator; false if there is no such open anomaly. */
+  async resolveAnomaly(tx_ref: string, kind: string): Promise<boolean> {
+    const now_ms = Date.now();
+    return this.ctx.storage.transactionSync(() => this.index.resolveAnomaly(tx_ref, kind, now_ms));
+  }
+
   /** The operator view; each list holds at most `limit` rows (and says how many there are). */
   async overview(limit: number): Promise<OperatorOverview> {
     const now_ms = Date.now();

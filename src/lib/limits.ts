@@ -312,6 +312,8 @@ export const OPERATOR_ANOMALIES_KEEP_MAX = 10_000;
 /** Rows per list in the operator view. */
 export const OPERATOR_LIST_DEFAULT = 20;
 export const OPERATOR_LIST_MAX = 100;
+/** Longest anomaly kind an operator route accepts (ours are short snake_case names). */
+export const ANOMALY_KIND_MAX_CHARS = 64;
 /** Analytics Engine accepts an index of at most 96 bytes; longer route patterns are cut. */
 export const ANALYTICS_INDEX_MAX_BYTES = 96;
 

@@ -260,15 +260,37 @@ describe("operator index: redelivery, ordering, retention", () => {
   });
 });
 
+describe("resolving an anomaly", () => {
+  it("takes it off the open list and the gauge, once; an unknown one is 404", async () => {
+    const over = await overpaidFunding();
+    const path = `/admin/anomalies/${over.tx_ref}/overpaid/resolve`;
+    const m0 = await metrics();
+    const res = await api(path, { method: "POST", headers: ADMIN });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ tx_ref: over.tx_ref, kind: "overpaid", resolved: true });
+    expect((await view()).anomalies.data.map((a) => a.tx_ref)).not.toContain(over.tx_ref);
+    expect(sample(await metrics(), 'wallet_anomalies_open{kind="overpaid"}')).toBe(sample(m0, 'wallet_anomalies_open{kind="overpaid"}') - 1);
+    await expectProblem(await api(path, { method: "POST", headers: ADMIN }), 404);
+    await expectProblem(await api(`/admin/anomalies/${over.tx_ref}/Not-A-Kind/resolve`, { method: "POST", headers: ADMIN }), 422);
+    // The wallet's own audit trail keeps it.
+    expect((await over.stub.anomalies()).map((a) => a.kind)).toEqual(["overpaid"]);
+  });
+});
+
 describe("operator routes refuse without the admin token", () => {
-  for (const path of ["/admin/operations", "/admin/metrics"]) {
-    it(`refuses ${path} without a token, with a wrong one, and with a user's token`, async () => {
-      const none = await expectProblem(await api(path), 401);
+  const routes: [string, string][] = [
+    ["GET", "/admin/operations"],
+    ["GET", "/admin/metrics"],
+    ["POST", "/admin/anomalies/fnd_x/overpaid/resolve"],
+  ];
+  for (const [method, path] of routes) {
+    it(`refuses ${method} ${path} without a token, with a wrong one, and with a user's token`, async () => {
+      const none = await expectProblem(await api(path, { method }), 401);
       expect(none.code).toBe("unauthorized");
-      await expectProblem(await api(path, { headers: { authorization: "Bearer wrong-token" } }), 401);
-      await expectProblem(await api(path, { headers: { authorization: `${ADMIN.authorization}x` } }), 401);
+      await expectProblem(await api(path, { method, headers: { authorization: "Bearer wrong-token" } }), 401);
+      await expectProblem(await api(path, { method, headers: { authorization: `${ADMIN.authorization}x` } }), 401);
       const { auth } = await fundedWallet(100);
-      await expectProblem(await api(path, { headers: auth }), 401);
+      await expectProblem(await api(path, { method, headers: auth }), 401);
     });
   }
 });

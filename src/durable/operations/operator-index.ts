@@ -183,6 +183,19 @@ export class OperatorIndex {
     }
   }
 
+  /**
+   * An operator settled an anomaly (refunded the excess, credited by hand):
+   * it leaves the open list and the gauge, and is pruned after retention. True
+   * if it was open. The wallet's own audit trail keeps it.
+   */
+  resolveAnomaly(tx_ref: string, kind: string, now_ms: number): boolean {
+    return (
+      this.sql
+        .exec("UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND resolved_at_ms IS NULL RETURNING tx_ref", now_ms, tx_ref, kind)
+        .toArray().length > 0
+    );
+  }
+
   // ==== Reads ===================================================================
 
   pendingByType(now_ms: number): PendingByType[] {

@@ -16,9 +16,11 @@ import { TX_TYPES } from "../../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../../durable/dead-letters";
 import { OPERATIONS_OBJECT, type IndexedTransaction, type OperatorOverview } from "../../durable/operations";
 import { adminOnly } from "../../lib/admin-auth";
+import { errors } from "../../lib/errors";
 import { newRouter, problems, type AppContext } from "../../lib/http";
+import { log } from "../../lib/log";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from "../../lib/prometheus";
-import { OperationsQuery, OperatorView } from "./schemas";
+import { AnomalyParams, OperationsQuery, OperatorView } from "./schemas";
 
 export const operatorRoutes = newRouter();
 
@@ -109,6 +111,27 @@ operatorRoutes.openapi(
       },
       200,
     );
+  },
+);
+
+operatorRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/anomalies/{tx_ref}/{kind}/resolve",
+    tags: ["admin"],
+    summary: "Mark an open anomaly resolved (the refund or correction was made by hand)",
+    ...adminOnly,
+    request: { params: AnomalyParams },
+    responses: {
+      200: { description: "Resolved.", content: { "application/json": { schema: z.object({ tx_ref: z.string(), kind: z.string(), resolved: z.literal(true) }) } } },
+      ...problems(401, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { tx_ref, kind } = c.req.valid("param");
+    if (!(await c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).resolveAnomaly(tx_ref, kind))) throw errors.notFound("No such open anomaly.");
+    log.info("anomaly resolved by an operator", { request_id: c.var.request_id, tx_ref, kind });
+    return c.json({ tx_ref, kind, resolved: true as const }, 200);
   },
 );
 

@@ -6,10 +6,15 @@
 import { z } from "@hono/zod-openapi";
 import { SETTLEMENT_OUTCOMES } from "../../domain/operator";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
-import { OPERATOR_LIST_DEFAULT, OPERATOR_LIST_MAX } from "../../lib/limits";
+import { ANOMALY_KIND_MAX_CHARS, IDENTIFIER_MAX_CHARS, OPERATOR_LIST_DEFAULT, OPERATOR_LIST_MAX } from "../../lib/limits";
 
 export const OperationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(OPERATOR_LIST_MAX).default(OPERATOR_LIST_DEFAULT),
+});
+
+export const AnomalyParams = z.object({
+  tx_ref: z.string().min(1).max(IDENTIFIER_MAX_CHARS),
+  kind: z.string().max(ANOMALY_KIND_MAX_CHARS).regex(/^[a-z_]+$/),
 });
 
 const OperatorTransaction = z
