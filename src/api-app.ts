@@ -25,6 +25,7 @@ import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
 import { CORS_MAX_AGE_S, REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
 import { log } from "./lib/log";
+import { recordRequest } from "./lib/request-metrics";
 import { publicServerUrl } from "./lib/urls";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
@@ -70,12 +71,19 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     await next();
   } finally {
     stampHeaders(c, request_id);
+    // Workers' clock does not advance during computation (a Spectre
+    // mitigation): it moves only while the request waits on I/O. So
+    // duration_ms is the time spent waiting (storage, Durable Objects,
+    // providers), not CPU time; the README says so too.
+    const duration_ms = Date.now() - started_ms;
+    const route = c.req.routePath;
+    recordRequest(c.env.REQUEST_METRICS, { route, method: c.req.method, status: c.res.status, duration_ms });
     log.info("request", {
       request_id,
       method: c.req.method,
-      route: c.req.routePath,
+      route,
       status: c.res.status,
-      duration_ms: Date.now() - started_ms,
+      duration_ms,
       ...(c.var.user_id ? { user_id: c.var.user_id } : {}),
     });
   }

@@ -48,6 +48,11 @@ export type WalletSummary = {
 export type TransactionChange = TransactionRecord & { owner_user_id: string };
 export type WalletVersion = WalletSummary & { version: number; updated_at_ms: number };
 export type ProfileVersion = Profile & { version: number };
+/**
+ * An anomaly recorded for operators (refund due, overpayment, escalation, late
+ * success): one per (tx_ref, kind), so it enters the feed once, at version 1.
+ */
+export type AnomalyRecord = { tx_ref: string; kind: string; detail: string; owner_user_id: string | null; created_at_ms: number };
 
 /** What a Room holds and broadcasts about its transaction. */
 export type StatusSnapshot = {

@@ -109,6 +109,20 @@ export class DeadLetters extends DurableObject<Env> {
     return { data: rows.slice(0, limit).map(toLetter), has_more: rows.length > limit };
   }
 
+  /**
+   * For the operator view and metrics: letters stored, those never replayed
+   * (still waiting for an operator), and when the oldest of those arrived.
+   */
+  async stats(): Promise<{ stored: number; unreplayed: number; oldest_unreplayed_at_ms: number | null }> {
+    return one(
+      this.ctx.storage.sql.exec<{ stored: number; unreplayed: number; oldest_unreplayed_at_ms: number | null }>(
+        `SELECT COUNT(*) AS stored, COALESCE(SUM(replayed_at_ms IS NULL), 0) AS unreplayed,
+                MIN(CASE WHEN replayed_at_ms IS NULL THEN received_at_ms END) AS oldest_unreplayed_at_ms
+         FROM dead_letters`,
+      ),
+    )!;
+  }
+
   async get(id: string): Promise<DeadLetter | null> {
     const row = one(this.ctx.storage.sql.exec<Row>("SELECT * FROM dead_letters WHERE id = ?", id));
     return row ? toLetter(row) : null;

@@ -40,6 +40,7 @@ import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnkn
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./wallet/held";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./wallet/idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./wallet/ledger";
+import { operationsReader } from "./wallet/operator-reader";
 import { roomsReader } from "./wallet/readers";
 import { reconcileDue } from "./wallet/reconciler";
 import { MIGRATIONS, syncFlows } from "./wallet/schema";
@@ -74,7 +75,7 @@ export class Wallet extends DurableObject<Env> {
     const ledger = new Ledger(sql);
     const store = new TxStore(sql, ledger);
     this.core = { storage: ctx.storage, ledger, store, keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)), trail: new Trail(sql) };
-    this.feed = new ChangeFeed(ctx.storage, { rooms: roomsReader(env) });
+    this.feed = new ChangeFeed(ctx.storage, { rooms: roomsReader(env), operations: operationsReader(env) });
   }
 
   /** After a committed change: deliver the feed (never throws) and keep the alarm armed. */

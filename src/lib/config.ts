@@ -33,6 +33,7 @@ import {
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
 import DEV_KEYS from "./dev-keys.json";
+import { LOG_LEVELS } from "./log";
 import { estimateSecretBits } from "./secret-strength";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
@@ -82,6 +83,8 @@ const schema = z.object({
   APP_ADDRESS: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   CORS_ORIGINS: z.string().default(""),
   SANDBOX_ENABLED: flag.default(false),
+  /** Lines below this level are dropped (src/lib/log.ts reads it; here it is validated). */
+  LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
 
   JWT_SECRET_KEY: optionalText,
   JWT_ALGORITHM: z.enum(["HS256", "HS384", "HS512"]).default("HS256"),

@@ -329,6 +329,28 @@ export const PROVIDER_PROBLEM_RECENT_MS = 15 * 60 * 1000;
 /** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
 
+// ---- Operator index (the Operations object) -------------------------------------
+/** Facts in one delivery to the operator index: at most one feed batch. */
+export const OPERATOR_INGEST_MAX = FEED_BATCH_MAX;
+/**
+ * A terminal transaction (and its settlement keys) stays in the operator
+ * index this long after its last change, then is pruned; the counters stay.
+ * Longer than FEED_RETAIN_MS, so a change the feed can still redeliver always
+ * finds its settlement key and is never counted twice.
+ */
+export const OPERATOR_TERMINAL_RETAIN_MS = 8 * 24 * 60 * 60 * 1000;
+/** Rows pruned from each operator table per delivery (the rest go with the next one). */
+export const OPERATOR_PRUNE_BATCH_MAX = 500;
+/** Anomalies kept in the index; past it, resolved ones go first, then the oldest. */
+export const OPERATOR_ANOMALIES_KEEP_MAX = 10_000;
+/** Rows per list in the operator view. */
+export const OPERATOR_LIST_DEFAULT = 20;
+export const OPERATOR_LIST_MAX = 100;
+/** Longest anomaly kind an operator route accepts (ours are short snake_case names). */
+export const ANOMALY_KIND_MAX_CHARS = 64;
+/** Analytics Engine accepts an index of at most 96 bytes; longer route patterns are cut. */
+export const ANALYTICS_INDEX_MAX_BYTES = 96;
+
 // ---- MongoDB projection -----------------------------------------------------------
 /**
  * One socket per MongoProjector object (Cloudflare's guidance for a client held

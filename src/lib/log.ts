@@ -3,12 +3,45 @@
  * there is one. Callers pass plain fields; nothing here ever receives a secret,
  * a password or a token (the call sites are reviewed for that), and account
  * numbers go through `maskAccount` first.
+ *
+ * `LOG_LEVEL` (debug, info, warn, error; default info) drops lines below it.
+ * It is read from the Worker's environment through `cloudflare:workers`, so
+ * Durable Objects and the queue consumer honour it as well as requests do,
+ * without every caller passing configuration. src/lib/config.ts validates
+ * the same variable, so a typo there is reported rather than ignored here.
  */
+import { env } from "cloudflare:workers";
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 export type LogFields = Record<string, unknown>;
 
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+const DEFAULT_LEVEL: LogLevel = "info";
+
+/** The threshold, read once per isolate (the environment does not change while it lives). */
+let threshold: number | null = null;
+
+export function parseLogLevel(value: unknown): LogLevel | null {
+  return typeof value === "string" && (LOG_LEVELS as readonly string[]).includes(value) ? (value as LogLevel) : null;
+}
+
+function minimumRank(): number {
+  if (threshold === null) threshold = RANK[parseLogLevel((env as { LOG_LEVEL?: unknown }).LOG_LEVEL) ?? DEFAULT_LEVEL];
+  return threshold;
+}
+
+/** Override the threshold for this isolate (tests); null goes back to LOG_LEVEL. */
+export function setLogLevel(level: LogLevel | null): void {
+  threshold = level === null ? null : RANK[level];
+}
+
+export function logEnabled(level: LogLevel): boolean {
+  return RANK[level] >= minimumRank();
+}
+
 function emit(level: LogLevel, msg: string, fields: LogFields): void {
+  if (!logEnabled(level)) return;
   const line = JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields }, replacer);
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);

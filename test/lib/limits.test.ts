@@ -65,4 +65,12 @@ describe("limits: relations that the design depends on", () => {
     expect(L.WS_TAGS_MAX).toBe(10);
     expect(L.WS_ATTACHMENT_MAX_BYTES).toBe(2048);
   });
+
+  it("keeps operator-index keys longer than the feed can redeliver, and takes a whole feed batch in one delivery", () => {
+    // A redelivered change must find its settlement key, or it would be counted twice.
+    expect(L.OPERATOR_TERMINAL_RETAIN_MS).toBeGreaterThan(L.FEED_RETAIN_MS);
+    expect(L.OPERATOR_INGEST_MAX).toBeGreaterThanOrEqual(L.FEED_BATCH_MAX);
+    expect(L.OPERATOR_LIST_DEFAULT).toBeLessThanOrEqual(L.OPERATOR_LIST_MAX);
+    expect(L.OPERATOR_LIST_MAX).toBeLessThanOrEqual(L.OPERATOR_ANOMALIES_KEEP_MAX);
+  });
 });

@@ -13,7 +13,9 @@
  * drop what they have by version).
  *
  * Readers today: `rooms` (each transaction's Room DO, so every stage reaches
- * watchers in order). The MongoDB projection will be the second.
+ * watchers in order) and `operations` (the operator index across all wallets,
+ * ./operator-reader.ts). Anomalies enter the feed too (entity `anomaly`, keyed
+ * `tx_ref/kind`), so the index learns of them in the same way.
  *
  * Bounds: FEED_BATCH_MAX changes per delivery call, FEED_DRAIN_BATCHES_MAX
  * batches per drain (the alarm carries on), FEED_PRUNE_BATCH_MAX rows pruned
@@ -29,12 +31,16 @@ import {
 } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
-import type { ProfileVersion, TransactionChange, WalletVersion } from "../../domain/records";
+import type { AnomalyRecord, ProfileVersion, TransactionChange, WalletVersion } from "../../domain/records";
 
 type ChangeOf<E extends string, B> = { seq: number; entity: E; entity_key: string; version: number; body: B; created_at_ms: number };
 
 /** One entry of the feed: an entity's key, its new version, and the whole new value. */
-export type Change = ChangeOf<"transaction", TransactionChange> | ChangeOf<"wallet", WalletVersion> | ChangeOf<"profile", ProfileVersion>;
+export type Change =
+  | ChangeOf<"transaction", TransactionChange>
+  | ChangeOf<"wallet", WalletVersion>
+  | ChangeOf<"profile", ProfileVersion>
+  | ChangeOf<"anomaly", AnomalyRecord>;
 export type ChangeEntity = Change["entity"];
 
 /** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */

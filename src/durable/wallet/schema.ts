@@ -164,6 +164,35 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE callback_verifies (tx_ref TEXT PRIMARY KEY, requested_at_ms INTEGER NOT NULL)",
     ],
   },
+  {
+    version: 4,
+    statements: [
+      // Anomalies enter the change feed (for the operator index). SQLite cannot
+      // alter a CHECK, so the table is rebuilt the documented way: new table,
+      // copy, drop, rename.
+      `CREATE TABLE changes_new (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         entity TEXT NOT NULL CHECK (entity IN ('profile', 'wallet', 'transaction', 'anomaly')),
+         entity_key TEXT NOT NULL,
+         version INTEGER NOT NULL CHECK (version > 0),
+         body TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (entity, entity_key, version)
+       )`,
+      "INSERT INTO changes_new (seq, entity, entity_key, version, body, created_at_ms) SELECT seq, entity, entity_key, version, body, created_at_ms FROM changes",
+      // Readers' positions are seqs: when every change was already pruned, the
+      // new table must still continue after the last seq handed out, or new
+      // changes would get seqs at or below positions and never be delivered. A
+      // placeholder row at that seq moves AUTOINCREMENT's counter; it is then removed.
+      `INSERT INTO changes_new (seq, entity, entity_key, version, body, created_at_ms)
+       SELECT last, 'profile', '#sequence', 1, '{}', 0
+       FROM (SELECT MAX(COALESCE((SELECT MAX(seq) FROM changes), 0), COALESCE((SELECT MAX(position) FROM feed_readers), 0)) AS last)
+       WHERE last > 0 AND NOT EXISTS (SELECT 1 FROM changes_new WHERE seq = last)`,
+      "DELETE FROM changes_new WHERE entity_key = '#sequence'",
+      "DROP TABLE changes",
+      "ALTER TABLE changes_new RENAME TO changes",
+    ],
+  },
 ];
 
 /**

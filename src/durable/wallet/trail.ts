@@ -4,9 +4,14 @@
  * overpayments, escalations, late successes). Both are written inside the
  * storage transaction of the change they explain; neither guards money (the
  * flow tables and the journal do), so a repeat is absorbed by a unique key.
+ * A new anomaly is also appended to the change feed in that same transaction,
+ * so the operator index hears of it without anyone scanning wallets (a late
+ * success changes no transaction, so no transaction change would carry it).
  */
 import { ANOMALIES_LIST_MAX } from "../../lib/limits";
 import { log } from "../../lib/log";
+import { one } from "../../lib/sqlite";
+import { appendChange } from "./feed";
 
 export type Anomaly = { tx_ref: string; kind: string; detail: string; created_at_ms: number };
 
@@ -27,16 +32,23 @@ export class Trail {
     );
   }
 
-  /** One anomaly per (tx_ref, kind); logged at error level the first time. */
+  /** One anomaly per (tx_ref, kind); logged at error level and appended to the feed the first time. */
   anomaly(tx_ref: string, kind: string, detail: string, now_ms: number): void {
-    const cursor = this.sql.exec(
-      "INSERT INTO anomalies (tx_ref, kind, detail, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (tx_ref, kind) DO NOTHING",
-      tx_ref,
-      kind,
-      detail,
-      now_ms,
-    );
-    if (cursor.rowsWritten > 0) log.error("ledger anomaly recorded", { tx_ref, kind, detail });
+    // RETURNING says whether a row was inserted; `rowsWritten` does not: on a
+    // conflict with this table's unique key it is 1, not 0 (measured in workerd).
+    const inserted = this.sql
+      .exec(
+        "INSERT INTO anomalies (tx_ref, kind, detail, created_at_ms) VALUES (?, ?, ?, ?) ON CONFLICT (tx_ref, kind) DO NOTHING RETURNING id",
+        tx_ref,
+        kind,
+        detail,
+        now_ms,
+      )
+      .toArray();
+    if (inserted.length === 0) return;
+    const owner_user_id = one(this.sql.exec<{ user_id: string }>("SELECT user_id FROM profile WHERE id = 1"))?.user_id ?? null;
+    appendChange(this.sql, "anomaly", `${tx_ref}/${kind}`, 1, { tx_ref, kind, detail, owner_user_id, created_at_ms: now_ms }, now_ms);
+    log.error("ledger anomaly recorded", { tx_ref, kind, detail });
   }
 
   list(): Anomaly[] {

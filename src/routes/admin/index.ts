@@ -1,42 +1,27 @@
 /**
  * Operator routes, behind ADMIN_API_TOKEN (a bearer token compared in constant
- * time). Dead letters can be listed and replayed; a wallet can be audited.
+ * time, src/lib/admin-auth.ts). Dead letters can be listed and replayed; a
+ * wallet can be audited; the operator view and the metrics are in ./operator.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
 import { DEAD_LETTERS_OBJECT, type DeadLetter as DeadLetterRecord } from "../../durable/dead-letters";
-import { bearerToken } from "../../lib/bearer";
-import { safeEqual } from "../../lib/crypto";
-import { AppError, errors } from "../../lib/errors";
-import { type AppEnv, newRouter, problems } from "../../lib/http";
+import { adminOnly } from "../../lib/admin-auth";
+import { errors } from "../../lib/errors";
+import { newRouter, problems } from "../../lib/http";
 import { USER_ID_PATTERN } from "../../lib/ids";
 import { DEAD_LETTERS_PAGE_DEFAULT, DEAD_LETTERS_PAGE_MAX, IDENTIFIER_MAX_CHARS } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
+import { operatorRoutes } from "./operator";
 
 export const adminRoutes = newRouter();
-
-const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
-  if (!token || !safeEqual(token, c.var.config.ADMIN_API_TOKEN)) {
-    throw new AppError({
-      status: 401,
-      code: "unauthorized",
-      title: "Unauthorized",
-      detail: "An operator token is required.",
-      headers: { "www-authenticate": 'Bearer realm="admin"' },
-    });
-  }
-  c.header("cache-control", "no-store");
-  await next();
-};
+adminRoutes.route("/", operatorRoutes);
 
 adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "adminAuth", {
   type: "http",
   scheme: "bearer",
   description: "ADMIN_API_TOKEN.",
 });
-const admin = { security: [{ adminAuth: [] as string[] }], middleware: requireAdmin };
 
 const DeadLetter = z
   .object({
@@ -68,7 +53,7 @@ adminRoutes.openapi(
     path: "/admin/dead-letters",
     tags: ["admin"],
     summary: "Dead-lettered queue messages, newest first",
-    ...admin,
+    ...adminOnly,
     request: {
       query: z.strictObject({
         limit: z.coerce.number().int().min(1).max(DEAD_LETTERS_PAGE_MAX).default(DEAD_LETTERS_PAGE_DEFAULT),
@@ -94,7 +79,7 @@ adminRoutes.openapi(
     path: "/admin/dead-letters/{id}/replay",
     tags: ["admin"],
     summary: "Send a dead letter back to the wallet-events queue (processing is idempotent)",
-    ...admin,
+    ...adminOnly,
     request: { params: z.object({ id: z.string().max(IDENTIFIER_MAX_CHARS) }) },
     responses: {
       202: { description: "Re-queued.", content: { "application/json": { schema: DeadLetter } } },
@@ -121,7 +106,7 @@ adminRoutes.openapi(
     path: "/admin/wallets/{user_id}/audit",
     tags: ["admin"],
     summary: "Ledger audit of one wallet: balance against the journal, holds, anomalies",
-    ...admin,
+    ...adminOnly,
     request: { params: z.object({ user_id: z.string().regex(USER_ID_PATTERN) }) },
     responses: {
       200: {

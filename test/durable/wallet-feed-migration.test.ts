@@ -1,0 +1,58 @@
+/**
+ * Schema step 4 rebuilds the Wallet's `changes` table so anomalies can enter
+ * the feed. Readers' positions are seqs, so the rebuilt table must go on
+ * numbering after the last seq ever handed out, even when every change had
+ * already been pruned; kept changes keep their seqs.
+ */
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { MIGRATIONS } from "../../src/durable/wallet/schema";
+import { migrate } from "../../src/lib/sqlite";
+import { newWallet } from "../helpers";
+
+/** Put the object back to schema 3: the old table (no 'anomaly'), holding `rows`, readers at `position`. */
+function backToSchema3(sql: SqlStorage, position: number, rows: { seq: number; entity_key: string }[]): void {
+  sql.exec("DROP TABLE changes");
+  sql.exec(`CREATE TABLE changes (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     entity TEXT NOT NULL CHECK (entity IN ('profile', 'wallet', 'transaction')),
+     entity_key TEXT NOT NULL,
+     version INTEGER NOT NULL CHECK (version > 0),
+     body TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     UNIQUE (entity, entity_key, version)
+   )`);
+  for (const row of rows) sql.exec("INSERT INTO changes (seq, entity, entity_key, version, body, created_at_ms) VALUES (?, 'wallet', ?, 1, '{}', 1)", row.seq, row.entity_key);
+  sql.exec("UPDATE feed_readers SET position = ?", position);
+  sql.exec("UPDATE _schema SET version = 3");
+}
+
+describe("wallet schema step 4: the change feed rebuilt for anomalies", () => {
+  it("numbers new changes after every reader's position when all history was pruned", async () => {
+    const { stub } = await newWallet();
+    await runInDurableObject(stub, (_i, state) => {
+      backToSchema3(state.storage.sql, 500, []);
+      expect(migrate(state.storage, MIGRATIONS)).toBe(4);
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'changes%'").toArray();
+      expect(tables.map((t) => t.name)).toEqual(["changes"]);
+    });
+    await stub.toggleActive();
+    const changes = await stub.changes(500);
+    expect(changes.map((c) => [c.seq, c.entity])).toEqual([[501, "wallet"]]);
+    await runInDurableObject(stub, (_i, state) => {
+      const positions = state.storage.sql.exec<{ position: number }>("SELECT position FROM feed_readers").toArray();
+      expect(positions.every((p) => p.position === 501)).toBe(true);
+    });
+  });
+
+  it("keeps the changes it holds with their seqs, and accepts anomalies afterwards", async () => {
+    const { stub } = await newWallet();
+    await runInDurableObject(stub, (_i, state) => {
+      backToSchema3(state.storage.sql, 7, [{ seq: 8, entity_key: "a" }, { seq: 9, entity_key: "b" }]);
+      migrate(state.storage, MIGRATIONS);
+      expect(state.storage.sql.exec<{ seq: number }>("SELECT seq FROM changes ORDER BY seq").toArray().map((r) => r.seq)).toEqual([8, 9]);
+      state.storage.sql.exec("INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES ('anomaly', 'tx/overpaid', 1, '{}', 1)");
+      expect(state.storage.sql.exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM changes").one().seq).toBe(10);
+    });
+  });
+});
