@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { newTxRef } from "../../src/lib/ids";
-import { BALANCE_MAX_MINOR, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
+import { BALANCE_MAX_MINOR, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 import { expectLedgerConsistent, fundedWallet, newWallet, runReconciler } from "../helpers";
 
 type Stub = Awaited<ReturnType<typeof newWallet>>["stub"];
@@ -161,6 +161,26 @@ describe("Wallet object: the reconciler's schedule", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: expect.any(Number) });
     expect((await stub.summary())?.held_minor).toBe(100_000);
+  });
+
+  it("re-asks about a purchase on the purchase schedule (10 s, then 30 s), not the funding one", async () => {
+    const { stub, user_id } = await fundedWallet(500_000);
+    const tx_ref = newTxRef("AIRTIME", user_id);
+    const provider_ref = `202611270000${Date.now() % 1_000_000}`;
+    const opened = await stub.openHeld({ type: "AIRTIME", tx_ref, amount_minor: 10_000, fee_minor: 0, currency: "NGN", details: {}, provider_ref });
+    if (opened.outcome !== "opened") throw new Error(opened.outcome);
+    expect(opened.tx.next_check_at_ms! - opened.tx.created_at_ms).toBe(PURCHASE_REQUERY_BACKOFF_S[0] * 1000);
+    expect(await stub.claimSubmission(tx_ref)).toBe(true);
+    const before_ms = Date.now();
+    const unknown = (await stub.markSubmitUnknown(tx_ref))!;
+    expect(unknown.next_check_at_ms!).toBeGreaterThanOrEqual(before_ms + PURCHASE_REQUERY_BACKOFF_S[0] * 1000);
+    expect(unknown.next_check_at_ms!).toBeLessThanOrEqual(Date.now() + PURCHASE_REQUERY_BACKOFF_S[0] * 1000);
+    const reconciled_from_ms = Date.now();
+    await runReconciler(stub);
+    const checked = (await stub.getTransaction(tx_ref))!;
+    expect(checked).toMatchObject({ status: "PENDING", check_attempts: 1 });
+    expect(checked.next_check_at_ms!).toBeGreaterThanOrEqual(reconciled_from_ms + PURCHASE_REQUERY_BACKOFF_S[1] * 1000);
+    expect(checked.next_check_at_ms!).toBeLessThanOrEqual(Date.now() + PURCHASE_REQUERY_BACKOFF_S[1] * 1000);
   });
 });
 
