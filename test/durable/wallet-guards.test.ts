@@ -139,6 +139,48 @@ describe("Wallet object: held payments the provider answers oddly", () => {
   });
 });
 
+describe("Wallet object: purchases and the claim", () => {
+  const purchase = async (stub: Stub, user_id: string, amount_minor: number) => {
+    const tx_ref = newTxRef("AIRTIME", user_id);
+    const provider_ref = `2026112701${String(Date.now() % 1_000_000).padStart(6, "0")}`;
+    expect((await stub.openHeld({ type: "AIRTIME", tx_ref, amount_minor, fee_minor: 0, currency: "NGN", details: {}, provider_ref })).outcome).toBe("opened");
+    expect(await stub.claimSubmission(tx_ref)).toBe(true);
+    await stub.recordSubmitted(tx_ref, provider_ref);
+    const facts = (outcome: "succeeded" | "reversed", our_ref: string | null = tx_ref): ProviderFacts => ({ found: true, provider_ref, our_ref, outcome, amount_minor: null, currency: "NGN", message: null });
+    return { tx_ref, facts };
+  };
+
+  it("gives a delivered purchase back once when the provider reverses it, and ignores another reference's reversal", async () => {
+    const { stub, user_id } = await fundedWallet(500_000);
+    const { tx_ref, facts } = await purchase(stub, user_id, 20_000);
+    expect((await stub.applyProviderFacts(tx_ref, facts("succeeded"), { via: "callback" })).outcome).toBe("debited");
+    expect((await stub.applyProviderFacts(tx_ref, facts("reversed", "air_someone_else"), { via: "callback" })).outcome).toBe("unchanged");
+    expect((await stub.summary())?.balance_minor).toBe(480_000);
+    for (let i = 0; i < 3; i++) await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", stage: "reversed" });
+    expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 0 });
+    expect((await expectLedgerConsistent(stub)).journal_rows).toBe(3);
+  });
+
+  it("releases a pending purchase's hold when the provider reverses it before delivery, without a journal row", async () => {
+    const { stub, user_id } = await fundedWallet(500_000);
+    const { tx_ref, facts } = await purchase(stub, user_id, 20_000);
+    expect((await stub.summary())?.held_minor).toBe(20_000);
+    expect((await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" })).outcome).toBe("reversed");
+    expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 0 });
+    expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
+  });
+
+  it("lets exactly one of many concurrent callers claim a submission", async () => {
+    const { stub, user_id } = await fundedWallet(500_000);
+    const tx_ref = newTxRef("WITHDRAW", user_id);
+    expect((await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 1_000, fee_minor: 0, currency: "NGN", details: {} })).outcome).toBe("opened");
+    const claims = await Promise.all(Array.from({ length: 20 }, () => stub.claimSubmission(tx_ref)));
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await stub.claimSubmission(tx_ref)).toBe(false);
+  });
+});
+
 describe("Wallet object: the reconciler's schedule", () => {
   it("checks a transaction at its deadline when the backoff would overshoot it, and escalates it then", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
