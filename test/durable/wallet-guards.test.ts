@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { newTxRef } from "../../src/lib/ids";
-import { BALANCE_MAX_MINOR, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
+import { BALANCE_MAX_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 import { expectLedgerConsistent, fundedWallet, newWallet, runReconciler } from "../helpers";
 
 type Stub = Awaited<ReturnType<typeof newWallet>>["stub"];
@@ -169,6 +169,23 @@ describe("Wallet object: purchases and the claim", () => {
     expect((await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" })).outcome).toBe("reversed");
     expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 0 });
     expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
+  });
+
+  it("abandons an unclaimed hold only once the request that placed it can no longer claim it", async () => {
+    const { stub, user_id } = await fundedWallet(500_000);
+    const tx_ref = newTxRef("WITHDRAW", user_id);
+    expect((await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 1_000, fee_minor: 0, currency: "NGN", details: {} })).outcome).toBe("opened");
+    // Just placed: the request may be about to claim and submit it, so voiding now could pay twice.
+    await runReconciler(stub);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "hold_placed" });
+    expect((await stub.summary())?.held_minor).toBe(1_000);
+    await runInDurableObject(stub, (_w: Wallet, state) => {
+      state.storage.sql.exec("UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?", Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS, tx_ref);
+    });
+    await runReconciler(stub);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", stage: "abandoned" });
+    expect(await stub.claimSubmission(tx_ref)).toBe(false);
+    expect((await stub.summary())?.held_minor).toBe(0);
   });
 
   it("lets exactly one of many concurrent callers claim a submission", async () => {
