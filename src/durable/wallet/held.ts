@@ -78,7 +78,7 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
         currency: input.currency,
         details: input.details,
         deadline_at_ms: input.deadline_at_ms,
-        next_check_at_ms: now_ms + nextCheckDelayMs(0),
+        next_check_at_ms: now_ms + nextCheckDelayMs(0, input.type),
         provider_ref: input.provider_ref ?? null,
       },
       now_ms,
@@ -104,7 +104,11 @@ export function recordSubmitted(core: WalletCore, tx_ref: string, provider_ref: 
 
 /** The submission's outcome is unknown: keep the hold, look it up by reference soon. */
 export function markSubmitUnknown(core: WalletCore, tx_ref: string, now_ms: number): TransactionRecord | null {
-  return core.storage.transactionSync(() => advanceOrStay(core, tx_ref, { stage: "submit_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0) } }, now_ms).tx);
+  return core.storage.transactionSync(() => {
+    const tx = core.store.get(tx_ref);
+    if (!tx) return null;
+    return advanceOrStay(core, tx_ref, { stage: "submit_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0, tx.type) } }, now_ms).tx;
+  });
 }
 
 /** Void a held payment whose submission provably never happened (it never left hold_placed). */

@@ -1,7 +1,7 @@
 /**
  * The reconciler (invariant 7, nothing stays pending forever): the Wallet's
  * alarm re-asks the provider about each PENDING transaction whose check is
- * due, on the backoff schedule of src/domain/transactions.ts, and hands the
+ * due, on its type's backoff schedule (src/domain/transactions.ts), and hands the
  * answer to the same apply path as webhooks. The provider is picked by the
  * transaction's type (src/providers/index.ts); nothing here is vendor-specific.
  *
@@ -39,7 +39,7 @@ function claimDue(core: WalletCore, now_ms: number): TransactionRecord | null {
     const [tx] = core.store.due(now_ms, 1);
     if (!tx) return null;
     const attempts = tx.check_attempts + 1;
-    const written = core.store.write(tx.tx_ref, { set: { check_attempts: attempts, next_check_at_ms: nextCheckAt(now_ms, attempts, tx.deadline_at_ms) } }, now_ms);
+    const written = core.store.write(tx.tx_ref, { set: { check_attempts: attempts, next_check_at_ms: nextCheckAt(now_ms, attempts, tx.deadline_at_ms, tx.type) } }, now_ms);
     if (!written.ok) throw new Error(`reconciler could not reschedule ${tx.tx_ref}: ${written.refusal}`);
     return written.tx;
   });
