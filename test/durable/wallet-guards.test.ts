@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet";
 import { newTxRef } from "../../src/lib/ids";
-import { BALANCE_MAX_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
+import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 import { expectLedgerConsistent, fundedWallet, newWallet, runReconciler } from "../helpers";
 
 type Stub = Awaited<ReturnType<typeof newWallet>>["stub"];
@@ -19,7 +19,7 @@ const HOUR = 3_600_000;
 
 async function openFunding(stub: Stub, user_id: string, amount_minor: number): Promise<string> {
   const tx_ref = newTxRef("FUND", user_id);
-  expect((await stub.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: Date.now() + HOUR })).outcome).toBe("opened");
+  expect((await stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR })).outcome).toBe("opened");
   return tx_ref;
 }
 

@@ -33,7 +33,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { TransactionRecord, Wallet } from "../../src/durable/wallet";
-import { BALANCE_MAX_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../src/lib/limits";
+import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../src/lib/limits";
 import { newWallet } from "../helpers";
 
 const RUNS = 100;
@@ -272,7 +272,7 @@ async function run(steps: StepT[]): Promise<void> {
         }
         const tx_ref = ref("fnd");
         ({ snap } = await inObject(async (wallet, _s, now_ms) => {
-          const opened = await wallet.openFunding({ tx_ref, amount_minor, currency: "NGN", deadline_at_ms: now_ms + FUNDING_WINDOW_MS });
+          const opened = await wallet.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: now_ms + FUNDING_WINDOW_MS });
           expect(opened.outcome).toBe("opened");
           fundings.push({ type: "FUND", tx_ref, amount_minor, status: "PENDING", deadline_at_ms: now_ms + FUNDING_WINDOW_MS, escalated: false });
         }));
