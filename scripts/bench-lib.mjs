@@ -185,7 +185,7 @@ export async function standalone(meta_url, { name, title, vars = {}, run, option
   process.once("SIGINT", () => server.stop().finally(() => process.exit(130)));
   try {
     const rows = await run(server, options).catch((error) => {
-      console.error(`\nwrangler dev's last output:\n${server.output().slice(-4000)}`);
+      console.error(`\nwrangler dev's last output:\n${server.output().slice(-20000)}`);
       throw error;
     });
     console.log(`\n${title}\n`);
