@@ -1,24 +1,22 @@
-// Login latency against `wrangler dev`, beside a trivial route measured in the
+// Login latency against `wrangler dev`, beside the bare route measured in the
 // same run on the same server.
 //
-//   npm run bench:auth            (N=100 by default; BENCH_N=300 for more)
+//   npm run bench:auth            (BENCH_N=100 sequential requests by default)
 //
-// Reports p50/p99 of GET /api/v1/health (the baseline) and of POST /auth/login,
-// their ratio, and the argon2id verification's share of login time (read from
-// the Server-Timing header the Worker sets outside production).
-import { mkdirSync, writeFileSync } from "node:fs";
-import { nextIp, round, sequential, summarise, table } from "./bench-lib.mjs";
-import { startDevServer } from "./dev-server.mjs";
+// Reports the bare route (the baseline: no app) and POST /auth/login, one at a
+// time, and the argon2id verification's share of login time (read from the
+// Server-Timing header the Worker sets outside production).
+import { BARE_ROUTE_NAME, bareRoute, compare, envNumber, nextIp, round, row, sequential, standalone, summarise } from "./bench-lib.mjs";
 
-const N = Number(process.env.BENCH_N ?? 100);
 const LOGINS_PER_USER = 4; // a few logins per user, as real traffic has (successes are never throttled per email)
 const PASSWORD = "correct horse battery";
+const WARMUP = 8;
 
-const server = await startDevServer();
-try {
+/** Rows for the bare route and login, `n` sequential requests each. */
+export async function run(server, { n = 100 } = {}) {
   const base = `${server.origin}/api/v1`;
   const users = [];
-  for (let i = 0; i < Math.ceil((N + 10) / LOGINS_PER_USER); i++) {
+  for (let i = 0; i < Math.ceil((n + WARMUP) / LOGINS_PER_USER); i++) {
     const email = `bench.${Date.now()}.${i}@example.com`;
     const res = await fetch(`${base}/auth/register`, {
       method: "POST",
@@ -29,7 +27,6 @@ try {
     users.push(email);
   }
 
-  const health = () => fetch(`${base}/health`).then((r) => r.arrayBuffer());
   const hash_ms = [];
   let loginCount = 0;
   const login = async () => {
@@ -45,26 +42,24 @@ try {
     await res.arrayBuffer();
   };
 
-  // Warm up both paths (module compilation, first Durable Object start).
-  await sequential(10, health);
-  await sequential(8, login);
+  // Warm up both paths; only measured logins count towards the argon2id share.
+  await sequential(WARMUP, bareRoute(server));
+  await sequential(WARMUP, login);
   hash_ms.length = 0;
 
-  const baseline = summarise(await sequential(N, health));
-  const logins = summarise(await sequential(N, login));
+  const measured = await compare({ n, concurrency: 1 }, { bare: bareRoute(server), login });
   const hashes = summarise(hash_ms);
-
-  const rows = [
-    { route: "GET /health (baseline)", ...baseline, ratio_p50: 1 },
-    { route: "POST /auth/login", ...logins, ratio_p50: round(logins.p50_ms / baseline.p50_ms, 1) },
-    { route: "  argon2id verify (server)", ...hashes, ratio_p50: round(hashes.p50_ms / baseline.p50_ms, 1) },
+  const share = round((hashes.p50_ms / measured.login.p50_ms) * 100, 1);
+  const baseline = row("auth", `${BARE_ROUTE_NAME}, one at a time`, measured.bare);
+  return [
+    baseline,
+    row("auth", "POST /auth/login, one at a time", { ...measured.login, note: `argon2id verify p50 ${hashes.p50_ms} ms (Server-Timing) = ${share}% of login p50`, extra: { argon2id: hashes, argon2id_share_pct: share } }, baseline),
   ];
-  const share = round((hashes.p50_ms / logins.p50_ms) * 100, 1);
-  console.log(`\nAuth benchmark against wrangler dev, N=${N} sequential requests per route\n`);
-  console.log(table(rows));
-  console.log(`\nargon2id (m=19 MiB, t=2, p=1) share of login p50: ${share}%`);
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/auth.json", JSON.stringify({ n: N, baseline, logins, hashes, hash_share_pct: share, at: new Date().toISOString() }, null, 2));
-} finally {
-  await server.stop();
 }
+
+await standalone(import.meta.url, {
+  name: "auth",
+  title: "Auth benchmark against wrangler dev (sequential requests)",
+  run,
+  options: { n: envNumber("BENCH_N", 100) },
+});

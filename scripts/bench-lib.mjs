@@ -1,7 +1,14 @@
 // Small helpers shared by the benchmark scripts: percentiles, sequential and
-// concurrent request loops, and a printable table. Benchmarks report ratios
-// against a baseline measured in the same run on the same server; they never
-// assert on time.
+// concurrent request loops, interleaved comparisons against a baseline, result
+// rows and their tables, and the standalone entry every script shares.
+// Benchmarks report ratios against a baseline measured in the same run on the
+// same server; they never assert on time.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { startDevServer } from "./dev-server.mjs";
+
+export const RESULTS_DIR = "bench-results";
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -67,4 +74,144 @@ let ip = 0;
 export function nextIp() {
   ip += 1;
   return `198.18.${(ip >> 8) & 255}.${ip & 255}`;
+}
+
+/**
+ * Measures each of `fns` (name -> fn(i)) over `n` calls with `concurrency` in
+ * flight, interleaved in halves as A B .. B A: on a machine shared with other
+ * work, load drifts during a run, and the mirrored order gives every candidate
+ * the same share of early and late load, so the ratios stay honest even when
+ * the absolute numbers move. `warmup` calls of each come first, unmeasured
+ * (module compilation, first Durable Object start).
+ * Returns name -> { n, rate_per_s, p50_ms, p99_ms, ... }.
+ */
+export async function compare({ n, concurrency, warmup = 0 }, fns) {
+  const names = Object.keys(fns);
+  for (const name of names) if (warmup > 0) await concurrent(warmup, Math.min(concurrency, warmup), fns[name]);
+  const halves = [Math.ceil(n / 2), Math.floor(n / 2)];
+  const acc = Object.fromEntries(names.map((name) => [name, { samples: [], elapsed_ms: 0, done: 0 }]));
+  for (const [half, order] of [[0, names], [1, [...names].reverse()]]) {
+    for (const name of order) {
+      const a = acc[name];
+      const offset = a.done;
+      const run = await concurrent(halves[half], concurrency, (i) => fns[name](offset + i));
+      a.samples.push(...run.samples);
+      a.elapsed_ms += run.elapsed_ms;
+      a.done += halves[half];
+    }
+  }
+  return Object.fromEntries(
+    names.map((name) => {
+      const a = acc[name];
+      return [name, { ...summarise(a.samples), conc: concurrency, rate_per_s: round((a.done / a.elapsed_ms) * 1000) }];
+    }),
+  );
+}
+
+/** GET /__sandbox/bare: the platform's cost of one HTTP request, no app (development only). */
+export function bareRoute(server) {
+  return async () => {
+    const res = await fetch(`${server.origin}/__sandbox/bare`);
+    if (res.status !== 200) throw new Error(`bare route ${res.status}`);
+    await res.arrayBuffer();
+  };
+}
+export const BARE_ROUTE_NAME = "bare route";
+
+/**
+ * One result row. `ratio` is always "share of the baseline's rate": rate /
+ * baseline rate for throughput, baseline time / scenario time for latency, so
+ * 1 is the physical floor and smaller is slower.
+ */
+export function row(group, scenario, stats, baseline) {
+  return {
+    group,
+    scenario,
+    rate_per_s: stats.rate_per_s ?? "-",
+    p50_ms: stats.p50_ms ?? "-",
+    p99_ms: stats.p99_ms ?? "-",
+    baseline: baseline ? baseline.scenario : "-",
+    ratio: baseline ? round(stats.rate_per_s / baseline.rate_per_s, 3) : 1,
+    ...(stats.note ? { note: stats.note } : {}),
+    ...(stats.extra ? { extra: stats.extra } : {}),
+  };
+}
+
+export const COLUMNS = [
+  ["scenario", "scenario"],
+  ["rate_per_s", "rate/s"],
+  ["p50_ms", "p50 ms"],
+  ["p99_ms", "p99 ms"],
+  ["baseline", "baseline"],
+  ["ratio", "ratio"],
+];
+
+/** The printable table of result rows, then their notes. */
+export function printable(rows) {
+  const shown = rows.map((r) => Object.fromEntries(COLUMNS.map(([key, label]) => [label, r[key]])));
+  const notes = rows.filter((r) => r.note).map((r) => `- ${r.scenario}: ${r.note}`);
+  return [table(shown), ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+/** The same rows as a markdown table. */
+export function markdown(rows) {
+  const cell = (v) => String(v).replaceAll("|", "\\|");
+  return [
+    `| ${COLUMNS.map(([, label]) => label).join(" | ")} |`,
+    `|${COLUMNS.map(([key]) => (key === "scenario" || key === "baseline" ? "---" : "---:")).join("|")}|`,
+    ...rows.map((r) => `| ${COLUMNS.map(([key]) => cell(r[key])).join(" | ")} |`),
+  ].join("\n");
+}
+
+export function writeResult(file, data) {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(`${RESULTS_DIR}/${file}`, typeof data === "string" ? data : JSON.stringify(data, null, 2));
+}
+
+/** True when the module at `meta_url` is the script node was started with. */
+export function isMain(meta_url) {
+  return Boolean(process.argv[1]) && pathToFileURL(resolve(process.argv[1])).href === meta_url;
+}
+
+/**
+ * A script's own entry (`npm run bench:<name>`): its own `wrangler dev`, its
+ * `run(server, options)`, the table printed and `bench-results/<name>.json`.
+ * Does nothing when the module is imported (by scripts/bench.mjs).
+ */
+export async function standalone(meta_url, { name, title, vars = {}, run, options }) {
+  if (!isMain(meta_url)) return;
+  const server = await startDevServer({ vars });
+  // The server runs in its own process group: stop it on Ctrl-C too.
+  process.once("SIGINT", () => server.stop().finally(() => process.exit(130)));
+  try {
+    const rows = await run(server, options).catch((error) => {
+      console.error(`\nwrangler dev's last output:\n${server.output().slice(-20000)}`);
+      throw error;
+    });
+    console.log(`\n${title}\n`);
+    console.log(printable(rows));
+    writeResult(`${name}.json`, { options, rows, at: new Date().toISOString() });
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Reads a number from the environment, or `fallback`. */
+export function envNumber(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+/** One registered and logged-in user: { email, auth } with a bearer header. */
+export async function newUser(api, label, password = "correct horse battery") {
+  const email = `bench.${label}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const reg = await fetch(`${api}/auth/register`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ email, password }) });
+  if (reg.status !== 201) throw new Error(`register ${reg.status}: ${await reg.text()}`);
+  const login = await fetch(`${api}/auth/login`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ username: email, password }) });
+  if (login.status !== 200) throw new Error(`login ${login.status}: ${await login.text()}`);
+  const { access_token } = await login.json();
+  return { email, auth: { authorization: `Bearer ${access_token}` } };
 }

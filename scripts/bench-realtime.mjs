@@ -1,137 +1,157 @@
 // Realtime fan-out against `wrangler dev`: how long from a funding's settlement
 // until the LAST of N watchers of its room has the final status, for N = 1, 100
-// and 1,000 watchers on one room (BENCH_WATCHERS=1,100,1000 to change).
+// and 1,000 watchers on one room (BENCH_WATCHERS=1,100,1000 to change), each
+// beside a bare hibernating object broadcasting to N sockets in the same run.
 //
 //   npm run bench:realtime            (BENCH_REPEATS=3 settlements per N by default)
 //
-// Each round: register once, then per settlement fund through the API, open N
-// WebSockets with the funding's watch ticket (`?tx_ref=&ticket=`, the
-// hibernating path), wait until every one has the PENDING status, pay in the
-// sandbox checkout, and wait for SUCCESS on all N.
+// Each settlement: fund through the API, open N WebSockets with the funding's
+// watch ticket (`?tx_ref=&ticket=`, the hibernating path), wait until every one
+// has the PENDING status, pay in the sandbox checkout, and wait for SUCCESS on
+// all N. Settlement time is the `updated_at` the Wallet stamps when it settles
+// (the status frame carries it); server and watchers share this machine's
+// clock, so receive time minus `updated_at` is the fan-out latency without the
+// webhook -> queue delay in front of it (the queue waits up to
+// max_batch_timeout = 1 s in development). pay -> last is kept beside it.
 //
-// Settlement time is the `updated_at` the Wallet stamps when it settles (the
-// status frame carries it); server and watchers share this machine's clock, so
-// receive time minus `updated_at` is the fan-out latency without the webhook ->
-// queue delay in front of it (the queue waits up to max_batch_timeout = 1 s in
-// development). pay -> last is reported beside it for the whole path.
+// Baseline: N sockets on the bare BenchBaseline object (src/sandbox/bench/);
+// each broadcast frame carries its send time, so receive minus send is the
+// platform's fan-out with nothing of ours in it. For each N the baseline's
+// broadcasts run just before the settlements, never with both socket sets open.
 //
-// Baseline, measured in the same run on the same server: a plain HTTP round
-// trip (GET /health) and the N = 1 row. Nothing here asserts on time.
-import { mkdirSync, writeFileSync } from "node:fs";
+// rate/s is deliveries per second until the last watcher (N / last), so the
+// ratio is baseline last / settlement last. Nothing here asserts on time.
 import WebSocket from "ws";
-import { nextIp, round, sequential, summarise, table } from "./bench-lib.mjs";
-import { startDevServer } from "./dev-server.mjs";
+import { envNumber, newUser, percentile, round, row, standalone } from "./bench-lib.mjs";
 
-const WATCHERS = (process.env.BENCH_WATCHERS ?? "1,100,1000").split(",").map(Number);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const OPEN_CONCURRENCY = 100;
 const TIMEOUT_MS = 60_000;
-const PASSWORD = "correct horse battery";
+/** Date.now() has 1 ms resolution: a fan-out faster than that is counted as 1 ms. */
+const CLOCK_RESOLUTION_MS = 1;
 
 function deadline(promise, what, ms = TIMEOUT_MS) {
   let timer;
   return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms)))]).finally(() => clearTimeout(timer));
 }
 
-/** One watcher: resolves `pending` on its first PENDING frame and `settled` (with the receive time) on SUCCESS. */
-function openWatcher(url) {
+/**
+ * One socket. `ready` resolves when `isReady(frame)` first holds (or on open
+ * when no predicate is given); `next(match)` resolves with { at_ms, frame } on
+ * the first later frame that `match` accepts.
+ */
+function openSocket(url, isReady) {
   const ws = new WebSocket(url);
-  let onPending, onSettled, onError;
-  const pending = new Promise((resolve, reject) => {
-    onPending = resolve;
+  let waiting = null;
+  let onReady, onError;
+  const ready = new Promise((resolve, reject) => {
+    onReady = resolve;
     onError = reject;
   });
-  const settled = new Promise((resolve) => (onSettled = resolve));
+  if (!isReady) ws.on("open", () => onReady());
   ws.on("message", (data) => {
     const at_ms = Date.now();
     const frame = JSON.parse(String(data));
-    if (frame.type !== "status") return;
-    if (frame.status === "PENDING") onPending();
-    else onSettled({ at_ms, frame });
+    if (isReady?.(frame)) onReady();
+    if (waiting?.match(frame)) {
+      const { resolve } = waiting;
+      waiting = null;
+      resolve({ at_ms, frame });
+    }
   });
   ws.on("unexpected-response", (_req, res) => onError(new Error(`upgrade refused: ${res.statusCode}`)));
   ws.on("error", (error) => onError(error));
-  return { ws, pending, settled };
+  return { ws, ready, next: (match) => new Promise((resolve) => (waiting = { match, resolve })) };
 }
 
-async function openAll(url, n) {
-  const watchers = [];
+async function openAll(url, n, isReady) {
+  const sockets = [];
   for (let i = 0; i < n; i += OPEN_CONCURRENCY) {
-    const batch = Array.from({ length: Math.min(OPEN_CONCURRENCY, n - i) }, () => openWatcher(url));
-    await deadline(Promise.all(batch.map((w) => w.pending)), `open ${n} watchers`);
-    watchers.push(...batch);
+    const batch = Array.from({ length: Math.min(OPEN_CONCURRENCY, n - i) }, () => openSocket(url, isReady));
+    await deadline(Promise.all(batch.map((s) => s.ready)), `open ${n} sockets`);
+    sockets.push(...batch);
   }
-  return watchers;
+  return sockets;
 }
 
-const server = await startDevServer();
-try {
+/** Latencies of one fan-out: each receive time minus the one send stamp. */
+function fanOut(results, sent_at_ms) {
+  const latencies = results.map((r) => r.at_ms - sent_at_ms).sort((a, b) => a - b);
+  return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), last_ms: latencies[latencies.length - 1] };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The median fan-out of several rounds, as a row's stats. */
+function statsOf(n, rounds, note) {
+  const last_ms = Math.max(CLOCK_RESOLUTION_MS, median(rounds.map((r) => r.last_ms)));
+  return {
+    rate_per_s: round((n / last_ms) * 1000, 1),
+    p50_ms: median(rounds.map((r) => r.p50_ms)),
+    p99_ms: median(rounds.map((r) => r.p99_ms)),
+    note: `last of ${n} after ${last_ms} ms (median of ${rounds.length})${note ? `; ${note}` : ""}`,
+    extra: { last_ms, rounds },
+  };
+}
+
+export async function run(server, { watchers = [1, 100, 1000], repeats = 3 } = {}) {
   const base = `${server.origin}/api/v1`;
-  const email = `bench.realtime.${Date.now()}@example.com`;
-  const registered = await fetch(`${base}/auth/register`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ email, password: PASSWORD }) });
-  if (registered.status !== 201) throw new Error(`register ${registered.status}: ${await registered.text()}`);
-  const login = await fetch(`${base}/auth/login`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ username: email, password: PASSWORD }) });
-  if (login.status !== 200) throw new Error(`login ${login.status}: ${await login.text()}`);
-  const { access_token } = await login.json();
+  const wsOrigin = server.origin.replace(/^http/, "ws");
+  const { auth } = await newUser(base, "realtime");
 
-  const health = () => fetch(`${base}/health`).then((r) => r.arrayBuffer());
-  await sequential(10, health);
-  const baseline = summarise(await sequential(100, health));
+  /** One broadcast on the bare object to its open sockets. */
+  async function bareRound(name, sockets) {
+    const received = sockets.map((s) => s.next((frame) => frame.type === "broadcast"));
+    const res = await fetch(`${server.origin}/__sandbox/bench/broadcast?name=${name}`, { method: "POST" });
+    const { sockets: reached } = await res.json();
+    if (reached !== sockets.length) throw new Error(`broadcast reached ${reached} of ${sockets.length}`);
+    const results = await deadline(Promise.all(received), `broadcast to ${sockets.length}`);
+    return fanOut(results, results[0].frame.sent_at_ms);
+  }
 
-  async function round_(n) {
-    const res = await fetch(`${base}/wallet/fund`, { method: "POST", headers: { authorization: `Bearer ${access_token}` }, body: new URLSearchParams({ amount: "1000" }) });
+  /** One funding settled while `n` watchers wait for it. */
+  async function settlementRound(n) {
+    const res = await fetch(`${base}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "1000" }) });
     if (res.status !== 201) throw new Error(`fund ${res.status}: ${await res.text()}`);
     const funding = await res.json();
     const url = new URL(funding.watch.websocket_url);
     url.searchParams.set("ticket", funding.watch.ticket);
-    const opened_at = performance.now();
-    const watchers = await openAll(url.toString(), n);
-    const open_ms = performance.now() - opened_at;
-
+    const sockets = await openAll(url.toString(), n, (frame) => frame.type === "status" && frame.status === "PENDING");
+    const settled = sockets.map((s) => s.next((frame) => frame.type === "status" && frame.status !== "PENDING"));
     const paid_at_ms = Date.now();
     const paid = await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
     if (paid.status !== 303) throw new Error(`pay ${paid.status}`);
-    const results = await deadline(Promise.all(watchers.map((w) => w.settled)), `settlement to reach ${n} watchers`);
-    for (const w of watchers) w.ws.close(1000, "bench done");
-    const settled_at_ms = Date.parse(results[0].frame.updated_at);
-    const latencies = results.map((r) => r.at_ms - settled_at_ms).sort((a, b) => a - b);
-    return {
-      open_ms,
-      first_ms: latencies[0],
-      p50_ms: latencies[Math.floor(latencies.length / 2)],
-      last_ms: latencies[latencies.length - 1],
-      pay_to_last_ms: Math.max(...results.map((r) => r.at_ms)) - paid_at_ms,
-    };
+    const results = await deadline(Promise.all(settled), `settlement to reach ${n} watchers`);
+    for (const s of sockets) s.ws.close(1000, "bench done");
+    const pay_to_last_ms = Math.max(...results.map((r) => r.at_ms)) - paid_at_ms;
+    return { ...fanOut(results, Date.parse(results[0].frame.updated_at)), pay_to_last_ms };
   }
 
   // Warm up the whole path once (first Room, first queue batch, module compilation).
-  await round_(1);
+  await settlementRound(1);
 
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const rows = [{ case: "GET /health round trip (baseline)", watchers: 0, open_all_ms: "-", settle_to_first_ms: "-", settle_to_p50_ms: "-", settle_to_last_ms: baseline.p50_ms, pay_to_last_ms: "-", last_vs_baseline: 1 }];
-  const raw = [];
-  for (const n of WATCHERS) {
-    const runs = [];
-    for (let r = 0; r < REPEATS; r++) runs.push(await round_(n));
-    raw.push({ n, runs });
-    const last = median(runs.map((x) => x.last_ms));
-    rows.push({
-      case: `settlement -> ${n} watcher${n === 1 ? "" : "s"}`,
-      watchers: n,
-      open_all_ms: round(median(runs.map((x) => x.open_ms)), 0),
-      settle_to_first_ms: median(runs.map((x) => x.first_ms)),
-      settle_to_p50_ms: median(runs.map((x) => x.p50_ms)),
-      settle_to_last_ms: last,
-      pay_to_last_ms: median(runs.map((x) => x.pay_to_last_ms)),
-      last_vs_baseline: round(last / baseline.p50_ms, 1),
-    });
+  const rows = [];
+  for (const n of watchers) {
+    const name = `bench-room-${n}-${Date.now()}`;
+    const sockets = await openAll(`${wsOrigin}/__sandbox/bench/sockets?name=${name}`, n);
+    await bareRound(name, sockets); // warm-up
+    const bare = [];
+    for (let r = 0; r < repeats; r++) bare.push(await bareRound(name, sockets));
+    // Closed before the settlements open theirs: one set at a time halves the
+    // peak. A run with both sets of 1,000 open (2,000 sockets in one
+    // development isolate, on a loaded 2-core machine) saw the worker restart.
+    for (const s of sockets) s.ws.close(1000, "bench done");
+    const app = [];
+    for (let r = 0; r < repeats; r++) app.push(await settlementRound(n));
+    const baseline = row("realtime", `bare hibernating broadcast -> ${n} socket${n === 1 ? "" : "s"}`, statsOf(n, bare));
+    const pay = median(app.map((x) => x.pay_to_last_ms));
+    rows.push(baseline, row("realtime", `settlement -> ${n} watcher${n === 1 ? "" : "s"}`, statsOf(n, app, `pay -> last ${pay} ms (adds webhook, queue, verify)`), baseline));
   }
-
-  console.log(`\nRealtime fan-out against wrangler dev: one room, medians of ${REPEATS} settlements per row (ms)\n`);
-  console.log(table(rows));
-  console.log("\nsettle_to_*: from the Wallet's settlement stamp (updated_at) to the frame's arrival; pay_to_last adds the webhook -> queue -> verify path.");
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/realtime.json", JSON.stringify({ repeats: REPEATS, baseline, rows, raw, at: new Date().toISOString() }, null, 2));
-} finally {
-  await server.stop();
+  return rows;
 }
+
+await standalone(import.meta.url, {
+  name: "realtime",
+  title: "Realtime fan-out against wrangler dev: one room, medians per row (ms from send/settle stamp to receive)",
+  run,
+  options: { watchers: (process.env.BENCH_WATCHERS ?? "1,100,1000").split(",").map(Number), repeats: envNumber("BENCH_REPEATS", 3) },
+});

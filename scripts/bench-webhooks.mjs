@@ -1,31 +1,36 @@
-// Webhook intake and settlement throughput against `wrangler dev`, beside a
-// bare hello-world route measured in the same run on the same server.
+// Webhook intake and settlement throughput against `wrangler dev`, each beside
+// its physical baseline measured in the same run on the same server.
 //
 //   npm run bench:webhooks      (BENCH_N=2000 BENCH_CONCURRENCY=16 BENCH_SETTLE=100 to change)
 //
 // 1. Baseline: GET /__sandbox/bare (answered before the app: no middleware).
-// 2. Intake: POST /api/v1/wallet/flutterwave/webhook with a valid verif-hash:
+// 2. Middleware only: GET /api/v1/health, the cheapest route through the whole
+//    middleware chain (request id, access log, config, headers, CORS).
+// 3. Intake: POST /api/v1/wallet/flutterwave/webhook with a valid verif-hash:
 //    signature check on the raw body + enqueue + 200. Events name a foreign
 //    tx_ref, so the consumer acks them without provider calls.
-// 3. Settlement on ONE wallet: K paid fundings; all K charge.completed webhooks
+// 4. Settlement on ONE wallet: K paid fundings; all K charge.completed webhooks
 //    are delivered at once; time until the wallet shows all K credited. This
 //    includes the local queue (batch size 10, 1 s batch timeout), the
-//    consumer's verify call to the sandbox and the Wallet object's settle.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { concurrent, nextIp, round, summarise, table } from "./bench-lib.mjs";
-import { startDevServer } from "./dev-server.mjs";
+//    consumer's verify call to the sandbox and the Wallet object's settle. Its
+//    baseline is one bare Durable Object doing one SQLite increment per
+//    request (src/sandbox/bench/), half measured before and half after.
+import { BARE_ROUTE_NAME, bareRoute, compare, envNumber, newUser, round, row, standalone } from "./bench-lib.mjs";
 
-const N = Number(process.env.BENCH_N ?? 2000);
-const C = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const K = Number(process.env.BENCH_SETTLE ?? 100);
-const HASH = "bench-webhook-hash-0123456789abcdef";
+export const HASH = "bench-webhook-hash-0123456789abcdef";
 const FLW_KEY = "FLWSECK_TEST-bench00000000000000000000000000000-X";
+/** The server variables this benchmark's requests are signed for. */
+export const vars = { FLUTTERWAVE_WEBHOOK_HASH: HASH, FLUTTERWAVE_SECRET_KEY: FLW_KEY };
+const SETTLE_TIMEOUT_MS = 120_000;
 
-const server = await startDevServer({ vars: { FLUTTERWAVE_WEBHOOK_HASH: HASH, FLUTTERWAVE_SECRET_KEY: FLW_KEY } });
-try {
+export async function run(server, { n = 2000, concurrency = 16, settle = 100 } = {}) {
   const api = `${server.origin}/api/v1`;
   const control = `${server.origin}/__sandbox/flutterwave/__control`;
-  const bare = () => fetch(`${server.origin}/__sandbox/bare`).then((r) => r.arrayBuffer());
+  const get = (url) => async () => {
+    const res = await fetch(url);
+    if (res.status !== 200) throw new Error(`${url} ${res.status}`);
+    await res.arrayBuffer();
+  };
   const body = JSON.stringify({ event: "charge.completed", "event.type": "CARD_TRANSACTION", data: { id: 1, tx_ref: "bench-foreign-ref", status: "successful", amount: 100, currency: "NGN" } });
   const intake = async () => {
     const res = await fetch(`${api}/wallet/flutterwave/webhook`, { method: "POST", headers: { "content-type": "application/json", "verif-hash": HASH }, body });
@@ -33,59 +38,72 @@ try {
     await res.arrayBuffer();
   };
 
-  // Warm up both paths.
-  await concurrent(200, C, bare);
-  await concurrent(200, C, intake);
+  const http = await compare({ n, concurrency, warmup: Math.min(50, n) }, { bare: bareRoute(server), health: get(`${api}/health`), intake });
+  const bare = row("webhooks", `${BARE_ROUTE_NAME}, ${concurrency} in flight`, http.bare);
 
-  const baseline = await concurrent(N, C, bare);
-  const intakeRun = await concurrent(N, C, intake);
-  const b = summarise(baseline.samples);
-  const w = summarise(intakeRun.samples);
+  // ---- settlements on one wallet, beside one object's bare SQLite increment ----
+  const counter = `bench-counter-${Date.now()}`;
+  const increment = async () => {
+    const res = await fetch(`${server.origin}/__sandbox/bench/increment?name=${counter}`, { method: "POST" });
+    if (res.status !== 200) throw new Error(`increment ${res.status}`);
+    await res.arrayBuffer();
+  };
+  const increments_n = Math.max(200, settle * 2);
+  const before = await compare({ n: increments_n / 2, concurrency, warmup: 20 }, { increment });
 
-  // ---- settlements on one wallet ----
-  const email = `bench.settle.${Date.now()}@example.com`;
-  const password = "correct horse battery";
-  await fetch(`${api}/auth/register`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ email, password }) });
-  const login = await fetch(`${api}/auth/login`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ username: email, password }) });
-  const { access_token } = await login.json();
-  const auth = { authorization: `Bearer ${access_token}` };
+  const { auth } = await newUser(api, "settle");
   const ids = [];
-  await concurrent(K, 4, async () => {
-    const res = await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "100" }) });
-    if (res.status !== 201) throw new Error(`fund ${res.status}: ${await res.text()}`);
-    const { tx_ref } = await res.json();
-    const created = await fetch(`${control}/transactions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ tx_ref, amount: 100, currency: "NGN", status: "successful" }),
-    });
-    ids.push((await created.json()).data.id);
+  await compare({ n: settle, concurrency: 4 }, {
+    fund: async () => {
+      const res = await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "100" }) });
+      if (res.status !== 201) throw new Error(`fund ${res.status}: ${await res.text()}`);
+      const { tx_ref } = await res.json();
+      const created = await fetch(`${control}/transactions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ tx_ref, amount: 100, currency: "NGN", status: "successful" }),
+      });
+      ids.push((await created.json()).data.id);
+    },
   });
   const started = performance.now();
-  await concurrent(K, C, (i) => fetch(`${control}/transactions/${ids[i]}/deliver`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then((r) => r.arrayBuffer()));
+  await compare({ n: settle, concurrency }, {
+    deliver: (i) => fetch(`${control}/transactions/${ids[i]}/deliver`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).then((r) => r.arrayBuffer()),
+  });
   let balance = 0;
-  while (balance < K * 10000) {
-    const wallet = await (await fetch(`${api}/wallet/`, { headers: auth })).json();
+  while (balance < settle * 10000) {
+    const wallet = await (await fetch(`${api}/wallet`, { headers: auth })).json();
     balance = wallet.balance_minor;
-    if (performance.now() - started > 120_000) throw new Error(`settlement stalled at ${balance}`);
-    if (balance < K * 10000) await new Promise((r) => setTimeout(r, 50));
+    if (performance.now() - started > SETTLE_TIMEOUT_MS) throw new Error(`settlement stalled at ${balance}`);
+    if (balance < settle * 10000) await new Promise((r) => setTimeout(r, 50));
   }
   const settle_ms = performance.now() - started;
-  const settlements_per_s = round((K / settle_ms) * 1000);
+  const after = await compare({ n: increments_n / 2, concurrency }, { increment });
+  const increments = {
+    rate_per_s: round((increments_n / (increments_n / before.increment.rate_per_s / 2 + increments_n / after.increment.rate_per_s / 2)) ),
+    p50_ms: round((before.increment.p50_ms + after.increment.p50_ms) / 2),
+    p99_ms: Math.max(before.increment.p99_ms, after.increment.p99_ms),
+  };
+  const doBaseline = row("webhooks", `bare DO SQLite increment, one object, ${concurrency} in flight`, increments);
 
-  const rows = [
-    { route: "GET /__sandbox/bare (baseline)", n: N, conc: C, rate_per_s: baseline.rate_per_s, p50_ms: b.p50_ms, p99_ms: b.p99_ms, ratio_rate: 1 },
-    { route: "POST /wallet/flutterwave/webhook", n: N, conc: C, rate_per_s: intakeRun.rate_per_s, p50_ms: w.p50_ms, p99_ms: w.p99_ms, ratio_rate: round(intakeRun.rate_per_s / baseline.rate_per_s, 3) },
+  return [
+    bare,
+    row("webhooks", "GET /api/v1/health (middleware only)", http.health, bare),
+    row("webhooks", "POST /wallet/flutterwave/webhook (intake)", http.intake, bare),
+    doBaseline,
+    row(
+      "webhooks",
+      `settlements on one wallet (${settle} webhooks at once)`,
+      { rate_per_s: round((settle / settle_ms) * 1000), note: `all ${settle} credited ${round(settle_ms, 0)} ms after the first delivery (local queue: batches of 10, 1 s timeout)`, extra: { settle_ms: round(settle_ms) } },
+      doBaseline,
+    ),
   ];
-  console.log(`\nWebhook benchmark against wrangler dev (local workerd, same machine)\n`);
-  console.log(table(rows));
-  console.log(`\nSettlement on one wallet: ${K} webhooks delivered at once -> all credited in ${round(settle_ms)} ms = ${settlements_per_s} settlements/s`);
-  console.log(`(baseline bare route: ${baseline.rate_per_s} req/s; ratio ${round(settlements_per_s / baseline.rate_per_s, 4)})`);
-  mkdirSync("bench-results", { recursive: true });
-  writeFileSync(
-    "bench-results/webhooks.json",
-    JSON.stringify({ n: N, concurrency: C, baseline: { ...b, rate_per_s: baseline.rate_per_s }, intake: { ...w, rate_per_s: intakeRun.rate_per_s }, settlement: { k: K, ms: round(settle_ms), per_s: settlements_per_s }, at: new Date().toISOString() }, null, 2),
-  );
-} finally {
-  await server.stop();
 }
+
+await standalone(import.meta.url, {
+  name: "webhooks",
+  title: "Webhook benchmark against wrangler dev (local workerd, same machine)",
+  vars,
+  run,
+  options: { n: envNumber("BENCH_N", 2000), concurrency: envNumber("BENCH_CONCURRENCY", 16), settle: envNumber("BENCH_SETTLE", 100) },
+});

@@ -19,7 +19,7 @@ export { DeadLetters } from "./durable/dead-letters";
 export { Operations } from "./durable/operations";
 export { ProviderRefs } from "./durable/provider-refs";
 export { MongoProjector } from "./durable/mongo-projector";
-export { FlutterwaveSandbox, VtpassSandbox } from "./durable/sandbox-placeholders";
+export { BenchBaseline, FlutterwaveSandbox, VtpassSandbox } from "./durable/sandbox-placeholders";
 
 const app = createApiApp();
 // Provider clients may call this app in-process (src/lib/self.ts); with no sandbox, nothing routes there in practice.

@@ -8,6 +8,7 @@ import { createApp } from "./app";
 import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
+import { BENCH_BASE, benchBaseline } from "./sandbox/bench/routes";
 
 // Listed one by one: `wrangler types` reads the classes' types from these exports.
 export { Credentials } from "./durable/credentials";
@@ -21,6 +22,8 @@ export { ProviderRefs } from "./durable/provider-refs";
 export { MongoProjector } from "./durable/mongo-projector";
 export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
 export { VtpassSandbox } from "./sandbox/vtpass/object";
+// Benchmark baseline object, development only (src/sandbox/bench/).
+export { BenchBaseline } from "./sandbox/bench/object";
 
 const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).
@@ -38,6 +41,12 @@ export default {
     if (request.url.endsWith(BARE_ROUTE) && new URL(request.url).pathname === BARE_ROUTE) {
       const config = configOf(env);
       if (config.ok && config.config.sandbox) return new Response("hello");
+    }
+    // ---- benchmark baselines (development only): src/sandbox/bench/routes.ts ----
+    if (request.url.includes(BENCH_BASE)) {
+      const config = configOf(env);
+      const answer = config.ok && config.config.sandbox ? benchBaseline(request, new URL(request.url), env) : null;
+      if (answer) return answer;
     }
     return app.fetch(request, env, ctx);
   },

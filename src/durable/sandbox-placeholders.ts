@@ -1,8 +1,8 @@
 /**
  * Production's stand-ins for the look-alikes' Durable Object classes.
  *
- * Why they exist: wrangler.jsonc's migrations name FlutterwaveSandbox and
- * VtpassSandbox (v1 to v3), and a deploy is refused when a class a migration
+ * Why they exist: wrangler.jsonc's migrations name FlutterwaveSandbox,
+ * VtpassSandbox (v1 to v3) and the benchmarks' BenchBaseline (v7), and a deploy is refused when a class a migration
  * names is not exported by the script. Deleting the classes would take a
  * `deleted_classes` migration, which also deletes their storage in every
  * environment, development's included. So production exports these empty
@@ -20,3 +20,4 @@ abstract class Refusing extends DurableObject<Env> {
 
 export class FlutterwaveSandbox extends Refusing {}
 export class VtpassSandbox extends Refusing {}
+export class BenchBaseline extends Refusing {}
