@@ -339,6 +339,15 @@ export const MONGO_BACKLOG_WARN_CHANGES = 10_000;
  */
 export const MONGO_UNAVAILABLE_RETRY_AFTER_MS = 5_000;
 export const MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS = 60_000;
+/**
+ * Calls one projector object holds at once, running or waiting their turn
+ * (it runs them one at a time: one socket, and a batch timeout that starts
+ * with the call's turn, not while it queues). Past this a call is answered
+ * "unavailable" at once, with MONGO_BUSY_RETRY_AFTER_MS: back-pressure on the
+ * wallets' feeds instead of a line that grows without bound.
+ */
+export const MONGO_PROJECTOR_CALLS_MAX = 64;
+export const MONGO_BUSY_RETRY_AFTER_MS = 1_000;
 /** What a projector asks its caller to wait after a configuration problem. */
 export const MONGO_MISCONFIGURED_RETRY_AFTER_MS = 5 * 60_000;
 /** Closing a dropped client waits at most this long (its server may be the thing that hangs). */
