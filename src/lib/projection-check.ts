@@ -15,6 +15,7 @@
  * Bounded: PROJECTION_CHECK_TRANSACTIONS_MAX transactions, read in pages of
  * MONGO_BATCH_MAX; at most PROJECTION_CHECK_DIFFERENCES_MAX listed.
  */
+import { formatMinor } from "../domain/money";
 import { mongoProjector, type ProjectorFailure } from "../durable/mongo-projector";
 import type { ProjectionChange, ProjectionCollection } from "../providers/mongo/projection";
 import { laneOf, transactionChange, userChange, walletChange } from "../providers/mongo/ledger-documents";
@@ -45,10 +46,18 @@ export function compare(expected: ProjectionChange, doc: Record<string, unknown>
   if (!doc) return { collection, key, problem: "missing", ledger_version: version };
   const projected_version = typeof doc.version === "number" ? doc.version : null;
   if (projected_version !== version) return { collection, key, problem: "version", ledger_version: version, projected_version };
-  const fields = Object.entries(expected.doc)
+  const fields = Object.entries({ ...expected.doc, ...derivedOf(expected) })
     .filter(([field, value]) => doc[field] !== value)
     .map(([field]) => field);
   return fields.length > 0 ? { collection, key, problem: "fields", version, fields } : null;
+}
+
+/** The decimal fields the projector derives (providers/mongo/projection.ts), checked too. */
+function derivedOf(expected: ProjectionChange): Record<string, string> {
+  const minor = (field: string) => formatMinor(Number(expected.doc[field]));
+  if (expected.collection === "wallets") return { balance: minor("balance_minor") };
+  if (expected.collection === "transactions") return { reference: expected.key, amount: minor("amount_minor"), fee: minor("fee_minor") };
+  return {};
 }
 
 export async function checkProjection(env: Env, config: Config, user_id: string): Promise<CheckResult> {
