@@ -149,11 +149,7 @@ export class MongoProjector extends DurableObject<Env> {
 
   // ---- Inside --------------------------------------------------------------------
 
-  /**
-   * Runs `work` against this object's database within the batch timeout,
-   * creating the client (and, for writes, the indexes) on first use, and turns
-   * every outage into a result.
-   */
+  /** Runs `work` when the calls before it are done (see the header), or answers "busy" when the line is full. */
   private async run<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
     if (this.calls >= MONGO_PROJECTOR_CALLS_MAX) return { ok: false, reason: "unavailable", retry_after_ms: MONGO_BUSY_RETRY_AFTER_MS };
     this.calls += 1;
@@ -166,6 +162,11 @@ export class MongoProjector extends DurableObject<Env> {
     }
   }
 
+  /**
+   * Runs `work` against this object's database within the batch timeout,
+   * creating the client (and, for writes, the indexes) on first use, and turns
+   * every outage into a result.
+   */
   private async runNow<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
     const target = this.target();
     if (!target) return misconfigured();
