@@ -24,6 +24,7 @@ import { OPERATIONS_OBJECT } from "../../src/durable/operations";
 import type { Wallet } from "../../src/durable/wallet";
 import { ChangeFeed, retryDelayMs, type Change } from "../../src/durable/wallet/feed";
 import { requireConfig } from "../../src/lib/config";
+import { compare } from "../../src/lib/projection-check";
 import { FEED_RETRY_BASE_MS, FEED_RETRY_MAX_MS, PROJECTION_LANES } from "../../src/lib/limits";
 import { createMongoClient } from "../../src/providers/mongo/client";
 import { laneOf, projectionChangeOf } from "../../src/providers/mongo/ledger-documents";
@@ -250,5 +251,26 @@ describe("feed retries", () => {
     expect(retryDelayMs(1, 10 * FEED_RETRY_MAX_MS, () => 0)).toBe(FEED_RETRY_MAX_MS);
     const spread = new Set(Array.from({ length: 20 }, () => retryDelayMs(4)));
     expect(spread.size).toBeGreaterThan(1);
+  });
+});
+
+describe("the checker's comparison", () => {
+  const expected = { collection: "wallets" as const, key: "usr0000000000000001", version: 3, doc: { currency: "NGN", balance_minor: 150_00, available_minor: 150_00, is_active: true, created_at_ms: 1, updated_at_ms: 2 } };
+  const projected = { user_id: expected.key, version: 3, ...expected.doc, balance: "150.00" };
+
+  it("finds nothing when the document holds the ledger's version and fields", () => {
+    expect(compare(expected, projected)).toBeNull();
+  });
+
+  it("names a missing document, another version, and changed fields (never their values)", () => {
+    expect(compare(expected, undefined)).toEqual({ collection: "wallets", key: expected.key, problem: "missing", ledger_version: 3 });
+    expect(compare(expected, { ...projected, version: 2 })).toEqual({ collection: "wallets", key: expected.key, problem: "version", ledger_version: 3, projected_version: 2 });
+    expect(compare(expected, { ...projected, balance_minor: 1, balance: "0.01" })).toEqual({
+      collection: "wallets",
+      key: expected.key,
+      problem: "fields",
+      version: 3,
+      fields: ["balance_minor", "balance"],
+    });
   });
 });
