@@ -105,14 +105,18 @@ export class Wallet extends DurableObject<Env> {
     await this.scheduleAlarm();
   }
 
-  /** Not awaited by the write: its answer never waits for MongoDB. Arms the alarm for a retry when it fails. */
-  private projectInBackground(): void {
+  /**
+   * Not awaited by the write (or the alarm): nothing waits for MongoDB. Arms
+   * the alarm for a retry when it fails; from the alarm, refreshes the lag
+   * report while behind.
+   */
+  private projectInBackground(from_alarm = false): void {
     if (!this.projecting) return;
     const user_id = this.core.ledger.profile()?.user_id;
     const work = this.feed
       .drain([PROJECTION_READER])
       .then(async () => {
-        if (user_id) await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, false);
+        if (user_id) await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, from_alarm);
         await this.scheduleAlarm();
       })
       .catch((error: unknown) => log.error("background projection failed", { user_id, error }));
@@ -345,9 +349,10 @@ export class Wallet extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now_ms = Date.now();
     this.core.keys.purge(now_ms);
-    await this.feed.drain();
-    const user_id = this.core.ledger.profile()?.user_id;
-    if (this.projecting && user_id) await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, true);
+    // Rooms awaited; the projection in the background, so a hung MongoDB
+    // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
+    await this.feed.drain([ROOMS_READER]);
+    this.projectInBackground(true);
     this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
     await reconcileDue(this.core, {
       env: this.env,
