@@ -46,7 +46,7 @@ export type WalletSummary = {
 
 /** What the change feed carries for each entity: its new version, whole. */
 export type TransactionChange = TransactionRecord & { owner_user_id: string };
-export type WalletVersion = WalletSummary & { version: number; updated_at_ms: number };
+export type WalletVersion = WalletSummary & { version: number; created_at_ms: number; updated_at_ms: number };
 export type ProfileVersion = Profile & { version: number };
 /**
  * An anomaly recorded for operators (refund due, overpayment, escalation, late

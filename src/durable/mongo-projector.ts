@@ -28,6 +28,12 @@
  *   other batches: every write is guarded by version (providers/mongo/projection.ts).
  * - Bounded: at most MONGO_BATCH_MAX changes per call, the whole call within
  *   the batch timeout, one pooled socket plus the driver's monitor.
+ * - One call at a time (at most MONGO_PROJECTOR_CALLS_MAX running or waiting;
+ *   past that "unavailable" at once). Many wallets share a lane: with calls
+ *   overlapping, a call's timeout also counted the time it queued for the one
+ *   socket, and dropping the client after a timeout failed every sibling in
+ *   flight with a closed pool. In turn, a timeout measures the call alone and
+ *   a drop never cuts another call short.
  * - After a connection failure or a batch timeout the client is dropped (and
  *   closed in the background); the next call builds a new one. Consecutive
  *   outages double the retry_after_ms asked of the caller, up to a bound.
@@ -40,7 +46,9 @@ import type { Db, MongoClient } from "mongodb";
 import { configOf, type Config, type MongoSettings } from "../lib/config";
 import {
   MONGO_BATCH_MAX,
+  MONGO_BUSY_RETRY_AFTER_MS,
   MONGO_CLOSE_TIMEOUT_MS,
+  MONGO_PROJECTOR_CALLS_MAX,
   MONGO_MISCONFIGURED_RETRY_AFTER_MS,
   MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS,
   MONGO_UNAVAILABLE_RETRY_AFTER_MS,
@@ -107,6 +115,9 @@ export class MongoProjector extends DurableObject<Env> {
   private session: Session | null = null;
   /** Outages in a row since the last success; sets the backoff. In memory: an evicted object starts again at the base. */
   private failures = 0;
+  /** The end of the line of calls (each runs after the one before it settles), and how many are in it. */
+  private line: Promise<unknown> = Promise.resolve();
+  private calls = 0;
 
   /**
    * Applies a batch of changes (at most MONGO_BATCH_MAX) with the version
@@ -138,12 +149,25 @@ export class MongoProjector extends DurableObject<Env> {
 
   // ---- Inside --------------------------------------------------------------------
 
+  /** Runs `work` when the calls before it are done (see the header), or answers "busy" when the line is full. */
+  private async run<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
+    if (this.calls >= MONGO_PROJECTOR_CALLS_MAX) return { ok: false, reason: "unavailable", retry_after_ms: MONGO_BUSY_RETRY_AFTER_MS };
+    this.calls += 1;
+    const turn = this.line.then(() => this.runNow(op, needs_indexes, work));
+    this.line = turn.catch(() => {}); // a call that throws must not stop the line
+    try {
+      return await turn;
+    } finally {
+      this.calls -= 1;
+    }
+  }
+
   /**
    * Runs `work` against this object's database within the batch timeout,
    * creating the client (and, for writes, the indexes) on first use, and turns
    * every outage into a result.
    */
-  private async run<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
+  private async runNow<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
     const target = this.target();
     if (!target) return misconfigured();
     const fields = { op, db: target.settings.db, hosts: target.hosts };

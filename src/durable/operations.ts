@@ -12,14 +12,26 @@
  * Every wallet change costs it one small write; if that ever becomes the
  * bottleneck, the index shards by tx_ref hash and the view merges the shards.
  *
+ * It also keeps:
+ * - the MongoDB projection's lag: one row per wallet whose projection is
+ *   behind (failing deliveries), written by that wallet when its state changes
+ *   and refreshed from its alarm while behind, removed when it catches up
+ *   (src/durable/wallet/projection.ts). Readiness reads one aggregate of it,
+ *   so it never has to visit wallets.
+ * - the users index: one row per registered user id, written at registration,
+ *   so the projection can be rebuilt for every wallet (Durable Objects cannot
+ *   be enumerated by name). Paged, never read whole.
+ *
  * Invariants
  * - One row per (provider, kind): the first and last time it was seen and how
  *   often; a repeat updates the row, so the table is bounded by the kinds.
+ * - At most PROJECTION_LAG_WALLETS_MAX lag rows; reports past that are
+ *   counted as `capped` in the aggregate instead of stored.
  * - Every report and every delivery to the index is one storage transaction.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { OperatorFact } from "../domain/operator";
-import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROVIDER_PROBLEM_RECENT_MS } from "../lib/limits";
+import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROJECTION_LAG_WALLETS_MAX, PROVIDER_PROBLEM_RECENT_MS, USERS_INDEX_PAGE_MAX } from "../lib/limits";
 import { log } from "../lib/log";
 import { migrate, type Migration } from "../lib/sqlite";
 import { OPERATOR_INDEX_MIGRATION, OperatorIndex, type IndexedAnomaly, type IndexedTransaction, type Page, type PendingByType, type SettlementCount } from "./operations/operator-index";
@@ -28,6 +40,11 @@ export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, Settlemen
 
 /** The one instance. */
 export const OPERATIONS_OBJECT = "global";
+
+export type ProjectionLagReport = { user_id: string; backlog: number; oldest_at_ms: number; failures: number };
+/** Across wallets: how many are behind, their changes waiting, the oldest waiting change. */
+export type ProjectionLag = { wallets_behind: number; backlog_changes: number; oldest_at_ms: number | null; capped: boolean };
+export type UsersPage = { data: { user_id: string; indexed_at_ms: number }[]; has_more: boolean };
 
 export type ProviderProblem = { provider: string; kind: string; detail: string; first_at_ms: number; last_at_ms: number; count: number };
 
@@ -59,6 +76,20 @@ const MIGRATIONS: readonly Migration[] = [
     ],
   },
   OPERATOR_INDEX_MIGRATION,
+  {
+    version: 3,
+    statements: [
+      `CREATE TABLE projection_lag (
+         user_id TEXT PRIMARY KEY,
+         backlog INTEGER NOT NULL CHECK (backlog >= 0),
+         oldest_at_ms INTEGER NOT NULL,
+         failures INTEGER NOT NULL CHECK (failures >= 0),
+         reported_at_ms INTEGER NOT NULL
+       ) WITHOUT ROWID`,
+      `CREATE TABLE projection_lag_overflow (id INTEGER PRIMARY KEY CHECK (id = 1), last_at_ms INTEGER NOT NULL)`,
+      `CREATE TABLE users_index (user_id TEXT PRIMARY KEY, indexed_at_ms INTEGER NOT NULL) WITHOUT ROWID`,
+    ],
+  },
 ];
 
 export class Operations extends DurableObject<Env> {
@@ -127,5 +158,65 @@ export class Operations extends DurableObject<Env> {
     return this.ctx.storage.sql
       .exec<ProviderProblem>("SELECT * FROM provider_problems WHERE last_at_ms >= ? ORDER BY last_at_ms DESC", Date.now() - PROVIDER_PROBLEM_RECENT_MS)
       .toArray();
+  }
+
+  // ---- MongoDB projection lag --------------------------------------------------------
+
+  async reportProjectionLag(report: ProjectionLagReport): Promise<void> {
+    const now_ms = Date.now();
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      const known = sql.exec("SELECT 1 FROM projection_lag WHERE user_id = ?", report.user_id).toArray().length > 0;
+      const rows = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n;
+      if (!known && rows >= PROJECTION_LAG_WALLETS_MAX) {
+        sql.exec("INSERT INTO projection_lag_overflow (id, last_at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_at_ms = excluded.last_at_ms", now_ms);
+        return;
+      }
+      sql.exec(
+        `INSERT INTO projection_lag (user_id, backlog, oldest_at_ms, failures, reported_at_ms) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (user_id) DO UPDATE SET backlog = excluded.backlog, oldest_at_ms = MIN(oldest_at_ms, excluded.oldest_at_ms),
+           failures = excluded.failures, reported_at_ms = excluded.reported_at_ms`,
+        report.user_id,
+        report.backlog,
+        report.oldest_at_ms,
+        report.failures,
+        now_ms,
+      );
+    });
+  }
+
+  async clearProjectionLag(user_id: string): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => {
+      sql.exec("DELETE FROM projection_lag WHERE user_id = ?", user_id);
+      // Room again below the cap: wallets that were not stored report again from their alarms.
+      if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n === 0) sql.exec("DELETE FROM projection_lag_overflow");
+    });
+  }
+
+  /** One aggregate over the lagging wallets (readiness). */
+  async projectionLag(): Promise<ProjectionLag> {
+    const sql = this.ctx.storage.sql;
+    const agg = sql
+      .exec<{ n: number; backlog: number; oldest: number | null }>("SELECT COUNT(*) AS n, COALESCE(SUM(backlog), 0) AS backlog, MIN(oldest_at_ms) AS oldest FROM projection_lag")
+      .one();
+    const capped = sql.exec("SELECT 1 FROM projection_lag_overflow").toArray().length > 0;
+    return { wallets_behind: agg.n, backlog_changes: agg.backlog, oldest_at_ms: agg.oldest, capped };
+  }
+
+  // ---- Users index -----------------------------------------------------------------
+
+  /** Record a registered user id; a repeat changes nothing. */
+  async indexUser(user_id: string): Promise<void> {
+    this.ctx.storage.sql.exec("INSERT INTO users_index (user_id, indexed_at_ms) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING", user_id, Date.now());
+  }
+
+  /** Registered user ids in id order, after `starting_after`, at most USERS_INDEX_PAGE_MAX. */
+  async listUsers(query: { limit: number; starting_after?: string }): Promise<UsersPage> {
+    const limit = Math.min(Math.max(1, Math.floor(query.limit)), USERS_INDEX_PAGE_MAX);
+    const rows = this.ctx.storage.sql
+      .exec<{ user_id: string; indexed_at_ms: number }>("SELECT user_id, indexed_at_ms FROM users_index WHERE user_id > ? ORDER BY user_id LIMIT ?", query.starting_after ?? "", limit + 1)
+      .toArray();
+    return { data: rows.slice(0, limit), has_more: rows.length > limit };
   }
 }

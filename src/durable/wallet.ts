@@ -25,23 +25,29 @@
  *  6. idempotency keys replay the first answer; a changed body is refused.
  *  7. the alarm re-verifies pending transactions and escalates past deadlines.
  * And for readers: every change appends its new version to the change feed in
- * its own transaction, so rooms (and later the projection) see every stage.
+ * its own transaction, so rooms and the MongoDB projection see every stage.
+ * Rooms are delivered before a write answers (a watcher hears each stage at
+ * once); the projection drains in the background and from the alarm, so
+ * MongoDB is never on the money path: an outage or a slow cluster only grows
+ * this wallet's backlog (wallet/projection.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { TransactionRecord } from "../domain/records";
+import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../domain/records";
 import type { ProviderFacts } from "../domain/transactions";
-import { FEED_PAGE_MAX, PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
+import { configOf } from "../lib/config";
+import { FEED_PAGE_MAX, PURCHASE_ESCALATE_AFTER_MS, REPROJECT_PAGE_MAX, WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
 import { log } from "../lib/log";
 import { contextFromState } from "../lib/self";
 import { migrate } from "../lib/sqlite";
 import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./wallet/core";
-import { ChangeFeed, type Change } from "./wallet/feed";
+import { ChangeFeed, requeueChange, type Change, type FeedReader } from "./wallet/feed";
 import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./wallet/funding";
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./wallet/held";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./wallet/idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./wallet/ledger";
-import { operationsReader } from "./wallet/operator-reader";
-import { roomsReader } from "./wallet/readers";
+import { OPERATIONS_READER, operationsReader } from "./wallet/operator-reader";
+import { PROJECTION_READER, projectionReader, reportProjectionLag } from "./wallet/projection";
+import { ROOMS_READER, roomsReader } from "./wallet/readers";
 import { reconcileDue } from "./wallet/reconciler";
 import { MIGRATIONS, syncFlows } from "./wallet/schema";
 import { TxStore, type ListQuery } from "./wallet/store";
@@ -61,9 +67,17 @@ const HELD_DEADLINE_MS: Record<HeldType, number> = {
   DATA: PURCHASE_ESCALATE_AFTER_MS,
 };
 
+/** The ledger's records as the projection sees them (the consistency checker's input). */
+export type LedgerView = { profile: ProfileVersion | null; wallet: WalletVersion | null; transactions: TransactionChange[]; has_more: boolean };
+
+/** What one reproject call queued, and where the next page starts. */
+export type ReprojectPage = { users: number; wallets: number; transactions: number; has_more: boolean; next_starting_after: string | null };
+
 export class Wallet extends DurableObject<Env> {
   private readonly core: WalletCore;
   private readonly feed: ChangeFeed;
+  /** The projection reader is registered only when MongoDB is configured. */
+  private readonly projecting: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -75,13 +89,40 @@ export class Wallet extends DurableObject<Env> {
     const ledger = new Ledger(sql);
     const store = new TxStore(sql, ledger);
     this.core = { storage: ctx.storage, ledger, store, keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)), trail: new Trail(sql) };
-    this.feed = new ChangeFeed(ctx.storage, { rooms: roomsReader(env), operations: operationsReader(env) });
+    const config = configOf(env);
+    const readers: Record<string, FeedReader> = { [ROOMS_READER]: roomsReader(env), [OPERATIONS_READER]: operationsReader(env) };
+    if (config.ok && config.config.mongo) readers[PROJECTION_READER] = projectionReader(env, config.config);
+    this.projecting = PROJECTION_READER in readers;
+    this.feed = new ChangeFeed(ctx.storage, readers);
   }
 
-  /** After a committed change: deliver the feed (never throws) and keep the alarm armed. */
+  /**
+   * After a committed change: deliver to the rooms and the operator index
+   * (never throws), start the projection in the background, and keep the
+   * alarm armed.
+   */
   private async afterChange(): Promise<void> {
-    await this.feed.drain();
+    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    this.projectInBackground();
     await this.scheduleAlarm();
+  }
+
+  /**
+   * Not awaited by the write (or the alarm): nothing waits for MongoDB. Arms
+   * the alarm for a retry when it fails; from the alarm, refreshes the lag
+   * report while behind.
+   */
+  private projectInBackground(from_alarm = false): void {
+    if (!this.projecting) return;
+    const user_id = this.core.ledger.profile()?.user_id;
+    const work = this.feed
+      .drain([PROJECTION_READER])
+      .then(async () => {
+        if (user_id) await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, from_alarm);
+        await this.scheduleAlarm();
+      })
+      .catch((error: unknown) => log.error("background projection failed", { user_id, error }));
+    this.ctx.waitUntil(work);
   }
 
   // ==== Profile and wallet ======================================================
@@ -245,6 +286,60 @@ export class Wallet extends DurableObject<Env> {
     return this.feed.since(after_seq, Math.min(Math.max(1, Math.floor(limit)), FEED_PAGE_MAX));
   }
 
+  // ==== MongoDB projection ==========================================================
+
+  /**
+   * Queue a fresh snapshot of this wallet for the projection: on the first
+   * page (no cursor) the profile and the wallet, then up to REPROJECT_PAGE_MAX
+   * transactions in tx_ref order, each at its current version. Each replaces
+   * its own entry in the feed (same entity, key and version) at the tail, so
+   * readers that have it drop it by version and the projection's version
+   * guard writes it only where MongoDB is behind or missing it. "off" when no
+   * MongoDB is configured; null for a wallet that does not exist.
+   */
+  async reproject(starting_after?: string): Promise<ReprojectPage | "off" | null> {
+    if (!this.projecting) return "off";
+    const profile = this.core.ledger.profileVersion();
+    const wallet = this.core.ledger.walletVersion();
+    if (!profile || !wallet) return null;
+    const now_ms = Date.now();
+    const page = this.core.store.page(starting_after ?? "", REPROJECT_PAGE_MAX);
+    this.ctx.storage.transactionSync(() => {
+      const sql = this.ctx.storage.sql;
+      if (starting_after === undefined) {
+        requeueChange(sql, "profile", profile.user_id, profile.version, profile, now_ms);
+        requeueChange(sql, "wallet", wallet.user_id, wallet.version, wallet, now_ms);
+      }
+      for (const tx of page.data) requeueChange(sql, "transaction", tx.tx_ref, tx.version, { ...tx, owner_user_id: profile.user_id }, now_ms);
+    });
+    await this.afterChange();
+    const first = starting_after === undefined ? 1 : 0;
+    return {
+      users: first,
+      wallets: first,
+      transactions: page.data.length,
+      has_more: page.has_more,
+      next_starting_after: page.has_more ? page.data[page.data.length - 1].tx_ref : null,
+    };
+  }
+
+  /** The ledger's current view for the consistency checker: profile, wallet and a page of transactions in tx_ref order. */
+  async projectionView(starting_after: string, limit: number): Promise<LedgerView> {
+    const profile = this.core.ledger.profileVersion();
+    const page = this.core.store.page(starting_after, Math.min(Math.max(1, Math.floor(limit)), REPROJECT_PAGE_MAX));
+    return {
+      profile,
+      wallet: this.core.ledger.walletVersion(),
+      transactions: page.data.map((tx) => ({ ...tx, owner_user_id: profile?.user_id ?? "" })),
+      has_more: page.has_more,
+    };
+  }
+
+  /** The projection reader's state here: off, or its position, failures, backlog and oldest waiting change. */
+  async projectionState(): Promise<{ on: false } | ({ on: true } & ReturnType<ChangeFeed["state"]>)> {
+    return this.projecting ? { on: true, ...this.feed.state(PROJECTION_READER) } : { on: false };
+  }
+
   // ==== Alarm: feed retries, key purge, reconciler =====================================
 
   /** Arm the alarm for the earliest of: a due check, a key expiry, a feed retry, a feed prune. */
@@ -261,7 +356,10 @@ export class Wallet extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now_ms = Date.now();
     this.core.keys.purge(now_ms);
-    await this.feed.drain();
+    // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
+    // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
+    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    this.projectInBackground(true);
     this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
     await reconcileDue(this.core, {
       env: this.env,

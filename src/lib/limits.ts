@@ -395,7 +395,39 @@ export const MONGO_BACKLOG_WARN_CHANGES = 10_000;
  */
 export const MONGO_UNAVAILABLE_RETRY_AFTER_MS = 5_000;
 export const MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS = 60_000;
+/**
+ * Calls one projector object holds at once, running or waiting their turn
+ * (it runs them one at a time: one socket, and a batch timeout that starts
+ * with the call's turn, not while it queues). Past this a call is answered
+ * "unavailable" at once, with MONGO_BUSY_RETRY_AFTER_MS: back-pressure on the
+ * wallets' feeds instead of a line that grows without bound.
+ */
+export const MONGO_PROJECTOR_CALLS_MAX = 64;
+export const MONGO_BUSY_RETRY_AFTER_MS = 1_000;
 /** What a projector asks its caller to wait after a configuration problem. */
 export const MONGO_MISCONFIGURED_RETRY_AFTER_MS = 5 * 60_000;
 /** Closing a dropped client waits at most this long (its server may be the thing that hangs). */
 export const MONGO_CLOSE_TIMEOUT_MS = 1_000;
+/**
+ * Projector objects the wallets are spread over, by a hash of the user id.
+ * One object serialises its writes over one socket; a few lanes let wallets
+ * project in parallel while keeping Atlas's connection count small (each lane
+ * holds one socket plus the driver's monitor). A wallet always uses the same
+ * lane, so its changes reach MongoDB in order.
+ */
+export const PROJECTION_LANES = 4;
+/** Transactions re-queued by one reproject call; the caller pages on with the cursor it gets back. */
+export const REPROJECT_PAGE_MAX = 500;
+/** Users listed per page of the users index (the rebuild command walks it). */
+export const USERS_INDEX_PAGE_MAX = 1_000;
+/**
+ * Wallets whose projection lag the Operations object keeps at once. One row per
+ * wallet that is behind, removed when it catches up; past this the count of
+ * further wallets is kept, not their rows, so an outage over every wallet
+ * cannot grow the table without bound.
+ */
+export const PROJECTION_LAG_WALLETS_MAX = 10_000;
+/** Transactions one consistency check compares (it pages through them); past this it says it stopped short. */
+export const PROJECTION_CHECK_TRANSACTIONS_MAX = 10_000;
+/** Differences one consistency check lists; past this it counts them only. */
+export const PROJECTION_CHECK_DIFFERENCES_MAX = 100;

@@ -191,8 +191,8 @@ describe("the version guard", () => {
     // The same batch again, as a retry after a lost answer would send it: nothing moves.
     expect(await projector(db).project(batch)).toEqual({ ok: true, applied: 0, stale: 4, rejected: [] });
 
-    expect(await documentOf(db, "wallets", user_id)).toMatchObject({ user_id, balance_minor: 500_00, version: 2 });
-    expect(await documentOf(db, "transactions", tx_ref)).toMatchObject({ tx_ref, reference: tx_ref, user_id, status: "SUCCESS", settled_at_ms: CREATED_AT_MS + 2, version: 2 });
+    expect(await documentOf(db, "wallets", user_id)).toMatchObject({ user_id, balance_minor: 500_00, balance: "500.00", version: 2 });
+    expect(await documentOf(db, "transactions", tx_ref)).toMatchObject({ tx_ref, reference: tx_ref, user_id, status: "SUCCESS", amount: "500.00", fee: "0.00", settled_at_ms: CREATED_AT_MS + 2, version: 2 });
   });
 
   it("takes over a document that carries no version, as one written by hand or by the old service would", async () => {

@@ -12,10 +12,24 @@
  * delays, and a reader may see a change twice but never out of order (readers
  * drop what they have by version).
  *
- * Readers today: `rooms` (each transaction's Room DO, so every stage reaches
- * watchers in order) and `operations` (the operator index across all wallets,
- * ./operator-reader.ts). Anomalies enter the feed too (entity `anomaly`, keyed
- * `tx_ref/kind`), so the index learns of them in the same way.
+ * Readers: `rooms` (each transaction's Room DO, so every stage reaches
+ * watchers in order), `operations` (the operator index across all wallets,
+ * ./operator-reader.ts; anomalies enter the feed too, entity `anomaly` keyed
+ * `tx_ref/kind`, so the index learns of them in the same way) and, only when
+ * MongoDB is configured, `projection` (projection.ts). A reader that is not
+ * registered has no say: its old position (if it was ever registered) neither
+ * holds back pruning nor arms the alarm, so with the projection off nothing
+ * accumulates for it.
+ *
+ * Each reader drains on its own (single-flight per reader), so a slow reader
+ * never delays another: the Wallet awaits `rooms` and `operations` after each
+ * write (a watcher hears a stage, and operators see it, before the write's
+ * answer leaves) and lets `projection` run in the background, so a slow or
+ * absent MongoDB never adds latency to money.
+ *
+ * Retries back off exponentially with jitter (so wallets that failed together
+ * do not retry together), and never sooner than a reader asked
+ * (`retry_after_ms`, the projector's own backoff).
  *
  * Bounds: FEED_BATCH_MAX changes per delivery call, FEED_DRAIN_BATCHES_MAX
  * batches per drain (the alarm carries on), FEED_PRUNE_BATCH_MAX rows pruned
@@ -44,7 +58,7 @@ export type Change =
 export type ChangeEntity = Change["entity"];
 
 /** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */
-export type Delivery = { through_seq: number; error?: unknown };
+export type Delivery = { through_seq: number; error?: unknown; retry_after_ms?: number };
 
 export type FeedReader = (changes: Change[]) => Promise<Delivery>;
 
@@ -60,19 +74,43 @@ export function appendChange<C extends Change>(sql: SqlStorage, entity: C["entit
   );
 }
 
+/**
+ * Put an entity's current version at the tail of the feed again (a
+ * reprojection): the entry with the same entity, key and version, if the feed
+ * still holds it, is replaced, since the feed keeps one entry per version.
+ * Readers that have that version drop it again by version. Call only inside a
+ * storage transaction.
+ */
+export function requeueChange<C extends Change>(sql: SqlStorage, entity: C["entity"], entity_key: string, version: number, body: C["body"], now_ms: number): void {
+  sql.exec("DELETE FROM changes WHERE entity = ? AND entity_key = ? AND version = ?", entity, entity_key, version);
+  appendChange<C>(sql, entity, entity_key, version, body, now_ms);
+}
+
 type ChangeRow = { seq: number; entity: ChangeEntity; entity_key: string; version: number; body: string; created_at_ms: number };
 
 function toChange(row: ChangeRow): Change {
   return { ...row, body: JSON.parse(row.body) } as Change;
 }
 
-export function retryDelayMs(failures: number): number {
-  return Math.min(FEED_RETRY_MAX_MS, FEED_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+/**
+ * The wait before retry number `failures`: exponential up to FEED_RETRY_MAX_MS,
+ * "equal jitter" (half fixed, half random) so the delay still grows with each
+ * failure but wallets that failed at the same moment spread out; never less
+ * than what the reader asked for (itself capped at FEED_RETRY_MAX_MS).
+ */
+export function retryDelayMs(failures: number, retry_after_ms = 0, random: () => number = Math.random): number {
+  const ceiling = Math.min(FEED_RETRY_MAX_MS, FEED_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
+  const jittered = Math.round(ceiling / 2 + (ceiling / 2) * random());
+  return Math.max(jittered, Math.min(Math.max(0, retry_after_ms), FEED_RETRY_MAX_MS));
 }
 
+/** A reader's state in the feed, for health reporting. */
+export type ReaderState = { position: number; failures: number; retry_at_ms: number | null; backlog: number; oldest_at_ms: number | null };
+
 export class ChangeFeed {
-  private running: Promise<void> | null = null;
-  private again = false;
+  /** Per reader: the drain in progress, and whether it must go round once more. */
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -104,28 +142,49 @@ export class ChangeFeed {
     return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM changes WHERE seq > ?", this.position(reader)))?.n ?? 0;
   }
 
-  /**
-   * Deliver what each reader has not acknowledged. Single-flight: a call while
-   * a drain runs makes that drain go round once more and waits for it, so a
-   * caller's own change is delivered (or scheduled for retry) when this
-   * resolves, and two drains never deliver to one reader concurrently (which
-   * could reorder its changes). Never throws: failures are recorded and the
-   * alarm retries them.
-   */
-  drain(): Promise<void> {
-    this.again = true;
-    if (!this.running) {
-      this.running = this.loop().finally(() => {
-        this.running = null;
-      });
-    }
-    return this.running;
+  /** Names of the registered readers. */
+  readerNames(): string[] {
+    return Object.keys(this.readers);
   }
 
-  private async loop(): Promise<void> {
-    while (this.again) {
-      this.again = false;
-      for (const name of Object.keys(this.readers)) await this.drainReader(name);
+  /** Position, failures, retry time, backlog and the oldest waiting change of a reader. */
+  state(reader: string): ReaderState {
+    const row = one(this.sql.exec<{ position: number; failures: number; retry_at_ms: number | null }>("SELECT position, failures, retry_at_ms FROM feed_readers WHERE reader = ?", reader));
+    const position = row?.position ?? 0;
+    const waiting = one(
+      this.sql.exec<{ n: number; oldest: number | null }>("SELECT COUNT(*) AS n, MIN(created_at_ms) AS oldest FROM changes WHERE seq > ?", position),
+    );
+    return { position, failures: row?.failures ?? 0, retry_at_ms: row?.retry_at_ms ?? null, backlog: waiting?.n ?? 0, oldest_at_ms: waiting?.oldest ?? null };
+  }
+
+  /**
+   * Deliver what these readers (default: all registered) have not
+   * acknowledged. Single-flight per reader: a call while that reader's drain
+   * runs makes the drain go round once more and waits for it, so a caller's
+   * own change is delivered (or scheduled for retry) when this resolves, and
+   * two drains never deliver to one reader concurrently (which could reorder
+   * its changes). Never throws: failures are recorded and the alarm retries them.
+   */
+  drain(names: readonly string[] = this.readerNames()): Promise<void> {
+    return Promise.all(names.filter((n) => n in this.readers).map((n) => this.drainOne(n))).then(() => undefined);
+  }
+
+  private drainOne(name: string): Promise<void> {
+    this.again.add(name);
+    let running = this.running.get(name);
+    if (!running) {
+      running = this.loop(name).finally(() => {
+        this.running.delete(name);
+      });
+      this.running.set(name, running);
+    }
+    return running;
+  }
+
+  private async loop(name: string): Promise<void> {
+    while (this.again.has(name)) {
+      this.again.delete(name);
+      await this.drainReader(name);
     }
   }
 
@@ -156,7 +215,7 @@ export class ChangeFeed {
     this.storage.transactionSync(() => {
       const row = one(this.sql.exec<{ failures: number }>("SELECT failures FROM feed_readers WHERE reader = ?", name));
       const failures = failed ? (row?.failures ?? 0) + 1 : 0;
-      const retry_at_ms = failed ? Date.now() + retryDelayMs(failures) : null;
+      const retry_at_ms = failed ? Date.now() + retryDelayMs(failures, delivery.retry_after_ms) : null;
       // MAX(): a position never moves backwards, whatever order acknowledgements arrive in.
       this.sql.exec(
         `INSERT INTO feed_readers (reader, position, failures, retry_at_ms) VALUES (?, ?, ?, ?)
@@ -175,6 +234,8 @@ export class ChangeFeed {
     const last = this.lastSeq();
     let at: number | null = null;
     for (const name of Object.keys(this.readers)) {
+      // A drain in progress re-arms the alarm itself when it ends (the Wallet does).
+      if (this.running.has(name)) continue;
       const row = one(this.sql.exec<{ position: number; retry_at_ms: number | null }>("SELECT position, retry_at_ms FROM feed_readers WHERE reader = ?", name));
       if ((row?.position ?? 0) >= last) continue;
       const when = row?.retry_at_ms ?? Date.now();

@@ -13,7 +13,7 @@
  *     transaction impossible (the insert throws and the transaction rolls back).
  */
 import { assertMinor } from "../../domain/money";
-import type { Profile, WalletSummary, WalletVersion } from "../../domain/records";
+import type { Profile, ProfileVersion, WalletSummary, WalletVersion } from "../../domain/records";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
 
@@ -28,7 +28,7 @@ export type Audit = {
   ok: boolean;
 };
 
-type WalletRow = { currency: string; balance_minor: number; is_active: number; version: number; updated_at_ms: number };
+type WalletRow = { currency: string; balance_minor: number; is_active: number; version: number; created_at_ms: number; updated_at_ms: number };
 
 export class Ledger {
   /** Balance or holds changed in the current storage transaction; `flush` publishes one new version. */
@@ -40,6 +40,11 @@ export class Ledger {
     return one(this.sql.exec<Profile>("SELECT user_id, email, full_name, created_at_ms FROM profile WHERE id = 1"));
   }
 
+  /** The profile as the change feed carries it, at its current version; null before init. */
+  profileVersion(): ProfileVersion | null {
+    return one(this.sql.exec<ProfileVersion>("SELECT user_id, email, full_name, created_at_ms, version FROM profile WHERE id = 1"));
+  }
+
   /** The owner's user id; the wallet exists only once init ran. */
   owner(): string {
     const profile = this.profile();
@@ -48,7 +53,7 @@ export class Ledger {
   }
 
   wallet(): WalletRow | null {
-    return one(this.sql.exec<WalletRow>("SELECT currency, balance_minor, is_active, version, updated_at_ms FROM wallet WHERE id = 1"));
+    return one(this.sql.exec<WalletRow>("SELECT currency, balance_minor, is_active, version, created_at_ms, updated_at_ms FROM wallet WHERE id = 1"));
   }
 
   heldMinor(): number {
@@ -182,12 +187,18 @@ export class Ledger {
     this.dirty = false;
   }
 
-  private emitWallet(): void {
+  /** The wallet as the change feed carries it: the summary at its current version; null before init. */
+  walletVersion(): WalletVersion | null {
     const summary = this.summary();
     const wallet = this.wallet();
-    if (!summary || !wallet) throw new Error("wallet change without a wallet");
-    const body: WalletVersion = { ...summary, version: wallet.version, updated_at_ms: wallet.updated_at_ms };
-    appendChange(this.sql, "wallet", summary.user_id, wallet.version, body, wallet.updated_at_ms);
+    if (!summary || !wallet) return null;
+    return { ...summary, version: wallet.version, created_at_ms: wallet.created_at_ms, updated_at_ms: wallet.updated_at_ms };
+  }
+
+  private emitWallet(): void {
+    const body = this.walletVersion();
+    if (!body) throw new Error("wallet change without a wallet");
+    appendChange(this.sql, "wallet", body.user_id, body.version, body, body.updated_at_ms);
   }
 
   // ---- Audit ----------------------------------------------------------------------

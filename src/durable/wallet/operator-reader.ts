@@ -50,6 +50,8 @@ function factOf(change: Change): OperatorFact | null {
   }
 }
 
+export const OPERATIONS_READER = "operations";
+
 export function operationsReader(env: Env): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
     const facts = changes.map(factOf).filter((f): f is OperatorFact => f !== null);

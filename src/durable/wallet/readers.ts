@@ -1,6 +1,7 @@
 /**
  * Readers of the Wallet's change feed (feed.ts). Each takes a batch of
- * changes in order and says how far it got.
+ * changes in order and says how far it got. The MongoDB projection's reader
+ * lives in projection.ts, with its lag reporting.
  */
 import { snapshotOf } from "../../domain/records";
 import { log } from "../../lib/log";
@@ -22,6 +23,8 @@ import type { Change, Delivery, FeedReader } from "./feed";
  * change its answer, it must not hold up every later change of this wallet,
  * and a Room rebuilds its state from the Wallet when a watcher joins.
  */
+export const ROOMS_READER = "rooms";
+
 export function roomsReader(env: Env): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
     const byRoom = new Map<string, Extract<Change, { entity: "transaction" }>[]>();

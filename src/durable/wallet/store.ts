@@ -129,6 +129,12 @@ export class TxStore {
     return { ok: true, data: rows.slice(0, limit).map(toRecord), has_more: rows.length > limit };
   }
 
+  /** Transactions in tx_ref order after `after_tx_ref` ("" for the start), at most `limit`: a stable walk for reprojecting and checking. */
+  page(after_tx_ref: string, limit: number): { data: TransactionRecord[]; has_more: boolean } {
+    const rows = this.sql.exec<TxRow>("SELECT * FROM transactions WHERE tx_ref > ? ORDER BY tx_ref LIMIT ?", after_tx_ref, limit + 1).toArray();
+    return { data: rows.slice(0, limit).map(toRecord), has_more: rows.length > limit };
+  }
+
   /** PENDING transactions whose next check is due, oldest due first. */
   due(now_ms: number, limit: number): TransactionRecord[] {
     return this.sql

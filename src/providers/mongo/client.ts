@@ -257,7 +257,9 @@ export function classifyMongoError(mongo: MongoDriver, error: unknown): MongoFai
     error instanceof mongo.MongoServerClosedError ||
     error instanceof mongo.MongoClientClosedError || // our own reset raced an operation
     error instanceof mongo.MongoWriteConcernError ||
-    error instanceof WriteConcernNotMet
+    error instanceof WriteConcernNotMet ||
+    // Not exported by the driver: a pool we closed (a dropped client) or one too busy to lend a socket.
+    (error instanceof mongo.MongoDriverError && (error.name === "MongoPoolClosedError" || error.name === "MongoWaitQueueTimeoutError"))
   )
     return "unavailable";
   if (error instanceof mongo.MongoServerError) {

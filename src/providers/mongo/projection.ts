@@ -28,6 +28,7 @@
  */
 import { z } from "zod";
 import type { Collection, Db, Filter, IndexDescription } from "mongodb";
+import { formatMinor } from "../../domain/money";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
 import { MongoMisconfigured, WriteConcernNotMet } from "./client";
@@ -75,9 +76,9 @@ const TransactionSnapshot = z.strictObject({
 });
 
 export type UserDocument = z.infer<typeof UserSnapshot> & { user_id: string; version: number };
-export type WalletDocument = z.infer<typeof WalletSnapshot> & { user_id: string; version: number };
-/** `reference` repeats tx_ref: the old service's field name, which its readers query. */
-export type TransactionDocument = z.infer<typeof TransactionSnapshot> & { tx_ref: string; reference: string; version: number };
+export type WalletDocument = z.infer<typeof WalletSnapshot> & { user_id: string; balance: string; version: number };
+/** `reference` repeats tx_ref: the old service's field name, which its readers query. Decimal strings beside kobo for the old readers. */
+export type TransactionDocument = z.infer<typeof TransactionSnapshot> & { tx_ref: string; reference: string; amount: string; fee: string; version: number };
 export type ProjectionDocument = UserDocument | WalletDocument | TransactionDocument;
 
 const version = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -154,10 +155,29 @@ type Op = { change: Parsed; filter: Filter<ProjectionDocument>; set: Record<stri
 
 function toOp(change: Parsed): Op {
   const key_field = KEY_FIELD[change.collection];
-  const set: Record<string, unknown> = { ...change.doc, [key_field]: change.key, version: change.version };
-  if (change.collection === "transactions") set.reference = change.key;
+  const set: Record<string, unknown> = { ...change.doc, [key_field]: change.key, version: change.version, ...derivedFields(change) };
   const filter = { [key_field]: change.key, version: { $not: { $gte: change.version } } } as Filter<ProjectionDocument>;
   return { change, filter, set };
+}
+
+/**
+ * Fields the old service's readers know, derived from the snapshot: the
+ * transaction's `reference` (the same tx_ref) and amounts as decimal naira
+ * strings ("1500.50": exact, never a float) beside the kobo integers.
+ */
+function derivedFields(change: Parsed): Record<string, string> {
+  switch (change.collection) {
+    case "users":
+      return {};
+    case "wallets":
+      return { balance: formatMinor(change.doc.balance_minor) };
+    case "transactions":
+      return { reference: change.key, amount: formatMinor(change.doc.amount_minor), fee: formatMinor(change.doc.fee_minor) };
+    default: {
+      const unknown: never = change;
+      throw new Error(`no derived fields for ${String((unknown as { collection: string }).collection)}`);
+    }
+  }
 }
 
 const isDuplicateKey = (code: unknown) => code === 11000;

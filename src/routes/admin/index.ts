@@ -1,7 +1,9 @@
 /**
  * Operator routes, behind ADMIN_API_TOKEN (a bearer token compared in constant
  * time, src/lib/admin-auth.ts). Dead letters can be listed and replayed; a
- * wallet can be audited; the operator view and the metrics are in ./operator.ts.
+ * wallet can be audited; the operator view and the metrics are in
+ * ./operator.ts; the MongoDB projection can be checked and rebuilt
+ * (./projection.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { DEAD_LETTERS_OBJECT, type DeadLetter as DeadLetterRecord } from "../../durable/dead-letters";
@@ -13,6 +15,7 @@ import { DEAD_LETTERS_PAGE_DEFAULT, DEAD_LETTERS_PAGE_MAX, IDENTIFIER_MAX_CHARS 
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
 import { operatorRoutes } from "./operator";
+import { projectionAdminRoutes } from "./projection";
 
 export const adminRoutes = newRouter();
 adminRoutes.route("/", operatorRoutes);
@@ -22,6 +25,8 @@ adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "adminAuth", {
   scheme: "bearer",
   description: "ADMIN_API_TOKEN.",
 });
+// Routes that keep their own file, under the same guard (src/lib/admin-auth.ts).
+adminRoutes.route("/", projectionAdminRoutes);
 
 const DeadLetter = z
   .object({

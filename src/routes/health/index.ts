@@ -11,6 +11,15 @@
  * that is ours to fix (VTpass's float running low, refused credentials) seen
  * within PROVIDER_PROBLEM_RECENT_MS marks that provider `degraded`.
  *
+ * And how the MongoDB projection is doing, also without failing readiness
+ * (MongoDB is never on the money path): `off` when no URI is set, `degraded`
+ * when any wallet's projection is failing, with the changes waiting and the
+ * age of the oldest. Those numbers come from one aggregate in the Operations
+ * object, which each wallet updates when its projection state changes and,
+ * while behind, from its alarm (src/durable/wallet/projection.ts): readiness
+ * never visits wallets, and the backlog is as fresh as each lagging wallet's
+ * last retry.
+ *
  * Both probes are unauthenticated, and each queue message is billed and
  * consumed: a flood of readiness requests must not become a flood of messages.
  * So a result is kept per isolate for READINESS_CACHE_TTL_MS, and requests that
@@ -18,7 +27,7 @@
  * per isolate, whatever the request rate. `checked_at` says how old it is.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { OPERATIONS_OBJECT, type ProviderProblem } from "../../durable/operations";
+import { OPERATIONS_OBJECT, type ProjectionLag, type ProviderProblem } from "../../durable/operations";
 import type { Config } from "../../lib/config";
 import { type AppContext, newRouter, problems } from "../../lib/http";
 import { READINESS_CACHE_TTL_MS } from "../../lib/limits";
@@ -35,11 +44,21 @@ const ProviderStatus = z.object({
   status: z.enum(["ok", "degraded", "not_configured"]),
   problems: z.array(z.object({ kind: z.string(), detail: z.string(), last_at: z.string(), count: z.number().int() })),
 });
+const ProjectionStatus = z
+  .object({
+    status: z.enum(["off", "ok", "degraded"]),
+    wallets_behind: z.number().int().openapi({ description: "Wallets whose changes are failing to reach MongoDB." }),
+    wallets_behind_capped: z.boolean().openapi({ description: "More wallets are behind than are counted (the count is a floor)." }),
+    backlog_changes: z.number().int().openapi({ description: "Changes waiting for MongoDB across those wallets." }),
+    oldest_unprojected_age_ms: z.number().int().nullable().openapi({ description: "Age of the oldest change waiting for MongoDB." }),
+  })
+  .openapi("ProjectionStatus");
 const Readiness = z
   .object({
     status: z.enum(["ready", "degraded"]),
     checks: z.object({ durable_objects: Check, queue: Check }),
     providers: z.object({ vtpass: ProviderStatus }).openapi({ description: "Provider problems that are ours to fix; they do not make the service unready." }),
+    projection: ProjectionStatus.openapi({ description: "The MongoDB projection; its lag does not make the service unready." }),
     checked_at: z.string().openapi({ format: "date-time", description: "When the bindings were last probed (results are reused for a few seconds)." }),
   })
   .openapi("Readiness");
@@ -71,12 +90,34 @@ async function providerProblems(env: Env, request_id: string): Promise<ProviderP
   }
 }
 
+async function projectionLag(env: Env, config: Config, request_id: string): Promise<ProjectionLag | null> {
+  if (!config.mongo) return null;
+  try {
+    return await env.OPERATIONS.getByName(OPERATIONS_OBJECT).projectionLag();
+  } catch (error) {
+    log.warn("readiness could not read the projection lag", { request_id, error });
+    return null;
+  }
+}
+
+function projectionStatus(config: Config, lag: ProjectionLag | null, now_ms: number): z.infer<typeof ProjectionStatus> {
+  const behind = lag !== null && lag.wallets_behind > 0;
+  return {
+    status: !config.mongo ? "off" : behind || lag === null ? "degraded" : "ok",
+    wallets_behind: lag?.wallets_behind ?? 0,
+    wallets_behind_capped: lag?.capped ?? false,
+    backlog_changes: lag?.backlog_changes ?? 0,
+    oldest_unprojected_age_ms: lag?.oldest_at_ms == null ? null : Math.max(0, now_ms - lag.oldest_at_ms),
+  };
+}
+
 async function probe(env: Env, config: Config, request_id: string): Promise<ReadinessResult> {
   const ping: QueueMessage = { v: 1, kind: "ping", request_id, sent_at_ms: Date.now() };
-  const [durable_objects, queue, problems] = await Promise.all([
+  const [durable_objects, queue, problems, lag] = await Promise.all([
     timed(() => env.CREDENTIALS.getByName(READINESS_PROBE_OBJECT).ping()),
     timed(() => env.WALLET_EVENTS.send(ping)),
     providerProblems(env, request_id),
+    projectionLag(env, config, request_id),
   ]);
   const ready = durable_objects.ok && queue.ok;
   if (!ready) log.warn("readiness degraded", { request_id, durable_objects, queue });
@@ -84,7 +125,13 @@ async function probe(env: Env, config: Config, request_id: string): Promise<Read
     .filter((p) => p.provider === "vtpass")
     .map((p) => ({ kind: p.kind, detail: p.detail, last_at: new Date(p.last_at_ms).toISOString(), count: p.count }));
   const vtpass = { status: !config.vtpass ? ("not_configured" as const) : vtpass_problems.length > 0 ? ("degraded" as const) : ("ok" as const), problems: vtpass_problems };
-  return { status: ready ? "ready" : "degraded", checks: { durable_objects, queue }, providers: { vtpass }, checked_at: new Date().toISOString() };
+  return {
+    status: ready ? "ready" : "degraded",
+    checks: { durable_objects, queue },
+    providers: { vtpass },
+    projection: projectionStatus(config, lag, Date.now()),
+    checked_at: new Date().toISOString(),
+  };
 }
 
 /** The cached result while fresh; else the running check; else a new one, shared by everyone who asks meanwhile. */
