@@ -33,7 +33,10 @@ const mongodbPrebundle = {
 /**
  * Projects:
  * - `workers`: the suite proper, inside workerd with the real bindings from
- *   wrangler.jsonc (Durable Objects, SQLite, queues, rate limits).
+ *   wrangler.jsonc (Durable Objects, SQLite, queues, rate limits), and the
+ *   MongoDB projection writing to the wire test double.
+ * - `ledger`: the Wallet's property tests, the same way but with the
+ *   projection off (LEDGER_PROPERTY_TESTS says why).
  * - `static`: Node tests over the source tree itself (module sizes, import
  *   circles).
  * - `client`: Node unit tests of the TypeScript client (clients/typescript).
@@ -41,55 +44,71 @@ const mongodbPrebundle = {
  *   runs) and drive it over real HTTP: OpenAPI validation, flows end to end,
  *   Flutterwave's own SDK against the sandbox, a real browser.
  */
+/**
+ * A project inside workerd with the real bindings from wrangler.jsonc. With
+ * `mongo`, the MongoDB projection writes to the wire test double on loopback
+ * (or to MONGODB_TEST_URI), which the global setup starts.
+ */
+function workersProject(options: { name: string; include: string[]; exclude: string[]; mongo: boolean }) {
+  return {
+    plugins: [
+      // A function, so the bindings can use what the global setup provided
+      // (the MongoDB test double's URI, chosen when it starts on port 0).
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.jsonc" },
+        miniflare: {
+          bindings: {
+            JWT_SECRET_KEY: "test-jwt-secret-key-that-is-long-enough-0123456789",
+            FLUTTERWAVE_WEBHOOK_HASH: "test-webhook-hash-0123456789",
+            ADMIN_API_TOKEN: "test-admin-token-that-is-long-enough-0123456789",
+            // Links (checkout redirect, watch URL, 303 Location, OpenAPI servers) come from
+            // configuration, never from the request's Host: the tests' origin is this one.
+            APP_ADDRESS: "http://wallet.test/api/v1",
+            // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
+            FLUTTERWAVE_TIMEOUT_MS: "1500",
+            // The VTpass look-alike's "timeout" number holds its answer for a minute; the client gives up first.
+            VTPASS_TIMEOUT_MS: "1500",
+            // Transfers settle when a test says so (control API or the alarm), not on a timer.
+            SANDBOX_TRANSFER_DELAY_S: "3600",
+            // The production default (FUND_PENDING_MAX_DEFAULT), not development's benchmark-sized one.
+            FUND_PENDING_MAX: "10",
+            WS_SOCKETS_PER_USER_MAX: "20",
+            WS_SOCKETS_PER_ADDRESS_MAX: "200",
+            // Short timeouts so outage tests answer in seconds.
+            ...(options.mongo ? { MONGODB_URI: inject("mongoUri"), MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500", MONGO_BATCH_TIMEOUT_MS: "4000" } : {}),
+            // `npm run test:soak` sets SOAK=1: the property tests run their long, seeded form.
+            SOAK: process.env.SOAK === "1" ? "1" : "0",
+          },
+        },
+      })),
+    ],
+    test: {
+      name: options.name,
+      include: options.include,
+      exclude: options.exclude,
+      testTimeout: 30_000,
+      ...(options.mongo ? { globalSetup: ["test/support/mongo-double/global-setup.mjs"] } : {}),
+      deps: { optimizer: { ssr: mongodbPrebundle } },
+    },
+  };
+}
+
+/**
+ * The ledger's property tests drive one Wallet object step by step and run
+ * its alarm themselves (runDurableObjectAlarm). With the projection on, its
+ * background drain re-arms the alarm when it ends, and the runtime may then
+ * run that alarm on its own between two steps, which the model cannot see.
+ * They prove the ledger's invariants, and the projection is never on the
+ * money path (its own tests prove it), so they run with the projection off.
+ */
+const LEDGER_PROPERTY_TESTS = ["test/durable/wallet-property.test.ts", "test/durable/wallet-time-property.test.ts"];
+
 export default defineConfig({
   test: {
     silent: "passed-only",
     projects: [
-      {
-        plugins: [
-          // A function, so the bindings can use what the global setup provided
-          // (the MongoDB test double's URI, chosen when it starts on port 0).
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.jsonc" },
-            miniflare: {
-              bindings: {
-                JWT_SECRET_KEY: "test-jwt-secret-key-that-is-long-enough-0123456789",
-                FLUTTERWAVE_WEBHOOK_HASH: "test-webhook-hash-0123456789",
-                ADMIN_API_TOKEN: "test-admin-token-that-is-long-enough-0123456789",
-                // Links (checkout redirect, watch URL, 303 Location, OpenAPI servers) come from
-                // configuration, never from the request's Host: the tests' origin is this one.
-                APP_ADDRESS: "http://wallet.test/api/v1",
-                // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
-                FLUTTERWAVE_TIMEOUT_MS: "1500",
-                // The VTpass look-alike's "timeout" number holds its answer for a minute; the client gives up first.
-                VTPASS_TIMEOUT_MS: "1500",
-                // Transfers settle when a test says so (control API or the alarm), not on a timer.
-                SANDBOX_TRANSFER_DELAY_S: "3600",
-                // The production default (FUND_PENDING_MAX_DEFAULT), not development's benchmark-sized one.
-                FUND_PENDING_MAX: "10",
-                WS_SOCKETS_PER_USER_MAX: "20",
-                WS_SOCKETS_PER_ADDRESS_MAX: "200",
-                // The MongoDB projection writes to the wire test double on
-                // loopback (or to MONGODB_TEST_URI), with short timeouts so
-                // outage tests answer in seconds.
-                MONGODB_URI: inject("mongoUri"),
-                MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500",
-                MONGO_BATCH_TIMEOUT_MS: "4000",
-                // `npm run test:soak` sets SOAK=1: the property tests run their long, seeded form.
-                SOAK: process.env.SOAK === "1" ? "1" : "0",
-              },
-            },
-          })),
-        ],
-        test: {
-          name: "workers",
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/e2e/**", "test/static/**"],
-          testTimeout: 30_000,
-          globalSetup: ["test/support/mongo-double/global-setup.mjs"],
-          deps: { optimizer: { ssr: mongodbPrebundle } },
-        },
-      },
+      workersProject({ name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/static/**", ...LEDGER_PROPERTY_TESTS], mongo: true }),
+      workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),
       {
         test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node" },
       },

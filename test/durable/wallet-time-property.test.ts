@@ -239,7 +239,11 @@ async function run(steps: StepT[]): Promise<void> {
     await runInDurableObject(stub, async (_w: Wallet, state) => {
       if ((await state.storage.getAlarm()) === null) await state.storage.setAlarm(Date.now() + HOUR);
     });
-    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // When something was already due, the Wallet armed its alarm for "now" and
+    // the runtime may have run it itself a moment before this call (then there
+    // is none left to run: false). An alarm may always run once more (every
+    // step of it is idempotent), so the test then runs the handler itself.
+    if (!(await runDurableObjectAlarm(stub))) await runInDurableObject(stub, (wallet: Wallet) => wallet.alarm());
     reached.alarms += 1;
     return { ...(await inObject(async () => null)).snap, alarm_ran: true };
   };
