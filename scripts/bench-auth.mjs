@@ -6,7 +6,11 @@
 // Reports the bare route (the baseline: no app) and POST /auth/login, one at a
 // time, and the argon2id verification's share of login time (read from the
 // Server-Timing header the Worker sets outside production).
-import { BARE_ROUTE_NAME, bareRoute, compare, envNumber, nextIp, round, row, sequential, standalone, summarise } from "./bench-lib.mjs";
+//
+// Registrations and logins go through the TypeScript client (clients/typescript),
+// each from its own client address; logins through its typed `api` to read the
+// Server-Timing header. The bare route, the baseline, is a raw fetch.
+import { BARE_ROUTE_NAME, bareRoute, benchClient, compare, envNumber, round, row, sequential, standalone, summarise } from "./bench-lib.mjs";
 
 const LOGINS_PER_USER = 4; // a few logins per user, as real traffic has (successes are never throttled per email)
 const PASSWORD = "correct horse battery";
@@ -14,16 +18,11 @@ const WARMUP = 8;
 
 /** Rows for the bare route and login, `n` sequential requests each. */
 export async function run(server, { n = 100 } = {}) {
-  const base = `${server.origin}/api/v1`;
+  const client = benchClient(server.origin);
   const users = [];
   for (let i = 0; i < Math.ceil((n + WARMUP) / LOGINS_PER_USER); i++) {
     const email = `bench.${Date.now()}.${i}@example.com`;
-    const res = await fetch(`${base}/auth/register`, {
-      method: "POST",
-      headers: { "cf-connecting-ip": nextIp() },
-      body: new URLSearchParams({ email, password: PASSWORD }),
-    });
-    if (res.status !== 201) throw new Error(`register ${res.status}: ${await res.text()}`);
+    await client.register({ email, password: PASSWORD });
     users.push(email);
   }
 
@@ -31,15 +30,10 @@ export async function run(server, { n = 100 } = {}) {
   let loginCount = 0;
   const login = async () => {
     const email = users[Math.floor(loginCount++ / LOGINS_PER_USER)];
-    const res = await fetch(`${base}/auth/login`, {
-      method: "POST",
-      headers: { "cf-connecting-ip": nextIp() },
-      body: new URLSearchParams({ username: email, password: PASSWORD }),
-    });
-    if (res.status !== 200) throw new Error(`login ${res.status}: ${await res.text()}`);
-    const timing = /argon2id;dur=(\d+(?:\.\d+)?)/.exec(res.headers.get("server-timing") ?? "");
+    const { data, error, response } = await client.api.POST("/api/v1/auth/login", { body: { email, password: PASSWORD } });
+    if (response.status !== 200 || !data?.access_token) throw new Error(`login ${response.status}: ${JSON.stringify(error)}`);
+    const timing = /argon2id;dur=(\d+(?:\.\d+)?)/.exec(response.headers.get("server-timing") ?? "");
     if (timing) hash_ms.push(Number(timing[1]));
-    await res.arrayBuffer();
   };
 
   // Warm up both paths; only measured logins count towards the argon2id share.

@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { createWalletClient } from "./bench-client.mjs";
 import { startDevServer } from "./dev-server.mjs";
 
 export const RESULTS_DIR = "bench-results";
@@ -205,13 +206,32 @@ export function envNumber(name, fallback) {
   return value;
 }
 
-/** One registered and logged-in user: { email, auth } with a bearer header. */
-export async function newUser(api, label, password = "correct horse battery") {
+const AUTH_PATH = /\/api\/v1\/auth\/(register|login)$/;
+
+/**
+ * The TypeScript client against `origin` (the server's bare origin), as the
+ * benchmarks use it for every API call an integrator makes. Registrations and
+ * logins each come from a distinct client address (nextIp), so the per-IP
+ * limiters do not shape the numbers. Retrying is off: a 429 or 503 fails the
+ * run instead of hiding in the latencies.
+ */
+export function benchClient(origin, options = {}) {
+  return createWalletClient({
+    baseUrl: origin,
+    retry: { max_attempts: 1 },
+    fetch: (request) => {
+      if (AUTH_PATH.test(new URL(request.url).pathname)) request.headers.set("cf-connecting-ip", nextIp());
+      return fetch(request);
+    },
+    ...options,
+  });
+}
+
+/** One registered and logged-in user, through the client: { email, client, auth } (auth: a bearer header for raw calls). */
+export async function newUser(origin, label, password = "correct horse battery") {
   const email = `bench.${label}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}@example.com`;
-  const reg = await fetch(`${api}/auth/register`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ email, password }) });
-  if (reg.status !== 201) throw new Error(`register ${reg.status}: ${await reg.text()}`);
-  const login = await fetch(`${api}/auth/login`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ username: email, password }) });
-  if (login.status !== 200) throw new Error(`login ${login.status}: ${await login.text()}`);
-  const { access_token } = await login.json();
-  return { email, auth: { authorization: `Bearer ${access_token}` } };
+  const client = benchClient(origin);
+  await client.register({ email, password });
+  await client.login(email, password);
+  return { email, client, auth: { authorization: `Bearer ${client.token}` } };
 }

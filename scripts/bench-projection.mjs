@@ -16,8 +16,12 @@
 //
 // The double is an in-memory, single-threaded stand-in: the numbers say what
 // our side sustains (feed, lanes, driver), not what Atlas does.
+//
+// Registrations, logins, fundings and purchases go through the TypeScript
+// client (clients/typescript); the checker is an operator route outside the
+// API's public document, so it stays a raw fetch with the admin token.
 import { mkdirSync, writeFileSync } from "node:fs";
-import { concurrent, nextIp, round, table } from "./bench-lib.mjs";
+import { benchClient, concurrent, round, table } from "./bench-lib.mjs";
 import { startDevServer } from "./dev-server.mjs";
 import { MongoDoubleServer } from "../test/support/mongo-double/server.mjs";
 
@@ -48,21 +52,19 @@ try {
   async function user(i) {
     const email = `bench.projection.${Date.now()}.${i}@example.com`;
     const password = "correct horse battery";
-    const reg = await fetch(`${api}/auth/register`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ email, password }) });
-    if (reg.status !== 201) throw new Error(`register ${reg.status}: ${await reg.text()}`);
-    const { id } = await reg.json();
-    const login = await fetch(`${api}/auth/login`, { method: "POST", headers: { "cf-connecting-ip": nextIp() }, body: new URLSearchParams({ username: email, password }) });
-    const { access_token } = await login.json();
-    const auth = { authorization: `Bearer ${access_token}` };
-    const funding = await (await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: String(FUND_NAIRA) }) })).json();
+    const client = benchClient(server.origin);
+    const { id } = await client.register({ email, password });
+    await client.login(email, password);
+    const funding = await client.fund({ amount: String(FUND_NAIRA) });
+    // The customer's browser pays on the checkout look-alike: not an API call.
     await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
-    return { id, auth };
+    return { id, client };
   }
 
-  async function funded(auth) {
+  async function funded(client) {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const wallet = await (await fetch(`${api}/wallet/`, { headers: auth })).json();
+      const wallet = await client.wallet();
       if (wallet.balance_minor >= FUND_NAIRA * 100) return;
       if (Date.now() > deadline) throw new Error("funding did not settle");
       await new Promise((r) => setTimeout(r, 200));
@@ -79,26 +81,20 @@ try {
   await concurrent(W, 1, async (i) => {
     wallets[i] = await user(i);
   });
-  await concurrent(W, 8, async (i) => funded(wallets[i].auth));
+  await concurrent(W, 8, async (i) => funded(wallets[i].client));
   // Let the fundings' projection finish before the measured burst.
   for (const deadline = Date.now() + 60_000; successes() < W && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
 
   let amount = 100;
-  const buy = async (auth) => {
+  const buy = async (client) => {
     amount += 1;
-    const res = await fetch(`${api}/wallet/airtime`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ phone: "08011111111", network: "mtn", amount: String(amount) }),
-    });
-    if (res.status !== 202) throw new Error(`airtime ${res.status}: ${await res.text()}`);
-    const body = await res.json();
-    if (body.status !== "SUCCESS") throw new Error(`airtime not delivered: ${body.status}`);
+    const purchase = await client.buyAirtime({ phone: "08011111111", network: "mtn", amount: String(amount) });
+    if (purchase.status !== "SUCCESS") throw new Error(`airtime not delivered: ${purchase.status}`);
   };
 
   const applied_before = applied;
   const started = performance.now();
-  const burst = await concurrent(N, C, (i) => buy(wallets[i % W].auth));
+  const burst = await concurrent(N, C, (i) => buy(wallets[i % W].client));
   const burst_ms = performance.now() - started;
   const applied_during_burst = applied - applied_before;
   const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;

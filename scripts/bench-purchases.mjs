@@ -13,25 +13,27 @@
 // Every purchase has its own amount, since the look-alike refuses the same
 // number and amount within 30 s (VTpass's 019). The look-alike is a single
 // Durable Object, so across wallets it, not the wallets, is the ceiling.
+// Registration, funding and purchases go through the TypeScript client
+// (clients/typescript, built first by bench-client.mjs); the baseline is a
+// raw fetch.
 import { BARE_ROUTE_NAME, bareRoute, compare, concurrent, envNumber, newUser, row, standalone } from "./bench-lib.mjs";
 
 const FUND_NAIRA = 5_000_000;
 const FUNDED_TIMEOUT_MS = 60_000;
 
 export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 } = {}) {
-  const api = `${server.origin}/api/v1`;
-
   async function fundedUser() {
-    const { auth } = await newUser(api, "purchase");
-    const funding = await (await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: String(FUND_NAIRA) }) })).json();
+    const { client } = await newUser(server.origin, "purchase");
+    const funding = await client.fund({ amount: String(FUND_NAIRA) });
+    // The customer's browser pays on the checkout look-alike: not an API call.
     await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
-    return auth;
+    return client;
   }
 
-  async function funded(auth) {
+  async function funded(client) {
     const deadline = Date.now() + FUNDED_TIMEOUT_MS;
     for (;;) {
-      const wallet = await (await fetch(`${api}/wallet`, { headers: auth })).json();
+      const wallet = await client.wallet();
       if (wallet.balance_minor >= FUND_NAIRA * 100) return;
       if (Date.now() > deadline) throw new Error("funding did not settle");
       await new Promise((r) => setTimeout(r, 200));
@@ -39,16 +41,11 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
   }
 
   let amount = 100;
-  const buy = async (auth) => {
+  // Through the client, so each purchase carries an Idempotency-Key as every client's does.
+  const buy = async (client) => {
     amount += 1;
-    const res = await fetch(`${api}/wallet/airtime`, {
-      method: "POST",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ phone: "08011111111", network: "mtn", amount: String(amount) }),
-    });
-    if (res.status !== 202) throw new Error(`airtime ${res.status}: ${await res.text()}`);
-    const body = await res.json();
-    if (body.status !== "SUCCESS") throw new Error(`airtime not delivered: ${body.status}`);
+    const purchase = await client.buyAirtime({ phone: "08011111111", network: "mtn", amount: String(amount) });
+    if (purchase.status !== "SUCCESS") throw new Error(`airtime not delivered: ${purchase.status}`);
   };
 
   console.error(`preparing ${w} funded wallets...`);

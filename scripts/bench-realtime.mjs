@@ -21,6 +21,10 @@
 //
 // rate/s is deliveries per second until the last watcher (N / last), so the
 // ratio is baseline last / settlement last. Nothing here asserts on time.
+//
+// The user and each funding come from the TypeScript client (clients/typescript);
+// the N watchers are raw `ws` sockets, since the measure is each socket's
+// own receive time, the same way for the app and the baseline.
 import WebSocket from "ws";
 import { envNumber, newUser, percentile, round, row, standalone } from "./bench-lib.mjs";
 
@@ -94,9 +98,8 @@ function statsOf(n, rounds, note) {
 }
 
 export async function run(server, { watchers = [1, 100, 1000], repeats = 3 } = {}) {
-  const base = `${server.origin}/api/v1`;
   const wsOrigin = server.origin.replace(/^http/, "ws");
-  const { auth } = await newUser(base, "realtime");
+  const { client } = await newUser(server.origin, "realtime");
 
   /** One broadcast on the bare object to its open sockets. */
   async function bareRound(name, sockets) {
@@ -110,9 +113,7 @@ export async function run(server, { watchers = [1, 100, 1000], repeats = 3 } = {
 
   /** One funding settled while `n` watchers wait for it. */
   async function settlementRound(n) {
-    const res = await fetch(`${base}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "1000" }) });
-    if (res.status !== 201) throw new Error(`fund ${res.status}: ${await res.text()}`);
-    const funding = await res.json();
+    const funding = await client.fund({ amount: "1000" });
     const url = new URL(funding.watch.websocket_url);
     url.searchParams.set("ticket", funding.watch.ticket);
     const sockets = await openAll(url.toString(), n, (frame) => frame.type === "status" && frame.status === "PENDING");

@@ -15,6 +15,11 @@
 //    consumer's verify call to the sandbox and the Wallet object's settle. Its
 //    baseline is one bare Durable Object doing one SQLite increment per
 //    request (src/sandbox/bench/), half measured before and half after.
+//
+// The settling user and its fundings go through the TypeScript client
+// (clients/typescript). The measured HTTP rows stay raw fetch, sent exactly as
+// the bare route is, so each ratio is the server's cost alone; the webhook is
+// the provider's call, and the sandbox's control routes are not the API.
 import { BARE_ROUTE_NAME, bareRoute, compare, envNumber, newUser, round, row, standalone } from "./bench-lib.mjs";
 
 export const HASH = "bench-webhook-hash-0123456789abcdef";
@@ -51,13 +56,11 @@ export async function run(server, { n = 2000, concurrency = 16, settle = 100 } =
   const increments_n = Math.max(200, settle * 2);
   const before = await compare({ n: increments_n / 2, concurrency, warmup: 20 }, { increment });
 
-  const { auth } = await newUser(api, "settle");
+  const { client } = await newUser(server.origin, "settle");
   const ids = [];
   await compare({ n: settle, concurrency: 4 }, {
     fund: async () => {
-      const res = await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "100" }) });
-      if (res.status !== 201) throw new Error(`fund ${res.status}: ${await res.text()}`);
-      const { tx_ref } = await res.json();
+      const { tx_ref } = await client.fund({ amount: "100" });
       const created = await fetch(`${control}/transactions`, {
         method: "POST",
         headers: { "content-type": "application/json" },
@@ -72,8 +75,7 @@ export async function run(server, { n = 2000, concurrency = 16, settle = 100 } =
   });
   let balance = 0;
   while (balance < settle * 10000) {
-    const wallet = await (await fetch(`${api}/wallet`, { headers: auth })).json();
-    balance = wallet.balance_minor;
+    balance = (await client.wallet()).balance_minor;
     if (performance.now() - started > SETTLE_TIMEOUT_MS) throw new Error(`settlement stalled at ${balance}`);
     if (balance < settle * 10000) await new Promise((r) => setTimeout(r, 50));
   }

@@ -1,8 +1,8 @@
-import { describe, expect, inject, it } from "vitest";
-
-const origin = inject("origin");
+import { describe, expect, it } from "vitest";
+import { newClient, origin } from "./helpers";
 
 describe("accounts over real HTTP against `wrangler dev`", () => {
+  // The seed's own clients post forms: kept as forms here, since that is what this test is about.
   it("registers with the seed's form, logs in with the OAuth2 form and reads /auth/me", async () => {
     const email = `e2e.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
     const password = "correct horse battery";
@@ -17,8 +17,26 @@ describe("accounts over real HTTP against `wrangler dev`", () => {
     });
     expect(login.status).toBe(200);
     const { access_token } = (await login.json()) as { access_token: string };
-    const me = await fetch(`${origin}/api/v1/auth/me`, { headers: { authorization: `Bearer ${access_token}` } });
-    expect(me.status).toBe(200);
-    expect(((await me.json()) as { email: string }).email).toBe(email);
+    // The form login's token works in the TypeScript client.
+    const client = newClient();
+    client.setToken(access_token);
+    const me = await client.me();
+    expect(client.lastStatus()).toBe(200);
+    expect(me.email).toBe(email);
+  });
+
+  it("registers, logs in and reads /auth/me through the TypeScript client (JSON)", async () => {
+    const client = newClient();
+    const email = `e2e.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+    const password = "correct horse battery";
+    const user = await client.register({ email, password });
+    expect(client.lastStatus()).toBe(201);
+    expect(user.email).toBe(email);
+    const token = await client.login(email, password);
+    expect(client.lastStatus()).toBe(200);
+    expect(token.token_type).toBe("bearer");
+    const me = await client.me();
+    expect(client.lastStatus()).toBe(200);
+    expect(me.email).toBe(email);
   });
 });

@@ -1,5 +1,7 @@
 /** Helpers for the Node end-to-end tests that drive `wrangler dev` over HTTP. */
 import { inject } from "vitest";
+import WebSocket from "ws";
+import { createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src/index";
 
 export const origin = inject("origin");
 export const api = `${origin}/api/v1`;
@@ -14,13 +16,41 @@ export async function poll<T>(read: () => Promise<T>, done: (value: T) => boolea
   }
 }
 
-/** Register a fresh user with the seed's form and log in with the OAuth2 form. */
+/**
+ * The TypeScript client (clients/typescript) against this run's `wrangler dev`,
+ * with `lastStatus()`: the HTTP status of the last answer it received. The
+ * helpers return data, not responses, and the tests still assert on the
+ * status each call answers with (201 for a funding, 202 for a withdrawal...).
+ */
+export function newClient() {
+  let last: number | null = null;
+  const client = createWalletClient({
+    baseUrl: origin,
+    // Node 20 has no global WebSocket: the `ws` package's has the same interface.
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    fetch: async (request) => {
+      const response = await fetch(request);
+      last = response.status;
+      return response;
+    },
+  });
+  return Object.assign(client, { lastStatus: () => last });
+}
+
+/** Every frame `watch()` yields, until the terminal one. */
+export async function collect(frames: AsyncIterable<StatusFrame>): Promise<StatusFrame[]> {
+  const seen: StatusFrame[] = [];
+  for await (const frame of frames) seen.push(frame);
+  return seen;
+}
+
+/** A fresh user, registered and logged in through the client. */
 export async function registeredUser(tag: string) {
+  const client = newClient();
   const email = `e2e.${tag}.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
   const password = "correct horse battery";
-  const registered = await fetch(`${api}/auth/register`, { method: "POST", body: new URLSearchParams({ email, password }) });
-  if (registered.status !== 201) throw new Error(`register: ${registered.status}`);
-  const login = await fetch(`${api}/auth/login`, { method: "POST", body: new URLSearchParams({ username: email, password }) });
-  const { access_token } = (await login.json()) as { access_token: string };
-  return { email, password, auth: { authorization: `Bearer ${access_token}` } };
+  await client.register({ email, password });
+  if (client.lastStatus() !== 201) throw new Error(`register: ${client.lastStatus()}`);
+  await client.login(email, password);
+  return { email, password, client, auth: { authorization: `Bearer ${client.token}` } };
 }

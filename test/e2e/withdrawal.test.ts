@@ -1,36 +1,31 @@
+/**
+ * Withdrawal end to end through the TypeScript client (fund, resolve the
+ * account, withdraw, read the wallet); the seed's browser form post, which
+ * the client does not make, stays a plain form post.
+ */
 import { describe, expect, it } from "vitest";
 import { api, poll, registeredUser } from "./helpers";
 
-type Wallet = { balance_minor: number; available_minor: number; held_minor: number };
-
 describe("withdrawal end to end against `wrangler dev` (real HTTP, real local queue, sandbox transfers)", () => {
   it("funds, withdraws to a bank account and sees the transfer settle; a failing account gets its hold back", async () => {
-    const { auth } = await registeredUser("withdraw");
-    const wallet = async () => (await (await fetch(`${api}/wallet/`, { headers: auth })).json()) as Wallet;
+    const { client, auth } = await registeredUser("withdraw");
+    const wallet = () => client.wallet();
 
     // Fund 5,000 through the sandbox checkout.
-    const funding = (await (await fetch(`${api}/wallet/fund`, { method: "POST", headers: auth, body: new URLSearchParams({ amount: "5000" }) })).json()) as { payment_link: string };
-    await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+    const funding = await client.fund({ amount: "5000" });
+    await fetch(funding.payment_link!, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
     expect((await poll(wallet, (w) => w.balance_minor === 500_000)).balance_minor).toBe(500_000);
 
     // The account resolves to a name first.
-    const resolved = await fetch(`${api}/wallet/flutterwave/verify-bank?account_number=0690000031&account_bank=044`, { headers: auth });
-    expect(resolved.status).toBe(200);
+    const resolved = await client.api.GET("/api/v1/wallet/flutterwave/verify-bank", { params: { query: { account_number: "0690000031", account_bank: "044" } } });
+    expect(resolved.response.status).toBe(200);
 
     // Withdraw 1,500 to the succeeding test account: held at once, debited when the transfer settles.
-    const res = await fetch(`${api}/wallet/withdraw`, {
-      method: "POST",
-      headers: { ...auth, accept: "application/json" },
-      body: new URLSearchParams({ amount: "1500", account_number: "0690000031", account_bank: "044" }),
-    });
-    expect(res.status).toBe(202);
-    const tx = (await res.json()) as { tx_ref: string; status: string };
+    const tx = await client.withdraw({ amount: "1500", account_number: "0690000031", account_bank: "044" });
+    expect(client.lastStatus()).toBe(202);
     expect(tx.status).toBe("PENDING");
     expect(await wallet()).toMatchObject({ balance_minor: 500_000, held_minor: 150_000, available_minor: 350_000 });
-    const settled = await poll(
-      async () => (await (await fetch(`${api}/wallet/transactions/${tx.tx_ref}`, { headers: auth })).json()) as { status: string },
-      (t) => t.status !== "PENDING",
-    );
+    const settled = await poll(() => client.transaction(tx.tx_ref), (t) => t.status !== "PENDING");
     expect(settled.status).toBe("SUCCESS");
     expect(await wallet()).toMatchObject({ balance_minor: 350_000, held_minor: 0, available_minor: 350_000 });
 
@@ -46,10 +41,7 @@ describe("withdrawal end to end against `wrangler dev` (real HTTP, real local qu
     expect(await page.text()).toContain("Withdrawal");
     // 0690000032 fails at the bank: the hold is released, the balance untouched.
     const failedRef = decodeURIComponent(new URL(browser.headers.get("location")!).pathname.split("/").pop()!);
-    const failed = await poll(
-      async () => (await (await fetch(`${api}/wallet/transactions/${failedRef}`, { headers: auth })).json()) as { status: string },
-      (t) => t.status !== "PENDING",
-    );
+    const failed = await poll(() => client.transaction(failedRef), (t) => t.status !== "PENDING");
     expect(failed.status).toBe("FAILED");
     expect(await wallet()).toMatchObject({ balance_minor: 350_000, held_minor: 0, available_minor: 350_000 });
   });
