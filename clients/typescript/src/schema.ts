@@ -5,6 +5,77 @@
  */
 
 export interface paths {
+    "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark an open anomaly resolved (the refund or correction was made by hand) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kind: string;
+                    tx_ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Resolved. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kind: string;
+                            /** @enum {boolean} */
+                            resolved: true;
+                            tx_ref: string;
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/dead-letters": {
         parameters: {
             query?: never;
@@ -132,6 +203,172 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator metrics in Prometheus text format (0.0.4) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Prometheus text exposition. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator view across all wallets: overdue, escalated, anomalies, settlements, dead letters, provider problems */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The view; each list holds at most `limit` rows and gives its total. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperatorView"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered user ids, in id order (the users index) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                indexed_at: string;
+                                user_id: string;
+                            }[];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/wallets/{user_id}/audit": {
         parameters: {
             query?: never;
@@ -204,6 +441,165 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/projection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare one wallet's ledger with its MongoDB documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The comparison, and the wallet's projection backlog. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectionCheck"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/reproject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a fresh snapshot of one wallet for the MongoDB projection */
+        post: {
+            parameters: {
+                query?: {
+                    starting_after?: string;
+                };
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Queued; the wallet's change feed delivers it. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Reprojected"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -2212,7 +2608,9 @@ export interface paths {
          *
          *     Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).
          *
-         *     Close codes: 1000 settled (after a grace period), 1011 internal error, 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full.
+         *     Close codes: 1000 settled (after a grace period), 1011 internal error, 4001 credential expired (reconnect with a fresh token or ticket), 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full or too many sockets.
+         *
+         *     Limits: a user and a client address may each hold a bounded number of watch sockets (429 `too_many_sockets`); a socket is closed when its credential expires.
          */
         get: {
             parameters: {
@@ -2376,7 +2774,7 @@ export interface components {
         };
         ErrorFrame: {
             /** @enum {string} */
-            code: "settled" | "internal_error" | "malformed_frame" | "unauthorized" | "unknown_tx_ref" | "join_timeout" | "frame_too_large" | "room_full";
+            code: "settled" | "credential_expired" | "internal_error" | "malformed_frame" | "unauthorized" | "unknown_tx_ref" | "join_timeout" | "frame_too_large" | "room_full" | "too_many_sockets";
             message: string;
             /** @constant */
             type: "error";
@@ -2439,6 +2837,89 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        OperatorAnomaly: {
+            created_at: string;
+            detail: string;
+            kind: string;
+            tx_ref: string;
+            user_id: string | null;
+        };
+        OperatorTransaction: {
+            amount: string;
+            amount_minor: number;
+            created_at: string;
+            currency: string;
+            escalated: boolean;
+            escalated_at: string | null;
+            /** @description The deadline; a pending transaction past it is overdue. */
+            expected_by: string;
+            /** @description Seconds past `expected_by` (0 when not yet due). */
+            overdue_s: number;
+            stage: string;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCESS" | "FAILED";
+            tx_ref: string;
+            /** @enum {string} */
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            updated_at: string;
+            user_id: string;
+        };
+        OperatorView: {
+            anomalies: {
+                by_kind: {
+                    [key: string]: number;
+                };
+                data: components["schemas"]["OperatorAnomaly"][];
+                has_more: boolean;
+                /** @description How many there are; `data` holds at most `limit`. */
+                total: number;
+            };
+            dead_letters: {
+                oldest_unreplayed_age_s: number;
+                oldest_unreplayed_at: string | null;
+                stored: number;
+                unreplayed: number;
+            };
+            escalations: {
+                data: components["schemas"]["OperatorTransaction"][];
+                has_more: boolean;
+                /** @description How many there are; `data` holds at most `limit`. */
+                total: number;
+            };
+            generated_at: string;
+            /** @enum {string} */
+            object: "operator_view";
+            overdue: {
+                data: components["schemas"]["OperatorTransaction"][];
+                has_more: boolean;
+                /** @description How many there are; `data` holds at most `limit`. */
+                total: number;
+            };
+            pending: {
+                count: number;
+                escalated: number;
+                oldest_age_s: number;
+                oldest_created_at: string | null;
+                overdue: number;
+                /** @enum {string} */
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            }[];
+            provider_problems: {
+                count: number;
+                detail: string;
+                first_seen_at: string;
+                kind: string;
+                last_seen_at: string;
+                provider: string;
+            }[];
+            settlements: {
+                count: number;
+                /** @enum {string} */
+                outcome: "succeeded" | "failed" | "reversed";
+                /** @enum {string} */
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            }[];
+        };
         PhoneLookup: {
             /** @description prefix, disputed_prefix, unknown_prefix (or sandbox_test_number) */
             confidence: string;
@@ -2474,6 +2955,47 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        ProjectionCheck: {
+            checked: {
+                transactions: number;
+                users: number;
+                wallets: number;
+            };
+            consistent: boolean;
+            differences: {
+                /** @enum {string} */
+                collection: "users" | "wallets" | "transactions";
+                fields?: string[];
+                key: string;
+                ledger_version?: number;
+                /** @enum {string} */
+                problem: "missing" | "version" | "fields";
+                projected_version?: number | null;
+                version?: number;
+            }[];
+            feed: {
+                backlog: number;
+                failures: number;
+                oldest_unprojected_at: string | null;
+                retry_at: string | null;
+            };
+            more_differences: number;
+            stopped_short: boolean;
+            user_id: string;
+        };
+        /** @description The MongoDB projection; its lag does not make the service unready. */
+        ProjectionStatus: {
+            /** @description Changes waiting for MongoDB across those wallets. */
+            backlog_changes: number;
+            /** @description Age of the oldest change waiting for MongoDB. */
+            oldest_unprojected_age_ms: number | null;
+            /** @enum {string} */
+            status: "off" | "ok" | "degraded";
+            /** @description Wallets whose changes are failing to reach MongoDB. */
+            wallets_behind: number;
+            /** @description More wallets are behind than are counted (the count is a floor). */
+            wallets_behind_capped: boolean;
+        };
         Purchase: components["schemas"]["Transaction"] & {
             /**
              * @description mtn, airtel, glo or 9mobile
@@ -2507,6 +3029,7 @@ export interface components {
                     ok: boolean;
                 };
             };
+            projection: components["schemas"]["ProjectionStatus"];
             /** @description Provider problems that are ours to fix; they do not make the service unready. */
             providers: {
                 vtpass: {
@@ -2533,6 +3056,17 @@ export interface components {
             full_name?: string;
             /** Format: password */
             password: string;
+        };
+        Reprojected: {
+            has_more: boolean;
+            /** @description Pass as starting_after to queue the next page of transactions. */
+            next_starting_after: string | null;
+            queued: {
+                transactions: number;
+                users: number;
+                wallets: number;
+            };
+            user_id: string;
         };
         ResolvedAccount: {
             account_bank: string;
