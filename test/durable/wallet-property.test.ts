@@ -27,7 +27,7 @@ import type { Wallet } from "../../src/durable/wallet";
 import { SCHEDULING_FIELDS } from "../../src/durable/wallet/store";
 import { txRefOwner } from "../../src/lib/ids";
 import { FEED_PAGE_MAX, FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
-import { newWallet } from "../helpers";
+import { walletPool } from "../wallet-pool";
 
 /**
  * `npm test` runs a seeded 400 sequences (about 40 s on two cores); `npm run
@@ -96,29 +96,9 @@ function qualifies(f: Funding, facts: ProviderFacts): boolean {
   return facts.found && facts.our_ref === f.tx_ref && facts.outcome === "succeeded" && facts.currency === "NGN" && facts.amount_minor !== null && facts.amount_minor >= f.amount_minor;
 }
 
-/**
- * Wallets are taken from a small pool and wiped before each sequence (so every
- * sequence starts from an empty wallet), and funding references repeat per
- * pool slot. Fresh objects per sequence would create thousands of wallet and
- * room objects in one test process, which slows workerd down quadratically.
- */
-const POOL_SIZE = 8;
-const pool: Awaited<ReturnType<typeof newWallet>>[] = [];
-let nextSlot = 0;
+/** Wallets from a small pool, wiped before each sequence (test/wallet-pool.ts says why). */
+const pooledWallet = walletPool(8);
 
-async function pooledWallet() {
-  const slot = nextSlot++ % POOL_SIZE;
-  if (!pool[slot]) pool[slot] = await newWallet();
-  const entry = pool[slot];
-  await runInDurableObject(entry.stub, async (_wallet: Wallet, state) => {
-    state.storage.transactionSync(() => {
-      for (const table of ["journal", "holds", "provider_events", "anomalies", "idempotency", "transactions", "changes", "feed_readers"]) state.storage.sql.exec(`DELETE FROM ${table}`);
-      state.storage.sql.exec("UPDATE wallet SET balance_minor = 0, is_active = 1");
-    });
-    await state.storage.deleteAlarm();
-  });
-  return entry;
-}
 
 /** The n-th funding reference of a wallet: a valid tx_ref, the same in every sequence. */
 function fundingRef(user_id: string, n: number): string {

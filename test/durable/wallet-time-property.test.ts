@@ -34,7 +34,7 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { TransactionRecord, Wallet } from "../../src/durable/wallet";
 import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../src/lib/limits";
-import { newWallet } from "../helpers";
+import { walletPool } from "../wallet-pool";
 
 const RUNS = 100;
 const SEED = 20261127;
@@ -89,25 +89,10 @@ const Step = fc.oneof(
 );
 type StepT = typeof Step extends fc.Arbitrary<infer T> ? T : never;
 
-/** Wallets come from a small pool, wiped before each sequence (see wallet-property.test.ts for why). */
-const POOL_SIZE = 6;
-const pool: Awaited<ReturnType<typeof newWallet>>[] = [];
-let nextSlot = 0;
+/** Wallets from a small pool, wiped before each sequence (test/wallet-pool.ts says why). */
+const pooledWallet = walletPool(6);
 let nextRef = 0;
 
-async function pooledWallet() {
-  const slot = nextSlot++ % POOL_SIZE;
-  if (!pool[slot]) pool[slot] = await newWallet();
-  const entry = pool[slot];
-  await runInDurableObject(entry.stub, async (_wallet: Wallet, state) => {
-    state.storage.transactionSync(() => {
-      for (const table of ["journal", "holds", "provider_events", "anomalies", "idempotency", "transactions", "changes", "feed_readers"]) state.storage.sql.exec(`DELETE FROM ${table}`);
-      state.storage.sql.exec("UPDATE wallet SET balance_minor = 0, is_active = 1");
-    });
-    await state.storage.deleteAlarm();
-  });
-  return entry;
-}
 
 type Snapshot = {
   now_ms: number;
