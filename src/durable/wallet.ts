@@ -109,8 +109,8 @@ export class Wallet extends DurableObject<Env> {
 
   /**
    * Not awaited by the write (or the alarm): nothing waits for MongoDB. Arms
-   * the alarm for a retry when it fails; from the alarm, refreshes the lag
-   * report while behind.
+   * the alarm for a retry when it is still behind; from the alarm, refreshes
+   * the lag report while behind.
    */
   private projectInBackground(from_alarm = false): void {
     if (!this.projecting) return;
@@ -119,7 +119,12 @@ export class Wallet extends DurableObject<Env> {
       .drain([PROJECTION_READER])
       .then(async () => {
         if (user_id) await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, from_alarm);
-        await this.scheduleAlarm();
+        // Only while the projection is still behind (a failed or unfinished
+        // drain) is there a retry to wake for. After a drain that caught up,
+        // re-arming would only move the alarm at a moment no caller chose (a
+        // pruning it allows waits for the next change or alarm: changes are
+        // merely kept a little longer).
+        if (this.feed.state(PROJECTION_READER).backlog > 0) await this.scheduleAlarm();
       })
       .catch((error: unknown) => log.error("background projection failed", { user_id, error }));
     this.ctx.waitUntil(work);
