@@ -103,12 +103,20 @@ function workersProject(options: { name: string; include: string[]; exclude: str
  */
 const LEDGER_PROPERTY_TESTS = ["test/durable/wallet-property.test.ts", "test/durable/wallet-time-property.test.ts"];
 
+/**
+ * The proofs over the whole API (test/proofs): the model-based HTTP test and
+ * the schema-driven fuzzer. Their own project, so `npm run test:soak` can run
+ * their long, seeded forms (SOAK=1) without the rest of the suite.
+ */
+const API_PROOFS = ["test/proofs/**/*.test.ts"];
+
 export default defineConfig({
   test: {
     silent: "passed-only",
     projects: [
-      workersProject({ name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/static/**", ...LEDGER_PROPERTY_TESTS], mongo: true }),
+      workersProject({ name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/static/**", ...LEDGER_PROPERTY_TESTS, ...API_PROOFS], mongo: true }),
       workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),
+      workersProject({ name: "proofs", include: API_PROOFS, exclude: [], mongo: true }),
       {
         test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node" },
       },
