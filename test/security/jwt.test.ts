@@ -15,7 +15,7 @@ import { hmacSha256Base64 } from "../../src/lib/crypto";
 import { requireConfig } from "../../src/lib/config";
 import { issueAccessToken } from "../../src/lib/tokens";
 import { api, bearerFor, env, expectProblem, newWallet } from "../helpers";
-import { pendingFunding, ticketFor } from "../realtime-helpers";
+import { pendingFunding, ticketFor, upgrade } from "../realtime-helpers";
 
 const config = requireConfig(env);
 const OUR_KEY = new TextEncoder().encode(config.JWT_SECRET_KEY);
@@ -242,8 +242,8 @@ describe("token-type confusion", () => {
     const { user_id, tx_ref } = await pendingFunding();
     const ticket = await ticketFor(user_id, tx_ref);
     await expectRefused(`Bearer ${ticket}`);
-    const { upgrade } = await import("../realtime-helpers");
-    for (const headers of [{ authorization: `Bearer ${ticket}` }, { "sec-websocket-protocol": `bearer, ${ticket}` }]) {
+    const offers: Record<string, string>[] = [{ authorization: `Bearer ${ticket}` }, { "sec-websocket-protocol": `bearer, ${ticket}` }];
+    for (const headers of offers) {
       const { res, watcher } = await upgrade({ tx_ref }, headers);
       await expectProblem(res, 401);
       expect(watcher).toBeNull();
@@ -261,7 +261,7 @@ describe("token-type confusion", () => {
   });
 
   it("refuses the admin token as a user's bearer token, and a user's token on admin routes", async () => {
-    const { auth } = { auth: await bearerFor((await newWallet()).user_id) };
+    const auth = await bearerFor((await newWallet()).user_id);
     await expectRefused(`Bearer ${config.ADMIN_API_TOKEN}`);
     await expectProblem(await api("/admin/operations", { headers: auth }), 401);
   });
