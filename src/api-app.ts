@@ -158,10 +158,18 @@ function problemFromError(c: Context<AppEnv>, error: unknown): Response {
   });
 }
 
-export function createApiApp(): OpenAPIHono<AppEnv> {
+/**
+ * A guard the development app puts on a path of its own (the sandbox's), run
+ * right after the request context and before 405 detection: a route the guard
+ * hides must not be described by a 405 and its `Allow` list either.
+ */
+export type PathGuard = { path: string; guard: MiddlewareHandler<AppEnv> };
+
+export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: (result) => validationHook(result as never) });
 
   app.use("*", requestContext);
+  for (const { path, guard } of guards) app.use(path, guard);
   app.use(
     "*",
     methodNotAllowed({

@@ -12,13 +12,19 @@ import { SANDBOX_BASE, sandboxRoutes } from "./sandbox";
 export { API_BASE } from "./api-app";
 
 export function createApp(): OpenAPIHono<AppEnv> {
-  const app = createApiApp();
   // Also refused here when the config says no sandbox (always so in production),
   // whatever SANDBOX_ENABLED says: a production config behind this entry stays safe.
-  app.use(`${SANDBOX_BASE}/*`, async (c, next) => {
-    if (!c.var.config.sandbox) return c.notFound();
-    await next();
-  });
+  // A guard, so it runs before 405 detection, which would otherwise list a
+  // hidden route's methods (a POST to a GET-only look-alike route).
+  const app = createApiApp([
+    {
+      path: `${SANDBOX_BASE}/*`,
+      guard: async (c, next) => {
+        if (!c.var.config.sandbox) return c.notFound();
+        await next();
+      },
+    },
+  ]);
   app.route(SANDBOX_BASE, sandboxRoutes);
   return app;
 }
