@@ -93,7 +93,8 @@ describe("admin routes: only the exact token, only in the Authorization header",
         const res = await api(`${path}${sep}${name}=${encodeURIComponent(TOKEN)}`, { method, headers: { "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
         expect((await expectProblem(res, 401)).code, `${method} ${path}?${name}=`).toBe("unauthorized");
       }
-      for (const headers of [{ cookie: `token=${TOKEN}; admin_token=${TOKEN}` }, { "x-admin-token": TOKEN, "x-api-key": TOKEN }, { "proxy-authorization": `Bearer ${TOKEN}` }]) {
+      const elsewhere: Record<string, string>[] = [{ cookie: `token=${TOKEN}; admin_token=${TOKEN}` }, { "x-admin-token": TOKEN, "x-api-key": TOKEN }, { "proxy-authorization": `Bearer ${TOKEN}` }];
+      for (const headers of elsewhere) {
         const res = await api(path, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
         await expectProblem(res, 401);
       }
