@@ -29,6 +29,7 @@ const PROD = "test/security/production-routing.test.ts";
 const ADMIN = "test/security/admin.test.ts";
 const LIMITS = "test/security/limits.test.ts";
 const LOGIN = "test/security/login.test.ts";
+const MUTATIONS = "test/security/mutations.test.ts";
 const AUTH = "test/routes/auth.test.ts";
 const WS = "test/routes/ws.test.ts";
 const WS_LIMITS = "test/routes/ws-limits.test.ts";
@@ -72,6 +73,7 @@ export const CATALOGUE: readonly Attack[] = [
   { id: "jwt-bearer-as-ticket-page", area: "jwt", description: "access token as a watch ticket on the callback page", file: JWT, test: "refuses an access token as a watch ticket on the status pages" },
   { id: "jwt-bearer-as-ticket-socket", area: "jwt", description: "access token as a watch ticket, and tickets for other transactions, on the socket", file: WS, test: "answers 401 with no credential, a bad token, a bad or expired ticket, or a ticket for another tx_ref" },
   { id: "jwt-admin-token-as-bearer", area: "jwt", description: "admin token as a user's bearer, a user's bearer on admin routes", file: JWT, test: "refuses the admin token as a user's bearer token, and a user's token on admin routes" },
+  { id: "jwt-any-edit", area: "jwt", description: "generated: any character changed, dropped or added in a token's signed part or signature bits (seeded; long form under SOAK=1)", file: MUTATIONS, test: "refuses every edit of an access token's signed part or signature bits" },
   { id: "ticket-iat-future", area: "jwt", description: "watch ticket issued in the future", file: TOKENS, test: "refuses an iat in the future" },
   { id: "ticket-lifetime", area: "jwt", description: "watch ticket living longer than WATCH_TICKET_TTL_S", file: TOKENS, test: "refuses a lifetime longer than WATCH_TICKET_TTL_S" },
   { id: "ticket-too-old", area: "jwt", description: "watch ticket older than WATCH_TICKET_TTL_S", file: TOKENS, test: "refuses a ticket older than WATCH_TICKET_TTL_S" },
@@ -96,6 +98,7 @@ export const CATALOGUE: readonly Attack[] = [
   // ---- Webhook forgery and replay ----------------------------------------------------------------
   { id: "hook-missing-wrong-prefix", area: "webhook", description: "no signature, a wrong or empty verif-hash, a prefix of it, a wrong signature", file: "test/routes/webhook.test.ts", test: "refuses ${name} with 401 and queues nothing" },
   { id: "hook-near-miss", area: "webhook", description: "verif-hash off by the last character, one longer, other case, sent twice", file: HOOK, test: "refuses a verif-hash that differs in its last character, has one more, is upper-cased, or is sent twice, and queues nothing" },
+  { id: "hook-any-edit", area: "webhook", description: "generated: any single-character change, cut or extension of the webhook hash, as verif-hash or signature (seeded; long form under SOAK=1)", file: MUTATIONS, test: "refuses every single-character change, cut or extension of the webhook hash, and queues nothing" },
   { id: "hook-signature-forgery", area: "webhook", description: "HMAC signature under another key, replayed onto another body, re-encoded", file: HOOK, test: "refuses a flutterwave-signature made with another key, replayed onto another body, or encoded otherwise, and queues nothing" },
   { id: "hook-reserialised", area: "webhook", description: "signature over a re-serialised body", file: "test/routes/webhook.test.ts", test: "refuses a signature computed over a re-serialised body" },
   { id: "hook-forged-success-failed-charge", area: "webhook", description: "right hash, body claiming success for a charge the provider says failed", file: HOOK, test: "does not credit a correctly signed body that claims success for a failed charge: the provider's 'failed' wins" },
@@ -131,6 +134,7 @@ export const CATALOGUE: readonly Attack[] = [
   { id: "admin-every-route-near-miss", area: "admin", description: "every operator route: no token, last character changed, prefix, longer, other case, Basic, a user's bearer", file: ADMIN, test: "refuses no token, near misses of the token, another scheme, and a user's bearer token with one and the same 401" },
   { id: "admin-token-elsewhere", area: "admin", description: "the exact token in the query string, a cookie or another header", file: ADMIN, test: "refuses the exact token in the query string, a cookie or another header" },
   { id: "admin-routes-listed", area: "admin", description: "the attacked routes come from the served document", file: ADMIN, test: "the document lists the operator routes this file attacks" },
+  { id: "admin-any-edit", area: "admin", description: "generated: any single-character change, cut or extension of the admin token (seeded; long form under SOAK=1)", file: MUTATIONS, test: "refuses every single-character change, cut or extension of the admin token" },
   { id: "admin-operator-routes", area: "admin", description: "operator view routes without, with a wrong, with a user's token", file: "test/routes/operator.test.ts", test: "refuses ${method} ${path} without a token, with a wrong one, and with a user's token" },
   { id: "admin-dead-letters", area: "admin", description: "dead-letter routes without the token or with a user's", file: CONSUMER, test: "refuses operator routes without the admin token, or with a user's token" },
 

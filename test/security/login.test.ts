@@ -11,8 +11,10 @@
  * reset route exists to ask.
  */
 import { describe, expect, it } from "vitest";
+import { newUserId } from "../../src/lib/ids";
 import { LOGIN_CLIENT_FREE_FAILURES } from "../../src/lib/limits";
-import { api, expectProblem, form, json, PASSWORD, uniqueEmail, uniqueIp } from "../helpers";
+import { hashPassword } from "../../src/lib/password";
+import { api, env, expectProblem, form, json, PASSWORD, uniqueEmail, uniqueIp } from "../helpers";
 
 const WRONG = "not the password";
 
@@ -27,9 +29,25 @@ async function registered(tag: string, full_name?: string) {
   return { email, user_id: ((await res.json()) as { id: string }).id };
 }
 
+/**
+ * An account whose password is stored with cheap argon2id parameters (as an
+ * account from before a parameter upgrade is), made through the real
+ * Credentials and Wallet objects: a run of failures then costs little CPU.
+ * Throttling does not depend on the hash, and the owner's success re-hashes.
+ */
+async function accountWithCheapHash(tag: string) {
+  const email = uniqueEmail(tag);
+  const user_id = newUserId();
+  const credentials = env.CREDENTIALS.getByName(email);
+  await credentials.claim({ email, user_id, password_hash: hashPassword(PASSWORD, { m_kib: 64, t: 1, p: 1 }) });
+  await env.WALLET.getByName(user_id).init({ user_id, email, full_name: null, currency: "NGN" });
+  await credentials.activate(user_id);
+  return { email, user_id };
+}
+
 describe("no lock-out of someone else", () => {
   it("a client that names the owner's address in X-Forwarded-For, X-Real-IP or True-Client-IP, and spells the email otherwise, delays only itself", async () => {
-    const { email } = await registered("owner");
+    const { email } = await accountWithCheapHash("owner");
     const owner_ip = uniqueIp();
     const attacker_ip = uniqueIp();
     const spoofed = { "x-forwarded-for": owner_ip, "x-real-ip": owner_ip, "true-client-ip": owner_ip, forwarded: `for=${owner_ip}`, "cf-connecting-ip": attacker_ip };
@@ -56,7 +74,6 @@ describe("no user enumeration", () => {
       ["a wrong password", email, WRONG, 401],
       ["an unknown email", uniqueEmail("nobody"), PASSWORD, 401],
       ["a string that is not an email", "not-an-email", PASSWORD, 401],
-      ["an empty username", "", PASSWORD, 401],
     ];
     for (const [what, username, password, status] of attempts) {
       const res = await api("/auth/login", form({ username, password }, { "cf-connecting-ip": uniqueIp() }));
@@ -72,9 +89,7 @@ describe("no user enumeration", () => {
     const answers = [];
     for (const body of [
       { email, password: PASSWORD },
-      { email, password: "another password entirely" },
-      { email: email.toUpperCase(), password: PASSWORD, full_name: "Someone Else" },
-      { email: `  ${email} `, password: "x".repeat(12) },
+      { email: `  ${email.toUpperCase()} `, password: "another password entirely", full_name: "Someone Else" },
     ]) {
       const res = await api("/auth/register", json(body, { "cf-connecting-ip": uniqueIp() }));
       const text = await res.clone().text();
