@@ -23,7 +23,7 @@ import { issueAccessToken } from "../../src/lib/tokens";
 import { api, env, newWallet } from "../helpers";
 
 const SOAK = (env as unknown as { SOAK?: string }).SOAK === "1";
-const RUNS = SOAK ? 300 : 25;
+const RUNS = SOAK ? 300 : 12;
 const SEED = 20261127;
 /** Per test: the soak form's thousands of requests take minutes on a loaded machine. */
 const TIMEOUT_MS = SOAK ? 1_800_000 : 30_000;
