@@ -16,7 +16,8 @@
  * badge, headline, body and next step in place; after a terminal status, close
  * and stop. If the socket drops while PENDING, reconnect with exponential
  * backoff and jitter (bounded); never retry after a close code that says the
- * same request would fail again.
+ * same request would fail again, or after 4001 (the page's ticket expired:
+ * only a reload brings a fresh one).
  */
 import { z } from "zod";
 import { TX_STATUSES } from "../domain/transactions";
@@ -33,6 +34,7 @@ const config = {
   statuses: TX_STATUSES,
   settledCode: CLOSE.settled.code,
   finalCodes: FINAL_CLOSE_CODES,
+  expiredCode: CLOSE.credential_expired.code,
   statusSchema: z.toJSONSchema(StatusMessage),
   pingMs: WATCH_PING_INTERVAL_MS,
   backoffBaseMs: WATCH_RECONNECT_BASE_MS,
@@ -149,6 +151,8 @@ const BODY = String.raw`
       if (socket === ws) socket = null;
       if (done) return;
       if (C.finalCodes.indexOf(event.code) !== -1) return stop("Live updates are not available for this page. Reload it to see the latest status.");
+      // The page's ticket ended: the same ticket would be refused again, and only a reload brings a fresh one.
+      if (event.code === C.expiredCode) return stop("Live updates for this page have ended. Reload it to see the latest status and keep watching.");
       schedule();
     };
   }

@@ -157,4 +157,21 @@ describe("the callback page in a real browser", () => {
     expect(seen.navigations).toBe(1);
     await page.close();
   });
+
+  it("stops after 4001 (the page's ticket expired) and asks for a reload instead of retrying the same ticket", async () => {
+    const funding = await pendingFunding("900");
+    const { page, seen } = await watchedPage();
+    let connections = 0;
+    await page.routeWebSocket(/\/api\/v1\/ws\/wallet/, (route) => {
+      connections += 1;
+      route.close({ code: 4001, reason: "credential expired" });
+    });
+    await page.goto(funding.redirect_url);
+    await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe("Live updates for this page have ended. Reload it to see the latest status and keep watching.");
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(connections).toBe(1);
+    expect(await page.textContent("#status")).toBe("PENDING");
+    expect(seen.navigations).toBe(1);
+    await page.close();
+  });
 });
