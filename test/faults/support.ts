@@ -9,7 +9,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { beforeAll, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Wallet } from "../../src/durable/wallet";
 import { requireConfig } from "../../src/lib/config";
 import { api } from "../helpers";
@@ -175,11 +175,17 @@ export function faultTable(name: string) {
       return Array.from({ length: keep }, (_, i) => rows[(start + i) % rows.length]);
     },
 
-    /** The file's last test: its name carries the counts, and it checks them. Call after every table. */
+    /**
+     * The file's last test: its name carries the counts, and it checks them.
+     * Call after every table (in a describe, so the tables' describes have
+     * been collected when the name is made).
+     */
     summary(): void {
-      it(`${name}${SOAK ? " (soak)" : ""}: ${declared.cases} cases injected ${declared.faults} faults, and every case met every fault it armed`, () => {
-        expect(tally).toEqual(declared);
-        console.log(`[faults] ${name}: ${tally.cases} cases, ${tally.faults} faults injected and met at the look-alikes`);
+      describe("counts", () => {
+        it(`${name}${SOAK ? " (soak)" : ""}: ${declared.cases} cases injected ${declared.faults} faults, and every case met every fault it armed`, () => {
+          expect(tally).toEqual(declared);
+          console.log(`[faults] ${name}: ${tally.cases} cases, ${tally.faults} faults injected and met at the look-alikes`);
+        });
       });
     },
   };
