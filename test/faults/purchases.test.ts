@@ -140,7 +140,7 @@ describe("requery faults: the wallet's alarm, after a pay whose answer was lost"
 
 describe("requery faults: the consumer, after VTpass's transaction-update callback", () => {
   const cases = READS.map((mode, i) => ({ mode, faults: usesFor(mode), outcome: i % 2 === 0 ? ("delivered" as const) : ("failed" as const) }));
-  table.each(table.sample(cases, 3))("$mode on every attempt of the requery: retried by the queue, then $outcome is applied once", async ({ mode, outcome }) => {
+  table.each(table.sample(cases, 2))("$mode on every attempt of the requery: retried by the queue, then $outcome is applied once", async ({ mode, outcome }) => {
     const { auth, stub } = await fundedWallet(START_MINOR);
     const naira = amountNaira();
     const p = await accepted(await buyAirtime(auth, { phone: PENDING_AT_FIRST, amount: String(naira), network: "mtn" }));

@@ -155,7 +155,7 @@ describe("transfers.create faults: the submission's answer is refused, lost, or 
 
 describe("transfers.get faults: the consumer's check after transfer.completed", () => {
   const cases = [...READ_UNANSWERED, "refuse" as const].map((mode, i) => ({ mode, faults: usesFor(mode), outcome: i % 2 === 0 ? ("SUCCESSFUL" as const) : ("FAILED" as const) }));
-  table.each(table.sample(cases, 4))("$mode on every attempt of the check: retried by the queue, then $outcome is applied once", async ({ mode, outcome }) => {
+  table.each(table.sample(cases, 3))("$mode on every attempt of the check: retried by the queue, then $outcome is applied once", async ({ mode, outcome }) => {
     const { auth, stub } = await fundedWallet(START_MINOR);
     const tx = await accepted(await withdraw(auth, `get-${randomBase32(12)}`));
     const provider_ref = (await stub.getTransaction(tx.tx_ref))!.provider_ref!;
