@@ -23,7 +23,9 @@ export function providerFetch(env: Env, ctx: ExecutionContext): ProviderFetch {
   const config = configOf(env);
   const sandbox = config.ok && config.config.sandbox;
   return async (request) => {
-    if (!sandbox || !new URL(request.url).pathname.startsWith(SANDBOX_PATH_PREFIX)) return bodyBoundBy(await fetch(request), request.signal);
+    if (!sandbox || !new URL(request.url).pathname.startsWith(SANDBOX_PATH_PREFIX)) {
+      return bodyBoundBy(await fetch(request), request.signal);
+    }
     const signal = request.signal;
     if (signal.aborted) throw signal.reason;
     return new Promise<Response>((resolve, reject) => {
@@ -72,22 +74,23 @@ function bodyBoundBy(response: Response, signal: AbortSignal): Response {
   const source = response.body;
   if (!source || NULL_BODY_STATUSES.has(response.status)) return response;
   const reader = source.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const read = await unlessAborted(() => reader.read(), signal);
-        if (read.done) controller.close();
-        else controller.enqueue(read.value);
-      } catch (error) {
-        controller.error(error);
-        reader.cancel(error).catch(() => {});
-      }
+  // Read only when the caller reads (highWaterMark 0): nothing is pulled ahead into a body nobody may read.
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const read = await unlessAborted(() => reader.read(), signal);
+          if (read.done) controller.close();
+          else controller.enqueue(read.value);
+        } catch (error) {
+          controller.error(error);
+          reader.cancel(error).catch(() => {});
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  },
-    // Read only when the caller reads: nothing is pulled ahead into a body nobody may read.
     { highWaterMark: 0 },
   );
   return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });

@@ -139,7 +139,7 @@ function trickle(answer: Response): Response {
       const chunk = bytes.subarray(sent_chunks * chunk_bytes, (sent_chunks + 1) * chunk_bytes);
       sent_chunks += 1;
       if (chunk.length > 0) controller.enqueue(chunk);
-      if ((sent_chunks * chunk_bytes) >= bytes.length) controller.close();
+      if (sent_chunks * chunk_bytes >= bytes.length) controller.close();
     },
     cancel() {
       hung_up.abort();
