@@ -12,6 +12,11 @@
  * - malformed:        200 whose body is cut-off JSON.
  * - wrong_shape:      200 with a well-formed body that is not what the operation returns.
  * - refuse:           a definite refusal: nothing done.
+ * - slow_body:        the operation is performed and its real answer's status and headers
+ *                     are sent at once, then its body trickles in SLOW_BODY_CHUNKS pieces,
+ *                     the last one SLOW_BODY_MS later: long past any client's timeout. Only
+ *                     the client hanging up (cancelling the body) stops it; a client that
+ *                     bounds only the wait for headers is held for the whole trickle.
  * - commit_then_hang, commit_then_500 (operations that change state only): the
  *                     operation is performed and committed, then the answer is
  *                     lost as in `hang` / `http_500`.
@@ -19,7 +24,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../../lib/http";
 import { sleep } from "../../lib/time";
-import { HANG_MS } from "./limits";
+import { HANG_MS, SLOW_BODY_CHUNKS, SLOW_BODY_MS } from "./limits";
 
 export const FAULT_MODES = [
   "hang",
@@ -29,6 +34,7 @@ export const FAULT_MODES = [
   "malformed",
   "wrong_shape",
   "refuse",
+  "slow_body",
   "commit_then_hang",
   "commit_then_500",
 ] as const;
@@ -97,6 +103,8 @@ export async function answerWithFaults(
       return answers.wrongShape();
     case "refuse":
       return answers.refuse();
+    case "slow_body":
+      return trickle(await perform());
     case "commit_then_hang":
       await (await perform()).arrayBuffer();
       return hang();
@@ -108,4 +116,34 @@ export async function answerWithFaults(
       throw new Error(`unknown fault mode ${String(unknown)}`);
     }
   }
+}
+
+/**
+ * The answer's status and headers now, its body in SLOW_BODY_CHUNKS pieces
+ * spread over SLOW_BODY_MS. The request's own abort signal is deliberately
+ * not watched: a server trickling a body does not know the client's timer,
+ * it only sees the connection close (the body cancelled).
+ */
+function trickle(answer: Response): Response {
+  const headers = new Headers(answer.headers);
+  headers.delete("content-length");
+  const hung_up = new AbortController();
+  let bytes: Uint8Array | null = null;
+  let sent_chunks = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      bytes ??= new Uint8Array(await answer.arrayBuffer());
+      const chunk_bytes = Math.max(1, Math.ceil(bytes.length / SLOW_BODY_CHUNKS));
+      if (sent_chunks > 0) await sleep(SLOW_BODY_MS / SLOW_BODY_CHUNKS, hung_up.signal);
+      if (hung_up.signal.aborted) return;
+      const chunk = bytes.subarray(sent_chunks * chunk_bytes, (sent_chunks + 1) * chunk_bytes);
+      sent_chunks += 1;
+      if (chunk.length > 0) controller.enqueue(chunk);
+      if (sent_chunks * chunk_bytes >= bytes.length) controller.close();
+    },
+    cancel() {
+      hung_up.abort();
+    },
+  });
+  return new Response(body, { status: answer.status, headers });
 }

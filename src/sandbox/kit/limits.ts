@@ -7,6 +7,14 @@
 /** How long `hang` faults hold the answer before a gateway error, like a provider's own gateway timeout (~28 s). */
 export const HANG_MS = 30_000;
 
+/**
+ * How long a `slow_body` fault takes to send its whole body, and in how many
+ * pieces: past HANG_MS and past any test's own timeout, so a client that does
+ * not bound its body read is caught by its test failing.
+ */
+export const SLOW_BODY_MS = 45_000;
+export const SLOW_BODY_CHUNKS = 9;
+
 /** Providers give a webhook endpoint about a minute to answer (Flutterwave: 60 s); so does the sandbox. */
 export const WEBHOOK_TIMEOUT_MS = 60_000;
 

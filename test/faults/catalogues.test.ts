@@ -1,0 +1,118 @@
+/**
+ * Provider faults on the lists a money path reads before anything is held,
+ * table-driven:
+ *
+ *   banks.list           (Flutterwave: POST /wallet/withdraw checks the bank code)  x every unanswered read, refuse
+ *   service-variations   (VTpass: POST /wallet/data prices the plan)                  x every unanswered read, refuse
+ *
+ * Both lists are cached per isolate and served stale while the provider is
+ * down; these cases start from an empty cache (the Worker's own module, which
+ * the tests share), so the fault is met. Then: a problem answer, nothing held,
+ * nothing sent to the provider; once the provider answers again the same
+ * request goes through and ends once.
+ */
+import { describe, expect } from "vitest";
+import { clearBankCache } from "../../src/routes/banks/handlers";
+import { clearCatalogCache } from "../../src/routes/catalog/handlers";
+import { PROVIDER_READ_RETRIES, VTPASS_READ_RETRIES } from "../../src/lib/limits";
+import { api, expectLedgerConsistent, expectProblem, fundedWallet } from "../helpers";
+import { buyData, type Purchase } from "../purchase-helpers";
+import { arm, faultTable, READ_UNANSWERED, served, type Mode } from "./support";
+
+const START_MINOR = 100_000_00;
+const table = faultTable("catalogues");
+const READS: Mode[] = [...READ_UNANSWERED, "refuse"];
+
+/**
+ * The cases of one list take turns: each empties the shared cache and must be
+ * the one that meets its own fault (a list's request carries nothing a case
+ * could scope its fault by).
+ */
+const turns = new Map<string, Promise<unknown>>();
+function inTurn<T>(list: string, run: () => Promise<T>): Promise<T> {
+  const next = (turns.get(list) ?? Promise.resolve()).then(run, run);
+  turns.set(
+    list,
+    next.catch(() => {}),
+  );
+  return next;
+}
+
+describe("banks.list faults: the bank code's check before a withdrawal holds anything", () => {
+  /** Flutterwave's client repeats every read that gets no usable answer; a refusal is an answer. */
+  const usesFor = (mode: Mode) => (mode === "refuse" ? 1 : 1 + PROVIDER_READ_RETRIES);
+  table.each(table.sample(READS, 2).map((mode) => ({ mode, faults: usesFor(mode) })))(
+    "$mode on the bank list, cache empty: a problem, nothing held, no transfer created",
+    async ({ mode }) => {
+      const { auth, stub } = await fundedWallet(START_MINOR);
+      const met = await inTurn("banks", async () => {
+        clearBankCache();
+        const before = await served("flutterwave", "banks.list", "/banks/NG");
+        await arm("flutterwave", "banks.list", "/banks/NG", mode, usesFor(mode));
+        const problem = await expectProblem(
+          await api("/wallet/withdraw", {
+            method: "POST",
+            headers: { "content-type": "application/json", ...auth },
+            body: JSON.stringify({ account_bank: "044", account_number: "0690000031", amount: "1000" }),
+          }),
+          mode === "refuse" ? 502 : 503,
+        );
+        expect(problem.code).toBe("bank_list_unavailable");
+        const after = await served("flutterwave", "banks.list", "/banks/NG");
+        expect(after.count - before.count).toBe(usesFor(mode));
+        return after.faulted - before.faulted;
+      });
+      expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: 0 });
+      expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
+      return met;
+    },
+  );
+});
+
+describe("service-variations faults: a data plan's price before a purchase holds anything", () => {
+  /** VTpass's client repeats only transport trouble; a well-formed answer (030, a string content) is not repeated. */
+  const usesFor = (mode: Mode) => (mode === "refuse" || mode === "wrong_shape" ? 1 : 1 + VTPASS_READ_RETRIES);
+  // 9mobile's and Glo's plans: no other test buys them through the API.
+  const NETWORKS = [
+    { network: "9mobile", service: "serviceID=etisalat-data" },
+    { network: "glo", service: "serviceID=glo-data" },
+  ];
+  // Each case buys another plan: VTpass refuses the same number and amount twice within 30 s (019).
+  table.each(table.sample(READS, 2).map((mode, plan_index) => ({ mode, plan_index, faults: usesFor(mode) })))(
+    "$mode on the plan list, cache empty: 503, nothing held, no pay; the retry is delivered and paid once",
+    async ({ mode, plan_index }) => {
+      const { auth, stub } = await fundedWallet(START_MINOR);
+      const met = await inTurn("plans", async () => {
+        const { network, service: SERVICE } = NETWORKS[plan_index % NETWORKS.length];
+        const listed = await api(`/catalog/data-plans?network=${network}`, { headers: auth });
+        const listed_text = await listed.text();
+        expect(listed.status, listed_text).toBe(200);
+        const plans = (JSON.parse(listed_text) as { data: { code: string; price_minor: number }[] }).data;
+        const plan = plans[Math.floor(plan_index / NETWORKS.length) % plans.length];
+        clearCatalogCache();
+        const before = await served("vtpass", "variations", SERVICE);
+        await arm("vtpass", "variations", SERVICE, mode, usesFor(mode));
+        const body = { phone: "08011111111", network, plan: plan.code };
+        const problem = await expectProblem(await buyData(auth, body), 503);
+        expect(problem.code).toBe("catalogue_unavailable");
+        const after = await served("vtpass", "variations", SERVICE);
+        expect(after.count - before.count).toBe(usesFor(mode));
+        expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: 0 });
+        // VTpass answers again: the same purchase goes through, once.
+        const retried = await buyData(auth, body);
+        const text = await retried.text();
+        expect(retried.status, text).toBe(202);
+        const p = JSON.parse(text) as Purchase;
+        expect(p).toMatchObject({ type: "DATA", status: "SUCCESS", plan: plan.code, amount_minor: plan.price_minor });
+        const request_id = (await stub.getTransaction(p.tx_ref))!.provider_ref!;
+        expect(await served("vtpass", "pay", request_id)).toEqual({ count: 1, faulted: 0 });
+        expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR - plan.price_minor, held_minor: 0 });
+        return after.faulted - before.faulted;
+      });
+      expect((await expectLedgerConsistent(stub)).journal_rows).toBe(2);
+      return met;
+    },
+  );
+});
+
+table.summary();
