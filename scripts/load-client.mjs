@@ -80,7 +80,7 @@ export class SimClient {
       body = await response.arrayBuffer();
     } catch (error) {
       this.recorder.transport(request.method, request.url, error);
-      throw error;
+      throw Object.assign(new Error(`transport: ${error?.message}`), { transport: true });
     }
     this.recorder.answer(request.method, request.url, performance.now() - t0, response, new TextDecoder().decode(body));
     this.last = response;
@@ -96,7 +96,27 @@ export class SimClient {
 
   /** A refusal the model did not expect: the run fails with it. */
   fail(what, detail) {
-    this.unexpected.push(`client ${this.index}: ${what}: ${detail instanceof Error ? detail.message : JSON.stringify(detail)}`);
+    this.unexpected.push(`client ${this.index}: ${what}: ${detail instanceof Error ? detail.message : typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+  }
+
+  /**
+   * A money call with its Idempotency-Key, sent again with the same key after
+   * a 503 or a lost connection, as a careful client does: the server replays
+   * or finishes the first attempt, so the customer's model stays exact. The
+   * 503 itself is still counted against the run.
+   */
+  async idempotent(call) {
+    const key = `load-${this.index}-${crypto.randomUUID()}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await call({ idempotency_key: key });
+      } catch (error) {
+        const again = (error instanceof ApiProblem && (error.status === 503 || error.code === "idempotency_key_in_flight")) || error?.transport;
+        if (!again || attempt >= 4) throw error;
+        this.retries = (this.retries ?? 0) + 1;
+        await new Promise((r) => setTimeout(r, 1000 * attempt));
+      }
+    }
   }
 
   pick(list) {
@@ -155,8 +175,8 @@ export class SimClient {
       await this[`op_${op}`]();
     } catch (error) {
       if (error instanceof ApiProblem) this.fail(op, `${error.status} ${error.code} ${error.detail ?? ""}`);
-      else if (error?.name !== "TimeoutError" && error?.name !== "TypeError") this.fail(op, error);
-      // A transport error (refused connection, timeout) is already counted by the recorder.
+      // A transport error (refused connection, reset, timeout) is already counted by the recorder.
+      else if (!error?.transport) this.fail(op, error?.stack ?? error);
     }
   }
 
@@ -222,7 +242,7 @@ export class SimClient {
   }
 
   async fundAndPay(naira, outcome) {
-    const funding = await this.client.fund({ amount: String(naira) });
+    const funding = await this.idempotent((call) => this.client.fund({ amount: String(naira) }, call));
     const tx = { tx_ref: funding.tx_ref, type: "FUND", amount_minor: naira * 100, fee_minor: 0 };
     // full: credited; less: an underpayment ends FAILED with nothing credited; fail (card declined)
     // and unpaid: the checkout stays open, so the funding stays PENDING through the run.
@@ -230,8 +250,12 @@ export class SimClient {
     this.track(tx, expect, `fund ${outcome}`);
     if (outcome === "unpaid") return;
     // The customer's browser pays on the checkout look-alike, which then sends the webhook.
-    const paid = await this.raw("POST", funding.payment_link, { body: new URLSearchParams({ outcome }) });
-    if (paid.status !== 303) return this.fail("checkout pay", paid.status);
+    const paid = await this.raw("POST", funding.payment_link, { body: new URLSearchParams({ outcome }) }).catch((e) => e);
+    if (paid.status !== 303) {
+      // Whether the look-alike took the payment is unknown now: the server's word decides at the end.
+      this.txs.get(tx.tx_ref).expect = "UNCERTAIN";
+      return this.fail("checkout pay", paid.status ?? paid.message);
+    }
     const back = new URL(paid.headers.get("location"));
     const id = back.searchParams.get("transaction_id");
     if (outcome === "full" && id) this.charges.push(id);
@@ -248,10 +272,10 @@ export class SimClient {
     if (!this.canSpend(naira * 100) || !this.bankLookup()) return this.op_wallet();
     const account = weighted(this.random, { succeeds: 70, fails: 20, refused: 10 });
     const body = { amount: String(naira), account_number: ACCOUNTS[account], account_bank: "044" };
-    const key = `load-${this.index}-${crypto.randomUUID()}`;
+    let key;
     let tx;
     try {
-      tx = await this.client.withdraw(body, { idempotency_key: key });
+      tx = await this.idempotent((call) => this.client.withdraw(body, ((key = call.idempotency_key), call)));
     } catch (error) {
       if (account === "refused" && error instanceof ApiProblem && error.code === "transfer_refused" && typeof error.problem.tx_ref === "string") {
         this.track({ tx_ref: error.problem.tx_ref, type: "WITHDRAW", amount_minor: naira * 100 }, "FAILED", "withdraw refused");
@@ -286,7 +310,7 @@ export class SimClient {
       const naira = 50 + Math.floor(this.random() * 4_950);
       if (!this.canSpend(naira * 100)) return this.op_wallet();
       if (!this.slots.reserve(network, number, naira * 100)) continue;
-      return this.purchase("AIRTIME", () => this.client.buyAirtime({ phone: number, network, amount: String(naira) }), expect, `airtime ${number}`);
+      return this.purchase("AIRTIME", () => this.idempotent((call) => this.client.buyAirtime({ phone: number, network, amount: String(naira) }, call)), expect, `airtime ${number}`);
     }
   }
 
@@ -297,7 +321,7 @@ export class SimClient {
     for (const plan of plans) {
       if (!this.canSpend(plan.price_minor)) return this.op_wallet();
       if (!this.slots.reserve(`${network}-data`, number, plan.price_minor)) continue;
-      return this.purchase("DATA", () => this.client.buyData({ phone: number, network, plan: plan.code }), expect, `data ${number}`);
+      return this.purchase("DATA", () => this.idempotent((call) => this.client.buyData({ phone: number, network, plan: plan.code }, call)), expect, `data ${number}`);
     }
     return this.op_airtime(); // every plan of this network was bought for this number within the window
   }
@@ -319,7 +343,7 @@ export class SimClient {
 
   /** Watches one of its transactions over the WebSocket, in the background; checked at the end. */
   async op_watch() {
-    const candidates = [...this.txs.entries()].filter(([ref, t]) => t.expect !== "PENDING" && !this.watches.some((w) => w.tx_ref === ref));
+    const candidates = [...this.txs.entries()].filter(([ref, t]) => t.expect !== "PENDING" && t.expect !== "UNCERTAIN" && !this.watches.some((w) => w.tx_ref === ref));
     if (!candidates.length) return this.op_wallet();
     const [tx_ref, t] = candidates[candidates.length - 1 - Math.floor(this.random() * Math.min(3, candidates.length))];
     const started = performance.now();

@@ -92,6 +92,8 @@ export class Recorder {
     this.transport_errors = [];
     this.problem_codes = new Map();
     this.ws_first_frame_ms = [];
+    /** Answers from wrangler's own proxy saying the Worker restarted under the request (it retries GETs silently). */
+    this.restarted_mid_request = 0;
   }
 
   kind(name) {
@@ -111,6 +113,7 @@ export class Recorder {
     k.samples.push(ms);
     k.statuses.set(response.status, (k.statuses.get(response.status) ?? 0) + 1);
     const where = `${method} ${new URL(url).pathname} -> ${response.status}`;
+    if (response.status === 503 && text.startsWith("Your worker restarted mid-request")) this.restarted_mid_request += 1;
     if (response.status >= 500) this.status_5xx.push(`${where}: ${text.slice(0, 300)}`);
     if (response.status >= 400) {
       const problem = problemOf(response, text);
