@@ -46,8 +46,8 @@ export const MIX = {
 };
 
 export class SimClient {
-  constructor({ index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, tag }) {
-    Object.assign(this, { index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms });
+  constructor({ index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, tag, rewrite }) {
+    Object.assign(this, { index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, rewrite });
     this.api = `${origin}/api/v1`;
     this.email = `load.${tag}.${index}@example.com`;
     this.ip = `198.19.${(index >> 8) & 255}.${index & 255}`;
@@ -89,6 +89,7 @@ export class SimClient {
 
   /** A call the client does not wrap (pages, the look-alike's checkout and control routes). */
   raw(method, url, { headers = {}, body, auth = false } = {}) {
+    if (this.rewrite?.from && url.startsWith(this.rewrite.from)) url = this.rewrite.to + url.slice(this.rewrite.from.length);
     const h = new Headers(headers);
     if (auth) h.set("authorization", `Bearer ${this.client.token}`);
     return this.send(new Request(url, { method, headers: h, body, redirect: "manual" }));
