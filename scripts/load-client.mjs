@@ -310,8 +310,9 @@ export class SimClient {
     for (let tries = 0; tries < 20; tries++) {
       const naira = 50 + Math.floor(this.random() * 4_950);
       if (!this.canSpend(naira * 100)) return this.op_wallet();
-      if (!this.slots.reserve(network, number, naira * 100)) continue;
-      return this.purchase("AIRTIME", () => this.idempotent((call) => this.client.buyAirtime({ phone: number, network, amount: String(naira) }, call)), expect, `airtime ${number}`);
+      const slot = this.slots.reserve(network, number, naira * 100);
+      if (!slot) continue;
+      return this.purchase(slot, () => this.idempotent((call) => this.client.buyAirtime({ phone: number, network, amount: String(naira) }, call)), expect, `airtime ${number}`);
     }
   }
 
@@ -321,24 +322,29 @@ export class SimClient {
     const plans = [...this.plans[network]].sort(() => this.random() - 0.5);
     for (const plan of plans) {
       if (!this.canSpend(plan.price_minor)) return this.op_wallet();
-      if (!this.slots.reserve(`${network}-data`, number, plan.price_minor)) continue;
-      return this.purchase("DATA", () => this.idempotent((call) => this.client.buyData({ phone: number, network, plan: plan.code }, call)), expect, `data ${number}`);
+      const slot = this.slots.reserve(`${network}-data`, number, plan.price_minor);
+      if (!slot) continue;
+      return this.purchase(slot, () => this.idempotent((call) => this.client.buyData({ phone: number, network, plan: plan.code }, call)), expect, `data ${number}`);
     }
     return this.op_airtime(); // every plan of this network was bought for this number within the window
   }
 
-  async purchase(type, buy, expect, how) {
+  async purchase(slot, buy, expect, how) {
     try {
       const p = await buy();
       this.track(p, expect, how);
       if (p.status !== "PENDING" && p.status !== expect) this.fail(`${how} answered ${p.status}`, p.failure_reason);
     } catch (error) {
-      if (expect === "FAILED" && error instanceof ApiProblem && error.code === "purchase_refused" && typeof error.problem.tx_ref === "string") {
+      if (error instanceof ApiProblem && error.code === "purchase_refused" && typeof error.problem.tx_ref === "string") {
+        // Refused: nothing taken, and the transaction exists (FAILED). Tracked either way; unexpected only for a number that delivers.
         const tx = await this.client.transaction(error.problem.tx_ref);
         this.track(tx, "FAILED", `${how} refused`);
+        if (expect !== "FAILED") this.fail(`${how} refused`, error.detail);
         return;
       }
       throw error;
+    } finally {
+      this.slots.release(slot);
     }
   }
 

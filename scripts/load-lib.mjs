@@ -170,21 +170,26 @@ export class RateGate {
 /**
  * The VTpass look-alike refuses the same service, number and amount within
  * 30 s (VTpass's 019, "likely duplicate"), across all wallets. Every purchase
- * reserves its (network, phone, amount) here first, so a refusal in this run
- * is never one the load itself provoked.
+ * reserves its (network, phone, amount) here first and releases it when its
+ * answer is back: under load a purchase may reach VTpass long after it was
+ * sent, so the window runs from the answer, not from the send. A refusal in
+ * this run is then never one the load itself provoked.
  */
 export class PurchaseSlots {
   static WINDOW_MS = 40_000;
   constructor() {
     this.last_ms = new Map();
   }
+  /** A key to release, or null when the slot is in flight or was used within the window. */
   reserve(network, phone, amount_minor) {
     const key = `${network}|${phone}|${amount_minor}`;
-    const now = Date.now();
     const last = this.last_ms.get(key);
-    if (last !== undefined && now - last < PurchaseSlots.WINDOW_MS) return false;
-    this.last_ms.set(key, now);
-    return true;
+    if (last !== undefined && (last === Infinity || Date.now() - last < PurchaseSlots.WINDOW_MS)) return null;
+    this.last_ms.set(key, Infinity);
+    return key;
+  }
+  release(key) {
+    this.last_ms.set(key, Date.now());
   }
 }
 
