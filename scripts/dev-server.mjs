@@ -1,6 +1,9 @@
 // Starts `wrangler dev` for the e2e tests and the benchmarks, exactly as
 // `npm run dev` does but on a chosen port and with its own state directory, and
-// waits until the API answers. Returns { origin, stop }.
+// waits until the API answers. Returns { origin, output, exitCode, stop }.
+// `port` and `inspector_port` are free loopback ports unless given: wrangler
+// otherwise takes 9229 for its inspector, or a random port when 9229 is taken,
+// which races with any other `wrangler dev` starting at the same moment.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -19,10 +22,11 @@ export async function freePort() {
   });
 }
 
-export async function startDevServer({ vars = {}, quiet = true } = {}) {
-  const port = await freePort();
+export async function startDevServer({ vars = {}, quiet = true, port: chosen_port, inspector_port: chosen_inspector_port, on_output } = {}) {
+  const port = chosen_port ?? (await freePort());
+  const inspector_port = chosen_inspector_port ?? (await freePort());
   const state = mkdtempSync(join(tmpdir(), "wallet-dev-"));
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", state, "--show-interactive-dev-session=false"];
+  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector_port), "--persist-to", state, "--show-interactive-dev-session=false"];
   // Links the Worker hands out are built from APP_ADDRESS, never from the request's Host:
   // point it at the port chosen here (a caller's own APP_ADDRESS wins).
   const all_vars = { APP_ADDRESS: `http://127.0.0.1:${port}/api/v1`, ...vars };
@@ -35,6 +39,8 @@ export async function startDevServer({ vars = {}, quiet = true } = {}) {
   let output = "";
   const keep = (chunk) => {
     output += chunk.toString();
+    // `output` keeps only the tail; a watcher that must see every line (a restart) reads them here.
+    on_output?.(chunk.toString());
     if (output.length > 200_000) output = output.slice(-100_000);
     if (!quiet) process.stderr.write(chunk);
   };
@@ -59,6 +65,8 @@ export async function startDevServer({ vars = {}, quiet = true } = {}) {
   return {
     origin,
     output: () => output,
+    /** null while wrangler runs; its exit code (or signal name) once it has stopped. */
+    exitCode: () => child.exitCode ?? child.signalCode ?? null,
     async stop() {
       if (child.exitCode === null) {
         process.kill(-child.pid, "SIGINT");
