@@ -73,12 +73,12 @@ class Timed implements Cmd {
 /** Weighted: the money paths often, the account routes rarely (each costs an argon2id hash). */
 const command: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 60, arbitrary: fc.tuple(user, fc.integer({ min: 100, max: 60_000 }), idem, fc.nat({ max: 9 })).map(([u, a, i, f]) => new Fund(u, a, i, f === 0)) },
-  { weight: 6, arbitrary: fc.tuple(user, fc.integer({ min: 3, max: 11 })).map(([u, n]) => new FundBurst(u, n + 1)) },
+  { weight: 6, arbitrary: fc.tuple(user, fc.integer({ min: 11, max: 12 })).map(([u, n]) => new FundBurst(u, n)) },
   { weight: 130, arbitrary: fc.tuple(pick, fc.constantFrom("full", "full", "less", "fail") as fc.Arbitrary<"full" | "less" | "fail">).map(([p, o]) => new PayCheckout(p, o)) },
   { weight: 40, arbitrary: fc.tuple(pick, fc.constantFrom("over", "under", "usd") as fc.Arbitrary<"over" | "under" | "usd">, fc.boolean()).map(([p, k, d]) => new ControlCharge(p, k, d)) },
   { weight: 40, arbitrary: pick.map((p) => new Redeliver(p)) },
   {
-    weight: 40,
+    weight: 60,
     arbitrary: fc
       .tuple(fc.constantFrom("unknown_ref", "unknown_id", "others_charge", "lying_amount", "forged_transfer", "bad_signature") as fc.Arbitrary<import("./model/commands-funding").Forgery>, pick, fc.boolean())
       .map(([k, p, h]) => new Forge(k, p, h)),
@@ -211,7 +211,7 @@ describe("the API against its model", () => {
       await fc.assert(
         fc.asyncProperty(fc.commands([command.map((c) => new Timed(c), (c) => (c as Timed).inner)], { maxCommands: MAX_COMMANDS }), fc.constantFrom("0", "50.25"), fc.integer({ min: 1_000, max: 50_000 }), fc.nat({ max: 3 }), async (cmds, fee, opening, users_n) => {
           counts.sequences += 1;
-          if (counts.sequences % 50 === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
+          if (counts.sequences % (SOAK ? 500 : 50) === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
           queued.length = 0; // strays of an earlier sequence (its wallets were restored)
           let t = Date.now();
           // One wallet, and a second one in a quarter of the sequences (cross-wallet events, forged references).
@@ -248,6 +248,7 @@ describe("the API against its model", () => {
       for (const kind of COMMAND_KINDS) expect(counts.commands.get(kind) ?? 0, `command ${kind} never ran`).toBeGreaterThan(0);
       for (const outcome of OUTCOMES) expect(counts.outcomes.get(outcome) ?? 0, `outcome "${outcome}" never happened`).toBeGreaterThan(0);
     },
-    SOAK ? 3_600_000 : 400_000,
+    // The bound: 10,000 sequences measured at about 1-3 s each on a loaded 2-core machine; the CI form about 6 minutes there.
+    SOAK ? 6 * 3_600_000 : 600_000,
   );
 });

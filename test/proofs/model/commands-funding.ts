@@ -233,11 +233,12 @@ export class Forge implements Cmd {
     const response = await postWebhook(body, this.kind === "bad_signature" ? "wrong" : this.hmac ? "hmac" : "verif-hash");
     if (this.kind === "bad_signature") {
       await problem(response, 401, "webhook_signature_invalid", "unsigned webhook");
-      same("unsigned webhook queued", queued.length, before);
+      // (Other deliveries may arrive meanwhile: the look-alikes retry on their own clock.)
+      same("unsigned webhook queued", queued.slice(before).some((q: any) => q?.raw_body === body), false);
       return countOutcome("webhook: bad signature refused");
     }
     same("signed webhook answer", response.status, 200);
-    same("signed webhook queued", queued.length, before + 1);
+    same("signed webhook queued", queued.slice(before).some((q: any) => q?.raw_body === body), true);
   }
   toString = () => `Forge(${this.kind}, #${this.pick}${this.hmac ? ", hmac" : ""})`;
 }
