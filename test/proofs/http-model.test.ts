@@ -1,0 +1,257 @@
+/**
+ * The whole API against a model (fast-check `fc.commands`): users, wallets,
+ * transactions, and what each provider look-alike holds for them. Every
+ * command goes through the real routes under /api/v1, the Flutterwave and
+ * VTpass look-alikes (checkout, control API, webhooks and callbacks) and the
+ * real queue consumer; every answer (status, problem code, tx_ref, amounts,
+ * status and stage) is compared with the model, and every sequence ends by
+ * delivering what is still queued and comparing each wallet's balances and
+ * transaction list with the model. A mismatch fails with fast-check's seed
+ * and path, to replay it.
+ *
+ * Covered: register and log in (rare: argon2id); fund (with Idempotency-Key
+ * replays and changed bodies, a provider refusal, many at once against
+ * FUND_PENDING_MAX); paying at the checkout (full, less, failed attempt) or
+ * through the control API (over- and underpaid, another currency); webhooks
+ * delivered late, reordered, duplicated (re-sent by the look-alike, or many
+ * copies in one batch), forged (unknown reference or id, another funding's
+ * charge, a lying amount, a forged transfer, a bad signature); withdrawals
+ * (with the fee of the sequence, 0 or 50.25; blacklisted and unresolvable
+ * accounts; a refused, a lost and a committed-then-lost transfer; replays)
+ * and their transfers settled or failed; airtime and data through VTpass's
+ * test numbers (delivered, pending, failed, unreadable) settled, failed or
+ * reversed before or after delivery; the reconciler; an inactive wallet; and
+ * several withdrawals and purchases at once on one wallet, whose answers must
+ * match some serial order.
+ *
+ * Limits: wallets come from a pool and are wiped per sequence (as the ledger
+ * property tests do), so per-user limiters (bank lookups 30/min, fundings
+ * 120/min) never see more than a few calls a minute; register and login use
+ * a fresh cf-connecting-ip per call, so the per-address limiters are
+ * avoided; FUND_PENDING_MAX (10) is part of the model.
+ *
+ * CI runs 200 seeded sequences; SOAK=1 runs 10,000 (see the end of the file).
+ */
+import { env } from "cloudflare:workers";
+import fc from "fast-check";
+import { beforeAll, describe, expect, it } from "vitest";
+import { expectLedgerConsistent, PASSWORD, registerAndLogin } from "../helpers";
+import { modelPool } from "./model/pool";
+import { jsonAnswer, observe } from "./model/check";
+import { ControlCharge, Drain, Fund, FundBurst, PayCheckout, Redeliver, Forge, type Cmd, type Real } from "./model/commands-funding";
+import { Buy, Concurrent, SettleTransfer, VtSettle, Withdraw } from "./model/commands-held";
+import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
+import { call, captureQueue, counts, queued, spent, spent_ms } from "./model/harness";
+import { type Model, type ModelUser, type TxStatus, type TxType } from "./model/model";
+
+const SOAK = (env as unknown as { SOAK?: string }).SOAK === "1";
+const SEQUENCES = SOAK ? 10_000 : 200;
+const SEED = 20_261_127;
+const POOL_SIZE = 32;
+const MAX_COMMANDS = 8;
+
+const user = fc.nat({ max: 1 });
+const pick = fc.nat({ max: 1_000 });
+const idem = fc.constantFrom("none", "none", "fresh", "replay", "changed") as fc.Arbitrary<"none" | "fresh" | "replay" | "changed">;
+
+/** Time spent per command kind, printed with the counts (where a slow run spends its time). */
+class Timed implements Cmd {
+  constructor(readonly inner: Cmd) {}
+  check = (m: Readonly<Model>) => this.inner.check(m);
+  async run(m: Model, r: Real): Promise<void> {
+    const started = Date.now();
+    try {
+      await this.inner.run(m, r);
+    } finally {
+      const kind = this.inner.constructor.name;
+      spent_ms.set(kind, (spent_ms.get(kind) ?? 0) + Date.now() - started);
+    }
+  }
+  toString = () => this.inner.toString();
+}
+
+/** Weighted: the money paths often, the account routes rarely (each costs an argon2id hash). */
+const command: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 60, arbitrary: fc.tuple(user, fc.integer({ min: 100, max: 60_000 }), idem, fc.nat({ max: 9 })).map(([u, a, i, f]) => new Fund(u, a, i, f === 0)) },
+  { weight: 6, arbitrary: fc.tuple(user, fc.integer({ min: 11, max: 12 })).map(([u, n]) => new FundBurst(u, n)) },
+  { weight: 130, arbitrary: fc.tuple(pick, fc.constantFrom("full", "full", "less", "fail") as fc.Arbitrary<"full" | "less" | "fail">).map(([p, o]) => new PayCheckout(p, o)) },
+  { weight: 40, arbitrary: fc.tuple(pick, fc.constantFrom("over", "under", "usd") as fc.Arbitrary<"over" | "under" | "usd">, fc.boolean()).map(([p, k, d]) => new ControlCharge(p, k, d)) },
+  { weight: 40, arbitrary: pick.map((p) => new Redeliver(p)) },
+  {
+    weight: 60,
+    arbitrary: fc
+      .tuple(fc.constantFrom("unknown_ref", "unknown_id", "others_charge", "lying_amount", "forged_transfer", "bad_signature") as fc.Arbitrary<import("./model/commands-funding").Forgery>, pick, fc.boolean())
+      .map(([k, p, h]) => new Forge(k, p, h)),
+  },
+  { weight: 130, arbitrary: fc.tuple(fc.constantFrom("fifo", "reverse", "shuffle", "burst") as fc.Arbitrary<"fifo" | "reverse" | "shuffle" | "burst">, fc.nat({ max: 3 }), fc.nat({ max: 10_000 })).map(([o, t, s]) => new Drain(o, t, s)) },
+  {
+    weight: 90,
+    arbitrary: fc
+      .tuple(user, fc.nat({ max: 4 }), fc.constantFrom("ok", "ok", "ok", "ok2", "blacklisted", "unresolvable") as fc.Arbitrary<import("./model/commands-held").Account>, idem, fc.constantFrom("none", "none", "none", "none", "none", "refuse", "lost", "commit_lost") as fc.Arbitrary<import("./model/commands-held").WithdrawFault>)
+      .map(([u, a, acc, i, f]) => new Withdraw(u, a, acc, i, f)),
+  },
+  { weight: 100, arbitrary: fc.tuple(pick, fc.constantFrom("SUCCESSFUL", "SUCCESSFUL", "FAILED") as fc.Arbitrary<"SUCCESSFUL" | "FAILED">).map(([p, o]) => new SettleTransfer(p, o)) },
+  {
+    weight: 80,
+    arbitrary: fc
+      .tuple(user, fc.constantFrom("airtime", "airtime", "data") as fc.Arbitrary<"airtime" | "data">, fc.constantFrom("delivered", "pending", "pending", "failed", "unknown") as fc.Arbitrary<import("./model/commands-held").PhoneKind>, fc.nat({ max: 4 }), fc.constantFrom("none", "none", "fresh", "replay") as fc.Arbitrary<"none" | "fresh" | "replay">)
+      .map(([u, k, p, a, i]) => new Buy(u, k, p, a, i)),
+  },
+  { weight: 60, arbitrary: fc.tuple(pick, fc.constantFrom("delivered", "failed", "reversed") as fc.Arbitrary<"delivered" | "failed" | "reversed">).map(([p, t]) => new VtSettle(p, t)) },
+  {
+    weight: 40,
+    arbitrary: fc
+      .tuple(user, fc.array(fc.constantFrom("withdraw", "pending", "delivered") as fc.Arbitrary<"withdraw" | "pending" | "delivered">, { minLength: 2, maxLength: 6 }), fc.integer({ min: 1, max: 5 }))
+      .map(([u, k, s]) => new Concurrent(u, k, s)),
+  },
+  { weight: 40, arbitrary: user.map((u) => new Reconcile(u)) },
+  { weight: 30, arbitrary: user.map((u) => new Observe(u)) },
+  { weight: 10, arbitrary: user.map((u) => new Toggle(u)) },
+  { weight: 4, arbitrary: fc.boolean().map((again) => new Register(again)) },
+  { weight: 8, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, w]) => new Login(p, w)) },
+);
+
+const COMMAND_KINDS = [
+  "fund",
+  "fund burst",
+  "pay at checkout",
+  "charge through the control API",
+  "redeliver",
+  "forged webhook",
+  "deliver queue",
+  "withdraw",
+  "settle transfer",
+  "buy airtime",
+  "buy data",
+  "VTpass settles",
+  "concurrent held payments",
+  "reconcile",
+  "observe",
+  "toggle activity",
+  "register",
+  "login",
+];
+
+/**
+ * Outcomes the seeded run must reach, so the generators cannot silently stop
+ * reaching them. Rarer ones are counted and printed but not asserted at 200
+ * sequences (a failed card attempt delivered, another funding's charge named
+ * in a forged event, a purchase settled by the reconciler): each appeared in
+ * some 200-sequence runs and not in others as the weights moved.
+ */
+const OUTCOMES = [
+  "fund: link created",
+  "fund: refused by the provider",
+  "fund burst: some refused at the limit",
+  "queue: funding settled",
+  "queue: funding failed",
+  "queue: withdrawal settled",
+  "queue: withdrawal failed",
+  "queue: purchase settled",
+  "queue: purchase failed",
+  "queue: purchase reversed",
+  "queue: duplicate: no change",
+  "queue: duplicate burst",
+  "queue: ignored: no such charge",
+  "queue: ignored: not our funding",
+  "queue: ignored: no such transfer",
+  "webhook: bad signature refused",
+  "provider delivered a duplicate",
+  "withdraw: accepted",
+  "withdraw: insufficient funds",
+  "withdraw: refused by the provider, hold released",
+  "withdraw: account not resolved",
+  "withdraw: answer lost (lost)",
+  "withdraw: answer lost (commit_lost)",
+  "purchase: delivered",
+  "purchase: pending",
+  "purchase: failed",
+  "purchase: unknown",
+  "purchase: insufficient funds",
+  "VTpass reversed a delivered purchase",
+  "VTpass reversed a pending purchase",
+  "idempotency: replayed",
+  "idempotency: changed body refused",
+  "inactive wallet refused",
+  "concurrent: some refused",
+  "register: created",
+  "register: email taken",
+  "login: token shows the same wallet",
+  "login: wrong password refused",
+];
+
+describe("the API against its model", () => {
+  const takeWallet = modelPool(POOL_SIZE);
+  let shared: ModelUser[] = [];
+
+  beforeAll(async () => {
+    captureQueue();
+    // A registered user shared by every sequence, for the login commands (its wallet stays empty).
+    const u = await registerAndLogin();
+    shared = [{ user_id: u.user_id, email: u.email, password: PASSWORD, auth: u.auth, txs: [], keys: new Map() }];
+  }, 60_000);
+
+  /** A pooled wallet, and the model's user for it with the state the API lists: its opening funding. */
+  async function pooledUser(opening_naira: number, fee: string): Promise<ModelUser> {
+    const w = await takeWallet(opening_naira * 100);
+    const user: ModelUser = { user_id: w.user_id, email: w.email, auth: w.auth, txs: [], keys: new Map() };
+    counts.requests += 1;
+    const listed = await jsonAnswer<{ data: { tx_ref: string; type: TxType; status: TxStatus; stage: string; amount_minor: number; fee_minor: number }[] }>(
+      await call(fee, "/wallet/transactions?limit=100", { headers: user.auth }),
+      200,
+      "GET /wallet/transactions",
+    );
+    user.txs = listed.data.map((t) => ({ tx_ref: t.tx_ref, type: t.type, status: t.status, stage: t.stage, amount_minor: t.amount_minor, fee_minor: t.fee_minor }));
+    // The wallet's balances are compared with what these imply at every Observe and at the end of the sequence.
+    expect(user.txs.map((t) => [t.type, t.status, t.amount_minor]), "starting state").toEqual([["FUND", "SUCCESS", w.opening_minor]]);
+    return user;
+  }
+
+  it(
+    `keeps every answer, balance and transaction list equal to the model over ${SEQUENCES} seeded sequences`,
+    async ({ annotate }) => {
+      const started_ms = Date.now();
+      await fc.assert(
+        fc.asyncProperty(fc.commands([command.map((c) => new Timed(c), (c) => (c as Timed).inner)], { maxCommands: MAX_COMMANDS }), fc.constantFrom("0", "50.25"), fc.integer({ min: 1_000, max: 50_000 }), fc.nat({ max: 3 }), async (cmds, fee, opening, users_n) => {
+          counts.sequences += 1;
+          if (counts.sequences % (SOAK ? 500 : 50) === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
+          queued.length = 0; // strays of an earlier sequence (its wallets were restored)
+          let t = Date.now();
+          // One wallet, and a second one in a quarter of the sequences (cross-wallet events, forged references).
+          const users = [await pooledUser(opening, fee)];
+          if (users_n === 0) users.push(await pooledUser(opening + 1, fee));
+          spent("setup", Date.now() - t);
+          const model: Model = { users, logins: shared.map((s) => ({ ...s, txs: [], keys: new Map() })), fee_minor: fee === "0" ? 0 : 5025, fund_pending_max: 10 };
+          const real: Real = { fee, charges: new Map(), active: new Map(), seq: counts.sequences };
+          await fc.asyncModelRun(() => ({ model, real }), cmds);
+          t = Date.now();
+          // Deliver what is still queued (late, after everything else), then compare everything: each
+          // wallet's transactions and balances, and its own audit (balance = journal).
+          await new Drain("fifo", 0, 0).run(model, real);
+          for (const u of model.users) await observe(model, u, fee, real.active.get(u.user_id) !== false);
+          for (const u of model.users) await expectLedgerConsistent(env.WALLET.getByName(u.user_id));
+          spent("final checks", Date.now() - t);
+        }),
+        { numRuns: SEQUENCES, seed: SEED, endOnFailure: true },
+      );
+      const elapsed_s = (Date.now() - started_ms) / 1000;
+      const summary = {
+        sequences: counts.sequences,
+        seconds: Math.round(elapsed_s),
+        sequences_per_s: Number((counts.sequences / elapsed_s).toFixed(2)),
+        requests: counts.requests,
+        faults: counts.faults,
+        attacks: counts.attacks,
+        commands: Object.fromEntries([...counts.commands.entries()].sort()),
+        outcomes: Object.fromEntries([...counts.outcomes.entries()].sort()),
+        spent_ms: Object.fromEntries([...spent_ms.entries()].sort()),
+      };
+      console.log(`http model: ${JSON.stringify(summary, null, 1)}`);
+      await annotate(`${summary.sequences} sequences in ${summary.seconds} s (${summary.sequences_per_s}/s), ${summary.requests} requests, ${summary.faults} faults, ${summary.attacks} attacks`);
+      for (const kind of COMMAND_KINDS) expect(counts.commands.get(kind) ?? 0, `command ${kind} never ran`).toBeGreaterThan(0);
+      for (const outcome of OUTCOMES) expect(counts.outcomes.get(outcome) ?? 0, `outcome "${outcome}" never happened`).toBeGreaterThan(0);
+    },
+    // The bound: 10,000 sequences measured at about 1-3 s each on a loaded 2-core machine; the CI form about 6 minutes there.
+    SOAK ? 6 * 3_600_000 : 600_000,
+  );
+});
