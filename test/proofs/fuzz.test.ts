@@ -23,6 +23,11 @@
  * The CI form is seeded and small; `npm run test:soak` (SOAK=1) runs at least
  * 10,000 requests from the same seeds. A failure lists the requests that
  * caused it, one line each, enough to replay by hand.
+ *
+ * UNFINISHED: with 40 requests per read the run stops answering (no answer,
+ * no timer firing, so something holds the isolate) although 8 per read
+ * passes; the input that does it is not isolated yet. Until it is, this file
+ * does not pass within its timeout.
  */
 import { exports } from "cloudflare:workers";
 import fc from "fast-check";
