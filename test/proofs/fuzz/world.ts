@@ -9,7 +9,7 @@
 import { requireConfig } from "../../../src/lib/config";
 import { newUserId, randomBase32 } from "../../../src/lib/ids";
 import { issueAccessToken } from "../../../src/lib/tokens";
-import { PASSWORD, api, authedJson, bearerFor, env, eventually, form, newWallet, registerAndLogin, uniqueEmail, uniqueIp } from "../../helpers";
+import { PASSWORD, apiInProcess as api, authedJson, bearerFor, env, eventually, form, newWallet, registerAndLogin, uniqueEmail, uniqueIp } from "../../helpers";
 import { uniqueMtnNumber } from "../../purchase-helpers";
 import { choose } from "../../sandbox/helpers";
 

@@ -12,12 +12,12 @@
  * provider clients are the real ones.
  */
 import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { createApp } from "../../../src/app";
 import { hmacSha256Base64 } from "../../../src/lib/crypto";
 import { requireConfig } from "../../../src/lib/config";
-import { ORIGIN } from "../../helpers";
+import { dispatch, ORIGIN } from "../../helpers";
 
 export const WEBHOOK_HASH = requireConfig(env).FLUTTERWAVE_WEBHOOK_HASH;
 const FLW_SECRET = requireConfig(env).FLUTTERWAVE_SECRET_KEY;
@@ -61,12 +61,13 @@ export async function consume(messages: unknown[]): Promise<BatchResult> {
 const app = createApp();
 
 /**
- * A request to /api/v1 through the Worker. With a withdrawal fee the same app
+ * A request to /api/v1 through the Worker (in-process: `dispatch` in
+ * test/helpers.ts says why). With a withdrawal fee the same app
  * runs with the test bindings plus WITHDRAWAL_FEE (configuration is read per
  * environment object), as test/routes/withdrawal-fee.test.ts does.
  */
 export async function call(fee: string, path: string, init: RequestInit = {}): Promise<Response> {
-  if (fee === "0") return exports.default.fetch(`${ORIGIN}/api/v1${path}`, init);
+  if (fee === "0") return dispatch(`${ORIGIN}/api/v1${path}`, init);
   const ctx = createExecutionContext();
   const response = await app.fetch(new Request(`${ORIGIN}/api/v1${path}`, init), { ...env, WITHDRAWAL_FEE: fee } as unknown as Env, ctx);
   await waitOnExecutionContext(ctx);
@@ -83,7 +84,7 @@ export function postWebhook(body: string, signature: "verif-hash" | "hmac" | "wr
   if (signature === "verif-hash") headers["verif-hash"] = WEBHOOK_HASH;
   else if (signature === "hmac") headers["flutterwave-signature"] = hmacSha256Base64(WEBHOOK_HASH, new TextEncoder().encode(body));
   else headers["verif-hash"] = `${WEBHOOK_HASH}x`;
-  return exports.default.fetch(`${ORIGIN}/api/v1/wallet/flutterwave/webhook`, { method: "POST", headers, body });
+  return dispatch(`${ORIGIN}/api/v1/wallet/flutterwave/webhook`, { method: "POST", headers, body });
 }
 
 // ---- The look-alikes ---------------------------------------------------------------------
@@ -92,7 +93,7 @@ const FLW = `${ORIGIN}/__sandbox/flutterwave`;
 const VT = `${ORIGIN}/__sandbox/vtpass`;
 
 export function flwControl(path: string, body?: unknown): Promise<Response> {
-  return exports.default.fetch(`${FLW}/__control${path}`, {
+  return dispatch(`${FLW}/__control${path}`, {
     method: body === undefined ? "GET" : "POST",
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -100,7 +101,7 @@ export function flwControl(path: string, body?: unknown): Promise<Response> {
 }
 
 export function vtControl(path: string, body?: unknown): Promise<Response> {
-  return exports.default.fetch(`${VT}/__control${path}`, {
+  return dispatch(`${VT}/__control${path}`, {
     method: body === undefined ? "GET" : "POST",
     headers: { "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -115,7 +116,7 @@ export async function okJson<T>(response: Response, what: string): Promise<T> {
 
 /** Pay at the hosted checkout as the customer's browser does (the page's form). */
 export function checkout(link: string, outcome: "full" | "less" | "fail"): Promise<Response> {
-  return exports.default.fetch(link, {
+  return dispatch(link, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams({ outcome }).toString(),
@@ -125,7 +126,7 @@ export function checkout(link: string, outcome: "full" | "less" | "fail"): Promi
 
 /** The look-alike's transfer for one of our references (its id, to settle it). */
 export async function transferIdFor(tx_ref: string): Promise<number | null> {
-  const listed = await exports.default.fetch(`${FLW}/v3/transfers?reference=${encodeURIComponent(tx_ref)}`, { headers: { authorization: `Bearer ${FLW_SECRET}` } });
+  const listed = await dispatch(`${FLW}/v3/transfers?reference=${encodeURIComponent(tx_ref)}`, { headers: { authorization: `Bearer ${FLW_SECRET}` } });
   const data = (await okJson<{ data: { id: number }[] }>(listed, "transfers list")).data;
   if (data.length > 1) throw new Error(`two transfers for ${tx_ref}: one tx_ref must reach Flutterwave at most once`);
   return data[0]?.id ?? null;
