@@ -27,7 +27,7 @@ export function api(path: string, init: RequestInit = {}): Promise<Response> {
  */
 export function dispatch(input: string | Request, init?: RequestInit): Promise<Response> {
   const request = typeof input === "string" ? new Request(input, init) : input;
-  return Promise.resolve(worker.fetch(request, env as never, createExecutionContext()));
+  return Promise.resolve(worker.fetch(request as Parameters<typeof worker.fetch>[0], env as never, createExecutionContext()));
 }
 
 /** `api()` through `dispatch()`: a path under /api/v1, in-process. */

@@ -30,22 +30,23 @@
  * a fresh cf-connecting-ip per call, so the per-address limiters are
  * avoided; FUND_PENDING_MAX (10) is part of the model.
  *
- * CI runs 200 seeded sequences; SOAK=1 runs 10,000 (see the end of the file).
+ * CI runs 300 seeded sequences; SOAK=1 runs 10,000 (see the end of the file).
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setLogLevel } from "../../src/lib/log";
 import { expectLedgerConsistent, PASSWORD, registerAndLogin } from "../helpers";
 import { modelPool } from "./model/pool";
 import { jsonAnswer, observe } from "./model/check";
 import { ControlCharge, Drain, Fund, FundBurst, PayCheckout, Redeliver, Forge, type Cmd, type Real } from "./model/commands-funding";
 import { Buy, Concurrent, SettleTransfer, VtSettle, Withdraw } from "./model/commands-held";
 import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
-import { call, captureQueue, counts, queued, spent, spent_ms } from "./model/harness";
+import { call, captureQueue, counts, okJson, queued, spent, spent_ms, vtControl } from "./model/harness";
 import { type Model, type ModelUser, type TxStatus, type TxType } from "./model/model";
 
 const SOAK = (env as unknown as { SOAK?: string }).SOAK === "1";
-const SEQUENCES = SOAK ? 10_000 : 200;
+const SEQUENCES = SOAK ? 10_000 : 300;
 const SEED = 20_261_127;
 const POOL_SIZE = 32;
 const MAX_COMMANDS = 8;
@@ -97,7 +98,7 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
       .tuple(user, fc.constantFrom("airtime", "airtime", "data") as fc.Arbitrary<"airtime" | "data">, fc.constantFrom("delivered", "pending", "pending", "failed", "unknown") as fc.Arbitrary<import("./model/commands-held").PhoneKind>, fc.nat({ max: 4 }), fc.constantFrom("none", "none", "fresh", "replay") as fc.Arbitrary<"none" | "fresh" | "replay">)
       .map(([u, k, p, a, i]) => new Buy(u, k, p, a, i)),
   },
-  { weight: 60, arbitrary: fc.tuple(pick, fc.constantFrom("delivered", "failed", "reversed") as fc.Arbitrary<"delivered" | "failed" | "reversed">).map(([p, t]) => new VtSettle(p, t)) },
+  { weight: 60, arbitrary: fc.tuple(pick, fc.constantFrom("delivered", "failed", "failed", "reversed") as fc.Arbitrary<"delivered" | "failed" | "reversed">).map(([p, t]) => new VtSettle(p, t)) },
   {
     weight: 40,
     arbitrary: fc
@@ -134,8 +135,9 @@ const COMMAND_KINDS = [
 
 /**
  * Outcomes the seeded run must reach, so the generators cannot silently stop
- * reaching them. Rarer ones are counted and printed but not asserted at 200
- * sequences (a failed card attempt delivered, another funding's charge named
+ * reaching them. Some depend on when the look-alikes' callbacks land, so CI
+ * runs 300 sequences (200 missed one once the run got faster). Rarer ones are
+ * counted and printed but not asserted (a failed card attempt delivered, another funding's charge named
  * in a forged event, a purchase settled by the reconciler): each appeared in
  * some 200-sequence runs and not in others as the weights moved.
  */
@@ -181,6 +183,10 @@ const OUTCOMES = [
 ];
 
 describe("the API against its model", () => {
+  // Every request's info line crosses to the test runner; errors are still written.
+  beforeAll(() => setLogLevel("error"));
+  afterAll(() => setLogLevel(null));
+
   const takeWallet = modelPool(POOL_SIZE);
   let shared: ModelUser[] = [];
 
@@ -217,6 +223,9 @@ describe("the API against its model", () => {
           if (counts.sequences % (SOAK ? 500 : 50) === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
           queued.length = 0; // strays of an earlier sequence (its wallets were restored)
           let t = Date.now();
+          // The look-alike's float (our prepaid balance at VTpass) is spent by every sequence's
+          // purchases; refilled here, so a 018 "float low" refusal comes only from a command that asks for it.
+          await okJson(await vtControl("/float", { amount: "1000000" }), "VTpass float");
           // One wallet, and a second one in a quarter of the sequences (cross-wallet events, forged references).
           const users = [await pooledUser(opening, fee)];
           if (users_n === 0) users.push(await pooledUser(opening + 1, fee));
@@ -251,7 +260,7 @@ describe("the API against its model", () => {
       for (const kind of COMMAND_KINDS) expect(counts.commands.get(kind) ?? 0, `command ${kind} never ran`).toBeGreaterThan(0);
       for (const outcome of OUTCOMES) expect(counts.outcomes.get(outcome) ?? 0, `outcome "${outcome}" never happened`).toBeGreaterThan(0);
     },
-    // The bound: 10,000 sequences measured at about 1-3 s each on a loaded 2-core machine; the CI form about 6 minutes there.
-    SOAK ? 6 * 3_600_000 : 600_000,
+    // The bound: 10,000 sequences at about 5/s on two cores (in-process dispatch) is about 35 minutes.
+    SOAK ? 90 * 60_000 : 600_000,
   );
 });
