@@ -141,33 +141,21 @@ describe("the callback page in a real browser", () => {
     await page.close();
   });
 
-  it("does not retry after a close code that says the same request would fail again", async () => {
+  // Close codes after which the same request would fail again: one connection, then a final word.
+  it.each([
+    { code: 4401, reason: "unauthorized", says: "Live updates are not available for this page. Reload it to see the latest status." },
+    // The page's ticket expired: only a reload brings a fresh one.
+    { code: 4001, reason: "credential expired", says: "Live updates for this page have ended. Reload it to see the latest status and keep watching." },
+  ])("does not retry after close code $code ($reason), and asks for a reload", async ({ code, reason, says }) => {
     const funding = await pendingFunding("900");
     const { page, seen } = await watchedPage();
     let connections = 0;
     await page.routeWebSocket(/\/api\/v1\/ws\/wallet/, (route) => {
       connections += 1;
-      route.close({ code: 4401, reason: "unauthorized" });
+      route.close({ code, reason });
     });
     await page.goto(funding.redirect_url);
-    await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe("Live updates are not available for this page. Reload it to see the latest status.");
-    await new Promise((r) => setTimeout(r, 2_500));
-    expect(connections).toBe(1);
-    expect(await page.textContent("#status")).toBe("PENDING");
-    expect(seen.navigations).toBe(1);
-    await page.close();
-  });
-
-  it("stops after 4001 (the page's ticket expired) and asks for a reload instead of retrying the same ticket", async () => {
-    const funding = await pendingFunding("900");
-    const { page, seen } = await watchedPage();
-    let connections = 0;
-    await page.routeWebSocket(/\/api\/v1\/ws\/wallet/, (route) => {
-      connections += 1;
-      route.close({ code: 4001, reason: "credential expired" });
-    });
-    await page.goto(funding.redirect_url);
-    await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe("Live updates for this page have ended. Reload it to see the latest status and keep watching.");
+    await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe(says);
     await new Promise((r) => setTimeout(r, 2_500));
     expect(connections).toBe(1);
     expect(await page.textContent("#status")).toBe("PENDING");
