@@ -46,8 +46,8 @@ export const MIX = {
 };
 
 export class SimClient {
-  constructor({ index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, tag, rewrite }) {
-    Object.assign(this, { index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, rewrite });
+  constructor({ index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, tag, rewrite, keep_alive = false }) {
+    Object.assign(this, { index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, rewrite, keep_alive });
     this.api = `${origin}/api/v1`;
     this.email = `load.${tag}.${index}@example.com`;
     this.ip = `198.19.${(index >> 8) & 255}.${index & 255}`;
@@ -72,6 +72,8 @@ export class SimClient {
 
   async send(request, init = {}) {
     request.headers.set("cf-connecting-ip", this.ip);
+    // One connection per request unless asked (scripts/load.mjs says why).
+    if (!this.keep_alive) request.headers.set("connection", "close");
     const t0 = performance.now();
     let response;
     let body;
