@@ -86,6 +86,7 @@ function workersProject(options: { name: string; include: string[]; exclude: str
       name: options.name,
       include: options.include,
       exclude: options.exclude,
+      ...IN_PROCESS_GROUP,
       testTimeout: 30_000,
       ...(options.mongo ? { globalSetup: ["test/support/mongo-double/global-setup.mjs"] } : {}),
       deps: { optimizer: { ssr: mongodbPrebundle } },
@@ -110,6 +111,16 @@ const LEDGER_PROPERTY_TESTS = ["test/durable/wallet-property.test.ts", "test/dur
  */
 const API_PROOFS = ["test/proofs/**/*.test.ts"];
 
+/**
+ * Two files at a time on two cores: vitest's default (cores - 1) left a core
+ * idle, and the suite took about 14 minutes. The projects that run inside one
+ * process each (workers, ledger, proofs, static, client) form the first group;
+ * `e2e`, whose files each start `wrangler dev` (and one a browser), runs after
+ * them, one file at a time, so its servers never compete with that group.
+ * Vitest requires one worker count per group.
+ */
+const IN_PROCESS_GROUP = { sequence: { groupOrder: 0 }, maxWorkers: 2 };
+
 export default defineConfig({
   test: {
     silent: "passed-only",
@@ -118,12 +129,12 @@ export default defineConfig({
       workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),
       workersProject({ name: "proofs", include: API_PROOFS, exclude: [], mongo: true }),
       {
-        test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node" },
+        test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node", ...IN_PROCESS_GROUP },
       },
       {
         // The TypeScript client's unit tests (clients/typescript): Node, with the
         // API's answers scripted, since for the client the API is the outside world.
-        test: { name: "client", include: ["clients/typescript/test/**/*.test.ts"], environment: "node" },
+        test: { name: "client", include: ["clients/typescript/test/**/*.test.ts"], environment: "node", ...IN_PROCESS_GROUP },
       },
       {
         test: {
@@ -133,7 +144,8 @@ export default defineConfig({
           globalSetup: ["test/e2e/global-setup.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          maxWorkers: 1,
         },
       },
     ],

@@ -249,7 +249,9 @@ describe("faults in VTpass's shapes", () => {
 
     const { request_id } = await payPending();
     await arm({ operation: "requery", match: request_id, mode: "hang" });
-    expect(await client({ read_timeout_ms: 300 }).requery(request_id)).toMatchObject({ ok: true, value: { outcome: "pending" } });
+    // The hang holds the first attempt past the read timeout; the retry must answer inside it,
+    // so the timeout leaves room for a busy machine (two test files share two cores).
+    expect(await client({ read_timeout_ms: 1500 }).requery(request_id)).toMatchObject({ ok: true, value: { outcome: "pending" } });
     expect(await requestCount("requery", request_id)).toBe(2);
   });
 
