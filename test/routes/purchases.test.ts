@@ -154,7 +154,7 @@ describe("purchases: refusals, and the money rules under load", () => {
     const { auth, stub } = await fundedWallet(10_000_00);
     expect((await expectProblem(await buyAirtime(auth, { phone: "+44 7700 900123", amount: "100" }), 422)).errors?.[0]).toMatchObject({ path: "phone" });
     expect((await expectProblem(await buyAirtime(auth, { phone: "0803 123 45", amount: "100" }), 422)).errors?.[0]).toMatchObject({ path: "phone" });
-    expect((await expectProblem(await buyAirtime(auth, { phone: "08031234567", amount: "100.50" }), 422)).errors?.[0]).toMatchObject({ path: "amount" });
+    expect((await expectProblem(await buyAirtime(auth, { phone: "08031234567", amount: "100.50" }), 422)).errors?.[0]).toMatchObject({ path: "amount", code: "whole_naira" });
     expect((await expectProblem(await buyAirtime(auth, { phone: "08031234567", amount: "20" }), 422)).code).toBe("validation_failed");
     await stub.toggleActive();
     expect((await expectProblem(await buyAirtime(auth, { phone: "08031234567", amount: "100" }), 422)).code).toBe("wallet_inactive");

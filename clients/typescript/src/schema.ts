@@ -2707,7 +2707,7 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         AirtimeRequest: {
-            /** @description Decimal naira, at most 2 decimals, 50.00 to 50000.00: a string ("1500.50") or a JSON number (1500.5). */
+            /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
             amount: string | number;
             /**
              * @description mtn, airtel, glo or 9mobile

@@ -8,7 +8,7 @@ const PhoneField = z.string().min(1).max(PHONE_INPUT_MAX_CHARS).openapi({ descri
 
 /** `network`: given, it wins over the prefix's suggestion (numbers are ported); a mismatch is reported, not refused. */
 export const AirtimeBody = z
-  .strictObject({ phone: PhoneField, amount: amountField(AIRTIME_MIN_MINOR, AIRTIME_MAX_MINOR), network: NetworkField.optional() })
+  .strictObject({ phone: PhoneField, amount: amountField(AIRTIME_MIN_MINOR, AIRTIME_MAX_MINOR, { whole_naira: true }), network: NetworkField.optional() })
   .openapi("AirtimeRequest");
 
 export const DataBody = z

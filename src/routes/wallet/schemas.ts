@@ -10,8 +10,12 @@ import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX, WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 
-/** A decimal naira amount within [min, max] kobo, parsed to kobo by string arithmetic. */
-export function amountField(min_minor: number, max_minor: number) {
+/**
+ * A decimal naira amount within [min, max] kobo, parsed to kobo by string arithmetic.
+ * `whole_naira`: the route refuses kobo (airtime is sold in whole naira, problem code
+ * `whole_naira`); only the documentation is told here, the route makes the check.
+ */
+export function amountField(min_minor: number, max_minor: number, { whole_naira = false }: { whole_naira?: boolean } = {}) {
   return z
     .union([z.string(), z.number()])
     .transform((raw, ctx) => {
@@ -33,10 +37,12 @@ export function amountField(min_minor: number, max_minor: number) {
       // for a union, so that these branches replace its bare ones rather than sit
       // beside them (the two types are disjoint: anyOf says what oneOf would).
       anyOf: [
-        { type: "string", example: "1500.00" },
-        { type: "number", minimum: min_minor / MINOR_PER_MAJOR, maximum: max_minor / MINOR_PER_MAJOR, example: 1500 },
+        { type: "string", example: whole_naira ? "500" : "1500.00" },
+        { type: "number", minimum: min_minor / MINOR_PER_MAJOR, maximum: max_minor / MINOR_PER_MAJOR, example: whole_naira ? 500 : 1500 },
       ],
-      description: `Decimal naira, at most 2 decimals, ${formatMinor(min_minor)} to ${formatMinor(max_minor)}: a string ("1500.50") or a JSON number (1500.5).`,
+      description: whole_naira
+        ? `Whole naira, ${min_minor / MINOR_PER_MAJOR} to ${max_minor / MINOR_PER_MAJOR}: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira.`
+        : `Decimal naira, at most 2 decimals, ${formatMinor(min_minor)} to ${formatMinor(max_minor)}: a string ("1500.50") or a JSON number (1500.5).`,
     });
 }
 
