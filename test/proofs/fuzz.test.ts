@@ -71,10 +71,16 @@ function diff(before: Snapshot, after: Snapshot): string {
     .join("; ");
 }
 
-/** The documented operation a method and (already normalised) path reach, if any. */
+/**
+ * The documented operation a method and (already normalised) path reach, if
+ * any. The router is not strict about a trailing slash, so an empty last path
+ * parameter (`/wallet/transactions/`) reaches the operation without it (the
+ * transaction list), unless a documented path ends in that slash itself.
+ */
 function reachedOperation<T extends { method: string; path: string }>(ops: T[], method: string, pathname: string): T | undefined {
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return ops.find((o) => o.method === method.toLowerCase() && new RegExp(`^${o.path.split(/\{[^}]+\}/).map(literal).join("[^/]+")}$`).test(pathname));
+  const find = (path: string) => ops.find((o) => o.method === method.toLowerCase() && new RegExp(`^${o.path.split(/\{[^}]+\}/).map(literal).join("[^/]+")}$`).test(path));
+  return find(pathname) ?? (pathname.length > 1 && pathname.endsWith("/") ? find(pathname.slice(0, -1)) : undefined);
 }
 
 function operations(document: OpenApiDocument): { key: string; method: string; path: string; op: Operation }[] {

@@ -5,7 +5,7 @@
  * consumer in the model's chosen order.
  */
 import type fc from "fast-check";
-import { call, checkout, consume, countCommand, countOutcome, counts, flwControl, jsonPost, okJson, postWebhook, queued, vtControl } from "./harness";
+import { call, checkout, consume, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, postWebhook, queued, vtControl } from "./harness";
 import { deliverToModel, fail, jsonAnswer, problem, same, type Charges } from "./check";
 import { pendingFundings, type Model, type ModelTx, type ModelUser } from "./model";
 
@@ -36,7 +36,7 @@ export class Fund implements Cmd {
     const active = r.active.get(user.user_id) !== false;
     const fundKeys = [...user.keys.entries()].filter(([k]) => k.startsWith("fund-"));
     const reuse = this.idem === "replay" || this.idem === "changed" ? fundKeys.at(-1) : undefined;
-    const key = reuse ? reuse[0] : this.idem === "none" ? undefined : `fund-${r.seq}-${user.keys.size}`;
+    const key = reuse ? reuse[0] : this.idem === "none" ? undefined : freshKey("fund", r.seq);
     let amount_minor = this.amount_naira * 100;
     if (reuse) amount_minor = Number(reuse[1].fingerprint) + (this.idem === "changed" ? 100 : 0);
     const refuse = this.refuse && !reuse && active && pendingFundings(user) < m.fund_pending_max;
@@ -51,8 +51,9 @@ export class Fund implements Cmd {
       return countOutcome("idempotency: changed body refused");
     }
     if (reuse) {
-      const body = await jsonAnswer<FundAnswer>(response, reuse[1].status, "fund replay");
-      same("fund replay: tx_ref", body.tx_ref, reuse[1].tx_ref);
+      const stored = reuse[1];
+      if (stored.code) same("fund replay: tx_ref", (await problem(response, stored.status, stored.code, "fund replay")).tx_ref, stored.tx_ref);
+      else same("fund replay: tx_ref", (await jsonAnswer<FundAnswer>(response, stored.status, "fund replay")).tx_ref, stored.tx_ref);
       same("fund replay: header", response.headers.get("idempotent-replayed"), "true");
       return countOutcome("idempotency: replayed");
     }
@@ -67,6 +68,8 @@ export class Fund implements Cmd {
     if (refuse) {
       const body = await problem(response, 502, "payment_provider_refused", "fund refused by Flutterwave");
       user.txs.push({ tx_ref: String(body.tx_ref), type: "FUND", amount_minor, fee_minor: 0, status: "FAILED", stage: "refused", link: null, link_open: false, charges: [] });
+      // The refusal is the key's answer: the same key and amount replay it.
+      if (key) user.keys.set(key, { fingerprint: String(amount_minor), status: 502, tx_ref: String(body.tx_ref), code: "payment_provider_refused" });
       return countOutcome("fund: refused by the provider");
     }
     const body = await jsonAnswer<FundAnswer>(response, 201, "fund");

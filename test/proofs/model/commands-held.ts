@@ -5,7 +5,7 @@
  * on one wallet, and the providers settling, failing or reversing them.
  */
 import { env } from "cloudflare:workers";
-import { airtimeNaira, call, claimPurchaseSlot, countCommand, countOutcome, counts, flwControl, jsonPost, okJson, queued, transferIdFor, uniqueMtnNumber, vtControl } from "./harness";
+import { airtimeNaira, call, claimPurchaseSlot, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, queued, transferIdFor, uniqueMtnNumber, vtControl } from "./harness";
 import { fail, jsonAnswer, problem, same } from "./check";
 import { balances, serialOrderExists, type Model, type ModelTx, type ModelUser, type TxType, type VtTruth } from "./model";
 import { naira, pickOf, userOf, type Cmd, type IdemMode, type Real } from "./commands-funding";
@@ -76,7 +76,7 @@ export class Withdraw implements Cmd {
       const amount_minor = intended(balances(user).available_minor, this.intent, m.fee_minor, 100_00);
       body = { amount: naira(amount_minor), account_number: ACCOUNTS[this.account], account_bank: "044", narration: uniqueNarration() };
     }
-    const key = reuse ? reuse[0] : this.idem === "none" ? undefined : `wdr-${r.seq}-${user.keys.size}`;
+    const key = reuse ? reuse[0] : this.idem === "none" ? undefined : freshKey("wdr", r.seq);
     const amount_minor = Math.round(Number(body.amount) * 100);
     const required = amount_minor + m.fee_minor;
     const reaches_provider = !reuse && active && this.account !== "unresolvable" && required <= balances(user).available_minor;
@@ -201,7 +201,7 @@ export class Buy implements Cmd {
       return countOutcome("idempotency: replayed");
     }
     const plan = planPurchase(this.kind, this.phone, intended(balances(user).available_minor, this.intent, 0, 100_00));
-    const key = this.idem === "fresh" ? `buy-${r.seq}-${user.keys.size}` : undefined;
+    const key = this.idem === "fresh" ? freshKey("buy", r.seq) : undefined;
     counts.requests += 1;
     const response = await call(r.fee, plan.path, jsonPost(user.auth, plan.body, key ? { "idempotency-key": key } : {}));
     if (!active) {

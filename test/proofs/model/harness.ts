@@ -167,6 +167,17 @@ export function uniqueMtnNumber(): string {
 
 // ---- Counting ------------------------------------------------------------------------------
 
+/**
+ * A fresh Idempotency-Key. Never derived from what the model remembers: a key
+ * sent with a request the model keeps no answer for (a refusal the server
+ * still stores, say) would otherwise be sent again with another body.
+ */
+let key_serial = 0;
+export function freshKey(prefix: string, seq: number): string {
+  key_serial += 1;
+  return `${prefix}-${seq}-${key_serial}`;
+}
+
 export const spent_ms = new Map<string, number>();
 export function spent(what: string, ms: number): void {
   spent_ms.set(what, (spent_ms.get(what) ?? 0) + ms);
