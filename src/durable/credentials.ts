@@ -23,7 +23,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { REGISTRATION_LEASE_MS } from "../lib/limits";
-import { hasStoredTables, migrate, one, type Migration } from "../lib/sqlite";
+import { one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -59,29 +59,20 @@ export type ClaimResult =
 export type Account = { user_id: string; password_hash: string; state: "pending" | "active"; created_at_ms: number };
 
 export class Credentials extends DurableObject<Env> {
-  /** Whether the schema exists: false for an email nobody has registered (nothing stored). */
-  private stored = false;
+  /** The schema exists only once an email has been registered (a login for an unknown one stores nothing). */
+  private readonly schema: SchemaOnFirstWrite;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
       // Bring an existing object's schema up to date; leave a never-written one empty.
-      if (hasStoredTables(ctx.storage)) {
-        migrate(ctx.storage, MIGRATIONS);
-        this.stored = true;
-      }
+      this.schema.open();
     });
   }
 
-  /** Create the schema before the first write. */
-  private prepareToStore(): void {
-    if (this.stored) return;
-    migrate(this.ctx.storage, MIGRATIONS);
-    this.stored = true;
-  }
-
   private row(): AccountRow | null {
-    if (!this.stored) return null;
+    if (!this.schema.exists) return null;
     return one(
       this.ctx.storage.sql.exec<AccountRow>(
         "SELECT email, user_id, password_hash, state, lease_until_ms, created_at_ms FROM account WHERE id = 1",
@@ -91,7 +82,7 @@ export class Credentials extends DurableObject<Env> {
 
   /** Claim the email for `user_id`, or report who holds it. */
   async claim(input: { email: string; user_id: string; password_hash: string }): Promise<ClaimResult> {
-    this.prepareToStore();
+    this.schema.ensure();
     const now_ms = Date.now();
     const cursor = this.ctx.storage.sql.exec(
       `INSERT INTO account (id, email, user_id, password_hash, state, lease_until_ms, created_at_ms, updated_at_ms)
@@ -120,7 +111,7 @@ export class Credentials extends DurableObject<Env> {
    * of several concurrent resumers exactly one gets `true`.
    */
   async resume(user_id: string): Promise<boolean> {
-    if (!this.stored) return false;
+    if (!this.schema.exists) return false;
     const now_ms = Date.now();
     const cursor = this.ctx.storage.sql.exec(
       `UPDATE account SET lease_until_ms = ?, updated_at_ms = ?
@@ -134,7 +125,7 @@ export class Credentials extends DurableObject<Env> {
   }
 
   async activate(user_id: string): Promise<void> {
-    if (!this.stored) throw new Error("activate: no account for this user id");
+    if (!this.schema.exists) throw new Error("activate: no account for this user id");
     const cursor = this.ctx.storage.sql.exec(
       "UPDATE account SET state = 'active', updated_at_ms = ? WHERE id = 1 AND user_id = ?",
       Date.now(),
@@ -151,7 +142,7 @@ export class Credentials extends DurableObject<Env> {
 
   /** Upgrade a hash after login with weaker parameters; a no-op if it changed meanwhile. */
   async replaceHash(user_id: string, old_hash: string, new_hash: string): Promise<boolean> {
-    if (!this.stored) return false;
+    if (!this.schema.exists) return false;
     const cursor = this.ctx.storage.sql.exec(
       "UPDATE account SET password_hash = ?, updated_at_ms = ? WHERE id = 1 AND user_id = ? AND password_hash = ?",
       new_hash,

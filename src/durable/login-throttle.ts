@@ -43,7 +43,7 @@ import {
   LOGIN_KNOWN_CLIENT_TTL_S,
   LOGIN_KNOWN_CLIENTS_MAX,
 } from "../lib/limits";
-import { hasStoredTables, migrate, one, type Migration } from "../lib/sqlite";
+import { one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -84,23 +84,15 @@ export function clientDelaySeconds(failures: number): number {
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 export class LoginThrottle extends DurableObject<Env> {
-  /** Whether the schema exists; false until the first failure (and again after the alarm empties the object). */
-  private stored = false;
+  /** The schema exists from the first failure until the alarm has emptied the object. */
+  private readonly schema: SchemaOnFirstWrite;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
-      if (hasStoredTables(ctx.storage)) {
-        migrate(ctx.storage, MIGRATIONS);
-        this.stored = true;
-      }
+      this.schema.open();
     });
-  }
-
-  private prepareToStore(): void {
-    if (this.stored) return;
-    migrate(this.ctx.storage, MIGRATIONS);
-    this.stored = true;
   }
 
   /**
@@ -108,7 +100,7 @@ export class LoginThrottle extends DurableObject<Env> {
    * counted as a failure now; call `succeeded` if the password was right.
    */
   async begin(client: string): Promise<LoginGate> {
-    this.prepareToStore();
+    this.schema.ensure();
     const now_ms = Date.now();
     const sql = this.ctx.storage.sql;
     const gate = this.ctx.storage.transactionSync((): LoginGate => {
@@ -156,7 +148,7 @@ export class LoginThrottle extends DurableObject<Env> {
    * as a known client.
    */
   async succeeded(client: string, attempt_id: number): Promise<void> {
-    this.prepareToStore();
+    this.schema.ensure();
     const now_ms = Date.now();
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
@@ -202,7 +194,7 @@ export class LoginThrottle extends DurableObject<Env> {
 
   /** Forget what has expired; with nothing left, delete the object's storage entirely. */
   override async alarm(): Promise<void> {
-    if (!this.stored) return;
+    if (!this.schema.exists) return;
     const now_ms = Date.now();
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
@@ -214,7 +206,7 @@ export class LoginThrottle extends DurableObject<Env> {
     if (due_ms === null) {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
-      this.stored = false;
+      this.schema.forget();
       return;
     }
     await this.ctx.storage.setAlarm(due_ms);

@@ -44,7 +44,7 @@ import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../lib/ids";
 import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "../lib/limits";
 import { log } from "../lib/log";
-import { hasStoredTables, migrate, one, type Migration } from "../lib/sqlite";
+import { one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
 import { attach, attachmentOf, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./room/connect";
 import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./room-protocol";
 
@@ -94,19 +94,17 @@ function isTerminal(status: StatusSnapshot["status"]): boolean {
 // ---- The object ------------------------------------------------------------------
 
 export class Room extends DurableObject<Env> {
-  /** Whether the schema exists: false for a tx_ref nobody has published or found (nothing stored). */
-  private stored = false;
+  /** The schema exists only once a snapshot has been recorded (false for a tx_ref nobody has published or found). */
+  private readonly schema: SchemaOnFirstWrite;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
       // A watcher may name a tx_ref that does not exist: only a room that has
       // recorded a snapshot gets a schema (record() creates it), so such an
       // upgrade is refused without leaving a stored object behind.
-      if (hasStoredTables(ctx.storage)) {
-        migrate(ctx.storage, MIGRATIONS);
-        this.stored = true;
-      }
+      this.schema.open();
     });
     // Heartbeats are answered by the runtime without waking the object; this
     // must be set on every start because it is not persisted.
@@ -116,7 +114,7 @@ export class Room extends DurableObject<Env> {
   // ==== Snapshot ==================================================================
 
   private row(): { snapshot: StatusSnapshot; terminal_at_ms: number | null } | null {
-    if (!this.stored) return null;
+    if (!this.schema.exists) return null;
     const row = one(this.ctx.storage.sql.exec<{ body: string; terminal_at_ms: number | null }>("SELECT body, terminal_at_ms FROM snapshot WHERE id = 1"));
     return row ? { snapshot: JSON.parse(row.body) as StatusSnapshot, terminal_at_ms: row.terminal_at_ms } : null;
   }
@@ -126,7 +124,7 @@ export class Room extends DurableObject<Env> {
   }
 
   private storedBody(): string | null {
-    if (!this.stored) return null;
+    if (!this.schema.exists) return null;
     return one(this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM snapshot WHERE id = 1"))?.body ?? null;
   }
 
@@ -146,10 +144,7 @@ export class Room extends DurableObject<Env> {
     }
     const body = JSON.stringify(snapshot);
     const changed = this.storedBody() !== body;
-    if (!this.stored) {
-      migrate(this.ctx.storage, MIGRATIONS);
-      this.stored = true;
-    }
+    this.schema.ensure();
     this.ctx.storage.sql.exec(
       `INSERT INTO snapshot (id, owner_user_id, body, status, updated_at_ms, terminal_at_ms) VALUES (1, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, updated_at_ms = excluded.updated_at_ms,

@@ -22,7 +22,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { SOCKET_LEASES_PURGE_BATCH_MAX } from "../lib/limits";
-import { hasStoredTables, migrate, one, type Migration } from "../lib/sqlite";
+import { hasStoredTables, one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {
@@ -37,15 +37,14 @@ const MIGRATIONS: Migration[] = [
 export type LeaseResult = { ok: true } | { ok: false; held: number; retry_after_s: number };
 
 export class SocketLeases extends DurableObject<Env> {
-  private stored = false;
+  /** The schema exists from the first lease until the last one has ended and the object emptied itself. */
+  private readonly schema: SchemaOnFirstWrite;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
+    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
     ctx.blockConcurrencyWhile(async () => {
-      if (hasStoredTables(ctx.storage)) {
-        migrate(ctx.storage, MIGRATIONS);
-        this.stored = true;
-      }
+      this.schema.open();
     });
   }
 
@@ -67,10 +66,7 @@ export class SocketLeases extends DurableObject<Env> {
 
   async acquire(input: { lease_id: string; until_ms: number; max: number }): Promise<LeaseResult> {
     const now_ms = Date.now();
-    if (!this.stored) {
-      migrate(this.ctx.storage, MIGRATIONS);
-      this.stored = true;
-    }
+    this.schema.ensure();
     const result = this.ctx.storage.transactionSync((): LeaseResult => {
       this.purgeExpired(now_ms);
       const moved = this.ctx.storage.sql.exec("UPDATE leases SET until_ms = ? WHERE lease_id = ?", input.until_ms, input.lease_id);
@@ -88,14 +84,14 @@ export class SocketLeases extends DurableObject<Env> {
   }
 
   async release(lease_id: string): Promise<void> {
-    if (!this.stored) return;
+    if (!this.schema.exists) return;
     this.ctx.storage.sql.exec("DELETE FROM leases WHERE lease_id = ?", lease_id);
     await this.tidy();
   }
 
   /** Live leases (tests and operators). */
   async held(): Promise<number> {
-    return this.stored ? this.count(Date.now()) : 0;
+    return this.schema.exists ? this.count(Date.now()) : 0;
   }
 
   /** Whether anything is stored (tests: an address with no open socket leaves nothing behind). */
@@ -104,7 +100,7 @@ export class SocketLeases extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    if (!this.stored) return;
+    if (!this.schema.exists) return;
     this.purgeExpired(Date.now());
     await this.tidy();
   }
@@ -115,7 +111,7 @@ export class SocketLeases extends DurableObject<Env> {
     if (next_ms === null) {
       await this.ctx.storage.deleteAlarm();
       await this.ctx.storage.deleteAll();
-      this.stored = false;
+      this.schema.forget();
       return;
     }
     const current = await this.ctx.storage.getAlarm();

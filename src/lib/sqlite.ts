@@ -40,6 +40,44 @@ export function hasStoredTables(storage: DurableObjectStorage): boolean {
   return storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").toArray().length > 0;
 }
 
+/**
+ * The schema of an object whose name anyone can make up (an email nobody
+ * registered, a tx_ref nobody published, an address or user with no socket):
+ * it is created at the first write only, so an object that is merely asked
+ * leaves nothing stored, and it can be forgotten again once the object has
+ * deleted everything it held.
+ */
+export class SchemaOnFirstWrite {
+  private present = false;
+
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly migrations: readonly Migration[],
+  ) {}
+
+  /** In the object's constructor (inside blockConcurrencyWhile): bring a stored schema up to date; leave a never-written object empty. */
+  open(): void {
+    if (hasStoredTables(this.storage)) this.ensure();
+  }
+
+  /** Whether the schema (and so possibly something stored) exists. */
+  get exists(): boolean {
+    return this.present;
+  }
+
+  /** Before the first write: create the schema if it is not there yet. */
+  ensure(): void {
+    if (this.present) return;
+    migrate(this.storage, this.migrations);
+    this.present = true;
+  }
+
+  /** After the object has deleted all of its storage. */
+  forget(): void {
+    this.present = false;
+  }
+}
+
 /** The first row of a query, or null. */
 export function one<T extends Record<string, SqlStorageValue>>(cursor: SqlStorageCursor<T>): T | null {
   const rows = cursor.toArray();
