@@ -64,11 +64,7 @@ export class Credentials extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
-    ctx.blockConcurrencyWhile(async () => {
-      // Bring an existing object's schema up to date; leave a never-written one empty.
-      this.schema.open();
-    });
+    this.schema = SchemaOnFirstWrite.open(ctx, MIGRATIONS);
   }
 
   private row(): AccountRow | null {

@@ -89,10 +89,7 @@ export class LoginThrottle extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
-    ctx.blockConcurrencyWhile(async () => {
-      this.schema.open();
-    });
+    this.schema = SchemaOnFirstWrite.open(ctx, MIGRATIONS);
   }
 
   /**

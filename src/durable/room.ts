@@ -99,13 +99,10 @@ export class Room extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
-    ctx.blockConcurrencyWhile(async () => {
-      // A watcher may name a tx_ref that does not exist: only a room that has
-      // recorded a snapshot gets a schema (record() creates it), so such an
-      // upgrade is refused without leaving a stored object behind.
-      this.schema.open();
-    });
+    // A watcher may name a tx_ref that does not exist: only a room that has
+    // recorded a snapshot gets a schema (record() creates it), so such an
+    // upgrade is refused without leaving a stored object behind.
+    this.schema = SchemaOnFirstWrite.open(ctx, MIGRATIONS);
     // Heartbeats are answered by the runtime without waking the object; this
     // must be set on every start because it is not persisted.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING_FRAME, PONG_FRAME));

@@ -42,10 +42,7 @@ export class SocketLeases extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.schema = new SchemaOnFirstWrite(ctx.storage, MIGRATIONS);
-    ctx.blockConcurrencyWhile(async () => {
-      this.schema.open();
-    });
+    this.schema = SchemaOnFirstWrite.open(ctx, MIGRATIONS);
   }
 
   private purgeExpired(now_ms: number): void {

@@ -50,14 +50,21 @@ export function hasStoredTables(storage: DurableObjectStorage): boolean {
 export class SchemaOnFirstWrite {
   private present = false;
 
-  constructor(
+  private constructor(
     private readonly storage: DurableObjectStorage,
     private readonly migrations: readonly Migration[],
   ) {}
 
-  /** In the object's constructor (inside blockConcurrencyWhile): bring a stored schema up to date; leave a never-written object empty. */
-  open(): void {
-    if (hasStoredTables(this.storage)) this.ensure();
+  /**
+   * For the object's constructor: before any request runs, bring a stored
+   * schema up to date, and leave a never-written object empty.
+   */
+  static open(ctx: DurableObjectState, migrations: readonly Migration[]): SchemaOnFirstWrite {
+    const schema = new SchemaOnFirstWrite(ctx.storage, migrations);
+    void ctx.blockConcurrencyWhile(async () => {
+      if (hasStoredTables(ctx.storage)) schema.ensure();
+    });
+    return schema;
   }
 
   /** Whether the schema (and so possibly something stored) exists. */
