@@ -78,6 +78,9 @@ function workersProject(options: { name: string; include: string[]; exclude: str
             ...(options.mongo ? { MONGODB_URI: inject("mongoUri"), MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500", MONGO_BATCH_TIMEOUT_MS: "4000" } : {}),
             // `npm run test:soak` sets SOAK=1: the property tests run their long, seeded form.
             SOAK: process.env.SOAK === "1" ? "1" : "0",
+            // scripts/model-soak.mjs: the model test's seed and sequence count for one shard.
+            MODEL_SEED: process.env.MODEL_SEED ?? "",
+            MODEL_SEQUENCES: process.env.MODEL_SEQUENCES ?? "",
           },
         },
       })),

@@ -30,7 +30,14 @@
  * a fresh cf-connecting-ip per call, so the per-address limiters are
  * avoided; FUND_PENDING_MAX (10) is part of the model.
  *
- * CI runs 300 seeded sequences; SOAK=1 runs 10,000 (see the end of the file).
+ * CI runs 300 seeded sequences. The soak (`npm run test:soak`) runs 10,000
+ * as shards of this same file, each in a fresh runtime with its own seed
+ * (scripts/model-soak.mjs sets MODEL_SEED and MODEL_SEQUENCES): one runtime
+ * slows down as thousands of Durable Objects (a room per tx_ref, a
+ * throttle per email) pile up in it, measured at 500 sequences in 176 s and
+ * the next 500 in 791 s, until the look-alikes' answers outlast the tests'
+ * 1.5 s provider timeout. A failure prints its seed: MODEL_SEED=<seed>
+ * MODEL_SEQUENCES=<n> replays the shard.
  */
 import { env } from "cloudflare:workers";
 import fc from "fast-check";
@@ -45,9 +52,11 @@ import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-mi
 import { call, captureQueue, counts, okJson, queued, spent, spent_ms, vtControl } from "./model/harness";
 import { type Model, type ModelUser, type TxStatus, type TxType } from "./model/model";
 
-const SOAK = (env as unknown as { SOAK?: string }).SOAK === "1";
-const SEQUENCES = SOAK ? 10_000 : 300;
-const SEED = 20_261_127;
+const knobs = env as unknown as { MODEL_SEED?: string; MODEL_SEQUENCES?: string };
+const SEQUENCES = Number(knobs.MODEL_SEQUENCES) || 300;
+const SEED = Number(knobs.MODEL_SEED) || 20_261_127;
+/** One shard of the soak: scripts/model-soak.mjs checks coverage over all shards together (a shard may miss a rare outcome). */
+const SHARD = Boolean(knobs.MODEL_SEED);
 const POOL_SIZE = 32;
 const MAX_COMMANDS = 8;
 
@@ -220,7 +229,7 @@ describe("the API against its model", () => {
       await fc.assert(
         fc.asyncProperty(fc.commands([command.map((c) => new Timed(c), (c) => (c as Timed).inner)], { maxCommands: MAX_COMMANDS }), fc.constantFrom("0", "50.25"), fc.integer({ min: 1_000, max: 50_000 }), fc.nat({ max: 3 }), async (cmds, fee, opening, users_n) => {
           counts.sequences += 1;
-          if (counts.sequences % (SOAK ? 500 : 50) === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
+          if (counts.sequences % 50 === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
           queued.length = 0; // strays of an earlier sequence (its wallets were restored)
           let t = Date.now();
           // The look-alike's float (our prepaid balance at VTpass) is spent by every sequence's
@@ -257,10 +266,15 @@ describe("the API against its model", () => {
       };
       console.log(`http model: ${JSON.stringify(summary, null, 1)}`);
       await annotate(`${summary.sequences} sequences in ${summary.seconds} s (${summary.sequences_per_s}/s), ${summary.requests} requests, ${summary.faults} faults, ${summary.attacks} attacks`);
+      if (SHARD) {
+        // Read by scripts/model-soak.mjs, which adds the shards up and checks the same lists.
+        console.log(`http model shard: ${JSON.stringify({ ...summary, required: { commands: COMMAND_KINDS, outcomes: OUTCOMES } })}`);
+        return;
+      }
       for (const kind of COMMAND_KINDS) expect(counts.commands.get(kind) ?? 0, `command ${kind} never ran`).toBeGreaterThan(0);
       for (const outcome of OUTCOMES) expect(counts.outcomes.get(outcome) ?? 0, `outcome "${outcome}" never happened`).toBeGreaterThan(0);
     },
-    // The bound: 10,000 sequences at about 5/s on two cores (in-process dispatch) is about 35 minutes.
-    SOAK ? 90 * 60_000 : 600_000,
+    // The bound: 300 sequences take about 75 s on two cores; a soak shard of 500, about 3 minutes.
+    Math.max(600_000, SEQUENCES * 1_000),
   );
 });
