@@ -59,16 +59,29 @@ export const FUNDING_FLOW = {
     label: "Preparing the checkout",
     initial: true,
     effect: "none",
-    next: ["awaiting_payment", "link_unknown", "attempt_failed", "refused", "settled", "failed"],
+    next: ["awaiting_payment", "link_unknown", "attempt_failed", "payment_mismatch", "refused", "settled", "failed"],
   },
   link_unknown: {
     status: "PENDING",
     label: "Confirming the checkout with the provider",
     effect: "none",
-    next: ["awaiting_payment", "attempt_failed", "refused", "settled", "failed"],
+    next: ["awaiting_payment", "attempt_failed", "payment_mismatch", "refused", "settled", "failed"],
   },
-  awaiting_payment: { status: "PENDING", label: "Waiting for the payment", effect: "none", next: ["attempt_failed", "settled", "failed"] },
-  attempt_failed: { status: "PENDING", label: "A payment attempt failed; the checkout is still open", effect: "none", next: ["settled", "failed"] },
+  awaiting_payment: { status: "PENDING", label: "Waiting for the payment", effect: "none", next: ["attempt_failed", "payment_mismatch", "settled", "failed"] },
+  attempt_failed: { status: "PENDING", label: "A payment attempt failed; the checkout is still open", effect: "none", next: ["payment_mismatch", "settled", "failed"] },
+  /**
+   * A payment arrived for less than asked or in another currency while the
+   * checkout was open: that payment is owed back (a `refund_due` anomaly for
+   * its charge), and the funding stays open, so whoever made that payment
+   * (anyone who knows a tx_ref can pay against it) cannot end the owner's
+   * funding; the owner can still pay in full.
+   */
+  payment_mismatch: {
+    status: "PENDING",
+    label: "A payment for the wrong amount or currency arrived and will be refunded; the checkout is still open",
+    effect: "none",
+    next: ["attempt_failed", "settled", "failed"],
+  },
   settled: { status: "SUCCESS", label: "Credited", effect: "credit", next: [] },
   failed: { status: "FAILED", label: "Failed", effect: "none", next: [] },
   refused: { status: "FAILED", label: "Refused by the provider", effect: "none", next: [] },
@@ -109,8 +122,8 @@ export type Stage = FundingStage | HeldStage | PurchaseStage;
 
 type Flow = Readonly<Record<string, StageSpec>>;
 
-/** The flow each transaction type follows. Purchases have no flow until their provider exists. */
-export const FLOWS: { readonly [T in TxType]: Flow | null } = {
+/** The flow each transaction type follows. */
+export const FLOWS: { readonly [T in TxType]: Flow } = {
   FUND: FUNDING_FLOW,
   WITHDRAW: HELD_PAYMENT_FLOW,
   AIRTIME: PURCHASE_FLOW,
@@ -122,7 +135,7 @@ export const STAGES = [...new Set([...Object.keys(FUNDING_FLOW), ...Object.keys(
 
 export function flowOf(type: TxType): Flow {
   const flow = FLOWS[type];
-  if (!flow) throw new Error(`no flow for transaction type ${type}`);
+  if (!flow) throw new Error(`no flow for transaction type ${String(type)}`);
   return flow;
 }
 
@@ -151,7 +164,7 @@ export function labelOf(type: TxType, stage: string): string {
 }
 
 export function isStageOf(type: TxType, stage: string): stage is Stage {
-  return FLOWS[type] !== null && Object.hasOwn(flowOf(type), stage);
+  return Object.hasOwn(FLOWS, type) && Object.hasOwn(flowOf(type), stage);
 }
 
 /** A stage nothing can follow: facts about such a transaction cannot change it. */
@@ -179,8 +192,7 @@ export function checkTransition(type: TxType, from: string, to: string): Transit
 export function flowRows(): { stages: { type: TxType; stage: string; status: TxStatus; initial: number }[]; transitions: { type: TxType; from: string; to: string }[] } {
   const stages: { type: TxType; stage: string; status: TxStatus; initial: number }[] = [];
   const transitions: { type: TxType; from: string; to: string }[] = [];
-  for (const [type, flow] of Object.entries(FLOWS) as [TxType, Flow | null][]) {
-    if (!flow) continue;
+  for (const [type, flow] of Object.entries(FLOWS) as [TxType, Flow][]) {
     for (const [stage, spec] of Object.entries(flow)) {
       stages.push({ type, stage, status: spec.status, initial: spec.initial ? 1 : 0 });
       for (const to of spec.next) transitions.push({ type, from: stage, to });

@@ -29,6 +29,8 @@ export type AnomalyFact = {
   fact: "anomaly";
   tx_ref: string;
   kind: string;
+  /** The provider charge the anomaly is about ('' when it is about the transaction as a whole). */
+  ref: string;
   detail: string;
   owner_user_id: string | null;
   created_at_ms: number;

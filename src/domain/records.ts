@@ -52,7 +52,8 @@ export type ProfileVersion = Profile & { version: number };
  * An anomaly recorded for operators (refund due, overpayment, escalation, late
  * success): one per (tx_ref, kind), so it enters the feed once, at version 1.
  */
-export type AnomalyRecord = { tx_ref: string; kind: string; detail: string; owner_user_id: string | null; created_at_ms: number };
+/** `ref`: the provider charge the anomaly is about ('' when it is about the transaction as a whole). */
+export type AnomalyRecord = { tx_ref: string; kind: string; ref: string; detail: string; owner_user_id: string | null; created_at_ms: number };
 
 /** What a Room holds and broadcasts about its transaction. */
 export type StatusSnapshot = {

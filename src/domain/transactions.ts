@@ -47,15 +47,31 @@ export type ProviderFacts =
     };
 export type FoundFacts = Extract<ProviderFacts, { found: true }>;
 
-export type FundingView = { tx_ref: string; status: TxStatus; amount_minor: number; currency: string; deadline_at_ms: number };
+export type FundingView = {
+  tx_ref: string;
+  status: TxStatus;
+  amount_minor: number;
+  currency: string;
+  deadline_at_ms: number;
+  /** The charge the funding was settled or failed by, if any. */
+  provider_ref: string | null;
+};
+
+/** Money a provider received for a funding that had already ended: it is owed to someone, never dropped. */
+export type LateMoneyKind = "paid_after_terminal" | "paid_twice";
 
 export type FundingDecision =
   | { kind: "credit"; amount_minor: number; overpaid_minor: number; provider_ref: string }
+  /** `refund_due`: the facts' charge took money that is owed back (recorded for that charge). */
   | { kind: "fail"; reason: string; provider_ref: string | null; refund_due: boolean }
   | { kind: "attempt_failed"; provider_ref: string }
+  /** A successful charge for the wrong amount or currency while the checkout is open: owed back; the funding stays open. */
+  | { kind: "mismatch"; reason: string; provider_ref: string }
   | { kind: "wait" }
   | { kind: "escalate"; reason: string }
-  | { kind: "ignore"; reason: "already_terminal" | "reference_mismatch"; late_success: boolean };
+  /** A successful charge the funding did not take (it had ended, or another charge credited it): recorded for operators. */
+  | { kind: "late_money"; anomaly: LateMoneyKind; provider_ref: string; amount_minor: number | null; currency: string }
+  | { kind: "ignore"; reason: "already_terminal" | "reference_mismatch" | "charge_accounted" };
 
 /**
  * The funding rule (invariant 4): credit only when the provider says the charge
@@ -65,34 +81,52 @@ export type FundingDecision =
  *
  * A failed card attempt does not end the funding while its checkout is open:
  * the customer may retry on the same page, and a later success must still be
- * credited. Only the deadline (checkout session plus grace) ends a funding that
- * never succeeded.
+ * credited. Nor does a payment for too little or in another currency: anyone
+ * who knows a tx_ref can pay against it, so such a payment is recorded as owed
+ * back (for its own charge) and the owner can still pay in full. Only the
+ * deadline (checkout session plus grace) ends a funding that never succeeded.
+ *
+ * Every successful charge is money received and is accounted for once: the
+ * one that credits, one owed back, or, when it arrives after the funding ended
+ * (a bank transfer that lands late, a second payment), a `late_money`
+ * decision that records it for operators. `charge_accounted` says the wallet
+ * already recorded this charge (a repeat of the same facts changes nothing).
  */
-export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: number): FundingDecision {
+export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: number, charge_accounted = false): FundingDecision {
+  const succeeded_here = facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref;
   if (tx.status !== "PENDING") {
-    const late_success = facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref && tx.status === "FAILED";
-    return { kind: "ignore", reason: "already_terminal", late_success };
+    if (!succeeded_here) return { kind: "ignore", reason: "already_terminal" };
+    if (facts.provider_ref === tx.provider_ref) return { kind: "ignore", reason: "already_terminal" };
+    if (charge_accounted) return { kind: "ignore", reason: "charge_accounted" };
+    return {
+      kind: "late_money",
+      anomaly: tx.status === "SUCCESS" ? "paid_twice" : "paid_after_terminal",
+      provider_ref: facts.provider_ref,
+      amount_minor: facts.amount_minor,
+      currency: facts.currency,
+    };
   }
   const past_deadline = now_ms >= tx.deadline_at_ms;
-  if (!facts.found) {
-    return past_deadline ? { kind: "fail", reason: "No payment was made before the checkout expired.", provider_ref: null, refund_due: false } : { kind: "wait" };
-  }
-  if (facts.our_ref !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch", late_success: false };
+  const expired = (reason: string): FundingDecision => (past_deadline ? { kind: "fail", reason, provider_ref: null, refund_due: false } : { kind: "wait" });
+  if (!facts.found) return expired("No payment was made before the checkout expired.");
+  if (facts.our_ref !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch" };
   switch (facts.outcome) {
     case "succeeded": {
-      if (facts.currency !== tx.currency) {
-        return { kind: "fail", reason: `Paid in ${facts.currency}, expected ${tx.currency}; the payment will be refunded.`, provider_ref: facts.provider_ref, refund_due: true };
+      // A charge already owed back (a mismatch seen before) cannot credit now.
+      if (charge_accounted) return expired("No payment in full was made before the checkout expired.");
+      const mismatch =
+        facts.currency !== tx.currency
+          ? `Paid in ${facts.currency}, expected ${tx.currency}; the payment will be refunded.`
+          : facts.amount_minor !== null && facts.amount_minor < tx.amount_minor
+            ? `Underpaid: received ${facts.amount_minor} kobo, expected ${tx.amount_minor}; the payment will be refunded.`
+            : null;
+      if (mismatch) {
+        return past_deadline
+          ? { kind: "fail", reason: mismatch, provider_ref: facts.provider_ref, refund_due: true }
+          : { kind: "mismatch", reason: mismatch, provider_ref: facts.provider_ref };
       }
       if (facts.amount_minor === null) {
         return { kind: "escalate", reason: "The provider reports a successful payment without its amount; check it by hand." };
-      }
-      if (facts.amount_minor < tx.amount_minor) {
-        return {
-          kind: "fail",
-          reason: `Underpaid: received ${facts.amount_minor} kobo, expected ${tx.amount_minor}; the payment will be refunded.`,
-          provider_ref: facts.provider_ref,
-          refund_due: true,
-        };
       }
       return { kind: "credit", amount_minor: tx.amount_minor, overpaid_minor: facts.amount_minor - tx.amount_minor, provider_ref: facts.provider_ref };
     }

@@ -34,7 +34,7 @@ import type { OperatorFact } from "../domain/operator";
 import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROJECTION_LAG_WALLETS_MAX, PROVIDER_PROBLEM_RECENT_MS, USERS_INDEX_PAGE_MAX } from "../lib/limits";
 import { log } from "../lib/log";
 import { migrate, type Migration } from "../lib/sqlite";
-import { OPERATOR_INDEX_MIGRATION, OperatorIndex, type IndexedAnomaly, type IndexedTransaction, type Page, type PendingByType, type SettlementCount } from "./operations/operator-index";
+import { OPERATOR_ANOMALY_REF_MIGRATION, OPERATOR_INDEX_MIGRATION, OperatorIndex, type IndexedAnomaly, type IndexedTransaction, type Page, type PendingByType, type SettlementCount } from "./operations/operator-index";
 
 export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "./operations/operator-index";
 
@@ -90,6 +90,7 @@ const MIGRATIONS: readonly Migration[] = [
       `CREATE TABLE users_index (user_id TEXT PRIMARY KEY, indexed_at_ms INTEGER NOT NULL) WITHOUT ROWID`,
     ],
   },
+  OPERATOR_ANOMALY_REF_MIGRATION,
 ];
 
 export class Operations extends DurableObject<Env> {
@@ -115,10 +116,10 @@ export class Operations extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() => this.index.ingest(facts, now_ms));
   }
 
-  /** Mark an open anomaly resolved by an operator; false if there is no such open anomaly. */
-  async resolveAnomaly(tx_ref: string, kind: string): Promise<boolean> {
+  /** Mark an open anomaly resolved by an operator (one charge's with `ref`); false if there is no such open anomaly. */
+  async resolveAnomaly(tx_ref: string, kind: string, ref: string | null = null): Promise<boolean> {
     const now_ms = Date.now();
-    return this.ctx.storage.transactionSync(() => this.index.resolveAnomaly(tx_ref, kind, now_ms));
+    return this.ctx.storage.transactionSync(() => this.index.resolveAnomaly(tx_ref, kind, ref, now_ms));
   }
 
   /** The operator view; each list holds at most `limit` rows (and says how many there are). */

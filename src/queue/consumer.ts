@@ -11,8 +11,15 @@
  * through the provider port, src/providers/) and the Wallet object applies the
  * provider's answer, not the event's. Vendor formats are parsed by the
  * provider's own module; nothing here knows Flutterwave's words.
+ *
+ * Every fact about one of our transactions is verified and handed to its
+ * wallet, whatever stage the transaction is in: a final transaction cannot
+ * change, but money can still arrive for it (a genuine payment after its
+ * funding ended, a second payment, a delivery after a purchase's hold was
+ * released), and only the wallet, which is idempotent, decides whether that
+ * credits once, records an anomaly for operators, or changes nothing. Every
+ * message's ack or retry is logged with its reason.
  */
-import { isFinalStage } from "../domain/flows";
 import type { ProviderFacts, TxType } from "../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
 import type { TransactionRecord, Wallet } from "../durable/wallet";
@@ -29,9 +36,10 @@ import { QueueMessage } from "./messages";
 export const MAIN_QUEUE = "wallet-events";
 export const DEAD_LETTER_QUEUE = "wallet-events-dlq";
 
-type Verdict = { action: "ack"; note: string } | { action: "retry"; note: string };
-const ack = (note: string): Verdict => ({ action: "ack", note });
-const retry = (note: string): Verdict => ({ action: "retry", note });
+/** What becomes of a message, and why (logged for every message); `tx_ref` when it was about one of ours. */
+type Verdict = { action: "ack" | "retry"; note: string; tx_ref?: string };
+const ack = (note: string, tx_ref?: string): Verdict => ({ action: "ack", note, tx_ref });
+const retry = (note: string, tx_ref?: string): Verdict => ({ action: "retry", note, tx_ref });
 
 export function retryDelaySeconds(attempts: number): number {
   return Math.min(QUEUE_RETRY_MAX_DELAY_S, QUEUE_RETRY_BASE_DELAY_S * 2 ** Math.max(0, attempts - 1));
@@ -53,10 +61,11 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, c
         verdict = retry("exception");
       }
       if (verdict.action === "ack") {
+        log.info("queue message acked", { message_id: message.id, attempts: message.attempts, note: verdict.note, tx_ref: verdict.tx_ref });
         message.ack();
       } else {
         const delaySeconds = retryDelaySeconds(message.attempts);
-        log.warn("queue message will be retried", { message_id: message.id, attempts: message.attempts, delay_s: delaySeconds, note: verdict.note });
+        log.warn("queue message will be retried", { message_id: message.id, attempts: message.attempts, delay_s: delaySeconds, note: verdict.note, tx_ref: verdict.tx_ref });
         message.retry({ delaySeconds });
       }
     }),
@@ -88,10 +97,7 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
       return ack("ping");
     case "flutterwave.webhook": {
       const event = parseFlutterwaveEvent(message.raw_body);
-      if (event.kind === "ignored") {
-        log.info("webhook event ignored", { request_id: message.request_id, note: event.note });
-        return ack(`ignored: ${event.note}`);
-      }
+      if (event.kind === "ignored") return ack(`ignored: ${event.note}`);
       return settleFromProvider(env, ctx, message.request_id, event.event);
     }
     case "funding.verify":
@@ -119,10 +125,7 @@ type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: 
  */
 async function handleVtpassCallback(env: Env, ctx: ExecutionContext, request_id: string, raw_body: string): Promise<Verdict> {
   const vtpass_id = callbackRequestId(raw_body);
-  if (!vtpass_id) {
-    log.info("vtpass callback ignored: not a transaction update", { request_id });
-    return ack("not a transaction update");
-  }
+  if (!vtpass_id) return ack("not a transaction update");
   const tx_ref = await env.PROVIDER_REFS.getByName(providerRefName("vtpass", vtpass_id)).txRef();
   const type = tx_ref ? txRefType(tx_ref) : null;
   if (!tx_ref || !type) {
@@ -147,7 +150,7 @@ async function ownTransaction(env: Env, request_id: string, claim: Claim): Promi
   const tx = await wallet.getTransaction(claim.tx_ref);
   if (!tx || tx.type !== claim.type) {
     log.warn("event for an unknown transaction", { request_id, reference: claim.tx_ref, type: claim.type });
-    return { verdict: ack("unknown tx") };
+    return { verdict: ack("unknown tx", claim.tx_ref) };
   }
   return { wallet, tx };
 }
@@ -163,39 +166,38 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
   const found = await ownTransaction(env, request_id, claim);
   if ("verdict" in found) return found.verdict;
   const { wallet, tx } = found;
-  // A final stage cannot change (a delivered purchase is not final: it may still be reversed).
-  if (isFinalStage(tx.type, tx.stage)) return ack("already final");
   const lookups = lookupsFor(tx.type, { env, ctx, config: requireConfig(env), request_id });
   if (!lookups) {
     log.warn("no provider serves this transaction type", { request_id, tx_ref: tx.tx_ref, type: tx.type });
-    return ack("no provider");
+    return ack("no provider", tx.tx_ref);
   }
 
   if (claim.by_reference && claim.provider_ref !== tx.provider_ref) {
     log.warn("claim names another provider reference than the transaction holds; ignored", { request_id, tx_ref: tx.tx_ref });
-    return ack("provider reference mismatch");
+    return ack("provider reference mismatch", tx.tx_ref);
   }
   const answer = claim.provider_ref && !claim.by_reference ? await lookups.lookupById(claim.provider_ref) : await lookups.lookup(tx);
   let facts: ProviderFacts;
   if (answer.ok) {
     if (answer.value.our_ref !== tx.tx_ref) {
       log.warn("event names a provider payment of another reference; ignored", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
-      return ack("reference mismatch");
+      return ack("reference mismatch", tx.tx_ref);
     }
     facts = answer.value;
   } else if (answer.kind === "not_found") {
     if (claim.provider_ref) {
       log.warn("event names a provider payment that does not exist", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
-      return ack("provider id not found");
+      return ack("provider id not found", tx.tx_ref);
     }
     facts = { found: false };
   } else if (answer.kind === "refused") {
     log.error("provider refused a lookup", { request_id, tx_ref: tx.tx_ref, status: answer.status });
-    return retry("lookup refused");
+    return retry("lookup refused", tx.tx_ref);
   } else {
-    return retry(`lookup ${answer.reason}`);
+    return retry(`lookup ${answer.reason}`, tx.tx_ref);
   }
+  // The wallet decides, final or not: a terminal transaction does not change,
+  // but money received for it is recorded (src/durable/wallet/funding.ts, held.ts).
   const outcome = await wallet.applyProviderFacts(tx.tx_ref, facts, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key });
-  log.info("provider event processed", { request_id, tx_ref: tx.tx_ref, type: tx.type, outcome: outcome.outcome });
-  return ack(outcome.outcome);
+  return ack(outcome.outcome === "unchanged" ? `unchanged: ${outcome.reason}` : outcome.outcome, tx.tx_ref);
 }

@@ -4,7 +4,15 @@ import { decideFunding, type FundingView, nextCheckDelayMs, type ProviderFacts }
 import { RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 
 const NOW = 1_800_000_000_000;
-const tx = (over: Partial<FundingView> = {}): FundingView => ({ tx_ref: "fnd_x", status: "PENDING", amount_minor: 150000, currency: "NGN", deadline_at_ms: NOW + 60_000, ...over });
+const tx = (over: Partial<FundingView> = {}): FundingView => ({
+  tx_ref: "fnd_x",
+  status: "PENDING",
+  amount_minor: 150000,
+  currency: "NGN",
+  deadline_at_ms: NOW + 60_000,
+  provider_ref: null,
+  ...over,
+});
 const paid = (over: Partial<Extract<ProviderFacts, { found: true }>> = {}): ProviderFacts => ({
   found: true,
   provider_ref: "1",
@@ -25,9 +33,24 @@ describe("the funding rule", () => {
     expect(decideFunding(tx(), paid({ amount_minor: 200000 }), NOW)).toMatchObject({ kind: "credit", amount_minor: 150000, overpaid_minor: 50000 });
   });
 
-  it("fails an underpayment and a wrong currency", () => {
-    expect(decideFunding(tx(), paid({ amount_minor: 149999 }), NOW)).toMatchObject({ kind: "fail" });
-    expect(decideFunding(tx(), paid({ currency: "USD" }), NOW)).toMatchObject({ kind: "fail" });
+  it("keeps the funding open after an underpayment or a wrong currency while the checkout is open, the charge owed back", () => {
+    expect(decideFunding(tx(), paid({ amount_minor: 149999 }), NOW)).toEqual({
+      kind: "mismatch",
+      reason: "Underpaid: received 149999 kobo, expected 150000; the payment will be refunded.",
+      provider_ref: "1",
+    });
+    expect(decideFunding(tx(), paid({ currency: "USD" }), NOW)).toMatchObject({ kind: "mismatch", provider_ref: "1" });
+  });
+
+  it("fails an underpayment or a wrong currency past the deadline, with the charge owed back", () => {
+    const late = tx({ deadline_at_ms: NOW });
+    expect(decideFunding(late, paid({ amount_minor: 149999 }), NOW)).toMatchObject({ kind: "fail", refund_due: true, provider_ref: "1" });
+    expect(decideFunding(late, paid({ currency: "USD" }), NOW)).toMatchObject({ kind: "fail", refund_due: true, provider_ref: "1" });
+  });
+
+  it("never credits a charge already owed back, and at the deadline ends the funding without owing it twice", () => {
+    expect(decideFunding(tx(), paid(), NOW, true)).toEqual({ kind: "wait" });
+    expect(decideFunding(tx({ deadline_at_ms: NOW }), paid(), NOW, true)).toMatchObject({ kind: "fail", refund_due: false, provider_ref: null });
   });
 
   it("ignores facts about another tx_ref", () => {
@@ -49,27 +72,43 @@ describe("the funding rule", () => {
     expect(decideFunding(tx({ deadline_at_ms: NOW }), paid({ outcome: "pending" }), NOW)).toMatchObject({ kind: "escalate" });
   });
 
-  it("never changes a terminal transaction, whatever the facts (and flags a success after FAILED)", () => {
+  it("never changes a terminal transaction, and accounts once for every successful charge it did not take", () => {
     const facts = fc.oneof(
       fc.constant<ProviderFacts>({ found: false }),
       fc.record({
         found: fc.constant(true as const),
-        provider_ref: fc.constant("9"),
+        provider_ref: fc.constantFrom("8", "9"),
         our_ref: fc.constantFrom("fnd_x", "fnd_y"),
-        outcome: fc.constantFrom("succeeded" as const, "failed" as const, "pending" as const),
-        amount_minor: fc.integer({ min: 1, max: 10_000_000 }),
+        outcome: fc.constantFrom("succeeded" as const, "failed" as const, "pending" as const, "reversed" as const),
+        amount_minor: fc.option(fc.integer({ min: 1, max: 10_000_000 })),
         currency: fc.constantFrom("NGN", "USD"),
         message: fc.constant(null),
       }),
     );
     fc.assert(
-      fc.property(fc.constantFrom("SUCCESS" as const, "FAILED" as const), facts, fc.integer({ min: NOW - 1e6, max: NOW + 1e6 }), (status, f, now) => {
-        const decision = decideFunding(tx({ status }), f, now);
-        expect(decision.kind).toBe("ignore");
-        const expectLate = status === "FAILED" && f.found && f.outcome === "succeeded" && f.our_ref === "fnd_x";
-        expect((decision as { late_success: boolean }).late_success).toBe(expectLate);
-      }),
-      { seed: 7, numRuns: 1000 },
+      fc.property(
+        fc.constantFrom("SUCCESS" as const, "FAILED" as const),
+        fc.constantFrom(null, "8"),
+        facts,
+        fc.boolean(),
+        fc.integer({ min: NOW - 1e6, max: NOW + 1e6 }),
+        (status, settled_by, f, accounted, now) => {
+          const decision = decideFunding(tx({ status, provider_ref: settled_by }), f, now, accounted);
+          const money = f.found && f.outcome === "succeeded" && f.our_ref === "fnd_x" && f.provider_ref !== settled_by && !accounted;
+          if (!money) {
+            expect(decision.kind).toBe("ignore");
+            return;
+          }
+          expect(decision).toEqual({
+            kind: "late_money",
+            anomaly: status === "SUCCESS" ? "paid_twice" : "paid_after_terminal",
+            provider_ref: f.provider_ref,
+            amount_minor: f.amount_minor,
+            currency: f.currency,
+          });
+        },
+      ),
+      { seed: 7, numRuns: 2000 },
     );
   });
 

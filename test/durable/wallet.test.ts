@@ -55,12 +55,16 @@ describe("Wallet object: funding settlement", () => {
     await expectLedgerConsistent(stub);
   });
 
-  it("never credits an underpayment, a wrong currency or another reference's payment", async () => {
+  it("never credits an underpayment, a wrong currency or another reference's payment; owes the first two back and keeps their checkouts open", async () => {
     const { stub, user_id } = await newWallet();
     const under = await openFunding(stub, user_id);
-    expect((await stub.applyProviderFacts(under, success(under, 149_999), { via: "webhook" })).outcome).toBe("failed");
+    expect(await stub.applyProviderFacts(under, success(under, 149_999), { via: "webhook" })).toMatchObject({ outcome: "unchanged", reason: "payment_mismatch" });
     const wrongCurrency = await openFunding(stub, user_id);
-    expect((await stub.applyProviderFacts(wrongCurrency, { ...success(wrongCurrency), currency: "USD" } as ProviderFacts, { via: "webhook" })).outcome).toBe("failed");
+    expect(await stub.applyProviderFacts(wrongCurrency, { ...success(wrongCurrency), currency: "USD" } as ProviderFacts, { via: "webhook" })).toMatchObject({
+      outcome: "unchanged",
+      reason: "payment_mismatch",
+    });
+    for (const tx_ref of [under, wrongCurrency]) expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "payment_mismatch" });
     const other = await openFunding(stub, user_id);
     expect((await stub.applyProviderFacts(other, success(under), { via: "webhook" })).outcome).toBe("unchanged");
     expect((await stub.getTransaction(other))?.status).toBe("PENDING");

@@ -83,12 +83,12 @@ describe("queue consumer: funding settlement", () => {
     expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
   });
 
-  it("fails a payment in the wrong currency without crediting", async () => {
+  it("owes back a payment in the wrong currency without crediting, and keeps the checkout open", async () => {
     const { stub, tx_ref } = await openFunding();
     const id = await providerCharge(tx_ref, 1500, "successful", "USD");
     await runBatch([webhook(chargeEvent(id, tx_ref))]);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED" });
-    expect((await stub.getTransaction(tx_ref))?.failure_reason).toMatch(/USD/);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "payment_mismatch" });
+    expect(await stub.anomalies()).toEqual([expect.objectContaining({ tx_ref, kind: "refund_due", ref: String(id), detail: expect.stringMatching(/USD/) })]);
     expect((await stub.summary())?.balance_minor).toBe(0);
   });
 
@@ -97,7 +97,8 @@ describe("queue consumer: funding settlement", () => {
     const id = await providerCharge(tx_ref, 10); // paid N10 for a N1,500 funding
     const lying = { ...chargeEvent(id, tx_ref), data: { ...chargeEvent(id, tx_ref).data, amount: 1500 } };
     await runBatch([webhook(lying)]);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "payment_mismatch" });
+    expect((await stub.anomalies()).map((a) => [a.kind, a.ref])).toEqual([["refund_due", String(id)]]);
     expect((await stub.summary())?.balance_minor).toBe(0);
   });
 

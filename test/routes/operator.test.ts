@@ -190,8 +190,8 @@ describe("operator index: redelivery, ordering, retention", () => {
     for (let i = 0; i < 2; i++) await stub.applyProviderFacts(tx_ref, { ...facts, provider_ref: "2", outcome: "succeeded" }, { via: "webhook" });
     expect((await stub.anomalies()).map((a) => a.kind)).toEqual(["paid_after_terminal"]);
     const fed = (await stub.changes(0)).filter((c) => c.entity === "anomaly");
-    expect(fed.map((c) => c.entity_key)).toEqual([`${tx_ref}/paid_after_terminal`]);
-    expect((await view()).anomalies.data).toContainEqual(expect.objectContaining({ tx_ref, kind: "paid_after_terminal", user_id }));
+    expect(fed.map((c) => c.entity_key)).toEqual([`${tx_ref}/paid_after_terminal/2`]);
+    expect((await view()).anomalies.data).toContainEqual(expect.objectContaining({ tx_ref, kind: "paid_after_terminal", ref: "2", user_id }));
   });
 
   it("counts nothing twice when a wallet's feed redelivers everything from the start", async () => {
@@ -267,7 +267,7 @@ describe("resolving an anomaly", () => {
     const m0 = await metrics();
     const res = await api(path, { method: "POST", headers: ADMIN });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ tx_ref: over.tx_ref, kind: "overpaid", resolved: true });
+    expect(await res.json()).toEqual({ tx_ref: over.tx_ref, kind: "overpaid", ref: null, resolved: true });
     expect((await view()).anomalies.data.map((a) => a.tx_ref)).not.toContain(over.tx_ref);
     expect(sample(await metrics(), 'wallet_anomalies_open{kind="overpaid"}')).toBe(sample(m0, 'wallet_anomalies_open{kind="overpaid"}') - 1);
     await expectProblem(await api(path, { method: "POST", headers: ADMIN }), 404);

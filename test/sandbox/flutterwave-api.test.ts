@@ -4,7 +4,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { control, envelope, FLW_BASE, flw, paymentBody, transferBody, uniqueRef } from "./helpers";
+import { choose, control, envelope, FLW_BASE, flw, paymentBody, transferBody, uniqueRef } from "./helpers";
 
 describe("authentication", () => {
   it("refuses a v3 call without a bearer key with Flutterwave's 401 envelope", async () => {
@@ -55,11 +55,28 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
     expect(session_ms).toBe(30 * 60_000);
   });
 
-  it("returns the same open link when the same tx_ref is sent again", async () => {
+  it("opens a link of its own for every create of a tx_ref, never handing out another caller's", async () => {
     const tx_ref = uniqueRef("pay-again");
     const first = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }));
-    const second = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref, { amount: 99 }) }));
-    expect(second.data.link).toBe(first.data.link);
+    const other = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref, { redirect_url: "https://attacker.test/back" }) }));
+    expect(other.data.link).not.toBe(first.data.link);
+    // Each page sends its payer back to its own creator's redirect_url (ours carries a watch ticket).
+    const paid = await choose(other.data.link, "full");
+    expect(paid.headers.get("location")).toMatch(/^https:\/\/attacker\.test\/back\?/);
+    const repeat = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(uniqueRef("pay-repeat")) }));
+    expect(repeat.data.link).not.toBe(first.data.link);
+  });
+
+  it("keeps a checkout open after a payment for less than asked, and completes it on the payment in full", async () => {
+    const tx_ref = uniqueRef("pay-less");
+    const link = (await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }))).data.link;
+    await envelope(await control("/transactions", { body: { tx_ref, amount: 100, status: "successful" } }));
+    expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("open");
+    // Not paid in full, so a new link may still be made; the payment in full closes every open one.
+    const second = (await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }))).data.link;
+    expect((await choose(link, "full")).status).toBe(303);
+    expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("completed");
+    expect((await choose(second, "full")).status).toBe(409);
   });
 
   it("defaults the currency to NGN and accepts a numeric amount", async () => {
@@ -109,9 +126,9 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
     expect(body).toEqual({ status: "error", message: "Invalid JSON body", data: null });
   });
 
-  it("refuses a tx_ref that has already been paid", async () => {
+  it("refuses a tx_ref that has already been paid in full", async () => {
     const tx_ref = uniqueRef("pay-paid");
-    await envelope(await control("/transactions", { body: { tx_ref, amount: 100, status: "successful" } }));
+    await envelope(await control("/transactions", { body: { tx_ref, amount: "1500.50", status: "successful" } }));
     const body = await envelope(await flw("/payments", { body: paymentBody(tx_ref) }), 400);
     expect(body.message).toBe("A payment with this tx_ref has already been completed");
   });

@@ -8,7 +8,7 @@
  *   to a higher version; a settlement is counted when its key (tx_ref,
  *   outcome) is first inserted, and the flow tables let a transaction reach
  *   each outcome at most once (at one version), so a duplicate never counts
- *   twice; an anomaly is one row per (tx_ref, kind).
+ *   twice; an anomaly is one row per (tx_ref, kind, ref).
  * - Bounded: terminal transactions and their settlement keys are pruned
  *   OPERATOR_TERMINAL_RETAIN_MS after their last change (longer than the feed
  *   keeps history, so a redelivery always finds its key); the counters stay.
@@ -65,6 +65,32 @@ export const OPERATOR_INDEX_MIGRATION: Migration = {
        resolved_at_ms INTEGER,
        PRIMARY KEY (tx_ref, kind)
      )`,
+    "CREATE INDEX op_anomalies_open ON op_anomalies (created_at_ms) WHERE resolved_at_ms IS NULL",
+  ],
+};
+
+/**
+ * Anomalies name the provider charge they are about (`ref`, '' for the
+ * transaction as a whole): one funding may owe back several payments. The
+ * key gains `ref`; SQLite cannot alter a primary key, so the table is rebuilt.
+ */
+export const OPERATOR_ANOMALY_REF_MIGRATION: Migration = {
+  version: 4,
+  statements: [
+    `CREATE TABLE op_anomalies_new (
+       tx_ref TEXT NOT NULL,
+       kind TEXT NOT NULL,
+       ref TEXT NOT NULL DEFAULT '',
+       detail TEXT NOT NULL,
+       owner_user_id TEXT,
+       created_at_ms INTEGER NOT NULL,
+       resolved_at_ms INTEGER,
+       PRIMARY KEY (tx_ref, kind, ref)
+     )`,
+    `INSERT INTO op_anomalies_new (tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms)
+     SELECT tx_ref, kind, '', detail, owner_user_id, created_at_ms, resolved_at_ms FROM op_anomalies`,
+    "DROP TABLE op_anomalies",
+    "ALTER TABLE op_anomalies_new RENAME TO op_anomalies",
     "CREATE INDEX op_anomalies_open ON op_anomalies (created_at_ms) WHERE resolved_at_ms IS NULL",
   ],
 };
@@ -142,11 +168,12 @@ export class OperatorIndex {
   private anomaly(fact: AnomalyFact): void {
     // An escalation reported after its transaction ended (a redelivery) is born resolved.
     this.sql.exec(
-      `INSERT INTO op_anomalies (tx_ref, kind, detail, owner_user_id, created_at_ms, resolved_at_ms)
-       VALUES (?, ?, ?, ?, ?, CASE WHEN ? = 'escalated' THEN (SELECT updated_at_ms FROM op_transactions WHERE tx_ref = ? AND status <> 'PENDING') END)
-       ON CONFLICT (tx_ref, kind) DO NOTHING`,
+      `INSERT INTO op_anomalies (tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms)
+       VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'escalated' THEN (SELECT updated_at_ms FROM op_transactions WHERE tx_ref = ? AND status <> 'PENDING') END)
+       ON CONFLICT (tx_ref, kind, ref) DO NOTHING`,
       fact.tx_ref,
       fact.kind,
+      fact.ref,
       fact.detail,
       fact.owner_user_id,
       fact.created_at_ms,
@@ -169,15 +196,15 @@ export class OperatorIndex {
       OPERATOR_PRUNE_BATCH_MAX,
     );
     this.sql.exec(
-      "DELETE FROM op_anomalies WHERE (tx_ref, kind) IN (SELECT tx_ref, kind FROM op_anomalies WHERE resolved_at_ms < ? LIMIT ?)",
+      "DELETE FROM op_anomalies WHERE (tx_ref, kind, ref) IN (SELECT tx_ref, kind, ref FROM op_anomalies WHERE resolved_at_ms < ? LIMIT ?)",
       before,
       OPERATOR_PRUNE_BATCH_MAX,
     );
     const count = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM op_anomalies"))?.n ?? 0;
     if (count > OPERATOR_ANOMALIES_KEEP_MAX) {
       this.sql.exec(
-        `DELETE FROM op_anomalies WHERE (tx_ref, kind) IN (
-           SELECT tx_ref, kind FROM op_anomalies ORDER BY (resolved_at_ms IS NULL), created_at_ms LIMIT ?)`,
+        `DELETE FROM op_anomalies WHERE (tx_ref, kind, ref) IN (
+           SELECT tx_ref, kind, ref FROM op_anomalies ORDER BY (resolved_at_ms IS NULL), created_at_ms LIMIT ?)`,
         Math.min(count - OPERATOR_ANOMALIES_KEEP_MAX, OPERATOR_PRUNE_BATCH_MAX),
       );
     }
@@ -185,15 +212,23 @@ export class OperatorIndex {
 
   /**
    * An operator settled an anomaly (refunded the excess, credited by hand):
-   * it leaves the open list and the gauge, and is pruned after retention. True
-   * if it was open. The wallet's own audit trail keeps it.
+   * it leaves the open list and the gauge, and is pruned after retention. With
+   * `ref`, only the anomaly about that provider charge; without it, every open
+   * one of (tx_ref, kind). True if any was open. The wallet's own audit trail
+   * keeps them.
    */
-  resolveAnomaly(tx_ref: string, kind: string, now_ms: number): boolean {
-    return (
-      this.sql
-        .exec("UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND resolved_at_ms IS NULL RETURNING tx_ref", now_ms, tx_ref, kind)
-        .toArray().length > 0
-    );
+  resolveAnomaly(tx_ref: string, kind: string, ref: string | null, now_ms: number): boolean {
+    const resolved =
+      ref === null
+        ? this.sql.exec("UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND resolved_at_ms IS NULL RETURNING tx_ref", now_ms, tx_ref, kind)
+        : this.sql.exec(
+            "UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND ref = ? AND resolved_at_ms IS NULL RETURNING tx_ref",
+            now_ms,
+            tx_ref,
+            kind,
+            ref,
+          );
+    return resolved.toArray().length > 0;
   }
 
   // ==== Reads ===================================================================
@@ -235,7 +270,7 @@ export class OperatorIndex {
     const total = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM op_anomalies WHERE resolved_at_ms IS NULL"))?.n ?? 0;
     const data = this.sql
       .exec<IndexedAnomaly>(
-        "SELECT tx_ref, kind, detail, owner_user_id, created_at_ms FROM op_anomalies WHERE resolved_at_ms IS NULL ORDER BY created_at_ms, tx_ref, kind LIMIT ?",
+        "SELECT tx_ref, kind, ref, detail, owner_user_id, created_at_ms FROM op_anomalies WHERE resolved_at_ms IS NULL ORDER BY created_at_ms, tx_ref, kind, ref LIMIT ?",
         limit,
       )
       .toArray();

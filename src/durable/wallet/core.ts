@@ -76,18 +76,19 @@ export function escalate(core: WalletCore, tx: TransactionRecord, reason: string
 
 /**
  * Facts that change nothing (a terminal transaction, another reference). A
- * success reported for a transaction that already FAILED is money the
- * provider moved that we did not: it is recorded for operators as `late`.
+ * success reported for a held payment that already FAILED is money the
+ * provider moved that we did not: it is recorded for operators (`late`,
+ * naming the provider's reference) and logged, once.
  */
 export function ignore(
   core: WalletCore,
   tx: TransactionRecord,
   decision: { reason: string; late_success: boolean },
-  late: { kind: string; detail: string },
+  late: { kind: string; detail: string; ref: string },
   now_ms: number,
 ): SettleOutcome {
-  if (decision.late_success) core.trail.anomaly(tx.tx_ref, late.kind, late.detail, now_ms);
-  return { outcome: "unchanged", tx, reason: decision.reason };
+  if (decision.late_success) core.trail.anomaly(tx.tx_ref, late.kind, late.detail, now_ms, late.ref);
+  return { outcome: "unchanged", tx, reason: decision.late_success ? late.kind : decision.reason };
 }
 
 /**

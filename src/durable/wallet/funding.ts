@@ -10,7 +10,7 @@ import { decideFunding, nextCheckDelayMs, type ProviderFacts } from "../../domai
 import type { TransactionRecord } from "../../domain/records";
 import { BALANCE_MAX_MINOR, CALLBACK_VERIFY_INTERVAL_MS } from "../../lib/limits";
 import { one } from "../../lib/sqlite";
-import { advanceOrStay, escalate, ignore, openChecks, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import { advanceOrStay, escalate, openChecks, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
 export type OpenFundingInput = {
@@ -91,12 +91,16 @@ export function markLinkUnknown(core: WalletCore, tx_ref: string, now_ms: number
 /**
  * Apply what the provider says about a funding's charge. Safe to call any
  * number of times, in any order, from webhooks, the reconciler or the callback
- * page: only the first terminal decision changes anything (the flow table
- * refuses every later one).
+ * page: only the first terminal decision changes the transaction (the flow
+ * table refuses every later one), and every successful charge is accounted
+ * for once, by its provider id: the one that credits, or an anomaly that says
+ * whose money it is (owed back, overpaid, or received after the funding ended).
  */
 export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts: ProviderFacts, now_ms: number): SettleOutcome {
   const tx_ref = tx.tx_ref;
-  const decision = decideFunding(tx, facts, now_ms);
+  const accounted = facts.found && core.trail.accountedCharge(tx_ref, facts.provider_ref);
+  const decision = decideFunding(tx, facts, now_ms, accounted);
+  const charge = facts.found ? facts.provider_ref : "";
   switch (decision.kind) {
     case "credit": {
       const wallet = core.ledger.wallet();
@@ -108,19 +112,25 @@ export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts
           now_ms,
         );
         if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
-        core.trail.anomaly(tx_ref, "refund_due", `balance limit; paid ${tx.amount_minor} kobo`, now_ms);
+        core.trail.anomaly(tx_ref, "refund_due", `balance limit; charge ${charge} paid ${facts.found ? facts.amount_minor : "?"} kobo`, now_ms, charge);
         return { outcome: "failed", tx: failed.tx };
       }
       const credited = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
       if (!credited.ok) throw new Error(`funding ${tx_ref}: ${credited.refusal}`);
-      if (decision.overpaid_minor > 0) core.trail.anomaly(tx_ref, "overpaid", `excess ${decision.overpaid_minor} kobo to refund`, now_ms);
+      if (decision.overpaid_minor > 0) core.trail.anomaly(tx_ref, "overpaid", `charge ${charge}: excess ${decision.overpaid_minor} kobo to refund`, now_ms, charge);
       return { outcome: "credited", tx: credited.tx };
     }
     case "fail": {
       const failed = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: decision.reason, provider_ref: decision.provider_ref } }, now_ms);
       if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
-      if (decision.refund_due) core.trail.anomaly(tx_ref, "refund_due", decision.reason, now_ms);
+      if (decision.refund_due) core.trail.anomaly(tx_ref, "refund_due", `charge ${charge}: ${decision.reason}`, now_ms, charge);
       return { outcome: "failed", tx: failed.tx };
+    }
+    case "mismatch": {
+      // Owed back, and the checkout stays open: the owner can still pay in full.
+      core.trail.anomaly(tx_ref, "refund_due", `charge ${charge}: ${decision.reason}`, now_ms, charge);
+      const written = advanceOrStay(core, tx_ref, { stage: "payment_mismatch" }, now_ms);
+      return { outcome: "unchanged", tx: written.tx ?? tx, reason: "payment_mismatch" };
     }
     case "attempt_failed": {
       const written = core.store.write(tx_ref, { stage: "attempt_failed", set: { provider_ref: decision.provider_ref } }, now_ms);
@@ -130,8 +140,17 @@ export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts
       return escalate(core, tx, decision.reason, now_ms);
     case "wait":
       return { outcome: "unchanged", tx, reason: "pending" };
+    case "late_money": {
+      const amount = decision.amount_minor === null ? "an unstated amount" : `${decision.amount_minor} kobo ${decision.currency}`;
+      const detail =
+        decision.anomaly === "paid_twice"
+          ? `charge ${decision.provider_ref}: a second successful payment of ${amount} for a funding already credited; refund it or credit it by hand`
+          : `charge ${decision.provider_ref}: a successful payment of ${amount} after the funding ended ${tx.status}; refund it or credit it by hand`;
+      core.trail.anomaly(tx_ref, decision.anomaly, detail, now_ms, decision.provider_ref);
+      return { outcome: "unchanged", tx, reason: decision.anomaly };
+    }
     case "ignore":
-      return ignore(core, tx, decision, { kind: "paid_after_terminal", detail: "successful payment after the funding ended; refund or credit by hand" }, now_ms);
+      return { outcome: "unchanged", tx, reason: decision.reason };
     default: {
       const unreachable: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);

@@ -153,7 +153,17 @@ export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type:
       return { outcome: "unchanged", tx: current, reason: "pending" };
     }
     case "ignore":
-      return ignore(core, tx, decision, { kind: "paid_after_void", detail: "the provider reports a successful payment for a hold we voided; recover the funds" }, now_ms);
+      return ignore(
+        core,
+        tx,
+        decision,
+        {
+          kind: "paid_after_void",
+          detail: `the provider reports payment ${facts.found ? facts.provider_ref : "?"} as successful after its hold was released; recover the funds or debit by hand`,
+          ref: facts.found ? facts.provider_ref : "",
+        },
+        now_ms,
+      );
     default: {
       const unreachable: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);

@@ -39,7 +39,8 @@ function factOf(change: Change): OperatorFact | null {
       };
     }
     case "anomaly":
-      return { fact: "anomaly", ...change.body };
+      // Anomalies written before they named a charge carry no `ref`.
+      return { fact: "anomaly", ...change.body, ref: change.body.ref ?? "" };
     case "wallet":
     case "profile":
       return null;

@@ -193,6 +193,30 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE changes_new RENAME TO changes",
     ],
   },
+  {
+    version: 5,
+    statements: [
+      // An anomaly about money received names the provider's charge (`ref`):
+      // one funding may receive several payments (an underpayment, then the
+      // full one, then a second one), and each is owed to someone on its own
+      // (a refund is made per charge). '' for anomalies about the transaction
+      // as a whole (an escalation). The unique key gains `ref`: SQLite cannot
+      // alter a table's UNIQUE, so the table is rebuilt (new, copy, drop, rename).
+      `CREATE TABLE anomalies_new (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         tx_ref TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         ref TEXT NOT NULL DEFAULT '',
+         detail TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (tx_ref, kind, ref)
+       )`,
+      "INSERT INTO anomalies_new (id, tx_ref, kind, ref, detail, created_at_ms) SELECT id, tx_ref, kind, '', detail, created_at_ms FROM anomalies",
+      "DROP TABLE anomalies",
+      "ALTER TABLE anomalies_new RENAME TO anomalies",
+      "CREATE INDEX anomalies_by_ref ON anomalies (tx_ref, ref)",
+    ],
+  },
 ];
 
 /**

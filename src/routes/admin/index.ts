@@ -125,7 +125,7 @@ adminRoutes.openapi(
               available_minor: z.number().int(),
               journal_rows: z.number().int(),
               ok: z.boolean(),
-              anomalies: z.array(z.object({ tx_ref: z.string(), kind: z.string(), detail: z.string(), created_at_ms: z.number() })),
+              anomalies: z.array(z.object({ tx_ref: z.string(), kind: z.string(), ref: z.string(), detail: z.string(), created_at_ms: z.number() })),
             }),
           },
         },

@@ -20,7 +20,7 @@ import { errors } from "../../lib/errors";
 import { newRouter, problems, type AppContext } from "../../lib/http";
 import { log } from "../../lib/log";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from "../../lib/prometheus";
-import { AnomalyParams, OperationsQuery, OperatorView } from "./schemas";
+import { AnomalyParams, AnomalyQuery, OperationsQuery, OperatorView } from "./schemas";
 
 export const operatorRoutes = newRouter();
 
@@ -90,7 +90,7 @@ operatorRoutes.openapi(
         escalations: { ...o.escalations, data: o.escalations.data.map((tx) => txView(tx, now_ms)) },
         anomalies: {
           ...o.anomalies,
-          data: o.anomalies.data.map((a) => ({ tx_ref: a.tx_ref, kind: a.kind, detail: a.detail, user_id: a.owner_user_id, created_at: iso(a.created_at_ms) })),
+          data: o.anomalies.data.map((a) => ({ tx_ref: a.tx_ref, kind: a.kind, ref: a.ref, detail: a.detail, user_id: a.owner_user_id, created_at: iso(a.created_at_ms) })),
           by_kind: Object.fromEntries(o.anomalies_by_kind.map((k) => [k.kind, k.count])),
         },
         settlements: o.settlements,
@@ -121,17 +121,18 @@ operatorRoutes.openapi(
     tags: ["admin"],
     summary: "Mark an open anomaly resolved (the refund or correction was made by hand)",
     ...adminOnly,
-    request: { params: AnomalyParams },
+    request: { params: AnomalyParams, query: AnomalyQuery },
     responses: {
-      200: { description: "Resolved.", content: { "application/json": { schema: z.object({ tx_ref: z.string(), kind: z.string(), resolved: z.literal(true) }) } } },
+      200: { description: "Resolved.", content: { "application/json": { schema: z.object({ tx_ref: z.string(), kind: z.string(), ref: z.string().nullable(), resolved: z.literal(true) }) } } },
       ...problems(401, 404, 422),
     },
   }),
   async (c) => {
     const { tx_ref, kind } = c.req.valid("param");
-    if (!(await c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).resolveAnomaly(tx_ref, kind))) throw errors.notFound("No such open anomaly.");
-    log.info("anomaly resolved by an operator", { request_id: c.var.request_id, tx_ref, kind });
-    return c.json({ tx_ref, kind, resolved: true as const }, 200);
+    const ref = c.req.valid("query").ref ?? null;
+    if (!(await c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).resolveAnomaly(tx_ref, kind, ref))) throw errors.notFound("No such open anomaly.");
+    log.info("anomaly resolved by an operator", { request_id: c.var.request_id, tx_ref, kind, ref });
+    return c.json({ tx_ref, kind, ref, resolved: true as const }, 200);
   },
 );
 

@@ -17,6 +17,17 @@ export const AnomalyParams = z.object({
   kind: z.string().max(ANOMALY_KIND_MAX_CHARS).regex(/^[a-z_]+$/),
 });
 
+/** Which provider charge's anomaly to resolve; without it, every open anomaly of (tx_ref, kind). */
+export const AnomalyQuery = z.object({
+  ref: z
+    .string()
+    .min(1)
+    .max(IDENTIFIER_MAX_CHARS)
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .optional()
+    .openapi({ description: "The provider charge the anomaly names (its `ref`)." }),
+});
+
 const OperatorTransaction = z
   .object({
     tx_ref: z.string(),
@@ -37,7 +48,14 @@ const OperatorTransaction = z
   .openapi("OperatorTransaction");
 
 const OperatorAnomaly = z
-  .object({ tx_ref: z.string(), kind: z.string(), detail: z.string(), user_id: z.string().nullable(), created_at: z.string() })
+  .object({
+    tx_ref: z.string(),
+    kind: z.string(),
+    ref: z.string().describe("The provider charge the anomaly is about (a payment owed back, received late or twice); empty when it is about the transaction as a whole."),
+    detail: z.string(),
+    user_id: z.string().nullable(),
+    created_at: z.string(),
+  })
   .openapi("OperatorAnomaly");
 
 const bounded = <T extends z.ZodType>(item: T) =>

@@ -5,7 +5,13 @@
  * (object.ts) exposes them over RPC and delivers the webhooks they hand back.
  *
  * Invariants
- * - At most one open link per tx_ref (a partial unique index, not a check).
+ * - Every create opens a link of its own: an open link is never handed to
+ *   another create, since its `redirect_url` is its creator's (ours carries a
+ *   watch ticket). So a tx_ref may have several open links, as at Flutterwave,
+ *   where anyone with the merchant's keys can start a checkout for any tx_ref.
+ * - A link completes only on a payment in full, in its currency: a smaller
+ *   payment, or one in another currency, is recorded and the link stays open,
+ *   so the customer can still pay what was asked.
  * - A link leaves `open` exactly once, and only for a later state.
  * - Each mutation is one synchronous storage transaction.
  */
@@ -28,7 +34,7 @@ export type PaymentLinkInput = Pick<
   session_minutes: number;
 };
 
-export type CreateLinkResult = { outcome: "created" | "existing"; link_id: string } | { outcome: "already_paid" };
+export type CreateLinkResult = { outcome: "created"; link_id: string } | { outcome: "already_paid" };
 
 export type CheckoutResult =
   | { kind: "not_found" }
@@ -65,23 +71,22 @@ export class Charges {
   }
 
   /**
-   * Record a hosted-payment request. Repeating it while a link for the tx_ref is
-   * open returns that link (whatever the new body says); once the tx_ref has
-   * been paid it is refused; after an expiry, cancellation or failure a new
-   * link (a new checkout session for the same tx_ref) is opened.
+   * Record a hosted-payment request: a new link every time (never another
+   * caller's open link), unless the tx_ref has been paid in full, which is
+   * refused.
    */
   createPaymentLink(input: PaymentLinkInput): CreateLinkResult {
     const now_ms = Date.now();
     return this.storage.transactionSync((): CreateLinkResult => {
       this.expireStale(input.tx_ref, now_ms);
-      const open = one(this.sql.exec<{ link_id: string }>("SELECT link_id FROM payment_links WHERE tx_ref = ? AND status = 'open'", input.tx_ref));
-      if (open) return { outcome: "existing", link_id: open.link_id };
       const paid = one(
         this.sql.exec<{ n: number }>(
           `SELECT (SELECT COUNT(*) FROM payment_links WHERE tx_ref = ? AND status = 'completed')
-                + (SELECT COUNT(*) FROM transactions WHERE tx_ref = ? AND status = 'successful') AS n`,
+                + (SELECT COUNT(*) FROM transactions WHERE tx_ref = ? AND status = 'successful' AND currency = ? AND amount_minor >= ?) AS n`,
           input.tx_ref,
           input.tx_ref,
+          input.currency,
+          input.amount_minor,
         ),
       );
       if (paid && paid.n > 0) return { outcome: "already_paid" };
@@ -110,6 +115,17 @@ export class Charges {
       );
       return { outcome: "created", link_id };
     });
+  }
+
+  /** A successful payment completes the open links it pays in full (same currency, at least their amount). */
+  private completePaidLinks(tx_ref: string, amount_minor: number, currency: string, now_ms: number): void {
+    this.sql.exec(
+      "UPDATE payment_links SET status = 'completed', closed_at_ms = ? WHERE tx_ref = ? AND status = 'open' AND currency = ? AND amount_minor <= ?",
+      now_ms,
+      tx_ref,
+      currency,
+      amount_minor,
+    );
   }
 
   private linkRow(link_id: string): LinkRow | null {
@@ -178,7 +194,9 @@ export class Charges {
         now_ms,
       });
       if (paying) {
-        this.sql.exec("UPDATE payment_links SET status = 'completed', closed_at_ms = ? WHERE link_id = ? AND status = 'open'", now_ms, link_id);
+        // Paying less than asked leaves this link open: the customer may still pay in full.
+        const amount_minor = choice === "less" ? halfMinor(link.amount_minor) : link.amount_minor;
+        this.completePaidLinks(link.tx_ref, amount_minor, link.currency, now_ms);
       } else {
         // The customer may retry on the same link until max_retry_attempt failures.
         this.sql.exec(
@@ -268,7 +286,8 @@ export class Charges {
 
   /**
    * Control API: a transaction as if the customer had paid, without a webhook.
-   * A successful one completes the tx_ref's open link, as a payment would.
+   * A successful one completes the tx_ref's open links it pays in full, as a
+   * payment would.
    */
   createTransaction(input: {
     tx_ref: string;
@@ -294,9 +313,7 @@ export class Charges {
         customer: { email: input.customer_email, name: null, phone: null },
         now_ms,
       });
-      if (input.status === "successful") {
-        this.sql.exec("UPDATE payment_links SET status = 'completed', closed_at_ms = ? WHERE tx_ref = ? AND status = 'open'", now_ms, input.tx_ref);
-      }
+      if (input.status === "successful") this.completePaidLinks(input.tx_ref, input.amount_minor, input.currency, now_ms);
       return this.transactionRow(id)!;
     });
   }

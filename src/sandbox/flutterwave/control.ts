@@ -6,6 +6,8 @@
  *
  *   faults, deliveries, requests                                         the kit's hooks (../kit/control.ts)
  *   POST   transfers/:id/settle       {status?: SUCCESSFUL|FAILED}       settle now and deliver its webhook
+ *   POST   transfers/:id/succeed-late                                    a FAILED transfer the bank completed after all;
+ *                                                                        delivers its webhook
  *   POST   transfers/:id/deliver      {verif_hash?}                      re-deliver a settled transfer's webhook
  *   POST   transactions               {tx_ref, amount, currency?, status, customer_email?}
  *                                                                        a transaction as if paid; no webhook
@@ -55,6 +57,15 @@ controlRoutes.post("/transfers/:id/settle", async (c) => {
   if (result.outcome === "already_settled") return flwError(409, `Transfer already settled as ${result.transfer.status}`);
   const delivery = await deliverAndRecord(c, result.webhook);
   return flwSuccess("Transfer settled", { transfer: transferJson(result.transfer), delivery: deliverySummary(delivery) });
+});
+
+controlRoutes.post("/transfers/:id/succeed-late", async (c) => {
+  const id = idParam(c);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await sandboxStub(c.env).succeedTransferLate(id);
+  if (result.outcome === "not_found") return flwError(404, "No transfer found with this id");
+  if (result.outcome === "already_settled") return flwError(409, `Transfer is ${result.transfer.status}, not FAILED`);
+  const delivery = await deliverAndRecord(c, result.webhook);
+  return flwSuccess("Transfer succeeded late", { transfer: transferJson(result.transfer), delivery: deliverySummary(delivery) });
 });
 
 controlRoutes.post("/transfers/:id/deliver", async (c) => {

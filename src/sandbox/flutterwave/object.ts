@@ -104,6 +104,10 @@ export class FlutterwaveSandbox extends SandboxObject {
     return result;
   }
 
+  async succeedTransferLate(id: number): Promise<SettleResult> {
+    return this.transfers.succeedLate(id);
+  }
+
   async transferWebhook(id: number): Promise<TransferWebhookResult> {
     return this.transfers.webhook(id);
   }

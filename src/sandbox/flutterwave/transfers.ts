@@ -131,6 +131,21 @@ export class Transfers {
     });
   }
 
+  /**
+   * The bank's late word: a transfer Flutterwave had reported FAILED went
+   * through after all (control API). Only FAILED -> SUCCESSFUL, once.
+   */
+  succeedLate(id: number): SettleResult {
+    return this.storage.transactionSync((): SettleResult => {
+      const row = this.transferRow(id);
+      if (!row) return { outcome: "not_found" };
+      if (row.status !== "FAILED") return { outcome: "already_settled", transfer: row };
+      this.sql.exec("UPDATE transfers SET status = 'SUCCESSFUL', complete_message = 'Transaction was successful', settled_at_ms = ? WHERE id = ? AND status = 'FAILED'", Date.now(), id);
+      const settled = this.transferRow(id)!;
+      return { outcome: "settled", transfer: settled, webhook: this.transferDispatch(settled) };
+    });
+  }
+
   webhook(id: number): TransferWebhookResult {
     const row = this.transferRow(id);
     if (!row) return { outcome: "not_found" };

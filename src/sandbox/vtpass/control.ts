@@ -8,6 +8,8 @@
  *   GET    purchases/:request_id                                   the stored purchase, its status now, its callback
  *   POST   purchases/:request_id/settle   {status}                 settle a pending purchase now as delivered,
  *                                                                  failed or reversed, and send its callback
+ *   POST   purchases/:request_id/deliver-late                      a failed purchase delivered after all (VTpass's
+ *                                                                  records corrected later); sends its callback
  *   POST   purchases/:request_id/callback                          send its callback again (a fresh round of tries)
  *   POST   float                          {amount}                 set the float, in naira
  *   POST   callback-url                   {secret: string|null}    the callback URL's last segment, as set in the
@@ -82,6 +84,17 @@ controlRoutes.post("/purchases/:request_id/settle", async (c) => {
   // Read again: the first try has been counted since.
   const after = (await vtpassStub(c.env).purchase(result.purchase.request_id)) ?? result.purchase;
   return controlOk("Purchase settled", { purchase: purchaseJson(after), delivery: deliverySummary(delivery) });
+});
+
+// VTpass's records corrected later: a purchase answered as failed was delivered after all (sends the callback).
+controlRoutes.post("/purchases/:request_id/deliver-late", async (c) => {
+  const id = requestIdParam(c);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).correctToDelivered(id);
+  if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
+  if (result.outcome === "already_final") return controlError(409, `Purchase is ${result.purchase.current_status}, not failed`);
+  const delivery = await sendCallback(c, result.callback);
+  const after = (await vtpassStub(c.env).purchase(result.purchase.request_id)) ?? result.purchase;
+  return controlOk("Purchase delivered late", { purchase: purchaseJson(after), delivery: deliverySummary(delivery) });
 });
 
 controlRoutes.post("/purchases/:request_id/callback", async (c) => {

@@ -133,6 +133,22 @@ export class VtpassSandbox extends SandboxObject {
     return result;
   }
 
+  /** A failed purchase that the network delivered after all (control API); the caller sends the first callback. */
+  async correctToDelivered(request_id: string): Promise<SettleResult> {
+    const now_ms = Date.now();
+    const secret = this.callbackSecret();
+    const result = this.ctx.storage.transactionSync((): SettleResult => {
+      this.catchUp(request_id, now_ms);
+      const row = this.store.find(request_id);
+      if (!row) return { outcome: "not_found" };
+      if (!this.store.correctToDelivered(request_id, now_ms)) return { outcome: "already_final", purchase: view(row, now_ms) };
+      const corrected = this.store.find(request_id)!;
+      return { outcome: "settled", purchase: view(corrected, now_ms), callback: callbackDispatch(corrected, secret) };
+    });
+    await this.scheduleAlarm();
+    return result;
+  }
+
   /** Start a fresh round of callback tries for a final purchase; the caller sends the first. */
   async resendCallback(request_id: string): Promise<ResendResult> {
     const now_ms = Date.now();

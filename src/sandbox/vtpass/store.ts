@@ -123,6 +123,30 @@ export class PurchaseStore implements PurchaseLedger {
     return true;
   }
 
+  /**
+   * VTpass's records corrected after the fact: a purchase it answered as
+   * failed was delivered by the network after all. Its cost leaves the float
+   * again and a fresh round of callbacks starts (`sending`: the caller sends
+   * the first). False unless the purchase is failed.
+   */
+  correctToDelivered(request_id: string, now_ms: number): boolean {
+    const row = this.find(request_id);
+    if (!row || row.status !== "failed") return false;
+    const cost_minor = row.amount_minor - row.commission_minor;
+    const written = this.sql.exec(
+      `UPDATE purchases SET status = 'delivered', settled_at_ms = ?, debited_minor = debited_minor + ?,
+         callback_state = 'sending', callback_attempts = 0, callback_next_at_ms = ?
+       WHERE request_id = ? AND status = 'failed'`,
+      now_ms,
+      cost_minor,
+      now_ms + CALLBACK_LEASE_MS,
+      request_id,
+    ).rowsWritten;
+    if (written === 0) return false;
+    this.addToFloat(-cost_minor);
+    return true;
+  }
+
   /** A fresh round of callback tries, the first one sent by the caller now. */
   restartCallback(request_id: string, now_ms: number): void {
     this.sql.exec(
