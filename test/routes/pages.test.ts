@@ -62,10 +62,19 @@ describe("the funding callback page", () => {
 });
 
 describe("liveTexts", () => {
-  it("lets the browser say exactly what statusMessages says, for both kinds, every status, with and without a reason", () => {
-    const tx = { amount_minor: 250_000, currency: "NGN", stage: "awaiting_payment" };
-    for (const kind of ["funding", "withdrawal"] as const) {
+  it("lets the browser say exactly what statusMessages says, for every kind, every status, with and without a reason", () => {
+    const money = { amount_minor: 250_000, currency: "NGN", stage: "awaiting_payment" };
+    const bought = { network: "mtn", phone: "08031234567", phone_input: "+2348031234567", plan_code: "mtn-100mb-1000", plan_name: "MTN N1000 1.5GB - 30 days" };
+    const cases = [
+      { kind: "funding", tx: money },
+      { kind: "withdrawal", tx: money },
+      { kind: "purchase", tx: { ...money, stage: "submitted", type: "AIRTIME", details: bought } },
+      { kind: "purchase", tx: { ...money, stage: "submitted", type: "DATA", details: bought } },
+    ] as const;
+    for (const { kind, tx } of cases) {
       const texts = liveTexts(kind, tx);
+      if (kind === "purchase") expect(texts.SUCCESS.body, tx.type).toContain("of MTN ");
+      if (kind === "purchase") expect(texts.PENDING.body, tx.type).toContain("for +234 803 123 4567");
       for (const status of TX_STATUSES) {
         for (const failure_reason of [null, "The card was declined."]) {
           const server = statusMessages(kind, { ...tx, status, failure_reason });
