@@ -108,10 +108,40 @@ export function normalisePhone(raw: string): PhoneResult {
   return fromNational(digits);
 }
 
+/**
+ * A number as its owner wrote it, grouped for reading on a receipt or status
+ * page: "+2348031234567" -> "+234 803 123 4567", "0803-123-4567" ->
+ * "0803 123 4567", "8031234567" -> "803 123 4567". The prefix the user typed
+ * (0, +234, 00234, 234 or none) is kept, so they recognise their own entry;
+ * the digits are always the canonical number's (`local`, what was sent), so a
+ * stored entry that does not end in them shows the canonical form instead.
+ * A `local` that is not a mobile number (a sandbox test number) is shown as is.
+ */
+export function phoneForReading(written: string | null | undefined, local: string): string {
+  if (!/^0\d{10}$/.test(local)) return local;
+  const national = local.slice(1);
+  const grouped = `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`;
+  const text = written && written.length <= PHONE_INPUT_MAX_CHARS ? written.trim() : "";
+  const compact = (BRACKETED_TRUNK_ZERO.test(text) ? text.replace(/\(\s*0\s*\)/, "") : text).replace(SEPARATORS, "");
+  const prefix = compact.endsWith(national) ? compact.slice(0, compact.length - national.length) : null;
+  switch (prefix) {
+    case "+234":
+    case "00234":
+    case "234":
+      return `${prefix} ${grouped}`;
+    case "":
+      return grouped;
+    default:
+      return `0${grouped}`;
+  }
+}
+
 // ---- Network suggestion --------------------------------------------------------
 
 export const NETWORKS = ["mtn", "airtel", "glo", "9mobile"] as const;
 export type Network = (typeof NETWORKS)[number];
+/** How each network writes its own name, for pages people read. */
+export const NETWORK_NAMES: Readonly<Record<Network, string>> = { mtn: "MTN", airtel: "Airtel", glo: "Glo", "9mobile": "9mobile" };
 
 /**
  * Said next to every suggestion: Nigeria has had mobile number portability

@@ -80,6 +80,26 @@ export function problemResponse(problem: ProblemBody, headers: Record<string, st
   });
 }
 
+/** A sentence's end: a stop, a question or exclamation mark, or an ellipsis, before any closing quotes or brackets. */
+const SENTENCE_END = /[.!?\u2026]["'\u201d\u2019)\]]*$/;
+
+/**
+ * Sentences joined for a problem's `detail` or a failure reason, with one stop
+ * between them whatever each part brought: provider messages come with and
+ * without their own full stop ("...wait 30 seconds before repeating it." and
+ * "Payout was made to a blacklisted account number"), and gluing ". " after
+ * the first kind read "it.. Nothing". Each part is trimmed, a trailing comma,
+ * colon or semicolon dropped, a doubled stop made single (an ellipsis is
+ * kept), a stop added where none ends it; empty parts are left out.
+ */
+export function sentences(...parts: readonly (string | null | undefined)[]): string {
+  return parts
+    .map((part) => (part ?? "").trim().replace(/[\s,;:]+$/, "").replace(/(^|[^.])\.\.$/, "$1."))
+    .filter((part) => part !== "")
+    .map((part) => (SENTENCE_END.test(part) ? part : `${part}.`))
+    .join(" ");
+}
+
 // ---- Constructors for the errors every route shares -------------------------
 
 export const errors = {

@@ -20,7 +20,7 @@ import { OPERATIONS_OBJECT } from "../durable/operations";
 import type { HeldType } from "../durable/wallet/held";
 import type { HeldPaymentPort } from "../providers/port";
 import type { IdempotencyInput, TransactionRecord } from "../durable/wallet";
-import { AppError, errors } from "./errors";
+import { AppError, errors, sentences } from "./errors";
 import { isFormRequest, type AppContext } from "./http";
 import { newTxRef } from "./ids";
 import { earlyAnswer, respond, storeAnswer, type Answer } from "./idempotency";
@@ -121,7 +121,8 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
     return finish({ status: 202, body: view(current ?? tx), replayed: false, tx_ref: tx.tx_ref });
   }
   if (started.kind === "refused" || started.kind === "not_found") {
-    const reason = spec.refusal.reason(started.message);
+    // One complete sentence, whether or not the provider's message ended with a stop.
+    const reason = sentences(spec.refusal.reason(started.message));
     const anomaly = started.kind === "refused" ? started.anomaly : undefined;
     const code = started.kind === "refused" ? started.code : undefined;
     const failed = await wallet.refuse(tx.tx_ref, reason, anomaly ? { kind: anomaly, detail: `${spec.type} refused by the provider (code ${code ?? "?"})` } : undefined);
@@ -130,7 +131,7 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
       status: 422,
       code: spec.refusal.code,
       title: spec.refusal.title,
-      detail: `${reason}. Nothing was taken from your wallet.`,
+      detail: sentences(reason, "Nothing was taken from your wallet."),
       extra: { tx_ref: tx.tx_ref, transaction_status: failed?.status ?? "FAILED" },
     }).toProblem(c.var.request_id);
     return finish({ status: 422, body: problem, replayed: false });

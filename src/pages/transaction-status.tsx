@@ -1,12 +1,14 @@
 /** @jsxImportSource hono/jsx */
 /**
  * The status page a browser sees for one transaction: the Flutterwave callback
- * (funding) and the withdrawal page. It says plainly what happened and what to
+ * (funding), the withdrawal page and the purchase page (which also says what
+ * was bought: network, number, plan). It says plainly what happened and what to
  * do next. It renders only what the wallet knows; the query string that
  * brought the browser here is never trusted.
  */
 import { formatMinor } from "../domain/money";
 import type { Stage } from "../domain/flows";
+import { NETWORK_NAMES, NETWORKS, phoneForReading, type Network } from "../domain/phone";
 import { TX_STATUSES, type TxStatus } from "../domain/transactions";
 import type { TransactionRecord } from "../durable/wallet";
 import { API_BASE_PATH } from "../lib/urls";
@@ -19,8 +21,40 @@ export type Kind = "funding" | "withdrawal" | "purchase";
 export const WATCH_SCRIPT_PATH = `${API_BASE_PATH}/pages/watch.js`;
 export const WATCH_SOCKET_PATH = `${API_BASE_PATH}/ws/wallet`;
 
-/** What the words depend on. `stage` is a flow stage, or any other word for "no particular stage". */
-type Shown = Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason"> & { stage: string };
+/**
+ * What the words depend on. `stage` is a flow stage, or any other word for "no
+ * particular stage"; `type` and `details` say what a purchase bought.
+ */
+type Shown = Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason"> & { stage: string } & Partial<Pick<TransactionRecord, "type" | "details">>;
+
+/**
+ * What a purchase bought, in the words its buyer would use: the network's
+ * name, the number as they wrote it (grouped for reading; the digits are the
+ * ones sent to VTpass) and, for data, the plan's name. Null for anything else,
+ * or a purchase whose details say neither network nor number.
+ */
+export function purchaseShown(tx: Pick<TransactionRecord, "details"> & Partial<Pick<TransactionRecord, "type">>): { network: string; number: string; plan: string | null } | null {
+  if (tx.type !== "AIRTIME" && tx.type !== "DATA") return null;
+  const text = (key: string) => (typeof tx.details[key] === "string" && tx.details[key] !== "" ? (tx.details[key] as string) : null);
+  const network = text("network");
+  const phone = text("phone");
+  if (!network || !phone) return null;
+  return {
+    network: NETWORKS.includes(network as Network) ? NETWORK_NAMES[network as Network] : network,
+    number: phoneForReading(text("phone_input"), phone),
+    plan: tx.type === "DATA" ? (text("plan_name") ?? text("plan_code")) : null,
+  };
+}
+
+/** "NGN 500.00 of MTN airtime for 0803 123 4567" (data adds the plan's name), or the bare amount when the purchase does not say what it bought. */
+function purchaseWords(tx: Shown, amount: string): string {
+  const bought = tx.details ? purchaseShown({ type: tx.type, details: tx.details }) : null;
+  if (!bought) return `your ${amount} purchase`;
+  if (bought.plan) return `${amount} of ${bought.network} data (${bought.plan}) for ${bought.number}`;
+  return `${amount} of ${bought.network} airtime for ${bought.number}`;
+}
+
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 export function statusMessages(kind: Kind, tx: Shown) {
   const amount = `${tx.currency} ${formatMinor(tx.amount_minor)}`;
@@ -46,9 +80,10 @@ export function statusMessages(kind: Kind, tx: Shown) {
     }
   }
   if (kind === "purchase") {
+    const bought = purchaseWords(tx, amount);
     switch (tx.status) {
       case "SUCCESS":
-        return { headline: "Delivered", body: `Your ${amount} purchase was delivered.`, next: "The network may take a minute to show it on the phone." };
+        return { headline: "Delivered", body: `${capitalised(bought)} was delivered.`, next: "The network may take a minute to show it on the phone." };
       case "FAILED":
         return {
           headline: tx.stage === "reversed" ? "Purchase reversed" : "Purchase not completed",
@@ -58,7 +93,7 @@ export function statusMessages(kind: Kind, tx: Shown) {
       case "PENDING":
         return {
           headline: tx.stage === "hold_placed" ? "Held" : "Sending to the network",
-          body: `We are sending your ${amount} purchase to the network.`,
+          body: `We are sending ${bought} to the network.`,
           next: "This page updates by itself. The amount is held in your wallet until the network confirms.",
         };
     }
@@ -99,7 +134,7 @@ const REASON_PROBE = "\u0000reason";
  * status shows the reason instead of its body is asked of `statusMessages` too
  * (`reason_replaces_body`), not re-implemented in the script.
  */
-export function liveTexts(kind: Kind, tx: Pick<Shown, "amount_minor" | "currency" | "stage">): LiveTexts {
+export function liveTexts(kind: Kind, tx: Pick<Shown, "amount_minor" | "currency" | "stage" | "type" | "details">): LiveTexts {
   const out = {} as LiveTexts;
   const texts = (status: TxStatus, stage: string): LiveText => {
     const plain = statusMessages(kind, { ...tx, stage, status, failure_reason: null });
@@ -133,6 +168,7 @@ export function TransactionStatusPage(props: {
   }
   const tx = props.tx;
   const text = statusMessages(props.kind, tx);
+  const bought = props.kind === "purchase" ? purchaseShown(tx) : null;
   // Live updates only for the transaction the ticket names (the caller checked the ticket).
   const watch = props.watch && props.watch.tx_ref === tx.tx_ref ? props.watch : null;
   const live = watch
@@ -154,6 +190,20 @@ export function TransactionStatusPage(props: {
         </p>
         <p id="body">{text.body}</p>
         <dl>
+          {bought ? (
+            <>
+              <dt>Network</dt>
+              <dd id="network">{bought.network}</dd>
+              <dt>Number</dt>
+              <dd id="phone">{bought.number}</dd>
+              {bought.plan ? (
+                <>
+                  <dt>Plan</dt>
+                  <dd id="plan">{bought.plan}</dd>
+                </>
+              ) : null}
+            </>
+          ) : null}
           <dt>Amount</dt>
           <dd id="amount">
             {tx.currency} {formatMinor(tx.amount_minor)}

@@ -4,6 +4,7 @@ import {
   NETWORKS,
   normalisePhone,
   networkPrefixes,
+  phoneForReading,
   PORTED_NUMBER_NOTE,
   sandboxTestPhone,
   SANDBOX_TEST_PHONES,
@@ -141,6 +142,52 @@ describe("normalisePhone: one canonical string per number (property)", () => {
         expect(normalisePhone(text.slice(0, i) + letter + text.slice(i)).ok).toBe(false);
       }),
       { seed: SEED, numRuns: 500 },
+    );
+  });
+});
+
+describe("phoneForReading: the number as its owner wrote it, grouped", () => {
+  const cases: [string | null, string, string][] = [
+    ["08031234567", "08031234567", "0803 123 4567"],
+    ["0803-123-4567", "08031234567", "0803 123 4567"],
+    ["(0803) 123-4567", "08031234567", "0803 123 4567"],
+    [" 0803.123.4567 ", "08031234567", "0803 123 4567"],
+    ["+2348031234567", "08031234567", "+234 803 123 4567"],
+    ["+234 (0) 803 123 4567", "08031234567", "+234 803 123 4567"],
+    ["(+234) 803 123 4567", "08031234567", "+234 803 123 4567"],
+    ["2348031234567", "08031234567", "234 803 123 4567"],
+    ["00 234 803 123 4567", "08031234567", "00234 803 123 4567"],
+    ["8031234567", "08031234567", "803 123 4567"],
+    ["07025123456", "07025123456", "0702 512 3456"],
+    // Nothing stored (a purchase from before the entry was kept): the canonical number, grouped.
+    [null, "08031234567", "0803 123 4567"],
+    // An entry that does not end in the number sent is never shown: the canonical number is.
+    ["08039999999", "08031234567", "0803 123 4567"],
+    ["+234 803 123 4567 <b>", "08031234567", "0803 123 4567"],
+    ["x".repeat(PHONE_INPUT_MAX_CHARS + 1) + "8031234567", "08031234567", "0803 123 4567"],
+    // VTpass's sandbox numbers: the 11-digit one groups as a number, the 12-digit ones are shown as they are.
+    ["0801 111 1111", "08011111111", "0801 111 1111"],
+    ["201000000000", "201000000000", "201000000000"],
+  ];
+  it.each(cases)("shows %j (sent as %s) as %j", (written, local, shown) => {
+    expect(phoneForReading(written, local)).toBe(shown);
+  });
+
+  it("keeps the written prefix, groups the rest 3-3-4, and reads back as the number that was sent (property)", () => {
+    const allPrefixes = NETWORKS.flatMap((n) => networkPrefixes(n));
+    const national = fc.tuple(fc.constantFrom(...allPrefixes), fc.stringMatching(/^\d{7}$/)).map(([prefix, rest]) => (prefix + rest).slice(1, 11));
+    const lead = fc.constantFrom("0", "+234", "234", "00234", "", "+234 (0) ", "(+234) ");
+    const separator = fc.constantFrom("", " ", "-", ".");
+    fc.assert(
+      fc.property(national, lead, separator, (nsn, prefix, sep) => {
+        const text = `${prefix}${nsn.slice(0, 3)}${sep}${nsn.slice(3, 6)}${sep}${nsn.slice(6)}`;
+        const local = `0${nsn}`;
+        const shown = phoneForReading(text, local);
+        expect(shown).toMatch(/^(?:\+234 |00234 |234 |0)?\d{3} \d{3} \d{4}$/);
+        expect(shown.endsWith(`${nsn.slice(0, 3)} ${nsn.slice(3, 6)} ${nsn.slice(6)}`)).toBe(true);
+        expect(normalisePhone(shown)).toMatchObject({ ok: true, phone: { local } });
+      }),
+      { seed: SEED, numRuns: 1000 },
     );
   });
 });

@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import { CLOSE, PROTOCOL_VERSION } from "../../src/durable/room-protocol";
 import { TX_STATUSES } from "../../src/domain/transactions";
 import { liveTexts, statusMessages, WATCH_SCRIPT_PATH } from "../../src/pages/transaction-status";
-import { api, bearerFor, form, newWallet } from "../helpers";
+import { newTxRef } from "../../src/lib/ids";
+import { api, bearerFor, form, fundedWallet, newWallet } from "../helpers";
+import { buyAirtime, buyData, uniqueNaira } from "../purchase-helpers";
 import { control, envelope } from "../sandbox/helpers";
 
 /** The callback URL Flutterwave would send the browser to (our redirect_url, with its ticket). */
@@ -60,10 +62,19 @@ describe("the funding callback page", () => {
 });
 
 describe("liveTexts", () => {
-  it("lets the browser say exactly what statusMessages says, for both kinds, every status, with and without a reason", () => {
-    const tx = { amount_minor: 250_000, currency: "NGN", stage: "awaiting_payment" };
-    for (const kind of ["funding", "withdrawal"] as const) {
+  it("lets the browser say exactly what statusMessages says, for every kind, every status, with and without a reason", () => {
+    const money = { amount_minor: 250_000, currency: "NGN", stage: "awaiting_payment" };
+    const bought = { network: "mtn", phone: "08031234567", phone_input: "+2348031234567", plan_code: "mtn-100mb-1000", plan_name: "MTN N1000 1.5GB - 30 days" };
+    const cases = [
+      { kind: "funding", tx: money },
+      { kind: "withdrawal", tx: money },
+      { kind: "purchase", tx: { ...money, stage: "submitted", type: "AIRTIME", details: bought } },
+      { kind: "purchase", tx: { ...money, stage: "submitted", type: "DATA", details: bought } },
+    ] as const;
+    for (const { kind, tx } of cases) {
       const texts = liveTexts(kind, tx);
+      if (kind === "purchase") expect(texts.SUCCESS.body, tx.type).toContain("of MTN ");
+      if (kind === "purchase") expect(texts.PENDING.body, tx.type).toContain("for +234 803 123 4567");
       for (const status of TX_STATUSES) {
         for (const failure_reason of [null, "The card was declined."]) {
           const server = statusMessages(kind, { ...tx, status, failure_reason });
@@ -74,5 +85,84 @@ describe("liveTexts", () => {
         }
       }
     }
+  });
+});
+
+/** The text of the element with this id, entities decoded (the page's own markup, not a DOM). */
+function elementText(html: string, id: string): string | null {
+  const match = new RegExp(`<(\\w+)[^>]*\\sid="${id}"[^>]*>([\\s\\S]*?)</\\1>`).exec(html);
+  if (!match) return null;
+  return match[2].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+describe("the purchase status page says what was bought", () => {
+  it("shows the network, the number as the user wrote it (grouped) and keeps them in the texts live updates switch to", async () => {
+    const { auth } = await fundedWallet(100_000_00);
+    const amount = uniqueNaira();
+    // The sandbox's delivering number, written the international way: VTpass gets 08011111111.
+    const res = await api("/wallet/airtime", { ...form({ phone: "+234-801-111-1111", amount, network: "mtn" }, auth), redirect: "manual" });
+    expect(res.status).toBe(303);
+    const location = new URL(res.headers.get("location")!);
+    const html = await (await api(location.pathname.replace("/api/v1", "") + location.search)).text();
+    expect(elementText(html, "network")).toBe("MTN");
+    expect(elementText(html, "phone")).toBe("+234 801 111 1111");
+    expect(elementText(html, "plan")).toBeNull(); // airtime has no plan
+    expect(elementText(html, "body")).toBe(`NGN ${amount}.00 of MTN airtime for +234 801 111 1111 was delivered.`);
+    // watch.js replaces the body with these texts when a status frame arrives: they say the same.
+    const texts = JSON.parse(attribute(html, "data-texts")!);
+    expect(texts.SUCCESS.body).toBe(`NGN ${amount}.00 of MTN airtime for +234 801 111 1111 was delivered.`);
+    expect(texts.PENDING.body).toBe(`We are sending NGN ${amount}.00 of MTN airtime for +234 801 111 1111 to the network.`);
+  });
+
+  it("shows a data plan's name, for the owner's bearer token as for the ticket, and the PENDING page's texts name it too", async () => {
+    const { auth, stub } = await fundedWallet(100_000_00);
+    const plans = (await (await api("/catalog/data-plans?network=mtn", { headers: auth })).json()) as { data: { code: string; name: string; price: string }[] };
+    const plan = plans.data[0];
+    // 201000000000 stays pending at the look-alike: the page a watcher sees before the network confirms.
+    const res = await buyData(auth, { phone: "201000000000", plan: plan.code, network: "mtn" });
+    expect(res.status).toBe(202);
+    const { tx_ref } = (await res.json()) as { tx_ref: string };
+    expect((await stub.getTransaction(tx_ref))?.details).toMatchObject({ phone: "201000000000", phone_input: "201000000000", plan_name: plan.name });
+    const html = await (await api(`/wallet/purchases/${tx_ref}`, { headers: auth })).text();
+    expect(elementText(html, "status")).toBe("PENDING");
+    expect(elementText(html, "network")).toBe("MTN");
+    expect(elementText(html, "phone")).toBe("201000000000");
+    expect(elementText(html, "plan")).toBe(plan.name);
+    const texts = JSON.parse(attribute(html, "data-texts")!);
+    expect(texts.SUCCESS.body).toBe(`NGN ${plan.price} of MTN data (${plan.name}) for 201000000000 was delivered.`);
+    expect(elementText(html, "body")).toBe(`We are sending NGN ${plan.price} of MTN data (${plan.name}) for 201000000000 to the network.`);
+  });
+
+  it("groups a local number the user typed without spaces", async () => {
+    const { auth } = await fundedWallet(100_000_00);
+    const res = await buyAirtime(auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" });
+    const { tx_ref } = (await res.json()) as { tx_ref: string };
+    const html = await (await api(`/wallet/purchases/${tx_ref}`, { headers: auth })).text();
+    expect(elementText(html, "phone")).toBe("0801 111 1111");
+  });
+
+  it("escapes what it shows from stored details (an entry or a provider's plan name with markup)", async () => {
+    const { user_id, stub, auth } = await fundedWallet(100_000_00);
+    // Written straight into the wallet: the routes refuse such an entry, so this is what a page would
+    // meet from a record the routes did not check (an older writer, a provider's plan name).
+    const tx_ref = newTxRef("DATA", user_id);
+    const opened = await stub.openHeld({
+      tx_ref,
+      type: "DATA",
+      amount_minor: 100_00,
+      fee_minor: 0,
+      currency: "NGN",
+      details: { network: "<i>mtn</i>", phone: "08031234567", phone_input: "<script>alert(1)</script>", plan_code: "x", plan_name: '<img src=x onerror="alert(1)">' },
+    });
+    expect(opened.outcome).toBe("opened");
+    const html = await (await api(`/wallet/purchases/${tx_ref}`, { headers: auth })).text();
+    expect(html).not.toContain("<script>alert");
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<i>");
+    expect(html).toContain("&lt;img src=x onerror=");
+    expect(elementText(html, "plan")).toBe('<img src=x onerror="alert(1)">');
+    expect(elementText(html, "network")).toBe("<i>mtn</i>");
+    // An entry that is not the number sent is never shown: the canonical number is.
+    expect(elementText(html, "phone")).toBe("0803 123 4567");
   });
 });

@@ -96,16 +96,23 @@ describe("purchases: refusals, and the money rules under load", () => {
     await controlData(await vtControl("/faults", { body: { operation: "pay", match: phone, mode: "refuse" } }));
     const problem = await expectProblem(await buyAirtime(auth, { phone, amount: uniqueNaira() }), 422);
     expect(problem).toMatchObject({ code: "purchase_refused", transaction_status: "FAILED" });
-    expect(problem.detail).toMatch(/network cannot be reached/i);
+    expect(problem.detail).toBe("The airtime purchase was refused: The network cannot be reached right now; try again later. Nothing was taken from your wallet.");
+    expect(JSON.stringify(problem)).not.toMatch(/\.\./);
     expect(await stub.summary()).toMatchObject({ balance_minor: 100_000_00, held_minor: 0 });
   });
 
-  it("refuses a repeat of the same number and amount within 30 s (019), with VTpass's reason", async () => {
-    const { auth } = await fundedWallet(100_000_00);
+  it("refuses a repeat of the same number and amount within 30 s (019), with VTpass's reason in one stop-joined sentence", async () => {
+    const { auth, stub } = await fundedWallet(100_000_00);
     const amount = uniqueNaira();
     expect((await purchased(await buyAirtime(auth, { phone: "08011111111", amount, network: "mtn" }))).status).toBe("SUCCESS");
     const problem = await expectProblem(await buyAirtime(auth, { phone: "08011111111", amount, network: "mtn" }), 422);
-    expect(problem.detail).toMatch(/same purchase was just made/i);
+    // VTpass's sentence ends with its own stop; joined to ours it reads with one, not "it.. Nothing".
+    expect(problem.detail).toBe(
+      "The airtime purchase was refused: The same purchase was just made for this number; wait 30 seconds before repeating it. Nothing was taken from your wallet.",
+    );
+    expect(JSON.stringify(problem)).not.toMatch(/\.\./);
+    const tx = await stub.getTransaction((problem as unknown as { tx_ref: string }).tx_ref);
+    expect(tx?.failure_reason).toBe("The airtime purchase was refused: The same purchase was just made for this number; wait 30 seconds before repeating it.");
   });
 
   it("keeps a purchase whose answer was lost (5xx) pending, and never refunds it on a guess", async () => {

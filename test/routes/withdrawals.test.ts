@@ -90,9 +90,23 @@ describe("POST /wallet/withdraw", () => {
     const { auth, stub } = await fundedWallet(500_000);
     const problem = await expectProblem(await withdrawJson(auth, { amount: "1000", account_number: "0690000036" }), 422);
     expect(problem.code).toBe("transfer_refused");
-    expect(problem.detail).toMatch(/blacklisted/);
+    // Flutterwave's message has no stop of its own: the detail still reads as sentences, one stop each.
+    expect(problem.detail).toBe("The bank transfer was refused: Payout was made to a blacklisted account number. Nothing was taken from your wallet.");
+    expect(JSON.stringify(problem)).not.toMatch(/\.\./);
     const tx = await stub.getTransaction((problem as unknown as { tx_ref: string }).tx_ref);
     expect(tx).toMatchObject({ status: "FAILED", stage: "refused" });
+    expect(await stub.summary()).toMatchObject({ held_minor: 0, available_minor: 500_000 });
+  });
+
+  it("words a refusal of the transfer itself (400 from Flutterwave) with one stop between its sentences", async () => {
+    const { auth, stub } = await fundedWallet(500_000);
+    const note = narration();
+    await fault("transfers.create", note, "refuse");
+    const problem = await expectProblem(await withdrawJson(auth, { amount: "1000", narration: note }), 422);
+    expect(problem.detail).toBe("The bank transfer was refused: Merchant is not enabled for this operation. Nothing was taken from your wallet.");
+    expect(JSON.stringify(problem)).not.toMatch(/\.\./);
+    const tx = await stub.getTransaction((problem as unknown as { tx_ref: string }).tx_ref);
+    expect(tx?.failure_reason).toBe("The bank transfer was refused: Merchant is not enabled for this operation.");
     expect(await stub.summary()).toMatchObject({ held_minor: 0, available_minor: 500_000 });
   });
 

@@ -96,7 +96,11 @@ export async function buy(c: AppContext, user_id: string, input: PurchaseInput, 
         currency: "NGN",
         details: {
           network: to.network,
+          // `phone` is what VTpass gets; `phone_input` is the number as the user
+          // wrote it (at most PHONE_INPUT_MAX_CHARS: the body schema and
+          // normalisePhone refuse longer), for the status page to show back.
           phone: to.phone,
+          phone_input: input.phone.trim(),
           service_id: priced.service_id,
           plan_code: priced.plan_code,
           plan_name: priced.plan_name,
