@@ -80,6 +80,27 @@ describe("POST /wallet/airtime through the VTpass look-alike's test numbers", ()
     expect((await stub.summary())?.balance_minor).toBe(100_000_00 - Number(amount) * 100);
   });
 
+  it("escalates, never posts, a purchase VTpass reports delivered for another amount than the one held", async () => {
+    const { auth, stub } = await fundedWallet(100_000_00);
+    const amount = Number(uniqueNaira());
+    const p = await purchased(await buyAirtime(auth, { phone: "201000000000", amount: String(amount), network: "mtn" }));
+    expect(p).toMatchObject({ status: "PENDING", stage: "submitted" });
+    const request_id = (await stub.getTransaction(p.tx_ref))!.provider_ref!;
+    // VTpass delivers, but its answers (the callback, every requery) name another face value.
+    const settled = await controlData<{ purchase: { amount_minor: number } }>(
+      await vtControl(`/purchases/${request_id}/settle`, { body: { status: "delivered", amount: amount + 1 } }),
+    );
+    expect(settled.purchase.amount_minor).toBe((amount + 1) * 100);
+    // Its callback goes through the queue; the reconciler requeries too. Neither may post the hold.
+    await runReconciler(stub);
+    const tx = (await stub.getTransaction(p.tx_ref))!;
+    expect(tx).toMatchObject({ status: "PENDING", stage: "submitted" });
+    expect(tx.escalated_at_ms).not.toBeNull();
+    const escalation = (await stub.anomalies()).find((a) => a.tx_ref === p.tx_ref && a.kind === "escalated");
+    expect(escalation?.detail).toMatch(/does not match/);
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 100_000_00, held_minor: amount * 100, journal_rows: 1 });
+  });
+
   it("fails any other number and releases the hold at once", async () => {
     const { auth, stub } = await fundedWallet(100_000_00);
     const p = await purchased(await buyAirtime(auth, { phone: "+234 803 555 0101", amount: uniqueNaira() }));
