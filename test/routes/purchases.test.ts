@@ -3,8 +3,11 @@
  * look-alike: every test number's path, money held first and settled once,
  * nothing re-sent, nothing refunded on a guess.
  */
-import { describe, expect, it } from "vitest";
-import { api, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, runReconciler } from "../helpers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { providerRefName } from "../../src/durable/provider-refs";
+import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../src/lib/limits";
+import { api, env, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, runReconciler, withinOneRateWindow } from "../helpers";
 import { buyAirtime, buyData, payCount, uniqueMtnNumber, uniqueNaira, vtpassSettles, type Purchase } from "../purchase-helpers";
 import { controlData, vtControl } from "../sandbox/vtpass-helpers";
 
@@ -127,6 +130,50 @@ describe("purchases: refusals, and the money rules under load", () => {
     expect((await purchased(await buyAirtime(auth, { phone: "08011111111", amount, network: "mtn" }))).status).toBe("SUCCESS");
     const problem = await expectProblem(await buyAirtime(auth, { phone: "08011111111", amount, network: "mtn" }), 422);
     expect(problem.detail).toMatch(/same purchase was just made/i);
+  });
+
+  it("never sends a purchase whose request_id is already bound to another purchase, and moves none of its money", async () => {
+    const first = await fundedWallet(100_000_00);
+    const second = await fundedWallet(100_000_00);
+    // request_ids are a Lagos minute and 100 random bits. The randomness is the outside world:
+    // pinned here, the two purchases draw the same id, as a broken random source would make them.
+    const real = crypto.getRandomValues.bind(crypto);
+    const suffix = real(new Uint8Array(VTPASS_REQUEST_ID_SUFFIX_CHARS));
+    await withinOneRateWindow(15_000); // both inside one minute, so the ids' date prefixes agree too
+    const pinned = vi.spyOn(crypto, "getRandomValues").mockImplementation(((array: Uint8Array) => {
+      if (array instanceof Uint8Array && array.length === suffix.length) array.set(suffix);
+      else real(array);
+      return array;
+    }) as typeof crypto.getRandomValues);
+    const second_naira = Number(uniqueNaira());
+    let bought: Purchase;
+    let refused: Response;
+    try {
+      bought = await purchased(await buyAirtime(first.auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" }));
+      refused = await buyAirtime(second.auth, { phone: "08011111111", amount: String(second_naira), network: "mtn" });
+    } finally {
+      pinned.mockRestore();
+    }
+    const request_id = (await first.stub.getTransaction(bought.tx_ref))!.provider_ref!;
+    expect(bought.status).toBe("SUCCESS");
+    // The second purchase was held under the same request_id, which the index keeps for the first.
+    const listed = await second.stub.listTransactions({ limit: 10 });
+    const held = (listed.ok ? listed.data : []).find((t) => t.type === "AIRTIME")!;
+    expect(held.provider_ref).toBe(request_id);
+    expect(await env.PROVIDER_REFS.getByName(providerRefName("vtpass", request_id)).txRef()).toBe(bought.tx_ref);
+    // VTpass saw one pay for that id (the first purchase's), never the second.
+    expect(await payCount(request_id)).toBe(1);
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({ status: "PENDING", stage: "hold_placed" });
+    expect(await second.stub.summary()).toMatchObject({ balance_minor: 100_000_00, held_minor: second_naira * 100 });
+    // Never claimed, so the reconciler voids the hold once the in-flight window has passed.
+    await runInDurableObject(second.stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?", Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS, held.tx_ref),
+    );
+    await runReconciler(second.stub);
+    expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({ status: "FAILED", stage: "abandoned" });
+    expect(await expectLedgerConsistent(second.stub)).toMatchObject({ balance_minor: 100_000_00, held_minor: 0, journal_rows: 1 });
   });
 
   it("keeps a purchase whose answer was lost (5xx) pending, and never refunds it on a guess", async () => {
