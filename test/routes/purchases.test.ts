@@ -6,7 +6,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { providerRefName } from "../../src/durable/provider-refs";
-import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../src/lib/limits";
+import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../src/lib/limits";
 import { api, env, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, runReconciler, withinOneRateWindow } from "../helpers";
 import { buyAirtime, buyData, payCount, uniqueMtnNumber, uniqueNaira, vtpassSettles, type Purchase } from "../purchase-helpers";
 import { controlData, vtControl } from "../sandbox/vtpass-helpers";
@@ -227,6 +227,29 @@ describe("purchases: refusals, and the money rules under load", () => {
     await stub.toggleActive();
     expect((await expectProblem(await buyAirtime(auth, { phone: "08031234567", amount: "100" }), 422)).code).toBe("wallet_inactive");
     expect((await stub.summary())?.held_minor).toBe(0);
+  });
+
+  it("sells airtime at exactly the published minimum and maximum, and refuses a naira beyond either, holding nothing", async () => {
+    const { auth, stub } = await fundedWallet(100_000_00);
+    const networks = (await (await api("/catalog/networks", { headers: auth })).json()) as { data: { network: string; airtime: { min_minor: number; max_minor: number; source: string } }[] };
+    const bounds = networks.data.find((n) => n.network === "9mobile")!.airtime;
+    // VTpass publishes a narrower range for 9mobile than ours and the request schema's, so
+    // at these edges nothing but the purchase's own pricing check stands.
+    expect(bounds.source).toBe("vtpass_and_ours");
+    expect(bounds.min_minor).toBeGreaterThan(AIRTIME_MIN_MINOR);
+    expect(bounds.max_minor).toBeLessThan(AIRTIME_MAX_MINOR);
+    const buy = (minor: number) => buyAirtime(auth, { phone: "08011111111", amount: String(minor / 100), network: "9mobile" });
+    for (const minor of [bounds.min_minor - 1_00, bounds.max_minor + 1_00]) {
+      const problem = await expectProblem(await buy(minor), 422);
+      expect(problem, String(minor)).toMatchObject({ code: "amount_out_of_range", min_minor: bounds.min_minor, max_minor: bounds.max_minor });
+    }
+    expect(await stub.summary()).toMatchObject({ balance_minor: 100_000_00, held_minor: 0 });
+    const none = await stub.listTransactions({ limit: 10 });
+    expect((none.ok ? none.data : []).filter((t) => t.type === "AIRTIME")).toEqual([]);
+    for (const minor of [bounds.min_minor, bounds.max_minor]) {
+      expect(await purchased(await buy(minor))).toMatchObject({ status: "SUCCESS", network: "9mobile", amount_minor: minor });
+    }
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 100_000_00 - bounds.min_minor - bounds.max_minor, held_minor: 0 });
   });
 
   it("buys on the network asked for when it differs from the prefix's, and says so", async () => {
