@@ -254,6 +254,25 @@ describe("the version guard", () => {
   });
 });
 
+// ---- Write concern (the double only: a real server does not say what it was asked) ----------------
+
+describe.skipIf(!usingDouble)("write concern", () => {
+  it("is majority on every projection write: the batch's update commands and the driver's own retry of a stale one", async () => {
+    const db = uniqueDb();
+    const p = projector(db);
+    const key = newUserId();
+    expect(await p.project([userChange(key, 1), walletChange(key, 1, 0)])).toEqual({ ok: true, applied: 2, stale: 0, rejected: [] });
+    expect(await p.project([userChange(key, 3)])).toEqual({ ok: true, applied: 1, stale: 0, rejected: [] });
+    // An older version finds the key taken (E11000 on the upsert) and is settled by a guarded updateOne.
+    expect(await p.project([userChange(key, 2)])).toEqual({ ok: true, applied: 0, stale: 1, rejected: [] });
+
+    const writes = (await mongoDouble.writes(db)).filter((w) => w.command !== "createIndexes");
+    // Three batches of the update command (users twice, wallets, users), then the retry's update.
+    expect(writes.map((w) => `${w.command} ${w.collection}`)).toEqual(["update users", "update wallets", "update users", "update users", "update users"]);
+    for (const write of writes) expect(write.write_concern, `${write.command} ${write.collection}`).toMatchObject({ w: "majority" });
+  });
+});
+
 // ---- Outages (the double only: a real server cannot be stopped from here) -----------------------
 
 describe.skipIf(!usingDouble)("outages", () => {

@@ -12,12 +12,12 @@ import { control, envelope } from "../sandbox/helpers";
 type Result = { outcome: string; ackAll: boolean; explicitAcks: string[]; retryMessages: { msgId: string; delaySeconds?: number }[] };
 
 
-/** The same as consume(), but through the Worker's exported queue handler with our own ctx. */
-async function runBatch(bodies: unknown[], attempts = 1): Promise<Result> {
+/** A batch through the Worker's exported queue handler with our own ctx (and, if given, another configuration). */
+async function runBatch(bodies: unknown[], attempts = 1, target: Env = env): Promise<Result> {
   const { default: worker } = await import("../../src/worker");
   const batch = createMessageBatch("wallet-events", bodies.map((body, i) => ({ id: `m-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })));
   const ctx = createExecutionContext();
-  await worker.queue(batch as never, env, ctx);
+  await worker.queue(batch as never, target, ctx);
   return (await getQueueResult(batch, ctx)) as unknown as Result;
 }
 
@@ -144,6 +144,27 @@ describe("queue consumer: funding settlement", () => {
     const second = await runBatch([webhook(chargeEvent(id, tx_ref))], 3);
     expect(second.explicitAcks).toHaveLength(1);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS");
+  });
+
+  it("retries a message whose settlement throws, never acks it, and settles it on a later attempt", async () => {
+    const { stub, tx_ref } = await openFunding();
+    const id = await providerCharge(tx_ref, 1500);
+    const message = webhook(chargeEvent(id, tx_ref));
+    // A deploy whose configuration no longer parses (a timeout that is not a number): the
+    // settlement finds the funding, then throws where it reads the configuration to reach
+    // Flutterwave. No verdict comes back; the exception is what the batch handler meets.
+    const broken = { ...env, FLUTTERWAVE_TIMEOUT_MS: "soon" } as unknown as Env;
+    const thrown = await runBatch([message], 1, broken);
+    expect(thrown.explicitAcks).toEqual([]);
+    expect(thrown.ackAll).toBe(false);
+    expect(thrown.retryMessages).toHaveLength(1);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "link_requested" });
+    // The configuration fixed, the retried delivery of the same message credits the funding, once.
+    const retried = await runBatch([message], 2);
+    expect(retried.explicitAcks).toHaveLength(1);
+    expect(retried.retryMessages).toEqual([]);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "SUCCESS" });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 150000, journal_rows: 1 });
   });
 
   it("dead-letters a message that fails its schema instead of retrying it forever", async () => {

@@ -1,3 +1,4 @@
+import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, form, newWallet, runReconciler, uniqueEmail } from "../helpers";
@@ -56,6 +57,28 @@ describe("POST /wallet/fund", () => {
     const html = await page.text();
     expect(html).toContain("Payment received");
     expect(html).toContain("NGN 2500.00");
+  });
+
+  it("never credits a charge Flutterwave reports as pending: not from its webhook, not from the reconciler", async () => {
+    const { auth, stub } = await funded();
+    const { tx_ref } = (await (await fundForm(auth, { amount: "1800" })).json()) as Funding;
+    // The customer's bank has not confirmed yet: Flutterwave holds a pending charge and says so.
+    const charge = (await envelope<{ id: number; status: string }>(await control("/transactions", { body: { tx_ref, amount: 1800, currency: "NGN", status: "pending" } }))).data;
+    expect(charge.status).toBe("pending");
+    // Its webhook goes through the real route, the queue and the consumer, which verifies by id.
+    const delivery = (await envelope<{ status_code: number }>(await control(`/transactions/${charge.id}/deliver`, { body: {} }))).data;
+    expect(delivery.status_code).toBe(200);
+    const event_key = `flw:charge.completed:${charge.id}:pending`;
+    const processed = await eventually(() =>
+      runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ outcome: string }>("SELECT outcome FROM provider_events WHERE event_key = ?", event_key).one()),
+    );
+    expect(processed.outcome).toBe("unchanged");
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "awaiting_payment" });
+    expect((await stub.summary())?.balance_minor).toBe(0);
+    // The reconciler asks again, by reference: still pending, still nothing credited.
+    await runReconciler(stub);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "awaiting_payment" });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 0, journal_rows: 0 });
   });
 
   it("keeps a funding open after a failed card attempt, so paying on retry still credits", async () => {
@@ -137,7 +160,6 @@ describe("POST /wallet/fund", () => {
     const { tx_ref } = (await (await fundForm(auth, { amount: "800" })).json()) as Funding;
     await runReconciler(stub);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("PENDING");
-    const { runInDurableObject } = await import("cloudflare:test");
     await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = 1 WHERE tx_ref = ?", tx_ref));
     await runReconciler(stub);
     expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", failure_reason: "No payment was made before the checkout expired." });

@@ -240,6 +240,37 @@ describe("operator index: redelivery, ordering, retention", () => {
     });
   });
 
+  it("keeps the newest version when an older one arrives after it, in a later batch or later in the same one", async () => {
+    const ops = env.OPERATIONS.getByName(OPERATIONS_OBJECT);
+    const { user_id } = await newWallet();
+    const now_ms = Date.now();
+    // v2: still pending, its deadline long past (the overdue list, oldest deadline first, would
+    // show it at the top); v3: paid out.
+    const version = (tx_ref: string) => {
+      const v2: TransactionFact = {
+        fact: "transaction", tx_ref, version: 2, owner_user_id: user_id, type: "WITHDRAW", status: "PENDING", stage: "submitted",
+        amount_minor: 25_000, currency: "NGN", created_at_ms: 1_000, updated_at_ms: now_ms - 60_000, deadline_at_ms: 2_000, escalated_at_ms: null,
+      };
+      return { v2, v3: { ...v2, version: 3, status: "SUCCESS", stage: "settled", updated_at_ms: now_ms } satisfies TransactionFact };
+    };
+    const apart = version(newTxRef("WITHDRAW", user_id));
+    const together = version(newTxRef("WITHDRAW", user_id));
+    const before = settledOf(await view(), "WITHDRAW", "succeeded");
+    expect(await ops.ingest([apart.v3])).toBe(1);
+    expect(await ops.ingest([apart.v2])).toBe(0);
+    expect(await ops.ingest([together.v3, together.v2])).toBe(1);
+    await runInDurableObject(ops, (_i, state) => {
+      for (const { v3 } of [apart, together]) {
+        const row = state.storage.sql.exec("SELECT version, status, stage, updated_at_ms FROM op_transactions WHERE tx_ref = ?", v3.tx_ref).one();
+        expect(row, v3.tx_ref).toEqual({ version: 3, status: "SUCCESS", stage: "settled", updated_at_ms: now_ms });
+      }
+    });
+    const after = await view();
+    expect(settledOf(after, "WITHDRAW", "succeeded") - before).toBe(2);
+    const listed = after.overdue.data.map((t) => t.tx_ref);
+    for (const { v3 } of [apart, together]) expect(listed).not.toContain(v3.tx_ref);
+  });
+
   it("prunes a terminal transaction past its retention and keeps its count", async () => {
     const ops = env.OPERATIONS.getByName(OPERATIONS_OBJECT);
     const { user_id } = await newWallet();

@@ -3,8 +3,11 @@
  * look-alike: every test number's path, money held first and settled once,
  * nothing re-sent, nothing refunded on a guess.
  */
-import { describe, expect, it } from "vitest";
-import { api, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, runReconciler } from "../helpers";
+import { runInDurableObject } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { providerRefName } from "../../src/durable/provider-refs";
+import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../src/lib/limits";
+import { api, env, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, runReconciler, withinOneRateWindow } from "../helpers";
 import { buyAirtime, buyData, payCount, uniqueMtnNumber, uniqueNaira, vtpassSettles, type Purchase } from "../purchase-helpers";
 import { controlData, vtControl } from "../sandbox/vtpass-helpers";
 
@@ -80,6 +83,27 @@ describe("POST /wallet/airtime through the VTpass look-alike's test numbers", ()
     expect((await stub.summary())?.balance_minor).toBe(100_000_00 - Number(amount) * 100);
   });
 
+  it("escalates, never posts, a purchase VTpass reports delivered for another amount than the one held", async () => {
+    const { auth, stub } = await fundedWallet(100_000_00);
+    const amount = Number(uniqueNaira());
+    const p = await purchased(await buyAirtime(auth, { phone: "201000000000", amount: String(amount), network: "mtn" }));
+    expect(p).toMatchObject({ status: "PENDING", stage: "submitted" });
+    const request_id = (await stub.getTransaction(p.tx_ref))!.provider_ref!;
+    // VTpass delivers, but its answers (the callback, every requery) name another face value.
+    const settled = await controlData<{ purchase: { amount_minor: number } }>(
+      await vtControl(`/purchases/${request_id}/settle`, { body: { status: "delivered", amount: amount + 1 } }),
+    );
+    expect(settled.purchase.amount_minor).toBe((amount + 1) * 100);
+    // Its callback goes through the queue; the reconciler requeries too. Neither may post the hold.
+    await runReconciler(stub);
+    const tx = (await stub.getTransaction(p.tx_ref))!;
+    expect(tx).toMatchObject({ status: "PENDING", stage: "submitted" });
+    expect(tx.escalated_at_ms).not.toBeNull();
+    const escalation = (await stub.anomalies()).find((a) => a.tx_ref === p.tx_ref && a.kind === "escalated");
+    expect(escalation?.detail).toMatch(/does not match/);
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 100_000_00, held_minor: amount * 100, journal_rows: 1 });
+  });
+
   it("fails any other number and releases the hold at once", async () => {
     const { auth, stub } = await fundedWallet(100_000_00);
     const p = await purchased(await buyAirtime(auth, { phone: "+234 803 555 0101", amount: uniqueNaira() }));
@@ -113,6 +137,50 @@ describe("purchases: refusals, and the money rules under load", () => {
     expect(JSON.stringify(problem)).not.toMatch(/\.\./);
     const tx = await stub.getTransaction((problem as unknown as { tx_ref: string }).tx_ref);
     expect(tx?.failure_reason).toBe("The airtime purchase was refused: The same purchase was just made for this number; wait 30 seconds before repeating it.");
+  });
+
+  it("never sends a purchase whose request_id is already bound to another purchase, and moves none of its money", async () => {
+    const first = await fundedWallet(100_000_00);
+    const second = await fundedWallet(100_000_00);
+    // request_ids are a Lagos minute and 100 random bits. The randomness is the outside world:
+    // pinned here, the two purchases draw the same id, as a broken random source would make them.
+    const real = crypto.getRandomValues.bind(crypto);
+    const suffix = real(new Uint8Array(VTPASS_REQUEST_ID_SUFFIX_CHARS));
+    await withinOneRateWindow(15_000); // both inside one minute, so the ids' date prefixes agree too
+    const pinned = vi.spyOn(crypto, "getRandomValues").mockImplementation(((array: Uint8Array) => {
+      if (array instanceof Uint8Array && array.length === suffix.length) array.set(suffix);
+      else real(array);
+      return array;
+    }) as typeof crypto.getRandomValues);
+    const second_naira = Number(uniqueNaira());
+    let bought: Purchase;
+    let refused: Response;
+    try {
+      bought = await purchased(await buyAirtime(first.auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" }));
+      refused = await buyAirtime(second.auth, { phone: "08011111111", amount: String(second_naira), network: "mtn" });
+    } finally {
+      pinned.mockRestore();
+    }
+    const request_id = (await first.stub.getTransaction(bought.tx_ref))!.provider_ref!;
+    expect(bought.status).toBe("SUCCESS");
+    // The second purchase was held under the same request_id, which the index keeps for the first.
+    const listed = await second.stub.listTransactions({ limit: 10 });
+    const held = (listed.ok ? listed.data : []).find((t) => t.type === "AIRTIME")!;
+    expect(held.provider_ref).toBe(request_id);
+    expect(await env.PROVIDER_REFS.getByName(providerRefName("vtpass", request_id)).txRef()).toBe(bought.tx_ref);
+    // VTpass saw one pay for that id (the first purchase's), never the second.
+    expect(await payCount(request_id)).toBe(1);
+    expect(refused.status).toBeGreaterThanOrEqual(500);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({ status: "PENDING", stage: "hold_placed" });
+    expect(await second.stub.summary()).toMatchObject({ balance_minor: 100_000_00, held_minor: second_naira * 100 });
+    // Never claimed, so the reconciler voids the hold once the in-flight window has passed.
+    await runInDurableObject(second.stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?", Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS, held.tx_ref),
+    );
+    await runReconciler(second.stub);
+    expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({ status: "FAILED", stage: "abandoned" });
+    expect(await expectLedgerConsistent(second.stub)).toMatchObject({ balance_minor: 100_000_00, held_minor: 0, journal_rows: 1 });
   });
 
   it("keeps a purchase whose answer was lost (5xx) pending, and never refunds it on a guess", async () => {
@@ -166,6 +234,29 @@ describe("purchases: refusals, and the money rules under load", () => {
     await stub.toggleActive();
     expect((await expectProblem(await buyAirtime(auth, { phone: "08031234567", amount: "100" }), 422)).code).toBe("wallet_inactive");
     expect((await stub.summary())?.held_minor).toBe(0);
+  });
+
+  it("sells airtime at exactly the published minimum and maximum, and refuses a naira beyond either, holding nothing", async () => {
+    const { auth, stub } = await fundedWallet(100_000_00);
+    const networks = (await (await api("/catalog/networks", { headers: auth })).json()) as { data: { network: string; airtime: { min_minor: number; max_minor: number; source: string } }[] };
+    const bounds = networks.data.find((n) => n.network === "9mobile")!.airtime;
+    // VTpass publishes a narrower range for 9mobile than ours and the request schema's, so
+    // at these edges nothing but the purchase's own pricing check stands.
+    expect(bounds.source).toBe("vtpass_and_ours");
+    expect(bounds.min_minor).toBeGreaterThan(AIRTIME_MIN_MINOR);
+    expect(bounds.max_minor).toBeLessThan(AIRTIME_MAX_MINOR);
+    const buy = (minor: number) => buyAirtime(auth, { phone: "08011111111", amount: String(minor / 100), network: "9mobile" });
+    for (const minor of [bounds.min_minor - 1_00, bounds.max_minor + 1_00]) {
+      const problem = await expectProblem(await buy(minor), 422);
+      expect(problem, String(minor)).toMatchObject({ code: "amount_out_of_range", min_minor: bounds.min_minor, max_minor: bounds.max_minor });
+    }
+    expect(await stub.summary()).toMatchObject({ balance_minor: 100_000_00, held_minor: 0 });
+    const none = await stub.listTransactions({ limit: 10 });
+    expect((none.ok ? none.data : []).filter((t) => t.type === "AIRTIME")).toEqual([]);
+    for (const minor of [bounds.min_minor, bounds.max_minor]) {
+      expect(await purchased(await buy(minor))).toMatchObject({ status: "SUCCESS", network: "9mobile", amount_minor: minor });
+    }
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 100_000_00 - bounds.min_minor - bounds.max_minor, held_minor: 0 });
   });
 
   it("buys on the network asked for when it differs from the prefix's, and says so", async () => {

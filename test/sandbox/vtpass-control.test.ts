@@ -110,6 +110,18 @@ describe("settling a pending purchase", () => {
     expect((await settle(request_id, "SUCCESSFUL")).status).toBe(400);
     expect((await purchase(request_id)).status).toBe("pending");
   });
+
+  it("delivers with another amount when told, and its requery and callback report that amount; only for delivered", async () => {
+    const { request_id, amount_minor } = await payPending();
+    const refused = [{ status: "failed", amount: 150 }, { status: "reversed", amount: 150 }, { status: "delivered", amount: 0 }, { status: "delivered", amount: "1.234" }];
+    for (const body of refused) expect((await vtControl(`/purchases/${request_id}/settle`, { body })).status, JSON.stringify(body)).toBe(400);
+    const reported_minor = amount_minor + 1_00;
+    const settled = await controlData(await vtControl(`/purchases/${request_id}/settle`, { body: { status: "delivered", amount: reported_minor / 100 } }));
+    expect(settled.purchase).toMatchObject({ request_id, current_status: "delivered", amount_minor: reported_minor });
+    expect(await client().requery(request_id)).toMatchObject({ ok: true, value: { outcome: "succeeded", amount_minor: reported_minor } });
+    const [callback] = await deliveriesFor(request_id);
+    expect(callback.body).toMatchObject({ data: { requestId: request_id, amount: reported_minor / 100, content: { transactions: { status: "delivered", amount: reported_minor / 100 } } } });
+  });
 });
 
 

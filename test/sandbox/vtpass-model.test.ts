@@ -210,10 +210,14 @@ describe("the float", () => {
 });
 
 describe("catalogue", () => {
-  it("lists airtime with min 50 and max 50,000, data with its own bounds", () => {
+  it("lists airtime with min 50 and max 50,000 (9mobile's narrower, 100 to 20,000), data with its own bounds", () => {
     const airtimeList = renderServices("airtime") as { content: Record<string, Json>[] };
-    expect(airtimeList.content.map((s) => s.serviceID)).toEqual(["mtn", "airtel", "glo", "etisalat"]);
-    for (const s of airtimeList.content) expect([s.minimium_amount, s.maximum_amount]).toEqual(["50", 50000]);
+    expect(airtimeList.content.map((s) => [s.serviceID, s.minimium_amount, s.maximum_amount])).toEqual([
+      ["mtn", "50", 50000],
+      ["airtel", "50", 50000],
+      ["glo", "50", 50000],
+      ["etisalat", "100", 20000],
+    ]);
     const data = renderServices("data") as { content: Record<string, Json>[] };
     expect(data.content.find((s) => s.serviceID === "glo-data")?.maximum_amount).toBe(200000);
     expect(renderServices("tv")).toEqual({ response_description: "000", content: [] });

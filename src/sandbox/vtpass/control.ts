@@ -6,8 +6,10 @@
  *
  *   faults, deliveries, requests                                   the kit's hooks (../kit/control.ts)
  *   GET    purchases/:request_id                                   the stored purchase, its status now, its callback
- *   POST   purchases/:request_id/settle   {status}                 settle a pending purchase now as delivered,
- *                                                                  failed or reversed, and send its callback
+ *   POST   purchases/:request_id/settle   {status, amount?}        settle a pending purchase now as delivered,
+ *                                                                  failed or reversed, and send its callback;
+ *                                                                  `amount` (naira, delivered only): VTpass
+ *                                                                  reports that face value instead of the one asked
  *   POST   purchases/:request_id/deliver-late                      a failed purchase delivered after all (VTpass's
  *                                                                  records corrected later); sends its callback
  *   POST   purchases/:request_id/callback                          send its callback again (a fresh round of tries)
@@ -76,7 +78,7 @@ controlRoutes.post("/purchases/:request_id/settle", async (c) => {
   const parsed = parseControlBody(SettleBody, await c.req.text());
   if (!parsed.ok) return parsed.response;
   const id = requestIdParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).settlePending(id, parsed.value.status);
+  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).settlePending(id, parsed.value.status, parsed.value.amount);
   if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
   // A purchase reaches its final status once; settling again changes nothing.
   if (result.outcome === "already_final") return controlError(409, `Purchase is already ${result.purchase.current_status}`);

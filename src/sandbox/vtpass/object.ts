@@ -116,16 +116,18 @@ export class VtpassSandbox extends SandboxObject {
   /**
    * Settle a pending purchase now, as VTpass's staff would. The caller sends
    * the first callback try (leased here) and reports it with
-   * `callbackAttempted`; the alarm sends the rest.
+   * `callbackAttempted`; the alarm sends the rest. `reported_minor`: the
+   * face value its answers report from now on (a delivery of another amount
+   * than asked); absent, the amount asked.
    */
-  async settlePending(request_id: string, to: "delivered" | "failed" | "reversed"): Promise<SettleResult> {
+  async settlePending(request_id: string, to: "delivered" | "failed" | "reversed", reported_minor?: number): Promise<SettleResult> {
     const now_ms = Date.now();
     const secret = this.callbackSecret();
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       this.catchUp(request_id, now_ms);
       const row = this.store.find(request_id);
       if (!row) return { outcome: "not_found" };
-      if (!this.store.settle(request_id, to, now_ms, "sending")) return { outcome: "already_final", purchase: view(row, now_ms) };
+      if (!this.store.settle(request_id, to, now_ms, "sending", reported_minor)) return { outcome: "already_final", purchase: view(row, now_ms) };
       const settled = this.store.find(request_id)!;
       return { outcome: "settled", purchase: view(settled, now_ms), callback: callbackDispatch(settled, secret) };
     });

@@ -100,19 +100,22 @@ export class PurchaseStore implements PurchaseLedger {
    * Move a pending purchase to its final status and start its callback
    * (`sending` when the caller delivers the first try itself, `scheduled`
    * when the alarm will). False when it was not pending any more.
+   * `reported_minor` replaces the amount its answers report (the float keeps
+   * what was debited at pay).
    */
-  settle(request_id: string, to: Exclude<SandboxStatus, "pending">, now_ms: number, callback: "scheduled" | "sending"): boolean {
+  settle(request_id: string, to: Exclude<SandboxStatus, "pending">, now_ms: number, callback: "scheduled" | "sending", reported_minor?: number): boolean {
     const row = this.find(request_id);
     // A pending purchase settles once; a delivered one can still be reversed by VTpass's staff (once).
     if (!row || !(row.status === "pending" || (row.status === "delivered" && to === "reversed"))) return false;
     const refund_minor = to === "delivered" ? 0 : row.debited_minor;
     const written = this.sql.exec(
       `UPDATE purchases SET status = ?, deliver_at_ms = NULL, settled_at_ms = ?, debited_minor = debited_minor - ?,
-         callback_state = ?, callback_attempts = 0, callback_next_at_ms = ?
+         amount_minor = COALESCE(?, amount_minor), callback_state = ?, callback_attempts = 0, callback_next_at_ms = ?
        WHERE request_id = ? AND status = ?`,
       to,
       now_ms,
       refund_minor,
+      reported_minor ?? null,
       callback,
       callback === "sending" ? now_ms + CALLBACK_LEASE_MS : now_ms,
       request_id,

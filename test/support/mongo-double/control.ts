@@ -37,6 +37,9 @@ export type DoubleStats = {
   upsert_race_window_ms: number;
 };
 
+/** See WriteRecord in server.mjs: one write command and the write concern it carried. */
+export type WriteRecord = { command: string; db: string; collection: string; write_concern: Record<string, unknown> | null };
+
 async function call(method: "GET" | "POST", path: string): Promise<string> {
   if (!usingDouble) throw new Error("no test double: the tests run against a real MongoDB server");
   const response = await fetch(`${control_url}${path}`, { method });
@@ -61,4 +64,6 @@ export const mongoDouble = {
   dump: async (db: string, coll: string): Promise<Document[]> =>
     EJSON.parse(await call("GET", `/dump?db=${encodeURIComponent(db)}&coll=${encodeURIComponent(coll)}`), { relaxed: true }) as Document[],
   stats: async (): Promise<DoubleStats> => JSON.parse(await call("GET", "/stats")) as DoubleStats,
+  /** The write commands database `db` received, oldest first, each with the write concern it carried. */
+  writes: async (db: string): Promise<WriteRecord[]> => JSON.parse(await call("GET", `/writes?db=${encodeURIComponent(db)}`)) as WriteRecord[],
 };

@@ -25,6 +25,9 @@
  * connections and reading but answers nothing (a frozen server), `resume()`
  * answers what is waiting and carries on,
  * `setAnswerDelay()` makes every answer late (a slow server),
+ * `writes()` lists the write commands a database received with the write
+ * concern each carried (the double applies none, so this is how a test sees
+ * what a server would have been asked to wait for),
  * `dump()` and `reset()` read and clear the data, `setUpsertRaceWindow()`
  * opens the gap between an upsert's "no match" and its insert, so that two
  * writers can race on a unique key as they can on a server. `serveControl()`
@@ -46,6 +49,18 @@ import { MORE_TO_COME, encodeMsg, encodeReply, readFrames } from "./wire.mjs";
  * }} DoubleStats
  */
 
+/** Commands that write, whose write concern `writes()` records. */
+const WRITE_COMMANDS = new Set(["insert", "update", "delete", "findAndModify", "createIndexes", "dropIndexes", "drop", "dropDatabase"]);
+/** Write commands remembered, the oldest dropped first (a bound, so a long run cannot grow it without end). */
+const WRITES_KEPT_MAX = 5_000;
+
+/**
+ * One write command as received: its database and collection, and the
+ * `writeConcern` document it carried (null when it carried none, which a
+ * server reads as its default, `w: 1` on a standalone).
+ * @typedef {{ command: string; db: string; collection: string; write_concern: import("bson").Document | null }} WriteRecord
+ */
+
 export class MongoDoubleServer {
   engine = new Engine();
   /** @type {import("node:net").Server | undefined} */
@@ -64,6 +79,8 @@ export class MongoDoubleServer {
   apps = {};
   /** @type {Record<string, number>} */
   commands = {};
+  /** @type {WriteRecord[]} */
+  write_log = [];
 
   get port() {
     return this.port_;
@@ -126,7 +143,27 @@ export class MongoDoubleServer {
     this.answer_delay_ms = 0;
     this.resume();
     for (const key of Object.keys(this.commands)) delete this.commands[key];
+    this.write_log = [];
     this.connections_total = this.sockets.size;
+  }
+
+  /** The write commands database `db` received, oldest first. @param {string} db @returns {WriteRecord[]} */
+  writes(db) {
+    return this.write_log.filter((w) => w.db === db).map((w) => structuredClone(w));
+  }
+
+  /** @param {import("bson").Document} body @param {string} name */
+  recordWrite(body, name) {
+    if (!WRITE_COMMANDS.has(name)) return;
+    const concern = body.writeConcern;
+    this.write_log.push({
+      command: name,
+      db: typeof body.$db === "string" ? body.$db : "admin",
+      collection: typeof body[name] === "string" ? body[name] : "",
+      // Through EJSON, so a numeric `w` or `wtimeout` (Int32, Long) reads as a plain number.
+      write_concern: concern && typeof concern === "object" ? EJSON.parse(EJSON.stringify(concern, { relaxed: true })) : null,
+    });
+    if (this.write_log.length > WRITES_KEPT_MAX) this.write_log.splice(0, this.write_log.length - WRITES_KEPT_MAX);
   }
 
   /** @param {string} db @param {string} coll */
@@ -185,6 +222,7 @@ export class MongoDoubleServer {
             entry.total += 1;
           }
           this.commands[name] = (this.commands[name] ?? 0) + 1;
+          this.recordWrite(request.body, name);
           if (this.answer_delay_ms > 0) await new Promise((resolve) => setTimeout(resolve, this.answer_delay_ms));
           const answer = await this.engine.run(request.body, connection_id);
           if (socket.destroyed) return;
@@ -208,6 +246,7 @@ export class MongoDoubleServer {
  *   POST /answer-delay?ms=N                        -> { ok: true } (a slow server)
  *   POST /upsert-race-window?ms=N                  -> { ok: true } (see Engine.upsert_race_window_ms)
  *   GET  /dump?db=..&coll=..                       -> documents as canonical Extended JSON
+ *   GET  /writes?db=..                             -> WriteRecord[] (the write commands, with their write concern)
  *   GET  /stats                                    -> DoubleStats
  *
  * @param {MongoDoubleServer} double
@@ -231,6 +270,7 @@ export async function serveControl(double) {
       else if (req.method === "GET" && url.pathname === "/dump")
         return reply(200, EJSON.stringify(double.dump(url.searchParams.get("db") ?? "", url.searchParams.get("coll") ?? ""), { relaxed: false }));
       else if (req.method === "GET" && url.pathname === "/stats") return reply(200, double.stats());
+      else if (req.method === "GET" && url.pathname === "/writes") return reply(200, double.writes(url.searchParams.get("db") ?? ""));
       else return reply(404, { ok: false, error: "unknown control route" });
       return reply(200, { ok: true });
     } catch (error) {
