@@ -23,6 +23,17 @@ function productionVars(overrides: Record<string, string | undefined> = {}): Rec
   };
 }
 
+/** VTpass's keys as VTpass hands them out, and a callback secret made as the README says. */
+function vtpassVars(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return {
+    VTPASS_API_KEY: randomHex(16),
+    VTPASS_PUBLIC_KEY: `PK_${randomHex(16)}`,
+    VTPASS_SECRET_KEY: `SK_${randomHex(16)}`,
+    VTPASS_CALLBACK_SECRET: randomHex(32),
+    ...overrides,
+  };
+}
+
 function problemsOf(vars: Record<string, string | undefined>): string[] {
   const result = parseConfig(vars);
   return result.ok ? [] : result.problems;
@@ -76,6 +87,43 @@ describe("production refuses weak secrets and test-mode credentials", () => {
       }
     });
   }
+
+  it("refuses a weak, shared or URL-unsafe VTPASS_CALLBACK_SECRET, naming the variable and never a value", () => {
+    const base = { ...productionVars(), ...vtpassVars() };
+    const strong = randomHex(20);
+    const cases: [string, string | undefined, RegExp][] = [
+      ["32 times the same letter", "a".repeat(32), /too predictable/],
+      ["a run of digits", "12345678901234567890123456789012", /too predictable/],
+      ["a repeated placeholder", "changeme-changeme-changeme-changeme", /placeholder/],
+      ["the development default", "development-only-vtpass-callback-secret-0001", /development default/],
+      ["the admin token's value", base.ADMIN_API_TOKEN, /same value as ADMIN_API_TOKEN/],
+      ["the JWT key's value", base.JWT_SECRET_KEY, /same value as JWT_SECRET_KEY/],
+      ["VTpass's own secret key", base.VTPASS_SECRET_KEY, /same value as VTPASS_SECRET_KEY/],
+      ["a strong value with a slash, which splits the URL path", `${strong.slice(0, 20)}/${strong.slice(20)}`, /A-Z a-z 0-9 \. _ ~ -/],
+      ["a strong value with a percent sign, which the path decodes", `${strong}%2F`, /URL path segment/],
+      ["a strong value with a question mark, which ends the path", `${strong}?x`, /URL path segment/],
+      ["a strong value with a space", `${strong} x`, /URL path segment/],
+      ["a short random value", randomHex(8), /too short \(at least 32 characters\)/],
+      ["no value while the keys are set", undefined, /missing/],
+    ];
+    for (const [name, value, reason] of cases) {
+      const problems = problemsOf({ ...base, VTPASS_CALLBACK_SECRET: value });
+      const problem = problems.find((p) => p.startsWith("VTPASS_CALLBACK_SECRET:"));
+      expect(problem, `${name}: ${problems.join("; ")}`).toMatch(reason);
+      for (const secret of [value, base.JWT_SECRET_KEY, base.ADMIN_API_TOKEN, base.VTPASS_SECRET_KEY]) {
+        if (secret !== undefined) expect(problems.join("\n"), name).not.toContain(secret);
+      }
+    }
+    // Set without VTpass's keys it is unused, and still refused when weak.
+    const without = { ...base, VTPASS_API_KEY: undefined, VTPASS_PUBLIC_KEY: undefined, VTPASS_SECRET_KEY: undefined };
+    expect(problemsOf({ ...without, VTPASS_CALLBACK_SECRET: "a".repeat(32) })).toEqual([expect.stringMatching(/^VTPASS_CALLBACK_SECRET: too predictable/)]);
+    expect(problemsOf({ ...without, VTPASS_CALLBACK_SECRET: undefined })).toEqual([]);
+    // The control: every character of the unreserved set is accepted.
+    const unreserved = `${randomHex(16)}-._~${randomHex(4)}`;
+    const accepted = parseConfig({ ...base, VTPASS_CALLBACK_SECRET: unreserved });
+    expect(accepted.ok ? [] : accepted.problems).toEqual([]);
+    expect(accepted.ok && accepted.config.vtpass?.callback_secret).toBe(unreserved);
+  });
 
   it("accepts 200 random production configurations (no false refusals at these minimums)", () => {
     for (let i = 0; i < 200; i++) expect(problemsOf(productionVars())).toEqual([]);
