@@ -12,7 +12,8 @@
  * guessable value (repetition, a sequence, few distinct characters: see
  * src/lib/secret-strength.ts), a development default or placeholder, the same
  * value as another secret, or a provider's test-mode credential (a Flutterwave
- * `FLWSECK_TEST-` key, VTpass sandbox mode).
+ * `FLWSECK_TEST-` key, VTpass sandbox mode). The VTpass callback secret, a URL
+ * path segment, must also keep to the characters a segment carries unchanged.
  */
 import { z } from "zod";
 import {
@@ -24,6 +25,7 @@ import {
   PROVIDER_TIMEOUT_DEFAULT_MS,
   PROVIDER_TIMEOUT_MAX_MS,
   PROVIDER_TIMEOUT_MIN_MS,
+  VTPASS_CALLBACK_SECRET_MINIMUMS,
   VTPASS_PAY_TIMEOUT_MS,
   FUND_PENDING_MAX_CEILING,
   WS_SOCKETS_LIMIT_CEILING,
@@ -50,9 +52,12 @@ export const VTPASS_LIVE_BASE = "https://vtpass.com";
 /**
  * VTpass signs nothing (providers.md §8): the only thing a callback can carry
  * is an unguessable URL, so the secret is the last segment of the path we
- * register with VTpass; in production it has at least this many characters.
+ * register with VTpass. In production it keeps to URL's unreserved characters
+ * (RFC 3986 §2.3), the only ones a path segment carries as they are: a `/`
+ * splits the segment, `%` is decoded, `?` and `#` end the path, so with any of
+ * them no callback would ever reach our route (every one a 404).
  */
-const VTPASS_CALLBACK_SECRET_MIN_CHARS = 32;
+const URL_SEGMENT_SAFE = /^[A-Za-z0-9._~-]+$/;
 
 type SecretName = keyof typeof PRODUCTION_SECRET_MINIMUMS;
 const DEV_DEFAULTS: Record<SecretName, string> = {
@@ -61,8 +66,8 @@ const DEV_DEFAULTS: Record<SecretName, string> = {
   FLUTTERWAVE_WEBHOOK_HASH: DEV_WEBHOOK_HASH,
   ADMIN_API_TOKEN: DEV_ADMIN_TOKEN,
 };
-/** Values people paste from examples; refused in production whatever their length. */
-const PLACEHOLDER = /^(changeme|change-me|secret|password|example|your[-_ ]|xxx|todo|test)/i;
+/** Values people paste from examples, or copy from development; refused in production whatever their length. */
+const PLACEHOLDER = /^(changeme|change-me|secret|password|example|your[-_ ]|xxx|todo|test|development-only)/i;
 /** Flutterwave's test-mode secret keys (`FLWSECK_TEST-...`); live keys are `FLWSECK-...`. */
 const FLUTTERWAVE_TEST_KEY = /^FLWSECK_TEST\b|_TEST-/i;
 
@@ -203,7 +208,17 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
       ...common,
     };
   }
-  if (!keys.api_key && !keys.public_key && !keys.secret_key) return null;
+  // Checked whenever it is set: without the keys it is unused, but a weak
+  // value must not wait in the environment for the keys to arrive.
+  const callback = values.VTPASS_CALLBACK_SECRET;
+  const configured = keys.api_key !== undefined || keys.public_key !== undefined || keys.secret_key !== undefined;
+  if (configured || callback !== undefined) {
+    const problem = secretProblem(callback, VTPASS_CALLBACK_SECRET_MINIMUMS, DEV_VTPASS_CALLBACK_SECRET, (value) =>
+      URL_SEGMENT_SAFE.test(value) ? null : "characters other than A-Z a-z 0-9 . _ ~ - (it is a URL path segment)",
+    );
+    if (problem) problems.push(`VTPASS_CALLBACK_SECRET: ${problem}`);
+  }
+  if (!configured) return null;
   for (const [name, value] of [
     ["VTPASS_API_KEY", keys.api_key],
     ["VTPASS_PUBLIC_KEY", keys.public_key],
@@ -211,9 +226,6 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
   ] as const) {
     if (value === undefined) problems.push(`${name}: missing (the other VTpass keys are set)`);
   }
-  const callback = values.VTPASS_CALLBACK_SECRET;
-  if (callback === undefined || callback.length < VTPASS_CALLBACK_SECRET_MIN_CHARS || callback === DEV_VTPASS_CALLBACK_SECRET)
-    problems.push(`VTPASS_CALLBACK_SECRET: missing or too weak (at least ${VTPASS_CALLBACK_SECRET_MIN_CHARS} random characters)`);
   if (!keys.api_key || !keys.public_key || !keys.secret_key || !callback) return null;
   return {
     base_url: values.VTPASS_BASE_URL ?? VTPASS_LIVE_BASE,
@@ -228,20 +240,44 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
 /**
- * What is wrong with one production secret, or null. The answer names the rule
- * broken, never the value or anything computed from it.
+ * What is wrong with one production secret, or null: missing, a development
+ * default or placeholder, refused by `shape` (a rule of its own kind), too
+ * short, or too predictable. The answer names the rule broken, never the value
+ * or anything computed from it.
  */
-function secretProblem(name: SecretName, value: string | undefined): string | null {
-  const { min_chars, min_bits } = PRODUCTION_SECRET_MINIMUMS[name];
+function secretProblem(
+  value: string | undefined,
+  { min_chars, min_bits }: { readonly min_chars: number; readonly min_bits: number },
+  development_default: string,
+  shape: (value: string) => string | null = () => null,
+): string | null {
   if (value === undefined) return "missing";
-  if (value === DEV_DEFAULTS[name] || PLACEHOLDER.test(value)) return "a development default or placeholder";
-  if (name === "FLUTTERWAVE_SECRET_KEY" && FLUTTERWAVE_TEST_KEY.test(value)) return "a Flutterwave test-mode key (FLWSECK_TEST-...)";
+  if (value === development_default || PLACEHOLDER.test(value)) return "a development default or placeholder";
+  const refused = shape(value);
+  if (refused) return refused;
   if ([...value].length < min_chars) return `too short (at least ${min_chars} characters)`;
   if (estimateSecretBits(value) < min_bits) {
     return `too predictable (repetition, a sequence or few distinct characters; generate ${min_chars}+ random characters)`;
   }
   return null;
 }
+
+/** Flutterwave's secret key must be a live one. */
+const flutterwaveKeyShape = (value: string) => (FLUTTERWAVE_TEST_KEY.test(value) ? "a Flutterwave test-mode key (FLWSECK_TEST-...)" : null);
+
+/**
+ * Values that must each be their own: one leaked secret must not open the
+ * others. VTpass's keys are here too, so that the callback secret, which
+ * travels in a URL, is never one of them. A refusal names the later of the
+ * two variables in this order.
+ */
+const DISTINCT_SECRETS = [
+  ...(Object.keys(PRODUCTION_SECRET_MINIMUMS) as SecretName[]),
+  "VTPASS_API_KEY",
+  "VTPASS_PUBLIC_KEY",
+  "VTPASS_SECRET_KEY",
+  "VTPASS_CALLBACK_SECRET",
+] as const;
 
 /** Parse the environment. `problems` lists variable names and what is wrong, never values. */
 export function parseConfig(env: Record<string, unknown>): ConfigResult {
@@ -265,14 +301,13 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       secrets[name] = value ?? DEV_DEFAULTS[name];
       continue;
     }
-    const problem = secretProblem(name, value);
+    const problem = secretProblem(value, PRODUCTION_SECRET_MINIMUMS[name], DEV_DEFAULTS[name], name === "FLUTTERWAVE_SECRET_KEY" ? flutterwaveKeyShape : undefined);
     if (problem) problems.push(`${name}: ${problem}`);
     else secrets[name] = value!;
   }
   if (production) {
-    // One leaked secret must not open the others: each has its own value.
-    names.forEach((name, i) => {
-      const twin = names.slice(0, i).find((other) => values[other] !== undefined && values[other] === values[name]);
+    DISTINCT_SECRETS.forEach((name, i) => {
+      const twin = DISTINCT_SECRETS.slice(0, i).find((other) => values[other] !== undefined && values[other] === values[name]);
       if (twin) problems.push(`${name}: same value as ${twin}`);
     });
     if (values.VTPASS_SANDBOX_MODE === true) problems.push("VTPASS_SANDBOX_MODE: sandbox mode in production");

@@ -101,6 +101,12 @@ export const PRODUCTION_SECRET_MINIMUMS = {
   FLUTTERWAVE_SECRET_KEY: { min_chars: 32, min_bits: 96 },
   FLUTTERWAVE_WEBHOOK_HASH: { min_chars: 16, min_bits: 32 },
 } as const;
+/**
+ * The same floor for VTPASS_CALLBACK_SECRET, required only when VTpass's keys
+ * are set. VTpass signs nothing (providers.md §8): this secret, the last
+ * segment of the callback URL, is all that tells its callbacks from anyone's.
+ */
+export const VTPASS_CALLBACK_SECRET_MINIMUMS = { min_chars: 32, min_bits: 80 } as const;
 
 // ---- Money --------------------------------------------------------------------
 /** Smallest and largest funding, in kobo (N100 .. N5,000,000). */

@@ -301,10 +301,14 @@ describe("where the VTpass look-alike exists, and the secret it calls back with"
     const without = parseConfig(productionVars());
     expect(without.ok && without.config.vtpass).toBeNull();
     const keys = { VTPASS_API_KEY: crypto.randomUUID(), VTPASS_PUBLIC_KEY: `PK_${crypto.randomUUID()}`, VTPASS_SECRET_KEY: `SK_${crypto.randomUUID()}`, VTPASS_SANDBOX_MODE: "false" };
-    for (const weak of [undefined, "too-short", "development-only-vtpass-callback-secret-0001"]) {
+    for (const [weak, problem] of [
+      [undefined, "VTPASS_CALLBACK_SECRET: missing"],
+      ["too-short", "VTPASS_CALLBACK_SECRET: too short (at least 32 characters)"],
+      ["development-only-vtpass-callback-secret-0001", "VTPASS_CALLBACK_SECRET: a development default or placeholder"],
+    ] as const) {
       const parsed = parseConfig({ ...productionVars(), ...keys, ...(weak === undefined ? {} : { VTPASS_CALLBACK_SECRET: weak }) });
       expect(parsed.ok).toBe(false);
-      expect(!parsed.ok && parsed.problems).toContain("VTPASS_CALLBACK_SECRET: missing or too weak (at least 32 random characters)");
+      expect(!parsed.ok && parsed.problems).toContain(problem);
     }
     const strong = crypto.randomUUID() + crypto.randomUUID();
     expect(parseConfig({ ...productionVars(), ...keys, VTPASS_CALLBACK_SECRET: strong })).toMatchObject({ ok: true, config: { vtpass: { callback_secret: strong } } });

@@ -39,6 +39,17 @@ function productionEnv(): Env {
   } as unknown as Env;
 }
 
+/** The same, with VTpass's keys and this callback secret. */
+function productionWithVtpass(callback_secret: string): Env {
+  return {
+    ...(productionEnv() as unknown as Record<string, unknown>),
+    VTPASS_API_KEY: randomHex(16),
+    VTPASS_PUBLIC_KEY: `PK_${randomHex(16)}`,
+    VTPASS_SECRET_KEY: `SK_${randomHex(16)}`,
+    VTPASS_CALLBACK_SECRET: callback_secret,
+  } as unknown as Env;
+}
+
 /** Every look-alike surface: APIs, checkout, control, callbacks, benchmark baselines; GET and POST. */
 const SANDBOX_PATHS = [
   "/__sandbox/flutterwave/v3/banks/NG",
@@ -138,5 +149,39 @@ describe("the look-alikes do not exist in production", () => {
     const dev = await providerFetch(env, createExecutionContext())(new Request(`${ORIGIN}/__sandbox/flutterwave/v3/banks/NG`, { headers: { authorization: `Bearer ${SECRET_KEY}` } }));
     expect(dev.status).toBe(200);
     expect(outside).not.toHaveBeenCalled();
+  });
+
+  it("the production entry answers every request 503 service_misconfigured, the VTpass callback included, when VTPASS_CALLBACK_SECRET is weak or not URL-safe; the log names the variable, never the value", async () => {
+    const { default: entry } = await import("../../src/worker-production");
+    const production: { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> } = entry;
+    const lines: string[] = [];
+    for (const stream of ["log", "warn", "error"] as const) {
+      vi.spyOn(console, stream).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    }
+    const strong = randomHex(24);
+    // Nothing earlier in this file runs a misconfigured environment, and the
+    // configuration's problems are logged once per isolate: the first case writes the line.
+    const weak = ["a".repeat(32), "12345678901234567890123456789012", "changeme-changeme-changeme-changeme", `${strong.slice(0, 24)}/${strong.slice(24)}`];
+    for (const secret of weak) {
+      const prod = productionWithVtpass(secret);
+      for (const [method, path] of [
+        ["GET", "/api/v1/health"],
+        ["POST", "/api/v1/auth/login"],
+        ["POST", `/api/v1/wallet/vtpass/callback/${secret}`],
+      ]) {
+        const init: RequestInit = method === "POST" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method };
+        const res = await production.fetch(new Request(`${ORIGIN}${path}`, init), prod, createExecutionContext());
+        const problem = await expectProblem(res, 503);
+        expect(problem.code, `${method} ${path}`).toBe("service_misconfigured");
+        expect(JSON.stringify(problem)).not.toContain(secret);
+      }
+    }
+    const reported = lines.filter((line) => line.includes("configuration invalid"));
+    expect(reported).toHaveLength(1);
+    expect(reported[0]).toMatch(/VTPASS_CALLBACK_SECRET: too predictable/);
+    for (const secret of weak) expect(lines.join("\n")).not.toContain(secret);
+    // The control: the same entry with a strong secret serves the API.
+    const health = await production.fetch(new Request(`${ORIGIN}/api/v1/health`), productionWithVtpass(randomHex(32)), createExecutionContext());
+    expect(health.status).toBe(200);
   });
 });

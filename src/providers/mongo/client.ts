@@ -134,34 +134,68 @@ export async function closeNow(client: MongoClient): Promise<void> {
 // ---- Redaction ----------------------------------------------------------------------
 
 /**
- * Host names of a MongoDB URI, without credentials, ports, path or options:
- * the only part of the URI that may be logged.
+ * A URI's parts around its credentials. A password is meant to be %-escaped,
+ * but an unescaped `@`, `/` or `?` in one is an easy mistake (the driver then
+ * refuses the URI), and the first `@` is then inside the password. So
+ * `userinfo` runs to the last `@` of the whole URI: whatever the mistake, it
+ * holds every character of the credentials (and, if an option's value had an
+ * `@`, more). `authority` is what follows it up to the path or the options;
+ * null when that `@` lies past a `/` or `?` (a password with one of them, or
+ * an `@` in the options): then nothing tells hosts from credentials.
  */
-export function mongoHosts(uri: string): string[] {
-  const match = /^mongodb(?:\+srv)?:\/\/(?:[^@/]*@)?([^/?]*)/.exec(uri);
-  if (!match) return [];
-  return match[1]
-    .split(",")
-    .map((host) => (host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]))
-    .filter((host) => host !== "");
+function uriParts(uri: string): { userinfo: string | null; authority: string | null } | null {
+  const scheme = /^mongodb(?:\+srv)?:\/\//.exec(uri);
+  if (!scheme) return null;
+  const rest = uri.slice(scheme[0].length);
+  const at = rest.lastIndexOf("@");
+  const end = rest.search(/[/?]/);
+  const authority_end = end === -1 ? rest.length : end;
+  if (at === -1) return { userinfo: null, authority: rest.slice(0, authority_end) };
+  return { userinfo: rest.slice(0, at), authority: at < authority_end ? rest.slice(at + 1, authority_end) : null };
 }
 
-/** Removes the URI's password (raw and %-decoded) and any URI from a message. */
+/** A host as a URI may name one: a DNS name or IPv4 address, a bracketed IPv6 address, or a %-escaped socket path. */
+const HOST_NAME = /^(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])$/;
+
+/**
+ * Host names of a MongoDB URI, without credentials, ports, path or options:
+ * the only part of the URI that may be logged. Nothing before the last `@`
+ * is ever returned, and a URI whose hosts cannot be told apart from the rest
+ * gives none.
+ */
+export function mongoHosts(uri: string): string[] {
+  const authority = uriParts(uri)?.authority;
+  if (!authority) return [];
+  const hosts = authority.split(",").map((host) => (host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]));
+  return hosts.every((host) => HOST_NAME.test(host)) ? hosts : [];
+}
+
+/** Text shorter than this is not redacted from messages: it would mangle them and gives little away. */
+const REDACT_MIN_CHARS = 3;
+
+/**
+ * Removes any URI, and the URI's credentials (raw and %-decoded: the whole
+ * user:password, each of the two, and each piece between `:` and `@`), from
+ * a message.
+ */
 export function redact(message: string, uri?: string): string {
   let out = message.replace(/mongodb(\+srv)?:\/\/\S*/g, "mongodb://<redacted>");
-  const userinfo = uri ? /^mongodb(?:\+srv)?:\/\/([^@/]*)@/.exec(uri)?.[1] : undefined;
-  if (userinfo) {
-    for (const part of userinfo.split(":")) {
-      if (part.length < 3) continue; // too short to redact without mangling the message
-      out = out.split(part).join("<redacted>");
-      let decoded = part;
-      try {
-        decoded = decodeURIComponent(part);
-      } catch {
-        // a malformed escape: the raw form was already removed
-      }
-      if (decoded !== part && decoded.length >= 3) out = out.split(decoded).join("<redacted>");
+  const userinfo = uri === undefined ? null : uriParts(uri)?.userinfo;
+  if (!userinfo) return out;
+  const colon = userinfo.indexOf(":");
+  const raw = [userinfo, ...(colon === -1 ? [] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)]), ...userinfo.split(/[:@]/)];
+  const parts = new Set<string>();
+  for (const part of raw) {
+    parts.add(part);
+    try {
+      parts.add(decodeURIComponent(part));
+    } catch {
+      // a malformed escape: the raw form is enough
     }
+  }
+  // Longest first, so a whole password goes before any piece of it.
+  for (const part of [...parts].filter((p) => p.length >= REDACT_MIN_CHARS).sort((a, b) => b.length - a.length)) {
+    out = out.split(part).join("<redacted>");
   }
   return out;
 }
