@@ -1,8 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
-import { loadMongoDriver } from "../../src/providers/mongo/client";
-import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, form, newWallet, runReconciler, uniqueEmail } from "../helpers";
+import { describe, expect, it } from "vitest";
+import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, form, loadMongoDriverFirst, newWallet, runReconciler, uniqueEmail } from "../helpers";
 import { choose, control, envelope } from "../sandbox/helpers";
 
 type Funding = { tx_ref: string; status: string; amount: string; amount_minor: number; currency: string; payment_link: string | null; expires_at: string };
@@ -22,22 +21,7 @@ async function fault(operation: string, match: string, mode: string, times = 1) 
   await envelope(await control("/faults", { body: { operation, match, mode, times } }));
 }
 
-/**
- * The MongoDB driver (most of the bundle) loads the first time a projector
- * writes: here, in the background, just after the first test makes its
- * wallet. Inside the test runtime that load goes through the test runner's
- * module loader and took up to 7.5 s of this isolate on a busy two-core
- * machine, while the first funding's call to the look-alike was waiting on
- * the same isolate: it outlasted the 1.5 s provider timeout the tests set
- * (vitest.config.ts) and the funding answered 503, about once in four runs.
- * Loaded before the first test, the driver no longer competes with a timed
- * call. (A deployed Worker evaluates the bundled driver in about 85 ms:
- * src/providers/mongo/client.ts.)
- */
-const DRIVER_LOAD_TIMEOUT_MS = 60_000;
-beforeAll(async () => {
-  await loadMongoDriver();
-}, DRIVER_LOAD_TIMEOUT_MS);
+loadMongoDriverFirst();
 
 describe("POST /wallet/fund", () => {
   it("records a PENDING funding and returns the hosted link built from our settings", async () => {

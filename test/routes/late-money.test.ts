@@ -12,7 +12,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { requireConfig } from "../../src/lib/config";
-import { api, bearerFor, eventually, expectLedgerConsistent, form, fundedWallet, newWallet, runReconciler, uniqueEmail } from "../helpers";
+import { api, bearerFor, eventually, expectLedgerConsistent, form, fundedWallet, loadMongoDriverFirst, newWallet, runReconciler, uniqueEmail } from "../helpers";
 import { buyAirtime, buyData, uniqueMtnNumber, uniqueNaira, type Purchase } from "../purchase-helpers";
 import { choose, control, envelope } from "../sandbox/helpers";
 import { passDeadline } from "../faults/support";
@@ -20,6 +20,8 @@ import { controlData, vtControl } from "../sandbox/vtpass-helpers";
 
 type Funding = { tx_ref: string; status: string; payment_link: string };
 type OpenAnomaly = { tx_ref: string; kind: string; ref: string; detail: string; user_id: string | null };
+
+loadMongoDriverFirst();
 
 const ADMIN = () => ({ authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` });
 
