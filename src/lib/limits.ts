@@ -319,6 +319,17 @@ export const VTPASS_CATALOGUE_TTL_S = 30 * 60;
 /** A stale catalogue may be served this long after its TTL while VTpass is unreachable. */
 export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
 /**
+ * Purchases VTpass failed or refused (a wrong number, an unknown plan) cost
+ * the buyer nothing and us a call and a stored transaction. Past this many
+ * within PURCHASE_FAILURES_WINDOW_MS (counted by the wallet when it places the
+ * hold; refusals that are our trouble, such as a low float, are not counted),
+ * a new purchase is refused 429 `too_many_failed_purchases` until the oldest
+ * counted one leaves the window. PURCHASE_USER_LIMITER (wrangler.jsonc) bounds
+ * attempts per minute; this bounds what the failures add up to over an hour.
+ */
+export const PURCHASE_FAILURES_MAX = 8;
+export const PURCHASE_FAILURES_WINDOW_MS = 60 * 60 * 1000;
+/**
  * Requery schedule for a pending purchase, by attempt (the last value
  * repeats). VTpass resolves most pending airtime within minutes, and its own
  * staff resolve the rest, so the schedule starts tight and then backs off.

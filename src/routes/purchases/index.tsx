@@ -11,7 +11,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { safeEqual } from "../../lib/crypto";
 import { errors } from "../../lib/errors";
 import { answerOrRedirect } from "../../lib/held-payment";
-import { bearerSecurity, bodyContent, formOrJson, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
+import { bearerSecurity, bodyContent, formOrJson, limitByUser, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { IDENTIFIER_MAX_CHARS, WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 import { log } from "../../lib/log";
@@ -33,6 +33,15 @@ const purchaseResponses = {
   ...problems(400, 401, 409, 413, 415, 422, 429, 503),
 };
 
+/**
+ * Each purchase attempt costs a VTpass call and a stored transaction, even one
+ * VTpass refuses (which costs the buyer nothing): PURCHASE_USER_LIMITER bounds
+ * how many one user may start per minute, airtime and data together (one
+ * key), counted before the body is validated. Failed purchases have their own,
+ * longer bound (PURCHASE_FAILURES_MAX, checked by the wallet with the hold).
+ */
+const limitPurchases = limitByUser((env) => env.PURCHASE_USER_LIMITER, "purchase");
+
 async function answer(c: AppContext, input: PurchaseInput, key: string | undefined): Promise<Response> {
   const user_id = userIdOf(c);
   let result = await buy(c, user_id, input, key);
@@ -47,7 +56,7 @@ purchaseRoutes.openapi(
     tags: ["purchases"],
     summary: "Buy airtime for a Nigerian number from the wallet balance (held, sent to the network, delivered or released)",
     security: bearerSecurity,
-    middleware: requireUser,
+    middleware: [requireUser, limitPurchases] as const,
     request: { headers: IdempotencyHeader, body: bodyContent(AirtimeBody, "Phone (any common form), amount in whole naira, optional network (it wins over the prefix).") },
     responses: purchaseResponses,
   }),
@@ -64,7 +73,7 @@ purchaseRoutes.openapi(
     tags: ["purchases"],
     summary: "Buy a data plan for a Nigerian number from the wallet balance",
     security: bearerSecurity,
-    middleware: requireUser,
+    middleware: [requireUser, limitPurchases] as const,
     request: { headers: IdempotencyHeader, body: bodyContent(DataBody, "Phone, plan code (GET /catalog/data-plans), optional network.") },
     responses: purchaseResponses,
   }),
