@@ -319,6 +319,14 @@ export const VTPASS_CATALOGUE_TTL_S = 30 * 60;
 /** A stale catalogue may be served this long after its TTL while VTpass is unreachable. */
 export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
 /**
+ * After a catalogue read fails, the same list is not asked of VTpass again for
+ * this long (per isolate): requests meanwhile get the stale copy if one may be
+ * served, else the failure at once. Without it, while VTpass was failing and
+ * nothing was cached, every data-plan request cost a read and its retries.
+ * Concurrent reads of one list share a single call (ReadThroughCache).
+ */
+export const VTPASS_CATALOGUE_FAILURE_TTL_S = 5;
+/**
  * Purchases VTpass failed or refused (a wrong number, an unknown plan) cost
  * the buyer nothing and us a call and a stored transaction. Past this many
  * within PURCHASE_FAILURES_WINDOW_MS (counted by the wallet when it places the
