@@ -327,6 +327,13 @@ export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
  */
 export const VTPASS_CATALOGUE_FAILURE_TTL_S = 5;
 /**
+ * VTpass callbacks are unsigned hints to requery. Per request_id, a requery is
+ * started at most once per this interval: the first callback is requeried at
+ * once; repeats within the interval are folded into one more requery at its
+ * end (so a real change announced meanwhile is still seen), and nothing else.
+ */
+export const VTPASS_CALLBACK_REQUERY_INTERVAL_MS = 10_000;
+/**
  * Purchases VTpass failed or refused (a wrong number, an unknown plan) cost
  * the buyer nothing and us a call and a stored transaction. Past this many
  * within PURCHASE_FAILURES_WINDOW_MS (counted by the wallet when it places the
