@@ -243,7 +243,7 @@ describe("the API against its model", () => {
       await fc.assert(
         fc.asyncProperty(fc.commands([command.map((c) => new Timed(c), (c) => (c as Timed).inner)], { maxCommands: MAX_COMMANDS }), fc.constantFrom("0", "50.25"), fc.integer({ min: 1_000, max: 50_000 }), fc.nat({ max: 3 }), async (cmds, fee, opening, users_n) => {
           counts.sequences += 1;
-          if (counts.sequences % 50 === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms`);
+          if (counts.sequences % 50 === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms (${spent_ms.get("purchase pacing") ?? 0} ms pacing purchases)`);
           queued.length = 0; // strays of an earlier sequence (its wallets were restored)
           let t = Date.now();
           // The look-alike's float (our prepaid balance at VTpass) is spent by every sequence's
