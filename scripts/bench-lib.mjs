@@ -179,9 +179,9 @@ export function isMain(meta_url) {
  * `run(server, options)`, the table printed and `bench-results/<name>.json`.
  * Does nothing when the module is imported (by scripts/bench.mjs).
  */
-export async function standalone(meta_url, { name, title, vars = {}, run, options }) {
+export async function standalone(meta_url, { name, title, vars = {}, ratelimits = {}, run, options }) {
   if (!isMain(meta_url)) return;
-  const server = await startDevServer({ vars });
+  const server = await startDevServer({ vars, ratelimits });
   // The server runs in its own process group: stop it on Ctrl-C too.
   process.once("SIGINT", () => server.stop().finally(() => process.exit(130)));
   try {

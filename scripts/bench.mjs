@@ -55,7 +55,7 @@ for (const level of LEVELS) {
   console.error(`\n== LOG_LEVEL=${level}: starting wrangler dev ==`);
   // LOG_LEVEL is passed whether or not this build reads it: a build that does
   // not just logs as before, and the two tables then differ only by noise.
-  const server = await startDevServer({ vars: { ...webhooks.vars, LOG_LEVEL: level } });
+  const server = await startDevServer({ vars: { ...webhooks.vars, LOG_LEVEL: level }, ratelimits: purchases.ratelimits });
   const stop = () => server.stop().finally(() => process.exit(130));
   process.once("SIGINT", stop);
   try {

@@ -12,6 +12,14 @@ const PASSWORD = "correct horse battery load";
 export const INITIAL_FUND_NAIRA = 500_000;
 /** Account resolutions (verify-bank and withdraw) one client makes per minute: under BANK_LOOKUP_LIMITER's 30. */
 const BANK_LOOKUPS_PER_MIN = 20;
+/** Purchases (airtime and data) one client starts per minute: under PURCHASE_USER_LIMITER's 10. */
+const PURCHASES_PER_MIN = 8;
+/**
+ * Purchases one client sends to a number that fails, per hour: under
+ * PURCHASE_FAILURES_MAX (8), past which the wallet refuses purchases until the
+ * oldest failure is an hour old.
+ */
+const FAILING_PURCHASES_PER_HOUR = 6;
 const ACCOUNTS = { succeeds: "0690000031", fails: "0690000032", refused: "0690000036" };
 /** VTpass look-alike test numbers: what each promises in the end. */
 const PHONES = [
@@ -58,6 +66,8 @@ export class SimClient {
     this.unexpected = [];
     this.ops = {};
     this.bank_lookups_ms = [];
+    this.purchases_ms = [];
+    this.failing_purchases_ms = [];
     this.spent_minor = 0;
     this.last = null;
     this.client = createWalletClient({
@@ -162,10 +172,15 @@ export class SimClient {
   }
 
   bankLookup() {
+    return this.within("bank_lookups_ms", BANK_LOOKUPS_PER_MIN, 60_000);
+  }
+
+  /** Takes one of `max` uses per `window_ms` kept in `this[field]`; false when none is left. */
+  within(field, max, window_ms) {
     const now = Date.now();
-    this.bank_lookups_ms = this.bank_lookups_ms.filter((t) => now - t < 60_000);
-    if (this.bank_lookups_ms.length >= BANK_LOOKUPS_PER_MIN) return false;
-    this.bank_lookups_ms.push(now);
+    this[field] = this[field].filter((t) => now - t < window_ms);
+    if (this[field].length >= max) return false;
+    this[field].push(now);
     return true;
   }
 
@@ -303,10 +318,13 @@ export class SimClient {
   /** A (network, phone, amount) the look-alike has not seen within its duplicate window. */
   phone() {
     const [number, expect] = weighted(this.random, Object.fromEntries(PHONES.map(([n, e, w]) => [`${n}|${e}`, w]))).split("|");
+    // A customer who has had a few failures this hour buys for a number that works.
+    if (expect === "FAILED" && !this.within("failing_purchases_ms", FAILING_PURCHASES_PER_HOUR, 3_600_000)) return { number: PHONES[0][0], expect: PHONES[0][1] };
     return { number, expect };
   }
 
   async op_airtime() {
+    if (!this.within("purchases_ms", PURCHASES_PER_MIN, 60_000)) return this.op_wallet();
     const network = this.pick(NETWORKS);
     const { number, expect } = this.phone();
     for (let tries = 0; tries < 20; tries++) {
@@ -319,6 +337,7 @@ export class SimClient {
   }
 
   async op_data() {
+    if (!this.within("purchases_ms", PURCHASES_PER_MIN, 60_000)) return this.op_wallet();
     const network = this.pick(NETWORKS);
     const { number, expect } = this.phone();
     const plans = [...this.plans[network]].sort(() => this.random() - 0.5);

@@ -17,7 +17,7 @@
  *        unknown  -> stays PENDING and held; looked up, never re-submitted
  */
 import { OPERATIONS_OBJECT } from "../durable/operations";
-import type { HeldType } from "../durable/wallet/held";
+import type { FailureBound, HeldType } from "../durable/wallet/held";
 import type { HeldPaymentPort } from "../providers/port";
 import type { IdempotencyInput, TransactionRecord } from "../durable/wallet";
 import { AppError, errors, sentences } from "./errors";
@@ -71,6 +71,11 @@ export type HeldPaymentSpec<S extends { tx_ref: string }> = {
   /** How a definite refusal by the provider is answered. */
   refusal: { code: string; title: string; reason: (provider_message: string) => string };
   insufficient_detail: string;
+  /**
+   * Failed payments a wallet may gather before new ones wait (checked by the
+   * wallet in the open's transaction), and the 429 problem's code and words.
+   */
+  failures?: { bound: FailureBound; code: string; detail: (limit: number, window_ms: number) => string };
 };
 
 export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext, spec: HeldPaymentSpec<S>): Promise<HeldAnswer> {
@@ -92,9 +97,21 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
     details: prepared.details,
     provider_ref: prepared.provider_ref,
     idempotency,
+    failure_bound: spec.failures?.bound,
   });
   if (opened.outcome === "insufficient_funds") {
     throw errors.unprocessable("insufficient_funds", spec.insufficient_detail, { available_minor: opened.available_minor, required_minor: opened.required_minor });
+  }
+  if (opened.outcome === "too_many_failures") {
+    // Not stored under the Idempotency-Key: like any 429, it says "later", not "no".
+    throw new AppError({
+      status: 429,
+      code: spec.failures?.code ?? "too_many_failures",
+      title: "Too many failed attempts",
+      detail: spec.failures?.detail(opened.limit, opened.window_ms),
+      headers: { "retry-after": String(opened.retry_after_s) },
+      extra: { limit: opened.limit, retry_after_s: opened.retry_after_s },
+    });
   }
   const early = earlyAnswer(opened);
   if (early) return early;

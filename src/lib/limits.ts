@@ -325,6 +325,32 @@ export const VTPASS_CATALOGUE_TTL_S = 30 * 60;
 /** A stale catalogue may be served this long after its TTL while VTpass is unreachable. */
 export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
 /**
+ * After a catalogue read fails, the same list is not asked of VTpass again for
+ * this long (per isolate): requests meanwhile get the stale copy if one may be
+ * served, else the failure at once. Without it, while VTpass was failing and
+ * nothing was cached, every data-plan request cost a read and its retries.
+ * Concurrent reads of one list share a single call (ReadThroughCache).
+ */
+export const VTPASS_CATALOGUE_FAILURE_TTL_S = 5;
+/**
+ * VTpass callbacks are unsigned hints to requery. Per request_id, a requery is
+ * started at most once per this interval: the first callback is requeried at
+ * once; repeats within the interval are folded into one more requery at its
+ * end (so a real change announced meanwhile is still seen), and nothing else.
+ */
+export const VTPASS_CALLBACK_REQUERY_INTERVAL_MS = 10_000;
+/**
+ * Purchases VTpass failed or refused (a wrong number, an unknown plan) cost
+ * the buyer nothing and us a call and a stored transaction. Past this many
+ * within PURCHASE_FAILURES_WINDOW_MS (counted by the wallet when it places the
+ * hold; refusals that are our trouble, such as a low float, are not counted),
+ * a new purchase is refused 429 `too_many_failed_purchases` until the oldest
+ * counted one leaves the window. PURCHASE_USER_LIMITER (wrangler.jsonc) bounds
+ * attempts per minute; this bounds what the failures add up to over an hour.
+ */
+export const PURCHASE_FAILURES_MAX = 8;
+export const PURCHASE_FAILURES_WINDOW_MS = 60 * 60 * 1000;
+/**
  * Requery schedule for a pending purchase, by attempt (the last value
  * repeats). VTpass resolves most pending airtime within minutes, and its own
  * staff resolve the rest, so the schedule starts tight and then backs off.

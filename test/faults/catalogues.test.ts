@@ -11,13 +11,13 @@
  * nothing sent to the provider; once the provider answers again the same
  * request goes through and ends once.
  */
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clearBankCache } from "../../src/routes/banks/handlers";
 import { clearCatalogCache } from "../../src/routes/catalog/handlers";
-import { PROVIDER_READ_RETRIES, VTPASS_READ_RETRIES } from "../../src/lib/limits";
+import { PROVIDER_READ_RETRIES, VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_READ_RETRIES } from "../../src/lib/limits";
 import { api, expectLedgerConsistent, expectProblem, fundedWallet } from "../helpers";
 import { buyData, type Purchase } from "../purchase-helpers";
-import { arm, faultTable, READ_UNANSWERED, served, type Mode } from "./support";
+import { arm, faultTable, READ_UNANSWERED, served, vtpassControl, type Mode } from "./support";
 
 const START_MINOR = 100_000_00;
 const table = faultTable("catalogues");
@@ -98,7 +98,8 @@ describe("service-variations faults: a data plan's price before a purchase holds
         const after = await served("vtpass", "variations", SERVICE);
         expect(after.count - before.count).toBe(usesFor(mode));
         expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: 0 });
-        // VTpass answers again: the same purchase goes through, once.
+        // VTpass answers again; once the failure is no longer remembered, the same purchase goes through, once.
+        await new Promise((resolve) => setTimeout(resolve, VTPASS_CATALOGUE_FAILURE_TTL_S * 1000 + 100));
         const retried = await buyData(auth, body);
         const text = await retried.text();
         expect(retried.status, text).toBe(202);
@@ -113,6 +114,39 @@ describe("service-variations faults: a data plan's price before a purchase holds
       return met;
     },
   );
+});
+
+describe("service-variations while VTpass fails and no copy is cached: one read per network, then none for a few seconds", () => {
+  it("answers concurrent and then consecutive plan lists and a data purchase with 503 after a single VTpass read (and its retries), and reads again after VTPASS_CATALOGUE_FAILURE_TTL_S", async () => {
+    const { auth, stub } = await fundedWallet(START_MINOR);
+    // Airtel's plans: no other test lists them while VTpass fails.
+    const SERVICE = "serviceID=airtel-data";
+    const READ_USES = 1 + VTPASS_READ_RETRIES;
+    await inTurn("plans", async () => {
+      clearCatalogCache();
+      const before = await served("vtpass", "variations", SERVICE);
+      // More uses than one read takes: a second read would meet the fault too, and be counted.
+      await arm("vtpass", "variations", SERVICE, "http_500", 4 * READ_USES);
+      const list = () => api("/catalog/data-plans?network=airtel", { headers: auth });
+      for (const res of await Promise.all(Array.from({ length: 6 }, list))) expect((await expectProblem(res, 503)).code).toBe("catalogue_unavailable");
+      for (let i = 0; i < 4; i++) expect((await expectProblem(await list(), 503)).code).toBe("catalogue_unavailable");
+      const plan = "airt-100";
+      expect((await expectProblem(await buyData(auth, { phone: "08011111111", network: "airtel", plan }), 503)).code).toBe("catalogue_unavailable");
+      const during = await served("vtpass", "variations", SERVICE);
+      expect(during.count - before.count).toBe(READ_USES);
+      expect(during.faulted - before.faulted).toBe(READ_USES);
+      await vtpassControl(`/faults?match=${encodeURIComponent(SERVICE)}`, { method: "DELETE" });
+
+      // The failure is remembered for a few seconds only: then VTpass is asked again, and answers.
+      await new Promise((resolve) => setTimeout(resolve, VTPASS_CATALOGUE_FAILURE_TTL_S * 1000 + 100));
+      const listed = await list();
+      const text = await listed.text();
+      expect(listed.status, text).toBe(200);
+      expect((JSON.parse(text) as { data: unknown[] }).data.length).toBeGreaterThan(0);
+      expect((await served("vtpass", "variations", SERVICE)).count - before.count).toBe(READ_USES + 1);
+    });
+    expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: 0 });
+  });
 });
 
 table.summary();

@@ -9,6 +9,8 @@ import * as L from "../../src/lib/limits";
 const QUEUE_MESSAGE_MAX_BYTES = 128 * 1024;
 /** A Durable Object alarm handler may run for up to 15 minutes of wall time. */
 const ALARM_WALL_TIME_MAX_MS = 15 * 60 * 1000;
+/** Cloudflare Queues delay a message by at most 12 hours (`delaySeconds`). */
+const QUEUE_DELAY_MAX_S = 12 * 60 * 60;
 
 describe("limits: relations that the design depends on", () => {
   it("keeps every minimum at or below its maximum and every default inside its range", () => {
@@ -52,6 +54,12 @@ describe("limits: relations that the design depends on", () => {
     expect(L.FEED_BATCH_MAX).toBeLessThanOrEqual(L.FEED_PAGE_MAX);
     expect(L.FEED_RETRY_MAX_MS).toBeLessThan(L.FEED_RETAIN_MS);
     expect(L.IDEMPOTENCY_TTL_MS).toBeLessThanOrEqual(L.FEED_RETAIN_MS);
+  });
+
+  it("folds repeated VTpass callbacks into a delay the queue accepts, and forgets a failed catalogue read long before a good one expires", () => {
+    expect(Math.ceil(L.VTPASS_CALLBACK_REQUERY_INTERVAL_MS / 1000)).toBeLessThanOrEqual(QUEUE_DELAY_MAX_S);
+    expect(L.VTPASS_CATALOGUE_FAILURE_TTL_S).toBeGreaterThan(0);
+    expect(L.VTPASS_CATALOGUE_FAILURE_TTL_S).toBeLessThan(L.VTPASS_CATALOGUE_TTL_S);
   });
 
   it("fits the largest webhook, wrapped in our queue message, in one queue message", () => {

@@ -30,6 +30,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe as suite, expect, it } from "vitest";
+import { PURCHASE_FAILURES_MAX } from "../../src/lib/limits";
 import { setLogLevel } from "../../src/lib/log";
 import { apiInProcess as api, dispatch, env, uniqueIp } from "../helpers";
 import { describe, judge } from "./fuzz/answers";
@@ -55,6 +56,14 @@ const CI_TIMEOUT_MS = 300_000;
 const READ_CONCURRENCY = 6;
 /** Operations that spend from the wallet: their lane's user is funded first. */
 const SPENDING = new Set(["POST /api/v1/wallet/withdraw", "POST /api/v1/wallet/airtime", "POST /api/v1/wallet/data"]);
+/**
+ * Purchase lanes change user every few requests: one user may start 10
+ * purchases a minute (PURCHASE_USER_LIMITER) and is refused once 8 failed
+ * within the hour (PURCHASE_FAILURES_MAX). A lane that kept one user would
+ * spend most of its requests on those 429s instead of on the route.
+ */
+const PURCHASING = new Set(["POST /api/v1/wallet/airtime", "POST /api/v1/wallet/data"]);
+const PURCHASES_PER_LANE_USER = Math.min(10, PURCHASE_FAILURES_MAX);
 /** Provider timeouts are 1.5 s in tests; an answer slower than this is a hang. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
@@ -239,8 +248,17 @@ suite("schema-driven fuzzing of every API operation", () => {
             if (entry.method === "get") return;
             const lane_started_ms = Date.now();
             try {
-              const user = await laneUser(SPENDING.has(entry.key));
-              await lane(user, generate(index, entry, { ...world, actor: user }));
+              if (PURCHASING.has(entry.key)) {
+                // The same requests as one lane would send (same seed), each run of them as a new user.
+                const runs = generate(index, entry, world).length;
+                for (let from = 0; from < runs; from += PURCHASES_PER_LANE_USER) {
+                  const user = await laneUser(true);
+                  await lane(user, generate(index, entry, { ...world, actor: user }).slice(from, from + PURCHASES_PER_LANE_USER));
+                }
+              } else {
+                const user = await laneUser(SPENDING.has(entry.key));
+                await lane(user, generate(index, entry, { ...world, actor: user }));
+              }
             } catch (error) {
               failures.push(`the lane of ${entry.key} stopped: ${String(error)}`);
             }

@@ -196,30 +196,36 @@ describe("purchases: refusals, and the money rules under load", () => {
     expect((await stub.summary())?.held_minor).toBe(Number(amount) * 100);
   });
 
-  it("with 10,000 available, 25 concurrent purchases of 1,000 hold exactly 10 and refuse 15", async () => {
-    const { auth, stub } = await fundedWallet(10_000_00);
+  it("with 5,000 available, 25 concurrent purchases of 1,000: 10 pass the per-user limit, of which exactly 5 are held and 5 refused", async () => {
+    const { auth, stub } = await fundedWallet(5_000_00);
     const phone = uniqueMtnNumber();
     // The purchases stay pending (VTpass gives no answer), so every accepted one keeps its hold.
     await controlData(await vtControl("/faults", { body: { operation: "pay", match: phone, mode: "http_500", times: 25 } }));
+    // All 25 in one window of PURCHASE_USER_LIMITER (10 a minute): the 15 past it never reach the wallet.
+    await withinOneRateWindow(15_000);
     const answers = await Promise.all(Array.from({ length: 25 }, () => buyAirtime(auth, { phone, amount: "1000" })));
     const statuses = answers.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 202)).toHaveLength(10);
-    expect(statuses.filter((s) => s === 422)).toHaveLength(15);
+    expect(statuses.filter((s) => s === 202)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 422)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
     for (const r of answers.filter((a) => a.status === 422)) expect((await expectProblem(r, 422)).code).toBe("insufficient_funds");
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 10_000_00, held_minor: 10_000_00, available_minor: 0 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 5_000_00, held_minor: 5_000_00, available_minor: 0 });
   });
 
   it("mixes purchases and withdrawals on one balance without ever going below zero", async () => {
     const { auth, stub } = await fundedWallet(10_000_00);
     const phone = uniqueMtnNumber();
     await controlData(await vtControl("/faults", { body: { operation: "pay", match: phone, mode: "http_500", times: 12 } }));
+    await withinOneRateWindow(15_000);
     const purchases = Array.from({ length: 12 }, () => buyAirtime(auth, { phone, amount: "500" }));
     const withdrawals = Array.from({ length: 12 }, () =>
       api("/wallet/withdraw", { method: "POST", headers: { "content-type": "application/json", ...auth }, body: JSON.stringify({ amount: "500", account_number: "0690000031", account_bank: "044" }) }),
     );
     const answers = await Promise.all([...purchases, ...withdrawals]);
+    // 2 purchases past PURCHASE_USER_LIMITER's 10 a minute; 22 reach the wallet, 20 fit.
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(2);
     expect(answers.filter((r) => r.status === 202)).toHaveLength(20);
-    expect(answers.filter((r) => r.status === 422)).toHaveLength(4);
+    expect(answers.filter((r) => r.status === 422)).toHaveLength(2);
     const audit = await expectLedgerConsistent(stub);
     expect(audit.available_minor).toBe(0);
     expect(audit.held_minor).toBe(10_000_00);

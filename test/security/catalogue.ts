@@ -34,6 +34,8 @@ const AUTH = "test/routes/auth.test.ts";
 const WS = "test/routes/ws.test.ts";
 const WS_LIMITS = "test/routes/ws-limits.test.ts";
 const CONSUMER = "test/queue/consumer.test.ts";
+const VT_CALLBACKS = "test/routes/vtpass-callbacks.test.ts";
+const PURCHASE_LIMITS = "test/routes/purchase-limits.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -120,6 +122,11 @@ export const CATALOGUE: readonly Attack[] = [
   { id: "hook-vtpass-secret", area: "webhook", description: "guesses of the VTpass callback secret", file: HOOK, test: "answers every wrong VTpass callback secret (last character, prefix, longer, other case, encoded) like an unknown route, and queues nothing" },
   { id: "hook-callback-verify-flood", area: "webhook", description: "reloading the callback page to flood the provider with verifications", file: "test/routes/callback-verify.test.ts", test: "sends one verification for many loads within CALLBACK_VERIFY_INTERVAL_MS (${CALLBACK_VERIFY_INTERVAL_MS} ms), and still shows the page each time" },
 
+  { id: "hook-vtpass-callback-flood", area: "webhook", description: "with the callback secret, 20 callbacks naming one delivered purchase: one requery at once, one at the interval's end, not 20", file: VT_CALLBACKS, test: "requeries a delivered purchase once for 20 callbacks, once more at the interval's end, and again for a callback after it" },
+  { id: "hook-vtpass-request-id-shape", area: "webhook", description: "with the callback secret, a 60 KB, path-like (../x) or dateless requestId: answered, never queued, requeried or used as an object name", file: VT_CALLBACKS, test: "answers a 60 KB, a path-like or a dateless requestId with success, and queues nothing, requeries nothing and names no object" },
+  { id: "hook-vtpass-request-id-consumer", area: "webhook", description: "such a requestId already on the queue: the consumer names no object with it", file: VT_CALLBACKS, test: "never names an object from such an id even when it reaches the consumer (a message queued before this check)" },
+  { id: "hook-vtpass-unknown-id", area: "webhook", description: "with the callback secret, a well-formed requestId we never sent: dropped at intake, nothing written", file: VT_CALLBACKS, test: "drops a well-formed request_id we never sent at intake, writing nothing for it" },
+
   // ---- Sandbox routes in production --------------------------------------------------------------
   { id: "sandbox-prod-config", area: "sandbox", description: "SANDBOX_ENABLED=true under a production configuration", file: PROD, test: "a production configuration has no sandbox, whatever SANDBOX_ENABLED says" },
   { id: "sandbox-prod-entry", area: "sandbox", description: "every sandbox path, however spelled, on the production entry", file: PROD, test: "the production entry (src/worker-production.ts) answers every sandbox path, however spelled, with a 404 problem" },
@@ -162,6 +169,10 @@ export const CATALOGUE: readonly Attack[] = [
   { id: "limits-no-stack-trace", area: "limits", description: "an unexpected exception leaks no stack or message", file: "test/app.test.ts", test: "an unexpected exception is a bare 500 with no stack trace" },
   { id: "limits-host-header", area: "limits", description: "links ignore a forged Host header (over real HTTP)", file: "test/e2e/host-header.test.ts", test: "the OpenAPI servers name the dev server's own origin when the client claims evil.example" },
   { id: "limits-host-header-links", area: "limits", description: "checkout redirect and watch URL ignore the Host header", file: "test/routes/public-urls.test.ts", test: "a funding's checkout link, redirect_url and watch URL" },
+
+  { id: "limits-purchase-rate", area: "limits", description: "a user starting purchases as fast as they can (40 in 6.6 s): 429 past PURCHASE_USER_LIMITER, no VTpass call, nothing stored", file: PURCHASE_LIMITS, test: "refuses the attempt past the limit with 429 and Retry-After, before any VTpass call or stored transaction, airtime and data together, and spares other users" },
+  { id: "limits-purchase-failures", area: "limits", description: "purchases VTpass fails, free to the buyer, made over and over: refused past PURCHASE_FAILURES_MAX an hour", file: PURCHASE_LIMITS, test: "refuses a purchase once ${PURCHASE_FAILURES_MAX} failed within the window (429 too_many_failed_purchases), before any VTpass call, and opens again when they leave it" },
+  { id: "limits-catalogue-outage-amplification", area: "limits", description: "plan lists and data purchases while VTpass fails with nothing cached: one VTpass read per network, then none for a few seconds", file: "test/faults/catalogues.test.ts", test: "answers concurrent and then consecutive plan lists and a data purchase with 503 after a single VTpass read (and its retries), and reads again after VTPASS_CATALOGUE_FAILURE_TTL_S" },
 
   // ---- Sockets: limits and credential expiry (4429, 4001, ...) -----------------------------------
   { id: "socket-room-full", area: "sockets", description: "room full: 429 and 4429", file: WS, test: "answers 429 once the room holds ROOM_SOCKETS_MAX (${ROOM_SOCKETS_MAX}) watchers, and closes a seed-protocol join with 4429" },

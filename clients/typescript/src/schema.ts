@@ -2350,7 +2350,7 @@ export interface paths {
         put?: never;
         /**
          * VTpass transaction-update callbacks: accepted only on the secret URL, queued, confirmed by a requery before anything moves
-         * @description VTpass signs nothing, so the callback is a hint: it is accepted only on the URL whose last segment is VTPASS_CALLBACK_SECRET, queued, and answered `{"response":"success"}` (VTpass retries until it reads that). The consumer requeries the purchase with VTpass and applies VTpass's answer, never the callback's.
+         * @description VTpass signs nothing, so the callback is a hint: it is accepted only on the URL whose last segment is VTPASS_CALLBACK_SECRET, and answered `{"response":"success"}` (VTpass retries until it reads that). Only a transaction-update naming a request_id we sent is queued; repeats for one request_id within 10 s are folded into one requery at the end of that interval. The consumer requeries the purchase with VTpass and applies VTpass's answer, never the callback's.
          */
         post: {
             parameters: {
@@ -2367,7 +2367,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Queued. */
+                /** @description Received: queued, folded into a requery already queued, or ignored. */
                 200: {
                     headers: {
                         [name: string]: unknown;

@@ -25,7 +25,10 @@ export type OpenOutcome =
   | { outcome: "no_wallet" }
   | { outcome: "too_many_pending"; pending: number; limit: number };
 
-export type HeldOpenOutcome = OpenOutcome | { outcome: "insufficient_funds"; available_minor: number; required_minor: number };
+export type HeldOpenOutcome =
+  | OpenOutcome
+  | { outcome: "insufficient_funds"; available_minor: number; required_minor: number }
+  | { outcome: "too_many_failures"; limit: number; window_ms: number; retry_after_s: number };
 
 export type SettleOutcome =
   | { outcome: "credited"; tx: TransactionRecord }

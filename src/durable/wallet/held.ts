@@ -31,7 +31,11 @@ export type OpenHeldInput = {
   /** A provider reference chosen before the call (a purchase's request id), stored with the hold. */
   provider_ref?: string;
   idempotency?: IdempotencyInput;
+  /** Refuse to open while `max` payments of these types, started within the window, ended failed or refused. */
+  failure_bound?: FailureBound;
 };
+
+export type FailureBound = { types: HeldType[]; max: number; window_ms: number };
 
 /** How a failure reads to the person whose money it was. */
 const WORDS: Record<HeldType, { failed: string; abandoned: string; reversed: string }> = {
@@ -66,6 +70,8 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
   return core.storage.transactionSync((): HeldOpenOutcome => {
     const refused = openChecks(core, input.idempotency, now_ms);
     if (refused) return refused;
+    const failures = input.failure_bound ? failureBoundReached(core, input.failure_bound, now_ms) : null;
+    if (failures) return failures;
     const required_minor = input.amount_minor + input.fee_minor;
     const available_minor = core.ledger.availableMinor();
     if (available_minor < required_minor) return { outcome: "insufficient_funds", available_minor, required_minor };
@@ -86,6 +92,32 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
     if (input.idempotency) core.keys.insert(input.idempotency, input.tx_ref, now_ms);
     return { outcome: "opened", tx };
   });
+}
+
+/**
+ * The failure bound, read in the open's transaction: the `max` most recent
+ * payments of those types started within the window that the provider failed
+ * or refused, leaving out refusals recorded as our own trouble (an anomaly:
+ * a low float, our credentials), which are no fault of the payer. When there
+ * are `max`, the bound lifts once the last of them leaves the window.
+ * Bounded: LIMIT `max`, over the created_at index.
+ */
+function failureBoundReached(core: WalletCore, bound: FailureBound, now_ms: number): HeldOpenOutcome | null {
+  const since_ms = now_ms - bound.window_ms;
+  const recent = core.storage.sql
+    .exec<{ created_at_ms: number }>(
+      `SELECT t.created_at_ms FROM transactions t
+        WHERE t.created_at_ms > ? AND t.type IN (${bound.types.map(() => "?").join(", ")}) AND t.stage IN ('failed', 'refused')
+          AND NOT EXISTS (SELECT 1 FROM anomalies a WHERE a.tx_ref = t.tx_ref)
+        ORDER BY t.created_at_ms DESC LIMIT ?`,
+      since_ms,
+      ...bound.types,
+      bound.max,
+    )
+    .toArray();
+  if (recent.length < bound.max) return null;
+  const lifts_at_ms = recent[bound.max - 1].created_at_ms + bound.window_ms;
+  return { outcome: "too_many_failures", limit: bound.max, window_ms: bound.window_ms, retry_after_s: Math.max(1, Math.ceil((lifts_at_ms - now_ms) / 1000)) };
 }
 
 /**

@@ -14,6 +14,7 @@ import type { HeldPaymentPort, Refusal, TxRef } from "../port";
 import type { PurchaseFacts, PurchaseResult } from "./classify";
 import { classifyTransactionUpdate } from "./classify";
 import type { VtpassClient } from "./client";
+import { checkRequestId } from "./request-id";
 
 export type PurchaseStart = {
   tx_ref: string;
@@ -86,7 +87,35 @@ export function vtpassPurchases(client: VtpassClient): HeldPaymentPort<PurchaseS
   };
 }
 
-/** The request_id a `transaction-update` callback is about, or null for anything else. Never trusted beyond that. */
+/**
+ * What a callback body is, before anything is looked up by it:
+ * - `update`: a transaction-update naming a request_id of the shape we send
+ *   (src/providers/vtpass/request-id.ts: at most VTPASS_REQUEST_ID_MAX_CHARS
+ *   ASCII letters and digits, a real Lagos minute first), safe to use in an
+ *   object name or a log line;
+ * - `bad_request_id`: a transaction-update whose request_id we can never have
+ *   sent (too long, other characters, no date): never looked up, never named;
+ * - `other`: not a transaction-update at all.
+ */
+export type CallbackParse =
+  | { kind: "update"; request_id: string }
+  | { kind: "bad_request_id"; reason: "length" | "characters" | "date"; length: number }
+  | { kind: "other" };
+
+export function parseCallback(raw_body: string): CallbackParse {
+  const update = classifyTransactionUpdate(raw_body);
+  if (!update) return { kind: "other" };
+  const check = checkRequestId(update.request_id);
+  if (!check.ok) return { kind: "bad_request_id", reason: check.reason, length: update.request_id.length };
+  return { kind: "update", request_id: update.request_id };
+}
+
+/**
+ * The request_id a `transaction-update` callback is about, or null for
+ * anything else, a request_id we could not have sent included. Never trusted
+ * beyond that.
+ */
 export function callbackRequestId(raw_body: string): string | null {
-  return classifyTransactionUpdate(raw_body)?.request_id ?? null;
+  const parsed = parseCallback(raw_body);
+  return parsed.kind === "update" ? parsed.request_id : null;
 }

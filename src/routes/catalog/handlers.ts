@@ -3,18 +3,26 @@
  * plans, and what a phone number looks like to us. VTpass's catalogue is read
  * through a per-isolate cache (VTPASS_CATALOGUE_TTL_S), and a stale copy is
  * served for up to VTPASS_CATALOGUE_STALE_MAX_S when VTpass is unreachable,
- * as the bank list is.
+ * as the bank list is. Concurrent reads of one list share one VTpass call, and
+ * after a failed one VTpass is not asked again for VTPASS_CATALOGUE_FAILURE_TTL_S.
  */
 import { NETWORKS, normalisePhone, PORTED_NUMBER_NOTE, sandboxTestPhone, suggestNetwork, type Network, type Phone } from "../../domain/phone";
 import { ReadThroughCache } from "../../lib/cache";
 import { errors } from "../../lib/errors";
 import { type AppContext, executionCtx } from "../../lib/http";
-import { VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../../lib/limits";
+import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../../lib/limits";
 import { vtpassClient, type VtpassClient } from "../../providers/vtpass";
 import { airtimeBounds, serviceIdFor, type DataPlan, type ServiceInfo } from "../../providers/vtpass/catalogue";
 
-const services = new ReadThroughCache<ServiceInfo[]>("vtpass-services", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, 2);
-const plans = new ReadThroughCache<DataPlan[]>("vtpass-plans", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, NETWORKS.length);
+// One VTpass read per list at a time, and none for VTPASS_CATALOGUE_FAILURE_TTL_S after one failed.
+const services = new ReadThroughCache<ServiceInfo[]>("vtpass-services", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, 2, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });
+const plans = new ReadThroughCache<DataPlan[]>("vtpass-plans", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, NETWORKS.length, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });
+
+/** The request's waitUntil: a shared catalogue read runs to its end even if the request that started it goes away. */
+function keepAlive(c: AppContext): (work: Promise<unknown>) => void {
+  const ctx = executionCtx(c);
+  return (work) => ctx.waitUntil(work);
+}
 
 /** For tests: forget cached catalogues. */
 export function clearCatalogCache(): void {
@@ -51,6 +59,7 @@ export async function listNetworks(c: AppContext): Promise<NetworkView[]> {
       return answer.value;
     },
     c.var.request_id,
+    keepAlive(c),
   );
   return NETWORKS.map((network) => {
     const service_id = serviceIdFor("airtime", network);
@@ -76,6 +85,7 @@ export async function dataPlans(c: AppContext, network: Network): Promise<DataPl
       return answer.value.plans;
     },
     c.var.request_id,
+    keepAlive(c),
   );
   if (!read.ok) throw errors.upstream("catalogue_unavailable", "The data plans could not be fetched; try again shortly.", 503);
   return read.value;

@@ -21,6 +21,7 @@ import { errors } from "../../lib/errors";
 import { runHeldPayment, type HeldAnswer } from "../../lib/held-payment";
 import { type AppContext, executionCtx } from "../../lib/http";
 import { fingerprint } from "../../lib/idempotency";
+import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../../lib/limits";
 import { transactionView } from "../../lib/views";
 import { purchasePort } from "../../providers";
 import { serviceIdFor } from "../../providers/vtpass/catalogue";
@@ -126,5 +127,12 @@ export async function buy(c: AppContext, user_id: string, input: PurchaseInput, 
     view: purchaseView,
     refusal: { code: "purchase_refused", title: "Purchase refused", reason: (message) => `The ${input.kind} purchase was refused: ${message}` },
     insufficient_detail: "The available balance does not cover this purchase.",
+    // A failed purchase costs the buyer nothing and us a VTpass call: their number is bounded per wallet.
+    failures: {
+      bound: { types: ["AIRTIME", "DATA"], max: PURCHASE_FAILURES_MAX, window_ms: PURCHASE_FAILURES_WINDOW_MS },
+      code: "too_many_failed_purchases",
+      detail: (limit, window_ms) =>
+        `${limit} purchases failed in the last ${Math.round(window_ms / 60_000)} minutes; check the number and the plan. Purchases open again after Retry-After seconds.`,
+    },
   });
 }

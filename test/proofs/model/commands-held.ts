@@ -5,7 +5,7 @@
  * on one wallet, and the providers settling, failing or reversing them.
  */
 import { env } from "cloudflare:workers";
-import { airtimeNaira, call, claimPurchaseSlot, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, queued, transferIdFor, uniqueMtnNumber, vtControl } from "./harness";
+import { airtimeNaira, call, claimPurchaseSlot, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, pacePurchases, queued, transferIdFor, uniqueMtnNumber, vtControl } from "./harness";
 import { fail, jsonAnswer, problem, same } from "./check";
 import { balances, serialOrderExists, type Model, type ModelTx, type ModelUser, type TxType, type VtTruth } from "./model";
 import { naira, pickOf, userOf, type Cmd, type IdemMode, type Real } from "./commands-funding";
@@ -195,6 +195,7 @@ export class Buy implements Cmd {
       const stored = reuse[1];
       const plan = JSON.parse(stored.fingerprint) as BuyPlan;
       counts.requests += 1;
+      await pacePurchases(user.user_id, 1);
       const response = await call(r.fee, plan.path, jsonPost(user.auth, plan.body, { "idempotency-key": reuse[0] }));
       same("purchase replay: tx_ref", (await jsonAnswer<HeldAnswer>(response, stored.status, "purchase replay")).tx_ref, stored.tx_ref);
       same("purchase replay: header", response.headers.get("idempotent-replayed"), "true");
@@ -203,6 +204,7 @@ export class Buy implements Cmd {
     const plan = planPurchase(this.kind, this.phone, intended(balances(user).available_minor, this.intent, 0, 100_00));
     const key = this.idem === "fresh" ? freshKey("buy", r.seq) : undefined;
     counts.requests += 1;
+    await pacePurchases(user.user_id, 1);
     const response = await call(r.fee, plan.path, jsonPost(user.auth, plan.body, key ? { "idempotency-key": key } : {}));
     if (!active) {
       await problem(response, 422, "wallet_inactive", "purchase on an inactive wallet");
@@ -277,6 +279,8 @@ export class Concurrent implements Cmd {
       return { kind, type: plan.type, amount_minor: plan.amount_minor, fee_minor: 0, send: () => call(r.fee, plan.path, jsonPost(user.auth, plan.body)) };
     });
     counts.requests += requests.length;
+    const buying = requests.filter((q) => q.kind !== "withdraw").length;
+    if (buying > 0) await pacePurchases(user.user_id, buying);
     const responses = await Promise.all(requests.map((q) => q.send()));
     const outcomes: { required_minor: number; accepted: boolean }[] = [];
     for (const [i, response] of responses.entries()) {

@@ -165,6 +165,39 @@ export function uniqueMtnNumber(): string {
   return `0803${String(n % 10_000_000).padStart(7, "0")}`;
 }
 
+// ---- Purchases per user per minute -------------------------------------------------------------
+
+/**
+ * PURCHASE_USER_LIMITER (wrangler.jsonc) lets one user start 10 purchases a
+ * minute, counted before anything else, and the pooled wallets serve sequence
+ * after sequence. The model does not model that limiter (its route test,
+ * test/routes/purchase-limits.test.ts, proves it); it paces each user as a
+ * client that knows the limit would: before sending `n` purchase attempts at
+ * once, it waits until that user's attempts in the last minute leave room for
+ * them. An unexpected 429 still fails the sequence, as any wrong answer does.
+ */
+export const PURCHASES_PER_MINUTE = 10;
+/** A second longer than the limiter's minute: its clock and the test's are not the same clock. */
+const PURCHASE_PACE_WINDOW_MS = 61_000;
+const purchaseAttempts = new Map<string, number[]>();
+
+export async function pacePurchases(user_id: string, n: number): Promise<void> {
+  if (n < 1 || n > PURCHASES_PER_MINUTE) throw new Error(`cannot send ${n} purchases at once under a limit of ${PURCHASES_PER_MINUTE}`);
+  const started_ms = Date.now();
+  for (;;) {
+    const now_ms = Date.now();
+    const recent = (purchaseAttempts.get(user_id) ?? []).filter((at_ms) => now_ms - at_ms < PURCHASE_PACE_WINDOW_MS);
+    if (recent.length + n <= PURCHASES_PER_MINUTE) {
+      purchaseAttempts.set(user_id, [...recent, ...Array<number>(n).fill(now_ms)]);
+      if (now_ms > started_ms) spent("purchase pacing", now_ms - started_ms);
+      return;
+    }
+    // Until enough of the oldest attempts are a window old.
+    const frees_at_ms = recent[recent.length + n - PURCHASES_PER_MINUTE - 1] + PURCHASE_PACE_WINDOW_MS;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(1, frees_at_ms - now_ms)));
+  }
+}
+
 // ---- Counting ------------------------------------------------------------------------------
 
 /**
