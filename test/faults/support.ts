@@ -70,7 +70,7 @@ export async function served(provider: Provider, operation: string, match: strin
 const ADMIN = () => ({ authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` });
 
 /** The operator's audit of one wallet (GET /admin/wallets/{user_id}/audit). */
-export async function operatorAudit(user_id: string): Promise<{ ok: boolean; balance_minor: number; held_minor: number; anomalies: { kind: string; tx_ref: string | null }[] }> {
+export async function operatorAudit(user_id: string): Promise<{ ok: boolean; balance_minor: number; held_minor: number; anomalies: { kind: string; tx_ref: string | null; ref: string }[] }> {
   const response = await api(`/admin/wallets/${user_id}/audit`, { headers: ADMIN() });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`audit: ${response.status} ${text}`);
@@ -99,6 +99,15 @@ export const FAULTS_SEED = 5;
 
 /** Cases of one file running at once: they mostly wait (timeouts, queue retries), but each call must still answer inside 1.5 s. */
 export const CASES_IN_FLIGHT_MAX = 40;
+/**
+ * Cases at once in a file whose every case waits for the queue to retry a
+ * message whose check went unanswered. The local queue hands the consumer one
+ * batch at a time (of wallet-events' max_batch_size, 10), and a batch lasts as
+ * long as its slowest check (three timed-out attempts), so forty such cases
+ * wait behind each other's batches past any case's deadline; ten at once fill
+ * a batch and are answered within the next.
+ */
+export const QUEUE_RETRY_CASES_IN_FLIGHT_MAX = 10;
 
 type Task = { type: string; mode: string; tasks?: Task[] };
 function everyTestRuns(task: Task): boolean {
@@ -108,7 +117,7 @@ function everyTestRuns(task: Task): boolean {
 
 /**
  * One file's fault table. Cases are registered at collection; a file-level
- * `beforeAll` starts them all (at most CASES_IN_FLIGHT_MAX at once) and each
+ * `beforeAll` starts them all (at most `in_flight_max` at once, by default CASES_IN_FLIGHT_MAX) and each
  * case's own test awaits its result, so every case is reported (and fails) on
  * its own. Why not `describe.concurrent`: vitest runs at most `maxConcurrency`
  * (5) tests at once, and these cases spend their time waiting for timeouts
@@ -119,7 +128,8 @@ function everyTestRuns(task: Task): boolean {
  * `summary()` adds a last test, named with the file's counts, that checks
  * every case ran and every armed fault was met.
  */
-export function faultTable(name: string) {
+export function faultTable(name: string, options: { in_flight_max?: number } = {}) {
+  const in_flight_max = options.in_flight_max ?? CASES_IN_FLIGHT_MAX;
   const starts: (() => void)[] = [];
   const tally = { cases: 0, faults: 0 };
   let rotation = FAULTS_SEED;
@@ -127,7 +137,7 @@ export function faultTable(name: string) {
   let in_flight = 0;
   const waiting: (() => void)[] = [];
   const slot = async () => {
-    while (in_flight >= CASES_IN_FLIGHT_MAX) await new Promise<void>((resolve) => waiting.push(resolve));
+    while (in_flight >= in_flight_max) await new Promise<void>((resolve) => waiting.push(resolve));
     in_flight += 1;
   };
   const release = () => {

@@ -36,6 +36,7 @@ const WS_LIMITS = "test/routes/ws-limits.test.ts";
 const CONSUMER = "test/queue/consumer.test.ts";
 const VT_CALLBACKS = "test/routes/vtpass-callbacks.test.ts";
 const PURCHASE_LIMITS = "test/routes/purchase-limits.test.ts";
+const LATE_MONEY = "test/routes/late-money.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -96,6 +97,8 @@ export const CATALOGUE: readonly Attack[] = [
   { id: "xuser-idem-fund", area: "cross-user", description: "another user's Idempotency-Key on a funding", file: "test/routes/funding.test.ts", test: "keeps keys per user: another user's identical key is independent" },
   { id: "xuser-idem-withdraw", area: "cross-user", description: "another user's Idempotency-Key on a withdrawal", file: CROSS, test: "another user's withdrawal key and body start the caller's own withdrawal, never a replay of theirs" },
   { id: "xuser-idem-purchase", area: "cross-user", description: "another user's Idempotency-Key on a purchase", file: CROSS, test: "another user's purchase key and body start the caller's own purchase, never a replay of theirs" },
+  { id: "xuser-underpay-known-tx-ref", area: "cross-user", description: "a third party who knows a tx_ref pays too little against it to fail the owner's funding: it stays open, the underpayment is owed back, the owner's payment in full credits", file: LATE_MONEY, test: "stays open for its owner: the underpayment is owed back and the owner's payment in full still credits" },
+  { id: "xuser-checkout-link-by-tx-ref", area: "cross-user", description: "a payment-link create with someone else's tx_ref, to be handed their open checkout (whose redirect carries their watch ticket): a link of its own every time", file: "test/sandbox/flutterwave-api.test.ts", test: "opens a link of its own for every create of a tx_ref, never handing out another caller's" },
 
   // ---- Webhook forgery and replay ----------------------------------------------------------------
   { id: "hook-missing-wrong-prefix", area: "webhook", description: "no signature, a wrong or empty verif-hash, a prefix of it, a wrong signature", file: "test/routes/webhook.test.ts", test: "refuses ${name} with 401 and queues nothing" },
@@ -108,11 +111,13 @@ export const CATALOGUE: readonly Attack[] = [
   { id: "hook-forged-consumer", area: "webhook", description: "forged events at the consumer: unknown id, someone else's charge, foreign tx_ref", file: CONSUMER, test: "ignores a forged event: unknown provider id, someone else's charge, a foreign or unknown tx_ref" },
   { id: "hook-pending-charge", area: "webhook", description: "a genuine charge.completed for a charge the provider still reports pending, through route and queue, then the reconciler", file: "test/routes/funding.test.ts", test: "never credits a charge Flutterwave reports as pending: not from its webhook, not from the reconciler" },
   { id: "hook-amount-edited", area: "webhook", description: "an event claiming more than the verified charge", file: CONSUMER, test: "credits nothing for an event whose amount claims more than the verified charge" },
-  { id: "hook-currency", area: "webhook", description: "a payment in another currency", file: CONSUMER, test: "fails a payment in the wrong currency without crediting" },
+  { id: "hook-currency", area: "webhook", description: "a payment in another currency: owed back, never credited", file: CONSUMER, test: "owes back a payment in the wrong currency without crediting, and keeps the checkout open" },
   { id: "hook-transfer-claims", area: "webhook", description: "a transfer webhook body claiming an outcome the provider does not report", file: "test/routes/withdrawals.test.ts", test: "ignores what a webhook body claims and settles on what the provider reports" },
   { id: "hook-replay-batch", area: "webhook", description: "the same genuine webhook 50 times in one batch", file: CONSUMER, test: "credits once when the same webhook arrives 50 times in one batch" },
   { id: "hook-replay-route", area: "webhook", description: "the same genuine webhook posted 50 times at once to the real route", file: CONSUMER, test: "credits once when the same webhook is posted 50 times at once to the real route and queue" },
   { id: "hook-replay-late", area: "webhook", description: "a genuine webhook replayed after settlement", file: CONSUMER, test: "changes nothing when the webhook arrives after the reconciler already settled the funding" },
+  { id: "hook-final-funding-claims", area: "webhook", description: "right hash, a failed or credited funding named with an invented charge or another funding's paid charge: still verified with the provider, no money moved, nothing recorded", file: HOOK, test: "verifies a correctly signed body naming a failed or a credited funding with an invented charge or another funding's paid charge, and it moves no money and records nothing" },
+  { id: "hook-replay-late-payment", area: "webhook", description: "a genuine webhook of a payment made after its funding ended, replayed: one anomaly for its charge, never a credit", file: LATE_MONEY, test: "is recorded as paid_after_terminal for its charge, once, and never credited by itself" },
   { id: "hook-replay-transfer", area: "webhook", description: "transfer.completed replayed many times", file: "test/routes/withdrawals.test.ts", test: "debits once when the transfer.completed webhook arrives many times and the reconciler also runs" },
   { id: "hook-replay-vtpass", area: "webhook", description: "VTpass reversal callbacks replayed", file: "test/routes/purchases.test.ts", test: "gives back a delivered purchase that VTpass reverses, once, whatever the number of callbacks" },
   { id: "hook-oversized-declared", area: "webhook", description: "webhook body over the limit (declared)", file: "test/routes/webhook.test.ts", test: "refuses a body over the webhook limit with 413" },

@@ -12,7 +12,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { requireConfig } from "../../src/lib/config";
 import { hmacSha256Base64 } from "../../src/lib/crypto";
 import { WEBHOOK_BODY_MAX_BYTES } from "../../src/lib/limits";
-import { api, eventually, expectLedgerConsistent, expectProblem } from "../helpers";
+import { passDeadline } from "../faults/support";
+import { api, eventually, expectLedgerConsistent, expectProblem, loadMongoDriverFirst, runReconciler } from "../helpers";
 import { pendingFunding } from "../realtime-helpers";
 import { control, envelope } from "../sandbox/helpers";
 
@@ -38,6 +39,8 @@ async function verifications(id: number): Promise<number> {
 }
 
 afterEach(() => vi.restoreAllMocks());
+// A final funding's test reconciles right after its first wallet, a timed provider call (helpers.ts says why).
+loadMongoDriverFirst();
 
 describe("webhook intake: only the exact secret opens it", () => {
   it("refuses a verif-hash that differs in its last character, has one more, is upper-cased, or is sent twice, and queues nothing", async () => {
@@ -157,6 +160,54 @@ describe("webhook consumer: the body is a claim, the provider's answer is the fa
     expect({ balance_minor: audit.balance_minor, journal_rows: audit.journal_rows }).toEqual({ balance_minor: 150_000, journal_rows: 1 });
     // The attacker's own funding was not settled by a webhook that named someone else.
     expect(await attacker.stub.getTransaction(attacker.tx_ref)).toMatchObject({ status: "PENDING" });
+    expect((await expectLedgerConsistent(attacker.stub)).balance_minor).toBe(0);
+  });
+
+  it("verifies a correctly signed body naming a failed or a credited funding with an invented charge or another funding's paid charge, and it moves no money and records nothing", async () => {
+    const failed = await pendingFunding(150_000);
+    await passDeadline(failed.stub, failed.tx_ref);
+    await runReconciler(failed.stub);
+    expect(await failed.stub.getTransaction(failed.tx_ref)).toMatchObject({ status: "FAILED" });
+    const credited = await pendingFunding(150_000);
+    const paid = await providerCharge(credited.tx_ref, 1500);
+    expect((await post(chargeEvent(paid, credited.tx_ref), { "content-type": "application/json", "verif-hash": HASH })).status).toBe(200);
+    await eventually(async () => expect((await credited.stub.getTransaction(credited.tx_ref))?.status).toBe("SUCCESS"));
+    const attacker = await pendingFunding(10_000);
+    const attackersCharge = await providerCharge(attacker.tx_ref, 100);
+    const invented = (n: number) => 900_000_000 + n * 1_000_000 + Math.floor(Math.random() * 1_000_000);
+    const claims = [
+      { victim: failed, id: invented(1) },
+      { victim: failed, id: attackersCharge },
+      { victim: credited, id: invented(2) },
+      { victim: credited, id: attackersCharge },
+    ];
+    for (const { victim, id } of claims) {
+      expect((await post(chargeEvent(id, victim.tx_ref, 1500), { "content-type": "application/json", "verif-hash": HASH })).status).toBe(200);
+    }
+    // A final funding's event is still a claim the provider is asked about (not acked unread), and every claim was.
+    await eventually(async () => {
+      expect(await verifications(claims[0].id)).toBeGreaterThanOrEqual(1);
+      expect(await verifications(claims[2].id)).toBeGreaterThanOrEqual(1);
+      expect(await verifications(attackersCharge)).toBeGreaterThanOrEqual(2);
+    });
+    // The control: each victim's own genuine late payment is recorded, for its own charge only.
+    const late = { failed: await providerCharge(failed.tx_ref, 1500), credited: await providerCharge(credited.tx_ref, 1500) };
+    for (const [victim, id] of [[failed, late.failed], [credited, late.credited]] as const) {
+      expect((await post(chargeEvent(id, victim.tx_ref), { "content-type": "application/json", "verif-hash": HASH })).status).toBe(200);
+    }
+    await eventually(async () => {
+      expect(await failed.stub.anomalies()).toEqual([expect.objectContaining({ kind: "paid_after_terminal", ref: String(late.failed) })]);
+      expect(await credited.stub.anomalies()).toEqual([expect.objectContaining({ kind: "paid_twice", ref: String(late.credited) })]);
+    });
+    expect(await failed.stub.getTransaction(failed.tx_ref)).toMatchObject({ status: "FAILED", provider_ref: null });
+    expect(await credited.stub.getTransaction(credited.tx_ref)).toMatchObject({ status: "SUCCESS", provider_ref: String(paid) });
+    for (const [victim, balance_minor, journal_rows] of [[failed, 0, 0], [credited, 150_000, 1]] as const) {
+      const audit = await expectLedgerConsistent(victim.stub);
+      expect({ balance_minor: audit.balance_minor, held_minor: audit.held_minor, journal_rows: audit.journal_rows }).toEqual({ balance_minor, held_minor: 0, journal_rows });
+    }
+    // The attacker's own funding was neither settled nor credited by claims that named someone else's.
+    expect(await attacker.stub.getTransaction(attacker.tx_ref)).toMatchObject({ status: "PENDING" });
+    expect(await attacker.stub.anomalies()).toEqual([]);
     expect((await expectLedgerConsistent(attacker.stub)).balance_minor).toBe(0);
   });
 });
