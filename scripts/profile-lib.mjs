@@ -299,3 +299,47 @@ export function countsTables(per, label) {
   for (const row of [...per.rows].sort((a, b) => order(a).localeCompare(order(b)))) lines.push(`| ${row.side} | ${row.key.replaceAll("|", "\\|")} | ${row.per_op} |`);
   return lines.join("\n");
 }
+
+/**
+ * The headline counts per operation, ours only unless said: round trips by
+ * callee, SQL by object, storage calls, JSON, zod, provider calls, log lines,
+ * queue messages; then the look-alikes' own totals.
+ */
+export function summaryRows(counts, ops) {
+  const rows = [];
+  const parsed = Object.entries(counts).map(([key, n]) => ({ ...parseKey(key), key, n }));
+  const sum = (test) => parsed.filter(test).reduce((a, r) => a + r.n, 0);
+  const add = (label, n) => rows.push({ label, per_op: round(n / ops) });
+  const ours = (r) => r.side === "ours";
+  add("Durable Object round trips (stub calls)", sum((r) => ours(r) && r.kind === "rpc"));
+  const callees = [...new Set(parsed.filter((r) => ours(r) && r.kind === "rpc").map((r) => r.target.split(".")[0]))].sort();
+  for (const callee of callees) {
+    const calls = parsed.filter((r) => ours(r) && r.kind === "rpc" && r.target.startsWith(`${callee}.`));
+    add(`  to ${callee}`, sum((r) => calls.includes(r)));
+    for (const target of [...new Set(calls.map((r) => r.target))].sort()) add(`    ${target}`, sum((r) => calls.includes(r) && r.target === target));
+  }
+  add("SQL statements (SqlStorage.exec)", sum((r) => ours(r) && r.kind === "sql"));
+  for (const object of [...new Set(parsed.filter((r) => ours(r) && r.kind === "sql").map((r) => r.where))].sort()) add(`  in ${object}`, sum((r) => ours(r) && r.kind === "sql" && r.where === object));
+  for (const kind of ["storage.transactionSync", "storage.getAlarm", "storage.setAlarm", "storage.get", "storage.put"]) {
+    const n = sum((r) => ours(r) && r.kind === kind);
+    if (n > 0) add(kind, n);
+  }
+  add("JSON.parse", sum((r) => ours(r) && r.kind === "json.parse"));
+  add("Request/Response .json()", sum((r) => ours(r) && (r.kind === "json.request.json" || r.kind === "json.response.json")));
+  add("JSON.stringify", sum((r) => ours(r) && r.kind === "json.stringify"));
+  add("zod parses (parse, safeParse, async, decode)", sum((r) => ours(r) && r.kind.startsWith("zod.")));
+  add("provider calls", sum((r) => ours(r) && r.kind === "provider"));
+  add("log lines", sum((r) => ours(r) && r.kind.startsWith("log.")));
+  add("queue messages sent", sum((r) => ours(r) && r.kind.startsWith("queue.send")));
+  add("look-alikes: round trips / SQL / log lines", 0);
+  rows[rows.length - 1].per_op = [sum((r) => !ours(r) && r.kind === "rpc"), sum((r) => !ours(r) && r.kind === "sql"), sum((r) => !ours(r) && r.kind.startsWith("log."))].map((n) => round(n / ops)).join(" / ");
+  return rows;
+}
+
+export function summaryTable(phases, unit) {
+  const tables = phases.map((p) => summaryRows(p.counts, p.ops));
+  const header = `| per ${unit} (ours) | ${phases.map((p) => `${p.phase}`).join(" | ")} |`;
+  const labels = [...new Set(tables.flatMap((t) => t.map((r) => r.label)))];
+  const value = (t, label) => t.find((r) => r.label === label)?.per_op ?? 0;
+  return [header, `|---|${phases.map(() => "---:").join("|")}|`, ...labels.map((label) => `| ${label.replace(/^ +/, (pad) => "&nbsp;".repeat(pad.length))} | ${tables.map((t) => value(t, label)).join(" | ")} |`)].join("\n");
+}

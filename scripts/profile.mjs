@@ -34,7 +34,7 @@ import { cpus, loadavg } from "node:os";
 import { concurrent, envNumber, newUser, round, sequential, writeResult } from "./bench-lib.mjs";
 import { vars as webhookVars } from "./bench-webhooks.mjs";
 import { freePort, startDevServer } from "./dev-server.mjs";
-import { analyseProfile, connectInspector, countsTables, framesTable, perOperation, startProfiler, stopProfiler, topFrames } from "./profile-lib.mjs";
+import { analyseProfile, connectInspector, countsTables, framesTable, perOperation, startProfiler, stopProfiler, summaryTable, topFrames } from "./profile-lib.mjs";
 
 const FUND_NAIRA = 5_000_000;
 const READY_TIMEOUT_MS = 120_000;
@@ -247,6 +247,7 @@ function report(scenario, cpu, counted) {
       "",
     );
   }
+  if (counted?.length) md.push(`### Counts per ${scenario.unit}, summary`, "", summaryTable(counted, scenario.unit), "");
   for (const phase of counted ?? []) {
     md.push(`### Counts per ${scenario.unit}: ${phase.phase} (${phase.ops} ${scenario.unit}s)`, "", countsTables(phase.per, scenario.unit), "");
   }
