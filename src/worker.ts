@@ -4,30 +4,37 @@
  * from the main module, the look-alikes' included. Production builds from
  * src/worker-production.ts instead, which leaves src/sandbox out.
  */
+// First: with BENCH_COUNTERS=1 it hooks zod and the globals before any other module builds anything.
+import { COUNTERS_PATH, countersRoute, instrumentHandlers, instrumentObjects, instrumentSelf } from "./sandbox/bench/counters";
 import { createApp } from "./app";
 import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 import { BENCH_BASE, benchBaseline } from "./sandbox/bench/routes";
 
-// Listed one by one: `wrangler types` reads the classes' types from these exports.
-export { Credentials } from "./durable/credentials";
-export { LoginThrottle } from "./durable/login-throttle";
-export { SocketLeases } from "./durable/socket-leases";
-export { Wallet } from "./durable/wallet";
-export { Room } from "./durable/room";
-export { DeadLetters } from "./durable/dead-letters";
-export { Operations } from "./durable/operations";
-export { ProviderRefs } from "./durable/provider-refs";
-export { MongoProjector } from "./durable/mongo-projector";
-export { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
-export { VtpassSandbox } from "./sandbox/vtpass/object";
+import { Credentials } from "./durable/credentials";
+import { LoginThrottle } from "./durable/login-throttle";
+import { SocketLeases } from "./durable/socket-leases";
+import { Wallet } from "./durable/wallet";
+import { Room } from "./durable/room";
+import { DeadLetters } from "./durable/dead-letters";
+import { Operations } from "./durable/operations";
+import { ProviderRefs } from "./durable/provider-refs";
+import { MongoProjector } from "./durable/mongo-projector";
+import { FlutterwaveSandbox } from "./sandbox/flutterwave/object";
+import { VtpassSandbox } from "./sandbox/vtpass/object";
 // Benchmark baseline object, development only (src/sandbox/bench/).
-export { BenchBaseline } from "./sandbox/bench/object";
+import { BenchBaseline } from "./sandbox/bench/object";
+
+// Listed one by one: `wrangler types` reads the classes' types from these exports.
+export { Credentials, LoginThrottle, SocketLeases, Wallet, Room, DeadLetters, Operations, ProviderRefs, MongoProjector, FlutterwaveSandbox, VtpassSandbox, BenchBaseline };
+
+// Counted only with BENCH_COUNTERS=1 (the profiler); otherwise each call below changes nothing.
+instrumentObjects({ Credentials, LoginThrottle, SocketLeases, Wallet, Room, DeadLetters, Operations, ProviderRefs, MongoProjector, FlutterwaveSandbox, VtpassSandbox, BenchBaseline });
 
 const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).
-registerSelf((request, env, ctx) => Promise.resolve(app.fetch(request, env, ctx)));
+registerSelf(instrumentSelf((request: Request, env: Env, ctx: ExecutionContext) => Promise.resolve(app.fetch(request, env, ctx))));
 
 /**
  * Benchmark baseline, development only: a route that does nothing, answered
@@ -36,19 +43,21 @@ registerSelf((request, env, ctx) => Promise.resolve(app.fetch(request, env, ctx)
  */
 const BARE_ROUTE = "/__sandbox/bare";
 
-export default {
+export default instrumentHandlers({
   fetch: (request, env, ctx) => {
     if (request.url.endsWith(BARE_ROUTE) && new URL(request.url).pathname === BARE_ROUTE) {
       const config = configOf(env);
       if (config.ok && config.config.sandbox) return new Response("hello");
     }
-    // ---- benchmark baselines (development only): src/sandbox/bench/routes.ts ----
+    // ---- benchmark baselines and the profiler's counters (development only): src/sandbox/bench/ ----
     if (request.url.includes(BENCH_BASE)) {
       const config = configOf(env);
-      const answer = config.ok && config.config.sandbox ? benchBaseline(request, new URL(request.url), env) : null;
+      const url = new URL(request.url);
+      if (config.ok && config.config.sandbox && url.pathname.startsWith(COUNTERS_PATH)) return countersRoute(request);
+      const answer = config.ok && config.config.sandbox ? benchBaseline(request, url, env) : null;
       if (answer) return answer;
     }
     return app.fetch(request, env, ctx);
   },
   queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
-} satisfies ExportedHandler<Env, unknown>;
+} satisfies ExportedHandler<Env, unknown>);
