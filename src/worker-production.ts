@@ -1,7 +1,7 @@
 /**
  * Production's entry (wrangler.jsonc `env.production.main`): the API, the queue
  * consumer and the Durable Object classes, and nothing from src/sandbox. The
- * look-alikes' classes are refusing placeholders (src/durable/sandbox-placeholders.ts).
+ * look-alikes' classes are refusing placeholders (src/sandbox-placeholders.ts).
  * A test builds this bundle and checks that no look-alike code is in it
  * (test/static/production-bundle.test.ts).
  */
@@ -9,17 +9,11 @@ import { createApiApp } from "./api-app";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
 
-// Listed one by one: `wrangler types` reads the classes' types from these exports.
-export { Credentials } from "./durable/credentials";
-export { LoginThrottle } from "./durable/login-throttle";
-export { SocketLeases } from "./durable/socket-leases";
-export { Wallet } from "./durable/wallet";
-export { Room } from "./durable/room";
-export { DeadLetters } from "./durable/dead-letters";
-export { Operations } from "./durable/operations";
-export { ProviderRefs } from "./durable/provider-refs";
-export { MongoProjector } from "./durable/mongo-projector";
-export { BenchBaseline, FlutterwaveSandbox, VtpassSandbox } from "./durable/sandbox-placeholders";
+// The application's classes (src/objects.ts, the same list the development entry exports), and
+// refusing placeholders where development has the look-alikes.
+// Listed by name: `wrangler types` reads the classes from the entry's named exports (not `export *`).
+export { Credentials, DeadLetters, LoginThrottle, MongoProjector, Operations, ProviderRefs, Room, SocketLeases, Wallet } from "./objects";
+export { BenchBaseline, FlutterwaveSandbox, VtpassSandbox } from "./sandbox-placeholders";
 
 const app = createApiApp();
 // Provider clients may call this app in-process (src/lib/self.ts); with no sandbox, nothing routes there in practice.

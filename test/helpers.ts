@@ -7,7 +7,7 @@ import { createExecutionContext } from "cloudflare:test";
 import worker from "../src/worker";
 import { FUND_PENDING_MAX_CEILING } from "../src/lib/limits";
 import { randomBase32 } from "../src/lib/ids";
-import { loadMongoDriver } from "../src/providers/mongo/client";
+import { loadMongoDriver } from "../src/projection/mongo-client";
 import { beforeAll } from "vitest";
 
 export const ORIGIN = "http://wallet.test";
@@ -151,7 +151,7 @@ export async function eventually<T>(check: () => Promise<T>, timeout_ms = 10_000
 }
 
 /** Make every pending transaction of a wallet due now and run its alarm (the reconciler). */
-export async function runReconciler(stub: DurableObjectStub<import("../src/durable/wallet").Wallet>): Promise<void> {
+export async function runReconciler(stub: DurableObjectStub<import("../src/durable/wallet/object").Wallet>): Promise<void> {
   const { runInDurableObject, runDurableObjectAlarm } = await import("cloudflare:test");
   await runInDurableObject(stub, async (_instance, state) => {
     state.storage.sql.exec("UPDATE transactions SET next_check_at_ms = 0 WHERE status = 'PENDING'");
@@ -186,7 +186,7 @@ export async function fundedWallet(amount_minor: number) {
  * look-alike waited on the same isolate: it outlasted the 1.5 s provider
  * timeout the tests set (vitest.config.ts) and the funding answered 503,
  * about once in four runs. (A deployed Worker evaluates the bundled driver in
- * about 85 ms: src/providers/mongo/client.ts.)
+ * about 85 ms: src/projection/mongo-client.ts.)
  */
 export function loadMongoDriverFirst(): void {
   beforeAll(async () => {

@@ -5,7 +5,7 @@
  * objects in one test process, which slows workerd down quadratically.
  */
 import { runInDurableObject } from "cloudflare:test";
-import type { Wallet } from "../src/durable/wallet";
+import type { Wallet } from "../src/durable/wallet/object";
 import { newWallet } from "./helpers";
 
 type PooledWallet = Awaited<ReturnType<typeof newWallet>>;

@@ -50,7 +50,7 @@ export const REGISTRATION_LEASE_MS = 30_000;
 /** Seconds a client is told to wait when a provider did not answer (the operation stays pending). */
 export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 5;
 
-// ---- Login throttling (src/durable/login-throttle.ts) -----------------------
+// ---- Login throttling (src/durable/login-throttle/object.ts) -----------------------
 // Failures are throttled per (email, client address), never per email alone, so
 // that nobody's wrong passwords lock out someone else's right one (OWASP's
 // authentication cheat sheet: throttling rather than account lockout). The same
@@ -235,7 +235,7 @@ export const ROOM_SOCKETS_MAX = 1000;
 /**
  * Watch sockets one user, and one client address (IPv6 by /64), may hold open
  * across all rooms (WS_SOCKETS_PER_USER_MAX, WS_SOCKETS_PER_ADDRESS_MAX;
- * counted by src/durable/socket-leases.ts). Past either, an upgrade is refused
+ * counted by src/durable/socket-leases/object.ts). Past either, an upgrade is refused
  * 429 `too_many_sockets` (4429 in the seed protocol). An address is shared by
  * everyone behind one NAT (common on mobile networks), hence its larger bound.
  */

@@ -54,7 +54,7 @@ export async function issueAccessToken(config: Config, user_id: string, now_s = 
   return { access_token, token_type: "bearer", expires_in };
 }
 
-/** `expires_at_s` is the token's `exp`: a WebSocket opened with it is closed then (src/durable/room.ts). */
+/** `expires_at_s` is the token's `exp`: a WebSocket opened with it is closed then (src/durable/room/object.ts). */
 export type TokenCheck = { ok: true; user_id: string; expires_at_s: number } | { ok: false; reason: "expired" | "invalid" };
 
 export async function verifyAccessToken(config: Config, token: string): Promise<TokenCheck> {

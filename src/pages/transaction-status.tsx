@@ -10,7 +10,7 @@ import { formatMinor } from "../domain/money";
 import type { Stage } from "../domain/flows";
 import { NETWORK_NAMES, NETWORKS, phoneForReading, type Network } from "../domain/phone";
 import { TX_STATUSES, type TxStatus } from "../domain/transactions";
-import type { TransactionRecord } from "../durable/wallet";
+import type { TransactionRecord } from "../durable/wallet/object";
 import { API_BASE_PATH } from "../lib/urls";
 import { Page } from "./layout";
 import { WATCH_ROOT_ID } from "./watch-script";

@@ -21,13 +21,13 @@
  * message's ack or retry is logged with its reason.
  */
 import type { ProviderFacts, TxType } from "../domain/transactions";
-import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters";
-import type { TransactionRecord, Wallet } from "../durable/wallet";
+import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters/object";
+import type { TransactionRecord, Wallet } from "../durable/wallet/object";
 import { requireConfig } from "../lib/config";
 import { TX_REF_MAX_CHARS, txRefOwner, txRefType } from "../lib/ids";
 import { QUEUE_RETRY_BASE_DELAY_S, QUEUE_RETRY_MAX_DELAY_S } from "../lib/limits";
 import { log } from "../lib/log";
-import { providerRefName } from "../durable/provider-refs";
+import { providerRefName } from "../durable/provider-refs/object";
 import { lookupsFor } from "../providers";
 import { parseFlutterwaveEvent } from "../providers/flutterwave";
 import { callbackRequestId } from "../providers/vtpass";
@@ -197,7 +197,7 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
     return retry(`lookup ${answer.reason}`, tx.tx_ref);
   }
   // The wallet decides, final or not: a terminal transaction does not change,
-  // but money received for it is recorded (src/durable/wallet/funding.ts, held.ts).
+  // but money received for it is recorded (src/durable/wallet/funding-flow.ts, held-payment-flow.ts).
   const outcome = await wallet.applyProviderFacts(tx.tx_ref, facts, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key });
   return ack(outcome.outcome === "unchanged" ? `unchanged: ${outcome.reason}` : outcome.outcome, tx.tx_ref);
 }

@@ -1,5 +1,5 @@
 /**
- * The held-payment rule (src/domain/held-payment.ts) and the reconciler's
+ * The held-payment rule (src/domain/held-payment-rule.ts) and the reconciler's
  * schedule (src/domain/transactions.ts), as pure functions. Every guard in
  * them has a case here that fails when the guard is removed: the hold is
  * posted only on a success for exactly this amount, currency and reference,
@@ -8,7 +8,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decideHeldPayment, type HeldView } from "../../src/domain/held-payment";
+import { decideHeldPayment, type HeldView } from "../../src/domain/held-payment-rule";
 import { nextCheckAt, nextCheckDelayMs, type ProviderFacts } from "../../src/domain/transactions";
 import { PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 

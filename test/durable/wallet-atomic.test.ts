@@ -8,7 +8,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { describe, expect, it } from "vitest";
-import type { Wallet } from "../../src/durable/wallet";
+import type { Wallet } from "../../src/durable/wallet/object";
 import { newTxRef, newUserId } from "../../src/lib/ids";
 import { env } from "../helpers";
 import { paid } from "../realtime-helpers";

@@ -12,7 +12,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
 import { describe, expect, it } from "vitest";
-import type { Wallet } from "../../src/durable/wallet";
+import type { Wallet } from "../../src/durable/wallet/object";
 import { newTxRef } from "../../src/lib/ids";
 import { bearerFor, env, expectLedgerConsistent, fundedWallet, newWallet } from "../helpers";
 import { paid, watch, type Frame, type Watcher } from "../realtime-helpers";

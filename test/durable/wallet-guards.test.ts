@@ -9,7 +9,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
-import type { Wallet } from "../../src/durable/wallet";
+import type { Wallet } from "../../src/durable/wallet/object";
 import { newTxRef } from "../../src/lib/ids";
 import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
 import { expectLedgerConsistent, fundedWallet, newWallet, runReconciler } from "../helpers";

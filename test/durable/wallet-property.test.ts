@@ -23,7 +23,7 @@ import { env, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
-import type { Wallet } from "../../src/durable/wallet";
+import type { Wallet } from "../../src/durable/wallet/object";
 import { SCHEDULING_FIELDS } from "../../src/durable/wallet/store";
 import { txRefOwner } from "../../src/lib/ids";
 import { FEED_PAGE_MAX, FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";

@@ -12,8 +12,8 @@
  * request goes through and ends once.
  */
 import { describe, expect, it } from "vitest";
-import { clearBankCache } from "../../src/routes/banks/handlers";
-import { clearCatalogCache } from "../../src/routes/catalog/handlers";
+import { clearBankCache } from "../../src/services/banks";
+import { clearCatalogCache } from "../../src/services/catalogue";
 import { PROVIDER_READ_RETRIES, VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_READ_RETRIES } from "../../src/lib/limits";
 import { api, expectLedgerConsistent, expectProblem, fundedWallet } from "../helpers";
 import { buyData, type Purchase } from "../purchase-helpers";

@@ -10,7 +10,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Wallet } from "../../src/durable/wallet";
+import type { Wallet } from "../../src/durable/wallet/object";
 import { requireConfig } from "../../src/lib/config";
 import { api } from "../helpers";
 

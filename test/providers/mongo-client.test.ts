@@ -6,11 +6,11 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import * as mongodb from "mongodb";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MongoProjector, projectorName } from "../../src/durable/mongo-projector";
+import { MongoProjector, projectorName } from "../../src/projection/object";
 import { MONGO_DEFAULT_DB, parseConfig } from "../../src/lib/config";
 import { randomBase32 } from "../../src/lib/ids";
 import { MONGO_BATCH_TIMEOUT_MS, MONGO_SERVER_SELECTION_TIMEOUT_MS } from "../../src/lib/limits";
-import { WriteConcernNotMet, classifyMongoError as classifyWith, describeMongoError, mongoHosts, projectorAppName, redact } from "../../src/providers/mongo/client";
+import { WriteConcernNotMet, classifyMongoError as classifyWith, describeMongoError, mongoHosts, projectorAppName, redact } from "../../src/projection/mongo-client";
 
 const { MongoNetworkError, MongoNetworkTimeoutError, MongoParseError, MongoServerError, MongoServerSelectionError } = mongodb;
 const classifyMongoError = (error: unknown) => classifyWith(mongodb, error);

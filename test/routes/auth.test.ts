@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { clientDelaySeconds } from "../../src/durable/login-throttle";
+import { clientDelaySeconds } from "../../src/durable/login-throttle/object";
 import {
   EMAIL_MAX_CHARS,
   LOGIN_CLIENT_DELAY_BASE_S,

@@ -17,7 +17,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runDurableO
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TransactionFact } from "../../src/domain/operator";
-import { OPERATIONS_OBJECT } from "../../src/durable/operations";
+import { OPERATIONS_OBJECT } from "../../src/durable/operations/object";
 import { requireConfig } from "../../src/lib/config";
 import { newTxRef, randomBase32 } from "../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING, OPERATOR_TERMINAL_RETAIN_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../src/lib/limits";

@@ -1,6 +1,6 @@
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { CLOSE, PROTOCOL_VERSION } from "../../src/durable/room-protocol";
+import { CLOSE, PROTOCOL_VERSION } from "../../src/durable/room/protocol";
 import { TX_STATUSES } from "../../src/domain/transactions";
 import { liveTexts, statusMessages, WATCH_SCRIPT_PATH } from "../../src/pages/transaction-status";
 import { newTxRef } from "../../src/lib/ids";

@@ -7,7 +7,7 @@
  */
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { providerRefName } from "../../src/durable/provider-refs";
+import { providerRefName } from "../../src/durable/provider-refs/object";
 import { requireConfig } from "../../src/lib/config";
 import { VTPASS_CALLBACK_REQUERY_INTERVAL_MS } from "../../src/lib/limits";
 import { parseCallback } from "../../src/providers/vtpass";

@@ -8,7 +8,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { Wallet } from "../../src/durable/wallet";
+import type { Wallet } from "../../src/durable/wallet/object";
 import { requireConfig } from "../../src/lib/config";
 import { randomBase32 } from "../../src/lib/ids";
 import { PROVIDER_READ_RETRIES } from "../../src/lib/limits";

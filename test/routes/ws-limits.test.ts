@@ -6,7 +6,7 @@
 import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { CLOSE } from "../../src/durable/room-protocol";
+import { CLOSE } from "../../src/durable/room/protocol";
 import { requireConfig } from "../../src/lib/config";
 import { newTxRef } from "../../src/lib/ids";
 import { WS_JOIN_TIMEOUT_MS, WS_SOCKETS_PER_ADDRESS_DEFAULT, WS_SOCKETS_PER_USER_DEFAULT } from "../../src/lib/limits";

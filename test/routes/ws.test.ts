@@ -1,7 +1,7 @@
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { roomConnectRequest } from "../../src/durable/room";
-import { CLOSE, PING_FRAME, PONG_FRAME } from "../../src/durable/room-protocol";
+import { roomConnectRequest } from "../../src/durable/room/object";
+import { CLOSE, PING_FRAME, PONG_FRAME } from "../../src/durable/room/protocol";
 import { requireConfig } from "../../src/lib/config";
 import { issueAccessToken, verifyWatchTicket } from "../../src/lib/tokens";
 import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../src/lib/limits";

@@ -33,7 +33,7 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** Close codes after which the same request cannot succeed (src/durable/room-protocol.ts, FINAL_CLOSE_CODES). */
+/** Close codes after which the same request cannot succeed (src/durable/room/protocol.ts, FINAL_CLOSE_CODES). */
 const FINAL_CLOSE_CODES = new Set([4400, 4401, 4404, 4413]);
 /** The subprotocol that carries an access token where headers cannot (browsers). */
 const BEARER_PROTOCOL = "bearer";

@@ -1,6 +1,6 @@
 /**
  * watch(): the client against a WebSocket server on loopback that plays the
- * API's side of the watch protocol (src/durable/room-protocol.ts), scene by
+ * API's side of the watch protocol (src/durable/room/protocol.ts), scene by
  * scene. The API is the outside world here; its real behaviour is covered by
  * the e2e test that watches a withdrawal through wrangler dev.
  */

@@ -27,7 +27,7 @@ export const ROOM_HEADERS = {
 export type Via = "direct" | "relay";
 
 /**
- * The socket leases (src/durable/socket-leases.ts) the Worker took for this
+ * The socket leases (src/durable/socket-leases/object.ts) the Worker took for this
  * socket, which the Room gives back when it ends. None on the relay's socket:
  * the relay holds the client's leases itself.
  */

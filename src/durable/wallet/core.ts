@@ -1,7 +1,7 @@
 /**
  * What the Wallet object's flows share: its storage and the modules over it,
- * plus the outcome types its RPC methods answer with. Flows (funding.ts,
- * held.ts, reconciler.ts) are functions of this core, so each stays small and
+ * plus the outcome types its RPC methods answer with. Flows (funding-flow.ts,
+ * held-payment-flow.ts, reconciler.ts) are functions of this core, so each stays small and
  * the class in ../wallet.ts keeps only its RPC surface.
  */
 import type { TransactionRecord } from "../../domain/records";

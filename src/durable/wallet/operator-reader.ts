@@ -15,7 +15,7 @@
  * absorbed by the index's version and settlement keys.
  */
 import type { OperatorFact } from "../../domain/operator";
-import { OPERATIONS_OBJECT } from "../operations";
+import { OPERATIONS_OBJECT } from "../operations/object";
 import type { Change, Delivery, FeedReader } from "./feed";
 
 function factOf(change: Change): OperatorFact | null {

@@ -6,7 +6,7 @@
  * (./projection.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { DEAD_LETTERS_OBJECT, type DeadLetter as DeadLetterRecord } from "../../durable/dead-letters";
+import { DEAD_LETTERS_OBJECT, type DeadLetter as DeadLetterRecord } from "../../durable/dead-letters/object";
 import { adminOnly } from "../../lib/admin-auth";
 import { errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";

@@ -9,13 +9,13 @@
  *   (scripts/projection-rebuild.mjs) walks to reproject every wallet.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { OPERATIONS_OBJECT } from "../../durable/operations";
+import { OPERATIONS_OBJECT } from "../../durable/operations/object";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS, USER_ID_PATTERN } from "../../lib/ids";
 import { USERS_INDEX_PAGE_MAX } from "../../lib/limits";
 import { log } from "../../lib/log";
-import { checkProjection } from "../../lib/projection-check";
+import { checkProjection } from "../../projection/check";
 import { adminOnly } from "../../lib/admin-auth";
 
 export const projectionAdminRoutes = newRouter();

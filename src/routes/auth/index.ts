@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { bearerSecurity, bodyContent, formOrJson, limitByIp, newRouter, problems, requireUser, userIdOf } from "../../lib/http";
-import { login, me, register } from "./handlers";
+import { login, me, register } from "../../services/accounts";
 import { LoginBody, RegisterBody, TokenResponse, UserResponse } from "./schemas";
 
 export const authRoutes = newRouter();

@@ -8,7 +8,7 @@ import { NETWORKS } from "../../domain/phone";
 import { errors } from "../../lib/errors";
 import { bearerSecurity, newRouter, problems, requireUser } from "../../lib/http";
 import { PHONE_INPUT_MAX_CHARS } from "../../lib/limits";
-import { dataPlans, listNetworks, lookupPhone } from "./handlers";
+import { dataPlans, listNetworks, lookupPhone } from "../../services/catalogue";
 
 export const catalogRoutes = newRouter();
 

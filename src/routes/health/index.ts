@@ -16,7 +16,7 @@
  * when any wallet's projection is failing, with the changes waiting and the
  * age of the oldest. Those numbers come from one aggregate in the Operations
  * object, which each wallet updates when its projection state changes and,
- * while behind, from its alarm (src/durable/wallet/projection.ts): readiness
+ * while behind, from its alarm (src/projection/wallet-reader.ts): readiness
  * never visits wallets, and the backlog is as fresh as each lagging wallet's
  * last retry.
  *
@@ -27,7 +27,7 @@
  * per isolate, whatever the request rate. `checked_at` says how old it is.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { OPERATIONS_OBJECT, type ProjectionLag, type ProviderProblem } from "../../durable/operations";
+import { OPERATIONS_OBJECT, type ProjectionLag, type ProviderProblem } from "../../durable/operations/object";
 import type { Config } from "../../lib/config";
 import { type AppContext, newRouter, problems } from "../../lib/http";
 import { READINESS_CACHE_TTL_MS } from "../../lib/limits";

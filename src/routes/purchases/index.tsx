@@ -8,20 +8,20 @@
  * form post gets 303 to the status page, as the withdrawal form does.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { providerRefName } from "../../durable/provider-refs";
+import { providerRefName } from "../../durable/provider-refs/object";
 import { safeEqual } from "../../lib/crypto";
 import { errors } from "../../lib/errors";
-import { answerOrRedirect } from "../../lib/held-payment";
+import { answerOrRedirect } from "../../services/held-payment-runner";
 import { bearerSecurity, bodyContent, formOrJson, limitByUser, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { IDENTIFIER_MAX_CHARS, VTPASS_CALLBACK_REQUERY_INTERVAL_MS, WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 import { log } from "../../lib/log";
-import { withWatch } from "../../lib/watch";
+import { withWatch } from "../../services/watch";
 import { statusPage } from "../../pages/status-route";
 import { parseCallback } from "../../providers/vtpass";
 import type { QueueMessage } from "../../queue/messages";
 import { IdempotencyHeader } from "../wallet/schemas";
-import { buy, type PurchaseInput } from "./handlers";
+import { buy, type PurchaseInput } from "../../services/purchases";
 import { AirtimeBody, CallbackAck, DataBody, PurchaseResponse } from "./schemas";
 
 export const purchaseRoutes = newRouter();

@@ -12,8 +12,8 @@ import { verifyWatchTicket } from "../../lib/tokens";
 import { PAGE_CSP } from "../../pages/layout";
 import { TransactionStatusPage } from "../../pages/transaction-status";
 import type { QueueMessage } from "../../queue/messages";
-import { respond } from "../../lib/idempotency";
-import { fund } from "./fund";
+import { respond } from "../../services/idempotency";
+import { fund } from "../../services/funding";
 import {
   amountField,
   CurrencyField,
@@ -26,7 +26,7 @@ import {
   WalletResponse,
   WebhookAck,
 } from "./schemas";
-import { transactionView, walletView } from "../../lib/views";
+import { transactionView, walletView } from "../../services/views";
 import { intakeWebhook } from "./webhook";
 
 export const walletRoutes = newRouter();

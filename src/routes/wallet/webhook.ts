@@ -12,7 +12,7 @@
  * A signed body that is not a JSON object cannot be processed; it is kept in
  * the dead-letter store for inspection and answered 400.
  */
-import { DEAD_LETTERS_OBJECT } from "../../durable/dead-letters";
+import { DEAD_LETTERS_OBJECT } from "../../durable/dead-letters/object";
 import { hmacSha256Base64, safeEqual, sha256Hex } from "../../lib/crypto";
 import { AppError, errors } from "../../lib/errors";
 import type { AppContext } from "../../lib/http";

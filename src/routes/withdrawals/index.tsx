@@ -10,9 +10,9 @@ import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { NARRATION_MAX_CHARS, WATCH_TICKET_MAX_CHARS, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
 import { statusPage } from "../../pages/status-route";
 import { AccountNumber, BankCode } from "../banks";
-import { answerOrRedirect } from "../../lib/held-payment";
+import { answerOrRedirect } from "../../services/held-payment-runner";
 import { amountField, IdempotencyHeader, TransactionResponse } from "../wallet/schemas";
-import { withdraw } from "./handlers";
+import { withdraw } from "../../services/withdrawals";
 
 export const withdrawalRoutes = newRouter();
 

@@ -16,9 +16,9 @@
  * lives at most until its credential expires (the Room closes it with 4001).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room";
+import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room/object";
 import { toJSONSchema } from "zod";
-import { ErrorMessage, StatusMessage } from "../../durable/room-protocol";
+import { ErrorMessage, StatusMessage } from "../../durable/room/protocol";
 import { AppError, errors } from "../../lib/errors";
 import { clientIp, executionCtx, newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";

@@ -1,7 +1,7 @@
 /**
  * Socket leases on the Worker's side: before a watch socket is accepted, one
  * lease per counting key (the user, the client address) is taken from that
- * key's SocketLeases object (src/durable/socket-leases.ts); a refusal by any
+ * key's SocketLeases object (src/durable/socket-leases/object.ts); a refusal by any
  * of them refuses the socket. The Room gives the leases back when a direct
  * socket ends; the relay gives back its own.
  */

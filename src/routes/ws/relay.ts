@@ -24,8 +24,8 @@
 import type { Config } from "../../lib/config";
 import { WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../lib/limits";
 import { log } from "../../lib/log";
-import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room";
-import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode } from "../../durable/room-protocol";
+import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room/object";
+import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode } from "../../durable/room/protocol";
 import { admit, type Credential, ticketCredential } from "./auth";
 import { releaseLeases, takeLeases } from "./leases";
 import type { SocketLease } from "../../durable/room/connect";

@@ -10,7 +10,7 @@
  * storage transaction.
  */
 import { runInDurableObject } from "cloudflare:test";
-import type { Wallet } from "../../../src/durable/wallet";
+import type { Wallet } from "../../../src/durable/wallet/object";
 import { newTxRef } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING } from "../../../src/lib/limits";
 import { bearerFor, newWallet } from "../../helpers";

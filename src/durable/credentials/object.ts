@@ -22,8 +22,8 @@
  * "no account" without writing anything.
  */
 import { DurableObject } from "cloudflare:workers";
-import { REGISTRATION_LEASE_MS } from "../lib/limits";
-import { one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
+import { REGISTRATION_LEASE_MS } from "../../lib/limits";
+import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {

@@ -10,18 +10,18 @@
  *   provider unknown   -> stays PENDING (reconciler), 503, key released so a
  *                         retry with the same key resumes the same tx_ref
  */
-import { fundingDeadline } from "../../domain/transactions";
-import { AppError, errors, type ProblemBody } from "../../lib/errors";
-import { type AppContext, executionCtx } from "../../lib/http";
-import { newTxRef } from "../../lib/ids";
-import { earlyAnswer, fingerprint, storeAnswer, type Answer } from "../../lib/idempotency";
-import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, WATCH_TICKET_TTL_S } from "../../lib/limits";
-import { log } from "../../lib/log";
-import { issueWatchTicket } from "../../lib/tokens";
-import { checkoutRedirectUrl, publicOrigin } from "../../lib/urls";
-import { fundingView } from "../../lib/views";
-import { withWatch } from "../../lib/watch";
-import { checkoutPort } from "../../providers";
+import { fundingDeadline } from "../domain/transactions";
+import { AppError, errors, type ProblemBody } from "../lib/errors";
+import { type AppContext, executionCtx } from "../lib/http";
+import { newTxRef } from "../lib/ids";
+import { earlyAnswer, fingerprint, storeAnswer, type Answer } from "./idempotency";
+import { PROVIDER_UNAVAILABLE_RETRY_AFTER_S, WATCH_TICKET_TTL_S } from "../lib/limits";
+import { log } from "../lib/log";
+import { issueWatchTicket } from "../lib/tokens";
+import { checkoutRedirectUrl, publicOrigin } from "../lib/urls";
+import { fundingView } from "./views";
+import { withWatch } from "./watch";
+import { checkoutPort } from "../providers/index";
 
 export type FundInput = { amount: number; currency: string };
 

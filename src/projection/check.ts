@@ -4,7 +4,7 @@
  * read concern). Used by the admin route and by the tests.
  *
  * The expected documents are derived by the same mapping the feed's reader
- * uses (providers/mongo/ledger-documents.ts), so a difference means a change
+ * uses (projection/documents.ts), so a difference means a change
  * that did not arrive (missing, older version) or a document changed by
  * someone else (same version, other fields); it cannot catch a mapping bug,
  * which the contract and projection tests cover. Differences name the
@@ -16,11 +16,11 @@
  * MONGO_BATCH_MAX; at most PROJECTION_CHECK_DIFFERENCES_MAX listed.
  */
 import { formatMinor } from "../domain/money";
-import { mongoProjector, type ProjectorFailure } from "../durable/mongo-projector";
-import type { ProjectionChange, ProjectionCollection } from "../providers/mongo/projection";
-import { laneOf, transactionChange, userChange, walletChange } from "../providers/mongo/ledger-documents";
-import type { Config } from "./config";
-import { MONGO_BATCH_MAX, PROJECTION_CHECK_DIFFERENCES_MAX, PROJECTION_CHECK_TRANSACTIONS_MAX, PROJECTION_LANES } from "./limits";
+import { mongoProjector, type ProjectorFailure } from "./object";
+import type { ProjectionChange, ProjectionCollection } from "./mongo-writes";
+import { laneOf, transactionChange, userChange, walletChange } from "./documents";
+import type { Config } from "../lib/config";
+import { MONGO_BATCH_MAX, PROJECTION_CHECK_DIFFERENCES_MAX, PROJECTION_CHECK_TRANSACTIONS_MAX, PROJECTION_LANES } from "../lib/limits";
 
 export type Difference =
   | { collection: ProjectionCollection; key: string; problem: "missing"; ledger_version: number }
@@ -52,7 +52,7 @@ export function compare(expected: ProjectionChange, doc: Record<string, unknown>
   return fields.length > 0 ? { collection, key, problem: "fields", version, fields } : null;
 }
 
-/** The decimal fields the projector derives (providers/mongo/projection.ts), checked too. */
+/** The decimal fields the projector derives (projection/mongo-writes.ts), checked too. */
 function derivedOf(expected: ProjectionChange): Record<string, string> {
   const minor = (field: string) => formatMinor(Number(expected.doc[field]));
   if (expected.collection === "wallets") return { balance: minor("balance_minor") };

@@ -12,7 +12,7 @@
  * `available`; it is posted only on the provider's success and voided only on
  * its failure (or when the submission provably never happened: `abandon`).
  */
-import { decideHeldPayment } from "../../domain/held-payment";
+import { decideHeldPayment } from "../../domain/held-payment-rule";
 import type { TransactionRecord, TxDetails } from "../../domain/records";
 import { nextCheckDelayMs, type ProviderFacts, type TxType } from "../../domain/transactions";
 import { advanceOrStay, escalate, ignore, openChecks, type HeldOpenOutcome, type SettleOutcome, type WalletCore } from "./core";

@@ -16,18 +16,18 @@
  *        refused  -> the hold is voided at once, FAILED, 422
  *        unknown  -> stays PENDING and held; looked up, never re-submitted
  */
-import { OPERATIONS_OBJECT } from "../durable/operations";
-import type { FailureBound, HeldType } from "../durable/wallet/held";
+import { OPERATIONS_OBJECT } from "../durable/operations/object";
+import type { FailureBound, HeldType } from "../durable/wallet/held-payment-flow";
 import type { HeldPaymentPort } from "../providers/port";
-import type { IdempotencyInput, TransactionRecord } from "../durable/wallet";
-import { AppError, errors, sentences } from "./errors";
-import { isFormRequest, type AppContext } from "./http";
-import { newTxRef } from "./ids";
+import type { IdempotencyInput, TransactionRecord } from "../durable/wallet/object";
+import { AppError, errors, sentences } from "../lib/errors";
+import { isFormRequest, type AppContext } from "../lib/http";
+import { newTxRef } from "../lib/ids";
 import { earlyAnswer, respond, storeAnswer, type Answer } from "./idempotency";
-import { WATCH_TICKET_TTL_S } from "./limits";
-import { issueWatchTicket } from "./tokens";
-import { publicApiBase } from "./urls";
-import { log } from "./log";
+import { WATCH_TICKET_TTL_S } from "../lib/limits";
+import { issueWatchTicket } from "../lib/tokens";
+import { publicApiBase } from "../lib/urls";
+import { log } from "../lib/log";
 import { transactionView } from "./views";
 
 /** A provider refusal that is our trouble (float, credentials): operators hear of it globally, readiness shows it. */

@@ -6,13 +6,13 @@
  * as the bank list is. Concurrent reads of one list share one VTpass call, and
  * after a failed one VTpass is not asked again for VTPASS_CATALOGUE_FAILURE_TTL_S.
  */
-import { NETWORKS, normalisePhone, PORTED_NUMBER_NOTE, sandboxTestPhone, suggestNetwork, type Network, type Phone } from "../../domain/phone";
-import { ReadThroughCache } from "../../lib/cache";
-import { errors } from "../../lib/errors";
-import { type AppContext, executionCtx } from "../../lib/http";
-import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../../lib/limits";
-import { vtpassClient, type VtpassClient } from "../../providers/vtpass";
-import { airtimeBounds, serviceIdFor, type DataPlan, type ServiceInfo } from "../../providers/vtpass/catalogue";
+import { NETWORKS, normalisePhone, PORTED_NUMBER_NOTE, sandboxTestPhone, suggestNetwork, type Network, type Phone } from "../domain/phone";
+import { ReadThroughCache } from "../lib/cache";
+import { errors } from "../lib/errors";
+import { type AppContext, executionCtx } from "../lib/http";
+import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../lib/limits";
+import { vtpassClient, type VtpassClient } from "../providers/vtpass/index";
+import { airtimeBounds, serviceIdFor, type DataPlan, type ServiceInfo } from "../providers/vtpass/catalogue";
 
 // One VTpass read per list at a time, and none for VTPASS_CATALOGUE_FAILURE_TTL_S after one failed.
 const services = new ReadThroughCache<ServiceInfo[]>("vtpass-services", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, 2, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });

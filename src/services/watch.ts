@@ -6,10 +6,10 @@
  * its creation time), so a replay carries the same ticket as the first answer.
  */
 import type { Answer } from "./idempotency";
-import type { AppContext } from "./http";
-import { WATCH_TICKET_TTL_S } from "./limits";
-import { issueWatchTicket } from "./tokens";
-import { publicApiBase } from "./urls";
+import type { AppContext } from "../lib/http";
+import { WATCH_TICKET_TTL_S } from "../lib/limits";
+import { issueWatchTicket } from "../lib/tokens";
+import { publicApiBase } from "../lib/urls";
 import { watchView } from "./views";
 
 export async function withWatch(c: AppContext, user_id: string, answer: Answer): Promise<Answer> {

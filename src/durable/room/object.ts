@@ -20,7 +20,7 @@
  * - Close each socket when the credential it was opened with expires (4001,
  *   from the same alarm), so a socket never outlives its token or ticket; the
  *   client re-authenticates by reconnecting.
- * - Give back a socket's leases (per user, per address; src/durable/socket-leases.ts)
+ * - Give back a socket's leases (per user, per address; src/durable/socket-leases/object.ts)
  *   when it ends.
  *
  * Invariants
@@ -38,17 +38,17 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { STAGES } from "../domain/flows";
-import { snapshotOf, type StatusSnapshot } from "../domain/records";
-import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
-import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../lib/ids";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "../lib/limits";
-import { log } from "../lib/log";
-import { one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
-import { attach, attachmentOf, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./room/connect";
-import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./room-protocol";
+import { STAGES } from "../../domain/flows";
+import { snapshotOf, type StatusSnapshot } from "../../domain/records";
+import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
+import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
+import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "../../lib/limits";
+import { log } from "../../lib/log";
+import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
+import { attach, attachmentOf, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./connect";
+import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./protocol";
 
-export type { StatusSnapshot } from "../domain/records";
+export type { StatusSnapshot } from "../../domain/records";
 
 /** A snapshot from the Wallet is internal data: a bad one is a bug, so it throws. */
 const SnapshotSchema = z.strictObject({
@@ -85,7 +85,7 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-export { attachmentOf, checkTags, ROOM_REFUSAL, roomConnectRequest, WATCHER_TAG, type Attachment, type Via } from "./room/connect";
+export { attachmentOf, checkTags, ROOM_REFUSAL, roomConnectRequest, WATCHER_TAG, type Attachment, type Via } from "./connect";
 
 function isTerminal(status: StatusSnapshot["status"]): boolean {
   return status !== "PENDING";
@@ -298,7 +298,7 @@ export class Room extends DurableObject<Env> {
   }
 
   /**
-   * Give back the socket's leases (src/durable/socket-leases.ts). Also called
+   * Give back the socket's leases (src/durable/socket-leases/object.ts). Also called
    * when we close a socket ourselves, since its close event may never come (a
    * vanished peer); releasing twice is harmless. A failure only delays the
    * slot until the lease's own end.

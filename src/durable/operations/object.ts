@@ -16,7 +16,7 @@
  * - the MongoDB projection's lag: one row per wallet whose projection is
  *   behind (failing deliveries), written by that wallet when its state changes
  *   and refreshed from its alarm while behind, removed when it catches up
- *   (src/durable/wallet/projection.ts). Readiness reads one aggregate of it,
+ *   (src/projection/wallet-reader.ts). Readiness reads one aggregate of it,
  *   so it never has to visit wallets.
  * - the users index: one row per registered user id, written at registration,
  *   so the projection can be rebuilt for every wallet (Durable Objects cannot
@@ -30,13 +30,13 @@
  * - Every report and every delivery to the index is one storage transaction.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { OperatorFact } from "../domain/operator";
-import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROJECTION_LAG_WALLETS_MAX, PROVIDER_PROBLEM_RECENT_MS, USERS_INDEX_PAGE_MAX } from "../lib/limits";
-import { log } from "../lib/log";
-import { migrate, type Migration } from "../lib/sqlite";
-import { OPERATOR_ANOMALY_REF_MIGRATION, OPERATOR_INDEX_MIGRATION, OperatorIndex, type IndexedAnomaly, type IndexedTransaction, type Page, type PendingByType, type SettlementCount } from "./operations/operator-index";
+import type { OperatorFact } from "../../domain/operator";
+import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROJECTION_LAG_WALLETS_MAX, PROVIDER_PROBLEM_RECENT_MS, USERS_INDEX_PAGE_MAX } from "../../lib/limits";
+import { log } from "../../lib/log";
+import { migrate, type Migration } from "../../lib/sqlite";
+import { OPERATOR_ANOMALY_REF_MIGRATION, OPERATOR_INDEX_MIGRATION, OperatorIndex, type IndexedAnomaly, type IndexedTransaction, type Page, type PendingByType, type SettlementCount } from "./operator-index";
 
-export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "./operations/operator-index";
+export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "./operator-index";
 
 /** The one instance. */
 export const OPERATIONS_OBJECT = "global";

@@ -1,6 +1,6 @@
 /**
  * POST /wallet/airtime and POST /wallet/data: buy from the wallet balance
- * through VTpass, as a held payment (src/lib/held-payment.ts):
+ * through VTpass, as a held payment (src/services/held-payment-runner.ts):
  *
  *   1. the number is normalised (422 when it is not a Nigerian mobile number),
  *      the network chosen (given, or suggested by the prefix), the amount or
@@ -13,20 +13,20 @@
  *   4. VTpass's answer settles it (delivered: posted; failed or refused:
  *      released) or leaves it pending (requeried by the wallet's alarm).
  */
-import { formatMinor } from "../../domain/money";
-import type { Network } from "../../domain/phone";
-import { providerRefName } from "../../durable/provider-refs";
-import type { TransactionRecord } from "../../durable/wallet";
-import { errors } from "../../lib/errors";
-import { runHeldPayment, type HeldAnswer } from "../../lib/held-payment";
-import { type AppContext, executionCtx } from "../../lib/http";
-import { fingerprint } from "../../lib/idempotency";
-import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../../lib/limits";
-import { transactionView } from "../../lib/views";
-import { purchasePort } from "../../providers";
-import { serviceIdFor } from "../../providers/vtpass/catalogue";
-import { newRequestId } from "../../providers/vtpass/request-id";
-import { dataPlans, listNetworks, lookupPhone, vtpassOrUnavailable } from "../catalog/handlers";
+import { formatMinor } from "../domain/money";
+import type { Network } from "../domain/phone";
+import { providerRefName } from "../durable/provider-refs/object";
+import type { TransactionRecord } from "../durable/wallet/object";
+import { errors } from "../lib/errors";
+import { runHeldPayment, type HeldAnswer } from "./held-payment-runner";
+import { type AppContext, executionCtx } from "../lib/http";
+import { fingerprint } from "./idempotency";
+import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../lib/limits";
+import { transactionView } from "./views";
+import { purchasePort } from "../providers/index";
+import { serviceIdFor } from "../providers/vtpass/catalogue";
+import { newRequestId } from "../providers/vtpass/request-id";
+import { dataPlans, listNetworks, lookupPhone, vtpassOrUnavailable } from "./catalogue";
 
 export type PurchaseKind = "airtime" | "data";
 export type PurchaseInput = { phone: string; network?: Network } & ({ kind: "airtime"; amount: number } | { kind: "data"; plan: string });

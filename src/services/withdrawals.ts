@@ -1,16 +1,16 @@
 /**
  * POST /wallet/withdraw: move money from the wallet to a bank account, as a
- * held payment (src/lib/held-payment.ts): the account is checked and resolved
+ * held payment (src/services/held-payment-runner.ts): the account is checked and resolved
  * first (nothing is held if that fails), then the hold, the claim and the
  * Flutterwave transfer with reference = tx_ref.
  */
-import { parseDecimal } from "../../domain/money";
-import { fingerprint } from "../../lib/idempotency";
-import { runHeldPayment, type HeldAnswer } from "../../lib/held-payment";
-import { type AppContext, executionCtx } from "../../lib/http";
-import { maskAccount } from "../../lib/log";
-import { transferPort } from "../../providers";
-import { resolveAccount } from "../banks/handlers";
+import { parseDecimal } from "../domain/money";
+import { fingerprint } from "./idempotency";
+import { runHeldPayment, type HeldAnswer } from "./held-payment-runner";
+import { type AppContext, executionCtx } from "../lib/http";
+import { maskAccount } from "../lib/log";
+import { transferPort } from "../providers/index";
+import { resolveAccount } from "./banks";
 
 export type WithdrawInput = { amount: number; account_number: string; account_bank: string; narration?: string };
 

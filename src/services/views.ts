@@ -1,6 +1,6 @@
 /** Wire views of wallet objects: decimal strings beside integer kobo, ISO times. */
 import { formatMinor } from "../domain/money";
-import type { TransactionRecord, WalletSummary } from "../durable/wallet";
+import type { TransactionRecord, WalletSummary } from "../durable/wallet/object";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -28,11 +28,11 @@
  */
 import { z } from "zod";
 import type { Collection, Db, Filter, IndexDescription } from "mongodb";
-import { formatMinor } from "../../domain/money";
-import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
-import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../../lib/ids";
-import { MongoMisconfigured, WriteConcernNotMet } from "./client";
-import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS, MONGO_BATCH_MAX, NARRATION_MAX_CHARS } from "../../lib/limits";
+import { formatMinor } from "../domain/money";
+import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
+import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../lib/ids";
+import { MongoMisconfigured, WriteConcernNotMet } from "./mongo-client";
+import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS, MONGO_BATCH_MAX, NARRATION_MAX_CHARS } from "../lib/limits";
 
 // ---- Shapes ---------------------------------------------------------------------------
 

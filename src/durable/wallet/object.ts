@@ -8,16 +8,17 @@
  * left locked by a crashed request, and no network call ever happens inside a
  * transaction. SQLite-backed storage is durable before the response leaves.
  *
- * This class keeps only the RPC surface and the wiring; the parts live in
- * ./wallet/: schema (migrations, the flow mirror), ledger (balance, holds,
- * journal), store (transactions and the one write path), idempotency, trail
- * (provider events, anomalies), feed (the change feed and its drainer),
- * readers, funding and held (the two flows) and reconciler (the alarm).
+ * This class keeps only the RPC surface and the wiring; the parts live beside
+ * it: schema (migrations, the flow mirror), ledger (balance, holds, journal),
+ * store (transactions and the one write path), idempotency, trail (provider
+ * events, anomalies), feed (the change feed and its drainer), readers,
+ * funding-flow and held-payment-flow (the two flows) and reconciler (the
+ * alarm).
  *
  * Invariants (ARCHITECTURE.md, proven by test/durable/*.test.ts):
  *  2. available = balance - sum(pending holds) >= 0 after every operation.
  *  3. a held payment is posted only on the provider's success, voided only on
- *     its failure (held.ts, src/domain/held-payment.ts).
+ *     its failure (held-payment-flow.ts, src/domain/held-payment-rule.ts).
  *  4. a funding is credited only on verified facts (src/domain/transactions.ts);
  *     a transaction reaches a terminal stage once: the flow tables
  *     (src/domain/flows.ts) refuse every later move, in code and in SQL.
@@ -29,36 +30,36 @@
  * Rooms are delivered before a write answers (a watcher hears each stage at
  * once); the projection drains in the background and from the alarm, so
  * MongoDB is never on the money path: an outage or a slow cluster only grows
- * this wallet's backlog (wallet/projection.ts).
+ * this wallet's backlog (src/projection/wallet-reader.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../domain/records";
-import type { ProviderFacts } from "../domain/transactions";
-import { configOf } from "../lib/config";
-import { FEED_PAGE_MAX, PURCHASE_ESCALATE_AFTER_MS, REPROJECT_PAGE_MAX, WITHDRAW_ESCALATE_AFTER_MS } from "../lib/limits";
-import { log } from "../lib/log";
-import { contextFromState } from "../lib/self";
-import { migrate } from "../lib/sqlite";
-import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./wallet/core";
-import { ChangeFeed, requeueChange, type Change, type FeedReader } from "./wallet/feed";
-import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./wallet/funding";
-import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./wallet/held";
-import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./wallet/idempotency";
-import { Ledger, type Audit, type Profile, type WalletSummary } from "./wallet/ledger";
-import { OPERATIONS_READER, operationsReader } from "./wallet/operator-reader";
-import { PROJECTION_READER, projectionReader, reportProjectionLag } from "./wallet/projection";
-import { ROOMS_READER, roomsReader } from "./wallet/readers";
-import { reconcileDue } from "./wallet/reconciler";
-import { MIGRATIONS, syncFlows } from "./wallet/schema";
-import { TxStore, type ListQuery } from "./wallet/store";
-import { Trail, type Anomaly, type SettleSource } from "./wallet/trail";
+import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
+import type { ProviderFacts } from "../../domain/transactions";
+import { configOf } from "../../lib/config";
+import { FEED_PAGE_MAX, PURCHASE_ESCALATE_AFTER_MS, REPROJECT_PAGE_MAX, WITHDRAW_ESCALATE_AFTER_MS } from "../../lib/limits";
+import { log } from "../../lib/log";
+import { contextFromState } from "../../lib/self";
+import { migrate } from "../../lib/sqlite";
+import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import { ChangeFeed, requeueChange, type Change, type FeedReader } from "./feed";
+import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./funding-flow";
+import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./held-payment-flow";
+import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./idempotency";
+import { Ledger, type Audit, type Profile, type WalletSummary } from "./ledger";
+import { OPERATIONS_READER, operationsReader } from "./operator-reader";
+import { PROJECTION_READER, projectionReader, reportProjectionLag } from "../../projection/wallet-reader";
+import { ROOMS_READER, roomsReader } from "./readers";
+import { reconcileDue } from "./reconciler";
+import { MIGRATIONS, syncFlows } from "./schema";
+import { TxStore, type ListQuery } from "./store";
+import { Trail, type Anomaly, type SettleSource } from "./trail";
 
-export type { Audit, Profile, WalletSummary } from "./wallet/ledger";
-export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./wallet/core";
-export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./wallet/idempotency";
-export type { ListQuery } from "./wallet/store";
-export type { SettleSource } from "./wallet/trail";
-export type { TransactionRecord, TxDetails } from "../domain/records";
+export type { Audit, Profile, WalletSummary } from "./ledger";
+export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
+export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
+export type { ListQuery } from "./store";
+export type { SettleSource } from "./trail";
+export type { TransactionRecord, TxDetails } from "../../domain/records";
 
 /** How long a held payment of each type may stay unresolved before operators are told. */
 const HELD_DEADLINE_MS: Record<HeldType, number> = {
@@ -166,7 +167,7 @@ export class Wallet extends DurableObject<Env> {
     return this.core.store.get(tx_ref);
   }
 
-  /** The callback page's read: the transaction, and whether it may ask the provider now (src/durable/wallet/funding.ts). */
+  /** The callback page's read: the transaction, and whether it may ask the provider now (src/durable/wallet/funding-flow.ts). */
   async claimCallbackVerify(tx_ref: string): Promise<{ tx: TransactionRecord | null; verify: boolean }> {
     return claimCallbackVerify(this.core, tx_ref, Date.now());
   }

@@ -12,8 +12,8 @@
  * first, then the oldest.
  */
 import { DurableObject } from "cloudflare:workers";
-import { DEAD_LETTERS_KEEP_MAX, DEAD_LETTERS_PAGE_MAX } from "../lib/limits";
-import { migrate, one, type Migration } from "../lib/sqlite";
+import { DEAD_LETTERS_KEEP_MAX, DEAD_LETTERS_PAGE_MAX } from "../../lib/limits";
+import { migrate, one, type Migration } from "../../lib/sqlite";
 
 export const DEAD_LETTERS_OBJECT = "wallet-events-dlq";
 

@@ -42,8 +42,8 @@ import {
   LOGIN_FAILURE_MEMORY_S,
   LOGIN_KNOWN_CLIENT_TTL_S,
   LOGIN_KNOWN_CLIENTS_MAX,
-} from "../lib/limits";
-import { one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
+} from "../../lib/limits";
+import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {

@@ -25,8 +25,8 @@
  * and `node:tls`, which workerd builds on `connect()` from cloudflare:sockets).
  */
 import type { MongoClient, MongoClientOptions } from "mongodb";
-import type { MongoSettings } from "../../lib/config";
-import { MONGO_CONNECT_TIMEOUT_MS, MONGO_MAX_IDLE_TIME_MS, MONGO_POOL_MAX, MONGO_POOL_MIN, MONGO_SOCKET_TIMEOUT_MS } from "../../lib/limits";
+import type { MongoSettings } from "../lib/config";
+import { MONGO_CONNECT_TIMEOUT_MS, MONGO_MAX_IDLE_TIME_MS, MONGO_POOL_MAX, MONGO_POOL_MIN, MONGO_SOCKET_TIMEOUT_MS } from "../lib/limits";
 
 /**
  * The options we set. A subset of MongoClientOptions: that type picks its TLS

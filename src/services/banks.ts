@@ -6,12 +6,12 @@
  * BANKS_STALE_MAX_S. The cache holds one entry per supported country, so it is
  * bounded by the country list.
  */
-import { ReadThroughCache } from "../../lib/cache";
-import { errors } from "../../lib/errors";
-import { type AppContext, executionCtx, rateLimit } from "../../lib/http";
-import { BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S } from "../../lib/limits";
-import { log, maskAccount } from "../../lib/log";
-import { flutterwaveClient } from "../../providers/flutterwave";
+import { ReadThroughCache } from "../lib/cache";
+import { errors } from "../lib/errors";
+import { type AppContext, executionCtx, rateLimit } from "../lib/http";
+import { BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S } from "../lib/limits";
+import { log, maskAccount } from "../lib/log";
+import { flutterwaveClient } from "../providers/flutterwave/index";
 
 export const BANK_COUNTRIES = ["NG", "GH", "KE", "UG", "ZA", "TZ"] as const;
 export type BankCountry = (typeof BANK_COUNTRIES)[number];

@@ -3,10 +3,10 @@
  * (funding, withdrawals, purchases). The Wallet object stores keys and answers
  * (src/durable/wallet/idempotency.ts); this turns what it says into HTTP.
  */
-import type { OpenOutcome } from "../durable/wallet";
-import { sha256Hex } from "./crypto";
-import { AppError, errors } from "./errors";
-import type { AppContext } from "./http";
+import type { OpenOutcome } from "../durable/wallet/object";
+import { sha256Hex } from "../lib/crypto";
+import { AppError, errors } from "../lib/errors";
+import type { AppContext } from "../lib/http";
 
 /** A route's answer: replayed answers carry `Idempotent-Replayed: true`. */
 export type Answer = { status: number; body: unknown; replayed: boolean };

@@ -10,16 +10,16 @@
  * the lease is live gets 409, so of N simultaneous registrations one wins.
  */
 import type { z } from "@hono/zod-openapi";
-import { errors } from "../../lib/errors";
-import { type AppContext, clientAddressKey, clientIp, rateLimit } from "../../lib/http";
-import { newUserId } from "../../lib/ids";
-import { log } from "../../lib/log";
-import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../../lib/password";
-import { issueAccessToken } from "../../lib/tokens";
-import { OPERATIONS_OBJECT } from "../../durable/operations";
-import type { LoginThrottle } from "../../durable/login-throttle";
-import type { Profile } from "../../durable/wallet";
-import { Email, type LoginBody, type RegisterBody } from "./schemas";
+import { errors } from "../lib/errors";
+import { type AppContext, clientAddressKey, clientIp, rateLimit } from "../lib/http";
+import { newUserId } from "../lib/ids";
+import { log } from "../lib/log";
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../lib/password";
+import { issueAccessToken } from "../lib/tokens";
+import { OPERATIONS_OBJECT } from "../durable/operations/object";
+import type { LoginThrottle } from "../durable/login-throttle/object";
+import type { Profile } from "../durable/wallet/object";
+import { Email, type LoginBody, type RegisterBody } from "../routes/auth/schemas";
 
 const WALLET_CURRENCY = "NGN";
 
@@ -74,7 +74,7 @@ export async function register(c: AppContext, body: z.infer<typeof RegisterBody>
 
 /**
  * Login. Throttling is per (email, client address) in the email's LoginThrottle
- * object, for registered and unknown emails alike (src/durable/login-throttle.ts):
+ * object, for registered and unknown emails alike (src/durable/login-throttle/object.ts):
  * a client waits only for its own failures, and past the per-email ceiling only
  * clients that have not logged in to the account recently are refused. A
  * refused attempt is answered 429 before any hashing, whatever its password, so

@@ -25,7 +25,7 @@
  *   bad credentials, index conflicts). Only a malformed batch (a caller's
  *   bug) or a server answer we cannot classify throws.
  * - A batch may be retried whole, any number of times, in any order with
- *   other batches: every write is guarded by version (providers/mongo/projection.ts).
+ *   other batches: every write is guarded by version (projection/mongo-writes.ts).
  * - Bounded: at most MONGO_BATCH_MAX changes per call, the whole call within
  *   the batch timeout, one pooled socket plus the driver's monitor.
  * - One call at a time (at most MONGO_PROJECTOR_CALLS_MAX running or waiting;
@@ -54,7 +54,7 @@ import {
   MONGO_UNAVAILABLE_RETRY_AFTER_MS,
 } from "../lib/limits";
 import { log } from "../lib/log";
-import { classifyMongoError, closeNow, createMongoClient, describeMongoError, loadMongoDriver, mongoHosts, type MongoDriver } from "../providers/mongo/client";
+import { classifyMongoError, closeNow, createMongoClient, describeMongoError, loadMongoDriver, mongoHosts, type MongoDriver } from "./mongo-client";
 import {
   PROJECTION_COLLECTIONS,
   applyChanges,
@@ -65,7 +65,7 @@ import {
   type ProjectionCollection,
   type ProjectionDocument,
   type ProjectionReport,
-} from "../providers/mongo/projection";
+} from "./mongo-writes";
 
 // ---- Names ------------------------------------------------------------------------
 

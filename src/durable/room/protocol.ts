@@ -1,6 +1,6 @@
 /**
  * The watch protocol, version 1: every frame a watcher and a Room exchange, as
- * zod schemas. One module, imported by the Room (src/durable/room.ts), the
+ * zod schemas. One module, imported by the Room (src/durable/room/object.ts), the
  * Worker's WebSocket route (src/routes/ws/) and the browser script generator
  * (src/pages/watch-script.ts), so the three cannot drift apart.
  *
@@ -14,12 +14,12 @@
  * "pong" by the runtime itself, without waking a hibernating Room.
  */
 import { z } from "zod";
-import { formatMinor } from "../domain/money";
-import { STAGES } from "../domain/flows";
-import type { StatusSnapshot } from "../domain/records";
-import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
-import { TX_REF_MAX_CHARS } from "../lib/ids";
-import { WATCH_TICKET_MAX_CHARS } from "../lib/limits";
+import { formatMinor } from "../../domain/money";
+import { STAGES } from "../../domain/flows";
+import type { StatusSnapshot } from "../../domain/records";
+import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
+import { TX_REF_MAX_CHARS } from "../../lib/ids";
+import { WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 
 export const PROTOCOL_VERSION = 1;
 

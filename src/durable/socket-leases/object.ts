@@ -21,8 +21,8 @@
  *   anonymous addresses leaves nothing behind.
  */
 import { DurableObject } from "cloudflare:workers";
-import { SOCKET_LEASES_PURGE_BATCH_MAX } from "../lib/limits";
-import { hasStoredTables, one, SchemaOnFirstWrite, type Migration } from "../lib/sqlite";
+import { SOCKET_LEASES_PURGE_BATCH_MAX } from "../../lib/limits";
+import { hasStoredTables, one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
   {

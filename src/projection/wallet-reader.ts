@@ -7,7 +7,7 @@
  * MONGO_BATCH_MAX) goes to the wallet's lane in one `project()` call. The
  * position advances only when the projector answered ok, which it does only
  * after MongoDB acknowledged every write with majority write concern
- * (providers/mongo/projection.ts, applyChanges). A change MongoDB refused for
+ * (projection/mongo-writes.ts, applyChanges). A change MongoDB refused for
  * good (a unique email held by another user's document) is logged by the
  * projector and passed over: no retry could change the answer, and it must not
  * hold up every later change of the wallet; the checker shows it. An outage
@@ -23,13 +23,13 @@
  * the last retry of each lagging wallet; the age of the oldest change is
  * exact (computed from the stored time).
  */
-import type { Config } from "../../lib/config";
-import { MONGO_BACKLOG_WARN_CHANGES, PROJECTION_LANES } from "../../lib/limits";
-import { log } from "../../lib/log";
-import { mongoProjector } from "../mongo-projector";
-import { OPERATIONS_OBJECT } from "../operations";
-import { laneOf, projectionChangeOf } from "../../providers/mongo/ledger-documents";
-import type { Change, ChangeFeed, Delivery, FeedReader } from "./feed";
+import type { Config } from "../lib/config";
+import { MONGO_BACKLOG_WARN_CHANGES, PROJECTION_LANES } from "../lib/limits";
+import { log } from "../lib/log";
+import { mongoProjector } from "./object";
+import { OPERATIONS_OBJECT } from "../durable/operations/object";
+import { laneOf, projectionChangeOf } from "./documents";
+import type { Change, ChangeFeed, Delivery, FeedReader } from "../durable/wallet/feed";
 
 export const PROJECTION_READER = "projection";
 

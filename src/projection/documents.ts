@@ -9,8 +9,8 @@
  * The projection serves reports and support tools; it is not a second copy
  * of personal data, and never of a password hash (the ledger has none).
  */
-import type { ProfileVersion, TransactionChange, WalletVersion } from "../../domain/records";
-import type { ProjectionChange } from "./projection";
+import type { ProfileVersion, TransactionChange, WalletVersion } from "../domain/records";
+import type { ProjectionChange } from "./mongo-writes";
 
 export function userChange(profile: ProfileVersion): ProjectionChange {
   return {
