@@ -5,7 +5,7 @@
 import { env, exports } from "cloudflare:workers";
 import { createExecutionContext } from "cloudflare:test";
 import worker from "../src/worker";
-import { FUND_PENDING_MAX_CEILING } from "../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../src/domain/limits";
 import { randomBase32 } from "../src/lib/ids";
 import { loadMongoDriver } from "../src/projection/mongo-client";
 import { beforeAll } from "vitest";

@@ -74,7 +74,7 @@ describe("the OpenAPI document", () => {
   });
 
   it("gives the number form of `amount` the same bounds the API enforces", async () => {
-    const { FUND_MIN_MINOR, FUND_MAX_MINOR } = await import("../src/lib/limits");
+    const { FUND_MIN_MINOR, FUND_MAX_MINOR } = await import("../src/domain/limits");
     const document = await openapiDocument();
     const amount = document.components.schemas.FundRequest.properties!.amount;
     expect(amount.anyOf![1]).toMatchObject({ type: "number", minimum: FUND_MIN_MINOR / 100, maximum: FUND_MAX_MINOR / 100 });

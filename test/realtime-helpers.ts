@@ -4,7 +4,7 @@
  * takes), and watch it over a real WebSocket through the real Worker.
  */
 import { exports } from "cloudflare:workers";
-import { FUND_PENDING_MAX_CEILING } from "../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../src/domain/limits";
 import type { ProviderFacts } from "../src/domain/transactions";
 import { requireConfig } from "../src/lib/config";
 import { newTxRef } from "../src/lib/ids";

@@ -14,7 +14,7 @@
  *   00234 803 123 4567   +234 (0) 803 123 4567   8031234567 (the 10-digit
  *   national number alone, as typed next to a "+234" picker)
  */
-import { PHONE_INPUT_MAX_CHARS } from "../lib/limits";
+import { PHONE_INPUT_MAX_CHARS } from "./limits";
 
 // ---- Canonical form -----------------------------------------------------------
 

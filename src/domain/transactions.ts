@@ -5,7 +5,7 @@
  * Wallet object these facts; the Wallet applies the decisions inside its
  * storage transactions; the property tests exercise them directly.
  */
-import { FUNDING_DEADLINE_GRACE_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../lib/limits";
+import { FUNDING_DEADLINE_GRACE_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "./limits";
 
 export const TX_TYPES = ["FUND", "WITHDRAW", "AIRTIME", "DATA"] as const;
 export type TxType = (typeof TX_TYPES)[number];

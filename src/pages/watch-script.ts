@@ -8,7 +8,7 @@
  * - the protocol (version, heartbeat frames, close codes) and the status
  *   frame's shape, as JSON Schema generated from the zod schema in
  *   src/durable/room/protocol.ts;
- * - the reconnect and heartbeat bounds from src/lib/limits.ts.
+ * - the reconnect and heartbeat bounds from src/pages/limits.ts.
  * The words it shows come from the page itself (`data-texts`, produced by
  * `statusMessages`), so browser and server cannot say different things.
  *
@@ -22,7 +22,7 @@
 import { z } from "zod";
 import { TX_STATUSES } from "../domain/transactions";
 import { CLOSE, FINAL_CLOSE_CODES, PING_FRAME, PONG_FRAME, PROTOCOL_VERSION, StatusMessage } from "../durable/room/protocol";
-import { WATCH_PING_INTERVAL_MS, WATCH_RECONNECT_ATTEMPTS_MAX, WATCH_RECONNECT_BASE_MS, WATCH_RECONNECT_MAX_MS } from "../lib/limits";
+import { WATCH_PING_INTERVAL_MS, WATCH_RECONNECT_ATTEMPTS_MAX, WATCH_RECONNECT_BASE_MS, WATCH_RECONNECT_MAX_MS } from "./limits";
 
 /** The element watch.js reads its inputs from (data attributes) and updates. */
 export const WATCH_ROOT_ID = "tx";

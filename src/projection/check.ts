@@ -20,7 +20,7 @@ import { mongoProjector, type ProjectorFailure } from "./object";
 import type { ProjectionChange, ProjectionCollection } from "./mongo-writes";
 import { laneOf, transactionChange, userChange, walletChange } from "./documents";
 import type { Config } from "../lib/config";
-import { MONGO_BATCH_MAX, PROJECTION_CHECK_DIFFERENCES_MAX, PROJECTION_CHECK_TRANSACTIONS_MAX, PROJECTION_LANES } from "../lib/limits";
+import { MONGO_BATCH_MAX, PROJECTION_CHECK_DIFFERENCES_MAX, PROJECTION_CHECK_TRANSACTIONS_MAX, PROJECTION_LANES } from "./limits";
 
 export type Difference =
   | { collection: ProjectionCollection; key: string; problem: "missing"; ledger_version: number }

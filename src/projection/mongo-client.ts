@@ -3,7 +3,7 @@
  * a driver error means for us, and keeps the URI's password out of every log.
  *
  * Responsibilities
- * - One place for the driver's options, each bound named in src/lib/limits.ts:
+ * - One place for the driver's options, each bound named in src/projection/limits.ts (the timeouts configuration may change in src/lib/limits.ts):
  *   a pool of one socket (the client lives in a Durable Object, Cloudflare's
  *   guidance), a server selection timeout, idle sockets closed, majority write
  *   concern so an acknowledged write survives a primary failover. The driver's
@@ -26,7 +26,7 @@
  */
 import type { MongoClient, MongoClientOptions } from "mongodb";
 import type { MongoSettings } from "../lib/config";
-import { MONGO_CONNECT_TIMEOUT_MS, MONGO_MAX_IDLE_TIME_MS, MONGO_POOL_MAX, MONGO_POOL_MIN, MONGO_SOCKET_TIMEOUT_MS } from "../lib/limits";
+import { MONGO_CONNECT_TIMEOUT_MS, MONGO_MAX_IDLE_TIME_MS, MONGO_POOL_MAX, MONGO_POOL_MIN, MONGO_SOCKET_TIMEOUT_MS } from "./limits";
 
 /**
  * The options we set. A subset of MongoClientOptions: that type picks its TLS

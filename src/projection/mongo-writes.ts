@@ -32,7 +32,9 @@ import { formatMinor } from "../domain/money";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../lib/ids";
 import { MongoMisconfigured, WriteConcernNotMet } from "./mongo-client";
-import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS, MONGO_BATCH_MAX, NARRATION_MAX_CHARS } from "../lib/limits";
+import { NARRATION_MAX_CHARS } from "../domain/limits";
+import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS } from "../lib/limits";
+import { MONGO_BATCH_MAX } from "./limits";
 
 // ---- Shapes ---------------------------------------------------------------------------
 

@@ -44,15 +44,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Db, MongoClient } from "mongodb";
 import { configOf, type Config, type MongoSettings } from "../lib/config";
-import {
-  MONGO_BATCH_MAX,
-  MONGO_BUSY_RETRY_AFTER_MS,
-  MONGO_CLOSE_TIMEOUT_MS,
-  MONGO_PROJECTOR_CALLS_MAX,
-  MONGO_MISCONFIGURED_RETRY_AFTER_MS,
-  MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS,
-  MONGO_UNAVAILABLE_RETRY_AFTER_MS,
-} from "../lib/limits";
+import { MONGO_BATCH_MAX, MONGO_BUSY_RETRY_AFTER_MS, MONGO_CLOSE_TIMEOUT_MS, MONGO_PROJECTOR_CALLS_MAX, MONGO_MISCONFIGURED_RETRY_AFTER_MS, MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS, MONGO_UNAVAILABLE_RETRY_AFTER_MS } from "./limits";
 import { log } from "../lib/log";
 import { classifyMongoError, closeNow, createMongoClient, describeMongoError, loadMongoDriver, mongoHosts, type MongoDriver } from "./mongo-client";
 import {

@@ -24,7 +24,7 @@
  * exact (computed from the stored time).
  */
 import type { Config } from "../lib/config";
-import { MONGO_BACKLOG_WARN_CHANGES, PROJECTION_LANES } from "../lib/limits";
+import { MONGO_BACKLOG_WARN_CHANGES, PROJECTION_LANES } from "./limits";
 import { log } from "../lib/log";
 import { mongoProjector } from "./object";
 import { OPERATIONS_OBJECT } from "../durable/operations/object";

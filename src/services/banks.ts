@@ -9,7 +9,7 @@
 import { ReadThroughCache } from "../lib/cache";
 import { errors } from "../lib/errors";
 import { type AppContext, executionCtx, rateLimit } from "../lib/http";
-import { BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S } from "../lib/limits";
+import { BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S } from "../providers/flutterwave/limits";
 import { log, maskAccount } from "../lib/log";
 import { flutterwaveClient } from "../providers/flutterwave/index";
 

@@ -10,7 +10,7 @@ import { NETWORKS, normalisePhone, PORTED_NUMBER_NOTE, sandboxTestPhone, suggest
 import { ReadThroughCache } from "../lib/cache";
 import { errors } from "../lib/errors";
 import { type AppContext, executionCtx } from "../lib/http";
-import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../lib/limits";
+import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../providers/vtpass/limits";
 import { vtpassClient, type VtpassClient } from "../providers/vtpass/index";
 import { airtimeBounds, serviceIdFor, type DataPlan, type ServiceInfo } from "../providers/vtpass/catalogue";
 

@@ -21,7 +21,7 @@ import { errors } from "../lib/errors";
 import { runHeldPayment, type HeldAnswer } from "./held-payment-runner";
 import { type AppContext, executionCtx } from "../lib/http";
 import { fingerprint } from "./idempotency";
-import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../lib/limits";
+import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../domain/limits";
 import { transactionView } from "./views";
 import { purchasePort } from "../providers/index";
 import { serviceIdFor } from "../providers/vtpass/catalogue";

@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decideHeldPayment, type HeldView } from "../../src/domain/held-payment-rule";
 import { nextCheckAt, nextCheckDelayMs, type ProviderFacts } from "../../src/domain/transactions";
-import { PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/lib/limits";
+import { PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../src/domain/limits";
 
 const NOW = 1_800_000_000_000;
 const held = (over: Partial<HeldView> = {}): HeldView => ({ tx_ref: "wdr_x", status: "PENDING", amount_minor: 100_000, currency: "NGN", deadline_at_ms: NOW + 60_000, ...over });

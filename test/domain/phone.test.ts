@@ -12,7 +12,7 @@ import {
   type Network,
   type PhoneRefusal,
 } from "../../src/domain/phone";
-import { PHONE_INPUT_MAX_CHARS } from "../../src/lib/limits";
+import { PHONE_INPUT_MAX_CHARS } from "../../src/domain/limits";
 
 const SEED = 20261127;
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { decideFunding, type FundingView, nextCheckDelayMs, type ProviderFacts } from "../../src/domain/transactions";
-import { RECONCILE_BACKOFF_S } from "../../src/lib/limits";
+import { RECONCILE_BACKOFF_S } from "../../src/domain/limits";
 
 const NOW = 1_800_000_000_000;
 const tx = (over: Partial<FundingView> = {}): FundingView => ({

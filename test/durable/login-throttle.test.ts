@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { LOGIN_CLIENT_FREE_FAILURES, LOGIN_CLIENTS_TRACKED_MAX, LOGIN_EMAIL_FAILURES_MAX, LOGIN_KNOWN_CLIENTS_MAX } from "../../src/lib/limits";
+import { LOGIN_CLIENT_FREE_FAILURES, LOGIN_CLIENTS_TRACKED_MAX, LOGIN_EMAIL_FAILURES_MAX, LOGIN_KNOWN_CLIENTS_MAX } from "../../src/durable/login-throttle/limits";
 import { env, uniqueEmail } from "../helpers";
 
 const throttleFor = () => env.LOGIN_THROTTLE.getByName(uniqueEmail("throttle"));

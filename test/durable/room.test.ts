@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { attachmentOf, checkTags, Room, roomConnectRequest, WATCHER_TAG } from "../../src/durable/room/object";
 import { CLOSE, PING_FRAME, PONG_FRAME } from "../../src/durable/room/protocol";
 import { newUserId } from "../../src/lib/ids";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../../src/lib/limits";
+import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../../src/durable/room/limits";
 import { newWallet } from "../helpers";
 import { paid, pendingFunding, settle, Watcher } from "../realtime-helpers";
 

@@ -6,7 +6,7 @@
  * held payments, idempotency keys, the reconciler's alarm, the change feed).
  */
 import { runInDurableObject } from "cloudflare:test";
-import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
 import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../src/durable/wallet/object";
 import { newTxRef, newUserId } from "../../src/lib/ids";

@@ -10,7 +10,7 @@
  *   everything the transaction did).
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
 import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../src/durable/wallet/object";
 import { newTxRef } from "../../src/lib/ids";

@@ -26,7 +26,8 @@ import { ChangeFeed, retryDelayMs, type Change } from "../../src/durable/wallet/
 import { isProjected } from "../../src/projection/wallet-reader";
 import { requireConfig } from "../../src/lib/config";
 import { compare } from "../../src/projection/check";
-import { FEED_RETRY_BASE_MS, FEED_RETRY_MAX_MS, PROJECTION_LANES } from "../../src/lib/limits";
+import { FEED_RETRY_BASE_MS, FEED_RETRY_MAX_MS } from "../../src/durable/wallet/limits";
+import { PROJECTION_LANES } from "../../src/projection/limits";
 import { createMongoClient } from "../../src/projection/mongo-client";
 import { laneOf, projectionChangeOf } from "../../src/projection/documents";
 import { api, authedJson, env, eventually, expectLedgerConsistent, ORIGIN, registerAndLogin } from "../helpers";

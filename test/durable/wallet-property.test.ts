@@ -26,7 +26,8 @@ import type { ProviderFacts } from "../../src/domain/transactions";
 import type { Wallet } from "../../src/durable/wallet/object";
 import { SCHEDULING_FIELDS } from "../../src/durable/wallet/store";
 import { txRefOwner } from "../../src/lib/ids";
-import { FEED_PAGE_MAX, FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
+import { FEED_PAGE_MAX } from "../../src/durable/wallet/limits";
 import { walletPool } from "../wallet-pool";
 
 /**

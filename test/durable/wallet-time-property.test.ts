@@ -33,7 +33,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import type { TransactionRecord, Wallet } from "../../src/durable/wallet/object";
-import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../src/lib/limits";
+import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../src/domain/limits";
 import { walletPool } from "../wallet-pool";
 
 const RUNS = 100;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
 import type { ProviderFacts } from "../../src/domain/transactions";
 import { newTxRef } from "../../src/lib/ids";
 import { env, expectLedgerConsistent, newWallet } from "../helpers";

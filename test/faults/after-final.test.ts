@@ -25,7 +25,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env, exports } from "cloudflare:workers";
 import { describe, expect } from "vitest";
 import { randomBase32 } from "../../src/lib/ids";
-import { PROVIDER_READ_RETRIES, VTPASS_READ_RETRIES } from "../../src/lib/limits";
+import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
+import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
 import { MAIN_QUEUE } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";
 import worker from "../../src/worker";

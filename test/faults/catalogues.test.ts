@@ -14,7 +14,8 @@
 import { describe, expect, it } from "vitest";
 import { clearBankCache } from "../../src/services/banks";
 import { clearCatalogCache } from "../../src/services/catalogue";
-import { PROVIDER_READ_RETRIES, VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_READ_RETRIES } from "../../src/lib/limits";
+import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
+import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
 import { api, expectLedgerConsistent, expectProblem, fundedWallet } from "../helpers";
 import { buyData, type Purchase } from "../purchase-helpers";
 import { arm, faultTable, READ_UNANSWERED, served, vtpassControl, type Mode } from "./support";

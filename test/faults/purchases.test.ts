@@ -12,7 +12,7 @@
  * computed by hand. A requery that goes unanswered never releases a hold.
  */
 import { describe, expect } from "vitest";
-import { VTPASS_READ_RETRIES } from "../../src/lib/limits";
+import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
 import { eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../helpers";
 import { buyAirtime, type Purchase } from "../purchase-helpers";
 import { arm, DONE_ANSWER_LOST, expectEscalated, faultTable, NOT_DONE, passDeadline, READ_UNANSWERED, served, vtpassControl, type Mode } from "./support";

@@ -9,7 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { requireConfig } from "../../src/lib/config";
 import { randomBase32 } from "../../src/lib/ids";
-import { PROVIDER_READ_RETRIES } from "../../src/lib/limits";
+import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
 import { flutterwaveClient } from "../../src/providers/flutterwave";
 import { createExecutionContext } from "cloudflare:test";
 import { arm, served } from "./support";

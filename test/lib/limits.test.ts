@@ -3,7 +3,32 @@
  * silently break the reasoning another one depends on.
  */
 import { describe, expect, it } from "vitest";
-import * as L from "../../src/lib/limits";
+import * as domain from "../../src/domain/limits";
+import * as loginThrottle from "../../src/durable/login-throttle/limits";
+import * as operations from "../../src/durable/operations/limits";
+import * as room from "../../src/durable/room/limits";
+import * as wallet from "../../src/durable/wallet/limits";
+import * as lib from "../../src/lib/limits";
+import * as pages from "../../src/pages/limits";
+import * as projection from "../../src/projection/limits";
+import * as flutterwave from "../../src/providers/flutterwave/limits";
+import * as vtpass from "../../src/providers/vtpass/limits";
+
+/**
+ * Every part keeps its bounds beside it; their relations are checked here, in
+ * one place, over all of them.
+ */
+const OWNERS = { domain, loginThrottle, operations, room, wallet, lib, pages, projection, flutterwave, vtpass };
+const L = Object.assign({}, ...Object.values(OWNERS)) as typeof domain &
+  typeof loginThrottle &
+  typeof operations &
+  typeof room &
+  typeof wallet &
+  typeof lib &
+  typeof pages &
+  typeof projection &
+  typeof flutterwave &
+  typeof vtpass;
 
 /** Cloudflare Queues accept messages up to 128 KB; our envelope adds its own fields around the raw body. */
 const QUEUE_MESSAGE_MAX_BYTES = 128 * 1024;
@@ -13,6 +38,17 @@ const ALARM_WALL_TIME_MAX_MS = 15 * 60 * 1000;
 const QUEUE_DELAY_MAX_S = 12 * 60 * 60;
 
 describe("limits: relations that the design depends on", () => {
+  it("names each bound once, in the module of the part that owns it", () => {
+    const seen = new Map<string, string>();
+    for (const [owner, bounds] of Object.entries(OWNERS)) {
+      for (const name of Object.keys(bounds)) {
+        expect(seen.get(name), `${name} is defined by ${seen.get(name)} and ${owner}`).toBeUndefined();
+        seen.set(name, owner);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(100);
+  });
+
   it("keeps every minimum at or below its maximum and every default inside its range", () => {
     expect(L.FUND_MIN_MINOR).toBeLessThanOrEqual(L.FUND_MAX_MINOR);
     expect(L.WITHDRAW_MIN_MINOR).toBeLessThanOrEqual(L.WITHDRAW_MAX_MINOR);

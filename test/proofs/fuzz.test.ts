@@ -30,7 +30,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe as suite, expect, it } from "vitest";
-import { PURCHASE_FAILURES_MAX } from "../../src/lib/limits";
+import { PURCHASE_FAILURES_MAX } from "../../src/domain/limits";
 import { setLogLevel } from "../../src/lib/log";
 import { apiInProcess as api, dispatch, env, uniqueIp } from "../helpers";
 import { describe, judge } from "./fuzz/answers";

@@ -43,7 +43,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLogLevel } from "../../src/lib/log";
-import { PURCHASE_FAILURES_MAX } from "../../src/lib/limits";
+import { PURCHASE_FAILURES_MAX } from "../../src/domain/limits";
 import { expectLedgerConsistent, PASSWORD, registerAndLogin } from "../helpers";
 import { modelPool } from "./model/pool";
 import { jsonAnswer, observe } from "./model/check";

@@ -17,7 +17,7 @@ import { MongoServerError, type Db } from "mongodb";
 import { afterAll, describe, expect, it } from "vitest";
 import { projectorName, type ProjectResult } from "../../src/projection/object";
 import { newTxRef, newUserId, randomBase32 } from "../../src/lib/ids";
-import { MONGO_BATCH_MAX, MONGO_UNAVAILABLE_RETRY_AFTER_MS } from "../../src/lib/limits";
+import { MONGO_BATCH_MAX, MONGO_UNAVAILABLE_RETRY_AFTER_MS } from "../../src/projection/limits";
 import { createMongoClient, projectorAppName } from "../../src/projection/mongo-client";
 import { INDEXES, PROJECTION_COLLECTIONS, ensureIndexes, type ProjectionChange } from "../../src/projection/mongo-writes";
 import { eventually } from "../helpers";

@@ -3,7 +3,7 @@
  * `minimium_amount`), exact prices in kobo, bounds, serviceIDs, balance.
  */
 import { describe, expect, it } from "vitest";
-import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR } from "../../src/lib/limits";
+import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR } from "../../src/domain/limits";
 import { airtimeBounds, productForServiceId, serviceIdFor, type ServiceInfo } from "../../src/providers/vtpass/catalogue";
 import { client, fakeVtpass, json } from "./vtpass-fake";
 

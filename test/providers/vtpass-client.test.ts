@@ -5,7 +5,7 @@
  * callback, and the shared Outcome type.
  */
 import { describe, expect, it, vi } from "vitest";
-import { VTPASS_READ_RETRIES } from "../../src/lib/limits";
+import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
 import type { Outcome as FlutterwaveOutcome } from "../../src/providers/flutterwave/client";
 import type { Outcome } from "../../src/providers/outcome";
 import { classifyTransactionUpdate, mapInnerStatus, VTPASS_CODES } from "../../src/providers/vtpass/classify";

@@ -3,7 +3,7 @@
  * and leap-day boundaries, uniqueness, and the shape check.
  */
 import { describe, expect, it } from "vitest";
-import { VTPASS_REQUEST_ID_MAX_CHARS } from "../../src/lib/limits";
+import { VTPASS_REQUEST_ID_MAX_CHARS } from "../../src/providers/vtpass/limits";
 import { checkRequestId, lagosDateTimePrefix, newRequestId } from "../../src/providers/vtpass/request-id";
 
 describe("request_id", () => {

@@ -2,7 +2,8 @@ import { createExecutionContext, createMessageBatch, getQueueResult } from "clou
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newTxRef } from "../../src/lib/ids";
-import { FUND_PENDING_MAX_CEILING, QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
+import { QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
 import { requireConfig } from "../../src/lib/config";
 import { retryDelaySeconds } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";

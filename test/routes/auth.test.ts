@@ -1,17 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { clientDelaySeconds } from "../../src/durable/login-throttle/object";
-import {
-  EMAIL_MAX_CHARS,
-  LOGIN_CLIENT_DELAY_BASE_S,
-  LOGIN_CLIENT_DELAY_MAX_S,
-  LOGIN_CLIENT_FREE_FAILURES,
-  LOGIN_EMAIL_FAILURE_WINDOW_S,
-  LOGIN_EMAIL_FAILURES_MAX,
-  LOGIN_FAILURE_MEMORY_S,
-  PASSWORD_MAX_CHARS,
-  REQUEST_BODY_MAX_BYTES,
-} from "../../src/lib/limits";
+import { LOGIN_CLIENT_DELAY_BASE_S, LOGIN_CLIENT_DELAY_MAX_S, LOGIN_CLIENT_FREE_FAILURES, LOGIN_EMAIL_FAILURE_WINDOW_S, LOGIN_EMAIL_FAILURES_MAX, LOGIN_FAILURE_MEMORY_S } from "../../src/durable/login-throttle/limits";
+import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS, REQUEST_BODY_MAX_BYTES } from "../../src/lib/limits";
 import { api, env, expectProblem, form, json, PASSWORD, registerAndLogin, uniqueEmail, uniqueIp, withinOneRateWindow } from "../helpers";
 
 describe("registration", () => {

@@ -7,7 +7,7 @@
 import { env, exports } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { CALLBACK_VERIFY_INTERVAL_MS } from "../../src/lib/limits";
+import { CALLBACK_VERIFY_INTERVAL_MS } from "../../src/domain/limits";
 import { api, bearerFor, form, newWallet } from "../helpers";
 import { paid, pendingFunding, settle } from "../realtime-helpers";
 import { control, envelope } from "../sandbox/helpers";

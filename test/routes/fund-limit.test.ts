@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FUND_PENDING_MAX_DEFAULT } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_DEFAULT } from "../../src/domain/limits";
 import { api, bearerFor, expectProblem, form, newWallet, withinOneRateWindow } from "../helpers";
 
 /** FUND_USER_LIMITER in wrangler.jsonc's development environment: 120 per minute per user. */

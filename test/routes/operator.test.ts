@@ -20,7 +20,8 @@ import type { TransactionFact } from "../../src/domain/operator";
 import { OPERATIONS_OBJECT } from "../../src/durable/operations/object";
 import { requireConfig } from "../../src/lib/config";
 import { newTxRef, randomBase32 } from "../../src/lib/ids";
-import { FUND_PENDING_MAX_CEILING, OPERATOR_TERMINAL_RETAIN_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING, WITHDRAW_ESCALATE_AFTER_MS } from "../../src/domain/limits";
+import { OPERATOR_TERMINAL_RETAIN_MS } from "../../src/durable/operations/limits";
 import { api, authedJson, expectProblem, fundedWallet, newWallet, runReconciler } from "../helpers";
 import { control, envelope } from "../sandbox/helpers";
 

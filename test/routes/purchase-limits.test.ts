@@ -7,7 +7,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { newTxRef } from "../../src/lib/ids";
-import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../../src/lib/limits";
+import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../../src/domain/limits";
 import { expectLedgerConsistent, expectProblem, fundedWallet, withinOneRateWindow } from "../helpers";
 import { buyAirtime, buyData, uniqueMtnNumber, uniqueNaira, type Purchase } from "../purchase-helpers";
 import { requestCount } from "../sandbox/vtpass-helpers";

@@ -6,7 +6,8 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
 import { providerRefName } from "../../src/durable/provider-refs/object";
-import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../src/lib/limits";
+import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, IDEMPOTENCY_IN_FLIGHT_LOCK_MS } from "../../src/domain/limits";
+import { VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../src/providers/vtpass/limits";
 import { api, env, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, runReconciler, withinOneRateWindow } from "../helpers";
 import { buyAirtime, buyData, payCount, uniqueMtnNumber, uniqueNaira, vtpassSettles, type Purchase } from "../purchase-helpers";
 import { controlData, vtControl } from "../sandbox/vtpass-helpers";

@@ -9,7 +9,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { providerRefName } from "../../src/durable/provider-refs/object";
 import { requireConfig } from "../../src/lib/config";
-import { VTPASS_CALLBACK_REQUERY_INTERVAL_MS } from "../../src/lib/limits";
+import { VTPASS_CALLBACK_REQUERY_INTERVAL_MS } from "../../src/providers/vtpass/limits";
 import { parseCallback } from "../../src/providers/vtpass";
 import { newRequestId } from "../../src/providers/vtpass/request-id";
 import { api, env, eventually, expectLedgerConsistent, fundedWallet } from "../helpers";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FUND_PENDING_MAX_CEILING } from "../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
 import { newTxRef } from "../../src/lib/ids";
 import { api, bearerFor, expectProblem, newWallet } from "../helpers";
 

@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../src/durable/wallet/object";
 import { requireConfig } from "../../src/lib/config";
 import { randomBase32 } from "../../src/lib/ids";
-import { PROVIDER_READ_RETRIES } from "../../src/lib/limits";
+import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
 import { api, authedJson, expectLedgerConsistent, fundedWallet, runReconciler } from "../helpers";
 import { control, envelope } from "../sandbox/helpers";
 

@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { newTxRef, randomBase32 } from "../../src/lib/ids";
-import { WITHDRAW_ESCALATE_AFTER_MS } from "../../src/lib/limits";
+import { WITHDRAW_ESCALATE_AFTER_MS } from "../../src/domain/limits";
 import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, form, fundedWallet, newWallet, runReconciler } from "../helpers";
 import { control, envelope } from "../sandbox/helpers";
 

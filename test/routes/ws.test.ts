@@ -4,7 +4,7 @@ import { roomConnectRequest } from "../../src/durable/room/object";
 import { CLOSE, PING_FRAME, PONG_FRAME } from "../../src/durable/room/protocol";
 import { requireConfig } from "../../src/lib/config";
 import { issueAccessToken, verifyWatchTicket } from "../../src/lib/tokens";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../src/lib/limits";
+import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../src/durable/room/limits";
 import { api, bearerFor, expectProblem, form, newWallet } from "../helpers";
 import { choose } from "../sandbox/helpers";
 import { paid, pendingFunding, settle, ticketFor, upgrade, watch, Watcher, WS_URL } from "../realtime-helpers";

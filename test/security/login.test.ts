@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { newUserId } from "../../src/lib/ids";
-import { LOGIN_CLIENT_FREE_FAILURES } from "../../src/lib/limits";
+import { LOGIN_CLIENT_FREE_FAILURES } from "../../src/durable/login-throttle/limits";
 import { hashPassword } from "../../src/lib/password";
 import { api, env, expectProblem, form, json, PASSWORD, uniqueEmail, uniqueIp } from "../helpers";
 

@@ -32,17 +32,7 @@
  * - No email, password or hash is stored here; client keys are addresses.
  */
 import { DurableObject } from "cloudflare:workers";
-import {
-  LOGIN_CLIENT_DELAY_BASE_S,
-  LOGIN_CLIENT_DELAY_MAX_S,
-  LOGIN_CLIENT_FREE_FAILURES,
-  LOGIN_CLIENTS_TRACKED_MAX,
-  LOGIN_EMAIL_FAILURE_WINDOW_S,
-  LOGIN_EMAIL_FAILURES_MAX,
-  LOGIN_FAILURE_MEMORY_S,
-  LOGIN_KNOWN_CLIENT_TTL_S,
-  LOGIN_KNOWN_CLIENTS_MAX,
-} from "../../lib/limits";
+import { LOGIN_CLIENT_DELAY_BASE_S, LOGIN_CLIENT_DELAY_MAX_S, LOGIN_CLIENT_FREE_FAILURES, LOGIN_CLIENTS_TRACKED_MAX, LOGIN_EMAIL_FAILURE_WINDOW_S, LOGIN_EMAIL_FAILURES_MAX, LOGIN_FAILURE_MEMORY_S, LOGIN_KNOWN_CLIENT_TTL_S, LOGIN_KNOWN_CLIENTS_MAX } from "./limits";
 import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [

@@ -31,7 +31,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { OperatorFact } from "../../domain/operator";
-import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROJECTION_LAG_WALLETS_MAX, PROVIDER_PROBLEM_RECENT_MS, USERS_INDEX_PAGE_MAX } from "../../lib/limits";
+import { OPERATOR_INGEST_MAX, OPERATOR_LIST_MAX, PROJECTION_LAG_WALLETS_MAX, PROVIDER_PROBLEM_RECENT_MS, USERS_INDEX_PAGE_MAX } from "./limits";
 import { log } from "../../lib/log";
 import { migrate, type Migration } from "../../lib/sqlite";
 import { OPERATOR_ANOMALY_REF_MIGRATION, OPERATOR_INDEX_MIGRATION, OperatorIndex, type IndexedAnomaly, type IndexedTransaction, type Page, type PendingByType, type SettlementCount } from "./operator-index";

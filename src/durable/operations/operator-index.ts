@@ -18,7 +18,7 @@
  */
 import { settlementOutcome, type AnomalyFact, type OperatorFact, type SettlementOutcome, type TransactionFact } from "../../domain/operator";
 import type { TxType } from "../../domain/transactions";
-import { OPERATOR_ANOMALIES_KEEP_MAX, OPERATOR_PRUNE_BATCH_MAX, OPERATOR_TERMINAL_RETAIN_MS } from "../../lib/limits";
+import { OPERATOR_ANOMALIES_KEEP_MAX, OPERATOR_PRUNE_BATCH_MAX, OPERATOR_TERMINAL_RETAIN_MS } from "./limits";
 import { one, type Migration } from "../../lib/sqlite";
 
 export const OPERATOR_INDEX_MIGRATION: Migration = {

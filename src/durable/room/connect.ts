@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
-import { REQUEST_ID_MAX_CHARS, WS_ATTACHMENT_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../../lib/limits";
+import { WS_ATTACHMENT_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "./limits";
+import { REQUEST_ID_MAX_CHARS } from "../../lib/limits";
 
 // ---- The Worker -> Room upgrade request ------------------------------------------------
 

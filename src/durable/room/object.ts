@@ -42,7 +42,7 @@ import { STAGES } from "../../domain/flows";
 import { snapshotOf, type StatusSnapshot } from "../../domain/records";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "../../lib/limits";
+import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "./limits";
 import { log } from "../../lib/log";
 import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 import { attach, attachmentOf, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./connect";

@@ -21,7 +21,7 @@
  *   anonymous addresses leaves nothing behind.
  */
 import { DurableObject } from "cloudflare:workers";
-import { SOCKET_LEASES_PURGE_BATCH_MAX } from "../../lib/limits";
+import { SOCKET_LEASES_PURGE_BATCH_MAX } from "../room/limits";
 import { hasStoredTables, one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [

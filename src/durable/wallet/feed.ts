@@ -35,14 +35,7 @@
  * batches per drain (the alarm carries on), FEED_PRUNE_BATCH_MAX rows pruned
  * per alarm, FEED_RETAIN_MS of history kept after every reader has it.
  */
-import {
-  FEED_BATCH_MAX,
-  FEED_DRAIN_BATCHES_MAX,
-  FEED_PRUNE_BATCH_MAX,
-  FEED_RETAIN_MS,
-  FEED_RETRY_BASE_MS,
-  FEED_RETRY_MAX_MS,
-} from "../../lib/limits";
+import { FEED_BATCH_MAX, FEED_DRAIN_BATCHES_MAX, FEED_PRUNE_BATCH_MAX, FEED_RETAIN_MS, FEED_RETRY_BASE_MS, FEED_RETRY_MAX_MS } from "./limits";
 import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
 import type { AnomalyRecord, ProfileVersion, TransactionChange, WalletVersion } from "../../domain/records";

@@ -8,7 +8,7 @@
  */
 import { decideFunding, nextCheckDelayMs, type ProviderFacts } from "../../domain/transactions";
 import type { TransactionRecord } from "../../domain/records";
-import { BALANCE_MAX_MINOR, CALLBACK_VERIFY_INTERVAL_MS } from "../../lib/limits";
+import { BALANCE_MAX_MINOR, CALLBACK_VERIFY_INTERVAL_MS } from "../../domain/limits";
 import { one } from "../../lib/sqlite";
 import { advanceOrStay, escalate, openChecks, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import type { IdempotencyInput } from "./idempotency";

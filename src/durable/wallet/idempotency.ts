@@ -9,7 +9,8 @@
  * guards (`insert`, called from the open* flows), so a key never exists
  * without its transaction nor the other way round.
  */
-import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_PURGE_BATCH_MAX, IDEMPOTENCY_TTL_MS } from "../../lib/limits";
+import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS, IDEMPOTENCY_TTL_MS } from "../../domain/limits";
+import { IDEMPOTENCY_PURGE_BATCH_MAX } from "./limits";
 import { one } from "../../lib/sqlite";
 import type { TransactionRecord } from "../../domain/records";
 

@@ -18,7 +18,8 @@
 import type { TransactionRecord } from "../../domain/records";
 import { nextCheckAt, type ProviderFacts } from "../../domain/transactions";
 import { requireConfig } from "../../lib/config";
-import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS, RECONCILE_BATCH_MAX, RECONCILE_RUN_BUDGET_MS } from "../../lib/limits";
+import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS } from "../../domain/limits";
+import { RECONCILE_BATCH_MAX, RECONCILE_RUN_BUDGET_MS } from "./limits";
 import { log } from "../../lib/log";
 import { lookupsFor } from "../../providers";
 import { escalate, type SettleOutcome, type WalletCore } from "./core";

@@ -18,7 +18,7 @@ import { checkTransition, effectOf, initialStage, statusOf, type Stage, type Tra
 import { assertMinor } from "../../domain/money";
 import type { TransactionRecord, TxDetails } from "../../domain/records";
 import type { TxStatus, TxType } from "../../domain/transactions";
-import { TRANSACTIONS_PAGE_MAX } from "../../lib/limits";
+import { TRANSACTIONS_PAGE_MAX } from "./limits";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
 import type { Ledger } from "./ledger";

@@ -8,7 +8,7 @@
  * so the operator index hears of it without anyone scanning wallets (a late
  * success changes no transaction, so no transaction change would carry it).
  */
-import { ANOMALIES_LIST_MAX } from "../../lib/limits";
+import { ANOMALIES_LIST_MAX } from "./limits";
 import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";

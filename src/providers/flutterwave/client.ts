@@ -15,7 +15,7 @@
 import { z } from "zod";
 import { providerAmountToMinor, minorToProviderNumber } from "../../domain/money";
 import type { FoundFacts, ProviderOutcome } from "../../domain/transactions";
-import { PROVIDER_READ_RETRIES, PROVIDER_RETRY_BASE_MS } from "../../lib/limits";
+import { PROVIDER_READ_RETRIES, PROVIDER_RETRY_BASE_MS } from "./limits";
 import { log } from "../../lib/log";
 import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";

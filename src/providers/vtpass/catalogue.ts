@@ -11,7 +11,8 @@
  */
 import { formatMinor, parseDecimal, providerAmountToMinor } from "../../domain/money";
 import { NETWORKS, type Network } from "../../domain/phone";
-import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, VTPASS_PLANS_MAX, VTPASS_SERVICES_MAX } from "../../lib/limits";
+import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR } from "../../domain/limits";
+import { VTPASS_PLANS_MAX, VTPASS_SERVICES_MAX } from "./limits";
 import type { ReadParse } from "./classify";
 import { BalanceAnswer, CatalogueEnvelope, ServicesContent, VariationsContent, VtService, VtVariation } from "./schemas";
 

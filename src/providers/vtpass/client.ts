@@ -16,7 +16,7 @@
  * Keys never reach a log line; phones are logged masked.
  */
 import { assertMinor, minorToProviderNumber } from "../../domain/money";
-import { VTPASS_READ_RETRIES, VTPASS_RESPONSE_MAX_CHARS, VTPASS_RETRY_BASE_MS } from "../../lib/limits";
+import { VTPASS_READ_RETRIES, VTPASS_RESPONSE_MAX_CHARS, VTPASS_RETRY_BASE_MS } from "./limits";
 import { log, maskAccount } from "../../lib/log";
 import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";

@@ -10,7 +10,7 @@
  * Intl time-zone data.
  */
 import { randomBase32 } from "../../lib/ids";
-import { VTPASS_REQUEST_ID_MAX_CHARS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "../../lib/limits";
+import { VTPASS_REQUEST_ID_MAX_CHARS, VTPASS_REQUEST_ID_SUFFIX_CHARS } from "./limits";
 
 export const LAGOS_UTC_OFFSET_MS = 60 * 60 * 1000;
 export const REQUEST_ID_PREFIX_CHARS = 12;

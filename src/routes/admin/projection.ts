@@ -13,7 +13,7 @@ import { OPERATIONS_OBJECT } from "../../durable/operations/object";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS, USER_ID_PATTERN } from "../../lib/ids";
-import { USERS_INDEX_PAGE_MAX } from "../../lib/limits";
+import { USERS_INDEX_PAGE_MAX } from "../../durable/operations/limits";
 import { log } from "../../lib/log";
 import { checkProjection } from "../../projection/check";
 import { adminOnly } from "../../lib/admin-auth";

@@ -6,7 +6,8 @@
 import { z } from "@hono/zod-openapi";
 import { SETTLEMENT_OUTCOMES } from "../../domain/operator";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
-import { ANOMALY_KIND_MAX_CHARS, IDENTIFIER_MAX_CHARS, OPERATOR_LIST_DEFAULT, OPERATOR_LIST_MAX } from "../../lib/limits";
+import { ANOMALY_KIND_MAX_CHARS, OPERATOR_LIST_DEFAULT, OPERATOR_LIST_MAX } from "../../durable/operations/limits";
+import { IDENTIFIER_MAX_CHARS } from "../../lib/limits";
 
 export const OperationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(OPERATOR_LIST_MAX).default(OPERATOR_LIST_DEFAULT),

@@ -7,7 +7,7 @@ import { formatMinor } from "../../domain/money";
 import { NETWORKS } from "../../domain/phone";
 import { errors } from "../../lib/errors";
 import { bearerSecurity, newRouter, problems, requireUser } from "../../lib/http";
-import { PHONE_INPUT_MAX_CHARS } from "../../lib/limits";
+import { PHONE_INPUT_MAX_CHARS } from "../../domain/limits";
 import { dataPlans, listNetworks, lookupPhone } from "../../services/catalogue";
 
 export const catalogRoutes = newRouter();

@@ -5,7 +5,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { newRouter } from "../../lib/http";
-import { WATCH_SCRIPT_MAX_AGE_S } from "../../lib/limits";
+import { WATCH_SCRIPT_MAX_AGE_S } from "../../pages/limits";
 import { WATCH_SCRIPT } from "../../pages/watch-script";
 
 export const pagesRoutes = newRouter();

@@ -1,6 +1,7 @@
 /** Request and answer shapes of the purchase routes (airtime, data, the VTpass callback). */
 import { z } from "@hono/zod-openapi";
-import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, PHONE_INPUT_MAX_CHARS, VTPASS_PLAN_CODE_MAX_CHARS } from "../../lib/limits";
+import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, PHONE_INPUT_MAX_CHARS } from "../../domain/limits";
+import { VTPASS_PLAN_CODE_MAX_CHARS } from "../../providers/vtpass/limits";
 import { NetworkField } from "../catalog";
 import { amountField, TransactionResponse } from "../wallet/schemas";
 

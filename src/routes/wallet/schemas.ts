@@ -7,7 +7,8 @@ import { z } from "@hono/zod-openapi";
 import { formatMinor, isSupportedCurrency, MINOR_PER_MAJOR, parseDecimal } from "../../domain/money";
 import { STAGES } from "../../domain/flows";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
-import { IDEMPOTENCY_KEY_MAX_CHARS, TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX, WATCH_TICKET_TTL_S } from "../../lib/limits";
+import { TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX } from "../../durable/wallet/limits";
+import { IDEMPOTENCY_KEY_MAX_CHARS, WATCH_TICKET_TTL_S } from "../../lib/limits";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 
 /**

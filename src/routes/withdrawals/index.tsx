@@ -7,7 +7,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { bodyContent, bearerSecurity, formOrJson, newRouter, problems, requireUser, userIdOf } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
-import { NARRATION_MAX_CHARS, WATCH_TICKET_MAX_CHARS, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../lib/limits";
+import { NARRATION_MAX_CHARS, WITHDRAW_MAX_MINOR, WITHDRAW_MIN_MINOR } from "../../domain/limits";
+import { WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 import { statusPage } from "../../pages/status-route";
 import { AccountNumber, BankCode } from "../banks";
 import { answerOrRedirect } from "../../services/held-payment-runner";

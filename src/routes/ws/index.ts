@@ -26,7 +26,8 @@ import { log } from "../../lib/log";
 import { admit, BEARER_PROTOCOL, credentialOf, offeredProtocols } from "./auth";
 import { newLeaseId, releaseLeases, takeLeases, type LeaseTake } from "./leases";
 import { relaySeedProtocol } from "./relay";
-import { ROOM_FULL_RETRY_AFTER_S, WATCH_TICKET_MAX_CHARS, WS_ANONYMOUS_LEASE_MS } from "../../lib/limits";
+import { ROOM_FULL_RETRY_AFTER_S, WS_ANONYMOUS_LEASE_MS } from "../../durable/room/limits";
+import { WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 
 export const wsRoutes = newRouter();
 

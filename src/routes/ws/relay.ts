@@ -22,7 +22,7 @@
  * gives the leases back.
  */
 import type { Config } from "../../lib/config";
-import { WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../lib/limits";
+import { WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../durable/room/limits";
 import { log } from "../../lib/log";
 import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room/object";
 import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode } from "../../durable/room/protocol";

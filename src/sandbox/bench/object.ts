@@ -24,7 +24,7 @@
  *   (an in-memory counter would measure something the Wallet never does).
  */
 import { DurableObject } from "cloudflare:workers";
-import { ROOM_SOCKETS_MAX } from "../../lib/limits";
+import { ROOM_SOCKETS_MAX } from "../../durable/room/limits";
 
 /** Sockets per baseline room: the realtime benchmark's largest room, and no more. */
 export const BENCH_SOCKETS_MAX = ROOM_SOCKETS_MAX;

@@ -12,7 +12,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import type { Wallet } from "../../../src/durable/wallet/object";
 import { newTxRef } from "../../../src/lib/ids";
-import { FUND_PENDING_MAX_CEILING } from "../../../src/lib/limits";
+import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
 import { bearerFor, newWallet } from "../../helpers";
 
 export type PooledWallet = { user_id: string; email: string; auth: Record<string, string>; opening_minor: number };

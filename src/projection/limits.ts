@@ -1,28 +1,7 @@
 /**
- * Bounds of what serves operators: the operator index in the Operations
- * object and the MongoDB projection. Kept beside limits.ts (which re-exports
- * them, so every import stays `lib/limits`) only to keep each file readable;
- * it imports nothing, so the re-export makes no import circle.
+ * The MongoDB projection's bounds: the driver's pool and timeouts, batches,
+ * lanes, the projector's backoff, and the consistency check.
  */
-// ---- Operator index (the Operations object) -------------------------------------
-/**
- * A terminal transaction (and its settlement keys) stays in the operator
- * index this long after its last change, then is pruned; the counters stay.
- * Longer than FEED_RETAIN_MS (limits.ts), so a change the feed can still redeliver always
- * finds its settlement key and is never counted twice.
- */
-export const OPERATOR_TERMINAL_RETAIN_MS = 8 * 24 * 60 * 60 * 1000;
-/** Rows pruned from each operator table per delivery (the rest go with the next one). */
-export const OPERATOR_PRUNE_BATCH_MAX = 500;
-/** Anomalies kept in the index; past it, resolved ones go first, then the oldest. */
-export const OPERATOR_ANOMALIES_KEEP_MAX = 10_000;
-/** Rows per list in the operator view. */
-export const OPERATOR_LIST_DEFAULT = 20;
-export const OPERATOR_LIST_MAX = 100;
-/** Longest anomaly kind an operator route accepts (ours are short snake_case names). */
-export const ANOMALY_KIND_MAX_CHARS = 64;
-/** Analytics Engine accepts an index of at most 96 bytes; longer route patterns are cut. */
-export const ANALYTICS_INDEX_MAX_BYTES = 96;
 
 // ---- MongoDB projection -----------------------------------------------------------
 /**
@@ -33,8 +12,6 @@ export const ANALYTICS_INDEX_MAX_BYTES = 96;
 export const MONGO_POOL_MAX = 1;
 /** No socket is kept open for its own sake; an evicted or hibernated object loses it anyway. */
 export const MONGO_POOL_MIN = 0;
-/** How long the driver looks for a usable server before an operation fails (Cloudflare's suggested 5 s). */
-export const MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000;
 /**
  * The driver's own socket timers (connectTimeoutMS, socketTimeoutMS) are off.
  * workerd's node:net (runtime 1.20260426) fires a socket's 'timeout' event
@@ -49,13 +26,6 @@ export const MONGO_SOCKET_TIMEOUT_MS = 0;
 export const MONGO_MAX_IDLE_TIME_MS = 20_000;
 /** Changes in one `project()` call, and keys in one `documents()` read. */
 export const MONGO_BATCH_MAX = 100;
-/**
- * One `project()` (or `ping()`, `documents()`) call, every round trip and any
- * connection set-up included: the one bound on a server that hangs. Past it
- * the call answers "unavailable" and the client is dropped; the caller retries
- * the whole batch, which the version guard makes safe.
- */
-export const MONGO_BATCH_TIMEOUT_MS = 10_000;
 /** A change feed with this many changes waiting for the projector is logged as a warning by its drainer. */
 export const MONGO_BACKLOG_WARN_CHANGES = 10_000;
 /**
@@ -89,17 +59,6 @@ export const MONGO_CLOSE_TIMEOUT_MS = 1_000;
  * lane, so its changes reach MongoDB in order.
  */
 export const PROJECTION_LANES = 4;
-/** Transactions re-queued by one reproject call; the caller pages on with the cursor it gets back. */
-export const REPROJECT_PAGE_MAX = 500;
-/** Users listed per page of the users index (the rebuild command walks it). */
-export const USERS_INDEX_PAGE_MAX = 1_000;
-/**
- * Wallets whose projection lag the Operations object keeps at once. One row per
- * wallet that is behind, removed when it catches up; past this the count of
- * further wallets is kept, not their rows, so an outage over every wallet
- * cannot grow the table without bound.
- */
-export const PROJECTION_LAG_WALLETS_MAX = 10_000;
 /** Transactions one consistency check compares (it pages through them); past this it says it stopped short. */
 export const PROJECTION_CHECK_TRANSACTIONS_MAX = 10_000;
 /** Differences one consistency check lists; past this it counts them only. */

@@ -1,0 +1,79 @@
+/**
+ * The product's policy, in the domain: how much money may move, how long a
+ * transaction may stay unresolved and how often it is looked at again, how
+ * long an idempotent answer is kept. Pure data, imported by the rules beside
+ * it (transactions.ts, phone.ts) and by the parts that enforce them.
+ */
+
+// ---- Money --------------------------------------------------------------------
+/** Smallest and largest funding, in kobo (N100 .. N5,000,000). */
+export const FUND_MIN_MINOR = 100_00;
+export const FUND_MAX_MINOR = 5_000_000_00;
+/** Smallest and largest withdrawal, in kobo (N100 .. N5,000,000). */
+export const WITHDRAW_MIN_MINOR = 100_00;
+export const WITHDRAW_MAX_MINOR = 5_000_000_00;
+/**
+ * Open PENDING fundings one wallet may have at once (FUND_PENDING_MAX, counted
+ * inside the Wallet's open transaction); the next is refused 409
+ * `too_many_pending_fundings` until one is paid or expires. Each costs us a
+ * provider checkout and a reconciler schedule, so an account cannot pile them up.
+ */
+export const FUND_PENDING_MAX_DEFAULT = 10;
+export const FUND_PENDING_MAX_CEILING = 1_000;
+/**
+ * The callback page (loaded by anyone holding the page's link, as often as
+ * they like) asks for a provider verification of its pending funding at most
+ * once per this many milliseconds; other loads show the stored state. Webhooks
+ * and the reconciler settle the funding whatever the page does.
+ */
+export const CALLBACK_VERIFY_INTERVAL_MS = 30_000;
+/** Largest balance a wallet may hold, in kobo; a credit past it is refused (and escalated). */
+export const BALANCE_MAX_MINOR = 1_000_000_000_00;
+
+/** Longest withdrawal narration (it reaches the bank statement). */
+export const NARRATION_MAX_CHARS = 80;
+
+// ---- Idempotency --------------------------------------------------------------
+/** Keys are kept at least this long (Stripe keeps 24 h). */
+export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+/** A request holding a key is "in flight" for at most this long; then a retry may resume it. */
+export const IDEMPOTENCY_IN_FLIGHT_LOCK_MS = 60_000;
+
+// ---- Reconciliation -----------------------------------------------------------
+/** Delay before each re-verification, by attempt; the last value repeats. */
+export const RECONCILE_BACKOFF_S = [30, 60, 120, 300, 600, 1800, 3600] as const;
+/** A funding's checkout may be paid until session end; this grace covers late webhooks. */
+export const FUNDING_DEADLINE_GRACE_MS = 10 * 60 * 1000;
+/** A withdrawal still unknown after this long is escalated to operators (never refunded on a guess). */
+export const WITHDRAW_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// ---- Purchases -----------------------------------------------------------------------
+/**
+ * Our own airtime bounds, in kobo (N50 .. N50,000). VTpass documents none and
+ * publishes per-service `minimium_amount`/`maximum_amount` at run time; the
+ * effective bounds are the narrower of the two, so a catalogue that says
+ * "max 1,000,000" never lets one purchase drain a wallet by a typo.
+ */
+export const AIRTIME_MIN_MINOR = 50_00;
+export const AIRTIME_MAX_MINOR = 50_000_00;
+/** Longest phone input we look at; a formatted Nigerian number is under 25 characters. */
+export const PHONE_INPUT_MAX_CHARS = 32;
+/**
+ * Purchases VTpass failed or refused (a wrong number, an unknown plan) cost
+ * the buyer nothing and us a call and a stored transaction. Past this many
+ * within PURCHASE_FAILURES_WINDOW_MS (counted by the wallet when it places the
+ * hold; refusals that are our trouble, such as a low float, are not counted),
+ * a new purchase is refused 429 `too_many_failed_purchases` until the oldest
+ * counted one leaves the window. PURCHASE_USER_LIMITER (wrangler.jsonc) bounds
+ * attempts per minute; this bounds what the failures add up to over an hour.
+ */
+export const PURCHASE_FAILURES_MAX = 8;
+export const PURCHASE_FAILURES_WINDOW_MS = 60 * 60 * 1000;
+/**
+ * Requery schedule for a pending purchase, by attempt (the last value
+ * repeats). VTpass resolves most pending airtime within minutes, and its own
+ * staff resolve the rest, so the schedule starts tight and then backs off.
+ */
+export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
+/** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
+export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;

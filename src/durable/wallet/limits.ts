@@ -1,0 +1,44 @@
+/**
+ * The Wallet object's own bounds: its lists and pages, the reconciler's batch
+ * and time budget, the idempotency purge, and the change feed (batch sizes,
+ * retries, retention).
+ */
+
+// ---- Transactions listing -------------------------------------------------------
+export const TRANSACTIONS_PAGE_DEFAULT = 20;
+export const TRANSACTIONS_PAGE_MAX = 100;
+
+// ---- Idempotency --------------------------------------------------------------
+/** Expired keys deleted per alarm run. */
+export const IDEMPOTENCY_PURGE_BATCH_MAX = 500;
+
+// ---- Reconciliation -----------------------------------------------------------
+/** Pending transactions re-verified per alarm run (the rest wait for the next run). */
+export const RECONCILE_BATCH_MAX = 25;
+/**
+ * One alarm run starts no new provider check after this long, so a slow
+ * provider cannot hold the wallet's alarm (and its retries) for minutes; the
+ * rest wait for the next run. Worst case a run lasts this plus one provider
+ * call with its timeout.
+ */
+export const RECONCILE_RUN_BUDGET_MS = 20_000;
+/** Anomalies returned by one audit read (newest kept; all stay in storage). */
+export const ANOMALIES_LIST_MAX = 100;
+
+// ---- Change feed (each Wallet's `changes` table) ------------------------------
+/** Changes handed to a reader in one delivery call. */
+export const FEED_BATCH_MAX = 50;
+/** Batches one drain delivers before leaving the rest to the next alarm. */
+export const FEED_DRAIN_BATCHES_MAX = 20;
+/** A failed delivery is retried after this delay, doubling per failure up to the maximum. */
+export const FEED_RETRY_BASE_MS = 1_000;
+export const FEED_RETRY_MAX_MS = 5 * 60 * 1000;
+/** History kept after every reader acknowledged it (audits, replaying a reset reader). */
+export const FEED_RETAIN_MS = 7 * 24 * 60 * 60 * 1000;
+/** Changes returned by one read of the feed (audits, replays). */
+export const FEED_PAGE_MAX = 1_000;
+/** Acknowledged changes deleted per alarm run. */
+export const FEED_PRUNE_BATCH_MAX = 500;
+
+/** Transactions re-queued by one reproject call; the caller pages on with the cursor it gets back. */
+export const REPROJECT_PAGE_MAX = 500;

@@ -1,0 +1,16 @@
+/**
+ * Flutterwave tuning: read retries, the bank list's cache, NUBANs.
+ */
+
+// ---- Reads ----------------------------------------------------------------------
+/** Extra attempts for idempotent provider reads (GET); writes are never retried blindly. */
+export const PROVIDER_READ_RETRIES = 2;
+export const PROVIDER_RETRY_BASE_MS = 200;
+/** Bank list cache lifetime. */
+export const BANKS_CACHE_TTL_S = 6 * 60 * 60;
+
+// ---- Banks ----------------------------------------------------------------------------
+/** A cached bank list may be served this long after its TTL when the provider is down. */
+export const BANKS_STALE_MAX_S = 24 * 60 * 60;
+/** A withdrawal request: NUBAN account numbers are exactly 10 digits. */
+export const NUBAN_DIGITS = 10;
