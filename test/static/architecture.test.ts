@@ -1,8 +1,17 @@
 /**
  * Static checks on the source tree (run in Node, not workerd): every module
- * stays small enough to read, and no module imports itself back through
- * others (an import circle, type-only imports included: a circle in types is
- * a circle in design).
+ * stays small enough to read, no module imports itself back through others
+ * (an import circle, type-only imports included: a circle in types is a
+ * circle in design), and the layers run one way:
+ *
+ *   routes, queue -> services -> durable -> domain
+ *
+ * - src/domain/ is pure rules: it imports only the domain;
+ * - src/lib/ is leaf helpers: it imports only lib and the domain's policy,
+ *   nothing that orchestrates, stores or calls out;
+ * - src/sandbox/ (the look-alikes) is imported only by the development entry
+ *   (src/worker.ts and the development app it serves, src/app.ts), never by
+ *   what production builds.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -61,6 +70,39 @@ function cycles(edges: Map<string, string[]>): string[][] {
   for (const start of [...edges.keys()].sort()) visit(start, start, [start], new Set([start]));
   return [...found.values()];
 }
+
+/** Every import edge from a folder of src/ to another file of src/, as repository paths. */
+function edgesFrom(folder: string): [string, string][] {
+  const prefix = join(SRC, folder) + "/";
+  return [...graph().entries()]
+    .filter(([from]) => from.startsWith(prefix))
+    .flatMap(([from, targets]) => targets.map((to): [string, string] => [relative(ROOT, from), relative(ROOT, to)]));
+}
+
+const outside = (edges: [string, string][], allowed: string[]) => edges.filter(([, to]) => !allowed.some((a) => to.startsWith(`src/${a}/`))).map(([from, to]) => `${from} -> ${to}`);
+
+describe("layers", () => {
+  it("keeps the domain pure: src/domain imports only the domain", () => {
+    expect(outside(edgesFrom("domain"), ["domain"])).toEqual([]);
+  });
+
+  it("keeps src/lib a leaf: it imports only lib and the domain", () => {
+    expect(outside(edgesFrom("lib"), ["lib", "domain"])).toEqual([]);
+  });
+
+  it("lets only the development entry import the look-alikes (src/sandbox)", () => {
+    const importers = [...graph().entries()]
+      .filter(([from, targets]) => !from.startsWith(join(SRC, "sandbox") + "/") && targets.some((t) => t.startsWith(join(SRC, "sandbox") + "/")))
+      .map(([from]) => relative(ROOT, from))
+      .sort();
+    expect(importers).toEqual(["src/app.ts", "src/worker.ts"]);
+  });
+
+  it("sees a forbidden edge when there is one (the rule is not blind)", () => {
+    expect(outside([["src/domain/x.ts", "src/lib/log.ts"]], ["domain"])).toEqual(["src/domain/x.ts -> src/lib/log.ts"]);
+    expect(edgesFrom("lib").length).toBeGreaterThan(10);
+  });
+});
 
 describe("source tree", () => {
   it(`keeps every module in src/ within ${MODULE_LINES_MAX} lines`, () => {
