@@ -21,6 +21,7 @@ import { type StatusFrame, type WatchOptions, type WebSocketConstructor, watchTr
 export { ApiProblem, retryAfterMs, type FieldProblem, type Problem } from "./problem.js";
 export { RETRY_DEFAULTS, type RetryOptions } from "./retry.js";
 export type { components, paths } from "./schema.js";
+export { BEARER_PROTOCOL, CLOSE, type CloseKind, FINAL_CLOSE_CODES, PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "./protocol.js";
 export { isTerminal, type ErrorFrame, type StatusFrame, type TxStatus, type WatchOptions, type WebSocketConstructor, type WebSocketLike } from "./watch.js";
 
 type Schemas = components["schemas"];

@@ -17,6 +17,7 @@
  * ApiProblem if the request cannot succeed.
  */
 import { ApiProblem } from "./problem.js";
+import { BEARER_PROTOCOL, CLOSE, FINAL_CLOSE_CODES as FINAL_CODES } from "./protocol.js";
 import { RETRY_DEFAULTS, type RetryOptions, sleep } from "./retry.js";
 import type { components } from "./schema.js";
 
@@ -33,10 +34,8 @@ export interface WebSocketLike {
 }
 export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
 
-/** Close codes after which the same request cannot succeed (src/durable/room/protocol.ts, FINAL_CLOSE_CODES). */
-const FINAL_CLOSE_CODES = new Set([4400, 4401, 4404, 4413]);
-/** The subprotocol that carries an access token where headers cannot (browsers). */
-const BEARER_PROTOCOL = "bearer";
+/** Close codes after which the same request cannot succeed. */
+const FINAL_CLOSE_CODES = new Set(FINAL_CODES);
 
 export function isTerminal(status: TxStatus): boolean {
   switch (status) {
@@ -176,7 +175,7 @@ function parseFrame(data: unknown): StatusFrame | ErrorFrame | null {
 
 function closeQuietly(socket: WebSocketLike): void {
   try {
-    socket.close(1000, "watcher done");
+    socket.close(CLOSE.settled.code, "watcher done");
   } catch {
     // Already closing: nothing to tell the server.
   }

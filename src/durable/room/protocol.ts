@@ -1,8 +1,10 @@
 /**
  * The watch protocol, version 1: every frame a watcher and a Room exchange, as
- * zod schemas. One module, imported by the Room (src/durable/room/object.ts), the
- * Worker's WebSocket route (src/routes/ws/) and the browser script generator
- * (src/pages/watch-script.ts), so the three cannot drift apart.
+ * zod schemas, over the wire constants the client package holds
+ * (clients/typescript/src/protocol.ts). One module, imported by the Room
+ * (src/durable/room/object.ts), the Worker's WebSocket route (src/routes/ws/)
+ * and the browser script generator (src/pages/watch-script.ts), so none of
+ * them, nor the published client, can drift apart.
  *
  * Server -> client: a union on `type` ("status" | "error"). `tx_ref` and
  * `status` stay at the top level of a status frame because the seed's clients
@@ -21,38 +23,11 @@ import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 
-export const PROTOCOL_VERSION = 1;
+// The wire constants (version, heartbeat frames, close codes) are the client's
+// module, so both ends share one copy; this module adds the frames' schemas.
+import { CLOSE, type CloseKind, PROTOCOL_VERSION } from "../../../clients/typescript/src/protocol";
 
-/** Heartbeat text frames (not JSON): answered by `setWebSocketAutoResponse`. */
-export const PING_FRAME = "ping";
-export const PONG_FRAME = "pong";
-
-/**
- * Close codes. 1000 is the normal close after a terminal status; the 44xx codes
- * mirror the HTTP status a plain request would have had, so a client that knows
- * HTTP can read them. A client should not reconnect after 4400, 4401, 4404 or
- * 4413 (the same request would fail again); after 4429, 1011 or an abnormal
- * close it may retry with backoff. 4001 is the end of the credential the socket
- * was opened with (the access token's or watch ticket's `exp`): not an error,
- * and the client reconnects at once with a fresh token or ticket.
- */
-export const CLOSE = {
-  settled: { code: 1000, reason: "transaction settled" },
-  credential_expired: { code: 4001, reason: "credential expired" },
-  internal_error: { code: 1011, reason: "internal error" },
-  malformed_frame: { code: 4400, reason: "malformed frame" },
-  unauthorized: { code: 4401, reason: "unauthorized" },
-  unknown_tx_ref: { code: 4404, reason: "unknown tx_ref" },
-  join_timeout: { code: 4408, reason: "join timeout" },
-  frame_too_large: { code: 4413, reason: "frame too large" },
-  room_full: { code: 4429, reason: "room full" },
-  /** The user or the client address holds the most sockets allowed (seed protocol; a direct upgrade gets a 429). */
-  too_many_sockets: { code: 4429, reason: "too many sockets" },
-} as const satisfies Record<string, { code: number; reason: string }>;
-export type CloseKind = keyof typeof CLOSE;
-
-/** Close codes after which retrying the same request cannot succeed. */
-export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.malformed_frame.code, CLOSE.unauthorized.code, CLOSE.unknown_tx_ref.code, CLOSE.frame_too_large.code];
+export { BEARER_PROTOCOL, CLOSE, type CloseKind, FINAL_CLOSE_CODES, PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "../../../clients/typescript/src/protocol";
 
 // ---- Server -> client ------------------------------------------------------------
 

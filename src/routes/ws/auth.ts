@@ -17,7 +17,7 @@ import type { Config } from "../../lib/config";
 import { txRefOwner } from "../../lib/ids";
 import { verifyAccessToken, verifyWatchTicket } from "../../lib/tokens";
 
-export const BEARER_PROTOCOL = "bearer";
+import { BEARER_PROTOCOL } from "../../durable/room/protocol";
 
 export type Credential =
   | { kind: "none" }

@@ -18,12 +18,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room/object";
 import { toJSONSchema } from "zod";
-import { ErrorMessage, StatusMessage } from "../../durable/room/protocol";
+import { BEARER_PROTOCOL, ErrorMessage, StatusMessage } from "../../durable/room/protocol";
 import { AppError, errors } from "../../lib/errors";
 import { clientIp, executionCtx, newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { log } from "../../lib/log";
-import { admit, BEARER_PROTOCOL, credentialOf, offeredProtocols } from "./auth";
+import { admit, credentialOf, offeredProtocols } from "./auth";
 import { newLeaseId, releaseLeases, takeLeases, type LeaseTake } from "./leases";
 import { relaySeedProtocol } from "./relay";
 import { ROOM_FULL_RETRY_AFTER_S, WS_ANONYMOUS_LEASE_MS } from "../../durable/room/limits";
