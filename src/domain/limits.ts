@@ -30,6 +30,8 @@ export const CALLBACK_VERIFY_INTERVAL_MS = 30_000;
 /** Largest balance a wallet may hold, in kobo; a credit past it is refused (and escalated). */
 export const BALANCE_MAX_MINOR = 1_000_000_000_00;
 
+/** A Nigerian bank account number (NUBAN, the CBN's standard) is exactly 10 digits. */
+export const NUBAN_DIGITS = 10;
 /** Longest withdrawal narration (it reaches the bank statement). */
 export const NARRATION_MAX_CHARS = 80;
 
@@ -77,3 +79,5 @@ export const PURCHASE_FAILURES_WINDOW_MS = 60 * 60 * 1000;
 export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
 /** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+/** Longest data plan code accepted (plan codes are short slugs). */
+export const PLAN_CODE_MAX_CHARS = 64;

@@ -12,5 +12,3 @@ export const BANKS_CACHE_TTL_S = 6 * 60 * 60;
 // ---- Banks ----------------------------------------------------------------------------
 /** A cached bank list may be served this long after its TTL when the provider is down. */
 export const BANKS_STALE_MAX_S = 24 * 60 * 60;
-/** A withdrawal request: NUBAN account numbers are exactly 10 digits. */
-export const NUBAN_DIGITS = 10;

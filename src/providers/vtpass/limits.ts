@@ -17,8 +17,6 @@ export const VTPASS_READ_RETRIES = 2;
 export const VTPASS_RETRY_BASE_MS = 250;
 /** Largest answer body read (a data catalogue is tens of KiB); a bigger one is `unknown`. */
 export const VTPASS_RESPONSE_MAX_CHARS = 512 * 1024;
-/** Longest data plan code accepted (VTpass's variation codes are short slugs). */
-export const VTPASS_PLAN_CODE_MAX_CHARS = 64;
 /** Plans kept from one `service-variations` answer (MTN lists about a hundred). */
 export const VTPASS_PLANS_MAX = 300;
 /** Services kept from one `services` answer. */

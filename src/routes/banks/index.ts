@@ -4,7 +4,7 @@
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { bearerSecurity, newRouter, problems, requireUser, userIdOf } from "../../lib/http";
-import { NUBAN_DIGITS } from "../../providers/flutterwave/limits";
+import { NUBAN_DIGITS } from "../../domain/limits";
 import { BANK_COUNTRIES, listBanks, resolveAccount } from "../../services/banks";
 
 export const bankRoutes = newRouter();

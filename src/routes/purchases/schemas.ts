@@ -1,7 +1,7 @@
 /** Request and answer shapes of the purchase routes (airtime, data, the VTpass callback). */
 import { z } from "@hono/zod-openapi";
 import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, PHONE_INPUT_MAX_CHARS } from "../../domain/limits";
-import { VTPASS_PLAN_CODE_MAX_CHARS } from "../../providers/vtpass/limits";
+import { PLAN_CODE_MAX_CHARS } from "../../domain/limits";
 import { NetworkField } from "../catalog";
 import { amountField, TransactionResponse } from "../wallet/schemas";
 
@@ -15,7 +15,7 @@ export const AirtimeBody = z
 export const DataBody = z
   .strictObject({
     phone: PhoneField,
-    plan: z.string().trim().min(1).max(VTPASS_PLAN_CODE_MAX_CHARS).openapi({ description: "A plan `code` from GET /catalog/data-plans", example: "mtn-100mb-1000" }),
+    plan: z.string().trim().min(1).max(PLAN_CODE_MAX_CHARS).openapi({ description: "A plan `code` from GET /catalog/data-plans", example: "mtn-100mb-1000" }),
     network: NetworkField.optional(),
   })
   .openapi("DataRequest");
