@@ -167,7 +167,9 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         }
         case "pay": {
           const f = pick(fundings, step.i);
-          if (!f || f.attempts.some((a) => a.outcome === "succeeded")) break;
+          // After a payment in full nobody pays again here; after one for too little or in
+          // another currency the checkout stays open, so the owner may still pay in full.
+          if (!f || f.attempts.some((a) => a.outcome === "succeeded" && a.currency === "NGN" && a.amount_minor >= f.amount_minor)) break;
           const amount = { full: f.amount_minor, over: f.amount_minor + 100, under: f.amount_minor - 1, usd: f.amount_minor }[step.variant as string]!;
           if (amount <= 0) break;
           f.attempts.push({ provider_ref: String(nextProviderId++), outcome: "succeeded", amount_minor: amount, currency: step.variant === "usd" ? "USD" : "NGN" });

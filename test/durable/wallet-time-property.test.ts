@@ -26,7 +26,9 @@
  *      and after a sweep past every deadline nothing is left unresolved and
  *      unescalated;
  *   and the anomalies recorded are exactly the model's (overpaid, refund_due,
- *   escalated, paid_after_void, paid_after_terminal), each once.
+ *   escalated, paid_after_void, paid_after_terminal, paid_twice), each once per
+ *   provider charge: an underpayment is owed back and keeps the checkout open
+ *   until its deadline, and every payment a funding did not take is recorded.
  */
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import fc from "fast-check";
@@ -123,7 +125,7 @@ async function settleAndSnapshot(wallet: Wallet, state: DurableObjectState): Pro
     now_ms,
     audit: await wallet.audit(),
     txs,
-    anomalies: (await wallet.anomalies()).map((a) => `${a.tx_ref}:${a.kind}`).sort(),
+    anomalies: (await wallet.anomalies()).map((a) => `${a.tx_ref}:${a.kind}:${a.ref}`).sort(),
     due: state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM transactions WHERE status = 'PENDING' AND next_check_at_ms <= ?", now_ms).one().n,
     alarm_ran,
   };
@@ -134,6 +136,8 @@ const reached = {
   credited: 0,
   capRefused: 0,
   overpaid: 0,
+  mismatchKeptOpen: 0,
+  paidTwice: 0,
   exactFit: 0,
   replayed: 0,
   resumed: 0,
@@ -175,7 +179,7 @@ async function run(steps: StepT[]): Promise<void> {
       if (t.status !== "PENDING" || tx.status !== "PENDING" || t.escalated || tx.escalated_at_ms === null) continue;
       expect(t.deadline_at_ms, `reconciler escalated ${t.tx_ref} before its deadline`).toBeLessThanOrEqual(snap.now_ms);
       t.escalated = true;
-      anomalies.add(`${t.tx_ref}:escalated`);
+      anomalies.add(`${t.tx_ref}:escalated:`);
       reached.escalatedByReconciler += 1;
     }
     for (const w of held) {
@@ -278,27 +282,38 @@ async function run(steps: StepT[]): Promise<void> {
           snap = (await inObject(async () => null)).snap;
           break;
         }
-        const facts: ProviderFacts = { found: true, provider_ref: `p${nextRef++}`, our_ref: f.tx_ref, outcome: "succeeded", amount_minor: paid_minor, currency: "NGN", message: null };
-        ({ snap } = await inObject(async (wallet) => wallet.applyProviderFacts(f.tx_ref, facts, { via: "webhook" })));
+        const charge = `p${nextRef++}`;
+        const facts: ProviderFacts = { found: true, provider_ref: charge, our_ref: f.tx_ref, outcome: "succeeded", amount_minor: paid_minor, currency: "NGN", message: null };
+        const { result: now_ms, snap: after } = await inObject(async (wallet, _s, now) => {
+          await wallet.applyProviderFacts(f.tx_ref, facts, { via: "webhook" });
+          return now;
+        });
+        snap = after;
+        // Every successful charge is accounted for once, under its own id.
         if (f.status === "PENDING") {
           if (paid_minor < f.amount_minor) {
-            f.status = "FAILED";
-            anomalies.add(`${f.tx_ref}:refund_due`);
+            // Owed back; the checkout stays open for a payment in full until its deadline.
+            anomalies.add(`${f.tx_ref}:refund_due:${charge}`);
+            if (now_ms >= f.deadline_at_ms) f.status = "FAILED";
+            else reached.mismatchKeptOpen += 1;
           } else if (balance_minor + f.amount_minor > BALANCE_MAX_MINOR) {
             f.status = "FAILED";
-            anomalies.add(`${f.tx_ref}:refund_due`);
+            anomalies.add(`${f.tx_ref}:refund_due:${charge}`);
             reached.capRefused += 1;
           } else {
             f.status = "SUCCESS";
             balance_minor += f.amount_minor;
             reached.credited += 1;
             if (paid_minor > f.amount_minor) {
-              anomalies.add(`${f.tx_ref}:overpaid`);
+              anomalies.add(`${f.tx_ref}:overpaid:${charge}`);
               reached.overpaid += 1;
             }
           }
         } else if (f.status === "FAILED") {
-          anomalies.add(`${f.tx_ref}:paid_after_terminal`);
+          anomalies.add(`${f.tx_ref}:paid_after_terminal:${charge}`);
+        } else {
+          anomalies.add(`${f.tx_ref}:paid_twice:${charge}`);
+          reached.paidTwice += 1;
         }
         break;
       }
@@ -388,7 +403,7 @@ async function run(steps: StepT[]): Promise<void> {
         const mismatch = amount_minor !== null && amount_minor !== w.amount_minor;
         const escalate = () => {
           w.escalated = true;
-          anomalies.add(`${w.tx_ref}:escalated`);
+          anomalies.add(`${w.tx_ref}:escalated:`);
         };
         if (w.status === "PENDING") {
           if (mismatch) {
@@ -401,7 +416,7 @@ async function run(steps: StepT[]): Promise<void> {
           } else if (step.outcome === "failed") w.status = "FAILED";
           else if (now_ms >= w.deadline_at_ms) escalate();
         } else if (w.status === "FAILED" && step.outcome === "succeeded") {
-          anomalies.add(`${w.tx_ref}:paid_after_void`);
+          anomalies.add(`${w.tx_ref}:paid_after_void:${w.provider_ref}`);
         }
         break;
       }
