@@ -5,14 +5,17 @@
  * VTpass look-alikes (checkout, control API, webhooks and callbacks) and the
  * real queue consumer; every answer (status, problem code, tx_ref, amounts,
  * status and stage) is compared with the model, and every sequence ends by
- * delivering what is still queued and comparing each wallet's balances and
- * transaction list with the model. A mismatch fails with fast-check's seed
- * and path, to replay it.
+ * delivering what is still queued and comparing each wallet's balances,
+ * transaction list and anomalies (the operator's audit) with the model. A
+ * mismatch fails with fast-check's seed and path, to replay it.
  *
  * Covered: register and log in (rare: argon2id); fund (with Idempotency-Key
  * replays and changed bodies, a provider refusal, many at once against
  * FUND_PENDING_MAX); paying at the checkout (full, less, failed attempt) or
- * through the control API (over- and underpaid, another currency); webhooks
+ * through the control API (over- and underpaid, another currency: an
+ * underpayment or another currency is owed back and the funding stays open
+ * until its deadline; a payment after the funding ended is recorded once for
+ * its charge); webhooks
  * delivered late, reordered, duplicated (re-sent by the look-alike, or many
  * copies in one batch), forged (unknown reference or id, another funding's
  * charge, a lying amount, a forged transfer, a bad signature); withdrawals
@@ -155,7 +158,8 @@ const OUTCOMES = [
   "fund: refused by the provider",
   "fund burst: some refused at the limit",
   "queue: funding settled",
-  "queue: funding failed",
+  // A funding no longer fails from a webhook before its deadline (an underpayment leaves it open).
+  "queue: funding payment_mismatch",
   "queue: withdrawal settled",
   "queue: withdrawal failed",
   "queue: purchase settled",
