@@ -5,14 +5,19 @@
  * VTpass look-alikes (checkout, control API, webhooks and callbacks) and the
  * real queue consumer; every answer (status, problem code, tx_ref, amounts,
  * status and stage) is compared with the model, and every sequence ends by
- * delivering what is still queued and comparing each wallet's balances and
- * transaction list with the model. A mismatch fails with fast-check's seed
- * and path, to replay it.
+ * delivering what is still queued and comparing each wallet's balances,
+ * transaction list and anomalies (the operator's audit) with the model. A
+ * mismatch fails with fast-check's seed and path, to replay it.
  *
  * Covered: register and log in (rare: argon2id); fund (with Idempotency-Key
  * replays and changed bodies, a provider refusal, many at once against
  * FUND_PENDING_MAX); paying at the checkout (full, less, failed attempt) or
- * through the control API (over- and underpaid, another currency); webhooks
+ * through the control API (over- and underpaid, another currency: an
+ * underpayment or another currency is owed back and the funding stays open
+ * until its deadline); a funding's deadline passing; money after the end (a
+ * genuine payment in full after the funding ended, a second payment for a
+ * credited one, a transfer that succeeds or a purchase delivered after its
+ * hold was released), each recorded once for its charge; webhooks
  * delivered late, reordered, duplicated (re-sent by the look-alike, or many
  * copies in one batch), forged (unknown reference or id, another funding's
  * charge, a lying amount, a forged transfer, a bad signature); withdrawals
@@ -49,6 +54,7 @@ import { modelPool } from "./model/pool";
 import { jsonAnswer, observe } from "./model/check";
 import { ControlCharge, Drain, Fund, FundBurst, PayCheckout, Redeliver, Forge, type Cmd, type Real } from "./model/commands-funding";
 import { Buy, Concurrent, SettleTransfer, VtSettle, Withdraw } from "./model/commands-held";
+import { LatePayment, PassDeadline, SecondPayment, SucceedLate } from "./model/commands-late";
 import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
 import { call, captureQueue, counts, okJson, queued, spent, spent_ms, vtControl } from "./model/harness";
 import { type Model, type ModelUser, type TxStatus, type TxType } from "./model/model";
@@ -101,6 +107,10 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 130, arbitrary: fc.tuple(pick, fc.constantFrom("full", "full", "less", "fail") as fc.Arbitrary<"full" | "less" | "fail">).map(([p, o]) => new PayCheckout(p, o)) },
   { weight: 40, arbitrary: fc.tuple(pick, fc.constantFrom("over", "under", "usd") as fc.Arbitrary<"over" | "under" | "usd">, fc.boolean()).map(([p, k, d]) => new ControlCharge(p, k, d)) },
   { weight: 40, arbitrary: pick.map((p) => new Redeliver(p)) },
+  // Money after the end: a funding's deadline passing, a genuine payment after it ended, a second payment.
+  { weight: 15, arbitrary: fc.tuple(pick, fc.constantFrom("nothing", "underpaid", "failed") as fc.Arbitrary<"nothing" | "underpaid" | "failed">).map(([p, t]) => new PassDeadline(p, t)) },
+  { weight: 15, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, d]) => new LatePayment(p, d)) },
+  { weight: 12, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, d]) => new SecondPayment(p, d)) },
   {
     weight: 60,
     arbitrary: fc
@@ -122,6 +132,7 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
       .map(([u, k, p, a, i]) => new Buy(u, k, p, a, i)),
   },
   { weight: 60, arbitrary: fc.tuple(pick, fc.constantFrom("delivered", "failed", "failed", "reversed") as fc.Arbitrary<"delivered" | "failed" | "reversed">).map(([p, t]) => new VtSettle(p, t)) },
+  { weight: 20, arbitrary: fc.tuple(fc.constantFrom("transfer", "purchase") as fc.Arbitrary<"transfer" | "purchase">, pick, fc.constantFrom(true, true, false)).map(([t, p, r]) => new SucceedLate(t, p, r)) },
   {
     weight: 40,
     arbitrary: fc
@@ -141,6 +152,9 @@ const COMMAND_KINDS = [
   "pay at checkout",
   "charge through the control API",
   "redeliver",
+  "deadline passes",
+  "late genuine payment",
+  "second payment",
   "forged webhook",
   "deliver queue",
   "withdraw",
@@ -148,6 +162,8 @@ const COMMAND_KINDS = [
   "buy airtime",
   "buy data",
   "VTpass settles",
+  "transfer succeeds late",
+  "purchase delivered late",
   "concurrent held payments",
   "reconcile",
   "observe",
@@ -161,8 +177,11 @@ const COMMAND_KINDS = [
  * reaching them. Some depend on when the look-alikes' callbacks land, so CI
  * runs 300 sequences (200 missed one once the run got faster). Rarer ones are
  * counted and printed but not asserted (a failed card attempt delivered, another funding's charge named
- * in a forged event, a purchase settled by the reconciler): each appeared in
- * some 200-sequence runs and not in others as the weights moved.
+ * in a forged event, a purchase settled by the reconciler; a second payment for
+ * a funding paid at its checkout, a second underpayment owed back while the
+ * checkout is open, a purchase delivered late before its failure was applied,
+ * an anomaly recorded by the wallet's own alarm): each appeared in some
+ * 200-sequence runs and not in others as the weights moved.
  */
 const OUTCOMES = [
   "fund: link created",
@@ -170,6 +189,17 @@ const OUTCOMES = [
   "fund burst: some refused at the limit",
   "queue: funding settled",
   "queue: funding failed",
+  "queue: funding payment_mismatch",
+  "queue: funding paid_after_terminal",
+  "queue: funding paid_twice",
+  "queue: withdrawal paid_after_void",
+  "queue: purchase paid_after_void",
+  "reconciler: FUND failed",
+  "late payment: after the funding ended FAILED",
+  "second payment: for the opening funding",
+  "transfer late success: after the hold was released",
+  "transfer late success: before the failure was applied",
+  "purchase late success: after the hold was released",
   "queue: withdrawal settled",
   "queue: withdrawal failed",
   "queue: purchase settled",

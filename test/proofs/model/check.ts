@@ -3,9 +3,11 @@
  * user's wallet and transactions, and what the consumer must do with each
  * queued message.
  */
+import { env } from "cloudflare:workers";
+import { requireConfig } from "../../../src/lib/config";
 import { expectProblem } from "../../helpers";
 import { counts, call, countOutcome } from "./harness";
-import { apply, balances, converged, findTx, fundingAfterCharge, type Charge, type Model, type ModelTx, type ModelUser, type Next } from "./model";
+import { anomalyLine, apply, balances, converged, effectOf, expectedAnomalies, findTx, fundingAfterCharge, type Charge, type Model, type ModelTx, type ModelUser, type Next } from "./model";
 
 export class ModelMismatch extends Error {}
 
@@ -37,6 +39,9 @@ export async function jsonAnswer<T>(response: Response, status: number, what: st
 
 type WireTx = { tx_ref: string; type: string; status: string; stage: string; amount_minor: number; fee_minor: number };
 type WireWallet = { user_id: string; balance_minor: number; held_minor: number; available_minor: number; is_active: boolean };
+type WireAudit = { ok: boolean; anomalies: { tx_ref: string; kind: string; ref: string }[] };
+
+const ADMIN = { authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` };
 
 async function readTransactions(fee: string, user: ModelUser): Promise<WireTx[]> {
   counts.requests += 1;
@@ -51,6 +56,13 @@ async function readTransactions(fee: string, user: ModelUser): Promise<WireTx[]>
  * settled by the wallet's own alarm (the reconciler runs on its schedule, and
  * a long sequence can reach it): that and only that is accepted in its place,
  * and adopted. The balance is compared with what the statuses imply.
+ *
+ * The wallet's anomalies (the operator's audit, GET /admin/wallets/{id}/audit)
+ * are compared exactly with the model's, every kind: the model predicts each
+ * money-received one (refund_due, overpaid, paid_after_terminal, paid_twice,
+ * paid_after_void) once per charge, and nothing in its sequences can escalate
+ * a transaction or record a provider refusal's anomaly, so any other line, a
+ * missing one or a second one for the same charge is a mismatch.
  */
 export async function observe(model: Model, user: ModelUser, fee: string, active: boolean): Promise<void> {
   try {
@@ -83,10 +95,30 @@ async function observeOnce(user: ModelUser, fee: string, active: boolean): Promi
   const expected = balancesWith(user, adopted);
   same(`${user.user_id}: wallet`, [wallet.balance_minor, wallet.held_minor, wallet.available_minor, wallet.is_active], [expected.balance_minor, expected.held_minor, expected.available_minor, active]);
   if (expected.available_minor < 0) fail("model", "available below zero");
+  const recorded = await readAnomalies(fee, user);
+  // The alarm's lookup may also have recorded an anomaly without moving the stage (another payment owed back).
+  const quiet = user.txs.flatMap((tx): [ModelTx, Next][] => {
+    const next = tx.status === "PENDING" && !adopted.some(([t]) => t === tx) ? converged(tx) : null;
+    return next?.anomaly && next.status === tx.status && next.stage === tx.stage && recorded.includes(anomalyLine(tx.tx_ref, next.anomaly.kind, next.anomaly.ref)) ? [[tx, next]] : [];
+  });
+  const lines = (list: [ModelTx, Next][]) => list.flatMap(([tx, next]) => (next?.anomaly ? [anomalyLine(tx.tx_ref, next.anomaly.kind, next.anomaly.ref)] : []));
+  same(`${user.user_id}: anomalies`, recorded, [...expectedAnomalies(user), ...lines(adopted), ...lines(quiet)].sort());
   for (const [tx, next] of adopted) {
     apply(tx, next);
     countOutcome("settled by the wallet's own alarm");
   }
+  for (const [tx, next] of quiet) {
+    apply(tx, next);
+    countOutcome("anomaly recorded by the wallet's own alarm");
+  }
+}
+
+/** The wallet's anomalies as operators see them, as `tx_ref kind ref` lines, sorted. */
+async function readAnomalies(fee: string, user: ModelUser): Promise<string[]> {
+  counts.requests += 1;
+  const audit = await jsonAnswer<WireAudit>(await call(fee, `/admin/wallets/${user.user_id}/audit`, { headers: ADMIN }), 200, "GET /admin/wallets/{user_id}/audit");
+  if (!audit.ok) fail(`${user.user_id}: audit`, "balance and journal disagree");
+  return audit.anomalies.map((a) => anomalyLine(a.tx_ref, a.kind, a.ref)).sort();
 }
 
 /** The balances if the adopted transactions had moved (without moving them yet). */
@@ -125,13 +157,13 @@ export function deliverToModel(model: Model, charges: Charges, message: any): st
       const charge = charges.get(Number(data?.id));
       if (!charge) return "ignored: no such charge";
       if (charge.tx_ref !== found.tx.tx_ref) return "ignored: another funding's charge";
-      return apply(found.tx, fundingAfterCharge(found.tx, charge)) ? `funding ${found.tx.stage}` : "duplicate: no change";
+      return applied("funding", found.tx, fundingAfterCharge(found.tx, charge));
     }
     if (event?.event === "transfer.completed") {
       const found = findTx(model, String(data?.reference));
       if (!found || found.tx.type !== "WITHDRAW") return "ignored: not our withdrawal";
       if (found.tx.transfer_id !== Number(data?.id)) return "ignored: no such transfer";
-      return apply(found.tx, converged(found.tx)) ? `withdrawal ${found.tx.stage}` : "duplicate: no change";
+      return applied("withdrawal", found.tx, converged(found.tx));
     }
     return "ignored: other event";
   }
@@ -139,9 +171,16 @@ export function deliverToModel(model: Model, charges: Charges, message: any): st
     for (const user of model.users) {
       const tx = user.txs.find((t) => t.request_id && String(message.raw_body).includes(t.request_id));
       if (!tx) continue;
-      return apply(tx, converged(tx)) ? `purchase ${tx.stage}` : "duplicate: no change";
+      return applied("purchase", tx, converged(tx));
     }
     return "ignored: not our purchase";
   }
   return "ignored: other message";
+}
+
+/** Apply one verified answer; the outcome names the stage entered, else the anomaly recorded (no colon: a burst counts the part before one). */
+function applied(what: string, tx: ModelTx, next: Next): string {
+  const before = { status: tx.status, stage: tx.stage };
+  if (!apply(tx, next)) return "duplicate: no change";
+  return `${what} ${effectOf(before, next!)}`;
 }

@@ -4,10 +4,12 @@
  * re-deliver and forge webhooks, and deliver the held queue to the real
  * consumer in the model's chosen order.
  */
+import { env } from "cloudflare:workers";
 import type fc from "fast-check";
+import { runReconciler } from "../../helpers";
 import { call, checkout, consume, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, postWebhook, queued, vtControl } from "./harness";
 import { deliverToModel, fail, jsonAnswer, problem, same, type Charges } from "./check";
-import { pendingFundings, type Model, type ModelTx, type ModelUser } from "./model";
+import { apply, converged, pendingFundings, type Charge, type Model, type ModelTx, type ModelUser } from "./model";
 
 export type Real = { fee: string; charges: Charges; active: Map<string, boolean>; seq: number };
 export type Cmd = fc.AsyncCommand<Model, Real, boolean>;
@@ -141,7 +143,8 @@ export class PayCheckout implements Cmd {
     tx.charges!.push(charge);
     r.charges.set(id, charge);
     if (outcome === "fail") tx.failed_attempts = (tx.failed_attempts ?? 0) + 1;
-    else tx.link_open = false;
+    // Paying less than asked leaves the link open: its owner may still pay in full there.
+    else if (outcome === "full") tx.link_open = false;
   }
   toString = () => `PayCheckout(#${this.pick}, ${this.outcome})`;
 }
@@ -163,16 +166,40 @@ export class ControlCharge implements Cmd {
     const currency = this.kind === "usd" ? "USD" : "NGN";
     counts.requests += 1;
     const made = await okJson<{ data: { id: number } }>(await flwControl("/transactions", { tx_ref: tx.tx_ref, amount: naira(amount_minor), currency, status: "successful" }), "control charge");
-    const charge = { id: made.data.id, tx_ref: tx.tx_ref, amount_minor, currency, status: "successful" } as const;
-    tx.charges!.push(charge);
-    r.charges.set(charge.id, charge);
-    tx.link_open = false;
-    if (this.deliver) {
-      counts.requests += 1;
-      await okJson(await flwControl(`/transactions/${charge.id}/deliver`, {}), "deliver");
-    }
+    await recordCharge(tx, r, made.data.id, amount_minor, currency, this.deliver);
   }
   toString = () => `ControlCharge(#${this.pick}, ${this.kind}, ${this.deliver ? "delivered" : "silent"})`;
+}
+
+/**
+ * A charge recorded at the look-alike and in the model (successful unless said otherwise); its webhook
+ * sent now (delivered) or only by a later Redeliver. A payment in full closes
+ * the funding's checkout (the look-alike completes the links it pays in full:
+ * same currency, at least their amount); a smaller one or another currency
+ * leaves it open.
+ */
+export async function recordCharge(tx: ModelTx, r: Real, id: number, amount_minor: number, currency: string, deliver: boolean, status: Charge["status"] = "successful"): Promise<void> {
+  const charge: Charge = { id, tx_ref: tx.tx_ref, amount_minor, currency, status };
+  (tx.charges ??= []).push(charge);
+  r.charges.set(charge.id, charge);
+  if (status === "successful" && currency === "NGN" && amount_minor >= tx.amount_minor) tx.link_open = false;
+  if (deliver) {
+    const before = queued.length;
+    counts.requests += 1;
+    await okJson(await flwControl(`/transactions/${charge.id}/deliver`, {}), "deliver");
+    if (queued.length === before) fail("deliver a charge's webhook", "nothing reached the queue");
+  }
+}
+
+/**
+ * The wallet's alarm, made due now (test/helpers.ts runReconciler): every
+ * PENDING transaction of the user is looked up with its provider. Returns
+ * what it did to each, as the model says.
+ */
+export async function reconcileWallet(user: ModelUser): Promise<void> {
+  const pending = user.txs.filter((t) => t.status === "PENDING");
+  await runReconciler(env.WALLET.getByName(user.user_id));
+  for (const tx of pending) if (apply(tx, converged(tx))) countOutcome(`reconciler: ${tx.type} ${tx.stage}`);
 }
 
 /** Send again what a provider already sent: Flutterwave and VTpass both deliver more than once. */

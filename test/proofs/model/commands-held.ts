@@ -10,10 +10,10 @@ import { fail, jsonAnswer, problem, same } from "./check";
 import { balances, serialOrderExists, type Model, type ModelTx, type ModelUser, type TxType, type VtTruth } from "./model";
 import { naira, pickOf, userOf, type Cmd, type IdemMode, type Real } from "./commands-funding";
 
-type HeldAnswer = { tx_ref: string; type: string; status: string; stage: string; amount_minor: number; fee_minor: number };
+export type HeldAnswer = { tx_ref: string; type: string; status: string; stage: string; amount_minor: number; fee_minor: number };
 
 /** Test accounts of the look-alike (bank 044): 0690000031-41 resolve, 36 is blacklisted; others do not resolve. */
-const ACCOUNTS = { ok: "0690000031", ok2: "0690000040", blacklisted: "0690000036", unresolvable: "0123456789" } as const;
+export const ACCOUNTS = { ok: "0690000031", ok2: "0690000040", blacklisted: "0690000036", unresolvable: "0123456789" } as const;
 export type Account = keyof typeof ACCOUNTS;
 
 /** VTpass look-alike test numbers: delivered at once, pending until settled, an unreadable answer (delivered on requery). */
@@ -30,7 +30,7 @@ const PLANS: [string, number][] = [
 ];
 
 let narrations = 0;
-const uniqueNarration = () => `model ${Date.now().toString(36)} ${++narrations}`;
+export const uniqueNarration = () => `model ${Date.now().toString(36)} ${++narrations}`;
 
 /** An amount for intent 0..4: the minimum, a quarter, a half, all of it, more than there is. */
 function intended(available_minor: number, intent: number, fee_minor: number, min_minor: number): number {
@@ -39,11 +39,11 @@ function intended(available_minor: number, intent: number, fee_minor: number, mi
   return Math.max(min_minor, wanted);
 }
 
-function held(tx_ref: string, type: TxType, amount_minor: number, fee_minor: number, status: ModelTx["status"], stage: string): ModelTx {
+export function held(tx_ref: string, type: TxType, amount_minor: number, fee_minor: number, status: ModelTx["status"], stage: string): ModelTx {
   return { tx_ref, type, amount_minor, fee_minor, status, stage };
 }
 
-async function requestIdOf(user: ModelUser, tx_ref: string): Promise<string> {
+export async function requestIdOf(user: ModelUser, tx_ref: string): Promise<string> {
   const tx = await env.WALLET.getByName(user.user_id).getTransaction(tx_ref);
   if (!tx?.provider_ref) fail("purchase", `no VTpass request_id stored for ${tx_ref}`);
   return tx.provider_ref;
@@ -163,7 +163,7 @@ const VT_AFTER_ANSWER: Record<PhoneKind, { status: ModelTx["status"]; stage: str
 type BuyPlan = { path: string; body: Record<string, string>; type: TxType; amount_minor: number; phone: PhoneKind };
 
 /** A purchase the look-alike will not take for a repeat (same number, service and amount within 30 s). */
-function planPurchase(kind: "airtime" | "data", phone: PhoneKind, wanted_minor: number): BuyPlan {
+export function planPurchase(kind: "airtime" | "data", phone: PhoneKind, wanted_minor: number): BuyPlan {
   const number = phone === "failed" ? uniqueMtnNumber() : PHONES[phone];
   if (kind === "data") {
     const start = wanted_minor % PLANS.length;

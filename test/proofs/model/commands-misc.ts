@@ -4,12 +4,11 @@
  * (register and log in are real and cost an argon2id hash each, so they are
  * rare).
  */
-import { env } from "cloudflare:workers";
-import { PASSWORD, runReconciler, uniqueEmail, uniqueIp } from "../../helpers";
+import { PASSWORD, uniqueEmail, uniqueIp } from "../../helpers";
 import { call, countCommand, countOutcome, counts } from "./harness";
 import { jsonAnswer, observe, problem, same } from "./check";
-import { apply, converged, type Model } from "./model";
-import { userOf, type Cmd, type Real } from "./commands-funding";
+import type { Model } from "./model";
+import { reconcileWallet, userOf, type Cmd, type Real } from "./commands-funding";
 
 export class Observe implements Cmd {
   constructor(readonly user: number) {}
@@ -28,10 +27,7 @@ export class Reconcile implements Cmd {
   check = () => true;
   async run(m: Model): Promise<void> {
     countCommand("reconcile");
-    const user = userOf(m, this.user);
-    const pending = user.txs.filter((t) => t.status === "PENDING");
-    await runReconciler(env.WALLET.getByName(user.user_id));
-    for (const tx of pending) if (apply(tx, converged(tx))) countOutcome(`reconciler: ${tx.type} ${tx.stage}`);
+    await reconcileWallet(userOf(m, this.user));
   }
   toString = () => `Reconcile(u${this.user})`;
 }

@@ -7,6 +7,10 @@
  * transactions' statuses, the way the ledger's invariants say they must be:
  *   balance = credited fundings - settled withdrawals (amount + fee) - delivered purchases
  *   held    = pending withdrawals (amount + fee) + pending purchases
+ *
+ * Every successful charge is money received, accounted for once by its id:
+ * the one that credits a funding, or an anomaly naming it (`ref`) that says
+ * whose money it is. The model keeps each transaction's anomalies the same way.
  */
 
 export type TxType = "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
@@ -21,6 +25,17 @@ export type VtTruth = "delivered" | "failed" | "reversed" | "pending";
 /** What Flutterwave says about a transfer; NONE: it never reached Flutterwave. */
 export type TransferTruth = "NONE" | "NEW" | "SUCCESSFUL" | "FAILED";
 
+/**
+ * Anomalies the model predicts, one per (tx_ref, kind, ref): money received
+ * that is owed back or was not taken (refund_due, overpaid, paid_after_terminal,
+ * paid_twice) and a provider's success after a hold was released
+ * (paid_after_void). `ref` is the provider's charge, transfer id or VTpass
+ * request_id. Nothing else (an escalation, a provider refusal's anomaly) can
+ * arise in the model's sequences, so every other recorded anomaly is a mismatch.
+ */
+export type AnomalyKind = "refund_due" | "overpaid" | "paid_after_terminal" | "paid_twice" | "paid_after_void";
+export type ModelAnomaly = { kind: AnomalyKind; ref: string };
+
 export type ModelTx = {
   tx_ref: string;
   type: TxType;
@@ -33,6 +48,11 @@ export type ModelTx = {
   link_open?: boolean;
   failed_attempts?: number;
   charges?: Charge[];
+  /** FUND: the charge that credited it; whether its deadline was moved behind it (the funding rule then ends it). */
+  credited_by?: number;
+  past_deadline?: boolean;
+  /** What the wallet recorded about this transaction for operators (see AnomalyKind). */
+  anomalies?: ModelAnomaly[];
   /** WITHDRAW: the look-alike's transfer id and its status there. */
   transfer_id?: number | null;
   transfer?: TransferTruth;
@@ -91,14 +111,60 @@ export function findTx(model: Model, tx_ref: string): { user: ModelUser; tx: Mod
 
 // ---- What a provider lookup does to a transaction ----------------------------------------
 
-export type Next = { status: TxStatus; stage: string } | null;
+/**
+ * What one provider answer does to a transaction: its status and stage after
+ * it (unchanged when only an anomaly is recorded), the anomaly it records, and
+ * for a funding the charge that credited it. null: nothing at all changes.
+ */
+export type Next = { status: TxStatus; stage: string; anomaly?: ModelAnomaly; credited_by?: number } | null;
 
-/** The funding rule (invariant 4) for one verified charge. null: nothing changes. */
+const accounted = (tx: ModelTx, ref: string): boolean => (tx.anomalies ?? []).some((a) => a.ref === ref);
+
+/** A recorded anomaly only, the transaction itself unchanged (unless this charge or payment was already recorded). */
+function anomalyOnly(tx: ModelTx, kind: AnomalyKind, ref: string): Next {
+  return accounted(tx, ref) ? null : { status: tx.status, stage: tx.stage, anomaly: { kind, ref } };
+}
+
+/**
+ * The funding rule (invariant 4, src/domain/transactions.ts decideFunding) for
+ * one verified charge. Before the deadline a failed attempt or a payment for
+ * too little or in another currency leaves the funding PENDING (the latter owed
+ * back: refund_due for that charge, stage payment_mismatch); past it they end
+ * it. A payment in full credits (an excess is `overpaid`). After the funding
+ * ended, a successful charge it did not take is recorded once: paid_twice
+ * (credited by another charge) or paid_after_terminal (FAILED).
+ */
 export function fundingAfterCharge(tx: ModelTx, charge: Charge): Next {
-  if (tx.status !== "PENDING") return null;
-  if (charge.status === "failed") return tx.stage === "attempt_failed" ? null : { status: "PENDING", stage: "attempt_failed" };
-  if (charge.currency !== "NGN" || charge.amount_minor < tx.amount_minor) return { status: "FAILED", stage: "failed" };
-  return { status: "SUCCESS", stage: "settled" };
+  const ref = String(charge.id);
+  if (tx.status !== "PENDING") {
+    if (charge.status !== "successful" || charge.id === tx.credited_by) return null;
+    return anomalyOnly(tx, tx.status === "SUCCESS" ? "paid_twice" : "paid_after_terminal", ref);
+  }
+  const late = tx.past_deadline === true;
+  if (charge.status === "failed") {
+    if (late) return { status: "FAILED", stage: "failed" };
+    return tx.stage === "attempt_failed" ? null : { status: "PENDING", stage: "attempt_failed" };
+  }
+  // A charge already owed back cannot credit; past the deadline nothing in full came.
+  if (accounted(tx, ref)) return late ? { status: "FAILED", stage: "failed" } : null;
+  if (charge.currency !== "NGN" || charge.amount_minor < tx.amount_minor) {
+    const anomaly = { kind: "refund_due", ref } as const;
+    return late ? { status: "FAILED", stage: "failed", anomaly } : { status: "PENDING", stage: "payment_mismatch", anomaly };
+  }
+  const anomaly = charge.amount_minor > tx.amount_minor ? ({ kind: "overpaid", ref } as const) : undefined;
+  return { status: "SUCCESS", stage: "settled", credited_by: charge.id, ...(anomaly ? { anomaly } : {}) };
+}
+
+/**
+ * A held payment's provider success after its hold was released (a transfer
+ * that succeeded late, a purchase delivered after VTpass said it failed):
+ * recorded once as paid_after_void, naming the provider's reference.
+ */
+export function heldLateSuccess(tx: ModelTx): Next {
+  if (tx.status !== "FAILED") return null;
+  if (tx.type === "WITHDRAW" && tx.transfer === "SUCCESSFUL" && tx.transfer_id) return anomalyOnly(tx, "paid_after_void", String(tx.transfer_id));
+  if ((tx.type === "AIRTIME" || tx.type === "DATA") && tx.vt === "delivered" && tx.request_id) return anomalyOnly(tx, "paid_after_void", tx.request_id);
+  return null;
 }
 
 /** The charge a lookup by reference finds: the latest successful one, else the latest. */
@@ -114,10 +180,12 @@ export function converged(tx: ModelTx): Next {
   switch (tx.type) {
     case "FUND": {
       const charge = chargeByReference(tx);
-      return charge ? fundingAfterCharge(tx, charge) : null;
+      if (charge) return fundingAfterCharge(tx, charge);
+      // No payment at all: only the deadline ends it.
+      return tx.status === "PENDING" && tx.past_deadline ? { status: "FAILED", stage: "failed" } : null;
     }
     case "WITHDRAW":
-      if (tx.status !== "PENDING") return null;
+      if (tx.status !== "PENDING") return heldLateSuccess(tx);
       if (tx.transfer === "SUCCESSFUL") return { status: "SUCCESS", stage: "settled" };
       if (tx.transfer === "FAILED") return { status: "FAILED", stage: "failed" };
       // NEW at Flutterwave: the lookup confirms the submission (a lost answer becomes "submitted").
@@ -132,7 +200,7 @@ export function converged(tx: ModelTx): Next {
         return null;
       }
       if (tx.status === "SUCCESS" && tx.vt === "reversed") return { status: "FAILED", stage: "reversed" };
-      return null;
+      return heldLateSuccess(tx);
   }
 }
 
@@ -140,8 +208,23 @@ export function apply(tx: ModelTx, next: Next): boolean {
   if (!next) return false;
   tx.status = next.status;
   tx.stage = next.stage;
+  if (next.anomaly) (tx.anomalies ??= []).push(next.anomaly);
+  if (next.credited_by !== undefined) tx.credited_by = next.credited_by;
   return true;
 }
+
+/** What an answer did, as the test counts it: the stage it entered, else the anomaly it recorded. */
+export function effectOf(before: { status: TxStatus; stage: string }, next: NonNullable<Next>): string {
+  if (next.status !== before.status || next.stage !== before.stage) return next.stage;
+  return next.anomaly ? next.anomaly.kind : "unchanged";
+}
+
+/** Every anomaly the model expects for a user's wallet, as `tx_ref kind ref` lines, sorted. */
+export function expectedAnomalies(user: ModelUser): string[] {
+  return user.txs.flatMap((tx) => (tx.anomalies ?? []).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref))).sort();
+}
+
+export const anomalyLine = (tx_ref: string, kind: string, ref: string): string => `${tx_ref} ${kind} ${ref}`;
 
 // ---- Concurrency: is there a serial order that explains these answers? -------------------
 
