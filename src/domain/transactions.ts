@@ -144,6 +144,19 @@ export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: num
   }
 }
 
+/**
+ * The order in which a funding's charges are applied when several are seen at
+ * once (the reconciler's list): a payment in full first, so a smaller payment
+ * seen beside it (owed back either way) can never end the funding that the
+ * payment in full paid; then the other successful charges; then the rest.
+ * Stable within each group.
+ */
+export function chargesInOrder(tx: Pick<FundingView, "tx_ref" | "amount_minor" | "currency">, charges: readonly FoundFacts[]): FoundFacts[] {
+  const rank = (f: FoundFacts) =>
+    f.outcome !== "succeeded" || f.our_ref !== tx.tx_ref ? 2 : f.currency === tx.currency && f.amount_minor !== null && f.amount_minor >= tx.amount_minor ? 0 : 1;
+  return charges.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+}
+
 export function fundingDeadline(created_at_ms: number, session_minutes: number, link_expiry_minutes: number): number {
   return created_at_ms + Math.max(session_minutes, link_expiry_minutes) * 60_000 + FUNDING_DEADLINE_GRACE_MS;
 }

@@ -4,10 +4,11 @@
  * operations through a flow's own port. Adding a provider means adding a case
  * here and a folder beside this file, not touching the ledger.
  */
-import type { TxType } from "../domain/transactions";
+import type { FoundFacts, TxType } from "../domain/transactions";
 import type { Config } from "../lib/config";
 import { flutterwaveCheckout, flutterwaveClient, flutterwaveTransfers, type TransferStart } from "./flutterwave";
-import type { CheckoutPort, HeldPaymentPort, TxLookup } from "./port";
+import type { Outcome } from "./outcome";
+import type { CheckoutPort, HeldPaymentPort, TxLookup, TxRef } from "./port";
 import { vtpassClient, vtpassPurchases, type PurchaseStart } from "./vtpass";
 
 export type ProviderDeps = {
@@ -48,4 +49,16 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
       throw new Error(`unknown transaction type ${String(unreachable)}`);
     }
   }
+}
+
+/**
+ * What the provider says now about one of our transactions: every payment it
+ * holds for the reference where it can hold several (lookupAll), else its one
+ * answer. The reconciler and the consumer both ask this way, so neither can
+ * miss a payment in full that sits beside a smaller one.
+ */
+export async function lookupNow(lookups: TxLookup, ref: TxRef): Promise<Outcome<FoundFacts[]>> {
+  if (lookups.lookupAll) return lookups.lookupAll(ref);
+  const one = await lookups.lookup(ref);
+  return one.ok ? { ok: true, value: [one.value] } : one;
 }

@@ -9,6 +9,8 @@
  * - lookup:      what the provider says now about one of our transactions,
  *                by our reference or by the provider reference we stored;
  * - lookupById:  verify an event's claim by the provider's own id;
+ * - lookupAll:   every payment the provider holds for our reference, where
+ *                there can be several (a funding's charges);
  * - events:      parse a provider's event into a neutral hint (which of our
  *                transactions, which provider id); never trusted, always
  *                confirmed through lookup/lookupById before money moves.
@@ -24,6 +26,12 @@ export type TxRef = Pick<TransactionRecord, "tx_ref" | "provider_ref">;
 export interface TxLookup {
   lookup(ref: TxRef): Promise<Outcome<FoundFacts>>;
   lookupById(provider_ref: string): Promise<Outcome<FoundFacts>>;
+  /**
+   * Every payment the provider holds for our reference, where one reference
+   * can have several (a funding's charges: an underpayment, then the payment
+   * in full, then a second payment). Without it, `lookup`'s one answer is all.
+   */
+  lookupAll?(ref: TxRef): Promise<Outcome<FoundFacts[]>>;
 }
 
 /** Checkout (funding): start gives a link the customer pays on. */

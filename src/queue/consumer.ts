@@ -20,7 +20,7 @@
  * credits once, records an anomaly for operators, or changes nothing. Every
  * message's ack or retry is logged with its reason.
  */
-import type { ProviderFacts, TxType } from "../domain/transactions";
+import { chargesInOrder, type FoundFacts, type ProviderFacts, type TxType } from "../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters/object";
 import type { TransactionRecord, Wallet } from "../durable/wallet/object";
 import { requireConfig } from "../lib/config";
@@ -28,7 +28,8 @@ import { TX_REF_MAX_CHARS, txRefOwner, txRefType } from "../lib/ids";
 import { QUEUE_RETRY_BASE_DELAY_S, QUEUE_RETRY_MAX_DELAY_S } from "../lib/limits";
 import { log } from "../lib/log";
 import { providerRefName } from "../durable/provider-refs/object";
-import { lookupsFor } from "../providers";
+import { lookupNow, lookupsFor } from "../providers";
+import type { Outcome } from "../providers/outcome";
 import { parseFlutterwaveEvent } from "../providers/flutterwave";
 import { callbackRequestId } from "../providers/vtpass";
 import { QueueMessage } from "./messages";
@@ -176,20 +177,22 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
     log.warn("claim names another provider reference than the transaction holds; ignored", { request_id, tx_ref: tx.tx_ref });
     return ack("provider reference mismatch", tx.tx_ref);
   }
-  const answer = claim.provider_ref && !claim.by_reference ? await lookups.lookupById(claim.provider_ref) : await lookups.lookup(tx);
-  let facts: ProviderFacts;
+  // By the event's provider id; or, asked to check the transaction itself, every payment the provider holds for it.
+  const by_id = Boolean(claim.provider_ref && !claim.by_reference);
+  const answer = by_id ? await lookups.lookupById(claim.provider_ref!).then(asList) : await lookupNow(lookups, tx);
+  let facts: ProviderFacts[];
   if (answer.ok) {
-    if (answer.value.our_ref !== tx.tx_ref) {
+    if (answer.value.some((f) => f.our_ref !== tx.tx_ref)) {
       log.warn("event names a provider payment of another reference; ignored", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
       return ack("reference mismatch", tx.tx_ref);
     }
-    facts = answer.value;
+    facts = tx.type === "FUND" ? chargesInOrder(tx, answer.value) : answer.value;
   } else if (answer.kind === "not_found") {
     if (claim.provider_ref) {
       log.warn("event names a provider payment that does not exist", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
       return ack("provider id not found", tx.tx_ref);
     }
-    facts = { found: false };
+    facts = [{ found: false }];
   } else if (answer.kind === "refused") {
     log.error("provider refused a lookup", { request_id, tx_ref: tx.tx_ref, status: answer.status });
     return retry("lookup refused", tx.tx_ref);
@@ -198,6 +201,12 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
   }
   // The wallet decides, final or not: a terminal transaction does not change,
   // but money received for it is recorded (src/durable/wallet/funding-flow.ts, held-payment-flow.ts).
-  const outcome = await wallet.applyProviderFacts(tx.tx_ref, facts, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key });
-  return ack(outcome.outcome === "unchanged" ? `unchanged: ${outcome.reason}` : outcome.outcome, tx.tx_ref);
+  const notes: string[] = [];
+  for (const one of facts) {
+    const outcome = await wallet.applyProviderFacts(tx.tx_ref, one, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key });
+    notes.push(outcome.outcome === "unchanged" ? `unchanged: ${outcome.reason}` : outcome.outcome);
+  }
+  return ack(notes.join("; "), tx.tx_ref);
 }
+
+const asList = (one: Outcome<FoundFacts>): Outcome<FoundFacts[]> => (one.ok ? { ok: true, value: [one.value] } : one);

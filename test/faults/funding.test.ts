@@ -3,8 +3,8 @@
  *
  *   payments.create                     (POST /wallet/fund)                        x every mode
  *   transactions.verify                 (the consumer, after charge.completed)     x every unanswered read, refuse
- *   transactions.verify_by_reference    (the callback page's request, the queue)   x every unanswered read, refuse
- *   transactions.verify_by_reference    (the wallet's alarm, the reconciler)       x every unanswered read, refuse
+ *   transactions.list (by tx_ref)       (the callback page's request, the queue)   x every unanswered read, refuse
+ *   transactions.list (by tx_ref)       (the wallet's alarm, the reconciler)       x every unanswered read, refuse
  *
  * A funding is credit-side: nothing is held, so "nothing lost" means the
  * customer's payment is credited once it is verified, and "nothing doubled"
@@ -151,38 +151,38 @@ describe("transactions.verify faults: the consumer's check after charge.complete
   });
 });
 
-describe("transactions.verify_by_reference faults: the callback page's verification, through the queue", () => {
+describe("transactions.list faults: the callback page's verification of every charge of the tx_ref, through the queue", () => {
   table.each(table.sample(READS, 2).map((mode) => ({ mode, faults: usesFor(mode) })))("$mode on every attempt of the check: retried by the queue, then credited once", async ({ mode }) => {
     const { auth, stub } = await wallet();
     const amount = naira();
     const funding = await created(await fund(auth, amount, `fund-${randomBase32(12)}`));
     await chargePaid(funding.tx_ref, amount);
     const match = `tx_ref=${funding.tx_ref}`;
-    await arm("flutterwave", "transactions.verify_by_reference", match, mode, usesFor(mode));
+    await arm("flutterwave", "transactions.list", match, mode, usesFor(mode));
     // The browser lands back without a transaction id (a cancelled redirect, a copied link): the page asks for a check by reference.
     const page = await api(`/wallet/flutterwave/callback?tx_ref=${funding.tx_ref}&ticket=${encodeURIComponent(funding.watch.ticket)}`);
     expect(page.status).toBe(200);
     await page.text();
     await expectCreditedOnce(stub, funding.tx_ref, amount * 100);
-    const checks = await served("flutterwave", "transactions.verify_by_reference", match);
+    const checks = await served("flutterwave", "transactions.list", match);
     expect(checks.faulted).toBe(usesFor(mode));
     expect(checks.count).toBeGreaterThan(checks.faulted);
     return checks.faulted;
   });
 });
 
-describe("transactions.verify_by_reference faults: the reconciler's check", () => {
+describe("transactions.list faults: the reconciler's check of every charge of the tx_ref", () => {
   table.each(table.sample(READS, 3).map((mode) => ({ mode, faults: usesFor(mode) })))("$mode on every attempt of the check: nothing credited on that run, credited once on the next", async ({ mode }) => {
     const { auth, stub } = await wallet();
     const amount = naira();
     const { tx_ref } = await created(await fund(auth, amount, `fund-${randomBase32(12)}`));
     await chargePaid(tx_ref, amount);
     const match = `tx_ref=${tx_ref}`;
-    await arm("flutterwave", "transactions.verify_by_reference", match, mode, usesFor(mode));
+    await arm("flutterwave", "transactions.list", match, mode, usesFor(mode));
     await runReconciler(stub);
     expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: null });
     expect(await stub.summary()).toMatchObject({ balance_minor: 0, held_minor: 0 });
-    const checks = await served("flutterwave", "transactions.verify_by_reference", match);
+    const checks = await served("flutterwave", "transactions.list", match);
     expect(checks).toEqual({ count: usesFor(mode), faulted: usesFor(mode) });
     await runReconciler(stub);
     await expectCreditedOnce(stub, tx_ref, amount * 100);

@@ -93,6 +93,45 @@ describe("a funding that someone else underpays", () => {
   });
 });
 
+describe("a funding's charges as the reconciler sees them", () => {
+  it("credits a payment in full whose webhook was lost, even when a smaller payment came after it", async () => {
+    const { auth, stub } = await user();
+    const { tx_ref } = await fund(auth, "1000");
+    // Two charges, neither webhook delivered: the payment in full, then NGN 10 (the newest).
+    const charge = async (amount: number) => String((await envelope<{ id: number }>(await control("/transactions", { body: { tx_ref, amount, status: "successful" } }))).data.id);
+    const full = await charge(1000);
+    const small = await charge(10);
+    await runReconciler(stub);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "SUCCESS", stage: "settled", provider_ref: full });
+    expect((await stub.summary())?.balance_minor).toBe(100_000);
+    // The smaller payment is money too: recorded for its own charge, never credited.
+    expect((await stub.anomalies()).map((a) => [a.kind, a.ref])).toEqual([["paid_twice", small]]);
+    // The smaller payment's webhook, arriving late, records nothing twice.
+    await envelope(await control(`/transactions/${small}/deliver`, { body: {} }));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await stub.anomalies()).toHaveLength(1);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "SUCCESS" });
+    expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
+  });
+
+  it("owes back every smaller payment it finds, and fails the funding only at its deadline", async () => {
+    const { auth, stub } = await user();
+    const { tx_ref } = await fund(auth, "1000");
+    const charge = async (amount: number, currency = "NGN") =>
+      String((await envelope<{ id: number }>(await control("/transactions", { body: { tx_ref, amount, currency, status: "successful" } }))).data.id);
+    const ten = await charge(10);
+    const usd = await charge(1000, "USD");
+    await runReconciler(stub);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "payment_mismatch" });
+    expect((await stub.anomalies()).map((a) => [a.kind, a.ref]).sort()).toEqual([["refund_due", ten], ["refund_due", usd]].sort());
+    await passDeadline(stub, tx_ref);
+    await runReconciler(stub);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", failure_reason: "No payment in full was made before the checkout expired." });
+    expect(await stub.anomalies()).toHaveLength(2);
+    expect((await stub.summary())?.balance_minor).toBe(0);
+  });
+});
+
 describe("a genuine payment after the funding ended", () => {
   it("is recorded as paid_after_terminal for its charge, once, and never credited by itself", async () => {
     const { auth, stub, user_id } = await user();

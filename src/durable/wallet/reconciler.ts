@@ -1,8 +1,9 @@
 /**
  * The reconciler (invariant 7, nothing stays pending forever): the Wallet's
  * alarm re-asks the provider about each PENDING transaction whose check is
- * due, on its type's backoff schedule (src/domain/transactions.ts), and hands the
- * answer to the same apply path as webhooks. The provider is picked by the
+ * due, on its type's backoff schedule (src/domain/transactions.ts), and hands
+ * every payment the provider holds for it (a funding may have several
+ * charges) to the same apply path as webhooks. The provider is picked by the
  * transaction's type (src/providers/index.ts); nothing here is vendor-specific.
  *
  * - A due transaction's next check is pushed back BEFORE its network call, so
@@ -16,12 +17,12 @@
  *   started after RECONCILE_RUN_BUDGET_MS; the rest wait for the next alarm.
  */
 import type { TransactionRecord } from "../../domain/records";
-import { nextCheckAt, type ProviderFacts } from "../../domain/transactions";
+import { chargesInOrder, nextCheckAt, type ProviderFacts } from "../../domain/transactions";
 import { requireConfig } from "../../lib/config";
 import { IDEMPOTENCY_IN_FLIGHT_LOCK_MS } from "../../domain/limits";
 import { RECONCILE_BATCH_MAX, RECONCILE_RUN_BUDGET_MS } from "./limits";
 import { log } from "../../lib/log";
-import { lookupsFor } from "../../providers";
+import { lookupNow, lookupsFor } from "../../providers";
 import { escalate, type SettleOutcome, type WalletCore } from "./core";
 import type { SettleSource } from "./trail";
 
@@ -77,9 +78,11 @@ async function reconcileOne(core: WalletCore, deps: ReconcileDeps, tx: Transacti
     deps.apply(tx.tx_ref, { found: false }, { via: "reconciler" });
     return;
   }
-  const answer = await lookups.lookup(tx);
+  const answer = await lookupNow(lookups, tx);
   if (answer.ok) {
-    deps.apply(tx.tx_ref, answer.value, { via: "reconciler" });
+    // Every payment the provider holds for the reference, a payment in full first (chargesInOrder).
+    const facts = tx.type === "FUND" ? chargesInOrder(tx, answer.value) : answer.value;
+    for (const one of facts) deps.apply(tx.tx_ref, one, { via: "reconciler" });
   } else if (answer.kind === "not_found") {
     deps.apply(tx.tx_ref, { found: false }, { via: "reconciler" });
   } else {

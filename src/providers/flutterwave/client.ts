@@ -21,7 +21,8 @@ import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";
 import type { Outcome } from "../outcome";
 import type { CheckoutInput } from "../port";
-import { Bank, Charge, Envelope, HostedLink, ResolvedAccount, Transfer } from "./schemas";
+import { FLUTTERWAVE_CHARGE_PAGES_MAX } from "./limits";
+import { Bank, Charge, Envelope, HostedLink, PageInfo, ResolvedAccount, Transfer } from "./schemas";
 
 export type { Outcome } from "../outcome";
 
@@ -91,7 +92,7 @@ export class FlutterwaveClient {
     method: "GET" | "POST",
     path: string,
     body: unknown,
-    parse: (data: unknown) => T,
+    parse: (data: unknown, meta: unknown) => T,
   ): Promise<Outcome<T>> {
     const attempts = method === "GET" ? 1 + PROVIDER_READ_RETRIES : 1;
     let last: Outcome<T> = { ok: false, kind: "unknown", reason: "not attempted" };
@@ -103,7 +104,7 @@ export class FlutterwaveClient {
     return last;
   }
 
-  private async once<T>(method: string, path: string, body: unknown, parse: (data: unknown) => T): Promise<Outcome<T>> {
+  private async once<T>(method: string, path: string, body: unknown, parse: (data: unknown, meta: unknown) => T): Promise<Outcome<T>> {
     const url = `${this.options.base_url.replace(/\/+$/, "")}/v3${path}`;
     const operation = `${method} ${path.split("?")[0]}`;
     let response: Response;
@@ -158,7 +159,7 @@ export class FlutterwaveClient {
       return { ok: false, kind: "unknown", reason: "malformed response" };
     }
     try {
-      return { ok: true, value: parse(envelope.data.data) };
+      return { ok: true, value: parse(envelope.data.data, envelope.data.meta) };
     } catch (error) {
       log.error("flutterwave response not understood", {
         request_id: this.options.request_id,
@@ -199,6 +200,33 @@ export class FlutterwaveClient {
 
   verifyByReference(tx_ref: string): Promise<Outcome<FoundFacts>> {
     return this.call("GET", `/transactions/verify_by_reference?tx_ref=${encodeURIComponent(tx_ref)}`, undefined, toVerification);
+  }
+
+  /**
+   * Every charge Flutterwave holds for our tx_ref (`GET /v3/transactions?tx_ref=`,
+   * newest first, paged), in our words. verify_by_reference answers with one
+   * charge only, so a payment in full beside a later smaller one could never
+   * be seen through it once its webhook was lost. At most
+   * FLUTTERWAVE_CHARGE_PAGES_MAX pages are read; rows for another tx_ref are
+   * dropped. An empty list is `not_found`.
+   */
+  async listCharges(tx_ref: string): Promise<Outcome<FoundFacts[]>> {
+    const facts: FoundFacts[] = [];
+    for (let page = 1; page <= FLUTTERWAVE_CHARGE_PAGES_MAX; page++) {
+      const listed = await this.call("GET", `/transactions?tx_ref=${encodeURIComponent(tx_ref)}&page=${page}`, undefined, (data, meta) => ({
+        charges: z
+          .array(z.unknown())
+          .parse(data)
+          .filter((item) => Charge.safeParse(item).data?.tx_ref === tx_ref)
+          .map(toVerification),
+        total_pages: PageInfo.safeParse(meta).data?.page_info.total_pages ?? 1,
+      }));
+      if (!listed.ok) return listed;
+      facts.push(...listed.value.charges);
+      if (page >= listed.value.total_pages) return facts.length > 0 ? { ok: true, value: facts } : { ok: false, kind: "not_found", message: "no charge for this tx_ref" };
+    }
+    log.warn("flutterwave lists more charges for one tx_ref than we read", { request_id: this.options.request_id, tx_ref, read: facts.length });
+    return { ok: true, value: facts };
   }
 
   // ---- banks -------------------------------------------------------------------

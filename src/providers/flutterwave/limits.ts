@@ -12,3 +12,9 @@ export const BANKS_CACHE_TTL_S = 6 * 60 * 60;
 // ---- Banks ----------------------------------------------------------------------------
 /** A cached bank list may be served this long after its TTL when the provider is down. */
 export const BANKS_STALE_MAX_S = 24 * 60 * 60;
+/**
+ * Pages of `GET /v3/transactions?tx_ref=` read when a funding's charges are
+ * looked up (ten a page): one tx_ref with more charges than this is not a
+ * customer paying, and what is past it waits for its own webhooks.
+ */
+export const FLUTTERWAVE_CHARGE_PAGES_MAX = 5;

@@ -15,6 +15,7 @@ export function flutterwaveCheckout(client: FlutterwaveClient): CheckoutPort {
     start: (input) => client.createPaymentLink(input),
     lookup: (ref: TxRef) => client.verifyByReference(ref.tx_ref),
     lookupById: (provider_ref) => client.verifyTransaction(provider_ref),
+    lookupAll: (ref: TxRef) => client.listCharges(ref.tx_ref),
   };
 }
 

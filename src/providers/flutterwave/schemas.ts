@@ -11,7 +11,11 @@ export const Envelope = z.object({
   status: z.string(),
   message: z.string().optional().default(""),
   data: z.unknown().optional(),
+  meta: z.unknown().optional(),
 });
+
+/** A list's paging (`meta.page_info`); absent on answers that are not lists. */
+export const PageInfo = z.looseObject({ page_info: z.looseObject({ total_pages: z.number().int().nonnegative() }) });
 
 export const HostedLink = z.object({ link: z.url() });
 

@@ -31,7 +31,7 @@ import { transactionJson, transferJson } from "./json";
 import { checkoutPath } from "./paths";
 import { flwError, flwSuccess, parseJsonBody, parseValue } from "./responses";
 import { deliverAndRecord, originOf, sandboxStub } from "./runtime";
-import { FeeQuery, PaymentBody, ResendHookBody, ResolveBody, TransferBody, TransfersQuery, VerifyByReferenceQuery } from "./schemas";
+import { FeeQuery, PaymentBody, ResendHookBody, ResolveBody, TransactionsQuery, TransferBody, TransfersQuery, VerifyByReferenceQuery } from "./schemas";
 
 export const v3Routes = new Hono<AppEnv>();
 
@@ -81,6 +81,32 @@ v3Routes.post("/payments", async (c) => {
 });
 
 // ---- Transactions -------------------------------------------------------------------
+
+/**
+ * The transactions list (Flutterwave's Node SDK: `Transaction.fetch`),
+ * filtered by tx_ref, status and UTC day, newest first, ten a page.
+ * UNCONFIRMED: whether `to` is inclusive; here it is (the SDK's samples ask
+ * for one day as from = to).
+ */
+v3Routes.get("/transactions", async (c) => {
+  return answerWithFaults(c, "transactions.list", "", async () => {
+    const parsed = parseValue(TransactionsQuery, c.req.query());
+    if (!parsed.ok) return parsed.response;
+    const q = parsed.value;
+    const page = q.page ?? 1;
+    const day_ms = (day: string) => Date.parse(`${day}T00:00:00Z`);
+    const { transactions, total } = await sandboxStub(c.env).listTransactions({
+      tx_ref: q.tx_ref ?? null,
+      status: q.status ?? null,
+      from_ms: q.from ? day_ms(q.from) : null,
+      to_ms: q.to ? day_ms(q.to) + 86_400_000 : null,
+      page,
+      page_size: TRANSFERS_PAGE_SIZE,
+    });
+    const page_info = { total, current_page: page, total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)) };
+    return flwSuccess("Transactions fetched", transactions.map((row) => transactionJson(row)), { meta: { page_info } });
+  });
+});
 
 // Registered before `/transactions/:id/...` for clarity; the paths cannot collide anyway.
 v3Routes.get("/transactions/verify_by_reference", async (c) => {

@@ -279,6 +279,21 @@ export class Charges {
     );
   }
 
+  /**
+   * `GET /v3/transactions`: newest first, one page, filtered by tx_ref,
+   * status (case-insensitive) and the UTC days `from`..`to` (inclusive).
+   */
+  list(query: { tx_ref: string | null; status: string | null; from_ms: number | null; to_ms: number | null; page: number; page_size: number }): { transactions: TransactionRow[]; total: number } {
+    const status = query.status?.toLowerCase() ?? null;
+    const where = "WHERE (?1 IS NULL OR t.tx_ref = ?1) AND (?2 IS NULL OR t.status = ?2) AND (?3 IS NULL OR t.created_at_ms >= ?3) AND (?4 IS NULL OR t.created_at_ms < ?4)";
+    const params = [query.tx_ref, status, query.from_ms, query.to_ms];
+    const total = one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM transactions t ${where}`, ...params))?.n ?? 0;
+    const transactions = this.sql
+      .exec<TransactionRow>(`${TRANSACTION_SELECT} ${where} ORDER BY t.id DESC LIMIT ?5 OFFSET ?6`, ...params, query.page_size, (query.page - 1) * query.page_size)
+      .toArray();
+    return { transactions, total };
+  }
+
   transactionWebhook(id: number): WebhookDispatch | null {
     const row = this.transactionRow(id);
     return row ? this.chargeDispatch(row) : null;

@@ -25,9 +25,9 @@ export const SESSION_MAX_MINUTES = 1440;
 /** Failed attempts on one link when the request sets no `max_retry_attempt`; also the cap on what it may set. */
 export const LINK_ATTEMPTS_MAX = 10;
 
-/** Page size of `GET /v3/transfers` (Flutterwave pages lists by 10). */
+/** Page size of `GET /v3/transactions` and `GET /v3/transfers` (Flutterwave pages lists by 10). */
 export const TRANSFERS_PAGE_SIZE = 10;
-/** Highest page number accepted by `GET /v3/transfers`. */
+/** Highest page number accepted by `GET /v3/transactions` and `GET /v3/transfers`. */
 export const TRANSFERS_PAGE_MAX = 1000;
 
 /** Transfers one alarm run settles; more are left for an immediate next run. */

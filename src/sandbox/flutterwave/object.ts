@@ -73,6 +73,10 @@ export class FlutterwaveSandbox extends SandboxObject {
     return this.charges.transactionByReference(tx_ref);
   }
 
+  async listTransactions(query: Parameters<Charges["list"]>[0]): Promise<{ transactions: TransactionRow[]; total: number }> {
+    return this.charges.list(query);
+  }
+
   async transactionWebhook(id: number): Promise<WebhookDispatch | null> {
     return this.charges.transactionWebhook(id);
   }

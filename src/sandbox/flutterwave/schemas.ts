@@ -70,6 +70,15 @@ export const TransfersQuery = z.object({
   page: Whole(1, TRANSFERS_PAGE_MAX).optional(),
 });
 
+/** `GET /v3/transactions` (the filters Flutterwave's Node SDK sends; `from`/`to` are calendar days, UTC). */
+export const TransactionsQuery = z.object({
+  tx_ref: Reference.optional(),
+  status: z.string().max(20).optional(),
+  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  page: Whole(1, TRANSFERS_PAGE_MAX).optional(),
+});
+
 export const FeeQuery = z.object({ amount: Amount, currency: Currency.optional() });
 
 export const VerifyByReferenceQuery = z.object({ tx_ref: Reference });
@@ -80,6 +89,7 @@ export const FAULT_OPERATIONS = [
   "payments.create",
   "transactions.verify",
   "transactions.verify_by_reference",
+  "transactions.list",
   "transfers.create",
   "transfers.get",
   "transfers.list",

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { requireConfig } from "../../../src/lib/config";
 import { expectProblem } from "../../helpers";
 import { counts, call, countOutcome } from "./harness";
-import { anomalyLine, apply, balances, converged, effectOf, expectedAnomalies, findTx, fundingAfterCharge, type Charge, type Model, type ModelTx, type ModelUser, type Next } from "./model";
+import { anomaliesOf, anomalyLine, apply, balances, converged, effectOf, expectedAnomalies, findTx, fundingAfterCharge, type Charge, type Model, type ModelTx, type ModelUser, type Next } from "./model";
 
 export class ModelMismatch extends Error {}
 
@@ -99,9 +99,10 @@ async function observeOnce(user: ModelUser, fee: string, active: boolean): Promi
   // The alarm's lookup may also have recorded an anomaly without moving the stage (another payment owed back).
   const quiet = user.txs.flatMap((tx): [ModelTx, Next][] => {
     const next = tx.status === "PENDING" && !adopted.some(([t]) => t === tx) ? converged(tx) : null;
-    return next?.anomaly && next.status === tx.status && next.stage === tx.stage && recorded.includes(anomalyLine(tx.tx_ref, next.anomaly.kind, next.anomaly.ref)) ? [[tx, next]] : [];
+    const lines = next ? anomaliesOf(next).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref)) : [];
+    return next && lines.length > 0 && next.status === tx.status && next.stage === tx.stage && lines.every((l) => recorded.includes(l)) ? [[tx, next]] : [];
   });
-  const lines = (list: [ModelTx, Next][]) => list.flatMap(([tx, next]) => (next?.anomaly ? [anomalyLine(tx.tx_ref, next.anomaly.kind, next.anomaly.ref)] : []));
+  const lines = (list: [ModelTx, Next][]) => list.flatMap(([tx, next]) => (next ? anomaliesOf(next).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref)) : []));
   same(`${user.user_id}: anomalies`, recorded, [...expectedAnomalies(user), ...lines(adopted), ...lines(quiet)].sort());
   for (const [tx, next] of adopted) {
     apply(tx, next);

@@ -116,7 +116,12 @@ export function findTx(model: Model, tx_ref: string): { user: ModelUser; tx: Mod
  * it (unchanged when only an anomaly is recorded), the anomaly it records, and
  * for a funding the charge that credited it. null: nothing at all changes.
  */
-export type Next = { status: TxStatus; stage: string; anomaly?: ModelAnomaly; credited_by?: number } | null;
+export type Next = { status: TxStatus; stage: string; anomaly?: ModelAnomaly; anomalies?: ModelAnomaly[]; credited_by?: number } | null;
+
+/** Every anomaly an answer records (one answer may carry several charges). */
+export function anomaliesOf(next: NonNullable<Next>): ModelAnomaly[] {
+  return [...(next.anomaly ? [next.anomaly] : []), ...(next.anomalies ?? [])];
+}
 
 const accounted = (tx: ModelTx, ref: string): boolean => (tx.anomalies ?? []).some((a) => a.ref === ref);
 
@@ -167,22 +172,36 @@ export function heldLateSuccess(tx: ModelTx): Next {
   return null;
 }
 
-/** The charge a lookup by reference finds: the latest successful one, else the latest. */
-export function chargeByReference(tx: ModelTx): Charge | null {
-  const charges = tx.charges ?? [];
-  const successful = charges.filter((c) => c.status === "successful");
-  const pool = successful.length > 0 ? successful : charges;
-  return pool.length === 0 ? null : pool.reduce((a, b) => (b.id > a.id ? b : a));
+/**
+ * The charges a lookup of the funding finds, in the order the wallet applies
+ * them: the look-alike lists every charge of the tx_ref newest first, and the
+ * wallet takes a payment in full first, then the other successful charges,
+ * then the rest (src/domain/transactions.ts chargesInOrder).
+ */
+export function chargesByReference(tx: ModelTx): Charge[] {
+  const rank = (c: Charge) => (c.status !== "successful" ? 2 : c.currency === "NGN" && c.amount_minor >= tx.amount_minor ? 0 : 1);
+  return [...(tx.charges ?? [])].sort((a, b) => b.id - a.id).sort((a, b) => rank(a) - rank(b));
 }
 
 /** What the transaction becomes when its provider is asked about it (webhook by reference, callback, reconciler). */
 export function converged(tx: ModelTx): Next {
   switch (tx.type) {
     case "FUND": {
-      const charge = chargeByReference(tx);
-      if (charge) return fundingAfterCharge(tx, charge);
+      const charges = chargesByReference(tx);
       // No payment at all: only the deadline ends it.
-      return tx.status === "PENDING" && tx.past_deadline ? { status: "FAILED", stage: "failed" } : null;
+      if (charges.length === 0) return tx.status === "PENDING" && tx.past_deadline ? { status: "FAILED", stage: "failed" } : null;
+      // Each charge in turn, as the wallet applies them, on a copy.
+      const copy: ModelTx = { ...tx, anomalies: [...(tx.anomalies ?? [])] };
+      const recorded: ModelAnomaly[] = [];
+      let moved = false;
+      for (const charge of charges) {
+        const next = fundingAfterCharge(copy, charge);
+        if (!next) continue;
+        moved = true;
+        recorded.push(...anomaliesOf(next));
+        apply(copy, next);
+      }
+      return moved ? { status: copy.status, stage: copy.stage, anomalies: recorded, ...(copy.credited_by !== undefined ? { credited_by: copy.credited_by } : {}) } : null;
     }
     case "WITHDRAW":
       if (tx.status !== "PENDING") return heldLateSuccess(tx);
@@ -208,7 +227,7 @@ export function apply(tx: ModelTx, next: Next): boolean {
   if (!next) return false;
   tx.status = next.status;
   tx.stage = next.stage;
-  if (next.anomaly) (tx.anomalies ??= []).push(next.anomaly);
+  (tx.anomalies ??= []).push(...anomaliesOf(next));
   if (next.credited_by !== undefined) tx.credited_by = next.credited_by;
   return true;
 }
@@ -216,7 +235,7 @@ export function apply(tx: ModelTx, next: Next): boolean {
 /** What an answer did, as the test counts it: the stage it entered, else the anomaly it recorded. */
 export function effectOf(before: { status: TxStatus; stage: string }, next: NonNullable<Next>): string {
   if (next.status !== before.status || next.stage !== before.stage) return next.stage;
-  return next.anomaly ? next.anomaly.kind : "unchanged";
+  return anomaliesOf(next)[0]?.kind ?? "unchanged";
 }
 
 /** Every anomaly the model expects for a user's wallet, as `tx_ref kind ref` lines, sorted. */
