@@ -16,10 +16,16 @@ export const WS_URL = `${ORIGIN}/api/v1/ws/wallet`;
 type WalletStub = Awaited<ReturnType<typeof newWallet>>["stub"];
 
 /** A wallet with one PENDING funding; the Wallet arms the Room as it opens it. */
-export async function pendingFunding(amount_minor = 150_000) {
+/**
+ * A PENDING funding. `expired`: its checkout deadline has passed, so a payment
+ * for too little or in another currency ends it FAILED (before the deadline
+ * such a payment is owed back and the funding stays open).
+ */
+export async function pendingFunding(amount_minor = 150_000, { expired = false }: { expired?: boolean } = {}) {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  const opened = await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
+  const deadline_at_ms = expired ? Date.now() - 1 : Date.now() + 3_600_000;
+  const opened = await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms });
   if (opened.outcome !== "opened") throw new Error(`openFunding: ${opened.outcome}`);
   return { ...w, tx_ref, amount_minor };
 }

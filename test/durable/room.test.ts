@@ -149,7 +149,7 @@ describe("Room: watchers", () => {
 
 describe("Room: closing after a terminal status", () => {
   it(`closes every socket with 1000 once ROOM_CLOSE_GRACE_MS (${ROOM_CLOSE_GRACE_MS} ms) has passed, not before`, async () => {
-    const { tx_ref, user_id, stub, amount_minor } = await pendingFunding();
+    const { tx_ref, user_id, stub, amount_minor } = await pendingFunding(150_000, { expired: true });
     const w = await joined(tx_ref, user_id);
     await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor - 1) });
     const settled_at = Date.now();

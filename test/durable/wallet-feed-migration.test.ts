@@ -32,7 +32,7 @@ describe("wallet schema step 4: the change feed rebuilt for anomalies", () => {
     const { stub } = await newWallet();
     await runInDurableObject(stub, (_i, state) => {
       backToSchema3(state.storage.sql, 500, []);
-      expect(migrate(state.storage, MIGRATIONS)).toBe(4);
+      expect(migrate(state.storage, MIGRATIONS)).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
       const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'changes%'").toArray();
       expect(tables.map((t) => t.name)).toEqual(["changes"]);
     });
@@ -58,6 +58,46 @@ describe("wallet schema step 4: the change feed rebuilt for anomalies", () => {
       expect(state.storage.sql.exec<{ seq: number }>("SELECT seq FROM changes ORDER BY seq").toArray().map((r) => r.seq)).toEqual([8, 9]);
       state.storage.sql.exec("INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES ('anomaly', 'tx/overpaid', 1, '{}', 1)");
       expect(state.storage.sql.exec<{ seq: number }>("SELECT MAX(seq) AS seq FROM changes").one().seq).toBe(10);
+    });
+  });
+});
+
+/** Put the anomalies table back to schema 4: no `ref`, one row per (tx_ref, kind). */
+function anomaliesBackToSchema4(sql: SqlStorage, rows: { tx_ref: string; kind: string }[]): void {
+  sql.exec("DROP TABLE anomalies");
+  sql.exec(`CREATE TABLE anomalies (
+     id INTEGER PRIMARY KEY AUTOINCREMENT,
+     tx_ref TEXT NOT NULL,
+     kind TEXT NOT NULL,
+     detail TEXT NOT NULL,
+     created_at_ms INTEGER NOT NULL,
+     UNIQUE (tx_ref, kind)
+   )`);
+  for (const row of rows) sql.exec("INSERT INTO anomalies (tx_ref, kind, detail, created_at_ms) VALUES (?, ?, 'old', 1)", row.tx_ref, row.kind);
+  sql.exec("UPDATE _schema SET version = 4");
+}
+
+describe("wallet schema step 5: anomalies name the provider charge they are about", () => {
+  it("keeps every anomaly with an empty ref, and then keys them by (tx_ref, kind, ref)", async () => {
+    const { stub } = await newWallet();
+    await runInDurableObject(stub, (_i, state) => {
+      const sql = state.storage.sql;
+      anomaliesBackToSchema4(sql, [
+        { tx_ref: "fnd_a", kind: "refund_due" },
+        { tx_ref: "fnd_a", kind: "overpaid" },
+        { tx_ref: "wdr_b", kind: "escalated" },
+      ]);
+      expect(migrate(state.storage, MIGRATIONS)).toBe(5);
+      const rows = sql.exec<{ tx_ref: string; kind: string; ref: string; detail: string }>("SELECT tx_ref, kind, ref, detail FROM anomalies ORDER BY id").toArray();
+      expect(rows).toEqual([
+        { tx_ref: "fnd_a", kind: "refund_due", ref: "", detail: "old" },
+        { tx_ref: "fnd_a", kind: "overpaid", ref: "", detail: "old" },
+        { tx_ref: "wdr_b", kind: "escalated", ref: "", detail: "old" },
+      ]);
+      // A second charge's anomaly of the same kind is its own row; the same charge's is refused.
+      sql.exec("INSERT INTO anomalies (tx_ref, kind, ref, detail, created_at_ms) VALUES ('fnd_a', 'refund_due', '77', 'new', 2)");
+      expect(() => sql.exec("INSERT INTO anomalies (tx_ref, kind, ref, detail, created_at_ms) VALUES ('fnd_a', 'refund_due', '77', 'again', 3)")).toThrow(/UNIQUE/);
+      expect(sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM anomalies WHERE tx_ref = 'fnd_a' AND kind = 'refund_due'").one().n).toBe(2);
     });
   });
 });

@@ -78,7 +78,7 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
   });
 
   it("gives a watcher who joins after settlement the final status at once", async () => {
-    const { user_id, tx_ref, stub, amount_minor } = await pendingFunding();
+    const { user_id, tx_ref, stub, amount_minor } = await pendingFunding(150_000, { expired: true });
     await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor), currency: "USD" });
     const w = await watch({ tx_ref }, await bearerFor(user_id));
     const first = await w.waitFor((f) => typeof f === "object" && f.type === "status");
