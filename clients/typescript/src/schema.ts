@@ -17,7 +17,10 @@ export interface paths {
         /** Mark an open anomaly resolved (the refund or correction was made by hand) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description The provider charge the anomaly names (its `ref`). */
+                    ref?: string;
+                };
                 header?: never;
                 path: {
                     kind: string;
@@ -35,6 +38,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             kind: string;
+                            ref: string | null;
                             /** @enum {boolean} */
                             resolved: true;
                             tx_ref: string;
@@ -399,6 +403,7 @@ export interface paths {
                                 created_at_ms: number;
                                 detail: string;
                                 kind: string;
+                                ref: string;
                                 tx_ref: string;
                             }[];
                             available_minor: number;
@@ -2841,6 +2846,8 @@ export interface components {
             created_at: string;
             detail: string;
             kind: string;
+            /** @description The provider charge the anomaly is about (a payment owed back, received late or twice); empty when it is about the transaction as a whole. */
+            ref: string;
             tx_ref: string;
             user_id: string | null;
         };
@@ -3080,7 +3087,7 @@ export interface components {
             currency: string;
             failure_reason: string | null;
             /** @enum {string} */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
@@ -3117,7 +3124,7 @@ export interface components {
              * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
              * @enum {string}
              */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
