@@ -211,7 +211,7 @@ export class Wallet extends DurableObject<Env> {
     return tx;
   }
 
-  // ==== Held payments (withdrawals; purchases later) ===============================
+  // ==== Held payments (withdrawals and purchases) =================================
 
   async openHeld(input: Omit<OpenHeldInput, "deadline_at_ms">): Promise<HeldOpenOutcome> {
     const now_ms = Date.now();
