@@ -4,6 +4,7 @@
  * reference breaks when a file moves or a heading is renamed; this test names
  * the comment or doc to update, with its line.
  */
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { anchors, checkSource, comments, markdownHeadings, repository, repositorySources, slug, type Source } from "./references";
@@ -33,7 +34,7 @@ describe("the repository's references", () => {
   it("names only files, folders, anchors and sections that exist", () => {
     const problems = sources.flatMap((source) => checkSource(source, world)).map((p) => `${p.file}:${p.line} ${p.message}`);
     expect(problems).toEqual([]);
-  });
+  }, 60_000);
 
   it("finds the references it checks (the checker is not blind)", () => {
     const wallet = sources.find((s) => s.file === "src/durable/wallet/object.ts")!;
@@ -43,6 +44,20 @@ describe("the repository's references", () => {
     expect(readme.text).toMatch(/\]\(docs\/architecture\.md\)/);
     const cited = sources.filter((s) => /docs\/[\w-]+\.md,?\s*§/.test(s.text));
     expect(cited.length).toBeGreaterThan(5);
+  });
+});
+
+describe("the README's two commands", () => {
+  const readme = readFileSync(resolve(ROOT, "README.md"), "utf8");
+  const lines = (text: string) => text.split("\n").map((line) => line.trim());
+
+  it("gives a newcomer the run and the test command, each on a line of its own", () => {
+    expect(lines(readme)).toContain("npm ci && npm run dev");
+    expect(lines(readme)).toContain("npm ci && npm test");
+  });
+
+  it("is what CI runs: .ci/run runs exactly the README's test command", () => {
+    expect(lines(readFileSync(resolve(ROOT, ".ci/run"), "utf8"))).toContain("npm ci && npm test");
   });
 });
 
@@ -67,9 +82,11 @@ describe("the checker", () => {
   it("reports a section citation that names no heading, even across a line break", () => {
     expect(messages(code("/** VTpass signs nothing (docs/providers.md, §VTpass callbacks). */"))).toEqual([]);
     expect(messages(code("/**\n * VTpass signs nothing (docs/providers.md,\n * §VTpass callbacks): so we requery.\n */"))).toEqual([]);
+    expect(messages(code("/** Invariants (docs/architecture.md, §Money invariants; proven by tests). */"))).toEqual([]);
+    // "VTpass" is a heading of its own: a name that only starts with it is still no heading.
     const [problem] = messages(code("/** (docs/providers.md, §VTpass webhooks signatures) */"));
     expect(problem).toMatch(/^cites docs\/providers\.md, §VTpass webhooks signatures.*names no heading/);
-    expect(messages(code("/** docs/nowhere.md, §Anything */"))).toEqual(["cites docs/nowhere.md, which does not exist"]);
+    expect(messages(code("/** docs/nowhere.md, §Anything */"))).toEqual(["names docs/nowhere.md, which does not exist"]);
   });
 
   it("checks every section of a citation that names several", () => {
