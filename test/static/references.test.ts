@@ -69,6 +69,11 @@ describe("the checker", () => {
     expect(messages(markdown("Run `scripts/no-such-script.mjs`."))).toEqual(["names scripts/no-such-script.mjs, which does not exist"]);
   });
 
+  it("reads a path in a comment relative to the comment's own file", () => {
+    expect(messages(code("/** The write path is ./store.ts; the rules ../../domain/flows.ts. */", "src/durable/wallet/example.ts"))).toEqual([]);
+    expect(messages(code("/** The class in ../wallet.ts */", "src/durable/wallet/example.ts"))).toEqual(["names ../wallet.ts (src/durable/wallet.ts), which does not exist"]);
+  });
+
   it("reads placeholders and globs as 'at least one match'", () => {
     expect(messages(code("/** Bounds: src/durable/<object>/limits.ts, proofs in test/durable/*.test.ts, all of test/** */"))).toEqual([]);
     expect(messages(code("/** src/durable/<object>/nothing.ts */"))).toEqual(["names src/durable/<object>/nothing.ts, which does not exist"]);

@@ -3,7 +3,8 @@
  * names must exist. Three kinds of reference are checked:
  *
  * 1. A path under src/, test/, scripts/, docs/ or clients/ in a comment or a
- *    doc names a file or folder of the repository. `<name>` stands for any one
+ *    doc names a file or folder of the repository, and so does a path in a
+ *    comment relative to its own file (`./<file>.ts`, `../<folder>/<file>.ts`). `<name>` stands for any one
  *    entry and `*` / `**` are globs (`src/durable/<object>/limits.ts`,
  *    `test/durable/*.test.ts`): at least one path must match.
  * 2. A markdown link to a local file, or to a `#anchor`, in README.md and
@@ -42,6 +43,8 @@ const SKIPPED = new Set(["node_modules", "dist", ".wrangler", "bench-results", "
 const CODE = /\.(ts|tsx|mts|mjs|js|jsonc)$/;
 
 const PATH = new RegExp(String.raw`(?<![\w.@/\-$])(?:${ROOTS.join("|")})\/[\w.\-/<>*]*`, "g");
+/** A path relative to the comment's own file (`./<file>.ts`, `../<folder>/<file>.ts`), read in code comments only. */
+const RELATIVE = /(?<![\w.@/\-$])\.\.?\/[\w.\-/]*\.(?:ts|tsx|mts|mjs|js|jsonc|json|md)\b/g;
 const CITATION = /docs\/([\w.-]+\.md),?\s*§/g;
 const BARE_DOC = /(?<![\w/.-])(ARCHITECTURE|CONVENTIONS|architecture|conventions|providers|operations|testing|benchmarks)\.md\b/g;
 const LINK = /\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
@@ -160,6 +163,14 @@ function checkPaths(source: Source, span: Span, world: World, problems: Problem[
   }
 }
 
+function checkRelativePaths(source: Source, span: Span, world: World, problems: Problem[]): void {
+  for (const match of span.text.matchAll(RELATIVE)) {
+    const path = posix.normalize(posix.join(posix.dirname(source.file), match[0]));
+    if (path.startsWith("../") || world.exists(path)) continue;
+    problems.push({ file: source.file, line: lineAt(source.text, span.offset + match.index), message: `names ${match[0]} (${path}), which does not exist` });
+  }
+}
+
 /**
  * The longest heading that the text after a '§' starts with, followed by the
  * end of the text, a punctuation mark, or a further section (`and §`, `or §`).
@@ -264,9 +275,11 @@ export function checkSource(source: Source, world: World): Problem[] {
   if (source.kind === "code") {
     // Parsing is most of the cost, and most files name nothing a check reads:
     // a file whose text has no candidate anywhere has none in its comments.
-    if (source.text.search(PATH) < 0 && !source.text.includes("§") && source.text.search(BARE_DOC) < 0) return problems;
+    const candidates = [PATH, RELATIVE, BARE_DOC].some((pattern) => source.text.search(pattern) >= 0) || source.text.includes("§");
+    if (!candidates) return problems;
     for (const span of comments(source.file, source.text)) {
       checkPaths(source, span, world, problems);
+      checkRelativePaths(source, span, world, problems);
       checkCitations(source, span, world, problems);
       checkBareDocs(source, span, problems);
     }
