@@ -17,8 +17,9 @@ const code = (text: string, file = "src/example.ts"): Source => ({ file, kind: "
 const markdown = (text: string, file = "docs/example.md"): Source => ({ file, kind: "markdown", text });
 const messages = (source: Source) => checkSource(source, world).map((p) => p.message);
 
+const sources = repositorySources(ROOT, [SELF]);
+
 describe("the repository's references", () => {
-  const sources = repositorySources(ROOT, [SELF]);
 
   it("reads the code, the README and every doc", () => {
     const files = sources.map((s) => s.file);
@@ -44,6 +45,17 @@ describe("the repository's references", () => {
     expect(readme.text).toMatch(/\]\(docs\/architecture\.md\)/);
     const cited = sources.filter((s) => /docs\/[\w-]+\.md,?\s*§/.test(s.text));
     expect(cited.length).toBeGreaterThan(5);
+  });
+});
+
+describe("the constants the docs name", () => {
+  it("are in the code: a renamed or removed constant is renamed in the docs too", () => {
+    const code = sources.filter((s) => s.kind === "code").map((s) => s.text).join("\n") + readFileSync(resolve(ROOT, "package.json"), "utf8") + readFileSync(resolve(ROOT, ".ci/run"), "utf8");
+    const words = new Set(code.match(/\b[A-Z][A-Z0-9_]*\b/g));
+    const docs = sources.filter((s) => s.kind === "markdown");
+    const named = docs.flatMap((doc) => [...doc.text.matchAll(/`([A-Z][A-Z0-9_]{3,})`/g)].map((m) => ({ file: doc.file, name: m[1] })));
+    expect(named.length).toBeGreaterThan(50);
+    expect(named.filter((n) => !words.has(n.name)).map((n) => `${n.file} names \`${n.name}\`, which no code defines or reads`)).toEqual([]);
   });
 });
 
