@@ -81,7 +81,7 @@ export const PRODUCTION_SECRET_MINIMUMS = {
 } as const;
 /**
  * The same floor for VTPASS_CALLBACK_SECRET, required only when VTpass's keys
- * are set. VTpass signs nothing (providers.md §8): this secret, the last
+ * are set. VTpass signs nothing (docs/providers.md, §VTpass callbacks): this secret, the last
  * segment of the callback URL, is all that tells its callbacks from anyone's.
  */
 export const VTPASS_CALLBACK_SECRET_MINIMUMS = { min_chars: 32, min_bits: 80 } as const;

@@ -23,7 +23,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(__dirname, "../..");
 const SRC = join(ROOT, "src");
-/** A module longer than this is split by responsibility (ARCHITECTURE.md, "modules of about 400 lines"). */
+/** A module longer than this is split by responsibility (docs/architecture.md, §Layers and the source layout). */
 const MODULE_LINES_MAX = 400;
 
 function sources(dir: string): string[] {

@@ -3,7 +3,7 @@
  * wallets, kept small and bounded. It records provider problems that are ours
  * to fix, not a user's (VTpass's float running low, credentials refused), so
  * readiness can say so and operators hear of it at once; and it holds the
- * operator index (./operations/operator-index.ts): every wallet's change feed
+ * operator index (./operator-index.ts): every wallet's change feed
  * delivers its transactions and anomalies here (the `operations` reader), so
  * the operator view and the metrics never scan wallets.
  *
