@@ -41,6 +41,7 @@ import { FEED_PAGE_MAX, REPROJECT_PAGE_MAX } from "./limits";
 import { log } from "../../lib/log";
 import { contextFromState } from "../../lib/self";
 import { migrate } from "../../lib/sqlite";
+import { AlarmClock } from "./alarm-clock";
 import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
 import { ChangeFeed, requeueChange, type Change, type FeedReader } from "./feed";
 import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./funding-flow";
@@ -80,6 +81,7 @@ export class Wallet extends DurableObject<Env> {
   private readonly feed: ChangeFeed;
   /** The projection reader is registered only when MongoDB is configured. */
   private readonly projecting: boolean;
+  private readonly clock: AlarmClock;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,6 +98,7 @@ export class Wallet extends DurableObject<Env> {
     if (config.ok && config.config.mongo) readers[PROJECTION_READER] = projectionReader(env, config.config);
     this.projecting = PROJECTION_READER in readers;
     this.feed = new ChangeFeed(ctx.storage, readers);
+    this.clock = new AlarmClock(ctx.storage);
   }
 
   /**
@@ -104,9 +107,19 @@ export class Wallet extends DurableObject<Env> {
    * alarm armed.
    */
   private async afterChange(): Promise<void> {
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    await Promise.all([this.feed.drain([ROOMS_READER]), this.drainOperations()]);
     this.projectInBackground();
     await this.scheduleAlarm();
+  }
+
+  /**
+   * The one place that decides when the operator index hears of this
+   * wallet's changes: today with the rooms, after every write and from the
+   * alarm (both await it). Drained together with the rooms, it reads the
+   * feed's page the rooms read (ChangeFeed keeps the last page).
+   */
+  private drainOperations(): Promise<void> {
+    return this.feed.drain([OPERATIONS_READER]);
   }
 
   /**
@@ -350,22 +363,17 @@ export class Wallet extends DurableObject<Env> {
   // ==== Alarm: feed retries, key purge, reconciler =====================================
 
   /** Arm the alarm for the earliest of: a due check, a key expiry, a feed retry, a feed prune. */
-  private async scheduleAlarm(): Promise<void> {
-    const candidates = [this.core.store.nextDueAt(), this.core.keys.nextExpiryAt(), this.feed.nextRetryAt(), this.feed.nextPruneAt()].filter(
-      (v): v is number => v !== null,
-    );
-    if (candidates.length === 0) return;
-    const wanted = Math.max(Math.min(...candidates), Date.now());
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > wanted) await this.ctx.storage.setAlarm(wanted);
+  private scheduleAlarm(): Promise<void> {
+    return this.clock.armBy([this.core.store.nextDueAt(), this.core.keys.nextExpiryAt(), this.feed.wakeAt()]);
   }
 
   override async alarm(): Promise<void> {
+    this.clock.fired();
     const now_ms = Date.now();
     this.core.keys.purge(now_ms);
     // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
     // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    await Promise.all([this.feed.drain([ROOMS_READER]), this.drainOperations()]);
     this.projectInBackground(true);
     this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
     await reconcileDue(this.core, {
