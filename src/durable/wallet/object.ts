@@ -34,7 +34,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
-import type { ProviderFacts } from "../../domain/transactions";
+import type { FoundFacts, ProviderFacts } from "../../domain/transactions";
 import { configOf } from "../../lib/config";
 import { PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../domain/limits";
 import { FEED_PAGE_MAX, REPROJECT_PAGE_MAX } from "./limits";
@@ -246,6 +246,25 @@ export class Wallet extends DurableObject<Env> {
     return tx;
   }
 
+  /**
+   * The provider accepted a submission: record it (stage submitted, its
+   * reference) and, when its answer is already final, apply that answer as
+   * `applyProviderFacts` would from `create`, then deliver both changes in one
+   * drain. One call instead of three (record, apply, read back); the two
+   * storage transactions run back to back with nothing awaited between them.
+   * Returns the transaction as it now stands.
+   */
+  async recordAnswer(tx_ref: string, facts: FoundFacts): Promise<TransactionRecord | null> {
+    let tx = recordSubmitted(this.core, tx_ref, facts.provider_ref, Date.now());
+    if (tx && facts.outcome !== "pending") {
+      const result = this.apply(tx_ref, facts, { via: "create" });
+      this.logSettled(tx_ref, result, "create");
+      tx = this.core.store.get(tx_ref);
+    }
+    await this.afterChange();
+    return tx;
+  }
+
   async markSubmitUnknown(tx_ref: string): Promise<TransactionRecord | null> {
     const tx = markSubmitUnknown(this.core, tx_ref, Date.now());
     await this.afterChange();
@@ -283,11 +302,15 @@ export class Wallet extends DurableObject<Env> {
    */
   async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource): Promise<SettleOutcome> {
     const result = this.apply(tx_ref, facts, source);
-    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed" || result.outcome === "reversed") {
-      log.info("transaction settled", { tx_ref, type: result.tx.type, outcome: result.outcome, via: source.via, user_id: this.core.ledger.profile()?.user_id });
-    }
+    this.logSettled(tx_ref, result, source.via);
     await this.afterChange();
     return result;
+  }
+
+  private logSettled(tx_ref: string, result: SettleOutcome, via: SettleSource["via"]): void {
+    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed" || result.outcome === "reversed") {
+      log.info("transaction settled", { tx_ref, type: result.tx.type, outcome: result.outcome, via, user_id: this.core.ledger.profile()?.user_id });
+    }
   }
 
   // ==== Operators and audits ======================================================
