@@ -119,10 +119,10 @@ export async function buy(c: AppContext, user_id: string, input: PurchaseInput, 
         }),
       };
     },
-    before_claim: async (tx) => {
-      if (!tx.provider_ref) throw new Error(`purchase ${tx.tx_ref} has no request_id`);
-      const bound = await c.env.PROVIDER_REFS.getByName(providerRefName("vtpass", tx.provider_ref)).bind(tx.tx_ref);
-      if (bound !== "bound") throw new Error(`request_id of ${tx.tx_ref} is bound to another transaction`);
+    before_claim: async ({ tx_ref, provider_ref }) => {
+      if (!provider_ref) throw new Error(`purchase ${tx_ref} has no request_id`);
+      const bound = await c.env.PROVIDER_REFS.getByName(providerRefName("vtpass", provider_ref)).bind(tx_ref);
+      if (bound !== "bound") throw new Error(`request_id of ${tx_ref} is bound to another transaction`);
     },
     view: purchaseView,
     refusal: { code: "purchase_refused", title: "Purchase refused", reason: (message) => `The ${input.kind} purchase was refused: ${message}` },
