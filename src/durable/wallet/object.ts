@@ -34,7 +34,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
-import type { FoundFacts, ProviderFacts } from "../../domain/transactions";
+import type { FoundFacts, ProviderFacts, TxType } from "../../domain/transactions";
 import { configOf } from "../../lib/config";
 import { PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../domain/limits";
 import { FEED_PAGE_MAX, REPROJECT_PAGE_MAX } from "./limits";
@@ -285,11 +285,13 @@ export class Wallet extends DurableObject<Env> {
   // ==== Settling ================================================================
 
   /** The one settle path, in one storage transaction: funding or held payment by the transaction's type. */
-  private apply(tx_ref: string, facts: ProviderFacts, source: SettleSource): SettleOutcome {
+  private apply(tx_ref: string, facts: ProviderFacts, source: SettleSource, expected_type?: TxType): SettleOutcome {
     const now_ms = Date.now();
     return this.ctx.storage.transactionSync((): SettleOutcome => {
       const tx = this.core.store.get(tx_ref);
       if (!tx) return { outcome: "unknown_tx" };
+      // Facts about another kind of payment never touch this one (nor its trail).
+      if (expected_type !== undefined && tx.type !== expected_type) return { outcome: "wrong_type", tx };
       const outcome = tx.type === "FUND" ? applyFundingFacts(this.core, tx, facts, now_ms) : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
       this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
       return outcome;
@@ -299,9 +301,13 @@ export class Wallet extends DurableObject<Env> {
   /**
    * Apply what the provider says about a transaction. Safe to call any number
    * of times, in any order, from webhooks, the reconciler or the callback page.
+   * With `expected_type`, a transaction of another type is left alone
+   * (`wrong_type`), so a caller that looked the facts up for that type need
+   * not read the transaction first.
    */
-  async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource): Promise<SettleOutcome> {
-    const result = this.apply(tx_ref, facts, source);
+  async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource, expected_type?: TxType): Promise<SettleOutcome> {
+    const result = this.apply(tx_ref, facts, source, expected_type);
+    if (result.outcome === "unknown_tx" || result.outcome === "wrong_type") return result;
     this.logSettled(tx_ref, result, source.via);
     await this.afterChange();
     return result;
