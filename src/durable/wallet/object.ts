@@ -33,17 +33,18 @@
  * this wallet's backlog (src/projection/wallet-reader.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
+import type { TransactionRecord } from "../../domain/records";
 import type { FoundFacts, ProviderFacts, TxType } from "../../domain/transactions";
 import { configOf } from "../../lib/config";
 import { PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../domain/limits";
-import { FEED_PAGE_MAX, REPROJECT_PAGE_MAX } from "./limits";
+import { FEED_PAGE_MAX } from "./limits";
 import { log } from "../../lib/log";
 import { contextFromState } from "../../lib/self";
 import { migrate } from "../../lib/sqlite";
 import { AlarmClock } from "./alarm-clock";
 import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
-import { ChangeFeed, requeueChange, type Change, type FeedReader } from "./feed";
+import { ChangeFeed, type Change, type FeedReader } from "./feed";
+import { ledgerView, requeuePage, type LedgerView, type ReprojectPage } from "./reproject";
 import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./funding-flow";
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./held-payment-flow";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./idempotency";
@@ -60,6 +61,7 @@ export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
+export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
 
@@ -70,11 +72,6 @@ const HELD_DEADLINE_MS: Record<HeldType, number> = {
   DATA: PURCHASE_ESCALATE_AFTER_MS,
 };
 
-/** The ledger's records as the projection sees them (the consistency checker's input). */
-export type LedgerView = { profile: ProfileVersion | null; wallet: WalletVersion | null; transactions: TransactionChange[]; has_more: boolean };
-
-/** What one reproject call queued, and where the next page starts. */
-export type ReprojectPage = { users: number; wallets: number; transactions: number; has_more: boolean; next_starting_after: string | null };
 
 export class Wallet extends DurableObject<Env> {
   private readonly core: WalletCore;
@@ -348,40 +345,14 @@ export class Wallet extends DurableObject<Env> {
    */
   async reproject(starting_after?: string): Promise<ReprojectPage | "off" | null> {
     if (!this.projecting) return "off";
-    const profile = this.core.ledger.profileVersion();
-    const wallet = this.core.ledger.walletVersion();
-    if (!profile || !wallet) return null;
-    const now_ms = Date.now();
-    const page = this.core.store.page(starting_after ?? "", REPROJECT_PAGE_MAX);
-    this.ctx.storage.transactionSync(() => {
-      const sql = this.ctx.storage.sql;
-      if (starting_after === undefined) {
-        requeueChange(sql, "profile", profile.user_id, profile.version, profile, now_ms);
-        requeueChange(sql, "wallet", wallet.user_id, wallet.version, wallet, now_ms);
-      }
-      for (const tx of page.data) requeueChange(sql, "transaction", tx.tx_ref, tx.version, { ...tx, owner_user_id: profile.user_id }, now_ms);
-    });
-    await this.afterChange();
-    const first = starting_after === undefined ? 1 : 0;
-    return {
-      users: first,
-      wallets: first,
-      transactions: page.data.length,
-      has_more: page.has_more,
-      next_starting_after: page.has_more ? page.data[page.data.length - 1].tx_ref : null,
-    };
+    const page = requeuePage(this.core, starting_after, Date.now());
+    if (page) await this.afterChange();
+    return page;
   }
 
   /** The ledger's current view for the consistency checker: profile, wallet and a page of transactions in tx_ref order. */
   async projectionView(starting_after: string, limit: number): Promise<LedgerView> {
-    const profile = this.core.ledger.profileVersion();
-    const page = this.core.store.page(starting_after, Math.min(Math.max(1, Math.floor(limit)), REPROJECT_PAGE_MAX));
-    return {
-      profile,
-      wallet: this.core.ledger.walletVersion(),
-      transactions: page.data.map((tx) => ({ ...tx, owner_user_id: profile?.user_id ?? "" })),
-      has_more: page.has_more,
-    };
+    return ledgerView(this.core, starting_after, limit);
   }
 
   /** The projection reader's state here: off, or its position, failures, backlog and oldest waiting change. */
