@@ -249,7 +249,7 @@ export class ChangeFeed {
   }
 
   /**
-   * Store how far a reader got, in one statement (its own transaction). The
+   * Store how far a reader got, in one statement (no read first). The
    * failure count is the loop's own: only this reader's single-flight loop
    * writes its row.
    */
@@ -257,13 +257,16 @@ export class ChangeFeed {
     const failed = delivery.error !== undefined;
     const retry_at_ms = failed ? Date.now() + retryDelayMs(failures, delivery.retry_after_ms) : null;
     // MAX(): a position never moves backwards, whatever order acknowledgements arrive in.
-    this.sql.exec(
-      `INSERT INTO feed_readers (reader, position, failures, retry_at_ms) VALUES (?, ?, ?, ?)
-       ON CONFLICT (reader) DO UPDATE SET position = MAX(position, excluded.position), failures = excluded.failures, retry_at_ms = excluded.retry_at_ms`,
-      name,
-      through,
-      failures,
-      retry_at_ms,
+    // Every write of the Wallet goes through transactionSync, even a single statement.
+    this.storage.transactionSync(() =>
+      this.sql.exec(
+        `INSERT INTO feed_readers (reader, position, failures, retry_at_ms) VALUES (?, ?, ?, ?)
+         ON CONFLICT (reader) DO UPDATE SET position = MAX(position, excluded.position), failures = excluded.failures, retry_at_ms = excluded.retry_at_ms`,
+        name,
+        through,
+        failures,
+        retry_at_ms,
+      ),
     );
     if (failed) log.warn("change feed delivery failed; will retry", { reader: name, position: through, failures, error: delivery.error });
   }
