@@ -32,6 +32,7 @@
 // Results: bench-results/profile-<scenario>.{cpuprofile,json,md}.
 import { cpus, loadavg } from "node:os";
 import { concurrent, envNumber, newUser, round, sequential, writeResult } from "./bench-lib.mjs";
+import { ratelimits as purchaseLimits } from "./bench-purchases.mjs";
 import { vars as webhookVars } from "./bench-webhooks.mjs";
 import { freePort, startDevServer } from "./dev-server.mjs";
 import { analyseProfile, connectInspector, countsTables, framesTable, perOperation, startProfiler, stopProfiler, summaryTable, topFrames } from "./profile-lib.mjs";
@@ -95,6 +96,8 @@ const purchases = {
   name: "purchases",
   unit: "purchase",
   vars: {},
+  // The development limit (10 a minute per user) would refuse the run: raised as the purchase benchmark does.
+  ratelimits: purchaseLimits,
   async prepare(server) {
     const { client } = await newUser(server.origin, "profile");
     const funding = await client.fund({ amount: String(FUND_NAIRA) });
@@ -164,8 +167,8 @@ const SCENARIOS = { purchases, settlements };
 
 // ---- runs ----------------------------------------------------------------------------------------
 
-async function withServer(vars, inspector_port, fn) {
-  const server = await startDevServer({ vars: { LOG_LEVEL: options.log_level, ...vars }, inspector_port });
+async function withServer({ vars, ratelimits = {} }, inspector_port, fn) {
+  const server = await startDevServer({ vars: { LOG_LEVEL: options.log_level, ...vars }, ratelimits, inspector_port });
   const stop = () => server.stop().finally(() => process.exit(130));
   process.once("SIGINT", stop);
   try {
@@ -181,7 +184,7 @@ async function withServer(vars, inspector_port, fn) {
 
 async function cpuRun(scenario) {
   const inspector_port = await freePort();
-  return withServer(scenario.vars, inspector_port, async (server) => {
+  return withServer(scenario, inspector_port, async (server) => {
     const state = await scenario.prepare(server);
     const inspector = await connectInspector(inspector_port);
     try {
@@ -207,7 +210,7 @@ async function cpuRun(scenario) {
 }
 
 async function countsRun(scenario) {
-  return withServer({ ...scenario.vars, BENCH_COUNTERS: "1" }, undefined, async (server) => {
+  return withServer({ ...scenario, vars: { ...scenario.vars, BENCH_COUNTERS: "1" } }, undefined, async (server) => {
     const count = counters(server);
     const state = await scenario.prepare(server);
     await count.settled();

@@ -147,18 +147,26 @@ async function settleEvent(env: Env, ctx: ExecutionContext, request_id: string, 
  * foreign reference changes nothing).
  */
 async function ownTransaction(env: Env, request_id: string, claim: Claim): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
+  const found = walletOf(env, request_id, claim);
+  if ("verdict" in found) return found;
+  const tx = await found.wallet.getTransaction(claim.tx_ref);
+  if (!tx || tx.type !== claim.type) return { verdict: unknownTx(request_id, claim) };
+  return { wallet: found.wallet, tx };
+}
+
+/** The wallet a claim's reference names, or the verdict for a reference that is not ours. */
+function walletOf(env: Env, request_id: string, claim: Claim): { verdict: Verdict } | { wallet: DurableObjectStub<Wallet> } {
   const owner = txRefOwner(claim.tx_ref);
   if (!owner) {
     log.warn("event for a reference that is not ours", { request_id, reference: claim.tx_ref.slice(0, TX_REF_MAX_CHARS), type: claim.type });
     return { verdict: ack("foreign reference") };
   }
-  const wallet = env.WALLET.getByName(owner);
-  const tx = await wallet.getTransaction(claim.tx_ref);
-  if (!tx || tx.type !== claim.type) {
-    log.warn("event for an unknown transaction", { request_id, reference: claim.tx_ref, type: claim.type });
-    return { verdict: ack("unknown tx", claim.tx_ref) };
-  }
-  return { wallet, tx };
+  return { wallet: env.WALLET.getByName(owner) };
+}
+
+function unknownTx(request_id: string, claim: Claim): Verdict {
+  log.warn("event for an unknown transaction", { request_id, reference: claim.tx_ref, type: claim.type });
+  return ack("unknown tx", claim.tx_ref);
 }
 
 /**
@@ -169,29 +177,33 @@ async function ownTransaction(env: Env, request_id: string, claim: Claim): Promi
  * an answer that is not about this transaction means ack and change nothing.
  */
 async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: string, claim: Claim): Promise<Verdict> {
-  const found = await ownTransaction(env, request_id, claim);
+  // By the event's provider id; or, asked to check the transaction itself, every payment the provider holds for it.
+  const by_id = Boolean(claim.provider_ref && !claim.by_reference);
+  // By id, the lookup needs only the claim, and the wallet checks the transaction's type as it settles: no read first.
+  const found = by_id ? walletOf(env, request_id, claim) : await ownTransaction(env, request_id, claim);
   if ("verdict" in found) return found.verdict;
-  const { wallet, tx } = found;
+  const { wallet } = found;
+  const known: TransactionRecord | null = "tx" in found ? (found.tx as TransactionRecord) : null;
+  const tx = known ?? { tx_ref: claim.tx_ref, type: claim.type };
   const lookups = lookupsFor(tx.type, { env, ctx, config: requireConfig(env), request_id });
   if (!lookups) {
     log.warn("no provider serves this transaction type", { request_id, tx_ref: tx.tx_ref, type: tx.type });
     return ack("no provider", tx.tx_ref);
   }
 
-  if (claim.by_reference && claim.provider_ref !== tx.provider_ref) {
+  if (claim.by_reference && known && claim.provider_ref !== known.provider_ref) {
     log.warn("claim names another provider reference than the transaction holds; ignored", { request_id, tx_ref: tx.tx_ref });
     return ack("provider reference mismatch", tx.tx_ref);
   }
-  // By the event's provider id; or, asked to check the transaction itself, every payment the provider holds for it.
-  const by_id = Boolean(claim.provider_ref && !claim.by_reference);
-  const answer = by_id ? await lookups.lookupById(claim.provider_ref!).then(asList) : await lookupNow(lookups, tx);
+  const answer = known ? await lookupNow(lookups, known) : await lookups.lookupById(claim.provider_ref!).then(asList);
   let facts: ProviderFacts[];
   if (answer.ok) {
     if (answer.value.some((f) => f.our_ref !== tx.tx_ref)) {
       log.warn("event names a provider payment of another reference; ignored", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
       return ack("reference mismatch", tx.tx_ref);
     }
-    facts = tx.type === "FUND" ? chargesInOrder(tx, answer.value) : answer.value;
+    // One charge by id needs no ordering.
+    facts = known?.type === "FUND" ? chargesInOrder(known, answer.value) : answer.value;
   } else if (answer.kind === "not_found") {
     if (claim.provider_ref) {
       log.warn("event names a provider payment that does not exist", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
@@ -208,7 +220,8 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
   // but money received for it is recorded (src/durable/wallet/funding-flow.ts, held-payment-flow.ts).
   const notes: string[] = [];
   for (const one of facts) {
-    const outcome = await wallet.applyProviderFacts(tx.tx_ref, one, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key });
+    const outcome = await wallet.applyProviderFacts(tx.tx_ref, one, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key }, claim.type);
+    if (outcome.outcome === "unknown_tx" || outcome.outcome === "wrong_type") return unknownTx(request_id, claim);
     notes.push(outcome.outcome === "unchanged" ? `unchanged: ${outcome.reason}` : outcome.outcome);
   }
   return ack(notes.join("; "), tx.tx_ref);

@@ -5,12 +5,13 @@
  *   1. answer early from the Idempotency-Key if it already has an answer;
  *   2. prepare (resolve the account, price the product): nothing is held if
  *      this fails;
- *   3. one wallet transaction: active? available >= amount + fee? place the
- *      hold, record the PENDING transaction (invariant 3: hold first);
- *   4. anything the provider's answers will need to find us (a purchase's
- *      request_id -> tx_ref index), then claim the submission
- *      (compare-and-set, so one tx_ref is submitted at most once, ever),
- *      then start it at the provider:
+ *   3. anything the provider's answers will need to find us (a purchase's
+ *      request_id -> tx_ref index), stored before anything is held;
+ *   4. one wallet call, one storage transaction: active? available >= amount
+ *      + fee? place the hold, record the PENDING transaction (invariant 3:
+ *      hold first) and claim the submission (compare-and-set, so one tx_ref
+ *      is submitted at most once, ever; a resumed payment is claimed by its
+ *      own call), then start it at the provider:
  *        accepted -> stays PENDING (or settles at once if the answer is final);
  *                    the provider's event or the reconciler finishes it
  *        refused  -> the hold is voided at once, FAILED, 422
@@ -64,8 +65,19 @@ export type HeldPaymentSpec<S extends { tx_ref: string }> = {
   /** Work before anything is held; throws a problem to refuse. */
   prepare: () => Promise<Prepared<S>>;
   port: HeldPaymentPort<S>;
-  /** Runs after the hold and before the claim; throwing leaves an unclaimed hold that the reconciler voids. */
-  before_claim?: (tx: TransactionRecord) => Promise<void>;
+  /**
+   * Stores what the provider's answers will need to find the payment (a
+   * purchase's request_id -> tx_ref), before the submission is claimed;
+   * throwing leaves an unclaimed hold that the reconciler voids. For a new
+   * payment it runs before the hold, with the tx_ref and provider reference
+   * about to be opened, so the hold and the claim are one wallet call (when
+   * it throws, the payment is opened unclaimed, as if it had run after the
+   * hold; a binding whose hold is then refused names a transaction that
+   * never existed, and a callback for it is answered "unknown tx"). For a
+   * resumed payment still at hold_placed it runs before the claim, with what
+   * was stored.
+   */
+  before_claim?: (ref: { tx_ref: string; provider_ref: string | null }) => Promise<void>;
   /** The body of a 202 (the transaction, as `transactionView` shows it, unless the flow shows more). */
   view?: (tx: TransactionRecord) => unknown;
   /** How a definite refusal by the provider is answered. */
@@ -88,8 +100,17 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
   }
 
   const prepared = await spec.prepare();
+  const tx_ref = newTxRef(spec.type, spec.user_id);
+  let unbound: { error: unknown } | null = null;
+  if (spec.before_claim) {
+    try {
+      await spec.before_claim({ tx_ref, provider_ref: prepared.provider_ref ?? null });
+    } catch (error) {
+      unbound = { error };
+    }
+  }
   const opened = await wallet.openHeld({
-    tx_ref: newTxRef(spec.type, spec.user_id),
+    tx_ref,
     type: spec.type,
     amount_minor: prepared.amount_minor,
     fee_minor: prepared.fee_minor,
@@ -98,6 +119,7 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
     provider_ref: prepared.provider_ref,
     idempotency,
     failure_bound: spec.failures?.bound,
+    claim: unbound === null,
   });
   if (opened.outcome === "insufficient_funds") {
     throw errors.unprocessable("insufficient_funds", spec.insufficient_detail, { available_minor: opened.available_minor, required_minor: opened.required_minor });
@@ -116,25 +138,27 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
   const early = earlyAnswer(opened);
   if (early) return early;
   if (opened.outcome !== "opened" && opened.outcome !== "resume") throw new Error(`unexpected open outcome ${opened.outcome}`);
+  // Held, unclaimed: the reconciler voids it once the in-flight window has passed.
+  if (unbound && opened.outcome === "opened") throw unbound.error;
   const tx = opened.tx;
   const view = spec.view ?? transactionView;
   const finish = (answer: HeldAnswer) => storeAnswer(c, spec.user_id, spec.idempotency_key, answer).then(() => answer);
 
-  if (spec.before_claim && tx.stage === "hold_placed") await spec.before_claim(tx);
   // Only the caller that moves the stage from hold_placed to submitting may call
-  // the provider. A resumed key finds it already claimed and answers as it stands.
-  if (!(await wallet.claimSubmission(tx.tx_ref))) {
-    const current = (await wallet.getTransaction(tx.tx_ref)) ?? tx;
-    return finish({ status: 202, body: view(current), replayed: opened.outcome === "resume", tx_ref: tx.tx_ref });
+  // the provider: a new payment was claimed by the open itself. A resumed key
+  // claims here, or finds it already claimed and answers as it stands.
+  if (opened.outcome === "resume") {
+    if (spec.before_claim && tx.stage === "hold_placed") await spec.before_claim({ tx_ref: tx.tx_ref, provider_ref: tx.provider_ref });
+    if (!(await wallet.claimSubmission(tx.tx_ref))) {
+      const current = (await wallet.getTransaction(tx.tx_ref)) ?? tx;
+      return finish({ status: 202, body: view(current), replayed: true, tx_ref: tx.tx_ref });
+    }
   }
 
   const started = await spec.port.start(prepared.start(tx));
   if (started.ok) {
-    let current = await wallet.recordSubmitted(tx.tx_ref, started.value.provider_ref);
-    if (started.value.outcome !== "pending") {
-      await wallet.applyProviderFacts(tx.tx_ref, started.value, { via: "create" });
-      current = await wallet.getTransaction(tx.tx_ref);
-    }
+    // Submitted, settled at once if the answer is final, and read back: one call.
+    const current = await wallet.recordAnswer(tx.tx_ref, started.value);
     return finish({ status: 202, body: view(current ?? tx), replayed: false, tx_ref: tx.tx_ref });
   }
   if (started.kind === "refused" || started.kind === "not_found") {

@@ -120,10 +120,10 @@ export async function buy(c: AppContext, user_id: string, input: PurchaseInput, 
         }),
       };
     },
-    before_claim: async (tx) => {
-      if (!tx.provider_ref) throw new Error(`purchase ${tx.tx_ref} has no provider reference`);
-      const bound = await port.references.bind(tx.provider_ref, tx.tx_ref);
-      if (bound !== "bound") throw new Error(`provider reference of ${tx.tx_ref} is bound to another transaction`);
+    before_claim: async ({ tx_ref, provider_ref }) => {
+      if (!provider_ref) throw new Error(`purchase ${tx_ref} has no provider reference`);
+      const bound = await port.references.bind(provider_ref, tx_ref);
+      if (bound !== "bound") throw new Error(`provider reference of ${tx_ref} is bound to another transaction`);
     },
     view: purchaseView,
     refusal: { code: "purchase_refused", title: "Purchase refused", reason: (message) => `The ${input.kind} purchase was refused: ${message}` },

@@ -166,6 +166,25 @@ export class Room extends DurableObject<Env> {
     return accepted;
   }
 
+  /**
+   * Several versions of this transaction, oldest first, in one call (the
+   * Wallet's feed drain sends all it has for a room at once), each taken as
+   * `publish` takes it, so watchers still hear every stage. A version this
+   * Room refuses is answered `refused`, not thrown, so the later ones are
+   * still applied, as when each came in its own call.
+   */
+  async publishAll(snapshots: StatusSnapshot[]): Promise<Array<{ accepted: boolean } | { refused: string }>> {
+    const results: Array<{ accepted: boolean } | { refused: string }> = [];
+    for (const snapshot of snapshots) {
+      try {
+        results.push({ accepted: await this.publish(snapshot) });
+      } catch (error) {
+        results.push({ refused: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return results;
+  }
+
   async snapshot(): Promise<StatusSnapshot | null> {
     return this.current();
   }

@@ -55,8 +55,16 @@ export type Delivery = { through_seq: number; error?: unknown; retry_after_ms?: 
 
 export type FeedReader = (changes: Change[]) => Promise<Delivery>;
 
+/**
+ * Bumped by every append, in any Wallet of this isolate: a page of the feed
+ * read when it had this value is still the whole truth after that position
+ * while it has not moved (a rolled-back append only bumps it needlessly).
+ */
+let appends = 0;
+
 /** Append one change. Call only inside the storage transaction that made it. */
 export function appendChange<C extends Change>(sql: SqlStorage, entity: C["entity"], entity_key: string, version: number, body: C["body"], now_ms: number): void {
+  appends += 1;
   sql.exec(
     "INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES (?, ?, ?, ?, ?)",
     entity,
@@ -100,10 +108,18 @@ export function retryDelayMs(failures: number, retry_after_ms = 0, random: () =>
 /** A reader's state in the feed, for health reporting. */
 export type ReaderState = { position: number; failures: number; retry_at_ms: number | null; backlog: number; oldest_at_ms: number | null };
 
+type ReaderRow = { position: number; failures: number; retry_at_ms: number | null };
+
 export class ChangeFeed {
   /** Per reader: the drain in progress, and whether it must go round once more. */
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /**
+   * The last page read, handed to any reader at the same position while no
+   * change was appended since (`appends`): readers drained together read and
+   * parse each change once, not once each.
+   */
+  private last_page: { after: number; appends: number; changes: Change[] } | null = null;
 
   constructor(
     private readonly storage: DurableObjectStorage,
@@ -122,8 +138,31 @@ export class ChangeFeed {
       .map(toChange);
   }
 
+  /** One delivery batch after `position`, reusing the last page read when it is still current. */
+  private page(position: number): Change[] {
+    const memo = this.last_page;
+    if (memo && memo.after === position && memo.appends === appends) return memo.changes;
+    const changes = this.since(position);
+    this.last_page = { after: position, appends, changes };
+    return changes;
+  }
+
   private lastSeq(): number {
     return one(this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"))?.seq ?? 0;
+  }
+
+  /**
+   * Every reader's stored state, in one read. Always read from storage, never
+   * kept in memory: a position is only as good as the acknowledgement stored
+   * for it (it is what survives a crash, and what an operator may reset).
+   */
+  private rows(): Map<string, ReaderRow> {
+    const rows = this.sql.exec<ReaderRow & { reader: string }>("SELECT reader, position, failures, retry_at_ms FROM feed_readers").toArray();
+    return new Map(rows.map((r) => [r.reader, r]));
+  }
+
+  private row(reader: string): ReaderRow {
+    return one(this.sql.exec<ReaderRow>("SELECT position, failures, retry_at_ms FROM feed_readers WHERE reader = ?", reader)) ?? { position: 0, failures: 0, retry_at_ms: null };
   }
 
   position(reader: string): number {
@@ -181,14 +220,19 @@ export class ChangeFeed {
     }
   }
 
-  /** Deliver a reader's backlog in bounded batches, unless it is backing off after a failure. */
+  /**
+   * Deliver a reader's backlog in bounded batches, unless it is backing off
+   * after a failure. A batch shorter than FEED_BATCH_MAX was the whole
+   * backlog when it was read; a change appended while it was being delivered
+   * came with its own drain call, which sends this loop round again, so no
+   * empty page is read to find that out.
+   */
   private async drainReader(name: string): Promise<void> {
-    const now_ms = Date.now();
-    const state = one(this.sql.exec<{ retry_at_ms: number | null }>("SELECT retry_at_ms FROM feed_readers WHERE reader = ?", name));
-    if (state?.retry_at_ms && state.retry_at_ms > now_ms) return;
+    const stored = this.row(name);
+    if (stored.retry_at_ms && stored.retry_at_ms > Date.now()) return;
+    let { position, failures } = stored;
     for (let batch = 0; batch < FEED_DRAIN_BATCHES_MAX; batch++) {
-      const position = this.position(name);
-      const changes = this.since(position);
+      const changes = this.page(position);
       if (changes.length === 0) return;
       let delivery: Delivery;
       try {
@@ -197,19 +241,24 @@ export class ChangeFeed {
         delivery = { through_seq: position, error };
       }
       // A reader that got nowhere reports 0; positions never move backwards.
-      this.acknowledge(name, position, delivery);
-      if (delivery.error !== undefined) return;
+      position = Math.max(position, delivery.through_seq);
+      failures = delivery.error === undefined ? 0 : failures + 1;
+      this.acknowledge(name, position, failures, delivery);
+      if (delivery.error !== undefined || changes.length < FEED_BATCH_MAX) return;
     }
   }
 
-  private acknowledge(name: string, position: number, delivery: Delivery): void {
-    const through = Math.max(position, delivery.through_seq);
+  /**
+   * Store how far a reader got, in one statement (no read first). The
+   * failure count is the loop's own: only this reader's single-flight loop
+   * writes its row.
+   */
+  private acknowledge(name: string, through: number, failures: number, delivery: Delivery): void {
     const failed = delivery.error !== undefined;
-    this.storage.transactionSync(() => {
-      const row = one(this.sql.exec<{ failures: number }>("SELECT failures FROM feed_readers WHERE reader = ?", name));
-      const failures = failed ? (row?.failures ?? 0) + 1 : 0;
-      const retry_at_ms = failed ? Date.now() + retryDelayMs(failures, delivery.retry_after_ms) : null;
-      // MAX(): a position never moves backwards, whatever order acknowledgements arrive in.
+    const retry_at_ms = failed ? Date.now() + retryDelayMs(failures, delivery.retry_after_ms) : null;
+    // MAX(): a position never moves backwards, whatever order acknowledgements arrive in.
+    // Every write of the Wallet goes through transactionSync, even a single statement.
+    this.storage.transactionSync(() =>
       this.sql.exec(
         `INSERT INTO feed_readers (reader, position, failures, retry_at_ms) VALUES (?, ?, ?, ?)
          ON CONFLICT (reader) DO UPDATE SET position = MAX(position, excluded.position), failures = excluded.failures, retry_at_ms = excluded.retry_at_ms`,
@@ -217,19 +266,40 @@ export class ChangeFeed {
         through,
         failures,
         retry_at_ms,
-      );
-      if (failed) log.warn("change feed delivery failed; will retry", { reader: name, position: through, failures, error: delivery.error });
-    });
+      ),
+    );
+    if (failed) log.warn("change feed delivery failed; will retry", { reader: name, position: through, failures, error: delivery.error });
+  }
+
+  /**
+   * When the alarm should next run for the feed (the earlier of a reader's
+   * retry and the next prune), from one read of the readers and one of the
+   * feed.
+   */
+  wakeAt(): number | null {
+    const rows = this.rows();
+    const feed = one(
+      this.sql.exec<{ last: number | null; oldest: number | null }>(
+        "SELECT (SELECT MAX(seq) FROM changes) AS last, (SELECT MIN(created_at_ms) FROM changes WHERE seq <= ?) AS oldest",
+        this.floor(rows),
+      ),
+    );
+    const prune_at = feed?.oldest === null || feed?.oldest === undefined ? null : feed.oldest + FEED_RETAIN_MS;
+    const times = [this.retryAt(rows, feed?.last ?? 0), prune_at].filter((t): t is number => t !== null);
+    return times.length === 0 ? null : Math.min(...times);
   }
 
   /** When the alarm should next run for the feed: a reader with a backlog and a retry time. */
   nextRetryAt(): number | null {
-    const last = this.lastSeq();
+    return this.retryAt(this.rows(), this.lastSeq());
+  }
+
+  private retryAt(rows: Map<string, ReaderRow>, last: number): number | null {
     let at: number | null = null;
     for (const name of Object.keys(this.readers)) {
       // A drain in progress re-arms the alarm itself when it ends (the Wallet does).
       if (this.running.has(name)) continue;
-      const row = one(this.sql.exec<{ position: number; retry_at_ms: number | null }>("SELECT position, retry_at_ms FROM feed_readers WHERE reader = ?", name));
+      const row = rows.get(name);
       if ((row?.position ?? 0) >= last) continue;
       const when = row?.retry_at_ms ?? Date.now();
       at = at === null ? when : Math.min(at, when);
@@ -239,14 +309,18 @@ export class ChangeFeed {
 
   /** When the oldest change every reader has acknowledged may be pruned, or null. */
   nextPruneAt(): number | null {
-    const oldest = one(this.sql.exec<{ at: number | null }>("SELECT MIN(created_at_ms) AS at FROM changes WHERE seq <= ?", this.floor()))?.at;
+    return this.pruneAt(this.rows());
+  }
+
+  private pruneAt(rows: Map<string, ReaderRow>): number | null {
+    const oldest = one(this.sql.exec<{ at: number | null }>("SELECT MIN(created_at_ms) AS at FROM changes WHERE seq <= ?", this.floor(rows)))?.at;
     return oldest === null || oldest === undefined ? null : oldest + FEED_RETAIN_MS;
   }
 
-  /** The highest seq every reader has acknowledged. */
-  private floor(): number {
+  /** The highest seq every reader has acknowledged (with no reader, every seq). */
+  private floor(rows: Map<string, ReaderRow> = this.rows()): number {
     const names = Object.keys(this.readers);
-    return names.length === 0 ? this.lastSeq() : Math.min(...names.map((n) => this.position(n)));
+    return names.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...names.map((n) => rows.get(n)?.position ?? 0));
   }
 
   /**

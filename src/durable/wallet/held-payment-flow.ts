@@ -33,6 +33,13 @@ export type OpenHeldInput = {
   idempotency?: IdempotencyInput;
   /** Refuse to open while `max` payments of these types, started within the window, ended failed or refused. */
   failure_bound?: FailureBound;
+  /**
+   * Also claim the submission (hold_placed -> submitting) in the same storage
+   * transaction, so the caller may call the provider: the hold and the claim
+   * cost one wallet call. Only a newly opened payment is claimed; a resumed
+   * one is claimed by `claim` as before.
+   */
+  claim?: boolean;
 };
 
 export type FailureBound = { types: HeldType[]; max: number; window_ms: number };
@@ -90,7 +97,11 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
       now_ms,
     );
     if (input.idempotency) core.keys.insert(input.idempotency, input.tx_ref, now_ms);
-    return { outcome: "opened", tx };
+    if (!input.claim) return { outcome: "opened", tx };
+    // Both versions go to the feed, so watchers still see hold_placed, then submitting.
+    const claimed = core.store.write(input.tx_ref, { expect_stage: "hold_placed", stage: "submitting" }, now_ms);
+    if (!claimed.ok) throw new Error(`could not claim ${input.tx_ref} it had just opened: ${claimed.refusal}`);
+    return { outcome: "opened", tx: claimed.tx };
   });
 }
 

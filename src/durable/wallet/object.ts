@@ -33,16 +33,18 @@
  * this wallet's backlog (src/projection/wallet-reader.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
-import type { ProviderFacts } from "../../domain/transactions";
+import type { TransactionRecord } from "../../domain/records";
+import type { FoundFacts, ProviderFacts, TxType } from "../../domain/transactions";
 import { configOf } from "../../lib/config";
 import { PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../domain/limits";
-import { FEED_PAGE_MAX, REPROJECT_PAGE_MAX } from "./limits";
+import { FEED_PAGE_MAX } from "./limits";
 import { log } from "../../lib/log";
 import { contextFromState } from "../../lib/self";
 import { migrate } from "../../lib/sqlite";
+import { AlarmClock } from "./alarm-clock";
 import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
-import { ChangeFeed, requeueChange, type Change, type FeedReader } from "./feed";
+import { ChangeFeed, type Change, type FeedReader } from "./feed";
+import { ledgerView, requeuePage, type LedgerView, type ReprojectPage } from "./reproject";
 import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./funding-flow";
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./held-payment-flow";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./idempotency";
@@ -59,6 +61,7 @@ export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
+export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
 
@@ -69,17 +72,13 @@ const HELD_DEADLINE_MS: Record<HeldType, number> = {
   DATA: PURCHASE_ESCALATE_AFTER_MS,
 };
 
-/** The ledger's records as the projection sees them (the consistency checker's input). */
-export type LedgerView = { profile: ProfileVersion | null; wallet: WalletVersion | null; transactions: TransactionChange[]; has_more: boolean };
-
-/** What one reproject call queued, and where the next page starts. */
-export type ReprojectPage = { users: number; wallets: number; transactions: number; has_more: boolean; next_starting_after: string | null };
 
 export class Wallet extends DurableObject<Env> {
   private readonly core: WalletCore;
   private readonly feed: ChangeFeed;
   /** The projection reader is registered only when MongoDB is configured. */
   private readonly projecting: boolean;
+  private readonly clock: AlarmClock;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -96,6 +95,7 @@ export class Wallet extends DurableObject<Env> {
     if (config.ok && config.config.mongo) readers[PROJECTION_READER] = projectionReader(env, config.config);
     this.projecting = PROJECTION_READER in readers;
     this.feed = new ChangeFeed(ctx.storage, readers);
+    this.clock = new AlarmClock(ctx.storage);
   }
 
   /**
@@ -104,9 +104,19 @@ export class Wallet extends DurableObject<Env> {
    * alarm armed.
    */
   private async afterChange(): Promise<void> {
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    await Promise.all([this.feed.drain([ROOMS_READER]), this.drainOperations()]);
     this.projectInBackground();
     await this.scheduleAlarm();
+  }
+
+  /**
+   * The one place that decides when the operator index hears of this
+   * wallet's changes: today with the rooms, after every write and from the
+   * alarm (both await it). Drained together with the rooms, it reads the
+   * feed's page the rooms read (ChangeFeed keeps the last page).
+   */
+  private drainOperations(): Promise<void> {
+    return this.feed.drain([OPERATIONS_READER]);
   }
 
   /**
@@ -233,6 +243,25 @@ export class Wallet extends DurableObject<Env> {
     return tx;
   }
 
+  /**
+   * The provider accepted a submission: record it (stage submitted, its
+   * reference) and, when its answer is already final, apply that answer as
+   * `applyProviderFacts` would from `create`, then deliver both changes in one
+   * drain. One call instead of three (record, apply, read back); the two
+   * storage transactions run back to back with nothing awaited between them.
+   * Returns the transaction as it now stands.
+   */
+  async recordAnswer(tx_ref: string, facts: FoundFacts): Promise<TransactionRecord | null> {
+    let tx = recordSubmitted(this.core, tx_ref, facts.provider_ref, Date.now());
+    if (tx && facts.outcome !== "pending") {
+      const result = this.apply(tx_ref, facts, { via: "create" });
+      this.logSettled(tx_ref, result, "create");
+      tx = this.core.store.get(tx_ref);
+    }
+    await this.afterChange();
+    return tx;
+  }
+
   async markSubmitUnknown(tx_ref: string): Promise<TransactionRecord | null> {
     const tx = markSubmitUnknown(this.core, tx_ref, Date.now());
     await this.afterChange();
@@ -253,11 +282,13 @@ export class Wallet extends DurableObject<Env> {
   // ==== Settling ================================================================
 
   /** The one settle path, in one storage transaction: funding or held payment by the transaction's type. */
-  private apply(tx_ref: string, facts: ProviderFacts, source: SettleSource): SettleOutcome {
+  private apply(tx_ref: string, facts: ProviderFacts, source: SettleSource, expected_type?: TxType): SettleOutcome {
     const now_ms = Date.now();
     return this.ctx.storage.transactionSync((): SettleOutcome => {
       const tx = this.core.store.get(tx_ref);
       if (!tx) return { outcome: "unknown_tx" };
+      // Facts about another kind of payment never touch this one (nor its trail).
+      if (expected_type !== undefined && tx.type !== expected_type) return { outcome: "wrong_type", tx };
       const outcome = tx.type === "FUND" ? applyFundingFacts(this.core, tx, facts, now_ms) : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
       this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
       return outcome;
@@ -267,14 +298,22 @@ export class Wallet extends DurableObject<Env> {
   /**
    * Apply what the provider says about a transaction. Safe to call any number
    * of times, in any order, from webhooks, the reconciler or the callback page.
+   * With `expected_type`, a transaction of another type is left alone
+   * (`wrong_type`), so a caller that looked the facts up for that type need
+   * not read the transaction first.
    */
-  async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource): Promise<SettleOutcome> {
-    const result = this.apply(tx_ref, facts, source);
-    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed" || result.outcome === "reversed") {
-      log.info("transaction settled", { tx_ref, type: result.tx.type, outcome: result.outcome, via: source.via, user_id: this.core.ledger.profile()?.user_id });
-    }
+  async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource, expected_type?: TxType): Promise<SettleOutcome> {
+    const result = this.apply(tx_ref, facts, source, expected_type);
+    if (result.outcome === "unknown_tx" || result.outcome === "wrong_type") return result;
+    this.logSettled(tx_ref, result, source.via);
     await this.afterChange();
     return result;
+  }
+
+  private logSettled(tx_ref: string, result: SettleOutcome, via: SettleSource["via"]): void {
+    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed" || result.outcome === "reversed") {
+      log.info("transaction settled", { tx_ref, type: result.tx.type, outcome: result.outcome, via, user_id: this.core.ledger.profile()?.user_id });
+    }
   }
 
   // ==== Operators and audits ======================================================
@@ -306,40 +345,14 @@ export class Wallet extends DurableObject<Env> {
    */
   async reproject(starting_after?: string): Promise<ReprojectPage | "off" | null> {
     if (!this.projecting) return "off";
-    const profile = this.core.ledger.profileVersion();
-    const wallet = this.core.ledger.walletVersion();
-    if (!profile || !wallet) return null;
-    const now_ms = Date.now();
-    const page = this.core.store.page(starting_after ?? "", REPROJECT_PAGE_MAX);
-    this.ctx.storage.transactionSync(() => {
-      const sql = this.ctx.storage.sql;
-      if (starting_after === undefined) {
-        requeueChange(sql, "profile", profile.user_id, profile.version, profile, now_ms);
-        requeueChange(sql, "wallet", wallet.user_id, wallet.version, wallet, now_ms);
-      }
-      for (const tx of page.data) requeueChange(sql, "transaction", tx.tx_ref, tx.version, { ...tx, owner_user_id: profile.user_id }, now_ms);
-    });
-    await this.afterChange();
-    const first = starting_after === undefined ? 1 : 0;
-    return {
-      users: first,
-      wallets: first,
-      transactions: page.data.length,
-      has_more: page.has_more,
-      next_starting_after: page.has_more ? page.data[page.data.length - 1].tx_ref : null,
-    };
+    const page = requeuePage(this.core, starting_after, Date.now());
+    if (page) await this.afterChange();
+    return page;
   }
 
   /** The ledger's current view for the consistency checker: profile, wallet and a page of transactions in tx_ref order. */
   async projectionView(starting_after: string, limit: number): Promise<LedgerView> {
-    const profile = this.core.ledger.profileVersion();
-    const page = this.core.store.page(starting_after, Math.min(Math.max(1, Math.floor(limit)), REPROJECT_PAGE_MAX));
-    return {
-      profile,
-      wallet: this.core.ledger.walletVersion(),
-      transactions: page.data.map((tx) => ({ ...tx, owner_user_id: profile?.user_id ?? "" })),
-      has_more: page.has_more,
-    };
+    return ledgerView(this.core, starting_after, limit);
   }
 
   /** The projection reader's state here: off, or its position, failures, backlog and oldest waiting change. */
@@ -350,22 +363,17 @@ export class Wallet extends DurableObject<Env> {
   // ==== Alarm: feed retries, key purge, reconciler =====================================
 
   /** Arm the alarm for the earliest of: a due check, a key expiry, a feed retry, a feed prune. */
-  private async scheduleAlarm(): Promise<void> {
-    const candidates = [this.core.store.nextDueAt(), this.core.keys.nextExpiryAt(), this.feed.nextRetryAt(), this.feed.nextPruneAt()].filter(
-      (v): v is number => v !== null,
-    );
-    if (candidates.length === 0) return;
-    const wanted = Math.max(Math.min(...candidates), Date.now());
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > wanted) await this.ctx.storage.setAlarm(wanted);
+  private scheduleAlarm(): Promise<void> {
+    return this.clock.armBy([this.core.store.nextDueAt(), this.core.keys.nextExpiryAt(), this.feed.wakeAt()]);
   }
 
   override async alarm(): Promise<void> {
+    this.clock.fired();
     const now_ms = Date.now();
     this.core.keys.purge(now_ms);
     // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
     // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    await Promise.all([this.feed.drain([ROOMS_READER]), this.drainOperations()]);
     this.projectInBackground(true);
     this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
     await reconcileDue(this.core, {
