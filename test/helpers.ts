@@ -8,7 +8,7 @@ import worker from "../src/worker";
 import { FUND_PENDING_MAX_CEILING } from "../src/domain/limits";
 import { randomBase32 } from "../src/lib/ids";
 import { loadMongoDriver } from "../src/projection/mongo-client";
-import { beforeAll } from "vitest";
+import { beforeAll, expect } from "vitest";
 
 export const ORIGIN = "http://wallet.test";
 
@@ -71,13 +71,12 @@ export type Problem = { type: string; title: string; status: number; code: strin
 /** Asserts the response is an RFC 9457 problem with this status, and returns it. */
 export async function expectProblem(response: Response, status: number): Promise<Problem> {
   const text = await response.text();
-  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
-  if (response.headers.get("content-type") !== "application/problem+json")
-    throw new Error(`expected problem+json, got ${response.headers.get("content-type")}: ${text}`);
+  // Assertions (not throws), so a test that checks only problem documents still counts as asserting.
+  expect(response.status, `expected ${status}: ${text}`).toBe(status);
+  expect(response.headers.get("content-type"), `expected problem+json: ${text}`).toBe("application/problem+json");
   const body = JSON.parse(text) as Problem;
-  if (body.status !== status || typeof body.code !== "string" || typeof body.request_id !== "string" || !body.type)
-    throw new Error(`not a problem document: ${text}`);
-  if (/\bat .+:\d+:\d+/.test(text)) throw new Error(`stack trace leaked: ${text}`);
+  expect(body.status === status && typeof body.code === "string" && typeof body.request_id === "string" && !!body.type, `not a problem document: ${text}`).toBe(true);
+  expect(/\bat .+:\d+:\d+/.test(text), `stack trace leaked: ${text}`).toBe(false);
   return body;
 }
 
