@@ -28,9 +28,10 @@
  * And for readers: every change appends its new version to the change feed in
  * its own transaction, so rooms and the MongoDB projection see every stage.
  * Rooms are delivered before a write answers (a watcher hears each stage at
- * once); the projection drains in the background and from the alarm, so
- * MongoDB is never on the money path: an outage or a slow cluster only grows
- * this wallet's backlog (src/projection/wallet-reader.ts).
+ * once); the operator index and the projection drain in the background and
+ * from the alarm, so neither is on the money path: an index shard that is
+ * slow, or MongoDB away, only grows this wallet's backlog for that reader
+ * (./operator-reader.ts, src/projection/wallet-reader.ts).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
@@ -99,14 +100,32 @@ export class Wallet extends DurableObject<Env> {
   }
 
   /**
-   * After a committed change: deliver to the rooms and the operator index
-   * (never throws), start the projection in the background, and keep the
-   * alarm armed.
+   * After a committed change: deliver to the rooms (never throws), start the
+   * operator index and the projection in the background, and keep the alarm
+   * armed.
    */
   private async afterChange(): Promise<void> {
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    await this.feed.drain([ROOMS_READER]);
+    this.drainOperations();
     this.projectInBackground();
     await this.scheduleAlarm();
+  }
+
+  /**
+   * The operator index's delivery, off the write's path: not awaited by the
+   * write, so a slow or unavailable index shard never delays an answer.
+   * Single-flight per reader, so changes made while a delivery runs go
+   * together in the next one (one call per shard touched, however many). A
+   * failed or unfinished delivery re-arms the alarm, which delivers again.
+   */
+  private drainOperations(): void {
+    const work = this.feed
+      .drain([OPERATIONS_READER])
+      .then(async () => {
+        if (this.feed.state(OPERATIONS_READER).backlog > 0) await this.scheduleAlarm();
+      })
+      .catch((error: unknown) => log.error("background operator index delivery failed", { error }));
+    this.ctx.waitUntil(work);
   }
 
   /**
