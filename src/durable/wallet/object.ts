@@ -29,9 +29,8 @@
  * its own transaction, so rooms and the MongoDB projection see every stage.
  * Rooms are delivered before a write answers (a watcher hears each stage at
  * once); the operator index and the projection drain in the background and
- * from the alarm, so neither is on the money path: an index shard that is
- * slow, or MongoDB away, only grows this wallet's backlog for that reader
- * (./operator-reader.ts, src/projection/wallet-reader.ts).
+ * from the alarm, so neither is on the money path: a slow shard or MongoDB
+ * only grows that reader's backlog (./operator-reader.ts, src/projection/).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { ProfileVersion, TransactionChange, TransactionRecord, WalletVersion } from "../../domain/records";
@@ -48,7 +47,7 @@ import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnkn
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./held-payment-flow";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./ledger";
-import { OPERATIONS_READER, operationsReader } from "./operator-reader";
+import { OPERATIONS_READER, operationsInBackground, operationsReader } from "./operator-reader";
 import { PROJECTION_READER, projectionReader, reportProjectionLag } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
 import { reconcileDue } from "./reconciler";
@@ -106,26 +105,9 @@ export class Wallet extends DurableObject<Env> {
    */
   private async afterChange(): Promise<void> {
     await this.feed.drain([ROOMS_READER]);
-    this.drainOperations();
+    operationsInBackground(this.feed, this.ctx, () => this.scheduleAlarm());
     this.projectInBackground();
     await this.scheduleAlarm();
-  }
-
-  /**
-   * The operator index's delivery, off the write's path: not awaited by the
-   * write, so a slow or unavailable index shard never delays an answer.
-   * Single-flight per reader, so changes made while a delivery runs go
-   * together in the next one (one call per shard touched, however many). A
-   * failed or unfinished delivery re-arms the alarm, which delivers again.
-   */
-  private drainOperations(): void {
-    const work = this.feed
-      .drain([OPERATIONS_READER])
-      .then(async () => {
-        if (this.feed.state(OPERATIONS_READER).backlog > 0) await this.scheduleAlarm();
-      })
-      .catch((error: unknown) => log.error("background operator index delivery failed", { error }));
-    this.ctx.waitUntil(work);
   }
 
   /**

@@ -27,7 +27,8 @@
  */
 import { factsByShard, shardName, type OperatorFact } from "../../domain/operator";
 import { operatorIndexShards } from "../../lib/config";
-import type { Change, Delivery, FeedReader } from "./feed";
+import type { Change, ChangeFeed, Delivery, FeedReader } from "./feed";
+import { log } from "../../lib/log";
 
 function factOf(change: Change): OperatorFact | null {
   switch (change.entity) {
@@ -94,4 +95,21 @@ export function operationsReader(env: Env): FeedReader {
     const delivered = changes.filter((c) => c.seq < first.seq);
     return { through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0, error: first.error };
   };
+}
+
+/**
+ * The Wallet's delivery to the operator index after a change, off the write's
+ * path: not awaited, so a slow or unavailable shard never delays an answer.
+ * The feed drains one reader single-flight, so changes made while a delivery
+ * runs go together in the next one (one call per shard touched, however
+ * many). A failed or unfinished delivery re-arms the alarm, which delivers again.
+ */
+export function operationsInBackground(feed: ChangeFeed, ctx: DurableObjectState, rearm: () => Promise<void>): void {
+  const work = feed
+    .drain([OPERATIONS_READER])
+    .then(async () => {
+      if (feed.state(OPERATIONS_READER).backlog > 0) await rearm();
+    })
+    .catch((error: unknown) => log.error("background operator index delivery failed", { error }));
+  ctx.waitUntil(work);
 }
