@@ -2,9 +2,9 @@
  * The held payment: money leaves the wallet through a provider in two phases,
  * like TigerBeetle's two-phase transfers. A hold is placed first (inside the
  * same storage transaction that checked `available`); the provider's definite
- * answer then posts it (debit) or voids it, exactly once. Withdrawals are held
- * payments today and purchases will be; nothing here knows which provider or
- * which vendor words are involved.
+ * answer then posts it (debit) or voids it, exactly once. Withdrawals and
+ * purchases (airtime, data) are held payments; nothing here knows which
+ * provider or which vendor words are involved.
  */
 import type { ProviderFacts, TxStatus } from "./transactions";
 

@@ -27,7 +27,7 @@ export type ProviderOutcome = (typeof PROVIDER_OUTCOMES)[number];
 
 /**
  * What the provider says about one of our transactions, in our words: a charge
- * (funding), a transfer (withdrawal) or, later, a purchase. `our_ref` is the
+ * (funding), a transfer (withdrawal) or a purchase (airtime, data). `our_ref` is the
  * reference the provider holds for it (our tx_ref when the provider carries
  * it; null when it does not say), `provider_ref` the provider's own id.
  */

@@ -30,11 +30,11 @@ const DEV_ADMIN_TOKEN = "development-only-admin-token-not-for-production-0001";
 /** The keys the development VTpass look-alike accepts (src/sandbox/vtpass/): they open nothing anywhere else. */
 export const DEV_VTPASS_KEYS: { readonly api_key: string; readonly public_key: string; readonly secret_key: string } = DEV_KEYS.vtpass;
 const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001";
-/** VTpass's own hosts (providers.md §8): its sandbox, and the live API. */
+/** VTpass's own hosts (docs/providers.md, §VTpass hosts and keys): its sandbox, and the live API. */
 export const VTPASS_SANDBOX_BASE = "https://sandbox.vtpass.com";
 export const VTPASS_LIVE_BASE = "https://vtpass.com";
 /**
- * VTpass signs nothing (providers.md §8): the only thing a callback can carry
+ * VTpass signs nothing (docs/providers.md, §VTpass callbacks): the only thing a callback can carry
  * is an unguessable URL, so the secret is the last segment of the path we
  * register with VTpass. In production it keeps to URL's unreserved characters
  * (RFC 3986 §2.3), the only ones a path segment carries as they are: a `/`

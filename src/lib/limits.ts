@@ -81,7 +81,7 @@ export const PRODUCTION_SECRET_MINIMUMS = {
 } as const;
 /**
  * The same floor for VTPASS_CALLBACK_SECRET, required only when VTpass's keys
- * are set. VTpass signs nothing (providers.md §8): this secret, the last
+ * are set. VTpass signs nothing (docs/providers.md, §VTpass callbacks): this secret, the last
  * segment of the callback URL, is all that tells its callbacks from anyone's.
  */
 export const VTPASS_CALLBACK_SECRET_MINIMUMS = { min_chars: 32, min_bits: 80 } as const;
@@ -133,13 +133,13 @@ export const WS_SOCKETS_LIMIT_CEILING = 5_000;
 // ---- Operator index shards (configuration's default) --------------------------------
 /**
  * OPERATOR_INDEX_SHARDS: how many Durable Objects hold the operator index and
- * the users index (src/durable/operator-index/). Each wallet change reaches
+ * the users index (Operations objects, src/durable/operations/). Each wallet change reaches
  * one shard, by its tx_ref's hash, in a batch per drain; a Durable Object
  * takes on the order of 1,000 requests a second, so 16 shards keep the
  * index far from being what limits the product's write rate, while the
  * readers (the operator view, the metrics, the users listing, all behind the
  * admin token) ask 16 objects. The count is fixed once the index holds data:
- * the shards record it and refuse another (see the README).
+ * the shards record it and refuse another (docs/operations.md, Configuration).
  */
 export const OPERATOR_INDEX_SHARDS_DEFAULT = 16;
 export const OPERATOR_INDEX_SHARDS_MAX = 128;

@@ -1,15 +1,23 @@
 /**
- * Which provider serves which transaction type. The consumer and the Wallet's
- * reconciler look transactions up through `lookupsFor(type)`; the routes start
- * operations through a flow's own port. Adding a provider means adding a case
- * here and a folder beside this file, not touching the ledger.
+ * Which adapter serves which port: the one place that names the vendors.
+ *
+ * - by capability: checkoutPort (fundings), transferPort (withdrawals),
+ *   purchasePort (airtime and data), banksPort (bank list, account names);
+ * - by transaction type: lookupsFor(type), for the queue consumer and the
+ *   Wallet's reconciler, which verify any transaction without knowing whose;
+ * - by event source: eventPortFor(source), for the queue consumer, which
+ *   parses a queued webhook or callback body without knowing its format.
+ *
+ * Adding a provider means an adapter folder beside this file and a case here,
+ * not touching the ledger, the consumer or the routes.
  */
 import type { FoundFacts, TxType } from "../domain/transactions";
 import type { Config } from "../lib/config";
-import { flutterwaveCheckout, flutterwaveClient, flutterwaveTransfers, type TransferStart } from "./flutterwave";
+import { clearBankCache, FLUTTERWAVE, flutterwaveBanks, flutterwaveCheckout, flutterwaveClient, flutterwaveTransfers, flutterwaveWebhooks } from "./flutterwave";
 import type { Outcome } from "./outcome";
-import type { CheckoutPort, HeldPaymentPort, TxLookup, TxRef } from "./port";
-import { vtpassClient, vtpassPurchases, type PurchaseStart } from "./vtpass";
+import type { BanksPort, CheckoutPort, EventPort, PurchasePort, TransferPort, TxLookup, TxRef } from "./port";
+import { referenceIndex } from "./references";
+import { clearCatalogueCache, VTPASS, vtpassClient, vtpassPurchases } from "./vtpass";
 
 export type ProviderDeps = {
   env: Env;
@@ -20,21 +28,33 @@ export type ProviderDeps = {
   origin?: string;
 };
 
+// ---- By capability ----------------------------------------------------------------------------
+
 export function checkoutPort(deps: ProviderDeps): CheckoutPort {
   return flutterwaveCheckout(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
 }
 
-export function transferPort(deps: ProviderDeps): HeldPaymentPort<TransferStart> {
+export function transferPort(deps: ProviderDeps): TransferPort {
   return flutterwaveTransfers(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
 }
 
-/** Airtime and data through VTpass; null when VTpass is not configured. */
-export function purchasePort(deps: ProviderDeps): HeldPaymentPort<PurchaseStart> | null {
+/** Airtime and data; null when no purchase provider is configured (VTpass's keys absent). */
+export function purchasePort(deps: ProviderDeps): PurchasePort | null {
   const client = vtpassClient(deps.env, deps.ctx, deps.config, deps);
-  return client ? vtpassPurchases(client) : null;
+  if (!client) return null;
+  return vtpassPurchases(client, { references: referenceIndex(deps.env, VTPASS), request_id: deps.request_id, keep_alive: (work) => deps.ctx.waitUntil(work) });
 }
 
-/** The lookups for a transaction type, or null when no provider serves it (VTpass not configured). */
+export function banksPort(deps: ProviderDeps): BanksPort {
+  return flutterwaveBanks(flutterwaveClient(deps.env, deps.ctx, deps.config, deps), deps.request_id);
+}
+
+/** For tests: the adapters' cached lists, forgotten one kind at a time. */
+export { clearBankCache, clearCatalogueCache };
+
+// ---- By transaction type ----------------------------------------------------------------------
+
+/** The lookups for a transaction type, or null when no provider serves it (purchases not configured). */
 export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
   switch (type) {
     case "FUND":
@@ -61,4 +81,29 @@ export async function lookupNow(lookups: TxLookup, ref: TxRef): Promise<Outcome<
   if (lookups.lookupAll) return lookups.lookupAll(ref);
   const one = await lookups.lookup(ref);
   return one.ok ? { ok: true, value: [one.value] } : one;
+}
+
+// ---- By event source --------------------------------------------------------------------------
+
+/** Where a queued event came from: an adapter's name (src/queue/messages.ts maps message kinds to these). */
+export const EVENT_SOURCES = [FLUTTERWAVE, VTPASS] as const;
+export type EventSource = (typeof EVENT_SOURCES)[number];
+
+/**
+ * The port that reads a source's events, or null when that provider is not
+ * configured. Flutterwave sends one webhook for checkout and transfers, read
+ * by one parser (its events carry our tx_ref); VTpass's callbacks are the
+ * purchase port's, whose references say which purchase they name.
+ */
+export function eventPortFor(source: EventSource, deps: ProviderDeps): EventPort | null {
+  switch (source) {
+    case FLUTTERWAVE:
+      return flutterwaveWebhooks();
+    case VTPASS:
+      return purchasePort(deps);
+    default: {
+      const unreachable: never = source;
+      throw new Error(`unknown event source ${String(unreachable)}`);
+    }
+  }
 }

@@ -1,22 +1,33 @@
 /**
- * The provider port: the small surface every provider offers the ledger, in
- * our words only (src/domain/transactions.ts). The Worker starts an operation
- * through a flow's port; the queue consumer and the Wallet's reconciler look
- * transactions up through `lookupsFor(type)` without knowing which vendor
- * serves that type.
+ * The provider ports: one per capability the product buys from the outside
+ * world, each carrying every operation the product needs from it, in our
+ * words only (src/domain/transactions.ts). Vendor folders (flutterwave/,
+ * vtpass/) implement them in files named `*-adapter.ts`; src/providers/index.ts
+ * picks the adapter by transaction type or by event source. Nothing outside
+ * src/providers/ imports a vendor folder (test/static/architecture.test.ts).
  *
+ *   checkout   fundings: a hosted checkout link, the charges for our reference
+ *   transfers  withdrawals: a bank transfer as a held payment
+ *   purchases  airtime and data: a held payment, the catalogue, the quote,
+ *              and the provider reference we name and index ourselves
+ *   banks      the bank list and account resolution
+ *
+ * Operations shared by the payment ports:
  * - start:       create the checkout / transfer / purchase for our reference;
  * - lookup:      what the provider says now about one of our transactions,
  *                by our reference or by the provider reference we stored;
  * - lookupById:  verify an event's claim by the provider's own id;
  * - lookupAll:   every payment the provider holds for our reference, where
  *                there can be several (a funding's charges);
- * - events:      parse a provider's event into a neutral hint (which of our
- *                transactions, which provider id); never trusted, always
- *                confirmed through lookup/lookupById before money moves.
+ * - parseEvent:  a raw webhook or callback body -> a neutral hint (which of
+ *                our transactions, which provider id) or "ignored"; never
+ *                trusted, always confirmed through lookup/lookupById before
+ *                money moves.
  *
  * Every answer is classified ok / not_found / refused / unknown (outcome.ts).
  */
+import type { BindResult, RequeryClaim } from "../durable/provider-refs/object";
+import type { Network } from "../domain/phone";
 import type { TransactionRecord } from "../domain/records";
 import type { FoundFacts, TxType } from "../domain/transactions";
 import type { Outcome } from "./outcome";
@@ -34,6 +45,70 @@ export interface TxLookup {
   lookupAll?(ref: TxRef): Promise<Outcome<FoundFacts[]>>;
 }
 
+// ---- Events ----------------------------------------------------------------------------------
+
+/**
+ * What a provider's event claims, in our words: a hint to verify, never a fact.
+ * `type` and `our_ref` are given when the event carries them (a charge names
+ * our tx_ref); an event that names only a provider reference we chose and
+ * indexed (a purchase's) leaves them out, and the port's `references` say
+ * which transaction it is about.
+ */
+export type EventHint = {
+  type?: TxType;
+  /** Our tx_ref, when the provider carries it. */
+  our_ref?: string;
+  /** The provider's id for the payment, to verify by. */
+  provider_ref: string;
+  /** Names this event for the audit trail (provider, event, id, status). */
+  event_key: string;
+};
+
+/**
+ * - `event`: an event we act on;
+ * - `ignored`: not one we act on (another event type, not JSON): acknowledged,
+ *   nothing looked up; `reason` is safe to log;
+ * - `forged`: shaped like one we act on but naming a reference we could never
+ *   have made (too long, other characters): never looked up, never used in an
+ *   object's name or a log line; `reason` and `length` are safe to log.
+ */
+export type ParsedEvent =
+  | { kind: "event"; event: EventHint }
+  | { kind: "ignored"; reason: string }
+  | { kind: "forged"; reason: string; length: number };
+
+/**
+ * A source of events (a webhook, a callback URL). `name` is the adapter's
+ * name: the source a queued event says it came from, and the namespace its
+ * references are indexed under.
+ */
+export interface EventPort {
+  readonly name: string;
+  parseEvent(raw_body: string): ParsedEvent;
+  /** Present when the source's events name our transactions only by a reference we chose (see ReferenceIndex). */
+  readonly references?: ReferenceIndex;
+}
+
+/**
+ * Provider references we name and index ourselves (a VTpass request_id: the
+ * provider knows a purchase by it alone, and its callbacks name only it). The
+ * reference is bound to our tx_ref before it is ever sent, and looked up,
+ * never parsed. Backed by the ProviderRefs object, one per reference, named
+ * by the port's name and the reference (src/durable/provider-refs/object.ts).
+ */
+export interface ReferenceIndex {
+  /** Bind once; binding the same tx_ref again is a no-op, another one a `conflict`. */
+  bind(provider_ref: string, tx_ref: string): Promise<BindResult>;
+  /** Our tx_ref behind a reference we bound, or null for one we never bound (nothing is written for it). */
+  transactionFor(provider_ref: string): Promise<string | null>;
+  /** Whether a callback naming this reference starts a requery now, later, or is covered (at most one per interval). */
+  claimRequery(provider_ref: string, now_ms: number): Promise<RequeryClaim>;
+  /** Give back a claim whose requery could not be queued, unless a later claim replaced it. */
+  releaseRequery(provider_ref: string, at_ms: number, previous_at_ms: number | null): Promise<void>;
+}
+
+// ---- Payments ---------------------------------------------------------------------------------
+
 /** Checkout (funding): start gives a link the customer pays on. */
 export type CheckoutInput = {
   tx_ref: string;
@@ -47,7 +122,7 @@ export type CheckoutInput = {
   meta: Record<string, string>;
 };
 
-export interface CheckoutPort extends TxLookup {
+export interface CheckoutPort extends TxLookup, EventPort {
   start(input: CheckoutInput): Promise<Outcome<{ link: string }>>;
 }
 
@@ -62,15 +137,82 @@ export interface HeldPaymentPort<StartInput> extends TxLookup {
   start(input: StartInput): Promise<Outcome<FoundFacts, Refusal>>;
 }
 
-/** A provider event, reduced to which transaction it is about. */
-export type ProviderEvent = {
-  type: TxType;
-  /** Our tx_ref when the provider carries it. */
+/** A withdrawal's transfer, keyed by our tx_ref. */
+export type TransferStart = {
   tx_ref: string;
-  /** The provider's id for the payment, to verify by. */
-  provider_ref: string;
-  /** Names this event for the audit trail (provider, event, id, status). */
-  event_key: string;
+  account_bank: string;
+  account_number: string;
+  amount_minor: number;
+  currency: string;
+  narration: string;
+  beneficiary_name?: string;
 };
 
-export type ParsedEvent = { kind: "event"; event: ProviderEvent } | { kind: "ignored"; note: string };
+export interface TransferPort extends HeldPaymentPort<TransferStart>, EventPort {}
+
+// ---- Purchases --------------------------------------------------------------------------------
+
+/** What a purchase is started with, built from the transaction as opened (a retry resumes with the same values). */
+export type PurchaseStart = {
+  tx_ref: string;
+  /** The reference named by `newReference`, stored with the hold and bound before this call. */
+  provider_ref: string;
+  /** The provider's product, from the quote (stored in the transaction's details). */
+  service_id: string;
+  /** Data only: the plan. */
+  variation_code?: string;
+  amount_minor: number;
+  /** The number to credit. */
+  phone: string;
+};
+
+/** A product the user asks for, in our words. */
+export type PurchaseProduct = { kind: "airtime"; network: Network; amount_minor: number } | { kind: "data"; network: Network; plan_code: string };
+
+/** The provider's product for ours and its price. */
+export type Quote = { service_id: string; variation_code: string | null; amount_minor: number; plan_name: string | null };
+
+export type QuoteAnswer = { ok: true; quote: Quote } | { ok: false; kind: "plan_unknown" } | { ok: false; kind: "unavailable" };
+
+/** A data plan as the catalogue lists it. */
+export type DataPlan = { code: string; name: string; price_minor: number; price: string };
+
+/**
+ * A network's airtime range as the provider publishes it, already narrowed
+ * to the product's own bounds (domain/limits.ts); null when the provider's
+ * range and ours do not overlap.
+ */
+export type NetworkOffer = { network: Network; published: { min_minor: number; max_minor: number } | null };
+
+/**
+ * A list read through the adapter's per-isolate cache: fresh, or cached
+ * (`stale` past its time while the provider is unreachable); else why not:
+ * `refused` (a definite answer) or `unknown` (no usable answer).
+ */
+export type ListRead<T> = { ok: true; value: T; cached: boolean; stale: boolean } | { ok: false; kind: "refused" | "unknown" };
+
+export interface PurchasePort extends HeldPaymentPort<PurchaseStart>, EventPort {
+  readonly references: ReferenceIndex;
+  /** A fresh provider reference for a new purchase, chosen before any call and stored with the hold. */
+  newReference(now_ms: number): string;
+  /** Our product -> the provider's product and price, using the catalogue. */
+  quote(product: PurchaseProduct): Promise<QuoteAnswer>;
+  /** Every network's published airtime range (cached). */
+  networks(): Promise<ListRead<NetworkOffer[]>>;
+  /** A network's data plans (cached). */
+  dataPlans(network: Network): Promise<ListRead<DataPlan[]>>;
+}
+
+// ---- Banks ------------------------------------------------------------------------------------
+
+/** The countries whose banks can be listed. */
+export const BANK_COUNTRIES = ["NG", "GH", "KE", "UG", "ZA", "TZ"] as const;
+export type BankCountry = (typeof BANK_COUNTRIES)[number];
+export type Bank = { code: string; name: string };
+
+export interface BanksPort {
+  /** A country's banks, by name (cached). */
+  listBanks(country: BankCountry): Promise<ListRead<Bank[]>>;
+  /** The name of an account at a bank. */
+  resolveAccount(account_number: string, bank_code: string): Promise<Outcome<{ account_name: string }>>;
+}

@@ -7,10 +7,11 @@
  * queue after `max_retries`, where `DeadLetters` keeps it for operators.
  *
  * An event is never trusted: it only says which of our transactions to look
- * at. The consumer asks that transaction's provider (picked by its type
- * through the provider port, src/providers/) and the Wallet object applies the
- * provider's answer, not the event's. Vendor formats are parsed by the
- * provider's own module; nothing here knows Flutterwave's words.
+ * at. A queued event carries its raw body and its source (the message's kind,
+ * src/queue/messages.ts); the source's port parses it into a neutral hint
+ * (src/providers/port.ts), the transaction's provider (picked by its type) is
+ * asked, and the Wallet object applies the provider's answer, not the
+ * event's. Nothing here knows a vendor's words or formats.
  *
  * Every fact about one of our transactions is verified and handed to its
  * wallet, whatever stage the transaction is in: a final transaction cannot
@@ -27,12 +28,9 @@ import { requireConfig } from "../lib/config";
 import { TX_REF_MAX_CHARS, txRefOwner, txRefType } from "../lib/ids";
 import { QUEUE_RETRY_BASE_DELAY_S, QUEUE_RETRY_MAX_DELAY_S } from "../lib/limits";
 import { log } from "../lib/log";
-import { providerRefName } from "../durable/provider-refs/object";
-import { lookupNow, lookupsFor } from "../providers";
+import { eventPortFor, lookupNow, lookupsFor, type EventSource } from "../providers";
 import type { Outcome } from "../providers/outcome";
-import { parseFlutterwaveEvent } from "../providers/flutterwave";
-import { callbackRequestId } from "../providers/vtpass";
-import { QueueMessage } from "./messages";
+import { eventSource, QueueMessage } from "./messages";
 
 export const MAIN_QUEUE = "wallet-events";
 export const DEAD_LETTER_QUEUE = "wallet-events-dlq";
@@ -93,23 +91,13 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
     return ack("schema");
   }
   const message = parsed.data;
-  switch (message.kind) {
-    case "ping":
-      return ack("ping");
-    case "flutterwave.webhook": {
-      const event = parseFlutterwaveEvent(message.raw_body);
-      if (event.kind === "ignored") return ack(`ignored: ${event.note}`);
-      return settleFromProvider(env, ctx, message.request_id, event.event);
-    }
-    case "funding.verify":
-      return settleFromProvider(env, ctx, message.request_id, { type: "FUND", tx_ref: message.tx_ref, provider_ref: message.provider_id });
-    case "vtpass.callback":
-      return handleVtpassCallback(env, ctx, message.request_id, message.raw_body);
-    default: {
-      const unreachable: never = message;
-      throw new Error(`unhandled message ${JSON.stringify(unreachable)}`);
-    }
+  if (message.kind === "ping") return ack("ping");
+  if (message.kind === "funding.verify") {
+    return settleFromProvider(env, ctx, message.request_id, { type: "FUND", tx_ref: message.tx_ref, provider_ref: message.provider_id });
   }
+  const source = eventSource(message);
+  if (!source) throw new Error(`unhandled message kind ${message.kind}`);
+  return settleEvent(env, ctx, message.request_id, source, message.raw_body);
 }
 
 /**
@@ -120,20 +108,37 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
 type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: string; by_reference?: boolean };
 
 /**
- * A VTpass callback names only its request_id. The ProviderRefs index maps it
- * to the purchase it was stored for before it was ever sent; an id we never
- * sent changes nothing. Then the purchase is requeried like any other claim.
+ * A provider's raw event: its source's port says what it claims. An event
+ * that names our tx_ref is verified by the provider's id; one that names
+ * only a reference we chose is mapped to our tx_ref through the port's
+ * ReferenceIndex (bound before the reference was ever sent; an unbound one
+ * changes nothing), and the transaction is then looked up by that reference.
  */
-async function handleVtpassCallback(env: Env, ctx: ExecutionContext, request_id: string, raw_body: string): Promise<Verdict> {
-  const vtpass_id = callbackRequestId(raw_body);
-  if (!vtpass_id) return ack("not a transaction update");
-  const tx_ref = await env.PROVIDER_REFS.getByName(providerRefName("vtpass", vtpass_id)).txRef();
+async function settleEvent(env: Env, ctx: ExecutionContext, request_id: string, source: EventSource, raw_body: string): Promise<Verdict> {
+  const port = eventPortFor(source, { env, ctx, config: requireConfig(env), request_id });
+  if (!port) {
+    log.warn("event from a provider that is not configured", { request_id, source });
+    return ack("no provider");
+  }
+  const parsed = port.parseEvent(raw_body);
+  // A forged reference is never named, looked up or logged (only why it is not ours).
+  if (parsed.kind !== "event") return ack(`ignored: ${parsed.reason}`);
+  const hint = parsed.event;
+  if (hint.our_ref !== undefined) {
+    const type = hint.type ?? txRefType(hint.our_ref);
+    if (!type) {
+      log.warn("event for a reference that is not ours", { request_id, source, reference: hint.our_ref.slice(0, TX_REF_MAX_CHARS) });
+      return ack("foreign reference");
+    }
+    return settleFromProvider(env, ctx, request_id, { type, tx_ref: hint.our_ref, provider_ref: hint.provider_ref, event_key: hint.event_key });
+  }
+  const tx_ref = port.references ? await port.references.transactionFor(hint.provider_ref) : null;
   const type = tx_ref ? txRefType(tx_ref) : null;
   if (!tx_ref || !type) {
-    log.warn("vtpass callback for a request id we never sent", { request_id, vtpass_request_id: vtpass_id.slice(0, TX_REF_MAX_CHARS) });
-    return ack("unknown request id");
+    log.warn("event for a provider reference we never bound", { request_id, source, provider_reference: hint.provider_ref.slice(0, TX_REF_MAX_CHARS) });
+    return ack("unknown provider reference");
   }
-  return settleFromProvider(env, ctx, request_id, { type, tx_ref, provider_ref: vtpass_id, event_key: `vtpass:transaction-update:${vtpass_id}`, by_reference: true });
+  return settleFromProvider(env, ctx, request_id, { type, tx_ref, provider_ref: hint.provider_ref, event_key: hint.event_key, by_reference: true });
 }
 
 /**

@@ -1,11 +1,12 @@
 /**
  * Messages on the `wallet-events` queue: one zod union on `kind`, shared by the
- * producers (webhook route, callback page, readiness probe) and the consumer,
- * which validates every message before acting on it. Versioned with `v` so a
- * deploy can tell old messages from new ones.
+ * producers (webhook route, callback routes, callback page, readiness probe)
+ * and the consumer, which validates every message before acting on it.
+ * Versioned with `v` so a deploy can tell old messages from new ones.
  */
 import { z } from "zod";
 import { TX_REF_MAX_CHARS } from "../lib/ids";
+import type { EventSource } from "../providers";
 
 export const PingMessage = z.strictObject({
   v: z.literal(1),
@@ -14,14 +15,27 @@ export const PingMessage = z.strictObject({
   sent_at_ms: z.number().int(),
 });
 
-/** A webhook exactly as received (raw body), after its signature was checked. */
-export const FlutterwaveWebhookMessage = z.strictObject({
-  v: z.literal(1),
-  kind: z.literal("flutterwave.webhook"),
-  request_id: z.string(),
-  received_at_ms: z.number().int(),
-  raw_body: z.string(),
-});
+/**
+ * Which provider a queued event came from, by the message's kind: the one
+ * place a kind meets its source (an adapter's name, src/providers/index.ts).
+ * The kinds are the wire format, unchanged since each source's first message,
+ * so messages queued before a deploy are read the same after it.
+ */
+export const EVENT_KINDS = {
+  flutterwave: "flutterwave.webhook",
+  vtpass: "vtpass.callback",
+} as const satisfies Record<EventSource, string>;
+type EventKind = (typeof EVENT_KINDS)[EventSource];
+
+/** A provider's webhook or callback exactly as received (raw body), after its authentication was checked: a hint, never a fact. */
+const eventMessage = <K extends EventKind>(kind: K) =>
+  z.strictObject({
+    v: z.literal(1),
+    kind: z.literal(kind),
+    request_id: z.string(),
+    received_at_ms: z.number().int(),
+    raw_body: z.string(),
+  });
 
 /** Ask the consumer to verify a funding now (the browser came back from checkout). */
 export const VerifyFundingMessage = z.strictObject({
@@ -32,14 +46,18 @@ export const VerifyFundingMessage = z.strictObject({
   provider_id: z.string().regex(/^\d{1,20}$/).optional(),
 });
 
-/** A VTpass `transaction-update` callback exactly as received on the secret URL: a hint to requery, never a fact. */
-export const VtpassCallbackMessage = z.strictObject({
-  v: z.literal(1),
-  kind: z.literal("vtpass.callback"),
-  request_id: z.string(),
-  received_at_ms: z.number().int(),
-  raw_body: z.string(),
-});
-
-export const QueueMessage = z.discriminatedUnion("kind", [PingMessage, FlutterwaveWebhookMessage, VerifyFundingMessage, VtpassCallbackMessage]);
+export const QueueMessage = z.discriminatedUnion("kind", [PingMessage, eventMessage(EVENT_KINDS.flutterwave), VerifyFundingMessage, eventMessage(EVENT_KINDS.vtpass)]);
 export type QueueMessage = z.infer<typeof QueueMessage>;
+export type EventMessage = Extract<QueueMessage, { kind: EventKind }>;
+
+const SOURCE_OF_KIND = new Map<string, EventSource>(Object.entries(EVENT_KINDS).map(([source, kind]) => [kind, source as EventSource]));
+
+/** The source of an event message, or null for a message that is not a provider's event. */
+export function eventSource(message: QueueMessage): EventSource | null {
+  return SOURCE_OF_KIND.get(message.kind) ?? null;
+}
+
+/** The message that queues a provider's raw event, as its intake route received it. */
+export function eventMessageFor(source: EventSource, request_id: string, raw_body: string, received_at_ms: number): EventMessage {
+  return { v: 1, kind: EVENT_KINDS[source], request_id, received_at_ms, raw_body };
+}

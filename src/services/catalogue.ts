@@ -1,93 +1,54 @@
 /**
  * What can be bought: the networks with their airtime bounds, their data
- * plans, and what a phone number looks like to us. VTpass's catalogue is read
- * through a per-isolate cache (VTPASS_CATALOGUE_TTL_S), and a stale copy is
- * served for up to VTPASS_CATALOGUE_STALE_MAX_S when VTpass is unreachable,
- * as the bank list is. Concurrent reads of one list share one VTpass call, and
- * after a failed one VTpass is not asked again for VTPASS_CATALOGUE_FAILURE_TTL_S.
+ * plans, and what a phone number looks like to us. The provider's catalogue
+ * is read through the purchases port (src/providers/port.ts), whose adapter
+ * caches it and serves a stale copy while the provider is unreachable; here
+ * it meets our own bounds and becomes problems when it cannot be read.
  */
 import { NETWORKS, normalisePhone, PORTED_NUMBER_NOTE, sandboxTestPhone, suggestNetwork, type Network, type Phone } from "../domain/phone";
-import { ReadThroughCache } from "../lib/cache";
 import { errors } from "../lib/errors";
 import { type AppContext, executionCtx } from "../lib/http";
-import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "../providers/vtpass/limits";
-import { vtpassClient, type VtpassClient } from "../providers/vtpass/index";
-import { airtimeBounds, serviceIdFor, type DataPlan, type ServiceInfo } from "../providers/vtpass/catalogue";
+import { clearCatalogueCache, purchasePort } from "../providers";
+import type { DataPlan, PurchasePort } from "../providers/port";
 
-// One VTpass read per list at a time, and none for VTPASS_CATALOGUE_FAILURE_TTL_S after one failed.
-const services = new ReadThroughCache<ServiceInfo[]>("vtpass-services", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, 2, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });
-const plans = new ReadThroughCache<DataPlan[]>("vtpass-plans", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, NETWORKS.length, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });
-
-/** The request's waitUntil: a shared catalogue read runs to its end even if the request that started it goes away. */
-function keepAlive(c: AppContext): (work: Promise<unknown>) => void {
-  const ctx = executionCtx(c);
-  return (work) => ctx.waitUntil(work);
-}
-
-/** For tests: forget cached catalogues. */
+/** For tests: forget cached catalogues (the purchases adapter keeps them). */
 export function clearCatalogCache(): void {
-  services.clear();
-  plans.clear();
+  clearCatalogueCache();
 }
 
-export function vtpassOrUnavailable(c: AppContext): VtpassClient {
-  const client = vtpassClient(c.env, executionCtx(c), c.var.config, { request_id: c.var.request_id });
-  if (!client) throw errors.unavailable("purchases_unavailable", "Airtime and data purchases are not configured on this service.");
-  return client;
+/** The purchases port for this request, or 503 when no purchase provider is configured. */
+export function purchasesOrUnavailable(c: AppContext): PurchasePort {
+  const port = purchasePort({ env: c.env, ctx: executionCtx(c), config: c.var.config, request_id: c.var.request_id });
+  if (!port) throw errors.unavailable("purchases_unavailable", "Airtime and data purchases are not configured on this service.");
+  return port;
 }
-
-class CatalogueFailure extends Error {}
 
 export type NetworkView = {
   network: Network;
-  airtime: { service_id: string; min_minor: number; max_minor: number; source: "vtpass_and_ours" | "ours" };
-  data: { service_id: string };
+  airtime: { min_minor: number; max_minor: number; source: "vtpass_and_ours" | "ours" };
 };
 
 /**
  * The four networks with the airtime range a purchase must fall in: ours,
- * narrowed by what VTpass publishes for the service when it can be read.
+ * narrowed by what the provider publishes for the service when it can be read.
+ * (`vtpass_and_ours` is the API's word for "the provider's and ours".)
  */
-export async function listNetworks(c: AppContext): Promise<NetworkView[]> {
-  const client = vtpassOrUnavailable(c);
+export async function listNetworks(c: AppContext, port: PurchasePort = purchasesOrUnavailable(c)): Promise<NetworkView[]> {
   const ours = c.var.config.airtime_bounds;
-  const read = await services.read(
-    "airtime",
-    async () => {
-      const answer = await client.services("airtime");
-      if (!answer.ok) throw new CatalogueFailure(answer.kind);
-      return answer.value;
-    },
-    c.var.request_id,
-    keepAlive(c),
-  );
+  const read = await port.networks();
   return NETWORKS.map((network) => {
-    const service_id = serviceIdFor("airtime", network);
-    const published = read.ok ? airtimeBounds(read.value.find((s) => s.service_id === service_id) ?? null) : null;
+    const published = read.ok ? (read.value.find((offer) => offer.network === network)?.published ?? null) : null;
     const min_minor = Math.max(ours.min_minor, published?.min_minor ?? ours.min_minor);
     const max_minor = Math.min(ours.max_minor, published?.max_minor ?? ours.max_minor);
-    return {
-      network,
-      airtime: { service_id, min_minor, max_minor, source: published ? ("vtpass_and_ours" as const) : ("ours" as const) },
-      data: { service_id: serviceIdFor("data", network) },
-    };
+    return { network, airtime: { min_minor, max_minor, source: published ? ("vtpass_and_ours" as const) : ("ours" as const) } };
   });
 }
 
+export const catalogueUnavailable = () => errors.upstream("catalogue_unavailable", "The data plans could not be fetched; try again shortly.", 503);
+
 export async function dataPlans(c: AppContext, network: Network): Promise<DataPlan[]> {
-  const client = vtpassOrUnavailable(c);
-  const service_id = serviceIdFor("data", network);
-  const read = await plans.read(
-    service_id,
-    async () => {
-      const answer = await client.variations(service_id);
-      if (!answer.ok) throw new CatalogueFailure(answer.kind);
-      return answer.value.plans;
-    },
-    c.var.request_id,
-    keepAlive(c),
-  );
-  if (!read.ok) throw errors.upstream("catalogue_unavailable", "The data plans could not be fetched; try again shortly.", 503);
+  const read = await purchasesOrUnavailable(c).dataPlans(network);
+  if (!read.ok) throw catalogueUnavailable();
   return read.value;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The route side of a held payment (withdrawals today, purchases next), one
+ * The route side of a held payment (withdrawals and purchases), one
  * orchestration for every flow that moves money out through a provider:
  *
  *   1. answer early from the Idempotency-Key if it already has an answer;

@@ -1,32 +1,33 @@
 /**
  * POST /wallet/airtime and POST /wallet/data: buy from the wallet balance
- * through VTpass, as a held payment (src/services/held-payment-runner.ts):
+ * through the purchases port (src/providers/port.ts), as a held payment
+ * (src/services/held-payment-runner.ts):
  *
  *   1. the number is normalised (422 when it is not a Nigerian mobile number),
- *      the network chosen (given, or suggested by the prefix), the amount or
- *      plan checked against the catalogue: nothing is held if any of this fails;
- *   2. a VTpass request_id is generated once and stored with the hold, in the
- *      wallet's transaction (a retry that resumes the purchase reuses it);
- *   3. the request_id -> tx_ref mapping is stored (VTpass's callbacks name
- *      only the request_id), then the submission is claimed and /api/pay
- *      called, at most once per request_id, ever;
- *   4. VTpass's answer settles it (delivered: posted; failed or refused:
+ *      the network chosen (given, or suggested by the prefix), the amount
+ *      checked against the networks' ranges and the product quoted by the
+ *      port (the provider's product and price): nothing is held if any of
+ *      this fails;
+ *   2. the port names a provider reference once (`newReference`), stored with
+ *      the hold in the wallet's transaction (a retry that resumes the purchase
+ *      reuses it);
+ *   3. the reference is bound to the tx_ref in the port's ReferenceIndex (the
+ *      provider's callbacks name only the reference), then the submission is
+ *      claimed and the purchase started, at most once per reference, ever;
+ *   4. the provider's answer settles it (delivered: posted; failed or refused:
  *      released) or leaves it pending (requeried by the wallet's alarm).
  */
 import { formatMinor } from "../domain/money";
 import type { Network } from "../domain/phone";
-import { providerRefName } from "../durable/provider-refs/object";
 import type { TransactionRecord } from "../durable/wallet/object";
 import { errors } from "../lib/errors";
 import { runHeldPayment, type HeldAnswer } from "./held-payment-runner";
-import { type AppContext, executionCtx } from "../lib/http";
+import type { AppContext } from "../lib/http";
 import { fingerprint } from "./idempotency";
 import { PURCHASE_FAILURES_MAX, PURCHASE_FAILURES_WINDOW_MS } from "../domain/limits";
 import { transactionView } from "./views";
-import { purchasePort } from "../providers/index";
-import { serviceIdFor } from "../providers/vtpass/catalogue";
-import { newRequestId } from "../providers/vtpass/request-id";
-import { dataPlans, listNetworks, lookupPhone, vtpassOrUnavailable } from "./catalogue";
+import type { PurchasePort, Quote } from "../providers/port";
+import { catalogueUnavailable, listNetworks, lookupPhone, purchasesOrUnavailable } from "./catalogue";
 
 export type PurchaseKind = "airtime" | "data";
 export type PurchaseInput = { phone: string; network?: Network } & ({ kind: "airtime"; amount: number } | { kind: "data"; plan: string });
@@ -58,60 +59,60 @@ function recipient(c: AppContext, input: PurchaseInput): { phone: string; networ
   return { phone: looked.phone.local, network, note };
 }
 
-/** The product and its price, checked against the catalogue (our bounds and VTpass's, the plan list). */
-async function price(c: AppContext, input: PurchaseInput, network: Network): Promise<{ amount_minor: number; service_id: string; plan_code: string | null; plan_name: string | null }> {
+/** The product as the user named it: the amount in kobo, or the plan's code. */
+const product = (input: PurchaseInput) => (input.kind === "airtime" ? String(input.amount) : input.plan);
+
+/** The product and its price: the amount checked against the network's range, the product quoted by the port. */
+async function price(c: AppContext, port: PurchasePort, input: PurchaseInput, network: Network): Promise<Quote> {
   if (input.kind === "airtime") {
     if (input.amount % 100 !== 0) throw errors.validation([{ path: "amount", message: "Airtime is sold in whole naira.", code: "whole_naira" }]);
-    const bounds = (await listNetworks(c)).find((n) => n.network === network)!.airtime;
+    const bounds = (await listNetworks(c, port)).find((n) => n.network === network)!.airtime;
     if (input.amount < bounds.min_minor || input.amount > bounds.max_minor) {
       throw errors.unprocessable("amount_out_of_range", `${network} airtime can be bought from ${formatMinor(bounds.min_minor)} to ${formatMinor(bounds.max_minor)} naira.`, {
         min_minor: bounds.min_minor,
         max_minor: bounds.max_minor,
       });
     }
-    return { amount_minor: input.amount, service_id: bounds.service_id, plan_code: null, plan_name: null };
   }
-  const plan = (await dataPlans(c, network)).find((p) => p.code === input.plan);
-  if (!plan) throw errors.unprocessable("plan_unknown", `No ${network} data plan has the code "${input.plan}"; see GET /catalog/data-plans?network=${network}.`);
-  return { amount_minor: plan.price_minor, service_id: serviceIdFor("data", network), plan_code: plan.code, plan_name: plan.name };
+  const quoted = await port.quote(input.kind === "airtime" ? { kind: "airtime", network, amount_minor: input.amount } : { kind: "data", network, plan_code: input.plan });
+  if (quoted.ok) return quoted.quote;
+  if (quoted.kind === "unavailable") throw catalogueUnavailable();
+  throw errors.unprocessable("plan_unknown", `No ${network} data plan has the code "${product(input)}"; see GET /catalog/data-plans?network=${network}.`);
 }
 
 export async function buy(c: AppContext, user_id: string, input: PurchaseInput, idempotency_key: string | undefined): Promise<HeldAnswer> {
-  vtpassOrUnavailable(c);
-  const port = purchasePort({ env: c.env, ctx: executionCtx(c), config: c.var.config, request_id: c.var.request_id });
-  if (!port) throw new Error("VTpass is configured but has no purchase port");
+  const port = purchasesOrUnavailable(c);
   const type = input.kind === "airtime" ? "AIRTIME" : "DATA";
-  const product = input.kind === "airtime" ? String(input.amount) : input.plan;
   return runHeldPayment(c, {
     user_id,
     type,
     idempotency_key,
-    fingerprint: fingerprint(`POST /wallet/${input.kind}`, [input.phone, input.network ?? "", product]),
+    fingerprint: fingerprint(`POST /wallet/${input.kind}`, [input.phone, input.network ?? "", product(input)]),
     port,
     prepare: async () => {
       const to = recipient(c, input);
-      const priced = await price(c, input, to.network);
+      const priced = await price(c, port, input, to.network);
       return {
         amount_minor: priced.amount_minor,
         fee_minor: 0,
         currency: "NGN",
         details: {
           network: to.network,
-          // `phone` is what VTpass gets; `phone_input` is the number as the user
+          // `phone` is what the provider gets; `phone_input` is the number as the user
           // wrote it (at most PHONE_INPUT_MAX_CHARS: the body schema and
           // normalisePhone refuse longer), for the status page to show back.
           phone: to.phone,
           phone_input: input.phone.trim(),
           service_id: priced.service_id,
-          plan_code: priced.plan_code,
+          plan_code: priced.variation_code,
           plan_name: priced.plan_name,
           network_note: to.note,
         },
-        // Generated once, stored with the hold before any call: the purchase's only name at VTpass.
-        provider_ref: newRequestId(Date.now()),
+        // Named once, stored with the hold before any call: the purchase's only name at the provider.
+        provider_ref: port.newReference(Date.now()),
         start: (tx) => ({
           tx_ref: tx.tx_ref,
-          request_id: tx.provider_ref ?? "",
+          provider_ref: tx.provider_ref ?? "",
           service_id: String(tx.details.service_id),
           amount_minor: tx.amount_minor,
           phone: String(tx.details.phone),
@@ -120,14 +121,14 @@ export async function buy(c: AppContext, user_id: string, input: PurchaseInput, 
       };
     },
     before_claim: async (tx) => {
-      if (!tx.provider_ref) throw new Error(`purchase ${tx.tx_ref} has no request_id`);
-      const bound = await c.env.PROVIDER_REFS.getByName(providerRefName("vtpass", tx.provider_ref)).bind(tx.tx_ref);
-      if (bound !== "bound") throw new Error(`request_id of ${tx.tx_ref} is bound to another transaction`);
+      if (!tx.provider_ref) throw new Error(`purchase ${tx.tx_ref} has no provider reference`);
+      const bound = await port.references.bind(tx.provider_ref, tx.tx_ref);
+      if (bound !== "bound") throw new Error(`provider reference of ${tx.tx_ref} is bound to another transaction`);
     },
     view: purchaseView,
     refusal: { code: "purchase_refused", title: "Purchase refused", reason: (message) => `The ${input.kind} purchase was refused: ${message}` },
     insufficient_detail: "The available balance does not cover this purchase.",
-    // A failed purchase costs the buyer nothing and us a VTpass call: their number is bounded per wallet.
+    // A failed purchase costs the buyer nothing and us a provider call: their number is bounded per wallet.
     failures: {
       bound: { types: ["AIRTIME", "DATA"], max: PURCHASE_FAILURES_MAX, window_ms: PURCHASE_FAILURES_WINDOW_MS },
       code: "too_many_failed_purchases",

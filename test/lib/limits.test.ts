@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import * as domain from "../../src/domain/limits";
 import * as loginThrottle from "../../src/durable/login-throttle/limits";
 import * as operations from "../../src/durable/operations/limits";
+import * as providerRefs from "../../src/durable/provider-refs/limits";
 import * as room from "../../src/durable/room/limits";
 import * as wallet from "../../src/durable/wallet/limits";
 import * as lib from "../../src/lib/limits";
@@ -18,10 +19,11 @@ import * as vtpass from "../../src/providers/vtpass/limits";
  * Every part keeps its bounds beside it; their relations are checked here, in
  * one place, over all of them.
  */
-const OWNERS = { domain, loginThrottle, operations, room, wallet, lib, pages, projection, flutterwave, vtpass };
+const OWNERS = { domain, loginThrottle, operations, providerRefs, room, wallet, lib, pages, projection, flutterwave, vtpass };
 const L = Object.assign({}, ...Object.values(OWNERS)) as typeof domain &
   typeof loginThrottle &
   typeof operations &
+  typeof providerRefs &
   typeof room &
   typeof wallet &
   typeof lib &
@@ -93,7 +95,7 @@ describe("limits: relations that the design depends on", () => {
   });
 
   it("folds repeated VTpass callbacks into a delay the queue accepts, and forgets a failed catalogue read long before a good one expires", () => {
-    expect(Math.ceil(L.VTPASS_CALLBACK_REQUERY_INTERVAL_MS / 1000)).toBeLessThanOrEqual(QUEUE_DELAY_MAX_S);
+    expect(Math.ceil(L.CALLBACK_REQUERY_INTERVAL_MS / 1000)).toBeLessThanOrEqual(QUEUE_DELAY_MAX_S);
     expect(L.VTPASS_CATALOGUE_FAILURE_TTL_S).toBeGreaterThan(0);
     expect(L.VTPASS_CATALOGUE_FAILURE_TTL_S).toBeLessThan(L.VTPASS_CATALOGUE_TTL_S);
   });

@@ -152,8 +152,8 @@ describe("queue consumer: funding settlement", () => {
     const id = await providerCharge(tx_ref, 1500);
     const message = webhook(chargeEvent(id, tx_ref));
     // A deploy whose configuration no longer parses (a timeout that is not a number): the
-    // settlement finds the funding, then throws where it reads the configuration to reach
-    // Flutterwave. No verdict comes back; the exception is what the batch handler meets.
+    // consumer throws where it reads the configuration to reach the provider. No verdict
+    // comes back; the exception is what the batch handler meets.
     const broken = { ...env, FLUTTERWAVE_TIMEOUT_MS: "soon" } as unknown as Env;
     const thrown = await runBatch([message], 1, broken);
     expect(thrown.explicitAcks).toEqual([]);

@@ -1,7 +1,7 @@
 /**
  * VTpass's callbacks through the real route, queue and consumer, against the
  * look-alike: repeats for one purchase are folded into at most two requeries
- * per VTPASS_CALLBACK_REQUERY_INTERVAL_MS (the first at once, one more at the
+ * per CALLBACK_REQUERY_INTERVAL_MS (the first at once, one more at the
  * interval's end), and a request_id we could not have sent is answered,
  * never queued, never requeried and never used to name an object.
  */
@@ -9,7 +9,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, runInDurabl
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { providerRefName } from "../../src/durable/provider-refs/object";
 import { requireConfig } from "../../src/lib/config";
-import { VTPASS_CALLBACK_REQUERY_INTERVAL_MS } from "../../src/providers/vtpass/limits";
+import { CALLBACK_REQUERY_INTERVAL_MS } from "../../src/durable/provider-refs/limits";
 import { parseCallback } from "../../src/providers/vtpass";
 import { newRequestId } from "../../src/providers/vtpass/request-id";
 import { api, env, eventually, expectLedgerConsistent, fundedWallet } from "../helpers";
@@ -73,14 +73,14 @@ describe("VTpass callbacks: repeats are folded into a bounded number of requerie
       // The first callback is requeried at once (after the queue's batch timeout) ...
       await eventually(async () => expect(await requestCount("requery", request_id)).toBe(1));
       await sleep(2_000);
-      expect(Date.now() - first_at_ms).toBeLessThan(VTPASS_CALLBACK_REQUERY_INTERVAL_MS);
+      expect(Date.now() - first_at_ms).toBeLessThan(CALLBACK_REQUERY_INTERVAL_MS);
       expect(await requestCount("requery", request_id)).toBe(1);
       // ... the 19 repeats by one more requery at the end of the interval (a change they announced is not lost).
-      await eventually(async () => expect(await requestCount("requery", request_id)).toBe(2), VTPASS_CALLBACK_REQUERY_INTERVAL_MS + 5_000, 250);
-      expect(Date.now() - first_at_ms).toBeGreaterThanOrEqual(VTPASS_CALLBACK_REQUERY_INTERVAL_MS);
+      await eventually(async () => expect(await requestCount("requery", request_id)).toBe(2), CALLBACK_REQUERY_INTERVAL_MS + 5_000, 250);
+      expect(Date.now() - first_at_ms).toBeGreaterThanOrEqual(CALLBACK_REQUERY_INTERVAL_MS);
 
       // A callback once that requery's interval is over is requeried at once, never dropped.
-      await sleep(Math.max(0, first_at_ms + 2 * VTPASS_CALLBACK_REQUERY_INTERVAL_MS + 200 - Date.now()));
+      await sleep(Math.max(0, first_at_ms + 2 * CALLBACK_REQUERY_INTERVAL_MS + 200 - Date.now()));
       await lookAlikeCallsBack(request_id);
       await eventually(async () => expect(await requestCount("requery", request_id)).toBe(3));
 

@@ -49,7 +49,7 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
   it("takes a watch ticket for this tx_ref in the query", async () => {
     const { user_id, tx_ref } = await pendingFunding();
     const w = await watch({ tx_ref, ticket: await ticketFor(user_id, tx_ref) });
-    await w.status("PENDING");
+    expect(await w.status("PENDING")).toMatchObject({ type: "status", tx_ref, status: "PENDING" });
     w.close();
   });
 

@@ -1,6 +1,6 @@
 /**
  * Security: forged and replayed provider callbacks. The Flutterwave hash is a
- * static shared secret that does not cover the body (providers.md §6, §9.3),
+ * static shared secret that does not cover the body (docs/providers.md, §Flutterwave webhooks),
  * so two defences must both hold: the intake refuses anything but the exact
  * secret (or the exact HMAC of the raw body), and the consumer believes only
  * what the provider's own API says, never the body, even when the secret

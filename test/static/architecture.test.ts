@@ -11,7 +11,11 @@
  *   nothing that orchestrates, stores or calls out;
  * - src/sandbox/ (the look-alikes) is imported only by the development entry
  *   (src/worker.ts and the development app it serves, src/app.ts), never by
- *   what production builds.
+ *   what production builds;
+ * - vendors stay behind the ports (src/providers/port.ts): src/routes,
+ *   src/queue and src/services import no vendor folder (src/providers/<vendor>/)
+ *   and pick a port through src/providers/index.ts; a vendor file that
+ *   implements a port is an adapter, named `*-adapter.ts`.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -19,7 +23,7 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(__dirname, "../..");
 const SRC = join(ROOT, "src");
-/** A module longer than this is split by responsibility (ARCHITECTURE.md, "modules of about 400 lines"). */
+/** A module longer than this is split by responsibility (docs/architecture.md, §Layers and the source layout). */
 const MODULE_LINES_MAX = 400;
 
 function sources(dir: string): string[] {
@@ -101,6 +105,47 @@ describe("layers", () => {
   it("sees a forbidden edge when there is one (the rule is not blind)", () => {
     expect(outside([["src/domain/x.ts", "src/lib/log.ts"]], ["domain"])).toEqual(["src/domain/x.ts -> src/lib/log.ts"]);
     expect(edgesFrom("lib").length).toBeGreaterThan(10);
+  });
+});
+
+/** The vendor folders: every folder of src/providers/ (a new vendor is covered the day its folder appears). */
+const PROVIDERS = join(SRC, "providers");
+const VENDORS = readdirSync(PROVIDERS).filter((name) => statSync(join(PROVIDERS, name)).isDirectory());
+/** The capability ports a vendor implements, as src/providers/port.ts declares them (a generic one, HeldPaymentPort<Start>, is a shape they share, not a capability). */
+const PORTS = [...readFileSync(join(PROVIDERS, "port.ts"), "utf8").matchAll(/export interface (\w+Port)\s+(?:extends|\{)/g)].map((m) => m[1]);
+
+/** The edges that reach into a vendor folder. */
+const intoVendors = (edges: [string, string][]) => edges.filter(([, to]) => VENDORS.some((v) => to.startsWith(`src/providers/${v}/`))).map(([from, to]) => `${from} -> ${to}`);
+
+/** A vendor file that names a port it implements but is not called an adapter, or an adapter that implements none. */
+function misnamedAdapters(files: { path: string; text: string }[]): string[] {
+  const port = new RegExp(`\\b(${PORTS.join("|")})\\b`);
+  return files.filter(({ path, text }) => port.test(text) !== path.endsWith("-adapter.ts")).map(({ path }) => path);
+}
+
+describe("vendors behind the ports", () => {
+  it("knows the vendor folders and the ports (the rules below are not blind)", () => {
+    expect(VENDORS).toEqual(expect.arrayContaining(["flutterwave", "vtpass"]));
+    expect(PORTS).toEqual(expect.arrayContaining(["CheckoutPort", "TransferPort", "PurchasePort", "BanksPort", "EventPort"]));
+    expect(intoVendors([["src/queue/consumer.ts", "src/providers/vtpass/callbacks.ts"]])).toEqual(["src/queue/consumer.ts -> src/providers/vtpass/callbacks.ts"]);
+    expect(intoVendors([["src/routes/x.ts", "src/providers/port.ts"]])).toEqual([]);
+    expect(misnamedAdapters([{ path: "src/providers/vtpass/ports.ts", text: "export function p(): PurchasePort {}" }])).toEqual(["src/providers/vtpass/ports.ts"]);
+    expect(misnamedAdapters([{ path: "src/providers/vtpass/x-adapter.ts", text: "export const x = 1;" }])).toEqual(["src/providers/vtpass/x-adapter.ts"]);
+  });
+
+  for (const folder of ["routes", "queue", "services"]) {
+    it(`keeps src/${folder} off the vendor folders: it picks a port through src/providers/index.ts`, () => {
+      expect(edgesFrom(folder).length).toBeGreaterThan(0);
+      expect(intoVendors(edgesFrom(folder))).toEqual([]);
+    });
+  }
+
+  it("names every vendor file that implements a port *-adapter.ts, and only those", () => {
+    const files = FILES.filter((f) => VENDORS.some((v) => f.startsWith(join(PROVIDERS, v) + "/"))).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, "utf8") }));
+    // Every port has an adapter (a port nobody implements is a dead surface).
+    const adapters = files.filter((f) => f.path.endsWith("-adapter.ts"));
+    expect(PORTS.filter((p) => !adapters.some((a) => new RegExp(`\\b${p}\\b`).test(a.text)))).toEqual([]);
+    expect(misnamedAdapters(files)).toEqual([]);
   });
 });
 

@@ -4,7 +4,8 @@
  * purchase only by the `request_id` we sent (it must begin with today's Lagos
  * date, so it cannot carry our tx_ref); its callbacks name that id, and the
  * consumer needs the wallet and tx_ref behind it. The mapping is stored before
- * the id is ever sent, and looked up, never parsed.
+ * the id is ever sent, and looked up, never parsed. Reached through a port's
+ * ReferenceIndex (src/providers/references.ts), never by vendor name.
  *
  * Why one object per reference: the name is the key, so a lookup needs no
  * index and no two purchases ever contend for one object.
@@ -45,9 +46,14 @@ export type RequeryClaim =
   | { claim: "later"; at_ms: number; delay_s: number; previous_at_ms: number }
   | { claim: "covered"; at_ms: number };
 
-/** The object name for a provider's reference. */
-export function providerRefName(provider: "vtpass", reference: string): string {
-  return `${provider}:${reference}`;
+/**
+ * The object name for a provider's reference: the name of the port that made
+ * it (a reference is unique only at its provider), then the reference. Purchase
+ * references are named "vtpass:<request_id>", as they were before ports had
+ * names, so references bound then are still found.
+ */
+export function providerRefName(port_name: string, reference: string): string {
+  return `${port_name}:${reference}`;
 }
 
 export class ProviderRefs extends DurableObject<Env> {

@@ -2,7 +2,7 @@
  * What the Wallet object's flows share: its storage and the modules over it,
  * plus the outcome types its RPC methods answer with. Flows (funding-flow.ts,
  * held-payment-flow.ts, reconciler.ts) are functions of this core, so each stays small and
- * the class in ../wallet.ts keeps only its RPC surface.
+ * the class in ./object.ts keeps only its RPC surface.
  */
 import type { TransactionRecord } from "../../domain/records";
 import type { IdempotencyInput, IdempotencyKeys, KeyVerdict } from "./idempotency";

@@ -4,7 +4,7 @@
  *   open (hold) -> claim (compare-and-set) -> submitted | submit_unknown
  *     -> settled (post the hold) | failed (void it) | escalated at the deadline
  *
- * Withdrawals use it; purchases will. Each function is one storage
+ * Withdrawals and purchases use it. Each function is one storage
  * transaction through the store's write path; the provider is called by the
  * Worker between `claim` and `recordSubmitted`, never from here.
  *

@@ -1,7 +1,8 @@
 /**
  * Readers of the Wallet's change feed (feed.ts). Each takes a batch of
- * changes in order and says how far it got. The MongoDB projection's reader
- * lives in projection.ts, with its lag reporting.
+ * changes in order and says how far it got. The operator index's reader is
+ * operator-reader.ts; the MongoDB projection's reader lives with the rest of
+ * the projection, in src/projection/wallet-reader.ts, with its lag reporting.
  */
 import { snapshotOf } from "../../domain/records";
 import { log } from "../../lib/log";

@@ -1,6 +1,7 @@
 /**
  * Builds a Flutterwave client from configuration: the live API in production,
  * the embedded sandbox in development unless FLUTTERWAVE_BASE_URL says otherwise.
+ * The adapters beside it put the client behind the ports (src/providers/port.ts).
  */
 import type { Config } from "../../lib/config";
 import { FLUTTERWAVE_LIVE_BASE, providerFetch, SANDBOX_FALLBACK_ORIGIN, SANDBOX_FLUTTERWAVE_PATH } from "../http";
@@ -36,4 +37,7 @@ export function flutterwaveClient(
   });
 }
 
-export * from "./ports";
+export { flutterwaveBanks, clearBankCache } from "./banks-adapter";
+export { flutterwaveCheckout } from "./checkout-adapter";
+export { flutterwaveTransfers } from "./transfers-adapter";
+export { FLUTTERWAVE, flutterwaveWebhooks, parseFlutterwaveEvent } from "./webhooks-adapter";

@@ -2,14 +2,16 @@
  * Builds a VTpass client from configuration: the embedded look-alike in
  * development unless VTPASS_BASE_URL says otherwise, VTpass's sandbox or live
  * API when configured. Null when VTpass is not configured (purchases are then
- * answered 503, and readiness says so).
+ * answered 503, and readiness says so). The purchases adapter beside it puts
+ * the client behind the purchases port (src/providers/port.ts).
  */
 import type { Config } from "../../lib/config";
 import { providerFetch, SANDBOX_FALLBACK_ORIGIN } from "../http";
 import { VtpassClient } from "./client";
 
-export * from "./ports";
 export { VtpassClient } from "./client";
+export { parseCallback, type CallbackParse } from "./callbacks";
+export { clearCatalogueCache, VTPASS, vtpassPurchases } from "./purchases-adapter";
 
 export const SANDBOX_VTPASS_PATH = "/__sandbox/vtpass";
 

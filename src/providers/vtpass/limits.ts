@@ -1,6 +1,7 @@
 /**
- * VTpass tuning: request ids, retries, answer sizes, the catalogue's cache and
- * the callback's requery interval.
+ * VTpass tuning: request ids, retries, answer sizes, the catalogue's cache.
+ * (How often a callback may start a requery is ProviderRefs' bound:
+ * src/durable/provider-refs/limits.ts.)
  */
 
 // ---- VTpass ---------------------------------------------------------------------
@@ -37,10 +38,3 @@ export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
  * Concurrent reads of one list share a single call (ReadThroughCache).
  */
 export const VTPASS_CATALOGUE_FAILURE_TTL_S = 5;
-/**
- * VTpass callbacks are unsigned hints to requery. Per request_id, a requery is
- * started at most once per this interval: the first callback is requeried at
- * once; repeats within the interval are folded into one more requery at its
- * end (so a real change announced meanwhile is still seen), and nothing else.
- */
-export const VTPASS_CALLBACK_REQUERY_INTERVAL_MS = 10_000;

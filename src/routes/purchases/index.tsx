@@ -1,26 +1,24 @@
 /**
- * Purchases through VTpass:
+ * Purchases, through the purchases port (src/services/purchases.ts):
  *   POST /wallet/airtime, POST /wallet/data   buy from the wallet (form or JSON, Idempotency-Key)
  *   GET  /wallet/purchases/{tx_ref}           the live status page a browser's form post lands on
- *   POST /wallet/vtpass/callback/{secret}     VTpass's transaction-update callback (intake only)
+ *   POST /wallet/vtpass/callback/{secret}     VTpass's transaction-update callback (intake only,
+ *                                             read by the VTpass source's port)
  *
  * JSON clients get 202 with the purchase and how to watch it; a browser's
  * form post gets 303 to the status page, as the withdrawal form does.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { providerRefName } from "../../durable/provider-refs/object";
 import { safeEqual } from "../../lib/crypto";
 import { errors } from "../../lib/errors";
 import { answerOrRedirect } from "../../services/held-payment-runner";
 import { bearerSecurity, bodyContent, formOrJson, limitByUser, newRouter, problems, requireUser, userIdOf, type AppContext } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import { IDENTIFIER_MAX_CHARS, WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
-import { VTPASS_CALLBACK_REQUERY_INTERVAL_MS } from "../../providers/vtpass/limits";
-import { log } from "../../lib/log";
+import { CALLBACK_REQUERY_INTERVAL_MS } from "../../durable/provider-refs/limits";
 import { withWatch } from "../../services/watch";
 import { statusPage } from "../../pages/status-route";
-import { parseCallback } from "../../providers/vtpass";
-import type { QueueMessage } from "../../queue/messages";
+import { queueReferenceCallback } from "../../services/callbacks";
 import { IdempotencyHeader } from "../wallet/schemas";
 import { buy, type PurchaseInput } from "../../services/purchases";
 import { AirtimeBody, CallbackAck, DataBody, PurchaseResponse } from "./schemas";
@@ -109,7 +107,7 @@ purchaseRoutes.openapi(
     tags: ["webhooks"],
     summary: "VTpass transaction-update callbacks: accepted only on the secret URL, queued, confirmed by a requery before anything moves",
     description:
-      `VTpass signs nothing, so the callback is a hint: it is accepted only on the URL whose last segment is VTPASS_CALLBACK_SECRET, and answered \`{"response":"success"}\` (VTpass retries until it reads that). Only a transaction-update naming a request_id we sent is queued; repeats for one request_id within ${VTPASS_CALLBACK_REQUERY_INTERVAL_MS / 1000} s are folded into one requery at the end of that interval. The consumer requeries the purchase with VTpass and applies VTpass's answer, never the callback's.`,
+      `VTpass signs nothing, so the callback is a hint: it is accepted only on the URL whose last segment is VTPASS_CALLBACK_SECRET, and answered \`{"response":"success"}\` (VTpass retries until it reads that). Only a transaction-update naming a request_id we sent is queued; repeats for one request_id within ${CALLBACK_REQUERY_INTERVAL_MS / 1000} s are folded into one requery at the end of that interval. The consumer requeries the purchase with VTpass and applies VTpass's answer, never the callback's.`,
     request: {
       params: z.object({ secret: z.string().max(IDENTIFIER_MAX_CHARS) }),
       // Read raw by the handler (queued as received); any JSON object.
@@ -122,48 +120,8 @@ purchaseRoutes.openapi(
     // Same 404 for an unknown secret and for no VTpass at all: the URL is the credential.
     if (!vtpass || !safeEqual(c.req.param("secret"), vtpass.callback_secret)) throw errors.notFound();
     const raw_body = await c.req.text();
-    await queueCallback(c, raw_body);
+    await queueReferenceCallback(c, "vtpass", raw_body);
     // VTpass retries until it reads this, so every callback we have dealt with gets it, ignored ones too.
     return c.json({ response: "success" as const }, 200);
   },
 );
-
-/**
- * Whether a callback is queued, and when. Its request_id is checked for the
- * shape we send before anything is named by it; an id we never bound is
- * dropped; a repeat within VTPASS_CALLBACK_REQUERY_INTERVAL_MS is folded into
- * one requery at the end of the interval (ProviderRefs.claimRequery), so a
- * flood of callbacks for one purchase costs at most two requeries per interval.
- */
-async function queueCallback(c: AppContext, raw_body: string): Promise<void> {
-  const request_id = c.var.request_id;
-  const parsed = parseCallback(raw_body);
-  if (parsed.kind === "other") {
-    log.info("vtpass callback ignored: not a transaction update", { request_id });
-    return;
-  }
-  if (parsed.kind === "bad_request_id") {
-    // Never logged as sent: it may be 60 KB of anything.
-    log.warn("vtpass callback ignored: a request id we could not have sent", { request_id, reason: parsed.reason, length: parsed.length });
-    return;
-  }
-  const refs = c.env.PROVIDER_REFS.getByName(providerRefName("vtpass", parsed.request_id));
-  const claim = await refs.claimRequery(Date.now(), VTPASS_CALLBACK_REQUERY_INTERVAL_MS);
-  if (claim.claim === "unknown") {
-    log.warn("vtpass callback for a request id we never sent", { request_id, vtpass_request_id: parsed.request_id });
-    return;
-  }
-  if (claim.claim === "covered") {
-    log.info("vtpass callback folded into a requery already queued", { request_id, vtpass_request_id: parsed.request_id });
-    return;
-  }
-  const message: QueueMessage = { v: 1, kind: "vtpass.callback", request_id, received_at_ms: Date.now(), raw_body };
-  try {
-    await c.env.WALLET_EVENTS.send(message, claim.claim === "later" ? { delaySeconds: claim.delay_s } : undefined);
-  } catch (error) {
-    log.error("vtpass callback enqueue failed", { request_id, error });
-    // VTpass will send it again: let that one claim the requery instead of finding it taken.
-    await refs.releaseRequery(claim.at_ms, claim.previous_at_ms).catch((release_error) => log.error("vtpass requery claim not released", { request_id, error: release_error }));
-    throw errors.unavailable("queue_unavailable", "The callback could not be queued; please retry.");
-  }
-}

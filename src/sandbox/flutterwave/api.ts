@@ -1,6 +1,6 @@
 /**
  * The v3 API look-alike: `<origin>/__sandbox/flutterwave/v3/...` answers as
- * `https://api.flutterwave.com/v3/...` does (providers.md §1-6), same request
+ * `https://api.flutterwave.com/v3/...` does (docs/providers.md, §Flutterwave), same request
  * fields, envelopes, status words and error shapes.
  *
  * Every request needs `Authorization: Bearer <FLUTTERWAVE_SECRET_KEY>`

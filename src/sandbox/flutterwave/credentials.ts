@@ -1,6 +1,6 @@
 /**
  * How the Flutterwave look-alike signs its webhooks: the dashboard's secret
- * hash, verbatim, in `verif-hash` (providers.md §6). A test may ask for no
+ * hash, verbatim, in `verif-hash` (docs/providers.md, §Flutterwave webhooks). A test may ask for no
  * header or another value, to prove that our webhook route refuses them.
  */
 import type { DeliveryCredential } from "../kit/deliver";

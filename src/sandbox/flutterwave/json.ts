@@ -1,6 +1,7 @@
 /**
  * The Flutterwave look-alike's answers and webhook bodies in Flutterwave's own
- * JSON shapes (providers.md §3, §5, §6), rendered from the stored rows of
+ * JSON shapes (docs/providers.md, §Flutterwave verification, §Flutterwave
+ * transfers, §Flutterwave webhooks), rendered from the stored rows of
  * model.ts.
  */
 import { amountNumber, type TransactionRow, type TransactionStatus, type TransferRow, type TransferStatus } from "./model";
@@ -132,7 +133,7 @@ export function transferJson(row: TransferRow, options: { approver: boolean } = 
   };
 }
 
-// ---- Webhook bodies (providers.md §6) ---------------------------------------
+// ---- Webhook bodies (docs/providers.md, §Flutterwave webhooks) ------------
 
 export type ChargeCompletedEvent = { event: "charge.completed"; "event.type": "CARD_TRANSACTION"; data: FlwTransaction };
 

@@ -19,7 +19,7 @@ export function flwError(status: ContentfulStatusCode, message: string): Respons
   return new Response(JSON.stringify({ status: "error", message, data: null }), { status, headers: JSON_HEADERS });
 }
 
-/** Flutterwave's answer after its ~28 s gateway timeout (providers.md §1). */
+/** Flutterwave's answer after its ~28 s gateway timeout (docs/providers.md, §Flutterwave keys, errors and timeouts). */
 export function gatewayTimeout(): Response {
   return flwError(503, "An error occurred. Please contact support");
 }

@@ -1,6 +1,6 @@
 /**
  * The VTpass API look-alike: `<origin>/__sandbox/vtpass/api/...` answers as
- * `https://sandbox.vtpass.com/api/...` does (providers.md §8, §10): same
+ * `https://sandbox.vtpass.com/api/...` does (docs/providers.md, §VTpass): same
  * paths, headers, fields, codes and test numbers. The rules are the model's
  * (model.ts, catalogue.ts); this file only reads requests and writes answers.
  *

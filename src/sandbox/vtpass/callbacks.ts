@@ -1,7 +1,7 @@
 /**
  * VTpass's transaction-update callback, as the look-alike sends it: the
  * model's requery-shaped body, POSTed unsigned (VTpass documents no signature
- * or auth header, providers.md §8) to the URL a merchant would have set in the
+ * or auth header, docs/providers.md, §VTpass callbacks) to the URL a merchant would have set in the
  * VTpass dashboard. The sandbox has no dashboard, so the URL is fixed: our
  * callback route on the origin the purchase came in on, ending in the
  * configured VTPASS_CALLBACK_SECRET (the only thing that tells a real callback

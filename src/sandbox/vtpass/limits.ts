@@ -35,7 +35,7 @@ export const FLOAT_MAX_MINOR = 1_000_000_000_000;
 
 /**
  * VTpass sends a transaction-update callback until the answer is
- * `{"response":"success"}`, five tries in all (providers.md §10).
+ * `{"response":"success"}`, five tries in all (docs/providers.md, §VTpass callbacks).
  */
 export const CALLBACK_ATTEMPTS_MAX = 5;
 /**
