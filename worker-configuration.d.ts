@@ -18,6 +18,7 @@ declare namespace Cloudflare {
 		ASSETS: Fetcher;
 		ENVIRONMENT: string;
 		APP_NAME: string;
+		OPERATOR_INDEX_SHARDS: string;
 		SANDBOX_ENABLED: string;
 		CORS_ORIGINS: string;
 		JWT_SECRET_KEY: string;
@@ -46,6 +47,7 @@ declare namespace Cloudflare {
 		ASSETS: Fetcher;
 		ENVIRONMENT: string;
 		APP_NAME: string;
+		OPERATOR_INDEX_SHARDS: string;
 		SANDBOX_ENABLED: string;
 		CORS_ORIGINS: string;
 		JWT_SECRET_KEY: string;
@@ -74,7 +76,7 @@ type StringifyValues<EnvType extends Record<string, unknown>> = {
 	[Binding in keyof EnvType]: EnvType[Binding] extends string ? EnvType[Binding] : string;
 };
 declare namespace NodeJS {
-	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "APP_NAME" | "SANDBOX_ENABLED" | "CORS_ORIGINS" | "JWT_SECRET_KEY" | "FLUTTERWAVE_SECRET_KEY" | "FLUTTERWAVE_WEBHOOK_HASH" | "ADMIN_API_TOKEN" | "FUND_PENDING_MAX" | "WS_SOCKETS_PER_USER_MAX" | "WS_SOCKETS_PER_ADDRESS_MAX">> {}
+	interface ProcessEnv extends StringifyValues<Pick<Cloudflare.Env, "ENVIRONMENT" | "APP_NAME" | "OPERATOR_INDEX_SHARDS" | "SANDBOX_ENABLED" | "CORS_ORIGINS" | "JWT_SECRET_KEY" | "FLUTTERWAVE_SECRET_KEY" | "FLUTTERWAVE_WEBHOOK_HASH" | "ADMIN_API_TOKEN" | "FUND_PENDING_MAX" | "WS_SOCKETS_PER_USER_MAX" | "WS_SOCKETS_PER_ADDRESS_MAX">> {}
 }
 
 // Begin runtime types

@@ -29,6 +29,7 @@ import * as auth from "./bench-auth.mjs";
 import { envNumber, markdown, printable, round, writeResult } from "./bench-lib.mjs";
 import * as purchases from "./bench-purchases.mjs";
 import * as realtime from "./bench-realtime.mjs";
+import * as wallets from "./bench-wallets.mjs";
 import * as webhooks from "./bench-webhooks.mjs";
 import { startDevServer } from "./dev-server.mjs";
 
@@ -46,6 +47,7 @@ const PLAN = [
     run: realtime.run,
     options: { watchers: (process.env.BENCH_WATCHERS ?? "1,100").split(",").map(Number), repeats: envNumber("BENCH_REPEATS", 3) },
   },
+  { name: "wallets", run: wallets.run, options: { counts: [1, 5, 20], settle: scaled(40), concurrency: CONCURRENCY } },
 ];
 
 const started_at = new Date().toISOString();

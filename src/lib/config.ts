@@ -17,7 +17,7 @@
  */
 import { z } from "zod";
 import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, FUND_PENDING_MAX_CEILING, FUND_PENDING_MAX_DEFAULT } from "../domain/limits";
-import { MONGO_BATCH_TIMEOUT_MS, MONGO_SERVER_SELECTION_TIMEOUT_MS, PRODUCTION_SECRET_MINIMUMS, PROVIDER_TIMEOUT_DEFAULT_MS, PROVIDER_TIMEOUT_MAX_MS, PROVIDER_TIMEOUT_MIN_MS, VTPASS_CALLBACK_SECRET_MINIMUMS, VTPASS_PAY_TIMEOUT_MS, WS_SOCKETS_LIMIT_CEILING, WS_SOCKETS_PER_ADDRESS_DEFAULT, WS_SOCKETS_PER_USER_DEFAULT, VTPASS_READ_TIMEOUT_MS } from "./limits";
+import { MONGO_BATCH_TIMEOUT_MS, MONGO_SERVER_SELECTION_TIMEOUT_MS, OPERATOR_INDEX_SHARDS_DEFAULT, OPERATOR_INDEX_SHARDS_MAX, PRODUCTION_SECRET_MINIMUMS, PROVIDER_TIMEOUT_DEFAULT_MS, PROVIDER_TIMEOUT_MAX_MS, PROVIDER_TIMEOUT_MIN_MS, VTPASS_CALLBACK_SECRET_MINIMUMS, VTPASS_PAY_TIMEOUT_MS, WS_SOCKETS_LIMIT_CEILING, WS_SOCKETS_PER_ADDRESS_DEFAULT, WS_SOCKETS_PER_USER_DEFAULT, VTPASS_READ_TIMEOUT_MS } from "./limits";
 import DEV_KEYS from "./dev-keys.json";
 import { LOG_LEVELS } from "./log";
 import { estimateSecretBits } from "./secret-strength";
@@ -131,6 +131,11 @@ const schema = z.object({
   WS_SOCKETS_PER_USER_MAX: z.coerce.number().int().min(1).max(WS_SOCKETS_LIMIT_CEILING).default(WS_SOCKETS_PER_USER_DEFAULT),
   WS_SOCKETS_PER_ADDRESS_MAX: z.coerce.number().int().min(1).max(WS_SOCKETS_LIMIT_CEILING).default(WS_SOCKETS_PER_ADDRESS_DEFAULT),
   FUND_PENDING_MAX: z.coerce.number().int().min(1).max(FUND_PENDING_MAX_CEILING).default(FUND_PENDING_MAX_DEFAULT),
+  /**
+   * How many shards hold the operator index and the users index. Fixed once
+   * the index holds data: the shards record the count and refuse another.
+   */
+  OPERATOR_INDEX_SHARDS: z.coerce.number().int().min(1).max(OPERATOR_INDEX_SHARDS_MAX).default(OPERATOR_INDEX_SHARDS_DEFAULT),
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 
@@ -345,4 +350,18 @@ export function requireConfig(env: object): Config {
   const result = configOf(env);
   if (!result.ok) throw new Error(`configuration invalid: ${result.problems.join("; ")}`);
   return result.config;
+}
+
+/**
+ * OPERATOR_INDEX_SHARDS alone, or null when it is invalid: the wallets' feed
+ * reader needs only this, and keeps working from the alarm whatever else of
+ * the configuration is wrong (a weak secret in production stops requests,
+ * not the operator index). Null stops that reader until it is fixed, rather
+ * than sending facts to shards another count would choose.
+ */
+export function operatorIndexShards(env: object): number | null {
+  const result = configOf(env);
+  if (result.ok) return result.config.OPERATOR_INDEX_SHARDS;
+  const alone = schema.shape.OPERATOR_INDEX_SHARDS.safeParse((env as Record<string, unknown>).OPERATOR_INDEX_SHARDS);
+  return alone.success ? alone.data : null;
 }

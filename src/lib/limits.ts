@@ -130,6 +130,20 @@ export const WS_SOCKETS_PER_USER_DEFAULT = 20;
 export const WS_SOCKETS_PER_ADDRESS_DEFAULT = 200;
 export const WS_SOCKETS_LIMIT_CEILING = 5_000;
 
+// ---- Operator index shards (configuration's default) --------------------------------
+/**
+ * OPERATOR_INDEX_SHARDS: how many Durable Objects hold the operator index and
+ * the users index (Operations objects, src/durable/operations/). Each wallet change reaches
+ * one shard, by its tx_ref's hash, in a batch per drain; a Durable Object
+ * takes on the order of 1,000 requests a second, so 16 shards keep the
+ * index far from being what limits the product's write rate, while the
+ * readers (the operator view, the metrics, the users listing, all behind the
+ * admin token) ask 16 objects. The count is fixed once the index holds data:
+ * the shards record it and refuse another (docs/operations.md, Configuration).
+ */
+export const OPERATOR_INDEX_SHARDS_DEFAULT = 16;
+export const OPERATOR_INDEX_SHARDS_MAX = 128;
+
 // ---- VTpass timeouts (configuration's defaults) --------------------------------------
 /**
  * A purchase call may wait this long (VTPASS_TIMEOUT_MS's default, within

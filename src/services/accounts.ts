@@ -16,10 +16,10 @@ import { newUserId } from "../lib/ids";
 import { log } from "../lib/log";
 import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../lib/password";
 import { issueAccessToken } from "../lib/tokens";
-import { OPERATIONS_OBJECT } from "../durable/operations/object";
 import type { LoginThrottle } from "../durable/login-throttle/object";
 import type { Profile } from "../durable/wallet/object";
 import { Email, type LoginBody, type RegisterBody } from "../routes/auth/schemas";
+import { indexUser } from "./operator-index";
 
 const WALLET_CURRENCY = "NGN";
 
@@ -63,10 +63,11 @@ export async function register(c: AppContext, body: z.infer<typeof RegisterBody>
     currency: WALLET_CURRENCY,
   });
   if (!profile) throw new Error(`wallet object for ${user_id} belongs to another user`);
-  // The users index (idempotent) lets operators walk every wallet, e.g. to
-  // rebuild the MongoDB projection; before activation, so a registration that
-  // fails here is resumed and indexed, never active and missing from it.
-  await env.OPERATIONS.getByName(OPERATIONS_OBJECT).indexUser(user_id);
+  // The users index (idempotent; the shard the user id hashes to) lets
+  // operators walk every wallet, e.g. to rebuild the MongoDB projection; before
+  // activation, so a registration that fails here is resumed and indexed, never
+  // active and missing from it.
+  await indexUser(env, c.var.config.OPERATOR_INDEX_SHARDS, user_id);
   await credentials.activate(user_id);
   c.set("user_id", user_id);
   return userView(profile);

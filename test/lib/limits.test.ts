@@ -119,4 +119,11 @@ describe("limits: relations that the design depends on", () => {
     expect(L.OPERATOR_LIST_DEFAULT).toBeLessThanOrEqual(L.OPERATOR_LIST_MAX);
     expect(L.OPERATOR_LIST_MAX).toBeLessThanOrEqual(L.OPERATOR_ANOMALIES_KEEP_MAX);
   });
+
+  it("keeps the default shard count in its range, and the resolve route's Retry-After past the move's own retry", () => {
+    expect(L.OPERATOR_INDEX_SHARDS_DEFAULT).toBeGreaterThanOrEqual(1);
+    expect(L.OPERATOR_INDEX_SHARDS_DEFAULT).toBeLessThanOrEqual(L.OPERATOR_INDEX_SHARDS_MAX);
+    // An operator told to come back is not told to come back before the move tries again.
+    expect(L.INDEX_MOVING_RETRY_AFTER_S * 1000).toBeGreaterThanOrEqual(L.INDEX_MOVE_RETRY_MS);
+  });
 });

@@ -1,7 +1,9 @@
 /**
- * The Operations object's bounds: the operator index (ingest, retention,
- * pruning, list sizes), provider problems, the users index and the projection
- * lag it keeps.
+ * The Operations objects' bounds: the operator index (ingest, retention,
+ * pruning, list sizes) and the users index each shard keeps, the one-time move
+ * of the single index into the shards, and what the "global" object (shard 0)
+ * alone keeps: provider problems and the projection lag. (How many shards
+ * there are is configuration: OPERATOR_INDEX_SHARDS, bounded in src/lib/limits.ts.)
  */
 import { FEED_BATCH_MAX } from "../wallet/limits";
 
@@ -10,7 +12,7 @@ import { FEED_BATCH_MAX } from "../wallet/limits";
 export const PROVIDER_PROBLEM_RECENT_MS = 15 * 60 * 1000;
 
 // ---- Operator index ------------------------------------------------------------------
-/** Facts in one delivery to the operator index: at most one feed batch. */
+/** Facts in one delivery to a shard of the operator index: at most one feed batch (the reader splits a batch by shard). */
 export const OPERATOR_INGEST_MAX = FEED_BATCH_MAX;
 /**
  * A terminal transaction (and its settlement keys) stays in the operator
@@ -21,7 +23,7 @@ export const OPERATOR_INGEST_MAX = FEED_BATCH_MAX;
 export const OPERATOR_TERMINAL_RETAIN_MS = 8 * 24 * 60 * 60 * 1000;
 /** Rows pruned from each operator table per delivery (the rest go with the next one). */
 export const OPERATOR_PRUNE_BATCH_MAX = 500;
-/** Anomalies kept in the index; past it, resolved ones go first, then the oldest. */
+/** Anomalies kept in each shard; past it, resolved ones go first, then the oldest. */
 export const OPERATOR_ANOMALIES_KEEP_MAX = 10_000;
 /** Rows per list in the operator view. */
 export const OPERATOR_LIST_DEFAULT = 20;
@@ -39,3 +41,13 @@ export const USERS_INDEX_PAGE_MAX = 1_000;
  * cannot grow the table without bound.
  */
 export const PROJECTION_LAG_WALLETS_MAX = 10_000;
+
+// ---- Moving the single operator index into the shards ------------------------------------
+/** Rows read from each of the single index's tables per step of the move (then sent, split by shard, and deleted). */
+export const INDEX_MOVE_PAGE_MAX = 500;
+/** Steps one alarm runs before it re-arms itself (each step's calls are bounded; the alarm's wall time is too). */
+export const INDEX_MOVE_STEPS_PER_ALARM = 20;
+/** After a step fails (a shard did not answer), the move waits this long before it tries again. */
+export const INDEX_MOVE_RETRY_MS = 10_000;
+/** What the resolve route asks an operator to wait (Retry-After) when the anomaly may still be moving. */
+export const INDEX_MOVING_RETRY_AFTER_S = 10;

@@ -1,7 +1,10 @@
 /**
- * The operator index inside the Operations object: what operators need across
- * all wallets, fed by every wallet's change feed (the `operations` reader), so
- * nothing ever scans wallets.
+ * The operator index inside one shard of it (an Operations object,
+ * ./object.ts): what operators need across all wallets, fed by every wallet's
+ * change feed (the `operations` reader), so nothing ever scans wallets. A
+ * shard holds the transactions whose tx_ref hashes to it
+ * (src/domain/operator.ts `shardOf`), with their settlement keys and
+ * anomalies, so every rule below holds inside one shard.
  *
  * Invariants
  * - Idempotent under redelivery and reordering: a transaction row only moves
@@ -14,12 +17,30 @@
  *   keeps history, so a redelivery always finds its key); the counters stay.
  *   Anomalies are capped at OPERATOR_ANOMALIES_KEEP_MAX, resolved ones first.
  *   Pending transactions are not capped: each one ends or is escalated.
- * - Every ingest is one storage transaction (the caller's).
+ * - Rows moved in from the single index of old (`importRows`) are merged
+ *   under the same rules and never counted: its counters stayed in the
+ *   "global" object (shard 0), and the readers sum every shard's.
+ * - Every ingest and every import is one storage transaction (the caller's).
  */
-import { settlementOutcome, type AnomalyFact, type OperatorFact, type SettlementOutcome, type TransactionFact } from "../../domain/operator";
+import {
+  settlementOutcome,
+  type AnomalyFact,
+  type IndexedAnomaly,
+  type IndexedTransaction,
+  type IndexView,
+  type KindCount,
+  type OperatorFact,
+  type Page,
+  type PendingByType,
+  type SettlementCount,
+  type SettlementOutcome,
+  type TransactionFact,
+} from "../../domain/operator";
 import type { TxType } from "../../domain/transactions";
 import { OPERATOR_ANOMALIES_KEEP_MAX, OPERATOR_PRUNE_BATCH_MAX, OPERATOR_TERMINAL_RETAIN_MS } from "./limits";
 import { one, type Migration } from "../../lib/sqlite";
+
+export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "../../domain/operator";
 
 export const OPERATOR_INDEX_MIGRATION: Migration = {
   version: 2,
@@ -95,11 +116,12 @@ export const OPERATOR_ANOMALY_REF_MIGRATION: Migration = {
   ],
 };
 
-export type IndexedTransaction = Omit<TransactionFact, "fact">;
-export type IndexedAnomaly = Omit<AnomalyFact, "fact">;
-export type PendingByType = { type: TxType; pending: number; overdue: number; escalated: number; oldest_created_at_ms: number | null };
-export type SettlementCount = { type: TxType; outcome: SettlementOutcome; count: number };
-export type Page<T> = { total: number; data: T[]; has_more: boolean };
+/** A settlement key as stored: counted once, when first inserted. */
+export type SettlementKey = { tx_ref: string; outcome: SettlementOutcome; version: number; type: TxType; at_ms: number };
+/** An anomaly as stored, with when an operator (or its transaction's end) resolved it. */
+export type StoredAnomaly = IndexedAnomaly & { resolved_at_ms: number | null };
+/** Rows of the single index, moved to the shard that holds their tx_ref. */
+export type MovedRows = { transactions: IndexedTransaction[]; settlements: SettlementKey[]; anomalies: StoredAnomaly[] };
 
 const TX_COLUMNS =
   "tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms";
@@ -118,9 +140,8 @@ export class OperatorIndex {
     return counted;
   }
 
-  private transaction(fact: TransactionFact, now_ms: number): number {
-    // The latest version wins whole; only a higher version replaces the row, so
-    // redeliveries and stragglers change nothing.
+  /** The latest version wins whole; only a higher version replaces the row, so redeliveries and stragglers change nothing. */
+  private upsertTransaction(tx: IndexedTransaction): void {
     this.sql.exec(
       `INSERT INTO op_transactions (${TX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (tx_ref) DO UPDATE SET version = excluded.version, owner_user_id = excluded.owner_user_id, type = excluded.type,
@@ -128,19 +149,23 @@ export class OperatorIndex {
          created_at_ms = excluded.created_at_ms, updated_at_ms = excluded.updated_at_ms, deadline_at_ms = excluded.deadline_at_ms,
          escalated_at_ms = excluded.escalated_at_ms
        WHERE excluded.version > op_transactions.version`,
-      fact.tx_ref,
-      fact.version,
-      fact.owner_user_id,
-      fact.type,
-      fact.status,
-      fact.stage,
-      fact.amount_minor,
-      fact.currency,
-      fact.created_at_ms,
-      fact.updated_at_ms,
-      fact.deadline_at_ms,
-      fact.escalated_at_ms,
+      tx.tx_ref,
+      tx.version,
+      tx.owner_user_id,
+      tx.type,
+      tx.status,
+      tx.stage,
+      tx.amount_minor,
+      tx.currency,
+      tx.created_at_ms,
+      tx.updated_at_ms,
+      tx.deadline_at_ms,
+      tx.escalated_at_ms,
     );
+  }
+
+  private transaction(fact: TransactionFact, now_ms: number): number {
+    this.upsertTransaction(fact);
     const outcome = settlementOutcome(fact.status, fact.stage);
     if (outcome === null) return 0;
     // An escalation ends when its transaction does.
@@ -211,6 +236,42 @@ export class OperatorIndex {
   }
 
   /**
+   * Rows of the single index of old, moved here (call inside one storage
+   * transaction). Merged under the index's own rules and idempotent, so a
+   * move repeated after a failure changes nothing: a transaction row only
+   * moves to a higher version; a settlement key is inserted if absent and
+   * never counted here (the single index's counters already hold it, and
+   * the readers add them); an anomaly keeps the first resolution either side
+   * knows of.
+   */
+  importRows(rows: MovedRows): void {
+    for (const tx of rows.transactions) this.upsertTransaction(tx);
+    for (const k of rows.settlements) {
+      this.sql.exec(
+        "INSERT INTO op_settlements (tx_ref, outcome, version, type, at_ms) VALUES (?, ?, ?, ?, ?) ON CONFLICT (tx_ref, outcome) DO NOTHING",
+        k.tx_ref,
+        k.outcome,
+        k.version,
+        k.type,
+        k.at_ms,
+      );
+    }
+    for (const a of rows.anomalies) {
+      this.sql.exec(
+        `INSERT INTO op_anomalies (tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (tx_ref, kind, ref) DO UPDATE SET resolved_at_ms = COALESCE(op_anomalies.resolved_at_ms, excluded.resolved_at_ms)`,
+        a.tx_ref,
+        a.kind,
+        a.ref,
+        a.detail,
+        a.owner_user_id,
+        a.created_at_ms,
+        a.resolved_at_ms,
+      );
+    }
+  }
+
+  /**
    * An operator settled an anomaly (refunded the excess, credited by hand):
    * it leaves the open list and the gauge, and is pruned after retention. With
    * `ref`, only the anomaly about that provider charge; without it, every open
@@ -232,6 +293,18 @@ export class OperatorIndex {
   }
 
   // ==== Reads ===================================================================
+
+  /** This shard's part of the operator view at `now_ms`, each list at most `limit` rows. */
+  view(now_ms: number, limit: number): IndexView {
+    return {
+      pending: this.pendingByType(now_ms),
+      overdue: this.overdue(now_ms, limit),
+      escalations: this.escalations(limit),
+      anomalies: this.openAnomalies(limit),
+      anomalies_by_kind: this.openAnomaliesByKind(),
+      settlements: this.settlements(),
+    };
+  }
 
   pendingByType(now_ms: number): PendingByType[] {
     return this.sql
@@ -277,9 +350,9 @@ export class OperatorIndex {
     return { total, data, has_more: total > data.length };
   }
 
-  openAnomaliesByKind(): { kind: string; count: number }[] {
+  openAnomaliesByKind(): KindCount[] {
     return this.sql
-      .exec<{ kind: string; count: number }>("SELECT kind, COUNT(*) AS count FROM op_anomalies WHERE resolved_at_ms IS NULL GROUP BY kind ORDER BY kind")
+      .exec<KindCount>("SELECT kind, COUNT(*) AS count FROM op_anomalies WHERE resolved_at_ms IS NULL GROUP BY kind ORDER BY kind")
       .toArray();
   }
 

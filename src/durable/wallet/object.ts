@@ -28,9 +28,9 @@
  * And for readers: every change appends its new version to the change feed in
  * its own transaction, so rooms and the MongoDB projection see every stage.
  * Rooms are delivered before a write answers (a watcher hears each stage at
- * once); the projection drains in the background and from the alarm, so
- * MongoDB is never on the money path: an outage or a slow cluster only grows
- * this wallet's backlog (src/projection/wallet-reader.ts).
+ * once); the operator index and the projection drain in the background and
+ * from the alarm, so neither is on the money path: a slow shard or MongoDB
+ * only grows that reader's backlog (./operator-reader.ts, src/projection/).
  */
 import { DurableObject } from "cloudflare:workers";
 import type { TransactionRecord } from "../../domain/records";
@@ -49,7 +49,7 @@ import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnkn
 import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./held-payment-flow";
 import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./ledger";
-import { OPERATIONS_READER, operationsReader } from "./operator-reader";
+import { OPERATIONS_READER, operationsInBackground, operationsReader } from "./operator-reader";
 import { PROJECTION_READER, projectionReader, reportProjectionLag } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
 import { reconcileDue } from "./reconciler";
@@ -99,24 +99,15 @@ export class Wallet extends DurableObject<Env> {
   }
 
   /**
-   * After a committed change: deliver to the rooms and the operator index
-   * (never throws), start the projection in the background, and keep the
-   * alarm armed.
+   * After a committed change: deliver to the rooms (never throws), start the
+   * operator index and the projection in the background, and keep the alarm
+   * armed.
    */
   private async afterChange(): Promise<void> {
-    await Promise.all([this.feed.drain([ROOMS_READER]), this.drainOperations()]);
+    await this.feed.drain([ROOMS_READER]);
+    operationsInBackground(this.feed, this.ctx, () => this.scheduleAlarm());
     this.projectInBackground();
     await this.scheduleAlarm();
-  }
-
-  /**
-   * The one place that decides when the operator index hears of this
-   * wallet's changes: today with the rooms, after every write and from the
-   * alarm (both await it). Drained together with the rooms, it reads the
-   * feed's page the rooms read (ChangeFeed keeps the last page).
-   */
-  private drainOperations(): Promise<void> {
-    return this.feed.drain([OPERATIONS_READER]);
   }
 
   /**
@@ -373,7 +364,7 @@ export class Wallet extends DurableObject<Env> {
     this.core.keys.purge(now_ms);
     // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
     // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
-    await Promise.all([this.feed.drain([ROOMS_READER]), this.drainOperations()]);
+    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
     this.projectInBackground(true);
     this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
     await reconcileDue(this.core, {

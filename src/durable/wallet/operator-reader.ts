@@ -1,8 +1,8 @@
 /**
  * The `operations` reader of the Wallet's change feed: each transaction
  * version and each new anomaly, reduced to what operators need
- * (src/domain/operator.ts), goes to the operator index in the Operations
- * object.
+ * (src/domain/operator.ts), goes to the operator index, in the shard its
+ * tx_ref hashes to (src/durable/operations/object.ts).
  *
  * Why a feed reader and not a separate outbox table: the feed already is the
  * outbox. Each change is appended in the same storage transaction as the
@@ -10,13 +10,25 @@
  * reader's own position, and pruned only once every reader has it. A second
  * table would duplicate all of that.
  *
- * The whole batch goes in one call, which the index applies in one storage
- * transaction: it is acknowledged entirely or not at all, and a redelivery is
- * absorbed by the index's version and settlement keys.
+ * A batch is split by shard, and each shard gets its part in one call (one
+ * call per shard touched, however many changes), which it applies in one
+ * storage transaction; the calls run concurrently. The reader acknowledges up
+ * to the first change whose shard failed: every earlier change reached its
+ * shard. The later ones, some of them already taken by other shards, come
+ * again with the retry, and the index's version guard, settlement keys and
+ * anomaly keys (tx_ref, kind, ref) absorb them, as they absorb any redelivery.
+ * A transaction's versions all go to one shard, in feed order, so no shard
+ * ever sees them out of order except by a redelivery.
+ *
+ * The Wallet does not wait for this reader: it drains in the background after
+ * a change, and from the alarm (src/durable/wallet/object.ts
+ * `drainOperations`), so a slow or unavailable shard delays operators' view,
+ * never money.
  */
-import type { OperatorFact } from "../../domain/operator";
-import { OPERATIONS_OBJECT } from "../operations/object";
-import type { Change, Delivery, FeedReader } from "./feed";
+import { factsByShard, shardName, type OperatorFact } from "../../domain/operator";
+import { operatorIndexShards } from "../../lib/config";
+import type { Change, ChangeFeed, Delivery, FeedReader } from "./feed";
+import { log } from "../../lib/log";
 
 function factOf(change: Change): OperatorFact | null {
   switch (change.entity) {
@@ -53,10 +65,51 @@ function factOf(change: Change): OperatorFact | null {
 
 export const OPERATIONS_READER = "operations";
 
+/** A fact and the feed position of the change it came from. */
+type Sequenced = { tx_ref: string; seq: number; fact: OperatorFact };
+
 export function operationsReader(env: Env): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
-    const facts = changes.map(factOf).filter((f): f is OperatorFact => f !== null);
-    if (facts.length > 0) await env.OPERATIONS.getByName(OPERATIONS_OBJECT).ingest(facts);
-    return { through_seq: changes[changes.length - 1].seq };
+    const shards = operatorIndexShards(env);
+    if (shards === null) return { through_seq: 0, error: new Error("OPERATOR_INDEX_SHARDS is invalid; the operator index waits until it is fixed") };
+    const facts: Sequenced[] = [];
+    for (const change of changes) {
+      const fact = factOf(change);
+      if (fact) facts.push({ tx_ref: fact.tx_ref, seq: change.seq, fact });
+    }
+    const failed: { seq: number; error: unknown }[] = [];
+    await Promise.all(
+      [...factsByShard(facts, shards)].map(async ([shard, group]) => {
+        try {
+          await env.OPERATIONS.getByName(shardName(shard)).ingest(
+            group.map((g) => g.fact),
+            { shard, shards },
+          );
+        } catch (error) {
+          failed.push({ seq: group[0].seq, error });
+        }
+      }),
+    );
+    if (failed.length === 0) return { through_seq: changes[changes.length - 1].seq };
+    const first = failed.reduce((a, b) => (b.seq < a.seq ? b : a));
+    const delivered = changes.filter((c) => c.seq < first.seq);
+    return { through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0, error: first.error };
   };
+}
+
+/**
+ * The Wallet's delivery to the operator index after a change, off the write's
+ * path: not awaited, so a slow or unavailable shard never delays an answer.
+ * The feed drains one reader single-flight, so changes made while a delivery
+ * runs go together in the next one (one call per shard touched, however
+ * many). A failed or unfinished delivery re-arms the alarm, which delivers again.
+ */
+export function operationsInBackground(feed: ChangeFeed, ctx: DurableObjectState, rearm: () => Promise<void>): void {
+  const work = feed
+    .drain([OPERATIONS_READER])
+    .then(async () => {
+      if (feed.state(OPERATIONS_READER).backlog > 0) await rearm();
+    })
+    .catch((error: unknown) => log.error("background operator index delivery failed", { error }));
+  ctx.waitUntil(work);
 }

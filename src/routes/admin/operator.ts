@@ -1,8 +1,10 @@
 /**
  * The operator's view across all wallets and its Prometheus metrics, both
- * behind ADMIN_API_TOKEN. Both read the operator index in the Operations
- * object (fed by every wallet's change feed, never by scanning wallets) and
- * the dead-letter store; neither touches a wallet.
+ * behind ADMIN_API_TOKEN. Both read the operator index, every shard of it
+ * merged (src/services/operator-index.ts; fed by every wallet's change feed,
+ * never by scanning wallets), and the dead-letter store; neither touches a
+ * wallet. The index is fed in the background, so a change shows here a
+ * moment after its answer left, not before.
  *
  * Request metrics are not here: they go to Workers Analytics Engine from the
  * request middleware (src/lib/request-metrics.ts), where they are queried
@@ -14,17 +16,29 @@ import { SETTLEMENT_OUTCOMES } from "../../domain/operator";
 import { formatMinor } from "../../domain/money";
 import { TX_TYPES } from "../../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../../durable/dead-letters/object";
-import { OPERATIONS_OBJECT, type IndexedTransaction, type OperatorOverview } from "../../durable/operations/object";
+import { INDEX_MOVING_RETRY_AFTER_S } from "../../durable/operations/limits";
+import type { IndexedTransaction } from "../../domain/operator";
 import { adminOnly } from "../../lib/admin-auth";
-import { errors } from "../../lib/errors";
+import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems, type AppContext } from "../../lib/http";
 import { log } from "../../lib/log";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from "../../lib/prometheus";
+import { operatorOverview, resolveAnomaly, type OperatorOverview } from "../../services/operator-index";
 import { AnomalyParams, AnomalyQuery, OperationsQuery, OperatorView } from "./schemas";
 
 export const operatorRoutes = newRouter();
 
 type DeadLetterStats = { stored: number; unreplayed: number; oldest_unreplayed_at_ms: number | null };
+
+/** An anomaly not found while the single index's rows still move into the shards may be on its way. */
+const indexMoving = () =>
+  new AppError({
+    status: 503,
+    code: "operator_index_moving",
+    title: "Service unavailable",
+    detail: "The operator index is moving into its shards; this anomaly may not have arrived yet. Try again shortly.",
+    headers: { "retry-after": String(INDEX_MOVING_RETRY_AFTER_S) },
+  });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -32,7 +46,7 @@ const ageS = (now_ms: number, at_ms: number | null) => (at_ms === null ? 0 : Mat
 
 async function gather(c: AppContext, limit: number): Promise<{ overview: OperatorOverview; letters: DeadLetterStats }> {
   const [overview, letters] = await Promise.all([
-    c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).overview(limit),
+    operatorOverview(c.env, c.var.config.OPERATOR_INDEX_SHARDS, limit),
     c.env.DEAD_LETTERS.getByName(DEAD_LETTERS_OBJECT).stats(),
   ]);
   return { overview, letters };
@@ -67,7 +81,7 @@ operatorRoutes.openapi(
     request: { query: OperationsQuery },
     responses: {
       200: { description: "The view; each list holds at most `limit` rows and gives its total.", content: { "application/json": { schema: OperatorView } } },
-      ...problems(401, 422),
+      ...problems(401, 422, 503),
     },
   }),
   async (c) => {
@@ -108,6 +122,7 @@ operatorRoutes.openapi(
           last_seen_at: iso(p.last_at_ms),
           count: p.count,
         })),
+        index: o.index,
       },
       200,
     );
@@ -124,13 +139,15 @@ operatorRoutes.openapi(
     request: { params: AnomalyParams, query: AnomalyQuery },
     responses: {
       200: { description: "Resolved.", content: { "application/json": { schema: z.object({ tx_ref: z.string(), kind: z.string(), ref: z.string().nullable(), resolved: z.literal(true) }) } } },
-      ...problems(401, 404, 422),
+      ...problems(401, 404, 422, 503),
     },
   }),
   async (c) => {
     const { tx_ref, kind } = c.req.valid("param");
     const ref = c.req.valid("query").ref ?? null;
-    if (!(await c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).resolveAnomaly(tx_ref, kind, ref))) throw errors.notFound("No such open anomaly.");
+    const outcome = await resolveAnomaly(c.env, c.var.config.OPERATOR_INDEX_SHARDS, tx_ref, kind, ref);
+    if (outcome === "moving") throw indexMoving();
+    if (outcome === "not_found") throw errors.notFound("No such open anomaly.");
     log.info("anomaly resolved by an operator", { request_id: c.var.request_id, tx_ref, kind, ref });
     return c.json({ tx_ref, kind, ref, resolved: true as const }, 200);
   },
@@ -200,7 +217,7 @@ operatorRoutes.openapi(
     ...adminOnly,
     responses: {
       200: { description: "Prometheus text exposition.", content: { "text/plain": { schema: z.string() } } },
-      ...problems(401),
+      ...problems(401, 503),
     },
   }),
   async (c) => {

@@ -6,10 +6,11 @@
  * - GET /admin/wallets/{user_id}/projection: the consistency checker (one
  *   wallet's ledger against its documents) and the wallet's projection state.
  * - GET /admin/users: the users index, paged, which the rebuild command
- *   (scripts/projection-rebuild.mjs) walks to reproject every wallet.
+ *   (scripts/projection-rebuild.mjs) walks to reproject every wallet. The
+ *   index is sharded by user id; a page merges every shard's
+ *   (src/services/operator-index.ts), in id order, each user once.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { OPERATIONS_OBJECT } from "../../durable/operations/object";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { TX_REF_MAX_CHARS, USER_ID_PATTERN } from "../../lib/ids";
@@ -17,6 +18,7 @@ import { USERS_INDEX_PAGE_MAX } from "../../durable/operations/limits";
 import { log } from "../../lib/log";
 import { checkProjection } from "../../projection/check";
 import { adminOnly } from "../../lib/admin-auth";
+import { listUsers } from "../../services/operator-index";
 
 export const projectionAdminRoutes = newRouter();
 
@@ -142,11 +144,11 @@ projectionAdminRoutes.openapi(
           },
         },
       },
-      ...problems(401, 422),
+      ...problems(401, 422, 503),
     },
   }),
   async (c) => {
-    const page = await c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).listUsers(c.req.valid("query"));
+    const page = await listUsers(c.env, c.var.config.OPERATOR_INDEX_SHARDS, c.req.valid("query"));
     return c.json({ object: "list" as const, data: page.data.map((u) => ({ user_id: u.user_id, indexed_at: new Date(u.indexed_at_ms).toISOString() })), has_more: page.has_more }, 200);
   },
 );

@@ -89,5 +89,11 @@ export const OperatorView = z
     provider_problems: z.array(
       z.object({ provider: z.string(), kind: z.string(), detail: z.string(), first_seen_at: z.string(), last_seen_at: z.string(), count: z.number().int() }),
     ),
+    index: z
+      .object({
+        shards: z.number().int().describe("The operator index's shards (OPERATOR_INDEX_SHARDS); every one answered this view."),
+        moving: z.boolean().describe("True while the rows of the index from before it was sharded are still moving into the shards: lists may then miss some of them for a moment."),
+      })
+      .describe("How the view was gathered."),
   })
   .openapi("OperatorView");
