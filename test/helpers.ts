@@ -127,7 +127,7 @@ export async function bearerFor(user_id: string): Promise<Record<string, string>
 /** Balance equals the journal and available is never negative (invariants 2 and 5). */
 export async function expectLedgerConsistent(stub: { audit(): Promise<{ ok: boolean; balance_minor: number; journal_balance_minor: number; available_minor: number; held_minor: number; journal_rows: number }> }) {
   const audit = await stub.audit();
-  if (!audit.ok) throw new Error(`ledger inconsistent: ${JSON.stringify(audit)}`);
+  expect(audit.ok, `ledger inconsistent: ${JSON.stringify(audit)}`).toBe(true);
   return audit;
 }
 

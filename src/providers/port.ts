@@ -134,6 +134,8 @@ export type Refusal = { status?: number; code?: string; anomaly?: ProviderAnomal
 
 /** A held payment's provider: start submits the payment, answering the facts it knows at once. */
 export interface HeldPaymentPort<StartInput> extends TxLookup {
+  /** The adapter's name: the provider operators are told about when it refuses for our own trouble. */
+  readonly name: string;
   start(input: StartInput): Promise<Outcome<FoundFacts, Refusal>>;
 }
 

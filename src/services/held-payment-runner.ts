@@ -31,13 +31,16 @@ import { publicApiBase } from "../lib/urls";
 import { log } from "../lib/log";
 import { transactionView } from "./views";
 
-/** A provider refusal that is our trouble (float, credentials): operators hear of it globally, readiness shows it. */
-async function reportProviderProblem(c: AppContext, type: HeldType, anomaly: string, code: string | undefined): Promise<void> {
-  try {
-    await c.env.OPERATIONS.getByName(OPERATIONS_OBJECT).reportProviderProblem({ provider: type === "WITHDRAW" ? "flutterwave" : "vtpass", kind: anomaly, detail: `code ${code ?? "?"}` });
-  } catch (error) {
-    log.error("could not report a provider problem", { request_id: c.var.request_id, anomaly, error });
-  }
+/**
+ * A provider refusal that is our trouble (float, credentials): operators hear
+ * of it globally and readiness shows it. In the background: the wallet has
+ * already recorded the anomaly, and no global object is on a payment's path.
+ */
+function reportProviderProblem(c: AppContext, provider: string, anomaly: string, code: string | undefined): void {
+  const report = c.env.OPERATIONS.getByName(OPERATIONS_OBJECT)
+    .reportProviderProblem({ provider, kind: anomaly, detail: `code ${code ?? "?"}` })
+    .catch((error: unknown) => log.error("could not report a provider problem", { request_id: c.var.request_id, anomaly, error }));
+  c.executionCtx.waitUntil(report);
 }
 
 export type HeldAnswer = Answer & { tx_ref?: string };
@@ -167,7 +170,7 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
     const anomaly = started.kind === "refused" ? started.anomaly : undefined;
     const code = started.kind === "refused" ? started.code : undefined;
     const failed = await wallet.refuse(tx.tx_ref, reason, anomaly ? { kind: anomaly, detail: `${spec.type} refused by the provider (code ${code ?? "?"})` } : undefined);
-    if (anomaly) await reportProviderProblem(c, spec.type, anomaly, code);
+    if (anomaly) reportProviderProblem(c, spec.port.name, anomaly, code);
     const problem = new AppError({
       status: 422,
       code: spec.refusal.code,
