@@ -265,6 +265,12 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
       request_id: c.get("request_id") ?? newRequestId(),
     }),
   );
-  app.onError((error, c) => problemFromError(c, error));
+  app.onError((error, c) => {
+    // A header the route set with c.header() before it threw (Server-Timing on a
+    // refused login, ...) is only "prepared" until a response exists: reading
+    // c.res makes that response, and hono merges its headers into this answer.
+    void c.res;
+    return problemFromError(c, error);
+  });
   return app;
 }

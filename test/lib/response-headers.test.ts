@@ -78,6 +78,13 @@ describe("response headers match hono's secureHeaders() and cors()", () => {
     expect(missing.headers.get("access-control-allow-origin")).toBe("*");
     await missing.arrayBuffer();
 
+    // A header set by the route before it threw survives on the problem document.
+    const refused = await api("/auth/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": "10.9.9.9" }, body: "username=nobody%40example.com&password=wrong-password" });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("server-timing")).toMatch(/^argon2id;dur=\d+$/);
+    expect(refused.headers.get("x-frame-options")).toBe("SAMEORIGIN");
+    await refused.arrayBuffer();
+
     const preflight = await api("/wallet/airtime", { method: "OPTIONS", headers: { origin: "https://app.example", "access-control-request-method": "POST" } });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get("access-control-max-age")).toBe(String(CORS_MAX_AGE_S));
