@@ -71,13 +71,15 @@ for (const level of LEVELS) {
     for (const step of PLAN) {
       const t0 = performance.now();
       console.error(`-- ${step.name} ${JSON.stringify(step.options)}`);
-      const rows = await step.run(server, { ...step.options, log_level: level });
+      // A failed step is a row of the table (what failed, and why), not the end of
+      // the run: the rows measured before it, and the next steps, still count.
+      const rows = await step.run(server, { ...step.options, log_level: level }).catch((error) => {
+        console.error(`\n${step.name} failed: ${error?.stack ?? error}\nwrangler dev's last output:\n${server.output().slice(-20000)}`);
+        return [{ group: step.name, scenario: `${step.name}: FAILED`, rate_per_s: "-", p50_ms: "-", p99_ms: "-", baseline: "-", ratio: "-", goal: "-", note: `failed: ${String(error?.message ?? error).slice(0, 300)}` }];
+      });
       console.error(`   ${round((performance.now() - t0) / 1000, 1)} s`);
       results[level].push(...rows);
     }
-  } catch (error) {
-    console.error(`\nwrangler dev's last output:\n${server.output().slice(-20000)}`);
-    throw error;
   } finally {
     process.removeListener("SIGINT", stop);
     await server.stop();
