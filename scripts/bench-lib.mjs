@@ -120,11 +120,36 @@ export function bareRoute(server) {
 export const BARE_ROUTE_NAME = "bare route";
 
 /**
+ * The goals of issue 18 (README "Targets", the goal column): the ratio each
+ * row should reach in one `npm run bench` run. Printed beside the ratio; the
+ * regression floors (what a run on this machine has always cleared) are the
+ * README's other column. Nothing asserts on them: a benchmark reports.
+ * `health` has one goal per log level: the access log line is part of it.
+ */
+export const GOALS = {
+  health: { warn: ">= 0.90", info: ">= 0.75" },
+  intake: ">= 0.80",
+  purchase_one_wallet: ">= 0.30",
+  purchase_sequential: ">= 0.33 (p50 <= 3x GET /wallet)",
+  purchase_across_wallets: ">= 1.0 (20 wallets)",
+  settlements_one_wallet: ">= 0.60",
+  fanout_1000: ">= 0.60",
+  login_burst: "all answered",
+};
+
+/** The goal for `key` at `log_level` ("-" when the issue set none). */
+export function goalOf(key, log_level) {
+  const goal = GOALS[key];
+  if (goal === undefined) return "-";
+  return typeof goal === "string" ? goal : (goal[log_level] ?? goal.warn);
+}
+
+/**
  * One result row. `ratio` is always "share of the baseline's rate": rate /
  * baseline rate for throughput, baseline time / scenario time for latency, so
- * 1 is the physical floor and smaller is slower.
+ * 1 is the physical floor and smaller is slower. `goal` is printed beside it.
  */
-export function row(group, scenario, stats, baseline) {
+export function row(group, scenario, stats, baseline, goal = "-") {
   return {
     group,
     scenario,
@@ -132,7 +157,8 @@ export function row(group, scenario, stats, baseline) {
     p50_ms: stats.p50_ms ?? "-",
     p99_ms: stats.p99_ms ?? "-",
     baseline: baseline ? baseline.scenario : "-",
-    ratio: baseline ? round(stats.rate_per_s / baseline.rate_per_s, 3) : 1,
+    ratio: stats.ratio ?? (baseline ? round(stats.rate_per_s / baseline.rate_per_s, 3) : 1),
+    goal,
     ...(stats.note ? { note: stats.note } : {}),
     ...(stats.extra ? { extra: stats.extra } : {}),
   };
@@ -145,6 +171,7 @@ export const COLUMNS = [
   ["p99_ms", "p99 ms"],
   ["baseline", "baseline"],
   ["ratio", "ratio"],
+  ["goal", "goal"],
 ];
 
 /** The printable table of result rows, then their notes. */

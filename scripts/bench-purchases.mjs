@@ -10,13 +10,20 @@
 //    claim, /api/pay to the look-alike, settle, change feed to the room).
 //    All of them meet in one Wallet object, which serialises them.
 // 3. Across wallets: N purchases spread over W wallets, C in flight.
+// 4. The purchase baseline (/__sandbox/bench/purchase): what a purchase costs
+//    with nothing of ours in it: as many Durable Object round trips as a
+//    purchase makes (each one SQLite increment in one object, so they
+//    serialise as one wallet's do) and, halfway, one in-process provider call
+//    to a route that does nothing. The one-wallet row is read against it too:
+//    that ratio is the app's own cost, not the platform's.
+// 5. One at a time: a purchase's p50 beside GET /wallet's (the goal: at most 3x).
 // Every purchase has its own amount, since the look-alike refuses the same
 // number and amount within 30 s (VTpass's 019). The look-alike is a single
 // Durable Object, so across wallets it, not the wallets, is the ceiling.
 // Registration, funding and purchases go through the TypeScript client
 // (clients/typescript, built first by bench-client.mjs); the baseline is a
 // raw fetch.
-import { BARE_ROUTE_NAME, bareRoute, compare, concurrent, envNumber, newUser, row, standalone } from "./bench-lib.mjs";
+import { BARE_ROUTE_NAME, bareRoute, compare, concurrent, envNumber, goalOf, newUser, round, row, standalone } from "./bench-lib.mjs";
 
 const FUND_NAIRA = 5_000_000;
 /**
@@ -27,6 +34,16 @@ const FUND_NAIRA = 5_000_000;
  */
 export const ratelimits = { PURCHASE_USER_LIMITER: 1_000_000 };
 const FUNDED_TIMEOUT_MS = 60_000;
+/**
+ * Durable Object round trips per purchase, as `npm run profile -- purchases`
+ * counts them (stub calls per purchase, sequential): 9 since the hot path was
+ * cut (it was 17: 8 to the Wallet, 4 to Operations, 4 to Room, 1 to
+ * ProviderRefs). The baseline makes as many; when the purchase path changes,
+ * profile again and update this (or set BENCH_PURCHASE_ROUND_TRIPS).
+ */
+export const PURCHASE_ROUND_TRIPS = envNumber("BENCH_PURCHASE_ROUND_TRIPS", 9);
+/** Sequential purchases (and GET /wallet calls) in the one-at-a-time row. */
+const SEQUENTIAL_N = 20;
 
 export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 } = {}) {
   async function fundedUser() {
@@ -64,16 +81,41 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
   });
   await concurrent(w, 8, async (i) => funded(wallets[i]));
 
+  const counter = `bench-purchase-${Date.now()}`;
+  const physical = async () => {
+    const res = await fetch(`${server.origin}/__sandbox/bench/purchase?name=${counter}&round_trips=${PURCHASE_ROUND_TRIPS}`, { method: "POST" });
+    if (res.status !== 200) throw new Error(`purchase baseline ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+  };
+  const readWallet = async () => {
+    await wallets[0].wallet();
+  };
+
   await concurrent(5, 1, () => buy(wallets[0])); // warm-up of the purchase path
   const measured = await compare(
     { n, concurrency, warmup: 10 },
-    { bare: bareRoute(server), one: () => buy(wallets[0]), many: (i) => buy(wallets[i % w]) },
+    { bare: bareRoute(server), physical, one: () => buy(wallets[0]), many: (i) => buy(wallets[i % w]) },
   );
+  const sequential = await compare({ n: SEQUENTIAL_N, concurrency: 1, warmup: 3 }, { get: readWallet, buy: () => buy(wallets[0]) });
+
   const baseline = row("purchases", `${BARE_ROUTE_NAME}, ${concurrency} in flight`, measured.bare);
+  const floor = row("purchases", `purchase baseline: ${PURCHASE_ROUND_TRIPS} DO round trips + 1 no-op provider call, ${concurrency} in flight`, measured.physical, baseline);
+  const one = row("purchases", "POST /wallet/airtime, one wallet", measured.one, baseline, goalOf("purchase_one_wallet"));
+  const get = row("purchases", "GET /wallet, one at a time", sequential.get);
   return [
     baseline,
-    row("purchases", "POST /wallet/airtime, one wallet", measured.one, baseline),
-    row("purchases", `POST /wallet/airtime, ${w} wallets`, measured.many, baseline),
+    floor,
+    one,
+    row("purchases", "POST /wallet/airtime, one wallet, vs its physical baseline", measured.one, floor),
+    row("purchases", `POST /wallet/airtime, ${w} wallets, vs one wallet`, measured.many, one, w >= 20 ? goalOf("purchase_across_wallets") : "-"),
+    get,
+    row(
+      "purchases",
+      "POST /wallet/airtime, one at a time, p50 vs GET /wallet p50",
+      { ...sequential.buy, ratio: round(sequential.get.p50_ms / sequential.buy.p50_ms, 3), note: `p50 ${sequential.buy.p50_ms} ms vs GET /wallet ${sequential.get.p50_ms} ms (ratio = GET p50 / purchase p50)` },
+      get,
+      goalOf("purchase_sequential"),
+    ),
   ];
 }
 

@@ -437,7 +437,7 @@ export class SimClient {
       res = await this.raw("GET", `${this.api}/auth/me`, { headers: { authorization: `Bearer ${this.client.token.slice(0, -4)}AAAA` } });
       want = 401;
     } else {
-      // Three decimals: refused before anything is stored (FUND_USER_LIMITER counts it, far below its 120 a minute).
+      // Three decimals: refused before anything is stored (FUND_USER_LIMITER counts it).
       res = await this.raw("POST", `${this.api}/wallet/fund`, { auth: true, headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ amount: "1200.345" }) });
       want = 422;
     }

@@ -3,8 +3,9 @@
  * request meets it, the error handler, the routers, and the OpenAPI document
  * generated from their schemas.
  *
- *   request id + access log + config gate
- *     -> 405 detection -> security headers -> CORS -> body size limit
+ *   request id + config gate + CORS preflight (and, on the way out: our
+ *   headers, security headers, CORS, the request metric, the access log)
+ *     -> 405 detection -> body size limit
  *       -> routers under /api/v1
  *   errors anywhere -> one handler -> RFC 9457 problem+json, never a stack trace
  *
@@ -14,18 +15,17 @@
  */
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
-import { cors } from "hono/cors";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
-import { secureHeaders } from "hono/secure-headers";
 import { limitBody } from "./lib/body-limit";
 import { configOf } from "./lib/config";
 import { AppError, problemResponse, problemType } from "./lib/errors";
 import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
-import { CORS_MAX_AGE_S, REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
-import { log } from "./lib/log";
+import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
+import { log, logEnabled } from "./lib/log";
 import { recordRequest } from "./lib/request-metrics";
+import { type CorsPolicy, corsPolicy, preflightResponse, setCorsHeaders, setSecurityHeaders } from "./lib/response-headers";
 import { publicServerUrl } from "./lib/urls";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
@@ -45,11 +45,23 @@ const REQUEST_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${REQUEST_ID_MAX_CHARS
 /** Names of misconfigured variables are logged once per isolate, values never. */
 let configProblemsLogged = false;
 
+/** CORS applies to the API's paths (what `${API_BASE}/*` matched as hono middleware). */
+function underApi(path: string): boolean {
+  return path.startsWith(API_BASE) && (path.length === API_BASE.length || path.charCodeAt(API_BASE.length) === 47 /* "/" */);
+}
+
+/**
+ * The first and last thing every request meets: its id, the configuration
+ * gate, a CORS preflight, and, once anything has answered, the headers every
+ * answer carries, the request metric and the access log line. One layer for
+ * all of it: each middleware layer is a cost every request pays.
+ */
 const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
   const started_ms = Date.now();
   const incoming = c.req.header("x-request-id");
   const request_id = incoming && REQUEST_ID_PATTERN.test(incoming) ? incoming : newRequestId();
   c.set("request_id", request_id);
+  let cors: CorsPolicy | null = null;
   try {
     const config = configOf(c.env);
     if (!config.ok) {
@@ -68,42 +80,54 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
       return;
     }
     c.set("config", config.config);
+    if (underApi(c.req.path)) {
+      cors = corsPolicy(config.config.CORS_ORIGINS);
+      if (c.req.method === "OPTIONS") {
+        c.res = preflightResponse(cors, c.req.header("origin") ?? null);
+        // Its CORS headers are complete: stamping them again would repeat `Vary`.
+        cors = null;
+        return;
+      }
+    }
     await next();
   } finally {
-    stampHeaders(c, request_id);
+    stampHeaders(c, request_id, cors);
     // Workers' clock does not advance during computation (a Spectre
     // mitigation): it moves only while the request waits on I/O. So
     // duration_ms is the time spent waiting (storage, Durable Objects,
     // providers), not CPU time; the README says so too.
     const duration_ms = Date.now() - started_ms;
     const route = c.req.routePath;
-    recordRequest(c.env.REQUEST_METRICS, { route, method: c.req.method, status: c.res.status, duration_ms });
-    log.info("request", {
-      request_id,
-      method: c.req.method,
-      route,
-      status: c.res.status,
-      duration_ms,
-      ...(c.var.user_id ? { user_id: c.var.user_id } : {}),
-    });
+    const status = c.res.status;
+    recordRequest(c.env.REQUEST_METRICS, { route, method: c.req.method, status, duration_ms });
+    // Checked here so that a level that drops the line costs nothing to build it.
+    if (logEnabled("info")) {
+      const user_id = c.get("user_id");
+      log.info("request", { request_id, method: c.req.method, route, status, duration_ms, ...(user_id ? { user_id } : {}) });
+    }
   }
 };
 
 /**
- * Our headers on every answer. A Response taken straight from `fetch` or from a
- * Durable Object (a WebSocket 101 passed through) has immutable headers, and
- * setting one throws; such a response is copied first. The copy keeps the
- * status and the `webSocket` (workerd copies both from a Response init), so a
- * 101 stays a working upgrade.
+ * Our headers on every answer: the request id, `no-store` unless the route
+ * chose, the security headers, and CORS under the API (src/lib/response-headers.ts).
+ * A Response taken straight from `fetch` or from a Durable Object (a WebSocket
+ * 101 passed through) has immutable headers, and setting one throws; such a
+ * response is copied first. The copy keeps the status and the `webSocket`
+ * (workerd copies both from a Response init), so a 101 stays a working upgrade.
  */
-function stampHeaders(c: Context<AppEnv>, request_id: string): void {
+function stampHeaders(c: Context<AppEnv>, request_id: string, cors: CorsPolicy | null): void {
+  let headers = c.res.headers;
   try {
-    c.res.headers.set("x-request-id", request_id);
+    headers.set("x-request-id", request_id);
   } catch {
     c.res = new Response(c.res.body, c.res);
-    c.res.headers.set("x-request-id", request_id);
+    headers = c.res.headers;
+    headers.set("x-request-id", request_id);
   }
-  if (!c.res.headers.has("cache-control")) c.res.headers.set("cache-control", "no-store");
+  if (!headers.has("cache-control")) headers.set("cache-control", "no-store");
+  setSecurityHeaders(headers);
+  if (cors) setCorsHeaders(headers, cors, c.req.header("origin") ?? null);
 }
 
 /**
@@ -118,6 +142,7 @@ const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
 /** Provider callbacks under a secret last segment get the webhook limit too. */
 const CALLBACK_PREFIX = `${API_BASE}${VTPASS_CALLBACK_PATH}/`;
 const limitBodyByPath: MiddlewareHandler<AppEnv> = (c, next) => {
+  if (!c.req.raw.body) return next();
   const path = c.req.path.replace(/\/+$/, "");
   return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX) ? limitWebhookBody(c, next) : limitApiBody(c, next);
 };
@@ -132,7 +157,7 @@ function tooLarge(max_bytes: number): AppError {
 }
 
 function problemFromError(c: Context<AppEnv>, error: unknown): Response {
-  const request_id = c.var.request_id ?? newRequestId();
+  const request_id = c.get("request_id") ?? newRequestId();
   if (error instanceof AppError) return problemResponse(error.toProblem(request_id), error.headers);
   if (error instanceof HTTPException) {
     const status = error.status;
@@ -182,24 +207,12 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
             status: 405,
             detail: `Use one of: ${methods.join(", ")}.`,
             code: "method_not_allowed",
-            request_id: c.var.request_id,
+            request_id: c.get("request_id"),
           },
           { allow: methods.join(", ") },
         ),
     }),
   );
-  app.use("*", secureHeaders());
-  app.use(`${API_BASE}/*`, async (c, next) => {
-    const origins = c.var.config.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean);
-    const middleware = cors({
-      origin: origins.includes("*") ? "*" : origins,
-      allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-      allowMethods: ["GET", "POST", "OPTIONS"],
-      exposeHeaders: ["X-Request-Id", "Retry-After", "Idempotent-Replayed"],
-      maxAge: CORS_MAX_AGE_S,
-    });
-    return middleware(c, next);
-  });
   app.use("*", limitBodyByPath);
 
   app.route(API_BASE, healthRoutes);
@@ -249,9 +262,15 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
       status: 404,
       detail: `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`,
       code: "not_found",
-      request_id: c.var.request_id ?? newRequestId(),
+      request_id: c.get("request_id") ?? newRequestId(),
     }),
   );
-  app.onError((error, c) => problemFromError(c, error));
+  app.onError((error, c) => {
+    // A header the route set with c.header() before it threw (Server-Timing on a
+    // refused login, ...) is only "prepared" until a response exists: reading
+    // c.res makes that response, and hono merges its headers into this answer.
+    void c.res;
+    return problemFromError(c, error);
+  });
   return app;
 }

@@ -48,7 +48,7 @@ export default instrumentHandlers({
       const config = configOf(env);
       const url = new URL(request.url);
       if (config.ok && config.config.sandbox && url.pathname.startsWith(COUNTERS_PATH)) return countersRoute(request);
-      const answer = config.ok && config.config.sandbox ? benchBaseline(request, url, env) : null;
+      const answer = config.ok && config.config.sandbox ? benchBaseline(request, url, env, ctx) : null;
       if (answer) return answer;
     }
     return app.fetch(request, env, ctx);

@@ -53,6 +53,36 @@ export const FULL_NAME_MAX_CHARS = 120;
  * lease has passed. Until then a concurrent attempt is answered 409.
  */
 export const REGISTRATION_LEASE_MS = 30_000;
+/**
+ * argon2id hashes (registration, login) in flight at once in one isolate. Each
+ * holds 19 MiB (ARGON2_PARAMS) against the isolate's 128 MB, and a burst of
+ * concurrent logins once restarted the development runtime (src/lib/password.ts).
+ */
+export const ARGON2_CONCURRENT_MAX = 2;
+/**
+ * Requests waiting for one of those slots, in arrival order; each waits holding
+ * a few hundred bytes, not a hash's memory. Past this many the request is
+ * answered 503 with Retry-After at once, before any hashing or login counting.
+ * The longest wait is about ARGON2_WAITERS_MAX / ARGON2_CONCURRENT_MAX hash
+ * times (a hash takes about a quarter of a second): some 4 s.
+ */
+export const ARGON2_WAITERS_MAX = 32;
+/** Retry-After of that 503: the queue drains ARGON2_CONCURRENT_MAX hashes a quarter second. */
+export const ARGON2_BUSY_RETRY_AFTER_S = 1;
+/**
+ * A waiter checks for a free slot this often. Polled, not handed over: the
+ * runtime cancels a request that waits on nothing of its own (a promise only
+ * another request could resolve), and the timer is its own.
+ */
+export const ARGON2_WAIT_POLL_MS = 10;
+/**
+ * A slot held longer than this, or a waiter silent longer than the other, is
+ * counted as gone: the runtime may drop a request whose client went away
+ * without running its `finally`, and a leaked slot must not close login for
+ * the isolate's life. Both are far beyond a hash (about a quarter second).
+ */
+export const ARGON2_SLOT_LEASE_MS = 10_000;
+export const ARGON2_WAITER_SILENT_MS = 2_000;
 /** Seconds a client is told to wait when a provider did not answer (the operation stays pending). */
 export const PROVIDER_UNAVAILABLE_RETRY_AFTER_S = 5;
 

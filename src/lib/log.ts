@@ -42,10 +42,22 @@ export function logEnabled(level: LogLevel): boolean {
 
 function emit(level: LogLevel, msg: string, fields: LogFields): void {
   if (!logEnabled(level)) return;
-  const line = JSON.stringify({ ts: new Date().toISOString(), level, msg, ...fields }, replacer);
+  const entry = { ts: new Date().toISOString(), level, msg, ...fields };
+  // A replacer takes JSON.stringify off its fast path for the whole object, and
+  // it is needed only where an Error may hide: in a field holding an object.
+  // Most lines (the per-request one among them) hold only strings and numbers.
+  const line = JSON.stringify(entry, holdsObject(fields) ? replacer : undefined);
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);
+}
+
+function holdsObject(fields: LogFields): boolean {
+  for (const key in fields) {
+    const value = fields[key];
+    if (typeof value === "object" && value !== null) return true;
+  }
+  return false;
 }
 
 /** Errors serialise to name and message; stacks stay in the log line, never in a response. */

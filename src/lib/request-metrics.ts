@@ -24,11 +24,17 @@ export function outcomeOf(status: number): RequestOutcome {
   return "ok";
 }
 
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 /** Cut to at most `max_bytes` of UTF-8 (an index longer than the limit makes the write fail). */
 function truncateUtf8(text: string, max_bytes: number): string {
-  const bytes = new TextEncoder().encode(text);
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a short text needs no encoding
+  // to know it fits (every route pattern we have; this runs on every request).
+  if (text.length * 3 <= max_bytes) return text;
+  const bytes = encoder.encode(text);
   if (bytes.length <= max_bytes) return text;
-  return new TextDecoder().decode(bytes.slice(0, max_bytes)).replace(/\uFFFD$/, "");
+  return decoder.decode(bytes.slice(0, max_bytes)).replace(/\uFFFD$/, "");
 }
 
 export function recordRequest(

@@ -19,6 +19,7 @@ import { flutterwaveRoutes } from "./flutterwave/routes";
 import { executionContextOf } from "./flutterwave/runtime";
 import { VTPASS_MOUNT } from "./vtpass/paths";
 import { vtpassRoutes } from "./vtpass/routes";
+import { benchProviderRoutes } from "./bench/routes";
 
 export const SANDBOX_BASE: "/__sandbox" = SANDBOX_ROOT;
 export const sandboxRoutes = new Hono<AppEnv>();
@@ -39,3 +40,5 @@ const collapseSlashes: MiddlewareHandler<AppEnv> = async (c, next) => {
 sandboxRoutes.use("*", collapseSlashes);
 sandboxRoutes.route(FLUTTERWAVE_MOUNT, flutterwaveRoutes);
 sandboxRoutes.route(VTPASS_MOUNT, vtpassRoutes);
+// The purchase baseline's do-nothing provider (src/sandbox/bench/routes.ts).
+sandboxRoutes.route("/bench", benchProviderRoutes);

@@ -14,7 +14,7 @@ import { errors } from "../lib/errors";
 import { type AppContext, clientAddressKey, clientIp, rateLimit } from "../lib/http";
 import { newUserId } from "../lib/ids";
 import { log } from "../lib/log";
-import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from "../lib/password";
+import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword, withHashSlot } from "../lib/password";
 import { issueAccessToken } from "../lib/tokens";
 import type { LoginThrottle } from "../durable/login-throttle/object";
 import type { Profile } from "../durable/wallet/object";
@@ -35,16 +35,13 @@ export function userView(profile: Profile) {
 /** Rate limits per IP run as route middleware (before validation); per email here. */
 export async function register(c: AppContext, body: z.infer<typeof RegisterBody>) {
   const env = c.env;
-  await rateLimit(env.REGISTER_EMAIL_LIMITER, `register:email:${body.email}`);
-
-  const credentials = env.CREDENTIALS.getByName(body.email);
-  const password_hash = hashPassword(body.password);
-  const claim = await credentials.claim({ email: body.email, user_id: newUserId(), password_hash });
-
-  let user_id: string;
-  if (claim.outcome === "claimed") {
-    user_id = claim.user_id;
-  } else {
+  // The hash slot first (a 503 past it counts nothing), then the per-email limit.
+  const { user_id, credentials } = await withHashSlot(async () => {
+    await rateLimit(env.REGISTER_EMAIL_LIMITER, `register:email:${body.email}`);
+    const credentials = env.CREDENTIALS.getByName(body.email);
+    const password_hash = hashPassword(body.password);
+    const claim = await credentials.claim({ email: body.email, user_id: newUserId(), password_hash });
+    if (claim.outcome === "claimed") return { user_id: claim.user_id, credentials };
     // Someone holds this email. Only an abandoned registration by the same person
     // (same password, lease passed) may be resumed; everything else is a conflict.
     const resumable =
@@ -52,9 +49,9 @@ export async function register(c: AppContext, body: z.infer<typeof RegisterBody>
     if (!resumable || !(await credentials.resume(claim.user_id))) {
       throw errors.conflict("email_taken", "An account with this email already exists.");
     }
-    user_id = claim.user_id;
-    log.info("registration resumed", { request_id: c.var.request_id, user_id });
-  }
+    log.info("registration resumed", { request_id: c.var.request_id, user_id: claim.user_id });
+    return { user_id: claim.user_id, credentials };
+  });
 
   const profile = await env.WALLET.getByName(user_id).init({
     user_id,
@@ -82,6 +79,12 @@ export async function register(c: AppContext, body: z.infer<typeof RegisterBody>
  * the refusal says nothing about the password either.
  */
 export async function login(c: AppContext, body: z.infer<typeof LoginBody>) {
+  // Entered before the throttle begins an attempt: a 503 for a full isolate is
+  // not a failed login, and must not count towards one.
+  return withHashSlot(() => loginInSlot(c, body));
+}
+
+async function loginInSlot(c: AppContext, body: z.infer<typeof LoginBody>) {
   const env = c.env;
   const email = Email.safeParse(body.username ?? body.email ?? "");
   const client = clientAddressKey(clientIp(c));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { FUND_PENDING_MAX_DEFAULT } from "../../src/domain/limits";
 import { api, bearerFor, expectProblem, form, newWallet, withinOneRateWindow } from "../helpers";
 
-/** FUND_USER_LIMITER in wrangler.jsonc's development environment: 120 per minute per user. */
+/** FUND_USER_LIMITER as the workers project configures it (vitest.config.ts, over wrangler.jsonc's production value). */
 const DEVELOPMENT_FUND_LIMIT = 120;
 
 describe("POST /wallet/fund is rate-limited per user", () => {

@@ -6,6 +6,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { BENCH_ROUND_TRIPS_MAX, PROVIDER_NOOP_PATH } from "../../src/sandbox/bench/routes";
 
 const ORIGIN = "http://example.com/__sandbox/bench";
 const unique = (label: string) => `${label}-${crypto.randomUUID().slice(0, 8)}`;
@@ -39,6 +40,26 @@ describe("benchmark baselines", () => {
     expect(sockets).toBe(2);
     for (const frame of await Promise.all(frames)) expect(JSON.parse(frame)).toEqual({ type: "broadcast", seq: 1, sent_at_ms });
     for (const ws of opened) ws.close(1000, "done");
+  });
+
+  it("does a purchase's round trips in the named object and one in-process provider call, and bounds the round trips", async () => {
+    const name = unique("purchase");
+    const buy = (round_trips: number | string) => exports.default.fetch(`${ORIGIN}/purchase?name=${name}&round_trips=${round_trips}`, { method: "POST" });
+    // 200 only when the provider call answered 200 too (the route throws otherwise).
+    const first = await buy(5);
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ round_trips: 5, n: 5 });
+    const second = await buy(3);
+    expect(await second.json()).toEqual({ round_trips: 3, n: 8 });
+    for (const bad of [BENCH_ROUND_TRIPS_MAX + 1, -1, 1.5, "x"]) {
+      const res = await buy(bad);
+      expect(res.status, String(bad)).toBe(400);
+      await res.arrayBuffer();
+    }
+    // The do-nothing provider answers only in-process: from outside, the baseline routes refuse it.
+    const outside = await exports.default.fetch(`http://example.com${PROVIDER_NOOP_PATH}`, { method: "POST" });
+    expect(outside.status).toBe(400);
+    await outside.arrayBuffer();
   });
 
   it("refuses a socket request that is not an upgrade, a bad object name and an unknown action", async () => {

@@ -15,7 +15,7 @@ authRoutes.openapi(
     request: { body: bodyContent(RegisterBody, "Email, password and an optional full name, as a form or JSON.") },
     responses: {
       201: { description: "Created.", content: { "application/json": { schema: UserResponse } } },
-      ...problems(400, 409, 413, 415, 422, 429),
+      ...problems(400, 409, 413, 415, 422, 429, 503),
     },
   }),
   async (c) => {
@@ -34,7 +34,7 @@ authRoutes.openapi(
     request: { body: bodyContent(LoginBody, "OAuth2 password form (`username` is the email) or JSON.") },
     responses: {
       200: { description: "A bearer token.", content: { "application/json": { schema: TokenResponse } } },
-      ...problems(400, 401, 413, 415, 422, 429),
+      ...problems(400, 401, 413, 415, 422, 429, 503),
     },
   }),
   async (c) => {

@@ -27,21 +27,26 @@ export function webhookAuthentic(raw: Uint8Array, hash: string, headers: { verif
   return byVerifHash || bySignature || byPlainSignature;
 }
 
+/** Strict UTF-8 (a malformed body is refused, not repaired); not streaming, so one decoder serves every request. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 export async function intakeWebhook(c: AppContext): Promise<Response> {
   const received_at_ms = Date.now();
+  // Read once each: `c.var` builds a fresh object of every variable on each use.
+  const request_id = c.get("request_id");
   const raw = new Uint8Array(await c.req.arrayBuffer());
-  const authentic = webhookAuthentic(raw, c.var.config.FLUTTERWAVE_WEBHOOK_HASH, {
+  const authentic = webhookAuthentic(raw, c.get("config").FLUTTERWAVE_WEBHOOK_HASH, {
     verif_hash: c.req.header("verif-hash"),
     signature: c.req.header("flutterwave-signature"),
   });
   if (!authentic) {
-    log.warn("webhook refused: bad or missing signature", { request_id: c.var.request_id });
+    log.warn("webhook refused: bad or missing signature", { request_id });
     throw new AppError({ status: 401, code: "webhook_signature_invalid", title: "Unauthorized", detail: "Missing or invalid webhook signature." });
   }
   let raw_body: string;
   let parsed: unknown;
   try {
-    raw_body = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(raw);
+    raw_body = utf8.decode(raw);
     parsed = JSON.parse(raw_body);
   } catch {
     parsed = undefined;
@@ -53,18 +58,18 @@ export async function intakeWebhook(c: AppContext): Promise<Response> {
         id: `webhook-${sha256Hex(Array.from(raw, (b) => String.fromCharCode(b)).join(""))}`,
         source: "webhook-intake",
         reason: "signed webhook body is not a JSON object",
-        body_json: JSON.stringify({ request_id: c.var.request_id, raw_base64: btoa(Array.from(raw, (b) => String.fromCharCode(b)).join("")) }),
+        body_json: JSON.stringify({ request_id, raw_base64: btoa(Array.from(raw, (b) => String.fromCharCode(b)).join("")) }),
         attempts: 0,
       },
     ]);
     throw errors.badRequest("malformed_webhook", "The webhook body must be a JSON object.");
   }
-  const message: QueueMessage = { v: 1, kind: "flutterwave.webhook", request_id: c.var.request_id, received_at_ms, raw_body };
+  const message: QueueMessage = { v: 1, kind: "flutterwave.webhook", request_id, received_at_ms, raw_body };
   try {
     await c.env.WALLET_EVENTS.send(message);
   } catch (error) {
-    log.error("webhook enqueue failed", { request_id: c.var.request_id, error });
+    log.error("webhook enqueue failed", { request_id, error });
     throw errors.unavailable("queue_unavailable", "The event could not be queued; please retry.");
   }
-  return c.json({ status: "accepted" as const, request_id: c.var.request_id }, 200);
+  return c.json({ status: "accepted" as const, request_id }, 200);
 }
