@@ -14,7 +14,7 @@ import { defineConfig } from "vitest/config";
  * under nodejs_compat.
  */
 const PROCESS_GLOBAL = "\0process-global";
-/** FUND_USER_LIMITER in the workers projects (test/routes/fund-limit.test.ts names the same number). */
+/** FUND_USER_LIMITER in the workers projects (test/routes/wallet/fund-limit.test.ts names the same number). */
 const TEST_FUND_USER_LIMIT = 120;
 const mongodbPrebundle = {
   enabled: true,
@@ -114,7 +114,7 @@ function workersProject(options: { name: string; include: string[]; exclude: str
  * They prove the ledger's invariants, and the projection is never on the
  * money path (its own tests prove it), so they run with the projection off.
  */
-const LEDGER_PROPERTY_TESTS = ["test/durable/wallet-property.test.ts", "test/durable/wallet-time-property.test.ts"];
+const LEDGER_PROPERTY_TESTS = ["test/durable/wallet/property.test.ts", "test/durable/wallet/time-property.test.ts"];
 
 /**
  * The proofs over the whole API (test/proofs): the model-based HTTP test and

@@ -6,7 +6,7 @@
  * uncounted. Its own server: the suite's shared one counts nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWalletClient } from "../../clients/typescript/src/index";
+import { createWalletClient } from "../../clients/typescript/src";
 // @ts-expect-error plain ESM helper shared with the benchmark scripts
 import { startDevServer } from "../../scripts/dev-server.mjs";
 

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { ApiProblem, createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src/index";
+import { ApiProblem, createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src";
 import { origin, poll } from "./helpers";
 
 function newClient() {

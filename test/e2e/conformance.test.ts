@@ -17,7 +17,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createWalletClient } from "../../clients/typescript/src/index";
+import { createWalletClient } from "../../clients/typescript/src";
 // @ts-expect-error plain ESM helper shared with the benchmark scripts
 import { freePort } from "../../scripts/dev-server.mjs";
 import { origin, poll } from "./helpers";

@@ -1,7 +1,7 @@
 /** Helpers for the Node end-to-end tests that drive `wrangler dev` over HTTP. */
 import { inject } from "vitest";
 import WebSocket from "ws";
-import { createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src/index";
+import { createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src";
 
 export const origin = inject("origin");
 export const api = `${origin}/api/v1`;

@@ -30,9 +30,9 @@ import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
 import { MAIN_QUEUE } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";
 import worker from "../../src/worker";
-import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, fundedWallet, loadMongoDriverFirst, newWallet, runReconciler } from "../helpers";
-import { buyAirtime, buyData, uniqueMtnNumber, uniqueNaira, type Purchase } from "../purchase-helpers";
-import { arm, faultTable, flutterwaveControl, operatorAudit, passDeadline, QUEUE_RETRY_CASES_IN_FLIGHT_MAX, READ_UNANSWERED, served, vtpassControl, type Mode, type Provider } from "./support";
+import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, fundedWallet, loadMongoDriverFirst, newWallet, runReconciler } from "../support/helpers";
+import { buyAirtime, buyData, uniqueMtnNumber, uniqueNaira, type Purchase } from "../support/purchases";
+import { arm, faultTable, flutterwaveControl, operatorAudit, passDeadline, QUEUE_RETRY_CASES_IN_FLIGHT_MAX, READ_UNANSWERED, served, vtpassControl, type Mode, type Provider } from "../support/faults";
 
 // Every case starts with a timed provider call right after its wallet (helpers.ts says why).
 loadMongoDriverFirst();

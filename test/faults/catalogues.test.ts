@@ -16,9 +16,9 @@ import { clearBankCache } from "../../src/services/banks";
 import { clearCatalogCache } from "../../src/services/catalogue";
 import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
 import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
-import { api, expectLedgerConsistent, expectProblem, fundedWallet } from "../helpers";
-import { buyData, type Purchase } from "../purchase-helpers";
-import { arm, faultTable, READ_UNANSWERED, served, vtpassControl, type Mode } from "./support";
+import { api, expectLedgerConsistent, expectProblem, fundedWallet } from "../support/helpers";
+import { buyData, type Purchase } from "../support/purchases";
+import { arm, faultTable, READ_UNANSWERED, served, vtpassControl, type Mode } from "../support/faults";
 
 const START_MINOR = 100_000_00;
 const table = faultTable("catalogues");

@@ -16,8 +16,8 @@ import { describe, expect, it } from "vitest";
 import { exports } from "cloudflare:workers";
 import { randomBase32 } from "../../src/lib/ids";
 import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
-import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, newWallet, runReconciler } from "../helpers";
-import { arm, DONE_ANSWER_LOST, flutterwaveControl, NOT_DONE, passDeadline, READ_UNANSWERED, served, faultTable, type Mode } from "./support";
+import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, newWallet, runReconciler } from "../support/helpers";
+import { arm, DONE_ANSWER_LOST, flutterwaveControl, NOT_DONE, passDeadline, READ_UNANSWERED, served, faultTable, type Mode } from "../support/faults";
 
 const READ_ATTEMPTS = 1 + PROVIDER_READ_RETRIES;
 const table = faultTable("funding");

@@ -13,9 +13,9 @@
  */
 import { describe, expect } from "vitest";
 import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
-import { eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../helpers";
-import { buyAirtime, type Purchase } from "../purchase-helpers";
-import { arm, DONE_ANSWER_LOST, expectEscalated, faultTable, NOT_DONE, passDeadline, READ_UNANSWERED, served, vtpassControl, type Mode } from "./support";
+import { eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../support/helpers";
+import { buyAirtime, type Purchase } from "../support/purchases";
+import { arm, DONE_ANSWER_LOST, expectEscalated, faultTable, NOT_DONE, passDeadline, READ_UNANSWERED, served, vtpassControl, type Mode } from "../support/faults";
 
 const START_MINOR = 100_000_00;
 const READ_ATTEMPTS = 1 + VTPASS_READ_RETRIES;

@@ -12,7 +12,7 @@ import { randomBase32 } from "../../src/lib/ids";
 import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
 import { flutterwaveClient } from "../../src/providers/flutterwave";
 import { createExecutionContext } from "cloudflare:test";
-import { arm, served } from "./support";
+import { arm, served } from "../support/faults";
 
 describe("slow_body", () => {
   it("answers the real status and headers at once, sends the body in pieces, and stops when the client hangs up", async () => {

@@ -15,8 +15,8 @@
 import { describe, expect, it } from "vitest";
 import { randomBase32 } from "../../src/lib/ids";
 import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
-import { api, authedJson, eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../helpers";
-import { arm, DONE_ANSWER_LOST, expectEscalated, flutterwaveControl, NOT_DONE, passDeadline, READ_UNANSWERED, served, faultTable, type Mode } from "./support";
+import { api, authedJson, eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../support/helpers";
+import { arm, DONE_ANSWER_LOST, expectEscalated, flutterwaveControl, NOT_DONE, passDeadline, READ_UNANSWERED, served, faultTable, type Mode } from "../support/faults";
 
 const START_MINOR = 500_000;
 const AMOUNT_MINOR = 100_000;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { drainOrCancel } from "../../src/lib/body-limit";
 import { REQUEST_BODY_DRAIN_MAX_BYTES, REQUEST_BODY_DRAIN_MAX_MS, REQUEST_BODY_MAX_BYTES } from "../../src/lib/limits";
-import { env, expectProblem, ORIGIN } from "../helpers";
+import { env, expectProblem, ORIGIN } from "../support/helpers";
 
 const CHUNK_BYTES = 4096;
 

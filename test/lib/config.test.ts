@@ -5,7 +5,7 @@ import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/lib/config";
 import { PRODUCTION_SECRET_MINIMUMS } from "../../src/lib/limits";
 import { estimateSecretBits, shortestPeriod } from "../../src/lib/secret-strength";
-import { env, expectProblem, ORIGIN } from "../helpers";
+import { env, expectProblem, ORIGIN } from "../support/helpers";
 
 function randomHex(bytes: number): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");

@@ -12,7 +12,7 @@ import { parseConfig } from "../../src/lib/config";
 import { ANALYTICS_INDEX_MAX_BYTES } from "../../src/lib/limits";
 import { log, logEnabled, parseLogLevel, setLogLevel } from "../../src/lib/log";
 import { outcomeOf, recordRequest } from "../../src/lib/request-metrics";
-import { api } from "../helpers";
+import { api } from "../support/helpers";
 
 afterEach(() => {
   setLogLevel(null);

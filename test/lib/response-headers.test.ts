@@ -4,7 +4,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { describe, expect, it } from "vitest";
 import { CORS_MAX_AGE_S } from "../../src/lib/limits";
 import { corsPolicy, preflightResponse, setCorsHeaders, setSecurityHeaders } from "../../src/lib/response-headers";
-import { api } from "../helpers";
+import { api } from "../support/helpers";
 
 /**
  * The request middleware sets the security and CORS headers itself, once, on

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { requireConfig } from "../../src/lib/config";
 import { TOKEN_CLOCK_SKEW_S, WATCH_TICKET_TTL_S } from "../../src/lib/limits";
 import { issueAccessToken, issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../../src/lib/tokens";
-import { api, env, expectProblem, registerAndLogin } from "../helpers";
+import { api, env, expectProblem, registerAndLogin } from "../support/helpers";
 
 const config = requireConfig(env);
 const key = new TextEncoder().encode(config.JWT_SECRET_KEY);

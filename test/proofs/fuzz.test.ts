@@ -24,7 +24,7 @@
  * 10,000 requests from the same seeds. A failure lists the requests that
  * caused it, one line each, enough to replay by hand.
  *
- * Requests go through `dispatch` (test/helpers.ts): the test runner's own
+ * Requests go through `dispatch` (test/support/helpers.ts): the test runner's own
  * loopback slows with every request a file sends, and at this size it looked
  * like a hang.
  */
@@ -32,7 +32,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe as suite, expect, it } from "vitest";
 import { PURCHASE_FAILURES_MAX } from "../../src/domain/limits";
 import { setLogLevel } from "../../src/lib/log";
-import { apiInProcess as api, dispatch, env, uniqueIp } from "../helpers";
+import { apiInProcess as api, dispatch, env, uniqueIp } from "../support/helpers";
 import { describe, judge } from "./fuzz/answers";
 import { specArb, toRequest, type Spec } from "./fuzz/requests";
 import type { OpenApiDocument, Operation } from "./fuzz/schema-check";

@@ -49,7 +49,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLogLevel } from "../../src/lib/log";
 import { PURCHASE_FAILURES_MAX } from "../../src/domain/limits";
-import { expectLedgerConsistent, PASSWORD, registerAndLogin } from "../helpers";
+import { expectLedgerConsistent, PASSWORD, registerAndLogin } from "../support/helpers";
 import { modelPool } from "./model/pool";
 import { jsonAnswer, observe } from "./model/check";
 import { ControlCharge, Drain, Fund, FundBurst, PayCheckout, Redeliver, Forge, type Cmd, type Real } from "./model/commands-funding";

@@ -15,8 +15,8 @@ import { eventPortFor, type ProviderDeps } from "../../src/providers";
 import { referenceIndex } from "../../src/providers/references";
 import { clearCatalogueCache, VTPASS, vtpassPurchases } from "../../src/providers/vtpass";
 import { eventMessageFor, eventSource, QueueMessage } from "../../src/queue/messages";
-import { env } from "../helpers";
-import { client, fakeVtpass, json } from "./vtpass-fake";
+import { env } from "../support/helpers";
+import { client, fakeVtpass, json } from "../support/vtpass-fake";
 
 const deps = (): ProviderDeps => ({ env, ctx: createExecutionContext(), config: requireConfig(env), request_id: "ports-test" });
 

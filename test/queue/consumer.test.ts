@@ -7,8 +7,8 @@ import { QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
 import { requireConfig } from "../../src/lib/config";
 import { retryDelaySeconds } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";
-import { api, eventually, expectLedgerConsistent, expectProblem, newWallet, runReconciler } from "../helpers";
-import { control, envelope } from "../sandbox/helpers";
+import { api, eventually, expectLedgerConsistent, expectProblem, newWallet, runReconciler } from "../support/helpers";
+import { control, envelope } from "../support/sandbox";
 
 type Result = { outcome: string; ackAll: boolean; explicitAcks: string[]; retryMessages: { msgId: string; delaySeconds?: number }[] };
 

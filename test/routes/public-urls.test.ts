@@ -9,8 +9,8 @@ import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
 import { DEVELOPMENT_API_BASE } from "../../src/lib/urls";
-import { env, form, fundedWallet, newWallet, bearerFor } from "../helpers";
-import { control, envelope } from "../sandbox/helpers";
+import { env, form, fundedWallet, newWallet, bearerFor } from "../support/helpers";
+import { control, envelope } from "../support/sandbox";
 
 const EVIL = "http://evil.example";
 const CONFIGURED = "http://wallet.test";

@@ -4,7 +4,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { choose, control, envelope, FLW_BASE, flw, paymentBody, transferBody, uniqueRef } from "./helpers";
+import { choose, control, envelope, FLW_BASE, flw, paymentBody, transferBody, uniqueRef } from "../support/sandbox";
 
 describe("authentication", () => {
   it("refuses a v3 call without a bearer key with Flutterwave's 401 envelope", async () => {
@@ -324,7 +324,7 @@ describe("transfers", () => {
 
   it("serves the official SDK's doubled slash (`<base>//v3/transfers/:id`)", async () => {
     const created = (await envelope(await flw("/transfers", { body: transferBody(uniqueRef("trf-slash")) }))).data;
-    const res = await exports.default.fetch(`${FLW_BASE}//v3/transfers/${created.id}`, { headers: { authorization: `Bearer ${(await import("./helpers")).SECRET_KEY}` } });
+    const res = await exports.default.fetch(`${FLW_BASE}//v3/transfers/${created.id}`, { headers: { authorization: `Bearer ${(await import("../support/sandbox")).SECRET_KEY}` } });
     expect((await envelope(res)).data.id).toBe(created.id);
   });
 

@@ -5,7 +5,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { choose, control, createLink, deliveriesFor, envelope, flw, uniqueRef } from "./helpers";
+import { choose, control, createLink, deliveriesFor, envelope, flw, uniqueRef } from "../support/sandbox";
 
 function redirectOf(res: Response): URL {
   expect(res.status).toBe(303);

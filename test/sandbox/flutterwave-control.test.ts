@@ -5,8 +5,8 @@
 import { createExecutionContext, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { expectProblem } from "../helpers";
-import { control, deliveriesFor, env, envelope, flw, ORIGIN, sandboxObject, transferBody, uniqueRef } from "./helpers";
+import { expectProblem } from "../support/helpers";
+import { control, deliveriesFor, env, envelope, flw, ORIGIN, sandboxObject, transferBody, uniqueRef } from "../support/sandbox";
 
 async function createTransfer(reference: string, overrides: Record<string, unknown> = {}) {
   return (await envelope(await flw("/transfers", { body: transferBody(reference, overrides) }))).data as { id: number; reference: string; status: string };

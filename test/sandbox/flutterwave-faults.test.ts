@@ -4,7 +4,7 @@
  * that commit before failing.
  */
 import { describe, expect, it } from "vitest";
-import { control, envelope, flw, paymentBody, transferBody, uniqueRef } from "./helpers";
+import { control, envelope, flw, paymentBody, transferBody, uniqueRef } from "../support/sandbox";
 
 type Fault = { operation: string; match?: string; mode: string; times?: number };
 

@@ -4,7 +4,7 @@
  * any), so tests can prove at the provider that something was called once.
  */
 import { describe, expect, it } from "vitest";
-import { control, envelope, flw, transferBody, uniqueRef } from "./helpers";
+import { control, envelope, flw, transferBody, uniqueRef } from "../support/sandbox";
 
 type Counted = { count: number; recent: { operation: string; fault: string | null; at: string }[] };
 

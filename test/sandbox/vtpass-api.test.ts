@@ -21,7 +21,7 @@ import {
   uniqueAmountMinor,
   vt,
   vtJson,
-} from "./vtpass-helpers";
+} from "../support/vtpass-sandbox";
 
 const CALLBACK_URL = `${ORIGIN}/api/v1/wallet/vtpass/callback/development-only-vtpass-callback-secret-0001`;
 

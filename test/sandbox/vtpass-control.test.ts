@@ -11,8 +11,8 @@ import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/lib/config";
 import { judgeCallbackAnswer } from "../../src/sandbox/vtpass/callbacks";
 import { CALLBACK_ATTEMPTS_MAX, FLOAT_DEFAULT_MINOR } from "../../src/sandbox/vtpass/limits";
-import { expectProblem } from "../helpers";
-import { env } from "./helpers";
+import { expectProblem } from "../support/helpers";
+import { env } from "../support/sandbox";
 import {
   airtime,
   client,
@@ -28,7 +28,7 @@ import {
   vtControl,
   vtJson,
   vtpassObject,
-} from "./vtpass-helpers";
+} from "../support/vtpass-sandbox";
 
 const CALLBACK_URL = `${ORIGIN}/api/v1/wallet/vtpass/callback/development-only-vtpass-callback-secret-0001`;
 /** A secret our route does not know: its callbacks are refused (404) and the look-alike tries again. */

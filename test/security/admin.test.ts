@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { requireConfig } from "../../src/lib/config";
-import { api, bearerFor, env, expectProblem, newWallet, type Problem } from "../helpers";
+import { api, bearerFor, env, expectProblem, newWallet, type Problem } from "../support/helpers";
 
 const TOKEN = requireConfig(env).ADMIN_API_TOKEN;
 

@@ -11,7 +11,7 @@ import { CATALOGUE, CONTROLS } from "./catalogue";
 
 const SOURCES = import.meta.glob("../**/*.test.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
-/** "test/routes/auth.test.ts" -> its source, or undefined. */
+/** "test/routes/auth/auth.test.ts" -> its source, or undefined. */
 function sourceOf(file: string): string | undefined {
   const inTest = file.replace(/^test\//, "");
   // The glob names this directory's own files "./x", the rest "../dir/x".

@@ -11,9 +11,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { newTxRef } from "../../src/lib/ids";
-import { api, authedJson, bearerFor, expectProblem, fundedWallet, newWallet, type Problem } from "../helpers";
-import { buyAirtime, type Purchase, uniqueNaira } from "../purchase-helpers";
-import { pendingFunding, ticketFor, upgrade } from "../realtime-helpers";
+import { api, authedJson, bearerFor, expectProblem, fundedWallet, newWallet, type Problem } from "../support/helpers";
+import { buyAirtime, type Purchase, uniqueNaira } from "../support/purchases";
+import { pendingFunding, ticketFor, upgrade } from "../support/realtime";
 
 type Tx = { tx_ref: string; status: string; amount: string };
 

@@ -14,8 +14,8 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { hmacSha256Base64 } from "../../src/lib/crypto";
 import { requireConfig } from "../../src/lib/config";
 import { issueAccessToken } from "../../src/lib/tokens";
-import { api, bearerFor, env, expectProblem, newWallet } from "../helpers";
-import { pendingFunding, ticketFor, upgrade } from "../realtime-helpers";
+import { api, bearerFor, env, expectProblem, newWallet } from "../support/helpers";
+import { pendingFunding, ticketFor, upgrade } from "../support/realtime";
 
 const config = requireConfig(env);
 const OUR_KEY = new TextEncoder().encode(config.JWT_SECRET_KEY);

@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { REQUEST_BODY_MAX_BYTES } from "../../src/lib/limits";
-import { api, bearerFor, expectProblem, newWallet } from "../helpers";
+import { api, bearerFor, expectProblem, newWallet } from "../support/helpers";
 
 async function user() {
   const w = await newWallet();

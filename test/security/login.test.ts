@@ -1,6 +1,6 @@
 /**
  * Security: login and registration must not let one person lock out another,
- * nor tell anyone which emails have accounts. What test/routes/auth.test.ts
+ * nor tell anyone which emails have accounts. What test/routes/auth/auth.test.ts
  * proves (several attacking addresses do not refuse the owner, the same 401
  * for an unknown email and a wrong password, the same throttling for both) is
  * listed in the catalogue. Here: a client naming someone else's address in
@@ -14,7 +14,7 @@ import { describe, expect, it } from "vitest";
 import { newUserId } from "../../src/lib/ids";
 import { LOGIN_CLIENT_FREE_FAILURES } from "../../src/durable/login-throttle/limits";
 import { hashPassword } from "../../src/lib/password";
-import { api, env, expectProblem, form, json, PASSWORD, uniqueEmail, uniqueIp } from "../helpers";
+import { api, env, expectProblem, form, json, PASSWORD, uniqueEmail, uniqueIp } from "../support/helpers";
 
 const WRONG = "not the password";
 

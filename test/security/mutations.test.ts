@@ -20,10 +20,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { requireConfig } from "../../src/lib/config";
 import { setLogLevel } from "../../src/lib/log";
 import { issueAccessToken } from "../../src/lib/tokens";
-import { apiInProcess as api, env, newWallet } from "../helpers";
+import { apiInProcess as api, env, newWallet } from "../support/helpers";
 
 const SOAK = (env as unknown as { SOAK?: string }).SOAK === "1";
-// Through `apiInProcess` (test/helpers.ts `dispatch` says why), a case costs about a millisecond.
+// Through `apiInProcess` (test/support/helpers.ts `dispatch` says why), a case costs about a millisecond.
 const RUNS = SOAK ? 3000 : 100;
 const SEED = 20261127;
 /** Per test: the soak form's thousands of requests take minutes on a loaded machine. */

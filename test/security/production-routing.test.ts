@@ -15,8 +15,8 @@ import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/lib/config";
 import { registerSelf } from "../../src/lib/self";
 import { providerFetch } from "../../src/providers/http";
-import { env, expectProblem, ORIGIN } from "../helpers";
-import { SECRET_KEY } from "../sandbox/helpers";
+import { env, expectProblem, ORIGIN } from "../support/helpers";
+import { SECRET_KEY } from "../support/sandbox";
 
 const randomHex = (bytes: number) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 

@@ -12,10 +12,10 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { requireConfig } from "../../src/lib/config";
 import { hmacSha256Base64 } from "../../src/lib/crypto";
 import { WEBHOOK_BODY_MAX_BYTES } from "../../src/lib/limits";
-import { passDeadline } from "../faults/support";
-import { api, eventually, expectLedgerConsistent, expectProblem, loadMongoDriverFirst, runReconciler } from "../helpers";
-import { pendingFunding } from "../realtime-helpers";
-import { control, envelope } from "../sandbox/helpers";
+import { passDeadline } from "../support/faults";
+import { api, eventually, expectLedgerConsistent, expectProblem, loadMongoDriverFirst, runReconciler } from "../support/helpers";
+import { pendingFunding } from "../support/realtime";
+import { control, envelope } from "../support/sandbox";
 
 const config = requireConfig(env);
 const HASH = config.FLUTTERWAVE_WEBHOOK_HASH;

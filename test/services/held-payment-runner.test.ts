@@ -20,7 +20,7 @@ import type { AppEnv } from "../../src/lib/http";
 import type { Outcome } from "../../src/providers/outcome";
 import type { HeldPaymentPort, Refusal } from "../../src/providers/port";
 import { runHeldPayment } from "../../src/services/held-payment-runner";
-import { env, expectLedgerConsistent, fundedWallet } from "../helpers";
+import { env, expectLedgerConsistent, fundedWallet } from "../support/helpers";
 
 type Start = { tx_ref: string; amount_minor: number };
 type Answer = "delivered" | "refused_float_low" | "unknown" | "not_prepared";

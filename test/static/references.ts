@@ -6,7 +6,7 @@
  *    doc names a file or folder of the repository, and so does a path in a
  *    comment relative to its own file (`./<file>.ts`, `../<folder>/<file>.ts`). `<name>` stands for any one
  *    entry and `*` / `**` are globs (`src/durable/<object>/limits.ts`,
- *    `test/durable/*.test.ts`): at least one path must match.
+ *    `test/durable/wallet/*.test.ts`): at least one path must match.
  * 2. A markdown link to a local file, or to a `#anchor`, in README.md and
  *    docs/*.md resolves: the file exists and the anchor is a heading of it,
  *    slugged as GitHub does (lower case, punctuation dropped, each space a

@@ -15,7 +15,7 @@
  * funding-flow and held-payment-flow (the two flows) and reconciler (the
  * alarm).
  *
- * Invariants (docs/architecture.md, §Money invariants; proven by test/durable/*.test.ts):
+ * Invariants (docs/architecture.md, §Money invariants; proven by test/durable/wallet/*.test.ts and listed in test/invariants/catalogue.ts):
  *  2. available = balance - sum(pending holds) >= 0 after every operation.
  *  3. a held payment is posted only on the provider's success, voided only on
  *     its failure (held-payment-flow.ts, src/domain/held-payment-rule.ts).

@@ -6,7 +6,7 @@
  * credentials, other users' identifiers).
  */
 import fc from "fast-check";
-import { PASSWORD } from "../../helpers";
+import { PASSWORD } from "../../support/helpers";
 import { resolveRef, type OpenApiDocument, type Operation, type Schema } from "./schema-check";
 import { boundaryArb, hostileValueArb, validArb, type Kind } from "./values";
 import type { World } from "./world";

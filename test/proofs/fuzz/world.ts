@@ -9,9 +9,9 @@
 import { requireConfig } from "../../../src/lib/config";
 import { newUserId, randomBase32 } from "../../../src/lib/ids";
 import { issueAccessToken } from "../../../src/lib/tokens";
-import { PASSWORD, apiInProcess as api, authedJson, bearerFor, env, eventually, form, newWallet, registerAndLogin, uniqueEmail, uniqueIp } from "../../helpers";
-import { uniqueMtnNumber } from "../../purchase-helpers";
-import { choose } from "../../sandbox/helpers";
+import { PASSWORD, apiInProcess as api, authedJson, bearerFor, env, eventually, form, newWallet, registerAndLogin, uniqueEmail, uniqueIp } from "../../support/helpers";
+import { uniqueMtnNumber } from "../../support/purchases";
+import { choose } from "../../support/sandbox";
 
 export type User = { email: string; user_id: string; token: string; auth: Record<string, string>; tx_refs: string[]; ticket: string };
 

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { requireConfig } from "../../../src/lib/config";
-import { expectProblem } from "../../helpers";
+import { expectProblem } from "../../support/helpers";
 import { counts, call, countOutcome } from "./harness";
 import { anomaliesOf, anomalyLine, apply, balances, converged, effectOf, expectedAnomalies, findTx, fundingAfterCharge, type Charge, type Model, type ModelTx, type ModelUser, type Next } from "./model";
 

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import type fc from "fast-check";
-import { runReconciler } from "../../helpers";
+import { runReconciler } from "../../support/helpers";
 import { call, checkout, consume, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, postWebhook, queued, vtControl } from "./harness";
 import { deliverToModel, fail, jsonAnswer, problem, same, type Charges } from "./check";
 import { apply, converged, pendingFundings, type Charge, type Model, type ModelTx, type ModelUser } from "./model";
@@ -192,7 +192,7 @@ export async function recordCharge(tx: ModelTx, r: Real, id: number, amount_mino
 }
 
 /**
- * The wallet's alarm, made due now (test/helpers.ts runReconciler): every
+ * The wallet's alarm, made due now (test/support/helpers.ts runReconciler): every
  * PENDING transaction of the user is looked up with its provider. Returns
  * what it did to each, as the model says.
  */

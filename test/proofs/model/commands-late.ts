@@ -9,7 +9,7 @@
  * failed purchase or transfer), so it runs in most sequences it is drawn in.
  */
 import { env } from "cloudflare:workers";
-import { passDeadline } from "../../faults/support";
+import { passDeadline } from "../../support/faults";
 import { fail, jsonAnswer, same } from "./check";
 import { naira, pickOf, reconcileWallet, recordCharge, userOf, type Cmd, type Real } from "./commands-funding";
 import { ACCOUNTS, held, planPurchase, requestIdOf, uniqueNarration, type HeldAnswer } from "./commands-held";

@@ -4,7 +4,7 @@
  * (register and log in are real and cost an argon2id hash each, so they are
  * rare).
  */
-import { PASSWORD, uniqueEmail, uniqueIp } from "../../helpers";
+import { PASSWORD, uniqueEmail, uniqueIp } from "../../support/helpers";
 import { call, countCommand, countOutcome, counts } from "./harness";
 import { jsonAnswer, observe, problem, same } from "./check";
 import type { Model } from "./model";

@@ -17,7 +17,7 @@ import { vi } from "vitest";
 import { createApp } from "../../../src/app";
 import { hmacSha256Base64 } from "../../../src/lib/crypto";
 import { requireConfig } from "../../../src/lib/config";
-import { dispatch, ORIGIN } from "../../helpers";
+import { dispatch, ORIGIN } from "../../support/helpers";
 
 export const WEBHOOK_HASH = requireConfig(env).FLUTTERWAVE_WEBHOOK_HASH;
 const FLW_SECRET = requireConfig(env).FLUTTERWAVE_SECRET_KEY;
@@ -62,9 +62,9 @@ const app = createApp();
 
 /**
  * A request to /api/v1 through the Worker (in-process: `dispatch` in
- * test/helpers.ts says why). With a withdrawal fee the same app
+ * test/support/helpers.ts says why). With a withdrawal fee the same app
  * runs with the test bindings plus WITHDRAWAL_FEE (configuration is read per
- * environment object), as test/routes/withdrawal-fee.test.ts does.
+ * environment object), as test/routes/withdrawals/withdrawal-fee.test.ts does.
  */
 export async function call(fee: string, path: string, init: RequestInit = {}): Promise<Response> {
   if (fee === "0") return dispatch(`${ORIGIN}/api/v1${path}`, init);
@@ -171,7 +171,7 @@ export function uniqueMtnNumber(): string {
  * PURCHASE_USER_LIMITER (wrangler.jsonc) lets one user start 10 purchases a
  * minute, counted before anything else, and the pooled wallets serve sequence
  * after sequence. The model does not model that limiter (its route test,
- * test/routes/purchase-limits.test.ts, proves it); it paces each user as a
+ * test/routes/purchases/purchase-limits.test.ts, proves it); it paces each user as a
  * client that knows the limit would: before sending `n` purchase attempts at
  * once, it waits until that user's attempts in the last minute leave room for
  * them. An unexpected 429 still fails the sequence, as any wrong answer does.

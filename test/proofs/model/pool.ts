@@ -1,6 +1,6 @@
 /**
  * Wallets for the model's sequences, from a small pool. Each pooled wallet is
- * funded once through the Wallet's own funding path (as test/helpers.ts
+ * funded once through the Wallet's own funding path (as test/support/helpers.ts
  * fundedWallet does); before each later sequence it is put back to that state:
  * every table a sequence writes is emptied except the opening funding and its
  * journal row, and the balance is set back to it (so balance = journal still
@@ -13,7 +13,7 @@ import { runInDurableObject } from "cloudflare:test";
 import type { Wallet } from "../../../src/durable/wallet/object";
 import { newTxRef } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
-import { bearerFor, newWallet } from "../../helpers";
+import { bearerFor, newWallet } from "../../support/helpers";
 
 export type PooledWallet = { user_id: string; email: string; auth: Record<string, string>; opening_minor: number };
 
