@@ -293,7 +293,10 @@ export class SimClient {
     let key;
     let tx;
     try {
-      tx = await this.idempotent((call) => this.client.withdraw(body, ((key = call.idempotency_key), call)));
+      tx = await this.idempotent((call) => {
+        key = call.idempotency_key;
+        return this.client.withdraw(body, call);
+      });
     } catch (error) {
       if (account === "refused" && error instanceof ApiProblem && error.code === "transfer_refused" && typeof error.problem.tx_ref === "string") {
         this.track({ tx_ref: error.problem.tx_ref, type: "WITHDRAW", amount_minor: naira * 100 }, "FAILED", "withdraw refused");

@@ -24,6 +24,9 @@
 import { spawn } from "node:child_process";
 import { envNumber } from "./bench-lib.mjs";
 
+/** Terminal colour codes in vitest's output (ESC [ ... m), removed before reading it. */
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g");
+
 const TOTAL = envNumber("MODEL_SOAK_SEQUENCES", 10_000);
 const SHARD = envNumber("MODEL_SOAK_SHARD", 500);
 const SEED = envNumber("MODEL_SOAK_SEED", 20_261_127);
@@ -84,14 +87,14 @@ async function runOne({ index, seed, sequences }) {
   const { ok, output } = await runShard(seed, sequences);
   const seconds = (performance.now() - t0) / 1000;
   if (!ok) {
-    const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+    const plain = output.replace(ANSI_COLOUR, "");
     const failed = plain.slice(Math.max(0, plain.indexOf("Failed Tests") - 200));
     console.error(`${failed.slice(0, 6_000)}\n`);
     console.error(`model soak FAILED in shard ${index + 1} (seed ${seed}, ${sequences} sequences) after ${done} sequences had passed.`);
     console.error(`Replay it: MODEL_SEED=${seed} MODEL_SEQUENCES=${sequences} npx vitest run --project proofs test/proofs/http-model.test.ts`);
     stopAll(1);
   }
-  const line = /http model shard: (\{.*\})/.exec(output.replace(/\x1b\[[0-9;]*m/g, ""))?.[1];
+  const line = /http model shard: (\{.*\})/.exec(output.replace(ANSI_COLOUR, ""))?.[1];
   if (!line) {
     console.error(`model soak: shard ${index + 1} passed but printed no summary line:\n${output.slice(-3_000)}`);
     stopAll(1);

@@ -50,8 +50,14 @@ export async function connectInspector(port) {
         reject(new Error(`${method}: no answer in ${timeout_ms} ms`));
       }, timeout_ms);
       pending.set(id, {
-        resolve_: (v) => (clearTimeout(timer), resolve_(v)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
+        resolve_: (v) => {
+          clearTimeout(timer);
+          resolve_(v);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
       });
       ws.send(JSON.stringify({ id, method, params }));
     });

@@ -44,5 +44,5 @@ export function renderPrometheus(families: readonly MetricFamily[]): string {
       lines.push(`${family.name}${rendered} ${formatValue(sample.value)}`);
     }
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

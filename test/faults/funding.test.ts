@@ -12,7 +12,7 @@
  * Verification faults must lead to retries and then the right end, never a
  * credit on a guess.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, } from "vitest";
 import { exports } from "cloudflare:workers";
 import { randomBase32 } from "../../src/lib/ids";
 import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";

@@ -12,7 +12,7 @@
  * look-alike served at most one transfer create per tx_ref; the balance is
  * the one computed by hand.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, } from "vitest";
 import { randomBase32 } from "../../src/lib/ids";
 import { PROVIDER_READ_RETRIES } from "../../src/providers/flutterwave/limits";
 import { api, authedJson, eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../support/helpers";

@@ -57,7 +57,7 @@ import { Buy, Concurrent, SettleTransfer, VtSettle, Withdraw } from "./model/com
 import { LatePayment, PassDeadline, SecondPayment, SucceedLate } from "./model/commands-late";
 import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
 import { call, captureQueue, counts, okJson, queued, spent, spent_ms, vtControl } from "./model/harness";
-import { type Model, type ModelUser, type TxStatus, type TxType } from "./model/model";
+import type { Model, ModelUser, TxStatus, TxType } from "./model/model";
 
 const knobs = env as unknown as { MODEL_SEED?: string; MODEL_SEQUENCES?: string };
 const SEQUENCES = Number(knobs.MODEL_SEQUENCES) || 300;
@@ -237,13 +237,13 @@ const OUTCOMES = [
 
 describe("the API against its model", () => {
   // Every request's info line crosses to the test runner; errors are still written.
-  beforeAll(() => setLogLevel("error"));
   afterAll(() => setLogLevel(null));
 
   const takeWallet = modelPool(POOL_SIZE);
   let shared: ModelUser[] = [];
 
   beforeAll(async () => {
+    setLogLevel("error");
     captureQueue();
     // A registered user shared by every sequence, for the login commands (its wallet stays empty).
     const u = await registerAndLogin();

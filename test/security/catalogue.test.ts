@@ -18,11 +18,11 @@ function sourceOf(file: string): string | undefined {
   return SOURCES[`../${inTest}`] ?? (inTest.startsWith("security/") ? SOURCES[`./${inTest.slice("security/".length)}`] : undefined);
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** `it("name"`, `it('name'`, `it(\`name\``, or `test(...)`, with any modifier (`it.each`, `it.concurrent`). */
 function declares(source: string, name: string): boolean {
-  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escape(name)}\\1`).test(source);
+  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escapeRegExp(name)}\\1`).test(source);
 }
 
 /** The names of the tests a source declares with a plain string literal. */

@@ -170,7 +170,7 @@ describe("JWT encoding tricks", () => {
       `${h.slice(1)}.${p}.${s}`,
       `${h}.${p.slice(0, -1)}.${s}`,
       `${h}.${p}X.${s}`,
-      `${h}.${b64url(JSON.stringify(claims(user_id)) + " ")}.${s}`,
+      `${h}.${b64url(`${JSON.stringify(claims(user_id))} `)}.${s}`,
       `${h}.${p}.${s}~`,
     ]) {
       await expectRefused(`Bearer ${forged}`);

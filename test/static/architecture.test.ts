@@ -77,7 +77,7 @@ function cycles(edges: Map<string, string[]>): string[][] {
 
 /** Every import edge from a folder of src/ to another file of src/, as repository paths. */
 function edgesFrom(folder: string): [string, string][] {
-  const prefix = join(SRC, folder) + "/";
+  const prefix = `${join(SRC, folder)}/`;
   return [...graph().entries()]
     .filter(([from]) => from.startsWith(prefix))
     .flatMap(([from, targets]) => targets.map((to): [string, string] => [relative(ROOT, from), relative(ROOT, to)]));
@@ -96,7 +96,7 @@ describe("layers", () => {
 
   it("lets only the development entry import the look-alikes (src/sandbox)", () => {
     const importers = [...graph().entries()]
-      .filter(([from, targets]) => !from.startsWith(join(SRC, "sandbox") + "/") && targets.some((t) => t.startsWith(join(SRC, "sandbox") + "/")))
+      .filter(([from, targets]) => !from.startsWith(`${join(SRC, "sandbox")}/`) && targets.some((t) => t.startsWith(`${join(SRC, "sandbox")}/`)))
       .map(([from]) => relative(ROOT, from))
       .sort();
     expect(importers).toEqual(["src/app.ts", "src/worker.ts"]);
@@ -141,7 +141,7 @@ describe("vendors behind the ports", () => {
   }
 
   it("names every vendor file that implements a port *-adapter.ts, and only those", () => {
-    const files = FILES.filter((f) => VENDORS.some((v) => f.startsWith(join(PROVIDERS, v) + "/"))).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, "utf8") }));
+    const files = FILES.filter((f) => VENDORS.some((v) => f.startsWith(`${join(PROVIDERS, v)}/`))).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, "utf8") }));
     // Every port has an adapter (a port nobody implements is a dead surface).
     const adapters = files.filter((f) => f.path.endsWith("-adapter.ts"));
     expect(PORTS.filter((p) => !adapters.some((a) => new RegExp(`\\b${p}\\b`).test(a.text)))).toEqual([]);

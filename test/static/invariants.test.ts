@@ -7,11 +7,11 @@ import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { INVARIANTS } from "../invariants/catalogue";
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** `it("name"`, `it('name'`, `it(\`name\``, or `test(...)`, with any modifier. */
-export function declares(source: string, name: string): boolean {
-  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escape(name)}\\1`).test(source);
+function declares(source: string, name: string): boolean {
+  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escapeRegExp(name)}\\1`).test(source);
 }
 
 describe("the money invariants' catalogue", () => {

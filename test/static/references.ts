@@ -140,7 +140,7 @@ function lineAt(text: string, offset: number): number {
 
 /** Drop what ends a sentence after a path: a full stop or a dash. */
 function cleanPath(raw: string): string {
-  return raw.replace(/[.\-]+$/, "");
+  return raw.replace(/[.-]+$/, "");
 }
 
 /** The package a file belongs to (its nearest folder with a package.json), relative to the root; "" for the root. */

@@ -146,6 +146,7 @@ export function faultTable(name: string, options: { in_flight_max?: number } = {
   };
 
   // A run filtered to some cases (-t, .only) starts each case when its own test runs instead.
+  // biome-ignore lint/correctness/noEmptyPattern: vitest reads a hook's first parameter as its fixtures and requires a destructuring pattern there.
   beforeAll(({}, file) => {
     if (everyTestRuns(file as unknown as Task)) for (const start of starts) start();
   });
@@ -161,7 +162,7 @@ export function faultTable(name: string, options: { in_flight_max?: number } = {
         result.catch(() => {}); // reported by the case's own test, below
         results[index] = result;
       };
-      rows.forEach((_row, index) => starts.push(() => start(index)));
+      rows.forEach((_row, index) => void starts.push(() => start(index)));
       it.each(rows.map((row, index) => ({ ...row, case_index: index })))(title, async (row) => {
         const index = (row as { case_index: number }).case_index;
         if (!results[index]) start(index);

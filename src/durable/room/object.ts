@@ -200,13 +200,17 @@ export class Room extends DurableObject<Env> {
     if (existing) return { ok: true, snapshot: existing };
     const owner = txRefOwner(tx_ref);
     if (!owner) return { ok: true, snapshot: null };
-    let tx;
-    try {
-      tx = await this.env.WALLET.getByName(owner).getTransaction(tx_ref);
-    } catch (error) {
-      log.warn("room could not ask the wallet", { tx_ref, error });
-      return { ok: false };
-    }
+    const asked = await this.env.WALLET.getByName(owner)
+      .getTransaction(tx_ref)
+      .then(
+        (found) => ({ ok: true as const, found }),
+        (error: unknown) => {
+          log.warn("room could not ask the wallet", { tx_ref, error });
+          return { ok: false as const };
+        },
+      );
+    if (!asked.ok) return { ok: false };
+    const tx = asked.found;
     if (!tx) return { ok: true, snapshot: null };
     // Through the same rules: a publish may have arrived while we were asking.
     const { changed } = this.record(snapshotOf(owner, tx), Date.now());

@@ -245,7 +245,10 @@ const STORAGE_METHODS = ["getAlarm", "setAlarm", "deleteAlarm", "transactionSync
  */
 function bumpOwned(handle: object, kind: string): void {
   const owner = owners.get(handle) ?? context.getStore()?.label;
-  if (owner) return bump(`${kind} ${owner}`);
+  if (owner) {
+    bump(`${kind} ${owner}`);
+    return;
+  }
   const pending = unattributed.get(handle) ?? new Map<string, number>();
   pending.set(kind, (pending.get(kind) ?? 0) + 1);
   unattributed.set(handle, pending);

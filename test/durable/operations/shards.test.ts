@@ -75,7 +75,7 @@ describe("moving the single index of old into the shards", () => {
       for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
       expect(migrate(state.storage, OPERATIONS_MIGRATIONS.filter((m) => m.version <= 4))).toBe(4);
       pending.forEach((tx_ref, i) =>
-        sql.exec(
+        void sql.exec(
           `INSERT INTO op_transactions (tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms)
            VALUES (?, 1, ?, 'WITHDRAW', 'PENDING', 'submitted', 10000, 'NGN', 100, 100, ?, NULL)`,
           tx_ref,

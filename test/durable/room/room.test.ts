@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { attachmentOf, checkTags, Room, roomConnectRequest, WATCHER_TAG } from "../../../src/durable/room/object";
+import { attachmentOf, checkTags, type Room, roomConnectRequest, WATCHER_TAG } from "../../../src/durable/room/object";
 import { CLOSE, PING_FRAME, PONG_FRAME } from "../../../src/durable/room/protocol";
 import { newUserId } from "../../../src/lib/ids";
 import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../../../src/durable/room/limits";

@@ -112,7 +112,7 @@ describe("change feed: a crash between the write and the delivery", () => {
     // The write commits, then the object "dies" before its drain: written
     // through the store directly, inside the object, with no drain after it.
     await runInDurableObject(stub, (instance: Wallet, state) => {
-      const core = (instance as unknown as { core: { store: { write: Function } } }).core;
+      const core = (instance as unknown as { core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } } }).core;
       state.storage.transactionSync(() => core.store.write(tx_ref, { stage: "awaiting_payment", set: { payment_link: "http://wallet.test/pay/2" } }, Date.now()));
     });
     await new Promise((r) => setTimeout(r, 300));
@@ -155,7 +155,7 @@ describe("the one write path refuses what the flow table does not allow", () => 
     const tx_ref = newTxRef("WITHDRAW", user_id);
     await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 50_000, fee_minor: 0, currency: "NGN", details: {} });
     const results = await runInDurableObject(stub, (instance: Wallet, state) => {
-      const store = (instance as unknown as { core: { store: { write: Function } } }).core.store;
+      const store = (instance as unknown as { core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } } }).core.store;
       return state.storage.transactionSync(() => [
         // hold_placed -> settled skips the claim and the submission.
         store.write(tx_ref, { stage: "settled" }, Date.now()),
@@ -172,7 +172,7 @@ describe("the one write path refuses what the flow table does not allow", () => 
     await stub.claimSubmission(tx_ref);
     await stub.refuse(tx_ref, "refused in a test");
     const again = await runInDurableObject(stub, (instance: Wallet, state) =>
-      state.storage.transactionSync(() => (instance as unknown as { core: { store: { write: Function } } }).core.store.write(tx_ref, { stage: "settled" }, Date.now())),
+      state.storage.transactionSync(() => (instance as unknown as { core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } } }).core.store.write(tx_ref, { stage: "settled" }, Date.now())),
     );
     expect(again).toMatchObject({ ok: false, refusal: "transaction_already_terminal" });
     await expectLedgerConsistent(stub);

@@ -96,7 +96,7 @@ export function schemaErrors(document: OpenApiDocument, schema: Schema, value: u
     if (s.maxLength !== undefined && length > s.maxLength) errors.push(`${path}: longer than ${s.maxLength}`);
     if (s.pattern !== undefined && !new RegExp(s.pattern, "u").test(value)) errors.push(`${path}: does not match ${s.pattern}`);
   }
-  if (Array.isArray(value) && s.items) value.forEach((item, i) => errors.push(...schemaErrors(document, s.items!, item, `${path}[${i}]`)));
+  if (Array.isArray(value) && s.items) value.forEach((item, i) => void errors.push(...schemaErrors(document, s.items!, item, `${path}[${i}]`)));
   if (typeOf(value) === "object") {
     const record = value as Record<string, unknown>;
     for (const key of s.required ?? []) if (!(key in record)) errors.push(`${path}: missing required ${key}`);

@@ -64,7 +64,7 @@ async function readTransactions(fee: string, user: ModelUser): Promise<WireTx[]>
  * a transaction or record a provider refusal's anomaly, so any other line, a
  * missing one or a second one for the same charge is a mismatch.
  */
-export async function observe(model: Model, user: ModelUser, fee: string, active: boolean): Promise<void> {
+export async function observe(_model: Model, user: ModelUser, fee: string, active: boolean): Promise<void> {
   try {
     await observeOnce(user, fee, active);
   } catch (error) {

@@ -128,7 +128,7 @@ describe("WS /ws/wallet: refusals before the upgrade", () => {
     const { user_id, tx_ref } = await pendingFunding();
     const second = await pendingFunding();
     const expired = await ticketFor(user_id, tx_ref, 60, Math.floor(Date.now() / 1000) - 3600);
-    const forgedTicket = (await ticketFor(user_id, tx_ref)).slice(0, -4) + "AAAA";
+    const forgedTicket = `${(await ticketFor(user_id, tx_ref)).slice(0, -4)}AAAA`;
     const accessTokenAsTicket = await tokenFor(user_id);
     const cases: [string, Record<string, string>, Record<string, string>][] = [
       ["no credential", { tx_ref }, {}],

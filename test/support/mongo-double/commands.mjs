@@ -494,7 +494,6 @@ function equalityFields(filter) {
     if (key === "$and" && Array.isArray(value)) {
       for (const part of value) Object.assign(out, equalityFields(part));
     } else if (key.startsWith("$")) {
-      continue;
     } else if (isOperatorObject(value)) {
       if ("$eq" in value) out[key] = value.$eq;
     } else {
