@@ -41,8 +41,8 @@ import { DurableObject } from "cloudflare:workers";
 import { SHARD_ZERO_NAME, shardOf, type IndexedUser, type IndexView, type OperatorFact, type ShardLayout, type UsersPage } from "../../domain/operator";
 import { operatorIndexShards } from "../../lib/config";
 import { log } from "../../lib/log";
-import { migrate, type Migration } from "../../lib/sqlite";
-import { indexRowsLeft, LEGACY_INDEX_MIGRATION, moveStep, usersLeft, type MovedBatch, type MoveProgress } from "./index-move";
+import { migrate } from "../../lib/sqlite";
+import { indexRowsLeft, moveStep, usersLeft, type MovedBatch, type MoveProgress } from "./index-move";
 import {
   INDEX_MOVE_RETRY_MS,
   INDEX_MOVE_STEPS_PER_ALARM,
@@ -52,7 +52,10 @@ import {
   PROVIDER_PROBLEM_RECENT_MS,
   USERS_INDEX_PAGE_MAX,
 } from "./limits";
-import { OPERATOR_ANOMALY_REF_MIGRATION, OPERATOR_INDEX_MIGRATION, OperatorIndex } from "./operator-index";
+import { OperatorIndex } from "./operator-index";
+import { OPERATIONS_MIGRATIONS } from "./schema";
+
+export { OPERATIONS_MIGRATIONS };
 
 export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "./operator-index";
 export type { MovedBatch, MoveProgress } from "./index-move";
@@ -78,40 +81,6 @@ export type IndexBase = {
 
 type StoredLayout = ShardLayout & { open: boolean };
 
-/** Exported for the migration test, which replays them over a database of before sharding. */
-export const OPERATIONS_MIGRATIONS: readonly Migration[] = [
-  {
-    version: 1,
-    statements: [
-      `CREATE TABLE provider_problems (
-         provider TEXT NOT NULL,
-         kind TEXT NOT NULL,
-         detail TEXT NOT NULL,
-         first_at_ms INTEGER NOT NULL,
-         last_at_ms INTEGER NOT NULL,
-         count INTEGER NOT NULL CHECK (count > 0),
-         PRIMARY KEY (provider, kind)
-       ) WITHOUT ROWID`,
-    ],
-  },
-  OPERATOR_INDEX_MIGRATION,
-  {
-    version: 3,
-    statements: [
-      `CREATE TABLE projection_lag (
-         user_id TEXT PRIMARY KEY,
-         backlog INTEGER NOT NULL CHECK (backlog >= 0),
-         oldest_at_ms INTEGER NOT NULL,
-         failures INTEGER NOT NULL CHECK (failures >= 0),
-         reported_at_ms INTEGER NOT NULL
-       ) WITHOUT ROWID`,
-      `CREATE TABLE projection_lag_overflow (id INTEGER PRIMARY KEY CHECK (id = 1), last_at_ms INTEGER NOT NULL)`,
-      `CREATE TABLE users_index (user_id TEXT PRIMARY KEY, indexed_at_ms INTEGER NOT NULL) WITHOUT ROWID`,
-    ],
-  },
-  OPERATOR_ANOMALY_REF_MIGRATION,
-  LEGACY_INDEX_MIGRATION,
-];
 
 export class Operations extends DurableObject<Env> {
   private readonly index: OperatorIndex;
