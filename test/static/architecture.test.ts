@@ -23,8 +23,14 @@ import { describe, expect, it } from "vitest";
 
 const ROOT = resolve(__dirname, "../..");
 const SRC = join(ROOT, "src");
-/** A module longer than this is split by responsibility (docs/architecture.md, §Layers and the source layout). */
-const MODULE_LINES_MAX = 400;
+/**
+ * A module longer than this is split by responsibility (docs/architecture.md,
+ * §Layers and the source layout). Counted on code as the formatter writes it
+ * (Biome, 100 columns): before the formatter, lines ran to 200 columns and more
+ * and the bound was 400; wrapped at 100, the same modules take about a quarter
+ * more lines, so the bound is 500.
+ */
+const MODULE_LINES_MAX = 500;
 
 function sources(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
