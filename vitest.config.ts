@@ -21,12 +21,17 @@ const mongodbPrebundle = {
   include: ["mongodb"],
   rolldownOptions: {
     platform: "node" as const,
-    external: [/^node:(?!process$)/, ...(builtinModules as string[]).filter((name) => name !== "process")],
+    external: [
+      /^node:(?!process$)/,
+      ...(builtinModules as string[]).filter((name) => name !== "process"),
+    ],
     plugins: [
       {
         name: "process-global",
-        resolveId: (id: string) => (id === "process" || id === "node:process" ? PROCESS_GLOBAL : null),
-        load: (id: string) => (id === PROCESS_GLOBAL ? "module.exports = globalThis.process;" : null),
+        resolveId: (id: string) =>
+          id === "process" || id === "node:process" ? PROCESS_GLOBAL : null,
+        load: (id: string) =>
+          id === PROCESS_GLOBAL ? "module.exports = globalThis.process;" : null,
       },
     ],
   },
@@ -52,7 +57,12 @@ const mongodbPrebundle = {
  * `mongo`, the MongoDB projection writes to the wire test double on loopback
  * (or to MONGODB_TEST_URI), which the global setup starts.
  */
-function workersProject(options: { name: string; include: string[]; exclude: string[]; mongo: boolean }) {
+function workersProject(options: {
+  name: string;
+  include: string[];
+  exclude: string[];
+  mongo: boolean;
+}) {
   return {
     plugins: [
       // A function, so the bindings can use what the global setup provided
@@ -78,7 +88,13 @@ function workersProject(options: { name: string; include: string[]; exclude: str
             WS_SOCKETS_PER_USER_MAX: "20",
             WS_SOCKETS_PER_ADDRESS_MAX: "200",
             // Short timeouts so outage tests answer in seconds.
-            ...(options.mongo ? { MONGODB_URI: inject("mongoUri"), MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500", MONGO_BATCH_TIMEOUT_MS: "4000" } : {}),
+            ...(options.mongo
+              ? {
+                  MONGODB_URI: inject("mongoUri"),
+                  MONGO_SERVER_SELECTION_TIMEOUT_MS: "1500",
+                  MONGO_BATCH_TIMEOUT_MS: "4000",
+                }
+              : {}),
             // `npm run test:soak` sets SOAK=1: the property tests run their long, seeded form.
             SOAK: process.env.SOAK === "1" ? "1" : "0",
             // scripts/model-soak.mjs: the model test's seed and sequence count for one shard.
@@ -89,7 +105,9 @@ function workersProject(options: { name: string; include: string[]; exclude: str
           // suite opens more than FUND_PENDING_MAX fundings on one wallet within a
           // minute to reach that bound, so this one limiter is raised here
           // (merged by binding name over wrangler.jsonc's list).
-          ratelimits: { FUND_USER_LIMITER: { simple: { limit: TEST_FUND_USER_LIMIT, period: 60 } } },
+          ratelimits: {
+            FUND_USER_LIMITER: { simple: { limit: TEST_FUND_USER_LIMIT, period: 60 } },
+          },
         },
       })),
     ],
@@ -114,7 +132,10 @@ function workersProject(options: { name: string; include: string[]; exclude: str
  * They prove the ledger's invariants, and the projection is never on the
  * money path (its own tests prove it), so they run with the projection off.
  */
-const LEDGER_PROPERTY_TESTS = ["test/durable/wallet/property.test.ts", "test/durable/wallet/time-property.test.ts"];
+const LEDGER_PROPERTY_TESTS = [
+  "test/durable/wallet/property.test.ts",
+  "test/durable/wallet/time-property.test.ts",
+];
 
 /**
  * The proofs over the whole API (test/proofs): the model-based HTTP test and
@@ -128,7 +149,12 @@ const API_PROOFS = ["test/proofs/**/*.test.ts"];
  * They run in Node, where a file starts in milliseconds instead of booting
  * workerd with every binding; a test that needs a binding belongs elsewhere.
  */
-const PURE_TESTS = ["test/domain/**/*.test.ts", "test/lib/errors.test.ts", "test/lib/http.test.ts", "test/lib/limits.test.ts"];
+const PURE_TESTS = [
+  "test/domain/**/*.test.ts",
+  "test/lib/errors.test.ts",
+  "test/lib/http.test.ts",
+  "test/lib/limits.test.ts",
+];
 
 /**
  * Two files at a time on two cores: vitest's default (cores - 1) left a core
@@ -150,19 +176,48 @@ export default defineConfig({
   test: {
     silent: "passed-only",
     projects: [
-      workersProject({ name: "workers", include: ["test/**/*.test.ts"], exclude: ["test/e2e/**", "test/static/**", ...LEDGER_PROPERTY_TESTS, ...API_PROOFS, ...PURE_TESTS], mongo: true }),
+      workersProject({
+        name: "workers",
+        include: ["test/**/*.test.ts"],
+        exclude: [
+          "test/e2e/**",
+          "test/static/**",
+          ...LEDGER_PROPERTY_TESTS,
+          ...API_PROOFS,
+          ...PURE_TESTS,
+        ],
+        mongo: true,
+      }),
       workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),
       workersProject({ name: "proofs", include: API_PROOFS, exclude: [], mongo: true }),
       {
-        test: { name: "unit", include: PURE_TESTS, environment: "node", ...IN_PROCESS_GROUP, ...EVERY_TEST_ASSERTS },
+        test: {
+          name: "unit",
+          include: PURE_TESTS,
+          environment: "node",
+          ...IN_PROCESS_GROUP,
+          ...EVERY_TEST_ASSERTS,
+        },
       },
       {
-        test: { name: "static", include: ["test/static/**/*.test.ts"], environment: "node", ...IN_PROCESS_GROUP, ...EVERY_TEST_ASSERTS },
+        test: {
+          name: "static",
+          include: ["test/static/**/*.test.ts"],
+          environment: "node",
+          ...IN_PROCESS_GROUP,
+          ...EVERY_TEST_ASSERTS,
+        },
       },
       {
         // The TypeScript client's unit tests (clients/typescript): Node, with the
         // API's answers scripted, since for the client the API is the outside world.
-        test: { name: "client", include: ["clients/typescript/test/**/*.test.ts"], environment: "node", ...IN_PROCESS_GROUP, ...EVERY_TEST_ASSERTS },
+        test: {
+          name: "client",
+          include: ["clients/typescript/test/**/*.test.ts"],
+          environment: "node",
+          ...IN_PROCESS_GROUP,
+          ...EVERY_TEST_ASSERTS,
+        },
       },
       {
         test: {

@@ -14,7 +14,19 @@
 // Registrations and logins go through the TypeScript client (clients/typescript),
 // each from its own client address; logins through its typed `api` to read the
 // Server-Timing header. The bare route, the baseline, is a raw fetch.
-import { BARE_ROUTE_NAME, bareRoute, benchClient, compare, envNumber, goalOf, round, row, sequential, standalone, summarise } from "./bench-lib.mjs";
+import {
+  BARE_ROUTE_NAME,
+  bareRoute,
+  benchClient,
+  compare,
+  envNumber,
+  goalOf,
+  round,
+  row,
+  sequential,
+  standalone,
+  summarise,
+} from "./bench-lib.mjs";
 
 const LOGINS_PER_USER = 4; // a few logins per user, as real traffic has (successes are never throttled per email)
 const PASSWORD = "correct horse battery";
@@ -24,7 +36,8 @@ const BURST_LOGINS = 20;
 /** Rounds a 503'd login is retried after its Retry-After before the row counts it lost. */
 const BURST_RETRIES_MAX = 10;
 /** Lines of wrangler's output that say the runtime went away or started again (as scripts/load.mjs reads them). */
-const RESTART_PATTERN = /(restart|crash|segmentation fault|out of memory|exceeded (its )?memory|workerd.*(exit|terminat)|the workers runtime failed|reloading local server)/i;
+const RESTART_PATTERN =
+  /(restart|crash|segmentation fault|out of memory|exceeded (its )?memory|workerd.*(exit|terminat)|the workers runtime failed|reloading local server)/i;
 
 /** Rows for the bare route and login, `n` sequential requests each. */
 export async function run(server, { n = 100 } = {}) {
@@ -40,8 +53,11 @@ export async function run(server, { n = 100 } = {}) {
   let loginCount = 0;
   const login = async () => {
     const email = users[Math.floor(loginCount++ / LOGINS_PER_USER)];
-    const { data, error, response } = await client.api.POST("/api/v1/auth/login", { body: { email, password: PASSWORD } });
-    if (response.status !== 200 || !data?.access_token) throw new Error(`login ${response.status}: ${JSON.stringify(error)}`);
+    const { data, error, response } = await client.api.POST("/api/v1/auth/login", {
+      body: { email, password: PASSWORD },
+    });
+    if (response.status !== 200 || !data?.access_token)
+      throw new Error(`login ${response.status}: ${JSON.stringify(error)}`);
     const timing = /argon2id;dur=(\d+(?:\.\d+)?)/.exec(response.headers.get("server-timing") ?? "");
     if (timing) hash_ms.push(Number(timing[1]));
   };
@@ -57,7 +73,16 @@ export async function run(server, { n = 100 } = {}) {
   const baseline = row("auth", `${BARE_ROUTE_NAME}, one at a time`, measured.bare);
   return [
     baseline,
-    row("auth", "POST /auth/login, one at a time", { ...measured.login, note: `argon2id verify p50 ${hashes.p50_ms} ms (Server-Timing) = ${share}% of login p50`, extra: { argon2id: hashes, argon2id_share_pct: share } }, baseline),
+    row(
+      "auth",
+      "POST /auth/login, one at a time",
+      {
+        ...measured.login,
+        note: `argon2id verify p50 ${hashes.p50_ms} ms (Server-Timing) = ${share}% of login p50`,
+        extra: { argon2id: hashes, argon2id_share_pct: share },
+      },
+      baseline,
+    ),
     await burstRow(server, client, users),
   ];
 }
@@ -66,8 +91,13 @@ export async function run(server, { n = 100 } = {}) {
 async function burstRow(server, client, users) {
   const output_before = server.output();
   const once = async (i) => {
-    const { response } = await client.api.POST("/api/v1/auth/login", { body: { email: users[i % users.length], password: PASSWORD } });
-    return { status: response.status, retry_after_s: Number(response.headers.get("retry-after") ?? "1") };
+    const { response } = await client.api.POST("/api/v1/auth/login", {
+      body: { email: users[i % users.length], password: PASSWORD },
+    });
+    return {
+      status: response.status,
+      retry_after_s: Number(response.headers.get("retry-after") ?? "1"),
+    };
   };
   const started = performance.now();
   const latencies = [];
@@ -93,20 +123,28 @@ async function burstRow(server, client, users) {
   );
   const elapsed_ms = performance.now() - started;
   const output_after = server.output();
-  const fresh = output_after.startsWith(output_before) ? output_after.slice(output_before.length) : output_after.slice(-50_000);
+  const fresh = output_after.startsWith(output_before)
+    ? output_after.slice(output_before.length)
+    : output_after.slice(-50_000);
   const restarts = fresh.split("\n").filter((line) => RESTART_PATTERN.test(line)).length;
   const health = await fetch(`${server.origin}/api/v1/health`);
   await health.arrayBuffer();
   const stats = summarise(latencies);
   const answered = first.ok + first.busy;
-  return row("auth", `${BURST_LOGINS} concurrent logins (burst)`, {
-    rate_per_s: round((BURST_LOGINS / elapsed_ms) * 1000),
-    p50_ms: stats.p50_ms,
-    p99_ms: stats.p99_ms,
-    ratio: `${answered}/${BURST_LOGINS} answered, ${lost} lost, ${restarts} restarts`,
-    note: `first answers: ${first.ok} x 200, ${first.busy} x 503 + Retry-After${first.other.length ? `, other: ${first.other.join(",")}` : ""}; ${retried} retries; lost after retries: ${lost}; runtime restart lines in wrangler's output: ${restarts}; GET /health after: ${health.status}`,
-    extra: { first, retried, lost, restarts, health_after: health.status },
-  }, undefined, goalOf("login_burst"));
+  return row(
+    "auth",
+    `${BURST_LOGINS} concurrent logins (burst)`,
+    {
+      rate_per_s: round((BURST_LOGINS / elapsed_ms) * 1000),
+      p50_ms: stats.p50_ms,
+      p99_ms: stats.p99_ms,
+      ratio: `${answered}/${BURST_LOGINS} answered, ${lost} lost, ${restarts} restarts`,
+      note: `first answers: ${first.ok} x 200, ${first.busy} x 503 + Retry-After${first.other.length ? `, other: ${first.other.join(",")}` : ""}; ${retried} retries; lost after retries: ${lost}; runtime restart lines in wrangler's output: ${restarts}; GET /health after: ${health.status}`,
+      extra: { first, retried, lost, restarts, health_after: health.status },
+    },
+    undefined,
+    goalOf("login_burst"),
+  );
 }
 
 await standalone(import.meta.url, {

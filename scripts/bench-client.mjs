@@ -20,10 +20,18 @@ function mtimeMs(url) {
 }
 
 const built_ms = mtimeMs(new URL("dist/index.js", CLIENT));
-const sources = [new URL("package.json", CLIENT), new URL("tsconfig.build.json", CLIENT), ...readdirSync(new URL("src/", CLIENT)).map((f) => new URL(`src/${f}`, CLIENT))];
+const sources = [
+  new URL("package.json", CLIENT),
+  new URL("tsconfig.build.json", CLIENT),
+  ...readdirSync(new URL("src/", CLIENT)).map((f) => new URL(`src/${f}`, CLIENT)),
+];
 if (built_ms < 0 || sources.some((source) => mtimeMs(source) > built_ms)) {
   console.error("building @airtime-wallet/client (clients/typescript/dist) ...");
-  execFileSync("npm", ["run", "build", "--silent", "-w", "@airtime-wallet/client"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], shell: process.platform === "win32" });
+  execFileSync("npm", ["run", "build", "--silent", "-w", "@airtime-wallet/client"], {
+    cwd: ROOT,
+    stdio: ["ignore", "ignore", "inherit"],
+    shell: process.platform === "win32",
+  });
 }
 
 export const { createWalletClient, ApiProblem } = await import("@airtime-wallet/client");

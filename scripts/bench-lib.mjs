@@ -67,7 +67,11 @@ export function table(rows) {
   const keys = Object.keys(rows[0]);
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
   const line = (cells) => cells.map((c, i) => String(c).padEnd(widths[i])).join("  ");
-  return [line(keys), line(widths.map((w) => "-".repeat(w))), ...rows.map((r) => line(keys.map((k) => r[k])))].join("\n");
+  return [
+    line(keys),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map((r) => line(keys.map((k) => r[k]))),
+  ].join("\n");
 }
 
 let ip = 0;
@@ -88,10 +92,16 @@ export function nextIp() {
  */
 export async function compare({ n, concurrency, warmup = 0 }, fns) {
   const names = Object.keys(fns);
-  for (const name of names) if (warmup > 0) await concurrent(warmup, Math.min(concurrency, warmup), fns[name]);
+  for (const name of names)
+    if (warmup > 0) await concurrent(warmup, Math.min(concurrency, warmup), fns[name]);
   const halves = [Math.ceil(n / 2), Math.floor(n / 2)];
-  const acc = Object.fromEntries(names.map((name) => [name, { samples: [], elapsed_ms: 0, done: 0 }]));
-  for (const [half, order] of [[0, names], [1, [...names].reverse()]]) {
+  const acc = Object.fromEntries(
+    names.map((name) => [name, { samples: [], elapsed_ms: 0, done: 0 }]),
+  );
+  for (const [half, order] of [
+    [0, names],
+    [1, [...names].reverse()],
+  ]) {
     for (const name of order) {
       const a = acc[name];
       const offset = a.done;
@@ -104,7 +114,14 @@ export async function compare({ n, concurrency, warmup = 0 }, fns) {
   return Object.fromEntries(
     names.map((name) => {
       const a = acc[name];
-      return [name, { ...summarise(a.samples), conc: concurrency, rate_per_s: round((a.done / a.elapsed_ms) * 1000) }];
+      return [
+        name,
+        {
+          ...summarise(a.samples),
+          conc: concurrency,
+          rate_per_s: round((a.done / a.elapsed_ms) * 1000),
+        },
+      ];
     }),
   );
 }
@@ -193,7 +210,10 @@ export function markdown(rows) {
 
 export function writeResult(file, data) {
   mkdirSync(RESULTS_DIR, { recursive: true });
-  writeFileSync(`${RESULTS_DIR}/${file}`, typeof data === "string" ? data : JSON.stringify(data, null, 2));
+  writeFileSync(
+    `${RESULTS_DIR}/${file}`,
+    typeof data === "string" ? data : JSON.stringify(data, null, 2),
+  );
 }
 
 /** True when the module at `meta_url` is the script node was started with. */
@@ -206,7 +226,10 @@ export function isMain(meta_url) {
  * `run(server, options)`, the table printed and `bench-results/<name>.json`.
  * Does nothing when the module is imported (by scripts/bench.mjs).
  */
-export async function standalone(meta_url, { name, title, vars = {}, ratelimits = {}, run, options }) {
+export async function standalone(
+  meta_url,
+  { name, title, vars = {}, ratelimits = {}, run, options },
+) {
   if (!isMain(meta_url)) return;
   const server = await startDevServer({ vars, ratelimits });
   // The server runs in its own process group: stop it on Ctrl-C too.
@@ -229,7 +252,8 @@ export function envNumber(name, fallback) {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new Error(`${name} must be a positive number, got ${raw}`);
   return value;
 }
 
@@ -247,7 +271,8 @@ export function benchClient(origin, options = {}) {
     baseUrl: origin,
     retry: { max_attempts: 1 },
     fetch: (request) => {
-      if (AUTH_PATH.test(new URL(request.url).pathname)) request.headers.set("cf-connecting-ip", nextIp());
+      if (AUTH_PATH.test(new URL(request.url).pathname))
+        request.headers.set("cf-connecting-ip", nextIp());
       return fetch(request);
     },
     ...options,

@@ -44,7 +44,10 @@ double.engine.update = async (db, body) => {
   return reply;
 };
 
-const server = await startDevServer({ vars: { MONGODB_URI: double.uri, MONGO_DB_NAME: DB, ADMIN_API_TOKEN: ADMIN }, quiet: process.env.BENCH_QUIET !== "0" });
+const server = await startDevServer({
+  vars: { MONGODB_URI: double.uri, MONGO_DB_NAME: DB, ADMIN_API_TOKEN: ADMIN },
+  quiet: process.env.BENCH_QUIET !== "0",
+});
 try {
   const api = `${server.origin}/api/v1`;
   const admin = { authorization: `Bearer ${ADMIN}` };
@@ -57,7 +60,11 @@ try {
     await client.login(email, password);
     const funding = await client.fund({ amount: String(FUND_NAIRA) });
     // The customer's browser pays on the checkout look-alike: not an API call.
-    await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+    await fetch(funding.payment_link, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
     return { id, client };
   }
 
@@ -71,7 +78,8 @@ try {
     }
   }
 
-  const successes = () => double.engine.dump(DB, "transactions").filter((d) => d.status === "SUCCESS").length;
+  const successes = () =>
+    double.engine.dump(DB, "transactions").filter((d) => d.status === "SUCCESS").length;
 
   console.error(`preparing ${W} funded wallets...`);
   const wallets = [];
@@ -83,12 +91,17 @@ try {
   });
   await concurrent(W, 8, async (i) => funded(wallets[i].client));
   // Let the fundings' projection finish before the measured burst.
-  for (const deadline = Date.now() + 60_000; successes() < W && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
+  for (const deadline = Date.now() + 60_000; successes() < W && Date.now() < deadline; )
+    await new Promise((r) => setTimeout(r, 100));
 
   let amount = 100;
   const buy = async (client) => {
     amount += 1;
-    const purchase = await client.buyAirtime({ phone: "08011111111", network: "mtn", amount: String(amount) });
+    const purchase = await client.buyAirtime({
+      phone: "08011111111",
+      network: "mtn",
+      amount: String(amount),
+    });
     if (purchase.status !== "SUCCESS") throw new Error(`airtime not delivered: ${purchase.status}`);
   };
 
@@ -99,7 +112,8 @@ try {
   const applied_during_burst = applied - applied_before;
   const deadline = Date.now() + CATCH_UP_TIMEOUT_MS;
   while (successes() < W + N) {
-    if (Date.now() > deadline) throw new Error(`projection did not catch up: ${successes()} of ${W + N}`);
+    if (Date.now() > deadline)
+      throw new Error(`projection did not catch up: ${successes()} of ${W + N}`);
     await new Promise((r) => setTimeout(r, 50));
   }
   const caught_up_ms = performance.now() - started;
@@ -108,7 +122,9 @@ try {
   let inconsistent = 0;
   await concurrent(W, 4, async (i) => {
     for (let attempt = 0; attempt < 20; attempt++) {
-      const check = await (await fetch(`${api}/admin/wallets/${wallets[i].id}/projection`, { headers: admin })).json();
+      const check = await (
+        await fetch(`${api}/admin/wallets/${wallets[i].id}/projection`, { headers: admin })
+      ).json();
       if (check.consistent && check.feed.backlog === 0) return;
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -116,15 +132,41 @@ try {
   });
 
   const rows = [
-    { measure: "settlements (airtime purchases, delivered)", count: N, seconds: round(burst_ms / 1000, 2), per_s: burst.rate_per_s },
-    { measure: "documents upserted during the burst", count: applied_during_burst, seconds: round(burst_ms / 1000, 2), per_s: round(applied_during_burst / (burst_ms / 1000), 1) },
-    { measure: "documents upserted until caught up", count: documents, seconds: round(caught_up_ms / 1000, 2), per_s: round(documents / (caught_up_ms / 1000), 1) },
+    {
+      measure: "settlements (airtime purchases, delivered)",
+      count: N,
+      seconds: round(burst_ms / 1000, 2),
+      per_s: burst.rate_per_s,
+    },
+    {
+      measure: "documents upserted during the burst",
+      count: applied_during_burst,
+      seconds: round(burst_ms / 1000, 2),
+      per_s: round(applied_during_burst / (burst_ms / 1000), 1),
+    },
+    {
+      measure: "documents upserted until caught up",
+      count: documents,
+      seconds: round(caught_up_ms / 1000, 2),
+      per_s: round(documents / (caught_up_ms / 1000), 1),
+    },
   ];
-  console.log(`\nProjection benchmark: wrangler dev (local workerd) + MongoDB-wire test double, ${W} wallets, concurrency ${C}\n`);
+  console.log(
+    `\nProjection benchmark: wrangler dev (local workerd) + MongoDB-wire test double, ${W} wallets, concurrency ${C}\n`,
+  );
   console.log(table(rows));
-  console.log(`\nprojection lag after the last settlement: ${round((caught_up_ms - burst_ms) / 1000, 2)} s; wallets inconsistent after catch-up: ${inconsistent} of ${W}`);
+  console.log(
+    `\nprojection lag after the last settlement: ${round((caught_up_ms - burst_ms) / 1000, 2)} s; wallets inconsistent after catch-up: ${inconsistent} of ${W}`,
+  );
   mkdirSync("bench-results", { recursive: true });
-  writeFileSync("bench-results/projection.json", JSON.stringify({ n: N, concurrency: C, wallets: W, rows, inconsistent, at: new Date().toISOString() }, null, 2));
+  writeFileSync(
+    "bench-results/projection.json",
+    JSON.stringify(
+      { n: N, concurrency: C, wallets: W, rows, inconsistent, at: new Date().toISOString() },
+      null,
+      2,
+    ),
+  );
   if (inconsistent > 0) process.exitCode = 1;
 } finally {
   await server.stop();

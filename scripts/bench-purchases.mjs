@@ -23,7 +23,18 @@
 // Registration, funding and purchases go through the TypeScript client
 // (clients/typescript, built first by bench-client.mjs); the baseline is a
 // raw fetch.
-import { BARE_ROUTE_NAME, bareRoute, compare, concurrent, envNumber, goalOf, newUser, round, row, standalone } from "./bench-lib.mjs";
+import {
+  BARE_ROUTE_NAME,
+  bareRoute,
+  compare,
+  concurrent,
+  envNumber,
+  goalOf,
+  newUser,
+  round,
+  row,
+  standalone,
+} from "./bench-lib.mjs";
 
 const FUND_NAIRA = 5_000_000;
 /**
@@ -50,7 +61,11 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
     const { client } = await newUser(server.origin, "purchase");
     const funding = await client.fund({ amount: String(FUND_NAIRA) });
     // The customer's browser pays on the checkout look-alike: not an API call.
-    await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+    await fetch(funding.payment_link, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
     return client;
   }
 
@@ -68,7 +83,11 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
   // Through the client, so each purchase carries an Idempotency-Key as every client's does.
   const buy = async (client) => {
     amount += 1;
-    const purchase = await client.buyAirtime({ phone: "08011111111", network: "mtn", amount: String(amount) });
+    const purchase = await client.buyAirtime({
+      phone: "08011111111",
+      network: "mtn",
+      amount: String(amount),
+    });
     if (purchase.status !== "SUCCESS") throw new Error(`airtime not delivered: ${purchase.status}`);
   };
 
@@ -83,7 +102,10 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
 
   const counter = `bench-purchase-${Date.now()}`;
   const physical = async () => {
-    const res = await fetch(`${server.origin}/__sandbox/bench/purchase?name=${counter}&round_trips=${PURCHASE_ROUND_TRIPS}`, { method: "POST" });
+    const res = await fetch(
+      `${server.origin}/__sandbox/bench/purchase?name=${counter}&round_trips=${PURCHASE_ROUND_TRIPS}`,
+      { method: "POST" },
+    );
     if (res.status !== 200) throw new Error(`purchase baseline ${res.status}: ${await res.text()}`);
     await res.arrayBuffer();
   };
@@ -94,25 +116,59 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
   await concurrent(5, 1, () => buy(wallets[0])); // warm-up of the purchase path
   const measured = await compare(
     { n, concurrency, warmup: 10 },
-    { bare: bareRoute(server), physical, one: () => buy(wallets[0]), many: (i) => buy(wallets[i % w]) },
+    {
+      bare: bareRoute(server),
+      physical,
+      one: () => buy(wallets[0]),
+      many: (i) => buy(wallets[i % w]),
+    },
   );
-  const sequential = await compare({ n: SEQUENTIAL_N, concurrency: 1, warmup: 3 }, { get: readWallet, buy: () => buy(wallets[0]) });
+  const sequential = await compare(
+    { n: SEQUENTIAL_N, concurrency: 1, warmup: 3 },
+    { get: readWallet, buy: () => buy(wallets[0]) },
+  );
 
   const baseline = row("purchases", `${BARE_ROUTE_NAME}, ${concurrency} in flight`, measured.bare);
-  const floor = row("purchases", `purchase baseline: ${PURCHASE_ROUND_TRIPS} DO round trips + 1 no-op provider call, ${concurrency} in flight`, measured.physical, baseline);
-  const one = row("purchases", "POST /wallet/airtime, one wallet", measured.one, baseline, goalOf("purchase_one_wallet"));
+  const floor = row(
+    "purchases",
+    `purchase baseline: ${PURCHASE_ROUND_TRIPS} DO round trips + 1 no-op provider call, ${concurrency} in flight`,
+    measured.physical,
+    baseline,
+  );
+  const one = row(
+    "purchases",
+    "POST /wallet/airtime, one wallet",
+    measured.one,
+    baseline,
+    goalOf("purchase_one_wallet"),
+  );
   const get = row("purchases", "GET /wallet, one at a time", sequential.get);
   return [
     baseline,
     floor,
     one,
-    row("purchases", "POST /wallet/airtime, one wallet, vs its physical baseline", measured.one, floor),
-    row("purchases", `POST /wallet/airtime, ${w} wallets, vs one wallet`, measured.many, one, w >= 20 ? goalOf("purchase_across_wallets") : "-"),
+    row(
+      "purchases",
+      "POST /wallet/airtime, one wallet, vs its physical baseline",
+      measured.one,
+      floor,
+    ),
+    row(
+      "purchases",
+      `POST /wallet/airtime, ${w} wallets, vs one wallet`,
+      measured.many,
+      one,
+      w >= 20 ? goalOf("purchase_across_wallets") : "-",
+    ),
     get,
     row(
       "purchases",
       "POST /wallet/airtime, one at a time, p50 vs GET /wallet p50",
-      { ...sequential.buy, ratio: round(sequential.get.p50_ms / sequential.buy.p50_ms, 3), note: `p50 ${sequential.buy.p50_ms} ms vs GET /wallet ${sequential.get.p50_ms} ms (ratio = GET p50 / purchase p50)` },
+      {
+        ...sequential.buy,
+        ratio: round(sequential.get.p50_ms / sequential.buy.p50_ms, 3),
+        note: `p50 ${sequential.buy.p50_ms} ms vs GET /wallet ${sequential.get.p50_ms} ms (ratio = GET p50 / purchase p50)`,
+      },
       get,
       goalOf("purchase_sequential"),
     ),
@@ -121,8 +177,13 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
 
 await standalone(import.meta.url, {
   name: "purchases",
-  title: "Purchase benchmark against wrangler dev (local workerd, the VTpass look-alike, same machine)",
+  title:
+    "Purchase benchmark against wrangler dev (local workerd, the VTpass look-alike, same machine)",
   ratelimits,
   run,
-  options: { n: envNumber("BENCH_N", 300), concurrency: envNumber("BENCH_CONCURRENCY", 8), wallets: envNumber("BENCH_WALLETS", 100) },
+  options: {
+    n: envNumber("BENCH_N", 300),
+    concurrency: envNumber("BENCH_CONCURRENCY", 8),
+    wallets: envNumber("BENCH_WALLETS", 100),
+  },
 });

@@ -41,7 +41,12 @@ const CLOCK_RESOLUTION_MS = 1;
 
 function deadline(promise, what, ms = TIMEOUT_MS) {
   let timer;
-  return Promise.race([promise, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timeout: ${what}`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -68,7 +73,9 @@ function openSocket(url, isReady) {
       resolve({ at_ms, frame });
     }
   });
-  ws.on("unexpected-response", (_req, res) => onError(new Error(`upgrade refused: ${res.statusCode}`)));
+  ws.on("unexpected-response", (_req, res) =>
+    onError(new Error(`upgrade refused: ${res.statusCode}`)),
+  );
   ws.on("error", (error) => onError(error));
   return { ws, ready, next: (match) => new Promise((resolve) => (waiting = { match, resolve })) };
 }
@@ -76,7 +83,9 @@ function openSocket(url, isReady) {
 async function openAll(url, n, isReady) {
   const sockets = [];
   for (let i = 0; i < n; i += OPEN_CONCURRENCY) {
-    const batch = Array.from({ length: Math.min(OPEN_CONCURRENCY, n - i) }, () => openSocket(url, isReady));
+    const batch = Array.from({ length: Math.min(OPEN_CONCURRENCY, n - i) }, () =>
+      openSocket(url, isReady),
+    );
     await deadline(Promise.all(batch.map((s) => s.ready)), `open ${n} sockets`);
     sockets.push(...batch);
   }
@@ -86,7 +95,11 @@ async function openAll(url, n, isReady) {
 /** Latencies of one fan-out: each receive time minus the one send stamp. */
 function fanOut(results, sent_at_ms) {
   const latencies = results.map((r) => r.at_ms - sent_at_ms).sort((a, b) => a - b);
-  return { p50_ms: percentile(latencies, 50), p99_ms: percentile(latencies, 99), last_ms: latencies[latencies.length - 1] };
+  return {
+    p50_ms: percentile(latencies, 50),
+    p99_ms: percentile(latencies, 99),
+    last_ms: latencies[latencies.length - 1],
+  };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -110,9 +123,12 @@ export async function run(server, { watchers = [1, 100, 1000], repeats = 3 } = {
   /** One broadcast on the bare object to its open sockets. */
   async function bareRound(name, sockets) {
     const received = sockets.map((s) => s.next((frame) => frame.type === "broadcast"));
-    const res = await fetch(`${server.origin}/__sandbox/bench/broadcast?name=${name}`, { method: "POST" });
+    const res = await fetch(`${server.origin}/__sandbox/bench/broadcast?name=${name}`, {
+      method: "POST",
+    });
     const { sockets: reached } = await res.json();
-    if (reached !== sockets.length) throw new Error(`broadcast reached ${reached} of ${sockets.length}`);
+    if (reached !== sockets.length)
+      throw new Error(`broadcast reached ${reached} of ${sockets.length}`);
     const results = await deadline(Promise.all(received), `broadcast to ${sockets.length}`);
     return fanOut(results, results[0].frame.sent_at_ms);
   }
@@ -122,10 +138,20 @@ export async function run(server, { watchers = [1, 100, 1000], repeats = 3 } = {
     const funding = await client.fund({ amount: "1000" });
     const url = new URL(funding.watch.websocket_url);
     url.searchParams.set("ticket", funding.watch.ticket);
-    const sockets = await openAll(url.toString(), n, (frame) => frame.type === "status" && frame.status === "PENDING");
-    const settled = sockets.map((s) => s.next((frame) => frame.type === "status" && frame.status !== "PENDING"));
+    const sockets = await openAll(
+      url.toString(),
+      n,
+      (frame) => frame.type === "status" && frame.status === "PENDING",
+    );
+    const settled = sockets.map((s) =>
+      s.next((frame) => frame.type === "status" && frame.status !== "PENDING"),
+    );
     const paid_at_ms = Date.now();
-    const paid = await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+    const paid = await fetch(funding.payment_link, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
     if (paid.status !== 303) throw new Error(`pay ${paid.status}`);
     const results = await deadline(Promise.all(settled), `settlement to reach ${n} watchers`);
     for (const s of sockets) s.ws.close(1000, "bench done");
@@ -149,17 +175,34 @@ export async function run(server, { watchers = [1, 100, 1000], repeats = 3 } = {
     for (const s of sockets) s.ws.close(1000, "bench done");
     const app = [];
     for (let r = 0; r < repeats; r++) app.push(await settlementRound(n));
-    const baseline = row("realtime", `bare hibernating broadcast -> ${n} socket${n === 1 ? "" : "s"}`, statsOf(n, bare));
+    const baseline = row(
+      "realtime",
+      `bare hibernating broadcast -> ${n} socket${n === 1 ? "" : "s"}`,
+      statsOf(n, bare),
+    );
     const pay = median(app.map((x) => x.pay_to_last_ms));
-    rows.push(baseline, row("realtime", `settlement -> ${n} watcher${n === 1 ? "" : "s"}`, statsOf(n, app, `pay -> last ${pay} ms (adds webhook, queue, verify)`), baseline, n === 1000 ? goalOf("fanout_1000") : "-"));
+    rows.push(
+      baseline,
+      row(
+        "realtime",
+        `settlement -> ${n} watcher${n === 1 ? "" : "s"}`,
+        statsOf(n, app, `pay -> last ${pay} ms (adds webhook, queue, verify)`),
+        baseline,
+        n === 1000 ? goalOf("fanout_1000") : "-",
+      ),
+    );
   }
   return rows;
 }
 
 await standalone(import.meta.url, {
   name: "realtime",
-  title: "Realtime fan-out against wrangler dev: one room, medians per row (ms from send/settle stamp to receive)",
+  title:
+    "Realtime fan-out against wrangler dev: one room, medians per row (ms from send/settle stamp to receive)",
   ratelimits,
   run,
-  options: { watchers: (process.env.BENCH_WATCHERS ?? "1,100,1000").split(",").map(Number), repeats: envNumber("BENCH_REPEATS", 3) },
+  options: {
+    watchers: (process.env.BENCH_WATCHERS ?? "1,100,1000").split(",").map(Number),
+    repeats: envNumber("BENCH_REPEATS", 3),
+  },
 });

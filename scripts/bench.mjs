@@ -44,15 +44,34 @@ const LEVELS = (process.env.BENCH_LOG_LEVELS ?? "info,warn").split(",").map((l) 
 const scaled = (count) => Math.max(1, Math.round(count * SCALE));
 
 const PLAN = [
-  { name: "webhooks", run: webhooks.run, options: { n: scaled(400), concurrency: CONCURRENCY, settle: scaled(20) } },
+  {
+    name: "webhooks",
+    run: webhooks.run,
+    options: { n: scaled(400), concurrency: CONCURRENCY, settle: scaled(20) },
+  },
   { name: "auth", run: auth.run, options: { n: scaled(10) } },
-  { name: "purchases", run: purchases.run, options: { n: scaled(40), concurrency: Math.max(1, CONCURRENCY / 2), wallets: envNumber("BENCH_WALLETS", 20) } },
+  {
+    name: "purchases",
+    run: purchases.run,
+    options: {
+      n: scaled(40),
+      concurrency: Math.max(1, CONCURRENCY / 2),
+      wallets: envNumber("BENCH_WALLETS", 20),
+    },
+  },
   {
     name: "realtime",
     run: realtime.run,
-    options: { watchers: (process.env.BENCH_WATCHERS ?? "1,100,1000").split(",").map(Number), repeats: envNumber("BENCH_REPEATS", 3) },
+    options: {
+      watchers: (process.env.BENCH_WATCHERS ?? "1,100,1000").split(",").map(Number),
+      repeats: envNumber("BENCH_REPEATS", 3),
+    },
   },
-  { name: "wallets", run: wallets.run, options: { counts: [1, 5, 20], settle: scaled(40), concurrency: CONCURRENCY } },
+  {
+    name: "wallets",
+    run: wallets.run,
+    options: { counts: [1, 5, 20], settle: scaled(40), concurrency: CONCURRENCY },
+  },
 ];
 /** What the benchmarks raise for their own server (each script says why). */
 const VARS = { ...webhooks.vars };
@@ -65,7 +84,10 @@ for (const level of LEVELS) {
   console.error(`\n== LOG_LEVEL=${level}: starting wrangler dev ==`);
   // LOG_LEVEL is passed whether or not this build reads it: a build that does
   // not just logs as before, and the two tables then differ only by noise.
-  const server = await startDevServer({ vars: { ...VARS, LOG_LEVEL: level }, ratelimits: RATELIMITS });
+  const server = await startDevServer({
+    vars: { ...VARS, LOG_LEVEL: level },
+    ratelimits: RATELIMITS,
+  });
   const stop = () => server.stop().finally(() => process.exit(130));
   process.once("SIGINT", stop);
   try {
@@ -76,8 +98,22 @@ for (const level of LEVELS) {
       // A failed step is a row of the table (what failed, and why), not the end of
       // the run: the rows measured before it, and the next steps, still count.
       const rows = await step.run(server, { ...step.options, log_level: level }).catch((error) => {
-        console.error(`\n${step.name} failed: ${error?.stack ?? error}\nwrangler dev's last output:\n${server.output().slice(-20000)}`);
-        return [{ group: step.name, scenario: `${step.name}: FAILED`, rate_per_s: "-", p50_ms: "-", p99_ms: "-", baseline: "-", ratio: "-", goal: "-", note: `failed: ${String(error?.message ?? error).slice(0, 300)}` }];
+        console.error(
+          `\n${step.name} failed: ${error?.stack ?? error}\nwrangler dev's last output:\n${server.output().slice(-20000)}`,
+        );
+        return [
+          {
+            group: step.name,
+            scenario: `${step.name}: FAILED`,
+            rate_per_s: "-",
+            p50_ms: "-",
+            p99_ms: "-",
+            baseline: "-",
+            ratio: "-",
+            goal: "-",
+            note: `failed: ${String(error?.message ?? error).slice(0, 300)}`,
+          },
+        ];
       });
       console.error(`   ${round((performance.now() - t0) / 1000, 1)} s`);
       results[level].push(...rows);
@@ -88,9 +124,19 @@ for (const level of LEVELS) {
   }
 }
 
-const machine = { cpus: cpus().length, loadavg_before: load_before, loadavg_after: loadavg().map((x) => round(x)) };
+const machine = {
+  cpus: cpus().length,
+  loadavg_before: load_before,
+  loadavg_after: loadavg().map((x) => round(x)),
+};
 const sections = LEVELS.map((level) => `### LOG_LEVEL=${level}\n\n${markdown(results[level])}`);
-const notes = [...new Set(LEVELS.flatMap((level) => results[level].filter((r) => r.note).map((r) => `- [${level}] ${r.scenario}: ${r.note}`)))];
+const notes = [
+  ...new Set(
+    LEVELS.flatMap((level) =>
+      results[level].filter((r) => r.note).map((r) => `- [${level}] ${r.scenario}: ${r.note}`),
+    ),
+  ),
+];
 const md = [
   `# npm run bench, ${started_at}`,
   "",
@@ -104,7 +150,13 @@ const md = [
   ...notes,
   "",
 ].join("\n");
-writeResult("bench.json", { started_at, finished_at: new Date().toISOString(), machine, plan: PLAN.map(({ name, options }) => ({ name, options })), results });
+writeResult("bench.json", {
+  started_at,
+  finished_at: new Date().toISOString(),
+  machine,
+  plan: PLAN.map(({ name, options }) => ({ name, options })),
+  results,
+});
 writeResult("bench.md", md);
 for (const level of LEVELS) console.log(`\nLOG_LEVEL=${level}\n\n${printable(results[level])}`);
 console.log(`\nWritten: bench-results/bench.json, bench-results/bench.md`);

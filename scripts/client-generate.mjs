@@ -78,10 +78,13 @@ if (!check) {
     } catch {
       // Missing counts as stale.
     }
-    if (current !== fresh) stale.push(`${relative(ROOT, committed)} (fresh copy: ${join(temp, name)})`);
+    if (current !== fresh)
+      stale.push(`${relative(ROOT, committed)} (fresh copy: ${join(temp, name)})`);
   }
   if (stale.length > 0) {
-    console.error(`The client is out of date with the API's OpenAPI document:\n  ${stale.join("\n  ")}\nRun \`npm run client:generate\` and commit the result.`);
+    console.error(
+      `The client is out of date with the API's OpenAPI document:\n  ${stale.join("\n  ")}\nRun \`npm run client:generate\` and commit the result.`,
+    );
     process.exit(1);
   }
   rmSync(temp, { recursive: true, force: true });

@@ -36,9 +36,11 @@ function configWithLimits(limits) {
   if (production_at < 0) throw new Error("wrangler.jsonc has no env section");
   let development = source.slice(0, production_at);
   for (const [name, limit] of Object.entries(limits)) {
-    if (!/^[A-Z_]+$/.test(name) || !Number.isSafeInteger(limit) || limit < 1) throw new Error(`bad limit ${name}: ${limit}`);
+    if (!/^[A-Z_]+$/.test(name) || !Number.isSafeInteger(limit) || limit < 1)
+      throw new Error(`bad limit ${name}: ${limit}`);
     const binding = new RegExp(`("name": "${name}",[^}]*"limit": )\\d+`);
-    if (!binding.test(development)) throw new Error(`no development ratelimit binding ${name} in wrangler.jsonc`);
+    if (!binding.test(development))
+      throw new Error(`no development ratelimit binding ${name} in wrangler.jsonc`);
     development = development.replace(binding, (_, head) => `${head}${limit}`);
   }
   const path = join(root, `.wrangler-dev-${process.pid}-${port_tag++}.jsonc`);
@@ -47,11 +49,30 @@ function configWithLimits(limits) {
 }
 let port_tag = 0;
 
-export async function startDevServer({ vars = {}, ratelimits = {}, quiet = true, port: chosen_port, inspector_port: chosen_inspector_port, on_output } = {}) {
+export async function startDevServer({
+  vars = {},
+  ratelimits = {},
+  quiet = true,
+  port: chosen_port,
+  inspector_port: chosen_inspector_port,
+  on_output,
+} = {}) {
   const port = chosen_port ?? (await freePort());
   const inspector_port = chosen_inspector_port ?? (await freePort());
   const state = mkdtempSync(join(tmpdir(), "wallet-dev-"));
-  const args = ["wrangler", "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector_port), "--persist-to", state, "--show-interactive-dev-session=false"];
+  const args = [
+    "wrangler",
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(inspector_port),
+    "--persist-to",
+    state,
+    "--show-interactive-dev-session=false",
+  ];
   const config = Object.keys(ratelimits).length > 0 ? configWithLimits(ratelimits) : null;
   if (config) args.push("--config", config);
   // Links the Worker hands out are built from APP_ADDRESS, never from the request's Host:

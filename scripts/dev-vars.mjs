@@ -61,7 +61,9 @@ function readJsonc(file) {
 // What wrangler itself loads from .dev.vars: the top level's secrets.required (or everything without the list).
 const required = readJsonc(new URL("../wrangler.jsonc", import.meta.url)).secrets?.required;
 const local = parseEnv(readFileSync(path, "utf8"));
-const passed = Object.keys(local).filter((name) => required !== undefined && !required.includes(name) && name !== "APP_ADDRESS");
+const passed = Object.keys(local).filter(
+  (name) => required !== undefined && !required.includes(name) && name !== "APP_ADDRESS",
+);
 
 const port = process.env.PORT || "8787";
 const origin = `http://127.0.0.1:${port}`;
@@ -72,14 +74,19 @@ const api = process.env.APP_ADDRESS || local.APP_ADDRESS || `${origin}/api/v1`;
 // accept, so any client (Flutterwave's own SDK, a VTpass client, curl) can be
 // pointed at them without reading our source. Printed once, before wrangler
 // starts; the look-alikes' keys are development-only and open nothing else.
-const devKeys = JSON.parse(readFileSync(new URL("../src/lib/dev-keys.json", import.meta.url), "utf8"));
+const devKeys = JSON.parse(
+  readFileSync(new URL("../src/lib/dev-keys.json", import.meta.url), "utf8"),
+);
 const rows = [
   ["API", api],
   ["API docs (Swagger UI)", `${origin}/api/v1/docs`],
   ["OpenAPI document", `${origin}/api/v1/openapi.json`],
   ["Flutterwave look-alike (base URL)", `${origin}/__sandbox/flutterwave`],
   ["  secret key (Bearer)", devKeys.flutterwave_secret_key],
-  ["  checkout pages", `${origin}/__sandbox/flutterwave/checkout/<id> (from a funding's payment_link)`],
+  [
+    "  checkout pages",
+    `${origin}/__sandbox/flutterwave/checkout/<id> (from a funding's payment_link)`,
+  ],
   ["VTpass look-alike (base URL)", `${origin}/__sandbox/vtpass`],
   ["  api-key", devKeys.vtpass.api_key],
   ["  public-key (GET)", devKeys.vtpass.public_key],
@@ -88,17 +95,28 @@ const rows = [
   ...(passed.length > 0 ? [["Also from .dev.vars", passed.join(", ")]] : []),
 ];
 const width = Math.max(...rows.map(([label]) => label.length));
-console.log(["", "Airtime Wallet API, development", ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`), ""].join("\n"));
+console.log(
+  [
+    "",
+    "Airtime Wallet API, development",
+    ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+    "",
+  ].join("\n"),
+);
 
 const args = ["dev", "--ip", "127.0.0.1", "--port", port, "--var", `APP_ADDRESS:${api}`];
 for (const name of passed) args.push("--var", `${name}:${local[name]}`);
 // Anything after `npm run dev --` goes to wrangler as it is.
 args.push(...process.argv.slice(2));
 
-const wrangler = spawn(fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url)), args, {
-  stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-});
+const wrangler = spawn(
+  fileURLToPath(new URL("../node_modules/.bin/wrangler", import.meta.url)),
+  args,
+  {
+    stdio: "inherit",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  },
+);
 // Hand a stop on to wrangler and wait for it: it takes the local runtime down with it.
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => wrangler.kill(signal));
 wrangler.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -54,8 +54,33 @@ export const MIX = {
 };
 
 export class SimClient {
-  constructor({ index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, tag, rewrite, keep_alive = false }) {
-    Object.assign(this, { index, origin, recorder, random, slots, login_gate, plans, peers, request_timeout_ms, rewrite, keep_alive });
+  constructor({
+    index,
+    origin,
+    recorder,
+    random,
+    slots,
+    login_gate,
+    plans,
+    peers,
+    request_timeout_ms,
+    tag,
+    rewrite,
+    keep_alive = false,
+  }) {
+    Object.assign(this, {
+      index,
+      origin,
+      recorder,
+      random,
+      slots,
+      login_gate,
+      plans,
+      peers,
+      request_timeout_ms,
+      rewrite,
+      keep_alive,
+    });
     this.api = `${origin}/api/v1`;
     this.email = `load.${tag}.${index}@example.com`;
     this.ip = `198.19.${(index >> 8) & 255}.${index & 255}`;
@@ -88,20 +113,34 @@ export class SimClient {
     let response;
     let body;
     try {
-      response = await fetch(request, { signal: AbortSignal.timeout(this.request_timeout_ms), ...init });
+      response = await fetch(request, {
+        signal: AbortSignal.timeout(this.request_timeout_ms),
+        ...init,
+      });
       body = await response.arrayBuffer();
     } catch (error) {
       this.recorder.transport(request.method, request.url, error);
       throw Object.assign(new Error(`transport: ${error?.message}`), { transport: true });
     }
-    this.recorder.answer(request.method, request.url, performance.now() - t0, response, new TextDecoder().decode(body));
+    this.recorder.answer(
+      request.method,
+      request.url,
+      performance.now() - t0,
+      response,
+      new TextDecoder().decode(body),
+    );
     this.last = response;
-    return new Response(body.byteLength ? body : null, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(body.byteLength ? body : null, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   }
 
   /** A call the client does not wrap (pages, the look-alike's checkout and control routes). */
   raw(method, url, { headers = {}, body, auth = false } = {}) {
-    if (this.rewrite?.from && url.startsWith(this.rewrite.from)) url = this.rewrite.to + url.slice(this.rewrite.from.length);
+    if (this.rewrite?.from && url.startsWith(this.rewrite.from))
+      url = this.rewrite.to + url.slice(this.rewrite.from.length);
     const h = new Headers(headers);
     if (auth) h.set("authorization", `Bearer ${this.client.token}`);
     return this.send(new Request(url, { method, headers: h, body, redirect: "manual" }));
@@ -109,7 +148,9 @@ export class SimClient {
 
   /** A refusal the model did not expect: the run fails with it. */
   fail(what, detail) {
-    this.unexpected.push(`client ${this.index}: ${what}: ${detail instanceof Error ? detail.message : typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+    this.unexpected.push(
+      `client ${this.index}: ${what}: ${detail instanceof Error ? detail.message : typeof detail === "string" ? detail : JSON.stringify(detail)}`,
+    );
   }
 
   /**
@@ -124,7 +165,10 @@ export class SimClient {
       try {
         return await call({ idempotency_key: key });
       } catch (error) {
-        const again = (error instanceof ApiProblem && (error.status === 503 || error.code === "idempotency_key_in_flight")) || error?.transport;
+        const again =
+          (error instanceof ApiProblem &&
+            (error.status === 503 || error.code === "idempotency_key_in_flight")) ||
+          error?.transport;
         if (!again || attempt >= 4) throw error;
         this.retries = (this.retries ?? 0) + 1;
         await new Promise((r) => setTimeout(r, 1000 * attempt));
@@ -152,8 +196,15 @@ export class SimClient {
 
   track(tx, expect, how) {
     if (this.txs.has(tx.tx_ref)) return this.fail("a new transaction reused a tx_ref", tx.tx_ref);
-    this.txs.set(tx.tx_ref, { type: tx.type, amount_minor: tx.amount_minor, fee_minor: tx.fee_minor ?? 0, expect, how });
-    if (tx.type !== "FUND" && expect !== "FAILED") this.spent_minor += tx.amount_minor + (tx.fee_minor ?? 0);
+    this.txs.set(tx.tx_ref, {
+      type: tx.type,
+      amount_minor: tx.amount_minor,
+      fee_minor: tx.fee_minor ?? 0,
+      expect,
+      how,
+    });
+    if (tx.type !== "FUND" && expect !== "FAILED")
+      this.spent_minor += tx.amount_minor + (tx.fee_minor ?? 0);
   }
 
   /** What the wallet must hold once everything has settled. */
@@ -192,7 +243,8 @@ export class SimClient {
     try {
       await this[`op_${op}`]();
     } catch (error) {
-      if (error instanceof ApiProblem) this.fail(op, `${error.status} ${error.code} ${error.detail ?? ""}`);
+      if (error instanceof ApiProblem)
+        this.fail(op, `${error.status} ${error.code} ${error.detail ?? ""}`);
       // A transport error (refused connection, reset, timeout) is already counted by the recorder.
       else if (!error?.transport) this.fail(op, error?.stack ?? error);
     }
@@ -205,7 +257,8 @@ export class SimClient {
 
   async op_wallet() {
     const w = await this.client.wallet();
-    if (w.available_minor < 0 || w.balance_minor - w.held_minor !== w.available_minor) this.fail("wallet invariant available = balance - held >= 0", w);
+    if (w.available_minor < 0 || w.balance_minor - w.held_minor !== w.available_minor)
+      this.fail("wallet invariant available = balance - held >= 0", w);
   }
 
   async op_transactions() {
@@ -214,7 +267,8 @@ export class SimClient {
     for (const tx of list.data) {
       const mine = this.txs.get(tx.tx_ref);
       // The list may show a transaction whose answer is still on its way to this client: only known ones are compared.
-      if (mine && (mine.type !== tx.type || mine.amount_minor !== tx.amount_minor)) this.fail("transactions list", tx);
+      if (mine && (mine.type !== tx.type || mine.amount_minor !== tx.amount_minor))
+        this.fail("transactions list", tx);
       if (type && tx.type !== type) this.fail("transactions list filter", tx);
     }
   }
@@ -225,32 +279,48 @@ export class SimClient {
     const ref = this.pick(refs);
     const tx = await this.client.transaction(ref);
     const mine = this.txs.get(ref);
-    if (tx.type !== mine.type || tx.amount_minor !== mine.amount_minor) this.fail("transaction by tx_ref", tx);
-    if (tx.status !== "PENDING" && tx.status !== mine.expect) this.fail(`transaction ${ref} (${mine.how}) ended ${tx.status}, expected ${mine.expect}`, tx.failure_reason);
+    if (tx.type !== mine.type || tx.amount_minor !== mine.amount_minor)
+      this.fail("transaction by tx_ref", tx);
+    if (tx.status !== "PENDING" && tx.status !== mine.expect)
+      this.fail(
+        `transaction ${ref} (${mine.how}) ended ${tx.status}, expected ${mine.expect}`,
+        tx.failure_reason,
+      );
   }
 
   async op_catalogue() {
     const which = this.pick(["networks", "plans", "lookup", "lookup_bad"]);
     if (which === "networks") await this.client.api.GET("/api/v1/catalog/networks");
-    if (which === "plans") await this.client.api.GET("/api/v1/catalog/data-plans", { params: { query: { network: this.pick(NETWORKS) } } });
+    if (which === "plans")
+      await this.client.api.GET("/api/v1/catalog/data-plans", {
+        params: { query: { network: this.pick(NETWORKS) } },
+      });
     if (which === "lookup") {
-      const { response } = await this.client.api.GET("/api/v1/catalog/phone-lookup", { params: { query: { phone: this.pick(["08031234567", "+2348051234567", "2347061234567"]) } } });
+      const { response } = await this.client.api.GET("/api/v1/catalog/phone-lookup", {
+        params: { query: { phone: this.pick(["08031234567", "+2348051234567", "2347061234567"]) } },
+      });
       if (response.status !== 200) this.fail("phone-lookup", response.status);
     }
     if (which === "lookup_bad") {
-      const { response } = await this.client.api.GET("/api/v1/catalog/phone-lookup", { params: { query: { phone: "0803abc" } } });
+      const { response } = await this.client.api.GET("/api/v1/catalog/phone-lookup", {
+        params: { query: { phone: "0803abc" } },
+      });
       if (response.status !== 422) this.fail("phone-lookup of letters", response.status);
     }
   }
 
   async op_banks() {
-    const { response } = await this.client.api.GET("/api/v1/wallet/flutterwave/get-banks", { params: { query: {} } });
+    const { response } = await this.client.api.GET("/api/v1/wallet/flutterwave/get-banks", {
+      params: { query: {} },
+    });
     if (response.status !== 200) this.fail("get-banks", response.status);
   }
 
   async op_verify_bank() {
     if (!this.bankLookup()) return this.op_banks();
-    const { response } = await this.client.api.GET("/api/v1/wallet/flutterwave/verify-bank", { params: { query: { account_number: ACCOUNTS.succeeds, account_bank: "044" } } });
+    const { response } = await this.client.api.GET("/api/v1/wallet/flutterwave/verify-bank", {
+      params: { query: { account_number: ACCOUNTS.succeeds, account_bank: "044" } },
+    });
     if (response.status !== 200) this.fail("verify-bank", response.status);
   }
 
@@ -260,7 +330,9 @@ export class SimClient {
   }
 
   async fundAndPay(naira, outcome) {
-    const funding = await this.idempotent((call) => this.client.fund({ amount: String(naira) }, call));
+    const funding = await this.idempotent((call) =>
+      this.client.fund({ amount: String(naira) }, call),
+    );
     const tx = { tx_ref: funding.tx_ref, type: "FUND", amount_minor: naira * 100, fee_minor: 0 };
     // full: credited; less: an underpayment ends FAILED with nothing credited; fail (card declined)
     // and unpaid: the checkout stays open, so the funding stays PENDING through the run.
@@ -268,7 +340,9 @@ export class SimClient {
     this.track(tx, expect, `fund ${outcome}`);
     if (outcome === "unpaid") return;
     // The customer's browser pays on the checkout look-alike, which then sends the webhook.
-    const paid = await this.raw("POST", funding.payment_link, { body: new URLSearchParams({ outcome }) }).catch((e) => e);
+    const paid = await this.raw("POST", funding.payment_link, {
+      body: new URLSearchParams({ outcome }),
+    }).catch((e) => e);
     if (paid.status !== 303) {
       // Whether the look-alike took the payment is unknown now: the server's word decides at the end.
       this.txs.get(tx.tx_ref).expect = "UNCERTAIN";
@@ -298,31 +372,58 @@ export class SimClient {
         return this.client.withdraw(body, call);
       });
     } catch (error) {
-      if (account === "refused" && error instanceof ApiProblem && error.code === "transfer_refused" && typeof error.problem.tx_ref === "string") {
-        this.track({ tx_ref: error.problem.tx_ref, type: "WITHDRAW", amount_minor: naira * 100 }, "FAILED", "withdraw refused");
+      if (
+        account === "refused" &&
+        error instanceof ApiProblem &&
+        error.code === "transfer_refused" &&
+        typeof error.problem.tx_ref === "string"
+      ) {
+        this.track(
+          { tx_ref: error.problem.tx_ref, type: "WITHDRAW", amount_minor: naira * 100 },
+          "FAILED",
+          "withdraw refused",
+        );
         return;
       }
       throw error;
     }
-    if (account === "refused") return this.fail("withdraw to the blacklisted account was accepted", tx);
+    if (account === "refused")
+      return this.fail("withdraw to the blacklisted account was accepted", tx);
     this.track(tx, account === "succeeds" ? "SUCCESS" : "FAILED", `withdraw ${account}`);
     const retry = this.random();
     if (retry < 0.3) {
       // The client's own retry (a lost answer): the same key and body replay the first answer.
       const again = await this.client.withdraw(body, { idempotency_key: key });
-      if (again.tx_ref !== tx.tx_ref || this.last.headers.get("idempotent-replayed") !== "true") this.fail("idempotent withdraw retry", { first: tx.tx_ref, again: again.tx_ref });
+      if (again.tx_ref !== tx.tx_ref || this.last.headers.get("idempotent-replayed") !== "true")
+        this.fail("idempotent withdraw retry", { first: tx.tx_ref, again: again.tx_ref });
     } else if (retry < 0.4) {
       // The same key with another body is refused, and nothing is held for it.
-      const changed = await this.client.withdraw({ ...body, amount: String(naira + 1) }, { idempotency_key: key }).catch((e) => e);
-      if (!(changed instanceof ApiProblem && changed.status === 422 && changed.code === "idempotency_key_reused")) this.fail("reused key with another body", changed?.message ?? changed);
+      const changed = await this.client
+        .withdraw({ ...body, amount: String(naira + 1) }, { idempotency_key: key })
+        .catch((e) => e);
+      if (
+        !(
+          changed instanceof ApiProblem &&
+          changed.status === 422 &&
+          changed.code === "idempotency_key_reused"
+        )
+      )
+        this.fail("reused key with another body", changed?.message ?? changed);
     }
   }
 
   /** A (network, phone, amount) the look-alike has not seen within its duplicate window. */
   phone() {
-    const [number, expect] = weighted(this.random, Object.fromEntries(PHONES.map(([n, e, w]) => [`${n}|${e}`, w]))).split("|");
+    const [number, expect] = weighted(
+      this.random,
+      Object.fromEntries(PHONES.map(([n, e, w]) => [`${n}|${e}`, w])),
+    ).split("|");
     // A customer who has had a few failures this hour buys for a number that works.
-    if (expect === "FAILED" && !this.within("failing_purchases_ms", FAILING_PURCHASES_PER_HOUR, 3_600_000)) return { number: PHONES[0][0], expect: PHONES[0][1] };
+    if (
+      expect === "FAILED" &&
+      !this.within("failing_purchases_ms", FAILING_PURCHASES_PER_HOUR, 3_600_000)
+    )
+      return { number: PHONES[0][0], expect: PHONES[0][1] };
     return { number, expect };
   }
 
@@ -335,7 +436,15 @@ export class SimClient {
       if (!this.canSpend(naira * 100)) return this.op_wallet();
       const slot = this.slots.reserve(network, number, naira * 100);
       if (!slot) continue;
-      return this.purchase(slot, () => this.idempotent((call) => this.client.buyAirtime({ phone: number, network, amount: String(naira) }, call)), expect, `airtime ${number}`);
+      return this.purchase(
+        slot,
+        () =>
+          this.idempotent((call) =>
+            this.client.buyAirtime({ phone: number, network, amount: String(naira) }, call),
+          ),
+        expect,
+        `airtime ${number}`,
+      );
     }
   }
 
@@ -348,7 +457,15 @@ export class SimClient {
       if (!this.canSpend(plan.price_minor)) return this.op_wallet();
       const slot = this.slots.reserve(`${network}-data`, number, plan.price_minor);
       if (!slot) continue;
-      return this.purchase(slot, () => this.idempotent((call) => this.client.buyData({ phone: number, network, plan: plan.code }, call)), expect, `data ${number}`);
+      return this.purchase(
+        slot,
+        () =>
+          this.idempotent((call) =>
+            this.client.buyData({ phone: number, network, plan: plan.code }, call),
+          ),
+        expect,
+        `data ${number}`,
+      );
     }
     return this.op_airtime(); // every plan of this network was bought for this number within the window
   }
@@ -357,9 +474,14 @@ export class SimClient {
     try {
       const p = await buy();
       this.track(p, expect, how);
-      if (p.status !== "PENDING" && p.status !== expect) this.fail(`${how} answered ${p.status}`, p.failure_reason);
+      if (p.status !== "PENDING" && p.status !== expect)
+        this.fail(`${how} answered ${p.status}`, p.failure_reason);
     } catch (error) {
-      if (error instanceof ApiProblem && error.code === "purchase_refused" && typeof error.problem.tx_ref === "string") {
+      if (
+        error instanceof ApiProblem &&
+        error.code === "purchase_refused" &&
+        typeof error.problem.tx_ref === "string"
+      ) {
         // Refused: nothing taken, and the transaction exists (FAILED). Tracked either way; unexpected only for a number that delivers.
         const tx = await this.client.transaction(error.problem.tx_ref);
         this.track(tx, "FAILED", `${how} refused`);
@@ -374,14 +496,24 @@ export class SimClient {
 
   /** Watches one of its transactions over the WebSocket, in the background; checked at the end. */
   async op_watch() {
-    const candidates = [...this.txs.entries()].filter(([ref, t]) => t.expect !== "PENDING" && t.expect !== "UNCERTAIN" && !this.watches.some((w) => w.tx_ref === ref));
+    const candidates = [...this.txs.entries()].filter(
+      ([ref, t]) =>
+        t.expect !== "PENDING" &&
+        t.expect !== "UNCERTAIN" &&
+        !this.watches.some((w) => w.tx_ref === ref),
+    );
     if (!candidates.length) return this.op_wallet();
-    const [tx_ref, t] = candidates[candidates.length - 1 - Math.floor(this.random() * Math.min(3, candidates.length))];
+    const [tx_ref, t] =
+      candidates[
+        candidates.length - 1 - Math.floor(this.random() * Math.min(3, candidates.length))
+      ];
     const started = performance.now();
     const frames = [];
     const done = (async () => {
       try {
-        for await (const frame of this.client.watch(tx_ref, { signal: AbortSignal.timeout(240_000) })) {
+        for await (const frame of this.client.watch(tx_ref, {
+          signal: AbortSignal.timeout(240_000),
+        })) {
           if (!frames.length) this.recorder.ws_first_frame_ms.push(performance.now() - started);
           frames.push(frame);
         }
@@ -392,7 +524,11 @@ export class SimClient {
       const ordered = versions.every((v, i) => i === 0 || v > versions[i - 1]);
       const last = frames.at(-1);
       if (!ordered) return { tx_ref, error: `versions out of order: ${versions.join(",")}` };
-      if (!last || last.status !== t.expect) return { tx_ref, error: `last frame ${last?.status} (${last?.stage}), expected ${t.expect}` };
+      if (!last || last.status !== t.expect)
+        return {
+          tx_ref,
+          error: `last frame ${last?.status} (${last?.stage}), expected ${t.expect}`,
+        };
       return { tx_ref, frames: frames.length };
     })();
     this.watches.push({ tx_ref, done });
@@ -403,9 +539,12 @@ export class SimClient {
     const [ref, t] = refs.length ? this.pick(refs) : [null, null];
     let res;
     if (!t) res = await this.raw("GET", `${this.api}/pages/watch.js`);
-    else if (t.type === "WITHDRAW") res = await this.raw("GET", `${this.api}/wallet/withdraw/success/${ref}`, { auth: true });
-    else if (t.type === "FUND" && t.page) res = await this.raw("GET", t.page); // where the checkout sends the browser back
-    else if (t.type !== "FUND") res = await this.raw("GET", `${this.api}/wallet/purchases/${ref}`, { auth: true });
+    else if (t.type === "WITHDRAW")
+      res = await this.raw("GET", `${this.api}/wallet/withdraw/success/${ref}`, { auth: true });
+    else if (t.type === "FUND" && t.page)
+      res = await this.raw("GET", t.page); // where the checkout sends the browser back
+    else if (t.type !== "FUND")
+      res = await this.raw("GET", `${this.api}/wallet/purchases/${ref}`, { auth: true });
     else res = await this.raw("GET", `${this.api}/pages/watch.js`);
     if (res.status !== 200) this.fail("page", `${res.status} ${res.url}`);
   }
@@ -419,7 +558,11 @@ export class SimClient {
   async op_redeliver() {
     if (!this.charges.length) return this.op_wallet();
     const id = this.pick(this.charges);
-    const res = await this.raw("POST", `${this.origin}/__sandbox/flutterwave/__control/transactions/${id}/deliver`, { headers: { "content-type": "application/json" }, body: "{}" });
+    const res = await this.raw(
+      "POST",
+      `${this.origin}/__sandbox/flutterwave/__control/transactions/${id}/deliver`,
+      { headers: { "content-type": "application/json" }, body: "{}" },
+    );
     if (res.status !== 200) this.fail("webhook redelivery", res.status);
   }
 
@@ -437,11 +580,17 @@ export class SimClient {
       res = await this.raw("GET", `${this.api}/wallet`);
       want = 401;
     } else if (which === "bad_token") {
-      res = await this.raw("GET", `${this.api}/auth/me`, { headers: { authorization: `Bearer ${this.client.token.slice(0, -4)}AAAA` } });
+      res = await this.raw("GET", `${this.api}/auth/me`, {
+        headers: { authorization: `Bearer ${this.client.token.slice(0, -4)}AAAA` },
+      });
       want = 401;
     } else {
       // Three decimals: refused before anything is stored (FUND_USER_LIMITER counts it).
-      res = await this.raw("POST", `${this.api}/wallet/fund`, { auth: true, headers: { "content-type": "application/json", accept: "application/json" }, body: JSON.stringify({ amount: "1200.345" }) });
+      res = await this.raw("POST", `${this.api}/wallet/fund`, {
+        auth: true,
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: JSON.stringify({ amount: "1200.345" }),
+      });
       want = 422;
     }
     if (res.status !== want) this.fail(`probe ${which}`, `${res.status}, expected ${want}`);

@@ -42,8 +42,14 @@ export function weighted(random, weights) {
 /** The load check only ever talks to this machine: a host that is not loopback is refused. */
 export function assertLoopback(origin) {
   const host = new URL(origin).hostname.replace(/^\[|\]$/g, "");
-  const loopback = host === "localhost" || (isIP(host) === 4 && host.startsWith("127.")) || (isIP(host) === 6 && host === "::1");
-  if (!loopback) throw new Error(`refusing to load ${origin}: the load check runs against loopback only (127.0.0.0/8, ::1, localhost)`);
+  const loopback =
+    host === "localhost" ||
+    (isIP(host) === 4 && host.startsWith("127.")) ||
+    (isIP(host) === 6 && host === "::1");
+  if (!loopback)
+    throw new Error(
+      `refusing to load ${origin}: the load check runs against loopback only (127.0.0.0/8, ::1, localhost)`,
+    );
 }
 
 /** Route kinds, for the latency table: method + path pattern -> name. */
@@ -66,7 +72,11 @@ const KINDS = [
   ["GET", /\/api\/v1\/pages\//, "pages"],
   ["GET", /\/api\/v1\/admin\//, "admin"],
   ["POST", /\/__sandbox\/flutterwave\/checkout\//, "checkout pay (look-alike)"],
-  ["POST", /\/__sandbox\/flutterwave\/__control\/transactions\/[^/]+\/deliver$/, "webhook redelivery (look-alike)"],
+  [
+    "POST",
+    /\/__sandbox\/flutterwave\/__control\/transactions\/[^/]+\/deliver$/,
+    "webhook redelivery (look-alike)",
+  ],
 ];
 
 export function kindOf(method, url) {
@@ -113,7 +123,8 @@ export class Recorder {
     k.samples.push(ms);
     k.statuses.set(response.status, (k.statuses.get(response.status) ?? 0) + 1);
     const where = `${method} ${new URL(url).pathname} -> ${response.status}`;
-    if (response.status === 503 && text.startsWith("Your worker restarted mid-request")) this.restarted_mid_request += 1;
+    if (response.status === 503 && text.startsWith("Your worker restarted mid-request"))
+      this.restarted_mid_request += 1;
     if (response.status >= 500) this.status_5xx.push(`${where}: ${text.slice(0, 300)}`);
     if (response.status >= 400) {
       const problem = problemOf(response, text);
@@ -130,23 +141,28 @@ export class Recorder {
 
   transport(method, url, error) {
     this.total += 1;
-    this.transport_errors.push(`${method} ${new URL(url).pathname}: ${error?.cause?.code ?? error?.name ?? ""} ${error?.message ?? error}`);
+    this.transport_errors.push(
+      `${method} ${new URL(url).pathname}: ${error?.cause?.code ?? error?.name ?? ""} ${error?.message ?? error}`,
+    );
   }
 }
 
 /** Is this answer an RFC 9457 problem document of ours (type, title, status, code, request_id), free of stack traces? */
 export function problemOf(response, text) {
   const type = response.headers.get("content-type") ?? "";
-  if (!type.startsWith("application/problem+json")) return { ok: false, why: `content-type ${type || "(none)"}` };
+  if (!type.startsWith("application/problem+json"))
+    return { ok: false, why: `content-type ${type || "(none)"}` };
   let body;
   try {
     body = JSON.parse(text);
   } catch {
     return { ok: false, why: "body is not JSON" };
   }
-  for (const field of ["type", "title", "code", "request_id"]) if (typeof body[field] !== "string") return { ok: false, why: `no ${field}` };
+  for (const field of ["type", "title", "code", "request_id"])
+    if (typeof body[field] !== "string") return { ok: false, why: `no ${field}` };
   if (body.status !== response.status) return { ok: false, why: `status member ${body.status}` };
-  if (/\n\s+at\s|\.ts:\d+|\.js:\d+/.test(text)) return { ok: false, why: "looks like a stack trace" };
+  if (/\n\s+at\s|\.ts:\d+|\.js:\d+/.test(text))
+    return { ok: false, why: "looks like a stack trace" };
   return { ok: true, code: body.code, body };
 }
 
@@ -184,7 +200,8 @@ export class PurchaseSlots {
   reserve(network, phone, amount_minor) {
     const key = `${network}|${phone}|${amount_minor}`;
     const last = this.last_ms.get(key);
-    if (last !== undefined && (last === Infinity || Date.now() - last < PurchaseSlots.WINDOW_MS)) return null;
+    if (last !== undefined && (last === Infinity || Date.now() - last < PurchaseSlots.WINDOW_MS))
+      return null;
     this.last_ms.set(key, Infinity);
     return key;
   }
@@ -207,21 +224,63 @@ export function latency(samples) {
 
 /** The run's rows: one per route kind, then all of them together. */
 export function latencyRows(recorder, phase, elapsed_s) {
-  const kinds = [...recorder.kinds.values()].filter((k) => k.phase === phase).sort((a, b) => b.samples.length - a.samples.length);
-  const statuses = (k) => [...k.statuses.entries()].sort(([a], [b]) => a - b).map(([s, n]) => `${s}x${n}`).join(" ");
-  const rows = kinds.map((k) => ({ kind: k.name, rate_per_s: round(k.samples.length / elapsed_s, 1), ...latency(k.samples), statuses: statuses(k) }));
+  const kinds = [...recorder.kinds.values()]
+    .filter((k) => k.phase === phase)
+    .sort((a, b) => b.samples.length - a.samples.length);
+  const statuses = (k) =>
+    [...k.statuses.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s}x${n}`)
+      .join(" ");
+  const rows = kinds.map((k) => ({
+    kind: k.name,
+    rate_per_s: round(k.samples.length / elapsed_s, 1),
+    ...latency(k.samples),
+    statuses: statuses(k),
+  }));
   const all = kinds.flatMap((k) => k.samples);
-  rows.push({ kind: "all HTTP", rate_per_s: round(all.length / elapsed_s, 1), ...latency(all), statuses: "" });
-  if (recorder.ws_first_frame_ms.length) rows.push({ kind: "WebSocket watch: first frame", rate_per_s: "-", ...latency(recorder.ws_first_frame_ms), statuses: "" });
+  rows.push({
+    kind: "all HTTP",
+    rate_per_s: round(all.length / elapsed_s, 1),
+    ...latency(all),
+    statuses: "",
+  });
+  if (recorder.ws_first_frame_ms.length)
+    rows.push({
+      kind: "WebSocket watch: first frame",
+      rate_per_s: "-",
+      ...latency(recorder.ws_first_frame_ms),
+      statuses: "",
+    });
   return rows;
 }
 
 export function printableRows(rows) {
-  return table(rows.map((r) => ({ kind: r.kind, n: r.n, "rate/s": r.rate_per_s, "p50 ms": r.p50_ms, "p90 ms": r.p90_ms, "p99 ms": r.p99_ms, "max ms": r.max_ms, statuses: r.statuses })));
+  return table(
+    rows.map((r) => ({
+      kind: r.kind,
+      n: r.n,
+      "rate/s": r.rate_per_s,
+      "p50 ms": r.p50_ms,
+      "p90 ms": r.p90_ms,
+      "p99 ms": r.p99_ms,
+      "max ms": r.max_ms,
+      statuses: r.statuses,
+    })),
+  );
 }
 
 export function markdownRows(rows) {
-  const cols = [["kind", "kind"], ["n", "n"], ["rate_per_s", "rate/s"], ["p50_ms", "p50 ms"], ["p90_ms", "p90 ms"], ["p99_ms", "p99 ms"], ["max_ms", "max ms"], ["statuses", "statuses"]];
+  const cols = [
+    ["kind", "kind"],
+    ["n", "n"],
+    ["rate_per_s", "rate/s"],
+    ["p50_ms", "p50 ms"],
+    ["p90_ms", "p90 ms"],
+    ["p99_ms", "p99 ms"],
+    ["max_ms", "max ms"],
+    ["statuses", "statuses"],
+  ];
   return [
     `| ${cols.map(([, l]) => l).join(" | ")} |`,
     `|${cols.map(([k]) => (k === "kind" || k === "statuses" ? "---" : "---:")).join("|")}|`,

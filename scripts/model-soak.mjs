@@ -42,11 +42,15 @@ let required = null;
 function runShard(seed, sequences) {
   return new Promise((resolve) => {
     // --silent=false: the shard's summary line (its counts) is printed although it passes.
-    const child = spawn("npx", ["vitest", "run", "--silent=false", "--project", "proofs", "test/proofs/http-model.test.ts"], {
-      env: { ...process.env, MODEL_SEED: String(seed), MODEL_SEQUENCES: String(sequences) },
-      stdio: ["ignore", "pipe", "pipe"],
-      detached: true,
-    });
+    const child = spawn(
+      "npx",
+      ["vitest", "run", "--silent=false", "--project", "proofs", "test/proofs/http-model.test.ts"],
+      {
+        env: { ...process.env, MODEL_SEED: String(seed), MODEL_SEQUENCES: String(sequences) },
+        stdio: ["ignore", "pipe", "pipe"],
+        detached: true,
+      },
+    );
     let output = "";
     const keep = (chunk) => {
       output += chunk.toString();
@@ -54,12 +58,15 @@ function runShard(seed, sequences) {
     };
     child.stdout.on("data", keep);
     child.stderr.on("data", keep);
-    const timer = setTimeout(() => {
-      output += `\nmodel soak: the bound of MODEL_SOAK_SECONDS=${BOUND_S} passed during this shard`;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {}
-    }, Math.max(1_000, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        output += `\nmodel soak: the bound of MODEL_SOAK_SECONDS=${BOUND_S} passed during this shard`;
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {}
+      },
+      Math.max(1_000, deadline - Date.now()),
+    );
     children.add(child.pid);
     child.on("exit", (code) => {
       children.delete(child.pid);
@@ -70,7 +77,8 @@ function runShard(seed, sequences) {
 }
 
 const shards = [];
-for (let start = 0, i = 0; start < TOTAL; start += SHARD, i++) shards.push({ index: i, seed: SEED + i, sequences: Math.min(SHARD, TOTAL - start) });
+for (let start = 0, i = 0; start < TOTAL; start += SHARD, i++)
+  shards.push({ index: i, seed: SEED + i, sequences: Math.min(SHARD, TOTAL - start) });
 const children = new Set();
 
 function stopAll(code) {
@@ -90,25 +98,37 @@ async function runOne({ index, seed, sequences }) {
     const plain = output.replace(ANSI_COLOUR, "");
     const failed = plain.slice(Math.max(0, plain.indexOf("Failed Tests") - 200));
     console.error(`${failed.slice(0, 6_000)}\n`);
-    console.error(`model soak FAILED in shard ${index + 1} (seed ${seed}, ${sequences} sequences) after ${done} sequences had passed.`);
-    console.error(`Replay it: MODEL_SEED=${seed} MODEL_SEQUENCES=${sequences} npx vitest run --project proofs test/proofs/http-model.test.ts`);
+    console.error(
+      `model soak FAILED in shard ${index + 1} (seed ${seed}, ${sequences} sequences) after ${done} sequences had passed.`,
+    );
+    console.error(
+      `Replay it: MODEL_SEED=${seed} MODEL_SEQUENCES=${sequences} npx vitest run --project proofs test/proofs/http-model.test.ts`,
+    );
     stopAll(1);
   }
   const line = /http model shard: (\{.*\})/.exec(output.replace(ANSI_COLOUR, ""))?.[1];
   if (!line) {
-    console.error(`model soak: shard ${index + 1} passed but printed no summary line:\n${output.slice(-3_000)}`);
+    console.error(
+      `model soak: shard ${index + 1} passed but printed no summary line:\n${output.slice(-3_000)}`,
+    );
     stopAll(1);
   }
   const summary = JSON.parse(line);
   if (summary.sequences !== sequences) {
-    console.error(`model soak: shard ${index + 1} ran ${summary.sequences} sequences, not ${sequences}`);
+    console.error(
+      `model soak: shard ${index + 1} ran ${summary.sequences} sequences, not ${sequences}`,
+    );
     stopAll(1);
   }
   required = summary.required;
   for (const key of ["requests", "faults", "attacks"]) totals[key] += summary[key];
-  for (const key of ["commands", "outcomes"]) for (const [name, n] of Object.entries(summary[key])) totals[key][name] = (totals[key][name] ?? 0) + n;
+  for (const key of ["commands", "outcomes"])
+    for (const [name, n] of Object.entries(summary[key]))
+      totals[key][name] = (totals[key][name] ?? 0) + n;
   done += sequences;
-  console.log(`shard ${index + 1}/${shards.length}: seed ${seed}, ${sequences} sequences in ${seconds.toFixed(0)} s (${(sequences / seconds).toFixed(2)}/s); ${done}/${TOTAL} passed`);
+  console.log(
+    `shard ${index + 1}/${shards.length}: seed ${seed}, ${sequences} sequences in ${seconds.toFixed(0)} s (${(sequences / seconds).toFixed(2)}/s); ${done}/${TOTAL} passed`,
+  );
 }
 
 let next = 0;
@@ -119,12 +139,20 @@ await Promise.all(
 );
 const total_s = (performance.now() - started) / 1000;
 const missing = [
-  ...required.commands.filter((kind) => !totals.commands[kind]).map((kind) => `command ${kind} never ran`),
-  ...required.outcomes.filter((outcome) => !totals.outcomes[outcome]).map((outcome) => `outcome "${outcome}" never happened`),
+  ...required.commands
+    .filter((kind) => !totals.commands[kind])
+    .map((kind) => `command ${kind} never ran`),
+  ...required.outcomes
+    .filter((outcome) => !totals.outcomes[outcome])
+    .map((outcome) => `outcome "${outcome}" never happened`),
 ];
-console.log(`model soak: ${done} sequences in ${total_s.toFixed(0)} s (${(done / total_s).toFixed(2)}/s), ${totals.requests} requests, ${totals.faults} faults, ${totals.attacks} attacks`);
+console.log(
+  `model soak: ${done} sequences in ${total_s.toFixed(0)} s (${(done / total_s).toFixed(2)}/s), ${totals.requests} requests, ${totals.faults} faults, ${totals.attacks} attacks`,
+);
 if (missing.length) {
   console.error(`model soak FAILED: over all shards, ${missing.join("; ")}`);
   process.exit(1);
 }
-console.log(`model soak passed: every answer and wallet matched the model, all ${required.commands.length} command kinds ran and all ${required.outcomes.length} named outcomes happened`);
+console.log(
+  `model soak passed: every answer and wallet matched the model, all ${required.commands.length} command kinds ran and all ${required.outcomes.length} named outcomes happened`,
+);

@@ -86,7 +86,9 @@ export async function stopProfiler(inspector) {
 
 // ---- source maps ----------------------------------------------------------------------------
 
-const B64 = new Map([..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].map((c, i) => [c, i]));
+const B64 = new Map(
+  [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].map((c, i) => [c, i]),
+);
 
 /** Source map v3 `mappings` -> per generated line, [column, source, line, column] segments in column order. */
 export function decodeMappings(mappings) {
@@ -142,7 +144,10 @@ export function loadSourceMap(script) {
     const map_path = resolve(dirname(script_path), script.sourceMapURL);
     const map = JSON.parse(readFileSync(map_path, "utf8"));
     const base = resolve(dirname(map_path), map.sourceRoot ?? "");
-    return { sources: map.sources.map((s) => relative(ROOT, resolve(base, s))), lines: decodeMappings(map.mappings) };
+    return {
+      sources: map.sources.map((s) => relative(ROOT, resolve(base, s))),
+      lines: decodeMappings(map.mappings),
+    };
   } catch {
     return null;
   }
@@ -183,18 +188,32 @@ export function analyseProfile(profile, scripts) {
   };
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parent.set(child, node.id);
   const keyOf = new Map();
   const frames = new Map();
   for (const node of profile.nodes) {
     const f = node.callFrame;
     const name = f.functionName || (f.url ? "(anonymous)" : "(native)");
-    const mapped = f.lineNumber >= 0 ? originalPosition(mapOf(f.scriptId), f.lineNumber, f.columnNumber) : null;
+    const mapped =
+      f.lineNumber >= 0 ? originalPosition(mapOf(f.scriptId), f.lineNumber, f.columnNumber) : null;
     const script = scripts.get(f.scriptId)?.url ?? f.url;
-    const where = mapped ? `${mapped.file}:${mapped.line}` : script ? `${shortUrl(script)}:${f.lineNumber + 1}` : "";
+    const where = mapped
+      ? `${mapped.file}:${mapped.line}`
+      : script
+        ? `${shortUrl(script)}:${f.lineNumber + 1}`
+        : "";
     const key = `${name} ${where}`;
     keyOf.set(node.id, key);
-    if (!frames.has(key)) frames.set(key, { name, where, self: 0, total: 0, ours: mapped ? mapped.file.startsWith("src/") : false, lines: new Map() });
+    if (!frames.has(key))
+      frames.set(key, {
+        name,
+        where,
+        self: 0,
+        total: 0,
+        ours: mapped ? mapped.file.startsWith("src/") : false,
+        lines: new Map(),
+      });
     // Which lines of the function its own samples fell on (1-based lines of the bundle, mapped like the function).
     for (const { line, ticks } of f.url ? (node.positionTicks ?? []) : []) {
       const at = originalPosition(mapOf(f.scriptId), line - 1, Number.MAX_SAFE_INTEGER, true);
@@ -215,7 +234,8 @@ export function analyseProfile(profile, scripts) {
     }
   }
   const deltas = profile.timeDeltas ?? [];
-  const mean_interval_us = deltas.length > 1 ? deltas.slice(1).reduce((a, b) => a + b, 0) / (deltas.length - 1) : null;
+  const mean_interval_us =
+    deltas.length > 1 ? deltas.slice(1).reduce((a, b) => a + b, 0) / (deltas.length - 1) : null;
   return {
     samples: samples.length,
     duration_ms: (profile.endTime - profile.startTime) / 1000,
@@ -239,7 +259,12 @@ export function topFrames(analysis, by, n, filter = () => true) {
       const [hot_line, hot_ticks] = [...f.lines].sort((a, b) => b[1] - a[1])[0] ?? ["", 0];
       const line_ticks = [...f.lines.values()].reduce((a, b) => a + b, 0);
       const { lines: _lines, ...rest } = f;
-      return { ...rest, self_pct: pct(f.self, analysis.samples), total_pct: pct(f.total, analysis.samples), hot_line: hot_line ? `${hot_line} (${pct(hot_ticks, line_ticks)}%)` : "" };
+      return {
+        ...rest,
+        self_pct: pct(f.self, analysis.samples),
+        total_pct: pct(f.total, analysis.samples),
+        hot_line: hot_line ? `${hot_line} (${pct(hot_ticks, line_ticks)}%)` : "",
+      };
     });
 }
 
@@ -252,7 +277,10 @@ export function framesTable(frames) {
   return [
     "| # | function | where | self % | total % | self | total | hottest line of its self time |",
     "|---:|---|---|---:|---:|---:|---:|---|",
-    ...frames.map((f, i) => `| ${i + 1} | ${cell(f.name)} | ${cell(f.where)} | ${f.self_pct} | ${f.total_pct} | ${f.self} | ${f.total} | ${cell(f.hot_line)} |`),
+    ...frames.map(
+      (f, i) =>
+        `| ${i + 1} | ${cell(f.name)} | ${cell(f.where)} | ${f.self_pct} | ${f.total_pct} | ${f.self} | ${f.total} | ${cell(f.hot_line)} |`,
+    ),
   ].join("\n");
 }
 
@@ -261,7 +289,11 @@ export function framesTable(frames) {
 /** Contexts and objects that are the look-alikes' (a provider's own work), not ours. */
 const LOOKALIKE_OBJECTS = new Set(["FlutterwaveSandbox", "VtpassSandbox", "BenchBaseline"]);
 function isLookalike(where) {
-  return where.startsWith("worker:/__sandbox") || where.startsWith("self:/__sandbox") || LOOKALIKE_OBJECTS.has(where);
+  return (
+    where.startsWith("worker:/__sandbox") ||
+    where.startsWith("self:/__sandbox") ||
+    LOOKALIKE_OBJECTS.has(where)
+  );
 }
 
 /**
@@ -275,12 +307,22 @@ export function parseKey(key) {
   let where = rest.join(" ");
   if (kind === "call") where = where.split(".")[0];
   if (kind === "queue.batch" || kind === "queue.message") where = "queue";
-  return { kind, where, target: target ?? (kind === "call" ? rest.join(" ") : ""), side: isLookalike(where) ? "look-alike" : "ours" };
+  return {
+    kind,
+    where,
+    target: target ?? (kind === "call" ? rest.join(" ") : ""),
+    side: isLookalike(where) ? "look-alike" : "ours",
+  };
 }
 
 /** Per-operation rows: every counter, and the totals by kind, ours and the look-alikes' apart. */
 export function perOperation(counts, ops) {
-  const rows = Object.entries(counts).map(([key, n]) => ({ key, ...parseKey(key), n, per_op: round(n / ops) }));
+  const rows = Object.entries(counts).map(([key, n]) => ({
+    key,
+    ...parseKey(key),
+    n,
+    per_op: round(n / ops),
+  }));
   const totals = new Map();
   for (const row of rows) {
     const k = `${row.side} ${row.kind}`;
@@ -288,7 +330,14 @@ export function perOperation(counts, ops) {
   }
   return {
     rows,
-    totals: [...totals].map(([k, n]) => ({ side: k.split(" ")[0], kind: k.split(" ")[1], n, per_op: round(n / ops) })).sort((a, b) => (a.side + a.kind).localeCompare(b.side + b.kind)),
+    totals: [...totals]
+      .map(([k, n]) => ({
+        side: k.split(" ")[0],
+        kind: k.split(" ")[1],
+        n,
+        per_op: round(n / ops),
+      }))
+      .sort((a, b) => (a.side + a.kind).localeCompare(b.side + b.kind)),
   };
 }
 
@@ -299,10 +348,15 @@ export function round(x, digits = 2) {
 
 /** The per-operation counts as markdown: the totals, then every counter. */
 export function countsTables(per, label) {
-  const lines = [`| side | kind | per ${label} |`, "|---|---|---:|", ...per.totals.map((t) => `| ${t.side} | ${t.kind} | ${t.per_op} |`)];
+  const lines = [
+    `| side | kind | per ${label} |`,
+    "|---|---|---:|",
+    ...per.totals.map((t) => `| ${t.side} | ${t.kind} | ${t.per_op} |`),
+  ];
   lines.push("", `| side | counter | per ${label} |`, "|---|---|---:|");
   const order = (r) => `${r.side === "ours" ? 0 : 1} ${r.kind} ${r.key}`;
-  for (const row of [...per.rows].sort((a, b) => order(a).localeCompare(order(b)))) lines.push(`| ${row.side} | ${row.key.replaceAll("|", "\\|")} | ${row.per_op} |`);
+  for (const row of [...per.rows].sort((a, b) => order(a).localeCompare(order(b))))
+    lines.push(`| ${row.side} | ${row.key.replaceAll("|", "\\|")} | ${row.per_op} |`);
   return lines.join("\n");
 }
 
@@ -317,28 +371,86 @@ export function summaryRows(counts, ops) {
   const sum = (test) => parsed.filter(test).reduce((a, r) => a + r.n, 0);
   const add = (label, n) => rows.push({ label, per_op: round(n / ops) });
   const ours = (r) => r.side === "ours";
-  add("Durable Object round trips (stub calls)", sum((r) => ours(r) && r.kind === "rpc"));
-  const callees = [...new Set(parsed.filter((r) => ours(r) && r.kind === "rpc").map((r) => r.target.split(".")[0]))].sort();
+  add(
+    "Durable Object round trips (stub calls)",
+    sum((r) => ours(r) && r.kind === "rpc"),
+  );
+  const callees = [
+    ...new Set(
+      parsed.filter((r) => ours(r) && r.kind === "rpc").map((r) => r.target.split(".")[0]),
+    ),
+  ].sort();
   for (const callee of callees) {
-    const calls = parsed.filter((r) => ours(r) && r.kind === "rpc" && r.target.startsWith(`${callee}.`));
-    add(`  to ${callee}`, sum((r) => calls.includes(r)));
-    for (const target of [...new Set(calls.map((r) => r.target))].sort()) add(`    ${target}`, sum((r) => calls.includes(r) && r.target === target));
+    const calls = parsed.filter(
+      (r) => ours(r) && r.kind === "rpc" && r.target.startsWith(`${callee}.`),
+    );
+    add(
+      `  to ${callee}`,
+      sum((r) => calls.includes(r)),
+    );
+    for (const target of [...new Set(calls.map((r) => r.target))].sort())
+      add(
+        `    ${target}`,
+        sum((r) => calls.includes(r) && r.target === target),
+      );
   }
-  add("SQL statements (SqlStorage.exec)", sum((r) => ours(r) && r.kind === "sql"));
-  for (const object of [...new Set(parsed.filter((r) => ours(r) && r.kind === "sql").map((r) => r.where))].sort()) add(`  in ${object}`, sum((r) => ours(r) && r.kind === "sql" && r.where === object));
-  for (const kind of ["storage.transactionSync", "storage.getAlarm", "storage.setAlarm", "storage.get", "storage.put"]) {
+  add(
+    "SQL statements (SqlStorage.exec)",
+    sum((r) => ours(r) && r.kind === "sql"),
+  );
+  for (const object of [
+    ...new Set(parsed.filter((r) => ours(r) && r.kind === "sql").map((r) => r.where)),
+  ].sort())
+    add(
+      `  in ${object}`,
+      sum((r) => ours(r) && r.kind === "sql" && r.where === object),
+    );
+  for (const kind of [
+    "storage.transactionSync",
+    "storage.getAlarm",
+    "storage.setAlarm",
+    "storage.get",
+    "storage.put",
+  ]) {
     const n = sum((r) => ours(r) && r.kind === kind);
     if (n > 0) add(kind, n);
   }
-  add("JSON.parse", sum((r) => ours(r) && r.kind === "json.parse"));
-  add("Request/Response .json()", sum((r) => ours(r) && (r.kind === "json.request.json" || r.kind === "json.response.json")));
-  add("JSON.stringify", sum((r) => ours(r) && r.kind === "json.stringify"));
-  add("zod parses (parse, safeParse, async, decode)", sum((r) => ours(r) && r.kind.startsWith("zod.")));
-  add("provider calls", sum((r) => ours(r) && r.kind === "provider"));
-  add("log lines", sum((r) => ours(r) && r.kind.startsWith("log.")));
-  add("queue messages sent", sum((r) => ours(r) && r.kind.startsWith("queue.send")));
+  add(
+    "JSON.parse",
+    sum((r) => ours(r) && r.kind === "json.parse"),
+  );
+  add(
+    "Request/Response .json()",
+    sum((r) => ours(r) && (r.kind === "json.request.json" || r.kind === "json.response.json")),
+  );
+  add(
+    "JSON.stringify",
+    sum((r) => ours(r) && r.kind === "json.stringify"),
+  );
+  add(
+    "zod parses (parse, safeParse, async, decode)",
+    sum((r) => ours(r) && r.kind.startsWith("zod.")),
+  );
+  add(
+    "provider calls",
+    sum((r) => ours(r) && r.kind === "provider"),
+  );
+  add(
+    "log lines",
+    sum((r) => ours(r) && r.kind.startsWith("log.")),
+  );
+  add(
+    "queue messages sent",
+    sum((r) => ours(r) && r.kind.startsWith("queue.send")),
+  );
   add("look-alikes: round trips / SQL / log lines", 0);
-  rows[rows.length - 1].per_op = [sum((r) => !ours(r) && r.kind === "rpc"), sum((r) => !ours(r) && r.kind === "sql"), sum((r) => !ours(r) && r.kind.startsWith("log."))].map((n) => round(n / ops)).join(" / ");
+  rows[rows.length - 1].per_op = [
+    sum((r) => !ours(r) && r.kind === "rpc"),
+    sum((r) => !ours(r) && r.kind === "sql"),
+    sum((r) => !ours(r) && r.kind.startsWith("log.")),
+  ]
+    .map((n) => round(n / ops))
+    .join(" / ");
   return rows;
 }
 
@@ -347,5 +459,12 @@ export function summaryTable(phases, unit) {
   const header = `| per ${unit} (ours) | ${phases.map((p) => `${p.phase}`).join(" | ")} |`;
   const labels = [...new Set(tables.flatMap((t) => t.map((r) => r.label)))];
   const value = (t, label) => t.find((r) => r.label === label)?.per_op ?? 0;
-  return [header, `|---|${phases.map(() => "---:").join("|")}|`, ...labels.map((label) => `| ${label.replace(/^ +/, (pad) => "&nbsp;".repeat(pad.length))} | ${tables.map((t) => value(t, label)).join(" | ")} |`)].join("\n");
+  return [
+    header,
+    `|---|${phases.map(() => "---:").join("|")}|`,
+    ...labels.map(
+      (label) =>
+        `| ${label.replace(/^ +/, (pad) => "&nbsp;".repeat(pad.length))} | ${tables.map((t) => value(t, label)).join(" | ")} |`,
+    ),
+  ].join("\n");
 }

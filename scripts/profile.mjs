@@ -35,7 +35,17 @@ import { concurrent, envNumber, newUser, round, sequential, writeResult } from "
 import { ratelimits as purchaseLimits } from "./bench-purchases.mjs";
 import { vars as webhookVars } from "./bench-webhooks.mjs";
 import { freePort, startDevServer } from "./dev-server.mjs";
-import { analyseProfile, connectInspector, countsTables, framesTable, perOperation, startProfiler, stopProfiler, summaryTable, topFrames } from "./profile-lib.mjs";
+import {
+  analyseProfile,
+  connectInspector,
+  countsTables,
+  framesTable,
+  perOperation,
+  startProfiler,
+  stopProfiler,
+  summaryTable,
+  topFrames,
+} from "./profile-lib.mjs";
 
 const FUND_NAIRA = 5_000_000;
 const READY_TIMEOUT_MS = 120_000;
@@ -49,7 +59,8 @@ const options = {
   mode: process.env.PROFILE_MODE || "both",
   log_level: process.env.LOG_LEVEL || "info",
 };
-if (!["both", "cpu", "counts"].includes(options.mode)) throw new Error(`PROFILE_MODE must be both, cpu or counts, not ${options.mode}`);
+if (!["both", "cpu", "counts"].includes(options.mode))
+  throw new Error(`PROFILE_MODE must be both, cpu or counts, not ${options.mode}`);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -101,21 +112,34 @@ const purchases = {
   async prepare(server) {
     const { client } = await newUser(server.origin, "profile");
     const funding = await client.fund({ amount: String(FUND_NAIRA) });
-    await fetch(funding.payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+    await fetch(funding.payment_link, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
     await until("funding", async () => (await client.wallet()).balance_minor >= FUND_NAIRA * 100);
     // Every purchase has its own amount: the look-alike refuses a repeat within 30 s, as VTpass does.
     let amount = 100;
     const buy = async () => {
       amount += 1;
-      const purchase = await client.buyAirtime({ phone: "08011111111", network: "mtn", amount: String(amount) });
-      if (purchase.status !== "SUCCESS") throw new Error(`airtime not delivered: ${purchase.status}`);
+      const purchase = await client.buyAirtime({
+        phone: "08011111111",
+        network: "mtn",
+        amount: String(amount),
+      });
+      if (purchase.status !== "SUCCESS")
+        throw new Error(`airtime not delivered: ${purchase.status}`);
     };
     await sequential(5, buy); // warm-up: the purchase path compiled, the catalogue cached, the objects started
     return { buy };
   },
   phases: ({ buy }) => [
     { name: "sequential", ops: options.n, run: () => sequential(options.n, buy) },
-    { name: `concurrent (${options.concurrency} in flight)`, ops: options.n, run: () => concurrent(options.n, options.concurrency, buy) },
+    {
+      name: `concurrent (${options.concurrency} in flight)`,
+      ops: options.n,
+      run: () => concurrent(options.n, options.concurrency, buy),
+    },
   ],
 };
 
@@ -137,7 +161,11 @@ const settlements = {
       return (await created.json()).data.id;
     };
     const deliver = async (id) => {
-      const res = await fetch(`${control}/transactions/${id}/deliver`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      const res = await fetch(`${control}/transactions/${id}/deliver`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       if (res.status >= 300) throw new Error(`deliver ${id}: ${res.status}`);
       await res.arrayBuffer();
     };
@@ -168,7 +196,11 @@ const SCENARIOS = { purchases, settlements };
 // ---- runs ----------------------------------------------------------------------------------------
 
 async function withServer({ vars, ratelimits = {} }, inspector_port, fn) {
-  const server = await startDevServer({ vars: { LOG_LEVEL: options.log_level, ...vars }, ratelimits, inspector_port });
+  const server = await startDevServer({
+    vars: { LOG_LEVEL: options.log_level, ...vars },
+    ratelimits,
+    inspector_port,
+  });
   const stop = () => server.stop().finally(() => process.exit(130));
   process.once("SIGINT", stop);
   try {
@@ -202,7 +234,13 @@ async function cpuRun(scenario) {
       const profile = await stopProfiler(inspector);
       const analysis = analyseProfile(profile, inspector.scripts);
       writeResult(`profile-${scenario.name}.cpuprofile`, JSON.stringify(profile));
-      return { analysis, timings, wall_ms: round(performance.now() - started), load_before, load_after: loadavg() };
+      return {
+        analysis,
+        timings,
+        wall_ms: round(performance.now() - started),
+        load_before,
+        load_after: loadavg(),
+      };
     } finally {
       inspector.close();
     }
@@ -210,25 +248,42 @@ async function cpuRun(scenario) {
 }
 
 async function countsRun(scenario) {
-  return withServer({ ...scenario, vars: { ...scenario.vars, BENCH_COUNTERS: "1" } }, undefined, async (server) => {
-    const count = counters(server);
-    const state = await scenario.prepare(server);
-    await count.settled();
-    const phases = [];
-    for (const phase of scenario.phases(state)) {
-      await count.reset();
-      await phase.run();
-      const counts = await count.settled(phase.done_when);
-      await phase.wait?.(); // the outcome checked after the counts are read, so the check is not counted
-      phases.push({ phase: phase.name, ops: phase.ops, counts, per: perOperation(counts, phase.ops) });
-    }
-    return phases;
-  });
+  return withServer(
+    { ...scenario, vars: { ...scenario.vars, BENCH_COUNTERS: "1" } },
+    undefined,
+    async (server) => {
+      const count = counters(server);
+      const state = await scenario.prepare(server);
+      await count.settled();
+      const phases = [];
+      for (const phase of scenario.phases(state)) {
+        await count.reset();
+        await phase.run();
+        const counts = await count.settled(phase.done_when);
+        await phase.wait?.(); // the outcome checked after the counts are read, so the check is not counted
+        phases.push({
+          phase: phase.name,
+          ops: phase.ops,
+          counts,
+          per: perOperation(counts, phase.ops),
+        });
+      }
+      return phases;
+    },
+  );
 }
 
 function report(scenario, cpu, counted) {
   const md = [`## ${scenario.name}`, ""];
-  md.push(`Machine: ${cpus().length} cores; load average ${cpu ? cpu.load_before.map((l) => l.toFixed(2)).join(" / ") : loadavg().map((l) => l.toFixed(2)).join(" / ")} (1/5/15 min) when the profile started.`);
+  md.push(
+    `Machine: ${cpus().length} cores; load average ${
+      cpu
+        ? cpu.load_before.map((l) => l.toFixed(2)).join(" / ")
+        : loadavg()
+            .map((l) => l.toFixed(2))
+            .join(" / ")
+    } (1/5/15 min) when the profile started.`,
+  );
   md.push(`Options: ${JSON.stringify(options)}`, "");
   if (cpu) {
     const a = cpu.analysis;
@@ -250,17 +305,32 @@ function report(scenario, cpu, counted) {
       "",
     );
   }
-  if (counted?.length) md.push(`### Counts per ${scenario.unit}, summary`, "", summaryTable(counted, scenario.unit), "");
+  if (counted?.length)
+    md.push(
+      `### Counts per ${scenario.unit}, summary`,
+      "",
+      summaryTable(counted, scenario.unit),
+      "",
+    );
   for (const phase of counted ?? []) {
-    md.push(`### Counts per ${scenario.unit}: ${phase.phase} (${phase.ops} ${scenario.unit}s)`, "", countsTables(phase.per, scenario.unit), "");
+    md.push(
+      `### Counts per ${scenario.unit}: ${phase.phase} (${phase.ops} ${scenario.unit}s)`,
+      "",
+      countsTables(phase.per, scenario.unit),
+      "",
+    );
   }
   return md.join("\n");
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith("-"));
-for (const name of wanted) if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; one of ${Object.keys(SCENARIOS).join(", ")}`);
+for (const name of wanted)
+  if (!SCENARIOS[name])
+    throw new Error(`unknown scenario ${name}; one of ${Object.keys(SCENARIOS).join(", ")}`);
 for (const scenario of (wanted.length ? wanted : Object.keys(SCENARIOS)).map((n) => SCENARIOS[n])) {
-  console.error(`\n== ${scenario.name}: ${options.mode === "counts" ? "" : "cpu profile"}${options.mode === "both" ? " then " : ""}${options.mode === "cpu" ? "" : "counts"} ==`);
+  console.error(
+    `\n== ${scenario.name}: ${options.mode === "counts" ? "" : "cpu profile"}${options.mode === "both" ? " then " : ""}${options.mode === "cpu" ? "" : "counts"} ==`,
+  );
   const cpu = options.mode === "counts" ? null : await cpuRun(scenario);
   const counted = options.mode === "cpu" ? null : await countsRun(scenario);
   const md = report(scenario, cpu, counted);
@@ -268,9 +338,21 @@ for (const scenario of (wanted.length ? wanted : Object.keys(SCENARIOS)).map((n)
   writeResult(`profile-${scenario.name}.json`, {
     at: new Date().toISOString(),
     options,
-    cpu: cpu && { ...cpu, analysis: { ...cpu.analysis, frames: undefined, top_self: topFrames(cpu.analysis, "self", options.top), top_total: topFrames(cpu.analysis, "total", options.top) } },
-    counts: counted && counted.map((p) => ({ phase: p.phase, ops: p.ops, counts: p.counts, totals: p.per.totals })),
+    cpu: cpu && {
+      ...cpu,
+      analysis: {
+        ...cpu.analysis,
+        frames: undefined,
+        top_self: topFrames(cpu.analysis, "self", options.top),
+        top_total: topFrames(cpu.analysis, "total", options.top),
+      },
+    },
+    counts:
+      counted &&
+      counted.map((p) => ({ phase: p.phase, ops: p.ops, counts: p.counts, totals: p.per.totals })),
   });
   console.log(`\n${md}`);
-  console.error(`written: bench-results/profile-${scenario.name}.{md,json}${cpu ? ", .cpuprofile" : ""}`);
+  console.error(
+    `written: bench-results/profile-${scenario.name}.{md,json}${cpu ? ", .cpuprofile" : ""}`,
+  );
 }

@@ -32,7 +32,8 @@ async function call(method, path) {
     const res = await fetch(`${base}${path}`, { method, headers });
     if (res.ok) return res.json();
     const text = await res.text();
-    if (res.status < 500 || attempt >= 5) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+    if (res.status < 500 || attempt >= 5)
+      throw new Error(`${method} ${path}: ${res.status} ${text}`);
     await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
   }
 }
@@ -41,7 +42,10 @@ async function reproject(user_id) {
   const queued = { users: 0, wallets: 0, transactions: 0 };
   let cursor;
   for (;;) {
-    const page = await call("POST", `/admin/wallets/${user_id}/reproject${cursor ? `?starting_after=${encodeURIComponent(cursor)}` : ""}`);
+    const page = await call(
+      "POST",
+      `/admin/wallets/${user_id}/reproject${cursor ? `?starting_after=${encodeURIComponent(cursor)}` : ""}`,
+    );
     for (const k of Object.keys(queued)) queued[k] += page.queued[k];
     if (!page.has_more) return queued;
     cursor = page.next_starting_after;
@@ -60,7 +64,10 @@ async function consistent(user_id) {
 const totals = { wallets: 0, transactions: 0, failed: 0, inconsistent: 0 };
 let starting_after = after_arg;
 for (;;) {
-  const page = await call("GET", `/admin/users?limit=1000${starting_after ? `&starting_after=${starting_after}` : ""}`);
+  const page = await call(
+    "GET",
+    `/admin/users?limit=1000${starting_after ? `&starting_after=${starting_after}` : ""}`,
+  );
   const ids = page.data.map((u) => u.user_id);
   let next = 0;
   await Promise.all(
@@ -82,7 +89,8 @@ for (;;) {
       }
     }),
   );
-  if (ids.length > 0) console.error(`... through ${ids[ids.length - 1]} (${totals.wallets} wallets)`);
+  if (ids.length > 0)
+    console.error(`... through ${ids[ids.length - 1]} (${totals.wallets} wallets)`);
   if (!page.has_more) break;
   starting_after = ids[ids.length - 1];
 }

@@ -25,7 +25,13 @@ import { newRequestId } from "./lib/ids";
 import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
 import { log, logEnabled } from "./lib/log";
 import { recordRequest } from "./lib/request-metrics";
-import { type CorsPolicy, corsPolicy, preflightResponse, setCorsHeaders, setSecurityHeaders } from "./lib/response-headers";
+import {
+  type CorsPolicy,
+  corsPolicy,
+  preflightResponse,
+  setCorsHeaders,
+  setSecurityHeaders,
+} from "./lib/response-headers";
 import { publicServerUrl } from "./lib/urls";
 import { authRoutes } from "./routes/auth";
 import { adminRoutes } from "./routes/admin";
@@ -47,7 +53,10 @@ let configProblemsLogged = false;
 
 /** CORS applies to the API's paths (what `${API_BASE}/*` matched as hono middleware). */
 function underApi(path: string): boolean {
-  return path.startsWith(API_BASE) && (path.length === API_BASE.length || path.charCodeAt(API_BASE.length) === 47 /* "/" */);
+  return (
+    path.startsWith(API_BASE) &&
+    (path.length === API_BASE.length || path.charCodeAt(API_BASE.length) === 47) /* "/" */
+  );
 }
 
 /**
@@ -67,7 +76,10 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (!config.ok) {
       if (!configProblemsLogged) {
         configProblemsLogged = true;
-        log.error("configuration invalid; answering 503", { request_id, variables: config.problems });
+        log.error("configuration invalid; answering 503", {
+          request_id,
+          variables: config.problems,
+        });
       }
       c.res = problemResponse({
         type: problemType("service_misconfigured"),
@@ -103,7 +115,14 @@ const requestContext: MiddlewareHandler<AppEnv> = async (c, next) => {
     // Checked here so that a level that drops the line costs nothing to build it.
     if (logEnabled("info")) {
       const user_id = c.get("user_id");
-      log.info("request", { request_id, method: c.req.method, route, status, duration_ms, ...(user_id ? { user_id } : {}) });
+      log.info("request", {
+        request_id,
+        method: c.req.method,
+        route,
+        status,
+        duration_ms,
+        ...(user_id ? { user_id } : {}),
+      });
     }
   }
 };
@@ -144,7 +163,9 @@ const CALLBACK_PREFIX = `${API_BASE}${VTPASS_CALLBACK_PATH}/`;
 const limitBodyByPath: MiddlewareHandler<AppEnv> = (c, next) => {
   if (!c.req.raw.body) return next();
   const path = c.req.path.replace(/\/+$/, "");
-  return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX) ? limitWebhookBody(c, next) : limitApiBody(c, next);
+  return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX)
+    ? limitWebhookBody(c, next)
+    : limitApiBody(c, next);
 };
 
 function tooLarge(max_bytes: number): AppError {
@@ -162,12 +183,21 @@ function problemFromError(c: Context<AppEnv>, error: unknown): Response {
   if (error instanceof HTTPException) {
     const status = error.status;
     const code =
-      status === 400 ? "malformed_request" : status === 415 ? "unsupported_media_type" : status === 413 ? "payload_too_large" : `http_${status}`;
+      status === 400
+        ? "malformed_request"
+        : status === 415
+          ? "unsupported_media_type"
+          : status === 413
+            ? "payload_too_large"
+            : `http_${status}`;
     return problemResponse({
       type: problemType(code),
       title: error.message || "Request refused",
       status,
-      detail: status === 400 ? "The body could not be parsed; send valid JSON or form data." : error.message,
+      detail:
+        status === 400
+          ? "The body could not be parsed; send valid JSON or form data."
+          : error.message,
       code,
       request_id,
     });
@@ -191,7 +221,10 @@ function problemFromError(c: Context<AppEnv>, error: unknown): Response {
 export type PathGuard = { path: string; guard: MiddlewareHandler<AppEnv> };
 
 export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>({ strict: false, defaultHook: (result) => validationHook(result as never) });
+  const app = new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result) => validationHook(result as never),
+  });
 
   app.use("*", requestContext);
   for (const { path, guard } of guards) app.use(path, guard);
@@ -238,7 +271,12 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
     path: `${API_BASE}/openapi.json`,
     tags: ["docs"],
     summary: "This OpenAPI 3.1 document",
-    responses: { 200: { description: "The document.", content: { "application/json": { schema: z.record(z.string(), z.unknown()) } } } },
+    responses: {
+      200: {
+        description: "The document.",
+        content: { "application/json": { schema: z.record(z.string(), z.unknown()) } },
+      },
+    },
   });
   app.openapi(documentRoute, (c) => {
     const document = app.getOpenAPI31Document({

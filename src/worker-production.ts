@@ -12,7 +12,17 @@ import { handleQueueBatch } from "./queue/consumer";
 // The application's classes (src/objects.ts, the same list the development entry exports), and
 // refusing placeholders where development has the look-alikes.
 // Listed by name: `wrangler types` reads the classes from the entry's named exports (not `export *`).
-export { Credentials, DeadLetters, LoginThrottle, MongoProjector, Operations, ProviderRefs, Room, SocketLeases, Wallet } from "./objects";
+export {
+  Credentials,
+  DeadLetters,
+  LoginThrottle,
+  MongoProjector,
+  Operations,
+  ProviderRefs,
+  Room,
+  SocketLeases,
+  Wallet,
+} from "./objects";
 export { BenchBaseline, FlutterwaveSandbox, VtpassSandbox } from "./sandbox-placeholders";
 
 const app = createApiApp();

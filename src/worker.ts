@@ -5,7 +5,13 @@
  * src/worker-production.ts instead, which leaves src/sandbox out.
  */
 // First: with BENCH_COUNTERS=1 it hooks zod and the globals before any other module builds anything.
-import { COUNTERS_PATH, countersRoute, instrumentHandlers, instrumentObjects, instrumentSelf } from "./sandbox/bench/counters";
+import {
+  COUNTERS_PATH,
+  countersRoute,
+  instrumentHandlers,
+  instrumentObjects,
+  instrumentSelf,
+} from "./sandbox/bench/counters";
 import { createApp } from "./app";
 import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
@@ -20,7 +26,17 @@ import { BenchBaseline } from "./sandbox/bench/object";
 
 // The application's classes (src/objects.ts, the list production exports too) and the look-alikes'.
 // Listed by name: `wrangler types` reads the classes from the entry's named exports (not `export *`).
-export { Credentials, DeadLetters, LoginThrottle, MongoProjector, Operations, ProviderRefs, Room, SocketLeases, Wallet } from "./objects";
+export {
+  Credentials,
+  DeadLetters,
+  LoginThrottle,
+  MongoProjector,
+  Operations,
+  ProviderRefs,
+  Room,
+  SocketLeases,
+  Wallet,
+} from "./objects";
 export { FlutterwaveSandbox, VtpassSandbox, BenchBaseline };
 
 // Counted only with BENCH_COUNTERS=1 (the profiler); otherwise each call below changes nothing.
@@ -28,7 +44,11 @@ instrumentObjects({ ...objects, FlutterwaveSandbox, VtpassSandbox, BenchBaseline
 
 const app = createApp();
 // Lets the sandbox and provider clients call this app in-process (src/lib/self.ts).
-registerSelf(instrumentSelf((request: Request, env: Env, ctx: ExecutionContext) => Promise.resolve(app.fetch(request, env, ctx))));
+registerSelf(
+  instrumentSelf((request: Request, env: Env, ctx: ExecutionContext) =>
+    Promise.resolve(app.fetch(request, env, ctx)),
+  ),
+);
 
 /**
  * Benchmark baseline, development only: a route that does nothing, answered
@@ -47,8 +67,10 @@ export default instrumentHandlers({
     if (request.url.includes(BENCH_BASE)) {
       const config = configOf(env);
       const url = new URL(request.url);
-      if (config.ok && config.config.sandbox && url.pathname.startsWith(COUNTERS_PATH)) return countersRoute(request);
-      const answer = config.ok && config.config.sandbox ? benchBaseline(request, url, env, ctx) : null;
+      if (config.ok && config.config.sandbox && url.pathname.startsWith(COUNTERS_PATH))
+        return countersRoute(request);
+      const answer =
+        config.ok && config.config.sandbox ? benchBaseline(request, url, env, ctx) : null;
       if (answer) return answer;
     }
     return app.fetch(request, env, ctx);

@@ -19,7 +19,11 @@ describe("every error is problem+json", () => {
     app.get("/api/v1/__boom", () => {
       throw new Error("secret internal detail at /srv/app.ts:10:5");
     });
-    const res = await app.fetch(new Request(`${ORIGIN}/api/v1/__boom`), env, createExecutionContext());
+    const res = await app.fetch(
+      new Request(`${ORIGIN}/api/v1/__boom`),
+      env,
+      createExecutionContext(),
+    );
     const problem = await expectProblem(res, 500);
     expect(problem.code).toBe("internal_error");
     expect(JSON.stringify(problem)).not.toContain("secret internal detail");
@@ -50,7 +54,11 @@ describe("response headers", () => {
   it("answers a CORS preflight from config", async () => {
     const res = await api("/auth/login", {
       method: "OPTIONS",
-      headers: { origin: "https://app.example", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+      headers: {
+        origin: "https://app.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "content-type",
+      },
     });
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("*");
@@ -73,7 +81,11 @@ describe("configuration", () => {
     }) as unknown as Env;
 
   it("serves in production when every secret is present and strong", async () => {
-    const res = await createApp().fetch(new Request(`${ORIGIN}/api/v1/health`), productionEnv({}), createExecutionContext());
+    const res = await createApp().fetch(
+      new Request(`${ORIGIN}/api/v1/health`),
+      productionEnv({}),
+      createExecutionContext(),
+    );
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ environment: "production" });
   });
@@ -81,7 +93,10 @@ describe("configuration", () => {
   for (const [name, overrides] of [
     ["a missing JWT secret", { JWT_SECRET_KEY: undefined }],
     ["a short JWT secret", { JWT_SECRET_KEY: "short" }],
-    ["the development JWT default", { JWT_SECRET_KEY: "development-only-jwt-secret-not-for-production-0001" }],
+    [
+      "the development JWT default",
+      { JWT_SECRET_KEY: "development-only-jwt-secret-not-for-production-0001" },
+    ],
     ["a missing webhook hash", { FLUTTERWAVE_WEBHOOK_HASH: undefined }],
     ["a missing Flutterwave key", { FLUTTERWAVE_SECRET_KEY: undefined }],
     ["a plain-http APP_ADDRESS", { APP_ADDRESS: "http://wallet.example/api/v1" }],
@@ -89,7 +104,11 @@ describe("configuration", () => {
     it(`answers every request 503 in production with ${name}, without echoing values`, async () => {
       const env503 = productionEnv(overrides as Record<string, string | undefined>);
       for (const path of ["/api/v1/health", "/api/v1/auth/login"]) {
-        const res = await createApp().fetch(new Request(`${ORIGIN}${path}`), env503, createExecutionContext());
+        const res = await createApp().fetch(
+          new Request(`${ORIGIN}${path}`),
+          env503,
+          createExecutionContext(),
+        );
         const problem = await expectProblem(res, 503);
         expect(problem.code).toBe("service_misconfigured");
         expect(JSON.stringify(problem)).not.toMatch(/JWT|FLUTTERWAVE|short|development-only/);
@@ -108,7 +127,10 @@ describe("health", () => {
     for (const path of ["/health/ready", "/ping-rabbitmq"]) {
       const res = await api(path);
       expect(res.status).toBe(200);
-      const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+      const body = (await res.json()) as {
+        status: string;
+        checks: Record<string, { ok: boolean }>;
+      };
       expect(body.status).toBe("ready");
       expect(body.checks.durable_objects.ok).toBe(true);
       expect(body.checks.queue.ok).toBe(true);

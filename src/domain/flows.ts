@@ -59,16 +59,41 @@ export const FUNDING_FLOW = {
     label: "Preparing the checkout",
     initial: true,
     effect: "none",
-    next: ["awaiting_payment", "link_unknown", "attempt_failed", "payment_mismatch", "refused", "settled", "failed"],
+    next: [
+      "awaiting_payment",
+      "link_unknown",
+      "attempt_failed",
+      "payment_mismatch",
+      "refused",
+      "settled",
+      "failed",
+    ],
   },
   link_unknown: {
     status: "PENDING",
     label: "Confirming the checkout with the provider",
     effect: "none",
-    next: ["awaiting_payment", "attempt_failed", "payment_mismatch", "refused", "settled", "failed"],
+    next: [
+      "awaiting_payment",
+      "attempt_failed",
+      "payment_mismatch",
+      "refused",
+      "settled",
+      "failed",
+    ],
   },
-  awaiting_payment: { status: "PENDING", label: "Waiting for the payment", effect: "none", next: ["attempt_failed", "payment_mismatch", "settled", "failed"] },
-  attempt_failed: { status: "PENDING", label: "A payment attempt failed; the checkout is still open", effect: "none", next: ["payment_mismatch", "settled", "failed"] },
+  awaiting_payment: {
+    status: "PENDING",
+    label: "Waiting for the payment",
+    effect: "none",
+    next: ["attempt_failed", "payment_mismatch", "settled", "failed"],
+  },
+  attempt_failed: {
+    status: "PENDING",
+    label: "A payment attempt failed; the checkout is still open",
+    effect: "none",
+    next: ["payment_mismatch", "settled", "failed"],
+  },
   /**
    * A payment arrived for less than asked or in another currency while the
    * checkout was open: that payment is owed back (a `refund_due` anomaly for
@@ -78,7 +103,8 @@ export const FUNDING_FLOW = {
    */
   payment_mismatch: {
     status: "PENDING",
-    label: "A payment for the wrong amount or currency arrived and will be refunded; the checkout is still open",
+    label:
+      "A payment for the wrong amount or currency arrived and will be refunded; the checkout is still open",
     effect: "none",
     next: ["attempt_failed", "settled", "failed"],
   },
@@ -88,14 +114,45 @@ export const FUNDING_FLOW = {
 } as const satisfies Record<string, StageSpec>;
 
 export const HELD_PAYMENT_FLOW = {
-  hold_placed: { status: "PENDING", label: "Held", initial: true, effect: "place_hold", next: ["submitting", "abandoned"] },
-  submitting: { status: "PENDING", label: "Sending", effect: "none", next: ["submitted", "submit_unknown", "refused", "settled", "failed"] },
-  submit_unknown: { status: "PENDING", label: "Confirming with the provider", effect: "none", next: ["submitted", "settled", "failed"] },
+  hold_placed: {
+    status: "PENDING",
+    label: "Held",
+    initial: true,
+    effect: "place_hold",
+    next: ["submitting", "abandoned"],
+  },
+  submitting: {
+    status: "PENDING",
+    label: "Sending",
+    effect: "none",
+    next: ["submitted", "submit_unknown", "refused", "settled", "failed"],
+  },
+  submit_unknown: {
+    status: "PENDING",
+    label: "Confirming with the provider",
+    effect: "none",
+    next: ["submitted", "settled", "failed"],
+  },
   submitted: { status: "PENDING", label: "Sent", effect: "none", next: ["settled", "failed"] },
   settled: { status: "SUCCESS", label: "Completed", effect: "post_hold", next: [] },
-  failed: { status: "FAILED", label: "Failed; the hold was released", effect: "void_hold", next: [] },
-  refused: { status: "FAILED", label: "Refused; the hold was released", effect: "void_hold", next: [] },
-  abandoned: { status: "FAILED", label: "Interrupted before sending; the hold was released", effect: "void_hold", next: [] },
+  failed: {
+    status: "FAILED",
+    label: "Failed; the hold was released",
+    effect: "void_hold",
+    next: [],
+  },
+  refused: {
+    status: "FAILED",
+    label: "Refused; the hold was released",
+    effect: "void_hold",
+    next: [],
+  },
+  abandoned: {
+    status: "FAILED",
+    label: "Interrupted before sending; the hold was released",
+    effect: "void_hold",
+    next: [],
+  },
 } as const satisfies Record<string, StageSpec>;
 
 /**
@@ -104,15 +161,39 @@ export const HELD_PAYMENT_FLOW = {
  * money once, whether the hold was still open or already posted.
  */
 export const PURCHASE_FLOW = {
-  hold_placed: { ...HELD_PAYMENT_FLOW.hold_placed, label: "Held", next: ["submitting", "abandoned"] },
-  submitting: { ...HELD_PAYMENT_FLOW.submitting, label: "Sending to the network", next: ["submitted", "submit_unknown", "refused", "settled", "failed", "reversed"] },
-  submit_unknown: { ...HELD_PAYMENT_FLOW.submit_unknown, label: "Confirming with the network", next: ["submitted", "settled", "failed", "reversed"] },
-  submitted: { ...HELD_PAYMENT_FLOW.submitted, label: "Sent to the network", next: ["settled", "failed", "reversed"] },
+  hold_placed: {
+    ...HELD_PAYMENT_FLOW.hold_placed,
+    label: "Held",
+    next: ["submitting", "abandoned"],
+  },
+  submitting: {
+    ...HELD_PAYMENT_FLOW.submitting,
+    label: "Sending to the network",
+    next: ["submitted", "submit_unknown", "refused", "settled", "failed", "reversed"],
+  },
+  submit_unknown: {
+    ...HELD_PAYMENT_FLOW.submit_unknown,
+    label: "Confirming with the network",
+    next: ["submitted", "settled", "failed", "reversed"],
+  },
+  submitted: {
+    ...HELD_PAYMENT_FLOW.submitted,
+    label: "Sent to the network",
+    next: ["settled", "failed", "reversed"],
+  },
   settled: { ...HELD_PAYMENT_FLOW.settled, label: "Delivered", next: ["reversed"] },
   failed: { ...HELD_PAYMENT_FLOW.failed, label: "Failed; your money was released" },
   refused: { ...HELD_PAYMENT_FLOW.refused, label: "Refused; your money was released" },
-  abandoned: { ...HELD_PAYMENT_FLOW.abandoned, label: "Interrupted before sending; your money was released" },
-  reversed: { status: "FAILED", label: "Reversed; your money was returned", effect: "reverse", next: [] },
+  abandoned: {
+    ...HELD_PAYMENT_FLOW.abandoned,
+    label: "Interrupted before sending; your money was released",
+  },
+  reversed: {
+    status: "FAILED",
+    label: "Reversed; your money was returned",
+    effect: "reverse",
+    next: [],
+  },
 } as const satisfies Record<string, StageSpec>;
 
 export type FundingStage = keyof typeof FUNDING_FLOW;
@@ -131,7 +212,13 @@ export const FLOWS: { readonly [T in TxType]: Flow } = {
 };
 
 /** Every stage name of every flow, for `z.enum` in the protocol and the OpenAPI document. */
-export const STAGES = [...new Set([...Object.keys(FUNDING_FLOW), ...Object.keys(HELD_PAYMENT_FLOW), ...Object.keys(PURCHASE_FLOW)])] as [Stage, ...Stage[]];
+export const STAGES = [
+  ...new Set([
+    ...Object.keys(FUNDING_FLOW),
+    ...Object.keys(HELD_PAYMENT_FLOW),
+    ...Object.keys(PURCHASE_FLOW),
+  ]),
+] as [Stage, ...Stage[]];
 
 export function flowOf(type: TxType): Flow {
   const flow = FLOWS[type];
@@ -189,7 +276,10 @@ export function checkTransition(type: TxType, from: string, to: string): Transit
 }
 
 /** The tables as rows, for the SQL mirror (stages and allowed transitions per type). */
-export function flowRows(): { stages: { type: TxType; stage: string; status: TxStatus; initial: number }[]; transitions: { type: TxType; from: string; to: string }[] } {
+export function flowRows(): {
+  stages: { type: TxType; stage: string; status: TxStatus; initial: number }[];
+  transitions: { type: TxType; from: string; to: string }[];
+} {
   const stages: { type: TxType; stage: string; status: TxStatus; initial: number }[] = [];
   const transitions: { type: TxType; from: string; to: string }[] = [];
   for (const [type, flow] of Object.entries(FLOWS) as [TxType, Flow][]) {

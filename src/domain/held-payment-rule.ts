@@ -8,7 +8,13 @@
  */
 import type { ProviderFacts, TxStatus } from "./transactions";
 
-export type HeldView = { tx_ref: string; status: TxStatus; amount_minor: number; currency: string; deadline_at_ms: number };
+export type HeldView = {
+  tx_ref: string;
+  status: TxStatus;
+  amount_minor: number;
+  currency: string;
+  deadline_at_ms: number;
+};
 
 export type HeldDecision =
   | { kind: "post"; provider_ref: string }
@@ -33,27 +39,53 @@ export type HeldDecision =
  * An answer for another amount or currency is escalated, never posted: the
  * hold was for exactly this amount.
  */
-export function decideHeldPayment(tx: HeldView, facts: ProviderFacts, now_ms: number): HeldDecision {
+export function decideHeldPayment(
+  tx: HeldView,
+  facts: ProviderFacts,
+  now_ms: number,
+): HeldDecision {
   // A reversal is the one answer that still matters after success: the money
   // went back to the provider's float, so it comes back to the user, once.
-  if (tx.status === "SUCCESS" && facts.found && facts.outcome === "reversed" && facts.our_ref === tx.tx_ref) {
+  if (
+    tx.status === "SUCCESS" &&
+    facts.found &&
+    facts.outcome === "reversed" &&
+    facts.our_ref === tx.tx_ref
+  ) {
     return { kind: "reverse", message: facts.message, provider_ref: facts.provider_ref };
   }
   if (tx.status !== "PENDING") {
-    const late_success = facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref && tx.status === "FAILED";
+    const late_success =
+      facts.found &&
+      facts.outcome === "succeeded" &&
+      facts.our_ref === tx.tx_ref &&
+      tx.status === "FAILED";
     return { kind: "ignore", reason: "already_terminal", late_success };
   }
   const overdue = now_ms >= tx.deadline_at_ms;
   if (!facts.found) {
-    return overdue ? { kind: "escalate", reason: "The provider has no payment for this reference after the deadline." } : { kind: "wait" };
+    return overdue
+      ? {
+          kind: "escalate",
+          reason: "The provider has no payment for this reference after the deadline.",
+        }
+      : { kind: "wait" };
   }
-  if (facts.our_ref !== null && facts.our_ref !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch", late_success: false };
-  if (facts.outcome === "reversed") return { kind: "reverse", message: facts.message, provider_ref: facts.provider_ref };
+  if (facts.our_ref !== null && facts.our_ref !== tx.tx_ref)
+    return { kind: "ignore", reason: "reference_mismatch", late_success: false };
+  if (facts.outcome === "reversed")
+    return { kind: "reverse", message: facts.message, provider_ref: facts.provider_ref };
   // An amount the provider does not state is not a mismatch (VTpass's answers
   // may omit it; the purchase is identified by our reference); a stated
   // amount or currency other than the hold's is, and is never posted.
-  if (facts.currency !== tx.currency || (facts.amount_minor !== null && facts.amount_minor !== tx.amount_minor)) {
-    return { kind: "escalate", reason: `Provider payment ${facts.provider_ref} does not match: ${facts.amount_minor} ${facts.currency}.` };
+  if (
+    facts.currency !== tx.currency ||
+    (facts.amount_minor !== null && facts.amount_minor !== tx.amount_minor)
+  ) {
+    return {
+      kind: "escalate",
+      reason: `Provider payment ${facts.provider_ref} does not match: ${facts.amount_minor} ${facts.currency}.`,
+    };
   }
   switch (facts.outcome) {
     case "succeeded":
@@ -61,7 +93,12 @@ export function decideHeldPayment(tx: HeldView, facts: ProviderFacts, now_ms: nu
     case "failed":
       return { kind: "void", message: facts.message, provider_ref: facts.provider_ref };
     case "pending":
-      return overdue ? { kind: "escalate", reason: "The provider still reports the payment as pending after the deadline." } : { kind: "wait" };
+      return overdue
+        ? {
+            kind: "escalate",
+            reason: "The provider still reports the payment as pending after the deadline.",
+          }
+        : { kind: "wait" };
     default: {
       const unreachable: never = facts.outcome;
       throw new Error(`unhandled payment outcome ${String(unreachable)}`);

@@ -35,7 +35,8 @@ export function parseDecimal(input: string | number): ParseResult {
   }
   const match = DECIMAL.exec(text);
   if (!match) {
-    if (/^\d+\.\d{3,}$/.test(text)) return { ok: false, reason: "must have at most 2 decimal places" };
+    if (/^\d+\.\d{3,}$/.test(text))
+      return { ok: false, reason: "must have at most 2 decimal places" };
     return { ok: false, reason: "must be a decimal amount like 1500 or 1500.50" };
   }
   const whole = match[1];
@@ -51,7 +52,12 @@ export function parseDecimal(input: string | number): ParseResult {
  * expected amount", a fraction of a kobo must never tip the balance our way.
  */
 export function providerAmountToMinor(value: number | string): number | null {
-  const text = typeof value === "number" ? (Number.isFinite(value) ? numberToPlainString(value) : "") : value.trim();
+  const text =
+    typeof value === "number"
+      ? Number.isFinite(value)
+        ? numberToPlainString(value)
+        : ""
+      : value.trim();
   const match = /^(\d{1,13})(?:\.(\d+))?$/.exec(text);
   if (!match) return null;
   const fraction = (match[2] ?? "").slice(0, CURRENCY_DECIMALS).padEnd(CURRENCY_DECIMALS, "0");

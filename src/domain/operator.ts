@@ -99,7 +99,10 @@ export function shardName(index: number): string {
 export type ShardLayout = { shard: number; shards: number };
 
 /** Facts grouped by the shard that holds them, each group in the order given. */
-export function factsByShard<F extends { tx_ref: string }>(facts: readonly F[], shards: number): Map<number, F[]> {
+export function factsByShard<F extends { tx_ref: string }>(
+  facts: readonly F[],
+  shards: number,
+): Map<number, F[]> {
   const groups = new Map<number, F[]>();
   for (const fact of facts) {
     const shard = shardOf(fact.tx_ref, shards);
@@ -114,7 +117,13 @@ export function factsByShard<F extends { tx_ref: string }>(facts: readonly F[], 
 
 export type IndexedTransaction = Omit<TransactionFact, "fact">;
 export type IndexedAnomaly = Omit<AnomalyFact, "fact">;
-export type PendingByType = { type: TxType; pending: number; overdue: number; escalated: number; oldest_created_at_ms: number | null };
+export type PendingByType = {
+  type: TxType;
+  pending: number;
+  overdue: number;
+  escalated: number;
+  oldest_created_at_ms: number | null;
+};
 export type SettlementCount = { type: TxType; outcome: SettlementOutcome; count: number };
 export type KindCount = { kind: string; count: number };
 export type Page<T> = { total: number; data: T[]; has_more: boolean };
@@ -134,14 +143,25 @@ function compareText(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function mergePages<T>(pages: readonly Page<T>[], order: (a: T, b: T) => number, limit: number): Page<T> {
+function mergePages<T>(
+  pages: readonly Page<T>[],
+  order: (a: T, b: T) => number,
+  limit: number,
+): Page<T> {
   const total = pages.reduce((sum, p) => sum + p.total, 0);
   // Each shard sent its first `limit` rows in this order, so the first `limit` of them all are the first overall.
-  const data = pages.flatMap((p) => p.data).sort(order).slice(0, limit);
+  const data = pages
+    .flatMap((p) => p.data)
+    .sort(order)
+    .slice(0, limit);
   return { total, data, has_more: total > data.length };
 }
 
-function sumBy<T, K extends string>(rows: readonly T[], key: (row: T) => K, add: (into: T, row: T) => T): T[] {
+function sumBy<T, K extends string>(
+  rows: readonly T[],
+  key: (row: T) => K,
+  add: (into: T, row: T) => T,
+): T[] {
   const merged = new Map<K, T>();
   for (const row of rows) {
     const k = key(row);
@@ -151,7 +171,8 @@ function sumBy<T, K extends string>(rows: readonly T[], key: (row: T) => K, add:
   return [...merged.entries()].sort(([a], [b]) => compareText(a, b)).map(([, row]) => row);
 }
 
-const minOrNull = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const minOrNull = (a: number | null, b: number | null) =>
+  a === null ? b : b === null ? a : Math.min(a, b);
 
 /**
  * The view over every shard: gauges and counters summed, each list the first
@@ -160,7 +181,9 @@ const minOrNull = (a: number | null, b: number | null) => (a === null ? b : b ==
  * shard 0's).
  */
 export function mergeIndexViews(views: readonly IndexView[], limit: number): IndexView {
-  const byTx = (first: (t: IndexedTransaction) => number) => (a: IndexedTransaction, b: IndexedTransaction) => first(a) - first(b) || compareText(a.tx_ref, b.tx_ref);
+  const byTx =
+    (first: (t: IndexedTransaction) => number) => (a: IndexedTransaction, b: IndexedTransaction) =>
+      first(a) - first(b) || compareText(a.tx_ref, b.tx_ref);
   return {
     pending: sumBy(
       views.flatMap((v) => v.pending),
@@ -185,7 +208,11 @@ export function mergeIndexViews(views: readonly IndexView[], limit: number): Ind
     ),
     anomalies: mergePages(
       views.map((v) => v.anomalies),
-      (a, b) => a.created_at_ms - b.created_at_ms || compareText(a.tx_ref, b.tx_ref) || compareText(a.kind, b.kind) || compareText(a.ref, b.ref),
+      (a, b) =>
+        a.created_at_ms - b.created_at_ms ||
+        compareText(a.tx_ref, b.tx_ref) ||
+        compareText(a.kind, b.kind) ||
+        compareText(a.ref, b.ref),
       limit,
     ),
     anomalies_by_kind: sumBy(
@@ -217,5 +244,8 @@ export function mergeUserPages(pages: readonly UsersPage[], limit: number): User
     (u) => u.user_id,
     (a, b) => ({ user_id: a.user_id, indexed_at_ms: Math.min(a.indexed_at_ms, b.indexed_at_ms) }),
   );
-  return { data: users.slice(0, limit), has_more: users.length > limit || pages.some((p) => p.has_more) };
+  return {
+    data: users.slice(0, limit),
+    has_more: users.length > limit || pages.some((p) => p.has_more),
+  };
 }

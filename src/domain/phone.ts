@@ -34,15 +34,19 @@ export type Phone = {
 export const PHONE_REFUSALS = {
   empty: "Enter a phone number.",
   too_long_input: "That is too long to be a phone number.",
-  invalid_characters: "A phone number has only digits, spaces, dashes, dots, brackets and a leading +.",
+  invalid_characters:
+    "A phone number has only digits, spaces, dashes, dots, brackets and a leading +.",
   foreign_country_code: "Only Nigerian numbers (+234) can be topped up.",
   too_short: "A Nigerian mobile number has 11 digits, like 0803 123 4567.",
   too_long: "A Nigerian mobile number has 11 digits, like 0803 123 4567.",
-  not_mobile: "That is not a Nigerian mobile number (they start 070, 071, 072, 080, 081, 090 or 091).",
+  not_mobile:
+    "That is not a Nigerian mobile number (they start 070, 071, 072, 080, 081, 090 or 091).",
 } as const;
 export type PhoneRefusal = keyof typeof PHONE_REFUSALS;
 
-export type PhoneResult = { ok: true; phone: Phone } | { ok: false; reason: PhoneRefusal; message: string };
+export type PhoneResult =
+  | { ok: true; phone: Phone }
+  | { ok: false; reason: PhoneRefusal; message: string };
 
 /** Separators people type or paste; removed before the digits are read. */
 const SEPARATORS = /[\s\-.()\u00a0]/g;
@@ -122,8 +126,12 @@ export function phoneForReading(written: string | null | undefined, local: strin
   const national = local.slice(1);
   const grouped = `${national.slice(0, 3)} ${national.slice(3, 6)} ${national.slice(6)}`;
   const text = written && written.length <= PHONE_INPUT_MAX_CHARS ? written.trim() : "";
-  const compact = (BRACKETED_TRUNK_ZERO.test(text) ? text.replace(/\(\s*0\s*\)/, "") : text).replace(SEPARATORS, "");
-  const prefix = compact.endsWith(national) ? compact.slice(0, compact.length - national.length) : null;
+  const compact = (
+    BRACKETED_TRUNK_ZERO.test(text) ? text.replace(/\(\s*0\s*\)/, "") : text
+  ).replace(SEPARATORS, "");
+  const prefix = compact.endsWith(national)
+    ? compact.slice(0, compact.length - national.length)
+    : null;
   switch (prefix) {
     case "+234":
     case "00234":
@@ -141,7 +149,12 @@ export function phoneForReading(written: string | null | undefined, local: strin
 export const NETWORKS = ["mtn", "airtel", "glo", "9mobile"] as const;
 export type Network = (typeof NETWORKS)[number];
 /** How each network writes its own name, for pages people read. */
-export const NETWORK_NAMES: Readonly<Record<Network, string>> = { mtn: "MTN", airtel: "Airtel", glo: "Glo", "9mobile": "9mobile" };
+export const NETWORK_NAMES: Readonly<Record<Network, string>> = {
+  mtn: "MTN",
+  airtel: "Airtel",
+  glo: "Glo",
+  "9mobile": "9mobile",
+};
 
 /**
  * Said next to every suggestion: Nigeria has had mobile number portability
@@ -161,7 +174,23 @@ export const PORTED_NUMBER_NOTE =
  *   blocks are not in these lists: no suggestion (the user picks).
  */
 const PREFIXES: Record<Network, readonly string[]> = {
-  mtn: ["0703", "0704", "0706", "07025", "07026", "0803", "0806", "0810", "0813", "0814", "0816", "0903", "0906", "0913", "0916"],
+  mtn: [
+    "0703",
+    "0704",
+    "0706",
+    "07025",
+    "07026",
+    "0803",
+    "0806",
+    "0810",
+    "0813",
+    "0814",
+    "0816",
+    "0903",
+    "0906",
+    "0913",
+    "0916",
+  ],
   airtel: ["0701", "0708", "0802", "0808", "0812", "0901", "0902", "0904", "0907", "0911", "0912"],
   glo: ["0705", "0707", "0805", "0807", "0811", "0815", "0905", "0915"],
   "9mobile": ["0809", "0817", "0818", "0908", "0909"],
@@ -182,13 +211,16 @@ export type NetworkSuggestion = {
   note: string;
 };
 
-
 /** Suggest the network for a canonical local number (from `normalisePhone`). */
 export function suggestNetwork(local: string): NetworkSuggestion {
-  if (!/^0\d{10}$/.test(local) || !MOBILE_NATIONAL.test(local.slice(1))) throw new Error("suggestNetwork needs a canonical local number; call normalisePhone first");
+  if (!/^0\d{10}$/.test(local) || !MOBILE_NATIONAL.test(local.slice(1)))
+    throw new Error("suggestNetwork needs a canonical local number; call normalisePhone first");
   const match = PREFIX_TABLE.find((row) => local.startsWith(row.prefix));
-  if (!match) return { network: null, confidence: "unknown_prefix", prefix: null, note: PORTED_NUMBER_NOTE };
-  const confidence: NetworkConfidence = DISPUTED_PREFIXES.has(match.prefix) ? "disputed_prefix" : "prefix";
+  if (!match)
+    return { network: null, confidence: "unknown_prefix", prefix: null, note: PORTED_NUMBER_NOTE };
+  const confidence: NetworkConfidence = DISPUTED_PREFIXES.has(match.prefix)
+    ? "disputed_prefix"
+    : "prefix";
   return { network: match.network, confidence, prefix: match.prefix, note: PORTED_NUMBER_NOTE };
 }
 
@@ -221,7 +253,9 @@ export type SandboxScenario = (typeof SANDBOX_TEST_PHONES)[SandboxTestPhone];
  * rewriting: "+2348011111111" is not the test number, and a real-looking
  * number never becomes one.
  */
-export function sandboxTestPhone(raw: string): { phone: SandboxTestPhone; scenario: SandboxScenario } | null {
+export function sandboxTestPhone(
+  raw: string,
+): { phone: SandboxTestPhone; scenario: SandboxScenario } | null {
   if (raw.length > PHONE_INPUT_MAX_CHARS) return null;
   const compact = raw.trim().replace(/[\s-]/g, "");
   if (!Object.hasOwn(SANDBOX_TEST_PHONES, compact)) return null;

@@ -33,7 +33,12 @@ export type TransactionRecord = {
   escalated_at_ms: number | null;
 };
 
-export type Profile = { user_id: string; email: string; full_name: string | null; created_at_ms: number };
+export type Profile = {
+  user_id: string;
+  email: string;
+  full_name: string | null;
+  created_at_ms: number;
+};
 
 export type WalletSummary = {
   user_id: string;
@@ -46,14 +51,25 @@ export type WalletSummary = {
 
 /** What the change feed carries for each entity: its new version, whole. */
 export type TransactionChange = TransactionRecord & { owner_user_id: string };
-export type WalletVersion = WalletSummary & { version: number; created_at_ms: number; updated_at_ms: number };
+export type WalletVersion = WalletSummary & {
+  version: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+};
 export type ProfileVersion = Profile & { version: number };
 /**
  * An anomaly recorded for operators (refund due, overpayment, escalation, late
  * success): one per (tx_ref, kind), so it enters the feed once, at version 1.
  */
 /** `ref`: the provider charge the anomaly is about ('' when it is about the transaction as a whole). */
-export type AnomalyRecord = { tx_ref: string; kind: string; ref: string; detail: string; owner_user_id: string | null; created_at_ms: number };
+export type AnomalyRecord = {
+  tx_ref: string;
+  kind: string;
+  ref: string;
+  detail: string;
+  owner_user_id: string | null;
+  created_at_ms: number;
+};
 
 /** What a Room holds and broadcasts about its transaction. */
 export type StatusSnapshot = {

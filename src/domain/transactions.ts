@@ -5,7 +5,11 @@
  * Wallet object these facts; the Wallet applies the decisions inside its
  * storage transactions; the property tests exercise them directly.
  */
-import { FUNDING_DEADLINE_GRACE_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "./limits";
+import {
+  FUNDING_DEADLINE_GRACE_MS,
+  PURCHASE_REQUERY_BACKOFF_S,
+  RECONCILE_BACKOFF_S,
+} from "./limits";
 
 export const TX_TYPES = ["FUND", "WITHDRAW", "AIRTIME", "DATA"] as const;
 export type TxType = (typeof TX_TYPES)[number];
@@ -70,7 +74,13 @@ export type FundingDecision =
   | { kind: "wait" }
   | { kind: "escalate"; reason: string }
   /** A successful charge the funding did not take (it had ended, or another charge credited it): recorded for operators. */
-  | { kind: "late_money"; anomaly: LateMoneyKind; provider_ref: string; amount_minor: number | null; currency: string }
+  | {
+      kind: "late_money";
+      anomaly: LateMoneyKind;
+      provider_ref: string;
+      amount_minor: number | null;
+      currency: string;
+    }
   | { kind: "ignore"; reason: "already_terminal" | "reference_mismatch" | "charge_accounted" };
 
 /**
@@ -92,11 +102,18 @@ export type FundingDecision =
  * decision that records it for operators. `charge_accounted` says the wallet
  * already recorded this charge (a repeat of the same facts changes nothing).
  */
-export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: number, charge_accounted = false): FundingDecision {
-  const succeeded_here = facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref;
+export function decideFunding(
+  tx: FundingView,
+  facts: ProviderFacts,
+  now_ms: number,
+  charge_accounted = false,
+): FundingDecision {
+  const succeeded_here =
+    facts.found && facts.outcome === "succeeded" && facts.our_ref === tx.tx_ref;
   if (tx.status !== "PENDING") {
     if (!succeeded_here) return { kind: "ignore", reason: "already_terminal" };
-    if (facts.provider_ref === tx.provider_ref) return { kind: "ignore", reason: "already_terminal" };
+    if (facts.provider_ref === tx.provider_ref)
+      return { kind: "ignore", reason: "already_terminal" };
     if (charge_accounted) return { kind: "ignore", reason: "charge_accounted" };
     return {
       kind: "late_money",
@@ -107,13 +124,17 @@ export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: num
     };
   }
   const past_deadline = now_ms >= tx.deadline_at_ms;
-  const expired = (reason: string): FundingDecision => (past_deadline ? { kind: "fail", reason, provider_ref: null, refund_due: false } : { kind: "wait" });
+  const expired = (reason: string): FundingDecision =>
+    past_deadline
+      ? { kind: "fail", reason, provider_ref: null, refund_due: false }
+      : { kind: "wait" };
   if (!facts.found) return expired("No payment was made before the checkout expired.");
   if (facts.our_ref !== tx.tx_ref) return { kind: "ignore", reason: "reference_mismatch" };
   switch (facts.outcome) {
     case "succeeded": {
       // A charge already owed back (a mismatch seen before) cannot credit now.
-      if (charge_accounted) return expired("No payment in full was made before the checkout expired.");
+      if (charge_accounted)
+        return expired("No payment in full was made before the checkout expired.");
       const mismatch =
         facts.currency !== tx.currency
           ? `Paid in ${facts.currency}, expected ${tx.currency}; the payment will be refunded.`
@@ -126,17 +147,35 @@ export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: num
           : { kind: "mismatch", reason: mismatch, provider_ref: facts.provider_ref };
       }
       if (facts.amount_minor === null) {
-        return { kind: "escalate", reason: "The provider reports a successful payment without its amount; check it by hand." };
+        return {
+          kind: "escalate",
+          reason: "The provider reports a successful payment without its amount; check it by hand.",
+        };
       }
-      return { kind: "credit", amount_minor: tx.amount_minor, overpaid_minor: facts.amount_minor - tx.amount_minor, provider_ref: facts.provider_ref };
+      return {
+        kind: "credit",
+        amount_minor: tx.amount_minor,
+        overpaid_minor: facts.amount_minor - tx.amount_minor,
+        provider_ref: facts.provider_ref,
+      };
     }
     case "failed":
     case "reversed":
       return past_deadline
-        ? { kind: "fail", reason: "The payment failed.", provider_ref: facts.provider_ref, refund_due: false }
+        ? {
+            kind: "fail",
+            reason: "The payment failed.",
+            provider_ref: facts.provider_ref,
+            refund_due: false,
+          }
         : { kind: "attempt_failed", provider_ref: facts.provider_ref };
     case "pending":
-      return past_deadline ? { kind: "escalate", reason: "Provider still reports the payment as pending after the deadline." } : { kind: "wait" };
+      return past_deadline
+        ? {
+            kind: "escalate",
+            reason: "Provider still reports the payment as pending after the deadline.",
+          }
+        : { kind: "wait" };
     default: {
       const unreachable: never = facts.outcome;
       throw new Error(`unhandled charge outcome ${String(unreachable)}`);
@@ -151,14 +190,32 @@ export function decideFunding(tx: FundingView, facts: ProviderFacts, now_ms: num
  * payment in full paid; then the other successful charges; then the rest.
  * Stable within each group.
  */
-export function chargesInOrder(tx: Pick<FundingView, "tx_ref" | "amount_minor" | "currency">, charges: readonly FoundFacts[]): FoundFacts[] {
+export function chargesInOrder(
+  tx: Pick<FundingView, "tx_ref" | "amount_minor" | "currency">,
+  charges: readonly FoundFacts[],
+): FoundFacts[] {
   const rank = (f: FoundFacts) =>
-    f.outcome !== "succeeded" || f.our_ref !== tx.tx_ref ? 2 : f.currency === tx.currency && f.amount_minor !== null && f.amount_minor >= tx.amount_minor ? 0 : 1;
-  return charges.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+    f.outcome !== "succeeded" || f.our_ref !== tx.tx_ref
+      ? 2
+      : f.currency === tx.currency && f.amount_minor !== null && f.amount_minor >= tx.amount_minor
+        ? 0
+        : 1;
+  return charges
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i)
+    .map(({ f }) => f);
 }
 
-export function fundingDeadline(created_at_ms: number, session_minutes: number, link_expiry_minutes: number): number {
-  return created_at_ms + Math.max(session_minutes, link_expiry_minutes) * 60_000 + FUNDING_DEADLINE_GRACE_MS;
+export function fundingDeadline(
+  created_at_ms: number,
+  session_minutes: number,
+  link_expiry_minutes: number,
+): number {
+  return (
+    created_at_ms +
+    Math.max(session_minutes, link_expiry_minutes) * 60_000 +
+    FUNDING_DEADLINE_GRACE_MS
+  );
 }
 
 /**
@@ -185,7 +242,12 @@ export function nextCheckDelayMs(attempts: number, type: TxType = "FUND"): numbe
  * transaction's deadline while the deadline is ahead (so the decision at the
  * deadline is taken on time, not up to an hour late).
  */
-export function nextCheckAt(now_ms: number, attempts: number, deadline_at_ms: number, type: TxType = "FUND"): number {
+export function nextCheckAt(
+  now_ms: number,
+  attempts: number,
+  deadline_at_ms: number,
+  type: TxType = "FUND",
+): number {
   const next = now_ms + nextCheckDelayMs(attempts, type);
   return now_ms < deadline_at_ms ? Math.min(next, deadline_at_ms) : next;
 }

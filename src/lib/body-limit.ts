@@ -26,7 +26,10 @@ type Reader = ReadableStreamDefaultReader<Uint8Array>;
  * Read what is left of a refused body and throw it away, within the drain
  * bounds; past them, cancel it. Never throws: the client may have gone already.
  */
-export async function drainOrCancel(reader: Reader, already_read_bytes = 0): Promise<"drained" | "cancelled"> {
+export async function drainOrCancel(
+  reader: Reader,
+  already_read_bytes = 0,
+): Promise<"drained" | "cancelled"> {
   let read_bytes = already_read_bytes;
   let timer: ReturnType<typeof setTimeout> | null = null;
   const timed_out = new Promise<"timeout">((resolve) => {

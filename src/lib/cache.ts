@@ -22,7 +22,9 @@
  */
 import { log } from "./log";
 
-export type CacheRead<T> = { ok: true; value: T; cached: boolean; stale: boolean } | { ok: false; error: unknown };
+export type CacheRead<T> =
+  | { ok: true; value: T; cached: boolean; stale: boolean }
+  | { ok: false; error: unknown };
 
 export type CacheOptions = { failure_ttl_s?: number };
 
@@ -44,23 +46,37 @@ export class ReadThroughCache<T> {
    * stale copy may be served). `keep_alive` receives the fetch when this read
    * starts one (pass the request's `ctx.waitUntil`).
    */
-  async read(key: string, fetch: () => Promise<T>, request_id?: string, keep_alive?: (work: Promise<unknown>) => void): Promise<CacheRead<T>> {
+  async read(
+    key: string,
+    fetch: () => Promise<T>,
+    request_id?: string,
+    keep_alive?: (work: Promise<unknown>) => void,
+  ): Promise<CacheRead<T>> {
     const now_ms = Date.now();
     const entry = this.entries.get(key);
-    if (entry && now_ms - entry.fetched_at_ms < this.ttl_s * 1000) return { ok: true, value: entry.value, cached: true, stale: false };
+    if (entry && now_ms - entry.fetched_at_ms < this.ttl_s * 1000)
+      return { ok: true, value: entry.value, cached: true, stale: false };
     const failed = this.failures.get(key);
-    if (failed && now_ms - failed.failed_at_ms < (this.options.failure_ttl_s ?? 0) * 1000) return this.staleOr(key, now_ms, failed.error, request_id);
+    if (failed && now_ms - failed.failed_at_ms < (this.options.failure_ttl_s ?? 0) * 1000)
+      return this.staleOr(key, now_ms, failed.error, request_id);
     const running = this.inflight.get(key);
     if (running) return running;
-    const started: Promise<CacheRead<T>> = this.refresh(key, fetch, now_ms, request_id).finally(() => {
-      if (this.inflight.get(key) === started) this.inflight.delete(key);
-    });
+    const started: Promise<CacheRead<T>> = this.refresh(key, fetch, now_ms, request_id).finally(
+      () => {
+        if (this.inflight.get(key) === started) this.inflight.delete(key);
+      },
+    );
     this.inflight.set(key, started);
     keep_alive?.(started);
     return started;
   }
 
-  private async refresh(key: string, fetch: () => Promise<T>, now_ms: number, request_id?: string): Promise<CacheRead<T>> {
+  private async refresh(
+    key: string,
+    fetch: () => Promise<T>,
+    now_ms: number,
+    request_id?: string,
+  ): Promise<CacheRead<T>> {
     try {
       const value = await fetch();
       this.failures.delete(key);

@@ -16,8 +16,28 @@
  * path segment, must also keep to the characters a segment carries unchanged.
  */
 import { z } from "zod";
-import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, FUND_PENDING_MAX_CEILING, FUND_PENDING_MAX_DEFAULT } from "../domain/limits";
-import { MONGO_BATCH_TIMEOUT_MS, MONGO_SERVER_SELECTION_TIMEOUT_MS, OPERATOR_INDEX_SHARDS_DEFAULT, OPERATOR_INDEX_SHARDS_MAX, PRODUCTION_SECRET_MINIMUMS, PROVIDER_TIMEOUT_DEFAULT_MS, PROVIDER_TIMEOUT_MAX_MS, PROVIDER_TIMEOUT_MIN_MS, VTPASS_CALLBACK_SECRET_MINIMUMS, VTPASS_PAY_TIMEOUT_MS, WS_SOCKETS_LIMIT_CEILING, WS_SOCKETS_PER_ADDRESS_DEFAULT, WS_SOCKETS_PER_USER_DEFAULT, VTPASS_READ_TIMEOUT_MS } from "./limits";
+import {
+  AIRTIME_MAX_MINOR,
+  AIRTIME_MIN_MINOR,
+  FUND_PENDING_MAX_CEILING,
+  FUND_PENDING_MAX_DEFAULT,
+} from "../domain/limits";
+import {
+  MONGO_BATCH_TIMEOUT_MS,
+  MONGO_SERVER_SELECTION_TIMEOUT_MS,
+  OPERATOR_INDEX_SHARDS_DEFAULT,
+  OPERATOR_INDEX_SHARDS_MAX,
+  PRODUCTION_SECRET_MINIMUMS,
+  PROVIDER_TIMEOUT_DEFAULT_MS,
+  PROVIDER_TIMEOUT_MAX_MS,
+  PROVIDER_TIMEOUT_MIN_MS,
+  VTPASS_CALLBACK_SECRET_MINIMUMS,
+  VTPASS_PAY_TIMEOUT_MS,
+  WS_SOCKETS_LIMIT_CEILING,
+  WS_SOCKETS_PER_ADDRESS_DEFAULT,
+  WS_SOCKETS_PER_USER_DEFAULT,
+  VTPASS_READ_TIMEOUT_MS,
+} from "./limits";
 import DEV_KEYS from "./dev-keys.json";
 import { LOG_LEVELS } from "./log";
 import { estimateSecretBits } from "./secret-strength";
@@ -28,7 +48,11 @@ const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
 const DEV_FLW_SECRET = DEV_KEYS.flutterwave_secret_key;
 const DEV_ADMIN_TOKEN = "development-only-admin-token-not-for-production-0001";
 /** The keys the development VTpass look-alike accepts (src/sandbox/vtpass/): they open nothing anywhere else. */
-export const DEV_VTPASS_KEYS: { readonly api_key: string; readonly public_key: string; readonly secret_key: string } = DEV_KEYS.vtpass;
+export const DEV_VTPASS_KEYS: {
+  readonly api_key: string;
+  readonly public_key: string;
+  readonly secret_key: string;
+} = DEV_KEYS.vtpass;
 const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001";
 /** VTpass's own hosts (docs/providers.md, §VTpass hosts and keys): its sandbox, and the live API. */
 export const VTPASS_SANDBOX_BASE = "https://sandbox.vtpass.com";
@@ -51,15 +75,18 @@ const DEV_DEFAULTS: Record<SecretName, string> = {
   ADMIN_API_TOKEN: DEV_ADMIN_TOKEN,
 };
 /** Values people paste from examples, or copy from development; refused in production whatever their length. */
-const PLACEHOLDER = /^(changeme|change-me|secret|password|example|your[-_ ]|xxx|todo|test|development-only)/i;
+const PLACEHOLDER =
+  /^(changeme|change-me|secret|password|example|your[-_ ]|xxx|todo|test|development-only)/i;
 /** Flutterwave's test-mode secret keys (`FLWSECK_TEST-...`); live keys are `FLWSECK-...`. */
 const FLUTTERWAVE_TEST_KEY = /^FLWSECK_TEST\b|_TEST-/i;
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
-const minutes = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
-const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(60_000).default(fallback);
+const minutes = (fallback: number, max: number) =>
+  z.coerce.number().int().min(1).max(max).default(fallback);
+const milliseconds = (fallback: number) =>
+  z.coerce.number().int().min(100).max(60_000).default(fallback);
 const optionalText = z
   .string()
   .optional()
@@ -90,7 +117,12 @@ const schema = z.object({
   FLUTTERWAVE_LINK_EXPIRY_MINUTES: minutes(30, 24 * 60),
   FLUTTERWAVE_SESSION_DURATION_MINUTES: minutes(30, 24 * 60),
   FLUTTERWAVE_REDIRECT_URL: z.string().default("/wallet/flutterwave/callback"),
-  FLUTTERWAVE_TIMEOUT_MS: z.coerce.number().int().min(PROVIDER_TIMEOUT_MIN_MS).max(PROVIDER_TIMEOUT_MAX_MS).default(PROVIDER_TIMEOUT_DEFAULT_MS),
+  FLUTTERWAVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(PROVIDER_TIMEOUT_MIN_MS)
+    .max(PROVIDER_TIMEOUT_MAX_MS)
+    .default(PROVIDER_TIMEOUT_DEFAULT_MS),
   /** Naira fee added to each withdrawal, as a decimal string; 0 by default. */
   WITHDRAWAL_FEE: z
     .string()
@@ -108,12 +140,27 @@ const schema = z.object({
   VTPASS_SANDBOX_MODE: flag.optional(),
   /** Where VTpass lives (without `/api`); the embedded look-alike in development. */
   VTPASS_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
-  VTPASS_TIMEOUT_MS: z.coerce.number().int().min(PROVIDER_TIMEOUT_MIN_MS).max(PROVIDER_TIMEOUT_MAX_MS).default(VTPASS_PAY_TIMEOUT_MS),
+  VTPASS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(PROVIDER_TIMEOUT_MIN_MS)
+    .max(PROVIDER_TIMEOUT_MAX_MS)
+    .default(VTPASS_PAY_TIMEOUT_MS),
   /** The secret last segment of the callback URL set in VTpass's dashboard (its callbacks carry no signature). */
   VTPASS_CALLBACK_SECRET: optionalText,
   /** Our own airtime bounds in naira (whole naira), inside which VTpass's published ones also apply. */
-  AIRTIME_MIN_AMOUNT: z.coerce.number().int().min(AIRTIME_MIN_MINOR / 100).max(AIRTIME_MAX_MINOR / 100).default(AIRTIME_MIN_MINOR / 100),
-  AIRTIME_MAX_AMOUNT: z.coerce.number().int().min(AIRTIME_MIN_MINOR / 100).max(AIRTIME_MAX_MINOR / 100).default(AIRTIME_MAX_MINOR / 100),
+  AIRTIME_MIN_AMOUNT: z.coerce
+    .number()
+    .int()
+    .min(AIRTIME_MIN_MINOR / 100)
+    .max(AIRTIME_MAX_MINOR / 100)
+    .default(AIRTIME_MIN_MINOR / 100),
+  AIRTIME_MAX_AMOUNT: z.coerce
+    .number()
+    .int()
+    .min(AIRTIME_MIN_MINOR / 100)
+    .max(AIRTIME_MAX_MINOR / 100)
+    .default(AIRTIME_MAX_MINOR / 100),
 
   /**
    * MongoDB projection (optional). The URI may hold a password: it is a secret,
@@ -128,14 +175,34 @@ const schema = z.object({
   MONGO_BATCH_TIMEOUT_MS: milliseconds(MONGO_BATCH_TIMEOUT_MS),
 
   /** Sandbox only: seconds before a sandbox transfer settles. */
-  WS_SOCKETS_PER_USER_MAX: z.coerce.number().int().min(1).max(WS_SOCKETS_LIMIT_CEILING).default(WS_SOCKETS_PER_USER_DEFAULT),
-  WS_SOCKETS_PER_ADDRESS_MAX: z.coerce.number().int().min(1).max(WS_SOCKETS_LIMIT_CEILING).default(WS_SOCKETS_PER_ADDRESS_DEFAULT),
-  FUND_PENDING_MAX: z.coerce.number().int().min(1).max(FUND_PENDING_MAX_CEILING).default(FUND_PENDING_MAX_DEFAULT),
+  WS_SOCKETS_PER_USER_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(WS_SOCKETS_LIMIT_CEILING)
+    .default(WS_SOCKETS_PER_USER_DEFAULT),
+  WS_SOCKETS_PER_ADDRESS_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(WS_SOCKETS_LIMIT_CEILING)
+    .default(WS_SOCKETS_PER_ADDRESS_DEFAULT),
+  FUND_PENDING_MAX: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(FUND_PENDING_MAX_CEILING)
+    .default(FUND_PENDING_MAX_DEFAULT),
   /**
    * How many shards hold the operator index and the users index. Fixed once
    * the index holds data: the shards record the count and refuse another.
    */
-  OPERATOR_INDEX_SHARDS: z.coerce.number().int().min(1).max(OPERATOR_INDEX_SHARDS_MAX).default(OPERATOR_INDEX_SHARDS_DEFAULT),
+  OPERATOR_INDEX_SHARDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(OPERATOR_INDEX_SHARDS_MAX)
+    .default(OPERATOR_INDEX_SHARDS_DEFAULT),
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 
@@ -184,12 +251,27 @@ export type VtpassConfig = {
  * withdrawals, and answers purchases 503. Keys given in production must come
  * complete, with a strong callback secret, and not in sandbox mode.
  */
-function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, problems: string[]): VtpassConfig | null {
-  const keys = { api_key: values.VTPASS_API_KEY, public_key: values.VTPASS_PUBLIC_KEY, secret_key: values.VTPASS_SECRET_KEY };
+function vtpassConfig(
+  values: Parsed,
+  production: boolean,
+  sandbox: boolean,
+  problems: string[],
+): VtpassConfig | null {
+  const keys = {
+    api_key: values.VTPASS_API_KEY,
+    public_key: values.VTPASS_PUBLIC_KEY,
+    secret_key: values.VTPASS_SECRET_KEY,
+  };
   const common = { timeout_ms: values.VTPASS_TIMEOUT_MS, read_timeout_ms: VTPASS_READ_TIMEOUT_MS };
   if (!production) {
     return {
-      base_url: values.VTPASS_BASE_URL ?? (sandbox ? null : (values.VTPASS_SANDBOX_MODE ?? true) ? VTPASS_SANDBOX_BASE : VTPASS_LIVE_BASE),
+      base_url:
+        values.VTPASS_BASE_URL ??
+        (sandbox
+          ? null
+          : (values.VTPASS_SANDBOX_MODE ?? true)
+            ? VTPASS_SANDBOX_BASE
+            : VTPASS_LIVE_BASE),
       api_key: keys.api_key ?? DEV_VTPASS_KEYS.api_key,
       public_key: keys.public_key ?? DEV_VTPASS_KEYS.public_key,
       secret_key: keys.secret_key ?? DEV_VTPASS_KEYS.secret_key,
@@ -200,10 +282,17 @@ function vtpassConfig(values: Parsed, production: boolean, sandbox: boolean, pro
   // Checked whenever it is set: without the keys it is unused, but a weak
   // value must not wait in the environment for the keys to arrive.
   const callback = values.VTPASS_CALLBACK_SECRET;
-  const configured = keys.api_key !== undefined || keys.public_key !== undefined || keys.secret_key !== undefined;
+  const configured =
+    keys.api_key !== undefined || keys.public_key !== undefined || keys.secret_key !== undefined;
   if (configured || callback !== undefined) {
-    const problem = secretProblem(callback, VTPASS_CALLBACK_SECRET_MINIMUMS, DEV_VTPASS_CALLBACK_SECRET, (value) =>
-      URL_SEGMENT_SAFE.test(value) ? null : "characters other than A-Z a-z 0-9 . _ ~ - (it is a URL path segment)",
+    const problem = secretProblem(
+      callback,
+      VTPASS_CALLBACK_SECRET_MINIMUMS,
+      DEV_VTPASS_CALLBACK_SECRET,
+      (value) =>
+        URL_SEGMENT_SAFE.test(value)
+          ? null
+          : "characters other than A-Z a-z 0-9 . _ ~ - (it is a URL path segment)",
     );
     if (problem) problems.push(`VTPASS_CALLBACK_SECRET: ${problem}`);
   }
@@ -241,7 +330,8 @@ function secretProblem(
   shape: (value: string) => string | null = () => null,
 ): string | null {
   if (value === undefined) return "missing";
-  if (value === development_default || PLACEHOLDER.test(value)) return "a development default or placeholder";
+  if (value === development_default || PLACEHOLDER.test(value))
+    return "a development default or placeholder";
   const refused = shape(value);
   if (refused) return refused;
   if ([...value].length < min_chars) return `too short (at least ${min_chars} characters)`;
@@ -252,7 +342,8 @@ function secretProblem(
 }
 
 /** Flutterwave's secret key must be a live one. */
-const flutterwaveKeyShape = (value: string) => (FLUTTERWAVE_TEST_KEY.test(value) ? "a Flutterwave test-mode key (FLWSECK_TEST-...)" : null);
+const flutterwaveKeyShape = (value: string) =>
+  FLUTTERWAVE_TEST_KEY.test(value) ? "a Flutterwave test-mode key (FLWSECK_TEST-...)" : null;
 
 /**
  * Values that must each be their own: one leaked secret must not open the
@@ -277,7 +368,10 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   }
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
-    return { ok: false, problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`) };
+    return {
+      ok: false,
+      problems: parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.code}`),
+    };
   }
   const values = parsed.data;
   const production = values.ENVIRONMENT === "production";
@@ -290,22 +384,32 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       secrets[name] = value ?? DEV_DEFAULTS[name];
       continue;
     }
-    const problem = secretProblem(value, PRODUCTION_SECRET_MINIMUMS[name], DEV_DEFAULTS[name], name === "FLUTTERWAVE_SECRET_KEY" ? flutterwaveKeyShape : undefined);
+    const problem = secretProblem(
+      value,
+      PRODUCTION_SECRET_MINIMUMS[name],
+      DEV_DEFAULTS[name],
+      name === "FLUTTERWAVE_SECRET_KEY" ? flutterwaveKeyShape : undefined,
+    );
     if (problem) problems.push(`${name}: ${problem}`);
     else secrets[name] = value!;
   }
   if (production) {
     DISTINCT_SECRETS.forEach((name, i) => {
-      const twin = DISTINCT_SECRETS.slice(0, i).find((other) => values[other] !== undefined && values[other] === values[name]);
+      const twin = DISTINCT_SECRETS.slice(0, i).find(
+        (other) => values[other] !== undefined && values[other] === values[name],
+      );
       if (twin) problems.push(`${name}: same value as ${twin}`);
     });
-    if (values.VTPASS_SANDBOX_MODE === true) problems.push("VTPASS_SANDBOX_MODE: sandbox mode in production");
+    if (values.VTPASS_SANDBOX_MODE === true)
+      problems.push("VTPASS_SANDBOX_MODE: sandbox mode in production");
     if (values.APP_ADDRESS === undefined) problems.push("APP_ADDRESS: missing");
-    else if (!values.APP_ADDRESS.startsWith("https://")) problems.push("APP_ADDRESS: must be https in production");
+    else if (!values.APP_ADDRESS.startsWith("https://"))
+      problems.push("APP_ADDRESS: must be https in production");
   }
   const sandbox = !production && values.SANDBOX_ENABLED;
   const vtpass = vtpassConfig(values, production, sandbox, problems);
-  if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT) problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
+  if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT)
+    problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
   if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
@@ -316,7 +420,10 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       production,
       sandbox,
       vtpass,
-      airtime_bounds: { min_minor: values.AIRTIME_MIN_AMOUNT * 100, max_minor: values.AIRTIME_MAX_AMOUNT * 100 },
+      airtime_bounds: {
+        min_minor: values.AIRTIME_MIN_AMOUNT * 100,
+        max_minor: values.AIRTIME_MAX_AMOUNT * 100,
+      },
       mongo: mongoSettings(values),
     },
   };
@@ -362,6 +469,8 @@ export function requireConfig(env: object): Config {
 export function operatorIndexShards(env: object): number | null {
   const result = configOf(env);
   if (result.ok) return result.config.OPERATOR_INDEX_SHARDS;
-  const alone = schema.shape.OPERATOR_INDEX_SHARDS.safeParse((env as Record<string, unknown>).OPERATOR_INDEX_SHARDS);
+  const alone = schema.shape.OPERATOR_INDEX_SHARDS.safeParse(
+    (env as Record<string, unknown>).OPERATOR_INDEX_SHARDS,
+  );
   return alone.success ? alone.data : null;
 }

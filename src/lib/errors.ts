@@ -69,7 +69,10 @@ export class AppError extends Error {
   }
 }
 
-export function problemResponse(problem: ProblemBody, headers: Record<string, string> = {}): Response {
+export function problemResponse(
+  problem: ProblemBody,
+  headers: Record<string, string> = {},
+): Response {
   return new Response(JSON.stringify(problem), {
     status: problem.status,
     headers: {
@@ -94,7 +97,12 @@ const SENTENCE_END = /[.!?\u2026]["'\u201d\u2019)\]]*$/;
  */
 export function sentences(...parts: readonly (string | null | undefined)[]): string {
   return parts
-    .map((part) => (part ?? "").trim().replace(/[\s,;:]+$/, "").replace(/(^|[^.])\.\.$/, "$1."))
+    .map((part) =>
+      (part ?? "")
+        .trim()
+        .replace(/[\s,;:]+$/, "")
+        .replace(/(^|[^.])\.\.$/, "$1."),
+    )
     .filter((part) => part !== "")
     .map((part) => (SENTENCE_END.test(part) ? part : `${part}.`))
     .join(" ");
@@ -104,9 +112,19 @@ export function sentences(...parts: readonly (string | null | undefined)[]): str
 
 export const errors = {
   validation: (fields: FieldError[], detail = "The request has invalid fields.") =>
-    new AppError({ status: 422, code: "validation_failed", title: "Validation failed", detail, errors: fields }),
-  badRequest: (code: string, detail: string) => new AppError({ status: 400, code, title: "Bad request", detail }),
-  unauthorized: (detail = "A valid bearer token is required.", error: "invalid_token" | "invalid_request" | null = "invalid_token") =>
+    new AppError({
+      status: 422,
+      code: "validation_failed",
+      title: "Validation failed",
+      detail,
+      errors: fields,
+    }),
+  badRequest: (code: string, detail: string) =>
+    new AppError({ status: 400, code, title: "Bad request", detail }),
+  unauthorized: (
+    detail = "A valid bearer token is required.",
+    error: "invalid_token" | "invalid_request" | null = "invalid_token",
+  ) =>
     new AppError({
       status: 401,
       code: "unauthorized",
@@ -114,9 +132,12 @@ export const errors = {
       detail,
       headers: { "www-authenticate": error ? `Bearer error="${error}"` : "Bearer" },
     }),
-  forbidden: (detail: string) => new AppError({ status: 403, code: "forbidden", title: "Forbidden", detail }),
-  notFound: (detail = "No such resource.") => new AppError({ status: 404, code: "not_found", title: "Not found", detail }),
-  conflict: (code: string, detail: string) => new AppError({ status: 409, code, title: "Conflict", detail }),
+  forbidden: (detail: string) =>
+    new AppError({ status: 403, code: "forbidden", title: "Forbidden", detail }),
+  notFound: (detail = "No such resource.") =>
+    new AppError({ status: 404, code: "not_found", title: "Not found", detail }),
+  conflict: (code: string, detail: string) =>
+    new AppError({ status: 409, code, title: "Conflict", detail }),
   unprocessable: (code: string, detail: string, extra?: Record<string, unknown>) =>
     new AppError({ status: 422, code, title: "Unprocessable request", detail, extra }),
   rateLimited: (retry_after_s: number) =>

@@ -34,7 +34,10 @@ export function validationHook(result: { success: boolean; error?: z.ZodError })
 }
 
 export function newRouter(): OpenAPIHono<AppEnv> {
-  return new OpenAPIHono<AppEnv>({ strict: false, defaultHook: (result) => validationHook(result as never) });
+  return new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result) => validationHook(result as never),
+  });
 }
 
 const FORM_TYPE = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
@@ -77,9 +80,16 @@ export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
   const header = c.req.header("authorization");
   if (!header) throw errors.unauthorized("A bearer token is required.", null);
   const token = bearerToken(header);
-  if (!token) throw errors.unauthorized("The Authorization header must be 'Bearer <token>'.", "invalid_request");
+  if (!token)
+    throw errors.unauthorized(
+      "The Authorization header must be 'Bearer <token>'.",
+      "invalid_request",
+    );
   const check = await verifyAccessToken(c.var.config, token);
-  if (!check.ok) throw errors.unauthorized(check.reason === "expired" ? "The token has expired." : "The token is not valid.");
+  if (!check.ok)
+    throw errors.unauthorized(
+      check.reason === "expired" ? "The token has expired." : "The token is not valid.",
+    );
   c.set("user_id", check.user_id);
   // Answers about a user's own data must never be cached by anything in between.
   c.header("cache-control", "no-store");
@@ -115,14 +125,20 @@ export function clientAddressKey(ip: string): string {
   if (missing < 0 || (halves.length === 1 && missing !== 0)) return address;
   const groups = [...head, ...Array<string>(missing).fill("0"), ...tail];
   if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return address;
-  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ""))
+    .join(":")}::/64`;
 }
 
 /**
  * Route middleware that counts every attempt from a client IP before the body is
  * even validated, so malformed requests use up the allowance too.
  */
-export function limitByIp(pick: (env: Env) => RateLimit, prefix: string): MiddlewareHandler<AppEnv> {
+export function limitByIp(
+  pick: (env: Env) => RateLimit,
+  prefix: string,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await rateLimit(pick(c.env), `${prefix}:ip:${clientIp(c)}`);
     await next();
@@ -133,7 +149,10 @@ export function limitByIp(pick: (env: Env) => RateLimit, prefix: string): Middle
  * Route middleware, after `requireUser`, that counts every attempt by the
  * signed-in user (valid or not: the count comes before body validation).
  */
-export function limitByUser(pick: (env: Env) => RateLimit, prefix: string): MiddlewareHandler<AppEnv> {
+export function limitByUser(
+  pick: (env: Env) => RateLimit,
+  prefix: string,
+): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await rateLimit(pick(c.env), `${prefix}:user:${userIdOf(c)}`);
     await next();
@@ -178,7 +197,13 @@ const PROBLEM_TEXT: Record<number, string> = {
 };
 
 export function problems(...statuses: number[]) {
-  const out: Record<number, { description: string; content: { "application/problem+json": { schema: typeof ProblemSchema } } }> = {};
+  const out: Record<
+    number,
+    {
+      description: string;
+      content: { "application/problem+json": { schema: typeof ProblemSchema } };
+    }
+  > = {};
   for (const status of statuses) {
     out[status] = {
       description: PROBLEM_TEXT[status] ?? "Error.",

@@ -49,7 +49,9 @@ export function newTxRef(kind: TxKind, user_id: string, now_ms: number = Date.no
 export function txRefType(tx_ref: string): TxKind | null {
   const match = TX_REF_PATTERN.exec(tx_ref);
   if (!match) return null;
-  const entry = (Object.entries(TX_KINDS) as [TxKind, string][]).find(([, prefix]) => prefix === match[1]);
+  const entry = (Object.entries(TX_KINDS) as [TxKind, string][]).find(
+    ([, prefix]) => prefix === match[1],
+  );
   return entry ? entry[0] : null;
 }
 

@@ -23,11 +23,14 @@ const DEFAULT_LEVEL: LogLevel = "info";
 let threshold: number | null = null;
 
 export function parseLogLevel(value: unknown): LogLevel | null {
-  return typeof value === "string" && (LOG_LEVELS as readonly string[]).includes(value) ? (value as LogLevel) : null;
+  return typeof value === "string" && (LOG_LEVELS as readonly string[]).includes(value)
+    ? (value as LogLevel)
+    : null;
 }
 
 function minimumRank(): number {
-  if (threshold === null) threshold = RANK[parseLogLevel((env as { LOG_LEVEL?: unknown }).LOG_LEVEL) ?? DEFAULT_LEVEL];
+  if (threshold === null)
+    threshold = RANK[parseLogLevel((env as { LOG_LEVEL?: unknown }).LOG_LEVEL) ?? DEFAULT_LEVEL];
   return threshold;
 }
 
@@ -62,7 +65,8 @@ function holdsObject(fields: LogFields): boolean {
 
 /** Errors serialise to name and message; stacks stay in the log line, never in a response. */
 function replacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
+  if (value instanceof Error)
+    return { name: value.name, message: value.message, stack: value.stack };
   return value;
 }
 

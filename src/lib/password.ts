@@ -19,7 +19,14 @@
 import { argon2id } from "@noble/hashes/argon2.js";
 import { base64ToBytes, bytesToBase64 } from "./crypto";
 import { AppError } from "./errors";
-import { ARGON2_BUSY_RETRY_AFTER_S, ARGON2_CONCURRENT_MAX, ARGON2_SLOT_LEASE_MS, ARGON2_WAIT_POLL_MS, ARGON2_WAITER_SILENT_MS, ARGON2_WAITERS_MAX } from "./limits";
+import {
+  ARGON2_BUSY_RETRY_AFTER_S,
+  ARGON2_CONCURRENT_MAX,
+  ARGON2_SLOT_LEASE_MS,
+  ARGON2_WAIT_POLL_MS,
+  ARGON2_WAITER_SILENT_MS,
+  ARGON2_WAITERS_MAX,
+} from "./limits";
 
 export type Argon2Params = { m_kib: number; t: number; p: number };
 
@@ -27,7 +34,8 @@ export const ARGON2_PARAMS: Argon2Params = { m_kib: 19_456, t: 2, p: 1 };
 const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 
-const PHC_PATTERN = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+const PHC_PATTERN =
+  /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
 
 function b64(bytes: Uint8Array): string {
   return bytesToBase64(bytes).replace(/=+$/, "");
@@ -37,8 +45,19 @@ function unb64(text: string): Uint8Array {
   return base64ToBytes(text + "=".repeat((4 - (text.length % 4)) % 4));
 }
 
-function derive(password: string, salt: Uint8Array, params: Argon2Params, length: number): Uint8Array {
-  return argon2id(password, salt, { m: params.m_kib, t: params.t, p: params.p, dkLen: length, version: 0x13 });
+function derive(
+  password: string,
+  salt: Uint8Array,
+  params: Argon2Params,
+  length: number,
+): Uint8Array {
+  return argon2id(password, salt, {
+    m: params.m_kib,
+    t: params.t,
+    p: params.p,
+    dkLen: length,
+    version: 0x13,
+  });
 }
 
 function newSalt(): Uint8Array {
@@ -86,8 +105,10 @@ let last_ticket = 0;
 
 /** Forget slots and waiters whose request is gone (see ARGON2_SLOT_LEASE_MS). */
 function forgetGone(now_ms: number): void {
-  for (const [ticket, since_ms] of holders) if (now_ms - since_ms > ARGON2_SLOT_LEASE_MS) holders.delete(ticket);
-  for (const [ticket, seen_ms] of waiters) if (now_ms - seen_ms > ARGON2_WAITER_SILENT_MS) waiters.delete(ticket);
+  for (const [ticket, since_ms] of holders)
+    if (now_ms - since_ms > ARGON2_SLOT_LEASE_MS) holders.delete(ticket);
+  for (const [ticket, seen_ms] of waiters)
+    if (now_ms - seen_ms > ARGON2_WAITER_SILENT_MS) waiters.delete(ticket);
 }
 
 function firstWaiter(): number | undefined {

@@ -36,11 +36,18 @@ export function renderPrometheus(families: readonly MetricFamily[]): string {
   for (const family of families) {
     // Names are ours, written in code: a bad one is a bug.
     if (!NAME.test(family.name)) throw new Error(`invalid metric name ${family.name}`);
-    lines.push(`# HELP ${family.name} ${escapeHelp(family.help)}`, `# TYPE ${family.name} ${family.type}`);
+    lines.push(
+      `# HELP ${family.name} ${escapeHelp(family.help)}`,
+      `# TYPE ${family.name} ${family.type}`,
+    );
     for (const sample of family.samples) {
       const labels = Object.entries(sample.labels ?? {});
-      for (const [key] of labels) if (!LABEL.test(key)) throw new Error(`invalid label name ${key}`);
-      const rendered = labels.length === 0 ? "" : `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
+      for (const [key] of labels)
+        if (!LABEL.test(key)) throw new Error(`invalid label name ${key}`);
+      const rendered =
+        labels.length === 0
+          ? ""
+          : `{${labels.map(([k, v]) => `${k}="${escapeLabel(v)}"`).join(",")}}`;
       lines.push(`${family.name}${rendered} ${formatValue(sample.value)}`);
     }
   }

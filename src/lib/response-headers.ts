@@ -38,7 +38,9 @@ export function setSecurityHeaders(headers: Headers): void {
   headers.delete("X-Powered-By");
 }
 
-const ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"].join(",");
+const ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"].join(
+  ",",
+);
 const ALLOW_METHODS = ["GET", "POST", "OPTIONS"].join(",");
 const EXPOSE_HEADERS = ["X-Request-Id", "Retry-After", "Idempotent-Replayed"].join(",");
 const MAX_AGE = String(CORS_MAX_AGE_S);
@@ -51,7 +53,10 @@ let cached: { text: string; policy: CorsPolicy } | null = null;
 
 export function corsPolicy(cors_origins: string): CorsPolicy {
   if (cached?.text !== cors_origins) {
-    const origins = cors_origins.split(",").map((o) => o.trim()).filter(Boolean);
+    const origins = cors_origins
+      .split(",")
+      .map((o) => o.trim())
+      .filter(Boolean);
     cached = { text: cors_origins, policy: { any_origin: origins.includes("*"), origins } };
   }
   return cached.policy;

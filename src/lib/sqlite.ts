@@ -12,12 +12,17 @@ export type Migration = { version: number; statements: string[] };
 
 export function migrate(storage: DurableObjectStorage, migrations: readonly Migration[]): number {
   const sql = storage.sql;
-  sql.exec("CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)");
-  const row = sql.exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1").toArray()[0];
+  sql.exec(
+    "CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+  );
+  const row = sql
+    .exec<{ version: number }>("SELECT version FROM _schema WHERE id = 1")
+    .toArray()[0];
   let version = row?.version ?? 0;
   for (const step of migrations) {
     if (step.version <= version) continue;
-    if (step.version !== version + 1) throw new Error(`migration gap: at ${version}, next is ${step.version}`);
+    if (step.version !== version + 1)
+      throw new Error(`migration gap: at ${version}, next is ${step.version}`);
     storage.transactionSync(() => {
       for (const statement of step.statements) sql.exec(statement);
       sql.exec(
@@ -37,7 +42,10 @@ export function migrate(storage: DurableObjectStorage, migrations: readonly Migr
  * leave a stored object behind).
  */
 export function hasStoredTables(storage: DurableObjectStorage): boolean {
-  return storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").toArray().length > 0;
+  return (
+    storage.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1").toArray().length >
+    0
+  );
 }
 
 /**
@@ -86,7 +94,9 @@ export class SchemaOnFirstWrite {
 }
 
 /** The first row of a query, or null. */
-export function one<T extends Record<string, SqlStorageValue>>(cursor: SqlStorageCursor<T>): T | null {
+export function one<T extends Record<string, SqlStorageValue>>(
+  cursor: SqlStorageCursor<T>,
+): T | null {
   const rows = cursor.toArray();
   return rows.length > 0 ? rows[0] : null;
 }

@@ -26,7 +26,11 @@ type TimeCheck = "ok" | "expired" | "invalid";
  * Times jose has already checked for shape (`iat` and `exp` are numbers) and
  * `exp` against now; these are the checks it does not make.
  */
-export function checkTokenTimes(payload: Pick<JWTPayload, "iat" | "exp">, lifetime_s: number, now_s = Math.floor(Date.now() / 1000)): TimeCheck {
+export function checkTokenTimes(
+  payload: Pick<JWTPayload, "iat" | "exp">,
+  lifetime_s: number,
+  now_s = Math.floor(Date.now() / 1000),
+): TimeCheck {
   const { iat, exp } = payload;
   if (typeof iat !== "number" || typeof exp !== "number") return "invalid";
   if (iat > now_s + TOKEN_CLOCK_SKEW_S) return "invalid";
@@ -41,7 +45,11 @@ function accessTokenLifetime(config: Config): number {
 
 export type AccessToken = { access_token: string; token_type: "bearer"; expires_in: number };
 
-export async function issueAccessToken(config: Config, user_id: string, now_s = Math.floor(Date.now() / 1000)): Promise<AccessToken> {
+export async function issueAccessToken(
+  config: Config,
+  user_id: string,
+  now_s = Math.floor(Date.now() / 1000),
+): Promise<AccessToken> {
   const expires_in = accessTokenLifetime(config);
   const access_token = await new SignJWT({})
     .setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT" })
@@ -55,7 +63,9 @@ export async function issueAccessToken(config: Config, user_id: string, now_s = 
 }
 
 /** `expires_at_s` is the token's `exp`: a WebSocket opened with it is closed then (src/durable/room/object.ts). */
-export type TokenCheck = { ok: true; user_id: string; expires_at_s: number } | { ok: false; reason: "expired" | "invalid" };
+export type TokenCheck =
+  | { ok: true; user_id: string; expires_at_s: number }
+  | { ok: false; reason: "expired" | "invalid" };
 
 export async function verifyAccessToken(config: Config, token: string): Promise<TokenCheck> {
   try {
@@ -68,7 +78,8 @@ export async function verifyAccessToken(config: Config, token: string): Promise<
     });
     const times = checkTokenTimes(payload, accessTokenLifetime(config));
     if (times !== "ok") return { ok: false, reason: times };
-    if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub)) return { ok: false, reason: "invalid" };
+    if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub))
+      return { ok: false, reason: "invalid" };
     return { ok: true, user_id: payload.sub, expires_at_s: payload.exp! };
   } catch (error) {
     if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: "expired" };
@@ -85,7 +96,13 @@ function watchAudience(config: Config): string {
   return `${config.JWT_AUDIENCE}:watch`;
 }
 
-export async function issueWatchTicket(config: Config, user_id: string, tx_ref: string, ttl_s: number, now_s = Math.floor(Date.now() / 1000)): Promise<string> {
+export async function issueWatchTicket(
+  config: Config,
+  user_id: string,
+  tx_ref: string,
+  ttl_s: number,
+  now_s = Math.floor(Date.now() / 1000),
+): Promise<string> {
   return new SignJWT({ tx_ref })
     .setProtectedHeader({ alg: config.JWT_ALGORITHM, typ: "JWT" })
     .setSubject(user_id)
@@ -96,7 +113,9 @@ export async function issueWatchTicket(config: Config, user_id: string, tx_ref: 
     .sign(encoder.encode(config.JWT_SECRET_KEY));
 }
 
-export type TicketCheck = { ok: true; user_id: string; tx_ref: string; expires_at_s: number } | { ok: false; reason: "expired" | "invalid" };
+export type TicketCheck =
+  | { ok: true; user_id: string; tx_ref: string; expires_at_s: number }
+  | { ok: false; reason: "expired" | "invalid" };
 
 export async function verifyWatchTicket(config: Config, ticket: string): Promise<TicketCheck> {
   try {
@@ -109,7 +128,11 @@ export async function verifyWatchTicket(config: Config, ticket: string): Promise
     });
     const times = checkTokenTimes(payload, WATCH_TICKET_TTL_S);
     if (times !== "ok") return { ok: false, reason: times };
-    if (typeof payload.sub !== "string" || !USER_ID_PATTERN.test(payload.sub) || typeof payload.tx_ref !== "string") {
+    if (
+      typeof payload.sub !== "string" ||
+      !USER_ID_PATTERN.test(payload.sub) ||
+      typeof payload.tx_ref !== "string"
+    ) {
       return { ok: false, reason: "invalid" };
     }
     return { ok: true, user_id: payload.sub, tx_ref: payload.tx_ref, expires_at_s: payload.exp! };

@@ -33,7 +33,9 @@ export function publicOrigin(c: Context, config: Config): string {
 /** The OpenAPI `servers` URL: the public base without the `/api/v1` its paths already carry. */
 export function publicServerUrl(c: Context, config: Config): string {
   const base = publicApiBase(c, config);
-  return base.endsWith(API_BASE_PATH) ? base.slice(0, -API_BASE_PATH.length) : publicOrigin(c, config);
+  return base.endsWith(API_BASE_PATH)
+    ? base.slice(0, -API_BASE_PATH.length)
+    : publicOrigin(c, config);
 }
 
 /** FLUTTERWAVE_REDIRECT_URL may be absolute or a path under the API base. */

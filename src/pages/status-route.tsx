@@ -14,9 +14,22 @@ import { issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../lib/t
 import { PAGE_CSP } from "./layout";
 import { TransactionStatusPage, type Kind } from "./transaction-status";
 
-export async function statusPage(c: AppContext, input: { tx_ref: string; ticket?: string; kind: Kind; types: readonly TxType[]; unknown_message: string }): Promise<Response> {
+export async function statusPage(
+  c: AppContext,
+  input: {
+    tx_ref: string;
+    ticket?: string;
+    kind: Kind;
+    types: readonly TxType[];
+    unknown_message: string;
+  },
+): Promise<Response> {
   const config = c.var.config;
-  const headers = { "content-security-policy": PAGE_CSP, "cache-control": "no-store", "referrer-policy": "no-referrer" };
+  const headers = {
+    "content-security-policy": PAGE_CSP,
+    "cache-control": "no-store",
+    "referrer-policy": "no-referrer",
+  };
   let viewer: string | null = null;
   let watchTicket: string | null = null;
   if (input.ticket) {
@@ -30,10 +43,26 @@ export async function statusPage(c: AppContext, input: { tx_ref: string; ticket?
     const check = token ? await verifyAccessToken(config, token) : null;
     if (check?.ok) viewer = check.user_id;
   }
-  const tx = viewer && txRefOwner(input.tx_ref) === viewer ? await c.env.WALLET.getByName(viewer).getTransaction(input.tx_ref) : null;
+  const tx =
+    viewer && txRefOwner(input.tx_ref) === viewer
+      ? await c.env.WALLET.getByName(viewer).getTransaction(input.tx_ref)
+      : null;
   if (!viewer || !tx || !input.types.includes(tx.type)) {
-    return c.html(<TransactionStatusPage kind={input.kind} tx={null} unknownMessage={input.unknown_message} />, 200, headers);
+    return c.html(
+      <TransactionStatusPage kind={input.kind} tx={null} unknownMessage={input.unknown_message} />,
+      200,
+      headers,
+    );
   }
-  if (!watchTicket) watchTicket = await issueWatchTicket(config, viewer, tx.tx_ref, WATCH_TICKET_TTL_S);
-  return c.html(<TransactionStatusPage kind={input.kind} tx={tx} watch={{ tx_ref: tx.tx_ref, ticket: watchTicket }} />, 200, headers);
+  if (!watchTicket)
+    watchTicket = await issueWatchTicket(config, viewer, tx.tx_ref, WATCH_TICKET_TTL_S);
+  return c.html(
+    <TransactionStatusPage
+      kind={input.kind}
+      tx={tx}
+      watch={{ tx_ref: tx.tx_ref, ticket: watchTicket }}
+    />,
+    200,
+    headers,
+  );
 }

@@ -25,7 +25,9 @@ export const WATCH_SOCKET_PATH = `${API_BASE_PATH}/ws/wallet`;
  * What the words depend on. `stage` is a flow stage, or any other word for "no
  * particular stage"; `type` and `details` say what a purchase bought.
  */
-type Shown = Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason"> & { stage: string } & Partial<Pick<TransactionRecord, "type" | "details">>;
+type Shown = Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "failure_reason"> & {
+  stage: string;
+} & Partial<Pick<TransactionRecord, "type" | "details">>;
 
 /**
  * What a purchase bought, in the words its buyer would use: the network's
@@ -33,9 +35,14 @@ type Shown = Pick<TransactionRecord, "status" | "amount_minor" | "currency" | "f
  * ones sent to VTpass) and, for data, the plan's name. Null for anything else,
  * or a purchase whose details say neither network nor number.
  */
-export function purchaseShown(tx: Pick<TransactionRecord, "details"> & Partial<Pick<TransactionRecord, "type">>): { network: string; number: string; plan: string | null } | null {
+export function purchaseShown(
+  tx: Pick<TransactionRecord, "details"> & Partial<Pick<TransactionRecord, "type">>,
+): { network: string; number: string; plan: string | null } | null {
   if (tx.type !== "AIRTIME" && tx.type !== "DATA") return null;
-  const text = (key: string) => (typeof tx.details[key] === "string" && tx.details[key] !== "" ? (tx.details[key] as string) : null);
+  const text = (key: string) =>
+    typeof tx.details[key] === "string" && tx.details[key] !== ""
+      ? (tx.details[key] as string)
+      : null;
   const network = text("network");
   const phone = text("phone");
   if (!network || !phone) return null;
@@ -50,7 +57,8 @@ export function purchaseShown(tx: Pick<TransactionRecord, "details"> & Partial<P
 function purchaseWords(tx: Shown, amount: string): string {
   const bought = tx.details ? purchaseShown({ type: tx.type, details: tx.details }) : null;
   if (!bought) return `your ${amount} purchase`;
-  if (bought.plan) return `${amount} of ${bought.network} data (${bought.plan}) for ${bought.number}`;
+  if (bought.plan)
+    return `${amount} of ${bought.network} data (${bought.plan}) for ${bought.number}`;
   return `${amount} of ${bought.network} airtime for ${bought.number}`;
 }
 
@@ -61,7 +69,11 @@ export function statusMessages(kind: Kind, tx: Shown) {
   if (kind === "funding") {
     switch (tx.status) {
       case "SUCCESS":
-        return { headline: "Payment received", body: `${amount} has been added to your wallet.`, next: "You can close this page and return to the app." };
+        return {
+          headline: "Payment received",
+          body: `${amount} has been added to your wallet.`,
+          next: "You can close this page and return to the app.",
+        };
       case "FAILED":
         return {
           headline: "Payment not completed",
@@ -70,7 +82,8 @@ export function statusMessages(kind: Kind, tx: Shown) {
         };
       case "PENDING":
         return {
-          headline: tx.stage === "attempt_failed" ? "Payment attempt failed" : "Confirming your payment",
+          headline:
+            tx.stage === "attempt_failed" ? "Payment attempt failed" : "Confirming your payment",
           body:
             tx.stage === "attempt_failed"
               ? `The last attempt to pay ${amount} failed. You can try again on the checkout page while it is open.`
@@ -83,7 +96,11 @@ export function statusMessages(kind: Kind, tx: Shown) {
     const bought = purchaseWords(tx, amount);
     switch (tx.status) {
       case "SUCCESS":
-        return { headline: "Delivered", body: `${capitalised(bought)} was delivered.`, next: "The network may take a minute to show it on the phone." };
+        return {
+          headline: "Delivered",
+          body: `${capitalised(bought)} was delivered.`,
+          next: "The network may take a minute to show it on the phone.",
+        };
       case "FAILED":
         return {
           headline: tx.stage === "reversed" ? "Purchase reversed" : "Purchase not completed",
@@ -100,7 +117,11 @@ export function statusMessages(kind: Kind, tx: Shown) {
   }
   switch (tx.status) {
     case "SUCCESS":
-      return { headline: "Withdrawal sent", body: `${amount} has been sent to your bank account.`, next: "It usually arrives within minutes." };
+      return {
+        headline: "Withdrawal sent",
+        body: `${amount} has been sent to your bank account.`,
+        next: "It usually arrives within minutes.",
+      };
     case "FAILED":
       return {
         headline: "Withdrawal failed",
@@ -134,7 +155,10 @@ const REASON_PROBE = "\u0000reason";
  * status shows the reason instead of its body is asked of `statusMessages` too
  * (`reason_replaces_body`), not re-implemented in the script.
  */
-export function liveTexts(kind: Kind, tx: Pick<Shown, "amount_minor" | "currency" | "stage" | "type" | "details">): LiveTexts {
+export function liveTexts(
+  kind: Kind,
+  tx: Pick<Shown, "amount_minor" | "currency" | "stage" | "type" | "details">,
+): LiveTexts {
   const out = {} as LiveTexts;
   const texts = (status: TxStatus, stage: string): LiveText => {
     const plain = statusMessages(kind, { ...tx, stage, status, failure_reason: null });
@@ -153,16 +177,24 @@ export function TransactionStatusPage(props: {
   unknownMessage?: string;
   watch?: { tx_ref: string; ticket: string } | null;
 }) {
-  const title = { funding: "Wallet funding", withdrawal: "Withdrawal", purchase: "Airtime and data" }[props.kind];
+  const title = {
+    funding: "Wallet funding",
+    withdrawal: "Withdrawal",
+    purchase: "Airtime and data",
+  }[props.kind];
   if (!props.tx) {
     return (
       <Page title={title}>
         <h1>{title}</h1>
         <p>
-          <span class="status UNKNOWN" id="status">UNKNOWN</span>
+          <span class="status UNKNOWN" id="status">
+            UNKNOWN
+          </span>
         </p>
         <p id="body">{props.unknownMessage ?? "We could not find this transaction."}</p>
-        <p class="next" id="next">Open the app to see your wallet and its transactions.</p>
+        <p class="next" id="next">
+          Open the app to see your wallet and its transactions.
+        </p>
       </Page>
     );
   }

@@ -21,8 +21,20 @@
  */
 import { z } from "zod";
 import { TX_STATUSES } from "../domain/transactions";
-import { CLOSE, FINAL_CLOSE_CODES, PING_FRAME, PONG_FRAME, PROTOCOL_VERSION, StatusMessage } from "../durable/room/protocol";
-import { WATCH_PING_INTERVAL_MS, WATCH_RECONNECT_ATTEMPTS_MAX, WATCH_RECONNECT_BASE_MS, WATCH_RECONNECT_MAX_MS } from "./limits";
+import {
+  CLOSE,
+  FINAL_CLOSE_CODES,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+  StatusMessage,
+} from "../durable/room/protocol";
+import {
+  WATCH_PING_INTERVAL_MS,
+  WATCH_RECONNECT_ATTEMPTS_MAX,
+  WATCH_RECONNECT_BASE_MS,
+  WATCH_RECONNECT_MAX_MS,
+} from "./limits";
 
 /** The element watch.js reads its inputs from (data attributes) and updates. */
 export const WATCH_ROOT_ID = "tx";

@@ -20,12 +20,29 @@ import { mongoProjector, type ProjectorFailure } from "./object";
 import type { ProjectionChange, ProjectionCollection } from "./mongo-writes";
 import { laneOf, transactionChange, userChange, walletChange } from "./documents";
 import type { Config } from "../lib/config";
-import { MONGO_BATCH_MAX, PROJECTION_CHECK_DIFFERENCES_MAX, PROJECTION_CHECK_TRANSACTIONS_MAX, PROJECTION_LANES } from "./limits";
+import {
+  MONGO_BATCH_MAX,
+  PROJECTION_CHECK_DIFFERENCES_MAX,
+  PROJECTION_CHECK_TRANSACTIONS_MAX,
+  PROJECTION_LANES,
+} from "./limits";
 
 export type Difference =
   | { collection: ProjectionCollection; key: string; problem: "missing"; ledger_version: number }
-  | { collection: ProjectionCollection; key: string; problem: "version"; ledger_version: number; projected_version: number | null }
-  | { collection: ProjectionCollection; key: string; problem: "fields"; version: number; fields: string[] };
+  | {
+      collection: ProjectionCollection;
+      key: string;
+      problem: "version";
+      ledger_version: number;
+      projected_version: number | null;
+    }
+  | {
+      collection: ProjectionCollection;
+      key: string;
+      problem: "fields";
+      version: number;
+      fields: string[];
+    };
 
 export type CheckReport = {
   user_id: string;
@@ -38,14 +55,21 @@ export type CheckReport = {
   stopped_short: boolean;
 };
 
-export type CheckResult = { ok: true; report: CheckReport } | { ok: false; reason: "off" | "not_found" } | ProjectorFailure;
+export type CheckResult =
+  | { ok: true; report: CheckReport }
+  | { ok: false; reason: "off" | "not_found" }
+  | ProjectorFailure;
 
 /** The differences between what the ledger says and the document MongoDB holds (or its absence). */
-export function compare(expected: ProjectionChange, doc: Record<string, unknown> | undefined): Difference | null {
+export function compare(
+  expected: ProjectionChange,
+  doc: Record<string, unknown> | undefined,
+): Difference | null {
   const { collection, key, version } = expected;
   if (!doc) return { collection, key, problem: "missing", ledger_version: version };
   const projected_version = typeof doc.version === "number" ? doc.version : null;
-  if (projected_version !== version) return { collection, key, problem: "version", ledger_version: version, projected_version };
+  if (projected_version !== version)
+    return { collection, key, problem: "version", ledger_version: version, projected_version };
   const fields = Object.entries({ ...expected.doc, ...derivedOf(expected) })
     .filter(([field, value]) => doc[field] !== value)
     .map(([field]) => field);
@@ -56,11 +80,16 @@ export function compare(expected: ProjectionChange, doc: Record<string, unknown>
 function derivedOf(expected: ProjectionChange): Record<string, string> {
   const minor = (field: string) => formatMinor(Number(expected.doc[field]));
   if (expected.collection === "wallets") return { balance: minor("balance_minor") };
-  if (expected.collection === "transactions") return { reference: expected.key, amount: minor("amount_minor"), fee: minor("fee_minor") };
+  if (expected.collection === "transactions")
+    return { reference: expected.key, amount: minor("amount_minor"), fee: minor("fee_minor") };
   return {};
 }
 
-export async function checkProjection(env: Env, config: Config, user_id: string): Promise<CheckResult> {
+export async function checkProjection(
+  env: Env,
+  config: Config,
+  user_id: string,
+): Promise<CheckResult> {
   const projector = mongoProjector(env, config, laneOf(user_id, PROJECTION_LANES));
   if (!projector) return { ok: false, reason: "off" };
   const wallet = env.WALLET.getByName(user_id);
@@ -75,16 +104,30 @@ export async function checkProjection(env: Env, config: Config, user_id: string)
   const note = (difference: Difference | null) => {
     if (!difference) return;
     report.consistent = false;
-    if (report.differences.length < PROJECTION_CHECK_DIFFERENCES_MAX) report.differences.push(difference);
+    if (report.differences.length < PROJECTION_CHECK_DIFFERENCES_MAX)
+      report.differences.push(difference);
     else report.more_differences += 1;
   };
 
   /** Compare one collection's share of expected documents (at most MONGO_BATCH_MAX). */
-  const compareAll = async (collection: ProjectionCollection, expected: ProjectionChange[]): Promise<ProjectorFailure | null> => {
+  const compareAll = async (
+    collection: ProjectionCollection,
+    expected: ProjectionChange[],
+  ): Promise<ProjectorFailure | null> => {
     if (expected.length === 0) return null;
-    const read = await projector.documents(collection, expected.map((e) => e.key));
+    const read = await projector.documents(
+      collection,
+      expected.map((e) => e.key),
+    );
     if (!read.ok) return read;
-    const by_key = new Map(read.documents.map((d) => [String((d as Record<string, unknown>)[collection === "transactions" ? "tx_ref" : "user_id"]), d as Record<string, unknown>]));
+    const by_key = new Map(
+      read.documents.map((d) => [
+        String(
+          (d as Record<string, unknown>)[collection === "transactions" ? "tx_ref" : "user_id"],
+        ),
+        d as Record<string, unknown>,
+      ]),
+    );
     for (const e of expected) note(compare(e, by_key.get(e.key)));
     report.checked[collection] += expected.length;
     return null;
@@ -95,7 +138,9 @@ export async function checkProjection(env: Env, config: Config, user_id: string)
     const view = await wallet.projectionView(after, MONGO_BATCH_MAX);
     if (first) {
       if (!view.profile || !view.wallet) return { ok: false, reason: "not_found" };
-      const failed = (await compareAll("users", [userChange(view.profile)])) ?? (await compareAll("wallets", [walletChange(view.wallet)]));
+      const failed =
+        (await compareAll("users", [userChange(view.profile)])) ??
+        (await compareAll("wallets", [walletChange(view.wallet)]));
       if (failed) return failed;
     }
     const failed = await compareAll("transactions", view.transactions.map(transactionChange));

@@ -17,7 +17,11 @@ export function userChange(profile: ProfileVersion): ProjectionChange {
     collection: "users",
     key: profile.user_id,
     version: profile.version,
-    doc: { email: profile.email, full_name: profile.full_name, created_at_ms: profile.created_at_ms },
+    doc: {
+      email: profile.email,
+      full_name: profile.full_name,
+      created_at_ms: profile.created_at_ms,
+    },
   };
 }
 
@@ -61,7 +65,10 @@ export function transactionChange(tx: TransactionChange): ProjectionChange {
 
 /** A change of the feed, as its projection change. */
 export function projectionChangeOf(
-  change: { entity: "profile"; body: ProfileVersion } | { entity: "wallet"; body: WalletVersion } | { entity: "transaction"; body: TransactionChange },
+  change:
+    | { entity: "profile"; body: ProfileVersion }
+    | { entity: "wallet"; body: WalletVersion }
+    | { entity: "transaction"; body: TransactionChange },
 ): ProjectionChange {
   switch (change.entity) {
     case "profile":

@@ -26,7 +26,13 @@
  */
 import type { MongoClient, MongoClientOptions } from "mongodb";
 import type { MongoSettings } from "../lib/config";
-import { MONGO_CONNECT_TIMEOUT_MS, MONGO_MAX_IDLE_TIME_MS, MONGO_POOL_MAX, MONGO_POOL_MIN, MONGO_SOCKET_TIMEOUT_MS } from "./limits";
+import {
+  MONGO_CONNECT_TIMEOUT_MS,
+  MONGO_MAX_IDLE_TIME_MS,
+  MONGO_POOL_MAX,
+  MONGO_POOL_MIN,
+  MONGO_SOCKET_TIMEOUT_MS,
+} from "./limits";
 
 /**
  * The options we set. A subset of MongoClientOptions: that type picks its TLS
@@ -61,7 +67,10 @@ export function projectorAppName(object_name: string): string {
 }
 
 /** The driver options we run with, given the (environment-tunable) timeouts. */
-export function mongoClientOptions(settings: Pick<MongoSettings, "server_selection_timeout_ms">, object_name = "test"): ProjectorClientOptions {
+export function mongoClientOptions(
+  settings: Pick<MongoSettings, "server_selection_timeout_ms">,
+  object_name = "test",
+): ProjectorClientOptions {
   return {
     maxPoolSize: MONGO_POOL_MAX,
     minPoolSize: MONGO_POOL_MIN,
@@ -106,8 +115,12 @@ export function createMongoClient(
   settings: Pick<MongoSettings, "uri" | "server_selection_timeout_ms">,
   object_name?: string,
 ): MongoClient {
-  if (!/^mongodb(\+srv)?:\/\//.test(settings.uri)) throw new mongo.MongoParseError("Invalid scheme, expected mongodb:// or mongodb+srv://");
-  return new mongo.MongoClient(settings.uri, mongoClientOptions(settings, object_name) as MongoClientOptions);
+  if (!/^mongodb(\+srv)?:\/\//.test(settings.uri))
+    throw new mongo.MongoParseError("Invalid scheme, expected mongodb:// or mongodb+srv://");
+  return new mongo.MongoClient(
+    settings.uri,
+    mongoClientOptions(settings, object_name) as MongoClientOptions,
+  );
 }
 
 /**
@@ -151,7 +164,10 @@ function uriParts(uri: string): { userinfo: string | null; authority: string | n
   const end = rest.search(/[/?]/);
   const authority_end = end === -1 ? rest.length : end;
   if (at === -1) return { userinfo: null, authority: rest.slice(0, authority_end) };
-  return { userinfo: rest.slice(0, at), authority: at < authority_end ? rest.slice(at + 1, authority_end) : null };
+  return {
+    userinfo: rest.slice(0, at),
+    authority: at < authority_end ? rest.slice(at + 1, authority_end) : null,
+  };
 }
 
 /** A host as a URI may name one: a DNS name or IPv4 address, a bracketed IPv6 address, or a %-escaped socket path. */
@@ -166,7 +182,11 @@ const HOST_NAME = /^(?:[A-Za-z0-9._~%-]+|\[[0-9A-Fa-f:.]+\])$/;
 export function mongoHosts(uri: string): string[] {
   const authority = uriParts(uri)?.authority;
   if (!authority) return [];
-  const hosts = authority.split(",").map((host) => (host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0]));
+  const hosts = authority
+    .split(",")
+    .map((host) =>
+      host.startsWith("[") ? host.slice(0, host.indexOf("]") + 1) : host.split(":")[0],
+    );
   return hosts.every((host) => HOST_NAME.test(host)) ? hosts : [];
 }
 
@@ -183,7 +203,11 @@ export function redact(message: string, uri?: string): string {
   const userinfo = uri === undefined ? null : uriParts(uri)?.userinfo;
   if (!userinfo) return out;
   const colon = userinfo.indexOf(":");
-  const raw = [userinfo, ...(colon === -1 ? [] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)]), ...userinfo.split(/[:@]/)];
+  const raw = [
+    userinfo,
+    ...(colon === -1 ? [] : [userinfo.slice(0, colon), userinfo.slice(colon + 1)]),
+    ...userinfo.split(/[:@]/),
+  ];
   const parts = new Set<string>();
   for (const part of raw) {
     parts.add(part);
@@ -194,7 +218,9 @@ export function redact(message: string, uri?: string): string {
     }
   }
   // Longest first, so a whole password goes before any piece of it.
-  for (const part of [...parts].filter((p) => p.length >= REDACT_MIN_CHARS).sort((a, b) => b.length - a.length)) {
+  for (const part of [...parts]
+    .filter((p) => p.length >= REDACT_MIN_CHARS)
+    .sort((a, b) => b.length - a.length)) {
     out = out.split(part).join("<redacted>");
   }
   return out;
@@ -204,9 +230,13 @@ export function redact(message: string, uri?: string): string {
  * An error as it may be logged: name, code and a redacted message, never a
  * stack (it may quote arguments). Read by shape, so it needs no driver loaded.
  */
-export function describeMongoError(error: unknown, uri?: string): { name: string; code?: number | string; code_name?: string; message: string } {
+export function describeMongoError(
+  error: unknown,
+  uri?: string,
+): { name: string; code?: number | string; code_name?: string; message: string } {
   if (!(error instanceof Error)) return { name: "unknown", message: redact(String(error), uri) };
-  if (error.name === "MongoParseError") return { name: error.name, message: "the MongoDB URI does not parse" };
+  if (error.name === "MongoParseError")
+    return { name: error.name, message: "the MongoDB URI does not parse" };
   const { code, codeName } = error as { code?: unknown; codeName?: unknown };
   return {
     name: error.name,
@@ -293,13 +323,16 @@ export function classifyMongoError(mongo: MongoDriver, error: unknown): MongoFai
     error instanceof mongo.MongoWriteConcernError ||
     error instanceof WriteConcernNotMet ||
     // Not exported by the driver: a pool we closed (a dropped client) or one too busy to lend a socket.
-    (error instanceof mongo.MongoDriverError && (error.name === "MongoPoolClosedError" || error.name === "MongoWaitQueueTimeoutError"))
+    (error instanceof mongo.MongoDriverError &&
+      (error.name === "MongoPoolClosedError" || error.name === "MongoWaitQueueTimeoutError"))
   )
     return "unavailable";
   if (error instanceof mongo.MongoServerError) {
-    if (typeof error.code === "number" && CONFIGURATION_CODES.has(error.code)) return "misconfigured";
+    if (typeof error.code === "number" && CONFIGURATION_CODES.has(error.code))
+      return "misconfigured";
     if (typeof error.code === "number" && TRANSIENT_CODES.has(error.code)) return "unavailable";
-    if (error.hasErrorLabel("RetryableWriteError") || error.hasErrorLabel("SystemOverloadedError")) return "unavailable";
+    if (error.hasErrorLabel("RetryableWriteError") || error.hasErrorLabel("SystemOverloadedError"))
+      return "unavailable";
   }
   return "unknown";
 }

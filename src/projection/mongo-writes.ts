@@ -42,7 +42,11 @@ export const PROJECTION_COLLECTIONS = ["users", "wallets", "transactions"] as co
 export type ProjectionCollection = (typeof PROJECTION_COLLECTIONS)[number];
 
 /** The field that names a document: users and wallets by user id, transactions by tx_ref. */
-export const KEY_FIELD = { users: "user_id", wallets: "user_id", transactions: "tx_ref" } as const satisfies Record<ProjectionCollection, string>;
+export const KEY_FIELD = {
+  users: "user_id",
+  wallets: "user_id",
+  transactions: "tx_ref",
+} as const satisfies Record<ProjectionCollection, string>;
 
 const int = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const time_ms = int;
@@ -71,16 +75,29 @@ const TransactionSnapshot = z.strictObject({
   fee_minor: int,
   currency,
   provider_ref: z.string().max(128).nullable(),
-  failure_reason: z.string().max(NARRATION_MAX_CHARS * 4).nullable(),
+  failure_reason: z
+    .string()
+    .max(NARRATION_MAX_CHARS * 4)
+    .nullable(),
   created_at_ms: time_ms,
   updated_at_ms: time_ms,
   settled_at_ms: time_ms.nullable(),
 });
 
 export type UserDocument = z.infer<typeof UserSnapshot> & { user_id: string; version: number };
-export type WalletDocument = z.infer<typeof WalletSnapshot> & { user_id: string; balance: string; version: number };
+export type WalletDocument = z.infer<typeof WalletSnapshot> & {
+  user_id: string;
+  balance: string;
+  version: number;
+};
 /** `reference` repeats tx_ref: the old service's field name, which its readers query. Decimal strings beside kobo for the old readers. */
-export type TransactionDocument = z.infer<typeof TransactionSnapshot> & { tx_ref: string; reference: string; amount: string; fee: string; version: number };
+export type TransactionDocument = z.infer<typeof TransactionSnapshot> & {
+  tx_ref: string;
+  reference: string;
+  amount: string;
+  fee: string;
+  version: number;
+};
 export type ProjectionDocument = UserDocument | WalletDocument | TransactionDocument;
 
 const version = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -94,8 +111,16 @@ const Change = z.discriminatedUnion("collection", [
   z.strictObject({ collection: z.literal("users"), key: user_key, version, doc: UserSnapshot }),
   z.strictObject({ collection: z.literal("wallets"), key: user_key, version, doc: WalletSnapshot }),
   z
-    .strictObject({ collection: z.literal("transactions"), key: tx_key, version, doc: TransactionSnapshot })
-    .refine((change) => txRefOwner(change.key) === change.doc.user_id, "a transaction's user_id must be the owner named in its tx_ref"),
+    .strictObject({
+      collection: z.literal("transactions"),
+      key: tx_key,
+      version,
+      doc: TransactionSnapshot,
+    })
+    .refine(
+      (change) => txRefOwner(change.key) === change.doc.user_id,
+      "a transaction's user_id must be the owner named in its tx_ref",
+    ),
 ]);
 const Batch = z.array(Change).max(MONGO_BATCH_MAX);
 
@@ -111,7 +136,12 @@ export type ProjectionChange = {
   doc: Record<string, string | number | boolean | null>;
 };
 
-export type Rejection = { collection: ProjectionCollection; key: string; code: number | string; index?: string };
+export type Rejection = {
+  collection: ProjectionCollection;
+  key: string;
+  code: number | string;
+  index?: string;
+};
 export type ProjectionReport = { applied: number; stale: number; rejected: Rejection[] };
 
 // ---- Indexes ----------------------------------------------------------------------------
@@ -144,7 +174,8 @@ export async function ensureIndexes(db: Db): Promise<void> {
       // A conflicting index, or data that already breaks a unique key: the
       // target database is not one this projection can own as it stands.
       const code = serverErrorCode(error);
-      if (code === 85 || code === 86 || isDuplicateKey(code)) throw new MongoMisconfigured(`indexes of ${collection} cannot be created (code ${code})`);
+      if (code === 85 || code === 86 || isDuplicateKey(code))
+        throw new MongoMisconfigured(`indexes of ${collection} cannot be created (code ${code})`);
       throw error;
     }
   }
@@ -157,8 +188,16 @@ type Op = { change: Parsed; filter: Filter<ProjectionDocument>; set: Record<stri
 
 function toOp(change: Parsed): Op {
   const key_field = KEY_FIELD[change.collection];
-  const set: Record<string, unknown> = { ...change.doc, [key_field]: change.key, version: change.version, ...derivedFields(change) };
-  const filter = { [key_field]: change.key, version: { $not: { $gte: change.version } } } as Filter<ProjectionDocument>;
+  const set: Record<string, unknown> = {
+    ...change.doc,
+    [key_field]: change.key,
+    version: change.version,
+    ...derivedFields(change),
+  };
+  const filter = {
+    [key_field]: change.key,
+    version: { $not: { $gte: change.version } },
+  } as Filter<ProjectionDocument>;
   return { change, filter, set };
 }
 
@@ -174,10 +213,16 @@ function derivedFields(change: Parsed): Record<string, string> {
     case "wallets":
       return { balance: formatMinor(change.doc.balance_minor) };
     case "transactions":
-      return { reference: change.key, amount: formatMinor(change.doc.amount_minor), fee: formatMinor(change.doc.fee_minor) };
+      return {
+        reference: change.key,
+        amount: formatMinor(change.doc.amount_minor),
+        fee: formatMinor(change.doc.fee_minor),
+      };
     default: {
       const unknown: never = change;
-      throw new Error(`no derived fields for ${String((unknown as { collection: string }).collection)}`);
+      throw new Error(
+        `no derived fields for ${String((unknown as { collection: string }).collection)}`,
+      );
     }
   }
 }
@@ -236,7 +281,12 @@ type UpdateReply = {
   writeConcernError?: { code?: number; codeName?: string };
 };
 
-async function applyToCollection(db: Db, collection: ProjectionCollection, ops: Op[], report: ProjectionReport): Promise<void> {
+async function applyToCollection(
+  db: Db,
+  collection: ProjectionCollection,
+  ops: Op[],
+  report: ProjectionReport,
+): Promise<void> {
   // One `update` command for the collection's share of the batch: one round
   // trip, unordered so one change's duplicate key does not stop the others.
   // The command is sent as is, not through bulkWrite(): bulkWrite wraps a
@@ -248,7 +298,8 @@ async function applyToCollection(db: Db, collection: ProjectionCollection, ops: 
     ordered: false,
     writeConcern: { w: "majority" },
   })) as UpdateReply;
-  if (reply.writeConcernError) throw new WriteConcernNotMet(reply.writeConcernError.code, reply.writeConcernError.codeName);
+  if (reply.writeConcernError)
+    throw new WriteConcernNotMet(reply.writeConcernError.code, reply.writeConcernError.codeName);
   // `n` counts matched plus upserted statements: each is a change applied.
   report.applied += reply.n;
   for (const failure of reply.writeErrors ?? []) {
@@ -257,7 +308,12 @@ async function applyToCollection(db: Db, collection: ProjectionCollection, ops: 
       report.rejected.push({ collection, key: op.change.key, code: failure.code });
     } else if (failure.keyPattern && !isKeyIndex(collection, failure.keyPattern)) {
       // Another unique index (users.email) refused the snapshot: no retry changes that.
-      report.rejected.push({ collection, key: op.change.key, code: failure.code, index: indexName(failure.keyPattern) });
+      report.rejected.push({
+        collection,
+        key: op.change.key,
+        code: failure.code,
+        index: indexName(failure.keyPattern),
+      });
     } else {
       await settleDuplicate(db.collection<ProjectionDocument>(collection), collection, op, report);
     }
@@ -287,14 +343,22 @@ async function settleDuplicate(
     // collides with another document on a different unique index.
     if (isDuplicateKey(serverErrorCode(error))) {
       const pattern = (error as { keyPattern?: Record<string, number> }).keyPattern;
-      report.rejected.push({ collection, key: op.change.key, code: 11000, ...(pattern ? { index: indexName(pattern) } : {}) });
+      report.rejected.push({
+        collection,
+        key: op.change.key,
+        code: 11000,
+        ...(pattern ? { index: indexName(pattern) } : {}),
+      });
       return;
     }
     throw error;
   }
   // Not matched: either a newer or equal version holds the key (stale), or no
   // document has the key and the insert collided on another unique index.
-  const existing = await coll.findOne({ [key_field]: op.change.key }, { projection: { _id: 0, version: 1 } });
+  const existing = await coll.findOne(
+    { [key_field]: op.change.key },
+    { projection: { _id: 0, version: 1 } },
+  );
   if (existing) report.stale += 1;
   else report.rejected.push({ collection, key: op.change.key, code: 11000 });
 }
@@ -314,15 +378,28 @@ function isKeyIndex(collection: ProjectionCollection, pattern: Record<string, nu
 // ---- Reading back -----------------------------------------------------------------------------
 
 /** The documents for these keys (at most MONGO_BATCH_MAX), without MongoDB's `_id`, in key order; missing keys are absent. */
-export async function readDocuments(db: Db, collection: ProjectionCollection, keys: string[]): Promise<ProjectionDocument[]> {
-  if (keys.length > MONGO_BATCH_MAX) throw new RangeError(`at most ${MONGO_BATCH_MAX} keys per read`);
+export async function readDocuments(
+  db: Db,
+  collection: ProjectionCollection,
+  keys: string[],
+): Promise<ProjectionDocument[]> {
+  if (keys.length > MONGO_BATCH_MAX)
+    throw new RangeError(`at most ${MONGO_BATCH_MAX} keys per read`);
   if (keys.length === 0) return [];
   const key_field = KEY_FIELD[collection];
   const found = await db
     .collection<ProjectionDocument>(collection)
-    .find({ [key_field]: { $in: keys } } as Filter<ProjectionDocument>, { projection: { _id: 0 }, batchSize: MONGO_BATCH_MAX })
+    .find({ [key_field]: { $in: keys } } as Filter<ProjectionDocument>, {
+      projection: { _id: 0 },
+      batchSize: MONGO_BATCH_MAX,
+    })
     .limit(keys.length)
     .toArray();
-  const by_key = new Map(found.map((doc) => [String((doc as Record<string, unknown>)[key_field]), doc as ProjectionDocument]));
+  const by_key = new Map(
+    found.map((doc) => [
+      String((doc as Record<string, unknown>)[key_field]),
+      doc as ProjectionDocument,
+    ]),
+  );
   return keys.flatMap((key) => (by_key.has(key) ? [by_key.get(key)!] : []));
 }

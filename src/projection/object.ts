@@ -44,9 +44,25 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Db, MongoClient } from "mongodb";
 import { configOf, type Config, type MongoSettings } from "../lib/config";
-import { MONGO_BATCH_MAX, MONGO_BUSY_RETRY_AFTER_MS, MONGO_CLOSE_TIMEOUT_MS, MONGO_PROJECTOR_CALLS_MAX, MONGO_MISCONFIGURED_RETRY_AFTER_MS, MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS, MONGO_UNAVAILABLE_RETRY_AFTER_MS } from "./limits";
+import {
+  MONGO_BATCH_MAX,
+  MONGO_BUSY_RETRY_AFTER_MS,
+  MONGO_CLOSE_TIMEOUT_MS,
+  MONGO_PROJECTOR_CALLS_MAX,
+  MONGO_MISCONFIGURED_RETRY_AFTER_MS,
+  MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS,
+  MONGO_UNAVAILABLE_RETRY_AFTER_MS,
+} from "./limits";
 import { log } from "../lib/log";
-import { classifyMongoError, closeNow, createMongoClient, describeMongoError, loadMongoDriver, mongoHosts, type MongoDriver } from "./mongo-client";
+import {
+  classifyMongoError,
+  closeNow,
+  createMongoClient,
+  describeMongoError,
+  loadMongoDriver,
+  mongoHosts,
+  type MongoDriver,
+} from "./mongo-client";
 import {
   PROJECTION_COLLECTIONS,
   applyChanges,
@@ -69,7 +85,8 @@ const DB_NAME_PATTERN = /^[A-Za-z0-9_-]{1,63}$/;
 const LANE_PATTERN = /^[a-z0-9-]{1,32}$/;
 
 export function projectorName(db: string, lane = "0"): string {
-  if (!DB_NAME_PATTERN.test(db) || !LANE_PATTERN.test(lane)) throw new RangeError("projector name: invalid database name or lane");
+  if (!DB_NAME_PATTERN.test(db) || !LANE_PATTERN.test(lane))
+    throw new RangeError("projector name: invalid database name or lane");
   return `${db}:${lane}`;
 }
 
@@ -77,24 +94,42 @@ export function projectorName(db: string, lane = "0"): string {
 export function projectorDatabase(name: string | undefined): string | null {
   if (name === undefined) return null;
   const [db, lane, ...rest] = name.split(":");
-  if (rest.length > 0 || lane === undefined || !DB_NAME_PATTERN.test(db) || !LANE_PATTERN.test(lane)) return null;
+  if (
+    rest.length > 0 ||
+    lane === undefined ||
+    !DB_NAME_PATTERN.test(db) ||
+    !LANE_PATTERN.test(lane)
+  )
+    return null;
   return db;
 }
 
 /** The projector for a lane of the configured database, or null when the projection is switched off (no URI). */
-export function mongoProjector(env: Env, config: Config, lane = "0"): DurableObjectStub<MongoProjector> | null {
+export function mongoProjector(
+  env: Env,
+  config: Config,
+  lane = "0",
+): DurableObjectStub<MongoProjector> | null {
   if (!config.mongo) return null;
   return env.MONGO_PROJECTOR.getByName(projectorName(config.mongo.db, lane));
 }
 
 // ---- Results ----------------------------------------------------------------------
 
-export type ProjectorFailure = { ok: false; reason: "unavailable" | "misconfigured"; retry_after_ms: number };
+export type ProjectorFailure = {
+  ok: false;
+  reason: "unavailable" | "misconfigured";
+  retry_after_ms: number;
+};
 export type ProjectResult = ({ ok: true } & ProjectionReport) | ProjectorFailure;
 export type PingResult = { ok: true; round_trip_ms: number } | ProjectorFailure;
 export type DocumentsResult = { ok: true; documents: ProjectionDocument[] } | ProjectorFailure;
 
-const misconfigured = (): ProjectorFailure => ({ ok: false, reason: "misconfigured", retry_after_ms: MONGO_MISCONFIGURED_RETRY_AFTER_MS });
+const misconfigured = (): ProjectorFailure => ({
+  ok: false,
+  reason: "misconfigured",
+  retry_after_ms: MONGO_MISCONFIGURED_RETRY_AFTER_MS,
+});
 
 type Target = { settings: MongoSettings; hosts: string[]; object_name: string };
 type Session = { client: MongoClient; db: Db; indexes: Promise<void> | null };
@@ -120,7 +155,8 @@ export class MongoProjector extends DurableObject<Env> {
     if (batch.changes.length === 0) return { ok: true, applied: 0, stale: 0, rejected: [] };
     const outcome = await this.run("project", true, (db) => applyChanges(db, batch));
     if (!outcome.ok) return outcome;
-    for (const rejection of outcome.value.rejected) log.warn("mongo projection change rejected", { ...rejection });
+    for (const rejection of outcome.value.rejected)
+      log.warn("mongo projection change rejected", { ...rejection });
     return { ok: true, ...outcome.value };
   }
 
@@ -133,8 +169,10 @@ export class MongoProjector extends DurableObject<Env> {
 
   /** The projected documents for these keys (at most MONGO_BATCH_MAX), for the consistency checker. */
   async documents(collection: ProjectionCollection, keys: string[]): Promise<DocumentsResult> {
-    if (!PROJECTION_COLLECTIONS.includes(collection)) throw new TypeError("documents: unknown collection");
-    if (keys.length > MONGO_BATCH_MAX) throw new RangeError(`documents: at most ${MONGO_BATCH_MAX} keys`);
+    if (!PROJECTION_COLLECTIONS.includes(collection))
+      throw new TypeError("documents: unknown collection");
+    if (keys.length > MONGO_BATCH_MAX)
+      throw new RangeError(`documents: at most ${MONGO_BATCH_MAX} keys`);
     const outcome = await this.run("documents", false, (db) => readDocuments(db, collection, keys));
     return outcome.ok ? { ok: true, documents: outcome.value } : outcome;
   }
@@ -142,8 +180,13 @@ export class MongoProjector extends DurableObject<Env> {
   // ---- Inside --------------------------------------------------------------------
 
   /** Runs `work` when the calls before it are done (see the header), or answers "busy" when the line is full. */
-  private async run<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
-    if (this.calls >= MONGO_PROJECTOR_CALLS_MAX) return { ok: false, reason: "unavailable", retry_after_ms: MONGO_BUSY_RETRY_AFTER_MS };
+  private async run<T>(
+    op: string,
+    needs_indexes: boolean,
+    work: (db: Db) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | ProjectorFailure> {
+    if (this.calls >= MONGO_PROJECTOR_CALLS_MAX)
+      return { ok: false, reason: "unavailable", retry_after_ms: MONGO_BUSY_RETRY_AFTER_MS };
     this.calls += 1;
     const turn = this.line.then(() => this.runNow(op, needs_indexes, work));
     this.line = turn.catch(() => {}); // a call that throws must not stop the line
@@ -159,7 +202,11 @@ export class MongoProjector extends DurableObject<Env> {
    * creating the client (and, for writes, the indexes) on first use, and turns
    * every outage into a result.
    */
-  private async runNow<T>(op: string, needs_indexes: boolean, work: (db: Db) => Promise<T>): Promise<{ ok: true; value: T } | ProjectorFailure> {
+  private async runNow<T>(
+    op: string,
+    needs_indexes: boolean,
+    work: (db: Db) => Promise<T>,
+  ): Promise<{ ok: true; value: T } | ProjectorFailure> {
     const target = this.target();
     if (!target) return misconfigured();
     const fields = { op, db: target.settings.db, hosts: target.hosts };
@@ -169,7 +216,10 @@ export class MongoProjector extends DurableObject<Env> {
     try {
       session = this.session ??= this.open(mongo, target);
     } catch (error) {
-      log.error("mongo projection misconfigured", { ...fields, error: describeMongoError(error, target.settings.uri) });
+      log.error("mongo projection misconfigured", {
+        ...fields,
+        error: describeMongoError(error, target.settings.uri),
+      });
       return misconfigured();
     }
 
@@ -186,7 +236,13 @@ export class MongoProjector extends DurableObject<Env> {
       const value = await Promise.race([attempt, deadline]);
       if (value === TIMED_OUT) {
         // Something hangs (a read, or a handshake): only a new client gets past it.
-        log.warn("mongo projection unavailable", { ...fields, error: { name: "BatchTimeout", message: `no answer within ${target.settings.batch_timeout_ms} ms` } });
+        log.warn("mongo projection unavailable", {
+          ...fields,
+          error: {
+            name: "BatchTimeout",
+            message: `no answer within ${target.settings.batch_timeout_ms} ms`,
+          },
+        });
         this.drop(session);
         return this.unavailable();
       }
@@ -198,7 +254,9 @@ export class MongoProjector extends DurableObject<Env> {
       if (kind === "unknown") {
         log.error("mongo projection failed", { ...fields, error: described });
         // Thrown without the driver's message, which may quote document values.
-        throw new Error(`mongo projection failed: ${described.name}${described.code !== undefined ? ` ${described.code}` : ""}`);
+        throw new Error(
+          `mongo projection failed: ${described.name}${described.code !== undefined ? ` ${described.code}` : ""}`,
+        );
       }
       log.warn(`mongo projection ${kind}`, { ...fields, error: described });
       if (kind === "misconfigured") return misconfigured();
@@ -214,7 +272,10 @@ export class MongoProjector extends DurableObject<Env> {
   /** An outage answer, with a retry delay that doubles per consecutive outage. */
   private unavailable(): ProjectorFailure {
     this.failures = Math.min(this.failures + 1, 32);
-    const retry_after_ms = Math.min(MONGO_UNAVAILABLE_RETRY_AFTER_MS * 2 ** (this.failures - 1), MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS);
+    const retry_after_ms = Math.min(
+      MONGO_UNAVAILABLE_RETRY_AFTER_MS * 2 ** (this.failures - 1),
+      MONGO_UNAVAILABLE_RETRY_AFTER_MAX_MS,
+    );
     return { ok: false, reason: "unavailable", retry_after_ms };
   }
 
@@ -232,10 +293,16 @@ export class MongoProjector extends DurableObject<Env> {
     const name = this.ctx.id.name;
     const db = projectorDatabase(name);
     if (db === null || name === undefined) {
-      log.error("mongo projection misconfigured", { problem: "object name is not <database>:<lane>" });
+      log.error("mongo projection misconfigured", {
+        problem: "object name is not <database>:<lane>",
+      });
       return null;
     }
-    return { settings: { ...config.config.mongo, db }, hosts: mongoHosts(config.config.mongo.uri), object_name: name };
+    return {
+      settings: { ...config.config.mongo, db },
+      hosts: mongoHosts(config.config.mongo.uri),
+      object_name: name,
+    };
   }
 
   private open(mongo: MongoDriver, target: Target): Session {
@@ -260,6 +327,11 @@ export class MongoProjector extends DurableObject<Env> {
    */
   private drop(session: Session): void {
     if (this.session === session) this.session = null;
-    this.ctx.waitUntil(Promise.race([closeNow(session.client), new Promise((resolve) => setTimeout(resolve, MONGO_CLOSE_TIMEOUT_MS))]));
+    this.ctx.waitUntil(
+      Promise.race([
+        closeNow(session.client),
+        new Promise((resolve) => setTimeout(resolve, MONGO_CLOSE_TIMEOUT_MS)),
+      ]),
+    );
   }
 }

@@ -54,7 +54,11 @@ export function projectionReader(env: Env, config: Config): FeedReader {
     if (!stub) throw new Error("projection reader registered without MongoDB settings");
     const result = await stub.project(projected.map(projectionChangeOf));
     if (!result.ok) {
-      return { through_seq: 0, error: { name: "ProjectionUnavailable", reason: result.reason }, retry_after_ms: result.retry_after_ms };
+      return {
+        through_seq: 0,
+        error: { name: "ProjectionUnavailable", reason: result.reason },
+        retry_after_ms: result.retry_after_ms,
+      };
     }
     return { through_seq };
   };
@@ -68,7 +72,13 @@ const REPORTED_KEY = "projection_reported_behind";
  * (from the alarm) refresh it while behind. Never throws: a report that fails
  * is tried again at the next drain, since the remembered state did not change.
  */
-export async function reportProjectionLag(storage: DurableObjectStorage, env: Env, feed: ChangeFeed, user_id: string, from_alarm: boolean): Promise<void> {
+export async function reportProjectionLag(
+  storage: DurableObjectStorage,
+  env: Env,
+  feed: ChangeFeed,
+  user_id: string,
+  from_alarm: boolean,
+): Promise<void> {
   const state = feed.state(PROJECTION_READER);
   const behind = state.failures > 0;
   const reported = (await storage.get<boolean>(REPORTED_KEY)) === true;
@@ -77,8 +87,14 @@ export async function reportProjectionLag(storage: DurableObjectStorage, env: En
   const operations = env.OPERATIONS.getByName(OPERATIONS_OBJECT);
   try {
     if (behind) {
-      if (state.backlog >= MONGO_BACKLOG_WARN_CHANGES) log.warn("projection backlog above warning level", { user_id, backlog: state.backlog });
-      await operations.reportProjectionLag({ user_id, backlog: state.backlog, oldest_at_ms: state.oldest_at_ms ?? Date.now(), failures: state.failures });
+      if (state.backlog >= MONGO_BACKLOG_WARN_CHANGES)
+        log.warn("projection backlog above warning level", { user_id, backlog: state.backlog });
+      await operations.reportProjectionLag({
+        user_id,
+        backlog: state.backlog,
+        oldest_at_ms: state.oldest_at_ms ?? Date.now(),
+        failures: state.failures,
+      });
       if (!reported) await storage.put(REPORTED_KEY, true);
     } else {
       await operations.clearProjectionLag(user_id);

@@ -93,7 +93,11 @@ function bodyBoundBy(response: Response, signal: AbortSignal): Response {
     },
     { highWaterMark: 0 },
   );
-  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
 }
 
 /** Default base URLs (without `/v3`), used when FLUTTERWAVE_BASE_URL is unset. */

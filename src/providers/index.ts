@@ -13,9 +13,25 @@
  */
 import type { FoundFacts, TxType } from "../domain/transactions";
 import type { Config } from "../lib/config";
-import { clearBankCache, FLUTTERWAVE, flutterwaveBanks, flutterwaveCheckout, flutterwaveClient, flutterwaveTransfers, flutterwaveWebhooks } from "./flutterwave";
+import {
+  clearBankCache,
+  FLUTTERWAVE,
+  flutterwaveBanks,
+  flutterwaveCheckout,
+  flutterwaveClient,
+  flutterwaveTransfers,
+  flutterwaveWebhooks,
+} from "./flutterwave";
 import type { Outcome } from "./outcome";
-import type { BanksPort, CheckoutPort, EventPort, PurchasePort, TransferPort, TxLookup, TxRef } from "./port";
+import type {
+  BanksPort,
+  CheckoutPort,
+  EventPort,
+  PurchasePort,
+  TransferPort,
+  TxLookup,
+  TxRef,
+} from "./port";
 import { referenceIndex } from "./references";
 import { clearCatalogueCache, VTPASS, vtpassClient, vtpassPurchases } from "./vtpass";
 
@@ -42,11 +58,18 @@ export function transferPort(deps: ProviderDeps): TransferPort {
 export function purchasePort(deps: ProviderDeps): PurchasePort | null {
   const client = vtpassClient(deps.env, deps.ctx, deps.config, deps);
   if (!client) return null;
-  return vtpassPurchases(client, { references: referenceIndex(deps.env, VTPASS), request_id: deps.request_id, keep_alive: (work) => deps.ctx.waitUntil(work) });
+  return vtpassPurchases(client, {
+    references: referenceIndex(deps.env, VTPASS),
+    request_id: deps.request_id,
+    keep_alive: (work) => deps.ctx.waitUntil(work),
+  });
 }
 
 export function banksPort(deps: ProviderDeps): BanksPort {
-  return flutterwaveBanks(flutterwaveClient(deps.env, deps.ctx, deps.config, deps), deps.request_id);
+  return flutterwaveBanks(
+    flutterwaveClient(deps.env, deps.ctx, deps.config, deps),
+    deps.request_id,
+  );
 }
 
 /** For tests: the adapters' cached lists, forgotten one kind at a time. */

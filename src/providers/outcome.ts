@@ -13,11 +13,14 @@
  * HTTP status; VTpass: its response code and an operator anomaly). With the
  * defaults, `Outcome<T>` is what Flutterwave's client answers.
  */
-export type Outcome<T, Refusal extends object = { status: number }, Unknown extends object = object> =
+export type Outcome<
+  T,
+  Refusal extends object = { status: number },
+  Unknown extends object = object,
+> =
   | { ok: true; value: T }
   | { ok: false; kind: "not_found"; message: string }
   | ({ ok: false; kind: "refused"; message: string } & Refusal)
   | ({ ok: false; kind: "unknown"; reason: string } & Unknown);
 
 export type OutcomeKind = "ok" | "not_found" | "refused" | "unknown";
-

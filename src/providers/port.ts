@@ -127,7 +127,10 @@ export interface CheckoutPort extends TxLookup, EventPort {
 }
 
 /** What operators must hear about when a provider refuses: its trouble, not the user's. */
-export type ProviderAnomaly = "provider_float_low" | "provider_credentials" | "provider_request_invalid";
+export type ProviderAnomaly =
+  | "provider_float_low"
+  | "provider_credentials"
+  | "provider_request_invalid";
 
 /** A definite refusal's detail: Flutterwave's HTTP status, VTpass's code, and an operator anomaly if any. */
 export type Refusal = { status?: number; code?: string; anomaly?: ProviderAnomaly };
@@ -169,12 +172,22 @@ export type PurchaseStart = {
 };
 
 /** A product the user asks for, in our words. */
-export type PurchaseProduct = { kind: "airtime"; network: Network; amount_minor: number } | { kind: "data"; network: Network; plan_code: string };
+export type PurchaseProduct =
+  | { kind: "airtime"; network: Network; amount_minor: number }
+  | { kind: "data"; network: Network; plan_code: string };
 
 /** The provider's product for ours and its price. */
-export type Quote = { service_id: string; variation_code: string | null; amount_minor: number; plan_name: string | null };
+export type Quote = {
+  service_id: string;
+  variation_code: string | null;
+  amount_minor: number;
+  plan_name: string | null;
+};
 
-export type QuoteAnswer = { ok: true; quote: Quote } | { ok: false; kind: "plan_unknown" } | { ok: false; kind: "unavailable" };
+export type QuoteAnswer =
+  | { ok: true; quote: Quote }
+  | { ok: false; kind: "plan_unknown" }
+  | { ok: false; kind: "unavailable" };
 
 /** A data plan as the catalogue lists it. */
 export type DataPlan = { code: string; name: string; price_minor: number; price: string };
@@ -184,14 +197,19 @@ export type DataPlan = { code: string; name: string; price_minor: number; price:
  * to the product's own bounds (domain/limits.ts); null when the provider's
  * range and ours do not overlap.
  */
-export type NetworkOffer = { network: Network; published: { min_minor: number; max_minor: number } | null };
+export type NetworkOffer = {
+  network: Network;
+  published: { min_minor: number; max_minor: number } | null;
+};
 
 /**
  * A list read through the adapter's per-isolate cache: fresh, or cached
  * (`stale` past its time while the provider is unreachable); else why not:
  * `refused` (a definite answer) or `unknown` (no usable answer).
  */
-export type ListRead<T> = { ok: true; value: T; cached: boolean; stale: boolean } | { ok: false; kind: "refused" | "unknown" };
+export type ListRead<T> =
+  | { ok: true; value: T; cached: boolean; stale: boolean }
+  | { ok: false; kind: "refused" | "unknown" };
 
 export interface PurchasePort extends HeldPaymentPort<PurchaseStart>, EventPort {
   readonly references: ReferenceIndex;
@@ -216,5 +234,8 @@ export interface BanksPort {
   /** A country's banks, by name (cached). */
   listBanks(country: BankCountry): Promise<ListRead<Bank[]>>;
   /** The name of an account at a bank. */
-  resolveAccount(account_number: string, bank_code: string): Promise<Outcome<{ account_name: string }>>;
+  resolveAccount(
+    account_number: string,
+    bank_code: string,
+  ): Promise<Outcome<{ account_name: string }>>;
 }

@@ -12,11 +12,14 @@ import { providerRefName } from "../durable/provider-refs/object";
 import type { ReferenceIndex } from "./port";
 
 export function referenceIndex(env: Pick<Env, "PROVIDER_REFS">, port_name: string): ReferenceIndex {
-  const refs = (provider_ref: string) => env.PROVIDER_REFS.getByName(providerRefName(port_name, provider_ref));
+  const refs = (provider_ref: string) =>
+    env.PROVIDER_REFS.getByName(providerRefName(port_name, provider_ref));
   return {
     bind: (provider_ref, tx_ref) => refs(provider_ref).bind(tx_ref),
     transactionFor: (provider_ref) => refs(provider_ref).txRef(),
-    claimRequery: (provider_ref, now_ms) => refs(provider_ref).claimRequery(now_ms, CALLBACK_REQUERY_INTERVAL_MS),
-    releaseRequery: (provider_ref, at_ms, previous_at_ms) => refs(provider_ref).releaseRequery(at_ms, previous_at_ms),
+    claimRequery: (provider_ref, now_ms) =>
+      refs(provider_ref).claimRequery(now_ms, CALLBACK_REQUERY_INTERVAL_MS),
+    releaseRequery: (provider_ref, at_ms, previous_at_ms) =>
+      refs(provider_ref).releaseRequery(at_ms, previous_at_ms),
   };
 }

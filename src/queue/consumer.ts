@@ -21,7 +21,12 @@
  * credits once, records an anomaly for operators, or changes nothing. Every
  * message's ack or retry is logged with its reason.
  */
-import { chargesInOrder, type FoundFacts, type ProviderFacts, type TxType } from "../domain/transactions";
+import {
+  chargesInOrder,
+  type FoundFacts,
+  type ProviderFacts,
+  type TxType,
+} from "../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters/object";
 import type { TransactionRecord, Wallet } from "../durable/wallet/object";
 import { requireConfig } from "../lib/config";
@@ -41,10 +46,17 @@ const ack = (note: string, tx_ref?: string): Verdict => ({ action: "ack", note, 
 const retry = (note: string, tx_ref?: string): Verdict => ({ action: "retry", note, tx_ref });
 
 export function retryDelaySeconds(attempts: number): number {
-  return Math.min(QUEUE_RETRY_MAX_DELAY_S, QUEUE_RETRY_BASE_DELAY_S * 2 ** Math.max(0, attempts - 1));
+  return Math.min(
+    QUEUE_RETRY_MAX_DELAY_S,
+    QUEUE_RETRY_BASE_DELAY_S * 2 ** Math.max(0, attempts - 1),
+  );
 }
 
-export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+export async function handleQueueBatch(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
   if (batch.queue === DEAD_LETTER_QUEUE || batch.queue.endsWith("-dlq")) {
     await storeDeadLetters(batch, env);
     return;
@@ -56,15 +68,30 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, c
       try {
         verdict = await processMessage(message.body, env, ctx);
       } catch (error) {
-        log.error("queue message failed", { message_id: message.id, attempts: message.attempts, error });
+        log.error("queue message failed", {
+          message_id: message.id,
+          attempts: message.attempts,
+          error,
+        });
         verdict = retry("exception");
       }
       if (verdict.action === "ack") {
-        log.info("queue message acked", { message_id: message.id, attempts: message.attempts, note: verdict.note, tx_ref: verdict.tx_ref });
+        log.info("queue message acked", {
+          message_id: message.id,
+          attempts: message.attempts,
+          note: verdict.note,
+          tx_ref: verdict.tx_ref,
+        });
         message.ack();
       } else {
         const delaySeconds = retryDelaySeconds(message.attempts);
-        log.warn("queue message will be retried", { message_id: message.id, attempts: message.attempts, delay_s: delaySeconds, note: verdict.note, tx_ref: verdict.tx_ref });
+        log.warn("queue message will be retried", {
+          message_id: message.id,
+          attempts: message.attempts,
+          delay_s: delaySeconds,
+          note: verdict.note,
+          tx_ref: verdict.tx_ref,
+        });
         message.retry({ delaySeconds });
       }
     }),
@@ -72,7 +99,13 @@ export async function handleQueueBatch(batch: MessageBatch<unknown>, env: Env, c
 }
 
 async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise<void> {
-  const letters = batch.messages.map((m) => ({ id: m.id, source: batch.queue, reason: "retries exhausted", body_json: JSON.stringify(m.body ?? null), attempts: m.attempts }));
+  const letters = batch.messages.map((m) => ({
+    id: m.id,
+    source: batch.queue,
+    reason: "retries exhausted",
+    body_json: JSON.stringify(m.body ?? null),
+    attempts: m.attempts,
+  }));
   await env.DEAD_LETTERS.getByName(DEAD_LETTERS_OBJECT).add(letters);
   for (const m of batch.messages) {
     log.error("message dead-lettered", { message_id: m.id, attempts: m.attempts });
@@ -80,12 +113,22 @@ async function storeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promise
   }
 }
 
-export async function processMessage(body: unknown, env: Env, ctx: ExecutionContext): Promise<Verdict> {
+export async function processMessage(
+  body: unknown,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<Verdict> {
   const parsed = QueueMessage.safeParse(body);
   if (!parsed.success) {
     // A message we cannot read will not become readable by retrying; keep it for inspection.
     await env.DEAD_LETTERS.getByName(DEAD_LETTERS_OBJECT).add([
-      { id: `schema-${crypto.randomUUID()}`, source: MAIN_QUEUE, reason: "message failed schema validation", body_json: JSON.stringify(body ?? null), attempts: 1 },
+      {
+        id: `schema-${crypto.randomUUID()}`,
+        source: MAIN_QUEUE,
+        reason: "message failed schema validation",
+        body_json: JSON.stringify(body ?? null),
+        attempts: 1,
+      },
     ]);
     log.error("queue message failed schema validation; dead-lettered", {});
     return ack("schema");
@@ -93,7 +136,11 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
   const message = parsed.data;
   if (message.kind === "ping") return ack("ping");
   if (message.kind === "funding.verify") {
-    return settleFromProvider(env, ctx, message.request_id, { type: "FUND", tx_ref: message.tx_ref, provider_ref: message.provider_id });
+    return settleFromProvider(env, ctx, message.request_id, {
+      type: "FUND",
+      tx_ref: message.tx_ref,
+      provider_ref: message.provider_id,
+    });
   }
   const source = eventSource(message);
   if (!source) throw new Error(`unhandled message kind ${message.kind}`);
@@ -105,7 +152,13 @@ export async function processMessage(body: unknown, env: Env, ctx: ExecutionCont
  * provider id to verify by (`by_reference`: the id is the one we stored, so
  * the transaction is looked up as the reconciler would).
  */
-type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: string; by_reference?: boolean };
+type Claim = {
+  type: TxType;
+  tx_ref: string;
+  provider_ref?: string;
+  event_key?: string;
+  by_reference?: boolean;
+};
 
 /**
  * A provider's raw event: its source's port says what it claims. An event
@@ -114,7 +167,13 @@ type Claim = { type: TxType; tx_ref: string; provider_ref?: string; event_key?: 
  * ReferenceIndex (bound before the reference was ever sent; an unbound one
  * changes nothing), and the transaction is then looked up by that reference.
  */
-async function settleEvent(env: Env, ctx: ExecutionContext, request_id: string, source: EventSource, raw_body: string): Promise<Verdict> {
+async function settleEvent(
+  env: Env,
+  ctx: ExecutionContext,
+  request_id: string,
+  source: EventSource,
+  raw_body: string,
+): Promise<Verdict> {
   const port = eventPortFor(source, { env, ctx, config: requireConfig(env), request_id });
   if (!port) {
     log.warn("event from a provider that is not configured", { request_id, source });
@@ -127,18 +186,37 @@ async function settleEvent(env: Env, ctx: ExecutionContext, request_id: string, 
   if (hint.our_ref !== undefined) {
     const type = hint.type ?? txRefType(hint.our_ref);
     if (!type) {
-      log.warn("event for a reference that is not ours", { request_id, source, reference: hint.our_ref.slice(0, TX_REF_MAX_CHARS) });
+      log.warn("event for a reference that is not ours", {
+        request_id,
+        source,
+        reference: hint.our_ref.slice(0, TX_REF_MAX_CHARS),
+      });
       return ack("foreign reference");
     }
-    return settleFromProvider(env, ctx, request_id, { type, tx_ref: hint.our_ref, provider_ref: hint.provider_ref, event_key: hint.event_key });
+    return settleFromProvider(env, ctx, request_id, {
+      type,
+      tx_ref: hint.our_ref,
+      provider_ref: hint.provider_ref,
+      event_key: hint.event_key,
+    });
   }
   const tx_ref = port.references ? await port.references.transactionFor(hint.provider_ref) : null;
   const type = tx_ref ? txRefType(tx_ref) : null;
   if (!tx_ref || !type) {
-    log.warn("event for a provider reference we never bound", { request_id, source, provider_reference: hint.provider_ref.slice(0, TX_REF_MAX_CHARS) });
+    log.warn("event for a provider reference we never bound", {
+      request_id,
+      source,
+      provider_reference: hint.provider_ref.slice(0, TX_REF_MAX_CHARS),
+    });
     return ack("unknown provider reference");
   }
-  return settleFromProvider(env, ctx, request_id, { type, tx_ref, provider_ref: hint.provider_ref, event_key: hint.event_key, by_reference: true });
+  return settleFromProvider(env, ctx, request_id, {
+    type,
+    tx_ref,
+    provider_ref: hint.provider_ref,
+    event_key: hint.event_key,
+    by_reference: true,
+  });
 }
 
 /**
@@ -146,7 +224,11 @@ async function settleEvent(env: Env, ctx: ExecutionContext, request_id: string, 
  * not about one of our transactions of that type (logged, acked: a forged or
  * foreign reference changes nothing).
  */
-async function ownTransaction(env: Env, request_id: string, claim: Claim): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
+async function ownTransaction(
+  env: Env,
+  request_id: string,
+  claim: Claim,
+): Promise<{ verdict: Verdict } | { wallet: DurableObjectStub<Wallet>; tx: TransactionRecord }> {
   const found = walletOf(env, request_id, claim);
   if ("verdict" in found) return found;
   const tx = await found.wallet.getTransaction(claim.tx_ref);
@@ -155,17 +237,29 @@ async function ownTransaction(env: Env, request_id: string, claim: Claim): Promi
 }
 
 /** The wallet a claim's reference names, or the verdict for a reference that is not ours. */
-function walletOf(env: Env, request_id: string, claim: Claim): { verdict: Verdict } | { wallet: DurableObjectStub<Wallet> } {
+function walletOf(
+  env: Env,
+  request_id: string,
+  claim: Claim,
+): { verdict: Verdict } | { wallet: DurableObjectStub<Wallet> } {
   const owner = txRefOwner(claim.tx_ref);
   if (!owner) {
-    log.warn("event for a reference that is not ours", { request_id, reference: claim.tx_ref.slice(0, TX_REF_MAX_CHARS), type: claim.type });
+    log.warn("event for a reference that is not ours", {
+      request_id,
+      reference: claim.tx_ref.slice(0, TX_REF_MAX_CHARS),
+      type: claim.type,
+    });
     return { verdict: ack("foreign reference") };
   }
   return { wallet: env.WALLET.getByName(owner) };
 }
 
 function unknownTx(request_id: string, claim: Claim): Verdict {
-  log.warn("event for an unknown transaction", { request_id, reference: claim.tx_ref, type: claim.type });
+  log.warn("event for an unknown transaction", {
+    request_id,
+    reference: claim.tx_ref,
+    type: claim.type,
+  });
   return ack("unknown tx", claim.tx_ref);
 }
 
@@ -176,42 +270,70 @@ function unknownTx(request_id: string, claim: Claim): Verdict {
  * A provider that gives no answer means retry (with backoff, then the DLQ);
  * an answer that is not about this transaction means ack and change nothing.
  */
-async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: string, claim: Claim): Promise<Verdict> {
+async function settleFromProvider(
+  env: Env,
+  ctx: ExecutionContext,
+  request_id: string,
+  claim: Claim,
+): Promise<Verdict> {
   // By the event's provider id; or, asked to check the transaction itself, every payment the provider holds for it.
   const by_id = Boolean(claim.provider_ref && !claim.by_reference);
   // By id, the lookup needs only the claim, and the wallet checks the transaction's type as it settles: no read first.
-  const found = by_id ? walletOf(env, request_id, claim) : await ownTransaction(env, request_id, claim);
+  const found = by_id
+    ? walletOf(env, request_id, claim)
+    : await ownTransaction(env, request_id, claim);
   if ("verdict" in found) return found.verdict;
   const { wallet } = found;
   const known: TransactionRecord | null = "tx" in found ? (found.tx as TransactionRecord) : null;
   const tx = known ?? { tx_ref: claim.tx_ref, type: claim.type };
   const lookups = lookupsFor(tx.type, { env, ctx, config: requireConfig(env), request_id });
   if (!lookups) {
-    log.warn("no provider serves this transaction type", { request_id, tx_ref: tx.tx_ref, type: tx.type });
+    log.warn("no provider serves this transaction type", {
+      request_id,
+      tx_ref: tx.tx_ref,
+      type: tx.type,
+    });
     return ack("no provider", tx.tx_ref);
   }
 
   if (claim.by_reference && known && claim.provider_ref !== known.provider_ref) {
-    log.warn("claim names another provider reference than the transaction holds; ignored", { request_id, tx_ref: tx.tx_ref });
+    log.warn("claim names another provider reference than the transaction holds; ignored", {
+      request_id,
+      tx_ref: tx.tx_ref,
+    });
     return ack("provider reference mismatch", tx.tx_ref);
   }
-  const answer = known ? await lookupNow(lookups, known) : await lookups.lookupById(claim.provider_ref!).then(asList);
+  const answer = known
+    ? await lookupNow(lookups, known)
+    : await lookups.lookupById(claim.provider_ref!).then(asList);
   let facts: ProviderFacts[];
   if (answer.ok) {
     if (answer.value.some((f) => f.our_ref !== tx.tx_ref)) {
-      log.warn("event names a provider payment of another reference; ignored", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
+      log.warn("event names a provider payment of another reference; ignored", {
+        request_id,
+        tx_ref: tx.tx_ref,
+        provider_ref: claim.provider_ref,
+      });
       return ack("reference mismatch", tx.tx_ref);
     }
     // One charge by id needs no ordering.
     facts = known?.type === "FUND" ? chargesInOrder(known, answer.value) : answer.value;
   } else if (answer.kind === "not_found") {
     if (claim.provider_ref) {
-      log.warn("event names a provider payment that does not exist", { request_id, tx_ref: tx.tx_ref, provider_ref: claim.provider_ref });
+      log.warn("event names a provider payment that does not exist", {
+        request_id,
+        tx_ref: tx.tx_ref,
+        provider_ref: claim.provider_ref,
+      });
       return ack("provider id not found", tx.tx_ref);
     }
     facts = [{ found: false }];
   } else if (answer.kind === "refused") {
-    log.error("provider refused a lookup", { request_id, tx_ref: tx.tx_ref, status: answer.status });
+    log.error("provider refused a lookup", {
+      request_id,
+      tx_ref: tx.tx_ref,
+      status: answer.status,
+    });
     return retry("lookup refused", tx.tx_ref);
   } else {
     return retry(`lookup ${answer.reason}`, tx.tx_ref);
@@ -220,11 +342,18 @@ async function settleFromProvider(env: Env, ctx: ExecutionContext, request_id: s
   // but money received for it is recorded (src/durable/wallet/funding-flow.ts, held-payment-flow.ts).
   const notes: string[] = [];
   for (const one of facts) {
-    const outcome = await wallet.applyProviderFacts(tx.tx_ref, one, { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key }, claim.type);
-    if (outcome.outcome === "unknown_tx" || outcome.outcome === "wrong_type") return unknownTx(request_id, claim);
+    const outcome = await wallet.applyProviderFacts(
+      tx.tx_ref,
+      one,
+      { via: claim.event_key ? "webhook" : "callback", event_key: claim.event_key },
+      claim.type,
+    );
+    if (outcome.outcome === "unknown_tx" || outcome.outcome === "wrong_type")
+      return unknownTx(request_id, claim);
     notes.push(outcome.outcome === "unchanged" ? `unchanged: ${outcome.reason}` : outcome.outcome);
   }
   return ack(notes.join("; "), tx.tx_ref);
 }
 
-const asList = (one: Outcome<FoundFacts>): Outcome<FoundFacts[]> => (one.ok ? { ok: true, value: [one.value] } : one);
+const asList = (one: Outcome<FoundFacts>): Outcome<FoundFacts[]> =>
+  one.ok ? { ok: true, value: [one.value] } : one;

@@ -43,14 +43,24 @@ export const VerifyFundingMessage = z.strictObject({
   kind: z.literal("funding.verify"),
   request_id: z.string(),
   tx_ref: z.string().max(TX_REF_MAX_CHARS),
-  provider_id: z.string().regex(/^\d{1,20}$/).optional(),
+  provider_id: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .optional(),
 });
 
-export const QueueMessage = z.discriminatedUnion("kind", [PingMessage, eventMessage(EVENT_KINDS.flutterwave), VerifyFundingMessage, eventMessage(EVENT_KINDS.vtpass)]);
+export const QueueMessage = z.discriminatedUnion("kind", [
+  PingMessage,
+  eventMessage(EVENT_KINDS.flutterwave),
+  VerifyFundingMessage,
+  eventMessage(EVENT_KINDS.vtpass),
+]);
 export type QueueMessage = z.infer<typeof QueueMessage>;
 export type EventMessage = Extract<QueueMessage, { kind: EventKind }>;
 
-const SOURCE_OF_KIND = new Map<string, EventSource>(Object.entries(EVENT_KINDS).map(([source, kind]) => [kind, source as EventSource]));
+const SOURCE_OF_KIND = new Map<string, EventSource>(
+  Object.entries(EVENT_KINDS).map(([source, kind]) => [kind, source as EventSource]),
+);
 
 /** The source of an event message, or null for a message that is not a provider's event. */
 export function eventSource(message: QueueMessage): EventSource | null {
@@ -58,6 +68,11 @@ export function eventSource(message: QueueMessage): EventSource | null {
 }
 
 /** The message that queues a provider's raw event, as its intake route received it. */
-export function eventMessageFor(source: EventSource, request_id: string, raw_body: string, received_at_ms: number): EventMessage {
+export function eventMessageFor(
+  source: EventSource,
+  request_id: string,
+  raw_body: string,
+  received_at_ms: number,
+): EventMessage {
   return { v: 1, kind: EVENT_KINDS[source], request_id, received_at_ms, raw_body };
 }

@@ -14,7 +14,13 @@ import { errors } from "../lib/errors";
 import { type AppContext, clientAddressKey, clientIp, rateLimit } from "../lib/http";
 import { newUserId } from "../lib/ids";
 import { log } from "../lib/log";
-import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword, withHashSlot } from "../lib/password";
+import {
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+  withHashSlot,
+} from "../lib/password";
 import { issueAccessToken } from "../lib/tokens";
 import type { LoginThrottle } from "../durable/login-throttle/object";
 import type { Profile } from "../durable/wallet/object";
@@ -40,12 +46,18 @@ export async function register(c: AppContext, body: z.infer<typeof RegisterBody>
     await rateLimit(env.REGISTER_EMAIL_LIMITER, `register:email:${body.email}`);
     const credentials = env.CREDENTIALS.getByName(body.email);
     const password_hash = hashPassword(body.password);
-    const claim = await credentials.claim({ email: body.email, user_id: newUserId(), password_hash });
+    const claim = await credentials.claim({
+      email: body.email,
+      user_id: newUserId(),
+      password_hash,
+    });
     if (claim.outcome === "claimed") return { user_id: claim.user_id, credentials };
     // Someone holds this email. Only an abandoned registration by the same person
     // (same password, lease passed) may be resumed; everything else is a conflict.
     const resumable =
-      claim.state === "pending" && !claim.lease_active && verifyPassword(body.password, claim.password_hash);
+      claim.state === "pending" &&
+      !claim.lease_active &&
+      verifyPassword(body.password, claim.password_hash);
     if (!resumable || !(await credentials.resume(claim.user_id))) {
       throw errors.conflict("email_taken", "An account with this email already exists.");
     }
@@ -96,9 +108,16 @@ async function loginInSlot(c: AppContext, body: z.infer<typeof LoginBody>) {
   let attempt: { throttle: DurableObjectStub<LoginThrottle>; attempt_id: number } | null = null;
   if (email.success) {
     const throttle = env.LOGIN_THROTTLE.getByName(email.data);
-    const [gate, found] = await Promise.all([throttle.begin(client), env.CREDENTIALS.getByName(email.data).lookup()]);
+    const [gate, found] = await Promise.all([
+      throttle.begin(client),
+      env.CREDENTIALS.getByName(email.data).lookup(),
+    ]);
     if (gate.outcome === "throttled") {
-      log.info("login throttled", { request_id: c.var.request_id, scope: gate.scope, retry_after_s: gate.retry_after_s });
+      log.info("login throttled", {
+        request_id: c.var.request_id,
+        scope: gate.scope,
+        retry_after_s: gate.retry_after_s,
+      });
       throw errors.rateLimited(gate.retry_after_s);
     }
     attempt = { throttle, attempt_id: gate.attempt_id };
@@ -106,10 +125,14 @@ async function loginInSlot(c: AppContext, body: z.infer<typeof LoginBody>) {
   }
   const usable = account !== null && account.state === "active";
   const hash_started_ms = Date.now();
-  const password_ok = verifyPassword(body.password, usable ? account!.password_hash : DUMMY_PASSWORD_HASH);
+  const password_ok = verifyPassword(
+    body.password,
+    usable ? account!.password_hash : DUMMY_PASSWORD_HASH,
+  );
   // Development only: lets the benchmark report the hash's share of login time.
   // (In production Workers' clocks stand still during pure CPU work anyway.)
-  if (!c.var.config.production) c.header("server-timing", `argon2id;dur=${Date.now() - hash_started_ms}`);
+  if (!c.var.config.production)
+    c.header("server-timing", `argon2id;dur=${Date.now() - hash_started_ms}`);
   if (!usable || !password_ok) {
     // The throttle counted this attempt as a failure when it began.
     throw errors.unauthorized("Incorrect email or password.", null);
@@ -118,7 +141,11 @@ async function loginInSlot(c: AppContext, body: z.infer<typeof LoginBody>) {
   c.set("user_id", user_id);
   await attempt!.throttle.succeeded(client, attempt!.attempt_id);
   if (needsRehash(account!.password_hash)) {
-    await env.CREDENTIALS.getByName(email.data!).replaceHash(user_id, account!.password_hash, hashPassword(body.password));
+    await env.CREDENTIALS.getByName(email.data!).replaceHash(
+      user_id,
+      account!.password_hash,
+      hashPassword(body.password),
+    );
   }
   return issueAccessToken(c.var.config, user_id);
 }

@@ -36,10 +36,21 @@ import { transactionView } from "./views";
  * of it globally and readiness shows it. In the background: the wallet has
  * already recorded the anomaly, and no global object is on a payment's path.
  */
-function reportProviderProblem(c: AppContext, provider: string, anomaly: string, code: string | undefined): void {
+function reportProviderProblem(
+  c: AppContext,
+  provider: string,
+  anomaly: string,
+  code: string | undefined,
+): void {
   const report = c.env.OPERATIONS.getByName(OPERATIONS_OBJECT)
     .reportProviderProblem({ provider, kind: anomaly, detail: `code ${code ?? "?"}` })
-    .catch((error: unknown) => log.error("could not report a provider problem", { request_id: c.var.request_id, anomaly, error }));
+    .catch((error: unknown) =>
+      log.error("could not report a provider problem", {
+        request_id: c.var.request_id,
+        anomaly,
+        error,
+      }),
+    );
   c.executionCtx.waitUntil(report);
 }
 
@@ -90,12 +101,22 @@ export type HeldPaymentSpec<S extends { tx_ref: string }> = {
    * Failed payments a wallet may gather before new ones wait (checked by the
    * wallet in the open's transaction), and the 429 problem's code and words.
    */
-  failures?: { bound: FailureBound; code: string; detail: (limit: number, window_ms: number) => string };
+  failures?: {
+    bound: FailureBound;
+    code: string;
+    detail: (limit: number, window_ms: number) => string;
+  };
 };
 
-export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext, spec: HeldPaymentSpec<S>): Promise<HeldAnswer> {
+export async function runHeldPayment<S extends { tx_ref: string }>(
+  c: AppContext,
+  spec: HeldPaymentSpec<S>,
+): Promise<HeldAnswer> {
   const wallet = c.env.WALLET.getByName(spec.user_id);
-  const idempotency: IdempotencyInput | undefined = spec.idempotency_key && spec.fingerprint ? { key: spec.idempotency_key, fingerprint: spec.fingerprint } : undefined;
+  const idempotency: IdempotencyInput | undefined =
+    spec.idempotency_key && spec.fingerprint
+      ? { key: spec.idempotency_key, fingerprint: spec.fingerprint }
+      : undefined;
   if (idempotency) {
     const peeked = await wallet.peekIdempotency(idempotency);
     const early = peeked ? earlyAnswer(peeked) : null;
@@ -125,7 +146,10 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
     claim: unbound === null,
   });
   if (opened.outcome === "insufficient_funds") {
-    throw errors.unprocessable("insufficient_funds", spec.insufficient_detail, { available_minor: opened.available_minor, required_minor: opened.required_minor });
+    throw errors.unprocessable("insufficient_funds", spec.insufficient_detail, {
+      available_minor: opened.available_minor,
+      required_minor: opened.required_minor,
+    });
   }
   if (opened.outcome === "too_many_failures") {
     // Not stored under the Idempotency-Key: like any 429, it says "later", not "no".
@@ -140,18 +164,21 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
   }
   const early = earlyAnswer(opened);
   if (early) return early;
-  if (opened.outcome !== "opened" && opened.outcome !== "resume") throw new Error(`unexpected open outcome ${opened.outcome}`);
+  if (opened.outcome !== "opened" && opened.outcome !== "resume")
+    throw new Error(`unexpected open outcome ${opened.outcome}`);
   // Held, unclaimed: the reconciler voids it once the in-flight window has passed.
   if (unbound && opened.outcome === "opened") throw unbound.error;
   const tx = opened.tx;
   const view = spec.view ?? transactionView;
-  const finish = (answer: HeldAnswer) => storeAnswer(c, spec.user_id, spec.idempotency_key, answer).then(() => answer);
+  const finish = (answer: HeldAnswer) =>
+    storeAnswer(c, spec.user_id, spec.idempotency_key, answer).then(() => answer);
 
   // Only the caller that moves the stage from hold_placed to submitting may call
   // the provider: a new payment was claimed by the open itself. A resumed key
   // claims here, or finds it already claimed and answers as it stands.
   if (opened.outcome === "resume") {
-    if (spec.before_claim && tx.stage === "hold_placed") await spec.before_claim({ tx_ref: tx.tx_ref, provider_ref: tx.provider_ref });
+    if (spec.before_claim && tx.stage === "hold_placed")
+      await spec.before_claim({ tx_ref: tx.tx_ref, provider_ref: tx.provider_ref });
     if (!(await wallet.claimSubmission(tx.tx_ref))) {
       const current = (await wallet.getTransaction(tx.tx_ref)) ?? tx;
       return finish({ status: 202, body: view(current), replayed: true, tx_ref: tx.tx_ref });
@@ -169,7 +196,13 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
     const reason = sentences(spec.refusal.reason(started.message));
     const anomaly = started.kind === "refused" ? started.anomaly : undefined;
     const code = started.kind === "refused" ? started.code : undefined;
-    const failed = await wallet.refuse(tx.tx_ref, reason, anomaly ? { kind: anomaly, detail: `${spec.type} refused by the provider (code ${code ?? "?"})` } : undefined);
+    const failed = await wallet.refuse(
+      tx.tx_ref,
+      reason,
+      anomaly
+        ? { kind: anomaly, detail: `${spec.type} refused by the provider (code ${code ?? "?"})` }
+        : undefined,
+    );
     if (anomaly) reportProviderProblem(c, spec.port.name, anomaly, code);
     const problem = new AppError({
       status: 422,
@@ -182,7 +215,11 @@ export async function runHeldPayment<S extends { tx_ref: string }>(c: AppContext
   }
   // Unknown: the payment may exist. Keep the hold; the reconciler finds out by reference.
   const pending = await wallet.markSubmitUnknown(tx.tx_ref);
-  log.warn("held payment outcome unknown; holding and reconciling", { request_id: c.var.request_id, tx_ref: tx.tx_ref, reason: started.reason });
+  log.warn("held payment outcome unknown; holding and reconciling", {
+    request_id: c.var.request_id,
+    tx_ref: tx.tx_ref,
+    reason: started.reason,
+  });
   return finish({ status: 202, body: view(pending ?? tx), replayed: false, tx_ref: tx.tx_ref });
 }
 
@@ -196,7 +233,12 @@ function wantsRedirect(c: AppContext): boolean {
  * redirected (303, as the FastAPI service did) to the transaction's live
  * status page with a watch ticket; everything else is answered as is.
  */
-export async function answerOrRedirect(c: AppContext, user_id: string, answer: HeldAnswer, status_page_path: string): Promise<Response> {
+export async function answerOrRedirect(
+  c: AppContext,
+  user_id: string,
+  answer: HeldAnswer,
+  status_page_path: string,
+): Promise<Response> {
   const tx_ref = answer.tx_ref ?? (answer.body as { tx_ref?: string }).tx_ref;
   if (answer.status === 202 && wantsRedirect(c) && tx_ref) {
     const ticket = await issueWatchTicket(c.var.config, user_id, tx_ref, WATCH_TICKET_TTL_S);

@@ -21,7 +21,11 @@ export function respond(_c: AppContext, answer: Answer): Response {
   const isProblem = answer.status >= 400;
   return new Response(JSON.stringify(answer.body), {
     status: answer.status,
-    headers: { "content-type": isProblem ? "application/problem+json" : "application/json", "cache-control": "no-store", ...headers },
+    headers: {
+      "content-type": isProblem ? "application/problem+json" : "application/json",
+      "cache-control": "no-store",
+      ...headers,
+    },
   });
 }
 
@@ -31,11 +35,20 @@ export function earlyAnswer(outcome: OpenOutcome): Answer | null {
     case "replay":
       return { status: outcome.answer.status_code, body: outcome.answer.body, replayed: true };
     case "key_mismatch":
-      throw errors.unprocessable("idempotency_key_reused", "This Idempotency-Key was used with a different request body.");
+      throw errors.unprocessable(
+        "idempotency_key_reused",
+        "This Idempotency-Key was used with a different request body.",
+      );
     case "in_flight":
-      throw errors.conflict("idempotency_key_in_flight", "A request with this Idempotency-Key is still being processed; retry shortly.");
+      throw errors.conflict(
+        "idempotency_key_in_flight",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+      );
     case "inactive":
-      throw errors.unprocessable("wallet_inactive", "The wallet is inactive; activate it with POST /wallet/toggle-activity.");
+      throw errors.unprocessable(
+        "wallet_inactive",
+        "The wallet is inactive; activate it with POST /wallet/toggle-activity.",
+      );
     case "no_wallet":
       throw errors.notFound("No wallet for this user.");
     case "too_many_pending":
@@ -57,9 +70,17 @@ export function earlyAnswer(outcome: OpenOutcome): Answer | null {
 }
 
 /** Store the first answer for a key (a replay is already stored). */
-export async function storeAnswer(c: AppContext, user_id: string, key: string | undefined, answer: Answer): Promise<Answer> {
+export async function storeAnswer(
+  c: AppContext,
+  user_id: string,
+  key: string | undefined,
+  answer: Answer,
+): Promise<Answer> {
   if (key && !answer.replayed) {
-    await c.env.WALLET.getByName(user_id).completeIdempotency(key, { status_code: answer.status, body: answer.body });
+    await c.env.WALLET.getByName(user_id).completeIdempotency(key, {
+      status_code: answer.status,
+      body: answer.body,
+    });
   }
   return answer;
 }

@@ -42,7 +42,11 @@ const layoutOf = (shard: number, shards: number): ShardLayout => ({ shard, shard
 const every = (shards: number) => Array.from({ length: shards }, (_, i) => i);
 
 /** Every shard's part at one instant, merged. */
-export async function operatorOverview(env: Env, shards: number, limit: number): Promise<OperatorOverview> {
+export async function operatorOverview(
+  env: Env,
+  shards: number,
+  limit: number,
+): Promise<OperatorOverview> {
   const now_ms = Date.now();
   const [base, ...views] = await Promise.all([
     env.OPERATIONS.getByName(OPERATIONS_OBJECT).indexBase(),
@@ -62,8 +66,21 @@ export async function operatorOverview(env: Env, shards: number, limit: number):
  * single index's rows are still moving, one not found may not have arrived
  * yet: that answers "moving" (try again), not "not found".
  */
-export async function resolveAnomaly(env: Env, shards: number, tx_ref: string, kind: string, ref: string | null): Promise<"resolved" | "not_found" | "moving"> {
-  if (await env.OPERATIONS.getByName(shardName(shardOf(tx_ref, shards))).resolveAnomaly(tx_ref, kind, ref)) return "resolved";
+export async function resolveAnomaly(
+  env: Env,
+  shards: number,
+  tx_ref: string,
+  kind: string,
+  ref: string | null,
+): Promise<"resolved" | "not_found" | "moving"> {
+  if (
+    await env.OPERATIONS.getByName(shardName(shardOf(tx_ref, shards))).resolveAnomaly(
+      tx_ref,
+      kind,
+      ref,
+    )
+  )
+    return "resolved";
   const base = await env.OPERATIONS.getByName(OPERATIONS_OBJECT).indexBase();
   if (base.shards !== null && base.shards !== shards) throw indexMisconfigured(shards, base.shards);
   return base.moving ? "moving" : "not_found";
@@ -80,11 +97,16 @@ export async function indexUser(env: Env, shards: number, user_id: string): Prom
  * every shard's page and the users not yet moved out of the single index,
  * merged, each user once.
  */
-export async function listUsers(env: Env, shards: number, query: { limit: number; starting_after?: string }): Promise<UsersPage> {
+export async function listUsers(
+  env: Env,
+  shards: number,
+  query: { limit: number; starting_after?: string },
+): Promise<UsersPage> {
   const [unmoved, ...pages] = await Promise.all([
     env.OPERATIONS.getByName(OPERATIONS_OBJECT).unmovedUsers(query),
     ...every(shards).map((i) => env.OPERATIONS.getByName(shardName(i)).listUsers(query)),
   ]);
-  if (unmoved.shards !== null && unmoved.shards !== shards) throw indexMisconfigured(shards, unmoved.shards);
+  if (unmoved.shards !== null && unmoved.shards !== shards)
+    throw indexMisconfigured(shards, unmoved.shards);
   return mergeUserPages([unmoved, ...pages], query.limit);
 }

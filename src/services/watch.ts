@@ -15,7 +15,13 @@ import { watchView } from "./views";
 export async function withWatch(c: AppContext, user_id: string, answer: Answer): Promise<Answer> {
   const body = answer.body as { tx_ref: string; created_at?: unknown };
   const tx = { tx_ref: body.tx_ref, created_at_ms: await createdAtMs(c, user_id, body) };
-  const ticket = await issueWatchTicket(c.var.config, user_id, tx.tx_ref, WATCH_TICKET_TTL_S, Math.floor(tx.created_at_ms / 1000));
+  const ticket = await issueWatchTicket(
+    c.var.config,
+    user_id,
+    tx.tx_ref,
+    WATCH_TICKET_TTL_S,
+    Math.floor(tx.created_at_ms / 1000),
+  );
   const url = new URL(`${publicApiBase(c, c.var.config)}/ws/wallet`);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   url.searchParams.set("tx_ref", tx.tx_ref);
@@ -27,7 +33,11 @@ export async function withWatch(c: AppContext, user_id: string, answer: Answer):
  * view, written from the transaction: no wallet call on a purchase's hot
  * path), else read from the wallet.
  */
-async function createdAtMs(c: AppContext, user_id: string, body: { tx_ref: string; created_at?: unknown }): Promise<number> {
+async function createdAtMs(
+  c: AppContext,
+  user_id: string,
+  body: { tx_ref: string; created_at?: unknown },
+): Promise<number> {
   const shown = typeof body.created_at === "string" ? Date.parse(body.created_at) : Number.NaN;
   if (Number.isFinite(shown)) return shown;
   const tx = await c.env.WALLET.getByName(user_id).getTransaction(body.tx_ref);

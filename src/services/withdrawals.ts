@@ -12,9 +12,19 @@ import { maskAccount } from "../lib/log";
 import { transferPort } from "../providers/index";
 import { resolveAccount } from "./banks";
 
-export type WithdrawInput = { amount: number; account_number: string; account_bank: string; narration?: string };
+export type WithdrawInput = {
+  amount: number;
+  account_number: string;
+  account_bank: string;
+  narration?: string;
+};
 
-export async function withdraw(c: AppContext, user_id: string, input: WithdrawInput, idempotency_key: string | undefined): Promise<HeldAnswer> {
+export async function withdraw(
+  c: AppContext,
+  user_id: string,
+  input: WithdrawInput,
+  idempotency_key: string | undefined,
+): Promise<HeldAnswer> {
   const config = c.var.config;
   const fee = parseDecimal(config.WITHDRAWAL_FEE);
   if (!fee.ok) throw new Error("WITHDRAWAL_FEE passed config validation but does not parse");
@@ -23,7 +33,12 @@ export async function withdraw(c: AppContext, user_id: string, input: WithdrawIn
     user_id,
     type: "WITHDRAW",
     idempotency_key,
-    fingerprint: fingerprint("POST /wallet/withdraw", [input.amount, input.account_number, input.account_bank, narration]),
+    fingerprint: fingerprint("POST /wallet/withdraw", [
+      input.amount,
+      input.account_number,
+      input.account_bank,
+      narration,
+    ]),
     port: transferPort({ env: c.env, ctx: executionCtx(c), config, request_id: c.var.request_id }),
     prepare: async () => {
       const account = await resolveAccount(c, user_id, input.account_number, input.account_bank);
@@ -49,7 +64,11 @@ export async function withdraw(c: AppContext, user_id: string, input: WithdrawIn
         }),
       };
     },
-    refusal: { code: "transfer_refused", title: "Transfer refused", reason: (message) => `The bank transfer was refused: ${message}` },
+    refusal: {
+      code: "transfer_refused",
+      title: "Transfer refused",
+      reason: (message) => `The bank transfer was refused: ${message}`,
+    },
     insufficient_detail: "The available balance does not cover this withdrawal and its fee.",
   });
 }

@@ -97,21 +97,23 @@ describe("normalisePhone: one canonical string per number (property)", () => {
     .tuple(fc.constantFrom(...allPrefixes), fc.stringMatching(/^\d{7}$/))
     .map(([prefix, rest]) => (prefix + rest).slice(1, 11).padEnd(10, "0"));
   const separator = fc.constantFrom("", " ", "-", ".", "  ");
-  const written = fc.tuple(national, separator, fc.integer({ min: 0, max: 7 })).map(([nsn, sep, form]) => {
-    const [a, b, c] = [nsn.slice(0, 3), nsn.slice(3, 6), nsn.slice(6)];
-    const grouped = [a, b, c].join(sep);
-    const forms = [
-      `0${grouped}`,
-      `(0${a})${sep}${b}${sep}${c}`,
-      `+234${sep}${grouped}`,
-      `234${sep}${grouped}`,
-      `00234${sep}${grouped}`,
-      `+234 (0) ${grouped}`,
-      grouped,
-      ` 0${grouped} `,
-    ];
-    return { nsn, text: forms[form] };
-  });
+  const written = fc
+    .tuple(national, separator, fc.integer({ min: 0, max: 7 }))
+    .map(([nsn, sep, form]) => {
+      const [a, b, c] = [nsn.slice(0, 3), nsn.slice(3, 6), nsn.slice(6)];
+      const grouped = [a, b, c].join(sep);
+      const forms = [
+        `0${grouped}`,
+        `(0${a})${sep}${b}${sep}${c}`,
+        `+234${sep}${grouped}`,
+        `234${sep}${grouped}`,
+        `00234${sep}${grouped}`,
+        `+234 (0) ${grouped}`,
+        grouped,
+        ` 0${grouped} `,
+      ];
+      return { nsn, text: forms[form] };
+    });
 
   it("gives the same canonical local number for every written form", () => {
     fc.assert(
@@ -175,7 +177,9 @@ describe("phoneForReading: the number as its owner wrote it, grouped", () => {
 
   it("keeps the written prefix, groups the rest 3-3-4, and reads back as the number that was sent (property)", () => {
     const allPrefixes = NETWORKS.flatMap((n) => networkPrefixes(n));
-    const national = fc.tuple(fc.constantFrom(...allPrefixes), fc.stringMatching(/^\d{7}$/)).map(([prefix, rest]) => (prefix + rest).slice(1, 11));
+    const national = fc
+      .tuple(fc.constantFrom(...allPrefixes), fc.stringMatching(/^\d{7}$/))
+      .map(([prefix, rest]) => (prefix + rest).slice(1, 11));
     const lead = fc.constantFrom("0", "+234", "234", "00234", "", "+234 (0) ", "(+234) ");
     const separator = fc.constantFrom("", " ", "-", ".");
     fc.assert(
@@ -211,10 +215,13 @@ describe("suggestNetwork", () => {
     ["08041234567", null, "unknown_prefix"],
     ["08011111111", null, "unknown_prefix"], // VTpass's sandbox number
   ];
-  it.each(cases)("suggests %s -> %s (%s), always with the portability note", (local, network, confidence) => {
-    const suggestion = suggestNetwork(local);
-    expect(suggestion).toMatchObject({ network, confidence, note: PORTED_NUMBER_NOTE });
-  });
+  it.each(cases)(
+    "suggests %s -> %s (%s), always with the portability note",
+    (local, network, confidence) => {
+      const suggestion = suggestNetwork(local);
+      expect(suggestion).toMatchObject({ network, confidence, note: PORTED_NUMBER_NOTE });
+    },
+  );
 
   it("matches the 5-digit prefixes before the 4-digit ones and reports which matched", () => {
     expect(suggestNetwork("07025999999").prefix).toBe("07025");
@@ -247,17 +254,50 @@ describe("suggestNetwork", () => {
 
 describe("sandboxTestPhone", () => {
   it("recognises exactly VTpass's five test numbers, with their scenario", () => {
-    expect(Object.keys(SANDBOX_TEST_PHONES).sort()).toEqual(["08011111111", "201000000000", "300000000000", "400000000000", "500000000000"]);
-    expect(sandboxTestPhone("08011111111")).toEqual({ phone: "08011111111", scenario: "delivered" });
-    expect(sandboxTestPhone("201000000000")).toEqual({ phone: "201000000000", scenario: "pending" });
-    expect(sandboxTestPhone("500000000000")).toEqual({ phone: "500000000000", scenario: "unexpected_response" });
-    expect(sandboxTestPhone("400000000000")).toEqual({ phone: "400000000000", scenario: "no_response" });
-    expect(sandboxTestPhone("300000000000")).toEqual({ phone: "300000000000", scenario: "timeout" });
-    expect(sandboxTestPhone(" 0801-111-1111 ")).toEqual({ phone: "08011111111", scenario: "delivered" });
+    expect(Object.keys(SANDBOX_TEST_PHONES).sort()).toEqual([
+      "08011111111",
+      "201000000000",
+      "300000000000",
+      "400000000000",
+      "500000000000",
+    ]);
+    expect(sandboxTestPhone("08011111111")).toEqual({
+      phone: "08011111111",
+      scenario: "delivered",
+    });
+    expect(sandboxTestPhone("201000000000")).toEqual({
+      phone: "201000000000",
+      scenario: "pending",
+    });
+    expect(sandboxTestPhone("500000000000")).toEqual({
+      phone: "500000000000",
+      scenario: "unexpected_response",
+    });
+    expect(sandboxTestPhone("400000000000")).toEqual({
+      phone: "400000000000",
+      scenario: "no_response",
+    });
+    expect(sandboxTestPhone("300000000000")).toEqual({
+      phone: "300000000000",
+      scenario: "timeout",
+    });
+    expect(sandboxTestPhone(" 0801-111-1111 ")).toEqual({
+      phone: "08011111111",
+      scenario: "delivered",
+    });
   });
 
   it("does not turn other numbers into test numbers", () => {
-    for (const raw of ["+2348011111111", "2348011111111", "08031234567", "2010000000000", "20100000000", "", "toString", "__proto__"]) {
+    for (const raw of [
+      "+2348011111111",
+      "2348011111111",
+      "08031234567",
+      "2010000000000",
+      "20100000000",
+      "",
+      "toString",
+      "__proto__",
+    ]) {
       expect(sandboxTestPhone(raw), raw).toBeNull();
     }
   });

@@ -27,11 +27,14 @@ async function counts(): Promise<Counts> {
 }
 
 async function reset(): Promise<void> {
-  expect((await fetch(`${server.origin}/__sandbox/bench/counters/reset`, { method: "POST" })).status).toBe(200);
+  expect(
+    (await fetch(`${server.origin}/__sandbox/bench/counters/reset`, { method: "POST" })).status,
+  ).toBe(200);
   expect(await counts()).toEqual({});
 }
 
-const matching = (all: Counts, pattern: RegExp) => Object.fromEntries(Object.entries(all).filter(([key]) => pattern.test(key)));
+const matching = (all: Counts, pattern: RegExp) =>
+  Object.fromEntries(Object.entries(all).filter(([key]) => pattern.test(key)));
 
 describe("operation counters against `wrangler dev` (BENCH_COUNTERS=1)", () => {
   it("count one wallet read as one request, one round trip seen from both ends, and the object's SQL", async () => {
@@ -67,7 +70,9 @@ describe("operation counters against `wrangler dev` (BENCH_COUNTERS=1)", () => {
     await new Promise((r) => setTimeout(r, 500));
     const seen = await counts();
     // Exactly one call to the Flutterwave look-alike, made by the route: what a provider HTTP call is here.
-    expect(matching(seen, /^provider /)).toEqual({ "provider worker:/api/v1 -> POST /__sandbox/flutterwave/v3/payments": 1 });
+    expect(matching(seen, /^provider /)).toEqual({
+      "provider worker:/api/v1 -> POST /__sandbox/flutterwave/v3/payments": 1,
+    });
     expect(seen["rpc worker:/api/v1 -> WALLET.openFunding"]).toBe(1);
     expect(seen["rpc worker:/api/v1 -> WALLET.attachPaymentLink"]).toBe(1);
     expect(seen["zod.safeParseAsync worker:/api/v1"]).toBeGreaterThan(0);

@@ -15,7 +15,15 @@ import { chromium, type BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 
 const CHROMIUM = "/usr/bin/chromium";
-const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"];
+const ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
 
 const origin = inject("origin");
 const api = `${origin}/api/v1`;
@@ -24,8 +32,15 @@ let context: BrowserContext;
 const profile = mkdtempSync(join(tmpdir(), "wallet-chromium-"));
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is required at ${CHROMIUM} (apt-get install -y chromium); .ci/run installs it.`);
-  context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium is required at ${CHROMIUM} (apt-get install -y chromium); .ci/run installs it.`,
+    );
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+  });
 });
 
 afterAll(async () => {
@@ -41,10 +56,12 @@ async function watchedPage() {
   const problems: string[] = [];
   page.on("console", (message) => {
     // Failed loads are judged by URL below (the browser's own /favicon.ico probe is fine).
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) problems.push(message.text());
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+      problems.push(message.text());
   });
   page.on("response", (response) => {
-    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico") problems.push(`${response.status()} ${response.url()}`);
+    if (response.status() >= 400 && new URL(response.url()).pathname !== "/favicon.ico")
+      problems.push(`${response.status()} ${response.url()}`);
   });
   page.on("pageerror", (error) => problems.push(String(error)));
   const seen = { navigations: 0 };
@@ -55,22 +72,46 @@ async function watchedPage() {
 }
 
 function pay(payment_link: string) {
-  return fetch(payment_link, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+  return fetch(payment_link, {
+    method: "POST",
+    body: new URLSearchParams({ outcome: "full" }),
+    redirect: "manual",
+  });
 }
 
 async function pendingFunding(amount: string) {
   const email = `e2e.browser.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
   const password = "correct horse battery";
-  expect((await fetch(`${api}/auth/register`, { method: "POST", body: new URLSearchParams({ email, password }) })).status).toBe(201);
-  const login = await fetch(`${api}/auth/login`, { method: "POST", body: new URLSearchParams({ username: email, password }) });
+  expect(
+    (
+      await fetch(`${api}/auth/register`, {
+        method: "POST",
+        body: new URLSearchParams({ email, password }),
+      })
+    ).status,
+  ).toBe(201);
+  const login = await fetch(`${api}/auth/login`, {
+    method: "POST",
+    body: new URLSearchParams({ username: email, password }),
+  });
   const { access_token } = (await login.json()) as { access_token: string };
-  const res = await fetch(`${api}/wallet/fund`, { method: "POST", headers: { authorization: `Bearer ${access_token}` }, body: new URLSearchParams({ amount }) });
+  const res = await fetch(`${api}/wallet/fund`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${access_token}` },
+    body: new URLSearchParams({ amount }),
+  });
   expect(res.status).toBe(201);
   const funding = (await res.json()) as { tx_ref: string; payment_link: string };
   // The page Flutterwave sends the browser back to: our redirect_url, as the sandbox received it.
-  const control = await fetch(`${origin}/__sandbox/flutterwave/__control/payments/${funding.tx_ref}`);
+  const control = await fetch(
+    `${origin}/__sandbox/flutterwave/__control/payments/${funding.tx_ref}`,
+  );
   expect(control.status).toBe(200);
-  const data = ((await control.json()) as { data: { request?: { redirect_url: string }; redirect_url?: string } }).data;
+  const data = (
+    (await control.json()) as {
+      data: { request?: { redirect_url: string }; redirect_url?: string };
+    }
+  ).data;
   const redirect_url = data.request?.redirect_url ?? data.redirect_url;
   expect(redirect_url).toMatch(/\/api\/v1\/wallet\/flutterwave\/callback\?ticket=/);
   return { ...funding, redirect_url: redirect_url! };
@@ -98,13 +139,20 @@ describe("the callback page in a real browser", () => {
     // The customer pays in the sandbox checkout (in another tab, as it were).
     expect((await pay(funding.payment_link)).status).toBe(303);
 
-    await page.waitForFunction(() => (globalThis as unknown as Dom).document.getElementById("status")?.textContent === "SUCCESS", undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as Dom).document.getElementById("status")?.textContent === "SUCCESS",
+      undefined,
+      { timeout: 30_000 },
+    );
     expect(await page.getAttribute("#status", "class")).toBe("status SUCCESS");
     expect(await page.textContent("#headline")).toBe("Payment received");
     expect(await page.textContent("#body")).toBe("NGN 2500.00 has been added to your wallet.");
     expect(await page.textContent("#next")).toBe("You can close this page and return to the app.");
     // Same document: nothing reloaded it.
-    expect(await page.evaluate(() => (globalThis as { marker?: string }).marker)).toBe("set before payment");
+    expect(await page.evaluate(() => (globalThis as { marker?: string }).marker)).toBe(
+      "set before payment",
+    );
     expect(seen.navigations).toBe(1);
     // The script stops after a terminal status: its socket is closed.
     await expect.poll(() => ws.isClosed(), { timeout: 5_000 }).toBe(true);
@@ -129,11 +177,18 @@ describe("the callback page in a real browser", () => {
       }
     });
     await page.goto(funding.redirect_url);
-    await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe("Reconnecting for live updates...");
+    await expect
+      .poll(() => page.textContent("#live"), { timeout: 5_000 })
+      .toBe("Reconnecting for live updates...");
     await expect.poll(() => connections, { timeout: 10_000 }).toBe(2);
     await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe("");
     expect((await pay(funding.payment_link)).status).toBe(303);
-    await page.waitForFunction(() => (globalThis as unknown as Dom).document.getElementById("status")?.textContent === "SUCCESS", undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as Dom).document.getElementById("status")?.textContent === "SUCCESS",
+      undefined,
+      { timeout: 30_000 },
+    );
     expect(await page.textContent("#headline")).toBe("Payment received");
     expect(seen.navigations).toBe(1);
     expect(connections).toBe(2);
@@ -143,23 +198,34 @@ describe("the callback page in a real browser", () => {
 
   // Close codes after which the same request would fail again: one connection, then a final word.
   it.each([
-    { code: 4401, reason: "unauthorized", says: "Live updates are not available for this page. Reload it to see the latest status." },
+    {
+      code: 4401,
+      reason: "unauthorized",
+      says: "Live updates are not available for this page. Reload it to see the latest status.",
+    },
     // The page's ticket expired: only a reload brings a fresh one.
-    { code: 4001, reason: "credential expired", says: "Live updates for this page have ended. Reload it to see the latest status and keep watching." },
-  ])("does not retry after close code $code ($reason), and asks for a reload", async ({ code, reason, says }) => {
-    const funding = await pendingFunding("900");
-    const { page, seen } = await watchedPage();
-    let connections = 0;
-    await page.routeWebSocket(/\/api\/v1\/ws\/wallet/, (route) => {
-      connections += 1;
-      route.close({ code, reason });
-    });
-    await page.goto(funding.redirect_url);
-    await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe(says);
-    await new Promise((r) => setTimeout(r, 2_500));
-    expect(connections).toBe(1);
-    expect(await page.textContent("#status")).toBe("PENDING");
-    expect(seen.navigations).toBe(1);
-    await page.close();
-  });
+    {
+      code: 4001,
+      reason: "credential expired",
+      says: "Live updates for this page have ended. Reload it to see the latest status and keep watching.",
+    },
+  ])(
+    "does not retry after close code $code ($reason), and asks for a reload",
+    async ({ code, reason, says }) => {
+      const funding = await pendingFunding("900");
+      const { page, seen } = await watchedPage();
+      let connections = 0;
+      await page.routeWebSocket(/\/api\/v1\/ws\/wallet/, (route) => {
+        connections += 1;
+        route.close({ code, reason });
+      });
+      await page.goto(funding.redirect_url);
+      await expect.poll(() => page.textContent("#live"), { timeout: 5_000 }).toBe(says);
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(connections).toBe(1);
+      expect(await page.textContent("#status")).toBe("PENDING");
+      expect(seen.navigations).toBe(1);
+      await page.close();
+    },
+  );
 });

@@ -7,12 +7,20 @@
  */
 import { describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { ApiProblem, createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src";
+import {
+  ApiProblem,
+  createWalletClient,
+  type StatusFrame,
+  type WebSocketConstructor,
+} from "../../clients/typescript/src";
 import { origin, poll } from "./helpers";
 
 function newClient() {
   // Node 20 has no global WebSocket: the `ws` package's has the same interface.
-  return createWalletClient({ baseUrl: origin, WebSocket: WebSocket as unknown as WebSocketConstructor });
+  return createWalletClient({
+    baseUrl: origin,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+  });
 }
 
 async function collect(frames: AsyncIterable<StatusFrame>): Promise<StatusFrame[]> {
@@ -32,44 +40,82 @@ describe("the TypeScript client against `wrangler dev`", () => {
 
     // Funding, with the amount as a JSON number (the document now says it may be).
     const funding = await client.fund({ amount: 20_000, currency: "NGN" });
-    expect(funding).toMatchObject({ status: "PENDING", amount: "20000.00", amount_minor: 2_000_000 });
+    expect(funding).toMatchObject({
+      status: "PENDING",
+      amount: "20000.00",
+      amount_minor: 2_000_000,
+    });
     const watchingFunding = collect(client.watch(funding.tx_ref, { ticket: funding.watch.ticket }));
     // The customer pays in full on the hosted checkout (the Flutterwave look-alike).
-    const paid = await fetch(funding.payment_link!, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
+    const paid = await fetch(funding.payment_link!, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
     expect(paid.status).toBe(303);
     const fundingFrames = await watchingFunding;
-    expect(fundingFrames.at(-1)).toMatchObject({ tx_ref: funding.tx_ref, status: "SUCCESS", stage: "settled" });
+    expect(fundingFrames.at(-1)).toMatchObject({
+      tx_ref: funding.tx_ref,
+      status: "SUCCESS",
+      stage: "settled",
+    });
     expect((await client.wallet()).balance_minor).toBe(2_000_000);
 
     // Airtime to VTpass's "delivered at once" test number.
     const naira = 100 + Math.floor(Math.random() * 5_000);
-    const airtime = await client.buyAirtime({ phone: "08011111111", amount: String(naira), network: "mtn" });
+    const airtime = await client.buyAirtime({
+      phone: "08011111111",
+      amount: String(naira),
+      network: "mtn",
+    });
     expect(airtime).toMatchObject({ type: "AIRTIME", status: "SUCCESS", stage: "settled" });
 
     // The same Idempotency-Key and body replay the first answer instead of buying again.
     const key = `e2e-${Date.now()}`;
-    const first = await client.buyAirtime({ phone: "08011111111", amount: String(naira + 1), network: "mtn" }, { idempotency_key: key });
-    const replay = await client.buyAirtime({ phone: "08011111111", amount: String(naira + 1), network: "mtn" }, { idempotency_key: key });
+    const first = await client.buyAirtime(
+      { phone: "08011111111", amount: String(naira + 1), network: "mtn" },
+      { idempotency_key: key },
+    );
+    const replay = await client.buyAirtime(
+      { phone: "08011111111", amount: String(naira + 1), network: "mtn" },
+      { idempotency_key: key },
+    );
     expect(replay.tx_ref).toBe(first.tx_ref);
     const after_purchases_minor = 2_000_000 - naira * 100 - (naira + 1) * 100;
     expect((await client.wallet()).balance_minor).toBe(after_purchases_minor);
 
     // A withdrawal to the sandbox's succeeding account, watched with the bearer token until it settles.
-    const withdrawal = await client.withdraw({ amount: 1500, account_number: "0690000031", account_bank: "044" });
+    const withdrawal = await client.withdraw({
+      amount: 1500,
+      account_number: "0690000031",
+      account_bank: "044",
+    });
     expect(withdrawal).toMatchObject({ type: "WITHDRAW", status: "PENDING" });
     const frames = await collect(client.watch(withdrawal.tx_ref));
     expect(frames[0].status === "PENDING" || frames.length === 1).toBe(true);
-    expect(frames.at(-1)).toMatchObject({ tx_ref: withdrawal.tx_ref, tx_type: "WITHDRAW", status: "SUCCESS", stage: "settled" });
+    expect(frames.at(-1)).toMatchObject({
+      tx_ref: withdrawal.tx_ref,
+      tx_type: "WITHDRAW",
+      status: "SUCCESS",
+      stage: "settled",
+    });
     const versions = frames.map((f) => f.version);
     expect(versions).toEqual([...versions].sort((a, b) => a - b));
     expect(await client.transaction(withdrawal.tx_ref)).toMatchObject({ status: "SUCCESS" });
-    const wallet = await poll(() => client.wallet(), (w) => w.held_minor === 0);
-    expect(wallet.balance_minor).toBe(after_purchases_minor - withdrawal.amount_minor - withdrawal.fee_minor);
+    const wallet = await poll(
+      () => client.wallet(),
+      (w) => w.held_minor === 0,
+    );
+    expect(wallet.balance_minor).toBe(
+      after_purchases_minor - withdrawal.amount_minor - withdrawal.fee_minor,
+    );
   }, 60_000);
 
   it("turns refusals into ApiProblem with the problem document's code and request id", async () => {
     const client = newClient();
-    const refused = await client.login(`nobody.${Date.now()}@example.com`, "not the password").catch((error: unknown) => error);
+    const refused = await client
+      .login(`nobody.${Date.now()}@example.com`, "not the password")
+      .catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(ApiProblem);
     expect(refused).toMatchObject({ status: 401 });
     expect((refused as ApiProblem).request_id).toMatch(/\S/);
@@ -77,10 +123,14 @@ describe("the TypeScript client against `wrangler dev`", () => {
     const email = `e2e.client.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
     await client.register({ email, password: "correct horse battery" });
     await client.login(email, "correct horse battery");
-    const broke = (await client.withdraw({ amount: "1500", account_number: "0690000031", account_bank: "044" }).catch((error: unknown) => error)) as ApiProblem;
+    const broke = (await client
+      .withdraw({ amount: "1500", account_number: "0690000031", account_bank: "044" })
+      .catch((error: unknown) => error)) as ApiProblem;
     expect(broke).toMatchObject({ status: 422, code: "insufficient_funds" });
     // Refused before the upgrade: the problem document, not a bare socket failure.
-    const unknown = (await collect(client.watch("wdr_doesnotexist")).catch((error: unknown) => error)) as ApiProblem;
+    const unknown = (await collect(client.watch("wdr_doesnotexist")).catch(
+      (error: unknown) => error,
+    )) as ApiProblem;
     expect(unknown).toBeInstanceOf(ApiProblem);
     expect(unknown).toMatchObject({ status: 404, code: "not_found" });
   });

@@ -37,10 +37,14 @@ beforeAll(async () => {
   writeFileSync(file, JSON.stringify(document));
   const port = (await freePort()) as number;
   prismOrigin = `http://127.0.0.1:${port}`;
-  prism = spawn(join(process.cwd(), "node_modules", ".bin", "prism"), ["proxy", file, origin, "--host", "127.0.0.1", "--port", String(port)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
+  prism = spawn(
+    join(process.cwd(), "node_modules", ".bin", "prism"),
+    ["proxy", file, origin, "--host", "127.0.0.1", "--port", String(port)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    },
+  );
   const keep = (chunk: Buffer) => (prismOutput = (prismOutput + chunk.toString()).slice(-50_000));
   prism.stdout!.on("data", keep);
   prism.stderr!.on("data", keep);
@@ -87,12 +91,21 @@ async function throughPrism(request: Request): Promise<Response> {
   const response = await fetch(request);
   checked++;
   const header = response.headers.get("sl-violations");
-  if (header) reports.push({ request: `${request.method} ${new URL(request.url).pathname}`, status: response.status, violations: JSON.parse(header) as Violation[] });
+  if (header)
+    reports.push({
+      request: `${request.method} ${new URL(request.url).pathname}`,
+      status: response.status,
+      violations: JSON.parse(header) as Violation[],
+    });
   return response;
 }
 
 function prismClient() {
-  return createWalletClient({ baseUrl: prismOrigin, fetch: throughPrism, retry: { max_attempts: 1 } });
+  return createWalletClient({
+    baseUrl: prismOrigin,
+    fetch: throughPrism,
+    retry: { max_attempts: 1 },
+  });
 }
 
 async function newUser(client: ReturnType<typeof prismClient>) {
@@ -110,36 +123,74 @@ describe("the API's traffic through a validating proxy (Prism) breaks nothing in
     await client.me();
     await client.wallet();
     // The seed's path, with its trailing slash.
-    expect((await throughPrism(new Request(`${prismOrigin}/api/v1/wallet/`, { headers: bearer }))).status).toBe(200);
+    expect(
+      (await throughPrism(new Request(`${prismOrigin}/api/v1/wallet/`, { headers: bearer })))
+        .status,
+    ).toBe(200);
 
     // Funding: a JSON number, a JSON string, and the seed's form.
     const funding = await client.fund({ amount: 20_000 });
     await client.fund({ amount: "150.50", currency: "NGN" });
-    const form = await throughPrism(new Request(`${prismOrigin}/api/v1/wallet/fund`, { method: "POST", headers: bearer, body: new URLSearchParams({ amount: "200" }) }));
+    const form = await throughPrism(
+      new Request(`${prismOrigin}/api/v1/wallet/fund`, {
+        method: "POST",
+        headers: bearer,
+        body: new URLSearchParams({ amount: "200" }),
+      }),
+    );
     expect(form.status).toBe(201);
-    await fetch(funding.payment_link!, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
-    await poll(() => client.wallet(), (w) => w.balance_minor === 2_000_000);
+    await fetch(funding.payment_link!, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
+    await poll(
+      () => client.wallet(),
+      (w) => w.balance_minor === 2_000_000,
+    );
 
     // Catalogue and purchases: airtime with a number, data with a plan from the catalogue.
     await client.api.GET("/api/v1/catalog/networks");
-    const { data: plans } = await client.api.GET("/api/v1/catalog/data-plans", { params: { query: { network: "mtn" } } });
-    await client.api.GET("/api/v1/catalog/phone-lookup", { params: { query: { phone: "0803 123 4567" } } });
-    await client.buyAirtime({ phone: "08011111111", amount: 100 + Math.floor(Math.random() * 5_000), network: "mtn" });
+    const { data: plans } = await client.api.GET("/api/v1/catalog/data-plans", {
+      params: { query: { network: "mtn" } },
+    });
+    await client.api.GET("/api/v1/catalog/phone-lookup", {
+      params: { query: { phone: "0803 123 4567" } },
+    });
+    await client.buyAirtime({
+      phone: "08011111111",
+      amount: 100 + Math.floor(Math.random() * 5_000),
+      network: "mtn",
+    });
     await client.buyData({ phone: "08011111111", plan: plans!.data[0].code });
 
     // Withdrawal: banks, account resolution, the transfer; then the reads.
     await client.api.GET("/api/v1/wallet/flutterwave/get-banks");
-    await client.api.GET("/api/v1/wallet/flutterwave/verify-bank", { params: { query: { account_number: "0690000031", account_bank: "044" } } });
-    const withdrawal = await client.withdraw({ amount: 1500.5, account_number: "0690000031", account_bank: "044", narration: "conformance" });
-    await poll(() => client.transaction(withdrawal.tx_ref), (tx) => tx.status !== "PENDING");
+    await client.api.GET("/api/v1/wallet/flutterwave/verify-bank", {
+      params: { query: { account_number: "0690000031", account_bank: "044" } },
+    });
+    const withdrawal = await client.withdraw({
+      amount: 1500.5,
+      account_number: "0690000031",
+      account_bank: "044",
+      narration: "conformance",
+    });
+    await poll(
+      () => client.transaction(withdrawal.tx_ref),
+      (tx) => tx.status !== "PENDING",
+    );
     await client.transactions({ limit: 5, type: "FUND" });
     await client.transactions({ status: "SUCCESS", created_gte: "2020-01-01T00:00:00Z" });
 
     // Refusals of valid requests are answers the document describes too.
     const broke = prismClient();
     await newUser(broke);
-    await expect(broke.withdraw({ amount: "4999999", account_number: "0690000031", account_bank: "044" })).rejects.toMatchObject({ code: "insufficient_funds" });
-    await expect(client.transaction("wdr_doesnotexist")).rejects.toMatchObject({ code: "not_found" });
+    await expect(
+      broke.withdraw({ amount: "4999999", account_number: "0690000031", account_bank: "044" }),
+    ).rejects.toMatchObject({ code: "insufficient_funds" });
+    await expect(client.transaction("wdr_doesnotexist")).rejects.toMatchObject({
+      code: "not_found",
+    });
 
     expect(checked).toBeGreaterThan(20);
     expect(reports).toEqual([]);
@@ -149,13 +200,21 @@ describe("the API's traffic through a validating proxy (Prism) breaks nothing in
     reports = [];
     const client = prismClient();
     await newUser(client);
-    await expect(client.fund({ amount: 1 })).rejects.toMatchObject({ status: 422, code: "validation_failed" });
-    await expect(prismClient().wallet()).rejects.toMatchObject({ status: 401, code: "unauthorized" });
+    await expect(client.fund({ amount: 1 })).rejects.toMatchObject({
+      status: 422,
+      code: "validation_failed",
+    });
+    await expect(prismClient().wallet()).rejects.toMatchObject({
+      status: 401,
+      code: "unauthorized",
+    });
     // Prism saw both requests break the document (as they should) and nothing wrong with the answers.
     expect(reports.map((r) => [r.request, r.status])).toEqual([
       ["POST /api/v1/wallet/fund", 422],
       ["GET /api/v1/wallet", 401],
     ]);
-    expect(reports.flatMap((r) => r.violations).filter((v) => v.location[0] !== "request")).toEqual([]);
+    expect(reports.flatMap((r) => r.violations).filter((v) => v.location[0] !== "request")).toEqual(
+      [],
+    );
   }, 90_000);
 });

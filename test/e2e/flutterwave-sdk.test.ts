@@ -41,7 +41,9 @@ require.cache[loggerPath] = fakeLogger;
 type SdkResponse<T = any> = { status: string; message: string; data: T; meta?: unknown };
 type Sdk = {
   Bank: { country(input: { country: string }): Promise<SdkResponse> };
-  Misc: { verify_Account(input: { account_number: string; account_bank: string }): Promise<SdkResponse> };
+  Misc: {
+    verify_Account(input: { account_number: string; account_bank: string }): Promise<SdkResponse>;
+  };
   Transfer: {
     initiate(input: Record<string, unknown>): Promise<SdkResponse>;
     get_a_transfer(input: { id: number }): Promise<SdkResponse>;
@@ -54,7 +56,11 @@ type Sdk = {
     resend_hooks(input: { id: number }): Promise<SdkResponse>;
   };
 };
-const Flutterwave = require("flutterwave-node-v3") as new (public_key: string, secret_key: string, base_url: string) => Sdk;
+const Flutterwave = require("flutterwave-node-v3") as new (
+  public_key: string,
+  secret_key: string,
+  base_url: string,
+) => Sdk;
 
 // ---- Nothing may leave the machine ---------------------------------------------------
 
@@ -101,14 +107,30 @@ describe("Flutterwave's Node SDK against the sandbox", () => {
     const response = await flw.Bank.country({ country: "NG" });
     expect(response.status).toBe("success");
     expect(response.message).toBe("Banks fetched successfully");
-    expect(response.data).toEqual(expect.arrayContaining([{ id: expect.any(Number), code: "044", name: "Access Bank" }]));
+    expect(response.data).toEqual(
+      expect.arrayContaining([{ id: expect.any(Number), code: "044", name: "Access Bank" }]),
+    );
   });
 
   it("resolves a test account (Misc.verify_Account)", async () => {
-    const response = await flw.Misc.verify_Account({ account_number: "0690000031", account_bank: "044" });
-    expect(response).toEqual({ status: "success", message: "Account details fetched", data: { account_number: "0690000031", account_name: "Adaeze Okafor" } });
-    const refused = await flw.Misc.verify_Account({ account_number: "0690000099", account_bank: "044" });
-    expect(refused).toEqual({ status: "error", message: "Sorry, that account number is invalid, please check and try again", data: null });
+    const response = await flw.Misc.verify_Account({
+      account_number: "0690000031",
+      account_bank: "044",
+    });
+    expect(response).toEqual({
+      status: "success",
+      message: "Account details fetched",
+      data: { account_number: "0690000031", account_name: "Adaeze Okafor" },
+    });
+    const refused = await flw.Misc.verify_Account({
+      account_number: "0690000099",
+      account_bank: "044",
+    });
+    expect(refused).toEqual({
+      status: "error",
+      message: "Sorry, that account number is invalid, please check and try again",
+      data: null,
+    });
   });
 
   it("initiates a transfer, fetches it, finds it by reference and sees it settle (Transfer.*)", async () => {
@@ -125,12 +147,23 @@ describe("Flutterwave's Node SDK against the sandbox", () => {
     expect(created).toMatchObject({
       status: "success",
       message: "Transfer Queued Successfully",
-      data: { reference, status: "NEW", amount: 5500, fee: 26.88, full_name: "Jide Akande", bank_name: "ACCESS BANK NIGERIA" },
+      data: {
+        reference,
+        status: "NEW",
+        amount: 5500,
+        fee: 26.88,
+        full_name: "Jide Akande",
+        bank_name: "ACCESS BANK NIGERIA",
+      },
     });
 
     // get_a_transfer requests `<base>//v3/transfers/:id` (a doubled slash).
     const fetched = await flw.Transfer.get_a_transfer({ id: created.data.id });
-    expect(fetched).toMatchObject({ status: "success", message: "Transfer fetched", data: { id: created.data.id, reference } });
+    expect(fetched).toMatchObject({
+      status: "success",
+      message: "Transfer fetched",
+      data: { id: created.data.id, reference },
+    });
 
     const listed = await flw.Transfer.fetch({ reference });
     expect(listed.status).toBe("success");
@@ -138,25 +171,51 @@ describe("Flutterwave's Node SDK against the sandbox", () => {
 
     // SANDBOX_TRANSFER_DELAY_S is 1 for the e2e server: the object's alarm settles it.
     await expect
-      .poll(async () => (await flw.Transfer.get_a_transfer({ id: created.data.id })).data.status, { timeout: 15_000, interval: 250 })
+      .poll(async () => (await flw.Transfer.get_a_transfer({ id: created.data.id })).data.status, {
+        timeout: 15_000,
+        interval: 250,
+      })
       .toBe("SUCCESSFUL");
     const deliveries = await control(`/deliveries?match=${reference}`);
-    expect(deliveries.data).toEqual([expect.objectContaining({ event: "transfer.completed", ref: reference, verif_hash: "configured" })]);
+    expect(deliveries.data).toEqual([
+      expect.objectContaining({
+        event: "transfer.completed",
+        ref: reference,
+        verif_hash: "configured",
+      }),
+    ]);
   });
 
   it("quotes a transfer fee (Transfer.fee)", async () => {
     const response = await flw.Transfer.fee({ amount: "12500", currency: "NGN" });
-    expect(response).toEqual({ status: "success", message: "Transfer fee fetched", data: [{ currency: "NGN", fee_type: "value", fee: 26.88 }] });
+    expect(response).toEqual({
+      status: "success",
+      message: "Transfer fee fetched",
+      data: [{ currency: "NGN", fee_type: "value", fee: 26.88 }],
+    });
   });
 
   it("verifies a transaction created through the control API (Transaction.verify, verify_by_tx)", async () => {
     const tx_ref = uniqueRef("sdk-tx");
-    const created = await control("/transactions", { tx_ref, amount: "2500.00", currency: "NGN", status: "successful", customer_email: "sdk@example.com" });
+    const created = await control("/transactions", {
+      tx_ref,
+      amount: "2500.00",
+      currency: "NGN",
+      status: "successful",
+      customer_email: "sdk@example.com",
+    });
     const verified = await flw.Transaction.verify({ id: created.data.id });
     expect(verified).toMatchObject({
       status: "success",
       message: "Transaction fetched successfully",
-      data: { id: created.data.id, tx_ref, amount: 2500, currency: "NGN", status: "successful", customer: { email: "sdk@example.com" } },
+      data: {
+        id: created.data.id,
+        tx_ref,
+        amount: 2500,
+        currency: "NGN",
+        status: "successful",
+        customer: { email: "sdk@example.com" },
+      },
     });
     const byReference = await flw.Transaction.verify_by_tx({ tx_ref });
     expect(byReference.data.id).toBe(created.data.id);
@@ -165,8 +224,16 @@ describe("Flutterwave's Node SDK against the sandbox", () => {
   });
 
   it("is refused with Flutterwave's 401 envelope when the key is wrong", async () => {
-    const stranger = new Flutterwave(PUBLIC_KEY, "FLWSECK_TEST-wrong0000000000000000000000000000000-X", SANDBOX_BASE);
-    expect(await stranger.Bank.country({ country: "NG" })).toEqual({ status: "error", message: "Authorization required", data: null });
+    const stranger = new Flutterwave(
+      PUBLIC_KEY,
+      "FLWSECK_TEST-wrong0000000000000000000000000000000-X",
+      SANDBOX_BASE,
+    );
+    expect(await stranger.Bank.country({ country: "NG" })).toEqual({
+      status: "error",
+      message: "Authorization required",
+      data: null,
+    });
   });
 
   it("sent nothing anywhere but the local dev server", () => {

@@ -15,7 +15,13 @@ declare module "vitest" {
 let server: { origin: string; stop: () => Promise<void> } | undefined;
 
 export async function setup(project: TestProject) {
-  const started = await startDevServer({ vars: { ADMIN_API_TOKEN: E2E_ADMIN_TOKEN, FLUTTERWAVE_SECRET_KEY: E2E_FLUTTERWAVE_SECRET_KEY, SANDBOX_TRANSFER_DELAY_S: "1" } });
+  const started = await startDevServer({
+    vars: {
+      ADMIN_API_TOKEN: E2E_ADMIN_TOKEN,
+      FLUTTERWAVE_SECRET_KEY: E2E_FLUTTERWAVE_SECRET_KEY,
+      SANDBOX_TRANSFER_DELAY_S: "1",
+    },
+  });
   server = started;
   project.provide("origin", started.origin);
 }

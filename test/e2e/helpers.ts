@@ -1,13 +1,21 @@
 /** Helpers for the Node end-to-end tests that drive `wrangler dev` over HTTP. */
 import { inject } from "vitest";
 import WebSocket from "ws";
-import { createWalletClient, type StatusFrame, type WebSocketConstructor } from "../../clients/typescript/src";
+import {
+  createWalletClient,
+  type StatusFrame,
+  type WebSocketConstructor,
+} from "../../clients/typescript/src";
 
 export const origin = inject("origin");
 export const api = `${origin}/api/v1`;
 
 /** Read until `done` says so or the time is up; returns the last value read. */
-export async function poll<T>(read: () => Promise<T>, done: (value: T) => boolean, timeout_ms = 20_000): Promise<T> {
+export async function poll<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeout_ms = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeout_ms;
   for (;;) {
     const value = await read();

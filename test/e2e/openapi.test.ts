@@ -23,11 +23,16 @@ describe("the OpenAPI document served by `wrangler dev`", () => {
     const html = await page.text();
     expect(html).toContain("swagger-ui");
     // The assets are swagger-ui-dist's own files, byte for byte.
-    const dist = createRequire(import.meta.url).resolve("swagger-ui-dist/package.json").replace(/package\.json$/, "");
+    const dist = createRequire(import.meta.url)
+      .resolve("swagger-ui-dist/package.json")
+      .replace(/package\.json$/, "");
     for (const name of ["swagger-ui-bundle.js", "swagger-ui.css"]) {
       const res = await fetch(`${origin}/api/v1/docs/assets/${name}`);
       expect(res.status, name).toBe(200);
-      expect(Buffer.from(await res.arrayBuffer()).equals(readFileSync(`${dist}${name}`)), name).toBe(true);
+      expect(
+        Buffer.from(await res.arrayBuffer()).equals(readFileSync(`${dist}${name}`)),
+        name,
+      ).toBe(true);
     }
     // The start-up script points Swagger UI at this API's document.
     const init = await fetch(`${origin}/api/v1/docs/init.js`);

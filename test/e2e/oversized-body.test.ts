@@ -12,10 +12,20 @@ import { origin } from "./helpers";
 const { hostname, port } = new URL(origin);
 
 /** POST `total_bytes` as a chunked body (no Content-Length) with node:http, on its own connection. */
-function chunkedPost(path: string, total_bytes: number): Promise<{ status?: number; body?: string; error?: string }> {
+function chunkedPost(
+  path: string,
+  total_bytes: number,
+): Promise<{ status?: number; body?: string; error?: string }> {
   return new Promise((resolve) => {
     const req = http.request(
-      { host: hostname, port, method: "POST", path, agent: false, headers: { "content-type": "application/json", "transfer-encoding": "chunked" } },
+      {
+        host: hostname,
+        port,
+        method: "POST",
+        path,
+        agent: false,
+        headers: { "content-type": "application/json", "transfer-encoding": "chunked" },
+      },
       (res) => {
         let body = "";
         const decoder = new TextDecoder();
@@ -57,7 +67,10 @@ describe("an oversized chunked upload disturbs nobody else", () => {
         await next.arrayBuffer();
       }
       // A POST too: the proxy does not retry those, so a lost one would be a 503.
-      const post = await promptly(`${origin}/api/v1/auth/login`, { method: "POST", body: new URLSearchParams({ username: "nobody@example.com", password: "x" }) });
+      const post = await promptly(`${origin}/api/v1/auth/login`, {
+        method: "POST",
+        body: new URLSearchParams({ username: "nobody@example.com", password: "x" }),
+      });
       expect(post.status).toBe(401);
       await post.arrayBuffer();
     });

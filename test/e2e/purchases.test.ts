@@ -26,8 +26,14 @@ describe("airtime end to end against `wrangler dev`", () => {
 
     // Fund 50,000 through the Flutterwave look-alike's checkout.
     const funding = await client.fund({ amount: "50000" });
-    await fetch(funding.payment_link!, { method: "POST", body: new URLSearchParams({ outcome: "full" }), redirect: "manual" });
-    expect((await poll(wallet, (w) => w.balance_minor === 50_000_00)).balance_minor).toBe(50_000_00);
+    await fetch(funding.payment_link!, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
+    expect((await poll(wallet, (w) => w.balance_minor === 50_000_00)).balance_minor).toBe(
+      50_000_00,
+    );
 
     // Delivered at once: debited.
     const first = amount();
@@ -42,9 +48,17 @@ describe("airtime end to end against `wrangler dev`", () => {
     const pending = await buy("201000000000", second);
     expect(pending.status).toBe("PENDING");
     expect(pending.watch!.websocket_url.startsWith(origin.replace("http", "ws"))).toBe(true);
-    expect(await wallet()).toMatchObject({ balance_minor: expected, held_minor: Number(second) * 100 });
+    expect(await wallet()).toMatchObject({
+      balance_minor: expected,
+      held_minor: Number(second) * 100,
+    });
     // Watched with the purchase's ticket, as a page or another device would.
-    const frames = await collect(client.watch(pending.tx_ref, { ticket: pending.watch!.ticket, signal: AbortSignal.timeout(45_000) }));
+    const frames = await collect(
+      client.watch(pending.tx_ref, {
+        ticket: pending.watch!.ticket,
+        signal: AbortSignal.timeout(45_000),
+      }),
+    );
     expect(frames[0]).toMatchObject({ status: "PENDING", stage: "submitted" });
     expect(frames.at(-1)).toMatchObject({ status: "SUCCESS", stage: "settled" });
     const versions = frames.map((f) => f.version);
@@ -55,6 +69,10 @@ describe("airtime end to end against `wrangler dev`", () => {
     // Any other number fails: nothing taken.
     const failed = await buy("08035550123", amount());
     expect(failed.status).toBe("FAILED");
-    expect(await wallet()).toMatchObject({ balance_minor: expected, held_minor: 0, available_minor: expected });
+    expect(await wallet()).toMatchObject({
+      balance_minor: expected,
+      held_minor: 0,
+      available_minor: expected,
+    });
   }, 90_000);
 });

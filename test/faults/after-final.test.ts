@@ -30,9 +30,37 @@ import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
 import { MAIN_QUEUE } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";
 import worker from "../../src/worker";
-import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, fundedWallet, loadMongoDriverFirst, newWallet, runReconciler } from "../support/helpers";
-import { buyAirtime, buyData, uniqueMtnNumber, uniqueNaira, type Purchase } from "../support/purchases";
-import { arm, faultTable, flutterwaveControl, operatorAudit, passDeadline, QUEUE_RETRY_CASES_IN_FLIGHT_MAX, READ_UNANSWERED, served, vtpassControl, type Mode, type Provider } from "../support/faults";
+import {
+  api,
+  authedJson,
+  bearerFor,
+  eventually,
+  expectLedgerConsistent,
+  fundedWallet,
+  loadMongoDriverFirst,
+  newWallet,
+  runReconciler,
+} from "../support/helpers";
+import {
+  buyAirtime,
+  buyData,
+  uniqueMtnNumber,
+  uniqueNaira,
+  type Purchase,
+} from "../support/purchases";
+import {
+  arm,
+  faultTable,
+  flutterwaveControl,
+  operatorAudit,
+  passDeadline,
+  QUEUE_RETRY_CASES_IN_FLIGHT_MAX,
+  READ_UNANSWERED,
+  served,
+  vtpassControl,
+  type Mode,
+  type Provider,
+} from "../support/faults";
 
 // Every case starts with a timed provider call right after its wallet (helpers.ts says why).
 loadMongoDriverFirst();
@@ -43,7 +71,13 @@ type Fault = Mode | "none";
 type Delivery = { status_code: number | null; error: string | null };
 type Ended = { stub: Stub; user_id: string; tx_ref: string };
 /** The provider's late success, ready to be sent: what the consumer's check asks, and the charge the anomaly must name. */
-type Late = { operation: string; match: string; ref: string; deliveries_match: string; send: () => Promise<Delivery> };
+type Late = {
+  operation: string;
+  match: string;
+  ref: string;
+  deliveries_match: string;
+  send: () => Promise<Delivery>;
+};
 
 /** No fault first, then every way the check can go unanswered, then a refusal (an answer, but not the facts). */
 const FAULTS: readonly Fault[] = ["none", ...READ_UNANSWERED, "refuse"];
@@ -68,7 +102,8 @@ function naira(): number {
 
 async function ok<T>(response: Response, status: number): Promise<T> {
   const text = await response.text();
-  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  if (response.status !== status)
+    throw new Error(`expected ${status}, got ${response.status}: ${text}`);
   return JSON.parse(text) as T;
 }
 
@@ -76,7 +111,14 @@ async function openFunding(amount_naira: number) {
   const w = await newWallet();
   const auth = await bearerFor(w.user_id);
   const funding = await ok<{ tx_ref: string; payment_link: string }>(
-    await api("/wallet/fund", authedJson(auth, { amount: String(amount_naira) }, { "idempotency-key": `fund-${randomBase32(12)}` })),
+    await api(
+      "/wallet/fund",
+      authedJson(
+        auth,
+        { amount: String(amount_naira) },
+        { "idempotency-key": `fund-${randomBase32(12)}` },
+      ),
+    ),
     201,
   );
   return { ...w, ...funding };
@@ -84,7 +126,9 @@ async function openFunding(amount_naira: number) {
 
 /** A successful charge for this tx_ref at the look-alike (someone paid), delivered as charge.completed once sent. */
 async function lateCharge(tx_ref: string, amount_naira: number): Promise<Late> {
-  const { id } = await flutterwaveControl<{ id: number }>("/transactions", { body: { tx_ref, amount: amount_naira, currency: "NGN", status: "successful" } });
+  const { id } = await flutterwaveControl<{ id: number }>("/transactions", {
+    body: { tx_ref, amount: amount_naira, currency: "NGN", status: "successful" },
+  });
   return {
     operation: "transactions.verify",
     match: `/transactions/${id}/verify`,
@@ -98,7 +142,10 @@ async function lateCharge(tx_ref: string, amount_naira: number): Promise<Late> {
 async function failedPurchase(kind: "AIRTIME" | "DATA"): Promise<Ended & { request_id: string }> {
   const { stub, auth, user_id } = await fundedWallet(100_000_00);
   const phone = uniqueMtnNumber();
-  const response = kind === "AIRTIME" ? await buyAirtime(auth, { phone, amount: uniqueNaira(), network: "mtn" }) : await buyData(auth, { phone, plan: "mtn-10mb-100", network: "mtn" });
+  const response =
+    kind === "AIRTIME"
+      ? await buyAirtime(auth, { phone, amount: uniqueNaira(), network: "mtn" })
+      : await buyData(auth, { phone, plan: "mtn-10mb-100", network: "mtn" });
   const purchase = await ok<Purchase>(response, 202);
   expect(purchase).toMatchObject({ type: kind, status: "FAILED" });
   const request_id = (await stub.getTransaction(purchase.tx_ref))?.provider_ref;
@@ -112,7 +159,12 @@ function vtpassLate(request_id: string): Late {
     match: request_id,
     ref: request_id,
     deliveries_match: request_id,
-    send: async () => (await vtpassControl<{ delivery: Delivery }>(`/purchases/${request_id}/deliver-late`, { body: {} })).delivery,
+    send: async () =>
+      (
+        await vtpassControl<{ delivery: Delivery }>(`/purchases/${request_id}/deliver-late`, {
+          body: {},
+        })
+      ).delivery,
   };
 }
 
@@ -134,7 +186,10 @@ const ENDINGS: Record<string, Ending> = {
       const { stub, user_id, tx_ref } = await openFunding(amount);
       await passDeadline(stub, tx_ref);
       await runReconciler(stub); // nothing paid: the funding ends
-      expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", provider_ref: null });
+      expect(await stub.getTransaction(tx_ref)).toMatchObject({
+        status: "FAILED",
+        provider_ref: null,
+      });
       return { stub, user_id, tx_ref, late: () => lateCharge(tx_ref, amount) };
     },
   },
@@ -152,7 +207,11 @@ const ENDINGS: Record<string, Ending> = {
         redirect: "manual",
       });
       expect(paid.status).toBe(303);
-      await eventually(async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"), 25_000, 250);
+      await eventually(
+        async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+        25_000,
+        250,
+      );
       return { stub, user_id, tx_ref, late: () => lateCharge(tx_ref, amount) };
     },
   },
@@ -162,19 +221,37 @@ const ENDINGS: Record<string, Ending> = {
     anomaly: "paid_after_void",
     end: async () => {
       const { stub, auth, user_id } = await fundedWallet(500_000);
-      const body = { account_bank: "044", account_number: "0690000032", amount: String(WITHDRAW_MINOR / 100), narration: `late-${randomBase32(12)}` };
-      const { tx_ref } = await ok<{ tx_ref: string }>(await api("/wallet/withdraw", authedJson(auth, body)), 202);
+      const body = {
+        account_bank: "044",
+        account_number: "0690000032",
+        amount: String(WITHDRAW_MINOR / 100),
+        narration: `late-${randomBase32(12)}`,
+      };
+      const { tx_ref } = await ok<{ tx_ref: string }>(
+        await api("/wallet/withdraw", authedJson(auth, body)),
+        202,
+      );
       const transfer_id = (await stub.getTransaction(tx_ref))?.provider_ref;
       if (!transfer_id) throw new Error(`no transfer id stored for ${tx_ref}`);
       await flutterwaveControl(`/transfers/${transfer_id}/settle`, { body: { status: "FAILED" } });
-      await eventually(async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("FAILED"), 25_000, 250);
+      await eventually(
+        async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("FAILED"),
+        25_000,
+        250,
+      );
       expect((await stub.summary())?.held_minor).toBe(0);
       const late: Late = {
         operation: "transfers.get",
         match: `/transfers/${transfer_id}`,
         ref: transfer_id,
         deliveries_match: tx_ref,
-        send: async () => (await flutterwaveControl<{ delivery: Delivery }>(`/transfers/${transfer_id}/succeed-late`, { method: "POST", body: {} })).delivery,
+        send: async () =>
+          (
+            await flutterwaveControl<{ delivery: Delivery }>(
+              `/transfers/${transfer_id}/succeed-late`,
+              { method: "POST", body: {} },
+            )
+          ).delivery,
       };
       return { stub, user_id, tx_ref, late: async () => late };
     },
@@ -219,10 +296,15 @@ async function redeliver(provider: Provider, body: unknown) {
     raw_body: JSON.stringify(body),
   };
   const id = `redelivery-${crypto.randomUUID()}`;
-  const batch = createMessageBatch(MAIN_QUEUE, [{ id, timestamp: new Date(), attempts: 1, body: message }]);
+  const batch = createMessageBatch(MAIN_QUEUE, [
+    { id, timestamp: new Date(), attempts: 1, body: message },
+  ]);
   const ctx = createExecutionContext();
   await worker.queue(batch as never, env, ctx);
-  const result = (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[]; retryMessages: unknown[] };
+  const result = (await getQueueResult(batch, ctx)) as unknown as {
+    explicitAcks: string[];
+    retryMessages: unknown[];
+  };
   return { id, ...result };
 }
 
@@ -230,7 +312,11 @@ async function redeliver(provider: Provider, body: unknown) {
 function lateSuccessCase(ending: Ending) {
   return async ({ fault }: { fault: Fault }): Promise<number> => {
     const { stub, user_id, tx_ref, late: makeLate } = await ending.end();
-    const before = { tx: await stub.getTransaction(tx_ref), summary: await stub.summary(), journal_rows: (await expectLedgerConsistent(stub)).journal_rows };
+    const before = {
+      tx: await stub.getTransaction(tx_ref),
+      summary: await stub.summary(),
+      journal_rows: (await expectLedgerConsistent(stub)).journal_rows,
+    };
     expect(await stub.anomalies()).toEqual([]);
     const late = await makeLate();
     const uses = usesFor(ending.provider, fault);
@@ -255,7 +341,11 @@ function lateSuccessCase(ending: Ending) {
       expect(await stub.summary()).toEqual(before.summary);
       expect((await expectLedgerConsistent(stub)).journal_rows).toBe(before.journal_rows);
       const audit = await operatorAudit(user_id);
-      expect(audit).toMatchObject({ ok: true, balance_minor: before.summary!.balance_minor, held_minor: before.summary!.held_minor });
+      expect(audit).toMatchObject({
+        ok: true,
+        balance_minor: before.summary!.balance_minor,
+        held_minor: before.summary!.held_minor,
+      });
       expect(audit.anomalies).toEqual(expected);
     };
     await unchanged();
@@ -272,13 +362,22 @@ function lateSuccessCase(ending: Ending) {
 
 for (const [ending_name, ending] of Object.entries(ENDINGS)) {
   describe(`fact after final: ${ending_name}`, () => {
-    const rows = table.sample(FAULTS, 2).map((fault) => ({ fault, faults: usesFor(ending.provider, fault) }));
+    const rows = table
+      .sample(FAULTS, 2)
+      .map((fault) => ({ fault, faults: usesFor(ending.provider, fault) }));
     const outcome = `one ${ending.anomaly} names the charge, nothing moves, and a redelivery adds nothing`;
     const answered = rows.filter((row) => row.fault === "none");
     const faulted = rows.filter((row) => row.fault !== "none");
-    if (answered.length > 0) table.each(answered)(`${ending.type}: the consumer's check is answered at once; ${outcome}`, lateSuccessCase(ending));
+    if (answered.length > 0)
+      table.each(answered)(
+        `${ending.type}: the consumer's check is answered at once; ${outcome}`,
+        lateSuccessCase(ending),
+      );
     if (faulted.length > 0) {
-      table.each(faulted)(`${ending.type}: $fault on every attempt of the consumer's check: the message is retried until it is answered, then ${outcome}`, lateSuccessCase(ending));
+      table.each(faulted)(
+        `${ending.type}: $fault on every attempt of the consumer's check: the message is retried until it is answered, then ${outcome}`,
+        lateSuccessCase(ending),
+      );
     }
   });
 }

@@ -13,9 +13,26 @@
  */
 import { describe, expect } from "vitest";
 import { VTPASS_READ_RETRIES } from "../../src/providers/vtpass/limits";
-import { eventually, expectLedgerConsistent, expectProblem, fundedWallet, runReconciler } from "../support/helpers";
+import {
+  eventually,
+  expectLedgerConsistent,
+  expectProblem,
+  fundedWallet,
+  runReconciler,
+} from "../support/helpers";
 import { buyAirtime, type Purchase } from "../support/purchases";
-import { arm, DONE_ANSWER_LOST, expectEscalated, faultTable, NOT_DONE, passDeadline, READ_UNANSWERED, served, vtpassControl, type Mode } from "../support/faults";
+import {
+  arm,
+  DONE_ANSWER_LOST,
+  expectEscalated,
+  faultTable,
+  NOT_DONE,
+  passDeadline,
+  READ_UNANSWERED,
+  served,
+  vtpassControl,
+  type Mode,
+} from "../support/faults";
 
 const START_MINOR = 100_000_00;
 const READ_ATTEMPTS = 1 + VTPASS_READ_RETRIES;
@@ -63,15 +80,23 @@ describe("pay faults: the submission's answer is refused, lost, or never comes",
       const { auth, stub, user_id } = await fundedWallet(START_MINOR);
       const naira = amountNaira();
       await arm("vtpass", "pay", payMatch(naira, DELIVERED_AT_ONCE), mode);
-      const p = await accepted(await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }));
+      const p = await accepted(
+        await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }),
+      );
       expect(p).toMatchObject({ status: "PENDING", stage: "submit_unknown" });
       const request_id = await requestIdOf(stub, p.tx_ref);
       await runReconciler(stub); // requery: VTpass never saw it (015)
-      expect(await stub.getTransaction(p.tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: null });
+      expect(await stub.getTransaction(p.tx_ref)).toMatchObject({
+        status: "PENDING",
+        escalated_at_ms: null,
+      });
       await passDeadline(stub, p.tx_ref);
       await runReconciler(stub);
       await expectEscalated(stub, user_id, p.tx_ref);
-      expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: naira * 100 });
+      expect(await stub.summary()).toMatchObject({
+        balance_minor: START_MINOR,
+        held_minor: naira * 100,
+      });
       await expectLedgerConsistent(stub);
       return expectPaidOnce(request_id, true);
     },
@@ -83,30 +108,44 @@ describe("pay faults: the submission's answer is refused, lost, or never comes",
       const { auth, stub } = await fundedWallet(START_MINOR);
       const naira = amountNaira();
       await arm("vtpass", "pay", payMatch(naira, DELIVERED_AT_ONCE), mode);
-      const p = await accepted(await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }));
+      const p = await accepted(
+        await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }),
+      );
       expect(p).toMatchObject({ status: "PENDING", stage: "submit_unknown" });
       expect((await stub.summary())?.held_minor).toBe(naira * 100);
       const request_id = await requestIdOf(stub, p.tx_ref);
       await runReconciler(stub);
-      expect(await stub.getTransaction(p.tx_ref)).toMatchObject({ status: "SUCCESS", stage: "settled" });
-      expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR - naira * 100, held_minor: 0 });
+      expect(await stub.getTransaction(p.tx_ref)).toMatchObject({
+        status: "SUCCESS",
+        stage: "settled",
+      });
+      expect(await stub.summary()).toMatchObject({
+        balance_minor: START_MINOR - naira * 100,
+        held_minor: 0,
+      });
       expect((await expectLedgerConsistent(stub)).journal_rows).toBe(2);
       return expectPaidOnce(request_id, true);
     },
   );
 
-  table.each([{ mode: "refuse" as const, faults: 1 }])("$mode on the pay (030, nothing done): 422, the hold released at once", async () => {
-    const { auth, stub } = await fundedWallet(START_MINOR);
-    const naira = amountNaira();
-    await arm("vtpass", "pay", payMatch(naira, DELIVERED_AT_ONCE), "refuse");
-    const problem = await expectProblem(await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }), 422);
-    expect(problem).toMatchObject({ code: "purchase_refused", transaction_status: "FAILED" });
-    const tx_ref = (problem as unknown as { tx_ref: string }).tx_ref;
-    expect((await stub.getTransaction(tx_ref))?.status).toBe("FAILED");
-    expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: 0 });
-    expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
-    return expectPaidOnce(await requestIdOf(stub, tx_ref), true);
-  });
+  table.each([{ mode: "refuse" as const, faults: 1 }])(
+    "$mode on the pay (030, nothing done): 422, the hold released at once",
+    async () => {
+      const { auth, stub } = await fundedWallet(START_MINOR);
+      const naira = amountNaira();
+      await arm("vtpass", "pay", payMatch(naira, DELIVERED_AT_ONCE), "refuse");
+      const problem = await expectProblem(
+        await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }),
+        422,
+      );
+      expect(problem).toMatchObject({ code: "purchase_refused", transaction_status: "FAILED" });
+      const tx_ref = (problem as unknown as { tx_ref: string }).tx_ref;
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("FAILED");
+      expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: 0 });
+      expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
+      return expectPaidOnce(await requestIdOf(stub, tx_ref), true);
+    },
+  );
 });
 
 const READS: Mode[] = [...READ_UNANSWERED, "refuse"];
@@ -118,47 +157,84 @@ const READS: Mode[] = [...READ_UNANSWERED, "refuse"];
 const usesFor = (mode: Mode) => (mode === "refuse" || mode === "wrong_shape" ? 1 : READ_ATTEMPTS);
 
 describe("requery faults: the wallet's alarm, after a pay whose answer was lost", () => {
-  table.each(table.sample(READS, 3).map((mode) => ({ mode, faults: usesFor(mode) + 1 })))("$mode on every attempt of the requery: still held on that run, posted once on the next", async ({ mode }) => {
-    const { auth, stub } = await fundedWallet(START_MINOR);
-    const naira = amountNaira();
-    await arm("vtpass", "pay", payMatch(naira, DELIVERED_AT_ONCE), "commit_then_500");
-    const p = await accepted(await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }));
-    const request_id = await requestIdOf(stub, p.tx_ref);
-    await arm("vtpass", "requery", request_id, mode, usesFor(mode));
-    await runReconciler(stub);
-    expect(await stub.getTransaction(p.tx_ref)).toMatchObject({ status: "PENDING", stage: "submit_unknown", escalated_at_ms: null });
-    expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR, held_minor: naira * 100 });
-    const requeries = await served("vtpass", "requery", request_id);
-    expect(requeries).toEqual({ count: usesFor(mode), faulted: usesFor(mode) });
-    await runReconciler(stub);
-    expect(await stub.getTransaction(p.tx_ref)).toMatchObject({ status: "SUCCESS", stage: "settled" });
-    expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR - naira * 100, held_minor: 0 });
-    expect((await expectLedgerConsistent(stub)).journal_rows).toBe(2);
-    return requeries.faulted + (await expectPaidOnce(request_id, true));
-  });
+  table.each(table.sample(READS, 3).map((mode) => ({ mode, faults: usesFor(mode) + 1 })))(
+    "$mode on every attempt of the requery: still held on that run, posted once on the next",
+    async ({ mode }) => {
+      const { auth, stub } = await fundedWallet(START_MINOR);
+      const naira = amountNaira();
+      await arm("vtpass", "pay", payMatch(naira, DELIVERED_AT_ONCE), "commit_then_500");
+      const p = await accepted(
+        await buyAirtime(auth, { phone: DELIVERED_AT_ONCE, amount: String(naira), network: "mtn" }),
+      );
+      const request_id = await requestIdOf(stub, p.tx_ref);
+      await arm("vtpass", "requery", request_id, mode, usesFor(mode));
+      await runReconciler(stub);
+      expect(await stub.getTransaction(p.tx_ref)).toMatchObject({
+        status: "PENDING",
+        stage: "submit_unknown",
+        escalated_at_ms: null,
+      });
+      expect(await stub.summary()).toMatchObject({
+        balance_minor: START_MINOR,
+        held_minor: naira * 100,
+      });
+      const requeries = await served("vtpass", "requery", request_id);
+      expect(requeries).toEqual({ count: usesFor(mode), faulted: usesFor(mode) });
+      await runReconciler(stub);
+      expect(await stub.getTransaction(p.tx_ref)).toMatchObject({
+        status: "SUCCESS",
+        stage: "settled",
+      });
+      expect(await stub.summary()).toMatchObject({
+        balance_minor: START_MINOR - naira * 100,
+        held_minor: 0,
+      });
+      expect((await expectLedgerConsistent(stub)).journal_rows).toBe(2);
+      return requeries.faulted + (await expectPaidOnce(request_id, true));
+    },
+  );
 });
 
 describe("requery faults: the consumer, after VTpass's transaction-update callback", () => {
-  const cases = READS.map((mode, i) => ({ mode, faults: usesFor(mode), outcome: i % 2 === 0 ? ("delivered" as const) : ("failed" as const) }));
-  table.each(table.sample(cases, 2))("$mode on every attempt of the requery: retried by the queue, then $outcome is applied once", async ({ mode, outcome }) => {
-    const { auth, stub } = await fundedWallet(START_MINOR);
-    const naira = amountNaira();
-    const p = await accepted(await buyAirtime(auth, { phone: PENDING_AT_FIRST, amount: String(naira), network: "mtn" }));
-    expect(p).toMatchObject({ status: "PENDING", stage: "submitted" });
-    const request_id = await requestIdOf(stub, p.tx_ref);
-    await arm("vtpass", "requery", request_id, mode, usesFor(mode));
-    // VTpass settles it and posts transaction-update to our secret callback URL; the real queue carries it to the consumer.
-    await vtpassControl(`/purchases/${request_id}/settle`, { body: { status: outcome } });
-    const delivered = outcome === "delivered";
-    await eventually(async () => expect((await stub.getTransaction(p.tx_ref))?.status).toBe(delivered ? "SUCCESS" : "FAILED"), 25_000, 250);
-    const requeries = await served("vtpass", "requery", request_id);
-    expect(requeries.faulted).toBe(usesFor(mode));
-    expect(requeries.count).toBeGreaterThan(requeries.faulted); // settled only on an answer
-    expect(await stub.summary()).toMatchObject({ balance_minor: START_MINOR - (delivered ? naira * 100 : 0), held_minor: 0 });
-    expect((await expectLedgerConsistent(stub)).journal_rows).toBe(delivered ? 2 : 1);
-    await expectPaidOnce(request_id, false);
-    return requeries.faulted;
-  });
+  const cases = READS.map((mode, i) => ({
+    mode,
+    faults: usesFor(mode),
+    outcome: i % 2 === 0 ? ("delivered" as const) : ("failed" as const),
+  }));
+  table.each(table.sample(cases, 2))(
+    "$mode on every attempt of the requery: retried by the queue, then $outcome is applied once",
+    async ({ mode, outcome }) => {
+      const { auth, stub } = await fundedWallet(START_MINOR);
+      const naira = amountNaira();
+      const p = await accepted(
+        await buyAirtime(auth, { phone: PENDING_AT_FIRST, amount: String(naira), network: "mtn" }),
+      );
+      expect(p).toMatchObject({ status: "PENDING", stage: "submitted" });
+      const request_id = await requestIdOf(stub, p.tx_ref);
+      await arm("vtpass", "requery", request_id, mode, usesFor(mode));
+      // VTpass settles it and posts transaction-update to our secret callback URL; the real queue carries it to the consumer.
+      await vtpassControl(`/purchases/${request_id}/settle`, { body: { status: outcome } });
+      const delivered = outcome === "delivered";
+      await eventually(
+        async () =>
+          expect((await stub.getTransaction(p.tx_ref))?.status).toBe(
+            delivered ? "SUCCESS" : "FAILED",
+          ),
+        25_000,
+        250,
+      );
+      const requeries = await served("vtpass", "requery", request_id);
+      expect(requeries.faulted).toBe(usesFor(mode));
+      expect(requeries.count).toBeGreaterThan(requeries.faulted); // settled only on an answer
+      expect(await stub.summary()).toMatchObject({
+        balance_minor: START_MINOR - (delivered ? naira * 100 : 0),
+        held_minor: 0,
+      });
+      expect((await expectLedgerConsistent(stub)).journal_rows).toBe(delivered ? 2 : 1);
+      await expectPaidOnce(request_id, false);
+      return requeries.faulted;
+    },
+  );
 });
 
 table.summary();

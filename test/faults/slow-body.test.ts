@@ -18,9 +18,12 @@ describe("slow_body", () => {
   it("answers the real status and headers at once, sends the body in pieces, and stops when the client hangs up", async () => {
     const scope = `slow-${randomBase32(12)}`;
     await arm("flutterwave", "banks.list", scope, "slow_body");
-    const response = await exports.default.fetch(`http://wallet.test/__sandbox/flutterwave/v3/banks/NG?scope=${scope}`, {
-      headers: { authorization: `Bearer ${requireConfig(env).FLUTTERWAVE_SECRET_KEY}` },
-    });
+    const response = await exports.default.fetch(
+      `http://wallet.test/__sandbox/flutterwave/v3/banks/NG?scope=${scope}`,
+      {
+        headers: { authorization: `Bearer ${requireConfig(env).FLUTTERWAVE_SECRET_KEY}` },
+      },
+    );
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/application\/json/);
     expect(response.headers.get("content-length")).toBeNull();
@@ -36,11 +39,22 @@ describe("slow_body", () => {
 
   it("is a read that went unanswered for our client, on every attempt, instead of a wait for the whole trickle", async () => {
     const config = requireConfig(env);
-    const client = flutterwaveClient(env, createExecutionContext(), config, { request_id: `slow-${randomBase32(8)}` });
+    const client = flutterwaveClient(env, createExecutionContext(), config, {
+      request_id: `slow-${randomBase32(8)}`,
+    });
     const scope = `slow-${randomBase32(12)}`;
-    await arm("flutterwave", "transactions.verify_by_reference", scope, "slow_body", 1 + PROVIDER_READ_RETRIES);
+    await arm(
+      "flutterwave",
+      "transactions.verify_by_reference",
+      scope,
+      "slow_body",
+      1 + PROVIDER_READ_RETRIES,
+    );
     const answer = await client.verifyByReference(scope);
     expect(answer).toMatchObject({ ok: false, kind: "unknown" });
-    expect(await served("flutterwave", "transactions.verify_by_reference", scope)).toEqual({ count: 1 + PROVIDER_READ_RETRIES, faulted: 1 + PROVIDER_READ_RETRIES });
+    expect(await served("flutterwave", "transactions.verify_by_reference", scope)).toEqual({
+      count: 1 + PROVIDER_READ_RETRIES,
+      faulted: 1 + PROVIDER_READ_RETRIES,
+    });
   });
 });

@@ -2,13 +2,20 @@ import { createExecutionContext } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app";
 import { drainOrCancel } from "../../src/lib/body-limit";
-import { REQUEST_BODY_DRAIN_MAX_BYTES, REQUEST_BODY_DRAIN_MAX_MS, REQUEST_BODY_MAX_BYTES } from "../../src/lib/limits";
+import {
+  REQUEST_BODY_DRAIN_MAX_BYTES,
+  REQUEST_BODY_DRAIN_MAX_MS,
+  REQUEST_BODY_MAX_BYTES,
+} from "../../src/lib/limits";
 import { env, expectProblem, ORIGIN } from "../support/helpers";
 
 const CHUNK_BYTES = 4096;
 
 /** A body of `total_bytes` in 4 KiB chunks that records how it ended: read to the end, or cancelled. */
-function countedBody(total_bytes: number, options: { failAfterBytes?: number; endless?: boolean } = {}) {
+function countedBody(
+  total_bytes: number,
+  options: { failAfterBytes?: number; endless?: boolean } = {},
+) {
   const chunk = new Uint8Array(CHUNK_BYTES).fill(97);
   const state = { pulled_bytes: 0, ended: false, cancelled: false };
   const stream = new ReadableStream<Uint8Array>({

@@ -8,11 +8,15 @@ import { estimateSecretBits, shortestPeriod } from "../../src/lib/secret-strengt
 import { env, expectProblem, ORIGIN } from "../support/helpers";
 
 function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
 }
 
 /** A production environment whose every secret is fresh random text. */
-function productionVars(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+function productionVars(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     ENVIRONMENT: "production",
     APP_ADDRESS: "https://wallet.example/api/v1",
@@ -27,7 +31,9 @@ function productionVars(overrides: Record<string, string | undefined> = {}): Rec
 }
 
 /** VTpass's keys as VTpass hands them out, and a callback secret made as the README says. */
-function vtpassVars(overrides: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+function vtpassVars(
+  overrides: Record<string, string | undefined> = {},
+): Record<string, string | undefined> {
   return {
     VTPASS_API_KEY: randomHex(16),
     VTPASS_PUBLIC_KEY: `PK_${randomHex(16)}`,
@@ -56,7 +62,9 @@ describe("the secret-strength estimate", () => {
     expect(estimateSecretBits("admin".repeat(8))).toBeLessThan(16);
     expect(estimateSecretBits("abcdefghijklmnopqrstuvwxyz012345")).toBeLessThan(24);
     expect(estimateSecretBits(`${"a".repeat(31)}b`)).toBeLessThan(16);
-    expect(estimateSecretBits(randomHex(16))).toBeGreaterThan(PRODUCTION_SECRET_MINIMUMS.JWT_SECRET_KEY.min_bits);
+    expect(estimateSecretBits(randomHex(16))).toBeGreaterThan(
+      PRODUCTION_SECRET_MINIMUMS.JWT_SECRET_KEY.min_bits,
+    );
   });
 });
 
@@ -66,8 +74,10 @@ describe("the secret-strength estimate", () => {
 const PROPERTY_SEED = 170_017;
 
 /** Uniform random bytes, as a CSPRNG gives them: fast-check's bias towards small and repeated values is off. */
-const randomBytes = (min_bytes: number, max_bytes: number) => fc.noBias(fc.uint8Array({ minLength: min_bytes, maxLength: max_bytes }));
-const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+const randomBytes = (min_bytes: number, max_bytes: number) =>
+  fc.noBias(fc.uint8Array({ minLength: min_bytes, maxLength: max_bytes }));
+const hexOf = (bytes: Uint8Array) =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 
 /**
  * Random hex of `min_chars` to 128 characters, as `openssl rand -hex` makes
@@ -86,7 +96,9 @@ const strongProductionVars = fc
     ADMIN_API_TOKEN: fc.oneof(
       randomHexText(32),
       // A UUID, as crypto.randomUUID() makes one (122 random bits; never under 107 estimated).
-      randomBytes(16, 16).map((b) => hexOf(b).replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12})$/, "$1-$2-4$3-a$4-$5")),
+      randomBytes(16, 16).map((b) =>
+        hexOf(b).replace(/^(.{8})(.{4}).(.{3}).(.{3})(.{12})$/, "$1-$2-4$3-a$4-$5"),
+      ),
     ),
     FLUTTERWAVE_SECRET_KEY: randomBytes(16, 16).map((b) => `FLWSECK-${hexOf(b)}-X`),
     FLUTTERWAVE_WEBHOOK_HASH: randomHexText(20),
@@ -105,22 +117,92 @@ const strongProductionVars = fc
 describe("production refuses weak secrets and test-mode credentials", () => {
   const hex = randomHex(16);
   const cases: [string, Record<string, string | undefined>, string, RegExp][] = [
-    ["a JWT secret of one repeated letter", { JWT_SECRET_KEY: "a".repeat(32) }, "JWT_SECRET_KEY", /too predictable/],
-    ["a JWT secret of a repeated pair", { JWT_SECRET_KEY: "ab".repeat(24) }, "JWT_SECRET_KEY", /too predictable/],
-    ["a JWT secret that is the alphabet", { JWT_SECRET_KEY: "abcdefghijklmnopqrstuvwxyz012345" }, "JWT_SECRET_KEY", /too predictable/],
+    [
+      "a JWT secret of one repeated letter",
+      { JWT_SECRET_KEY: "a".repeat(32) },
+      "JWT_SECRET_KEY",
+      /too predictable/,
+    ],
+    [
+      "a JWT secret of a repeated pair",
+      { JWT_SECRET_KEY: "ab".repeat(24) },
+      "JWT_SECRET_KEY",
+      /too predictable/,
+    ],
+    [
+      "a JWT secret that is the alphabet",
+      { JWT_SECRET_KEY: "abcdefghijklmnopqrstuvwxyz012345" },
+      "JWT_SECRET_KEY",
+      /too predictable/,
+    ],
     ["a short JWT secret", { JWT_SECRET_KEY: randomHex(8) }, "JWT_SECRET_KEY", /too short/],
-    ["the development JWT default", { JWT_SECRET_KEY: "development-only-jwt-secret-not-for-production-0001" }, "JWT_SECRET_KEY", /development default/],
+    [
+      "the development JWT default",
+      { JWT_SECRET_KEY: "development-only-jwt-secret-not-for-production-0001" },
+      "JWT_SECRET_KEY",
+      /development default/,
+    ],
     ["a missing JWT secret", { JWT_SECRET_KEY: undefined }, "JWT_SECRET_KEY", /missing/],
-    ["a webhook hash of sixteen ones", { FLUTTERWAVE_WEBHOOK_HASH: "1111111111111111" }, "FLUTTERWAVE_WEBHOOK_HASH", /too predictable/],
-    ["a webhook hash that counts", { FLUTTERWAVE_WEBHOOK_HASH: "0123456789abcdef" }, "FLUTTERWAVE_WEBHOOK_HASH", /too predictable/],
-    ["a placeholder webhook hash", { FLUTTERWAVE_WEBHOOK_HASH: `changeme-${hex}` }, "FLUTTERWAVE_WEBHOOK_HASH", /placeholder/],
-    ["an admin token that repeats a word", { ADMIN_API_TOKEN: "admin".repeat(8) }, "ADMIN_API_TOKEN", /too predictable/],
-    ["an admin token that repeats a word with a digit in it", { ADMIN_API_TOKEN: "Adm1n".repeat(8) }, "ADMIN_API_TOKEN", /too predictable/],
-    ["an admin token equal to the JWT secret", { JWT_SECRET_KEY: hex + hex, ADMIN_API_TOKEN: hex + hex }, "ADMIN_API_TOKEN", /same value as JWT_SECRET_KEY/],
-    ["a Flutterwave test-mode key", { FLUTTERWAVE_SECRET_KEY: `FLWSECK_TEST-${hex}-X` }, "FLUTTERWAVE_SECRET_KEY", /test-mode/],
-    ["a Flutterwave key padded with one letter", { FLUTTERWAVE_SECRET_KEY: `FLWSECK-${"a".repeat(32)}-X` }, "FLUTTERWAVE_SECRET_KEY", /too predictable/],
-    ["VTpass sandbox mode switched on", { VTPASS_SANDBOX_MODE: "true" }, "VTPASS_SANDBOX_MODE", /sandbox mode in production/],
-    ["a plain-http APP_ADDRESS", { APP_ADDRESS: "http://wallet.example/api/v1" }, "APP_ADDRESS", /https/],
+    [
+      "a webhook hash of sixteen ones",
+      { FLUTTERWAVE_WEBHOOK_HASH: "1111111111111111" },
+      "FLUTTERWAVE_WEBHOOK_HASH",
+      /too predictable/,
+    ],
+    [
+      "a webhook hash that counts",
+      { FLUTTERWAVE_WEBHOOK_HASH: "0123456789abcdef" },
+      "FLUTTERWAVE_WEBHOOK_HASH",
+      /too predictable/,
+    ],
+    [
+      "a placeholder webhook hash",
+      { FLUTTERWAVE_WEBHOOK_HASH: `changeme-${hex}` },
+      "FLUTTERWAVE_WEBHOOK_HASH",
+      /placeholder/,
+    ],
+    [
+      "an admin token that repeats a word",
+      { ADMIN_API_TOKEN: "admin".repeat(8) },
+      "ADMIN_API_TOKEN",
+      /too predictable/,
+    ],
+    [
+      "an admin token that repeats a word with a digit in it",
+      { ADMIN_API_TOKEN: "Adm1n".repeat(8) },
+      "ADMIN_API_TOKEN",
+      /too predictable/,
+    ],
+    [
+      "an admin token equal to the JWT secret",
+      { JWT_SECRET_KEY: hex + hex, ADMIN_API_TOKEN: hex + hex },
+      "ADMIN_API_TOKEN",
+      /same value as JWT_SECRET_KEY/,
+    ],
+    [
+      "a Flutterwave test-mode key",
+      { FLUTTERWAVE_SECRET_KEY: `FLWSECK_TEST-${hex}-X` },
+      "FLUTTERWAVE_SECRET_KEY",
+      /test-mode/,
+    ],
+    [
+      "a Flutterwave key padded with one letter",
+      { FLUTTERWAVE_SECRET_KEY: `FLWSECK-${"a".repeat(32)}-X` },
+      "FLUTTERWAVE_SECRET_KEY",
+      /too predictable/,
+    ],
+    [
+      "VTpass sandbox mode switched on",
+      { VTPASS_SANDBOX_MODE: "true" },
+      "VTPASS_SANDBOX_MODE",
+      /sandbox mode in production/,
+    ],
+    [
+      "a plain-http APP_ADDRESS",
+      { APP_ADDRESS: "http://wallet.example/api/v1" },
+      "APP_ADDRESS",
+      /https/,
+    ],
   ];
   for (const [name, overrides, variable, reason] of cases) {
     it(`refuses ${name}, naming ${variable} and never the value`, () => {
@@ -128,7 +210,8 @@ describe("production refuses weak secrets and test-mode credentials", () => {
       const problem = problems.find((p) => p.startsWith(`${variable}:`));
       expect(problem, problems.join("; ")).toMatch(reason);
       for (const value of Object.values(overrides)) {
-        if (value !== undefined && value.length >= 4) expect(problems.join("\n")).not.toContain(value);
+        if (value !== undefined && value.length >= 4)
+          expect(problems.join("\n")).not.toContain(value);
       }
     });
   }
@@ -140,13 +223,29 @@ describe("production refuses weak secrets and test-mode credentials", () => {
       ["32 times the same letter", "a".repeat(32), /too predictable/],
       ["a run of digits", "12345678901234567890123456789012", /too predictable/],
       ["a repeated placeholder", "changeme-changeme-changeme-changeme", /placeholder/],
-      ["the development default", "development-only-vtpass-callback-secret-0001", /development default/],
+      [
+        "the development default",
+        "development-only-vtpass-callback-secret-0001",
+        /development default/,
+      ],
       ["the admin token's value", base.ADMIN_API_TOKEN, /same value as ADMIN_API_TOKEN/],
       ["the JWT key's value", base.JWT_SECRET_KEY, /same value as JWT_SECRET_KEY/],
       ["VTpass's own secret key", base.VTPASS_SECRET_KEY, /same value as VTPASS_SECRET_KEY/],
-      ["a strong value with a slash, which splits the URL path", `${strong.slice(0, 20)}/${strong.slice(20)}`, /A-Z a-z 0-9 \. _ ~ -/],
-      ["a strong value with a percent sign, which the path decodes", `${strong}%2F`, /URL path segment/],
-      ["a strong value with a question mark, which ends the path", `${strong}?x`, /URL path segment/],
+      [
+        "a strong value with a slash, which splits the URL path",
+        `${strong.slice(0, 20)}/${strong.slice(20)}`,
+        /A-Z a-z 0-9 \. _ ~ -/,
+      ],
+      [
+        "a strong value with a percent sign, which the path decodes",
+        `${strong}%2F`,
+        /URL path segment/,
+      ],
+      [
+        "a strong value with a question mark, which ends the path",
+        `${strong}?x`,
+        /URL path segment/,
+      ],
       ["a strong value with a space", `${strong} x`, /URL path segment/],
       ["a short random value", randomHex(8), /too short \(at least 32 characters\)/],
       ["no value while the keys are set", undefined, /missing/],
@@ -155,13 +254,25 @@ describe("production refuses weak secrets and test-mode credentials", () => {
       const problems = problemsOf({ ...base, VTPASS_CALLBACK_SECRET: value });
       const problem = problems.find((p) => p.startsWith("VTPASS_CALLBACK_SECRET:"));
       expect(problem, `${name}: ${problems.join("; ")}`).toMatch(reason);
-      for (const secret of [value, base.JWT_SECRET_KEY, base.ADMIN_API_TOKEN, base.VTPASS_SECRET_KEY]) {
+      for (const secret of [
+        value,
+        base.JWT_SECRET_KEY,
+        base.ADMIN_API_TOKEN,
+        base.VTPASS_SECRET_KEY,
+      ]) {
         if (secret !== undefined) expect(problems.join("\n"), name).not.toContain(secret);
       }
     }
     // Set without VTpass's keys it is unused, and still refused when weak.
-    const without = { ...base, VTPASS_API_KEY: undefined, VTPASS_PUBLIC_KEY: undefined, VTPASS_SECRET_KEY: undefined };
-    expect(problemsOf({ ...without, VTPASS_CALLBACK_SECRET: "a".repeat(32) })).toEqual([expect.stringMatching(/^VTPASS_CALLBACK_SECRET: too predictable/)]);
+    const without = {
+      ...base,
+      VTPASS_API_KEY: undefined,
+      VTPASS_PUBLIC_KEY: undefined,
+      VTPASS_SECRET_KEY: undefined,
+    };
+    expect(problemsOf({ ...without, VTPASS_CALLBACK_SECRET: "a".repeat(32) })).toEqual([
+      expect.stringMatching(/^VTPASS_CALLBACK_SECRET: too predictable/),
+    ]);
     expect(problemsOf({ ...without, VTPASS_CALLBACK_SECRET: undefined })).toEqual([]);
     // The control: every character of the unreserved set is accepted.
     const unreserved = `${randomHex(16)}-._~${randomHex(4)}`;
@@ -177,14 +288,20 @@ describe("production refuses weak secrets and test-mode credentials", () => {
         expect(parsed.ok ? [] : parsed.problems).toEqual([]);
         // Accepted and used as given.
         expect(parsed.ok && parsed.config.JWT_SECRET_KEY).toBe(vars.JWT_SECRET_KEY);
-        expect(parsed.ok && parsed.config.FLUTTERWAVE_WEBHOOK_HASH).toBe(vars.FLUTTERWAVE_WEBHOOK_HASH);
-        expect(parsed.ok && parsed.config.vtpass?.callback_secret).toBe(vars.VTPASS_CALLBACK_SECRET);
+        expect(parsed.ok && parsed.config.FLUTTERWAVE_WEBHOOK_HASH).toBe(
+          vars.FLUTTERWAVE_WEBHOOK_HASH,
+        );
+        expect(parsed.ok && parsed.config.vtpass?.callback_secret).toBe(
+          vars.VTPASS_CALLBACK_SECRET,
+        );
       }),
       // No shrinking: it would walk the random bytes towards zeros, which are rightly refused as predictable.
       { seed: PROPERTY_SEED, numRuns: 200, endOnFailure: true },
     );
     // The webhook hash at its 16-character minimum: a value from `openssl rand -hex 8`.
-    expect(problemsOf(productionVars({ FLUTTERWAVE_WEBHOOK_HASH: "e49e295179516d8b" }))).toEqual([]);
+    expect(problemsOf(productionVars({ FLUTTERWAVE_WEBHOOK_HASH: "e49e295179516d8b" }))).toEqual(
+      [],
+    );
   });
 
   it("turns VTpass sandbox mode off by default in production, on in development", () => {
@@ -195,14 +312,25 @@ describe("production refuses weak secrets and test-mode credentials", () => {
   });
 
   it("applies none of this outside production", () => {
-    const result = parseConfig({ JWT_SECRET_KEY: "a".repeat(32), FLUTTERWAVE_SECRET_KEY: "FLWSECK_TEST-x", VTPASS_SANDBOX_MODE: "true" });
+    const result = parseConfig({
+      JWT_SECRET_KEY: "a".repeat(32),
+      FLUTTERWAVE_SECRET_KEY: "FLWSECK_TEST-x",
+      VTPASS_SANDBOX_MODE: "true",
+    });
     expect(result.ok).toBe(true);
   });
 
   it("answers every request 503 with a problem that names no variable and no value", async () => {
-    const weak = { ...env, ...productionVars({ JWT_SECRET_KEY: "a".repeat(32) }) } as unknown as Env;
+    const weak = {
+      ...env,
+      ...productionVars({ JWT_SECRET_KEY: "a".repeat(32) }),
+    } as unknown as Env;
     for (const path of ["/api/v1/health", "/api/v1/auth/login", "/api/v1/openapi.json"]) {
-      const res = await createApp().fetch(new Request(`${ORIGIN}${path}`), weak, createExecutionContext());
+      const res = await createApp().fetch(
+        new Request(`${ORIGIN}${path}`),
+        weak,
+        createExecutionContext(),
+      );
       const problem = await expectProblem(res, 503);
       expect(problem.code).toBe("service_misconfigured");
       expect(JSON.stringify(problem)).not.toMatch(/JWT|aaaa/);

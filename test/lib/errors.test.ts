@@ -5,10 +5,16 @@ import { VTPASS_CODES } from "../../src/providers/vtpass/classify";
 
 describe("sentences: problem details read with one stop between sentences", () => {
   const cases: [readonly (string | null | undefined)[], string][] = [
-    [["wait 30 seconds before repeating it.", "Nothing was taken from your wallet."], "wait 30 seconds before repeating it. Nothing was taken from your wallet."],
-    [["Payout was made to a blacklisted account number", "Nothing was taken."], "Payout was made to a blacklisted account number. Nothing was taken."],
+    [
+      ["wait 30 seconds before repeating it.", "Nothing was taken from your wallet."],
+      "wait 30 seconds before repeating it. Nothing was taken from your wallet.",
+    ],
+    [
+      ["Payout was made to a blacklisted account number", "Nothing was taken."],
+      "Payout was made to a blacklisted account number. Nothing was taken.",
+    ],
     [["Is it open?", "Yes!"], "Is it open? Yes!"],
-    [["It said \"stop.\"", "Then"], "It said \"stop.\" Then."],
+    [['It said "stop."', "Then"], 'It said "stop." Then.'],
     [["(see above.)", "More"], "(see above.) More."],
     [["Wait...", "ok"], "Wait... ok."],
     [["Doubled..", "single"], "Doubled. single."],
@@ -23,7 +29,9 @@ describe("sentences: problem details read with one stop between sentences", () =
 
   it("never doubles a stop, whatever each part ends with (property)", () => {
     const ending = fc.constantFrom("", ".", "..", "!", "?", " ", ":", ";", ",", ". ", "...");
-    const part = fc.tuple(fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,20}[A-Za-z]$/), ending).map(([words, end]) => words + end);
+    const part = fc
+      .tuple(fc.stringMatching(/^[A-Za-z][A-Za-z ]{0,20}[A-Za-z]$/), ending)
+      .map(([words, end]) => words + end);
     fc.assert(
       fc.property(fc.array(part, { minLength: 1, maxLength: 4 }), (parts) => {
         const joined = sentences(...parts);
@@ -38,7 +46,10 @@ describe("sentences: problem details read with one stop between sentences", () =
 
   it("gives every VTpass refusal, in the purchase route's words, one stop before ours", () => {
     for (const [code, { message }] of Object.entries(VTPASS_CODES)) {
-      const detail = sentences(sentences(`The airtime purchase was refused: ${message}`), "Nothing was taken from your wallet.");
+      const detail = sentences(
+        sentences(`The airtime purchase was refused: ${message}`),
+        "Nothing was taken from your wallet.",
+      );
       expect(detail, code).not.toMatch(/\.\./);
       expect(detail, code).toMatch(/[^.]\. Nothing was taken from your wallet\.$/);
     }

@@ -14,10 +14,13 @@ describe("clientAddressKey: the client as login throttling counts it", () => {
     ["unknown", "unknown"],
     ["1:2:3::4::5", "1:2:3::4::5"],
   ];
-  for (const [ip, key] of cases) it(`${ip} -> ${key}`, () => expect(clientAddressKey(ip)).toBe(key));
+  for (const [ip, key] of cases)
+    it(`${ip} -> ${key}`, () => expect(clientAddressKey(ip)).toBe(key));
 
   it("puts every address of one /64 under one key, and another /64 under another", () => {
-    expect(clientAddressKey("2001:db8:1:2:aaaa::1")).toBe(clientAddressKey("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+    expect(clientAddressKey("2001:db8:1:2:aaaa::1")).toBe(
+      clientAddressKey("2001:db8:1:2:ffff:ffff:ffff:ffff"),
+    );
     expect(clientAddressKey("2001:db8:1:3::1")).not.toBe(clientAddressKey("2001:db8:1:2::1"));
   });
 });

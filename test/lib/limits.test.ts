@@ -19,7 +19,19 @@ import * as vtpass from "../../src/providers/vtpass/limits";
  * Every part keeps its bounds beside it; their relations are checked here, in
  * one place, over all of them.
  */
-const OWNERS = { domain, loginThrottle, operations, providerRefs, room, wallet, lib, pages, projection, flutterwave, vtpass };
+const OWNERS = {
+  domain,
+  loginThrottle,
+  operations,
+  providerRefs,
+  room,
+  wallet,
+  lib,
+  pages,
+  projection,
+  flutterwave,
+  vtpass,
+};
 const L = Object.assign({}, ...Object.values(OWNERS)) as typeof domain &
   typeof loginThrottle &
   typeof operations &
@@ -44,7 +56,10 @@ describe("limits: relations that the design depends on", () => {
     const seen = new Map<string, string>();
     for (const [owner, bounds] of Object.entries(OWNERS)) {
       for (const name of Object.keys(bounds)) {
-        expect(seen.get(name), `${name} is defined by ${seen.get(name)} and ${owner}`).toBeUndefined();
+        expect(
+          seen.get(name),
+          `${name} is defined by ${seen.get(name)} and ${owner}`,
+        ).toBeUndefined();
         seen.set(name, owner);
       }
     }
@@ -85,7 +100,9 @@ describe("limits: relations that the design depends on", () => {
   });
 
   it("keeps one alarm run far inside the platform's alarm wall time", () => {
-    expect(L.RECONCILE_RUN_BUDGET_MS + L.PROVIDER_TIMEOUT_MAX_MS * (1 + L.PROVIDER_READ_RETRIES)).toBeLessThan(ALARM_WALL_TIME_MAX_MS);
+    expect(
+      L.RECONCILE_RUN_BUDGET_MS + L.PROVIDER_TIMEOUT_MAX_MS * (1 + L.PROVIDER_READ_RETRIES),
+    ).toBeLessThan(ALARM_WALL_TIME_MAX_MS);
   });
 
   it("keeps the change feed's history past every retry and every idempotent replay", () => {

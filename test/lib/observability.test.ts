@@ -36,14 +36,23 @@ describe("LOG_LEVEL", () => {
     log.warn("shown", { request_id: "r1" });
     expect(out).not.toHaveBeenCalled();
     expect(warn).toHaveBeenCalledTimes(1);
-    expect(JSON.parse(warn.mock.calls[0][0] as string)).toMatchObject({ level: "warn", msg: "shown", request_id: "r1" });
+    expect(JSON.parse(warn.mock.calls[0][0] as string)).toMatchObject({
+      level: "warn",
+      msg: "shown",
+      request_id: "r1",
+    });
     setLogLevel("debug");
     log.debug("now shown");
     expect(out).toHaveBeenCalledTimes(1);
   });
 
   it("accepts only the four levels, in configuration too", () => {
-    expect(["debug", "info", "warn", "error"].map(parseLogLevel)).toEqual(["debug", "info", "warn", "error"]);
+    expect(["debug", "info", "warn", "error"].map(parseLogLevel)).toEqual([
+      "debug",
+      "info",
+      "warn",
+      "error",
+    ]);
     expect(parseLogLevel("verbose")).toBeNull();
     expect(parseLogLevel("INFO")).toBeNull();
     const bad = parseConfig({ LOG_LEVEL: "verbose" });
@@ -58,25 +67,56 @@ describe("request metrics (Analytics Engine)", () => {
   it("writes one point: route pattern, method, outcome and status as blobs; duration and status as doubles; the route as index", () => {
     const points: AnalyticsEngineDataPoint[] = [];
     const dataset = { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void points.push(p!) };
-    recordRequest(dataset, { route: "/api/v1/wallet/withdraw", method: "POST", status: 202, duration_ms: 17 });
-    expect(points).toEqual([{ blobs: ["/api/v1/wallet/withdraw", "POST", "ok", "202"], doubles: [17, 202], indexes: ["/api/v1/wallet/withdraw"] }]);
+    recordRequest(dataset, {
+      route: "/api/v1/wallet/withdraw",
+      method: "POST",
+      status: 202,
+      duration_ms: 17,
+    });
+    expect(points).toEqual([
+      {
+        blobs: ["/api/v1/wallet/withdraw", "POST", "ok", "202"],
+        doubles: [17, 202],
+        indexes: ["/api/v1/wallet/withdraw"],
+      },
+    ]);
   });
 
   it("names the outcome by status class", () => {
-    expect([200, 303, 404, 429, 500, 503].map(outcomeOf)).toEqual(["ok", "ok", "client_error", "client_error", "server_error", "server_error"]);
+    expect([200, 303, 404, 429, 500, 503].map(outcomeOf)).toEqual([
+      "ok",
+      "ok",
+      "client_error",
+      "client_error",
+      "server_error",
+      "server_error",
+    ]);
   });
 
   it("cuts an index longer than Analytics Engine accepts", () => {
     const points: AnalyticsEngineDataPoint[] = [];
-    recordRequest({ writeDataPoint: (p?: AnalyticsEngineDataPoint) => void points.push(p!) }, { route: `/${"é".repeat(200)}`, method: "GET", status: 200, duration_ms: 1 });
-    expect(new TextEncoder().encode(points[0].indexes![0] as string).length).toBeLessThanOrEqual(ANALYTICS_INDEX_MAX_BYTES);
+    recordRequest(
+      { writeDataPoint: (p?: AnalyticsEngineDataPoint) => void points.push(p!) },
+      { route: `/${"é".repeat(200)}`, method: "GET", status: 200, duration_ms: 1 },
+    );
+    expect(new TextEncoder().encode(points[0].indexes![0] as string).length).toBeLessThanOrEqual(
+      ANALYTICS_INDEX_MAX_BYTES,
+    );
   });
 
   it("records nothing without the binding, and a failing dataset never breaks the caller", () => {
-    expect(() => recordRequest(undefined, { route: "/x", method: "GET", status: 200, duration_ms: 1 })).not.toThrow();
+    expect(() =>
+      recordRequest(undefined, { route: "/x", method: "GET", status: 200, duration_ms: 1 }),
+    ).not.toThrow();
     vi.spyOn(console, "warn").mockImplementation(() => {});
-    const failing = { writeDataPoint: () => { throw new Error("dataset unavailable"); } };
-    expect(() => recordRequest(failing, { route: "/x", method: "GET", status: 200, duration_ms: 1 })).not.toThrow();
+    const failing = {
+      writeDataPoint: () => {
+        throw new Error("dataset unavailable");
+      },
+    };
+    expect(() =>
+      recordRequest(failing, { route: "/x", method: "GET", status: 200, duration_ms: 1 }),
+    ).not.toThrow();
   });
 
   it("serves requests with the configured dataset bound", async () => {

@@ -2,24 +2,44 @@ import { SignJWT, UnsecuredJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { requireConfig } from "../../src/lib/config";
 import { TOKEN_CLOCK_SKEW_S, WATCH_TICKET_TTL_S } from "../../src/lib/limits";
-import { issueAccessToken, issueWatchTicket, verifyAccessToken, verifyWatchTicket } from "../../src/lib/tokens";
+import {
+  issueAccessToken,
+  issueWatchTicket,
+  verifyAccessToken,
+  verifyWatchTicket,
+} from "../../src/lib/tokens";
 import { api, env, expectProblem, registerAndLogin } from "../support/helpers";
 
 const config = requireConfig(env);
 const key = new TextEncoder().encode(config.JWT_SECRET_KEY);
 const now_s = () => Math.floor(Date.now() / 1000);
 
-function token(overrides: { alg?: string; key?: Uint8Array; sub?: string | null; iss?: string; aud?: string; iat?: number; exp?: number } = {}, sub = "usr000000000000000z") {
+function token(
+  overrides: {
+    alg?: string;
+    key?: Uint8Array;
+    sub?: string | null;
+    iss?: string;
+    aud?: string;
+    iat?: number;
+    exp?: number;
+  } = {},
+  sub = "usr000000000000000z",
+) {
   const jwt = new SignJWT({});
   jwt.setProtectedHeader({ alg: overrides.alg ?? "HS256" });
   if (overrides.sub !== null) jwt.setSubject(overrides.sub ?? sub);
-  jwt.setIssuer(overrides.iss ?? config.JWT_ISSUER).setAudience(overrides.aud ?? config.JWT_AUDIENCE);
+  jwt
+    .setIssuer(overrides.iss ?? config.JWT_ISSUER)
+    .setAudience(overrides.aud ?? config.JWT_AUDIENCE);
   jwt.setIssuedAt(overrides.iat ?? now_s()).setExpirationTime(overrides.exp ?? now_s() + 600);
   return jwt.sign(overrides.key ?? key);
 }
 
 async function expect401(authorization: string | undefined) {
-  const res = await api("/auth/me", { headers: authorization === undefined ? {} : { authorization } });
+  const res = await api("/auth/me", {
+    headers: authorization === undefined ? {} : { authorization },
+  });
   expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
   await expectProblem(res, 401);
 }
@@ -33,7 +53,8 @@ describe("bearer tokens on a protected route", () => {
   it("refuses a missing Authorization header", () => expect401(undefined));
   it("refuses a non-Bearer scheme", () => expect401("Basic dXNlcjpwYXNz"));
   it("refuses a malformed token", () => expect401("Bearer not.a.jwt"));
-  it("refuses a token with only two segments", () => expect401("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0"));
+  it("refuses a token with only two segments", () =>
+    expect401("Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0"));
 
   it("refuses an expired token", async () => {
     const { user_id } = await registerAndLogin();
@@ -44,7 +65,9 @@ describe("bearer tokens on a protected route", () => {
 
   it("refuses a token signed with another key", async () => {
     const { user_id } = await registerAndLogin();
-    await expect401(`Bearer ${await token({ key: new TextEncoder().encode("another-secret-of-sufficient-length-000") }, user_id)}`);
+    await expect401(
+      `Bearer ${await token({ key: new TextEncoder().encode("another-secret-of-sufficient-length-000") }, user_id)}`,
+    );
   });
 
   it("refuses an unsigned alg:none token", async () => {
@@ -108,7 +131,11 @@ describe("token times must be plausible for what we issue", () => {
     const issued_at_s = now_s();
     const issued = await issueAccessToken(config, user, issued_at_s);
     // The expiry comes back too: a WebSocket opened with the token is closed then.
-    expect(await verifyAccessToken(config, issued.access_token)).toEqual({ ok: true, user_id: user, expires_at_s: issued_at_s + lifetime_s });
+    expect(await verifyAccessToken(config, issued.access_token)).toEqual({
+      ok: true,
+      user_id: user,
+      expires_at_s: issued_at_s + lifetime_s,
+    });
     const t = now_s() + TOKEN_CLOCK_SKEW_S - 1;
     expect(await check(t, t + lifetime_s)).toMatchObject({ ok: true });
   });
@@ -120,14 +147,20 @@ describe("token times must be plausible for what we issue", () => {
 
   it("refuses a lifetime (exp - iat) longer than ACCESS_TOKEN_EXPIRE_MINUTES", async () => {
     const t = now_s();
-    expect(await check(t, t + lifetime_s + TOKEN_CLOCK_SKEW_S + 1)).toEqual({ ok: false, reason: "invalid" });
+    expect(await check(t, t + lifetime_s + TOKEN_CLOCK_SKEW_S + 1)).toEqual({
+      ok: false,
+      reason: "invalid",
+    });
     expect(await check(t, t + 365 * 24 * 3600)).toEqual({ ok: false, reason: "invalid" });
   });
 
   it("refuses a token older than its lifetime even while exp is inside the clock skew", async () => {
     // exp is 2 s past, which jose's own tolerance still accepts; the age bound does not.
     const iat = now_s() - lifetime_s - TOKEN_CLOCK_SKEW_S - 2;
-    expect(await check(iat, iat + lifetime_s + TOKEN_CLOCK_SKEW_S)).toEqual({ ok: false, reason: "expired" });
+    expect(await check(iat, iat + lifetime_s + TOKEN_CLOCK_SKEW_S)).toEqual({
+      ok: false,
+      reason: "expired",
+    });
   });
 
   it("refuses an implausible token on a protected route with 401", async () => {
@@ -153,22 +186,40 @@ describe("token times must be plausible for what we issue", () => {
     it("accepts a ticket issued as the funding route issues it", async () => {
       const issued_at_s = now_s();
       const issued = await issueWatchTicket(config, user, tx_ref, WATCH_TICKET_TTL_S, issued_at_s);
-      expect(await verifyWatchTicket(config, issued)).toEqual({ ok: true, user_id: user, tx_ref, expires_at_s: issued_at_s + WATCH_TICKET_TTL_S });
+      expect(await verifyWatchTicket(config, issued)).toEqual({
+        ok: true,
+        user_id: user,
+        tx_ref,
+        expires_at_s: issued_at_s + WATCH_TICKET_TTL_S,
+      });
     });
 
     it("refuses an iat in the future", async () => {
       const t = now_s() + TOKEN_CLOCK_SKEW_S + 60;
-      expect(await verifyWatchTicket(config, await ticket(t, t + 60))).toEqual({ ok: false, reason: "invalid" });
+      expect(await verifyWatchTicket(config, await ticket(t, t + 60))).toEqual({
+        ok: false,
+        reason: "invalid",
+      });
     });
 
     it("refuses a lifetime longer than WATCH_TICKET_TTL_S", async () => {
       const t = now_s();
-      expect(await verifyWatchTicket(config, await ticket(t, t + WATCH_TICKET_TTL_S + TOKEN_CLOCK_SKEW_S + 1))).toEqual({ ok: false, reason: "invalid" });
+      expect(
+        await verifyWatchTicket(
+          config,
+          await ticket(t, t + WATCH_TICKET_TTL_S + TOKEN_CLOCK_SKEW_S + 1),
+        ),
+      ).toEqual({ ok: false, reason: "invalid" });
     });
 
     it("refuses a ticket older than WATCH_TICKET_TTL_S", async () => {
       const iat = now_s() - WATCH_TICKET_TTL_S - TOKEN_CLOCK_SKEW_S - 2;
-      expect(await verifyWatchTicket(config, await ticket(iat, iat + WATCH_TICKET_TTL_S + TOKEN_CLOCK_SKEW_S))).toEqual({ ok: false, reason: "expired" });
+      expect(
+        await verifyWatchTicket(
+          config,
+          await ticket(iat, iat + WATCH_TICKET_TTL_S + TOKEN_CLOCK_SKEW_S),
+        ),
+      ).toEqual({ ok: false, reason: "expired" });
     });
   });
 });

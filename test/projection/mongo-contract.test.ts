@@ -19,7 +19,12 @@ import { projectorName, type ProjectResult } from "../../src/projection/object";
 import { newTxRef, newUserId, randomBase32 } from "../../src/lib/ids";
 import { MONGO_BATCH_MAX, MONGO_UNAVAILABLE_RETRY_AFTER_MS } from "../../src/projection/limits";
 import { createMongoClient, projectorAppName } from "../../src/projection/mongo-client";
-import { INDEXES, PROJECTION_COLLECTIONS, ensureIndexes, type ProjectionChange } from "../../src/projection/mongo-writes";
+import {
+  INDEXES,
+  PROJECTION_COLLECTIONS,
+  ensureIndexes,
+  type ProjectionChange,
+} from "../../src/projection/mongo-writes";
 import { eventually } from "../support/helpers";
 import { mongoDouble, mongoUri, usingDouble } from "../support/mongo-double/control";
 
@@ -37,7 +42,8 @@ function uniqueDb(): string {
   return db;
 }
 
-const projector = (db: string, lane = "0") => env.MONGO_PROJECTOR.getByName(projectorName(db, lane));
+const projector = (db: string, lane = "0") =>
+  env.MONGO_PROJECTOR.getByName(projectorName(db, lane));
 
 /** The driver, from the test itself, to look at the server directly (never to write the projection). */
 async function withDriver<T>(db: string, work: (db: Db) => Promise<T>): Promise<T> {
@@ -56,7 +62,12 @@ afterAll(async () => {
 const CREATED_AT_MS = 1_760_000_000_000;
 
 function userChange(key: string, version: number, email = `${key}@example.com`): ProjectionChange {
-  return { collection: "users", key, version, doc: { email, full_name: `User v${version}`, created_at_ms: CREATED_AT_MS } };
+  return {
+    collection: "users",
+    key,
+    version,
+    doc: { email, full_name: `User v${version}`, created_at_ms: CREATED_AT_MS },
+  };
 }
 
 function walletChange(key: string, version: number, balance_minor: number): ProjectionChange {
@@ -64,11 +75,23 @@ function walletChange(key: string, version: number, balance_minor: number): Proj
     collection: "wallets",
     key,
     version,
-    doc: { currency: "NGN", balance_minor, available_minor: balance_minor, is_active: true, created_at_ms: CREATED_AT_MS, updated_at_ms: CREATED_AT_MS + version },
+    doc: {
+      currency: "NGN",
+      balance_minor,
+      available_minor: balance_minor,
+      is_active: true,
+      created_at_ms: CREATED_AT_MS,
+      updated_at_ms: CREATED_AT_MS + version,
+    },
   };
 }
 
-function transactionChange(user_id: string, tx_ref: string, version: number, status: "PENDING" | "SUCCESS"): ProjectionChange {
+function transactionChange(
+  user_id: string,
+  tx_ref: string,
+  version: number,
+  status: "PENDING" | "SUCCESS",
+): ProjectionChange {
   return {
     collection: "transactions",
     key: tx_ref,
@@ -91,7 +114,8 @@ function transactionChange(user_id: string, tx_ref: string, version: number, sta
 }
 
 function expectApplied(result: ProjectResult) {
-  if (!result.ok) throw new Error(`expected the batch to be projected, got ${JSON.stringify(result)}`);
+  if (!result.ok)
+    throw new Error(`expected the batch to be projected, got ${JSON.stringify(result)}`);
   return result;
 }
 
@@ -109,7 +133,12 @@ async function refusal(call: Promise<unknown>): Promise<string> {
 
 /** The double's connection counts for one projector object (its handshake names it). */
 async function connectionsOf(db: string, lane = "0"): Promise<{ open: number; total: number }> {
-  return (await mongoDouble.stats()).apps[projectorAppName(projectorName(db, lane))] ?? { open: 0, total: 0 };
+  return (
+    (await mongoDouble.stats()).apps[projectorAppName(projectorName(db, lane))] ?? {
+      open: 0,
+      total: 0,
+    }
+  );
 }
 
 async function documentOf(db: string, collection: ProjectionChange["collection"], key: string) {
@@ -126,10 +155,22 @@ describe("indexes", () => {
     expectApplied(await projector(db).project([userChange(newUserId(), 1)]));
 
     const listAll = (d: Db) =>
-      Promise.all(PROJECTION_COLLECTIONS.map(async (c) => [c, (await d.collection(c).indexes()).map((i) => ({ name: i.name, unique: i.unique === true }))] as const));
+      Promise.all(
+        PROJECTION_COLLECTIONS.map(
+          async (c) =>
+            [
+              c,
+              (await d.collection(c).indexes()).map((i) => ({
+                name: i.name,
+                unique: i.unique === true,
+              })),
+            ] as const,
+        ),
+      );
     const before = await withDriver(db, listAll);
     for (const [collection, indexes] of before) {
-      for (const wanted of INDEXES[collection]) expect(indexes).toContainEqual({ name: wanted.name, unique: wanted.unique === true });
+      for (const wanted of INDEXES[collection])
+        expect(indexes).toContainEqual({ name: wanted.name, unique: wanted.unique === true });
     }
 
     await withDriver(db, async (d) => {
@@ -145,17 +186,24 @@ describe("indexes", () => {
     const db = uniqueDb();
     const error = await withDriver(db, async (d) => {
       await ensureIndexes(d);
-      await d.collection("users").insertOne({ user_id: newUserId(), email: "taken@example.com", version: 1 });
+      await d
+        .collection("users")
+        .insertOne({ user_id: newUserId(), email: "taken@example.com", version: 1 });
       return d
         .collection("users")
         .insertOne({ user_id: newUserId(), email: "taken@example.com", version: 1 })
-        .then(() => null, (e: unknown) => e);
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
     });
     expect(error).toBeInstanceOf(MongoServerError);
     const server_error = error as MongoServerError;
     expect(server_error.code).toBe(11000);
     expect(server_error.keyPattern).toEqual({ email: 1 });
-    expect(server_error.message).toMatch(/^E11000 duplicate key error collection: \S+\.users index: email_1 dup key/);
+    expect(server_error.message).toMatch(
+      /^E11000 duplicate key error collection: \S+\.users index: email_1 dup key/,
+    );
   });
 });
 
@@ -167,10 +215,30 @@ describe("the version guard", () => {
     const p = projector(db);
     const key = newUserId();
 
-    expect(await p.project([userChange(key, 1)])).toEqual({ ok: true, applied: 1, stale: 0, rejected: [] });
-    expect(await p.project([userChange(key, 3)])).toEqual({ ok: true, applied: 1, stale: 0, rejected: [] });
-    expect(await p.project([userChange(key, 2)])).toEqual({ ok: true, applied: 0, stale: 1, rejected: [] });
-    expect(await p.project([userChange(key, 3)])).toEqual({ ok: true, applied: 0, stale: 1, rejected: [] });
+    expect(await p.project([userChange(key, 1)])).toEqual({
+      ok: true,
+      applied: 1,
+      stale: 0,
+      rejected: [],
+    });
+    expect(await p.project([userChange(key, 3)])).toEqual({
+      ok: true,
+      applied: 1,
+      stale: 0,
+      rejected: [],
+    });
+    expect(await p.project([userChange(key, 2)])).toEqual({
+      ok: true,
+      applied: 0,
+      stale: 1,
+      rejected: [],
+    });
+    expect(await p.project([userChange(key, 3)])).toEqual({
+      ok: true,
+      applied: 0,
+      stale: 1,
+      rejected: [],
+    });
 
     expect(await documentOf(db, "users", key)).toEqual({
       user_id: key,
@@ -185,14 +253,43 @@ describe("the version guard", () => {
     const db = uniqueDb();
     const user_id = newUserId();
     const tx_ref = newTxRef("FUND", user_id);
-    const batch = [userChange(user_id, 1), walletChange(user_id, 2, 500_00), transactionChange(user_id, tx_ref, 1, "PENDING"), transactionChange(user_id, tx_ref, 2, "SUCCESS")];
+    const batch = [
+      userChange(user_id, 1),
+      walletChange(user_id, 2, 500_00),
+      transactionChange(user_id, tx_ref, 1, "PENDING"),
+      transactionChange(user_id, tx_ref, 2, "SUCCESS"),
+    ];
 
-    expect(await projector(db).project(batch)).toEqual({ ok: true, applied: 4, stale: 0, rejected: [] });
+    expect(await projector(db).project(batch)).toEqual({
+      ok: true,
+      applied: 4,
+      stale: 0,
+      rejected: [],
+    });
     // The same batch again, as a retry after a lost answer would send it: nothing moves.
-    expect(await projector(db).project(batch)).toEqual({ ok: true, applied: 0, stale: 4, rejected: [] });
+    expect(await projector(db).project(batch)).toEqual({
+      ok: true,
+      applied: 0,
+      stale: 4,
+      rejected: [],
+    });
 
-    expect(await documentOf(db, "wallets", user_id)).toMatchObject({ user_id, balance_minor: 500_00, balance: "500.00", version: 2 });
-    expect(await documentOf(db, "transactions", tx_ref)).toMatchObject({ tx_ref, reference: tx_ref, user_id, status: "SUCCESS", amount: "500.00", fee: "0.00", settled_at_ms: CREATED_AT_MS + 2, version: 2 });
+    expect(await documentOf(db, "wallets", user_id)).toMatchObject({
+      user_id,
+      balance_minor: 500_00,
+      balance: "500.00",
+      version: 2,
+    });
+    expect(await documentOf(db, "transactions", tx_ref)).toMatchObject({
+      tx_ref,
+      reference: tx_ref,
+      user_id,
+      status: "SUCCESS",
+      amount: "500.00",
+      fee: "0.00",
+      settled_at_ms: CREATED_AT_MS + 2,
+      version: 2,
+    });
   });
 
   it("takes over a document that carries no version, as one written by hand or by the old service would", async () => {
@@ -200,9 +297,16 @@ describe("the version guard", () => {
     const key = newUserId();
     await withDriver(db, async (d) => {
       await ensureIndexes(d);
-      await d.collection("users").insertOne({ user_id: key, email: `${key}@example.com`, hashed_password: "legacy" });
+      await d
+        .collection("users")
+        .insertOne({ user_id: key, email: `${key}@example.com`, hashed_password: "legacy" });
     });
-    expect(await projector(db).project([userChange(key, 1)])).toEqual({ ok: true, applied: 1, stale: 0, rejected: [] });
+    expect(await projector(db).project([userChange(key, 1)])).toEqual({
+      ok: true,
+      applied: 1,
+      stale: 0,
+      rejected: [],
+    });
     expect(await documentOf(db, "users", key)).toMatchObject({ version: 1, full_name: "User v1" });
   });
 
@@ -212,8 +316,16 @@ describe("the version guard", () => {
     const second = newUserId();
     expectApplied(await projector(db).project([userChange(first, 1, "shared@example.com")]));
 
-    const result = await projector(db).project([userChange(second, 1, "shared@example.com"), walletChange(first, 1, 0)]);
-    expect(result).toEqual({ ok: true, applied: 1, stale: 0, rejected: [{ collection: "users", key: second, code: 11000, index: "email_1" }] });
+    const result = await projector(db).project([
+      userChange(second, 1, "shared@example.com"),
+      walletChange(first, 1, 0),
+    ]);
+    expect(result).toEqual({
+      ok: true,
+      applied: 1,
+      stale: 0,
+      rejected: [{ collection: "users", key: second, code: 11000, index: "email_1" }],
+    });
     expect(await documentOf(db, "users", second)).toBeUndefined();
     expect(await documentOf(db, "wallets", first)).toMatchObject({ version: 1 });
   });
@@ -238,19 +350,28 @@ describe("the version guard", () => {
         [3, 2],
       ]) {
         const key = newUserId();
-        const [result_a, result_b] = await Promise.all([a.project([userChange(key, version_a)]), b.project([userChange(key, version_b)])]);
+        const [result_a, result_b] = await Promise.all([
+          a.project([userChange(key, version_a)]),
+          b.project([userChange(key, version_b)]),
+        ]);
         const ra = expectApplied(result_a);
         const rb = expectApplied(result_b);
         // Each change is accounted for exactly once: applied or stale.
         expect(ra.applied + ra.stale + rb.applied + rb.stale).toBe(2);
         expect(ra.rejected.concat(rb.rejected)).toEqual([]);
-        expect(await documentOf(db, "users", key)).toMatchObject({ version: 3, full_name: "User v3" });
+        expect(await documentOf(db, "users", key)).toMatchObject({
+          version: 3,
+          full_name: "User v3",
+        });
       }
     } finally {
       if (usingDouble) await mongoDouble.setUpsertRaceWindow(0);
     }
     // One insert lost per order: the race did happen, and E11000 did not end it at version 2.
-    if (usingDouble) expect((await mongoDouble.stats()).duplicate_key_errors - duplicates_before).toBeGreaterThanOrEqual(2);
+    if (usingDouble)
+      expect(
+        (await mongoDouble.stats()).duplicate_key_errors - duplicates_before,
+      ).toBeGreaterThanOrEqual(2);
   });
 });
 
@@ -261,15 +382,39 @@ describe.skipIf(!usingDouble)("write concern", () => {
     const db = uniqueDb();
     const p = projector(db);
     const key = newUserId();
-    expect(await p.project([userChange(key, 1), walletChange(key, 1, 0)])).toEqual({ ok: true, applied: 2, stale: 0, rejected: [] });
-    expect(await p.project([userChange(key, 3)])).toEqual({ ok: true, applied: 1, stale: 0, rejected: [] });
+    expect(await p.project([userChange(key, 1), walletChange(key, 1, 0)])).toEqual({
+      ok: true,
+      applied: 2,
+      stale: 0,
+      rejected: [],
+    });
+    expect(await p.project([userChange(key, 3)])).toEqual({
+      ok: true,
+      applied: 1,
+      stale: 0,
+      rejected: [],
+    });
     // An older version finds the key taken (E11000 on the upsert) and is settled by a guarded updateOne.
-    expect(await p.project([userChange(key, 2)])).toEqual({ ok: true, applied: 0, stale: 1, rejected: [] });
+    expect(await p.project([userChange(key, 2)])).toEqual({
+      ok: true,
+      applied: 0,
+      stale: 1,
+      rejected: [],
+    });
 
     const writes = (await mongoDouble.writes(db)).filter((w) => w.command !== "createIndexes");
     // Three batches of the update command (users twice, wallets, users), then the retry's update.
-    expect(writes.map((w) => `${w.command} ${w.collection}`)).toEqual(["update users", "update wallets", "update users", "update users", "update users"]);
-    for (const write of writes) expect(write.write_concern, `${write.command} ${write.collection}`).toMatchObject({ w: "majority" });
+    expect(writes.map((w) => `${w.command} ${w.collection}`)).toEqual([
+      "update users",
+      "update wallets",
+      "update users",
+      "update users",
+      "update users",
+    ]);
+    for (const write of writes)
+      expect(write.write_concern, `${write.command} ${write.collection}`).toMatchObject({
+        w: "majority",
+      });
   });
 });
 
@@ -284,13 +429,21 @@ describe.skipIf(!usingDouble)("outages", () => {
 
     await mongoDouble.stop();
     try {
-      expect(await p.project([userChange(key, 2)])).toEqual({ ok: false, reason: "unavailable", retry_after_ms: expect.any(Number) });
+      expect(await p.project([userChange(key, 2)])).toEqual({
+        ok: false,
+        reason: "unavailable",
+        retry_after_ms: expect.any(Number),
+      });
       expect(await p.ping()).toMatchObject({ ok: false, reason: "unavailable" });
     } finally {
       await mongoDouble.start();
     }
 
-    const result = await eventually(async () => expectApplied(await p.project([userChange(key, 2)])), 10_000, 250);
+    const result = await eventually(
+      async () => expectApplied(await p.project([userChange(key, 2)])),
+      10_000,
+      250,
+    );
     expect(result).toEqual({ ok: true, applied: 1, stale: 0, rejected: [] });
     expect(await documentOf(db, "users", key)).toMatchObject({ version: 2 });
   });
@@ -304,7 +457,10 @@ describe.skipIf(!usingDouble)("outages", () => {
     await mongoDouble.pause();
     try {
       const started_ms = Date.now();
-      expect(await p.project([userChange(key, 2)])).toMatchObject({ ok: false, reason: "unavailable" });
+      expect(await p.project([userChange(key, 2)])).toMatchObject({
+        ok: false,
+        reason: "unavailable",
+      });
       const elapsed_ms = Date.now() - started_ms;
       // The batch timer ends it: the driver's socket timers are off (MONGO_SOCKET_TIMEOUT_MS).
       expect(elapsed_ms).toBeGreaterThanOrEqual(BATCH_TIMEOUT_MS - 100);
@@ -315,7 +471,13 @@ describe.skipIf(!usingDouble)("outages", () => {
       await mongoDouble.resume();
     }
 
-    expect(await eventually(async () => expectApplied(await p.project([userChange(key, 2)])), 10_000, 250)).toMatchObject({ applied: 1 });
+    expect(
+      await eventually(
+        async () => expectApplied(await p.project([userChange(key, 2)])),
+        10_000,
+        250,
+      ),
+    ).toMatchObject({ applied: 1 });
     expect(await documentOf(db, "users", key)).toMatchObject({ version: 2 });
   });
 
@@ -337,29 +499,50 @@ describe.skipIf(!usingDouble)("outages", () => {
         expect(elapsed_ms).toBeLessThan(BATCH_TIMEOUT_MS);
         retry_after.push(result.retry_after_ms);
       }
-      expect(retry_after).toEqual([MONGO_UNAVAILABLE_RETRY_AFTER_MS, 2 * MONGO_UNAVAILABLE_RETRY_AFTER_MS, 4 * MONGO_UNAVAILABLE_RETRY_AFTER_MS]);
+      expect(retry_after).toEqual([
+        MONGO_UNAVAILABLE_RETRY_AFTER_MS,
+        2 * MONGO_UNAVAILABLE_RETRY_AFTER_MS,
+        4 * MONGO_UNAVAILABLE_RETRY_AFTER_MS,
+      ]);
     } finally {
       await mongoDouble.resume();
     }
 
     // Thawed, the projector carries on and the backoff starts again.
-    expect(await eventually(async () => expectApplied(await p.project([userChange(key, 1)])), 10_000, 250)).toMatchObject({ applied: 1 });
+    expect(
+      await eventually(
+        async () => expectApplied(await p.project([userChange(key, 1)])),
+        10_000,
+        250,
+      ),
+    ).toMatchObject({ applied: 1 });
     await mongoDouble.stop();
     try {
-      expect(await p.project([userChange(key, 2)])).toMatchObject({ ok: false, retry_after_ms: MONGO_UNAVAILABLE_RETRY_AFTER_MS });
+      expect(await p.project([userChange(key, 2)])).toMatchObject({
+        ok: false,
+        retry_after_ms: MONGO_UNAVAILABLE_RETRY_AFTER_MS,
+      });
     } finally {
       await mongoDouble.start();
     }
     // The handshakes the abandoned clients left waiting were answered on thaw,
     // and those sockets closed: nothing stays open but what the live client holds.
-    await eventually(async () => expect((await connectionsOf(db)).open).toBeLessThanOrEqual(2), 5_000, 100);
+    await eventually(
+      async () => expect((await connectionsOf(db)).open).toBeLessThanOrEqual(2),
+      5_000,
+      100,
+    );
   });
 
   it("answer unavailable at the batch timeout when every answer comes, but too slowly, and a retry then applies the batch", async () => {
     const db = uniqueDb();
     const p = projector(db);
     const user_id = newUserId();
-    const batch = [userChange(user_id, 1), walletChange(user_id, 1, 0), transactionChange(user_id, newTxRef("FUND", user_id), 1, "PENDING")];
+    const batch = [
+      userChange(user_id, 1),
+      walletChange(user_id, 1, 0),
+      transactionChange(user_id, newTxRef("FUND", user_id), 1, "PENDING"),
+    ];
 
     // Every answer comes, after a second; a first write takes six round trips
     // (three createIndexes, three updates): past the batch timeout.
@@ -377,7 +560,11 @@ describe.skipIf(!usingDouble)("outages", () => {
 
     // Some of the batch may have landed before the timer fired; the retry
     // accounts for every change once, as applied or as stale.
-    const retried = await eventually(async () => expectApplied(await p.project(batch)), 10_000, 250);
+    const retried = await eventually(
+      async () => expectApplied(await p.project(batch)),
+      10_000,
+      250,
+    );
     expect(retried.applied + retried.stale).toBe(3);
     expect(await documentOf(db, "wallets", user_id)).toMatchObject({ version: 1 });
   });
@@ -385,7 +572,9 @@ describe.skipIf(!usingDouble)("outages", () => {
   it("keep to one pooled connection per projector, however many calls arrive at once, and keep it between calls", async () => {
     const db = uniqueDb();
     const p = projector(db);
-    const results = await Promise.all(Array.from({ length: 20 }, () => p.project([userChange(newUserId(), 1)])));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => p.project([userChange(newUserId(), 1)])),
+    );
     for (const result of results) expect(result).toMatchObject({ ok: true, applied: 1 });
     // One socket for commands and one for the driver's monitor, whatever the load.
     expect(await connectionsOf(db)).toEqual({ open: 2, total: 2 });
@@ -405,7 +594,11 @@ describe.skipIf(!usingDouble)("outages", () => {
 describe("misuse", () => {
   it("an object whose name does not say its database answers misconfigured and writes nothing", async () => {
     const stray = env.MONGO_PROJECTOR.getByName("not a projector name");
-    expect(await stray.project([userChange(newUserId(), 1)])).toEqual({ ok: false, reason: "misconfigured", retry_after_ms: expect.any(Number) });
+    expect(await stray.project([userChange(newUserId(), 1)])).toEqual({
+      ok: false,
+      reason: "misconfigured",
+      retry_after_ms: expect.any(Number),
+    });
     expect(await stray.ping()).toMatchObject({ ok: false, reason: "misconfigured" });
   });
 
@@ -417,7 +610,9 @@ describe("misuse", () => {
     expect(message).toMatch(/^invalid projection batch: 0\.version: too_small$/);
     expect(message).not.toContain("private.person");
 
-    const too_many = Array.from({ length: MONGO_BATCH_MAX + 1 }, (_, i) => userChange(newUserId(), i + 1));
+    const too_many = Array.from({ length: MONGO_BATCH_MAX + 1 }, (_, i) =>
+      userChange(newUserId(), i + 1),
+    );
     expect(await refusal(p.project(too_many))).toMatch(/^invalid projection batch: : too_big/);
 
     // A transaction must belong to the user its reference names.

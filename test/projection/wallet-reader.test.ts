@@ -30,7 +30,15 @@ import { FEED_RETRY_BASE_MS, FEED_RETRY_MAX_MS } from "../../src/durable/wallet/
 import { PROJECTION_LANES } from "../../src/projection/limits";
 import { createMongoClient } from "../../src/projection/mongo-client";
 import { laneOf, projectionChangeOf } from "../../src/projection/documents";
-import { api, authedJson, env, eventually, expectLedgerConsistent, ORIGIN, registerAndLogin } from "../support/helpers";
+import {
+  api,
+  authedJson,
+  env,
+  eventually,
+  expectLedgerConsistent,
+  ORIGIN,
+  registerAndLogin,
+} from "../support/helpers";
 import { buyAirtime, uniqueNaira } from "../support/purchases";
 import { paid } from "../support/realtime";
 import { mongoDouble, mongoUri, usingDouble } from "../support/mongo-double/control";
@@ -58,7 +66,8 @@ async function check(user_id: string): Promise<Check> {
 async function expectProjected(user_id: string, timeout_ms = 15_000): Promise<Check> {
   return eventually(async () => {
     const result = await check(user_id);
-    if (!result.consistent || result.feed.backlog !== 0) throw new Error(`not projected yet: ${JSON.stringify(result)}`);
+    if (!result.consistent || result.feed.backlog !== 0)
+      throw new Error(`not projected yet: ${JSON.stringify(result)}`);
     return result;
   }, timeout_ms);
 }
@@ -70,19 +79,42 @@ async function scriptedMix() {
   const fund = await api("/wallet/fund", authedJson(user.auth, { amount: 50000, currency: "ngn" }));
   expect(fund.status).toBe(201);
   const { tx_ref: fund_ref } = (await fund.json()) as { tx_ref: string };
-  expect((await stub.applyProviderFacts(fund_ref, paid(fund_ref, 50000_00), { via: "webhook" })).outcome).toBe("credited");
+  expect(
+    (await stub.applyProviderFacts(fund_ref, paid(fund_ref, 50000_00), { via: "webhook" })).outcome,
+  ).toBe("credited");
 
-  const withdraw = await api("/wallet/withdraw", authedJson(user.auth, { amount: "1200", account_bank: "044", account_number: "0690000031", narration: "projection mix" }));
+  const withdraw = await api(
+    "/wallet/withdraw",
+    authedJson(user.auth, {
+      amount: "1200",
+      account_bank: "044",
+      account_number: "0690000031",
+      narration: "projection mix",
+    }),
+  );
   expect(withdraw.status).toBe(202);
   const { tx_ref: withdraw_ref } = (await withdraw.json()) as { tx_ref: string };
   const sent = (await stub.getTransaction(withdraw_ref))!;
-  const facts = { ...paid(withdraw_ref, sent.amount_minor), provider_ref: sent.provider_ref ?? "1" };
-  expect((await stub.applyProviderFacts(withdraw_ref, facts, { via: "webhook" })).outcome).toBe("debited");
+  const facts = {
+    ...paid(withdraw_ref, sent.amount_minor),
+    provider_ref: sent.provider_ref ?? "1",
+  };
+  expect((await stub.applyProviderFacts(withdraw_ref, facts, { via: "webhook" })).outcome).toBe(
+    "debited",
+  );
 
-  const airtime = await buyAirtime(user.auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" });
+  const airtime = await buyAirtime(user.auth, {
+    phone: "08011111111",
+    amount: uniqueNaira(),
+    network: "mtn",
+  });
   if (airtime.status !== 202) throw new Error(`airtime: ${airtime.status} ${await airtime.text()}`);
   await expectLedgerConsistent(stub);
-  return { ...user, stub, tx_refs: [fund_ref, withdraw_ref, ((await airtime.json()) as { tx_ref: string }).tx_ref] };
+  return {
+    ...user,
+    stub,
+    tx_refs: [fund_ref, withdraw_ref, ((await airtime.json()) as { tx_ref: string }).tx_ref],
+  };
 }
 
 /** Run the wallet's alarm now, with any projection backoff cut short. */
@@ -96,8 +128,23 @@ async function retryNow(stub: WalletStub): Promise<void> {
 
 /** Readiness computed now (a fresh environment object has no cached result). */
 async function readiness(target: Env = { ...env } as Env) {
-  const res = await createApp().fetch(new Request(`${ORIGIN}/api/v1/health/ready`), target, createExecutionContext());
-  return { status: res.status, body: (await res.json()) as { status: string; projection: { status: string; wallets_behind: number; backlog_changes: number; oldest_unprojected_age_ms: number | null } } };
+  const res = await createApp().fetch(
+    new Request(`${ORIGIN}/api/v1/health/ready`),
+    target,
+    createExecutionContext(),
+  );
+  return {
+    status: res.status,
+    body: (await res.json()) as {
+      status: string;
+      projection: {
+        status: string;
+        wallets_behind: number;
+        backlog_changes: number;
+        oldest_unprojected_age_ms: number | null;
+      };
+    },
+  };
 }
 
 describe("the projection follows the ledger", () => {
@@ -119,7 +166,9 @@ describe("the projection follows the ledger", () => {
     const result = await projector.project(replay);
     expect(result).toMatchObject({ ok: true, applied: 0, rejected: [] });
     // Also through the feed itself: every reader's position lost, everything redelivered.
-    await runInDurableObject(mix.stub, (_i, state) => state.storage.sql.exec("UPDATE feed_readers SET position = 0 WHERE reader = 'projection'"));
+    await runInDurableObject(mix.stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE feed_readers SET position = 0 WHERE reader = 'projection'"),
+    );
     await retryNow(mix.stub);
     expect((await expectProjected(mix.user_id)).differences).toEqual([]);
   });
@@ -127,31 +176,63 @@ describe("the projection follows the ledger", () => {
   it("reports a document that went missing, and a reprojection through the admin route restores it", async () => {
     const mix = await scriptedMix();
     await expectProjected(mix.user_id);
-    const client = createMongoClient(mongodb, { uri: mongoUri, server_selection_timeout_ms: 5_000 });
+    const client = createMongoClient(mongodb, {
+      uri: mongoUri,
+      server_selection_timeout_ms: 5_000,
+    });
     try {
-      await client.db(config.mongo!.db).collection("transactions").deleteOne({ tx_ref: mix.tx_refs[1] });
+      await client
+        .db(config.mongo!.db)
+        .collection("transactions")
+        .deleteOne({ tx_ref: mix.tx_refs[1] });
     } finally {
       await client.close();
     }
     const broken = await check(mix.user_id);
     expect(broken.consistent).toBe(false);
-    expect(broken.differences).toEqual([expect.objectContaining({ collection: "transactions", key: mix.tx_refs[1], problem: "missing" })]);
+    expect(broken.differences).toEqual([
+      expect.objectContaining({
+        collection: "transactions",
+        key: mix.tx_refs[1],
+        problem: "missing",
+      }),
+    ]);
 
-    expect((await api(`/admin/wallets/${mix.user_id}/reproject`, { method: "POST" })).status).toBe(401);
-    const res = await api(`/admin/wallets/${mix.user_id}/reproject`, { method: "POST", headers: ADMIN });
+    expect((await api(`/admin/wallets/${mix.user_id}/reproject`, { method: "POST" })).status).toBe(
+      401,
+    );
+    const res = await api(`/admin/wallets/${mix.user_id}/reproject`, {
+      method: "POST",
+      headers: ADMIN,
+    });
     expect(res.status).toBe(202);
-    expect(await res.json()).toEqual({ user_id: mix.user_id, queued: { users: 1, wallets: 1, transactions: 3 }, has_more: false, next_starting_after: null });
+    expect(await res.json()).toEqual({
+      user_id: mix.user_id,
+      queued: { users: 1, wallets: 1, transactions: 3 },
+      has_more: false,
+      next_starting_after: null,
+    });
     expect((await expectProjected(mix.user_id)).differences).toEqual([]);
     await expectLedgerConsistent(mix.stub);
   });
 
   it("answers 404 for a wallet that does not exist, and lists registered users in the users index", async () => {
     const user = await registerAndLogin();
-    expect((await api("/admin/wallets/usr0000000000000000/reproject", { method: "POST", headers: ADMIN })).status).toBe(404);
+    expect(
+      (
+        await api("/admin/wallets/usr0000000000000000/reproject", {
+          method: "POST",
+          headers: ADMIN,
+        })
+      ).status,
+    ).toBe(404);
     let starting_after: string | undefined;
     const seen: string[] = [];
     for (let page = 0; page < 100; page++) {
-      const res = await api(`/admin/users?limit=200${starting_after ? `&starting_after=${starting_after}` : ""}`, { headers: ADMIN });
+      const res = await api(
+        `/admin/users?limit=200${starting_after ? `&starting_after=${starting_after}` : ""}`,
+        { headers: ADMIN },
+      );
       expect(res.status).toBe(200);
       const body = (await res.json()) as { data: { user_id: string }[]; has_more: boolean };
       seen.push(...body.data.map((u) => u.user_id));
@@ -173,16 +254,29 @@ describe.skipIf(!usingDouble)("while MongoDB is away", () => {
       const during = await scriptedMix();
       // Far below the server selection timeout (1.5 s) per call: nothing waited for MongoDB.
       expect(Date.now() - started_ms).toBeLessThan(8_000);
-      const funding = await api("/wallet/fund", authedJson(before.auth, { amount: 700, currency: "ngn" }));
+      const funding = await api(
+        "/wallet/fund",
+        authedJson(before.auth, { amount: 700, currency: "ngn" }),
+      );
       expect(funding.status).toBe(201);
 
       // Each wallet's background delivery fails (server selection, 1.5 s here) and tells Operations.
       const operations = env.OPERATIONS.getByName(OPERATIONS_OBJECT);
       const listed = () =>
         runInDurableObject(operations, (_i, s) =>
-          s.storage.sql.exec<{ user_id: string }>("SELECT user_id FROM projection_lag WHERE user_id IN (?, ?) ORDER BY user_id", during.user_id, before.user_id).toArray().map((r) => r.user_id),
+          s.storage.sql
+            .exec<{ user_id: string }>(
+              "SELECT user_id FROM projection_lag WHERE user_id IN (?, ?) ORDER BY user_id",
+              during.user_id,
+              before.user_id,
+            )
+            .toArray()
+            .map((r) => r.user_id),
         );
-      await eventually(async () => expect(await listed()).toEqual([during.user_id, before.user_id].sort()), 15_000);
+      await eventually(
+        async () => expect(await listed()).toEqual([during.user_id, before.user_id].sort()),
+        15_000,
+      );
       const state = await during.stub.projectionState();
       expect(state).toMatchObject({ on: true });
       if (state.on) expect(state.failures).toBeGreaterThan(0);
@@ -204,7 +298,11 @@ describe.skipIf(!usingDouble)("while MongoDB is away", () => {
         expect(result.differences).toEqual([]);
         expect(result.feed.failures).toBe(0);
       }
-      expect(await during.stub.projectionState()).toMatchObject({ on: true, backlog: 0, failures: 0 });
+      expect(await during.stub.projectionState()).toMatchObject({
+        on: true,
+        backlog: 0,
+        failures: 0,
+      });
       // Each wallet told Operations it caught up, so readiness no longer counts it.
       // (Other wallets of a concurrent test file may still be behind: the double is shared.)
       expect(await listed()).toEqual([]);
@@ -223,7 +321,9 @@ describe("a reader that is not registered", () => {
       // The projection stalled at the start, and every change is old enough to prune.
       sql.exec("UPDATE feed_readers SET position = 0 WHERE reader = 'projection'");
       sql.exec("UPDATE changes SET created_at_ms = 0");
-      const rooms_only = new ChangeFeed(state.storage, { rooms: async (changes) => ({ through_seq: changes[changes.length - 1].seq }) });
+      const rooms_only = new ChangeFeed(state.storage, {
+        rooms: async (changes) => ({ through_seq: changes[changes.length - 1].seq }),
+      });
       const with_projection = new ChangeFeed(state.storage, {
         rooms: async (changes) => ({ through_seq: changes[changes.length - 1].seq }),
         projection: async () => ({ through_seq: 0, error: new Error("down") }),
@@ -240,7 +340,13 @@ describe("a reader that is not registered", () => {
     const off = { ...env, MONGODB_URI: undefined, MONGO_URI: undefined } as unknown as Env;
     const r = await readiness(off);
     expect(r.status).toBe(200);
-    expect(r.body.projection).toEqual({ status: "off", wallets_behind: 0, wallets_behind_capped: false, backlog_changes: 0, oldest_unprojected_age_ms: null });
+    expect(r.body.projection).toEqual({
+      status: "off",
+      wallets_behind: 0,
+      wallets_behind_capped: false,
+      backlog_changes: 0,
+      oldest_unprojected_age_ms: null,
+    });
   });
 });
 
@@ -258,7 +364,19 @@ describe("feed retries", () => {
 });
 
 describe("the checker's comparison", () => {
-  const expected = { collection: "wallets" as const, key: "usr0000000000000001", version: 3, doc: { currency: "NGN", balance_minor: 150_00, available_minor: 150_00, is_active: true, created_at_ms: 1, updated_at_ms: 2 } };
+  const expected = {
+    collection: "wallets" as const,
+    key: "usr0000000000000001",
+    version: 3,
+    doc: {
+      currency: "NGN",
+      balance_minor: 150_00,
+      available_minor: 150_00,
+      is_active: true,
+      created_at_ms: 1,
+      updated_at_ms: 2,
+    },
+  };
   const projected = { user_id: expected.key, version: 3, ...expected.doc, balance: "150.00" };
 
   it("finds nothing when the document holds the ledger's version and fields", () => {
@@ -266,8 +384,19 @@ describe("the checker's comparison", () => {
   });
 
   it("names a missing document, another version, and changed fields (never their values)", () => {
-    expect(compare(expected, undefined)).toEqual({ collection: "wallets", key: expected.key, problem: "missing", ledger_version: 3 });
-    expect(compare(expected, { ...projected, version: 2 })).toEqual({ collection: "wallets", key: expected.key, problem: "version", ledger_version: 3, projected_version: 2 });
+    expect(compare(expected, undefined)).toEqual({
+      collection: "wallets",
+      key: expected.key,
+      problem: "missing",
+      ledger_version: 3,
+    });
+    expect(compare(expected, { ...projected, version: 2 })).toEqual({
+      collection: "wallets",
+      key: expected.key,
+      problem: "version",
+      ledger_version: 3,
+      projected_version: 2,
+    });
     expect(compare(expected, { ...projected, balance_minor: 1, balance: "0.01" })).toEqual({
       collection: "wallets",
       key: expected.key,

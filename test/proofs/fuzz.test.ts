@@ -36,7 +36,15 @@ import { apiInProcess as api, dispatch, env, uniqueIp } from "../support/helpers
 import { describe, judge } from "./fuzz/answers";
 import { specArb, toRequest, type Spec } from "./fuzz/requests";
 import type { OpenApiDocument, Operation } from "./fuzz/schema-check";
-import { ghostSnapshot, laneUser, prepareWorld, snapshot, type Snapshot, type User, type World } from "./fuzz/world";
+import {
+  ghostSnapshot,
+  laneUser,
+  prepareWorld,
+  snapshot,
+  type Snapshot,
+  type User,
+  type World,
+} from "./fuzz/world";
 import { REGRESSIONS } from "./fuzz/regressions";
 
 const SOAK = (env as unknown as { SOAK?: string }).SOAK === "1";
@@ -55,7 +63,11 @@ const CI_TIMEOUT_MS = 300_000;
 /** Reads run this many at a time (they cannot change anything, so their order does not matter). */
 const READ_CONCURRENCY = 6;
 /** Operations that spend from the wallet: their lane's user is funded first. */
-const SPENDING = new Set(["POST /api/v1/wallet/withdraw", "POST /api/v1/wallet/airtime", "POST /api/v1/wallet/data"]);
+const SPENDING = new Set([
+  "POST /api/v1/wallet/withdraw",
+  "POST /api/v1/wallet/airtime",
+  "POST /api/v1/wallet/data",
+]);
 /**
  * Purchase lanes change user every few requests: one user may start 10
  * purchases a minute (PURCHASE_USER_LIMITER) and is refused once 8 failed
@@ -67,7 +79,14 @@ const PURCHASES_PER_LANE_USER = Math.min(10, PURCHASE_FAILURES_MAX);
 /** Provider timeouts are 1.5 s in tests; an answer slower than this is a hang. */
 const ANSWER_TIMEOUT_MS = 10_000;
 
-type Tally = { elapsed: Map<string, number>; requests: number; byOperation: Map<string, Map<number, number>>; byAttack: Map<string, number>; undocumented4xx: Set<string>; stateChecks: number };
+type Tally = {
+  elapsed: Map<string, number>;
+  requests: number;
+  byOperation: Map<string, Map<number, number>>;
+  byAttack: Map<string, number>;
+  undocumented4xx: Set<string>;
+  stateChecks: number;
+};
 
 function bump<K>(map: Map<K, number>, key: K): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -86,14 +105,40 @@ function diff(before: Snapshot, after: Snapshot): string {
  * parameter (`/wallet/transactions/`) reaches the operation without it (the
  * transaction list), unless a documented path ends in that slash itself.
  */
-function reachedOperation<T extends { method: string; path: string }>(ops: T[], method: string, pathname: string): T | undefined {
+function reachedOperation<T extends { method: string; path: string }>(
+  ops: T[],
+  method: string,
+  pathname: string,
+): T | undefined {
   const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const find = (path: string) => ops.find((o) => o.method === method.toLowerCase() && new RegExp(`^${o.path.split(/\{[^}]+\}/).map(literal).join("[^/]+")}$`).test(path));
-  return find(pathname) ?? (pathname.length > 1 && pathname.endsWith("/") ? find(pathname.slice(0, -1)) : undefined);
+  const find = (path: string) =>
+    ops.find(
+      (o) =>
+        o.method === method.toLowerCase() &&
+        new RegExp(
+          `^${o.path
+            .split(/\{[^}]+\}/)
+            .map(literal)
+            .join("[^/]+")}$`,
+        ).test(path),
+    );
+  return (
+    find(pathname) ??
+    (pathname.length > 1 && pathname.endsWith("/") ? find(pathname.slice(0, -1)) : undefined)
+  );
 }
 
-function operations(document: OpenApiDocument): { key: string; method: string; path: string; op: Operation }[] {
-  return Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ key: `${method.toUpperCase()} ${path}`, method, path, op })));
+function operations(
+  document: OpenApiDocument,
+): { key: string; method: string; path: string; op: Operation }[] {
+  return Object.entries(document.paths).flatMap(([path, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      key: `${method.toUpperCase()} ${path}`,
+      method,
+      path,
+      op,
+    })),
+  );
 }
 
 suite("schema-driven fuzzing of every API operation", () => {
@@ -117,7 +162,14 @@ suite("schema-driven fuzzing of every API operation", () => {
     async () => {
       const ops = operations(document);
       expect(ops.length).toBeGreaterThan(30);
-      const tally: Tally = { elapsed: new Map(), requests: 0, byOperation: new Map(ops.map((o) => [o.key, new Map()])), byAttack: new Map(), undocumented4xx: new Set(), stateChecks: 0 };
+      const tally: Tally = {
+        elapsed: new Map(),
+        requests: 0,
+        byOperation: new Map(ops.map((o) => [o.key, new Map()])),
+        byAttack: new Map(),
+        undocumented4xx: new Set(),
+        stateChecks: 0,
+      };
       const failures: string[] = [];
       const victimBefore = await snapshot(world, world.victim);
       const ghostBefore = await ghostSnapshot(world);
@@ -138,7 +190,10 @@ suite("schema-driven fuzzing of every API operation", () => {
             const r = await dispatch(request);
             return { r, t: r.status === 101 ? "" : await r.text() };
           })();
-          const answer = await Promise.race([answered, new Promise<null>((resolve) => setTimeout(() => resolve(null), ANSWER_TIMEOUT_MS))]);
+          const answer = await Promise.race([
+            answered,
+            new Promise<null>((resolve) => setTimeout(() => resolve(null), ANSWER_TIMEOUT_MS)),
+          ]);
           if (answer === null) {
             failures.push(`no answer within ${ANSWER_TIMEOUT_MS} ms\n    ${describe(spec)}`);
             return null;
@@ -156,13 +211,20 @@ suite("schema-driven fuzzing of every API operation", () => {
         tally.requests += 1;
         bump(tally.byOperation.get(spec.op)!, res.status);
         bump(tally.byAttack, `${spec.kind}/${spec.attack}`);
-        const verdict = judge(document, reached.op, res.status, res.headers.get("content-type"), text);
+        const verdict = judge(
+          document,
+          reached.op,
+          res.status,
+          res.headers.get("content-type"),
+          text,
+        );
         if (verdict.undocumented4xx) tally.undocumented4xx.add(`${spec.op} ${res.status}`);
         for (const problem of verdict.problems) failures.push(`${problem}\n    ${describe(spec)}`);
         refusals.delete(spec);
         if (res.status === 422) {
           const body = JSON.parse(text) as { tx_ref?: unknown; transaction_status?: unknown };
-          if (typeof body.tx_ref === "string" && body.transaction_status === "FAILED") refusals.set(spec, body.tx_ref);
+          if (typeof body.tx_ref === "string" && body.transaction_status === "FAILED")
+            refusals.set(spec, body.tx_ref);
         }
         return res.status;
       }
@@ -175,11 +237,22 @@ suite("schema-driven fuzzing of every API operation", () => {
        */
       const refusals = new Map<Spec, string>();
       function checkRefusal(before: Snapshot, after: Snapshot, tx_ref: string, spec: Spec): void {
-        const added = (after.transactions as string[]).filter((t) => !(before.transactions as string[]).includes(t));
+        const added = (after.transactions as string[]).filter(
+          (t) => !(before.transactions as string[]).includes(t),
+        );
         const same = (key: string) => JSON.stringify(before[key]) === JSON.stringify(after[key]);
-        const wallet = (snap: Snapshot) => JSON.stringify({ ...(snap.wallet as Record<string, unknown>), updated_at: undefined });
-        if (added.length !== 1 || !added[0].startsWith(`${tx_ref}:FAILED:`) || !same("journal_balance_minor") || !same("anomalies") || wallet(before) !== wallet(after))
-          failures.push(`a provider refusal changed more than its own FAILED record: ${diff(before, after)}\n    ${describe(spec)}`);
+        const wallet = (snap: Snapshot) =>
+          JSON.stringify({ ...(snap.wallet as Record<string, unknown>), updated_at: undefined });
+        if (
+          added.length !== 1 ||
+          !added[0].startsWith(`${tx_ref}:FAILED:`) ||
+          !same("journal_balance_minor") ||
+          !same("anomalies") ||
+          wallet(before) !== wallet(after)
+        )
+          failures.push(
+            `a provider refusal changed more than its own FAILED record: ${diff(before, after)}\n    ${describe(spec)}`,
+          );
       }
 
       /**
@@ -196,7 +269,10 @@ suite("schema-driven fuzzing of every API operation", () => {
           const now = await snapshot(world, user);
           tally.stateChecks += 1;
           const changed = diff(baseline, now);
-          if (changed) failures.push(`state changed across ${unchecked.length} 4xx answer(s): ${changed}\n    ${unchecked.map(describe).join("\n    ")}`);
+          if (changed)
+            failures.push(
+              `state changed across ${unchecked.length} 4xx answer(s): ${changed}\n    ${unchecked.map(describe).join("\n    ")}`,
+            );
           baseline = now;
           unchecked = [];
         };
@@ -216,16 +292,28 @@ suite("schema-driven fuzzing of every API operation", () => {
       }
 
       function generate(index: number, entry: (typeof ops)[number], as: World): Spec[] {
-        const runs = EXPENSIVE.has(entry.key) ? PER_EXPENSIVE_OPERATION : entry.method === "get" ? PER_READ : PER_WRITE;
-        return fc.sample(specArb(document, entry.method, entry.path, entry.op, as), { seed: SEED + index, numRuns: runs });
+        const runs = EXPENSIVE.has(entry.key)
+          ? PER_EXPENSIVE_OPERATION
+          : entry.method === "get"
+            ? PER_READ
+            : PER_WRITE;
+        return fc.sample(specArb(document, entry.method, entry.path, entry.op, as), {
+          seed: SEED + index,
+          numRuns: runs,
+        });
       }
 
       // The inputs that once found a bug, first and always.
-      await lane(world.actor, REGRESSIONS.map((build) => build(world)));
+      await lane(
+        world.actor,
+        REGRESSIONS.map((build) => build(world)),
+      );
 
       // Reads (as the actor, a few at a time) and writes (one lane per operation, each with its
       // own user) run side by side: no lane shares a user with another or with the reads.
-      const reads = ops.flatMap((entry, index) => (entry.method === "get" ? generate(index, entry, world) : []));
+      const reads = ops.flatMap((entry, index) =>
+        entry.method === "get" ? generate(index, entry, world) : [],
+      );
       const actorBefore = await snapshot(world, world.actor);
       const readPhase = (async () => {
         const started_ms = Date.now();
@@ -239,7 +327,8 @@ suite("schema-driven fuzzing of every API operation", () => {
         // A read changes nothing, whatever it answers.
         const readChange = diff(actorBefore, await snapshot(world, world.actor));
         tally.stateChecks += 1;
-        if (readChange) failures.push(`the actor's state changed during ${reads.length} reads: ${readChange}`);
+        if (readChange)
+          failures.push(`the actor's state changed during ${reads.length} reads: ${readChange}`);
       })();
       const writePhase = (async () => {
         const started_ms = Date.now();
@@ -253,7 +342,13 @@ suite("schema-driven fuzzing of every API operation", () => {
                 const runs = generate(index, entry, world).length;
                 for (let from = 0; from < runs; from += PURCHASES_PER_LANE_USER) {
                   const user = await laneUser(true);
-                  await lane(user, generate(index, entry, { ...world, actor: user }).slice(from, from + PURCHASES_PER_LANE_USER));
+                  await lane(
+                    user,
+                    generate(index, entry, { ...world, actor: user }).slice(
+                      from,
+                      from + PURCHASES_PER_LANE_USER,
+                    ),
+                  );
                 }
               } else {
                 const user = await laneUser(SPENDING.has(entry.key));
@@ -276,28 +371,48 @@ suite("schema-driven fuzzing of every API operation", () => {
 
       const lines = [...tally.byOperation].map(([op, statuses]) => {
         const total = [...statuses.values()].reduce((a, b) => a + b, 0);
-        const detail = [...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ");
+        const detail = [...statuses]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}:${n}`)
+          .join(" ");
         return `${String(total).padStart(5)} ${String(tally.elapsed.get(op) ?? "").padStart(6)}  ${op}  ${detail}`;
       });
       const byStatus = new Map<number, number>();
-      for (const statuses of tally.byOperation.values()) for (const [s, n] of statuses) byStatus.set(s, (byStatus.get(s) ?? 0) + n);
+      for (const statuses of tally.byOperation.values())
+        for (const [s, n] of statuses) byStatus.set(s, (byStatus.get(s) ?? 0) + n);
       const summary = [
         `fuzz: ${tally.requests} requests, ${tally.stateChecks} state checks, ${ops.length} operations; reads ${tally.elapsed.get("reads")} ms, writes ${tally.elapsed.get("writes")} ms`,
         ...lines,
-        `by status: ${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(" ")}`,
-        `by kind/attack: ${[...tally.byAttack].sort().map(([a, n]) => `${a}:${n}`).join(" ")}`,
+        `by status: ${[...byStatus]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}:${n}`)
+          .join(" ")}`,
+        `by kind/attack: ${[...tally.byAttack]
+          .sort()
+          .map(([a, n]) => `${a}:${n}`)
+          .join(" ")}`,
         `undocumented 4xx statuses (problem documents all the same): ${[...tally.undocumented4xx].sort().join(", ") || "none"}`,
       ].join("\n");
       console.log(summary);
 
       expect(failures.slice(0, 30).join("\n\n"), summary).toBe("");
       // Every operation was fuzzed: a route added to the document is covered or this fails.
-      expect([...tally.byOperation].filter(([, statuses]) => statuses.size === 0).map(([op]) => op)).toEqual([]);
+      expect(
+        [...tally.byOperation].filter(([, statuses]) => statuses.size === 0).map(([op]) => op),
+      ).toEqual([]);
       expect(tally.requests).toBeGreaterThanOrEqual(SOAK ? 10_000 : 1_500);
       // The valid requests did reach the money paths: some succeeded on every money route.
-      for (const op of ["POST /api/v1/wallet/fund", "POST /api/v1/wallet/withdraw", "POST /api/v1/wallet/airtime", "POST /api/v1/wallet/data"]) {
+      for (const op of [
+        "POST /api/v1/wallet/fund",
+        "POST /api/v1/wallet/withdraw",
+        "POST /api/v1/wallet/airtime",
+        "POST /api/v1/wallet/data",
+      ]) {
         const statuses = tally.byOperation.get(op)!;
-        expect([...statuses.keys()].some((s) => s >= 200 && s < 400), `${op} never succeeded`).toBe(true);
+        expect(
+          [...statuses.keys()].some((s) => s >= 200 && s < 400),
+          `${op} never succeeded`,
+        ).toBe(true);
       }
     },
     SOAK ? SOAK_TIMEOUT_MS : CI_TIMEOUT_MS,

@@ -52,11 +52,30 @@ import { PURCHASE_FAILURES_MAX } from "../../src/domain/limits";
 import { expectLedgerConsistent, PASSWORD, registerAndLogin } from "../support/helpers";
 import { modelPool } from "./model/pool";
 import { jsonAnswer, observe } from "./model/check";
-import { ControlCharge, Drain, Fund, FundBurst, PayCheckout, Redeliver, Forge, type Cmd, type Real } from "./model/commands-funding";
+import {
+  ControlCharge,
+  Drain,
+  Fund,
+  FundBurst,
+  PayCheckout,
+  Redeliver,
+  Forge,
+  type Cmd,
+  type Real,
+} from "./model/commands-funding";
 import { Buy, Concurrent, SettleTransfer, VtSettle, Withdraw } from "./model/commands-held";
 import { LatePayment, PassDeadline, SecondPayment, SucceedLate } from "./model/commands-late";
 import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
-import { call, captureQueue, counts, okJson, queued, spent, spent_ms, vtControl } from "./model/harness";
+import {
+  call,
+  captureQueue,
+  counts,
+  okJson,
+  queued,
+  spent,
+  spent_ms,
+  vtControl,
+} from "./model/harness";
 import type { Model, ModelUser, TxStatus, TxType } from "./model/model";
 
 const knobs = env as unknown as { MODEL_SEED?: string; MODEL_SEQUENCES?: string };
@@ -78,11 +97,16 @@ const MAX_COMMANDS = 8;
  * (PURCHASE_FAILURES_MAX) is never met by a sequence; it is proven by its own
  * route test. Attempts per minute are paced by the harness (pacePurchases).
  */
-if (PURCHASE_FAILURES_MAX < MAX_COMMANDS) throw new Error("a sequence could meet the failed-purchase bound, which the model does not model");
+if (PURCHASE_FAILURES_MAX < MAX_COMMANDS)
+  throw new Error(
+    "a sequence could meet the failed-purchase bound, which the model does not model",
+  );
 
 const user = fc.nat({ max: 1 });
 const pick = fc.nat({ max: 1_000 });
-const idem = fc.constantFrom("none", "none", "fresh", "replay", "changed") as fc.Arbitrary<"none" | "fresh" | "replay" | "changed">;
+const idem = fc.constantFrom("none", "none", "fresh", "replay", "changed") as fc.Arbitrary<
+  "none" | "fresh" | "replay" | "changed"
+>;
 
 /** Time spent per command kind, printed with the counts (where a slow run spends its time). */
 class Timed implements Cmd {
@@ -102,41 +126,165 @@ class Timed implements Cmd {
 
 /** Weighted: the money paths often, the account routes rarely (each costs an argon2id hash). */
 const command: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 60, arbitrary: fc.tuple(user, fc.integer({ min: 100, max: 60_000 }), idem, fc.nat({ max: 9 })).map(([u, a, i, f]) => new Fund(u, a, i, f === 0)) },
-  { weight: 6, arbitrary: fc.tuple(user, fc.integer({ min: 11, max: 12 })).map(([u, n]) => new FundBurst(u, n)) },
-  { weight: 130, arbitrary: fc.tuple(pick, fc.constantFrom("full", "full", "less", "fail") as fc.Arbitrary<"full" | "less" | "fail">).map(([p, o]) => new PayCheckout(p, o)) },
-  { weight: 40, arbitrary: fc.tuple(pick, fc.constantFrom("over", "under", "usd") as fc.Arbitrary<"over" | "under" | "usd">, fc.boolean()).map(([p, k, d]) => new ControlCharge(p, k, d)) },
+  {
+    weight: 60,
+    arbitrary: fc
+      .tuple(user, fc.integer({ min: 100, max: 60_000 }), idem, fc.nat({ max: 9 }))
+      .map(([u, a, i, f]) => new Fund(u, a, i, f === 0)),
+  },
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(user, fc.integer({ min: 11, max: 12 }))
+      .map(([u, n]) => new FundBurst(u, n)),
+  },
+  {
+    weight: 130,
+    arbitrary: fc
+      .tuple(
+        pick,
+        fc.constantFrom("full", "full", "less", "fail") as fc.Arbitrary<"full" | "less" | "fail">,
+      )
+      .map(([p, o]) => new PayCheckout(p, o)),
+  },
+  {
+    weight: 40,
+    arbitrary: fc
+      .tuple(
+        pick,
+        fc.constantFrom("over", "under", "usd") as fc.Arbitrary<"over" | "under" | "usd">,
+        fc.boolean(),
+      )
+      .map(([p, k, d]) => new ControlCharge(p, k, d)),
+  },
   { weight: 40, arbitrary: pick.map((p) => new Redeliver(p)) },
   // Money after the end: a funding's deadline passing, a genuine payment after it ended, a second payment.
-  { weight: 15, arbitrary: fc.tuple(pick, fc.constantFrom("nothing", "underpaid", "failed") as fc.Arbitrary<"nothing" | "underpaid" | "failed">).map(([p, t]) => new PassDeadline(p, t)) },
+  {
+    weight: 15,
+    arbitrary: fc
+      .tuple(
+        pick,
+        fc.constantFrom("nothing", "underpaid", "failed") as fc.Arbitrary<
+          "nothing" | "underpaid" | "failed"
+        >,
+      )
+      .map(([p, t]) => new PassDeadline(p, t)),
+  },
   { weight: 15, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, d]) => new LatePayment(p, d)) },
   { weight: 12, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, d]) => new SecondPayment(p, d)) },
   {
     weight: 60,
     arbitrary: fc
-      .tuple(fc.constantFrom("unknown_ref", "unknown_id", "others_charge", "lying_amount", "forged_transfer", "bad_signature") as fc.Arbitrary<import("./model/commands-funding").Forgery>, pick, fc.boolean())
+      .tuple(
+        fc.constantFrom(
+          "unknown_ref",
+          "unknown_id",
+          "others_charge",
+          "lying_amount",
+          "forged_transfer",
+          "bad_signature",
+        ) as fc.Arbitrary<import("./model/commands-funding").Forgery>,
+        pick,
+        fc.boolean(),
+      )
       .map(([k, p, h]) => new Forge(k, p, h)),
   },
-  { weight: 130, arbitrary: fc.tuple(fc.constantFrom("fifo", "reverse", "shuffle", "burst") as fc.Arbitrary<"fifo" | "reverse" | "shuffle" | "burst">, fc.nat({ max: 3 }), fc.nat({ max: 10_000 })).map(([o, t, s]) => new Drain(o, t, s)) },
+  {
+    weight: 130,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom("fifo", "reverse", "shuffle", "burst") as fc.Arbitrary<
+          "fifo" | "reverse" | "shuffle" | "burst"
+        >,
+        fc.nat({ max: 3 }),
+        fc.nat({ max: 10_000 }),
+      )
+      .map(([o, t, s]) => new Drain(o, t, s)),
+  },
   {
     weight: 90,
     arbitrary: fc
-      .tuple(user, fc.nat({ max: 4 }), fc.constantFrom("ok", "ok", "ok", "ok2", "blacklisted", "unresolvable") as fc.Arbitrary<import("./model/commands-held").Account>, idem, fc.constantFrom("none", "none", "none", "none", "none", "refuse", "lost", "commit_lost") as fc.Arbitrary<import("./model/commands-held").WithdrawFault>)
+      .tuple(
+        user,
+        fc.nat({ max: 4 }),
+        fc.constantFrom("ok", "ok", "ok", "ok2", "blacklisted", "unresolvable") as fc.Arbitrary<
+          import("./model/commands-held").Account
+        >,
+        idem,
+        fc.constantFrom(
+          "none",
+          "none",
+          "none",
+          "none",
+          "none",
+          "refuse",
+          "lost",
+          "commit_lost",
+        ) as fc.Arbitrary<import("./model/commands-held").WithdrawFault>,
+      )
       .map(([u, a, acc, i, f]) => new Withdraw(u, a, acc, i, f)),
   },
-  { weight: 100, arbitrary: fc.tuple(pick, fc.constantFrom("SUCCESSFUL", "SUCCESSFUL", "FAILED") as fc.Arbitrary<"SUCCESSFUL" | "FAILED">).map(([p, o]) => new SettleTransfer(p, o)) },
+  {
+    weight: 100,
+    arbitrary: fc
+      .tuple(
+        pick,
+        fc.constantFrom("SUCCESSFUL", "SUCCESSFUL", "FAILED") as fc.Arbitrary<
+          "SUCCESSFUL" | "FAILED"
+        >,
+      )
+      .map(([p, o]) => new SettleTransfer(p, o)),
+  },
   {
     weight: 80,
     arbitrary: fc
-      .tuple(user, fc.constantFrom("airtime", "airtime", "data") as fc.Arbitrary<"airtime" | "data">, fc.constantFrom("delivered", "pending", "pending", "failed", "unknown") as fc.Arbitrary<import("./model/commands-held").PhoneKind>, fc.nat({ max: 4 }), fc.constantFrom("none", "none", "fresh", "replay") as fc.Arbitrary<"none" | "fresh" | "replay">)
+      .tuple(
+        user,
+        fc.constantFrom("airtime", "airtime", "data") as fc.Arbitrary<"airtime" | "data">,
+        fc.constantFrom("delivered", "pending", "pending", "failed", "unknown") as fc.Arbitrary<
+          import("./model/commands-held").PhoneKind
+        >,
+        fc.nat({ max: 4 }),
+        fc.constantFrom("none", "none", "fresh", "replay") as fc.Arbitrary<
+          "none" | "fresh" | "replay"
+        >,
+      )
       .map(([u, k, p, a, i]) => new Buy(u, k, p, a, i)),
   },
-  { weight: 60, arbitrary: fc.tuple(pick, fc.constantFrom("delivered", "failed", "failed", "reversed") as fc.Arbitrary<"delivered" | "failed" | "reversed">).map(([p, t]) => new VtSettle(p, t)) },
-  { weight: 20, arbitrary: fc.tuple(fc.constantFrom("transfer", "purchase") as fc.Arbitrary<"transfer" | "purchase">, pick, fc.constantFrom(true, true, false)).map(([t, p, r]) => new SucceedLate(t, p, r)) },
+  {
+    weight: 60,
+    arbitrary: fc
+      .tuple(
+        pick,
+        fc.constantFrom("delivered", "failed", "failed", "reversed") as fc.Arbitrary<
+          "delivered" | "failed" | "reversed"
+        >,
+      )
+      .map(([p, t]) => new VtSettle(p, t)),
+  },
+  {
+    weight: 20,
+    arbitrary: fc
+      .tuple(
+        fc.constantFrom("transfer", "purchase") as fc.Arbitrary<"transfer" | "purchase">,
+        pick,
+        fc.constantFrom(true, true, false),
+      )
+      .map(([t, p, r]) => new SucceedLate(t, p, r)),
+  },
   {
     weight: 40,
     arbitrary: fc
-      .tuple(user, fc.array(fc.constantFrom("withdraw", "pending", "delivered") as fc.Arbitrary<"withdraw" | "pending" | "delivered">, { minLength: 2, maxLength: 6 }), fc.integer({ min: 1, max: 5 }))
+      .tuple(
+        user,
+        fc.array(
+          fc.constantFrom("withdraw", "pending", "delivered") as fc.Arbitrary<
+            "withdraw" | "pending" | "delivered"
+          >,
+          { minLength: 2, maxLength: 6 },
+        ),
+        fc.integer({ min: 1, max: 5 }),
+      )
       .map(([u, k, s]) => new Concurrent(u, k, s)),
   },
   { weight: 40, arbitrary: user.map((u) => new Reconcile(u)) },
@@ -247,22 +395,56 @@ describe("the API against its model", () => {
     captureQueue();
     // A registered user shared by every sequence, for the login commands (its wallet stays empty).
     const u = await registerAndLogin();
-    shared = [{ user_id: u.user_id, email: u.email, password: PASSWORD, auth: u.auth, txs: [], keys: new Map() }];
+    shared = [
+      {
+        user_id: u.user_id,
+        email: u.email,
+        password: PASSWORD,
+        auth: u.auth,
+        txs: [],
+        keys: new Map(),
+      },
+    ];
   }, 60_000);
 
   /** A pooled wallet, and the model's user for it with the state the API lists: its opening funding. */
   async function pooledUser(opening_naira: number, fee: string): Promise<ModelUser> {
     const w = await takeWallet(opening_naira * 100);
-    const user: ModelUser = { user_id: w.user_id, email: w.email, auth: w.auth, txs: [], keys: new Map() };
+    const user: ModelUser = {
+      user_id: w.user_id,
+      email: w.email,
+      auth: w.auth,
+      txs: [],
+      keys: new Map(),
+    };
     counts.requests += 1;
-    const listed = await jsonAnswer<{ data: { tx_ref: string; type: TxType; status: TxStatus; stage: string; amount_minor: number; fee_minor: number }[] }>(
+    const listed = await jsonAnswer<{
+      data: {
+        tx_ref: string;
+        type: TxType;
+        status: TxStatus;
+        stage: string;
+        amount_minor: number;
+        fee_minor: number;
+      }[];
+    }>(
       await call(fee, "/wallet/transactions?limit=100", { headers: user.auth }),
       200,
       "GET /wallet/transactions",
     );
-    user.txs = listed.data.map((t) => ({ tx_ref: t.tx_ref, type: t.type, status: t.status, stage: t.stage, amount_minor: t.amount_minor, fee_minor: t.fee_minor }));
+    user.txs = listed.data.map((t) => ({
+      tx_ref: t.tx_ref,
+      type: t.type,
+      status: t.status,
+      stage: t.stage,
+      amount_minor: t.amount_minor,
+      fee_minor: t.fee_minor,
+    }));
     // The wallet's balances are compared with what these imply at every Observe and at the end of the sequence.
-    expect(user.txs.map((t) => [t.type, t.status, t.amount_minor]), "starting state").toEqual([["FUND", "SUCCESS", w.opening_minor]]);
+    expect(
+      user.txs.map((t) => [t.type, t.status, t.amount_minor]),
+      "starting state",
+    ).toEqual([["FUND", "SUCCESS", w.opening_minor]]);
     return user;
   }
 
@@ -271,29 +453,58 @@ describe("the API against its model", () => {
     async ({ annotate }) => {
       const started_ms = Date.now();
       await fc.assert(
-        fc.asyncProperty(fc.commands([command.map((c) => new Timed(c), (c) => (c as Timed).inner)], { maxCommands: MAX_COMMANDS }), fc.constantFrom("0", "50.25"), fc.integer({ min: 1_000, max: 50_000 }), fc.nat({ max: 3 }), async (cmds, fee, opening, users_n) => {
-          counts.sequences += 1;
-          if (counts.sequences % 50 === 0) console.log(`progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms (${spent_ms.get("purchase pacing") ?? 0} ms pacing purchases)`);
-          queued.length = 0; // strays of an earlier sequence (its wallets were restored)
-          let t = Date.now();
-          // The look-alike's float (our prepaid balance at VTpass) is spent by every sequence's
-          // purchases; refilled here, so a 018 "float low" refusal comes only from a command that asks for it.
-          await okJson(await vtControl("/float", { amount: "1000000" }), "VTpass float");
-          // One wallet, and a second one in a quarter of the sequences (cross-wallet events, forged references).
-          const users = [await pooledUser(opening, fee)];
-          if (users_n === 0) users.push(await pooledUser(opening + 1, fee));
-          spent("setup", Date.now() - t);
-          const model: Model = { users, logins: shared.map((s) => ({ ...s, txs: [], keys: new Map() })), fee_minor: fee === "0" ? 0 : 5025, fund_pending_max: 10 };
-          const real: Real = { fee, charges: new Map(), active: new Map(), seq: counts.sequences };
-          await fc.asyncModelRun(() => ({ model, real }), cmds);
-          t = Date.now();
-          // Deliver what is still queued (late, after everything else), then compare everything: each
-          // wallet's transactions and balances, and its own audit (balance = journal).
-          await new Drain("fifo", 0, 0).run(model, real);
-          for (const u of model.users) await observe(model, u, fee, real.active.get(u.user_id) !== false);
-          for (const u of model.users) await expectLedgerConsistent(env.WALLET.getByName(u.user_id));
-          spent("final checks", Date.now() - t);
-        }),
+        fc.asyncProperty(
+          fc.commands(
+            [
+              command.map(
+                (c) => new Timed(c),
+                (c) => (c as Timed).inner,
+              ),
+            ],
+            { maxCommands: MAX_COMMANDS },
+          ),
+          fc.constantFrom("0", "50.25"),
+          fc.integer({ min: 1_000, max: 50_000 }),
+          fc.nat({ max: 3 }),
+          async (cmds, fee, opening, users_n) => {
+            counts.sequences += 1;
+            if (counts.sequences % 50 === 0)
+              console.log(
+                `progress: ${counts.sequences} sequences at ${Date.now() - started_ms} ms (${spent_ms.get("purchase pacing") ?? 0} ms pacing purchases)`,
+              );
+            queued.length = 0; // strays of an earlier sequence (its wallets were restored)
+            let t = Date.now();
+            // The look-alike's float (our prepaid balance at VTpass) is spent by every sequence's
+            // purchases; refilled here, so a 018 "float low" refusal comes only from a command that asks for it.
+            await okJson(await vtControl("/float", { amount: "1000000" }), "VTpass float");
+            // One wallet, and a second one in a quarter of the sequences (cross-wallet events, forged references).
+            const users = [await pooledUser(opening, fee)];
+            if (users_n === 0) users.push(await pooledUser(opening + 1, fee));
+            spent("setup", Date.now() - t);
+            const model: Model = {
+              users,
+              logins: shared.map((s) => ({ ...s, txs: [], keys: new Map() })),
+              fee_minor: fee === "0" ? 0 : 5025,
+              fund_pending_max: 10,
+            };
+            const real: Real = {
+              fee,
+              charges: new Map(),
+              active: new Map(),
+              seq: counts.sequences,
+            };
+            await fc.asyncModelRun(() => ({ model, real }), cmds);
+            t = Date.now();
+            // Deliver what is still queued (late, after everything else), then compare everything: each
+            // wallet's transactions and balances, and its own audit (balance = journal).
+            await new Drain("fifo", 0, 0).run(model, real);
+            for (const u of model.users)
+              await observe(model, u, fee, real.active.get(u.user_id) !== false);
+            for (const u of model.users)
+              await expectLedgerConsistent(env.WALLET.getByName(u.user_id));
+            spent("final checks", Date.now() - t);
+          },
+        ),
         { numRuns: SEQUENCES, seed: SEED, endOnFailure: true },
       );
       const elapsed_s = (Date.now() - started_ms) / 1000;
@@ -309,14 +520,23 @@ describe("the API against its model", () => {
         spent_ms: Object.fromEntries([...spent_ms.entries()].sort()),
       };
       console.log(`http model: ${JSON.stringify(summary, null, 1)}`);
-      await annotate(`${summary.sequences} sequences in ${summary.seconds} s (${summary.sequences_per_s}/s), ${summary.requests} requests, ${summary.faults} faults, ${summary.attacks} attacks`);
+      await annotate(
+        `${summary.sequences} sequences in ${summary.seconds} s (${summary.sequences_per_s}/s), ${summary.requests} requests, ${summary.faults} faults, ${summary.attacks} attacks`,
+      );
       if (SHARD) {
         // Read by scripts/model-soak.mjs, which adds the shards up and checks the same lists.
-        console.log(`http model shard: ${JSON.stringify({ ...summary, required: { commands: COMMAND_KINDS, outcomes: OUTCOMES } })}`);
+        console.log(
+          `http model shard: ${JSON.stringify({ ...summary, required: { commands: COMMAND_KINDS, outcomes: OUTCOMES } })}`,
+        );
         return;
       }
-      for (const kind of COMMAND_KINDS) expect(counts.commands.get(kind) ?? 0, `command ${kind} never ran`).toBeGreaterThan(0);
-      for (const outcome of OUTCOMES) expect(counts.outcomes.get(outcome) ?? 0, `outcome "${outcome}" never happened`).toBeGreaterThan(0);
+      for (const kind of COMMAND_KINDS)
+        expect(counts.commands.get(kind) ?? 0, `command ${kind} never ran`).toBeGreaterThan(0);
+      for (const outcome of OUTCOMES)
+        expect(
+          counts.outcomes.get(outcome) ?? 0,
+          `outcome "${outcome}" never happened`,
+        ).toBeGreaterThan(0);
     },
     // The bound: 300 sequences take about 75 s on two cores; a soak shard of 500, about 3 minutes.
     Math.max(600_000, SEQUENCES * 1_000),

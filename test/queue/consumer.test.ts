@@ -7,43 +7,87 @@ import { QUEUE_RETRY_MAX_DELAY_S } from "../../src/lib/limits";
 import { requireConfig } from "../../src/lib/config";
 import { retryDelaySeconds } from "../../src/queue/consumer";
 import type { QueueMessage } from "../../src/queue/messages";
-import { api, eventually, expectLedgerConsistent, expectProblem, newWallet, runReconciler } from "../support/helpers";
+import {
+  api,
+  eventually,
+  expectLedgerConsistent,
+  expectProblem,
+  newWallet,
+  runReconciler,
+} from "../support/helpers";
 import { control, envelope } from "../support/sandbox";
 
-type Result = { outcome: string; ackAll: boolean; explicitAcks: string[]; retryMessages: { msgId: string; delaySeconds?: number }[] };
-
+type Result = {
+  outcome: string;
+  ackAll: boolean;
+  explicitAcks: string[];
+  retryMessages: { msgId: string; delaySeconds?: number }[];
+};
 
 /** A batch through the Worker's exported queue handler with our own ctx (and, if given, another configuration). */
 async function runBatch(bodies: unknown[], attempts = 1, target: Env = env): Promise<Result> {
   const { default: worker } = await import("../../src/worker");
-  const batch = createMessageBatch("wallet-events", bodies.map((body, i) => ({ id: `m-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts, body })));
+  const batch = createMessageBatch(
+    "wallet-events",
+    bodies.map((body, i) => ({
+      id: `m-${i}-${crypto.randomUUID()}`,
+      timestamp: new Date(),
+      attempts,
+      body,
+    })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch as never, target, ctx);
   return (await getQueueResult(batch, ctx)) as unknown as Result;
 }
 
-const webhook = (payload: unknown): QueueMessage => ({ v: 1, kind: "flutterwave.webhook", request_id: `req-${crypto.randomUUID()}`, received_at_ms: Date.now(), raw_body: JSON.stringify(payload) });
+const webhook = (payload: unknown): QueueMessage => ({
+  v: 1,
+  kind: "flutterwave.webhook",
+  request_id: `req-${crypto.randomUUID()}`,
+  received_at_ms: Date.now(),
+  raw_body: JSON.stringify(payload),
+});
 
 async function openFunding(amount_minor = 150000) {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3600_000 });
+  await w.stub.openFunding({
+    tx_ref,
+    amount_minor,
+    currency: "NGN",
+    pending_max: FUND_PENDING_MAX_CEILING,
+    deadline_at_ms: Date.now() + 3600_000,
+  });
   return { ...w, tx_ref };
 }
 
 /** A charge recorded at the sandbox (as if the customer paid), without any webhook. */
-async function providerCharge(tx_ref: string, amount: number, status = "successful", currency = "NGN") {
-  const body = await envelope<{ id: number }>(await control("/transactions", { body: { tx_ref, amount, currency, status } }));
+async function providerCharge(
+  tx_ref: string,
+  amount: number,
+  status = "successful",
+  currency = "NGN",
+) {
+  const body = await envelope<{ id: number }>(
+    await control("/transactions", { body: { tx_ref, amount, currency, status } }),
+  );
   return body.data.id;
 }
 
-const chargeEvent = (id: number, tx_ref: string, status = "successful") => ({ event: "charge.completed", "event.type": "CARD_TRANSACTION", data: { id, tx_ref, status, amount: 1, currency: "NGN" } });
+const chargeEvent = (id: number, tx_ref: string, status = "successful") => ({
+  event: "charge.completed",
+  "event.type": "CARD_TRANSACTION",
+  data: { id, tx_ref, status, amount: 1, currency: "NGN" },
+});
 
 describe("queue consumer: funding settlement", () => {
   it("credits once when the same webhook arrives 50 times in one batch", async () => {
     const { stub, tx_ref } = await openFunding();
     const id = await providerCharge(tx_ref, 1500);
-    const result = await runBatch(Array.from({ length: 50 }, () => webhook(chargeEvent(id, tx_ref))));
+    const result = await runBatch(
+      Array.from({ length: 50 }, () => webhook(chargeEvent(id, tx_ref))),
+    );
     expect(result.explicitAcks).toHaveLength(50);
     expect(result.retryMessages).toHaveLength(0);
     expect(await stub.summary()).toMatchObject({ balance_minor: 150000 });
@@ -53,9 +97,13 @@ describe("queue consumer: funding settlement", () => {
   it("credits once when the same webhook is posted 50 times at once to the real route and queue", async () => {
     const { stub, tx_ref } = await openFunding();
     const id = await providerCharge(tx_ref, 1500);
-    const deliveries = await Promise.all(Array.from({ length: 50 }, () => control(`/transactions/${id}/deliver`, { body: {} })));
+    const deliveries = await Promise.all(
+      Array.from({ length: 50 }, () => control(`/transactions/${id}/deliver`, { body: {} })),
+    );
     for (const d of deliveries) expect(d.status).toBe(200);
-    await eventually(async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"));
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+    );
     await new Promise((r) => setTimeout(r, 1500)); // let the remaining deliveries drain through the queue
     expect((await stub.summary())?.balance_minor).toBe(150000);
     expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
@@ -67,7 +115,10 @@ describe("queue consumer: funding settlement", () => {
     const okId = await providerCharge(tx_ref, 1500);
     await runBatch([webhook(chargeEvent(failedId, tx_ref, "failed"))]);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("PENDING");
-    await runBatch([webhook(chargeEvent(okId, tx_ref)), webhook(chargeEvent(failedId, tx_ref, "failed"))]);
+    await runBatch([
+      webhook(chargeEvent(okId, tx_ref)),
+      webhook(chargeEvent(failedId, tx_ref, "failed")),
+    ]);
     await runBatch([webhook(chargeEvent(failedId, tx_ref, "failed"))]);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS");
     expect((await stub.summary())?.balance_minor).toBe(150000);
@@ -78,7 +129,10 @@ describe("queue consumer: funding settlement", () => {
     const id = await providerCharge(tx_ref, 1500);
     await runReconciler(stub);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS");
-    const result = await runBatch([webhook(chargeEvent(id, tx_ref)), webhook(chargeEvent(id, tx_ref))]);
+    const result = await runBatch([
+      webhook(chargeEvent(id, tx_ref)),
+      webhook(chargeEvent(id, tx_ref)),
+    ]);
     expect(result.explicitAcks).toHaveLength(2);
     expect((await stub.summary())?.balance_minor).toBe(150000);
     expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
@@ -88,18 +142,36 @@ describe("queue consumer: funding settlement", () => {
     const { stub, tx_ref } = await openFunding();
     const id = await providerCharge(tx_ref, 1500, "successful", "USD");
     await runBatch([webhook(chargeEvent(id, tx_ref))]);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "payment_mismatch" });
-    expect(await stub.anomalies()).toEqual([expect.objectContaining({ tx_ref, kind: "refund_due", ref: String(id), detail: expect.stringMatching(/USD/) })]);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "payment_mismatch",
+    });
+    expect(await stub.anomalies()).toEqual([
+      expect.objectContaining({
+        tx_ref,
+        kind: "refund_due",
+        ref: String(id),
+        detail: expect.stringMatching(/USD/),
+      }),
+    ]);
     expect((await stub.summary())?.balance_minor).toBe(0);
   });
 
   it("credits nothing for an event whose amount claims more than the verified charge", async () => {
     const { stub, tx_ref } = await openFunding();
     const id = await providerCharge(tx_ref, 10); // paid N10 for a N1,500 funding
-    const lying = { ...chargeEvent(id, tx_ref), data: { ...chargeEvent(id, tx_ref).data, amount: 1500 } };
+    const lying = {
+      ...chargeEvent(id, tx_ref),
+      data: { ...chargeEvent(id, tx_ref).data, amount: 1500 },
+    };
     await runBatch([webhook(lying)]);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "payment_mismatch" });
-    expect((await stub.anomalies()).map((a) => [a.kind, a.ref])).toEqual([["refund_due", String(id)]]);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "payment_mismatch",
+    });
+    expect((await stub.anomalies()).map((a) => [a.kind, a.ref])).toEqual([
+      ["refund_due", String(id)],
+    ]);
     expect((await stub.summary())?.balance_minor).toBe(0);
   });
 
@@ -123,7 +195,13 @@ describe("queue consumer: funding settlement", () => {
   it("acks malformed and unknown payloads without changing anything", async () => {
     const { stub, tx_ref } = await openFunding();
     const result = await runBatch([
-      { v: 1, kind: "flutterwave.webhook", request_id: "r", received_at_ms: 1, raw_body: "{not json" },
+      {
+        v: 1,
+        kind: "flutterwave.webhook",
+        request_id: "r",
+        received_at_ms: 1,
+        raw_body: "{not json",
+      },
       webhook({ event: "charge.completed" }),
       webhook({ event: "charge.completed", data: { id: "abc", tx_ref } }),
       webhook({ event: "subscription.cancelled", data: {} }),
@@ -136,7 +214,16 @@ describe("queue consumer: funding settlement", () => {
   it("retries with backoff when Flutterwave does not answer the verification, and settles on a later attempt", async () => {
     const { stub, tx_ref } = await openFunding();
     const id = await providerCharge(tx_ref, 1500);
-    await envelope(await control("/faults", { body: { operation: "transactions.verify", match: String(id), mode: "gateway_timeout", times: 3 } }));
+    await envelope(
+      await control("/faults", {
+        body: {
+          operation: "transactions.verify",
+          match: String(id),
+          mode: "gateway_timeout",
+          times: 3,
+        },
+      }),
+    );
     const first = await runBatch([webhook(chargeEvent(id, tx_ref))], 2);
     // Three failed reads (the client's own bounded retries) -> the message is retried later.
     expect(first.retryMessages).toHaveLength(1);
@@ -159,13 +246,19 @@ describe("queue consumer: funding settlement", () => {
     expect(thrown.explicitAcks).toEqual([]);
     expect(thrown.ackAll).toBe(false);
     expect(thrown.retryMessages).toHaveLength(1);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "link_requested" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "link_requested",
+    });
     // The configuration fixed, the retried delivery of the same message credits the funding, once.
     const retried = await runBatch([message], 2);
     expect(retried.explicitAcks).toHaveLength(1);
     expect(retried.retryMessages).toEqual([]);
     expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "SUCCESS" });
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 150000, journal_rows: 1 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 150000,
+      journal_rows: 1,
+    });
   });
 
   it("dead-letters a message that fails its schema instead of retrying it forever", async () => {
@@ -194,27 +287,47 @@ describe("dead-letter queue and operator replay", () => {
     const id = await providerCharge(tx_ref, 1500);
     const poisoned = webhook(chargeEvent(id, tx_ref));
     const { default: worker } = await import("../../src/worker");
-    const batch = createMessageBatch("wallet-events-dlq", [{ id: `dlq-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body: poisoned }]);
+    const batch = createMessageBatch("wallet-events-dlq", [
+      { id: `dlq-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body: poisoned },
+    ]);
     const ctx = createExecutionContext();
     await worker.queue(batch as never, env, ctx);
     expect(((await getQueueResult(batch, ctx)) as unknown as Result).explicitAcks).toHaveLength(1);
 
     const list = await api("/admin/dead-letters?limit=100", { headers: ADMIN });
     expect(list.status).toBe(200);
-    const letters = (await list.json()) as { data: { id: string; body: QueueMessage; attempts: number; replay_count: number }[] };
-    const letter = letters.data.find((l) => l.body.kind === "flutterwave.webhook" && l.body.request_id === poisoned.request_id)!;
+    const letters = (await list.json()) as {
+      data: { id: string; body: QueueMessage; attempts: number; replay_count: number }[];
+    };
+    const letter = letters.data.find(
+      (l) => l.body.kind === "flutterwave.webhook" && l.body.request_id === poisoned.request_id,
+    )!;
     expect(letter.attempts).toBe(6);
 
-    const replay = await api(`/admin/dead-letters/${letter.id}/replay`, { method: "POST", headers: ADMIN });
+    const replay = await api(`/admin/dead-letters/${letter.id}/replay`, {
+      method: "POST",
+      headers: ADMIN,
+    });
     expect(replay.status).toBe(202);
     expect(((await replay.json()) as { replay_count: number }).replay_count).toBe(1);
-    await eventually(async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"));
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+    );
   });
 
   it("refuses operator routes without the admin token, or with a user's token", async () => {
     await expectProblem(await api("/admin/dead-letters"), 401);
-    await expectProblem(await api("/admin/dead-letters", { headers: { authorization: "Bearer wrong" } }), 401);
-    await expectProblem(await api("/admin/dead-letters/x/replay", { method: "POST", headers: { authorization: "Bearer wrong" } }), 401);
+    await expectProblem(
+      await api("/admin/dead-letters", { headers: { authorization: "Bearer wrong" } }),
+      401,
+    );
+    await expectProblem(
+      await api("/admin/dead-letters/x/replay", {
+        method: "POST",
+        headers: { authorization: "Bearer wrong" },
+      }),
+      401,
+    );
   });
 
   it("audits a wallet for operators", async () => {
@@ -222,6 +335,12 @@ describe("dead-letter queue and operator replay", () => {
     await providerCharge(tx_ref, 1500);
     await runReconciler(stub);
     const res = await api(`/admin/wallets/${user_id}/audit`, { headers: ADMIN });
-    expect(await res.json()).toMatchObject({ ok: true, balance_minor: 150000, journal_balance_minor: 150000, journal_rows: 1, anomalies: [] });
+    expect(await res.json()).toMatchObject({
+      ok: true,
+      balance_minor: 150000,
+      journal_balance_minor: 150000,
+      journal_rows: 1,
+      anomalies: [],
+    });
   });
 });

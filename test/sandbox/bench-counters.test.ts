@@ -8,7 +8,9 @@ import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 
 const COUNTERS = "http://example.com/__sandbox/bench/counters";
-const isNative = (fn: unknown) => typeof fn === "function" && /\{\s*\[native code\]\s*\}/.test(Function.prototype.toString.call(fn));
+const isNative = (fn: unknown) =>
+  typeof fn === "function" &&
+  /\{\s*\[native code\]\s*\}/.test(Function.prototype.toString.call(fn));
 
 describe("operation counters, off", () => {
   it("are off in the test configuration", () => {
@@ -34,6 +36,9 @@ describe("operation counters, off", () => {
     expect(isNative(console.log)).toBe(true);
     expect(isNative(Response.prototype.json)).toBe(true);
     expect(isNative(Object.getPrototypeOf(env.WALLET).getByName)).toBe(true);
-    expect((globalThis as { __zod_globalConfig?: { postProcessor?: unknown } }).__zod_globalConfig?.postProcessor).toBeUndefined();
+    expect(
+      (globalThis as { __zod_globalConfig?: { postProcessor?: unknown } }).__zod_globalConfig
+        ?.postProcessor,
+    ).toBeUndefined();
   });
 });

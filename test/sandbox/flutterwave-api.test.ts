@@ -4,19 +4,43 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { choose, control, envelope, FLW_BASE, flw, paymentBody, transferBody, uniqueRef } from "../support/sandbox";
+import {
+  choose,
+  control,
+  envelope,
+  FLW_BASE,
+  flw,
+  paymentBody,
+  transferBody,
+  uniqueRef,
+} from "../support/sandbox";
 
 describe("authentication", () => {
   it("refuses a v3 call without a bearer key with Flutterwave's 401 envelope", async () => {
     const res = await flw("/banks/NG", { headers: { authorization: "" } });
     expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ status: "error", message: "Authorization required", data: null });
+    expect(await res.json()).toEqual({
+      status: "error",
+      message: "Authorization required",
+      data: null,
+    });
   });
 
   it("refuses a wrong or malformed key the same way", async () => {
-    for (const authorization of ["Bearer FLWSECK_TEST-wrong-X", "FLWSECK_TEST-sandbox0000000000000000000000000000-X", "Basic abc"]) {
-      const res = await flw("/transfers", { body: transferBody(uniqueRef("auth")), headers: { authorization } });
-      expect(await envelope(res, 401)).toEqual({ status: "error", message: "Authorization required", data: null });
+    for (const authorization of [
+      "Bearer FLWSECK_TEST-wrong-X",
+      "FLWSECK_TEST-sandbox0000000000000000000000000000-X",
+      "Basic abc",
+    ]) {
+      const res = await flw("/transfers", {
+        body: transferBody(uniqueRef("auth")),
+        headers: { authorization },
+      });
+      expect(await envelope(res, 401)).toEqual({
+        status: "error",
+        message: "Authorization required",
+        data: null,
+      });
     }
   });
 
@@ -33,7 +57,9 @@ describe("authentication", () => {
 describe("POST /v3/payments (Flutterwave Standard)", () => {
   it("answers Hosted Link with a checkout URL on the caller's origin and records the request as sent", async () => {
     const tx_ref = uniqueRef("pay");
-    const body = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }));
+    const body = await envelope<{ link: string }>(
+      await flw("/payments", { body: paymentBody(tx_ref) }),
+    );
     expect(body.status).toBe("success");
     expect(body.message).toBe("Hosted Link");
     expect(body.data.link).toMatch(new RegExp(`^${FLW_BASE}/checkout/flwlnk-[0-9a-z]{20}$`));
@@ -57,23 +83,37 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
 
   it("opens a link of its own for every create of a tx_ref, never handing out another caller's", async () => {
     const tx_ref = uniqueRef("pay-again");
-    const first = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }));
-    const other = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref, { redirect_url: "https://attacker.test/back" }) }));
+    const first = await envelope<{ link: string }>(
+      await flw("/payments", { body: paymentBody(tx_ref) }),
+    );
+    const other = await envelope<{ link: string }>(
+      await flw("/payments", {
+        body: paymentBody(tx_ref, { redirect_url: "https://attacker.test/back" }),
+      }),
+    );
     expect(other.data.link).not.toBe(first.data.link);
     // Each page sends its payer back to its own creator's redirect_url (ours carries a watch ticket).
     const paid = await choose(other.data.link, "full");
     expect(paid.headers.get("location")).toMatch(/^https:\/\/attacker\.test\/back\?/);
-    const repeat = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(uniqueRef("pay-repeat")) }));
+    const repeat = await envelope<{ link: string }>(
+      await flw("/payments", { body: paymentBody(uniqueRef("pay-repeat")) }),
+    );
     expect(repeat.data.link).not.toBe(first.data.link);
   });
 
   it("keeps a checkout open after a payment for less than asked, and completes it on the payment in full", async () => {
     const tx_ref = uniqueRef("pay-less");
-    const link = (await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }))).data.link;
-    await envelope(await control("/transactions", { body: { tx_ref, amount: 100, status: "successful" } }));
+    const link = (
+      await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }))
+    ).data.link;
+    await envelope(
+      await control("/transactions", { body: { tx_ref, amount: 100, status: "successful" } }),
+    );
     expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("open");
     // Not paid in full, so a new link may still be made; the payment in full closes every open one.
-    const second = (await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }))).data.link;
+    const second = (
+      await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }))
+    ).data.link;
     expect((await choose(link, "full")).status).toBe(303);
     expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("completed");
     expect((await choose(second, "full")).status).toBe(409);
@@ -97,7 +137,10 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
       [{ customer: { name: "No Email" } }, "customer.email is required"],
     ];
     for (const [overrides, message] of cases) {
-      const body = await envelope(await flw("/payments", { body: paymentBody(uniqueRef("pay-bad"), overrides) }), 400);
+      const body = await envelope(
+        await flw("/payments", { body: paymentBody(uniqueRef("pay-bad"), overrides) }),
+        400,
+      );
       expect(body).toEqual({ status: "error", message, data: null });
     }
   });
@@ -109,14 +152,20 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
       [{ currency: "naira" }, "currency is invalid"],
     ];
     for (const [overrides, prefix] of cases) {
-      const body = await envelope(await flw("/payments", { body: paymentBody(uniqueRef("pay-bad"), overrides) }), 400);
+      const body = await envelope(
+        await flw("/payments", { body: paymentBody(uniqueRef("pay-bad"), overrides) }),
+        400,
+      );
       expect(body.message.startsWith(prefix)).toBe(true);
     }
   });
 
   it("refuses amounts that are not positive or have more than two decimals", async () => {
     for (const amount of [0, -5, "12.345", 0.1 + 0.2, "ten", "1e3"]) {
-      const body = await envelope(await flw("/payments", { body: paymentBody(uniqueRef("pay-amt"), { amount }) }), 400);
+      const body = await envelope(
+        await flw("/payments", { body: paymentBody(uniqueRef("pay-amt"), { amount }) }),
+        400,
+      );
       expect(body.message).toMatch(/^amount is invalid/);
     }
   });
@@ -128,16 +177,22 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
 
   it("refuses a tx_ref that has already been paid in full", async () => {
     const tx_ref = uniqueRef("pay-paid");
-    await envelope(await control("/transactions", { body: { tx_ref, amount: "1500.50", status: "successful" } }));
+    await envelope(
+      await control("/transactions", { body: { tx_ref, amount: "1500.50", status: "successful" } }),
+    );
     const body = await envelope(await flw("/payments", { body: paymentBody(tx_ref) }), 400);
     expect(body.message).toBe("A payment with this tx_ref has already been completed");
   });
 
   it("opens a new link for a tx_ref whose previous session expired", async () => {
     const tx_ref = uniqueRef("pay-expired");
-    const first = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }));
+    const first = await envelope<{ link: string }>(
+      await flw("/payments", { body: paymentBody(tx_ref) }),
+    );
     await envelope(await control(`/payments/${tx_ref}/expire`, { method: "POST" }));
-    const second = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref) }));
+    const second = await envelope<{ link: string }>(
+      await flw("/payments", { body: paymentBody(tx_ref) }),
+    );
     expect(second.data.link).not.toBe(first.data.link);
     expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("open");
   });
@@ -145,7 +200,13 @@ describe("POST /v3/payments (Flutterwave Standard)", () => {
 
 describe("GET /v3/transactions/:id/verify and verify_by_reference", () => {
   const craft = async (tx_ref: string, status: string, amount = 1000) =>
-    (await envelope(await control("/transactions", { body: { tx_ref, amount, status, customer_email: "chi@example.com" } }))).data;
+    (
+      await envelope(
+        await control("/transactions", {
+          body: { tx_ref, amount, status, customer_email: "chi@example.com" },
+        }),
+      )
+    ).data;
 
   it("returns the transaction with Flutterwave's fields", async () => {
     const tx_ref = uniqueRef("verify");
@@ -165,18 +226,28 @@ describe("GET /v3/transactions/:id/verify and verify_by_reference", () => {
       status: "successful",
       payment_type: "card",
       account_id: expect.any(Number),
-      customer: { email: "chi@example.com", id: expect.any(Number), name: expect.any(String), phone_number: "N/A" },
+      customer: {
+        email: "chi@example.com",
+        id: expect.any(Number),
+        name: expect.any(String),
+        phone_number: "N/A",
+      },
     });
     expect(body.data.id).toBeGreaterThan(7_000_000_000);
     expect(body.data.flw_ref).toMatch(/^FLW-MOCK-[0-9a-f]{32}$/);
     expect(Number.isNaN(Date.parse(body.data.created_at))).toBe(false);
-    for (const field of ["auth_model", "ip", "narration", "card", "meta", "amount_settled"]) expect(body.data).toHaveProperty(field);
+    for (const field of ["auth_model", "ip", "narration", "card", "meta", "amount_settled"])
+      expect(body.data).toHaveProperty(field);
   });
 
   it("answers an unknown or non-numeric id with Flutterwave's 400", async () => {
     for (const id of ["999999999999", "abc"]) {
       const body = await envelope(await flw(`/transactions/${id}/verify`), 400);
-      expect(body).toEqual({ status: "error", message: "No transaction was found for this id", data: null });
+      expect(body).toEqual({
+        status: "error",
+        message: "No transaction was found for this id",
+        data: null,
+      });
     }
   });
 
@@ -199,7 +270,10 @@ describe("GET /v3/transactions/:id/verify and verify_by_reference", () => {
   });
 
   it("answers an unknown or missing tx_ref with a 400", async () => {
-    const unknown = await envelope(await flw(`/transactions/verify_by_reference?tx_ref=${uniqueRef("nobody")}`), 400);
+    const unknown = await envelope(
+      await flw(`/transactions/verify_by_reference?tx_ref=${uniqueRef("nobody")}`),
+      400,
+    );
     expect(unknown.message).toBe("No transaction was found for this id");
     const missing = await envelope(await flw("/transactions/verify_by_reference"), 400);
     expect(missing.message).toBe("tx_ref is required");
@@ -209,34 +283,57 @@ describe("GET /v3/transactions/:id/verify and verify_by_reference", () => {
 describe("POST /v3/transactions/:id/resend-hook", () => {
   it("re-delivers charge.completed and, with wait 1, reports the receiver's answer", async () => {
     const tx_ref = uniqueRef("resend");
-    const created = (await envelope(await control("/transactions", { body: { tx_ref, amount: 700, status: "successful" } }))).data;
-    const body = await envelope(await flw(`/transactions/${created.id}/resend-hook`, { body: { wait: 1 } }));
+    const created = (
+      await envelope(
+        await control("/transactions", { body: { tx_ref, amount: 700, status: "successful" } }),
+      )
+    ).data;
+    const body = await envelope(
+      await flw(`/transactions/${created.id}/resend-hook`, { body: { wait: 1 } }),
+    );
     expect(body.status).toBe("success");
     expect(body.message).toBe("hook sent");
     expect(body.data.response_code).toEqual(expect.any(Number));
     const deliveries = (await envelope(await control(`/deliveries?match=${tx_ref}`))).data;
     expect(deliveries).toHaveLength(1);
-    expect(deliveries[0]).toMatchObject({ event: "charge.completed", ref: tx_ref, verif_hash: "configured" });
+    expect(deliveries[0]).toMatchObject({
+      event: "charge.completed",
+      ref: tx_ref,
+      verif_hash: "configured",
+    });
     expect(deliveries[0].body.data.id).toBe(created.id);
   });
 
   it("answers at once with wait 0 and still delivers", async () => {
     const tx_ref = uniqueRef("resend0");
-    const created = (await envelope(await control("/transactions", { body: { tx_ref, amount: 700, status: "failed" } }))).data;
-    const body = await envelope(await flw(`/transactions/${created.id}/resend-hook`, { body: { wait: 0 } }));
+    const created = (
+      await envelope(
+        await control("/transactions", { body: { tx_ref, amount: 700, status: "failed" } }),
+      )
+    ).data;
+    const body = await envelope(
+      await flw(`/transactions/${created.id}/resend-hook`, { body: { wait: 0 } }),
+    );
     expect(body).toEqual({ status: "success", message: "hook sent", data: "hook sent" });
-    await expect.poll(async () => (await envelope(await control(`/deliveries?match=${tx_ref}`))).data.length).toBe(1);
+    await expect
+      .poll(async () => (await envelope(await control(`/deliveries?match=${tx_ref}`))).data.length)
+      .toBe(1);
   });
 
   it("refuses an unknown transaction", async () => {
-    const body = await envelope(await flw("/transactions/123/resend-hook", { body: { wait: 1 } }), 400);
+    const body = await envelope(
+      await flw("/transactions/123/resend-hook", { body: { wait: 1 } }),
+      400,
+    );
     expect(body.message).toBe("No transaction was found for this id");
   });
 });
 
 describe("GET /v3/banks/:country", () => {
   it("lists Nigerian banks with id, code and name", async () => {
-    const body = await envelope<{ id: number; code: string; name: string }[]>(await flw("/banks/NG"));
+    const body = await envelope<{ id: number; code: string; name: string }[]>(
+      await flw("/banks/NG"),
+    );
     expect(body.message).toBe("Banks fetched successfully");
     expect(body.data.length).toBeGreaterThanOrEqual(12);
     const byCode = new Map(body.data.map((b) => [b.code, b.name]));
@@ -245,11 +342,19 @@ describe("GET /v3/banks/:country", () => {
     expect(byCode.get("057")).toBe("Zenith Bank");
     expect(byCode.get("50211")).toBe("Kuda Bank");
     expect(byCode.get("100004")).toBe("Opay");
-    for (const bank of body.data) expect(bank).toEqual({ id: expect.any(Number), code: expect.any(String), name: expect.any(String) });
+    for (const bank of body.data)
+      expect(bank).toEqual({
+        id: expect.any(Number),
+        code: expect.any(String),
+        name: expect.any(String),
+      });
   });
 
   it("lists a few banks for the other supported countries and refuses the rest", async () => {
-    for (const country of ["GH", "KE", "UG", "ZA", "TZ"]) expect((await envelope<unknown[]>(await flw(`/banks/${country}`))).data.length).toBeGreaterThan(0);
+    for (const country of ["GH", "KE", "UG", "ZA", "TZ"])
+      expect(
+        (await envelope<unknown[]>(await flw(`/banks/${country}`))).data.length,
+      ).toBeGreaterThan(0);
     const body = await envelope(await flw("/banks/US"), 400);
     expect(body).toMatchObject({ status: "error", data: null });
   });
@@ -260,13 +365,19 @@ describe("POST /v3/accounts/resolve", () => {
     const names = new Set<string>();
     for (let n = 31; n <= 41; n++) {
       const account_number = `06900000${n}`;
-      const body = await envelope(await flw("/accounts/resolve", { body: { account_number, account_bank: "044" } }));
+      const body = await envelope(
+        await flw("/accounts/resolve", { body: { account_number, account_bank: "044" } }),
+      );
       expect(body.message).toBe("Account details fetched");
       expect(body.data).toEqual({ account_number, account_name: expect.any(String) });
       names.add(body.data.account_name);
     }
     expect(names.size).toBe(11);
-    const again = await envelope(await flw("/accounts/resolve", { body: { account_number: "0690000031", account_bank: "044" } }));
+    const again = await envelope(
+      await flw("/accounts/resolve", {
+        body: { account_number: "0690000031", account_bank: "044" },
+      }),
+    );
     expect(again.data.account_name).toBe("Adaeze Okafor");
   });
 
@@ -284,14 +395,23 @@ describe("POST /v3/accounts/resolve", () => {
   });
 
   it("names a missing field", async () => {
-    expect((await envelope(await flw("/accounts/resolve", { body: { account_number: "0690000031" } }), 400)).message).toBe("account_bank is required");
+    expect(
+      (
+        await envelope(
+          await flw("/accounts/resolve", { body: { account_number: "0690000031" } }),
+          400,
+        )
+      ).message,
+    ).toBe("account_bank is required");
   });
 });
 
 describe("transfers", () => {
   it("queues a transfer as NEW with Flutterwave's create answer", async () => {
     const reference = uniqueRef("trf");
-    const body = await envelope(await flw("/transfers", { body: transferBody(reference, { meta: { wallet: "w1" } }) }));
+    const body = await envelope(
+      await flw("/transfers", { body: transferBody(reference, { meta: { wallet: "w1" } }) }),
+    );
     expect(body.message).toBe("Transfer Queued Successfully");
     expect(body.data).toEqual({
       id: expect.any(Number),
@@ -316,48 +436,102 @@ describe("transfers", () => {
 
   it("fetches one transfer by id with approver null", async () => {
     const reference = uniqueRef("trf-get");
-    const created = (await envelope(await flw("/transfers", { body: transferBody(reference) }))).data;
+    const created = (await envelope(await flw("/transfers", { body: transferBody(reference) })))
+      .data;
     const body = await envelope(await flw(`/transfers/${created.id}`));
     expect(body.message).toBe("Transfer fetched");
-    expect(body.data).toMatchObject({ id: created.id, reference, status: "NEW", approver: null, amount: 5500 });
+    expect(body.data).toMatchObject({
+      id: created.id,
+      reference,
+      status: "NEW",
+      approver: null,
+      amount: 5500,
+    });
   });
 
   it("serves the official SDK's doubled slash (`<base>//v3/transfers/:id`)", async () => {
-    const created = (await envelope(await flw("/transfers", { body: transferBody(uniqueRef("trf-slash")) }))).data;
-    const res = await exports.default.fetch(`${FLW_BASE}//v3/transfers/${created.id}`, { headers: { authorization: `Bearer ${(await import("../support/sandbox")).SECRET_KEY}` } });
+    const created = (
+      await envelope(await flw("/transfers", { body: transferBody(uniqueRef("trf-slash")) }))
+    ).data;
+    const res = await exports.default.fetch(`${FLW_BASE}//v3/transfers/${created.id}`, {
+      headers: { authorization: `Bearer ${(await import("../support/sandbox")).SECRET_KEY}` },
+    });
     expect((await envelope(res)).data.id).toBe(created.id);
   });
 
   it("answers an unknown transfer id with a 404 envelope", async () => {
-    expect(await envelope(await flw("/transfers/424242424242"), 404)).toMatchObject({ status: "error", data: null });
+    expect(await envelope(await flw("/transfers/424242424242"), 404)).toMatchObject({
+      status: "error",
+      data: null,
+    });
   });
 
   it("refuses the documented blacklisted account", async () => {
-    const body = await envelope(await flw("/transfers", { body: transferBody(uniqueRef("trf-black"), { account_number: "0690000036" }) }), 400);
-    expect(body).toEqual({ status: "error", message: "Payout was made to a blacklisted account number", data: null });
+    const body = await envelope(
+      await flw("/transfers", {
+        body: transferBody(uniqueRef("trf-black"), { account_number: "0690000036" }),
+      }),
+      400,
+    );
+    expect(body).toEqual({
+      status: "error",
+      message: "Payout was made to a blacklisted account number",
+      data: null,
+    });
   });
 
   it("refuses an account that does not resolve", async () => {
-    const body = await envelope(await flw("/transfers", { body: transferBody(uniqueRef("trf-bad"), { account_number: "0123456789" }) }), 400);
+    const body = await envelope(
+      await flw("/transfers", {
+        body: transferBody(uniqueRef("trf-bad"), { account_number: "0123456789" }),
+      }),
+      400,
+    );
     expect(body.message).toBe("Sorry, that account number is invalid, please check and try again");
   });
 
   it("refuses a reused reference and keeps exactly one transfer for it", async () => {
     const reference = uniqueRef("trf-dup");
     await envelope(await flw("/transfers", { body: transferBody(reference) }));
-    const again = await envelope(await flw("/transfers", { body: transferBody(reference, { amount: 100 }) }), 400);
+    const again = await envelope(
+      await flw("/transfers", { body: transferBody(reference, { amount: 100 }) }),
+      400,
+    );
     expect(again.message).toBe("A transfer with this reference already exists");
-    const list = await envelope<{ reference: string; amount: number }[]>(await flw(`/transfers?reference=${reference}`));
+    const list = await envelope<{ reference: string; amount: number }[]>(
+      await flw(`/transfers?reference=${reference}`),
+    );
     expect(list.data).toHaveLength(1);
     expect(list.data[0].amount).toBe(5500);
   });
 
   it("refuses invalid bodies: missing fields, bad amounts, other currencies", async () => {
-    expect((await envelope(await flw("/transfers", { body: transferBody(uniqueRef("t"), { account_number: undefined }) }), 400)).message).toBe(
-      "account_number is required",
-    );
-    expect((await envelope(await flw("/transfers", { body: transferBody(uniqueRef("t"), { amount: "5.001" }) }), 400)).message).toMatch(/^amount is invalid/);
-    expect((await envelope(await flw("/transfers", { body: transferBody(uniqueRef("t"), { currency: "GHS" }) }), 400)).message).toMatch(/NGN/);
+    expect(
+      (
+        await envelope(
+          await flw("/transfers", {
+            body: transferBody(uniqueRef("t"), { account_number: undefined }),
+          }),
+          400,
+        )
+      ).message,
+    ).toBe("account_number is required");
+    expect(
+      (
+        await envelope(
+          await flw("/transfers", { body: transferBody(uniqueRef("t"), { amount: "5.001" }) }),
+          400,
+        )
+      ).message,
+    ).toMatch(/^amount is invalid/);
+    expect(
+      (
+        await envelope(
+          await flw("/transfers", { body: transferBody(uniqueRef("t"), { currency: "GHS" }) }),
+          400,
+        )
+      ).message,
+    ).toMatch(/NGN/);
   });
 
   it("generates a reference when none is sent, as Flutterwave does", async () => {
@@ -368,11 +542,14 @@ describe("transfers", () => {
 
   it("lists transfers by reference and status with page info", async () => {
     const reference = uniqueRef("trf-list");
-    const created = (await envelope(await flw("/transfers", { body: transferBody(reference) }))).data;
+    const created = (await envelope(await flw("/transfers", { body: transferBody(reference) })))
+      .data;
     const byReference = await envelope(await flw(`/transfers?reference=${reference}`));
     expect(byReference.message).toBe("Transfers fetched");
     expect(byReference.meta).toEqual({ page_info: { total: 1, current_page: 1, total_pages: 1 } });
-    expect(byReference.data).toEqual([expect.objectContaining({ id: created.id, reference, approver: null })]);
+    expect(byReference.data).toEqual([
+      expect.objectContaining({ id: created.id, reference, approver: null }),
+    ]);
 
     const notFailed = await envelope(await flw(`/transfers?reference=${reference}&status=failed`));
     expect(notFailed.data).toEqual([]);
@@ -396,6 +573,8 @@ describe("transfers", () => {
       expect(body.message).toBe("Transfer fee fetched");
       expect(body.data).toEqual([{ currency: "NGN", fee_type: "value", fee }]);
     }
-    expect((await envelope(await flw("/transfers/fee?currency=NGN"), 400)).message).toBe("amount is required");
+    expect((await envelope(await flw("/transfers/fee?currency=NGN"), 400)).message).toBe(
+      "amount is required",
+    );
   });
 });

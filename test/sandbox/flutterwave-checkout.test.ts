@@ -5,7 +5,15 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { choose, control, createLink, deliveriesFor, envelope, flw, uniqueRef } from "../support/sandbox";
+import {
+  choose,
+  control,
+  createLink,
+  deliveriesFor,
+  envelope,
+  flw,
+  uniqueRef,
+} from "../support/sandbox";
 
 function redirectOf(res: Response): URL {
   expect(res.status).toBe(303);
@@ -34,14 +42,18 @@ describe("the checkout page", () => {
   });
 
   it("escapes what the merchant sent", async () => {
-    const link = await createLink(uniqueRef("xss"), { customizations: { title: "<script>alert(1)</script>" } });
+    const link = await createLink(uniqueRef("xss"), {
+      customizations: { title: "<script>alert(1)</script>" },
+    });
     const page = await (await exports.default.fetch(link)).text();
     expect(page).not.toContain("<script>alert(1)</script>");
     expect(page).toContain("&lt;script&gt;");
   });
 
   it("answers an unknown link with a 404 page", async () => {
-    const res = await exports.default.fetch(`${new URL(await createLink(uniqueRef("x"))).origin}/__sandbox/flutterwave/checkout/flwlnk-nope`);
+    const res = await exports.default.fetch(
+      `${new URL(await createLink(uniqueRef("x"))).origin}/__sandbox/flutterwave/checkout/flwlnk-nope`,
+    );
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('data-status="not_found"');
   });
@@ -57,7 +69,9 @@ describe("paying in full", () => {
     const link = await createLink(tx_ref);
     const target = redirectOf(await choose(link, "full"));
 
-    expect(`${target.origin}${target.pathname}`).toBe("https://wallet.test/wallet/flutterwave/callback");
+    expect(`${target.origin}${target.pathname}`).toBe(
+      "https://wallet.test/wallet/flutterwave/callback",
+    );
     expect(target.searchParams.get("source")).toBe("app");
     expect(target.searchParams.get("status")).toBe("successful");
     expect(target.searchParams.get("tx_ref")).toBe(tx_ref);
@@ -87,7 +101,11 @@ describe("paying in full", () => {
       verif_hash: "configured",
       status_code: expect.any(Number),
     });
-    expect(deliveries[0].body).toEqual({ event: "charge.completed", "event.type": "CARD_TRANSACTION", data: verified.data });
+    expect(deliveries[0].body).toEqual({
+      event: "charge.completed",
+      "event.type": "CARD_TRANSACTION",
+      data: verified.data,
+    });
 
     expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("completed");
   });
@@ -112,8 +130,15 @@ describe("paying less than asked", () => {
     const link = await createLink(tx_ref, { amount: "1000.01" });
     const target = redirectOf(await choose(link, "less"));
     expect(target.searchParams.get("status")).toBe("successful");
-    const verified = await envelope(await flw(`/transactions/${target.searchParams.get("transaction_id")}/verify`));
-    expect(verified.data).toMatchObject({ amount: 500.01, charged_amount: 500.01, status: "successful", tx_ref });
+    const verified = await envelope(
+      await flw(`/transactions/${target.searchParams.get("transaction_id")}/verify`),
+    );
+    expect(verified.data).toMatchObject({
+      amount: 500.01,
+      charged_amount: 500.01,
+      status: "successful",
+      tx_ref,
+    });
     const [delivery] = await deliveriesFor(tx_ref);
     expect(delivery.body.data.amount).toBe(500.01);
   });
@@ -126,11 +151,20 @@ describe("a failed payment", () => {
     const target = redirectOf(await choose(link, "fail"));
     expect(target.searchParams.get("status")).toBe("failed");
     expect(target.searchParams.get("tx_ref")).toBe(tx_ref);
-    const verified = await envelope(await flw(`/transactions/${target.searchParams.get("transaction_id")}/verify`));
-    expect(verified.data).toMatchObject({ status: "failed", processor_response: "Declined", amount_settled: null });
+    const verified = await envelope(
+      await flw(`/transactions/${target.searchParams.get("transaction_id")}/verify`),
+    );
+    expect(verified.data).toMatchObject({
+      status: "failed",
+      processor_response: "Declined",
+      amount_settled: null,
+    });
     const [delivery] = await deliveriesFor(tx_ref);
     expect(delivery.body.data.status).toBe("failed");
-    expect((await envelope(await control(`/payments/${tx_ref}`))).data).toMatchObject({ status: "open", failed_attempts: 1 });
+    expect((await envelope(await control(`/payments/${tx_ref}`))).data).toMatchObject({
+      status: "open",
+      failed_attempts: 1,
+    });
 
     // The customer may retry and pay.
     const paid = redirectOf(await choose(link, "full"));
@@ -144,7 +178,10 @@ describe("a failed payment", () => {
     const link = await createLink(tx_ref, { configurations: { max_retry_attempt: 2 } });
     redirectOf(await choose(link, "fail"));
     redirectOf(await choose(link, "fail"));
-    expect((await envelope(await control(`/payments/${tx_ref}`))).data).toMatchObject({ status: "failed", failed_attempts: 2 });
+    expect((await envelope(await control(`/payments/${tx_ref}`))).data).toMatchObject({
+      status: "failed",
+      failed_attempts: 2,
+    });
     expect(await (await exports.default.fetch(link)).text()).toContain('data-status="failed"');
     expect((await choose(link, "full")).status).toBe(409);
     expect(await deliveriesFor(tx_ref)).toHaveLength(2);
@@ -159,7 +196,10 @@ describe("cancelling", () => {
     expect(target.searchParams.get("status")).toBe("cancelled");
     expect(target.searchParams.get("tx_ref")).toBe(tx_ref);
     expect(target.searchParams.has("transaction_id")).toBe(false);
-    expect((await envelope(await flw(`/transactions/verify_by_reference?tx_ref=${tx_ref}`), 400)).message).toBe("No transaction was found for this id");
+    expect(
+      (await envelope(await flw(`/transactions/verify_by_reference?tx_ref=${tx_ref}`), 400))
+        .message,
+    ).toBe("No transaction was found for this id");
     expect(await deliveriesFor(tx_ref)).toEqual([]);
     expect((await envelope(await control(`/payments/${tx_ref}`))).data.status).toBe("cancelled");
     expect((await choose(link, "full")).status).toBe(409);
@@ -177,6 +217,8 @@ describe("an expired session", () => {
     const res = await choose(link, "full");
     expect(res.status).toBe(409);
     expect(await deliveriesFor(tx_ref)).toEqual([]);
-    expect((await envelope(await flw(`/transactions/verify_by_reference?tx_ref=${tx_ref}`), 400)).status).toBe("error");
+    expect(
+      (await envelope(await flw(`/transactions/verify_by_reference?tx_ref=${tx_ref}`), 400)).status,
+    ).toBe("error");
   });
 });

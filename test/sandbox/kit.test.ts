@@ -9,14 +9,22 @@ import { control, envelope, flw, transferBody, uniqueRef } from "../support/sand
 type Counted = { count: number; recent: { operation: string; fault: string | null; at: string }[] };
 
 async function counted(operation: string, match: string): Promise<Counted> {
-  return (await envelope<Counted>(await control(`/requests?operation=${operation}&match=${encodeURIComponent(match)}`))).data;
+  return (
+    await envelope<Counted>(
+      await control(`/requests?operation=${operation}&match=${encodeURIComponent(match)}`),
+    )
+  ).data;
 }
 
 describe("sandbox kit: request counts", () => {
   it("counts each request per operation and match, including the ones a fault answered", async () => {
     const reference = uniqueRef("kit-count");
     expect(await counted("transfers.create", reference)).toEqual({ count: 0, recent: [] });
-    await envelope(await control("/faults", { body: { operation: "transfers.create", match: reference, mode: "http_500" } }));
+    await envelope(
+      await control("/faults", {
+        body: { operation: "transfers.create", match: reference, mode: "http_500" },
+      }),
+    );
     expect((await flw("/transfers", { body: transferBody(reference) })).status).toBe(500);
     expect((await flw("/transfers", { body: transferBody(reference) })).status).toBe(200);
     const after = await counted("transfers.create", reference);
@@ -29,7 +37,12 @@ describe("sandbox kit: request counts", () => {
   });
 
   it("refuses a fault for an operation the look-alike does not have, or a commit mode on a read", async () => {
-    expect((await control("/faults", { body: { operation: "nope", mode: "http_500" } })).status).toBe(400);
-    expect((await control("/faults", { body: { operation: "transfers.get", mode: "commit_then_500" } })).status).toBe(400);
+    expect(
+      (await control("/faults", { body: { operation: "nope", mode: "http_500" } })).status,
+    ).toBe(400);
+    expect(
+      (await control("/faults", { body: { operation: "transfers.get", mode: "commit_then_500" } }))
+        .status,
+    ).toBe(400);
   });
 });

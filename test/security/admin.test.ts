@@ -20,13 +20,26 @@ type Operation = { method: string; path: string };
 let cached: Operation[] | null = null;
 async function adminOperations(): Promise<Operation[]> {
   if (cached) return cached;
-  const doc = (await (await api("/openapi.json")).json()) as { paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>> };
+  const doc = (await (await api("/openapi.json")).json()) as {
+    paths: Record<string, Record<string, { security?: Record<string, string[]>[] }>>;
+  };
   const operations: Operation[] = [];
   for (const [path, item] of Object.entries(doc.paths)) {
     for (const [method, operation] of Object.entries(item)) {
-      const admin = path.includes("/admin/") || (operation.security ?? []).some((s) => "adminAuth" in s);
+      const admin =
+        path.includes("/admin/") || (operation.security ?? []).some((s) => "adminAuth" in s);
       if (!admin) continue;
-      const filled = path.replace(/^\/api\/v1/, "").replace(/\{([^}]+)\}/g, (_m, name: string) => (name === "user_id" ? "usr0000000000000000" : name === "tx_ref" ? "fnd_x" : name === "kind" ? "overpaid" : "x"));
+      const filled = path
+        .replace(/^\/api\/v1/, "")
+        .replace(/\{([^}]+)\}/g, (_m, name: string) =>
+          name === "user_id"
+            ? "usr0000000000000000"
+            : name === "tx_ref"
+              ? "fnd_x"
+              : name === "kind"
+                ? "overpaid"
+                : "x",
+        );
       operations.push({ method: method.toUpperCase(), path: filled });
     }
   }
@@ -46,16 +59,30 @@ function near(token: string): string[] {
   ];
 }
 
-const said = (p: Problem) => ({ status: p.status, code: p.code, title: p.title, detail: p.detail, type: p.type });
+const said = (p: Problem) => ({
+  status: p.status,
+  code: p.code,
+  title: p.title,
+  detail: p.detail,
+  type: p.type,
+});
 
 describe("admin routes: only the exact token, only in the Authorization header", () => {
   it("the document lists the operator routes this file attacks", async () => {
     const operations = await adminOperations();
     const listed = operations.map((o) => `${o.method} ${o.path}`);
-    for (const expected of ["GET /admin/dead-letters", "POST /admin/dead-letters/x/replay", "GET /admin/wallets/usr0000000000000000/audit", "GET /admin/operations", "GET /admin/metrics", "GET /admin/users"]) {
+    for (const expected of [
+      "GET /admin/dead-letters",
+      "POST /admin/dead-letters/x/replay",
+      "GET /admin/wallets/usr0000000000000000/audit",
+      "GET /admin/operations",
+      "GET /admin/metrics",
+      "GET /admin/users",
+    ]) {
       expect(listed).toContain(expected);
     }
-    for (const o of operations) expect(o.path.startsWith("/admin/"), `${o.method} ${o.path}`).toBe(true);
+    for (const o of operations)
+      expect(o.path.startsWith("/admin/"), `${o.method} ${o.path}`).toBe(true);
   });
 
   it("refuses no token, near misses of the token, another scheme, and a user's bearer token with one and the same 401", async () => {
@@ -72,10 +99,18 @@ describe("admin routes: only the exact token, only in the Authorization header",
     let refused = 0;
     for (const { method, path } of await adminOperations()) {
       // The control: the exact token passes the guard on this route.
-      const allowed = await api(path, { method, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
+      const allowed = await api(path, {
+        method,
+        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+        ...(method === "POST" ? { body: "{}" } : {}),
+      });
       expect(allowed.status, `${method} ${path} with the token`).not.toBe(401);
       for (const headers of headerSets) {
-        const res = await api(path, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
+        const res = await api(path, {
+          method,
+          headers: { ...headers, "content-type": "application/json" },
+          ...(method === "POST" ? { body: "{}" } : {}),
+        });
         expect(res.headers.get("www-authenticate"), `${method} ${path}`).toMatch(/^Bearer/);
         const problem = said(await expectProblem(res, 401));
         first ??= problem;
@@ -90,12 +125,26 @@ describe("admin routes: only the exact token, only in the Authorization header",
     for (const { method, path } of await adminOperations()) {
       for (const name of ["token", "access_token", "admin_token"]) {
         const sep = path.includes("?") ? "&" : "?";
-        const res = await api(`${path}${sep}${name}=${encodeURIComponent(TOKEN)}`, { method, headers: { "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
-        expect((await expectProblem(res, 401)).code, `${method} ${path}?${name}=`).toBe("unauthorized");
+        const res = await api(`${path}${sep}${name}=${encodeURIComponent(TOKEN)}`, {
+          method,
+          headers: { "content-type": "application/json" },
+          ...(method === "POST" ? { body: "{}" } : {}),
+        });
+        expect((await expectProblem(res, 401)).code, `${method} ${path}?${name}=`).toBe(
+          "unauthorized",
+        );
       }
-      const elsewhere: Record<string, string>[] = [{ cookie: `token=${TOKEN}; admin_token=${TOKEN}` }, { "x-admin-token": TOKEN, "x-api-key": TOKEN }, { "proxy-authorization": `Bearer ${TOKEN}` }];
+      const elsewhere: Record<string, string>[] = [
+        { cookie: `token=${TOKEN}; admin_token=${TOKEN}` },
+        { "x-admin-token": TOKEN, "x-api-key": TOKEN },
+        { "proxy-authorization": `Bearer ${TOKEN}` },
+      ];
       for (const headers of elsewhere) {
-        const res = await api(path, { method, headers: { ...headers, "content-type": "application/json" }, ...(method === "POST" ? { body: "{}" } : {}) });
+        const res = await api(path, {
+          method,
+          headers: { ...headers, "content-type": "application/json" },
+          ...(method === "POST" ? { body: "{}" } : {}),
+        });
         await expectProblem(res, 401);
       }
     }

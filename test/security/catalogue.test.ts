@@ -9,25 +9,36 @@
 import { describe, expect, it } from "vitest";
 import { CATALOGUE, CONTROLS } from "./catalogue";
 
-const SOURCES = import.meta.glob("../**/*.test.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
+const SOURCES = import.meta.glob("../**/*.test.ts", {
+  query: "?raw",
+  import: "default",
+  eager: true,
+}) as Record<string, string>;
 
 /** "test/routes/auth/auth.test.ts" -> its source, or undefined. */
 function sourceOf(file: string): string | undefined {
   const inTest = file.replace(/^test\//, "");
   // The glob names this directory's own files "./x", the rest "../dir/x".
-  return SOURCES[`../${inTest}`] ?? (inTest.startsWith("security/") ? SOURCES[`./${inTest.slice("security/".length)}`] : undefined);
+  return (
+    SOURCES[`../${inTest}`] ??
+    (inTest.startsWith("security/") ? SOURCES[`./${inTest.slice("security/".length)}`] : undefined)
+  );
 }
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** `it("name"`, `it('name'`, `it(\`name\``, or `test(...)`, with any modifier (`it.each`, `it.concurrent`). */
 function declares(source: string, name: string): boolean {
-  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escapeRegExp(name)}\\1`).test(source);
+  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escapeRegExp(name)}\\1`).test(
+    source,
+  );
 }
 
 /** The names of the tests a source declares with a plain string literal. */
 function declaredNames(source: string): string[] {
-  return [...source.matchAll(/\b(?:it|test)(?:\.\w+)*\(\s*(["'`])((?:(?!\1)[^\\]|\\.)*)\1/g)].map((m) => m[2]);
+  return [...source.matchAll(/\b(?:it|test)(?:\.\w+)*\(\s*(["'`])((?:(?!\1)[^\\]|\\.)*)\1/g)].map(
+    (m) => m[2],
+  );
 }
 
 describe("the security catalogue", () => {
@@ -43,13 +54,15 @@ describe("the security catalogue", () => {
 
   it("lists every test of test/security (bar this one's own and the controls)", () => {
     const catalogued = new Set([...CATALOGUE, ...CONTROLS].map((a) => `${a.file} :: ${a.test}`));
-    for (const control of CONTROLS) expect(declares(sourceOf(control.file) ?? "", control.test), control.test).toBe(true);
+    for (const control of CONTROLS)
+      expect(declares(sourceOf(control.file) ?? "", control.test), control.test).toBe(true);
     const uncatalogued: string[] = [];
     for (const [path, source] of Object.entries(SOURCES)) {
       if (!path.startsWith("./") && !path.startsWith("../security/")) continue;
       const file = `test/security/${path.split("/").pop()}`;
       if (file === "test/security/catalogue.test.ts") continue;
-      for (const name of declaredNames(source)) if (!catalogued.has(`${file} :: ${name}`)) uncatalogued.push(`${file} :: ${name}`);
+      for (const name of declaredNames(source))
+        if (!catalogued.has(`${file} :: ${name}`)) uncatalogued.push(`${file} :: ${name}`);
     }
     expect(uncatalogued).toEqual([]);
   });
@@ -66,8 +79,20 @@ describe("the security catalogue", () => {
     const counts: Record<string, number> = {};
     for (const a of CATALOGUE) counts[a.area] = (counts[a.area] ?? 0) + 1;
     // Printed on purpose: the suite's size is part of its report.
-    console.info(`security catalogue: ${CATALOGUE.length} attacks encoded ${JSON.stringify(counts)}`);
+    console.info(
+      `security catalogue: ${CATALOGUE.length} attacks encoded ${JSON.stringify(counts)}`,
+    );
     expect(CATALOGUE.length).toBeGreaterThanOrEqual(100);
-    for (const area of ["jwt", "cross-user", "webhook", "sandbox", "admin", "limits", "sockets", "login"]) expect(counts[area], area).toBeGreaterThan(0);
+    for (const area of [
+      "jwt",
+      "cross-user",
+      "webhook",
+      "sandbox",
+      "admin",
+      "limits",
+      "sockets",
+      "login",
+    ])
+      expect(counts[area], area).toBeGreaterThan(0);
   });
 });

@@ -11,18 +11,40 @@
  */
 import { describe, expect, it } from "vitest";
 import { newTxRef } from "../../src/lib/ids";
-import { api, authedJson, bearerFor, expectProblem, fundedWallet, newWallet, type Problem } from "../support/helpers";
+import {
+  api,
+  authedJson,
+  bearerFor,
+  expectProblem,
+  fundedWallet,
+  newWallet,
+  type Problem,
+} from "../support/helpers";
 import { buyAirtime, type Purchase, uniqueNaira } from "../support/purchases";
 import { pendingFunding, ticketFor, upgrade } from "../support/realtime";
 
 type Tx = { tx_ref: string; status: string; amount: string };
 
-function withdraw(auth: Record<string, string>, amount: string, headers: Record<string, string> = {}) {
-  return api("/wallet/withdraw", authedJson(auth, { amount, account_bank: "044", account_number: "0690000031" }, headers));
+function withdraw(
+  auth: Record<string, string>,
+  amount: string,
+  headers: Record<string, string> = {},
+) {
+  return api(
+    "/wallet/withdraw",
+    authedJson(auth, { amount, account_bank: "044", account_number: "0690000031" }, headers),
+  );
 }
 
 /** What a refusal says, without the parts that differ per request. */
-const said = (p: Problem) => ({ status: p.status, type: p.type, code: p.code, title: p.title, detail: p.detail, errors: p.errors });
+const said = (p: Problem) => ({
+  status: p.status,
+  type: p.type,
+  code: p.code,
+  title: p.title,
+  detail: p.detail,
+  errors: p.errors,
+});
 
 /** A page's HTML with the reference it was asked about blanked out (a page may echo what it was asked). */
 async function page(path: string, headers: Record<string, string>, tx_ref: string) {
@@ -37,20 +59,42 @@ async function ownerAndStranger() {
   const w = await withdraw(owner.auth, "1000");
   expect(w.status).toBe(202);
   const withdrawal = (await w.json()) as Tx;
-  const p = await buyAirtime(owner.auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" });
+  const p = await buyAirtime(owner.auth, {
+    phone: "08011111111",
+    amount: uniqueNaira(),
+    network: "mtn",
+  });
   expect(p.status).toBe(202);
   const purchase = (await p.json()) as Purchase;
   const stranger = await newWallet();
-  return { owner, withdrawal, purchase, stranger: { ...stranger, auth: await bearerFor(stranger.user_id) } };
+  return {
+    owner,
+    withdrawal,
+    purchase,
+    stranger: { ...stranger, auth: await bearerFor(stranger.user_id) },
+  };
 }
 
 describe("cross-user reads answer like a reference that does not exist", () => {
   it("GET /wallet/transactions/{tx_ref}: another user's transaction, an unused reference of theirs, and an unused one of the caller's get the same 404", async () => {
     const { owner, withdrawal, purchase, stranger } = await ownerAndStranger();
-    expect((await api(`/wallet/transactions/${withdrawal.tx_ref}`, { headers: owner.auth })).status).toBe(200);
+    expect(
+      (await api(`/wallet/transactions/${withdrawal.tx_ref}`, { headers: owner.auth })).status,
+    ).toBe(200);
     const answers: Problem[] = [];
-    for (const tx_ref of [withdrawal.tx_ref, purchase.tx_ref, newTxRef("WITHDRAW", owner.user_id), newTxRef("FUND", stranger.user_id), "wdr_x"]) {
-      answers.push(await expectProblem(await api(`/wallet/transactions/${tx_ref}`, { headers: stranger.auth }), 404));
+    for (const tx_ref of [
+      withdrawal.tx_ref,
+      purchase.tx_ref,
+      newTxRef("WITHDRAW", owner.user_id),
+      newTxRef("FUND", stranger.user_id),
+      "wdr_x",
+    ]) {
+      answers.push(
+        await expectProblem(
+          await api(`/wallet/transactions/${tx_ref}`, { headers: stranger.auth }),
+          404,
+        ),
+      );
     }
     for (const a of answers) expect(said(a)).toEqual(said(answers[0]));
     for (const a of answers) expect(JSON.stringify(a)).not.toContain(owner.user_id);
@@ -58,12 +102,26 @@ describe("cross-user reads answer like a reference that does not exist", () => {
 
   it("GET /wallet/transactions?starting_after= another user's reference is refused exactly like an unknown one, and lists nothing of theirs", async () => {
     const { owner, withdrawal, stranger } = await ownerAndStranger();
-    const own = await api(`/wallet/transactions?starting_after=${withdrawal.tx_ref}`, { headers: owner.auth });
+    const own = await api(`/wallet/transactions?starting_after=${withdrawal.tx_ref}`, {
+      headers: owner.auth,
+    });
     expect(own.status).toBe(200);
-    const theirs = await expectProblem(await api(`/wallet/transactions?starting_after=${withdrawal.tx_ref}`, { headers: stranger.auth }), 422);
-    const unknown = await expectProblem(await api(`/wallet/transactions?starting_after=${newTxRef("WITHDRAW", owner.user_id)}`, { headers: stranger.auth }), 422);
+    const theirs = await expectProblem(
+      await api(`/wallet/transactions?starting_after=${withdrawal.tx_ref}`, {
+        headers: stranger.auth,
+      }),
+      422,
+    );
+    const unknown = await expectProblem(
+      await api(`/wallet/transactions?starting_after=${newTxRef("WITHDRAW", owner.user_id)}`, {
+        headers: stranger.auth,
+      }),
+      422,
+    );
     expect(said(theirs)).toEqual(said(unknown));
-    const list = (await (await api("/wallet/transactions?limit=100", { headers: stranger.auth })).json()) as { data: Tx[] };
+    const list = (await (
+      await api("/wallet/transactions?limit=100", { headers: stranger.auth })
+    ).json()) as { data: Tx[] };
     expect(list.data).toEqual([]);
   });
 
@@ -82,23 +140,43 @@ describe("cross-user reads answer like a reference that does not exist", () => {
       expect(nothing).not.toContain(tx.amount);
       expect(await page(`${base}/${tx.tx_ref}`, stranger.auth, tx.tx_ref)).toBe(nothing);
       // The owner's own ticket is for another transaction; a stranger's ticket is for theirs.
-      expect(await page(`${base}/${tx.tx_ref}?ticket=${strangersTicket}`, {}, tx.tx_ref)).toBe(await page(`${base}/${missing}?ticket=${strangersTicket}`, {}, missing));
-      expect(await page(`${base}/${tx.tx_ref}?ticket=${strangersTicket}`, {}, tx.tx_ref)).not.toContain(tx.amount);
+      expect(await page(`${base}/${tx.tx_ref}?ticket=${strangersTicket}`, {}, tx.tx_ref)).toBe(
+        await page(`${base}/${missing}?ticket=${strangersTicket}`, {}, missing),
+      );
+      expect(
+        await page(`${base}/${tx.tx_ref}?ticket=${strangersTicket}`, {}, tx.tx_ref),
+      ).not.toContain(tx.amount);
     }
   });
 
   it("the checkout callback page shows nothing of a funding named with someone else's ticket, exactly as for one that does not exist", async () => {
     const victim = await pendingFunding(777_700);
     const attacker = await pendingFunding();
-    const own = await page(`/wallet/flutterwave/callback?tx_ref=${victim.tx_ref}&ticket=${await ticketFor(victim.user_id, victim.tx_ref)}`, {}, victim.tx_ref);
+    const own = await page(
+      `/wallet/flutterwave/callback?tx_ref=${victim.tx_ref}&ticket=${await ticketFor(victim.user_id, victim.tx_ref)}`,
+      {},
+      victim.tx_ref,
+    );
     expect(own).toContain("7777.00");
     const ticket = await ticketFor(attacker.user_id, attacker.tx_ref);
-    const theirs = await page(`/wallet/flutterwave/callback?tx_ref=${victim.tx_ref}&ticket=${ticket}`, {}, victim.tx_ref);
+    const theirs = await page(
+      `/wallet/flutterwave/callback?tx_ref=${victim.tx_ref}&ticket=${ticket}`,
+      {},
+      victim.tx_ref,
+    );
     const missing = newTxRef("FUND", victim.user_id);
-    expect(theirs).toBe(await page(`/wallet/flutterwave/callback?tx_ref=${missing}&ticket=${ticket}`, {}, missing));
+    expect(theirs).toBe(
+      await page(`/wallet/flutterwave/callback?tx_ref=${missing}&ticket=${ticket}`, {}, missing),
+    );
     expect(theirs).not.toContain("7777.00");
     // A bearer header does not open the callback page either: it is the ticket's page.
-    expect(await page(`/wallet/flutterwave/callback?tx_ref=${victim.tx_ref}`, await bearerFor(victim.user_id), victim.tx_ref)).not.toContain("7777.00");
+    expect(
+      await page(
+        `/wallet/flutterwave/callback?tx_ref=${victim.tx_ref}`,
+        await bearerFor(victim.user_id),
+        victim.tx_ref,
+      ),
+    ).not.toContain("7777.00");
   });
 
   it("the watch socket refuses a stranger's token offered as a subprotocol exactly like an unknown reference", async () => {
@@ -109,8 +187,15 @@ describe("cross-user reads answer like a reference that does not exist", () => {
     const theirs = await upgrade({ tx_ref: victim.tx_ref }, offer);
     const unknown = await upgrade({ tx_ref: newTxRef("FUND", victim.user_id) }, offer);
     expect(theirs.watcher).toBeNull();
-    expect(said(await expectProblem(theirs.res, 404))).toEqual(said(await expectProblem(unknown.res, 404)));
-    const owner = await upgrade({ tx_ref: victim.tx_ref }, { "sec-websocket-protocol": `bearer, ${(await bearerFor(victim.user_id)).authorization.slice(7)}` });
+    expect(said(await expectProblem(theirs.res, 404))).toEqual(
+      said(await expectProblem(unknown.res, 404)),
+    );
+    const owner = await upgrade(
+      { tx_ref: victim.tx_ref },
+      {
+        "sec-websocket-protocol": `bearer, ${(await bearerFor(victim.user_id)).authorization.slice(7)}`,
+      },
+    );
     expect(owner.res.status).toBe(101);
     owner.watcher!.close();
   });
@@ -133,7 +218,9 @@ describe("Idempotency-Key is the caller's own", () => {
     expect(strangerTx.tx_ref).not.toBe(ownerTx.tx_ref);
     expect(strangerTx.tx_ref).toContain(stranger.user_id);
     // And the stranger's different body under the same key is not "reused" against the owner's.
-    const other = await withdraw((await fundedWallet(500_000)).auth, "2000", { "idempotency-key": key });
+    const other = await withdraw((await fundedWallet(500_000)).auth, "2000", {
+      "idempotency-key": key,
+    });
     expect(other.status).toBe(202);
   });
 
@@ -141,10 +228,18 @@ describe("Idempotency-Key is the caller's own", () => {
     const owner = await fundedWallet(5_000_000);
     const stranger = await fundedWallet(5_000_000);
     const key = `shared-${crypto.randomUUID()}`;
-    const owners = await buyAirtime(owner.auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" }, { "idempotency-key": key });
+    const owners = await buyAirtime(
+      owner.auth,
+      { phone: "08011111111", amount: uniqueNaira(), network: "mtn" },
+      { "idempotency-key": key },
+    );
     expect(owners.status).toBe(202);
     const ownerTx = (await owners.json()) as Purchase;
-    const strangers = await buyAirtime(stranger.auth, { phone: "08011111111", amount: uniqueNaira(), network: "mtn" }, { "idempotency-key": key });
+    const strangers = await buyAirtime(
+      stranger.auth,
+      { phone: "08011111111", amount: uniqueNaira(), network: "mtn" },
+      { "idempotency-key": key },
+    );
     expect(strangers.status).toBe(202);
     expect(strangers.headers.get("idempotent-replayed")).toBeNull();
     const strangerTx = (await strangers.json()) as Purchase;

@@ -21,16 +21,28 @@ const config = requireConfig(env);
 const OUR_KEY = new TextEncoder().encode(config.JWT_SECRET_KEY);
 const now_s = () => Math.floor(Date.now() / 1000);
 
-const b64url = (text: string) => btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+const b64url = (text: string) =>
+  btoa(text).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 const toB64url = (b64: string) => b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 
 /** Claims we would issue for this user, now. */
 function claims(user_id: string, overrides: Record<string, unknown> = {}) {
-  return { sub: user_id, iss: config.JWT_ISSUER, aud: config.JWT_AUDIENCE, iat: now_s(), exp: now_s() + 600, ...overrides };
+  return {
+    sub: user_id,
+    iss: config.JWT_ISSUER,
+    aud: config.JWT_AUDIENCE,
+    iat: now_s(),
+    exp: now_s() + 600,
+    ...overrides,
+  };
 }
 
 /** A compact JWT with any header and payload, its signature HMAC-SHA256 under `key` (our key unless told). */
-function handMade(header: Record<string, unknown>, payload: Record<string, unknown>, key = config.JWT_SECRET_KEY): string {
+function handMade(
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+  key = config.JWT_SECRET_KEY,
+): string {
   const signing_input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}`;
   return `${signing_input}.${toB64url(hmacSha256Base64(key, new TextEncoder().encode(signing_input)))}`;
 }
@@ -75,14 +87,22 @@ describe("JWT algorithm attacks", () => {
 
   it("refuses algorithm confusion: an RS256, ES256 or PS256 header over an HMAC signature made with our own key", async () => {
     const { user_id } = await newWallet();
-    for (const alg of ["RS256", "ES256", "PS256", "EdDSA"]) await expectRefused(`Bearer ${handMade({ alg, typ: "JWT" }, claims(user_id))}`);
+    for (const alg of ["RS256", "ES256", "PS256", "EdDSA"])
+      await expectRefused(`Bearer ${handMade({ alg, typ: "JWT" }, claims(user_id))}`);
   });
 
   it("refuses HS384 and HS512 signed with our own key while HS256 is the configured algorithm", async () => {
     const { user_id } = await newWallet();
     expect(config.JWT_ALGORITHM).toBe("HS256");
     for (const alg of ["HS384", "HS512"]) {
-      const token = await new SignJWT({}).setProtectedHeader({ alg }).setSubject(user_id).setIssuer(config.JWT_ISSUER).setAudience(config.JWT_AUDIENCE).setIssuedAt().setExpirationTime("10m").sign(OUR_KEY);
+      const token = await new SignJWT({})
+        .setProtectedHeader({ alg })
+        .setSubject(user_id)
+        .setIssuer(config.JWT_ISSUER)
+        .setAudience(config.JWT_AUDIENCE)
+        .setIssuedAt()
+        .setExpirationTime("10m")
+        .sign(OUR_KEY);
       await expectRefused(`Bearer ${token}`);
     }
   });
@@ -111,43 +131,81 @@ describe("JWT header injection", () => {
       { jku: "https://attacker.example/jwks.json", kid: "attacker", jwk },
     ];
     for (const extra of headers) {
-      await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT", ...extra }, claims(user_id), attacker_key)}`);
+      await expectRefused(
+        `Bearer ${handMade({ alg: "HS256", typ: "JWT", ...extra }, claims(user_id), attacker_key)}`,
+      );
       // kid "/dev/null" classically means "the empty key".
-      await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT", ...extra }, claims(user_id), "")}`);
+      await expectRefused(
+        `Bearer ${handMade({ alg: "HS256", typ: "JWT", ...extra }, claims(user_id), "")}`,
+      );
     }
-    expect(fetched.mock.calls.map(([input]) => String(input instanceof Request ? input.url : input)).filter((u) => u.includes("attacker"))).toEqual([]);
+    expect(
+      fetched.mock.calls
+        .map(([input]) => String(input instanceof Request ? input.url : input))
+        .filter((u) => u.includes("attacker")),
+    ).toEqual([]);
   });
 
   it("refuses a token that marks an unknown header extension as critical", async () => {
     const { user_id } = await newWallet();
-    await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT", crit: ["exp-attack"], "exp-attack": true }, claims(user_id))}`);
+    await expectRefused(
+      `Bearer ${handMade({ alg: "HS256", typ: "JWT", crit: ["exp-attack"], "exp-attack": true }, claims(user_id))}`,
+    );
   });
 });
 
 describe("JWT claims our signature does not vouch for", () => {
   it("refuses an nbf in the future", async () => {
     const { user_id } = await newWallet();
-    await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { nbf: now_s() + 3600 }))}`);
+    await expectRefused(
+      `Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { nbf: now_s() + 3600 }))}`,
+    );
   });
 
   it("refuses an empty, non-string or padded subject", async () => {
     const { user_id } = await newWallet();
-    for (const sub of ["", " ", 12345, [user_id], { id: user_id }, null, true, `${user_id} `, ` ${user_id}`, `${user_id}\n`, user_id.toUpperCase()]) {
-      await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { sub }))}`);
+    for (const sub of [
+      "",
+      " ",
+      12345,
+      [user_id],
+      { id: user_id },
+      null,
+      true,
+      `${user_id} `,
+      ` ${user_id}`,
+      `${user_id}\n`,
+      user_id.toUpperCase(),
+    ]) {
+      await expectRefused(
+        `Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { sub }))}`,
+      );
     }
   });
 
   it("refuses times that are not numbers", async () => {
     const { user_id } = await newWallet();
-    for (const times of [{ exp: String(now_s() + 600) }, { iat: String(now_s()) }, { exp: null }, { iat: null }, { exp: 1e308 }]) {
-      await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, times))}`);
+    for (const times of [
+      { exp: String(now_s() + 600) },
+      { iat: String(now_s()) },
+      { exp: null },
+      { iat: null },
+      { exp: 1e308 },
+    ]) {
+      await expectRefused(
+        `Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, times))}`,
+      );
     }
   });
 
   it("refuses the watch tickets' audience and a near miss of ours", async () => {
     const { user_id } = await newWallet();
-    await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { aud: [`${config.JWT_AUDIENCE}:watch`] }))}`);
-    await expectRefused(`Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { aud: `${config.JWT_AUDIENCE} ` }))}`);
+    await expectRefused(
+      `Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { aud: [`${config.JWT_AUDIENCE}:watch`] }))}`,
+    );
+    await expectRefused(
+      `Bearer ${handMade({ alg: "HS256", typ: "JWT" }, claims(user_id, { aud: `${config.JWT_AUDIENCE} ` }))}`,
+    );
   });
 });
 
@@ -231,8 +289,14 @@ describe("JWT encoding tricks", () => {
         expect([401, 422], `${path}?${name}=`).toContain(res.status);
         await expectProblem(res, res.status);
       }
-      await expectProblem(await api(path, { headers: { cookie: `access_token=${token}; token=${token}` } }), 401);
-      await expectProblem(await api(path, { headers: { "x-access-token": token, "x-auth-token": token } }), 401);
+      await expectProblem(
+        await api(path, { headers: { cookie: `access_token=${token}; token=${token}` } }),
+        401,
+      );
+      await expectProblem(
+        await api(path, { headers: { "x-access-token": token, "x-auth-token": token } }),
+        401,
+      );
     }
   });
 });
@@ -242,7 +306,10 @@ describe("token-type confusion", () => {
     const { user_id, tx_ref } = await pendingFunding();
     const ticket = await ticketFor(user_id, tx_ref);
     await expectRefused(`Bearer ${ticket}`);
-    const offers: Record<string, string>[] = [{ authorization: `Bearer ${ticket}` }, { "sec-websocket-protocol": `bearer, ${ticket}` }];
+    const offers: Record<string, string>[] = [
+      { authorization: `Bearer ${ticket}` },
+      { "sec-websocket-protocol": `bearer, ${ticket}` },
+    ];
     for (const headers of offers) {
       const { res, watcher } = await upgrade({ tx_ref }, headers);
       await expectProblem(res, 401);
@@ -253,9 +320,15 @@ describe("token-type confusion", () => {
   it("refuses an access token as a watch ticket on the status pages", async () => {
     const { user_id, tx_ref } = await pendingFunding();
     const token = (await issueAccessToken(config, user_id)).access_token;
-    const withTicket = await (await api(`/wallet/flutterwave/callback?tx_ref=${tx_ref}&ticket=${await ticketFor(user_id, tx_ref)}`)).text();
+    const withTicket = await (
+      await api(
+        `/wallet/flutterwave/callback?tx_ref=${tx_ref}&ticket=${await ticketFor(user_id, tx_ref)}`,
+      )
+    ).text();
     expect(withTicket).toContain(tx_ref);
-    const withToken = await (await api(`/wallet/flutterwave/callback?tx_ref=${tx_ref}&ticket=${token}`)).text();
+    const withToken = await (
+      await api(`/wallet/flutterwave/callback?tx_ref=${tx_ref}&ticket=${token}`)
+    ).text();
     expect(withToken).not.toContain(tx_ref);
     expect(withToken).toContain("could not tell which payment");
   });

@@ -14,7 +14,16 @@ import { describe, expect, it } from "vitest";
 import { newUserId } from "../../src/lib/ids";
 import { LOGIN_CLIENT_FREE_FAILURES } from "../../src/durable/login-throttle/limits";
 import { hashPassword } from "../../src/lib/password";
-import { api, env, expectProblem, form, json, PASSWORD, uniqueEmail, uniqueIp } from "../support/helpers";
+import {
+  api,
+  env,
+  expectProblem,
+  form,
+  json,
+  PASSWORD,
+  uniqueEmail,
+  uniqueIp,
+} from "../support/helpers";
 
 const WRONG = "not the password";
 
@@ -24,7 +33,10 @@ function login(username: string, password: string, headers: Record<string, strin
 
 async function registered(tag: string, full_name?: string) {
   const email = uniqueEmail(tag);
-  const res = await api("/auth/register", json({ email, password: PASSWORD, ...(full_name ? { full_name } : {}) }));
+  const res = await api(
+    "/auth/register",
+    json({ email, password: PASSWORD, ...(full_name ? { full_name } : {}) }),
+  );
   expect(res.status).toBe(201);
   return { email, user_id: ((await res.json()) as { id: string }).id };
 }
@@ -39,7 +51,11 @@ async function accountWithCheapHash(tag: string) {
   const email = uniqueEmail(tag);
   const user_id = newUserId();
   const credentials = env.CREDENTIALS.getByName(email);
-  await credentials.claim({ email, user_id, password_hash: hashPassword(PASSWORD, { m_kib: 64, t: 1, p: 1 }) });
+  await credentials.claim({
+    email,
+    user_id,
+    password_hash: hashPassword(PASSWORD, { m_kib: 64, t: 1, p: 1 }),
+  });
   await env.WALLET.getByName(user_id).init({ user_id, email, full_name: null, currency: "NGN" });
   await credentials.activate(user_id);
   return { email, user_id };
@@ -50,8 +66,19 @@ describe("no lock-out of someone else", () => {
     const { email } = await accountWithCheapHash("owner");
     const owner_ip = uniqueIp();
     const attacker_ip = uniqueIp();
-    const spoofed = { "x-forwarded-for": owner_ip, "x-real-ip": owner_ip, "true-client-ip": owner_ip, forwarded: `for=${owner_ip}`, "cf-connecting-ip": attacker_ip };
-    const spellings = [email, email.toUpperCase(), `  ${email}  `, email.replace("@", "@").replace(/^./, (c) => c.toUpperCase())];
+    const spoofed = {
+      "x-forwarded-for": owner_ip,
+      "x-real-ip": owner_ip,
+      "true-client-ip": owner_ip,
+      forwarded: `for=${owner_ip}`,
+      "cf-connecting-ip": attacker_ip,
+    };
+    const spellings = [
+      email,
+      email.toUpperCase(),
+      `  ${email}  `,
+      email.replace("@", "@").replace(/^./, (c) => c.toUpperCase()),
+    ];
     const statuses: number[] = [];
     for (let i = 0; i < LOGIN_CLIENT_FREE_FAILURES + 1; i++) {
       const res = await login(spellings[i % spellings.length], WRONG, spoofed);
@@ -76,7 +103,10 @@ describe("no user enumeration", () => {
       ["a string that is not an email", "not-an-email", PASSWORD, 401],
     ];
     for (const [what, username, password, status] of attempts) {
-      const res = await api("/auth/login", form({ username, password }, { "cf-connecting-ip": uniqueIp() }));
+      const res = await api(
+        "/auth/login",
+        form({ username, password }, { "cf-connecting-ip": uniqueIp() }),
+      );
       // Development sets this header right after the argon2id verification, on every path that reaches it.
       expect(res.headers.get("server-timing"), what).toMatch(/^argon2id;dur=\d+$/);
       if (status === 200) expect(res.status).toBe(200);
@@ -89,11 +119,16 @@ describe("no user enumeration", () => {
     const answers = [];
     for (const body of [
       { email, password: PASSWORD },
-      { email: `  ${email.toUpperCase()} `, password: "another password entirely", full_name: "Someone Else" },
+      {
+        email: `  ${email.toUpperCase()} `,
+        password: "another password entirely",
+        full_name: "Someone Else",
+      },
     ]) {
       const res = await api("/auth/register", json(body, { "cf-connecting-ip": uniqueIp() }));
       const text = await res.clone().text();
-      for (const secret of [user_id, "Ada Obi", "argon2", "created_at", "pending", "active"]) expect(text, secret).not.toContain(secret);
+      for (const secret of [user_id, "Ada Obi", "argon2", "created_at", "pending", "active"])
+        expect(text, secret).not.toContain(secret);
       const { request_id: _id, ...rest } = await expectProblem(res, 409);
       answers.push(rest);
     }
@@ -103,11 +138,26 @@ describe("no user enumeration", () => {
 
   it("has no password-reset or account-lookup route that could answer per email (a new one must bring its own enumeration test)", async () => {
     const unknown = await expectProblem(await api("/no-such-route", { method: "POST" }), 404);
-    for (const path of ["/auth/password-reset", "/auth/forgot-password", "/auth/reset-password", "/auth/recover", "/auth/exists", "/auth/check-email", "/users/lookup"]) {
+    for (const path of [
+      "/auth/password-reset",
+      "/auth/forgot-password",
+      "/auth/reset-password",
+      "/auth/recover",
+      "/auth/exists",
+      "/auth/check-email",
+      "/users/lookup",
+    ]) {
       for (const method of ["GET", "POST"]) {
-        const res = await api(path, { ...json({ email: uniqueEmail() }), method, ...(method === "GET" ? { body: undefined } : {}) });
+        const res = await api(path, {
+          ...json({ email: uniqueEmail() }),
+          method,
+          ...(method === "GET" ? { body: undefined } : {}),
+        });
         const problem = await expectProblem(res, 404);
-        expect({ code: problem.code, title: problem.title }, `${method} ${path}`).toEqual({ code: unknown.code, title: unknown.title });
+        expect({ code: problem.code, title: problem.title }, `${method} ${path}`).toEqual({
+          code: unknown.code,
+          title: unknown.title,
+        });
       }
     }
   });

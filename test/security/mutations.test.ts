@@ -30,7 +30,9 @@ const SEED = 20261127;
 const TIMEOUT_MS = SOAK ? 1_800_000 : 30_000;
 const config = requireConfig(env);
 const B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join("");
+const PRINTABLE = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) =>
+  String.fromCharCode(0x21 + i),
+).join("");
 
 type Edit = { kind: "replace" | "delete" | "insert"; at: number; char: string };
 
@@ -38,12 +40,20 @@ type Edit = { kind: "replace" | "delete" | "insert"; at: number; char: string };
 function edited(text: string, edit: Edit, from: number, to: number): string | null {
   const at = from + (edit.at % (to - from));
   const out =
-    edit.kind === "replace" ? text.slice(0, at) + edit.char + text.slice(at + 1) : edit.kind === "delete" ? text.slice(0, at) + text.slice(at + 1) : text.slice(0, at) + edit.char + text.slice(at);
+    edit.kind === "replace"
+      ? text.slice(0, at) + edit.char + text.slice(at + 1)
+      : edit.kind === "delete"
+        ? text.slice(0, at) + text.slice(at + 1)
+        : text.slice(0, at) + edit.char + text.slice(at);
   return out === text ? null : out;
 }
 
 const edit = (alphabet: string) =>
-  fc.record({ kind: fc.constantFrom<Edit["kind"]>("replace", "delete", "insert"), at: fc.nat(), char: fc.constantFrom(...alphabet.split("")) });
+  fc.record({
+    kind: fc.constantFrom<Edit["kind"]>("replace", "delete", "insert"),
+    at: fc.nat(),
+    char: fc.constantFrom(...alphabet.split("")),
+  });
 
 afterEach(() => vi.restoreAllMocks());
 // Thousands of refusals would write thousands of request and warning lines, which
@@ -52,56 +62,80 @@ beforeAll(() => setLogLevel("error"));
 afterAll(() => setLogLevel(null));
 
 describe(`near misses of every credential (${RUNS} seeded cases each${SOAK ? ", soak" : ""})`, () => {
-  it("refuses every edit of an access token's signed part or signature bits", async () => {
-    const { user_id } = await newWallet();
-    const token = (await issueAccessToken(config, user_id)).access_token;
-    expect((await api("/auth/me", { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-    const last_signature_char = token.length - 1;
-    let tried = 0;
-    await fc.assert(
-      fc.asyncProperty(edit(`${B64URL}.`), async (e) => {
-        const forged = edited(token, e, 0, last_signature_char);
-        if (forged === null) return;
-        tried += 1;
-        const res = await api("/auth/me", { headers: { authorization: `Bearer ${forged}` } });
-        await res.arrayBuffer();
-        expect(res.status, forged).toBe(401);
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-    expect(tried).toBeGreaterThan(RUNS / 2);
-  }, TIMEOUT_MS);
+  it(
+    "refuses every edit of an access token's signed part or signature bits",
+    async () => {
+      const { user_id } = await newWallet();
+      const token = (await issueAccessToken(config, user_id)).access_token;
+      expect(
+        (await api("/auth/me", { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(200);
+      const last_signature_char = token.length - 1;
+      let tried = 0;
+      await fc.assert(
+        fc.asyncProperty(edit(`${B64URL}.`), async (e) => {
+          const forged = edited(token, e, 0, last_signature_char);
+          if (forged === null) return;
+          tried += 1;
+          const res = await api("/auth/me", { headers: { authorization: `Bearer ${forged}` } });
+          await res.arrayBuffer();
+          expect(res.status, forged).toBe(401);
+        }),
+        { seed: SEED, numRuns: RUNS, endOnFailure: true },
+      );
+      expect(tried).toBeGreaterThan(RUNS / 2);
+    },
+    TIMEOUT_MS,
+  );
 
-  it("refuses every single-character change, cut or extension of the admin token", async () => {
-    const token = config.ADMIN_API_TOKEN;
-    expect((await api("/admin/metrics", { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
-    await fc.assert(
-      fc.asyncProperty(edit(B64URL), async (e) => {
-        const forged = edited(token, e, 0, token.length);
-        if (forged === null) return;
-        const res = await api("/admin/metrics", { headers: { authorization: `Bearer ${forged}` } });
-        await res.arrayBuffer();
-        expect(res.status, forged).toBe(401);
-      }),
-      { seed: SEED + 1, numRuns: RUNS, endOnFailure: true },
-    );
-  }, TIMEOUT_MS);
+  it(
+    "refuses every single-character change, cut or extension of the admin token",
+    async () => {
+      const token = config.ADMIN_API_TOKEN;
+      expect(
+        (await api("/admin/metrics", { headers: { authorization: `Bearer ${token}` } })).status,
+      ).toBe(200);
+      await fc.assert(
+        fc.asyncProperty(edit(B64URL), async (e) => {
+          const forged = edited(token, e, 0, token.length);
+          if (forged === null) return;
+          const res = await api("/admin/metrics", {
+            headers: { authorization: `Bearer ${forged}` },
+          });
+          await res.arrayBuffer();
+          expect(res.status, forged).toBe(401);
+        }),
+        { seed: SEED + 1, numRuns: RUNS, endOnFailure: true },
+      );
+    },
+    TIMEOUT_MS,
+  );
 
-  it("refuses every single-character change, cut or extension of the webhook hash, and queues nothing", async () => {
-    const hash = config.FLUTTERWAVE_WEBHOOK_HASH;
-    const send = vi.spyOn(env.WALLET_EVENTS, "send");
-    const body = JSON.stringify({ event: "charge.completed", data: { id: 1, tx_ref: "fnd_mutation", status: "successful", amount: 1, currency: "NGN" } });
-    await fc.assert(
-      fc.asyncProperty(edit(PRINTABLE), fc.boolean(), async (e, as_signature) => {
-        const forged = edited(hash, e, 0, hash.length);
-        if (forged === null) return;
-        const headers = { "content-type": "application/json", [as_signature ? "flutterwave-signature" : "verif-hash"]: forged };
-        const res = await api("/wallet/flutterwave/webhook", { method: "POST", headers, body });
-        await res.arrayBuffer();
-        expect(res.status, forged).toBe(401);
-      }),
-      { seed: SEED + 2, numRuns: RUNS, endOnFailure: true },
-    );
-    expect(send).not.toHaveBeenCalled();
-  }, TIMEOUT_MS);
+  it(
+    "refuses every single-character change, cut or extension of the webhook hash, and queues nothing",
+    async () => {
+      const hash = config.FLUTTERWAVE_WEBHOOK_HASH;
+      const send = vi.spyOn(env.WALLET_EVENTS, "send");
+      const body = JSON.stringify({
+        event: "charge.completed",
+        data: { id: 1, tx_ref: "fnd_mutation", status: "successful", amount: 1, currency: "NGN" },
+      });
+      await fc.assert(
+        fc.asyncProperty(edit(PRINTABLE), fc.boolean(), async (e, as_signature) => {
+          const forged = edited(hash, e, 0, hash.length);
+          if (forged === null) return;
+          const headers = {
+            "content-type": "application/json",
+            [as_signature ? "flutterwave-signature" : "verif-hash"]: forged,
+          };
+          const res = await api("/wallet/flutterwave/webhook", { method: "POST", headers, body });
+          await res.arrayBuffer();
+          expect(res.status, forged).toBe(401);
+        }),
+        { seed: SEED + 2, numRuns: RUNS, endOnFailure: true },
+      );
+      expect(send).not.toHaveBeenCalled();
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -18,11 +18,19 @@ import { providerFetch } from "../../src/providers/http";
 import { env, expectProblem, ORIGIN } from "../support/helpers";
 import { SECRET_KEY } from "../support/sandbox";
 
-const randomHex = (bytes: number) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+const randomHex = (bytes: number) =>
+  Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
 
 /** Production's variables (strong, random secrets; SANDBOX_ENABLED asked for and ignored), and none of the look-alikes' bindings. */
 function productionEnv(): Env {
-  const { FLUTTERWAVE_SANDBOX: _f, VTPASS_SANDBOX: _v, BENCH_BASELINE: _b, ...bindings } = env as unknown as Record<string, unknown>;
+  const {
+    FLUTTERWAVE_SANDBOX: _f,
+    VTPASS_SANDBOX: _v,
+    BENCH_BASELINE: _b,
+    ...bindings
+  } = env as unknown as Record<string, unknown>;
   return {
     ...bindings,
     ENVIRONMENT: "production",
@@ -88,13 +96,25 @@ const SPELLINGS = (path: string) => [
   `${path}?x=1`,
 ];
 
-async function expectNotFound(fetcher: { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> }, production: Env) {
+async function expectNotFound(
+  fetcher: {
+    fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+  },
+  production: Env,
+) {
   let checked = 0;
   for (const path of SANDBOX_PATHS) {
     for (const spelled of SPELLINGS(path)) {
       for (const method of ["GET", "POST"]) {
-        const init: RequestInit = method === "POST" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method };
-        const res = await fetcher.fetch(new Request(`${ORIGIN}${spelled}`, init), production, createExecutionContext());
+        const init: RequestInit =
+          method === "POST"
+            ? { method, headers: { "content-type": "application/json" }, body: "{}" }
+            : { method };
+        const res = await fetcher.fetch(
+          new Request(`${ORIGIN}${spelled}`, init),
+          production,
+          createExecutionContext(),
+        );
         const problem = await expectProblem(res, 404).catch((error: Error) => {
           throw new Error(`${method} ${spelled}: ${error.message}`);
         });
@@ -125,7 +145,11 @@ describe("the look-alikes do not exist in production", () => {
     const { default: production } = await import("../../src/worker-production");
     const prod = productionEnv();
     // The control: the same entry and environment serve the API.
-    const health = await production.fetch(new Request(`${ORIGIN}/api/v1/health`), prod, createExecutionContext());
+    const health = await production.fetch(
+      new Request(`${ORIGIN}/api/v1/health`),
+      prod,
+      createExecutionContext(),
+    );
     expect(await health.json()).toMatchObject({ status: "ok", environment: "production" });
     expect(await expectNotFound(production, prod)).toBe(SANDBOX_PATHS.length * 11 * 2);
   });
@@ -133,35 +157,61 @@ describe("the look-alikes do not exist in production", () => {
   it("the development entry (src/worker.ts) with a production environment answers every sandbox path (bare route and baselines included) with a 404 problem, never a 405 listing a hidden route's methods", async () => {
     const { default: development } = await import("../../src/worker");
     // The control: in development the bare route answers before the app.
-    const bare = await development.fetch(new Request(`${ORIGIN}/__sandbox/bare`), env, createExecutionContext());
+    const bare = await development.fetch(
+      new Request(`${ORIGIN}/__sandbox/bare`),
+      env,
+      createExecutionContext(),
+    );
     expect(await bare.text()).toBe("hello");
     expect(await expectNotFound(development, productionEnv())).toBe(SANDBOX_PATHS.length * 11 * 2);
   });
 
   it("provider calls to a /__sandbox/ URL leave the process in production (the network), never reaching the look-alikes in-process", async () => {
-    const outside = vi.spyOn(globalThis, "fetch").mockImplementation(async () => new Response("from the network", { status: 418 }));
+    const outside = vi
+      .spyOn(globalThis, "fetch")
+      .mockImplementation(async () => new Response("from the network", { status: 418 }));
     const call = providerFetch(productionEnv(), createExecutionContext());
-    const res = await call(new Request(`${ORIGIN}/__sandbox/flutterwave/v3/banks/NG`, { headers: { authorization: `Bearer ${SECRET_KEY}` } }));
+    const res = await call(
+      new Request(`${ORIGIN}/__sandbox/flutterwave/v3/banks/NG`, {
+        headers: { authorization: `Bearer ${SECRET_KEY}` },
+      }),
+    );
     expect(res.status).toBe(418);
     expect(outside).toHaveBeenCalledTimes(1);
     // The control: in development the same call is answered by the look-alike, in-process.
     outside.mockClear();
-    const dev = await providerFetch(env, createExecutionContext())(new Request(`${ORIGIN}/__sandbox/flutterwave/v3/banks/NG`, { headers: { authorization: `Bearer ${SECRET_KEY}` } }));
+    const dev = await providerFetch(
+      env,
+      createExecutionContext(),
+    )(
+      new Request(`${ORIGIN}/__sandbox/flutterwave/v3/banks/NG`, {
+        headers: { authorization: `Bearer ${SECRET_KEY}` },
+      }),
+    );
     expect(dev.status).toBe(200);
     expect(outside).not.toHaveBeenCalled();
   });
 
   it("the production entry answers every request 503 service_misconfigured, the VTpass callback included, when VTPASS_CALLBACK_SECRET is weak or not URL-safe; the log names the variable, never the value", async () => {
     const { default: entry } = await import("../../src/worker-production");
-    const production: { fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> } = entry;
+    const production: {
+      fetch(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response>;
+    } = entry;
     const lines: string[] = [];
     for (const stream of ["log", "warn", "error"] as const) {
-      vi.spyOn(console, stream).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+      vi.spyOn(console, stream).mockImplementation(
+        (...args: unknown[]) => void lines.push(args.map(String).join(" ")),
+      );
     }
     const strong = randomHex(24);
     // Nothing earlier in this file runs a misconfigured environment, and the
     // configuration's problems are logged once per isolate: the first case writes the line.
-    const weak = ["a".repeat(32), "12345678901234567890123456789012", "changeme-changeme-changeme-changeme", `${strong.slice(0, 24)}/${strong.slice(24)}`];
+    const weak = [
+      "a".repeat(32),
+      "12345678901234567890123456789012",
+      "changeme-changeme-changeme-changeme",
+      `${strong.slice(0, 24)}/${strong.slice(24)}`,
+    ];
     for (const secret of weak) {
       const prod = productionWithVtpass(secret);
       for (const [method, path] of [
@@ -169,8 +219,15 @@ describe("the look-alikes do not exist in production", () => {
         ["POST", "/api/v1/auth/login"],
         ["POST", `/api/v1/wallet/vtpass/callback/${secret}`],
       ]) {
-        const init: RequestInit = method === "POST" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method };
-        const res = await production.fetch(new Request(`${ORIGIN}${path}`, init), prod, createExecutionContext());
+        const init: RequestInit =
+          method === "POST"
+            ? { method, headers: { "content-type": "application/json" }, body: "{}" }
+            : { method };
+        const res = await production.fetch(
+          new Request(`${ORIGIN}${path}`, init),
+          prod,
+          createExecutionContext(),
+        );
         const problem = await expectProblem(res, 503);
         expect(problem.code, `${method} ${path}`).toBe("service_misconfigured");
         expect(JSON.stringify(problem)).not.toContain(secret);
@@ -181,7 +238,11 @@ describe("the look-alikes do not exist in production", () => {
     expect(reported[0]).toMatch(/VTPASS_CALLBACK_SECRET: too predictable/);
     for (const secret of weak) expect(lines.join("\n")).not.toContain(secret);
     // The control: the same entry with a strong secret serves the API.
-    const health = await production.fetch(new Request(`${ORIGIN}/api/v1/health`), productionWithVtpass(randomHex(32)), createExecutionContext());
+    const health = await production.fetch(
+      new Request(`${ORIGIN}/api/v1/health`),
+      productionWithVtpass(randomHex(32)),
+      createExecutionContext(),
+    );
     expect(health.status).toBe(200);
   });
 });

@@ -28,11 +28,26 @@ type Script = { answer: Answer; bind?: "fails"; amount_minor?: number; key?: str
 
 /** What the scripted provider answers to a start. */
 function providerAnswer(answer: Answer, input: Start): Outcome<FoundFacts, Refusal> {
-  if (answer === "refused_float_low") return { ok: false, kind: "refused", message: "Low wallet balance", code: "018", anomaly: "provider_float_low" };
+  if (answer === "refused_float_low")
+    return {
+      ok: false,
+      kind: "refused",
+      message: "Low wallet balance",
+      code: "018",
+      anomaly: "provider_float_low",
+    };
   if (answer === "unknown") return { ok: false, kind: "unknown", reason: "timeout" };
   return {
     ok: true,
-    value: { found: true, provider_ref: `p-${input.tx_ref}`, our_ref: input.tx_ref, outcome: "succeeded", amount_minor: input.amount_minor, currency: "NGN", message: null },
+    value: {
+      found: true,
+      provider_ref: `p-${input.tx_ref}`,
+      our_ref: input.tx_ref,
+      outcome: "succeeded",
+      amount_minor: input.amount_minor,
+      currency: "NGN",
+      message: null,
+    },
   };
 }
 
@@ -53,7 +68,12 @@ function scriptedPort(name: string, answer: Answer, starts: Start[]): HeldPaymen
 }
 
 /** Runs one held payment for `user_id` through the runner, inside a request as a route would. */
-async function run(user_id: string, script: Script, starts: Start[], port_name = "scripted-provider") {
+async function run(
+  user_id: string,
+  script: Script,
+  starts: Start[],
+  port_name = "scripted-provider",
+) {
   const app = new Hono<AppEnv>();
   app.use(async (c, next) => {
     const config = configOf(c.env);
@@ -63,7 +83,9 @@ async function run(user_id: string, script: Script, starts: Start[], port_name =
     await next();
   });
   app.onError((error, c) =>
-    error instanceof AppError ? c.json(error.toProblem("test-request"), error.status as 422) : c.json({ thrown: error.message }, 500),
+    error instanceof AppError
+      ? c.json(error.toProblem("test-request"), error.status as 422)
+      : c.json({ thrown: error.message }, 500),
   );
   app.post("/run", async (c) => {
     const amount_minor = script.amount_minor ?? 1_000_00;
@@ -74,7 +96,8 @@ async function run(user_id: string, script: Script, starts: Start[], port_name =
       fingerprint: script.key ? `fp-${amount_minor}` : undefined,
       port: scriptedPort(port_name, script.answer, starts),
       prepare: async () => {
-        if (script.answer === "not_prepared") throw new AppError({ status: 422, code: "not_prepared", title: "Not prepared" });
+        if (script.answer === "not_prepared")
+          throw new AppError({ status: 422, code: "not_prepared", title: "Not prepared" });
         return {
           amount_minor,
           fee_minor: 0,
@@ -87,7 +110,11 @@ async function run(user_id: string, script: Script, starts: Start[], port_name =
       before_claim: async () => {
         if (script.bind === "fails") throw new Error("reference bound to another payment");
       },
-      refusal: { code: "test_refused", title: "Refused", reason: (message) => `The provider refused: ${message}` },
+      refusal: {
+        code: "test_refused",
+        title: "Refused",
+        reason: (message) => `The provider refused: ${message}`,
+      },
       insufficient_detail: "Not enough money.",
     });
     return c.json(answer.body as object, answer.status as 202);
@@ -106,7 +133,11 @@ describe("runHeldPayment, with the provider scripted", () => {
     expect(answer.status).toBe(202);
     expect(answer.body).toMatchObject({ status: "SUCCESS", amount_minor: 1_000_00 });
     expect(starts).toEqual([{ tx_ref: answer.body.tx_ref, amount_minor: 1_000_00 }]);
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 4_000_00, available_minor: 4_000_00, held_minor: 0 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 4_000_00,
+      available_minor: 4_000_00,
+      held_minor: 0,
+    });
   });
 
   it("voids the hold on a definite refusal, answers 422 with nothing taken, and tells operators which provider is short", async () => {
@@ -116,12 +147,20 @@ describe("runHeldPayment, with the provider scripted", () => {
     const answer = await run(user_id, { answer: "refused_float_low" }, starts, provider);
     expect(answer.status).toBe(422);
     expect(answer.body).toMatchObject({ code: "test_refused", transaction_status: "FAILED" });
-    expect(String(answer.body.detail)).toBe("The provider refused: Low wallet balance. Nothing was taken from your wallet.");
+    expect(String(answer.body.detail)).toBe(
+      "The provider refused: Low wallet balance. Nothing was taken from your wallet.",
+    );
     expect(starts).toHaveLength(1);
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 5_000_00, available_minor: 5_000_00, held_minor: 0 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 5_000_00,
+      available_minor: 5_000_00,
+      held_minor: 0,
+    });
     // Reported in the background (the request's waitUntil), under the port's own name.
     const problems = await env.OPERATIONS.getByName(OPERATIONS_OBJECT).recentProviderProblems();
-    expect(problems.find((p) => p.provider === provider)).toMatchObject({ kind: "provider_float_low" });
+    expect(problems.find((p) => p.provider === provider)).toMatchObject({
+      kind: "provider_float_low",
+    });
   });
 
   it("keeps the hold when the answer is unknown, and a retry with the same key never starts it again", async () => {
@@ -131,7 +170,11 @@ describe("runHeldPayment, with the provider scripted", () => {
     const first = await run(user_id, { answer: "unknown", key }, starts);
     expect(first.status).toBe(202);
     expect(first.body).toMatchObject({ status: "PENDING" });
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 5_000_00, available_minor: 4_000_00, held_minor: 1_000_00 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 5_000_00,
+      available_minor: 4_000_00,
+      held_minor: 1_000_00,
+    });
     const retry = await run(user_id, { answer: "delivered", key }, starts);
     expect(retry.status).toBe(202);
     expect(retry.body).toMatchObject({ tx_ref: first.body.tx_ref, status: "PENDING" });
@@ -144,9 +187,16 @@ describe("runHeldPayment, with the provider scripted", () => {
     const starts: Start[] = [];
     const answer = await run(user_id, { answer: "delivered", amount_minor: 500_01 }, starts);
     expect(answer.status).toBe(422);
-    expect(answer.body).toMatchObject({ code: "insufficient_funds", available_minor: 500_00, required_minor: 500_01 });
+    expect(answer.body).toMatchObject({
+      code: "insufficient_funds",
+      available_minor: 500_00,
+      required_minor: 500_01,
+    });
     expect(starts).toEqual([]);
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 500_00, held_minor: 0 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 500_00,
+      held_minor: 0,
+    });
   });
 
   it("holds nothing when preparation refuses", async () => {
@@ -156,14 +206,20 @@ describe("runHeldPayment, with the provider scripted", () => {
     expect(answer.status).toBe(422);
     expect(answer.body).toMatchObject({ code: "not_prepared" });
     expect(starts).toEqual([]);
-    expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 5_000_00, held_minor: 0 });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 5_000_00,
+      held_minor: 0,
+    });
   });
 
   it("never starts a payment whose reference could not be bound: the hold stays unclaimed for the reconciler to void", async () => {
     const { user_id, stub } = await fundedWallet(5_000_00);
     const starts: Start[] = [];
     const answer = await run(user_id, { answer: "delivered", bind: "fails" }, starts);
-    expect(answer).toMatchObject({ status: 500, body: { thrown: "reference bound to another payment" } });
+    expect(answer).toMatchObject({
+      status: 500,
+      body: { thrown: "reference bound to another payment" },
+    });
     expect(starts).toEqual([]);
     const listed = await stub.listTransactions({ limit: 10, type: "AIRTIME" });
     if (!listed.ok) throw new Error("listing failed");

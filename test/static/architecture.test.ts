@@ -45,7 +45,13 @@ const IMPORT = /(?:import|export)\s+(?:type\s+)?(?:[^"';]*?\s+from\s+)?["'](\.{1
 
 function resolveImport(from: string, spec: string): string | null {
   const base = resolve(dirname(from), spec);
-  for (const candidate of [base, `${base}.ts`, `${base}.tsx`, join(base, "index.ts"), join(base, "index.tsx")]) {
+  for (const candidate of [
+    base,
+    `${base}.ts`,
+    `${base}.tsx`,
+    join(base, "index.ts"),
+    join(base, "index.tsx"),
+  ]) {
     if (FILES.includes(candidate)) return candidate;
   }
   return null;
@@ -55,7 +61,9 @@ function graph(): Map<string, string[]> {
   const edges = new Map<string, string[]>();
   for (const file of FILES) {
     const text = readFileSync(file, "utf8");
-    const targets = [...text.matchAll(IMPORT)].map((m) => resolveImport(file, m[1])).filter((t): t is string => t !== null);
+    const targets = [...text.matchAll(IMPORT)]
+      .map((m) => resolveImport(file, m[1]))
+      .filter((t): t is string => t !== null);
     edges.set(file, [...new Set(targets)]);
   }
   return edges;
@@ -86,10 +94,15 @@ function edgesFrom(folder: string): [string, string][] {
   const prefix = `${join(SRC, folder)}/`;
   return [...graph().entries()]
     .filter(([from]) => from.startsWith(prefix))
-    .flatMap(([from, targets]) => targets.map((to): [string, string] => [relative(ROOT, from), relative(ROOT, to)]));
+    .flatMap(([from, targets]) =>
+      targets.map((to): [string, string] => [relative(ROOT, from), relative(ROOT, to)]),
+    );
 }
 
-const outside = (edges: [string, string][], allowed: string[]) => edges.filter(([, to]) => !allowed.some((a) => to.startsWith(`src/${a}/`))).map(([from, to]) => `${from} -> ${to}`);
+const outside = (edges: [string, string][], allowed: string[]) =>
+  edges
+    .filter(([, to]) => !allowed.some((a) => to.startsWith(`src/${a}/`)))
+    .map(([from, to]) => `${from} -> ${to}`);
 
 describe("layers", () => {
   it("keeps the domain pure: src/domain imports only the domain", () => {
@@ -102,41 +115,76 @@ describe("layers", () => {
 
   it("lets only the development entry import the look-alikes (src/sandbox)", () => {
     const importers = [...graph().entries()]
-      .filter(([from, targets]) => !from.startsWith(`${join(SRC, "sandbox")}/`) && targets.some((t) => t.startsWith(`${join(SRC, "sandbox")}/`)))
+      .filter(
+        ([from, targets]) =>
+          !from.startsWith(`${join(SRC, "sandbox")}/`) &&
+          targets.some((t) => t.startsWith(`${join(SRC, "sandbox")}/`)),
+      )
       .map(([from]) => relative(ROOT, from))
       .sort();
     expect(importers).toEqual(["src/app.ts", "src/worker.ts"]);
   });
 
   it("sees a forbidden edge when there is one (the rule is not blind)", () => {
-    expect(outside([["src/domain/x.ts", "src/lib/log.ts"]], ["domain"])).toEqual(["src/domain/x.ts -> src/lib/log.ts"]);
+    expect(outside([["src/domain/x.ts", "src/lib/log.ts"]], ["domain"])).toEqual([
+      "src/domain/x.ts -> src/lib/log.ts",
+    ]);
     expect(edgesFrom("lib").length).toBeGreaterThan(10);
   });
 });
 
 /** The vendor folders: every folder of src/providers/ (a new vendor is covered the day its folder appears). */
 const PROVIDERS = join(SRC, "providers");
-const VENDORS = readdirSync(PROVIDERS).filter((name) => statSync(join(PROVIDERS, name)).isDirectory());
+const VENDORS = readdirSync(PROVIDERS).filter((name) =>
+  statSync(join(PROVIDERS, name)).isDirectory(),
+);
 /** The capability ports a vendor implements, as src/providers/port.ts declares them (a generic one, HeldPaymentPort<Start>, is a shape they share, not a capability). */
-const PORTS = [...readFileSync(join(PROVIDERS, "port.ts"), "utf8").matchAll(/export interface (\w+Port)\s+(?:extends|\{)/g)].map((m) => m[1]);
+const PORTS = [
+  ...readFileSync(join(PROVIDERS, "port.ts"), "utf8").matchAll(
+    /export interface (\w+Port)\s+(?:extends|\{)/g,
+  ),
+].map((m) => m[1]);
 
 /** The edges that reach into a vendor folder. */
-const intoVendors = (edges: [string, string][]) => edges.filter(([, to]) => VENDORS.some((v) => to.startsWith(`src/providers/${v}/`))).map(([from, to]) => `${from} -> ${to}`);
+const intoVendors = (edges: [string, string][]) =>
+  edges
+    .filter(([, to]) => VENDORS.some((v) => to.startsWith(`src/providers/${v}/`)))
+    .map(([from, to]) => `${from} -> ${to}`);
 
 /** A vendor file that names a port it implements but is not called an adapter, or an adapter that implements none. */
 function misnamedAdapters(files: { path: string; text: string }[]): string[] {
   const port = new RegExp(`\\b(${PORTS.join("|")})\\b`);
-  return files.filter(({ path, text }) => port.test(text) !== path.endsWith("-adapter.ts")).map(({ path }) => path);
+  return files
+    .filter(({ path, text }) => port.test(text) !== path.endsWith("-adapter.ts"))
+    .map(({ path }) => path);
 }
 
 describe("vendors behind the ports", () => {
   it("knows the vendor folders and the ports (the rules below are not blind)", () => {
     expect(VENDORS).toEqual(expect.arrayContaining(["flutterwave", "vtpass"]));
-    expect(PORTS).toEqual(expect.arrayContaining(["CheckoutPort", "TransferPort", "PurchasePort", "BanksPort", "EventPort"]));
-    expect(intoVendors([["src/queue/consumer.ts", "src/providers/vtpass/callbacks.ts"]])).toEqual(["src/queue/consumer.ts -> src/providers/vtpass/callbacks.ts"]);
+    expect(PORTS).toEqual(
+      expect.arrayContaining([
+        "CheckoutPort",
+        "TransferPort",
+        "PurchasePort",
+        "BanksPort",
+        "EventPort",
+      ]),
+    );
+    expect(intoVendors([["src/queue/consumer.ts", "src/providers/vtpass/callbacks.ts"]])).toEqual([
+      "src/queue/consumer.ts -> src/providers/vtpass/callbacks.ts",
+    ]);
     expect(intoVendors([["src/routes/x.ts", "src/providers/port.ts"]])).toEqual([]);
-    expect(misnamedAdapters([{ path: "src/providers/vtpass/ports.ts", text: "export function p(): PurchasePort {}" }])).toEqual(["src/providers/vtpass/ports.ts"]);
-    expect(misnamedAdapters([{ path: "src/providers/vtpass/x-adapter.ts", text: "export const x = 1;" }])).toEqual(["src/providers/vtpass/x-adapter.ts"]);
+    expect(
+      misnamedAdapters([
+        { path: "src/providers/vtpass/ports.ts", text: "export function p(): PurchasePort {}" },
+      ]),
+    ).toEqual(["src/providers/vtpass/ports.ts"]);
+    expect(
+      misnamedAdapters([
+        { path: "src/providers/vtpass/x-adapter.ts", text: "export const x = 1;" },
+      ]),
+    ).toEqual(["src/providers/vtpass/x-adapter.ts"]);
   });
 
   for (const folder of ["routes", "queue", "services"]) {
@@ -147,17 +195,24 @@ describe("vendors behind the ports", () => {
   }
 
   it("names every vendor file that implements a port *-adapter.ts, and only those", () => {
-    const files = FILES.filter((f) => VENDORS.some((v) => f.startsWith(`${join(PROVIDERS, v)}/`))).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, "utf8") }));
+    const files = FILES.filter((f) =>
+      VENDORS.some((v) => f.startsWith(`${join(PROVIDERS, v)}/`)),
+    ).map((f) => ({ path: relative(ROOT, f), text: readFileSync(f, "utf8") }));
     // Every port has an adapter (a port nobody implements is a dead surface).
     const adapters = files.filter((f) => f.path.endsWith("-adapter.ts"));
-    expect(PORTS.filter((p) => !adapters.some((a) => new RegExp(`\\b${p}\\b`).test(a.text)))).toEqual([]);
+    expect(
+      PORTS.filter((p) => !adapters.some((a) => new RegExp(`\\b${p}\\b`).test(a.text))),
+    ).toEqual([]);
     expect(misnamedAdapters(files)).toEqual([]);
   });
 });
 
 describe("source tree", () => {
   it(`keeps every module in src/ within ${MODULE_LINES_MAX} lines`, () => {
-    const long = FILES.map((f) => ({ file: relative(ROOT, f), lines: readFileSync(f, "utf8").split("\n").length })).filter((f) => f.lines > MODULE_LINES_MAX);
+    const long = FILES.map((f) => ({
+      file: relative(ROOT, f),
+      lines: readFileSync(f, "utf8").split("\n").length,
+    })).filter((f) => f.lines > MODULE_LINES_MAX);
     expect(long).toEqual([]);
   });
 
@@ -170,6 +225,14 @@ describe("source tree", () => {
     const edges = graph();
     const wallet = join(SRC, "durable/wallet/object.ts");
     expect(edges.get(wallet)).toContain(join(SRC, "durable/wallet/store.ts"));
-    expect(cycles(new Map([["a", ["b"]], ["b", ["c"]], ["c", ["a"]]]))).toEqual([["a", "b", "c"]]);
+    expect(
+      cycles(
+        new Map([
+          ["a", ["b"]],
+          ["b", ["c"]],
+          ["c", ["a"]],
+        ]),
+      ),
+    ).toEqual([["a", "b", "c"]]);
   });
 });

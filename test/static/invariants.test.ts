@@ -11,13 +11,16 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&
 
 /** `it("name"`, `it('name'`, `it(\`name\``, or `test(...)`, with any modifier. */
 function declares(source: string, name: string): boolean {
-  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escapeRegExp(name)}\\1`).test(source);
+  return new RegExp(`\\b(?:it|test)(?:\\.\\w+)*\\(\\s*(["'\`])${escapeRegExp(name)}\\1`).test(
+    source,
+  );
 }
 
 describe("the money invariants' catalogue", () => {
   it("covers invariants 1 to 7, each with at least one proof", () => {
     expect(INVARIANTS.map((i) => i.n)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    for (const invariant of INVARIANTS) expect(invariant.proofs.length, `invariant ${invariant.n}`).toBeGreaterThan(0);
+    for (const invariant of INVARIANTS)
+      expect(invariant.proofs.length, `invariant ${invariant.n}`).toBeGreaterThan(0);
   });
 
   it("names, for every proof, a file that exists and a test of exactly that name in it", () => {

@@ -28,16 +28,22 @@ let sources: string[] = [];
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), "production-bundle-"));
-  execFileSync(join(ROOT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--env", "production", "--outdir", outdir], {
-    cwd: ROOT,
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-    stdio: "pipe",
-    timeout: BUILD_TIMEOUT_MS,
-  });
+  execFileSync(
+    join(ROOT, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--env", "production", "--outdir", outdir],
+    {
+      cwd: ROOT,
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+      stdio: "pipe",
+      timeout: BUILD_TIMEOUT_MS,
+    },
+  );
   const script = readdirSync(outdir).find((name) => name.endsWith(".js"));
   if (!script) throw new Error("wrangler wrote no script");
   bundle = readFileSync(join(outdir, script), "utf8");
-  sources = (JSON.parse(readFileSync(join(outdir, `${script}.map`), "utf8")) as { sources: string[] }).sources;
+  sources = (
+    JSON.parse(readFileSync(join(outdir, `${script}.map`), "utf8")) as { sources: string[] }
+  ).sources;
   // Reported, not asserted: the size is a number to watch, not a contract.
   console.info(`production bundle: ${bundle.length} bytes, ${gzipSync(bundle).length} bytes gzip`);
 }, BUILD_TIMEOUT_MS);

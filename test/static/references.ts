@@ -46,7 +46,8 @@ const PATH = new RegExp(String.raw`(?<![\w.@/\-$])(?:${ROOTS.join("|")})\/[\w.\-
 /** A path relative to the comment's own file (`./<file>.ts`, `../<folder>/<file>.ts`), read in code comments only. */
 const RELATIVE = /(?<![\w.@/\-$])\.\.?\/[\w.\-/]*\.(?:ts|tsx|mts|mjs|js|jsonc|json|md)\b/g;
 const CITATION = /docs\/([\w.-]+\.md),?\s*§/g;
-const BARE_DOC = /(?<![\w/.-])(ARCHITECTURE|CONVENTIONS|architecture|conventions|providers|operations|testing|benchmarks)\.md\b/g;
+const BARE_DOC =
+  /(?<![\w/.-])(ARCHITECTURE|CONVENTIONS|architecture|conventions|providers|operations|testing|benchmarks)\.md\b/g;
 const LINK = /\[((?:[^\]\\]|\\.)*)\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g;
 
 // ---- Headings and anchors ------------------------------------------------------
@@ -105,11 +106,18 @@ type Span = { text: string; offset: number };
 
 /** Every comment of a code file, as written (delimiters included), with its offset. */
 export function comments(file: string, text: string): Span[] {
-  const kind = file.endsWith(".tsx") ? ts.ScriptKind.TSX : /\.(mjs|js)$/.test(file) ? ts.ScriptKind.JS : file.endsWith(".jsonc") ? ts.ScriptKind.JSON : ts.ScriptKind.TS;
+  const kind = file.endsWith(".tsx")
+    ? ts.ScriptKind.TSX
+    : /\.(mjs|js)$/.test(file)
+      ? ts.ScriptKind.JS
+      : file.endsWith(".jsonc")
+        ? ts.ScriptKind.JSON
+        : ts.ScriptKind.TS;
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, false, kind);
   const found = new Map<number, Span>();
   const take = (ranges: ts.CommentRange[] | undefined) => {
-    for (const range of ranges ?? []) found.set(range.pos, { text: text.slice(range.pos, range.end), offset: range.pos });
+    for (const range of ranges ?? [])
+      found.set(range.pos, { text: text.slice(range.pos, range.end), offset: range.pos });
   };
   const visit = (node: ts.Node) => {
     take(ts.getLeadingCommentRanges(text, node.getFullStart()));
@@ -127,7 +135,9 @@ export function comments(file: string, text: string): Span[] {
  * offset still points near its line.
  */
 function prose(text: string): string {
-  return text.replace(/\r?\n[ \t]*(?:\/\/+|\*(?!\/)|#)?/g, (m) => " ".repeat(m.length)).replace(/^\/\*\*?|\*\/$/g, (m) => " ".repeat(m.length));
+  return text
+    .replace(/\r?\n[ \t]*(?:\/\/+|\*(?!\/)|#)?/g, (m) => " ".repeat(m.length))
+    .replace(/^\/\*\*?|\*\/$/g, (m) => " ".repeat(m.length));
 }
 
 function lineAt(text: string, offset: number): number {
@@ -159,7 +169,11 @@ function checkPaths(source: Source, span: Span, world: World, problems: Problem[
     if (path.endsWith("/") && path.split("/").length === 2) continue; // "src/" alone: a root that exists
     const pkg = packageOf(source.file, world);
     if (world.exists(path) || (pkg !== "" && world.exists(`${pkg}/${path}`))) continue;
-    problems.push({ file: source.file, line: lineAt(source.text, span.offset + match.index), message: `names ${path}, which does not exist` });
+    problems.push({
+      file: source.file,
+      line: lineAt(source.text, span.offset + match.index),
+      message: `names ${path}, which does not exist`,
+    });
   }
 }
 
@@ -167,7 +181,11 @@ function checkRelativePaths(source: Source, span: Span, world: World, problems: 
   for (const match of span.text.matchAll(RELATIVE)) {
     const path = posix.normalize(posix.join(posix.dirname(source.file), match[0]));
     if (path.startsWith("../") || world.exists(path)) continue;
-    problems.push({ file: source.file, line: lineAt(source.text, span.offset + match.index), message: `names ${match[0]} (${path}), which does not exist` });
+    problems.push({
+      file: source.file,
+      line: lineAt(source.text, span.offset + match.index),
+      message: `names ${match[0]} (${path}), which does not exist`,
+    });
   }
 }
 
@@ -204,7 +222,11 @@ function checkCitations(source: Source, span: Span, world: World, problems: Prob
       const after = text.slice(at, at + 200);
       const heading = headingAt(after, headings);
       if (heading === null) {
-        problems.push({ file: source.file, line, message: `cites ${doc}, §${after.replace(/\s+/g, " ").slice(0, 40)}..., which names no heading of it` });
+        problems.push({
+          file: source.file,
+          line,
+          message: `cites ${doc}, §${after.replace(/\s+/g, " ").slice(0, 40)}..., which names no heading of it`,
+        });
         break;
       }
       const rest = after.replace(/\s+/g, " ").slice(heading.replace(/\s+/g, " ").length);
@@ -254,17 +276,32 @@ function checkLinks(source: Source, world: World, problems: Problem[]): void {
     const hash = target.indexOf("#");
     const pathPart = hash < 0 ? target : target.slice(0, hash);
     const anchor = hash < 0 ? null : decodeURIComponent(target.slice(hash + 1));
-    const file = pathPart === "" ? source.file : posix.normalize(posix.join(posix.dirname(source.file), pathPart)).replace(/\/$/, "");
+    const file =
+      pathPart === ""
+        ? source.file
+        : posix.normalize(posix.join(posix.dirname(source.file), pathPart)).replace(/\/$/, "");
     if (pathPart !== "" && !world.exists(file)) {
-      problems.push({ file: source.file, line, message: `links to ${target}, but ${file} does not exist` });
+      problems.push({
+        file: source.file,
+        line,
+        message: `links to ${target}, but ${file} does not exist`,
+      });
       continue;
     }
     if (anchor === null) continue;
     const headings = pathPart === "" ? markdownHeadings(source.text) : world.headings(file);
     if (headings === null) {
-      problems.push({ file: source.file, line, message: `links to ${target}, an anchor in a file that is not markdown` });
+      problems.push({
+        file: source.file,
+        line,
+        message: `links to ${target}, an anchor in a file that is not markdown`,
+      });
     } else if (!anchors(headings).has(anchor)) {
-      problems.push({ file: source.file, line, message: `links to ${target}, but ${file} has no heading with anchor #${anchor}` });
+      problems.push({
+        file: source.file,
+        line,
+        message: `links to ${target}, but ${file} has no heading with anchor #${anchor}`,
+      });
     }
   }
 }
@@ -275,7 +312,9 @@ export function checkSource(source: Source, world: World): Problem[] {
   if (source.kind === "code") {
     // Parsing is most of the cost, and most files name nothing a check reads:
     // a file whose text has no candidate anywhere has none in its comments.
-    const candidates = [PATH, RELATIVE, BARE_DOC].some((pattern) => source.text.search(pattern) >= 0) || source.text.includes("§");
+    const candidates =
+      [PATH, RELATIVE, BARE_DOC].some((pattern) => source.text.search(pattern) >= 0) ||
+      source.text.includes("§");
     if (!candidates) return problems;
     for (const span of comments(source.file, source.text)) {
       checkPaths(source, span, world, problems);
@@ -287,7 +326,12 @@ export function checkSource(source: Source, world: World): Problem[] {
     const whole = { text: source.text, offset: 0 };
     checkPaths(source, whole, world, problems);
     checkCitations(source, whole, world, problems);
-    if (!source.file.startsWith("docs/")) checkBareDocs(source, { text: outsideFences(source.text).replace(LINK, (m) => " ".repeat(m.length)), offset: 0 }, problems);
+    if (!source.file.startsWith("docs/"))
+      checkBareDocs(
+        source,
+        { text: outsideFences(source.text).replace(LINK, (m) => " ".repeat(m.length)), offset: 0 },
+        problems,
+      );
     checkLinks(source, world, problems);
   }
   return problems;
@@ -305,17 +349,31 @@ function listDir(root: string, dir: string): string[] {
 function matches(root: string, dir: string, segments: string[]): boolean {
   if (segments.length === 0) return true;
   const [head, ...rest] = segments;
-  if (head === "") return rest.length === 0 ? existsSync(join(root, dir)) && statSync(join(root, dir)).isDirectory() : matches(root, dir, rest);
+  if (head === "")
+    return rest.length === 0
+      ? existsSync(join(root, dir)) && statSync(join(root, dir)).isDirectory()
+      : matches(root, dir, rest);
   if (head === "**") {
     if (matches(root, dir, rest)) return true;
-    return listDir(root, dir).some((name) => statSync(join(root, dir, name)).isDirectory() && matches(root, posix.join(dir, name), segments));
+    return listDir(root, dir).some(
+      (name) =>
+        statSync(join(root, dir, name)).isDirectory() &&
+        matches(root, posix.join(dir, name), segments),
+    );
   }
   if (!/[<*]/.test(head)) {
     const next = posix.join(dir, head);
     return existsSync(join(root, next)) && matches(root, next, rest);
   }
-  const pattern = new RegExp(`^${head.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/<[^>]*>/g, "[^/]+").replace(/\*/g, "[^/]*")}$`);
-  return listDir(root, dir).some((name) => pattern.test(name) && matches(root, posix.join(dir, name), rest));
+  const pattern = new RegExp(
+    `^${head
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/<[^>]*>/g, "[^/]+")
+      .replace(/\*/g, "[^/]*")}$`,
+  );
+  return listDir(root, dir).some(
+    (name) => pattern.test(name) && matches(root, posix.join(dir, name), rest),
+  );
 }
 
 /** The repository at `root`, as the checker sees it. */
@@ -326,7 +384,12 @@ export function repository(root: string): World {
     headings: (path) => {
       if (!headingCache.has(path)) {
         const abs = join(root, path);
-        headingCache.set(path, path.endsWith(".md") && existsSync(abs) && statSync(abs).isFile() ? markdownHeadings(readFileSync(abs, "utf8")) : null);
+        headingCache.set(
+          path,
+          path.endsWith(".md") && existsSync(abs) && statSync(abs).isFile()
+            ? markdownHeadings(readFileSync(abs, "utf8"))
+            : null,
+        );
       }
       return headingCache.get(path) ?? null;
     },
@@ -346,8 +409,17 @@ function walk(root: string, dir: string): string[] {
  * own test plants broken references on purpose, so it is left out.
  */
 export function repositorySources(root: string, exclude: string[] = []): Source[] {
-  const files = [...ROOTS.flatMap((dir) => walk(root, dir)), "README.md", "vitest.config.ts", "wrangler.jsonc"].filter((f) => existsSync(join(root, f)) && !exclude.includes(f));
+  const files = [
+    ...ROOTS.flatMap((dir) => walk(root, dir)),
+    "README.md",
+    "vitest.config.ts",
+    "wrangler.jsonc",
+  ].filter((f) => existsSync(join(root, f)) && !exclude.includes(f));
   return files
     .filter((file) => CODE.test(file) || file.endsWith(".md"))
-    .map((file) => ({ file, kind: file.endsWith(".md") ? ("markdown" as const) : ("code" as const), text: readFileSync(join(root, file), "utf8") }));
+    .map((file) => ({
+      file,
+      kind: file.endsWith(".md") ? ("markdown" as const) : ("code" as const),
+      text: readFileSync(join(root, file), "utf8"),
+    }));
 }

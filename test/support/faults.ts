@@ -15,7 +15,14 @@ import { requireConfig } from "../../src/lib/config";
 import { api } from "./helpers";
 
 /** Every way a call can go unanswered, or answered with nothing usable, without the provider doing anything. */
-export const NOT_DONE = ["hang", "http_500", "gateway_timeout", "rate_limited", "malformed", "wrong_shape"] as const;
+export const NOT_DONE = [
+  "hang",
+  "http_500",
+  "gateway_timeout",
+  "rate_limited",
+  "malformed",
+  "wrong_shape",
+] as const;
 /**
  * The provider did it, and its answer was lost: the committed modes, and
  * `slow_body` (the answer is the real one, trickling past the client's timeout).
@@ -32,7 +39,11 @@ function controlUrl(provider: Provider, path: string): string {
 }
 
 /** The data of a control answer (Flutterwave's envelope `data`, VTpass's `content`), asserting 200. */
-async function controlData<T>(provider: Provider, path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+async function controlData<T>(
+  provider: Provider,
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
   const response = await exports.default.fetch(controlUrl(provider, path), {
     method: init.method ?? (init.body === undefined ? "GET" : "POST"),
     headers: { "content-type": "application/json" },
@@ -44,22 +55,38 @@ async function controlData<T>(provider: Provider, path: string, init: { method?:
   return (provider === "flutterwave" ? parsed.data : parsed.content) as T;
 }
 
-export function flutterwaveControl<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export function flutterwaveControl<T = any>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
   return controlData<T>("flutterwave", path, init);
 }
 
-export function vtpassControl<T = any>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+export function vtpassControl<T = any>(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<T> {
   return controlData<T>("vtpass", path, init);
 }
 
 /** Arm `times` uses of a fault on one operation, scoped to requests that contain `match`. */
-export async function arm(provider: Provider, operation: string, match: string, mode: Mode, times = 1): Promise<void> {
+export async function arm(
+  provider: Provider,
+  operation: string,
+  match: string,
+  mode: Mode,
+  times = 1,
+): Promise<void> {
   if (match.length < 8) throw new Error(`match "${match}" is too loose for a shared look-alike`);
   await controlData(provider, "/faults", { body: { operation, match, mode, times } });
 }
 
 /** What the look-alike served for one operation and match: how many requests, and how many met a fault. */
-export async function served(provider: Provider, operation: string, match: string): Promise<{ count: number; faulted: number }> {
+export async function served(
+  provider: Provider,
+  operation: string,
+  match: string,
+): Promise<{ count: number; faulted: number }> {
   const counted = await controlData<{ count: number; recent: { fault: string | null }[] }>(
     provider,
     `/requests?operation=${encodeURIComponent(operation)}&match=${encodeURIComponent(match)}`,
@@ -70,7 +97,12 @@ export async function served(provider: Provider, operation: string, match: strin
 const ADMIN = () => ({ authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` });
 
 /** The operator's audit of one wallet (GET /admin/wallets/{user_id}/audit). */
-export async function operatorAudit(user_id: string): Promise<{ ok: boolean; balance_minor: number; held_minor: number; anomalies: { kind: string; tx_ref: string | null; ref: string }[] }> {
+export async function operatorAudit(user_id: string): Promise<{
+  ok: boolean;
+  balance_minor: number;
+  held_minor: number;
+  anomalies: { kind: string; tx_ref: string | null; ref: string }[];
+}> {
   const response = await api(`/admin/wallets/${user_id}/audit`, { headers: ADMIN() });
   const text = await response.text();
   if (response.status !== 200) throw new Error(`audit: ${response.status} ${text}`);
@@ -80,13 +112,24 @@ export async function operatorAudit(user_id: string): Promise<{ ok: boolean; bal
 /** Time passing that the test cannot wait for: the transaction's deadline is now behind it. */
 export async function passDeadline(stub: DurableObjectStub<Wallet>, tx_ref: string): Promise<void> {
   await runInDurableObject(stub, (_wallet: Wallet, state) => {
-    state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = ? WHERE tx_ref = ?", Date.now() - 1, tx_ref);
+    state.storage.sql.exec(
+      "UPDATE transactions SET deadline_at_ms = ? WHERE tx_ref = ?",
+      Date.now() - 1,
+      tx_ref,
+    );
   });
 }
 
 /** An escalated transaction as operators see it: flagged on the transaction, listed in the admin audit. */
-export async function expectEscalated(stub: DurableObjectStub<Wallet>, user_id: string, tx_ref: string): Promise<void> {
-  expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: expect.any(Number) });
+export async function expectEscalated(
+  stub: DurableObjectStub<Wallet>,
+  user_id: string,
+  tx_ref: string,
+): Promise<void> {
+  expect(await stub.getTransaction(tx_ref)).toMatchObject({
+    status: "PENDING",
+    escalated_at_ms: expect.any(Number),
+  });
   const audit = await operatorAudit(user_id);
   expect(audit.ok).toBe(true);
   expect(audit.anomalies).toContainEqual(expect.objectContaining({ kind: "escalated", tx_ref }));
@@ -153,25 +196,27 @@ export function faultTable(name: string, options: { in_flight_max?: number } = {
 
   return {
     /** Register a table, as `it.each(rows)(title, run)`: one test per row, named from `title` ($field interpolation). */
-    each: <C extends { faults: number }>(rows: readonly C[]) => (title: string, run: (row: C) => Promise<number>): void => {
-      declared.cases += rows.length;
-      declared.faults += rows.reduce((sum, row) => sum + row.faults, 0);
-      const results: Promise<number>[] = [];
-      const start = (index: number) => {
-        const result = slot().then(() => run(rows[index]).finally(release));
-        result.catch(() => {}); // reported by the case's own test, below
-        results[index] = result;
-      };
-      rows.forEach((_row, index) => void starts.push(() => start(index)));
-      it.each(rows.map((row, index) => ({ ...row, case_index: index })))(title, async (row) => {
-        const index = (row as { case_index: number }).case_index;
-        if (!results[index]) start(index);
-        const faults = await results[index];
-        expect(faults, "faults met at the look-alikes").toBe(rows[index].faults);
-        tally.cases += 1;
-        tally.faults += faults;
-      });
-    },
+    each:
+      <C extends { faults: number }>(rows: readonly C[]) =>
+      (title: string, run: (row: C) => Promise<number>): void => {
+        declared.cases += rows.length;
+        declared.faults += rows.reduce((sum, row) => sum + row.faults, 0);
+        const results: Promise<number>[] = [];
+        const start = (index: number) => {
+          const result = slot().then(() => run(rows[index]).finally(release));
+          result.catch(() => {}); // reported by the case's own test, below
+          results[index] = result;
+        };
+        rows.forEach((_row, index) => void starts.push(() => start(index)));
+        it.each(rows.map((row, index) => ({ ...row, case_index: index })))(title, async (row) => {
+          const index = (row as { case_index: number }).case_index;
+          if (!results[index]) start(index);
+          const faults = await results[index];
+          expect(faults, "faults met at the look-alikes").toBe(rows[index].faults);
+          tally.cases += 1;
+          tally.faults += faults;
+        });
+      },
 
     /**
      * The CI form's share of a table: under SOAK every row; otherwise `keep`
@@ -195,7 +240,9 @@ export function faultTable(name: string, options: { in_flight_max?: number } = {
       describe("counts", () => {
         it(`${name}${SOAK ? " (soak)" : ""}: ${declared.cases} cases injected ${declared.faults} faults, and every case met every fault it armed`, () => {
           expect(tally).toEqual(declared);
-          console.log(`[faults] ${name}: ${tally.cases} cases, ${tally.faults} faults injected and met at the look-alikes`);
+          console.log(
+            `[faults] ${name}: ${tally.cases} cases, ${tally.faults} faults injected and met at the look-alikes`,
+          );
         });
       });
     },

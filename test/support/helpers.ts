@@ -29,7 +29,13 @@ export function api(path: string, init: RequestInit = {}): Promise<Response> {
  */
 export function dispatch(input: string | Request, init?: RequestInit): Promise<Response> {
   const request = typeof input === "string" ? new Request(input, init) : input;
-  return Promise.resolve(worker.fetch(request as Parameters<typeof worker.fetch>[0], env as never, createExecutionContext()));
+  return Promise.resolve(
+    worker.fetch(
+      request as Parameters<typeof worker.fetch>[0],
+      env as never,
+      createExecutionContext(),
+    ),
+  );
 }
 
 /** `api()` through `dispatch()`: a path under /api/v1, in-process. */
@@ -50,10 +56,17 @@ export function uniqueIp(): string {
   return `10.${r[0]}.${r[1]}.${ipCounter % 250}`;
 }
 
-export function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
+export function form(
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): RequestInit {
   return {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": uniqueIp(), ...headers },
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "cf-connecting-ip": uniqueIp(),
+      ...headers,
+    },
     body: new URLSearchParams(fields).toString(),
   };
 }
@@ -66,16 +79,32 @@ export function json(body: unknown, headers: Record<string, string> = {}): Reque
   };
 }
 
-export type Problem = { type: string; title: string; status: number; code: string; request_id: string; detail?: string; errors?: { path: string; message: string }[] };
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  request_id: string;
+  detail?: string;
+  errors?: { path: string; message: string }[];
+};
 
 /** Asserts the response is an RFC 9457 problem with this status, and returns it. */
 export async function expectProblem(response: Response, status: number): Promise<Problem> {
   const text = await response.text();
   // Assertions (not throws), so a test that checks only problem documents still counts as asserting.
   expect(response.status, `expected ${status}: ${text}`).toBe(status);
-  expect(response.headers.get("content-type"), `expected problem+json: ${text}`).toBe("application/problem+json");
+  expect(response.headers.get("content-type"), `expected problem+json: ${text}`).toBe(
+    "application/problem+json",
+  );
   const body = JSON.parse(text) as Problem;
-  expect(body.status === status && typeof body.code === "string" && typeof body.request_id === "string" && !!body.type, `not a problem document: ${text}`).toBe(true);
+  expect(
+    body.status === status &&
+      typeof body.code === "string" &&
+      typeof body.request_id === "string" &&
+      !!body.type,
+    `not a problem document: ${text}`,
+  ).toBe(true);
   expect(/\bat .+:\d+:\d+/.test(text), `stack trace leaked: ${text}`).toBe(false);
   return body;
 }
@@ -85,12 +114,18 @@ export const PASSWORD = "correct horse battery";
 /** Register through the API and log in; returns the token and user id. */
 export async function registerAndLogin(email = uniqueEmail(), password = PASSWORD) {
   const registered = await api("/auth/register", json({ email, password }));
-  if (registered.status !== 201) throw new Error(`register: ${registered.status} ${await registered.text()}`);
+  if (registered.status !== 201)
+    throw new Error(`register: ${registered.status} ${await registered.text()}`);
   const user = (await registered.json()) as { id: string };
   const login = await api("/auth/login", form({ username: email, password }));
   if (login.status !== 200) throw new Error(`login: ${login.status} ${await login.text()}`);
   const token = (await login.json()) as { access_token: string };
-  return { email, user_id: user.id, token: token.access_token, auth: { authorization: `Bearer ${token.access_token}` } };
+  return {
+    email,
+    user_id: user.id,
+    token: token.access_token,
+    auth: { authorization: `Bearer ${token.access_token}` },
+  };
 }
 
 export { env };
@@ -125,19 +160,40 @@ export async function bearerFor(user_id: string): Promise<Record<string, string>
 }
 
 /** Balance equals the journal and available is never negative (invariants 2 and 5). */
-export async function expectLedgerConsistent(stub: { audit(): Promise<{ ok: boolean; balance_minor: number; journal_balance_minor: number; available_minor: number; held_minor: number; journal_rows: number }> }) {
+export async function expectLedgerConsistent(stub: {
+  audit(): Promise<{
+    ok: boolean;
+    balance_minor: number;
+    journal_balance_minor: number;
+    available_minor: number;
+    held_minor: number;
+    journal_rows: number;
+  }>;
+}) {
   const audit = await stub.audit();
   expect(audit.ok, `ledger inconsistent: ${JSON.stringify(audit)}`).toBe(true);
   return audit;
 }
 
 /** POST JSON with a bearer header (and optional extra headers). */
-export function authedJson(auth: Record<string, string>, body: unknown, headers: Record<string, string> = {}): RequestInit {
-  return { method: "POST", headers: { "content-type": "application/json", ...auth, ...headers }, body: JSON.stringify(body) };
+export function authedJson(
+  auth: Record<string, string>,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/json", ...auth, ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 /** Wait until `check` stops throwing (queue consumers and alarms run asynchronously). */
-export async function eventually<T>(check: () => Promise<T>, timeout_ms = 10_000, interval_ms = 100): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  timeout_ms = 10_000,
+  interval_ms = 100,
+): Promise<T> {
   const deadline = Date.now() + timeout_ms;
   for (;;) {
     try {
@@ -150,7 +206,9 @@ export async function eventually<T>(check: () => Promise<T>, timeout_ms = 10_000
 }
 
 /** Make every pending transaction of a wallet due now and run its alarm (the reconciler). */
-export async function runReconciler(stub: DurableObjectStub<import("../../src/durable/wallet/object").Wallet>): Promise<void> {
+export async function runReconciler(
+  stub: DurableObjectStub<import("../../src/durable/wallet/object").Wallet>,
+): Promise<void> {
   const { runInDurableObject, runDurableObjectAlarm } = await import("cloudflare:test");
   await runInDurableObject(stub, async (_instance, state) => {
     state.storage.sql.exec("UPDATE transactions SET next_check_at_ms = 0 WHERE status = 'PENDING'");
@@ -165,13 +223,28 @@ export async function fundedWallet(amount_minor: number) {
   const { newTxRef } = await import("../../src/lib/ids");
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
+  await w.stub.openFunding({
+    tx_ref,
+    amount_minor,
+    currency: "NGN",
+    pending_max: FUND_PENDING_MAX_CEILING,
+    deadline_at_ms: Date.now() + 3_600_000,
+  });
   const credited = await w.stub.applyProviderFacts(
     tx_ref,
-    { found: true, provider_ref: String(Date.now()), our_ref: tx_ref, outcome: "succeeded", amount_minor, currency: "NGN", message: null },
+    {
+      found: true,
+      provider_ref: String(Date.now()),
+      our_ref: tx_ref,
+      outcome: "succeeded",
+      amount_minor,
+      currency: "NGN",
+      message: null,
+    },
     { via: "webhook" },
   );
-  if (credited.outcome !== "credited") throw new Error(`funding did not credit: ${credited.outcome}`);
+  if (credited.outcome !== "credited")
+    throw new Error(`funding did not credit: ${credited.outcome}`);
   return { ...w, auth: await bearerFor(w.user_id) };
 }
 

@@ -31,22 +31,39 @@ export function uniqueNaira(): string {
   return String(100 + (n % 39_000));
 }
 
-export function buyAirtime(auth: Record<string, string>, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
+export function buyAirtime(
+  auth: Record<string, string>,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return api("/wallet/airtime", authedJson(auth, body, headers));
 }
 
-export function buyData(auth: Record<string, string>, body: Record<string, unknown>, headers: Record<string, string> = {}): Promise<Response> {
+export function buyData(
+  auth: Record<string, string>,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return api("/wallet/data", authedJson(auth, body, headers));
 }
 
 /** How many `/api/pay` calls the look-alike served for this request_id. */
 export async function payCount(request_id: string): Promise<number> {
-  return (await controlData<{ count: number }>(await vtControl(`/requests?operation=pay&match=${encodeURIComponent(request_id)}`))).count;
+  return (
+    await controlData<{ count: number }>(
+      await vtControl(`/requests?operation=pay&match=${encodeURIComponent(request_id)}`),
+    )
+  ).count;
 }
 
 /** Settle (or reverse) a purchase at the look-alike; it sends its transaction-update callback to our secret URL. */
-export async function vtpassSettles(request_id: string, status: "delivered" | "failed" | "reversed"): Promise<void> {
-  await controlData(await vtControl(`/purchases/${encodeURIComponent(request_id)}/settle`, { body: { status } }));
+export async function vtpassSettles(
+  request_id: string,
+  status: "delivered" | "failed" | "reversed",
+): Promise<void> {
+  await controlData(
+    await vtControl(`/purchases/${encodeURIComponent(request_id)}/settle`, { body: { status } }),
+  );
 }
 
 /** A real-looking MTN number no other test uses (0803 + 7 digits). */

@@ -21,17 +21,37 @@ type WalletStub = Awaited<ReturnType<typeof newWallet>>["stub"];
  * for too little or in another currency ends it FAILED (before the deadline
  * such a payment is owed back and the funding stays open).
  */
-export async function pendingFunding(amount_minor = 150_000, { expired = false }: { expired?: boolean } = {}) {
+export async function pendingFunding(
+  amount_minor = 150_000,
+  { expired = false }: { expired?: boolean } = {},
+) {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
   const deadline_at_ms = expired ? Date.now() - 1 : Date.now() + 3_600_000;
-  const opened = await w.stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms });
+  const opened = await w.stub.openFunding({
+    tx_ref,
+    amount_minor,
+    currency: "NGN",
+    pending_max: FUND_PENDING_MAX_CEILING,
+    deadline_at_ms,
+  });
   if (opened.outcome !== "opened") throw new Error(`openFunding: ${opened.outcome}`);
   return { ...w, tx_ref, amount_minor };
 }
 
-export function paid(tx_ref: string, amount_minor: number): Extract<ProviderFacts, { found: true }> {
-  return { found: true, provider_ref: String(Math.floor(Math.random() * 1e9)), our_ref: tx_ref, outcome: "succeeded", amount_minor, currency: "NGN", message: null };
+export function paid(
+  tx_ref: string,
+  amount_minor: number,
+): Extract<ProviderFacts, { found: true }> {
+  return {
+    found: true,
+    provider_ref: String(Math.floor(Math.random() * 1e9)),
+    our_ref: tx_ref,
+    outcome: "succeeded",
+    amount_minor,
+    currency: "NGN",
+    message: null,
+  };
 }
 
 /** Settle through the Wallet's RPC, as the queue consumer does after verifying with the provider. */
@@ -39,7 +59,12 @@ export async function settle(stub: WalletStub, tx_ref: string, facts: ProviderFa
   return stub.applyProviderFacts(tx_ref, facts, { via: "webhook" });
 }
 
-export async function ticketFor(user_id: string, tx_ref: string, ttl_s = 600, now_s?: number): Promise<string> {
+export async function ticketFor(
+  user_id: string,
+  tx_ref: string,
+  ttl_s = 600,
+  now_s?: number,
+): Promise<string> {
   return issueWatchTicket(requireConfig(env), user_id, tx_ref, ttl_s, now_s);
 }
 
@@ -82,14 +107,24 @@ export class Watcher {
   }
 
   /** Wait until `pick` finds a frame (searching from `from`), or fail after timeout_ms. */
-  async waitFor<T extends Frame | string>(pick: (f: Frame | string) => boolean, timeout_ms = 5_000, from = 0): Promise<T> {
+  async waitFor<T extends Frame | string>(
+    pick: (f: Frame | string) => boolean,
+    timeout_ms = 5_000,
+    from = 0,
+  ): Promise<T> {
     const deadline = Date.now() + timeout_ms;
     for (;;) {
       const found = this.frames.slice(from).find(pick);
       if (found !== undefined) return found as T;
-      if (this.closedWith) throw new Error(`socket closed (${this.closedWith.code} ${this.closedWith.reason}) before the frame; got ${JSON.stringify(this.frames)}`);
+      if (this.closedWith)
+        throw new Error(
+          `socket closed (${this.closedWith.code} ${this.closedWith.reason}) before the frame; got ${JSON.stringify(this.frames)}`,
+        );
       const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no matching frame within ${timeout_ms} ms; got ${JSON.stringify(this.frames)}`);
+      if (left <= 0)
+        throw new Error(
+          `no matching frame within ${timeout_ms} ms; got ${JSON.stringify(this.frames)}`,
+        );
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.waiters.push(() => {
@@ -101,13 +136,26 @@ export class Watcher {
   }
 
   status(status: string, timeout_ms = 5_000): Promise<Frame> {
-    return this.waitFor((f) => typeof f === "object" && f.type === "status" && f.status === status, timeout_ms);
+    return this.waitFor(
+      (f) => typeof f === "object" && f.type === "status" && f.status === status,
+      timeout_ms,
+    );
   }
 
   async closedWithin(timeout_ms = 5_000): Promise<Closed> {
     return Promise.race([
       this.closed,
-      new Promise<Closed>((_, reject) => setTimeout(() => reject(new Error(`not closed within ${timeout_ms} ms; frames ${JSON.stringify(this.frames)}`)), timeout_ms)),
+      new Promise<Closed>((_, reject) =>
+        setTimeout(
+          () =>
+            reject(
+              new Error(
+                `not closed within ${timeout_ms} ms; frames ${JSON.stringify(this.frames)}`,
+              ),
+            ),
+          timeout_ms,
+        ),
+      ),
     ]);
   }
 
@@ -125,16 +173,25 @@ export class Watcher {
 }
 
 /** Upgrade through the real Worker; returns the response and, on 101, a Watcher. */
-export async function upgrade(query: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<{ res: Response; watcher: Watcher | null }> {
+export async function upgrade(
+  query: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<{ res: Response; watcher: Watcher | null }> {
   const url = new URL(WS_URL);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const res = await exports.default.fetch(url.toString(), { headers: { upgrade: "websocket", ...headers } });
+  const res = await exports.default.fetch(url.toString(), {
+    headers: { upgrade: "websocket", ...headers },
+  });
   return { res, watcher: res.webSocket ? new Watcher(res.webSocket) : null };
 }
 
 /** Upgrade and insist on 101. */
-export async function watch(query: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Watcher> {
+export async function watch(
+  query: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Watcher> {
   const { res, watcher } = await upgrade(query, headers);
-  if (res.status !== 101 || !watcher) throw new Error(`expected 101, got ${res.status}: ${await res.text()}`);
+  if (res.status !== 101 || !watcher)
+    throw new Error(`expected 101, got ${res.status}: ${await res.text()}`);
   return watcher;
 }

@@ -11,7 +11,12 @@ export const ORIGIN = "http://wallet.test";
 export const FLW_BASE = `${ORIGIN}/__sandbox/flutterwave`;
 export const SECRET_KEY = requireConfig(env).FLUTTERWAVE_SECRET_KEY;
 
-export type Envelope<T = unknown> = { status: "success" | "error"; message: string; data: T; meta?: unknown };
+export type Envelope<T = unknown> = {
+  status: "success" | "error";
+  message: string;
+  data: T;
+  meta?: unknown;
+};
 
 /** A unique reference per call: sandbox storage is shared by every test. */
 export function uniqueRef(tag: string): string {
@@ -19,18 +24,38 @@ export function uniqueRef(tag: string): string {
 }
 
 /** A call to the v3 API with the sandbox key (unless `headers.authorization` overrides it). */
-export function flw(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export function flw(
+  path: string,
+  init: {
+    method?: string;
+    body?: unknown;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<Response> {
   return exports.default.fetch(`${FLW_BASE}/v3${path}`, {
     method: init.method ?? (init.body === undefined ? "GET" : "POST"),
-    headers: { authorization: `Bearer ${SECRET_KEY}`, "content-type": "application/json", ...init.headers },
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+    headers: {
+      authorization: `Bearer ${SECRET_KEY}`,
+      "content-type": "application/json",
+      ...init.headers,
+    },
+    body:
+      init.body === undefined
+        ? undefined
+        : typeof init.body === "string"
+          ? init.body
+          : JSON.stringify(init.body),
     signal: init.signal,
     redirect: "manual",
   });
 }
 
 /** A call to the control API (no key). */
-export function control(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+export function control(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<Response> {
   return exports.default.fetch(`${FLW_BASE}/__control${path}`, {
     method: init.method ?? (init.body === undefined ? "GET" : "POST"),
     headers: { "content-type": "application/json" },
@@ -41,7 +66,8 @@ export function control(path: string, init: { method?: string; body?: unknown } 
 /** Read an envelope, asserting the HTTP status first (the body is in the error message when it differs). */
 export async function envelope<T = any>(response: Response, status = 200): Promise<Envelope<T>> {
   const text = await response.text();
-  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  if (response.status !== status)
+    throw new Error(`expected ${status}, got ${response.status}: ${text}`);
   return JSON.parse(text) as Envelope<T>;
 }
 
@@ -60,8 +86,13 @@ export function paymentBody(tx_ref: string, overrides: Record<string, unknown> =
 }
 
 /** Create a payment link and return its checkout URL. */
-export async function createLink(tx_ref: string, overrides: Record<string, unknown> = {}): Promise<string> {
-  const body = await envelope<{ link: string }>(await flw("/payments", { body: paymentBody(tx_ref, overrides) }));
+export async function createLink(
+  tx_ref: string,
+  overrides: Record<string, unknown> = {},
+): Promise<string> {
+  const body = await envelope<{ link: string }>(
+    await flw("/payments", { body: paymentBody(tx_ref, overrides) }),
+  );
   return body.data.link;
 }
 
@@ -75,10 +106,22 @@ export function choose(link: string, outcome: string): Promise<Response> {
   });
 }
 
-export type Delivery = { id: number; event: string; ref: string; url: string; status_code: number | null; error: string | null; verif_hash: string; body: any; at: string };
+export type Delivery = {
+  id: number;
+  event: string;
+  ref: string;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  verif_hash: string;
+  body: any;
+  at: string;
+};
 
 export async function deliveriesFor(match: string): Promise<Delivery[]> {
-  return (await envelope<Delivery[]>(await control(`/deliveries?match=${encodeURIComponent(match)}`))).data;
+  return (
+    await envelope<Delivery[]>(await control(`/deliveries?match=${encodeURIComponent(match)}`))
+  ).data;
 }
 
 export function transferBody(reference: string, overrides: Record<string, unknown> = {}) {
@@ -95,6 +138,7 @@ export function transferBody(reference: string, overrides: Record<string, unknow
 }
 
 export function sandboxObject() {
-  if (!env.FLUTTERWAVE_SANDBOX) throw new Error("FLUTTERWAVE_SANDBOX is not bound in the test environment");
+  if (!env.FLUTTERWAVE_SANDBOX)
+    throw new Error("FLUTTERWAVE_SANDBOX is not bound in the test environment");
   return env.FLUTTERWAVE_SANDBOX.getByName("flutterwave");
 }

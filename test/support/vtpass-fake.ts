@@ -5,7 +5,12 @@
 import { VtpassClient } from "../../src/providers/vtpass/client";
 import { newRequestId } from "../../src/providers/vtpass/request-id";
 
-type Seen = { method: string; path: string; headers: Headers; body: Record<string, unknown> | null };
+type Seen = {
+  method: string;
+  path: string;
+  headers: Headers;
+  body: Record<string, unknown> | null;
+};
 type Responder = (seen: Seen, call: number) => Response | Promise<Response>;
 
 export function fakeVtpass(responder: Responder) {
@@ -13,14 +18,20 @@ export function fakeVtpass(responder: Responder) {
   const fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     const text = request.method === "GET" ? "" : await request.text();
-    const seen: Seen = { method: request.method, path: url.pathname + url.search, headers: request.headers, body: text ? JSON.parse(text) : null };
+    const seen: Seen = {
+      method: request.method,
+      path: url.pathname + url.search,
+      headers: request.headers,
+      body: text ? JSON.parse(text) : null,
+    };
     calls.push(seen);
     return responder(seen, calls.length);
   };
   return { fetch, calls };
 }
 
-export const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+export const json = (body: unknown, status = 200) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
 
 /** A fetch that never answers but rejects when the client's signal aborts, like a real hung connection. */
 export function hangingFetch() {
@@ -33,7 +44,11 @@ export function hangingFetch() {
   return { fetch, count: () => calls };
 }
 
-export const KEYS = { api_key: "test-api-key", public_key: "PK_test_public", secret_key: "SK_test_secret" };
+export const KEYS = {
+  api_key: "test-api-key",
+  public_key: "PK_test_public",
+  secret_key: "SK_test_secret",
+};
 
 export function client(fetch: (request: Request) => Promise<Response>, timeout_ms = 2_000) {
   return new VtpassClient({ base_url: "https://vtpass.test/", ...KEYS, timeout_ms, fetch });
@@ -65,13 +80,22 @@ export function txAnswer(code: string, status: string | null, extra: Record<stri
         }),
     requestId: REQUEST_ID,
     amount: "100.00",
-    transaction_date: { date: "2026-11-27 10:17:16.000000", timezone_type: 3, timezone: "Africa/Lagos" },
+    transaction_date: {
+      date: "2026-11-27 10:17:16.000000",
+      timezone_type: 3,
+      timezone: "Africa/Lagos",
+    },
     purchased_code: "",
     ...extra,
   };
 }
 
-export const PAY = { request_id: REQUEST_ID, serviceID: "mtn", amount_minor: 100_00, phone: "08031234567" };
+export const PAY = {
+  request_id: REQUEST_ID,
+  serviceID: "mtn",
+  amount_minor: 100_00,
+  phone: "08031234567",
+};
 
 export async function payAnswering(body: unknown, status = 200) {
   const vt = fakeVtpass(() => json(body, status));

@@ -12,16 +12,38 @@ import { ORIGIN } from "./sandbox";
 export { ORIGIN };
 export const VT_BASE = `${ORIGIN}/__sandbox/vtpass`;
 
-export const GET_KEYS = { "api-key": SANDBOX_VTPASS_KEYS.api_key, "public-key": SANDBOX_VTPASS_KEYS.public_key };
-export const POST_KEYS = { "api-key": SANDBOX_VTPASS_KEYS.api_key, "secret-key": SANDBOX_VTPASS_KEYS.secret_key };
+export const GET_KEYS = {
+  "api-key": SANDBOX_VTPASS_KEYS.api_key,
+  "public-key": SANDBOX_VTPASS_KEYS.public_key,
+};
+export const POST_KEYS = {
+  "api-key": SANDBOX_VTPASS_KEYS.api_key,
+  "secret-key": SANDBOX_VTPASS_KEYS.secret_key,
+};
 
 /** A call to the API with the keys its method needs (unless `headers` replaces them). */
-export function vt(path: string, init: { method?: "GET" | "POST"; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Response> {
+export function vt(
+  path: string,
+  init: {
+    method?: "GET" | "POST";
+    body?: unknown;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  } = {},
+): Promise<Response> {
   const method = init.method ?? (init.body === undefined ? "GET" : "POST");
   return exports.default.fetch(`${VT_BASE}/api${path}`, {
     method,
-    headers: init.headers ?? { ...(method === "GET" ? GET_KEYS : POST_KEYS), "content-type": "application/json" },
-    body: init.body === undefined ? undefined : typeof init.body === "string" ? init.body : JSON.stringify(init.body),
+    headers: init.headers ?? {
+      ...(method === "GET" ? GET_KEYS : POST_KEYS),
+      "content-type": "application/json",
+    },
+    body:
+      init.body === undefined
+        ? undefined
+        : typeof init.body === "string"
+          ? init.body
+          : JSON.stringify(init.body),
     signal: init.signal,
   });
 }
@@ -29,12 +51,16 @@ export function vt(path: string, init: { method?: "GET" | "POST"; body?: unknown
 /** The JSON of an API answer, asserting its HTTP status first (VTpass answers 200 to nearly everything). */
 export async function vtJson<T = any>(response: Response, status = 200): Promise<T> {
   const text = await response.text();
-  if (response.status !== status) throw new Error(`expected ${status}, got ${response.status}: ${text}`);
+  if (response.status !== status)
+    throw new Error(`expected ${status}, got ${response.status}: ${text}`);
   return JSON.parse(text) as T;
 }
 
 /** A call to the control API (no key). */
-export function vtControl(path: string, init: { method?: string; body?: unknown } = {}): Promise<Response> {
+export function vtControl(
+  path: string,
+  init: { method?: string; body?: unknown } = {},
+): Promise<Response> {
   return exports.default.fetch(`${VT_BASE}/__control${path}`, {
     method: init.method ?? (init.body === undefined ? "GET" : "POST"),
     headers: { "content-type": "application/json" },
@@ -44,7 +70,10 @@ export function vtControl(path: string, init: { method?: string; body?: unknown 
 
 /** The `content` of a control answer, asserting the status first. */
 export async function controlData<T = any>(response: Response, status = 200): Promise<T> {
-  const body = await vtJson<{ code: string; response_description: string; content: T }>(response, status);
+  const body = await vtJson<{ code: string; response_description: string; content: T }>(
+    response,
+    status,
+  );
   return body.content;
 }
 
@@ -82,7 +111,13 @@ export function uniqueAmountMinor(): number {
 
 /** An airtime pay body for `phone` (amount in naira, as VTpass takes it). */
 export function airtime(phone: string, overrides: Record<string, unknown> = {}) {
-  return { request_id: requestId(), serviceID: "mtn", amount: uniqueAmountMinor() / 100, phone, ...overrides };
+  return {
+    request_id: requestId(),
+    serviceID: "mtn",
+    amount: uniqueAmountMinor() / 100,
+    phone,
+    ...overrides,
+  };
 }
 
 export type Purchase = {
@@ -110,12 +145,27 @@ export async function runAlarmUntil(done: () => Promise<boolean>, runs_max = 8):
   if (!(await done())) throw new Error(`still not done after ${runs_max} alarm runs`);
 }
 
-export type Delivery = { event: string; ref: string; url: string; status_code: number | null; error: string | null; verif_hash: string; body: any; at: string };
+export type Delivery = {
+  event: string;
+  ref: string;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  verif_hash: string;
+  body: any;
+  at: string;
+};
 
 export async function deliveriesFor(request_id: string): Promise<Delivery[]> {
-  return controlData<Delivery[]>(await vtControl(`/deliveries?match=${encodeURIComponent(request_id)}`));
+  return controlData<Delivery[]>(
+    await vtControl(`/deliveries?match=${encodeURIComponent(request_id)}`),
+  );
 }
 
 export async function requestCount(operation: string, match: string): Promise<number> {
-  return (await controlData<{ count: number }>(await vtControl(`/requests?operation=${operation}&match=${encodeURIComponent(match)}`))).count;
+  return (
+    await controlData<{ count: number }>(
+      await vtControl(`/requests?operation=${operation}&match=${encodeURIComponent(match)}`),
+    )
+  ).count;
 }

@@ -11,7 +11,16 @@ import { newWallet } from "./helpers";
 type PooledWallet = Awaited<ReturnType<typeof newWallet>>;
 
 /** Tables a sequence writes; the wallet row is reset to an empty, active wallet. */
-const SEQUENCE_TABLES = ["journal", "holds", "provider_events", "anomalies", "idempotency", "transactions", "changes", "feed_readers"];
+const SEQUENCE_TABLES = [
+  "journal",
+  "holds",
+  "provider_events",
+  "anomalies",
+  "idempotency",
+  "transactions",
+  "changes",
+  "feed_readers",
+];
 
 export function walletPool(size: number): () => Promise<PooledWallet> {
   const pool: PooledWallet[] = [];

@@ -16,13 +16,34 @@ import createClient, { type Client } from "openapi-fetch";
 import { ApiProblem } from "./problem.js";
 import { type RetryOptions, retryingFetch } from "./retry.js";
 import type { components, paths } from "./schema.js";
-import { type StatusFrame, type WatchOptions, type WebSocketConstructor, watchTransaction } from "./watch.js";
+import {
+  type StatusFrame,
+  type WatchOptions,
+  type WebSocketConstructor,
+  watchTransaction,
+} from "./watch.js";
 
 export { ApiProblem, retryAfterMs, type FieldProblem, type Problem } from "./problem.js";
 export { RETRY_DEFAULTS, type RetryOptions } from "./retry.js";
 export type { components, paths } from "./schema.js";
-export { BEARER_PROTOCOL, CLOSE, type CloseKind, FINAL_CLOSE_CODES, PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "./protocol.js";
-export { isTerminal, type ErrorFrame, type StatusFrame, type TxStatus, type WatchOptions, type WebSocketConstructor, type WebSocketLike } from "./watch.js";
+export {
+  BEARER_PROTOCOL,
+  CLOSE,
+  type CloseKind,
+  FINAL_CLOSE_CODES,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+} from "./protocol.js";
+export {
+  isTerminal,
+  type ErrorFrame,
+  type StatusFrame,
+  type TxStatus,
+  type WatchOptions,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from "./watch.js";
 
 type Schemas = components["schemas"];
 export type Wallet = Schemas["Wallet"];
@@ -37,7 +58,9 @@ export type WithdrawRequest = Schemas["WithdrawRequest"];
 export type AirtimeRequest = Schemas["AirtimeRequest"];
 export type DataRequest = Schemas["DataRequest"];
 export type RegisterRequest = Schemas["RegisterRequest"];
-export type TransactionsQuery = NonNullable<paths["/api/v1/wallet/transactions"]["get"]["parameters"]["query"]>;
+export type TransactionsQuery = NonNullable<
+  paths["/api/v1/wallet/transactions"]["get"]["parameters"]["query"]
+>;
 
 /** The path every route lives under; the document's paths carry it, so `baseUrl` is the bare origin. */
 const API_BASE = "/api/v1";
@@ -64,7 +87,8 @@ export type WalletClient = ReturnType<typeof createWalletClient>;
 export function createWalletClient(options: ClientOptions) {
   const origin = options.baseUrl.replace(/\/+$/, "");
   const newKey = options.newIdempotencyKey ?? (() => crypto.randomUUID());
-  const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const WebSocketImpl =
+    options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
   let token: string | null = options.token ?? null;
 
   const api: Client<paths> = createClient<paths>({
@@ -75,21 +99,29 @@ export function createWalletClient(options: ClientOptions) {
   });
   api.use({
     onRequest({ request }) {
-      if (token && !request.headers.has("authorization")) request.headers.set("authorization", `Bearer ${token}`);
+      if (token && !request.headers.has("authorization"))
+        request.headers.set("authorization", `Bearer ${token}`);
       return request;
     },
   });
 
   /** The answer's data, or its refusal as an ApiProblem (openapi-fetch has read and parsed the body). */
-  async function unwrap<T>(call: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
+  async function unwrap<T>(
+    call: Promise<{ data?: T; error?: unknown; response: Response }>,
+  ): Promise<T> {
     const { data, error, response } = await call;
     if (!response.ok) throw ApiProblem.fromAnswer(response, error);
     return data as T;
   }
 
-  const transaction = (tx_ref: string) => unwrap<Transaction>(api.GET(`${API_BASE}/wallet/transactions/{tx_ref}`, { params: { path: { tx_ref } } }));
+  const transaction = (tx_ref: string) =>
+    unwrap<Transaction>(
+      api.GET(`${API_BASE}/wallet/transactions/{tx_ref}`, { params: { path: { tx_ref } } }),
+    );
 
-  const idempotent = (call?: MoneyCallOptions) => ({ header: { "idempotency-key": call?.idempotency_key ?? newKey() } });
+  const idempotent = (call?: MoneyCallOptions) => ({
+    header: { "idempotency-key": call?.idempotency_key ?? newKey() },
+  });
 
   return {
     /** Every route, typed, for what the helpers below do not wrap. Bearer, retries and `accept` apply here too. */
@@ -104,11 +136,14 @@ export function createWalletClient(options: ClientOptions) {
 
     // ---- Accounts -------------------------------------------------------------
 
-    register: (body: RegisterRequest) => unwrap<User>(api.POST(`${API_BASE}/auth/register`, { body })),
+    register: (body: RegisterRequest) =>
+      unwrap<User>(api.POST(`${API_BASE}/auth/register`, { body })),
 
     /** Logs in and keeps the access token for every later call (and for watch()). */
     async login(email: string, password: string): Promise<Token> {
-      const answer = await unwrap<Token>(api.POST(`${API_BASE}/auth/login`, { body: { email, password } }));
+      const answer = await unwrap<Token>(
+        api.POST(`${API_BASE}/auth/login`, { body: { email, password } }),
+      );
       token = answer.access_token;
       return answer;
     },
@@ -123,7 +158,8 @@ export function createWalletClient(options: ClientOptions) {
 
     wallet: () => unwrap<Wallet>(api.GET(`${API_BASE}/wallet`)),
 
-    transactions: (query: TransactionsQuery = {}) => unwrap<TransactionList>(api.GET(`${API_BASE}/wallet/transactions`, { params: { query } })),
+    transactions: (query: TransactionsQuery = {}) =>
+      unwrap<TransactionList>(api.GET(`${API_BASE}/wallet/transactions`, { params: { query } })),
 
     transaction,
 
@@ -131,16 +167,40 @@ export function createWalletClient(options: ClientOptions) {
 
     /** Starts a funding; pay at `payment_link`, then watch(`tx_ref`, { ticket: watch.ticket }). */
     fund: (body: FundRequest, call?: MoneyCallOptions) =>
-      unwrap<Funding>(api.POST(`${API_BASE}/wallet/fund`, { body, params: idempotent(call), signal: call?.signal })),
+      unwrap<Funding>(
+        api.POST(`${API_BASE}/wallet/fund`, {
+          body,
+          params: idempotent(call),
+          signal: call?.signal,
+        }),
+      ),
 
     withdraw: (body: WithdrawRequest, call?: MoneyCallOptions) =>
-      unwrap<Transaction>(api.POST(`${API_BASE}/wallet/withdraw`, { body, params: idempotent(call), signal: call?.signal })),
+      unwrap<Transaction>(
+        api.POST(`${API_BASE}/wallet/withdraw`, {
+          body,
+          params: idempotent(call),
+          signal: call?.signal,
+        }),
+      ),
 
     buyAirtime: (body: AirtimeRequest, call?: MoneyCallOptions) =>
-      unwrap<Purchase>(api.POST(`${API_BASE}/wallet/airtime`, { body, params: idempotent(call), signal: call?.signal })),
+      unwrap<Purchase>(
+        api.POST(`${API_BASE}/wallet/airtime`, {
+          body,
+          params: idempotent(call),
+          signal: call?.signal,
+        }),
+      ),
 
     buyData: (body: DataRequest, call?: MoneyCallOptions) =>
-      unwrap<Purchase>(api.POST(`${API_BASE}/wallet/data`, { body, params: idempotent(call), signal: call?.signal })),
+      unwrap<Purchase>(
+        api.POST(`${API_BASE}/wallet/data`, {
+          body,
+          params: idempotent(call),
+          signal: call?.signal,
+        }),
+      ),
 
     // ---- Live status ------------------------------------------------------------
 
@@ -149,13 +209,27 @@ export function createWalletClient(options: ClientOptions) {
      * `for await (const frame of client.watch(tx_ref)) ...`. Uses the watch
      * ticket when given, else the logged-in token.
      */
-    watch(tx_ref: string, watch_options: WatchOptions = {}): AsyncGenerator<StatusFrame, void, undefined> {
-      if (!WebSocketImpl) throw new TypeError("No global WebSocket here: pass `WebSocket` (e.g. the `ws` package's) to createWalletClient");
+    watch(
+      tx_ref: string,
+      watch_options: WatchOptions = {},
+    ): AsyncGenerator<StatusFrame, void, undefined> {
+      if (!WebSocketImpl)
+        throw new TypeError(
+          "No global WebSocket here: pass `WebSocket` (e.g. the `ws` package's) to createWalletClient",
+        );
       // Without a ticket the token is the credential, and the transaction's
       // HTTP route says why an upgrade was refused (401, 404) as a problem document.
-      const probe = watch_options.ticket ? undefined : async (ref: string) => void (await transaction(ref));
+      const probe = watch_options.ticket
+        ? undefined
+        : async (ref: string) => void (await transaction(ref));
       return watchTransaction(
-        { url: `${origin.replace(/^http/, "ws")}${API_BASE}/ws/wallet`, token, WebSocket: WebSocketImpl, retry: options.retry ?? {}, probe },
+        {
+          url: `${origin.replace(/^http/, "ws")}${API_BASE}/ws/wallet`,
+          token,
+          WebSocket: WebSocketImpl,
+          retry: options.retry ?? {},
+          probe,
+        },
         tx_ref,
         watch_options,
       );

@@ -38,7 +38,9 @@ export class ApiProblem extends Error {
     retry_after_s?: number | null;
     problem?: Record<string, unknown>;
   }) {
-    super(`${init.status} ${init.code}${init.detail ? `: ${init.detail}` : ""}${init.request_id ? ` (request ${init.request_id})` : ""}`);
+    super(
+      `${init.status} ${init.code}${init.detail ? `: ${init.detail}` : ""}${init.request_id ? ` (request ${init.request_id})` : ""}`,
+    );
     this.status = init.status;
     this.code = init.code;
     this.request_id = init.request_id;
@@ -86,12 +88,22 @@ export class ApiProblem extends Error {
         problem: body,
       });
     }
-    return new ApiProblem({ status: response.status, code: `http_${response.status}`, request_id: header_request_id, title: response.statusText || undefined, retry_after_s });
+    return new ApiProblem({
+      status: response.status,
+      code: `http_${response.status}`,
+      request_id: header_request_id,
+      title: response.statusText || undefined,
+      retry_after_s,
+    });
   }
 }
 
 function isProblem(body: unknown): body is Record<string, unknown> & { code: string } {
-  return typeof body === "object" && body !== null && typeof (body as { code?: unknown }).code === "string";
+  return (
+    typeof body === "object" &&
+    body !== null &&
+    typeof (body as { code?: unknown }).code === "string"
+  );
 }
 
 /**

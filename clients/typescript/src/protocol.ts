@@ -42,4 +42,9 @@ export const CLOSE = {
 export type CloseKind = keyof typeof CLOSE;
 
 /** Close codes after which retrying the same request cannot succeed. */
-export const FINAL_CLOSE_CODES: readonly number[] = [CLOSE.malformed_frame.code, CLOSE.unauthorized.code, CLOSE.unknown_tx_ref.code, CLOSE.frame_too_large.code];
+export const FINAL_CLOSE_CODES: readonly number[] = [
+  CLOSE.malformed_frame.code,
+  CLOSE.unauthorized.code,
+  CLOSE.unknown_tx_ref.code,
+  CLOSE.frame_too_large.code,
+];

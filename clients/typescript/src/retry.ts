@@ -45,16 +45,27 @@ export function mayRetry(request: Request, status: number): boolean {
 }
 
 /** Wait before attempt `attempt + 1` (attempt counts from 1): Retry-After if given, else full-jitter backoff. */
-export function delayMs(response: Response, attempt: number, options: Required<RetryOptions>, now_ms: number, random: () => number): number | null {
+export function delayMs(
+  response: Response,
+  attempt: number,
+  options: Required<RetryOptions>,
+  now_ms: number,
+  random: () => number,
+): number | null {
   const told_ms = retryAfterMs(response.headers.get("retry-after"), now_ms);
   if (told_ms !== null) return told_ms <= options.max_retry_after_ms ? told_ms : null;
   const ceiling_ms = Math.min(options.max_delay_ms, options.base_delay_ms * 2 ** (attempt - 1));
   return Math.round(random() * ceiling_ms);
 }
 
-export function retryingFetch(inner: (request: Request) => Promise<Response>, options: RetryOptions = {}, random: () => number = Math.random) {
+export function retryingFetch(
+  inner: (request: Request) => Promise<Response>,
+  options: RetryOptions = {},
+  random: () => number = Math.random,
+) {
   const settings = { ...RETRY_DEFAULTS, ...options };
-  if (!Number.isInteger(settings.max_attempts) || settings.max_attempts < 1) throw new RangeError("retry.max_attempts must be a positive integer");
+  if (!Number.isInteger(settings.max_attempts) || settings.max_attempts < 1)
+    throw new RangeError("retry.max_attempts must be a positive integer");
   return async (request: Request): Promise<Response> => {
     for (let attempt = 1; ; attempt++) {
       // A body is a stream that one send consumes: each attempt sends a copy.

@@ -29,10 +29,16 @@ export type TxStatus = StatusFrame["status"];
 export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  // biome-ignore lint: event shapes differ between implementations; only `data`, `code`, `reason` are read.
-  addEventListener(type: "open" | "message" | "close" | "error", listener: (event: any) => void): void;
+  addEventListener(
+    type: "open" | "message" | "close" | "error",
+    // biome-ignore lint/suspicious/noExplicitAny: event shapes differ between implementations; only `data`, `code`, `reason` are read.
+    listener: (event: any) => void,
+  ): void;
 }
-export type WebSocketConstructor = new (url: string, protocols?: string | string[]) => WebSocketLike;
+export type WebSocketConstructor = new (
+  url: string,
+  protocols?: string | string[],
+) => WebSocketLike;
 
 /** Close codes after which the same request cannot succeed. */
 const FINAL_CLOSE_CODES = new Set(FINAL_CODES);
@@ -68,7 +74,10 @@ type WatchContext = {
   probe?: (tx_ref: string) => Promise<void>;
 };
 
-type SocketEvent = { kind: "message"; data: unknown } | { kind: "close"; code: number; reason: string } | { kind: "abort" };
+type SocketEvent =
+  | { kind: "message"; data: unknown }
+  | { kind: "close"; code: number; reason: string }
+  | { kind: "abort" };
 
 /** Socket events in arrival order, awaited one at a time. */
 class EventQueue {
@@ -87,10 +96,15 @@ class EventQueue {
   }
 }
 
-export async function* watchTransaction(context: WatchContext, tx_ref: string, options: WatchOptions = {}): AsyncGenerator<StatusFrame, void, undefined> {
+export async function* watchTransaction(
+  context: WatchContext,
+  tx_ref: string,
+  options: WatchOptions = {},
+): AsyncGenerator<StatusFrame, void, undefined> {
   const retry = { ...RETRY_DEFAULTS, ...context.retry };
   const { signal, ticket } = options;
-  if (!ticket && !context.token) throw new TypeError("watch() needs a watch ticket or a logged-in client");
+  if (!ticket && !context.token)
+    throw new TypeError("watch() needs a watch ticket or a logged-in client");
   const url = new URL(context.url);
   url.searchParams.set("tx_ref", tx_ref);
   if (ticket) url.searchParams.set("ticket", ticket);
@@ -104,8 +118,12 @@ export async function* watchTransaction(context: WatchContext, tx_ref: string, o
     const events = new EventQueue();
     let opened = false;
     socket.addEventListener("open", () => (opened = true));
-    socket.addEventListener("message", (event) => events.push({ kind: "message", data: event.data }));
-    socket.addEventListener("close", (event) => events.push({ kind: "close", code: event.code, reason: event.reason }));
+    socket.addEventListener("message", (event) =>
+      events.push({ kind: "message", data: event.data }),
+    );
+    socket.addEventListener("close", (event) =>
+      events.push({ kind: "close", code: event.code, reason: event.reason }),
+    );
     // An "error" is always followed by a "close", which carries what we need.
     socket.addEventListener("error", () => undefined);
     const onAbort = () => events.push({ kind: "abort" });
@@ -167,7 +185,9 @@ function parseFrame(data: unknown): StatusFrame | ErrorFrame | null {
   if (typeof data !== "string" || !data.startsWith("{")) return null;
   try {
     const frame = JSON.parse(data) as { type?: unknown };
-    return frame.type === "status" || frame.type === "error" ? (frame as StatusFrame | ErrorFrame) : null;
+    return frame.type === "status" || frame.type === "error"
+      ? (frame as StatusFrame | ErrorFrame)
+      : null;
   } catch {
     return null;
   }

@@ -15,7 +15,12 @@ type Sent = { method: string; url: string; headers: Headers; body: string };
 function scripted(answers: Array<() => Response>) {
   const sent: Sent[] = [];
   const fetch = async (request: Request) => {
-    sent.push({ method: request.method, url: request.url, headers: request.headers, body: await request.text() });
+    sent.push({
+      method: request.method,
+      url: request.url,
+      headers: request.headers,
+      body: await request.text(),
+    });
     const next = answers.shift();
     if (!next) throw new Error(`unexpected request ${request.method} ${request.url}`);
     return next();
@@ -23,26 +28,77 @@ function scripted(answers: Array<() => Response>) {
   return { sent, fetch };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  () =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { "content-type": "application/json", ...headers },
+    });
 
-const problem = (status: number, code: string, headers: Record<string, string> = {}, extra: Record<string, unknown> = {}) => () =>
-  new Response(JSON.stringify({ type: `tag:test:${code}`, title: "Refused", status, detail: `because ${code}`, code, request_id: `req_${code}`, ...extra }), {
-    status,
-    headers: { "content-type": "application/problem+json", ...headers },
-  });
+const problem =
+  (
+    status: number,
+    code: string,
+    headers: Record<string, string> = {},
+    extra: Record<string, unknown> = {},
+  ) =>
+  () =>
+    new Response(
+      JSON.stringify({
+        type: `tag:test:${code}`,
+        title: "Refused",
+        status,
+        detail: `because ${code}`,
+        code,
+        request_id: `req_${code}`,
+        ...extra,
+      }),
+      {
+        status,
+        headers: { "content-type": "application/problem+json", ...headers },
+      },
+    );
 
-const FUNDING = { tx_ref: "fnd_1", status: "PENDING", amount: "2500.00", amount_minor: 250000, currency: "NGN", payment_link: "https://pay", expires_at: "2026-01-01T00:00:00Z", watch: { websocket_url: "wss://x", ticket: "t" } };
-const WALLET = { user_id: "u", currency: "NGN", balance: "0.00", balance_minor: 0, available: "0.00", available_minor: 0, held: "0.00", held_minor: 0, is_active: true };
+const FUNDING = {
+  tx_ref: "fnd_1",
+  status: "PENDING",
+  amount: "2500.00",
+  amount_minor: 250000,
+  currency: "NGN",
+  payment_link: "https://pay",
+  expires_at: "2026-01-01T00:00:00Z",
+  watch: { websocket_url: "wss://x", ticket: "t" },
+};
+const WALLET = {
+  user_id: "u",
+  currency: "NGN",
+  balance: "0.00",
+  balance_minor: 0,
+  available: "0.00",
+  available_minor: 0,
+  held: "0.00",
+  held_minor: 0,
+  is_active: true,
+};
 
 function client(fetch: ClientOptions["fetch"], extra: Partial<ClientOptions> = {}) {
   // Small backoff steps: these tests check what is waited for, not how long a default is.
-  return createWalletClient({ baseUrl: `${ORIGIN}/`, token: "tok", fetch, retry: { base_delay_ms: 5, max_delay_ms: 20 }, ...extra });
+  return createWalletClient({
+    baseUrl: `${ORIGIN}/`,
+    token: "tok",
+    fetch,
+    retry: { base_delay_ms: 5, max_delay_ms: 20 },
+    ...extra,
+  });
 }
 
 describe("retries on 429 and 503", () => {
   it("waits out a Retry-After in seconds before sending again, then returns the data", async () => {
-    const server = scripted([problem(429, "rate_limited", { "retry-after": "1" }), json(200, WALLET)]);
+    const server = scripted([
+      problem(429, "rate_limited", { "retry-after": "1" }),
+      json(200, WALLET),
+    ]);
     const started_ms = Date.now();
     expect(await client(server.fetch).wallet()).toEqual(WALLET);
     expect(Date.now() - started_ms).toBeGreaterThanOrEqual(990);
@@ -60,59 +116,95 @@ describe("retries on 429 and 503", () => {
   it("backs off exponentially with jitter, capped, when no Retry-After is given", () => {
     const options = { ...RETRY_DEFAULTS, base_delay_ms: 100, max_delay_ms: 500 };
     const refused = new Response(null, { status: 503 });
-    expect([1, 2, 3, 4, 5].map((attempt) => delayMs(refused, attempt, options, 0, () => 1))).toEqual([100, 200, 400, 500, 500]);
+    expect(
+      [1, 2, 3, 4, 5].map((attempt) => delayMs(refused, attempt, options, 0, () => 1)),
+    ).toEqual([100, 200, 400, 500, 500]);
     expect(delayMs(refused, 3, options, 0, () => 0)).toBe(0);
   });
 
   it("stops after max_attempts and throws the last refusal as an ApiProblem", async () => {
-    const server = scripted([0, 1, 2].map(() => problem(503, "provider_unavailable", { "retry-after": "0" })));
+    const server = scripted(
+      [0, 1, 2].map(() => problem(503, "provider_unavailable", { "retry-after": "0" })),
+    );
     const error = await client(server.fetch, { retry: { max_attempts: 3 } })
       .wallet()
       .catch((e: unknown) => e);
     expect(server.sent).toHaveLength(3);
     expect(error).toBeInstanceOf(ApiProblem);
-    expect(error).toMatchObject({ status: 503, code: "provider_unavailable", request_id: "req_provider_unavailable", retry_after_s: 0 });
+    expect(error).toMatchObject({
+      status: 503,
+      code: "provider_unavailable",
+      request_id: "req_provider_unavailable",
+      retry_after_s: 0,
+    });
   });
 
   it("hands back at once a Retry-After longer than it is willing to wait", async () => {
     const server = scripted([problem(429, "rate_limited", { "retry-after": "3600" })]);
     const started_ms = Date.now();
-    const error = (await client(server.fetch).wallet().catch((e: unknown) => e)) as ApiProblem;
+    const error = (await client(server.fetch)
+      .wallet()
+      .catch((e: unknown) => e)) as ApiProblem;
     expect(Date.now() - started_ms).toBeLessThan(500);
     expect(error).toMatchObject({ status: 429, code: "rate_limited", retry_after_s: 3600 });
   });
 
   it("does not resend a POST without an Idempotency-Key after a 503, but does after a 429", async () => {
     const refused = scripted([problem(503, "service_misconfigured")]);
-    await expect(client(refused.fetch).register({ email: "a@example.com", password: "correct horse" })).rejects.toMatchObject({ code: "service_misconfigured" });
+    await expect(
+      client(refused.fetch).register({ email: "a@example.com", password: "correct horse" }),
+    ).rejects.toMatchObject({ code: "service_misconfigured" });
     expect(refused.sent).toHaveLength(1);
 
-    const limited = scripted([problem(429, "rate_limited", { "retry-after": "0" }), json(201, { id: "u", email: "a@example.com" })]);
+    const limited = scripted([
+      problem(429, "rate_limited", { "retry-after": "0" }),
+      json(201, { id: "u", email: "a@example.com" }),
+    ]);
     await client(limited.fetch).register({ email: "a@example.com", password: "correct horse" });
     expect(limited.sent).toHaveLength(2);
   });
 
   it("does not retry other refusals", async () => {
     const server = scripted([problem(422, "insufficient_funds")]);
-    await expect(client(server.fetch).withdraw({ amount: "1500", account_number: "0690000031", account_bank: "044" })).rejects.toMatchObject({ status: 422, code: "insufficient_funds" });
+    await expect(
+      client(server.fetch).withdraw({
+        amount: "1500",
+        account_number: "0690000031",
+        account_bank: "044",
+      }),
+    ).rejects.toMatchObject({ status: 422, code: "insufficient_funds" });
     expect(server.sent).toHaveLength(1);
   });
 });
 
 describe("Idempotency-Key on money calls", () => {
   it("sends the same key and the same body on every retry of one call", async () => {
-    const server = scripted([problem(503, "provider_unavailable"), problem(429, "rate_limited", { "retry-after": "0" }), json(201, FUNDING)]);
+    const server = scripted([
+      problem(503, "provider_unavailable"),
+      problem(429, "rate_limited", { "retry-after": "0" }),
+      json(201, FUNDING),
+    ]);
     expect(await client(server.fetch).fund({ amount: 2500 })).toEqual(FUNDING);
     expect(server.sent).toHaveLength(3);
     const keys = server.sent.map((s) => s.headers.get("idempotency-key"));
     expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
     expect(new Set(keys)).toEqual(new Set([keys[0]]));
-    expect(server.sent.map((s) => JSON.parse(s.body))).toEqual([{ amount: 2500 }, { amount: 2500 }, { amount: 2500 }]);
+    expect(server.sent.map((s) => JSON.parse(s.body))).toEqual([
+      { amount: 2500 },
+      { amount: 2500 },
+      { amount: 2500 },
+    ]);
   });
 
   it("gives each call its own key, and uses the caller's key when given", async () => {
     const purchase = { tx_ref: "air_1" };
-    const server = scripted([json(202, purchase), json(202, purchase), json(202, purchase), json(202, purchase), json(202, purchase)]);
+    const server = scripted([
+      json(202, purchase),
+      json(202, purchase),
+      json(202, purchase),
+      json(202, purchase),
+      json(202, purchase),
+    ]);
     const wallet = client(server.fetch);
     await wallet.buyAirtime({ phone: "08011111111", amount: "100" });
     await wallet.buyAirtime({ phone: "08011111111", amount: "100" });
@@ -140,24 +232,57 @@ describe("Idempotency-Key on money calls", () => {
 
 describe("ApiProblem", () => {
   it("carries the problem document's code, status, request id and field errors", async () => {
-    const server = scripted([problem(422, "validation_failed", {}, { errors: [{ path: "amount", message: "amount must be between 100.00 and 5000000.00" }] })]);
-    const error = (await client(server.fetch).fund({ amount: "1" }).catch((e: unknown) => e)) as ApiProblem;
+    const server = scripted([
+      problem(
+        422,
+        "validation_failed",
+        {},
+        { errors: [{ path: "amount", message: "amount must be between 100.00 and 5000000.00" }] },
+      ),
+    ]);
+    const error = (await client(server.fetch)
+      .fund({ amount: "1" })
+      .catch((e: unknown) => e)) as ApiProblem;
     expect(error).toBeInstanceOf(ApiProblem);
     expect(error).toBeInstanceOf(Error);
-    expect(error).toMatchObject({ name: "ApiProblem", status: 422, code: "validation_failed", request_id: "req_validation_failed", detail: "because validation_failed", type: "tag:test:validation_failed" });
-    expect(error.errors).toEqual([{ path: "amount", message: "amount must be between 100.00 and 5000000.00" }]);
+    expect(error).toMatchObject({
+      name: "ApiProblem",
+      status: 422,
+      code: "validation_failed",
+      request_id: "req_validation_failed",
+      detail: "because validation_failed",
+      type: "tag:test:validation_failed",
+    });
+    expect(error.errors).toEqual([
+      { path: "amount", message: "amount must be between 100.00 and 5000000.00" },
+    ]);
     expect(error.message).toContain("validation_failed");
   });
 
   it("describes an answer that is not a problem document by its status and X-Request-Id", async () => {
-    const server = scripted([() => new Response("<html>Bad gateway</html>", { status: 502, statusText: "Bad Gateway", headers: { "content-type": "text/html", "x-request-id": "req_edge" } })]);
-    await expect(client(server.fetch).me()).rejects.toMatchObject({ status: 502, code: "http_502", request_id: "req_edge" });
+    const server = scripted([
+      () =>
+        new Response("<html>Bad gateway</html>", {
+          status: 502,
+          statusText: "Bad Gateway",
+          headers: { "content-type": "text/html", "x-request-id": "req_edge" },
+        }),
+    ]);
+    await expect(client(server.fetch).me()).rejects.toMatchObject({
+      status: 502,
+      code: "http_502",
+      request_id: "req_edge",
+    });
   });
 });
 
 describe("login and the bearer token", () => {
   it("keeps the token from login and sends it on later calls; logout stops sending it", async () => {
-    const server = scripted([json(200, { access_token: "fresh", token_type: "bearer", expires_in: 3600 }), json(200, WALLET), json(200, WALLET)]);
+    const server = scripted([
+      json(200, { access_token: "fresh", token_type: "bearer", expires_in: 3600 }),
+      json(200, WALLET),
+      json(200, WALLET),
+    ]);
     const wallet = createWalletClient({ baseUrl: ORIGIN, fetch: server.fetch });
     await wallet.login("ada@example.com", "correct horse battery");
     expect(wallet.token).toBe("fresh");
@@ -165,14 +290,21 @@ describe("login and the bearer token", () => {
     wallet.logout();
     await wallet.wallet();
     expect(server.sent[0].headers.has("authorization")).toBe(false);
-    expect(JSON.parse(server.sent[0].body)).toEqual({ email: "ada@example.com", password: "correct horse battery" });
+    expect(JSON.parse(server.sent[0].body)).toEqual({
+      email: "ada@example.com",
+      password: "correct horse battery",
+    });
     expect(server.sent[1].headers.get("authorization")).toBe("Bearer fresh");
     expect(server.sent[2].headers.has("authorization")).toBe(false);
   });
 
   it("asks for JSON, so a money call is never answered with a browser's redirect", async () => {
     const server = scripted([json(202, { tx_ref: "wdr_1" })]);
-    await client(server.fetch).withdraw({ amount: 1500, account_number: "0690000031", account_bank: "044" });
+    await client(server.fetch).withdraw({
+      amount: 1500,
+      account_number: "0690000031",
+      account_bank: "044",
+    });
     expect(server.sent[0].headers.get("accept")).toBe("application/json");
     expect(server.sent[0].headers.get("content-type")).toBe("application/json");
   });

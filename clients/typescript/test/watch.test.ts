@@ -7,9 +7,17 @@
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket, { WebSocketServer } from "ws";
-import { ApiProblem, createWalletClient, type StatusFrame, type WebSocketConstructor } from "../src/index";
+import {
+  ApiProblem,
+  createWalletClient,
+  type StatusFrame,
+  type WebSocketConstructor,
+} from "../src/index";
 
-type Scene = (socket: WebSocket, request: { url: string; protocols: string[]; connection: number }) => void;
+type Scene = (
+  socket: WebSocket,
+  request: { url: string; protocols: string[]; connection: number },
+) => void;
 
 let server: WebSocketServer | undefined;
 afterEach(async () => {
@@ -24,10 +32,18 @@ async function serve(scenes: Scene[], refuse_upgrade_with?: number) {
     host: "127.0.0.1",
     port: 0,
     handleProtocols: (protocols) => (protocols.has("bearer") ? "bearer" : false),
-    ...(refuse_upgrade_with ? { verifyClient: (_info: unknown, done: (ok: boolean, status?: number) => void) => done(false, refuse_upgrade_with) } : {}),
+    ...(refuse_upgrade_with
+      ? {
+          verifyClient: (_info: unknown, done: (ok: boolean, status?: number) => void) =>
+            done(false, refuse_upgrade_with),
+        }
+      : {}),
   });
   server.on("connection", (socket, request) => {
-    const protocols = (request.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+    const protocols = (request.headers["sec-websocket-protocol"] ?? "")
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean);
     seen.push({ url: request.url!, protocols });
     scenes[seen.length - 1]?.(socket, { url: request.url!, protocols, connection: seen.length });
   });
@@ -36,12 +52,39 @@ async function serve(scenes: Scene[], refuse_upgrade_with?: number) {
   return { origin: `http://127.0.0.1:${port}`, seen };
 }
 
-function frame(version: number, status: StatusFrame["status"], stage: StatusFrame["stage"] = "submitted"): StatusFrame {
-  return { v: 1, type: "status", tx_ref: "wdr_1", tx_type: "WITHDRAW", status, amount: "1500.00", amount_minor: 150000, currency: "NGN", failure_reason: null, stage, version, updated_at: "2026-11-27T08:00:00.000Z" };
+function frame(
+  version: number,
+  status: StatusFrame["status"],
+  stage: StatusFrame["stage"] = "submitted",
+): StatusFrame {
+  return {
+    v: 1,
+    type: "status",
+    tx_ref: "wdr_1",
+    tx_type: "WITHDRAW",
+    status,
+    amount: "1500.00",
+    amount_minor: 150000,
+    currency: "NGN",
+    failure_reason: null,
+    stage,
+    version,
+    updated_at: "2026-11-27T08:00:00.000Z",
+  };
 }
 
-function watcher(origin: string, token: string | undefined = "tok", fetch?: (request: Request) => Promise<Response>) {
-  return createWalletClient({ baseUrl: origin, token, fetch, WebSocket: WebSocket as unknown as WebSocketConstructor, retry: { base_delay_ms: 5, max_delay_ms: 20, max_attempts: 3 } });
+function watcher(
+  origin: string,
+  token: string | undefined = "tok",
+  fetch?: (request: Request) => Promise<Response>,
+) {
+  return createWalletClient({
+    baseUrl: origin,
+    token,
+    fetch,
+    WebSocket: WebSocket as unknown as WebSocketConstructor,
+    retry: { base_delay_ms: 5, max_delay_ms: 20, max_attempts: 3 },
+  });
 }
 
 async function collect(frames: AsyncIterable<StatusFrame>): Promise<StatusFrame[]> {
@@ -56,7 +99,13 @@ describe("watch(tx_ref)", () => {
     const { origin, seen } = await serve([
       (socket) => {
         socket.on("close", (code) => (closedBy = code));
-        for (const f of [frame(1, "PENDING", "hold_placed"), frame(1, "PENDING", "hold_placed"), frame(2, "PENDING", "submitted"), frame(3, "SUCCESS", "settled")]) socket.send(JSON.stringify(f));
+        for (const f of [
+          frame(1, "PENDING", "hold_placed"),
+          frame(1, "PENDING", "hold_placed"),
+          frame(2, "PENDING", "submitted"),
+          frame(3, "SUCCESS", "settled"),
+        ])
+          socket.send(JSON.stringify(f));
         socket.send("pong");
       },
     ]);
@@ -73,7 +122,9 @@ describe("watch(tx_ref)", () => {
   });
 
   it("uses a watch ticket in the query instead of the token when given one", async () => {
-    const { origin, seen } = await serve([(socket) => socket.send(JSON.stringify(frame(1, "FAILED", "settled")))]);
+    const { origin, seen } = await serve([
+      (socket) => socket.send(JSON.stringify(frame(1, "FAILED", "settled"))),
+    ]);
     const frames = await collect(watcher(origin, undefined).watch("fnd_1", { ticket: "tkt.abc" }));
     expect(frames).toHaveLength(1);
     expect(seen[0].url).toBe("/api/v1/ws/wallet?tx_ref=fnd_1&ticket=tkt.abc");
@@ -99,13 +150,26 @@ describe("watch(tx_ref)", () => {
   it("throws an ApiProblem, without reconnecting, when the server refuses the transaction", async () => {
     const { origin, seen } = await serve([
       (socket) => {
-        socket.send(JSON.stringify({ v: 1, type: "error", code: "unknown_tx_ref", message: "No such transaction." }));
+        socket.send(
+          JSON.stringify({
+            v: 1,
+            type: "error",
+            code: "unknown_tx_ref",
+            message: "No such transaction.",
+          }),
+        );
         socket.close(4404, "unknown tx_ref");
       },
     ]);
-    const error = (await collect(watcher(origin).watch("wdr_nope")).catch((e: unknown) => e)) as ApiProblem;
+    const error = (await collect(watcher(origin).watch("wdr_nope")).catch(
+      (e: unknown) => e,
+    )) as ApiProblem;
     expect(error).toBeInstanceOf(ApiProblem);
-    expect(error).toMatchObject({ status: 404, code: "unknown_tx_ref", detail: "No such transaction." });
+    expect(error).toMatchObject({
+      status: 404,
+      code: "unknown_tx_ref",
+      detail: "No such transaction.",
+    });
     expect(seen).toHaveLength(1);
   });
 
@@ -113,20 +177,39 @@ describe("watch(tx_ref)", () => {
     const { origin } = await serve([], 404);
     const asked: string[] = [];
     const fetch = async (request: Request) => {
-      asked.push(`${request.method} ${new URL(request.url).pathname} ${request.headers.get("authorization")}`);
-      return new Response(JSON.stringify({ type: "t", title: "Not found", status: 404, code: "not_found", request_id: "req_1", detail: "No such transaction." }), {
-        status: 404,
-        headers: { "content-type": "application/problem+json" },
-      });
+      asked.push(
+        `${request.method} ${new URL(request.url).pathname} ${request.headers.get("authorization")}`,
+      );
+      return new Response(
+        JSON.stringify({
+          type: "t",
+          title: "Not found",
+          status: 404,
+          code: "not_found",
+          request_id: "req_1",
+          detail: "No such transaction.",
+        }),
+        {
+          status: 404,
+          headers: { "content-type": "application/problem+json" },
+        },
+      );
     };
-    await expect(collect(watcher(origin, "tok", fetch).watch("wdr_gone"))).rejects.toMatchObject({ status: 404, code: "not_found", request_id: "req_1" });
+    await expect(collect(watcher(origin, "tok", fetch).watch("wdr_gone"))).rejects.toMatchObject({
+      status: 404,
+      code: "not_found",
+      request_id: "req_1",
+    });
     expect(asked).toEqual(["GET /api/v1/wallet/transactions/wdr_gone Bearer tok"]);
   });
 
   it("gives up after max_attempts closes in a row without a terminal status", async () => {
     const drop: Scene = (socket) => socket.close(1011, "internal error");
     const { origin, seen } = await serve([drop, drop, drop, drop]);
-    await expect(collect(watcher(origin).watch("wdr_1"))).rejects.toMatchObject({ code: "watch_unavailable", status: 503 });
+    await expect(collect(watcher(origin).watch("wdr_1"))).rejects.toMatchObject({
+      code: "watch_unavailable",
+      status: 503,
+    });
     expect(seen).toHaveLength(3);
   });
 

@@ -54,9 +54,20 @@ type AccountRow = {
 
 export type ClaimResult =
   | { outcome: "claimed"; user_id: string }
-  | { outcome: "taken"; user_id: string; state: "pending" | "active"; password_hash: string; lease_active: boolean };
+  | {
+      outcome: "taken";
+      user_id: string;
+      state: "pending" | "active";
+      password_hash: string;
+      lease_active: boolean;
+    };
 
-export type Account = { user_id: string; password_hash: string; state: "pending" | "active"; created_at_ms: number };
+export type Account = {
+  user_id: string;
+  password_hash: string;
+  state: "pending" | "active";
+  created_at_ms: number;
+};
 
 export class Credentials extends DurableObject<Env> {
   /** The schema exists only once an email has been registered (a login for an unknown one stores nothing). */
@@ -77,7 +88,11 @@ export class Credentials extends DurableObject<Env> {
   }
 
   /** Claim the email for `user_id`, or report who holds it. */
-  async claim(input: { email: string; user_id: string; password_hash: string }): Promise<ClaimResult> {
+  async claim(input: {
+    email: string;
+    user_id: string;
+    password_hash: string;
+  }): Promise<ClaimResult> {
     this.schema.ensure();
     const now_ms = Date.now();
     const cursor = this.ctx.storage.sql.exec(
@@ -133,7 +148,12 @@ export class Credentials extends DurableObject<Env> {
   async lookup(): Promise<Account | null> {
     const row = this.row();
     if (!row) return null;
-    return { user_id: row.user_id, password_hash: row.password_hash, state: row.state, created_at_ms: row.created_at_ms };
+    return {
+      user_id: row.user_id,
+      password_hash: row.password_hash,
+      state: row.state,
+      created_at_ms: row.created_at_ms,
+    };
   }
 
   /** Upgrade a hash after login with weaker parameters; a no-op if it changed meanwhile. */

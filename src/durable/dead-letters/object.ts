@@ -60,7 +60,9 @@ export class DeadLetters extends DurableObject<Env> {
   }
 
   /** Store letters; an id seen before is ignored (queue delivery is at-least-once). */
-  async add(letters: { id: string; source: string; reason: string; body_json: string; attempts: number }[]): Promise<number> {
+  async add(
+    letters: { id: string; source: string; reason: string; body_json: string; attempts: number }[],
+  ): Promise<number> {
     const now_ms = Date.now();
     let added = 0;
     this.ctx.storage.transactionSync(() => {
@@ -77,7 +79,9 @@ export class DeadLetters extends DurableObject<Env> {
         );
         added += cursor.rowsWritten > 0 ? 1 : 0;
       }
-      const count = one(this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dead_letters"))!.n;
+      const count = one(
+        this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM dead_letters"),
+      )!.n;
       if (count > DEAD_LETTERS_KEEP_MAX) {
         this.ctx.storage.sql.exec(
           `DELETE FROM dead_letters WHERE id IN (
@@ -89,11 +93,19 @@ export class DeadLetters extends DurableObject<Env> {
     return added;
   }
 
-  async list(query: { limit: number; starting_after?: string }): Promise<{ data: DeadLetter[]; has_more: boolean } | null> {
+  async list(query: {
+    limit: number;
+    starting_after?: string;
+  }): Promise<{ data: DeadLetter[]; has_more: boolean } | null> {
     const limit = Math.min(Math.max(1, query.limit), DEAD_LETTERS_PAGE_MAX);
     let rows: Row[];
     if (query.starting_after) {
-      const cursor = one(this.ctx.storage.sql.exec<{ received_at_ms: number }>("SELECT received_at_ms FROM dead_letters WHERE id = ?", query.starting_after));
+      const cursor = one(
+        this.ctx.storage.sql.exec<{ received_at_ms: number }>(
+          "SELECT received_at_ms FROM dead_letters WHERE id = ?",
+          query.starting_after,
+        ),
+      );
       if (!cursor) return null;
       rows = this.ctx.storage.sql
         .exec<Row>(
@@ -104,7 +116,12 @@ export class DeadLetters extends DurableObject<Env> {
         )
         .toArray();
     } else {
-      rows = this.ctx.storage.sql.exec<Row>("SELECT * FROM dead_letters ORDER BY received_at_ms DESC, id DESC LIMIT ?", limit + 1).toArray();
+      rows = this.ctx.storage.sql
+        .exec<Row>(
+          "SELECT * FROM dead_letters ORDER BY received_at_ms DESC, id DESC LIMIT ?",
+          limit + 1,
+        )
+        .toArray();
     }
     return { data: rows.slice(0, limit).map(toLetter), has_more: rows.length > limit };
   }
@@ -113,9 +130,17 @@ export class DeadLetters extends DurableObject<Env> {
    * For the operator view and metrics: letters stored, those never replayed
    * (still waiting for an operator), and when the oldest of those arrived.
    */
-  async stats(): Promise<{ stored: number; unreplayed: number; oldest_unreplayed_at_ms: number | null }> {
+  async stats(): Promise<{
+    stored: number;
+    unreplayed: number;
+    oldest_unreplayed_at_ms: number | null;
+  }> {
     return one(
-      this.ctx.storage.sql.exec<{ stored: number; unreplayed: number; oldest_unreplayed_at_ms: number | null }>(
+      this.ctx.storage.sql.exec<{
+        stored: number;
+        unreplayed: number;
+        oldest_unreplayed_at_ms: number | null;
+      }>(
         `SELECT COUNT(*) AS stored, COALESCE(SUM(replayed_at_ms IS NULL), 0) AS unreplayed,
                 MIN(CASE WHEN replayed_at_ms IS NULL THEN received_at_ms END) AS oldest_unreplayed_at_ms
          FROM dead_letters`,
@@ -129,7 +154,11 @@ export class DeadLetters extends DurableObject<Env> {
   }
 
   async markReplayed(id: string): Promise<DeadLetter | null> {
-    this.ctx.storage.sql.exec("UPDATE dead_letters SET replay_count = replay_count + 1, replayed_at_ms = ? WHERE id = ?", Date.now(), id);
+    this.ctx.storage.sql.exec(
+      "UPDATE dead_letters SET replay_count = replay_count + 1, replayed_at_ms = ? WHERE id = ?",
+      Date.now(),
+      id,
+    );
     return this.get(id);
   }
 }

@@ -32,7 +32,17 @@
  * - No email, password or hash is stored here; client keys are addresses.
  */
 import { DurableObject } from "cloudflare:workers";
-import { LOGIN_CLIENT_DELAY_BASE_S, LOGIN_CLIENT_DELAY_MAX_S, LOGIN_CLIENT_FREE_FAILURES, LOGIN_CLIENTS_TRACKED_MAX, LOGIN_EMAIL_FAILURE_WINDOW_S, LOGIN_EMAIL_FAILURES_MAX, LOGIN_FAILURE_MEMORY_S, LOGIN_KNOWN_CLIENT_TTL_S, LOGIN_KNOWN_CLIENTS_MAX } from "./limits";
+import {
+  LOGIN_CLIENT_DELAY_BASE_S,
+  LOGIN_CLIENT_DELAY_MAX_S,
+  LOGIN_CLIENT_FREE_FAILURES,
+  LOGIN_CLIENTS_TRACKED_MAX,
+  LOGIN_EMAIL_FAILURE_WINDOW_S,
+  LOGIN_EMAIL_FAILURES_MAX,
+  LOGIN_FAILURE_MEMORY_S,
+  LOGIN_KNOWN_CLIENT_TTL_S,
+  LOGIN_KNOWN_CLIENTS_MAX,
+} from "./limits";
 import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
 
 const MIGRATIONS: Migration[] = [
@@ -68,7 +78,10 @@ export function clientDelaySeconds(failures: number): number {
   if (failures < LOGIN_CLIENT_FREE_FAILURES) return 0;
   const doublings = failures - LOGIN_CLIENT_FREE_FAILURES;
   // Capped before the power so a long record cannot overflow into Infinity.
-  return Math.min(LOGIN_CLIENT_DELAY_BASE_S * 2 ** Math.min(doublings, 30), LOGIN_CLIENT_DELAY_MAX_S);
+  return Math.min(
+    LOGIN_CLIENT_DELAY_BASE_S * 2 ** Math.min(doublings, 30),
+    LOGIN_CLIENT_DELAY_MAX_S,
+  );
 }
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
@@ -91,22 +104,45 @@ export class LoginThrottle extends DurableObject<Env> {
     const now_ms = Date.now();
     const sql = this.ctx.storage.sql;
     const gate = this.ctx.storage.transactionSync((): LoginGate => {
-      const record = one(sql.exec<{ failures: number; last_failure_at_ms: number }>(
-        "SELECT failures, last_failure_at_ms FROM clients WHERE client = ? AND last_failure_at_ms > ?",
-        client,
-        now_ms - LOGIN_FAILURE_MEMORY_S * 1000,
-      ));
+      const record = one(
+        sql.exec<{ failures: number; last_failure_at_ms: number }>(
+          "SELECT failures, last_failure_at_ms FROM clients WHERE client = ? AND last_failure_at_ms > ?",
+          client,
+          now_ms - LOGIN_FAILURE_MEMORY_S * 1000,
+        ),
+      );
       const failures = record?.failures ?? 0;
       if (record) {
         const free_at_ms = record.last_failure_at_ms + clientDelaySeconds(failures) * 1000;
-        if (now_ms < free_at_ms) return { outcome: "throttled", scope: "client", retry_after_s: seconds(free_at_ms - now_ms) };
+        if (now_ms < free_at_ms)
+          return {
+            outcome: "throttled",
+            scope: "client",
+            retry_after_s: seconds(free_at_ms - now_ms),
+          };
       }
-      const known = one(sql.exec("SELECT 1 AS known FROM known_clients WHERE client = ? AND last_success_at_ms > ?", client, now_ms - LOGIN_KNOWN_CLIENT_TTL_S * 1000)) !== null;
+      const known =
+        one(
+          sql.exec(
+            "SELECT 1 AS known FROM known_clients WHERE client = ? AND last_success_at_ms > ?",
+            client,
+            now_ms - LOGIN_KNOWN_CLIENT_TTL_S * 1000,
+          ),
+        ) !== null;
       if (!known) {
         const window_start_ms = now_ms - LOGIN_EMAIL_FAILURE_WINDOW_S * 1000;
-        const recent = one(sql.exec<{ n: number; oldest_ms: number | null }>("SELECT COUNT(*) AS n, MIN(at_ms) AS oldest_ms FROM failures WHERE at_ms > ?", window_start_ms))!;
+        const recent = one(
+          sql.exec<{ n: number; oldest_ms: number | null }>(
+            "SELECT COUNT(*) AS n, MIN(at_ms) AS oldest_ms FROM failures WHERE at_ms > ?",
+            window_start_ms,
+          ),
+        )!;
         if (recent.n >= LOGIN_EMAIL_FAILURES_MAX && recent.oldest_ms !== null) {
-          return { outcome: "throttled", scope: "email", retry_after_s: seconds(recent.oldest_ms + LOGIN_EMAIL_FAILURE_WINDOW_S * 1000 - now_ms) };
+          return {
+            outcome: "throttled",
+            scope: "email",
+            retry_after_s: seconds(recent.oldest_ms + LOGIN_EMAIL_FAILURE_WINDOW_S * 1000 - now_ms),
+          };
         }
       }
       // Count the attempt as a failure before its password is checked.
@@ -117,8 +153,17 @@ export class LoginThrottle extends DurableObject<Env> {
         failures + 1,
         now_ms,
       );
-      const attempt_id = one(sql.exec<{ id: number }>("INSERT INTO failures (client, at_ms) VALUES (?, ?) RETURNING id", client, now_ms))!.id;
-      sql.exec("DELETE FROM failures WHERE id NOT IN (SELECT id FROM failures ORDER BY id DESC LIMIT ?)", LOGIN_EMAIL_FAILURES_MAX);
+      const attempt_id = one(
+        sql.exec<{ id: number }>(
+          "INSERT INTO failures (client, at_ms) VALUES (?, ?) RETURNING id",
+          client,
+          now_ms,
+        ),
+      )!.id;
+      sql.exec(
+        "DELETE FROM failures WHERE id NOT IN (SELECT id FROM failures ORDER BY id DESC LIMIT ?)",
+        LOGIN_EMAIL_FAILURES_MAX,
+      );
       sql.exec(
         "DELETE FROM clients WHERE client NOT IN (SELECT client FROM clients ORDER BY last_failure_at_ms DESC LIMIT ?)",
         LOGIN_CLIENTS_TRACKED_MAX,
@@ -185,9 +230,18 @@ export class LoginThrottle extends DurableObject<Env> {
     const now_ms = Date.now();
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
-      sql.exec("DELETE FROM clients WHERE last_failure_at_ms <= ?", now_ms - LOGIN_FAILURE_MEMORY_S * 1000);
-      sql.exec("DELETE FROM failures WHERE at_ms <= ?", now_ms - LOGIN_EMAIL_FAILURE_WINDOW_S * 1000);
-      sql.exec("DELETE FROM known_clients WHERE last_success_at_ms <= ?", now_ms - LOGIN_KNOWN_CLIENT_TTL_S * 1000);
+      sql.exec(
+        "DELETE FROM clients WHERE last_failure_at_ms <= ?",
+        now_ms - LOGIN_FAILURE_MEMORY_S * 1000,
+      );
+      sql.exec(
+        "DELETE FROM failures WHERE at_ms <= ?",
+        now_ms - LOGIN_EMAIL_FAILURE_WINDOW_S * 1000,
+      );
+      sql.exec(
+        "DELETE FROM known_clients WHERE last_success_at_ms <= ?",
+        now_ms - LOGIN_KNOWN_CLIENT_TTL_S * 1000,
+      );
     });
     const due_ms = this.nextExpiryMs();
     if (due_ms === null) {

@@ -21,7 +21,12 @@
  * could meet its absence. Users need no such wait: the users listing reads
  * what is left in `legacy_users` beside the shards, and lists each user once.
  */
-import { shardName, shardOf, type IndexedTransaction, type IndexedUser } from "../../domain/operator";
+import {
+  shardName,
+  shardOf,
+  type IndexedTransaction,
+  type IndexedUser,
+} from "../../domain/operator";
 import type { Migration } from "../../lib/sqlite";
 import { INDEX_MOVE_PAGE_MAX } from "./limits";
 import type { MovedRows, SettlementKey, StoredAnomaly } from "./operator-index";
@@ -109,27 +114,52 @@ export function usersLeft(sql: SqlStorage): number {
   return sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM legacy_users").one().n;
 }
 
-const TX_COLUMNS = "tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms";
+const TX_COLUMNS =
+  "tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms";
 
 /**
  * One step: a page of each legacy table into the shards (one call per shard
  * touched; shard 0's part through `here`), then deleted here.
  */
-export async function moveStep(storage: DurableObjectStorage, env: Env, shards: number, here: (batch: MovedBatch) => void): Promise<MoveProgress> {
+export async function moveStep(
+  storage: DurableObjectStorage,
+  env: Env,
+  shards: number,
+  here: (batch: MovedBatch) => void,
+): Promise<MoveProgress> {
   const sql = storage.sql;
   const page = INDEX_MOVE_PAGE_MAX;
-  const transactions = sql.exec<IndexedTransaction>(`SELECT ${TX_COLUMNS} FROM legacy_transactions ORDER BY tx_ref LIMIT ?`, page).toArray();
-  const settlements = sql.exec<SettlementKey>("SELECT tx_ref, outcome, version, type, at_ms FROM legacy_settlements ORDER BY tx_ref, outcome LIMIT ?", page).toArray();
-  const anomalies = sql
-    .exec<StoredAnomaly>("SELECT tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms FROM legacy_anomalies ORDER BY tx_ref, kind, ref LIMIT ?", page)
+  const transactions = sql
+    .exec<IndexedTransaction>(
+      `SELECT ${TX_COLUMNS} FROM legacy_transactions ORDER BY tx_ref LIMIT ?`,
+      page,
+    )
     .toArray();
-  const users = sql.exec<IndexedUser>("SELECT user_id, indexed_at_ms FROM legacy_users ORDER BY user_id LIMIT ?", page).toArray();
+  const settlements = sql
+    .exec<SettlementKey>(
+      "SELECT tx_ref, outcome, version, type, at_ms FROM legacy_settlements ORDER BY tx_ref, outcome LIMIT ?",
+      page,
+    )
+    .toArray();
+  const anomalies = sql
+    .exec<StoredAnomaly>(
+      "SELECT tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms FROM legacy_anomalies ORDER BY tx_ref, kind, ref LIMIT ?",
+      page,
+    )
+    .toArray();
+  const users = sql
+    .exec<IndexedUser>(
+      "SELECT user_id, indexed_at_ms FROM legacy_users ORDER BY user_id LIMIT ?",
+      page,
+    )
+    .toArray();
 
   const batches = new Map<number, MovedBatch>();
   const batchOf = (key: string) => {
     const shard = shardOf(key, shards);
     let batch = batches.get(shard);
-    if (!batch) batches.set(shard, (batch = { transactions: [], settlements: [], anomalies: [], users: [] }));
+    if (!batch)
+      batches.set(shard, (batch = { transactions: [], settlements: [], anomalies: [], users: [] }));
     return batch;
   };
   for (const tx of transactions) batchOf(tx.tx_ref).transactions.push(tx);
@@ -146,13 +176,30 @@ export async function moveStep(storage: DurableObjectStorage, env: Env, shards: 
   );
 
   storage.transactionSync(() => {
-    for (const tx of transactions) sql.exec("DELETE FROM legacy_transactions WHERE tx_ref = ?", tx.tx_ref);
-    for (const k of settlements) sql.exec("DELETE FROM legacy_settlements WHERE tx_ref = ? AND outcome = ?", k.tx_ref, k.outcome);
-    for (const a of anomalies) sql.exec("DELETE FROM legacy_anomalies WHERE tx_ref = ? AND kind = ? AND ref = ?", a.tx_ref, a.kind, a.ref);
+    for (const tx of transactions)
+      sql.exec("DELETE FROM legacy_transactions WHERE tx_ref = ?", tx.tx_ref);
+    for (const k of settlements)
+      sql.exec(
+        "DELETE FROM legacy_settlements WHERE tx_ref = ? AND outcome = ?",
+        k.tx_ref,
+        k.outcome,
+      );
+    for (const a of anomalies)
+      sql.exec(
+        "DELETE FROM legacy_anomalies WHERE tx_ref = ? AND kind = ? AND ref = ?",
+        a.tx_ref,
+        a.kind,
+        a.ref,
+      );
     for (const u of users) sql.exec("DELETE FROM legacy_users WHERE user_id = ?", u.user_id);
   });
   return {
-    moved: { transactions: transactions.length, settlements: settlements.length, anomalies: anomalies.length, users: users.length },
+    moved: {
+      transactions: transactions.length,
+      settlements: settlements.length,
+      anomalies: anomalies.length,
+      users: users.length,
+    },
     remaining: { index: indexRowsLeft(sql), users: usersLeft(sql) },
   };
 }

@@ -38,11 +38,25 @@
  * - Every report, every delivery and every moved batch is one storage transaction.
  */
 import { DurableObject } from "cloudflare:workers";
-import { SHARD_ZERO_NAME, shardOf, type IndexedUser, type IndexView, type OperatorFact, type ShardLayout, type UsersPage } from "../../domain/operator";
+import {
+  SHARD_ZERO_NAME,
+  shardOf,
+  type IndexedUser,
+  type IndexView,
+  type OperatorFact,
+  type ShardLayout,
+  type UsersPage,
+} from "../../domain/operator";
 import { operatorIndexShards } from "../../lib/config";
 import { log } from "../../lib/log";
 import { migrate } from "../../lib/sqlite";
-import { indexRowsLeft, moveStep, usersLeft, type MovedBatch, type MoveProgress } from "./index-move";
+import {
+  indexRowsLeft,
+  moveStep,
+  usersLeft,
+  type MovedBatch,
+  type MoveProgress,
+} from "./index-move";
 import {
   INDEX_MOVE_RETRY_MS,
   INDEX_MOVE_STEPS_PER_ALARM,
@@ -57,18 +71,41 @@ import { OPERATIONS_MIGRATIONS } from "./schema";
 
 export { OPERATIONS_MIGRATIONS };
 
-export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "./operator-index";
+export type {
+  IndexedAnomaly,
+  IndexedTransaction,
+  Page,
+  PendingByType,
+  SettlementCount,
+} from "./operator-index";
 export type { MovedBatch, MoveProgress } from "./index-move";
 export type { UsersPage } from "../../domain/operator";
 
 /** The one instance of old, now shard 0 and the home of what is not sharded. */
 export const OPERATIONS_OBJECT = SHARD_ZERO_NAME;
 
-export type ProjectionLagReport = { user_id: string; backlog: number; oldest_at_ms: number; failures: number };
+export type ProjectionLagReport = {
+  user_id: string;
+  backlog: number;
+  oldest_at_ms: number;
+  failures: number;
+};
 /** Across wallets: how many are behind, their changes waiting, the oldest waiting change. */
-export type ProjectionLag = { wallets_behind: number; backlog_changes: number; oldest_at_ms: number | null; capped: boolean };
+export type ProjectionLag = {
+  wallets_behind: number;
+  backlog_changes: number;
+  oldest_at_ms: number | null;
+  capped: boolean;
+};
 
-export type ProviderProblem = { provider: string; kind: string; detail: string; first_at_ms: number; last_at_ms: number; count: number };
+export type ProviderProblem = {
+  provider: string;
+  kind: string;
+  detail: string;
+  first_at_ms: number;
+  last_at_ms: number;
+  count: number;
+};
 
 /** What the operator view needs from "global" besides each shard's part. */
 export type IndexBase = {
@@ -80,7 +117,6 @@ export type IndexBase = {
 };
 
 type StoredLayout = ShardLayout & { open: boolean };
-
 
 export class Operations extends DurableObject<Env> {
   private readonly index: OperatorIndex;
@@ -108,10 +144,14 @@ export class Operations extends DurableObject<Env> {
    */
   async ingest(facts: OperatorFact[], layout?: ShardLayout): Promise<number> {
     // A programmer error, not an operating one: the reader sends at most one feed batch at a time.
-    if (facts.length > OPERATOR_INGEST_MAX) throw new Error(`ingest: ${facts.length} facts, at most ${OPERATOR_INGEST_MAX}`);
+    if (facts.length > OPERATOR_INGEST_MAX)
+      throw new Error(`ingest: ${facts.length} facts, at most ${OPERATOR_INGEST_MAX}`);
     if (layout) {
       await this.checkIn(layout, true);
-      expectHere(facts.map((f) => f.tx_ref), layout);
+      expectHere(
+        facts.map((f) => f.tx_ref),
+        layout,
+      );
     }
     const now_ms = Date.now();
     return this.ctx.storage.transactionSync(() => this.index.ingest(facts, now_ms));
@@ -119,8 +159,14 @@ export class Operations extends DurableObject<Env> {
 
   /** Rows moved from the single index of old (only "global" sends them); idempotent. */
   async importRows(batch: MovedBatch, layout: ShardLayout): Promise<void> {
-    expectHere([...batch.transactions, ...batch.settlements, ...batch.anomalies].map((r) => r.tx_ref), layout);
-    expectHere(batch.users.map((u) => u.user_id), layout);
+    expectHere(
+      [...batch.transactions, ...batch.settlements, ...batch.anomalies].map((r) => r.tx_ref),
+      layout,
+    );
+    expectHere(
+      batch.users.map((u) => u.user_id),
+      layout,
+    );
     this.ctx.storage.transactionSync(() => {
       // The mover's count is the recorded one; a shard that never saw a fact learns its layout here.
       this.recordLayout(layout, false);
@@ -136,7 +182,9 @@ export class Operations extends DurableObject<Env> {
   /** Mark an open anomaly resolved by an operator (one charge's with `ref`); false if there is no such open anomaly here. */
   async resolveAnomaly(tx_ref: string, kind: string, ref: string | null = null): Promise<boolean> {
     const now_ms = Date.now();
-    return this.ctx.storage.transactionSync(() => this.index.resolveAnomaly(tx_ref, kind, ref, now_ms));
+    return this.ctx.storage.transactionSync(() =>
+      this.index.resolveAnomaly(tx_ref, kind, ref, now_ms),
+    );
   }
 
   /** This shard's part of the operator view at the caller's `now_ms` (one instant for every shard); lists at most `limit`. */
@@ -166,7 +214,11 @@ export class Operations extends DurableObject<Env> {
     );
   }
 
-  async reportProviderProblem(input: { provider: string; kind: string; detail: string }): Promise<void> {
+  async reportProviderProblem(input: {
+    provider: string;
+    kind: string;
+    detail: string;
+  }): Promise<void> {
     const now_ms = Date.now();
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
@@ -185,7 +237,10 @@ export class Operations extends DurableObject<Env> {
   /** Problems seen within PROVIDER_PROBLEM_RECENT_MS (readiness shows these as degraded). */
   async recentProviderProblems(): Promise<ProviderProblem[]> {
     return this.ctx.storage.sql
-      .exec<ProviderProblem>("SELECT * FROM provider_problems WHERE last_at_ms >= ? ORDER BY last_at_ms DESC", Date.now() - PROVIDER_PROBLEM_RECENT_MS)
+      .exec<ProviderProblem>(
+        "SELECT * FROM provider_problems WHERE last_at_ms >= ? ORDER BY last_at_ms DESC",
+        Date.now() - PROVIDER_PROBLEM_RECENT_MS,
+      )
       .toArray();
   }
 
@@ -195,10 +250,15 @@ export class Operations extends DurableObject<Env> {
     const now_ms = Date.now();
     const sql = this.ctx.storage.sql;
     this.ctx.storage.transactionSync(() => {
-      const known = sql.exec("SELECT 1 FROM projection_lag WHERE user_id = ?", report.user_id).toArray().length > 0;
+      const known =
+        sql.exec("SELECT 1 FROM projection_lag WHERE user_id = ?", report.user_id).toArray()
+          .length > 0;
       const rows = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n;
       if (!known && rows >= PROJECTION_LAG_WALLETS_MAX) {
-        sql.exec("INSERT INTO projection_lag_overflow (id, last_at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_at_ms = excluded.last_at_ms", now_ms);
+        sql.exec(
+          "INSERT INTO projection_lag_overflow (id, last_at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_at_ms = excluded.last_at_ms",
+          now_ms,
+        );
         return;
       }
       sql.exec(
@@ -219,7 +279,8 @@ export class Operations extends DurableObject<Env> {
     this.ctx.storage.transactionSync(() => {
       sql.exec("DELETE FROM projection_lag WHERE user_id = ?", user_id);
       // Room again below the cap: wallets that were not stored report again from their alarms.
-      if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n === 0) sql.exec("DELETE FROM projection_lag_overflow");
+      if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n === 0)
+        sql.exec("DELETE FROM projection_lag_overflow");
     });
   }
 
@@ -227,16 +288,27 @@ export class Operations extends DurableObject<Env> {
   async projectionLag(): Promise<ProjectionLag> {
     const sql = this.ctx.storage.sql;
     const agg = sql
-      .exec<{ n: number; backlog: number; oldest: number | null }>("SELECT COUNT(*) AS n, COALESCE(SUM(backlog), 0) AS backlog, MIN(oldest_at_ms) AS oldest FROM projection_lag")
+      .exec<{ n: number; backlog: number; oldest: number | null }>(
+        "SELECT COUNT(*) AS n, COALESCE(SUM(backlog), 0) AS backlog, MIN(oldest_at_ms) AS oldest FROM projection_lag",
+      )
       .one();
     const capped = sql.exec("SELECT 1 FROM projection_lag_overflow").toArray().length > 0;
-    return { wallets_behind: agg.n, backlog_changes: agg.backlog, oldest_at_ms: agg.oldest, capped };
+    return {
+      wallets_behind: agg.n,
+      backlog_changes: agg.backlog,
+      oldest_at_ms: agg.oldest,
+      capped,
+    };
   }
 
   // ---- Layout: which shard this is, and the count the index is built with ------------
 
   private storedLayout(): StoredLayout | null {
-    const row = this.ctx.storage.sql.exec<{ shard: number; shards: number; open: number }>("SELECT shard, shards, open FROM shard_layout WHERE id = 1").toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ shard: number; shards: number; open: number }>(
+        "SELECT shard, shards, open FROM shard_layout WHERE id = 1",
+      )
+      .toArray()[0];
     return row ? { shard: row.shard, shards: row.shards, open: row.open === 1 } : null;
   }
 
@@ -260,12 +332,20 @@ export class Operations extends DurableObject<Env> {
     const stored = this.storedLayout();
     if (stored) refuseOther(stored, layout);
     if (stored && (stored.open || !need_open)) return;
-    const answer = layout.shard === 0 ? await this.indexCheckIn(layout.shards) : await this.env.OPERATIONS.getByName(OPERATIONS_OBJECT).indexCheckIn(layout.shards);
+    const answer =
+      layout.shard === 0
+        ? await this.indexCheckIn(layout.shards)
+        : await this.env.OPERATIONS.getByName(OPERATIONS_OBJECT).indexCheckIn(layout.shards);
     if (answer.shards !== layout.shards) {
-      throw new Error(`operator index: OPERATOR_INDEX_SHARDS is ${layout.shards}, but the index was built with ${answer.shards} shards; the count cannot change`);
+      throw new Error(
+        `operator index: OPERATOR_INDEX_SHARDS is ${layout.shards}, but the index was built with ${answer.shards} shards; the count cannot change`,
+      );
     }
     this.recordLayout(layout, answer.moved);
-    if (need_open && !answer.moved) throw new Error("operator index: the single index's rows are still moving into the shards; delivery retries later");
+    if (need_open && !answer.moved)
+      throw new Error(
+        "operator index: the single index's rows are still moving into the shards; delivery retries later",
+      );
   }
 
   /** ("global") The count the index is built with: the first caller's becomes it. */
@@ -289,12 +369,22 @@ export class Operations extends DurableObject<Env> {
 
   /** ("global") For the operator view: the recorded count, whether the move still runs, provider problems. */
   async indexBase(): Promise<IndexBase> {
-    return { shards: this.storedLayout()?.shards ?? null, moving: indexRowsLeft(this.ctx.storage.sql) > 0, provider_problems: await this.recentProviderProblems() };
+    return {
+      shards: this.storedLayout()?.shards ?? null,
+      moving: indexRowsLeft(this.ctx.storage.sql) > 0,
+      provider_problems: await this.recentProviderProblems(),
+    };
   }
 
   /** ("global") Users not yet moved into their shards, in id order after `starting_after` (the listing merges them). */
-  async unmovedUsers(query: { limit: number; starting_after?: string }): Promise<UsersPage & { shards: number | null }> {
-    return { ...usersPage(this.ctx.storage.sql, "legacy_users", query), shards: this.storedLayout()?.shards ?? null };
+  async unmovedUsers(query: {
+    limit: number;
+    starting_after?: string;
+  }): Promise<UsersPage & { shards: number | null }> {
+    return {
+      ...usersPage(this.ctx.storage.sql, "legacy_users", query),
+      shards: this.storedLayout()?.shards ?? null,
+    };
   }
 
   // ---- ("global") Moving the single index of old into the shards ----------------------
@@ -310,9 +400,13 @@ export class Operations extends DurableObject<Env> {
   async moveIndexStep(): Promise<MoveProgress> {
     if (this.step) return this.step;
     const shards = this.storedLayout()?.shards ?? operatorIndexShards(this.env);
-    if (shards === null) throw new Error("operator index: OPERATOR_INDEX_SHARDS is invalid; the move waits until it is fixed");
+    if (shards === null)
+      throw new Error(
+        "operator index: OPERATOR_INDEX_SHARDS is invalid; the move waits until it is fixed",
+      );
     this.recordShards(shards);
-    const here = (batch: MovedBatch) => this.ctx.storage.transactionSync(() => this.importHere(batch));
+    const here = (batch: MovedBatch) =>
+      this.ctx.storage.transactionSync(() => this.importHere(batch));
     this.step = moveStep(this.ctx.storage, this.env, shards, here).finally(() => {
       this.step = null;
     });
@@ -339,20 +433,35 @@ export class Operations extends DurableObject<Env> {
   }
 }
 
-function usersPage(sql: SqlStorage, table: "users_index" | "legacy_users", query: { limit: number; starting_after?: string }): UsersPage {
+function usersPage(
+  sql: SqlStorage,
+  table: "users_index" | "legacy_users",
+  query: { limit: number; starting_after?: string },
+): UsersPage {
   const limit = Math.min(Math.max(1, Math.floor(query.limit)), USERS_INDEX_PAGE_MAX);
-  const rows = sql.exec<IndexedUser>(`SELECT user_id, indexed_at_ms FROM ${table} WHERE user_id > ? ORDER BY user_id LIMIT ?`, query.starting_after ?? "", limit + 1).toArray();
+  const rows = sql
+    .exec<IndexedUser>(
+      `SELECT user_id, indexed_at_ms FROM ${table} WHERE user_id > ? ORDER BY user_id LIMIT ?`,
+      query.starting_after ?? "",
+      limit + 1,
+    )
+    .toArray();
   return { data: rows.slice(0, limit), has_more: rows.length > limit };
 }
 
 function expectHere(keys: readonly string[], layout: ShardLayout): void {
   const stray = keys.find((key) => shardOf(key, layout.shards) !== layout.shard);
   // A programmer error: the callers split by the same hash.
-  if (stray !== undefined) throw new Error(`operator index shard ${layout.shard}/${layout.shards}: ${stray} belongs to shard ${shardOf(stray, layout.shards)}`);
+  if (stray !== undefined)
+    throw new Error(
+      `operator index shard ${layout.shard}/${layout.shards}: ${stray} belongs to shard ${shardOf(stray, layout.shards)}`,
+    );
 }
 
 function refuseOther(stored: ShardLayout, asked: ShardLayout): void {
   if (stored.shard !== asked.shard || stored.shards !== asked.shards) {
-    throw new Error(`operator index: this is shard ${stored.shard} of ${stored.shards}, asked as ${asked.shard} of ${asked.shards}; OPERATOR_INDEX_SHARDS cannot change once the index holds data`);
+    throw new Error(
+      `operator index: this is shard ${stored.shard} of ${stored.shards}, asked as ${asked.shard} of ${asked.shards}; OPERATOR_INDEX_SHARDS cannot change once the index holds data`,
+    );
   }
 }

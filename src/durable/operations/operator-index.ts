@@ -37,10 +37,20 @@ import {
   type TransactionFact,
 } from "../../domain/operator";
 import type { TxType } from "../../domain/transactions";
-import { OPERATOR_ANOMALIES_KEEP_MAX, OPERATOR_PRUNE_BATCH_MAX, OPERATOR_TERMINAL_RETAIN_MS } from "./limits";
+import {
+  OPERATOR_ANOMALIES_KEEP_MAX,
+  OPERATOR_PRUNE_BATCH_MAX,
+  OPERATOR_TERMINAL_RETAIN_MS,
+} from "./limits";
 import { one, type Migration } from "../../lib/sqlite";
 
-export type { IndexedAnomaly, IndexedTransaction, Page, PendingByType, SettlementCount } from "../../domain/operator";
+export type {
+  IndexedAnomaly,
+  IndexedTransaction,
+  Page,
+  PendingByType,
+  SettlementCount,
+} from "../../domain/operator";
 
 export const OPERATOR_INDEX_MIGRATION: Migration = {
   version: 2,
@@ -117,11 +127,21 @@ export const OPERATOR_ANOMALY_REF_MIGRATION: Migration = {
 };
 
 /** A settlement key as stored: counted once, when first inserted. */
-export type SettlementKey = { tx_ref: string; outcome: SettlementOutcome; version: number; type: TxType; at_ms: number };
+export type SettlementKey = {
+  tx_ref: string;
+  outcome: SettlementOutcome;
+  version: number;
+  type: TxType;
+  at_ms: number;
+};
 /** An anomaly as stored, with when an operator (or its transaction's end) resolved it. */
 export type StoredAnomaly = IndexedAnomaly & { resolved_at_ms: number | null };
 /** Rows of the single index, moved to the shard that holds their tx_ref. */
-export type MovedRows = { transactions: IndexedTransaction[]; settlements: SettlementKey[]; anomalies: StoredAnomaly[] };
+export type MovedRows = {
+  transactions: IndexedTransaction[];
+  settlements: SettlementKey[];
+  anomalies: StoredAnomaly[];
+};
 
 const TX_COLUMNS =
   "tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms";
@@ -169,7 +189,11 @@ export class OperatorIndex {
     const outcome = settlementOutcome(fact.status, fact.stage);
     if (outcome === null) return 0;
     // An escalation ends when its transaction does.
-    this.sql.exec("UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = 'escalated' AND resolved_at_ms IS NULL", now_ms, fact.tx_ref);
+    this.sql.exec(
+      "UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = 'escalated' AND resolved_at_ms IS NULL",
+      now_ms,
+      fact.tx_ref,
+    );
     // RETURNING, not `rowsWritten`, which is not always 0 on a conflict (see the wallet's trail.ts).
     const key = this.sql
       .exec(
@@ -225,7 +249,8 @@ export class OperatorIndex {
       before,
       OPERATOR_PRUNE_BATCH_MAX,
     );
-    const count = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM op_anomalies"))?.n ?? 0;
+    const count =
+      one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM op_anomalies"))?.n ?? 0;
     if (count > OPERATOR_ANOMALIES_KEEP_MAX) {
       this.sql.exec(
         `DELETE FROM op_anomalies WHERE (tx_ref, kind, ref) IN (
@@ -281,7 +306,12 @@ export class OperatorIndex {
   resolveAnomaly(tx_ref: string, kind: string, ref: string | null, now_ms: number): boolean {
     const resolved =
       ref === null
-        ? this.sql.exec("UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND resolved_at_ms IS NULL RETURNING tx_ref", now_ms, tx_ref, kind)
+        ? this.sql.exec(
+            "UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND resolved_at_ms IS NULL RETURNING tx_ref",
+            now_ms,
+            tx_ref,
+            kind,
+          )
         : this.sql.exec(
             "UPDATE op_anomalies SET resolved_at_ms = ? WHERE tx_ref = ? AND kind = ? AND ref = ? AND resolved_at_ms IS NULL RETURNING tx_ref",
             now_ms,
@@ -319,7 +349,13 @@ export class OperatorIndex {
 
   /** Pending past their expected time, the most overdue first. */
   overdue(now_ms: number, limit: number): Page<IndexedTransaction> {
-    const total = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM op_transactions WHERE status = 'PENDING' AND deadline_at_ms < ?", now_ms))?.n ?? 0;
+    const total =
+      one(
+        this.sql.exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM op_transactions WHERE status = 'PENDING' AND deadline_at_ms < ?",
+          now_ms,
+        ),
+      )?.n ?? 0;
     const data = this.sql
       .exec<IndexedTransaction>(
         `SELECT ${TX_COLUMNS} FROM op_transactions WHERE status = 'PENDING' AND deadline_at_ms < ? ORDER BY deadline_at_ms, tx_ref LIMIT ?`,
@@ -333,14 +369,26 @@ export class OperatorIndex {
   /** Escalated and still pending, the oldest escalation first. */
   escalations(limit: number): Page<IndexedTransaction> {
     const where = "status = 'PENDING' AND escalated_at_ms IS NOT NULL";
-    const total = one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM op_transactions WHERE ${where}`))?.n ?? 0;
-    const data = this.sql.exec<IndexedTransaction>(`SELECT ${TX_COLUMNS} FROM op_transactions WHERE ${where} ORDER BY escalated_at_ms, tx_ref LIMIT ?`, limit).toArray();
+    const total =
+      one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM op_transactions WHERE ${where}`))
+        ?.n ?? 0;
+    const data = this.sql
+      .exec<IndexedTransaction>(
+        `SELECT ${TX_COLUMNS} FROM op_transactions WHERE ${where} ORDER BY escalated_at_ms, tx_ref LIMIT ?`,
+        limit,
+      )
+      .toArray();
     return { total, data, has_more: total > data.length };
   }
 
   /** Open anomalies, the oldest first. */
   openAnomalies(limit: number): Page<IndexedAnomaly> {
-    const total = one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM op_anomalies WHERE resolved_at_ms IS NULL"))?.n ?? 0;
+    const total =
+      one(
+        this.sql.exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM op_anomalies WHERE resolved_at_ms IS NULL",
+        ),
+      )?.n ?? 0;
     const data = this.sql
       .exec<IndexedAnomaly>(
         "SELECT tx_ref, kind, ref, detail, owner_user_id, created_at_ms FROM op_anomalies WHERE resolved_at_ms IS NULL ORDER BY created_at_ms, tx_ref, kind, ref LIMIT ?",
@@ -352,11 +400,15 @@ export class OperatorIndex {
 
   openAnomaliesByKind(): KindCount[] {
     return this.sql
-      .exec<KindCount>("SELECT kind, COUNT(*) AS count FROM op_anomalies WHERE resolved_at_ms IS NULL GROUP BY kind ORDER BY kind")
+      .exec<KindCount>(
+        "SELECT kind, COUNT(*) AS count FROM op_anomalies WHERE resolved_at_ms IS NULL GROUP BY kind ORDER BY kind",
+      )
       .toArray();
   }
 
   settlements(): SettlementCount[] {
-    return this.sql.exec<SettlementCount>("SELECT type, outcome, count FROM op_counters ORDER BY type, outcome").toArray();
+    return this.sql
+      .exec<SettlementCount>("SELECT type, outcome, count FROM op_counters ORDER BY type, outcome")
+      .toArray();
   }
 }

@@ -83,7 +83,12 @@ export class ProviderRefs extends DurableObject<Env> {
     if (last_ms >= now_ms) return { claim: "covered", at_ms: last_ms };
     const at_ms = last_ms + interval_ms;
     await this.ctx.storage.put(REQUERY_AT_KEY, at_ms);
-    return { claim: "later", at_ms, delay_s: Math.ceil((at_ms - now_ms) / 1000), previous_at_ms: last_ms };
+    return {
+      claim: "later",
+      at_ms,
+      delay_s: Math.ceil((at_ms - now_ms) / 1000),
+      previous_at_ms: last_ms,
+    };
   }
 
   /** Give back a claim whose requery could not be enqueued, unless a later claim replaced it. */

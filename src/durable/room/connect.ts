@@ -47,7 +47,14 @@ export const ConnectHeaders = z.object({
   lease_id: z.string().min(1).max(64).optional(),
   lease_keys: z.string().max(512).optional(),
 });
-export type ConnectInput = { tx_ref: string; user_id: string; via: Via; request_id: string; expires_at_ms: number; lease?: SocketLease };
+export type ConnectInput = {
+  tx_ref: string;
+  user_id: string;
+  via: Via;
+  request_id: string;
+  expires_at_ms: number;
+  lease?: SocketLease;
+};
 
 export function roomConnectRequest(input: ConnectInput): Request {
   const headers: Record<string, string> = {
@@ -89,7 +96,12 @@ export function leaseOf(headers: { lease_id?: string; lease_keys?: string }): So
  * Refusals are bare statuses: the Worker turns them into problem documents
  * (or close codes in the seed protocol), so errors have one format and one place.
  */
-export const ROOM_REFUSAL = { not_found: 404, full: 429, unavailable: 503, bad_request: 400 } as const;
+export const ROOM_REFUSAL = {
+  not_found: 404,
+  full: 429,
+  unavailable: 503,
+  bad_request: 400,
+} as const;
 
 // ---- Per-socket state (the attachment) ------------------------------------------------
 
@@ -99,7 +111,12 @@ export const ROOM_REFUSAL = { not_found: 404, full: 429, unavailable: 503, bad_r
  * attachment must stay under the platform's WS_ATTACHMENT_MAX_BYTES.
  */
 const AttachmentSchema = z.object({
-  lib: z.object({ v: z.literal(1), id: z.string(), joined_at_ms: z.number().int(), tags: z.array(z.string()) }),
+  lib: z.object({
+    v: z.literal(1),
+    id: z.string(),
+    joined_at_ms: z.number().int(),
+    tags: z.array(z.string()),
+  }),
   app: z.object({
     user_id: z.string(),
     via: z.enum(["direct", "relay"]),
@@ -115,14 +132,16 @@ export const WATCHER_TAG = "watcher";
 export function checkTags(tags: string[]): string[] {
   if (tags.length > WS_TAGS_MAX) throw new Error(`a socket may have at most ${WS_TAGS_MAX} tags`);
   for (const tag of tags) {
-    if (tag.length === 0 || tag.length > WS_TAG_MAX_CHARS) throw new Error(`a tag must be 1..${WS_TAG_MAX_CHARS} characters`);
+    if (tag.length === 0 || tag.length > WS_TAG_MAX_CHARS)
+      throw new Error(`a tag must be 1..${WS_TAG_MAX_CHARS} characters`);
   }
   return tags;
 }
 
 export function attach(ws: WebSocket, attachment: Attachment): void {
   const size = JSON.stringify(attachment).length;
-  if (size > WS_ATTACHMENT_MAX_BYTES) throw new Error(`attachment of ${size} bytes exceeds ${WS_ATTACHMENT_MAX_BYTES}`);
+  if (size > WS_ATTACHMENT_MAX_BYTES)
+    throw new Error(`attachment of ${size} bytes exceeds ${WS_ATTACHMENT_MAX_BYTES}`);
   ws.serializeAttachment(attachment);
 }
 

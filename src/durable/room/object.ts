@@ -45,8 +45,26 @@ import { randomBase32, txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
 import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "./limits";
 import { log } from "../../lib/log";
 import { one, SchemaOnFirstWrite, type Migration } from "../../lib/sqlite";
-import { attach, attachmentOf, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./connect";
-import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode, statusMessageOf } from "./protocol";
+import {
+  attach,
+  attachmentOf,
+  checkTags,
+  connectHeadersOf,
+  leaseOf,
+  ROOM_REFUSAL,
+  WATCHER_TAG,
+} from "./connect";
+import {
+  CLOSE,
+  closeQuietly,
+  type CloseKind,
+  parseClientFrame,
+  PING_FRAME,
+  PONG_FRAME,
+  refuse,
+  sendableCloseCode,
+  statusMessageOf,
+} from "./protocol";
 
 export type { StatusSnapshot } from "../../domain/records";
 
@@ -85,7 +103,15 @@ const MIGRATIONS: Migration[] = [
   },
 ];
 
-export { attachmentOf, checkTags, ROOM_REFUSAL, roomConnectRequest, WATCHER_TAG, type Attachment, type Via } from "./connect";
+export {
+  attachmentOf,
+  checkTags,
+  ROOM_REFUSAL,
+  roomConnectRequest,
+  WATCHER_TAG,
+  type Attachment,
+  type Via,
+} from "./connect";
 
 function isTerminal(status: StatusSnapshot["status"]): boolean {
   return status !== "PENDING";
@@ -112,8 +138,14 @@ export class Room extends DurableObject<Env> {
 
   private row(): { snapshot: StatusSnapshot; terminal_at_ms: number | null } | null {
     if (!this.schema.exists) return null;
-    const row = one(this.ctx.storage.sql.exec<{ body: string; terminal_at_ms: number | null }>("SELECT body, terminal_at_ms FROM snapshot WHERE id = 1"));
-    return row ? { snapshot: JSON.parse(row.body) as StatusSnapshot, terminal_at_ms: row.terminal_at_ms } : null;
+    const row = one(
+      this.ctx.storage.sql.exec<{ body: string; terminal_at_ms: number | null }>(
+        "SELECT body, terminal_at_ms FROM snapshot WHERE id = 1",
+      ),
+    );
+    return row
+      ? { snapshot: JSON.parse(row.body) as StatusSnapshot, terminal_at_ms: row.terminal_at_ms }
+      : null;
   }
 
   private current(): StatusSnapshot | null {
@@ -122,7 +154,10 @@ export class Room extends DurableObject<Env> {
 
   private storedBody(): string | null {
     if (!this.schema.exists) return null;
-    return one(this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM snapshot WHERE id = 1"))?.body ?? null;
+    return (
+      one(this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM snapshot WHERE id = 1"))
+        ?.body ?? null
+    );
   }
 
   /**
@@ -130,10 +165,14 @@ export class Room extends DurableObject<Env> {
    * (unchanged from before this file gained sockets); `changed` says whether
    * watchers have anything new to hear (a repeat of the same body is not news).
    */
-  private record(snapshot: StatusSnapshot, now_ms: number): { accepted: boolean; changed: boolean } {
+  private record(
+    snapshot: StatusSnapshot,
+    now_ms: number,
+  ): { accepted: boolean; changed: boolean } {
     const existing = this.current();
     if (existing) {
-      if (existing.owner_user_id !== snapshot.owner_user_id) throw new Error("room owner cannot change");
+      if (existing.owner_user_id !== snapshot.owner_user_id)
+        throw new Error("room owner cannot change");
       if (existing.tx_ref !== snapshot.tx_ref) throw new Error("room tx_ref cannot change");
       // The Wallet is the only writer and bumps the version on every change: an
       // older or equal version is a redelivery (or a late recovery read).
@@ -173,7 +212,9 @@ export class Room extends DurableObject<Env> {
    * Room refuses is answered `refused`, not thrown, so the later ones are
    * still applied, as when each came in its own call.
    */
-  async publishAll(snapshots: StatusSnapshot[]): Promise<Array<{ accepted: boolean } | { refused: string }>> {
+  async publishAll(
+    snapshots: StatusSnapshot[],
+  ): Promise<Array<{ accepted: boolean } | { refused: string }>> {
     const results: Array<{ accepted: boolean } | { refused: string }> = [];
     for (const snapshot of snapshots) {
       try {
@@ -195,7 +236,9 @@ export class Room extends DurableObject<Env> {
   }
 
   /** The snapshot, or the Wallet's view of the transaction when no publish ever reached us. */
-  private async snapshotOrRecover(tx_ref: string): Promise<{ ok: true; snapshot: StatusSnapshot | null } | { ok: false }> {
+  private async snapshotOrRecover(
+    tx_ref: string,
+  ): Promise<{ ok: true; snapshot: StatusSnapshot | null } | { ok: false }> {
     const existing = this.current();
     if (existing) return { ok: true, snapshot: existing };
     const owner = txRefOwner(tx_ref);
@@ -245,7 +288,9 @@ export class Room extends DurableObject<Env> {
     const parsed = connectHeadersOf(request);
     if (!parsed.success) {
       // Only our Worker reaches this method; a malformed request is a bug there.
-      log.error("room: malformed connect request", { issues: parsed.error.issues.map((i) => i.path.join(".")) });
+      log.error("room: malformed connect request", {
+        issues: parsed.error.issues.map((i) => i.path.join(".")),
+      });
       return new Response(null, { status: ROOM_REFUSAL.bad_request });
     }
     const { user_id, tx_ref, via, request_id, expires_at_ms } = parsed.data;
@@ -254,7 +299,8 @@ export class Room extends DurableObject<Env> {
     if (!found.ok) return new Response(null, { status: ROOM_REFUSAL.unavailable });
     const snapshot = found.snapshot;
     // Not the owner looks exactly like no such transaction: no existence oracle.
-    if (!snapshot || snapshot.owner_user_id !== user_id) return new Response(null, { status: ROOM_REFUSAL.not_found });
+    if (!snapshot || snapshot.owner_user_id !== user_id)
+      return new Response(null, { status: ROOM_REFUSAL.not_found });
     if (snapshot.tx_ref !== tx_ref) throw new Error(`room ${snapshot.tx_ref} reached as ${tx_ref}`);
 
     // Counted and accepted with no await in between, so concurrent joins cannot overshoot.
@@ -267,7 +313,10 @@ export class Room extends DurableObject<Env> {
     const now_ms = Date.now();
     const tags = checkTags([WATCHER_TAG, `via:${via}`]);
     this.ctx.acceptWebSocket(server, tags);
-    attach(server, { lib: { v: 1, id: randomBase32(12), joined_at_ms: now_ms, tags }, app: { user_id, via, expires_at_ms, lease: leaseOf(parsed.data) } });
+    attach(server, {
+      lib: { v: 1, id: randomBase32(12), joined_at_ms: now_ms, tags },
+      app: { user_id, via, expires_at_ms, lease: leaseOf(parsed.data) },
+    });
     // Queued before the 101 leaves, so the first thing a watcher reads is the current status.
     server.send(JSON.stringify(statusMessageOf(snapshot)));
     // Every socket has a deadline (its credential's expiry, if nothing sooner).
@@ -278,7 +327,12 @@ export class Room extends DurableObject<Env> {
   /** Client frames: validated, then answered. Heartbeats never get here (auto-response). */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // The alarm closes an expired socket; a frame that comes first is refused the same way.
-    if (this.credentialExpired(ws, Date.now())) return this.end(ws, "credential_expired", "The credential expired; reconnect with a fresh token or ticket.");
+    if (this.credentialExpired(ws, Date.now()))
+      return this.end(
+        ws,
+        "credential_expired",
+        "The credential expired; reconnect with a fresh token or ticket.",
+      );
     const checked = parseClientFrame(message, WS_FRAME_MAX_BYTES);
     if (!checked.ok) return this.end(ws, checked.kind, checked.message);
     const snapshot = this.current();
@@ -303,7 +357,12 @@ export class Room extends DurableObject<Env> {
    * a second close is ignored where it does. Nothing else to clean up: no
    * state lives in memory.
    */
-  override async webSocketClose(ws: WebSocket, code: number, reason: string, _wasClean: boolean): Promise<void> {
+  override async webSocketClose(
+    ws: WebSocket,
+    code: number,
+    reason: string,
+    _wasClean: boolean,
+  ): Promise<void> {
     closeQuietly(ws, sendableCloseCode(code, CLOSE.settled.code), reason);
     await this.releaseLease(ws);
   }
@@ -354,7 +413,9 @@ export class Room extends DurableObject<Env> {
   /** This socket's next deadline: its credential's expiry, or its settled close if sooner. */
   private deadlineOf(ws: WebSocket, terminal_at_ms: number | null): number {
     const expires_at_ms = attachmentOf(ws)?.app.expires_at_ms ?? Number.MAX_SAFE_INTEGER;
-    return terminal_at_ms === null ? expires_at_ms : Math.min(expires_at_ms, this.closeAt(ws, terminal_at_ms));
+    return terminal_at_ms === null
+      ? expires_at_ms
+      : Math.min(expires_at_ms, this.closeAt(ws, terminal_at_ms));
   }
 
   /** Make sure an alarm fires by the earliest socket deadline (never later than needed). */
@@ -378,7 +439,11 @@ export class Room extends DurableObject<Env> {
     let next_ms: number | null = null;
     for (const ws of this.openSockets()) {
       if (this.credentialExpired(ws, now_ms)) {
-        await this.end(ws, "credential_expired", "The credential expired; reconnect with a fresh token or ticket.");
+        await this.end(
+          ws,
+          "credential_expired",
+          "The credential expired; reconnect with a fresh token or ticket.",
+        );
       } else if (terminal_at_ms !== null && this.closeAt(ws, terminal_at_ms) <= now_ms) {
         closeQuietly(ws, CLOSE.settled.code, CLOSE.settled.reason);
         await this.releaseLease(ws);

@@ -27,7 +27,15 @@ import { WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 // module, so both ends share one copy; this module adds the frames' schemas.
 import { CLOSE, type CloseKind, PROTOCOL_VERSION } from "../../../clients/typescript/src/protocol";
 
-export { BEARER_PROTOCOL, CLOSE, type CloseKind, FINAL_CLOSE_CODES, PING_FRAME, PONG_FRAME, PROTOCOL_VERSION } from "../../../clients/typescript/src/protocol";
+export {
+  BEARER_PROTOCOL,
+  CLOSE,
+  type CloseKind,
+  FINAL_CLOSE_CODES,
+  PING_FRAME,
+  PONG_FRAME,
+  PROTOCOL_VERSION,
+} from "../../../clients/typescript/src/protocol";
 
 // ---- Server -> client ------------------------------------------------------------
 
@@ -61,7 +69,6 @@ export const ServerMessage = z.discriminatedUnion("type", [StatusMessage, ErrorM
 export type ServerMessage = z.infer<typeof ServerMessage>;
 
 // ---- Client -> server ------------------------------------------------------------
-
 
 export const JoinFrame = z.strictObject({
   v: z.literal(PROTOCOL_VERSION).optional(),
@@ -110,12 +117,20 @@ export function frameBytes(frame: string | ArrayBuffer): number {
   return typeof frame === "string" ? encoder.encode(frame).byteLength : frame.byteLength;
 }
 
-export type FrameCheck = { ok: true; frame: ClientFrame } | { ok: false; kind: "malformed_frame" | "frame_too_large"; message: string };
+export type FrameCheck =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; kind: "malformed_frame" | "frame_too_large"; message: string };
 
 /** Validate one client frame: size first (before parsing anything), then JSON, then the schema. */
 export function parseClientFrame(raw: string | ArrayBuffer, max_bytes: number): FrameCheck {
-  if (frameBytes(raw) > max_bytes) return { ok: false, kind: "frame_too_large", message: `Frames must be at most ${max_bytes} bytes.` };
-  if (typeof raw !== "string") return { ok: false, kind: "malformed_frame", message: "Send JSON text frames." };
+  if (frameBytes(raw) > max_bytes)
+    return {
+      ok: false,
+      kind: "frame_too_large",
+      message: `Frames must be at most ${max_bytes} bytes.`,
+    };
+  if (typeof raw !== "string")
+    return { ok: false, kind: "malformed_frame", message: "Send JSON text frames." };
   let data: unknown;
   try {
     data = JSON.parse(raw);
@@ -123,7 +138,12 @@ export function parseClientFrame(raw: string | ArrayBuffer, max_bytes: number): 
     return { ok: false, kind: "malformed_frame", message: "The frame is not valid JSON." };
   }
   const parsed = ClientFrame.safeParse(data);
-  if (!parsed.success) return { ok: false, kind: "malformed_frame", message: 'Expected {"tx_ref": "..."} or {"type": "sync"}.' };
+  if (!parsed.success)
+    return {
+      ok: false,
+      kind: "malformed_frame",
+      message: 'Expected {"tx_ref": "..."} or {"type": "sync"}.',
+    };
   return { ok: true, frame: parsed.data };
 }
 
@@ -131,7 +151,10 @@ export function parseClientFrame(raw: string | ArrayBuffer, max_bytes: number): 
  * Close codes the WebSocket API lets us send. A peer's 1005 (no code) or 1006
  * (abnormal) cannot be sent on, so a relay replaces them.
  */
-export function sendableCloseCode(code: number, fallback: number = CLOSE.internal_error.code): number {
+export function sendableCloseCode(
+  code: number,
+  fallback: number = CLOSE.internal_error.code,
+): number {
   if (code === 1000 || (code >= 3000 && code <= 4999)) return code;
   if ([1001, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014].includes(code)) return code;
   return fallback;

@@ -54,11 +54,22 @@ export class SocketLeases extends DurableObject<Env> {
   }
 
   private count(now_ms: number): number {
-    return one(this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM leases WHERE until_ms > ?", now_ms))?.n ?? 0;
+    return (
+      one(
+        this.ctx.storage.sql.exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM leases WHERE until_ms > ?",
+          now_ms,
+        ),
+      )?.n ?? 0
+    );
   }
 
   private earliestEnd(): number | null {
-    return one(this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(until_ms) AS at FROM leases"))?.at ?? null;
+    return (
+      one(
+        this.ctx.storage.sql.exec<{ at: number | null }>("SELECT MIN(until_ms) AS at FROM leases"),
+      )?.at ?? null
+    );
   }
 
   async acquire(input: { lease_id: string; until_ms: number; max: number }): Promise<LeaseResult> {
@@ -66,14 +77,26 @@ export class SocketLeases extends DurableObject<Env> {
     this.schema.ensure();
     const result = this.ctx.storage.transactionSync((): LeaseResult => {
       this.purgeExpired(now_ms);
-      const moved = this.ctx.storage.sql.exec("UPDATE leases SET until_ms = ? WHERE lease_id = ?", input.until_ms, input.lease_id);
+      const moved = this.ctx.storage.sql.exec(
+        "UPDATE leases SET until_ms = ? WHERE lease_id = ?",
+        input.until_ms,
+        input.lease_id,
+      );
       if (moved.rowsWritten > 0) return { ok: true };
       const held = this.count(now_ms);
       if (held >= input.max) {
         const first_end_ms = this.earliestEnd() ?? now_ms;
-        return { ok: false, held, retry_after_s: Math.max(1, Math.ceil((first_end_ms - now_ms) / 1000)) };
+        return {
+          ok: false,
+          held,
+          retry_after_s: Math.max(1, Math.ceil((first_end_ms - now_ms) / 1000)),
+        };
       }
-      this.ctx.storage.sql.exec("INSERT INTO leases (lease_id, until_ms) VALUES (?, ?)", input.lease_id, input.until_ms);
+      this.ctx.storage.sql.exec(
+        "INSERT INTO leases (lease_id, until_ms) VALUES (?, ?)",
+        input.lease_id,
+        input.until_ms,
+      );
       return { ok: true };
     });
     await this.tidy();

@@ -45,7 +45,11 @@ export type SettleOutcome =
  * transaction to resume), then that the wallet exists and is active. Null:
  * go on and open.
  */
-export function openChecks(core: WalletCore, idempotency: IdempotencyInput | undefined, now_ms: number): Exclude<OpenOutcome, { outcome: "opened" }> | null {
+export function openChecks(
+  core: WalletCore,
+  idempotency: IdempotencyInput | undefined,
+  now_ms: number,
+): Exclude<OpenOutcome, { outcome: "opened" }> | null {
   if (idempotency) {
     const existing = core.keys.check(idempotency, now_ms);
     if (existing) return existing;
@@ -62,14 +66,24 @@ export function openChecks(core: WalletCore, idempotency: IdempotencyInput | und
  * bookkeeping that must land whatever stage a concurrent event moved the
  * transaction to (a checkout link arriving after a failed card attempt).
  */
-export function advanceOrStay(core: WalletCore, tx_ref: string, change: Required<Pick<WriteChange, "stage">> & WriteChange, now_ms: number): WriteResult {
+export function advanceOrStay(
+  core: WalletCore,
+  tx_ref: string,
+  change: Required<Pick<WriteChange, "stage">> & WriteChange,
+  now_ms: number,
+): WriteResult {
   const moved = core.store.write(tx_ref, change, now_ms);
   if (moved.ok || moved.refusal !== "transition_not_allowed") return moved;
   return core.store.write(tx_ref, { set: change.set }, now_ms);
 }
 
 /** Flag a PENDING transaction for operators, once (the anomaly and the log line too). */
-export function escalate(core: WalletCore, tx: TransactionRecord, reason: string, now_ms: number): SettleOutcome {
+export function escalate(
+  core: WalletCore,
+  tx: TransactionRecord,
+  reason: string,
+  now_ms: number,
+): SettleOutcome {
   if (tx.escalated_at_ms === null) {
     const written = core.store.write(tx.tx_ref, { set: { escalated_at_ms: now_ms } }, now_ms);
     if (written.ok) core.trail.anomaly(tx.tx_ref, "escalated", reason, now_ms);
@@ -90,7 +104,8 @@ export function ignore(
   late: { kind: string; detail: string; ref: string },
   now_ms: number,
 ): SettleOutcome {
-  if (decision.late_success) core.trail.anomaly(tx.tx_ref, late.kind, late.detail, now_ms, late.ref);
+  if (decision.late_success)
+    core.trail.anomaly(tx.tx_ref, late.kind, late.detail, now_ms, late.ref);
   return { outcome: "unchanged", tx, reason: decision.late_success ? late.kind : decision.reason };
 }
 
@@ -107,7 +122,11 @@ export function refuse(
   now_ms: number,
 ): { changed: boolean; tx: TransactionRecord | null } {
   return core.storage.transactionSync(() => {
-    const written = core.store.write(tx_ref, { stage: "refused", set: { failure_reason: reason } }, now_ms);
+    const written = core.store.write(
+      tx_ref,
+      { stage: "refused", set: { failure_reason: reason } },
+      now_ms,
+    );
     if (written.ok && anomaly) core.trail.anomaly(tx_ref, anomaly.kind, anomaly.detail, now_ms);
     return { changed: written.ok && written.changed, tx: written.tx };
   });

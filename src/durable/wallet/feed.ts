@@ -35,12 +35,31 @@
  * batches per drain (the alarm carries on), FEED_PRUNE_BATCH_MAX rows pruned
  * per alarm, FEED_RETAIN_MS of history kept after every reader has it.
  */
-import { FEED_BATCH_MAX, FEED_DRAIN_BATCHES_MAX, FEED_PRUNE_BATCH_MAX, FEED_RETAIN_MS, FEED_RETRY_BASE_MS, FEED_RETRY_MAX_MS } from "./limits";
+import {
+  FEED_BATCH_MAX,
+  FEED_DRAIN_BATCHES_MAX,
+  FEED_PRUNE_BATCH_MAX,
+  FEED_RETAIN_MS,
+  FEED_RETRY_BASE_MS,
+  FEED_RETRY_MAX_MS,
+} from "./limits";
 import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
-import type { AnomalyRecord, ProfileVersion, TransactionChange, WalletVersion } from "../../domain/records";
+import type {
+  AnomalyRecord,
+  ProfileVersion,
+  TransactionChange,
+  WalletVersion,
+} from "../../domain/records";
 
-type ChangeOf<E extends string, B> = { seq: number; entity: E; entity_key: string; version: number; body: B; created_at_ms: number };
+type ChangeOf<E extends string, B> = {
+  seq: number;
+  entity: E;
+  entity_key: string;
+  version: number;
+  body: B;
+  created_at_ms: number;
+};
 
 /** One entry of the feed: an entity's key, its new version, and the whole new value. */
 export type Change =
@@ -63,7 +82,14 @@ export type FeedReader = (changes: Change[]) => Promise<Delivery>;
 let appends = 0;
 
 /** Append one change. Call only inside the storage transaction that made it. */
-export function appendChange<C extends Change>(sql: SqlStorage, entity: C["entity"], entity_key: string, version: number, body: C["body"], now_ms: number): void {
+export function appendChange<C extends Change>(
+  sql: SqlStorage,
+  entity: C["entity"],
+  entity_key: string,
+  version: number,
+  body: C["body"],
+  now_ms: number,
+): void {
   appends += 1;
   sql.exec(
     "INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES (?, ?, ?, ?, ?)",
@@ -82,12 +108,31 @@ export function appendChange<C extends Change>(sql: SqlStorage, entity: C["entit
  * Readers that have that version drop it again by version. Call only inside a
  * storage transaction.
  */
-export function requeueChange<C extends Change>(sql: SqlStorage, entity: C["entity"], entity_key: string, version: number, body: C["body"], now_ms: number): void {
-  sql.exec("DELETE FROM changes WHERE entity = ? AND entity_key = ? AND version = ?", entity, entity_key, version);
+export function requeueChange<C extends Change>(
+  sql: SqlStorage,
+  entity: C["entity"],
+  entity_key: string,
+  version: number,
+  body: C["body"],
+  now_ms: number,
+): void {
+  sql.exec(
+    "DELETE FROM changes WHERE entity = ? AND entity_key = ? AND version = ?",
+    entity,
+    entity_key,
+    version,
+  );
   appendChange<C>(sql, entity, entity_key, version, body, now_ms);
 }
 
-type ChangeRow = { seq: number; entity: ChangeEntity; entity_key: string; version: number; body: string; created_at_ms: number };
+type ChangeRow = {
+  seq: number;
+  entity: ChangeEntity;
+  entity_key: string;
+  version: number;
+  body: string;
+  created_at_ms: number;
+};
 
 function toChange(row: ChangeRow): Change {
   return { ...row, body: JSON.parse(row.body) } as Change;
@@ -99,14 +144,24 @@ function toChange(row: ChangeRow): Change {
  * failure but wallets that failed at the same moment spread out; never less
  * than what the reader asked for (itself capped at FEED_RETRY_MAX_MS).
  */
-export function retryDelayMs(failures: number, retry_after_ms = 0, random: () => number = Math.random): number {
+export function retryDelayMs(
+  failures: number,
+  retry_after_ms = 0,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(FEED_RETRY_MAX_MS, FEED_RETRY_BASE_MS * 2 ** Math.max(0, failures - 1));
   const jittered = Math.round(ceiling / 2 + (ceiling / 2) * random());
   return Math.max(jittered, Math.min(Math.max(0, retry_after_ms), FEED_RETRY_MAX_MS));
 }
 
 /** A reader's state in the feed, for health reporting. */
-export type ReaderState = { position: number; failures: number; retry_at_ms: number | null; backlog: number; oldest_at_ms: number | null };
+export type ReaderState = {
+  position: number;
+  failures: number;
+  retry_at_ms: number | null;
+  backlog: number;
+  oldest_at_ms: number | null;
+};
 
 type ReaderRow = { position: number; failures: number; retry_at_ms: number | null };
 
@@ -133,7 +188,11 @@ export class ChangeFeed {
   /** Changes after `position`, oldest first (at most `limit`). */
   since(position: number, limit: number = FEED_BATCH_MAX): Change[] {
     return this.sql
-      .exec<ChangeRow>("SELECT seq, entity, entity_key, version, body, created_at_ms FROM changes WHERE seq > ? ORDER BY seq LIMIT ?", position, limit)
+      .exec<ChangeRow>(
+        "SELECT seq, entity, entity_key, version, body, created_at_ms FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+        position,
+        limit,
+      )
       .toArray()
       .map(toChange);
   }
@@ -148,7 +207,9 @@ export class ChangeFeed {
   }
 
   private lastSeq(): number {
-    return one(this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"))?.seq ?? 0;
+    return (
+      one(this.sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM changes"))?.seq ?? 0
+    );
   }
 
   /**
@@ -157,21 +218,46 @@ export class ChangeFeed {
    * for it (it is what survives a crash, and what an operator may reset).
    */
   private rows(): Map<string, ReaderRow> {
-    const rows = this.sql.exec<ReaderRow & { reader: string }>("SELECT reader, position, failures, retry_at_ms FROM feed_readers").toArray();
+    const rows = this.sql
+      .exec<ReaderRow & { reader: string }>(
+        "SELECT reader, position, failures, retry_at_ms FROM feed_readers",
+      )
+      .toArray();
     return new Map(rows.map((r) => [r.reader, r]));
   }
 
   private row(reader: string): ReaderRow {
-    return one(this.sql.exec<ReaderRow>("SELECT position, failures, retry_at_ms FROM feed_readers WHERE reader = ?", reader)) ?? { position: 0, failures: 0, retry_at_ms: null };
+    return (
+      one(
+        this.sql.exec<ReaderRow>(
+          "SELECT position, failures, retry_at_ms FROM feed_readers WHERE reader = ?",
+          reader,
+        ),
+      ) ?? { position: 0, failures: 0, retry_at_ms: null }
+    );
   }
 
   position(reader: string): number {
-    return one(this.sql.exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = ?", reader))?.position ?? 0;
+    return (
+      one(
+        this.sql.exec<{ position: number }>(
+          "SELECT position FROM feed_readers WHERE reader = ?",
+          reader,
+        ),
+      )?.position ?? 0
+    );
   }
 
   /** Changes a reader has not acknowledged yet. */
   backlog(reader: string): number {
-    return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM changes WHERE seq > ?", this.position(reader)))?.n ?? 0;
+    return (
+      one(
+        this.sql.exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM changes WHERE seq > ?",
+          this.position(reader),
+        ),
+      )?.n ?? 0
+    );
   }
 
   /** Names of the registered readers. */
@@ -181,12 +267,26 @@ export class ChangeFeed {
 
   /** Position, failures, retry time, backlog and the oldest waiting change of a reader. */
   state(reader: string): ReaderState {
-    const row = one(this.sql.exec<{ position: number; failures: number; retry_at_ms: number | null }>("SELECT position, failures, retry_at_ms FROM feed_readers WHERE reader = ?", reader));
+    const row = one(
+      this.sql.exec<{ position: number; failures: number; retry_at_ms: number | null }>(
+        "SELECT position, failures, retry_at_ms FROM feed_readers WHERE reader = ?",
+        reader,
+      ),
+    );
     const position = row?.position ?? 0;
     const waiting = one(
-      this.sql.exec<{ n: number; oldest: number | null }>("SELECT COUNT(*) AS n, MIN(created_at_ms) AS oldest FROM changes WHERE seq > ?", position),
+      this.sql.exec<{ n: number; oldest: number | null }>(
+        "SELECT COUNT(*) AS n, MIN(created_at_ms) AS oldest FROM changes WHERE seq > ?",
+        position,
+      ),
     );
-    return { position, failures: row?.failures ?? 0, retry_at_ms: row?.retry_at_ms ?? null, backlog: waiting?.n ?? 0, oldest_at_ms: waiting?.oldest ?? null };
+    return {
+      position,
+      failures: row?.failures ?? 0,
+      retry_at_ms: row?.retry_at_ms ?? null,
+      backlog: waiting?.n ?? 0,
+      oldest_at_ms: waiting?.oldest ?? null,
+    };
   }
 
   /**
@@ -198,7 +298,9 @@ export class ChangeFeed {
    * its changes). Never throws: failures are recorded and the alarm retries them.
    */
   drain(names: readonly string[] = this.readerNames()): Promise<void> {
-    return Promise.all(names.filter((n) => n in this.readers).map((n) => this.drainOne(n))).then(() => undefined);
+    return Promise.all(names.filter((n) => n in this.readers).map((n) => this.drainOne(n))).then(
+      () => undefined,
+    );
   }
 
   private drainOne(name: string): Promise<void> {
@@ -255,7 +357,9 @@ export class ChangeFeed {
    */
   private acknowledge(name: string, through: number, failures: number, delivery: Delivery): void {
     const failed = delivery.error !== undefined;
-    const retry_at_ms = failed ? Date.now() + retryDelayMs(failures, delivery.retry_after_ms) : null;
+    const retry_at_ms = failed
+      ? Date.now() + retryDelayMs(failures, delivery.retry_after_ms)
+      : null;
     // MAX(): a position never moves backwards, whatever order acknowledgements arrive in.
     // Every write of the Wallet goes through transactionSync, even a single statement.
     this.storage.transactionSync(() =>
@@ -268,7 +372,13 @@ export class ChangeFeed {
         retry_at_ms,
       ),
     );
-    if (failed) log.warn("change feed delivery failed; will retry", { reader: name, position: through, failures, error: delivery.error });
+    if (failed)
+      log.warn("change feed delivery failed; will retry", {
+        reader: name,
+        position: through,
+        failures,
+        error: delivery.error,
+      });
   }
 
   /**
@@ -284,8 +394,11 @@ export class ChangeFeed {
         this.floor(rows),
       ),
     );
-    const prune_at = feed?.oldest === null || feed?.oldest === undefined ? null : feed.oldest + FEED_RETAIN_MS;
-    const times = [this.retryAt(rows, feed?.last ?? 0), prune_at].filter((t): t is number => t !== null);
+    const prune_at =
+      feed?.oldest === null || feed?.oldest === undefined ? null : feed.oldest + FEED_RETAIN_MS;
+    const times = [this.retryAt(rows, feed?.last ?? 0), prune_at].filter(
+      (t): t is number => t !== null,
+    );
     return times.length === 0 ? null : Math.min(...times);
   }
 
@@ -313,14 +426,21 @@ export class ChangeFeed {
   }
 
   private pruneAt(rows: Map<string, ReaderRow>): number | null {
-    const oldest = one(this.sql.exec<{ at: number | null }>("SELECT MIN(created_at_ms) AS at FROM changes WHERE seq <= ?", this.floor(rows)))?.at;
+    const oldest = one(
+      this.sql.exec<{ at: number | null }>(
+        "SELECT MIN(created_at_ms) AS at FROM changes WHERE seq <= ?",
+        this.floor(rows),
+      ),
+    )?.at;
     return oldest === null || oldest === undefined ? null : oldest + FEED_RETAIN_MS;
   }
 
   /** The highest seq every reader has acknowledged (with no reader, every seq). */
   private floor(rows: Map<string, ReaderRow> = this.rows()): number {
     const names = Object.keys(this.readers);
-    return names.length === 0 ? Number.MAX_SAFE_INTEGER : Math.min(...names.map((n) => rows.get(n)?.position ?? 0));
+    return names.length === 0
+      ? Number.MAX_SAFE_INTEGER
+      : Math.min(...names.map((n) => rows.get(n)?.position ?? 0));
   }
 
   /**

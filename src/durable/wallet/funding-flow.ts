@@ -10,7 +10,14 @@ import { decideFunding, nextCheckDelayMs, type ProviderFacts } from "../../domai
 import type { TransactionRecord } from "../../domain/records";
 import { BALANCE_MAX_MINOR, CALLBACK_VERIFY_INTERVAL_MS } from "../../domain/limits";
 import { one } from "../../lib/sqlite";
-import { advanceOrStay, escalate, openChecks, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import {
+  advanceOrStay,
+  escalate,
+  openChecks,
+  type OpenOutcome,
+  type SettleOutcome,
+  type WalletCore,
+} from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
 export type OpenFundingInput = {
@@ -24,14 +31,19 @@ export type OpenFundingInput = {
 };
 
 /** Open a PENDING funding: the key check, the wallet checks and the insert, in one transaction. */
-export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: number): OpenOutcome {
+export function openFunding(
+  core: WalletCore,
+  input: OpenFundingInput,
+  now_ms: number,
+): OpenOutcome {
   return core.storage.transactionSync((): OpenOutcome => {
     // A key's replay or resume comes first: it opens nothing new, so the limit does not apply.
     const refused = openChecks(core, input.idempotency, now_ms);
     if (refused) return refused;
     // Counted in the same transaction as the insert, so concurrent opens cannot overshoot.
     const pending = core.store.countPending("FUND");
-    if (pending >= input.pending_max) return { outcome: "too_many_pending", pending, limit: input.pending_max };
+    if (pending >= input.pending_max)
+      return { outcome: "too_many_pending", pending, limit: input.pending_max };
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,
@@ -56,35 +68,66 @@ export function openFunding(core: WalletCore, input: OpenFundingInput, now_ms: n
  * recorded in one transaction, so concurrent page loads get one grant); the
  * page shows `tx` either way. Bookkeeping only: the transaction is not written.
  */
-export function claimCallbackVerify(core: WalletCore, tx_ref: string, now_ms: number): { tx: TransactionRecord | null; verify: boolean } {
+export function claimCallbackVerify(
+  core: WalletCore,
+  tx_ref: string,
+  now_ms: number,
+): { tx: TransactionRecord | null; verify: boolean } {
   return core.storage.transactionSync(() => {
     const sql = core.storage.sql;
     // Rows older than the interval decide nothing: deleting them keeps the table to the recent few.
-    sql.exec("DELETE FROM callback_verifies WHERE requested_at_ms <= ?", now_ms - CALLBACK_VERIFY_INTERVAL_MS);
+    sql.exec(
+      "DELETE FROM callback_verifies WHERE requested_at_ms <= ?",
+      now_ms - CALLBACK_VERIFY_INTERVAL_MS,
+    );
     const tx = core.store.get(tx_ref);
     if (!tx || tx.type !== "FUND" || tx.status !== "PENDING") return { tx, verify: false };
-    if (one(sql.exec("SELECT 1 AS recent FROM callback_verifies WHERE tx_ref = ?", tx_ref))) return { tx, verify: false };
-    sql.exec("INSERT INTO callback_verifies (tx_ref, requested_at_ms) VALUES (?, ?)", tx_ref, now_ms);
+    if (one(sql.exec("SELECT 1 AS recent FROM callback_verifies WHERE tx_ref = ?", tx_ref)))
+      return { tx, verify: false };
+    sql.exec(
+      "INSERT INTO callback_verifies (tx_ref, requested_at_ms) VALUES (?, ?)",
+      tx_ref,
+      now_ms,
+    );
     return { tx, verify: true };
   });
 }
 
 /** The provider gave us a checkout link. */
-export function attachPaymentLink(core: WalletCore, tx_ref: string, payment_link: string, now_ms: number): TransactionRecord | null {
+export function attachPaymentLink(
+  core: WalletCore,
+  tx_ref: string,
+  payment_link: string,
+  now_ms: number,
+): TransactionRecord | null {
   return core.storage.transactionSync(() => {
     const tx = core.store.get(tx_ref);
     if (!tx || tx.type !== "FUND") return tx;
-    const written = advanceOrStay(core, tx_ref, { stage: "awaiting_payment", set: { payment_link } }, now_ms);
+    const written = advanceOrStay(
+      core,
+      tx_ref,
+      { stage: "awaiting_payment", set: { payment_link } },
+      now_ms,
+    );
     return written.tx;
   });
 }
 
 /** The provider may or may not have created the link: stay pending, check soon. Never a failure on a guess. */
-export function markLinkUnknown(core: WalletCore, tx_ref: string, now_ms: number): TransactionRecord | null {
+export function markLinkUnknown(
+  core: WalletCore,
+  tx_ref: string,
+  now_ms: number,
+): TransactionRecord | null {
   return core.storage.transactionSync(() => {
     const tx = core.store.get(tx_ref);
     if (!tx || tx.type !== "FUND") return tx;
-    return advanceOrStay(core, tx_ref, { stage: "link_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0) } }, now_ms).tx;
+    return advanceOrStay(
+      core,
+      tx_ref,
+      { stage: "link_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0) } },
+      now_ms,
+    ).tx;
   });
 }
 
@@ -96,7 +139,12 @@ export function markLinkUnknown(core: WalletCore, tx_ref: string, now_ms: number
  * for once, by its provider id: the one that credits, or an anomaly that says
  * whose money it is (owed back, overpaid, or received after the funding ended).
  */
-export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts: ProviderFacts, now_ms: number): SettleOutcome {
+export function applyFundingFacts(
+  core: WalletCore,
+  tx: TransactionRecord,
+  facts: ProviderFacts,
+  now_ms: number,
+): SettleOutcome {
   const tx_ref = tx.tx_ref;
   const accounted = facts.found && core.trail.accountedCharge(tx_ref, facts.provider_ref);
   const decision = decideFunding(tx, facts, now_ms, accounted);
@@ -108,40 +156,94 @@ export function applyFundingFacts(core: WalletCore, tx: TransactionRecord, facts
       if (wallet.balance_minor + decision.amount_minor > BALANCE_MAX_MINOR) {
         const failed = core.store.write(
           tx_ref,
-          { stage: "failed", set: { failure_reason: "Wallet balance limit reached; the payment will be refunded.", provider_ref: decision.provider_ref } },
+          {
+            stage: "failed",
+            set: {
+              failure_reason: "Wallet balance limit reached; the payment will be refunded.",
+              provider_ref: decision.provider_ref,
+            },
+          },
           now_ms,
         );
         if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
-        core.trail.anomaly(tx_ref, "refund_due", `balance limit; charge ${charge} paid ${facts.found ? facts.amount_minor : "?"} kobo`, now_ms, charge);
+        core.trail.anomaly(
+          tx_ref,
+          "refund_due",
+          `balance limit; charge ${charge} paid ${facts.found ? facts.amount_minor : "?"} kobo`,
+          now_ms,
+          charge,
+        );
         return { outcome: "failed", tx: failed.tx };
       }
-      const credited = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref } }, now_ms);
+      const credited = core.store.write(
+        tx_ref,
+        { stage: "settled", set: { provider_ref: decision.provider_ref } },
+        now_ms,
+      );
       if (!credited.ok) throw new Error(`funding ${tx_ref}: ${credited.refusal}`);
-      if (decision.overpaid_minor > 0) core.trail.anomaly(tx_ref, "overpaid", `charge ${charge}: excess ${decision.overpaid_minor} kobo to refund`, now_ms, charge);
+      if (decision.overpaid_minor > 0)
+        core.trail.anomaly(
+          tx_ref,
+          "overpaid",
+          `charge ${charge}: excess ${decision.overpaid_minor} kobo to refund`,
+          now_ms,
+          charge,
+        );
       return { outcome: "credited", tx: credited.tx };
     }
     case "fail": {
-      const failed = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: decision.reason, provider_ref: decision.provider_ref } }, now_ms);
+      const failed = core.store.write(
+        tx_ref,
+        {
+          stage: "failed",
+          set: { failure_reason: decision.reason, provider_ref: decision.provider_ref },
+        },
+        now_ms,
+      );
       if (!failed.ok) throw new Error(`funding ${tx_ref}: ${failed.refusal}`);
-      if (decision.refund_due) core.trail.anomaly(tx_ref, "refund_due", `charge ${charge}: ${decision.reason}`, now_ms, charge);
+      if (decision.refund_due)
+        core.trail.anomaly(
+          tx_ref,
+          "refund_due",
+          `charge ${charge}: ${decision.reason}`,
+          now_ms,
+          charge,
+        );
       return { outcome: "failed", tx: failed.tx };
     }
     case "mismatch": {
       // Owed back, and the checkout stays open: the owner can still pay in full.
-      core.trail.anomaly(tx_ref, "refund_due", `charge ${charge}: ${decision.reason}`, now_ms, charge);
+      core.trail.anomaly(
+        tx_ref,
+        "refund_due",
+        `charge ${charge}: ${decision.reason}`,
+        now_ms,
+        charge,
+      );
       const written = advanceOrStay(core, tx_ref, { stage: "payment_mismatch" }, now_ms);
       return { outcome: "unchanged", tx: written.tx ?? tx, reason: "payment_mismatch" };
     }
     case "attempt_failed": {
-      const written = core.store.write(tx_ref, { stage: "attempt_failed", set: { provider_ref: decision.provider_ref } }, now_ms);
-      return { outcome: "unchanged", tx: written.tx ?? tx, reason: written.ok ? "attempt_failed" : written.refusal };
+      const written = core.store.write(
+        tx_ref,
+        { stage: "attempt_failed", set: { provider_ref: decision.provider_ref } },
+        now_ms,
+      );
+      return {
+        outcome: "unchanged",
+        tx: written.tx ?? tx,
+        reason: written.ok ? "attempt_failed" : written.refusal,
+      };
     }
     case "escalate":
       return escalate(core, tx, decision.reason, now_ms);
     case "wait":
       return { outcome: "unchanged", tx, reason: "pending" };
     case "late_money": {
-      const amount = decision.amount_minor === null ? "an unstated amount" : `${decision.amount_minor} kobo ${decision.currency}`;
+      const amount =
+        decision.amount_minor === null
+          ? "an unstated amount"
+          : `${decision.amount_minor} kobo ${decision.currency}`;
       const detail =
         decision.anomaly === "paid_twice"
           ? `charge ${decision.provider_ref}: a second successful payment of ${amount} for a funding already credited; refund it or credit it by hand`

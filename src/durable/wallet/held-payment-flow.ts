@@ -15,7 +15,15 @@
 import { decideHeldPayment } from "../../domain/held-payment-rule";
 import type { TransactionRecord, TxDetails } from "../../domain/records";
 import { nextCheckDelayMs, type ProviderFacts, type TxType } from "../../domain/transactions";
-import { advanceOrStay, escalate, ignore, openChecks, type HeldOpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import {
+  advanceOrStay,
+  escalate,
+  ignore,
+  openChecks,
+  type HeldOpenOutcome,
+  type SettleOutcome,
+  type WalletCore,
+} from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
 export type HeldType = Exclude<TxType, "FUND">;
@@ -48,7 +56,8 @@ export type FailureBound = { types: HeldType[]; max: number; window_ms: number }
 const WORDS: Record<HeldType, { failed: string; abandoned: string; reversed: string }> = {
   WITHDRAW: {
     failed: "The bank transfer failed",
-    abandoned: "The withdrawal request was interrupted before it reached the bank; nothing was sent.",
+    abandoned:
+      "The withdrawal request was interrupted before it reached the bank; nothing was sent.",
     reversed: "The bank transfer was reversed",
   },
   AIRTIME: {
@@ -77,11 +86,14 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
   return core.storage.transactionSync((): HeldOpenOutcome => {
     const refused = openChecks(core, input.idempotency, now_ms);
     if (refused) return refused;
-    const failures = input.failure_bound ? failureBoundReached(core, input.failure_bound, now_ms) : null;
+    const failures = input.failure_bound
+      ? failureBoundReached(core, input.failure_bound, now_ms)
+      : null;
     if (failures) return failures;
     const required_minor = input.amount_minor + input.fee_minor;
     const available_minor = core.ledger.availableMinor();
-    if (available_minor < required_minor) return { outcome: "insufficient_funds", available_minor, required_minor };
+    if (available_minor < required_minor)
+      return { outcome: "insufficient_funds", available_minor, required_minor };
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,
@@ -99,8 +111,13 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
     if (input.idempotency) core.keys.insert(input.idempotency, input.tx_ref, now_ms);
     if (!input.claim) return { outcome: "opened", tx };
     // Both versions go to the feed, so watchers still see hold_placed, then submitting.
-    const claimed = core.store.write(input.tx_ref, { expect_stage: "hold_placed", stage: "submitting" }, now_ms);
-    if (!claimed.ok) throw new Error(`could not claim ${input.tx_ref} it had just opened: ${claimed.refusal}`);
+    const claimed = core.store.write(
+      input.tx_ref,
+      { expect_stage: "hold_placed", stage: "submitting" },
+      now_ms,
+    );
+    if (!claimed.ok)
+      throw new Error(`could not claim ${input.tx_ref} it had just opened: ${claimed.refusal}`);
     return { outcome: "opened", tx: claimed.tx };
   });
 }
@@ -113,7 +130,11 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
  * are `max`, the bound lifts once the last of them leaves the window.
  * Bounded: LIMIT `max`, over the created_at index.
  */
-function failureBoundReached(core: WalletCore, bound: FailureBound, now_ms: number): HeldOpenOutcome | null {
+function failureBoundReached(
+  core: WalletCore,
+  bound: FailureBound,
+  now_ms: number,
+): HeldOpenOutcome | null {
   const since_ms = now_ms - bound.window_ms;
   const recent = core.storage.sql
     .exec<{ created_at_ms: number }>(
@@ -128,7 +149,12 @@ function failureBoundReached(core: WalletCore, bound: FailureBound, now_ms: numb
     .toArray();
   if (recent.length < bound.max) return null;
   const lifts_at_ms = recent[bound.max - 1].created_at_ms + bound.window_ms;
-  return { outcome: "too_many_failures", limit: bound.max, window_ms: bound.window_ms, retry_after_s: Math.max(1, Math.ceil((lifts_at_ms - now_ms) / 1000)) };
+  return {
+    outcome: "too_many_failures",
+    limit: bound.max,
+    window_ms: bound.window_ms,
+    retry_after_s: Math.max(1, Math.ceil((lifts_at_ms - now_ms) / 1000)),
+  };
 }
 
 /**
@@ -137,20 +163,38 @@ function failureBoundReached(core: WalletCore, bound: FailureBound, now_ms: numb
  * twice; a loser answers with the transaction as it stands.
  */
 export function claim(core: WalletCore, tx_ref: string, now_ms: number): boolean {
-  return core.storage.transactionSync(() => core.store.write(tx_ref, { expect_stage: "hold_placed", stage: "submitting" }, now_ms).ok);
+  return core.storage.transactionSync(
+    () => core.store.write(tx_ref, { expect_stage: "hold_placed", stage: "submitting" }, now_ms).ok,
+  );
 }
 
 /** The provider accepted the payment (it is queued or processing there). */
-export function recordSubmitted(core: WalletCore, tx_ref: string, provider_ref: string, now_ms: number): TransactionRecord | null {
-  return core.storage.transactionSync(() => advanceOrStay(core, tx_ref, { stage: "submitted", set: { provider_ref } }, now_ms).tx);
+export function recordSubmitted(
+  core: WalletCore,
+  tx_ref: string,
+  provider_ref: string,
+  now_ms: number,
+): TransactionRecord | null {
+  return core.storage.transactionSync(
+    () => advanceOrStay(core, tx_ref, { stage: "submitted", set: { provider_ref } }, now_ms).tx,
+  );
 }
 
 /** The submission's outcome is unknown: keep the hold, look it up by reference soon. */
-export function markSubmitUnknown(core: WalletCore, tx_ref: string, now_ms: number): TransactionRecord | null {
+export function markSubmitUnknown(
+  core: WalletCore,
+  tx_ref: string,
+  now_ms: number,
+): TransactionRecord | null {
   return core.storage.transactionSync(() => {
     const tx = core.store.get(tx_ref);
     if (!tx) return null;
-    return advanceOrStay(core, tx_ref, { stage: "submit_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0, tx.type) } }, now_ms).tx;
+    return advanceOrStay(
+      core,
+      tx_ref,
+      { stage: "submit_unknown", set: { next_check_at_ms: now_ms + nextCheckDelayMs(0, tx.type) } },
+      now_ms,
+    ).tx;
   });
 }
 
@@ -159,7 +203,15 @@ export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boole
   return core.storage.transactionSync(() => {
     const tx = core.store.get(tx_ref);
     if (!tx || tx.type === "FUND") return false;
-    return core.store.write(tx_ref, { expect_stage: "hold_placed", stage: "abandoned", set: { failure_reason: WORDS[tx.type].abandoned } }, now_ms).ok;
+    return core.store.write(
+      tx_ref,
+      {
+        expect_stage: "hold_placed",
+        stage: "abandoned",
+        set: { failure_reason: WORDS[tx.type].abandoned },
+      },
+      now_ms,
+    ).ok;
   });
 }
 
@@ -168,29 +220,79 @@ export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boole
  * transaction). Safe any number of times in any order: the hold is posted or
  * voided at most once, because the flow table refuses every later move.
  */
-export function applyHeldFacts(core: WalletCore, tx: TransactionRecord & { type: HeldType }, facts: ProviderFacts, now_ms: number): SettleOutcome {
+export function applyHeldFacts(
+  core: WalletCore,
+  tx: TransactionRecord & { type: HeldType },
+  facts: ProviderFacts,
+  now_ms: number,
+): SettleOutcome {
   const tx_ref = tx.tx_ref;
   const decision = decideHeldPayment(tx, facts, now_ms);
   switch (decision.kind) {
     case "post": {
-      const posted = core.store.write(tx_ref, { stage: "settled", set: { provider_ref: decision.provider_ref, details: facts.found ? facts.details : undefined } }, now_ms);
-      return posted.ok ? { outcome: "debited", tx: posted.tx } : { outcome: "unchanged", tx, reason: posted.refusal };
+      const posted = core.store.write(
+        tx_ref,
+        {
+          stage: "settled",
+          set: {
+            provider_ref: decision.provider_ref,
+            details: facts.found ? facts.details : undefined,
+          },
+        },
+        now_ms,
+      );
+      return posted.ok
+        ? { outcome: "debited", tx: posted.tx }
+        : { outcome: "unchanged", tx, reason: posted.refusal };
     }
     case "reverse": {
-      const reason = decision.message ? `${WORDS[tx.type].reversed}: ${decision.message}` : `${WORDS[tx.type].reversed}.`;
-      const reversed = core.store.write(tx_ref, { stage: "reversed", set: { failure_reason: reason, provider_ref: decision.provider_ref, details: facts.found ? facts.details : undefined } }, now_ms);
-      return reversed.ok ? { outcome: "reversed", tx: reversed.tx } : { outcome: "unchanged", tx, reason: reversed.refusal };
+      const reason = decision.message
+        ? `${WORDS[tx.type].reversed}: ${decision.message}`
+        : `${WORDS[tx.type].reversed}.`;
+      const reversed = core.store.write(
+        tx_ref,
+        {
+          stage: "reversed",
+          set: {
+            failure_reason: reason,
+            provider_ref: decision.provider_ref,
+            details: facts.found ? facts.details : undefined,
+          },
+        },
+        now_ms,
+      );
+      return reversed.ok
+        ? { outcome: "reversed", tx: reversed.tx }
+        : { outcome: "unchanged", tx, reason: reversed.refusal };
     }
     case "void": {
-      const voided = core.store.write(tx_ref, { stage: "failed", set: { failure_reason: failureReason(tx.type, decision.message), provider_ref: decision.provider_ref, details: facts.found ? facts.details : undefined } }, now_ms);
-      return voided.ok ? { outcome: "failed", tx: voided.tx } : { outcome: "unchanged", tx, reason: voided.refusal };
+      const voided = core.store.write(
+        tx_ref,
+        {
+          stage: "failed",
+          set: {
+            failure_reason: failureReason(tx.type, decision.message),
+            provider_ref: decision.provider_ref,
+            details: facts.found ? facts.details : undefined,
+          },
+        },
+        now_ms,
+      );
+      return voided.ok
+        ? { outcome: "failed", tx: voided.tx }
+        : { outcome: "unchanged", tx, reason: voided.refusal };
     }
     case "escalate":
       return escalate(core, tx, decision.reason, now_ms);
     case "wait": {
       let current: TransactionRecord = tx;
       if (facts.found && !tx.provider_ref) {
-        const written = advanceOrStay(core, tx_ref, { stage: "submitted", set: { provider_ref: facts.provider_ref } }, now_ms);
+        const written = advanceOrStay(
+          core,
+          tx_ref,
+          { stage: "submitted", set: { provider_ref: facts.provider_ref } },
+          now_ms,
+        );
         if (written.tx) current = written.tx;
       }
       return { outcome: "unchanged", tx: current, reason: "pending" };

@@ -26,7 +26,14 @@ export type KeyVerdict =
   | { outcome: "in_flight" }
   | { outcome: "resume"; tx: TransactionRecord };
 
-type KeyRow = { fingerprint: string; tx_ref: string | null; state: string; status_code: number | null; response_json: string | null; locked_until_ms: number };
+type KeyRow = {
+  fingerprint: string;
+  tx_ref: string | null;
+  state: string;
+  status_code: number | null;
+  response_json: string | null;
+  locked_until_ms: number;
+};
 
 export class IdempotencyKeys {
   constructor(
@@ -39,14 +46,26 @@ export class IdempotencyKeys {
   }
 
   private row(key: string): KeyRow | null {
-    return one(this.sql.exec<KeyRow>("SELECT fingerprint, tx_ref, state, status_code, response_json, locked_until_ms FROM idempotency WHERE key = ?", key));
+    return one(
+      this.sql.exec<KeyRow>(
+        "SELECT fingerprint, tx_ref, state, status_code, response_json, locked_until_ms FROM idempotency WHERE key = ?",
+        key,
+      ),
+    );
   }
 
   /** Replay, mismatch or in flight from a row; null when the key may proceed. */
-  private verdictOf(row: KeyRow, input: IdempotencyInput, now_ms: number): Exclude<KeyVerdict, { outcome: "resume" }> | null {
+  private verdictOf(
+    row: KeyRow,
+    input: IdempotencyInput,
+    now_ms: number,
+  ): Exclude<KeyVerdict, { outcome: "resume" }> | null {
     if (row.fingerprint !== input.fingerprint) return { outcome: "key_mismatch" };
     if (row.state === "done" && row.status_code !== null && row.response_json !== null) {
-      return { outcome: "replay", answer: { status_code: row.status_code, body: JSON.parse(row.response_json) } };
+      return {
+        outcome: "replay",
+        answer: { status_code: row.status_code, body: JSON.parse(row.response_json) },
+      };
     }
     if (row.locked_until_ms > now_ms) return { outcome: "in_flight" };
     return null;
@@ -62,7 +81,11 @@ export class IdempotencyKeys {
     if (!row) return null;
     const verdict = this.verdictOf(row, input, now_ms);
     if (verdict) return verdict;
-    this.sql.exec("UPDATE idempotency SET locked_until_ms = ? WHERE key = ?", now_ms + IDEMPOTENCY_IN_FLIGHT_LOCK_MS, input.key);
+    this.sql.exec(
+      "UPDATE idempotency SET locked_until_ms = ? WHERE key = ?",
+      now_ms + IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
+      input.key,
+    );
     const tx = row.tx_ref ? this.transaction(row.tx_ref) : null;
     if (!tx) throw new Error("idempotency row without its transaction");
     return { outcome: "resume", tx };
@@ -106,7 +129,10 @@ export class IdempotencyKeys {
   /** Unknown outcome: let a retry with the same key resume at once. */
   release(key: string): void {
     this.storage.transactionSync(() => {
-      this.sql.exec("UPDATE idempotency SET locked_until_ms = 0 WHERE key = ? AND state = 'in_flight'", key);
+      this.sql.exec(
+        "UPDATE idempotency SET locked_until_ms = 0 WHERE key = ? AND state = 'in_flight'",
+        key,
+      );
     });
   }
 
@@ -124,7 +150,9 @@ export class IdempotencyKeys {
 
   /** When the oldest key expires, or null. */
   nextExpiryAt(): number | null {
-    const oldest = one(this.sql.exec<{ at: number | null }>("SELECT MIN(created_at_ms) AS at FROM idempotency"))?.at;
+    const oldest = one(
+      this.sql.exec<{ at: number | null }>("SELECT MIN(created_at_ms) AS at FROM idempotency"),
+    )?.at;
     return oldest === null || oldest === undefined ? null : oldest + IDEMPOTENCY_TTL_MS;
   }
 }

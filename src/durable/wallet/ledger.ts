@@ -28,7 +28,14 @@ export type Audit = {
   ok: boolean;
 };
 
-type WalletRow = { currency: string; balance_minor: number; is_active: number; version: number; created_at_ms: number; updated_at_ms: number };
+type WalletRow = {
+  currency: string;
+  balance_minor: number;
+  is_active: number;
+  version: number;
+  created_at_ms: number;
+  updated_at_ms: number;
+};
 
 export class Ledger {
   /** Balance or holds changed in the current storage transaction; `flush` publishes one new version. */
@@ -37,12 +44,20 @@ export class Ledger {
   constructor(private readonly sql: SqlStorage) {}
 
   profile(): Profile | null {
-    return one(this.sql.exec<Profile>("SELECT user_id, email, full_name, created_at_ms FROM profile WHERE id = 1"));
+    return one(
+      this.sql.exec<Profile>(
+        "SELECT user_id, email, full_name, created_at_ms FROM profile WHERE id = 1",
+      ),
+    );
   }
 
   /** The profile as the change feed carries it, at its current version; null before init. */
   profileVersion(): ProfileVersion | null {
-    return one(this.sql.exec<ProfileVersion>("SELECT user_id, email, full_name, created_at_ms, version FROM profile WHERE id = 1"));
+    return one(
+      this.sql.exec<ProfileVersion>(
+        "SELECT user_id, email, full_name, created_at_ms, version FROM profile WHERE id = 1",
+      ),
+    );
   }
 
   /** The owner's user id; the wallet exists only once init ran. */
@@ -53,11 +68,21 @@ export class Ledger {
   }
 
   wallet(): WalletRow | null {
-    return one(this.sql.exec<WalletRow>("SELECT currency, balance_minor, is_active, version, created_at_ms, updated_at_ms FROM wallet WHERE id = 1"));
+    return one(
+      this.sql.exec<WalletRow>(
+        "SELECT currency, balance_minor, is_active, version, created_at_ms, updated_at_ms FROM wallet WHERE id = 1",
+      ),
+    );
   }
 
   heldMinor(): number {
-    return one(this.sql.exec<{ held: number }>("SELECT COALESCE(SUM(amount_minor), 0) AS held FROM holds WHERE status = 'pending'"))?.held ?? 0;
+    return (
+      one(
+        this.sql.exec<{ held: number }>(
+          "SELECT COALESCE(SUM(amount_minor), 0) AS held FROM holds WHERE status = 'pending'",
+        ),
+      )?.held ?? 0
+    );
   }
 
   availableMinor(): number {
@@ -85,7 +110,10 @@ export class Ledger {
   // ---- Writes (inside a storage transaction) --------------------------------------
 
   /** Create the profile and an empty, active wallet; a repeat changes nothing. */
-  init(input: { user_id: string; email: string; full_name: string | null; currency: string }, now_ms: number): void {
+  init(
+    input: { user_id: string; email: string; full_name: string | null; currency: string },
+    now_ms: number,
+  ): void {
     const profile = this.sql.exec(
       "INSERT INTO profile (id, user_id, email, full_name, created_at_ms) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
       input.user_id,
@@ -109,23 +137,42 @@ export class Ledger {
 
   /** Flip `is_active`. */
   toggleActive(now_ms: number): void {
-    this.sql.exec("UPDATE wallet SET is_active = 1 - is_active, version = version + 1, updated_at_ms = ? WHERE id = 1", now_ms);
+    this.sql.exec(
+      "UPDATE wallet SET is_active = 1 - is_active, version = version + 1, updated_at_ms = ? WHERE id = 1",
+      now_ms,
+    );
     this.emitWallet();
   }
 
   /** Hold `amount_minor` for a payment in flight; the caller checked that available covers it. */
   placeHold(tx_ref: string, amount_minor: number, now_ms: number): void {
     assertMinor(amount_minor);
-    this.sql.exec("INSERT INTO holds (tx_ref, amount_minor, status, created_at_ms) VALUES (?, ?, 'pending', ?)", tx_ref, amount_minor, now_ms);
-    if (this.availableMinor() < 0) throw new Error(`invariant broken: hold for ${tx_ref} exceeds available`);
+    this.sql.exec(
+      "INSERT INTO holds (tx_ref, amount_minor, status, created_at_ms) VALUES (?, ?, 'pending', ?)",
+      tx_ref,
+      amount_minor,
+      now_ms,
+    );
+    if (this.availableMinor() < 0)
+      throw new Error(`invariant broken: hold for ${tx_ref} exceeds available`);
     this.touch();
   }
 
   /** Close a pending hold; returns its amount. Throws if there is none (a bug: the flow table promised one). */
   resolveHold(tx_ref: string, status: "posted" | "voided", now_ms: number): number {
-    const hold = one(this.sql.exec<{ amount_minor: number }>("SELECT amount_minor FROM holds WHERE tx_ref = ? AND status = 'pending'", tx_ref));
+    const hold = one(
+      this.sql.exec<{ amount_minor: number }>(
+        "SELECT amount_minor FROM holds WHERE tx_ref = ? AND status = 'pending'",
+        tx_ref,
+      ),
+    );
     if (!hold) throw new Error(`no pending hold for ${tx_ref}`);
-    this.sql.exec("UPDATE holds SET status = ?, resolved_at_ms = ? WHERE tx_ref = ? AND status = 'pending'", status, now_ms, tx_ref);
+    this.sql.exec(
+      "UPDATE holds SET status = ?, resolved_at_ms = ? WHERE tx_ref = ? AND status = 'pending'",
+      status,
+      now_ms,
+      tx_ref,
+    );
     this.touch();
     return hold.amount_minor;
   }
@@ -136,12 +183,19 @@ export class Ledger {
    * entry) lets this happen once). A reversal with neither is a bug.
    */
   reverse(tx_ref: string, now_ms: number): void {
-    const hold = one(this.sql.exec<{ status: string }>("SELECT status FROM holds WHERE tx_ref = ?", tx_ref));
+    const hold = one(
+      this.sql.exec<{ status: string }>("SELECT status FROM holds WHERE tx_ref = ?", tx_ref),
+    );
     if (hold?.status === "pending") {
       this.resolveHold(tx_ref, "voided", now_ms);
       return;
     }
-    const debit = one(this.sql.exec<{ amount_minor: number }>("SELECT amount_minor FROM journal WHERE tx_ref = ? AND entry = 'debit'", tx_ref));
+    const debit = one(
+      this.sql.exec<{ amount_minor: number }>(
+        "SELECT amount_minor FROM journal WHERE tx_ref = ? AND entry = 'debit'",
+        tx_ref,
+      ),
+    );
     if (!debit) throw new Error(`reverse: ${tx_ref} has neither an open hold nor a debit`);
     this.post(tx_ref, "credit", debit.amount_minor, now_ms);
   }
@@ -151,8 +205,12 @@ export class Ledger {
     assertMinor(amount_minor);
     const wallet = this.wallet();
     if (!wallet) throw new Error("post without a wallet");
-    const balance_after_minor = entry === "credit" ? wallet.balance_minor + amount_minor : wallet.balance_minor - amount_minor;
-    if (balance_after_minor < 0) throw new Error(`invariant broken: balance would be ${balance_after_minor}`);
+    const balance_after_minor =
+      entry === "credit"
+        ? wallet.balance_minor + amount_minor
+        : wallet.balance_minor - amount_minor;
+    if (balance_after_minor < 0)
+      throw new Error(`invariant broken: balance would be ${balance_after_minor}`);
     this.sql.exec(
       "INSERT INTO journal (tx_ref, entry, amount_minor, balance_after_minor, created_at_ms) VALUES (?, ?, ?, ?, ?)",
       tx_ref,
@@ -178,7 +236,10 @@ export class Ledger {
   flush(now_ms: number): void {
     if (!this.dirty) return;
     this.dirty = false;
-    this.sql.exec("UPDATE wallet SET version = version + 1, updated_at_ms = ? WHERE id = 1", now_ms);
+    this.sql.exec(
+      "UPDATE wallet SET version = version + 1, updated_at_ms = ? WHERE id = 1",
+      now_ms,
+    );
     this.emitWallet();
   }
 
@@ -192,7 +253,12 @@ export class Ledger {
     const summary = this.summary();
     const wallet = this.wallet();
     if (!summary || !wallet) return null;
-    return { ...summary, version: wallet.version, created_at_ms: wallet.created_at_ms, updated_at_ms: wallet.updated_at_ms };
+    return {
+      ...summary,
+      version: wallet.version,
+      created_at_ms: wallet.created_at_ms,
+      updated_at_ms: wallet.updated_at_ms,
+    };
   }
 
   private emitWallet(): void {

@@ -42,15 +42,46 @@ import { log } from "../../lib/log";
 import { contextFromState } from "../../lib/self";
 import { migrate } from "../../lib/sqlite";
 import { AlarmClock } from "./alarm-clock";
-import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome, type WalletCore } from "./core";
+import {
+  refuse,
+  type HeldOpenOutcome,
+  type OpenOutcome,
+  type SettleOutcome,
+  type WalletCore,
+} from "./core";
 import { ChangeFeed, type Change, type FeedReader } from "./feed";
 import { ledgerView, requeuePage, type LedgerView, type ReprojectPage } from "./reproject";
-import { applyFundingFacts, attachPaymentLink, claimCallbackVerify, markLinkUnknown, openFunding, type OpenFundingInput } from "./funding-flow";
-import { abandon, applyHeldFacts, claim, markSubmitUnknown, openHeld, recordSubmitted, type HeldType, type OpenHeldInput } from "./held-payment-flow";
-import { IdempotencyKeys, type IdempotencyInput, type KeyVerdict, type StoredAnswer } from "./idempotency";
+import {
+  applyFundingFacts,
+  attachPaymentLink,
+  claimCallbackVerify,
+  markLinkUnknown,
+  openFunding,
+  type OpenFundingInput,
+} from "./funding-flow";
+import {
+  abandon,
+  applyHeldFacts,
+  claim,
+  markSubmitUnknown,
+  openHeld,
+  recordSubmitted,
+  type HeldType,
+  type OpenHeldInput,
+} from "./held-payment-flow";
+import {
+  IdempotencyKeys,
+  type IdempotencyInput,
+  type KeyVerdict,
+  type StoredAnswer,
+} from "./idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./ledger";
 import { OPERATIONS_READER, operationsInBackground, operationsReader } from "./operator-reader";
-import { PROJECTION_READER, projectionReader, reportProjectionLag } from "../../projection/wallet-reader";
+import {
+  PROJECTION_READER,
+  projectionReader,
+  reportProjectionLag,
+} from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
 import { reconcileDue } from "./reconciler";
 import { MIGRATIONS, syncFlows } from "./schema";
@@ -72,7 +103,6 @@ const HELD_DEADLINE_MS: Record<HeldType, number> = {
   DATA: PURCHASE_ESCALATE_AFTER_MS,
 };
 
-
 export class Wallet extends DurableObject<Env> {
   private readonly core: WalletCore;
   private readonly feed: ChangeFeed;
@@ -89,10 +119,20 @@ export class Wallet extends DurableObject<Env> {
     const sql = ctx.storage.sql;
     const ledger = new Ledger(sql);
     const store = new TxStore(sql, ledger);
-    this.core = { storage: ctx.storage, ledger, store, keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)), trail: new Trail(sql) };
+    this.core = {
+      storage: ctx.storage,
+      ledger,
+      store,
+      keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)),
+      trail: new Trail(sql),
+    };
     const config = configOf(env);
-    const readers: Record<string, FeedReader> = { [ROOMS_READER]: roomsReader(env), [OPERATIONS_READER]: operationsReader(env) };
-    if (config.ok && config.config.mongo) readers[PROJECTION_READER] = projectionReader(env, config.config);
+    const readers: Record<string, FeedReader> = {
+      [ROOMS_READER]: roomsReader(env),
+      [OPERATIONS_READER]: operationsReader(env),
+    };
+    if (config.ok && config.config.mongo)
+      readers[PROJECTION_READER] = projectionReader(env, config.config);
     this.projecting = PROJECTION_READER in readers;
     this.feed = new ChangeFeed(ctx.storage, readers);
     this.clock = new AlarmClock(ctx.storage);
@@ -121,7 +161,8 @@ export class Wallet extends DurableObject<Env> {
     const work = this.feed
       .drain([PROJECTION_READER])
       .then(async () => {
-        if (user_id) await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, from_alarm);
+        if (user_id)
+          await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, from_alarm);
         // Only while the projection is still behind (a failed or unfinished
         // drain) is there a retry to wake for. After a drain that caught up,
         // re-arming would only move the alarm at a moment no caller chose (a
@@ -140,7 +181,12 @@ export class Wallet extends DurableObject<Env> {
    * registration finds them in place. Returns null if the object already belongs
    * to another user id (a routing bug in the caller).
    */
-  async init(input: { user_id: string; email: string; full_name: string | null; currency: string }): Promise<Profile | null> {
+  async init(input: {
+    user_id: string;
+    email: string;
+    full_name: string | null;
+    currency: string;
+  }): Promise<Profile | null> {
     this.ctx.storage.transactionSync(() => this.core.ledger.init(input, Date.now()));
     await this.afterChange();
     const profile = this.core.ledger.profile();
@@ -170,7 +216,9 @@ export class Wallet extends DurableObject<Env> {
   }
 
   /** The callback page's read: the transaction, and whether it may ask the provider now (src/durable/wallet/funding-flow.ts). */
-  async claimCallbackVerify(tx_ref: string): Promise<{ tx: TransactionRecord | null; verify: boolean }> {
+  async claimCallbackVerify(
+    tx_ref: string,
+  ): Promise<{ tx: TransactionRecord | null; verify: boolean }> {
     return claimCallbackVerify(this.core, tx_ref, Date.now());
   }
 
@@ -216,7 +264,11 @@ export class Wallet extends DurableObject<Env> {
 
   async openHeld(input: Omit<OpenHeldInput, "deadline_at_ms">): Promise<HeldOpenOutcome> {
     const now_ms = Date.now();
-    const result = openHeld(this.core, { ...input, deadline_at_ms: now_ms + HELD_DEADLINE_MS[input.type] }, now_ms);
+    const result = openHeld(
+      this.core,
+      { ...input, deadline_at_ms: now_ms + HELD_DEADLINE_MS[input.type] },
+      now_ms,
+    );
     if (result.outcome === "opened") await this.afterChange();
     return result;
   }
@@ -264,7 +316,11 @@ export class Wallet extends DurableObject<Env> {
    * (if any) voided; a refusal that is our trouble (the provider's float, our
    * credentials) also records an anomaly for operators, in the same transaction.
    */
-  async refuse(tx_ref: string, reason: string, anomaly?: { kind: string; detail: string }): Promise<TransactionRecord | null> {
+  async refuse(
+    tx_ref: string,
+    reason: string,
+    anomaly?: { kind: string; detail: string },
+  ): Promise<TransactionRecord | null> {
     const { tx } = refuse(this.core, tx_ref, reason, anomaly, Date.now());
     await this.afterChange();
     return tx;
@@ -273,14 +329,23 @@ export class Wallet extends DurableObject<Env> {
   // ==== Settling ================================================================
 
   /** The one settle path, in one storage transaction: funding or held payment by the transaction's type. */
-  private apply(tx_ref: string, facts: ProviderFacts, source: SettleSource, expected_type?: TxType): SettleOutcome {
+  private apply(
+    tx_ref: string,
+    facts: ProviderFacts,
+    source: SettleSource,
+    expected_type?: TxType,
+  ): SettleOutcome {
     const now_ms = Date.now();
     return this.ctx.storage.transactionSync((): SettleOutcome => {
       const tx = this.core.store.get(tx_ref);
       if (!tx) return { outcome: "unknown_tx" };
       // Facts about another kind of payment never touch this one (nor its trail).
-      if (expected_type !== undefined && tx.type !== expected_type) return { outcome: "wrong_type", tx };
-      const outcome = tx.type === "FUND" ? applyFundingFacts(this.core, tx, facts, now_ms) : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
+      if (expected_type !== undefined && tx.type !== expected_type)
+        return { outcome: "wrong_type", tx };
+      const outcome =
+        tx.type === "FUND"
+          ? applyFundingFacts(this.core, tx, facts, now_ms)
+          : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
       this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
       return outcome;
     });
@@ -293,7 +358,12 @@ export class Wallet extends DurableObject<Env> {
    * (`wrong_type`), so a caller that looked the facts up for that type need
    * not read the transaction first.
    */
-  async applyProviderFacts(tx_ref: string, facts: ProviderFacts, source: SettleSource, expected_type?: TxType): Promise<SettleOutcome> {
+  async applyProviderFacts(
+    tx_ref: string,
+    facts: ProviderFacts,
+    source: SettleSource,
+    expected_type?: TxType,
+  ): Promise<SettleOutcome> {
     const result = this.apply(tx_ref, facts, source, expected_type);
     if (result.outcome === "unknown_tx" || result.outcome === "wrong_type") return result;
     this.logSettled(tx_ref, result, source.via);
@@ -302,8 +372,19 @@ export class Wallet extends DurableObject<Env> {
   }
 
   private logSettled(tx_ref: string, result: SettleOutcome, via: SettleSource["via"]): void {
-    if (result.outcome === "credited" || result.outcome === "debited" || result.outcome === "failed" || result.outcome === "reversed") {
-      log.info("transaction settled", { tx_ref, type: result.tx.type, outcome: result.outcome, via, user_id: this.core.ledger.profile()?.user_id });
+    if (
+      result.outcome === "credited" ||
+      result.outcome === "debited" ||
+      result.outcome === "failed" ||
+      result.outcome === "reversed"
+    ) {
+      log.info("transaction settled", {
+        tx_ref,
+        type: result.tx.type,
+        outcome: result.outcome,
+        via,
+        user_id: this.core.ledger.profile()?.user_id,
+      });
     }
   }
 
@@ -347,7 +428,9 @@ export class Wallet extends DurableObject<Env> {
   }
 
   /** The projection reader's state here: off, or its position, failures, backlog and oldest waiting change. */
-  async projectionState(): Promise<{ on: false } | ({ on: true } & ReturnType<ChangeFeed["state"]>)> {
+  async projectionState(): Promise<
+    { on: false } | ({ on: true } & ReturnType<ChangeFeed["state"]>)
+  > {
     return this.projecting ? { on: true, ...this.feed.state(PROJECTION_READER) } : { on: false };
   }
 
@@ -355,7 +438,11 @@ export class Wallet extends DurableObject<Env> {
 
   /** Arm the alarm for the earliest of: a due check, a key expiry, a feed retry, a feed prune. */
   private scheduleAlarm(): Promise<void> {
-    return this.clock.armBy([this.core.store.nextDueAt(), this.core.keys.nextExpiryAt(), this.feed.wakeAt()]);
+    return this.clock.armBy([
+      this.core.store.nextDueAt(),
+      this.core.keys.nextExpiryAt(),
+      this.feed.wakeAt(),
+    ]);
   }
 
   override async alarm(): Promise<void> {

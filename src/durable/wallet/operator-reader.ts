@@ -71,7 +71,13 @@ type Sequenced = { tx_ref: string; seq: number; fact: OperatorFact };
 export function operationsReader(env: Env): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
     const shards = operatorIndexShards(env);
-    if (shards === null) return { through_seq: 0, error: new Error("OPERATOR_INDEX_SHARDS is invalid; the operator index waits until it is fixed") };
+    if (shards === null)
+      return {
+        through_seq: 0,
+        error: new Error(
+          "OPERATOR_INDEX_SHARDS is invalid; the operator index waits until it is fixed",
+        ),
+      };
     const facts: Sequenced[] = [];
     for (const change of changes) {
       const fact = factOf(change);
@@ -93,7 +99,10 @@ export function operationsReader(env: Env): FeedReader {
     if (failed.length === 0) return { through_seq: changes[changes.length - 1].seq };
     const first = failed.reduce((a, b) => (b.seq < a.seq ? b : a));
     const delivered = changes.filter((c) => c.seq < first.seq);
-    return { through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0, error: first.error };
+    return {
+      through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0,
+      error: first.error,
+    };
   };
 }
 
@@ -104,7 +113,11 @@ export function operationsReader(env: Env): FeedReader {
  * runs go together in the next one (one call per shard touched, however
  * many). A failed or unfinished delivery re-arms the alarm, which delivers again.
  */
-export function operationsInBackground(feed: ChangeFeed, ctx: DurableObjectState, rearm: () => Promise<void>): void {
+export function operationsInBackground(
+  feed: ChangeFeed,
+  ctx: DurableObjectState,
+  rearm: () => Promise<void>,
+): void {
   const work = feed
     .drain([OPERATIONS_READER])
     .then(async () => {

@@ -42,24 +42,39 @@ export function roomsReader(env: Env): FeedReader {
       [...byRoom.entries()].map(async ([tx_ref, versions]) => {
         let results: Array<{ accepted: boolean } | { refused: string }>;
         try {
-          results = await env.ROOM.getByName(tx_ref).publishAll(versions.map((change) => snapshotOf(change.body.owner_user_id, change.body)));
+          results = await env.ROOM.getByName(tx_ref).publishAll(
+            versions.map((change) => snapshotOf(change.body.owner_user_id, change.body)),
+          );
         } catch (error) {
           if (error instanceof Error && (error as { remote?: boolean }).remote === true) {
-            log.error("room refused a snapshot; skipped", { tx_ref, version: versions[0].version, error });
+            log.error("room refused a snapshot; skipped", {
+              tx_ref,
+              version: versions[0].version,
+              error,
+            });
             return;
           }
           // Nothing of this room is known delivered: from its first version on, retried (the Room drops repeats by version).
-          if (!first_failure || versions[0].seq < first_failure.seq) first_failure = { seq: versions[0].seq, error };
+          if (!first_failure || versions[0].seq < first_failure.seq)
+            first_failure = { seq: versions[0].seq, error };
           return;
         }
         results.forEach((result, i) => {
-          if ("refused" in result) log.error("room refused a snapshot; skipped", { tx_ref, version: versions[i].version, error: result.refused });
+          if ("refused" in result)
+            log.error("room refused a snapshot; skipped", {
+              tx_ref,
+              version: versions[i].version,
+              error: result.refused,
+            });
         });
       }),
     );
     const failure = first_failure as { seq: number; error: unknown } | null;
     if (!failure) return { through_seq: changes[changes.length - 1].seq };
     const delivered = changes.filter((c) => c.seq < failure.seq);
-    return { through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0, error: failure.error };
+    return {
+      through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0,
+      error: failure.error,
+    };
   };
 }

@@ -41,8 +41,18 @@ function claimDue(core: WalletCore, now_ms: number): TransactionRecord | null {
     const [tx] = core.store.due(now_ms, 1);
     if (!tx) return null;
     const attempts = tx.check_attempts + 1;
-    const written = core.store.write(tx.tx_ref, { set: { check_attempts: attempts, next_check_at_ms: nextCheckAt(now_ms, attempts, tx.deadline_at_ms, tx.type) } }, now_ms);
-    if (!written.ok) throw new Error(`reconciler could not reschedule ${tx.tx_ref}: ${written.refusal}`);
+    const written = core.store.write(
+      tx.tx_ref,
+      {
+        set: {
+          check_attempts: attempts,
+          next_check_at_ms: nextCheckAt(now_ms, attempts, tx.deadline_at_ms, tx.type),
+        },
+      },
+      now_ms,
+    );
+    if (!written.ok)
+      throw new Error(`reconciler could not reschedule ${tx.tx_ref}: ${written.refusal}`);
     return written.tx;
   });
 }
@@ -63,7 +73,11 @@ export async function reconcileDue(core: WalletCore, deps: ReconcileDeps): Promi
   return checked;
 }
 
-async function reconcileOne(core: WalletCore, deps: ReconcileDeps, tx: TransactionRecord): Promise<void> {
+async function reconcileOne(
+  core: WalletCore,
+  deps: ReconcileDeps,
+  tx: TransactionRecord,
+): Promise<void> {
   const now_ms = Date.now();
   if (tx.type !== "FUND" && tx.stage === "hold_placed") {
     if (now_ms - tx.created_at_ms >= IDEMPOTENCY_IN_FLIGHT_LOCK_MS && deps.abandon(tx.tx_ref)) {
@@ -71,7 +85,11 @@ async function reconcileOne(core: WalletCore, deps: ReconcileDeps, tx: Transacti
     }
     return;
   }
-  const lookups = lookupsFor(tx.type, { env: deps.env, ctx: deps.ctx, config: requireConfig(deps.env) });
+  const lookups = lookupsFor(tx.type, {
+    env: deps.env,
+    ctx: deps.ctx,
+    config: requireConfig(deps.env),
+  });
   if (!lookups) {
     // No provider serves this type (yet): nothing can confirm it, so it waits
     // for its deadline and is then escalated, never settled on a guess.
@@ -86,11 +104,20 @@ async function reconcileOne(core: WalletCore, deps: ReconcileDeps, tx: Transacti
   } else if (answer.kind === "not_found") {
     deps.apply(tx.tx_ref, { found: false }, { via: "reconciler" });
   } else {
-    log.warn("reconcile: provider gave no answer; will retry", { tx_ref: tx.tx_ref, kind: answer.kind });
+    log.warn("reconcile: provider gave no answer; will retry", {
+      tx_ref: tx.tx_ref,
+      kind: answer.kind,
+    });
     if (Date.now() >= tx.deadline_at_ms) {
       core.storage.transactionSync(() => {
         const current = core.store.get(tx.tx_ref);
-        if (current && current.status === "PENDING") escalate(core, current, `The provider gave no answer (${answer.kind}) past the deadline.`, Date.now());
+        if (current && current.status === "PENDING")
+          escalate(
+            core,
+            current,
+            `The provider gave no answer (${answer.kind}) past the deadline.`,
+            Date.now(),
+          );
       });
     }
   }

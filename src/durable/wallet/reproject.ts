@@ -9,10 +9,21 @@ import { requeueChange } from "./feed";
 import { REPROJECT_PAGE_MAX } from "./limits";
 
 /** The ledger's records as the projection sees them (the consistency checker's input). */
-export type LedgerView = { profile: ProfileVersion | null; wallet: WalletVersion | null; transactions: TransactionChange[]; has_more: boolean };
+export type LedgerView = {
+  profile: ProfileVersion | null;
+  wallet: WalletVersion | null;
+  transactions: TransactionChange[];
+  has_more: boolean;
+};
 
 /** What one reproject call queued, and where the next page starts. */
-export type ReprojectPage = { users: number; wallets: number; transactions: number; has_more: boolean; next_starting_after: string | null };
+export type ReprojectPage = {
+  users: number;
+  wallets: number;
+  transactions: number;
+  has_more: boolean;
+  next_starting_after: string | null;
+};
 
 /**
  * On the first page (no cursor) the profile and the wallet, then up to
@@ -21,7 +32,11 @@ export type ReprojectPage = { users: number; wallets: number; transactions: numb
  * version) at the tail, in one storage transaction. Null for a wallet that
  * does not exist.
  */
-export function requeuePage(core: WalletCore, starting_after: string | undefined, now_ms: number): ReprojectPage | null {
+export function requeuePage(
+  core: WalletCore,
+  starting_after: string | undefined,
+  now_ms: number,
+): ReprojectPage | null {
   const profile = core.ledger.profileVersion();
   const wallet = core.ledger.walletVersion();
   if (!profile || !wallet) return null;
@@ -32,7 +47,15 @@ export function requeuePage(core: WalletCore, starting_after: string | undefined
       requeueChange(sql, "profile", profile.user_id, profile.version, profile, now_ms);
       requeueChange(sql, "wallet", wallet.user_id, wallet.version, wallet, now_ms);
     }
-    for (const tx of page.data) requeueChange(sql, "transaction", tx.tx_ref, tx.version, { ...tx, owner_user_id: profile.user_id }, now_ms);
+    for (const tx of page.data)
+      requeueChange(
+        sql,
+        "transaction",
+        tx.tx_ref,
+        tx.version,
+        { ...tx, owner_user_id: profile.user_id },
+        now_ms,
+      );
   });
   const first = starting_after === undefined ? 1 : 0;
   return {
@@ -47,7 +70,10 @@ export function requeuePage(core: WalletCore, starting_after: string | undefined
 /** Profile, wallet and a page of transactions in tx_ref order, as they stand. */
 export function ledgerView(core: WalletCore, starting_after: string, limit: number): LedgerView {
   const profile = core.ledger.profileVersion();
-  const page = core.store.page(starting_after, Math.min(Math.max(1, Math.floor(limit)), REPROJECT_PAGE_MAX));
+  const page = core.store.page(
+    starting_after,
+    Math.min(Math.max(1, Math.floor(limit)), REPROJECT_PAGE_MAX),
+  );
   return {
     profile,
     wallet: core.ledger.walletVersion(),

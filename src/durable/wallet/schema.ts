@@ -228,13 +228,31 @@ export function syncFlows(storage: DurableObjectStorage): void {
   const rows = flowRows();
   const digest = JSON.stringify(rows);
   const sql = storage.sql;
-  const stored = one(sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'flows'"))?.value;
+  const stored = one(
+    sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'flows'"),
+  )?.value;
   if (stored === digest) return;
   storage.transactionSync(() => {
     sql.exec("DELETE FROM flow_stages");
     sql.exec("DELETE FROM flow_transitions");
-    for (const s of rows.stages) sql.exec("INSERT INTO flow_stages (type, stage, status, initial) VALUES (?, ?, ?, ?)", s.type, s.stage, s.status, s.initial);
-    for (const t of rows.transitions) sql.exec("INSERT INTO flow_transitions (type, from_stage, to_stage) VALUES (?, ?, ?)", t.type, t.from, t.to);
-    sql.exec("INSERT INTO settings (key, value) VALUES ('flows', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", digest);
+    for (const s of rows.stages)
+      sql.exec(
+        "INSERT INTO flow_stages (type, stage, status, initial) VALUES (?, ?, ?, ?)",
+        s.type,
+        s.stage,
+        s.status,
+        s.initial,
+      );
+    for (const t of rows.transitions)
+      sql.exec(
+        "INSERT INTO flow_transitions (type, from_stage, to_stage) VALUES (?, ?, ?)",
+        t.type,
+        t.from,
+        t.to,
+      );
+    sql.exec(
+      "INSERT INTO settings (key, value) VALUES ('flows', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      digest,
+    );
   });
 }

@@ -14,7 +14,14 @@
  * SQLite triggers (schema.ts) refuse the same illegal transitions again, so
  * even a bug that bypassed step 1 would roll the whole transaction back.
  */
-import { checkTransition, effectOf, initialStage, statusOf, type Stage, type TransitionRefusal } from "../../domain/flows";
+import {
+  checkTransition,
+  effectOf,
+  initialStage,
+  statusOf,
+  type Stage,
+  type TransitionRefusal,
+} from "../../domain/flows";
 import { assertMinor } from "../../domain/money";
 import type { TransactionRecord, TxDetails } from "../../domain/records";
 import type { TxStatus, TxType } from "../../domain/transactions";
@@ -66,7 +73,9 @@ export type WriteChange = {
 
 export type WriteRefusal = TransitionRefusal | "transaction_not_found" | "stage_mismatch";
 
-export type WriteResult = { ok: true; tx: TransactionRecord; changed: boolean } | { ok: false; refusal: WriteRefusal; tx: TransactionRecord | null };
+export type WriteResult =
+  | { ok: true; tx: TransactionRecord; changed: boolean }
+  | { ok: false; refusal: WriteRefusal; tx: TransactionRecord | null };
 
 type TxRow = Omit<TransactionRecord, "details"> & { details_json: string };
 
@@ -80,7 +89,10 @@ function toRecord(row: TxRow): TransactionRecord {
  * so they reach the feed only with the next visible change (a reader's copy of
  * them may be behind; nothing outside this object acts on them).
  */
-export const SCHEDULING_FIELDS = new Set<keyof TransactionRecord>(["next_check_at_ms", "check_attempts"]);
+export const SCHEDULING_FIELDS = new Set<keyof TransactionRecord>([
+  "next_check_at_ms",
+  "check_attempts",
+]);
 
 function visiblyDifferent(a: TransactionRecord, b: TransactionRecord): boolean {
   for (const key of Object.keys(a) as (keyof TransactionRecord)[]) {
@@ -102,12 +114,21 @@ export class TxStore {
   }
 
   /** Newest first; cursor pagination on (created_at_ms, tx_ref). */
-  list(query: ListQuery): { ok: true; data: TransactionRecord[]; has_more: boolean } | { ok: false; reason: "bad_cursor" } {
+  list(
+    query: ListQuery,
+  ):
+    | { ok: true; data: TransactionRecord[]; has_more: boolean }
+    | { ok: false; reason: "bad_cursor" } {
     const limit = Math.min(Math.max(1, Math.floor(query.limit)), TRANSACTIONS_PAGE_MAX);
     const where: string[] = [];
     const params: (string | number)[] = [];
     if (query.starting_after !== undefined) {
-      const cursor = one(this.sql.exec<{ created_at_ms: number }>("SELECT created_at_ms FROM transactions WHERE tx_ref = ?", query.starting_after));
+      const cursor = one(
+        this.sql.exec<{ created_at_ms: number }>(
+          "SELECT created_at_ms FROM transactions WHERE tx_ref = ?",
+          query.starting_after,
+        ),
+      );
       if (!cursor) return { ok: false, reason: "bad_cursor" };
       where.push("(created_at_ms, tx_ref) < (?, ?)");
       params.push(cursor.created_at_ms, query.starting_after);
@@ -131,26 +152,49 @@ export class TxStore {
 
   /** Transactions in tx_ref order after `after_tx_ref` ("" for the start), at most `limit`: a stable walk for reprojecting and checking. */
   page(after_tx_ref: string, limit: number): { data: TransactionRecord[]; has_more: boolean } {
-    const rows = this.sql.exec<TxRow>("SELECT * FROM transactions WHERE tx_ref > ? ORDER BY tx_ref LIMIT ?", after_tx_ref, limit + 1).toArray();
+    const rows = this.sql
+      .exec<TxRow>(
+        "SELECT * FROM transactions WHERE tx_ref > ? ORDER BY tx_ref LIMIT ?",
+        after_tx_ref,
+        limit + 1,
+      )
+      .toArray();
     return { data: rows.slice(0, limit).map(toRecord), has_more: rows.length > limit };
   }
 
   /** PENDING transactions whose next check is due, oldest due first. */
   due(now_ms: number, limit: number): TransactionRecord[] {
     return this.sql
-      .exec<TxRow>("SELECT * FROM transactions WHERE status = 'PENDING' AND next_check_at_ms <= ? ORDER BY next_check_at_ms LIMIT ?", now_ms, limit)
+      .exec<TxRow>(
+        "SELECT * FROM transactions WHERE status = 'PENDING' AND next_check_at_ms <= ? ORDER BY next_check_at_ms LIMIT ?",
+        now_ms,
+        limit,
+      )
       .toArray()
       .map(toRecord);
   }
 
   /** PENDING transactions of one type (read through the partial index on PENDING rows). */
   countPending(type: TransactionRecord["type"]): number {
-    return one(this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM transactions WHERE status = 'PENDING' AND type = ?", type))?.n ?? 0;
+    return (
+      one(
+        this.sql.exec<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM transactions WHERE status = 'PENDING' AND type = ?",
+          type,
+        ),
+      )?.n ?? 0
+    );
   }
 
   /** The earliest due check, or null. */
   nextDueAt(): number | null {
-    return one(this.sql.exec<{ at: number | null }>("SELECT MIN(next_check_at_ms) AS at FROM transactions WHERE status = 'PENDING' AND next_check_at_ms IS NOT NULL"))?.at ?? null;
+    return (
+      one(
+        this.sql.exec<{ at: number | null }>(
+          "SELECT MIN(next_check_at_ms) AS at FROM transactions WHERE status = 'PENDING' AND next_check_at_ms IS NOT NULL",
+        ),
+      )?.at ?? null
+    );
   }
 
   // ---- The write path (call inside transactionSync) ---------------------------------
@@ -213,7 +257,8 @@ export class TxStore {
   write(tx_ref: string, change: WriteChange, now_ms: number): WriteResult {
     const before = this.get(tx_ref);
     if (!before) return { ok: false, refusal: "transaction_not_found", tx: null };
-    if (change.expect_stage !== undefined && before.stage !== change.expect_stage) return { ok: false, refusal: "stage_mismatch", tx: before };
+    if (change.expect_stage !== undefined && before.stage !== change.expect_stage)
+      return { ok: false, refusal: "stage_mismatch", tx: before };
     const to = change.stage ?? before.stage;
     const refusal = checkTransition(before.type, before.stage, to);
     if (refusal) return { ok: false, refusal, tx: before };
@@ -228,7 +273,8 @@ export class TxStore {
       details: set.details ? { ...before.details, ...set.details } : before.details,
       failure_reason: set.failure_reason === undefined ? before.failure_reason : set.failure_reason,
       escalated_at_ms: set.escalated_at_ms ?? before.escalated_at_ms,
-      next_check_at_ms: set.next_check_at_ms === undefined ? before.next_check_at_ms : set.next_check_at_ms,
+      next_check_at_ms:
+        set.next_check_at_ms === undefined ? before.next_check_at_ms : set.next_check_at_ms,
       check_attempts: set.check_attempts ?? before.check_attempts,
     };
     if (after.status !== "PENDING" && before.status === "PENDING") {
@@ -241,25 +287,27 @@ export class TxStore {
       after.updated_at_ms = now_ms;
     }
     // RETURNING counts rows; `rowsWritten` would also count index entries.
-    const updated = this.sql.exec(
-      `UPDATE transactions SET status = ?, stage = ?, version = ?, provider_ref = ?, payment_link = ?, failure_reason = ?,
+    const updated = this.sql
+      .exec(
+        `UPDATE transactions SET status = ?, stage = ?, version = ?, provider_ref = ?, payment_link = ?, failure_reason = ?,
          details_json = ?, updated_at_ms = ?, settled_at_ms = ?, next_check_at_ms = ?, check_attempts = ?, escalated_at_ms = ?
        WHERE tx_ref = ? AND version = ? RETURNING tx_ref`,
-      after.status,
-      after.stage,
-      after.version,
-      after.provider_ref,
-      after.payment_link,
-      after.failure_reason,
-      JSON.stringify(after.details),
-      after.updated_at_ms,
-      after.settled_at_ms,
-      after.next_check_at_ms,
-      after.check_attempts,
-      after.escalated_at_ms,
-      tx_ref,
-      before.version,
-    ).toArray();
+        after.status,
+        after.stage,
+        after.version,
+        after.provider_ref,
+        after.payment_link,
+        after.failure_reason,
+        JSON.stringify(after.details),
+        after.updated_at_ms,
+        after.settled_at_ms,
+        after.next_check_at_ms,
+        after.check_attempts,
+        after.escalated_at_ms,
+        tx_ref,
+        before.version,
+      )
+      .toArray();
     if (updated.length !== 1) throw new Error(`write: ${tx_ref} changed under the write path`);
     if (to !== before.stage) this.enter(after, to, now_ms);
     if (changed) this.publish(after, now_ms);
@@ -276,7 +324,12 @@ export class TxStore {
         this.ledger.placeHold(tx.tx_ref, tx.amount_minor + tx.fee_minor, now_ms);
         return;
       case "post_hold":
-        this.ledger.post(tx.tx_ref, "debit", this.ledger.resolveHold(tx.tx_ref, "posted", now_ms), now_ms);
+        this.ledger.post(
+          tx.tx_ref,
+          "debit",
+          this.ledger.resolveHold(tx.tx_ref, "posted", now_ms),
+          now_ms,
+        );
         return;
       case "void_hold":
         this.ledger.resolveHold(tx.tx_ref, "voided", now_ms);
@@ -296,7 +349,14 @@ export class TxStore {
 
   /** The new version on the feed, with the wallet's if money moved. */
   private publish(tx: TransactionRecord, now_ms: number): void {
-    appendChange(this.sql, "transaction", tx.tx_ref, tx.version, { ...tx, owner_user_id: this.ledger.owner() }, now_ms);
+    appendChange(
+      this.sql,
+      "transaction",
+      tx.tx_ref,
+      tx.version,
+      { ...tx, owner_user_id: this.ledger.owner() },
+      now_ms,
+    );
     this.ledger.flush(now_ms);
   }
 }

@@ -13,14 +13,23 @@ import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
 
-export type Anomaly = { tx_ref: string; kind: string; ref: string; detail: string; created_at_ms: number };
+export type Anomaly = {
+  tx_ref: string;
+  kind: string;
+  ref: string;
+  detail: string;
+  created_at_ms: number;
+};
 
 /** The change feed's key of an anomaly: `tx_ref/kind`, and `/ref` when it names a provider charge. */
 export function anomalyKey(tx_ref: string, kind: string, ref: string): string {
   return ref === "" ? `${tx_ref}/${kind}` : `${tx_ref}/${kind}/${ref}`;
 }
 
-export type SettleSource = { via: "webhook" | "reconciler" | "callback" | "create"; event_key?: string };
+export type SettleSource = {
+  via: "webhook" | "reconciler" | "callback" | "create";
+  event_key?: string;
+};
 
 export class Trail {
   constructor(private readonly sql: SqlStorage) {}
@@ -57,17 +66,39 @@ export class Trail {
       )
       .toArray();
     if (inserted.length === 0) return;
-    const owner_user_id = one(this.sql.exec<{ user_id: string }>("SELECT user_id FROM profile WHERE id = 1"))?.user_id ?? null;
-    appendChange(this.sql, "anomaly", anomalyKey(tx_ref, kind, ref), 1, { tx_ref, kind, ref, detail, owner_user_id, created_at_ms: now_ms }, now_ms);
+    const owner_user_id =
+      one(this.sql.exec<{ user_id: string }>("SELECT user_id FROM profile WHERE id = 1"))
+        ?.user_id ?? null;
+    appendChange(
+      this.sql,
+      "anomaly",
+      anomalyKey(tx_ref, kind, ref),
+      1,
+      { tx_ref, kind, ref, detail, owner_user_id, created_at_ms: now_ms },
+      now_ms,
+    );
     log.error("ledger anomaly recorded", { tx_ref, kind, ref, detail });
   }
 
   /** Has this transaction already recorded an anomaly for this provider charge (money owed back, a late payment)? */
   accountedCharge(tx_ref: string, ref: string): boolean {
-    return one(this.sql.exec("SELECT 1 AS found FROM anomalies WHERE tx_ref = ? AND ref = ? LIMIT 1", tx_ref, ref)) !== null;
+    return (
+      one(
+        this.sql.exec(
+          "SELECT 1 AS found FROM anomalies WHERE tx_ref = ? AND ref = ? LIMIT 1",
+          tx_ref,
+          ref,
+        ),
+      ) !== null
+    );
   }
 
   list(): Anomaly[] {
-    return this.sql.exec<Anomaly>("SELECT tx_ref, kind, ref, detail, created_at_ms FROM anomalies ORDER BY id LIMIT ?", ANOMALIES_LIST_MAX).toArray();
+    return this.sql
+      .exec<Anomaly>(
+        "SELECT tx_ref, kind, ref, detail, created_at_ms FROM anomalies ORDER BY id LIMIT ?",
+        ANOMALIES_LIST_MAX,
+      )
+      .toArray();
   }
 }

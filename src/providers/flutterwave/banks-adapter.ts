@@ -11,7 +11,12 @@ import { BANK_COUNTRIES, type Bank, type BanksPort } from "../port";
 import type { FlutterwaveClient } from "./client";
 import { BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S } from "./limits";
 
-const cache = new ReadThroughCache<Bank[]>("banks", BANKS_CACHE_TTL_S, BANKS_STALE_MAX_S, BANK_COUNTRIES.length);
+const cache = new ReadThroughCache<Bank[]>(
+  "banks",
+  BANKS_CACHE_TTL_S,
+  BANKS_STALE_MAX_S,
+  BANK_COUNTRIES.length,
+);
 
 /** For tests: forget cached lists. */
 export function clearBankCache(): void {
@@ -39,11 +44,16 @@ export function flutterwaveBanks(client: FlutterwaveClient, request_id?: string)
       );
       if (read.ok) return read;
       // Anything but a definite refusal (no answer, or an error while reading it) is `unknown`.
-      return { ok: false, kind: read.error instanceof BankListFailure && !read.error.unknown ? "refused" : "unknown" };
+      return {
+        ok: false,
+        kind: read.error instanceof BankListFailure && !read.error.unknown ? "refused" : "unknown",
+      };
     },
     resolveAccount: async (account_number, bank_code) => {
       const resolved = await client.resolveAccount(account_number, bank_code);
-      return resolved.ok ? { ok: true, value: { account_name: resolved.value.account_name } } : resolved;
+      return resolved.ok
+        ? { ok: true, value: { account_name: resolved.value.account_name } }
+        : resolved;
     },
   };
 }

@@ -104,7 +104,12 @@ export class FlutterwaveClient {
     return last;
   }
 
-  private async once<T>(method: string, path: string, body: unknown, parse: (data: unknown, meta: unknown) => T): Promise<Outcome<T>> {
+  private async once<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    parse: (data: unknown, meta: unknown) => T,
+  ): Promise<Outcome<T>> {
     const url = `${this.options.base_url.replace(/\/+$/, "")}/v3${path}`;
     const operation = `${method} ${path.split("?")[0]}`;
     let response: Response;
@@ -122,8 +127,15 @@ export class FlutterwaveClient {
         }),
       );
     } catch (error) {
-      const reason = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError") ? "timeout" : "network error";
-      log.warn("flutterwave call failed", { request_id: this.options.request_id, operation, reason });
+      const reason =
+        error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")
+          ? "timeout"
+          : "network error";
+      log.warn("flutterwave call failed", {
+        request_id: this.options.request_id,
+        operation,
+        reason,
+      });
       return { ok: false, kind: "unknown", reason };
     }
     let text: string;
@@ -141,21 +153,38 @@ export class FlutterwaveClient {
     const envelope = Envelope.safeParse(json);
     const message = envelope.success ? envelope.data.message : "";
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
-      log.warn("flutterwave unavailable", { request_id: this.options.request_id, operation, status: response.status });
+      log.warn("flutterwave unavailable", {
+        request_id: this.options.request_id,
+        operation,
+        status: response.status,
+      });
       return { ok: false, kind: "unknown", reason: `http ${response.status}` };
     }
     if (response.status >= 400) {
       if (response.status === 401 || response.status === 403) {
         // Our key is wrong: an operating error for us, and nothing happened there.
-        log.error("flutterwave refused our credentials", { request_id: this.options.request_id, operation, status: response.status });
+        log.error("flutterwave refused our credentials", {
+          request_id: this.options.request_id,
+          operation,
+          status: response.status,
+        });
       }
       if (/no transaction was found|not found/i.test(message) || response.status === 404) {
         return { ok: false, kind: "not_found", message: message || "not found" };
       }
-      return { ok: false, kind: "refused", status: response.status, message: message || `http ${response.status}` };
+      return {
+        ok: false,
+        kind: "refused",
+        status: response.status,
+        message: message || `http ${response.status}`,
+      };
     }
     if (!envelope.success || envelope.data.status !== "success") {
-      log.warn("flutterwave answered an unexpected body", { request_id: this.options.request_id, operation, status: response.status });
+      log.warn("flutterwave answered an unexpected body", {
+        request_id: this.options.request_id,
+        operation,
+        status: response.status,
+      });
       return { ok: false, kind: "unknown", reason: "malformed response" };
     }
     try {
@@ -166,7 +195,11 @@ export class FlutterwaveClient {
         operation,
         error: error instanceof Error ? error.message : "parse error",
       });
-      return { ok: false, kind: "unknown", reason: error instanceof UnknownStatus ? error.message : "malformed response" };
+      return {
+        ok: false,
+        kind: "unknown",
+        reason: error instanceof UnknownStatus ? error.message : "malformed response",
+      };
     }
   }
 
@@ -181,7 +214,10 @@ export class FlutterwaveClient {
         amount: minorToProviderNumber(input.amount_minor),
         currency: input.currency,
         redirect_url: input.redirect_url,
-        customer: { email: input.customer.email, ...(input.customer.name ? { name: input.customer.name } : {}) },
+        customer: {
+          email: input.customer.email,
+          ...(input.customer.name ? { name: input.customer.name } : {}),
+        },
         customizations: { title: input.title },
         meta: input.meta,
         configurations: { session_duration: input.session_duration_minutes },
@@ -194,12 +230,18 @@ export class FlutterwaveClient {
   // ---- verification ----------------------------------------------------------
 
   verifyTransaction(provider_id: string): Promise<Outcome<FoundFacts>> {
-    if (!/^\d{1,20}$/.test(provider_id)) return Promise.resolve({ ok: false, kind: "not_found", message: "not a transaction id" });
+    if (!/^\d{1,20}$/.test(provider_id))
+      return Promise.resolve({ ok: false, kind: "not_found", message: "not a transaction id" });
     return this.call("GET", `/transactions/${provider_id}/verify`, undefined, toVerification);
   }
 
   verifyByReference(tx_ref: string): Promise<Outcome<FoundFacts>> {
-    return this.call("GET", `/transactions/verify_by_reference?tx_ref=${encodeURIComponent(tx_ref)}`, undefined, toVerification);
+    return this.call(
+      "GET",
+      `/transactions/verify_by_reference?tx_ref=${encodeURIComponent(tx_ref)}`,
+      undefined,
+      toVerification,
+    );
   }
 
   /**
@@ -213,19 +255,31 @@ export class FlutterwaveClient {
   async listCharges(tx_ref: string): Promise<Outcome<FoundFacts[]>> {
     const facts: FoundFacts[] = [];
     for (let page = 1; page <= FLUTTERWAVE_CHARGE_PAGES_MAX; page++) {
-      const listed = await this.call("GET", `/transactions?tx_ref=${encodeURIComponent(tx_ref)}&page=${page}`, undefined, (data, meta) => ({
-        charges: z
-          .array(z.unknown())
-          .parse(data)
-          .filter((item) => Charge.safeParse(item).data?.tx_ref === tx_ref)
-          .map(toVerification),
-        total_pages: PageInfo.safeParse(meta).data?.page_info.total_pages ?? 1,
-      }));
+      const listed = await this.call(
+        "GET",
+        `/transactions?tx_ref=${encodeURIComponent(tx_ref)}&page=${page}`,
+        undefined,
+        (data, meta) => ({
+          charges: z
+            .array(z.unknown())
+            .parse(data)
+            .filter((item) => Charge.safeParse(item).data?.tx_ref === tx_ref)
+            .map(toVerification),
+          total_pages: PageInfo.safeParse(meta).data?.page_info.total_pages ?? 1,
+        }),
+      );
       if (!listed.ok) return listed;
       facts.push(...listed.value.charges);
-      if (page >= listed.value.total_pages) return facts.length > 0 ? { ok: true, value: facts } : { ok: false, kind: "not_found", message: "no charge for this tx_ref" };
+      if (page >= listed.value.total_pages)
+        return facts.length > 0
+          ? { ok: true, value: facts }
+          : { ok: false, kind: "not_found", message: "no charge for this tx_ref" };
     }
-    log.warn("flutterwave lists more charges for one tx_ref than we read", { request_id: this.options.request_id, tx_ref, read: facts.length });
+    log.warn("flutterwave lists more charges for one tx_ref than we read", {
+      request_id: this.options.request_id,
+      tx_ref,
+      read: facts.length,
+    });
     return { ok: true, value: facts };
   }
 
@@ -233,11 +287,17 @@ export class FlutterwaveClient {
 
   listBanks(country: string): Promise<Outcome<{ code: string; name: string }[]>> {
     return this.call("GET", `/banks/${encodeURIComponent(country)}`, undefined, (data) =>
-      z.array(Bank).parse(data).map((b) => ({ code: b.code, name: b.name })),
+      z
+        .array(Bank)
+        .parse(data)
+        .map((b) => ({ code: b.code, name: b.name })),
     );
   }
 
-  resolveAccount(account_number: string, account_bank: string): Promise<Outcome<{ account_number: string; account_name: string }>> {
+  resolveAccount(
+    account_number: string,
+    account_bank: string,
+  ): Promise<Outcome<{ account_number: string; account_name: string }>> {
     return this.call("POST", "/accounts/resolve", { account_number, account_bank }, (data) => {
       const parsed = ResolvedAccount.parse(data);
       return { account_number: parsed.account_number, account_name: parsed.account_name };
@@ -265,7 +325,8 @@ export class FlutterwaveClient {
   }
 
   getTransfer(provider_id: string): Promise<Outcome<FoundFacts>> {
-    if (!/^\d{1,20}$/.test(provider_id)) return Promise.resolve({ ok: false, kind: "not_found", message: "not a transfer id" });
+    if (!/^\d{1,20}$/.test(provider_id))
+      return Promise.resolve({ ok: false, kind: "not_found", message: "not a transfer id" });
     return this.call("GET", `/transfers/${provider_id}`, undefined, toTransferState);
   }
 
@@ -275,8 +336,11 @@ export class FlutterwaveClient {
    * results are filtered again here; no match is `not_found`.
    */
   async findTransferByReference(reference: string): Promise<Outcome<FoundFacts>> {
-    const listed = await this.call("GET", `/transfers?reference=${encodeURIComponent(reference)}`, undefined, (data) =>
-      z.array(z.unknown()).parse(data),
+    const listed = await this.call(
+      "GET",
+      `/transfers?reference=${encodeURIComponent(reference)}`,
+      undefined,
+      (data) => z.array(z.unknown()).parse(data),
     );
     if (!listed.ok) return listed;
     for (const item of listed.value) {
@@ -285,7 +349,11 @@ export class FlutterwaveClient {
         try {
           return { ok: true, value: toTransferState(transfer.data) };
         } catch (error) {
-          return { ok: false, kind: "unknown", reason: error instanceof Error ? error.message : "malformed" };
+          return {
+            ok: false,
+            kind: "unknown",
+            reason: error instanceof Error ? error.message : "malformed",
+          };
         }
       }
     }

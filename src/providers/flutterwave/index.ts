@@ -4,7 +4,12 @@
  * The adapters beside it put the client behind the ports (src/providers/port.ts).
  */
 import type { Config } from "../../lib/config";
-import { FLUTTERWAVE_LIVE_BASE, providerFetch, SANDBOX_FALLBACK_ORIGIN, SANDBOX_FLUTTERWAVE_PATH } from "../http";
+import {
+  FLUTTERWAVE_LIVE_BASE,
+  providerFetch,
+  SANDBOX_FALLBACK_ORIGIN,
+  SANDBOX_FLUTTERWAVE_PATH,
+} from "../http";
 import { FlutterwaveClient } from "./client";
 
 export * from "./client";
@@ -16,7 +21,8 @@ export * from "./client";
 export function flutterwaveBaseUrl(config: Config, origin?: string): string {
   if (config.FLUTTERWAVE_BASE_URL) return config.FLUTTERWAVE_BASE_URL;
   if (config.sandbox) {
-    const public_origin = origin ?? (config.APP_ADDRESS ? new URL(config.APP_ADDRESS).origin : SANDBOX_FALLBACK_ORIGIN);
+    const public_origin =
+      origin ?? (config.APP_ADDRESS ? new URL(config.APP_ADDRESS).origin : SANDBOX_FALLBACK_ORIGIN);
     return `${public_origin}${SANDBOX_FLUTTERWAVE_PATH}`;
   }
   return FLUTTERWAVE_LIVE_BASE;

@@ -15,7 +15,9 @@ export const Envelope = z.object({
 });
 
 /** A list's paging (`meta.page_info`); absent on answers that are not lists. */
-export const PageInfo = z.looseObject({ page_info: z.looseObject({ total_pages: z.number().int().nonnegative() }) });
+export const PageInfo = z.looseObject({
+  page_info: z.looseObject({ total_pages: z.number().int().nonnegative() }),
+});
 
 export const HostedLink = z.object({ link: z.url() });
 
@@ -32,9 +34,16 @@ export const Charge = z.looseObject({
 });
 export type Charge = z.infer<typeof Charge>;
 
-export const Bank = z.looseObject({ id: z.union([z.number(), z.string()]).optional(), code: z.string(), name: z.string() });
+export const Bank = z.looseObject({
+  id: z.union([z.number(), z.string()]).optional(),
+  code: z.string(),
+  name: z.string(),
+});
 
-export const ResolvedAccount = z.looseObject({ account_number: z.string(), account_name: z.string() });
+export const ResolvedAccount = z.looseObject({
+  account_number: z.string(),
+  account_name: z.string(),
+});
 
 export const Transfer = z.looseObject({
   id,

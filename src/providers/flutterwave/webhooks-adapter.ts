@@ -29,7 +29,12 @@ export function parseFlutterwaveEvent(raw_body: string): ParsedEvent {
     const id = String(charge.data.data.id);
     return {
       kind: "event",
-      event: { type: "FUND", our_ref: charge.data.data.tx_ref, provider_ref: id, event_key: `flw:charge.completed:${id}:${charge.data.data.status ?? "?"}` },
+      event: {
+        type: "FUND",
+        our_ref: charge.data.data.tx_ref,
+        provider_ref: id,
+        event_key: `flw:charge.completed:${id}:${charge.data.data.status ?? "?"}`,
+      },
     };
   }
   const transfer = TransferEvent.safeParse(payload);
@@ -37,9 +42,23 @@ export function parseFlutterwaveEvent(raw_body: string): ParsedEvent {
   const data = transfer.success ? transfer.data.data : legacy.success ? legacy.data.transfer : null;
   if (data) {
     const id = String(data.id);
-    return { kind: "event", event: { type: "WITHDRAW", our_ref: data.reference, provider_ref: id, event_key: `flw:transfer.completed:${id}:${data.status ?? "?"}` } };
+    return {
+      kind: "event",
+      event: {
+        type: "WITHDRAW",
+        our_ref: data.reference,
+        provider_ref: id,
+        event_key: `flw:transfer.completed:${id}:${data.status ?? "?"}`,
+      },
+    };
   }
-  const named = typeof payload === "object" && payload !== null && "event" in payload && typeof payload.event === "string" ? payload.event : "(none)";
+  const named =
+    typeof payload === "object" &&
+    payload !== null &&
+    "event" in payload &&
+    typeof payload.event === "string"
+      ? payload.event
+      : "(none)";
   return { kind: "ignored", reason: `event ${named.slice(0, TX_REF_MAX_CHARS)}` };
 }
 

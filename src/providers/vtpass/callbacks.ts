@@ -25,6 +25,7 @@ export function parseCallback(raw_body: string): CallbackParse {
   const update = classifyTransactionUpdate(raw_body);
   if (!update) return { kind: "other" };
   const check = checkRequestId(update.request_id);
-  if (!check.ok) return { kind: "bad_request_id", reason: check.reason, length: update.request_id.length };
+  if (!check.ok)
+    return { kind: "bad_request_id", reason: check.reason, length: update.request_id.length };
   return { kind: "update", request_id: update.request_id };
 }

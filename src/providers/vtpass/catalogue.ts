@@ -14,7 +14,14 @@ import { NETWORKS, type Network } from "../../domain/phone";
 import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR } from "../../domain/limits";
 import { VTPASS_PLANS_MAX, VTPASS_SERVICES_MAX } from "./limits";
 import type { ReadParse } from "./classify";
-import { BalanceAnswer, CatalogueEnvelope, ServicesContent, VariationsContent, VtService, VtVariation } from "./schemas";
+import {
+  BalanceAnswer,
+  CatalogueEnvelope,
+  ServicesContent,
+  VariationsContent,
+  VtService,
+  VtVariation,
+} from "./schemas";
 
 // ---- Service IDs ---------------------------------------------------------------------
 
@@ -33,7 +40,9 @@ export function serviceIdFor(kind: ProductKind, network: Network): ServiceId {
 }
 
 /** The reverse: which of our products a serviceID is, or null for one we do not sell. */
-export function productForServiceId(service_id: string): { kind: ProductKind; network: Network } | null {
+export function productForServiceId(
+  service_id: string,
+): { kind: ProductKind; network: Network } | null {
   for (const kind of ["airtime", "data"] as const) {
     for (const network of NETWORKS) {
       if (SERVICE_IDS[kind][network] === service_id) return { kind, network };
@@ -65,8 +74,10 @@ function catalogueContent(json: unknown): ReadParse<unknown> {
   if (!envelope.success) return { ok: false, kind: "malformed", reason: "not a catalogue answer" };
   const { code, response_description } = envelope.data;
   const status = typeof code === "string" && /^\d{3}$/.test(code) ? code : response_description;
-  if (status === "012" || status === "010") return { ok: false, kind: "not_found", message: "no such product" };
-  if (status !== "000") return { ok: false, kind: "malformed", reason: `catalogue answered ${String(status)}` };
+  if (status === "012" || status === "010")
+    return { ok: false, kind: "not_found", message: "no such product" };
+  if (status !== "000")
+    return { ok: false, kind: "malformed", reason: `catalogue answered ${String(status)}` };
   return { ok: true, value: envelope.data.content };
 }
 
@@ -74,7 +85,8 @@ export function parseServicesAnswer(json: unknown): ReadParse<ServiceInfo[]> {
   const content = catalogueContent(json);
   if (!content.ok) return content;
   const list = ServicesContent.safeParse(content.value);
-  if (!list.success) return { ok: false, kind: "malformed", reason: "services content is not a list" };
+  if (!list.success)
+    return { ok: false, kind: "malformed", reason: "services content is not a list" };
   const services: ServiceInfo[] = [];
   for (const item of list.data.slice(0, VTPASS_SERVICES_MAX)) {
     const service = VtService.safeParse(item);
@@ -97,7 +109,9 @@ export function parseServicesAnswer(json: unknown): ReadParse<ServiceInfo[]> {
  * A service VTpass did not list gets our own range: the purchase answer
  * (013/017) still guards the edges.
  */
-export function airtimeBounds(service: ServiceInfo | null): { min_minor: number; max_minor: number } | null {
+export function airtimeBounds(
+  service: ServiceInfo | null,
+): { min_minor: number; max_minor: number } | null {
   const min_minor = Math.max(AIRTIME_MIN_MINOR, service?.min_minor ?? 0);
   const max_minor = Math.min(AIRTIME_MAX_MINOR, service?.max_minor ?? AIRTIME_MAX_MINOR);
   return min_minor <= max_minor ? { min_minor, max_minor } : null;
@@ -146,7 +160,8 @@ export function parseVariationsAnswer(json: unknown): ReadParse<PlanCatalogue> {
   const content = catalogueContent(json);
   if (!content.ok) return content;
   const parsed = VariationsContent.safeParse(content.value);
-  if (!parsed.success) return { ok: false, kind: "malformed", reason: "variations content is not an object" };
+  if (!parsed.success)
+    return { ok: false, kind: "malformed", reason: "variations content is not an object" };
   // The correct spelling wins when both are present (some answers carry both, identical).
   const list = parsed.data.variations ?? parsed.data.varations;
   if (!list) {
@@ -189,6 +204,7 @@ export function parseBalanceAnswer(json: unknown): ReadParse<{ balance_minor: nu
   const answer = BalanceAnswer.safeParse(json);
   if (!answer.success) return { ok: false, kind: "malformed", reason: "not a balance answer" };
   const balance_minor = providerAmountToMinor(answer.data.contents.balance);
-  if (balance_minor === null) return { ok: false, kind: "malformed", reason: "balance not understood" };
+  if (balance_minor === null)
+    return { ok: false, kind: "malformed", reason: "balance not understood" };
   return { ok: true, value: { balance_minor } };
 }

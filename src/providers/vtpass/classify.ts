@@ -15,7 +15,12 @@
  */
 import { providerAmountToMinor } from "../../domain/money";
 import type { Outcome } from "../outcome";
-import { CodeOnly, TransactionAnswer, TransactionUpdate, type TransactionAnswer as Answer } from "./schemas";
+import {
+  CodeOnly,
+  TransactionAnswer,
+  TransactionUpdate,
+  type TransactionAnswer as Answer,
+} from "./schemas";
 
 // ---- Neutral facts ------------------------------------------------------------------
 
@@ -39,7 +44,10 @@ export type PurchaseFacts = {
 };
 
 /** What operators must hear about; each is an alarm, not a user's problem. */
-export type VtpassAnomaly = "provider_float_low" | "provider_credentials" | "provider_request_invalid";
+export type VtpassAnomaly =
+  | "provider_float_low"
+  | "provider_credentials"
+  | "provider_request_invalid";
 export type VtpassRefusal = { code: string; anomaly?: VtpassAnomaly };
 export type VtpassUnknown = { code?: string; anomaly?: VtpassAnomaly };
 export type VtpassOutcome<T> = Outcome<T, VtpassRefusal, VtpassUnknown>;
@@ -90,14 +98,39 @@ export const VTPASS_CODES: Readonly<Record<string, { class: CodeClass; message: 
   "032": { class: "refused", message: "The quantity is above the maximum for this product." },
   "034": { class: "refused", message: "This product is suspended right now." },
   "035": { class: "refused", message: "This product is not active right now." },
-  "019": { class: "refused", message: "The same purchase was just made for this number; wait 30 seconds before repeating it." },
-  "018": { class: "refused_float_low", message: "Purchases are paused for a moment; try again shortly." },
-  "087": { class: "refused_credentials", message: "Purchases are unavailable right now; try again later." },
-  "021": { class: "refused_credentials", message: "Purchases are unavailable right now; try again later." },
-  "022": { class: "refused_credentials", message: "Purchases are unavailable right now; try again later." },
-  "023": { class: "refused_credentials", message: "Purchases are unavailable right now; try again later." },
-  "024": { class: "refused_credentials", message: "Purchases are unavailable right now; try again later." },
-  "027": { class: "refused_credentials", message: "Purchases are unavailable right now; try again later." },
+  "019": {
+    class: "refused",
+    message:
+      "The same purchase was just made for this number; wait 30 seconds before repeating it.",
+  },
+  "018": {
+    class: "refused_float_low",
+    message: "Purchases are paused for a moment; try again shortly.",
+  },
+  "087": {
+    class: "refused_credentials",
+    message: "Purchases are unavailable right now; try again later.",
+  },
+  "021": {
+    class: "refused_credentials",
+    message: "Purchases are unavailable right now; try again later.",
+  },
+  "022": {
+    class: "refused_credentials",
+    message: "Purchases are unavailable right now; try again later.",
+  },
+  "023": {
+    class: "refused_credentials",
+    message: "Purchases are unavailable right now; try again later.",
+  },
+  "024": {
+    class: "refused_credentials",
+    message: "Purchases are unavailable right now; try again later.",
+  },
+  "027": {
+    class: "refused_credentials",
+    message: "Purchases are unavailable right now; try again later.",
+  },
   "085": { class: "refused_request_id", message: "The purchase could not be started; try again." },
   "014": { class: "request_id_used", message: "This purchase was already sent." },
   "015": { class: "request_id_unknown", message: "VTpass has no purchase with this reference." },
@@ -139,7 +172,8 @@ export function mapInnerStatus(status: string): PurchaseOutcome | null {
 /** Worth asking again (reads only): no answer, a gateway or rate-limit status, or a body that is not JSON. */
 export function isTransient(exchange: Exchange): boolean {
   if (!exchange.answered) return true;
-  if (exchange.http_status >= 500 || exchange.http_status === 429 || exchange.http_status === 408) return true;
+  if (exchange.http_status >= 500 || exchange.http_status === 429 || exchange.http_status === 408)
+    return true;
   return parseJson(exchange.body_text) === undefined;
 }
 
@@ -157,7 +191,8 @@ type Json = { ok: true; json: unknown } | { ok: false; reason: string };
 export function answeredJson(exchange: Exchange): Json {
   if (!exchange.answered) return { ok: false, reason: exchange.reason };
   const { http_status } = exchange;
-  if (http_status >= 500 || http_status === 429 || http_status === 408) return { ok: false, reason: `http ${http_status}` };
+  if (http_status >= 500 || http_status === 429 || http_status === 408)
+    return { ok: false, reason: `http ${http_status}` };
   const json = parseJson(exchange.body_text);
   if (json === undefined) return { ok: false, reason: `unparsable body (http ${http_status})` };
   return { ok: true, json };
@@ -169,7 +204,12 @@ function amountMinor(value: number | string | null | undefined): number | null {
   return value === null || value === undefined ? null : providerAmountToMinor(value);
 }
 
-function factsFrom(outcome: PurchaseOutcome, request_id: string, code: string, answer: Answer | null): PurchaseFacts {
+function factsFrom(
+  outcome: PurchaseOutcome,
+  request_id: string,
+  code: string,
+  answer: Answer | null,
+): PurchaseFacts {
   const tx = answer?.content?.transactions ?? null;
   return {
     outcome,
@@ -187,7 +227,11 @@ function factsFrom(outcome: PurchaseOutcome, request_id: string, code: string, a
  * Classify the answer to `pay` or `requery` for `request_id`. Also used for
  * the `data` of a transaction-update callback (requery-shaped).
  */
-export function classifyPurchase(operation: "pay" | "requery", request_id: string, exchange: Exchange): PurchaseResult {
+export function classifyPurchase(
+  operation: "pay" | "requery",
+  request_id: string,
+  exchange: Exchange,
+): PurchaseResult {
   const body = answeredJson(exchange);
   if (!body.ok) return { ok: false, kind: "unknown", reason: body.reason };
   const head = CodeOnly.safeParse(body.json);
@@ -204,15 +248,34 @@ export function classifyPurchase(operation: "pay" | "requery", request_id: strin
   const inner = answer?.content?.transactions?.status;
   const refusal = (anomaly?: VtpassAnomaly): PurchaseResult =>
     operation === "pay"
-      ? { ok: false, kind: "refused", code, message: known.message, ...(anomaly ? { anomaly } : {}) }
-      : { ok: false, kind: "unknown", code, reason: `requery refused with ${code}`, ...(anomaly ? { anomaly } : {}) };
+      ? {
+          ok: false,
+          kind: "refused",
+          code,
+          message: known.message,
+          ...(anomaly ? { anomaly } : {}),
+        }
+      : {
+          ok: false,
+          kind: "unknown",
+          code,
+          reason: `requery refused with ${code}`,
+          ...(anomaly ? { anomaly } : {}),
+        };
 
   switch (known.class) {
     case "processed": {
       if (!answer) return { ok: false, kind: "unknown", code, reason: "malformed 000 answer" };
-      if (inner === undefined || inner === null) return { ok: false, kind: "unknown", code, reason: "000 without a transaction status" };
+      if (inner === undefined || inner === null)
+        return { ok: false, kind: "unknown", code, reason: "000 without a transaction status" };
       const outcome = mapInnerStatus(inner);
-      if (!outcome) return { ok: false, kind: "unknown", code, reason: `unknown transaction status "${inner}"` };
+      if (!outcome)
+        return {
+          ok: false,
+          kind: "unknown",
+          code,
+          reason: `unknown transaction status "${inner}"`,
+        };
       return { ok: true, value: factsFrom(outcome, request_id, code, answer) };
     }
     case "processing":
@@ -223,7 +286,12 @@ export function classifyPurchase(operation: "pay" | "requery", request_id: strin
       // delivered or pending contradicts itself: ask again rather than refund.
       const says = inner ? mapInnerStatus(inner) : null;
       if (says === "succeeded" || says === "pending") {
-        return { ok: false, kind: "unknown", code, reason: `code ${code} contradicts status "${inner}"` };
+        return {
+          ok: false,
+          kind: "unknown",
+          code,
+          reason: `code ${code} contradicts status "${inner}"`,
+        };
       }
       return { ok: true, value: factsFrom(known.class, request_id, code, answer) };
     }
@@ -257,35 +325,58 @@ export function classifyPurchase(operation: "pay" | "requery", request_id: strin
  * it claims. Callbacks are unsigned, so the caller treats the claim as a
  * reason to requery, never as the outcome itself.
  */
-export function classifyTransactionUpdate(body_text: string): { request_id: string; claim: PurchaseResult } | null {
+export function classifyTransactionUpdate(
+  body_text: string,
+): { request_id: string; claim: PurchaseResult } | null {
   const json = parseJson(body_text);
   const update = TransactionUpdate.safeParse(json);
   if (!update.success) return null;
   const data = TransactionAnswer.safeParse(update.data.data);
   if (!data.success || !data.data.requestId) return null;
   const request_id = data.data.requestId;
-  const claim = classifyPurchase("requery", request_id, { answered: true, http_status: 200, body_text: JSON.stringify(update.data.data) });
+  const claim = classifyPurchase("requery", request_id, {
+    answered: true,
+    http_status: 200,
+    body_text: JSON.stringify(update.data.data),
+  });
   return { request_id, claim };
 }
 
 // ---- Reads (catalogue, balance) ------------------------------------------------------------
 
-export type ReadParse<T> = { ok: true; value: T } | { ok: false; kind: "not_found"; message: string } | { ok: false; kind: "malformed"; reason: string };
+export type ReadParse<T> =
+  | { ok: true; value: T }
+  | { ok: false; kind: "not_found"; message: string }
+  | { ok: false; kind: "malformed"; reason: string };
 
 /**
  * Classify a read: transport problems are `unknown`; a credentials code is
  * `refused` (nothing to retry until an operator acts); otherwise `parse`
  * decides. Reads move no money, so `refused` here is safe to act on.
  */
-export function classifyRead<T>(exchange: Exchange, parse: (json: unknown) => ReadParse<T>): VtpassOutcome<T> {
+export function classifyRead<T>(
+  exchange: Exchange,
+  parse: (json: unknown) => ReadParse<T>,
+): VtpassOutcome<T> {
   const body = answeredJson(exchange);
   if (!body.ok) return { ok: false, kind: "unknown", reason: body.reason };
   const head = CodeOnly.safeParse(body.json);
   const known = head.success ? VTPASS_CODES[head.data.code] : undefined;
   if (head.success && known?.class === "refused_credentials") {
-    return { ok: false, kind: "refused", code: head.data.code, message: known.message, anomaly: "provider_credentials" };
+    return {
+      ok: false,
+      kind: "refused",
+      code: head.data.code,
+      message: known.message,
+      anomaly: "provider_credentials",
+    };
   }
   const result = parse(body.json);
   if (result.ok || result.kind === "not_found") return result;
-  return { ok: false, kind: "unknown", ...(head.success ? { code: head.data.code } : {}), reason: result.reason };
+  return {
+    ok: false,
+    kind: "unknown",
+    ...(head.success ? { code: head.data.code } : {}),
+    reason: result.reason,
+  };
 }

@@ -20,8 +20,21 @@ import { VTPASS_READ_RETRIES, VTPASS_RESPONSE_MAX_CHARS, VTPASS_RETRY_BASE_MS } 
 import { log, maskAccount } from "../../lib/log";
 import { sleep } from "../../lib/time";
 import type { ProviderFetch } from "../http";
-import { classifyPurchase, classifyRead, isTransient, type Exchange, type PurchaseResult, type VtpassOutcome } from "./classify";
-import { parseBalanceAnswer, parseServicesAnswer, parseVariationsAnswer, type PlanCatalogue, type ServiceInfo } from "./catalogue";
+import {
+  classifyPurchase,
+  classifyRead,
+  isTransient,
+  type Exchange,
+  type PurchaseResult,
+  type VtpassOutcome,
+} from "./classify";
+import {
+  parseBalanceAnswer,
+  parseServicesAnswer,
+  parseVariationsAnswer,
+  type PlanCatalogue,
+  type ServiceInfo,
+} from "./catalogue";
 import { checkRequestId } from "./request-id";
 
 export type VtpassOptions = {
@@ -93,15 +106,25 @@ export class VtpassClient {
 
   /** `identifier`: "airtime" or "data" (VTpass's service groups). */
   async services(identifier: "airtime" | "data"): Promise<VtpassOutcome<ServiceInfo[]>> {
-    const exchange = await this.read("GET", `/api/services?identifier=${encodeURIComponent(identifier)}`);
+    const exchange = await this.read(
+      "GET",
+      `/api/services?identifier=${encodeURIComponent(identifier)}`,
+    );
     return this.reportRead("services", classifyRead(exchange, parseServicesAnswer));
   }
 
   async variations(serviceID: string): Promise<VtpassOutcome<PlanCatalogue>> {
-    const exchange = await this.read("GET", `/api/service-variations?serviceID=${encodeURIComponent(serviceID)}`);
+    const exchange = await this.read(
+      "GET",
+      `/api/service-variations?serviceID=${encodeURIComponent(serviceID)}`,
+    );
     const result = classifyRead(exchange, parseVariationsAnswer);
     if (result.ok && result.value.skipped > 0) {
-      log.warn("vtpass variations: entries skipped", { request_id: this.options.request_id, serviceID, skipped: result.value.skipped });
+      log.warn("vtpass variations: entries skipped", {
+        request_id: this.options.request_id,
+        serviceID,
+        skipped: result.value.skipped,
+      });
     }
     return this.reportRead("variations", result);
   }
@@ -125,9 +148,17 @@ export class VtpassClient {
     return exchange;
   }
 
-  private async once(method: Method, path: string, body: unknown, timeout_ms: number): Promise<Exchange> {
+  private async once(
+    method: Method,
+    path: string,
+    body: unknown,
+    timeout_ms: number,
+  ): Promise<Exchange> {
     const url = `${this.options.base_url.replace(/\/+$/, "")}${path}`;
-    const headers: Record<string, string> = { accept: "application/json", "api-key": this.options.api_key };
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      "api-key": this.options.api_key,
+    };
     if (method === "GET") headers["public-key"] = this.options.public_key;
     else {
       headers["secret-key"] = this.options.secret_key;
@@ -156,7 +187,13 @@ export class VtpassClient {
     return { answered: true, http_status: response.status, body_text: text };
   }
 
-  private report(operation: string, vtpass_request_id: string, exchange: Exchange, result: PurchaseResult, phone: string | null): void {
+  private report(
+    operation: string,
+    vtpass_request_id: string,
+    exchange: Exchange,
+    result: PurchaseResult,
+    phone: string | null,
+  ): void {
     const fields = {
       request_id: this.options.request_id,
       operation,

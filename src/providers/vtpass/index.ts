@@ -18,11 +18,17 @@ export const SANDBOX_VTPASS_PATH = "/__sandbox/vtpass";
 export function vtpassBaseUrl(config: Config, origin?: string): string | null {
   if (!config.vtpass) return null;
   if (config.vtpass.base_url) return config.vtpass.base_url;
-  const public_origin = origin ?? (config.APP_ADDRESS ? new URL(config.APP_ADDRESS).origin : SANDBOX_FALLBACK_ORIGIN);
+  const public_origin =
+    origin ?? (config.APP_ADDRESS ? new URL(config.APP_ADDRESS).origin : SANDBOX_FALLBACK_ORIGIN);
   return `${public_origin}${SANDBOX_VTPASS_PATH}`;
 }
 
-export function vtpassClient(env: Env, ctx: ExecutionContext, config: Config, options: { origin?: string; request_id?: string } = {}): VtpassClient | null {
+export function vtpassClient(
+  env: Env,
+  ctx: ExecutionContext,
+  config: Config,
+  options: { origin?: string; request_id?: string } = {},
+): VtpassClient | null {
   const base_url = vtpassBaseUrl(config, options.origin);
   if (!config.vtpass || !base_url) return null;
   return new VtpassClient({

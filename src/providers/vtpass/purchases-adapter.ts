@@ -23,7 +23,11 @@ import { parseCallback } from "./callbacks";
 import { airtimeBounds, serviceIdFor, type DataPlan, type ServiceInfo } from "./catalogue";
 import type { PurchaseFacts, PurchaseResult } from "./classify";
 import type { VtpassClient } from "./client";
-import { VTPASS_CATALOGUE_FAILURE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, VTPASS_CATALOGUE_TTL_S } from "./limits";
+import {
+  VTPASS_CATALOGUE_FAILURE_TTL_S,
+  VTPASS_CATALOGUE_STALE_MAX_S,
+  VTPASS_CATALOGUE_TTL_S,
+} from "./limits";
 import { newRequestId } from "./request-id";
 
 /** The name of VTpass's adapter: the source of its callbacks, and the namespace its request_ids are indexed under. */
@@ -54,7 +58,13 @@ function toOutcome(result: PurchaseResult, our_ref: string | null): Outcome<Foun
     case "not_found":
       return result;
     case "refused":
-      return { ok: false, kind: "refused", message: result.message, code: result.code, anomaly: result.anomaly };
+      return {
+        ok: false,
+        kind: "refused",
+        message: result.message,
+        code: result.code,
+        anomaly: result.anomaly,
+      };
     case "unknown":
       return { ok: false, kind: "unknown", reason: result.reason };
     default: {
@@ -66,14 +76,28 @@ function toOutcome(result: PurchaseResult, our_ref: string | null): Outcome<Foun
 
 /** Drop a refusal's extra detail for lookups (a lookup's refusal says nothing about the purchase). */
 function asLookup(outcome: Outcome<FoundFacts, Refusal>): Outcome<FoundFacts> {
-  return outcome.ok || outcome.kind !== "refused" ? (outcome as Outcome<FoundFacts>) : { ok: false, kind: "unknown", reason: `refused: ${outcome.message}` };
+  return outcome.ok || outcome.kind !== "refused"
+    ? (outcome as Outcome<FoundFacts>)
+    : { ok: false, kind: "unknown", reason: `refused: ${outcome.message}` };
 }
 
 // ---- The catalogue, cached --------------------------------------------------------------------
 
 // One VTpass read per list at a time, and none for VTPASS_CATALOGUE_FAILURE_TTL_S after one failed.
-const services = new ReadThroughCache<ServiceInfo[]>("vtpass-services", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, 2, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });
-const plans = new ReadThroughCache<DataPlan[]>("vtpass-plans", VTPASS_CATALOGUE_TTL_S, VTPASS_CATALOGUE_STALE_MAX_S, NETWORKS.length, { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S });
+const services = new ReadThroughCache<ServiceInfo[]>(
+  "vtpass-services",
+  VTPASS_CATALOGUE_TTL_S,
+  VTPASS_CATALOGUE_STALE_MAX_S,
+  2,
+  { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S },
+);
+const plans = new ReadThroughCache<DataPlan[]>(
+  "vtpass-plans",
+  VTPASS_CATALOGUE_TTL_S,
+  VTPASS_CATALOGUE_STALE_MAX_S,
+  NETWORKS.length,
+  { failure_ttl_s: VTPASS_CATALOGUE_FAILURE_TTL_S },
+);
 
 /** For tests: forget cached catalogues. */
 export function clearCatalogueCache(): void {
@@ -90,7 +114,10 @@ class CatalogueFailure extends Error {
 
 function listRead<T, U>(read: CacheRead<T>, map: (value: T) => U): ListRead<U> {
   if (read.ok) return { ok: true, value: map(read.value), cached: read.cached, stale: read.stale };
-  return { ok: false, kind: read.error instanceof CatalogueFailure && read.error.definite ? "refused" : "unknown" };
+  return {
+    ok: false,
+    kind: read.error instanceof CatalogueFailure && read.error.definite ? "refused" : "unknown",
+  };
 }
 
 // ---- The port ---------------------------------------------------------------------------------
@@ -116,7 +143,14 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
       deps.keep_alive,
     );
     // A service VTpass did not list gets our own range (airtimeBounds(null)): the purchase answer still guards the edges.
-    return listRead(read, (listed) => NETWORKS.map((network) => ({ network, published: airtimeBounds(listed.find((s) => s.service_id === serviceIdFor("airtime", network)) ?? null) })));
+    return listRead(read, (listed) =>
+      NETWORKS.map((network) => ({
+        network,
+        published: airtimeBounds(
+          listed.find((s) => s.service_id === serviceIdFor("airtime", network)) ?? null,
+        ),
+      })),
+    );
   };
 
   const dataPlans: PurchasePort["dataPlans"] = async (network) => {
@@ -145,16 +179,20 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
         serviceID: input.service_id,
         amount_minor: input.amount_minor,
         phone: input.phone,
-        ...(input.variation_code ? { billersCode: input.phone, variation_code: input.variation_code } : {}),
+        ...(input.variation_code
+          ? { billersCode: input.phone, variation_code: input.variation_code }
+          : {}),
       });
       return toOutcome(result, input.tx_ref);
     },
     lookup: async (ref: TxRef) => {
-      if (!ref.provider_ref) return { ok: false, kind: "not_found", message: "no request_id stored for this purchase" };
+      if (!ref.provider_ref)
+        return { ok: false, kind: "not_found", message: "no request_id stored for this purchase" };
       return asLookup(toOutcome(await client.requery(ref.provider_ref), ref.tx_ref));
     },
     // A callback's id is looked up like any other: the answer says which id, not which of our transactions.
-    lookupById: async (provider_ref) => asLookup(toOutcome(await client.requery(provider_ref), null)),
+    lookupById: async (provider_ref) =>
+      asLookup(toOutcome(await client.requery(provider_ref), null)),
 
     parseEvent: (raw_body) => {
       const parsed = parseCallback(raw_body);
@@ -164,7 +202,13 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
         case "bad_request_id":
           return { kind: "forged", reason: parsed.reason, length: parsed.length };
         case "update":
-          return { kind: "event", event: { provider_ref: parsed.request_id, event_key: `vtpass:transaction-update:${parsed.request_id}` } };
+          return {
+            kind: "event",
+            event: {
+              provider_ref: parsed.request_id,
+              event_key: `vtpass:transaction-update:${parsed.request_id}`,
+            },
+          };
         default: {
           const unreachable: never = parsed;
           throw new Error(`unhandled callback parse ${JSON.stringify(unreachable)}`);
@@ -176,13 +220,29 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
     dataPlans,
     quote: async (product) => {
       if (product.kind === "airtime") {
-        return { ok: true, quote: { service_id: serviceIdFor("airtime", product.network), variation_code: null, amount_minor: product.amount_minor, plan_name: null } };
+        return {
+          ok: true,
+          quote: {
+            service_id: serviceIdFor("airtime", product.network),
+            variation_code: null,
+            amount_minor: product.amount_minor,
+            plan_name: null,
+          },
+        };
       }
       const read = await dataPlans(product.network);
       if (!read.ok) return { ok: false, kind: "unavailable" };
       const plan = read.value.find((p) => p.code === product.plan_code);
       if (!plan) return { ok: false, kind: "plan_unknown" };
-      return { ok: true, quote: { service_id: serviceIdFor("data", product.network), variation_code: plan.code, amount_minor: plan.price_minor, plan_name: plan.name } };
+      return {
+        ok: true,
+        quote: {
+          service_id: serviceIdFor("data", product.network),
+          variation_code: plan.code,
+          amount_minor: plan.price_minor,
+          plan_name: plan.name,
+        },
+      };
     },
   };
 }

@@ -43,7 +43,9 @@ export function newRequestId(now_ms: number): string {
   return id;
 }
 
-export type RequestIdCheck = { ok: true; prefix_utc_ms: number } | { ok: false; reason: "length" | "characters" | "date" };
+export type RequestIdCheck =
+  | { ok: true; prefix_utc_ms: number }
+  | { ok: false; reason: "length" | "characters" | "date" };
 
 /**
  * The shape VTpass accepts: 12 to 36 characters, ASCII letters and digits only,
@@ -52,7 +54,8 @@ export type RequestIdCheck = { ok: true; prefix_utc_ms: number } | { ok: false; 
  * Lagos") is not checked here: it depends on when the id is sent.
  */
 export function checkRequestId(id: string): RequestIdCheck {
-  if (id.length < REQUEST_ID_PREFIX_CHARS || id.length > VTPASS_REQUEST_ID_MAX_CHARS) return { ok: false, reason: "length" };
+  if (id.length < REQUEST_ID_PREFIX_CHARS || id.length > VTPASS_REQUEST_ID_MAX_CHARS)
+    return { ok: false, reason: "length" };
   const match = SHAPE.exec(id);
   if (!match) return { ok: false, reason: "characters" };
   const [year, month, day, hour, minute] = match.slice(1, 6).map(Number);

@@ -23,7 +23,11 @@ export const VtCode = z.string().regex(/^\d{3}$/);
 
 export const TransactionDate = z.union([
   z.string(),
-  z.looseObject({ date: z.string(), timezone_type: z.number().optional(), timezone: z.string().optional() }),
+  z.looseObject({
+    date: z.string(),
+    timezone_type: z.number().optional(),
+    timezone: z.string().optional(),
+  }),
 ]);
 
 /** `content.transactions` of a purchase or requery answer. */
@@ -62,7 +66,10 @@ export type TransactionAnswer = z.infer<typeof TransactionAnswer>;
 export const CodeOnly = z.looseObject({ code: VtCode, response_description: z.string().nullish() });
 
 /** The callback VTpass POSTs when a stuck transaction is resolved. */
-export const TransactionUpdate = z.looseObject({ type: z.literal("transaction-update"), data: z.unknown() });
+export const TransactionUpdate = z.looseObject({
+  type: z.literal("transaction-update"),
+  data: z.unknown(),
+});
 
 // ---- Catalogue reads ------------------------------------------------------------------
 
@@ -85,7 +92,10 @@ export const VtService = z.looseObject({
 export type VtService = z.infer<typeof VtService>;
 
 /** `content` of `services?identifier=`: an array of services (some copies show it keyed). */
-export const ServicesContent = z.union([z.array(z.unknown()), z.record(z.string(), z.unknown()).transform((r) => Object.values(r))]);
+export const ServicesContent = z.union([
+  z.array(z.unknown()),
+  z.record(z.string(), z.unknown()).transform((r) => Object.values(r)),
+]);
 
 export const VtVariation = z.looseObject({
   variation_code: z.string(),

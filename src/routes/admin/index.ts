@@ -6,12 +6,19 @@
  * (./projection.ts).
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { DEAD_LETTERS_OBJECT, type DeadLetter as DeadLetterRecord } from "../../durable/dead-letters/object";
+import {
+  DEAD_LETTERS_OBJECT,
+  type DeadLetter as DeadLetterRecord,
+} from "../../durable/dead-letters/object";
 import { adminOnly } from "../../lib/admin-auth";
 import { errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { USER_ID_PATTERN } from "../../lib/ids";
-import { DEAD_LETTERS_PAGE_DEFAULT, DEAD_LETTERS_PAGE_MAX, IDENTIFIER_MAX_CHARS } from "../../lib/limits";
+import {
+  DEAD_LETTERS_PAGE_DEFAULT,
+  DEAD_LETTERS_PAGE_MAX,
+  IDENTIFIER_MAX_CHARS,
+} from "../../lib/limits";
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
 import { operatorRoutes } from "./operator";
@@ -61,20 +68,40 @@ adminRoutes.openapi(
     ...adminOnly,
     request: {
       query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(DEAD_LETTERS_PAGE_MAX).default(DEAD_LETTERS_PAGE_DEFAULT),
+        limit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(DEAD_LETTERS_PAGE_MAX)
+          .default(DEAD_LETTERS_PAGE_DEFAULT),
         starting_after: z.string().max(IDENTIFIER_MAX_CHARS).optional(),
       }),
     },
     responses: {
-      200: { description: "A page.", content: { "application/json": { schema: z.object({ object: z.literal("list"), data: z.array(DeadLetter), has_more: z.boolean() }) } } },
+      200: {
+        description: "A page.",
+        content: {
+          "application/json": {
+            schema: z.object({
+              object: z.literal("list"),
+              data: z.array(DeadLetter),
+              has_more: z.boolean(),
+            }),
+          },
+        },
+      },
       ...problems(401, 422),
     },
   }),
   async (c) => {
     const q = c.req.valid("query");
     const page = await c.env.DEAD_LETTERS.getByName(DEAD_LETTERS_OBJECT).list(q);
-    if (!page) throw errors.validation([{ path: "starting_after", message: "unknown dead letter id" }]);
-    return c.json({ object: "list" as const, data: page.data.map(letterView), has_more: page.has_more }, 200);
+    if (!page)
+      throw errors.validation([{ path: "starting_after", message: "unknown dead letter id" }]);
+    return c.json(
+      { object: "list" as const, data: page.data.map(letterView), has_more: page.has_more },
+      200,
+    );
   },
 );
 
@@ -97,7 +124,11 @@ adminRoutes.openapi(
     const letter = await store.get(id);
     if (!letter) throw errors.notFound("No such dead letter.");
     const message = QueueMessage.safeParse(JSON.parse(letter.body_json));
-    if (!message.success) throw errors.unprocessable("not_replayable", "This dead letter is not a valid queue message; inspect it instead.");
+    if (!message.success)
+      throw errors.unprocessable(
+        "not_replayable",
+        "This dead letter is not a valid queue message; inspect it instead.",
+      );
     await c.env.WALLET_EVENTS.send(message.data);
     const updated = await store.markReplayed(id);
     log.info("dead letter replayed", { request_id: c.var.request_id, dead_letter_id: id });
@@ -125,7 +156,15 @@ adminRoutes.openapi(
               available_minor: z.number().int(),
               journal_rows: z.number().int(),
               ok: z.boolean(),
-              anomalies: z.array(z.object({ tx_ref: z.string(), kind: z.string(), ref: z.string(), detail: z.string(), created_at_ms: z.number() })),
+              anomalies: z.array(
+                z.object({
+                  tx_ref: z.string(),
+                  kind: z.string(),
+                  ref: z.string(),
+                  detail: z.string(),
+                  created_at_ms: z.number(),
+                }),
+              ),
             }),
           },
         },

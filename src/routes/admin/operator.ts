@@ -23,12 +23,20 @@ import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems, type AppContext } from "../../lib/http";
 import { log } from "../../lib/log";
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus, type MetricFamily } from "../../lib/prometheus";
-import { operatorOverview, resolveAnomaly, type OperatorOverview } from "../../services/operator-index";
+import {
+  operatorOverview,
+  resolveAnomaly,
+  type OperatorOverview,
+} from "../../services/operator-index";
 import { AnomalyParams, AnomalyQuery, OperationsQuery, OperatorView } from "./schemas";
 
 export const operatorRoutes = newRouter();
 
-type DeadLetterStats = { stored: number; unreplayed: number; oldest_unreplayed_at_ms: number | null };
+type DeadLetterStats = {
+  stored: number;
+  unreplayed: number;
+  oldest_unreplayed_at_ms: number | null;
+};
 
 /** An anomaly not found while the single index's rows still move into the shards may be on its way. */
 const indexMoving = () =>
@@ -36,15 +44,20 @@ const indexMoving = () =>
     status: 503,
     code: "operator_index_moving",
     title: "Service unavailable",
-    detail: "The operator index is moving into its shards; this anomaly may not have arrived yet. Try again shortly.",
+    detail:
+      "The operator index is moving into its shards; this anomaly may not have arrived yet. Try again shortly.",
     headers: { "retry-after": String(INDEX_MOVING_RETRY_AFTER_S) },
   });
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-const ageS = (now_ms: number, at_ms: number | null) => (at_ms === null ? 0 : Math.max(0, Math.floor((now_ms - at_ms) / 1000)));
+const ageS = (now_ms: number, at_ms: number | null) =>
+  at_ms === null ? 0 : Math.max(0, Math.floor((now_ms - at_ms) / 1000));
 
-async function gather(c: AppContext, limit: number): Promise<{ overview: OperatorOverview; letters: DeadLetterStats }> {
+async function gather(
+  c: AppContext,
+  limit: number,
+): Promise<{ overview: OperatorOverview; letters: DeadLetterStats }> {
   const [overview, letters] = await Promise.all([
     operatorOverview(c.env, c.var.config.OPERATOR_INDEX_SHARDS, limit),
     c.env.DEAD_LETTERS.getByName(DEAD_LETTERS_OBJECT).stats(),
@@ -76,11 +89,15 @@ operatorRoutes.openapi(
     method: "get",
     path: "/admin/operations",
     tags: ["admin"],
-    summary: "Operator view across all wallets: overdue, escalated, anomalies, settlements, dead letters, provider problems",
+    summary:
+      "Operator view across all wallets: overdue, escalated, anomalies, settlements, dead letters, provider problems",
     ...adminOnly,
     request: { query: OperationsQuery },
     responses: {
-      200: { description: "The view; each list holds at most `limit` rows and gives its total.", content: { "application/json": { schema: OperatorView } } },
+      200: {
+        description: "The view; each list holds at most `limit` rows and gives its total.",
+        content: { "application/json": { schema: OperatorView } },
+      },
       ...problems(401, 422, 503),
     },
   }),
@@ -104,7 +121,14 @@ operatorRoutes.openapi(
         escalations: { ...o.escalations, data: o.escalations.data.map((tx) => txView(tx, now_ms)) },
         anomalies: {
           ...o.anomalies,
-          data: o.anomalies.data.map((a) => ({ tx_ref: a.tx_ref, kind: a.kind, ref: a.ref, detail: a.detail, user_id: a.owner_user_id, created_at: iso(a.created_at_ms) })),
+          data: o.anomalies.data.map((a) => ({
+            tx_ref: a.tx_ref,
+            kind: a.kind,
+            ref: a.ref,
+            detail: a.detail,
+            user_id: a.owner_user_id,
+            created_at: iso(a.created_at_ms),
+          })),
           by_kind: Object.fromEntries(o.anomalies_by_kind.map((k) => [k.kind, k.count])),
         },
         settlements: o.settlements,
@@ -138,17 +162,40 @@ operatorRoutes.openapi(
     ...adminOnly,
     request: { params: AnomalyParams, query: AnomalyQuery },
     responses: {
-      200: { description: "Resolved.", content: { "application/json": { schema: z.object({ tx_ref: z.string(), kind: z.string(), ref: z.string().nullable(), resolved: z.literal(true) }) } } },
+      200: {
+        description: "Resolved.",
+        content: {
+          "application/json": {
+            schema: z.object({
+              tx_ref: z.string(),
+              kind: z.string(),
+              ref: z.string().nullable(),
+              resolved: z.literal(true),
+            }),
+          },
+        },
+      },
       ...problems(401, 404, 422, 503),
     },
   }),
   async (c) => {
     const { tx_ref, kind } = c.req.valid("param");
     const ref = c.req.valid("query").ref ?? null;
-    const outcome = await resolveAnomaly(c.env, c.var.config.OPERATOR_INDEX_SHARDS, tx_ref, kind, ref);
+    const outcome = await resolveAnomaly(
+      c.env,
+      c.var.config.OPERATOR_INDEX_SHARDS,
+      tx_ref,
+      kind,
+      ref,
+    );
     if (outcome === "moving") throw indexMoving();
     if (outcome === "not_found") throw errors.notFound("No such open anomaly.");
-    log.info("anomaly resolved by an operator", { request_id: c.var.request_id, tx_ref, kind, ref });
+    log.info("anomaly resolved by an operator", {
+      request_id: c.var.request_id,
+      tx_ref,
+      kind,
+      ref,
+    });
     return c.json({ tx_ref, kind, ref, resolved: true as const }, 200);
   },
 );
@@ -165,7 +212,12 @@ export function operatorMetrics(o: OperatorOverview, letters: DeadLetterStats): 
   const byType = (pick: (p: OperatorOverview["pending"][number] | undefined) => number) =>
     TX_TYPES.map((type) => ({ labels: { type }, value: pick(pending.get(type)) }));
   return [
-    { name: "wallet_transactions_pending", help: "Transactions not yet settled, by type.", type: "gauge", samples: byType((p) => p?.pending ?? 0) },
+    {
+      name: "wallet_transactions_pending",
+      help: "Transactions not yet settled, by type.",
+      type: "gauge",
+      samples: byType((p) => p?.pending ?? 0),
+    },
     {
       name: "wallet_transactions_overdue",
       help: "Pending transactions past their expected time (deadline), by type.",
@@ -178,7 +230,12 @@ export function operatorMetrics(o: OperatorOverview, letters: DeadLetterStats): 
       type: "gauge",
       samples: byType((p) => ageS(now_ms, p?.oldest_created_at_ms ?? null)),
     },
-    { name: "wallet_escalations_open", help: "Escalated transactions still pending.", type: "gauge", samples: [{ value: o.escalations.total }] },
+    {
+      name: "wallet_escalations_open",
+      help: "Escalated transactions still pending.",
+      type: "gauge",
+      samples: [{ value: o.escalations.total }],
+    },
     {
       name: "wallet_anomalies_open",
       help: "Open anomalies for operators, by kind (refund_due, overpaid, escalated, paid_after_terminal, ...).",
@@ -189,10 +246,25 @@ export function operatorMetrics(o: OperatorOverview, letters: DeadLetterStats): 
       name: "wallet_settlements_total",
       help: "Transactions that reached an outcome, by type and outcome.",
       type: "counter",
-      samples: TX_TYPES.flatMap((type) => SETTLEMENT_OUTCOMES.map((outcome) => ({ labels: { type, outcome }, value: settled.get(`${type}/${outcome}`) ?? 0 }))),
+      samples: TX_TYPES.flatMap((type) =>
+        SETTLEMENT_OUTCOMES.map((outcome) => ({
+          labels: { type, outcome },
+          value: settled.get(`${type}/${outcome}`) ?? 0,
+        })),
+      ),
     },
-    { name: "wallet_dead_letters", help: "Dead-lettered queue messages stored.", type: "gauge", samples: [{ value: letters.stored }] },
-    { name: "wallet_dead_letters_unreplayed", help: "Dead letters never replayed.", type: "gauge", samples: [{ value: letters.unreplayed }] },
+    {
+      name: "wallet_dead_letters",
+      help: "Dead-lettered queue messages stored.",
+      type: "gauge",
+      samples: [{ value: letters.stored }],
+    },
+    {
+      name: "wallet_dead_letters_unreplayed",
+      help: "Dead letters never replayed.",
+      type: "gauge",
+      samples: [{ value: letters.unreplayed }],
+    },
     {
       name: "wallet_dead_letters_oldest_unreplayed_age_seconds",
       help: "Age of the oldest dead letter never replayed (0 when none).",
@@ -203,7 +275,10 @@ export function operatorMetrics(o: OperatorOverview, letters: DeadLetterStats): 
       name: "wallet_provider_problems",
       help: "Provider problems of ours (float, credentials) seen recently: occurrences, by provider and kind.",
       type: "gauge",
-      samples: o.provider_problems.map((p) => ({ labels: { provider: p.provider, kind: p.kind }, value: p.count })),
+      samples: o.provider_problems.map((p) => ({
+        labels: { provider: p.provider, kind: p.kind },
+        value: p.count,
+      })),
     },
   ];
 }
@@ -216,12 +291,17 @@ operatorRoutes.openapi(
     summary: "Operator metrics in Prometheus text format (0.0.4)",
     ...adminOnly,
     responses: {
-      200: { description: "Prometheus text exposition.", content: { "text/plain": { schema: z.string() } } },
+      200: {
+        description: "Prometheus text exposition.",
+        content: { "text/plain": { schema: z.string() } },
+      },
       ...problems(401, 503),
     },
   }),
   async (c) => {
     const { overview, letters } = await gather(c, 1);
-    return c.text(renderPrometheus(operatorMetrics(overview, letters)), 200, { "content-type": PROMETHEUS_CONTENT_TYPE });
+    return c.text(renderPrometheus(operatorMetrics(overview, letters)), 200, {
+      "content-type": PROMETHEUS_CONTENT_TYPE,
+    });
   },
 );

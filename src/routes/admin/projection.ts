@@ -24,16 +24,32 @@ export const projectionAdminRoutes = newRouter();
 
 const UserParam = z.object({ user_id: z.string().regex(USER_ID_PATTERN) });
 
-const projectionOff = () => errors.conflict("projection_off", "The MongoDB projection is off: MONGODB_URI (or MONGO_URI) is not set.");
+const projectionOff = () =>
+  errors.conflict(
+    "projection_off",
+    "The MongoDB projection is off: MONGODB_URI (or MONGO_URI) is not set.",
+  );
 const projectionUnavailable = (reason: string) =>
-  new AppError({ status: 503, code: "projection_unavailable", title: "Service unavailable", detail: `MongoDB cannot be read now (${reason}). Try again later.` });
+  new AppError({
+    status: 503,
+    code: "projection_unavailable",
+    title: "Service unavailable",
+    detail: `MongoDB cannot be read now (${reason}). Try again later.`,
+  });
 
 const Reprojected = z
   .object({
     user_id: z.string(),
-    queued: z.object({ users: z.number().int(), wallets: z.number().int(), transactions: z.number().int() }),
+    queued: z.object({
+      users: z.number().int(),
+      wallets: z.number().int(),
+      transactions: z.number().int(),
+    }),
     has_more: z.boolean(),
-    next_starting_after: z.string().nullable().openapi({ description: "Pass as starting_after to queue the next page of transactions." }),
+    next_starting_after: z
+      .string()
+      .nullable()
+      .openapi({ description: "Pass as starting_after to queue the next page of transactions." }),
   })
   .openapi("Reprojected");
 
@@ -49,7 +65,10 @@ projectionAdminRoutes.openapi(
       query: z.strictObject({ starting_after: z.string().max(TX_REF_MAX_CHARS).optional() }),
     },
     responses: {
-      202: { description: "Queued; the wallet's change feed delivers it.", content: { "application/json": { schema: Reprojected } } },
+      202: {
+        description: "Queued; the wallet's change feed delivers it.",
+        content: { "application/json": { schema: Reprojected } },
+      },
       ...problems(401, 404, 409, 422),
     },
   }),
@@ -59,9 +78,17 @@ projectionAdminRoutes.openapi(
     const page = await c.env.WALLET.getByName(user_id).reproject(starting_after);
     if (page === "off") throw projectionOff();
     if (!page) throw errors.notFound("No such wallet.");
-    log.info("wallet reprojection queued", { request_id: c.var.request_id, user_id, transactions: page.transactions, has_more: page.has_more });
+    log.info("wallet reprojection queued", {
+      request_id: c.var.request_id,
+      user_id,
+      transactions: page.transactions,
+      has_more: page.has_more,
+    });
     const { users, wallets, transactions, has_more, next_starting_after } = page;
-    return c.json({ user_id, queued: { users, wallets, transactions }, has_more, next_starting_after }, 202);
+    return c.json(
+      { user_id, queued: { users, wallets, transactions }, has_more, next_starting_after },
+      202,
+    );
   },
 );
 
@@ -79,7 +106,11 @@ const ProjectionCheck = z
   .object({
     user_id: z.string(),
     consistent: z.boolean(),
-    checked: z.object({ users: z.number().int(), wallets: z.number().int(), transactions: z.number().int() }),
+    checked: z.object({
+      users: z.number().int(),
+      wallets: z.number().int(),
+      transactions: z.number().int(),
+    }),
     differences: z.array(Difference),
     more_differences: z.number().int(),
     stopped_short: z.boolean(),
@@ -103,20 +134,31 @@ projectionAdminRoutes.openapi(
     ...adminOnly,
     request: { params: UserParam },
     responses: {
-      200: { description: "The comparison, and the wallet's projection backlog.", content: { "application/json": { schema: ProjectionCheck } } },
+      200: {
+        description: "The comparison, and the wallet's projection backlog.",
+        content: { "application/json": { schema: ProjectionCheck } },
+      },
       ...problems(401, 404, 409, 422, 503),
     },
   }),
   async (c) => {
     const { user_id } = c.req.valid("param");
-    const [result, state] = await Promise.all([checkProjection(c.env, c.var.config, user_id), c.env.WALLET.getByName(user_id).projectionState()]);
+    const [result, state] = await Promise.all([
+      checkProjection(c.env, c.var.config, user_id),
+      c.env.WALLET.getByName(user_id).projectionState(),
+    ]);
     if (!result.ok) {
       if (result.reason === "off") throw projectionOff();
       if (result.reason === "not_found") throw errors.notFound("No such wallet.");
       throw projectionUnavailable(result.reason);
     }
     const feed = state.on
-      ? { backlog: state.backlog, oldest_unprojected_at: iso(state.oldest_at_ms), failures: state.failures, retry_at: iso(state.retry_at_ms) }
+      ? {
+          backlog: state.backlog,
+          oldest_unprojected_at: iso(state.oldest_at_ms),
+          failures: state.failures,
+          retry_at: iso(state.retry_at_ms),
+        }
       : { backlog: 0, oldest_unprojected_at: null, failures: 0, retry_at: null };
     return c.json({ ...result.report, feed }, 200);
   },
@@ -131,7 +173,12 @@ projectionAdminRoutes.openapi(
     ...adminOnly,
     request: {
       query: z.strictObject({
-        limit: z.coerce.number().int().min(1).max(USERS_INDEX_PAGE_MAX).default(USERS_INDEX_PAGE_MAX),
+        limit: z.coerce
+          .number()
+          .int()
+          .min(1)
+          .max(USERS_INDEX_PAGE_MAX)
+          .default(USERS_INDEX_PAGE_MAX),
         starting_after: z.string().regex(USER_ID_PATTERN).optional(),
       }),
     },
@@ -140,7 +187,11 @@ projectionAdminRoutes.openapi(
         description: "A page.",
         content: {
           "application/json": {
-            schema: z.object({ object: z.literal("list"), data: z.array(z.object({ user_id: z.string(), indexed_at: z.string() })), has_more: z.boolean() }),
+            schema: z.object({
+              object: z.literal("list"),
+              data: z.array(z.object({ user_id: z.string(), indexed_at: z.string() })),
+              has_more: z.boolean(),
+            }),
           },
         },
       },
@@ -149,6 +200,16 @@ projectionAdminRoutes.openapi(
   }),
   async (c) => {
     const page = await listUsers(c.env, c.var.config.OPERATOR_INDEX_SHARDS, c.req.valid("query"));
-    return c.json({ object: "list" as const, data: page.data.map((u) => ({ user_id: u.user_id, indexed_at: new Date(u.indexed_at_ms).toISOString() })), has_more: page.has_more }, 200);
+    return c.json(
+      {
+        object: "list" as const,
+        data: page.data.map((u) => ({
+          user_id: u.user_id,
+          indexed_at: new Date(u.indexed_at_ms).toISOString(),
+        })),
+        has_more: page.has_more,
+      },
+      200,
+    );
   },
 );

@@ -6,7 +6,11 @@
 import { z } from "@hono/zod-openapi";
 import { SETTLEMENT_OUTCOMES } from "../../domain/operator";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
-import { ANOMALY_KIND_MAX_CHARS, OPERATOR_LIST_DEFAULT, OPERATOR_LIST_MAX } from "../../durable/operations/limits";
+import {
+  ANOMALY_KIND_MAX_CHARS,
+  OPERATOR_LIST_DEFAULT,
+  OPERATOR_LIST_MAX,
+} from "../../durable/operations/limits";
 import { IDENTIFIER_MAX_CHARS } from "../../lib/limits";
 
 export const OperationsQuery = z.strictObject({
@@ -15,7 +19,10 @@ export const OperationsQuery = z.strictObject({
 
 export const AnomalyParams = z.object({
   tx_ref: z.string().min(1).max(IDENTIFIER_MAX_CHARS),
-  kind: z.string().max(ANOMALY_KIND_MAX_CHARS).regex(/^[a-z_]+$/),
+  kind: z
+    .string()
+    .max(ANOMALY_KIND_MAX_CHARS)
+    .regex(/^[a-z_]+$/),
 });
 
 /** Which provider charge's anomaly to resolve; without it, every open anomaly of (tx_ref, kind). */
@@ -52,7 +59,11 @@ const OperatorAnomaly = z
   .object({
     tx_ref: z.string(),
     kind: z.string(),
-    ref: z.string().describe("The provider charge the anomaly is about (a payment owed back, received late or twice); empty when it is about the transaction as a whole."),
+    ref: z
+      .string()
+      .describe(
+        "The provider charge the anomaly is about (a payment owed back, received late or twice); empty when it is about the transaction as a whole.",
+      ),
     detail: z.string(),
     user_id: z.string().nullable(),
     created_at: z.string(),
@@ -60,7 +71,11 @@ const OperatorAnomaly = z
   .openapi("OperatorAnomaly");
 
 const bounded = <T extends z.ZodType>(item: T) =>
-  z.object({ total: z.number().int().describe("How many there are; `data` holds at most `limit`."), has_more: z.boolean(), data: z.array(item) });
+  z.object({
+    total: z.number().int().describe("How many there are; `data` holds at most `limit`."),
+    has_more: z.boolean(),
+    data: z.array(item),
+  });
 
 export const OperatorView = z
   .object({
@@ -79,7 +94,13 @@ export const OperatorView = z
     overdue: bounded(OperatorTransaction),
     escalations: bounded(OperatorTransaction),
     anomalies: bounded(OperatorAnomaly).extend({ by_kind: z.record(z.string(), z.number().int()) }),
-    settlements: z.array(z.object({ type: z.enum(TX_TYPES), outcome: z.enum(SETTLEMENT_OUTCOMES), count: z.number().int() })),
+    settlements: z.array(
+      z.object({
+        type: z.enum(TX_TYPES),
+        outcome: z.enum(SETTLEMENT_OUTCOMES),
+        count: z.number().int(),
+      }),
+    ),
     dead_letters: z.object({
       stored: z.number().int(),
       unreplayed: z.number().int(),
@@ -87,12 +108,28 @@ export const OperatorView = z
       oldest_unreplayed_age_s: z.number().int(),
     }),
     provider_problems: z.array(
-      z.object({ provider: z.string(), kind: z.string(), detail: z.string(), first_seen_at: z.string(), last_seen_at: z.string(), count: z.number().int() }),
+      z.object({
+        provider: z.string(),
+        kind: z.string(),
+        detail: z.string(),
+        first_seen_at: z.string(),
+        last_seen_at: z.string(),
+        count: z.number().int(),
+      }),
     ),
     index: z
       .object({
-        shards: z.number().int().describe("The operator index's shards (OPERATOR_INDEX_SHARDS); every one answered this view."),
-        moving: z.boolean().describe("True while the rows of the index from before it was sharded are still moving into the shards: lists may then miss some of them for a moment."),
+        shards: z
+          .number()
+          .int()
+          .describe(
+            "The operator index's shards (OPERATOR_INDEX_SHARDS); every one answered this view.",
+          ),
+        moving: z
+          .boolean()
+          .describe(
+            "True while the rows of the index from before it was sharded are still moving into the shards: lists may then miss some of them for a moment.",
+          ),
       })
       .describe("How the view was gathered."),
   })

@@ -6,7 +6,13 @@
  * inner whitespace are refused rather than silently creating a look-alike account.
  */
 import { z } from "@hono/zod-openapi";
-import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS, OAUTH_FIELD_MAX_CHARS, PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS } from "../../lib/limits";
+import {
+  EMAIL_MAX_CHARS,
+  FULL_NAME_MAX_CHARS,
+  OAUTH_FIELD_MAX_CHARS,
+  PASSWORD_MAX_CHARS,
+  PASSWORD_MIN_CHARS,
+} from "../../lib/limits";
 
 const EMAIL_PATTERN =
   /^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
@@ -26,9 +32,18 @@ export const Email = z
 /** Length is counted in code points, so an emoji counts once. */
 export const Password = z
   .string()
-  .refine((p) => [...p].length >= PASSWORD_MIN_CHARS, { message: `must be at least ${PASSWORD_MIN_CHARS} characters` })
-  .refine((p) => [...p].length <= PASSWORD_MAX_CHARS, { message: `must be at most ${PASSWORD_MAX_CHARS} characters` })
-  .openapi({ type: "string", format: "password", minLength: PASSWORD_MIN_CHARS, maxLength: PASSWORD_MAX_CHARS });
+  .refine((p) => [...p].length >= PASSWORD_MIN_CHARS, {
+    message: `must be at least ${PASSWORD_MIN_CHARS} characters`,
+  })
+  .refine((p) => [...p].length <= PASSWORD_MAX_CHARS, {
+    message: `must be at most ${PASSWORD_MAX_CHARS} characters`,
+  })
+  .openapi({
+    type: "string",
+    format: "password",
+    minLength: PASSWORD_MIN_CHARS,
+    maxLength: PASSWORD_MAX_CHARS,
+  });
 
 const FullName = z
   .string()
@@ -52,15 +67,24 @@ export const RegisterBody = z
  */
 export const LoginBody = z
   .strictObject({
-    username: z.string().max(EMAIL_MAX_CHARS + 64).optional(),
-    email: z.string().max(EMAIL_MAX_CHARS + 64).optional(),
+    username: z
+      .string()
+      .max(EMAIL_MAX_CHARS + 64)
+      .optional(),
+    email: z
+      .string()
+      .max(EMAIL_MAX_CHARS + 64)
+      .optional(),
     password: z.string().max(PASSWORD_MAX_CHARS * 4),
     grant_type: z.literal("password").optional(),
     scope: z.string().max(OAUTH_FIELD_MAX_CHARS).optional(),
     client_id: z.string().max(OAUTH_FIELD_MAX_CHARS).optional(),
     client_secret: z.string().max(OAUTH_FIELD_MAX_CHARS).optional(),
   })
-  .refine((b) => (b.username ?? b.email) !== undefined, { message: "username (the email) is required", path: ["username"] })
+  .refine((b) => (b.username ?? b.email) !== undefined, {
+    message: "username (the email) is required",
+    path: ["username"],
+  })
   .openapi("LoginRequest");
 
 export const TokenResponse = z

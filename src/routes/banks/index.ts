@@ -12,7 +12,11 @@ export const bankRoutes = newRouter();
 export const AccountNumber = z
   .string()
   .transform((v) => v.trim())
-  .pipe(z.string().regex(new RegExp(`^\\d{${NUBAN_DIGITS}}$`), { message: `must be a ${NUBAN_DIGITS}-digit NUBAN account number` }))
+  .pipe(
+    z.string().regex(new RegExp(`^\\d{${NUBAN_DIGITS}}$`), {
+      message: `must be a ${NUBAN_DIGITS}-digit NUBAN account number`,
+    }),
+  )
   .openapi({ type: "string", example: "0690000031" });
 export const BankCode = z
   .string()
@@ -21,7 +25,11 @@ export const BankCode = z
   .openapi({ type: "string", example: "044" });
 
 const BankList = z
-  .object({ object: z.literal("list"), country: z.enum(BANK_COUNTRIES), data: z.array(z.object({ code: z.string(), name: z.string() })) })
+  .object({
+    object: z.literal("list"),
+    country: z.enum(BANK_COUNTRIES),
+    data: z.array(z.object({ code: z.string(), name: z.string() })),
+  })
   .openapi("BankList");
 
 bankRoutes.openapi(
@@ -33,7 +41,13 @@ bankRoutes.openapi(
     security: bearerSecurity,
     middleware: requireUser,
     request: { query: z.strictObject({ country: z.enum(BANK_COUNTRIES).default("NG") }) },
-    responses: { 200: { description: "Banks, by name.", content: { "application/json": { schema: BankList } } }, ...problems(401, 422, 502, 503) },
+    responses: {
+      200: {
+        description: "Banks, by name.",
+        content: { "application/json": { schema: BankList } },
+      },
+      ...problems(401, 422, 502, 503),
+    },
   }),
   async (c) => {
     const { country } = c.req.valid("query");
@@ -43,7 +57,12 @@ bankRoutes.openapi(
 );
 
 const Resolved = z
-  .object({ account_number: z.string(), account_name: z.string(), account_bank: z.string(), bank_name: z.string() })
+  .object({
+    account_number: z.string(),
+    account_name: z.string(),
+    account_bank: z.string(),
+    bank_name: z.string(),
+  })
   .openapi("ResolvedAccount");
 
 bankRoutes.openapi(
@@ -55,13 +74,24 @@ bankRoutes.openapi(
     security: bearerSecurity,
     middleware: requireUser,
     request: { query: z.strictObject({ account_number: AccountNumber, account_bank: BankCode }) },
-    responses: { 200: { description: "The account name.", content: { "application/json": { schema: Resolved } } }, ...problems(401, 422, 429, 502, 503) },
+    responses: {
+      200: {
+        description: "The account name.",
+        content: { "application/json": { schema: Resolved } },
+      },
+      ...problems(401, 422, 429, 502, 503),
+    },
   }),
   async (c) => {
     const q = c.req.valid("query");
     const resolved = await resolveAccount(c, userIdOf(c), q.account_number, q.account_bank);
     return c.json(
-      { account_number: resolved.account_number, account_name: resolved.account_name, account_bank: resolved.bank.code, bank_name: resolved.bank.name },
+      {
+        account_number: resolved.account_number,
+        account_name: resolved.account_name,
+        account_bank: resolved.bank.code,
+        bank_name: resolved.bank.name,
+      },
       200,
     );
   },

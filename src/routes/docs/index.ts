@@ -10,7 +10,12 @@ import { IDENTIFIER_MAX_CHARS } from "../../lib/limits";
 
 export const docsRoutes = newRouter();
 
-const ASSET_NAMES = new Set(["swagger-ui.css", "swagger-ui-bundle.js", "favicon-32x32.png", "favicon-16x16.png"]);
+const ASSET_NAMES = new Set([
+  "swagger-ui.css",
+  "swagger-ui-bundle.js",
+  "favicon-32x32.png",
+  "favicon-16x16.png",
+]);
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -39,7 +44,9 @@ docsRoutes.openapi(
     path: "/docs",
     tags: ["docs"],
     summary: "Interactive API documentation (Swagger UI)",
-    responses: { 200: { description: "HTML page.", content: { "text/html": { schema: z.string() } } } },
+    responses: {
+      200: { description: "HTML page.", content: { "text/html": { schema: z.string() } } },
+    },
   }),
   (c) => c.html(PAGE, 200, { "content-security-policy": DOCS_CSP }),
 );
@@ -50,9 +57,15 @@ docsRoutes.openapi(
     path: "/docs/init.js",
     tags: ["docs"],
     summary: "Swagger UI start-up script",
-    responses: { 200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } } },
+    responses: {
+      200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } },
+    },
   }),
-  (c) => c.body(INIT, 200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "public, max-age=300" }),
+  (c) =>
+    c.body(INIT, 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "public, max-age=300",
+    }),
 );
 
 docsRoutes.openapi(
@@ -63,7 +76,10 @@ docsRoutes.openapi(
     summary: "Swagger UI static files",
     request: { params: z.object({ name: z.string().max(IDENTIFIER_MAX_CHARS) }) },
     responses: {
-      200: { description: "The file.", content: { "application/octet-stream": { schema: z.string() } } },
+      200: {
+        description: "The file.",
+        content: { "application/octet-stream": { schema: z.string() } },
+      },
       ...problems(404),
     },
   }),

@@ -27,7 +27,11 @@
  * per isolate, whatever the request rate. `checked_at` says how old it is.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { OPERATIONS_OBJECT, type ProjectionLag, type ProviderProblem } from "../../durable/operations/object";
+import {
+  OPERATIONS_OBJECT,
+  type ProjectionLag,
+  type ProviderProblem,
+} from "../../durable/operations/object";
 import type { Config } from "../../lib/config";
 import { type AppContext, newRouter, problems } from "../../lib/http";
 import { READINESS_CACHE_TTL_MS } from "../../lib/limits";
@@ -42,24 +46,50 @@ const Liveness = z
 const Check = z.object({ ok: z.boolean(), latency_ms: z.number(), error: z.string().optional() });
 const ProviderStatus = z.object({
   status: z.enum(["ok", "degraded", "not_configured"]),
-  problems: z.array(z.object({ kind: z.string(), detail: z.string(), last_at: z.string(), count: z.number().int() })),
+  problems: z.array(
+    z.object({
+      kind: z.string(),
+      detail: z.string(),
+      last_at: z.string(),
+      count: z.number().int(),
+    }),
+  ),
 });
 const ProjectionStatus = z
   .object({
     status: z.enum(["off", "ok", "degraded"]),
-    wallets_behind: z.number().int().openapi({ description: "Wallets whose changes are failing to reach MongoDB." }),
-    wallets_behind_capped: z.boolean().openapi({ description: "More wallets are behind than are counted (the count is a floor)." }),
-    backlog_changes: z.number().int().openapi({ description: "Changes waiting for MongoDB across those wallets." }),
-    oldest_unprojected_age_ms: z.number().int().nullable().openapi({ description: "Age of the oldest change waiting for MongoDB." }),
+    wallets_behind: z
+      .number()
+      .int()
+      .openapi({ description: "Wallets whose changes are failing to reach MongoDB." }),
+    wallets_behind_capped: z
+      .boolean()
+      .openapi({ description: "More wallets are behind than are counted (the count is a floor)." }),
+    backlog_changes: z
+      .number()
+      .int()
+      .openapi({ description: "Changes waiting for MongoDB across those wallets." }),
+    oldest_unprojected_age_ms: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Age of the oldest change waiting for MongoDB." }),
   })
   .openapi("ProjectionStatus");
 const Readiness = z
   .object({
     status: z.enum(["ready", "degraded"]),
     checks: z.object({ durable_objects: Check, queue: Check }),
-    providers: z.object({ vtpass: ProviderStatus }).openapi({ description: "Provider problems that are ours to fix; they do not make the service unready." }),
-    projection: ProjectionStatus.openapi({ description: "The MongoDB projection; its lag does not make the service unready." }),
-    checked_at: z.string().openapi({ format: "date-time", description: "When the bindings were last probed (results are reused for a few seconds)." }),
+    providers: z.object({ vtpass: ProviderStatus }).openapi({
+      description: "Provider problems that are ours to fix; they do not make the service unready.",
+    }),
+    projection: ProjectionStatus.openapi({
+      description: "The MongoDB projection; its lag does not make the service unready.",
+    }),
+    checked_at: z.string().openapi({
+      format: "date-time",
+      description: "When the bindings were last probed (results are reused for a few seconds).",
+    }),
   })
   .openapi("Readiness");
 
@@ -71,12 +101,20 @@ async function timed(run: () => Promise<unknown>): Promise<z.infer<typeof Check>
     await run();
     return { ok: true, latency_ms: Date.now() - started };
   } catch (error) {
-    return { ok: false, latency_ms: Date.now() - started, error: error instanceof Error ? error.name : "error" };
+    return {
+      ok: false,
+      latency_ms: Date.now() - started,
+      error: error instanceof Error ? error.name : "error",
+    };
   }
 }
 
 type ReadinessResult = z.infer<typeof Readiness>;
-type ReadinessState = { result?: ReadinessResult; checked_at_ms?: number; running?: Promise<ReadinessResult> };
+type ReadinessState = {
+  result?: ReadinessResult;
+  checked_at_ms?: number;
+  running?: Promise<ReadinessResult>;
+};
 
 /** Per isolate and per environment object (the bindings probed belong to it). */
 const readinessByEnv = new WeakMap<object, ReadinessState>();
@@ -90,7 +128,11 @@ async function providerProblems(env: Env, request_id: string): Promise<ProviderP
   }
 }
 
-async function projectionLag(env: Env, config: Config, request_id: string): Promise<ProjectionLag | null> {
+async function projectionLag(
+  env: Env,
+  config: Config,
+  request_id: string,
+): Promise<ProjectionLag | null> {
   if (!config.mongo) return null;
   try {
     return await env.OPERATIONS.getByName(OPERATIONS_OBJECT).projectionLag();
@@ -100,14 +142,19 @@ async function projectionLag(env: Env, config: Config, request_id: string): Prom
   }
 }
 
-function projectionStatus(config: Config, lag: ProjectionLag | null, now_ms: number): z.infer<typeof ProjectionStatus> {
+function projectionStatus(
+  config: Config,
+  lag: ProjectionLag | null,
+  now_ms: number,
+): z.infer<typeof ProjectionStatus> {
   const behind = lag !== null && lag.wallets_behind > 0;
   return {
     status: !config.mongo ? "off" : behind || lag === null ? "degraded" : "ok",
     wallets_behind: lag?.wallets_behind ?? 0,
     wallets_behind_capped: lag?.capped ?? false,
     backlog_changes: lag?.backlog_changes ?? 0,
-    oldest_unprojected_age_ms: lag?.oldest_at_ms == null ? null : Math.max(0, now_ms - lag.oldest_at_ms),
+    oldest_unprojected_age_ms:
+      lag?.oldest_at_ms == null ? null : Math.max(0, now_ms - lag.oldest_at_ms),
   };
 }
 
@@ -123,8 +170,20 @@ async function probe(env: Env, config: Config, request_id: string): Promise<Read
   if (!ready) log.warn("readiness degraded", { request_id, durable_objects, queue });
   const vtpass_problems = problems
     .filter((p) => p.provider === "vtpass")
-    .map((p) => ({ kind: p.kind, detail: p.detail, last_at: new Date(p.last_at_ms).toISOString(), count: p.count }));
-  const vtpass = { status: !config.vtpass ? ("not_configured" as const) : vtpass_problems.length > 0 ? ("degraded" as const) : ("ok" as const), problems: vtpass_problems };
+    .map((p) => ({
+      kind: p.kind,
+      detail: p.detail,
+      last_at: new Date(p.last_at_ms).toISOString(),
+      count: p.count,
+    }));
+  const vtpass = {
+    status: !config.vtpass
+      ? ("not_configured" as const)
+      : vtpass_problems.length > 0
+        ? ("degraded" as const)
+        : ("ok" as const),
+    problems: vtpass_problems,
+  };
   return {
     status: ready ? "ready" : "degraded",
     checks: { durable_objects, queue },
@@ -135,13 +194,22 @@ async function probe(env: Env, config: Config, request_id: string): Promise<Read
 }
 
 /** The cached result while fresh; else the running check; else a new one, shared by everyone who asks meanwhile. */
-export function cachedReadiness(env: Env, config: Config, request_id: string, now_ms = Date.now()): Promise<ReadinessResult> {
+export function cachedReadiness(
+  env: Env,
+  config: Config,
+  request_id: string,
+  now_ms = Date.now(),
+): Promise<ReadinessResult> {
   let state = readinessByEnv.get(env);
   if (!state) {
     state = {};
     readinessByEnv.set(env, state);
   }
-  if (state.result && state.checked_at_ms !== undefined && now_ms - state.checked_at_ms < READINESS_CACHE_TTL_MS) {
+  if (
+    state.result &&
+    state.checked_at_ms !== undefined &&
+    now_ms - state.checked_at_ms < READINESS_CACHE_TTL_MS
+  ) {
     return Promise.resolve(state.result);
   }
   if (state.running) return state.running;
@@ -169,22 +237,42 @@ healthRoutes.openapi(
     path: "/health",
     tags: ["health"],
     summary: "Liveness",
-    responses: { 200: { description: "The Worker answers.", content: { "application/json": { schema: Liveness } } }, ...problems(503) },
+    responses: {
+      200: {
+        description: "The Worker answers.",
+        content: { "application/json": { schema: Liveness } },
+      },
+      ...problems(503),
+    },
   }),
   (c) =>
     c.json(
-      { status: "ok" as const, app: c.var.config.APP_NAME, environment: c.var.config.ENVIRONMENT, time: new Date().toISOString() },
+      {
+        status: "ok" as const,
+        app: c.var.config.APP_NAME,
+        environment: c.var.config.ENVIRONMENT,
+        time: new Date().toISOString(),
+      },
       200,
     ),
 );
 
 const readinessResponses = {
-  200: { description: "Durable Objects and the queue answer.", content: { "application/json": { schema: Readiness } } },
+  200: {
+    description: "Durable Objects and the queue answer.",
+    content: { "application/json": { schema: Readiness } },
+  },
   503: { description: "A binding failed.", content: { "application/json": { schema: Readiness } } },
 };
 
 healthRoutes.openapi(
-  createRoute({ method: "get", path: "/health/ready", tags: ["health"], summary: "Readiness of the bindings", responses: readinessResponses }),
+  createRoute({
+    method: "get",
+    path: "/health/ready",
+    tags: ["health"],
+    summary: "Readiness of the bindings",
+    responses: readinessResponses,
+  }),
   readiness,
 );
 

@@ -15,8 +15,11 @@ pagesRoutes.openapi(
     method: "get",
     path: "/pages/watch.js",
     tags: ["pages"],
-    summary: "The status pages' live-update script (opens the watch WebSocket with the page's ticket)",
-    responses: { 200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } } },
+    summary:
+      "The status pages' live-update script (opens the watch WebSocket with the page's ticket)",
+    responses: {
+      200: { description: "JavaScript.", content: { "text/javascript": { schema: z.string() } } },
+    },
   }),
   (c) =>
     c.body(WATCH_SCRIPT, 200, {

@@ -4,7 +4,12 @@
  * sent) and integer kobo (`*_minor`).
  */
 import { z } from "@hono/zod-openapi";
-import { formatMinor, isSupportedCurrency, MINOR_PER_MAJOR, parseDecimal } from "../../domain/money";
+import {
+  formatMinor,
+  isSupportedCurrency,
+  MINOR_PER_MAJOR,
+  parseDecimal,
+} from "../../domain/money";
 import { STAGES } from "../../domain/flows";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { TRANSACTIONS_PAGE_DEFAULT, TRANSACTIONS_PAGE_MAX } from "../../durable/wallet/limits";
@@ -16,7 +21,11 @@ import { TX_REF_MAX_CHARS } from "../../lib/ids";
  * `whole_naira`: the route refuses kobo (airtime is sold in whole naira, problem code
  * `whole_naira`); only the documentation is told here, the route makes the check.
  */
-export function amountField(min_minor: number, max_minor: number, { whole_naira = false }: { whole_naira?: boolean } = {}) {
+export function amountField(
+  min_minor: number,
+  max_minor: number,
+  { whole_naira = false }: { whole_naira?: boolean } = {},
+) {
   return z
     .union([z.string(), z.number()])
     .transform((raw, ctx) => {
@@ -26,7 +35,10 @@ export function amountField(min_minor: number, max_minor: number, { whole_naira 
         return z.NEVER;
       }
       if (parsed.amount_minor < min_minor || parsed.amount_minor > max_minor) {
-        ctx.addIssue({ code: "custom", message: `amount must be between ${formatMinor(min_minor)} and ${formatMinor(max_minor)}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `amount must be between ${formatMinor(min_minor)} and ${formatMinor(max_minor)}`,
+        });
         return z.NEVER;
       }
       return parsed.amount_minor;
@@ -39,7 +51,12 @@ export function amountField(min_minor: number, max_minor: number, { whole_naira 
       // beside them (the two types are disjoint: anyOf says what oneOf would).
       anyOf: [
         { type: "string", example: whole_naira ? "500" : "1500.00" },
-        { type: "number", minimum: min_minor / MINOR_PER_MAJOR, maximum: max_minor / MINOR_PER_MAJOR, example: whole_naira ? 500 : 1500 },
+        {
+          type: "number",
+          minimum: min_minor / MINOR_PER_MAJOR,
+          maximum: max_minor / MINOR_PER_MAJOR,
+          example: whole_naira ? 500 : 1500,
+        },
       ],
       description: whole_naira
         ? `Whole naira, ${min_minor / MINOR_PER_MAJOR} to ${max_minor / MINOR_PER_MAJOR}: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira.`
@@ -61,7 +78,9 @@ export const IdempotencyHeader = z.object({
     .max(IDEMPOTENCY_KEY_MAX_CHARS)
     .regex(/^[\x21-\x7e]+$/, { message: "must be printable ASCII without spaces" })
     .optional()
-    .openapi({ description: "Retry-safe key: the same key and body replay the first answer (kept 24 h)." }),
+    .openapi({
+      description: "Retry-safe key: the same key and body replay the first answer (kept 24 h).",
+    }),
 });
 
 export const WalletResponse = z
@@ -83,7 +102,10 @@ export const TransactionResponse = z
     tx_ref: z.string(),
     type: z.enum(TX_TYPES),
     status: z.enum(TX_STATUSES),
-    stage: z.enum(STAGES).openapi({ description: "The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show." }),
+    stage: z.enum(STAGES).openapi({
+      description:
+        "The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.",
+    }),
     amount: z.string(),
     amount_minor: z.number().int(),
     fee: z.string(),
@@ -105,8 +127,17 @@ export const TransactionListResponse = z
 const isoDate = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
 
 export const TransactionsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(TRANSACTIONS_PAGE_MAX).default(TRANSACTIONS_PAGE_DEFAULT),
-  starting_after: z.string().max(TX_REF_MAX_CHARS).optional().openapi({ description: "tx_ref of the last item of the previous page." }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(TRANSACTIONS_PAGE_MAX)
+    .default(TRANSACTIONS_PAGE_DEFAULT),
+  starting_after: z
+    .string()
+    .max(TX_REF_MAX_CHARS)
+    .optional()
+    .openapi({ description: "tx_ref of the last item of the previous page." }),
   type: z.enum(TX_TYPES).optional(),
   status: z.enum(TX_STATUSES).optional(),
   created_gte: isoDate.optional().openapi({ type: "string", format: "date-time" }),
@@ -126,13 +157,19 @@ export const FundResponse = z
     expires_at: z.string(),
     watch: z
       .object({
-        websocket_url: z.string().openapi({ example: "wss://api.example.com/api/v1/ws/wallet?tx_ref=fnd_..." }),
+        websocket_url: z
+          .string()
+          .openapi({ example: "wss://api.example.com/api/v1/ws/wallet?tx_ref=fnd_..." }),
         ticket: z.string().openapi({
           description: `Watch ticket for this tx_ref only: pass it as \`?ticket=\` (or in the join frame). Expires ${WATCH_TICKET_TTL_S / 3600} hours after the funding was created.`,
         }),
       })
-      .openapi("Watch", { description: "Watch the status live over WebSocket (GET /api/v1/ws/wallet)." }),
+      .openapi("Watch", {
+        description: "Watch the status live over WebSocket (GET /api/v1/ws/wallet).",
+      }),
   })
   .openapi("Funding");
 
-export const WebhookAck = z.object({ status: z.literal("accepted"), request_id: z.string() }).openapi("WebhookAck");
+export const WebhookAck = z
+  .object({ status: z.literal("accepted"), request_id: z.string() })
+  .openapi("WebhookAck");

@@ -19,10 +19,15 @@ import type { AppContext } from "../../lib/http";
 import { log } from "../../lib/log";
 import type { QueueMessage } from "../../queue/messages";
 
-export function webhookAuthentic(raw: Uint8Array, hash: string, headers: { verif_hash?: string; signature?: string }): boolean {
+export function webhookAuthentic(
+  raw: Uint8Array,
+  hash: string,
+  headers: { verif_hash?: string; signature?: string },
+): boolean {
   // Evaluate every candidate (no short-circuit) so timing does not reveal which matched.
   const byVerifHash = headers.verif_hash !== undefined && safeEqual(headers.verif_hash, hash);
-  const bySignature = headers.signature !== undefined && safeEqual(headers.signature, hmacSha256Base64(hash, raw));
+  const bySignature =
+    headers.signature !== undefined && safeEqual(headers.signature, hmacSha256Base64(hash, raw));
   const byPlainSignature = headers.signature !== undefined && safeEqual(headers.signature, hash);
   return byVerifHash || bySignature || byPlainSignature;
 }
@@ -41,7 +46,12 @@ export async function intakeWebhook(c: AppContext): Promise<Response> {
   });
   if (!authentic) {
     log.warn("webhook refused: bad or missing signature", { request_id });
-    throw new AppError({ status: 401, code: "webhook_signature_invalid", title: "Unauthorized", detail: "Missing or invalid webhook signature." });
+    throw new AppError({
+      status: 401,
+      code: "webhook_signature_invalid",
+      title: "Unauthorized",
+      detail: "Missing or invalid webhook signature.",
+    });
   }
   let raw_body: string;
   let parsed: unknown;
@@ -58,13 +68,22 @@ export async function intakeWebhook(c: AppContext): Promise<Response> {
         id: `webhook-${sha256Hex(Array.from(raw, (b) => String.fromCharCode(b)).join(""))}`,
         source: "webhook-intake",
         reason: "signed webhook body is not a JSON object",
-        body_json: JSON.stringify({ request_id, raw_base64: btoa(Array.from(raw, (b) => String.fromCharCode(b)).join("")) }),
+        body_json: JSON.stringify({
+          request_id,
+          raw_base64: btoa(Array.from(raw, (b) => String.fromCharCode(b)).join("")),
+        }),
         attempts: 0,
       },
     ]);
     throw errors.badRequest("malformed_webhook", "The webhook body must be a JSON object.");
   }
-  const message: QueueMessage = { v: 1, kind: "flutterwave.webhook", request_id, received_at_ms, raw_body };
+  const message: QueueMessage = {
+    v: 1,
+    kind: "flutterwave.webhook",
+    request_id,
+    received_at_ms,
+    raw_body,
+  };
   try {
     await c.env.WALLET_EVENTS.send(message);
   } catch (error) {

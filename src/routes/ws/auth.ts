@@ -34,10 +34,14 @@ export function offeredProtocols(header: string | undefined): string[] {
 }
 
 /** Read and verify the credential a request presents at upgrade time. Never logs a token. */
-export async function credentialOf(config: Config, input: { authorization?: string; protocols: string[]; ticket?: string }): Promise<Credential> {
+export async function credentialOf(
+  config: Config,
+  input: { authorization?: string; protocols: string[]; ticket?: string },
+): Promise<Credential> {
   if (input.authorization !== undefined) {
     const token = bearerToken(input.authorization);
-    if (!token) return { kind: "invalid", detail: "The Authorization header must be 'Bearer <token>'." };
+    if (!token)
+      return { kind: "invalid", detail: "The Authorization header must be 'Bearer <token>'." };
     return access(config, token, false);
   }
   const at = input.protocols.indexOf(BEARER_PROTOCOL);
@@ -52,18 +56,41 @@ export async function credentialOf(config: Config, input: { authorization?: stri
 
 async function access(config: Config, token: string, via_protocol: boolean): Promise<Credential> {
   const check = await verifyAccessToken(config, token);
-  if (!check.ok) return { kind: "invalid", detail: check.reason === "expired" ? "The token has expired." : "The token is not valid." };
-  return { kind: "access", user_id: check.user_id, via_protocol, expires_at_ms: check.expires_at_s * 1000 };
+  if (!check.ok)
+    return {
+      kind: "invalid",
+      detail: check.reason === "expired" ? "The token has expired." : "The token is not valid.",
+    };
+  return {
+    kind: "access",
+    user_id: check.user_id,
+    via_protocol,
+    expires_at_ms: check.expires_at_s * 1000,
+  };
 }
 
 export async function ticketCredential(config: Config, ticket: string): Promise<Credential> {
   const check = await verifyWatchTicket(config, ticket);
-  if (!check.ok) return { kind: "invalid", detail: check.reason === "expired" ? "The watch ticket has expired." : "The watch ticket is not valid." };
-  return { kind: "ticket", user_id: check.user_id, tx_ref: check.tx_ref, expires_at_ms: check.expires_at_s * 1000 };
+  if (!check.ok)
+    return {
+      kind: "invalid",
+      detail:
+        check.reason === "expired"
+          ? "The watch ticket has expired."
+          : "The watch ticket is not valid.",
+    };
+  return {
+    kind: "ticket",
+    user_id: check.user_id,
+    tx_ref: check.tx_ref,
+    expires_at_ms: check.expires_at_s * 1000,
+  };
 }
 
 /** `expires_at_ms`: the credential's expiry, when the Room closes the socket (4001). */
-export type Admission = { ok: true; user_id: string; expires_at_ms: number } | { ok: false; status: 401 | 404; detail: string };
+export type Admission =
+  | { ok: true; user_id: string; expires_at_ms: number }
+  | { ok: false; status: 401 | 404; detail: string };
 
 /** May this credential watch this tx_ref? 401: no usable credential; 404: not yours, or no such reference. */
 export function admit(credential: Credential, tx_ref: string): Admission {
@@ -74,7 +101,8 @@ export function admit(credential: Credential, tx_ref: string): Admission {
       return { ok: false, status: 401, detail: credential.detail };
     case "ticket":
       // The ticket itself is not valid here, whatever tx_ref names: 401 tells nothing about it.
-      if (credential.tx_ref !== tx_ref) return { ok: false, status: 401, detail: "The watch ticket is for another transaction." };
+      if (credential.tx_ref !== tx_ref)
+        return { ok: false, status: 401, detail: "The watch ticket is for another transaction." };
       break;
     case "access":
       break;
@@ -83,6 +111,7 @@ export function admit(credential: Credential, tx_ref: string): Admission {
       throw new Error(`unhandled credential ${JSON.stringify(unreachable)}`);
     }
   }
-  if (txRefOwner(tx_ref) !== credential.user_id) return { ok: false, status: 404, detail: "No such transaction." };
+  if (txRefOwner(tx_ref) !== credential.user_id)
+    return { ok: false, status: 404, detail: "No such transaction." };
   return { ok: true, user_id: credential.user_id, expires_at_ms: credential.expires_at_ms };
 }

@@ -32,26 +32,24 @@ import { WATCH_TICKET_MAX_CHARS } from "../../lib/limits";
 export const wsRoutes = newRouter();
 
 const WsQuery = z.object({
-  tx_ref: z
-    .string()
-    .min(1)
-    .max(TX_REF_MAX_CHARS)
-    .optional()
-    .openapi({ description: "The transaction to watch. Without it, the seed protocol applies: send {\"tx_ref\": \"...\"} as the first frame." }),
-  ticket: z
-    .string()
-    .min(1)
-    .max(WATCH_TICKET_MAX_CHARS)
-    .optional()
-    .openapi({ description: "A watch ticket for this tx_ref (from POST /wallet/fund's `watch.ticket`), instead of a bearer token." }),
+  tx_ref: z.string().min(1).max(TX_REF_MAX_CHARS).optional().openapi({
+    description:
+      'The transaction to watch. Without it, the seed protocol applies: send {"tx_ref": "..."} as the first frame.',
+  }),
+  ticket: z.string().min(1).max(WATCH_TICKET_MAX_CHARS).optional().openapi({
+    description:
+      "A watch ticket for this tx_ref (from POST /wallet/fund's `watch.ticket`), instead of a bearer token.",
+  }),
 });
 
 const WsHeaders = z.object({
-  upgrade: z.string().optional().openapi({ description: "Must be `websocket`.", example: "websocket" }),
-  "sec-websocket-protocol": z
+  upgrade: z
     .string()
     .optional()
-    .openapi({ description: "Browsers may offer `bearer, <access token>`; the 101 then selects `bearer`." }),
+    .openapi({ description: "Must be `websocket`.", example: "websocket" }),
+  "sec-websocket-protocol": z.string().optional().openapi({
+    description: "Browsers may offer `bearer, <access token>`; the 101 then selects `bearer`.",
+  }),
 });
 
 function upgradeRequired(): AppError {
@@ -85,7 +83,11 @@ for (const [name, schema] of [
 ] as const) {
   const { $schema: _dialect, ...component } = toJSONSchema(schema, { target: "draft-2020-12" });
   // A draft 2020-12 JSON Schema is an OpenAPI 3.1 schema object; the two libraries type them apart.
-  wsRoutes.openAPIRegistry.registerComponent("schemas", name, component as Parameters<typeof wsRoutes.openAPIRegistry.registerComponent<"schemas">>[2]);
+  wsRoutes.openAPIRegistry.registerComponent(
+    "schemas",
+    name,
+    component as Parameters<typeof wsRoutes.openAPIRegistry.registerComponent<"schemas">>[2],
+  );
 }
 
 wsRoutes.openapi(
@@ -96,8 +98,8 @@ wsRoutes.openapi(
     summary: "Watch a transaction's status over WebSocket (owner only)",
     description: [
       "Upgrade to a WebSocket. Credentials: `Authorization: Bearer <access token>`, or `Sec-WebSocket-Protocol: bearer, <access token>`, or a watch ticket (`?ticket=`, or `ticket` in the join frame).",
-      "Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: \"status\", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: \"error\", code, message}` before a protocol close.",
-      "Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: \"sync\"}`, and the text `ping` (answered `pong`).",
+      'Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.',
+      'Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).',
       "Close codes: 1000 settled (after a grace period), 1011 internal error, 4001 credential expired (reconnect with a fresh token or ticket), 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full or too many sockets.",
       "Limits: a user and a client address may each hold a bounded number of watch sockets (429 `too_many_sockets`); a socket is closed when its credential expires.",
     ].join("\n\n"),
@@ -105,7 +107,10 @@ wsRoutes.openapi(
     security: [{ bearerAuth: [] }, {}] as Record<string, string[]>[],
     request: { query: WsQuery, headers: WsHeaders },
     responses: {
-      101: { description: "Switching Protocols: the socket is open and its first frame is the current status." },
+      101: {
+        description:
+          "Switching Protocols: the socket is open and its first frame is the current status.",
+      },
       ...problems(401, 404, 422, 426, 429, 503),
     },
   }),
@@ -114,40 +119,82 @@ wsRoutes.openapi(
     if ((c.req.header("upgrade") ?? "").toLowerCase() !== "websocket") throw upgradeRequired();
     const query = c.req.valid("query");
     const protocols = offeredProtocols(c.req.header("sec-websocket-protocol"));
-    const credential = await credentialOf(config, { authorization: c.req.header("authorization"), protocols, ticket: query.ticket });
+    const credential = await credentialOf(config, {
+      authorization: c.req.header("authorization"),
+      protocols,
+      ticket: query.ticket,
+    });
     if (credential.kind === "invalid") throw errors.unauthorized(credential.detail);
-    if (credential.kind === "access" || credential.kind === "ticket") c.set("user_id", credential.user_id);
+    if (credential.kind === "access" || credential.kind === "ticket")
+      c.set("user_id", credential.user_id);
     // A browser that offered `bearer, <token>` fails the handshake unless one protocol is selected.
-    const headers: Record<string, string> = credential.kind === "access" && credential.via_protocol ? { "sec-websocket-protocol": BEARER_PROTOCOL } : {};
+    const headers: Record<string, string> =
+      credential.kind === "access" && credential.via_protocol
+        ? { "sec-websocket-protocol": BEARER_PROTOCOL }
+        : {};
 
     const ip = clientIp(c);
     const lease_id = newLeaseId();
     if (query.tx_ref === undefined) {
       // Counted from the upgrade: by address always, by user once a credential is known.
-      const known = credential.kind === "access" || credential.kind === "ticket" ? credential : null;
+      const known =
+        credential.kind === "access" || credential.kind === "ticket" ? credential : null;
       const until_ms = known ? known.expires_at_ms : Date.now() + WS_ANONYMOUS_LEASE_MS;
-      const taken = await takeLeases(c.env, config, { lease_id, user_id: known?.user_id ?? null, ip, until_ms });
+      const taken = await takeLeases(c.env, config, {
+        lease_id,
+        user_id: known?.user_id ?? null,
+        ip,
+        until_ms,
+      });
       if (!taken.ok) throw tooManySockets(taken);
-      return relaySeedProtocol({ env: c.env, ctx: executionCtx(c), config, credential, request_id: c.var.request_id, headers, lease: taken.lease, ip });
+      return relaySeedProtocol({
+        env: c.env,
+        ctx: executionCtx(c),
+        config,
+        credential,
+        request_id: c.var.request_id,
+        headers,
+        lease: taken.lease,
+        ip,
+      });
     }
 
     const tx_ref = query.tx_ref;
     const admission = admit(credential, tx_ref);
     if (!admission.ok) {
-      if (admission.status === 401) throw errors.unauthorized(admission.detail, credential.kind === "none" ? null : "invalid_token");
+      if (admission.status === 401)
+        throw errors.unauthorized(
+          admission.detail,
+          credential.kind === "none" ? null : "invalid_token",
+        );
       throw errors.notFound(admission.detail);
     }
-    const taken = await takeLeases(c.env, config, { lease_id, user_id: admission.user_id, ip, until_ms: admission.expires_at_ms });
+    const taken = await takeLeases(c.env, config, {
+      lease_id,
+      user_id: admission.user_id,
+      ip,
+      until_ms: admission.expires_at_ms,
+    });
     if (!taken.ok) throw tooManySockets(taken);
     let answer: Response;
     try {
       answer = await c.env.ROOM.getByName(tx_ref).fetch(
-        roomConnectRequest({ tx_ref, user_id: admission.user_id, via: "direct", request_id: c.var.request_id, expires_at_ms: admission.expires_at_ms, lease: taken.lease }),
+        roomConnectRequest({
+          tx_ref,
+          user_id: admission.user_id,
+          via: "direct",
+          request_id: c.var.request_id,
+          expires_at_ms: admission.expires_at_ms,
+          lease: taken.lease,
+        }),
       );
     } catch (error) {
       log.warn("room unreachable", { request_id: c.var.request_id, tx_ref, error });
       await releaseLeases(c.env, taken.lease);
-      throw errors.unavailable("room_unavailable", "The transaction's room is unavailable; retry shortly.");
+      throw errors.unavailable(
+        "room_unavailable",
+        "The transaction's room is unavailable; retry shortly.",
+      );
     }
     // From here the Room owns the leases of an accepted socket; a refused one gives them back now.
     if (answer.status !== 101 || !answer.webSocket) await releaseLeases(c.env, taken.lease);
@@ -160,10 +207,23 @@ wsRoutes.openapi(
       case ROOM_REFUSAL.not_found:
         throw errors.notFound("No such transaction.");
       case ROOM_REFUSAL.full:
-        throw new AppError({ status: 429, code: "room_full", title: "Too many watchers", detail: "This transaction already has the most watchers allowed; close one and retry.", headers: { "retry-after": String(ROOM_FULL_RETRY_AFTER_S) } });
+        throw new AppError({
+          status: 429,
+          code: "room_full",
+          title: "Too many watchers",
+          detail: "This transaction already has the most watchers allowed; close one and retry.",
+          headers: { "retry-after": String(ROOM_FULL_RETRY_AFTER_S) },
+        });
       default:
-        log.error("room refused an upgrade", { request_id: c.var.request_id, tx_ref, status: answer.status });
-        throw errors.unavailable("room_unavailable", "The transaction's room is unavailable; retry shortly.");
+        log.error("room refused an upgrade", {
+          request_id: c.var.request_id,
+          tx_ref,
+          status: answer.status,
+        });
+        throw errors.unavailable(
+          "room_unavailable",
+          "The transaction's room is unavailable; retry shortly.",
+        );
     }
   },
 );

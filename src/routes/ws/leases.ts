@@ -12,7 +12,9 @@ import { log } from "../../lib/log";
 import type { SocketLease } from "../../durable/room/connect";
 
 export type LeaseScope = "user" | "address";
-export type LeaseTake = { ok: true; lease: SocketLease } | { ok: false; scope: LeaseScope; retry_after_s: number };
+export type LeaseTake =
+  | { ok: true; lease: SocketLease }
+  | { ok: false; scope: LeaseScope; retry_after_s: number };
 
 export function userLeaseKey(user_id: string): string {
   return `user:${user_id}`;
@@ -30,16 +32,42 @@ export function newLeaseId(): string {
  * Take (or extend, for a lease id already held) one lease per key, all or
  * none: if one key refuses, the ones taken are given back.
  */
-export async function takeLeases(env: Env, config: Config, input: { lease_id: string; user_id: string | null; ip: string; until_ms: number }): Promise<LeaseTake> {
-  const wanted: { key: string; scope: LeaseScope; max: number }[] = [{ key: addressLeaseKey(input.ip), scope: "address", max: config.WS_SOCKETS_PER_ADDRESS_MAX }];
-  if (input.user_id !== null) wanted.unshift({ key: userLeaseKey(input.user_id), scope: "user", max: config.WS_SOCKETS_PER_USER_MAX });
-  const results = await Promise.all(wanted.map((w) => env.SOCKET_LEASES.getByName(w.key).acquire({ lease_id: input.lease_id, until_ms: input.until_ms, max: w.max })));
+export async function takeLeases(
+  env: Env,
+  config: Config,
+  input: { lease_id: string; user_id: string | null; ip: string; until_ms: number },
+): Promise<LeaseTake> {
+  const wanted: { key: string; scope: LeaseScope; max: number }[] = [
+    { key: addressLeaseKey(input.ip), scope: "address", max: config.WS_SOCKETS_PER_ADDRESS_MAX },
+  ];
+  if (input.user_id !== null)
+    wanted.unshift({
+      key: userLeaseKey(input.user_id),
+      scope: "user",
+      max: config.WS_SOCKETS_PER_USER_MAX,
+    });
+  const results = await Promise.all(
+    wanted.map((w) =>
+      env.SOCKET_LEASES.getByName(w.key).acquire({
+        lease_id: input.lease_id,
+        until_ms: input.until_ms,
+        max: w.max,
+      }),
+    ),
+  );
   const refused = results.findIndex((r) => !r.ok);
   const lease = { id: input.lease_id, keys: wanted.map((w) => w.key) };
   if (refused === -1) return { ok: true, lease };
-  await releaseLeases(env, { id: input.lease_id, keys: wanted.filter((_, i) => results[i].ok).map((w) => w.key) });
+  await releaseLeases(env, {
+    id: input.lease_id,
+    keys: wanted.filter((_, i) => results[i].ok).map((w) => w.key),
+  });
   const refusal = results[refused];
-  return { ok: false, scope: wanted[refused].scope, retry_after_s: refusal.ok ? 1 : refusal.retry_after_s };
+  return {
+    ok: false,
+    scope: wanted[refused].scope,
+    retry_after_s: refusal.ok ? 1 : refusal.retry_after_s,
+  };
 }
 
 /** Give a lease back on every key. Failures are logged: the lease ends by itself at its `until_ms`. */

@@ -25,7 +25,16 @@ import type { Config } from "../../lib/config";
 import { WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../durable/room/limits";
 import { log } from "../../lib/log";
 import { roomConnectRequest, ROOM_REFUSAL } from "../../durable/room/object";
-import { CLOSE, closeQuietly, type CloseKind, parseClientFrame, PING_FRAME, PONG_FRAME, refuse, sendableCloseCode } from "../../durable/room/protocol";
+import {
+  CLOSE,
+  closeQuietly,
+  type CloseKind,
+  parseClientFrame,
+  PING_FRAME,
+  PONG_FRAME,
+  refuse,
+  sendableCloseCode,
+} from "../../durable/room/protocol";
 import { admit, type Credential, ticketCredential } from "./auth";
 import { releaseLeases, takeLeases } from "./leases";
 import type { SocketLease } from "../../durable/room/connect";
@@ -65,30 +74,51 @@ export function relaySeedProtocol(input: RelayInput): Response {
     giveBack();
   };
   const timer = setTimeout(() => {
-    if (state === "awaiting_join") end("join_timeout", `Send {"tx_ref": "..."} within ${WS_JOIN_TIMEOUT_MS} ms of connecting.`);
+    if (state === "awaiting_join")
+      end("join_timeout", `Send {"tx_ref": "..."} within ${WS_JOIN_TIMEOUT_MS} ms of connecting.`);
   }, WS_JOIN_TIMEOUT_MS);
 
   const join = async (raw: string | ArrayBuffer) => {
     const checked = parseClientFrame(raw, WS_FRAME_MAX_BYTES);
     if (!checked.ok) return end(checked.kind, checked.message);
     const frame = checked.frame;
-    if (!("tx_ref" in frame)) return end("malformed_frame", 'The first frame must be {"tx_ref": "..."}.');
+    if (!("tx_ref" in frame))
+      return end("malformed_frame", 'The first frame must be {"tx_ref": "..."}.');
     state = "joining";
     clearTimeout(timer);
     // A credential given at upgrade time wins; otherwise the frame's ticket.
-    const credential = input.credential.kind === "none" && frame.ticket !== undefined ? await ticketCredential(config, frame.ticket) : input.credential;
+    const credential =
+      input.credential.kind === "none" && frame.ticket !== undefined
+        ? await ticketCredential(config, frame.ticket)
+        : input.credential;
     const admission = admit(credential, frame.tx_ref);
-    if (!admission.ok) return end(admission.status === 401 ? "unauthorized" : "unknown_tx_ref", admission.detail);
+    if (!admission.ok)
+      return end(admission.status === 401 ? "unauthorized" : "unknown_tx_ref", admission.detail);
     // Now the user is known: take the user's lease too, and hold both until the credential expires.
-    const taken = await takeLeases(env, config, { lease_id: input.lease.id, user_id: admission.user_id, ip: input.ip, until_ms: admission.expires_at_ms });
-    if (!taken.ok) return end("too_many_sockets", "Too many watch sockets are open for this account or address.");
+    const taken = await takeLeases(env, config, {
+      lease_id: input.lease.id,
+      user_id: admission.user_id,
+      ip: input.ip,
+      until_ms: admission.expires_at_ms,
+    });
+    if (!taken.ok)
+      return end(
+        "too_many_sockets",
+        "Too many watch sockets are open for this account or address.",
+      );
     if (state !== "joining") return releaseLeases(env, taken.lease);
     lease = taken.lease;
 
     let answer: Response;
     try {
       answer = await env.ROOM.getByName(frame.tx_ref).fetch(
-        roomConnectRequest({ tx_ref: frame.tx_ref, user_id: admission.user_id, via: "relay", request_id, expires_at_ms: admission.expires_at_ms }),
+        roomConnectRequest({
+          tx_ref: frame.tx_ref,
+          user_id: admission.user_id,
+          via: "relay",
+          request_id,
+          expires_at_ms: admission.expires_at_ms,
+        }),
       );
     } catch (error) {
       log.warn("relay could not reach the room", { request_id, tx_ref: frame.tx_ref, error });
@@ -104,8 +134,10 @@ export function relaySeedProtocol(input: RelayInput): Response {
       return;
     }
     if (answer.status !== 101 || !socket) {
-      if (answer.status === ROOM_REFUSAL.not_found) return end("unknown_tx_ref", "No such transaction.");
-      if (answer.status === ROOM_REFUSAL.full) return end("room_full", "Too many watchers for this transaction.");
+      if (answer.status === ROOM_REFUSAL.not_found)
+        return end("unknown_tx_ref", "No such transaction.");
+      if (answer.status === ROOM_REFUSAL.full)
+        return end("room_full", "Too many watchers for this transaction.");
       return end("internal_error", "The transaction's room is unavailable; retry shortly.");
     }
     upstream = socket;
@@ -120,7 +152,11 @@ export function relaySeedProtocol(input: RelayInput): Response {
     });
     socket.addEventListener("close", (event) => {
       state = "closed";
-      closeQuietly(server, sendableCloseCode(event.code), event.reason || CLOSE.internal_error.reason);
+      closeQuietly(
+        server,
+        sendableCloseCode(event.code),
+        event.reason || CLOSE.internal_error.reason,
+      );
       giveBack();
     });
     socket.addEventListener("error", () => {
@@ -158,7 +194,8 @@ export function relaySeedProtocol(input: RelayInput): Response {
   server.addEventListener("close", (event) => {
     state = "closed";
     clearTimeout(timer);
-    if (upstream) closeQuietly(upstream, sendableCloseCode(event.code, 1000), event.reason || "client closed");
+    if (upstream)
+      closeQuietly(upstream, sendableCloseCode(event.code, 1000), event.reason || "client closed");
     closeQuietly(server, sendableCloseCode(event.code, 1000), event.reason || "client closed");
     giveBack();
   });

@@ -70,7 +70,11 @@ function wrap(holder: object, name: string, make: (original: AnyFunction) => Any
   const original = (holder as Record<string, unknown>)[name];
   if (typeof original !== "function") return false;
   try {
-    Object.defineProperty(holder, name, { value: make(original as AnyFunction), configurable: true, writable: true });
+    Object.defineProperty(holder, name, {
+      value: make(original as AnyFunction),
+      configurable: true,
+      writable: true,
+    });
     return true;
   } catch {
     return false;
@@ -80,48 +84,72 @@ function wrap(holder: object, name: string, make: (original: AnyFunction) => Any
 // ---- the isolate's globals: JSON, console, fetch, zod ------------------------------------
 
 function installGlobals(): void {
-  wrap(JSON, "parse", (original) =>
-    function (this: unknown, ...args: unknown[]) {
-      bump(`json.parse ${where()}`);
-      return Reflect.apply(original, this, args);
-    },
+  wrap(
+    JSON,
+    "parse",
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        bump(`json.parse ${where()}`);
+        return Reflect.apply(original, this, args);
+      },
   );
-  wrap(JSON, "stringify", (original) =>
-    function (this: unknown, ...args: unknown[]) {
-      bump(`json.stringify ${where()}`);
-      return Reflect.apply(original, this, args);
-    },
+  wrap(
+    JSON,
+    "stringify",
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        bump(`json.stringify ${where()}`);
+        return Reflect.apply(original, this, args);
+      },
   );
   for (const [holder, label] of [
     [Request.prototype, "request.json"],
     [Response.prototype, "response.json"],
   ] as const) {
-    wrap(holder, "json", (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        bump(`json.${label} ${where()}`);
-        return Reflect.apply(original, this, args);
-      },
+    wrap(
+      holder,
+      "json",
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          bump(`json.${label} ${where()}`);
+          return Reflect.apply(original, this, args);
+        },
     );
   }
   for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-    wrap(console, level, (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        bump(`log.${level} ${where()}`);
-        return Reflect.apply(original, this, args);
-      },
+    wrap(
+      console,
+      level,
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          bump(`log.${level} ${where()}`);
+          return Reflect.apply(original, this, args);
+        },
     );
   }
-  wrap(globalThis, "fetch", (original) =>
-    function (this: unknown, ...args: unknown[]) {
-      const input = args[0];
-      const url = input instanceof Request ? input.url : String(input);
-      bump(`fetch ${where()} -> ${new URL(url).host}`);
-      return Reflect.apply(original, this, args);
-    },
+  wrap(
+    globalThis,
+    "fetch",
+    (original) =>
+      function (this: unknown, ...args: unknown[]) {
+        const input = args[0];
+        const url = input instanceof Request ? input.url : String(input);
+        bump(`fetch ${where()} -> ${new URL(url).host}`);
+        return Reflect.apply(original, this, args);
+      },
   );
 }
 
-const ZOD_METHODS = ["parse", "safeParse", "parseAsync", "safeParseAsync", "decode", "safeDecode", "decodeAsync", "safeDecodeAsync"];
+const ZOD_METHODS = [
+  "parse",
+  "safeParse",
+  "parseAsync",
+  "safeParseAsync",
+  "decode",
+  "safeDecode",
+  "decodeAsync",
+  "safeDecodeAsync",
+];
 const wrappedZod = new WeakSet<object>();
 let zodPrototypes = 0;
 
@@ -152,13 +180,21 @@ function wrapZodPrototype(proto: object | null): void {
     const descriptor = Object.getOwnPropertyDescriptor(proto, method);
     if (!descriptor) continue;
     // The getter answers the unbound method to a nullish receiver (zod's own rule, for spies).
-    const original = (descriptor.get ? descriptor.get.call(null) : descriptor.value) as AnyFunction | undefined;
+    const original = (descriptor.get ? descriptor.get.call(null) : descriptor.value) as
+      | AnyFunction
+      | undefined;
     if (typeof original !== "function") continue;
     const counted = function (this: unknown, ...args: unknown[]) {
       bump(`zod.${method} ${where()}`);
       return Reflect.apply(original, this, args);
     };
-    const own = (inst: object, value: unknown) => Object.defineProperty(inst, method, { configurable: true, writable: true, enumerable: true, value });
+    const own = (inst: object, value: unknown) =>
+      Object.defineProperty(inst, method, {
+        configurable: true,
+        writable: true,
+        enumerable: true,
+        value,
+      });
     Object.defineProperty(proto, method, {
       configurable: true,
       get(this: object | null) {
@@ -200,11 +236,14 @@ function wrapNamespace(proto: object): void {
   if (wrappedOnce.has(proto)) return;
   wrappedOnce.add(proto);
   for (const method of ["get", "getByName"]) {
-    wrap(proto, method, (original) =>
-      function (this: object, ...args: unknown[]) {
-        const stub = Reflect.apply(original, this, args) as object;
-        return countedStub(stub, bindingOf.get(this) ?? "?");
-      },
+    wrap(
+      proto,
+      method,
+      (original) =>
+        function (this: object, ...args: unknown[]) {
+          const stub = Reflect.apply(original, this, args) as object;
+          return countedStub(stub, bindingOf.get(this) ?? "?");
+        },
     );
   }
 }
@@ -214,7 +253,8 @@ function countedStub(stub: object, binding: string): object {
   return new Proxy(stub, {
     get(target, property) {
       const value = (target as Record<string | symbol, unknown>)[property];
-      if (typeof property !== "string" || typeof value !== "function" || property === "then") return value;
+      if (typeof property !== "string" || typeof value !== "function" || property === "then")
+        return value;
       return (...args: unknown[]) => {
         bump(`rpc ${where()} -> ${binding}.${property}`);
         return Reflect.apply(value as AnyFunction, target, args);
@@ -227,16 +267,30 @@ function wrapQueue(binding: object, name: string): void {
   if (wrappedOnce.has(binding)) return;
   wrappedOnce.add(binding);
   for (const method of ["send", "sendBatch"]) {
-    wrap(binding, method, (original) =>
-      function (this: unknown, ...args: unknown[]) {
-        bump(`queue.${method} ${where()} -> ${name}`);
-        return Reflect.apply(original, this, args);
-      },
+    wrap(
+      binding,
+      method,
+      (original) =>
+        function (this: unknown, ...args: unknown[]) {
+          bump(`queue.${method} ${where()} -> ${name}`);
+          return Reflect.apply(original, this, args);
+        },
     );
   }
 }
 
-const STORAGE_METHODS = ["getAlarm", "setAlarm", "deleteAlarm", "transactionSync", "transaction", "get", "put", "delete", "list", "sync"];
+const STORAGE_METHODS = [
+  "getAlarm",
+  "setAlarm",
+  "deleteAlarm",
+  "transactionSync",
+  "transaction",
+  "get",
+  "put",
+  "delete",
+  "list",
+  "sync",
+];
 
 /**
  * Count `kind` for the object that owns `handle` (its storage or its SQL
@@ -259,11 +313,14 @@ function wrapStorage(storage: object): void {
   if (!wrappedOnce.has(proto)) {
     wrappedOnce.add(proto);
     for (const method of STORAGE_METHODS) {
-      wrap(proto, method, (original) =>
-        function (this: object, ...args: unknown[]) {
-          bumpOwned(this, `storage.${method}`);
-          return Reflect.apply(original, this, args);
-        },
+      wrap(
+        proto,
+        method,
+        (original) =>
+          function (this: object, ...args: unknown[]) {
+            bumpOwned(this, `storage.${method}`);
+            return Reflect.apply(original, this, args);
+          },
       );
     }
   }
@@ -272,11 +329,14 @@ function wrapStorage(storage: object): void {
   const sqlProto = Object.getPrototypeOf(sql) as object;
   if (wrappedOnce.has(sqlProto)) return;
   wrappedOnce.add(sqlProto);
-  wrap(sqlProto, "exec", (original) =>
-    function (this: object, ...args: unknown[]) {
-      bumpOwned(this, "sql");
-      return Reflect.apply(original, this, args);
-    },
+  wrap(
+    sqlProto,
+    "exec",
+    (original) =>
+      function (this: object, ...args: unknown[]) {
+        bumpOwned(this, "sql");
+        return Reflect.apply(original, this, args);
+      },
   );
 }
 
@@ -300,21 +360,24 @@ export function instrumentObjects(classes: Record<string, { prototype: object }>
       if (NOT_RPC.has(method)) continue;
       const descriptor = Object.getOwnPropertyDescriptor(proto, method);
       if (!descriptor || typeof descriptor.value !== "function") continue;
-      wrap(proto, method, (original) =>
-        function (this: { ctx?: { storage?: object }; env?: unknown }, ...args: unknown[]) {
-          const outer = context.getStore();
-          // A method called by the object itself is not a round trip.
-          if (outer?.self === this) return Reflect.apply(original, this, args);
-          learnEnv(this.env);
-          const storage = this.ctx?.storage;
-          if (storage) {
-            wrapStorage(storage);
-            claim(storage, label);
-            claim((storage as { sql?: object }).sql, label);
-          }
-          bump(method === "alarm" ? `alarm ${label}` : `call ${label}.${method}`);
-          return context.run({ label, self: this }, () => Reflect.apply(original, this, args));
-        },
+      wrap(
+        proto,
+        method,
+        (original) =>
+          function (this: { ctx?: { storage?: object }; env?: unknown }, ...args: unknown[]) {
+            const outer = context.getStore();
+            // A method called by the object itself is not a round trip.
+            if (outer?.self === this) return Reflect.apply(original, this, args);
+            learnEnv(this.env);
+            const storage = this.ctx?.storage;
+            if (storage) {
+              wrapStorage(storage);
+              claim(storage, label);
+              claim((storage as { sql?: object }).sql, label);
+            }
+            bump(method === "alarm" ? `alarm ${label}` : `call ${label}.${method}`);
+            return context.run({ label, self: this }, () => Reflect.apply(original, this, args));
+          },
       );
     }
   }
@@ -328,7 +391,8 @@ export function instrumentHandlers<H extends Handlers>(handlers: H): H {
   return {
     ...handlers,
     fetch: (request: Parameters<Handlers["fetch"]>[0], env: Env, ctx: ExecutionContext) => {
-      if (new URL(request.url).pathname.startsWith(COUNTERS_PATH)) return handlers.fetch(request, env, ctx);
+      if (new URL(request.url).pathname.startsWith(COUNTERS_PATH))
+        return handlers.fetch(request, env, ctx);
       learnEnv(env);
       const label = `worker:${areaOf(routeOf(request.url))}`;
       bump(`request ${label}`);
@@ -347,7 +411,9 @@ export function instrumentHandlers<H extends Handlers>(handlers: H): H {
 function routeOf(url: string): string {
   return new URL(url).pathname
     .split("/")
-    .map((segment) => (/^\d+$/.test(segment) || (segment.length >= 12 && /\d/.test(segment)) ? ":id" : segment))
+    .map((segment) =>
+      /^\d+$/.test(segment) || (segment.length >= 12 && /\d/.test(segment)) ? ":id" : segment,
+    )
     .join("/");
 }
 
@@ -357,12 +423,16 @@ function areaOf(route: string): string {
 }
 
 /** The in-process handler (src/lib/self.ts): each call is what a provider's HTTP call (or its webhook) is in development. */
-export function instrumentSelf<F extends (request: Request, ...rest: never[]) => Promise<Response>>(handler: F): F {
+export function instrumentSelf<F extends (request: Request, ...rest: never[]) => Promise<Response>>(
+  handler: F,
+): F {
   if (!installed) return handler;
   return ((request: Request, ...rest: never[]) => {
     const route = routeOf(request.url);
     // To a look-alike: a provider call. To our API: a look-alike delivering its webhook.
-    bump(`${route.startsWith("/api/") ? "webhook" : "provider"} ${where()} -> ${request.method} ${route}`);
+    bump(
+      `${route.startsWith("/api/") ? "webhook" : "provider"} ${where()} -> ${request.method} ${route}`,
+    );
     return context.run({ label: `self:${areaOf(route)}` }, () => handler(request, ...rest));
   }) as F;
 }
@@ -382,12 +452,20 @@ if (countersEnabled(env)) {
 
 /** GET: the counts since the last reset; POST .../reset: zero them. */
 export function countersRoute(request: Request): Response {
-  if (!installed) return new Response(`counters are off: start the Worker with ${COUNTERS_VAR}=1`, { status: 404 });
+  if (!installed)
+    return new Response(`counters are off: start the Worker with ${COUNTERS_VAR}=1`, {
+      status: 404,
+    });
   if (request.method === "POST" && new URL(request.url).pathname === `${COUNTERS_PATH}/reset`) {
     counts = new Map();
     since_ms = Date.now();
     return Response.json({ reset: true });
   }
   if (request.method !== "GET") return new Response("GET, or POST .../reset", { status: 405 });
-  return Response.json({ since_ms, now_ms: Date.now(), zod_schema_classes: zodPrototypes, counts: Object.fromEntries([...counts].sort()) });
+  return Response.json({
+    since_ms,
+    now_ms: Date.now(),
+    zod_schema_classes: zodPrototypes,
+    counts: Object.fromEntries([...counts].sort()),
+  });
 }

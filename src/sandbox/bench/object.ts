@@ -38,19 +38,25 @@ export class BenchBaseline extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     // Synchronous SQL in the constructor: no request can interleave before it.
-    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)");
+    ctx.storage.sql.exec(
+      "CREATE TABLE IF NOT EXISTS counter (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL)",
+    );
     ctx.storage.sql.exec("INSERT OR IGNORE INTO counter (id, n) VALUES (1, 0)");
   }
 
   /** One SQLite write (an implicit transaction of its own), answered with the new count. */
   increment(): number {
-    return this.ctx.storage.sql.exec<{ n: number }>("UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n").one().n;
+    return this.ctx.storage.sql
+      .exec<{ n: number }>("UPDATE counter SET n = n + 1 WHERE id = 1 RETURNING n")
+      .one().n;
   }
 
   /** The WebSocket upgrade; any other request is refused. */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return new Response("expected a WebSocket upgrade", { status: 426 });
-    if (this.ctx.getWebSockets().length >= BENCH_SOCKETS_MAX) return new Response("room full", { status: 503 });
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return new Response("expected a WebSocket upgrade", { status: 426 });
+    if (this.ctx.getWebSockets().length >= BENCH_SOCKETS_MAX)
+      return new Response("room full", { status: 503 });
     const pair = new WebSocketPair();
     this.ctx.acceptWebSocket(pair[1]);
     return new Response(null, { status: 101, webSocket: pair[0] });
@@ -60,7 +66,11 @@ export class BenchBaseline extends DurableObject<Env> {
   broadcast(): { sockets: number; sent_at_ms: number } {
     this.seq += 1;
     const sent_at_ms = Date.now();
-    const frame = JSON.stringify({ type: "broadcast", seq: this.seq, sent_at_ms } satisfies BenchBroadcastFrame);
+    const frame = JSON.stringify({
+      type: "broadcast",
+      seq: this.seq,
+      sent_at_ms,
+    } satisfies BenchBroadcastFrame);
     let sockets = 0;
     for (const ws of this.ctx.getWebSockets()) {
       try {

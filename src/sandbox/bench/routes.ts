@@ -39,21 +39,32 @@ export const BENCH_ROUND_TRIPS_MAX = 64;
 const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** The baseline's answer for `url`'s path, or null when the path is not a baseline route. */
-export function benchBaseline(request: Request, url: URL, env: Env, ctx: ExecutionContext): Promise<Response> | null {
+export function benchBaseline(
+  request: Request,
+  url: URL,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<Response> | null {
   if (!url.pathname.startsWith(`${BENCH_BASE}/`)) return null;
   const name = url.searchParams.get("name") ?? "";
-  if (!NAME_PATTERN.test(name)) return Promise.resolve(new Response("name: 1-64 of [A-Za-z0-9._-]", { status: 400 }));
+  if (!NAME_PATTERN.test(name))
+    return Promise.resolve(new Response("name: 1-64 of [A-Za-z0-9._-]", { status: 400 }));
   // Optional in the generated Env: production does not bind it.
-  if (!env.BENCH_BASELINE) return Promise.resolve(new Response("BENCH_BASELINE is not bound here", { status: 404 }));
+  if (!env.BENCH_BASELINE)
+    return Promise.resolve(new Response("BENCH_BASELINE is not bound here", { status: 404 }));
   const stub = env.BENCH_BASELINE.getByName(name);
   const action = url.pathname.slice(BENCH_BASE.length + 1);
-  if (action === "increment" && request.method === "POST") return stub.increment().then((n) => Response.json({ n }));
-  if (action === "broadcast" && request.method === "POST") return stub.broadcast().then((sent) => Response.json(sent));
+  if (action === "increment" && request.method === "POST")
+    return stub.increment().then((n) => Response.json({ n }));
+  if (action === "broadcast" && request.method === "POST")
+    return stub.broadcast().then((sent) => Response.json(sent));
   if (action === "sockets" && request.method === "GET") return stub.fetch(request);
   if (action === "purchase" && request.method === "POST") {
     const round_trips = Number(url.searchParams.get("round_trips") ?? "");
     if (!Number.isInteger(round_trips) || round_trips < 0 || round_trips > BENCH_ROUND_TRIPS_MAX) {
-      return Promise.resolve(new Response(`round_trips: 0-${BENCH_ROUND_TRIPS_MAX}`, { status: 400 }));
+      return Promise.resolve(
+        new Response(`round_trips: 0-${BENCH_ROUND_TRIPS_MAX}`, { status: 400 }),
+      );
     }
     return purchaseBaseline(stub, round_trips, new URL(PROVIDER_NOOP_PATH, url), env, ctx);
   }
@@ -79,7 +90,13 @@ async function purchaseBaseline(
 }
 
 async function callProvider(provider: ReturnType<typeof providerFetch>, url: URL): Promise<void> {
-  const res = await provider(new Request(url, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }));
+  const res = await provider(
+    new Request(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    }),
+  );
   if (res.status !== 200) throw new Error(`baseline provider call ${res.status}`);
   await res.arrayBuffer();
 }

@@ -31,18 +31,29 @@ import { transactionJson, transferJson } from "./json";
 import { checkoutPath } from "./paths";
 import { flwError, flwSuccess, parseJsonBody, parseValue } from "./responses";
 import { deliverAndRecord, originOf, sandboxStub } from "./runtime";
-import { FeeQuery, PaymentBody, ResendHookBody, ResolveBody, TransactionsQuery, TransferBody, TransfersQuery, VerifyByReferenceQuery } from "./schemas";
+import {
+  FeeQuery,
+  PaymentBody,
+  ResendHookBody,
+  ResolveBody,
+  TransactionsQuery,
+  TransferBody,
+  TransfersQuery,
+  VerifyByReferenceQuery,
+} from "./schemas";
 
 export const v3Routes = new Hono<AppEnv>();
 
-const AMOUNT_INVALID = "amount is invalid: expected a positive amount with at most two decimal places";
+const AMOUNT_INVALID =
+  "amount is invalid: expected a positive amount with at most two decimal places";
 const NO_TRANSACTION = "No transaction was found for this id";
 const ACCOUNT_INVALID = "Sorry, that account number is invalid, please check and try again";
 const ID_PATTERN = /^\d{1,15}$/;
 
 const requireSecretKey: MiddlewareHandler<AppEnv> = async (c, next) => {
   const token = bearerToken(c.req.header("authorization"));
-  if (!token || !safeEqual(token, c.var.config.FLUTTERWAVE_SECRET_KEY)) return flwError(401, "Authorization required");
+  if (!token || !safeEqual(token, c.var.config.FLUTTERWAVE_SECRET_KEY))
+    return flwError(401, "Authorization required");
   await next();
 };
 v3Routes.use("*", requireSecretKey);
@@ -63,7 +74,11 @@ v3Routes.post("/payments", async (c) => {
       amount_minor,
       currency: body.currency ?? "NGN",
       redirect_url: body.redirect_url,
-      customer: { email: body.customer.email, name: body.customer.name ?? null, phone: body.customer.phonenumber ?? null },
+      customer: {
+        email: body.customer.email,
+        name: body.customer.name ?? null,
+        phone: body.customer.phonenumber ?? null,
+      },
       title: body.customizations?.title ?? null,
       description: body.customizations?.description ?? null,
       meta_json: body.meta === undefined ? null : JSON.stringify(body.meta),
@@ -75,7 +90,8 @@ v3Routes.post("/payments", async (c) => {
     // UNCONFIRMED: Flutterwave's answer for a tx_ref that was already paid. It
     // says tx_ref must be unique per transaction; refusing makes a client bug
     // (reusing a funded tx_ref) visible instead of charging twice.
-    if (result.outcome === "already_paid") return flwError(400, "A payment with this tx_ref has already been completed");
+    if (result.outcome === "already_paid")
+      return flwError(400, "A payment with this tx_ref has already been completed");
     return flwSuccess("Hosted Link", { link: `${origin}${checkoutPath(result.link_id)}` });
   });
 });
@@ -103,8 +119,16 @@ v3Routes.get("/transactions", async (c) => {
       page,
       page_size: TRANSFERS_PAGE_SIZE,
     });
-    const page_info = { total, current_page: page, total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)) };
-    return flwSuccess("Transactions fetched", transactions.map((row) => transactionJson(row)), { meta: { page_info } });
+    const page_info = {
+      total,
+      current_page: page,
+      total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)),
+    };
+    return flwSuccess(
+      "Transactions fetched",
+      transactions.map((row) => transactionJson(row)),
+      { meta: { page_info } },
+    );
   });
 });
 
@@ -138,7 +162,9 @@ v3Routes.post("/transactions/:id/resend-hook", async (c) => {
   const parsed = parseJsonBody(ResendHookBody, raw);
   if (!parsed.ok) return parsed.response;
   const id = c.req.param("id");
-  const webhook = ID_PATTERN.test(id) ? await sandboxStub(c.env).transactionWebhook(Number(id)) : null;
+  const webhook = ID_PATTERN.test(id)
+    ? await sandboxStub(c.env).transactionWebhook(Number(id))
+    : null;
   if (!webhook) return flwError(400, NO_TRANSACTION);
   const delivery = deliverAndRecord(c, webhook);
   if (parsed.value.wait !== 1) return flwSuccess("hook sent", "hook sent");
@@ -152,7 +178,8 @@ v3Routes.get("/banks/:country", async (c) => {
   return answerWithFaults(c, "banks.list", "", async () => {
     const banks = banksOf(c.req.param("country"));
     // UNCONFIRMED: the exact refusal for an unsupported country.
-    if (!banks) return flwError(400, "Invalid country. Supported countries are NG, GH, KE, UG, ZA and TZ");
+    if (!banks)
+      return flwError(400, "Invalid country. Supported countries are NG, GH, KE, UG, ZA and TZ");
     return flwSuccess("Banks fetched successfully", banks);
   });
 });
@@ -180,7 +207,8 @@ v3Routes.post("/transfers", async (c) => {
     const amount_minor = parseAmountMinor(body.amount);
     if (amount_minor === null) return flwError(400, AMOUNT_INVALID);
     // The sandbox pays out only to Nigerian bank accounts (the documented test accounts).
-    if (body.currency !== "NGN") return flwError(400, "This sandbox only pays out NGN to Nigerian bank accounts");
+    if (body.currency !== "NGN")
+      return flwError(400, "This sandbox only pays out NGN to Nigerian bank accounts");
     // Documented: the blacklisted test account is refused at creation.
     if (body.account_bank === TEST_BANK_CODE && body.account_number === BLACKLISTED_ACCOUNT)
       return flwError(400, "Payout was made to a blacklisted account number");
@@ -189,7 +217,9 @@ v3Routes.post("/transfers", async (c) => {
     if (full_name === null) return flwError(400, ACCOUNT_INVALID);
     const result = await sandboxStub(c.env).createTransfer({
       // Flutterwave generates a reference when none is sent.
-      reference: body.reference ?? `TRF-${crypto.randomUUID().replaceAll("-", "").slice(0, 12).toUpperCase()}`,
+      reference:
+        body.reference ??
+        `TRF-${crypto.randomUUID().replaceAll("-", "").slice(0, 12).toUpperCase()}`,
       account_number: body.account_number,
       bank_code: body.account_bank,
       bank_name: TEST_BANK_TRANSFER_NAME,
@@ -206,9 +236,13 @@ v3Routes.post("/transfers", async (c) => {
     // UNCONFIRMED: Flutterwave calls `reference` unique but does not document the
     // error for a reused one; this message is the sandbox's own. Clients must
     // treat it as "that transfer exists" and look it up, never as a failure.
-    if (result.outcome === "duplicate_reference") return flwError(400, "A transfer with this reference already exists");
+    if (result.outcome === "duplicate_reference")
+      return flwError(400, "A transfer with this reference already exists");
     // The create answer has no `approver`, as in Flutterwave's own sample.
-    return flwSuccess("Transfer Queued Successfully", transferJson(result.transfer, { approver: false }));
+    return flwSuccess(
+      "Transfer Queued Successfully",
+      transferJson(result.transfer, { approver: false }),
+    );
   });
 });
 
@@ -220,7 +254,9 @@ v3Routes.get("/transfers/fee", async (c) => {
   const amount_minor = parseAmountMinor(parsed.value.amount);
   if (amount_minor === null) return flwError(400, AMOUNT_INVALID);
   if (currency !== "NGN") return flwError(400, "This sandbox only knows NGN transfer fees");
-  return flwSuccess("Transfer fee fetched", [{ currency, fee_type: "value", fee: amountNumber(transferFeeMinor(amount_minor)) }]);
+  return flwSuccess("Transfer fee fetched", [
+    { currency, fee_type: "value", fee: amountNumber(transferFeeMinor(amount_minor)) },
+  ]);
 });
 
 v3Routes.get("/transfers/:id", async (c) => {
@@ -249,8 +285,16 @@ v3Routes.get("/transfers", async (c) => {
       status: parsed.value.status ?? null,
       page,
     });
-    const page_info = { total, current_page: page, total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)) };
-    return flwSuccess("Transfers fetched", transfers.map((row) => transferJson(row)), { meta: { page_info } });
+    const page_info = {
+      total,
+      current_page: page,
+      total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)),
+    };
+    return flwSuccess(
+      "Transfers fetched",
+      transfers.map((row) => transferJson(row)),
+      { meta: { page_info } },
+    );
   });
 });
 

@@ -19,7 +19,13 @@ import { randomBase32 } from "../../lib/ids";
 import { one } from "../../lib/sqlite";
 import type { WebhookDispatch } from "../kit/deliver";
 import { chargeCompletedEvent } from "./json";
-import { appFeeMinor, halfMinor, type LinkRow, type TransactionRow, type TransactionStatus } from "./model";
+import {
+  appFeeMinor,
+  halfMinor,
+  type LinkRow,
+  type TransactionRow,
+  type TransactionStatus,
+} from "./model";
 import { WEBHOOK_PATH } from "./paths";
 import { nextId, randomHex } from "./schema";
 
@@ -28,13 +34,24 @@ export type CheckoutChoice = "full" | "less" | "fail" | "cancel";
 /** What a create request supplies; the object adds the id, status, counters and times. */
 export type PaymentLinkInput = Pick<
   LinkRow,
-  "tx_ref" | "amount_minor" | "currency" | "redirect_url" | "title" | "description" | "meta_json" | "request_json" | "max_retry_attempt" | "origin"
+  | "tx_ref"
+  | "amount_minor"
+  | "currency"
+  | "redirect_url"
+  | "title"
+  | "description"
+  | "meta_json"
+  | "request_json"
+  | "max_retry_attempt"
+  | "origin"
 > & {
   customer: { email: string; name: string | null; phone: string | null };
   session_minutes: number;
 };
 
-export type CreateLinkResult = { outcome: "created"; link_id: string } | { outcome: "already_paid" };
+export type CreateLinkResult =
+  | { outcome: "created"; link_id: string }
+  | { outcome: "already_paid" };
 
 export type CheckoutResult =
   | { kind: "not_found" }
@@ -118,7 +135,12 @@ export class Charges {
   }
 
   /** A successful payment completes the open links it pays in full (same currency, at least their amount). */
-  private completePaidLinks(tx_ref: string, amount_minor: number, currency: string, now_ms: number): void {
+  private completePaidLinks(
+    tx_ref: string,
+    amount_minor: number,
+    currency: string,
+    now_ms: number,
+  ): void {
     this.sql.exec(
       "UPDATE payment_links SET status = 'completed', closed_at_ms = ? WHERE tx_ref = ? AND status = 'open' AND currency = ? AND amount_minor <= ?",
       now_ms,
@@ -144,7 +166,12 @@ export class Charges {
 
   /** The most recent link of a tx_ref, with the request our client sent (control API). */
   latestLink(tx_ref: string): LinkRow | null {
-    return one(this.sql.exec<LinkRow>("SELECT * FROM payment_links WHERE tx_ref = ? ORDER BY created_at_ms DESC, rowid DESC LIMIT 1", tx_ref));
+    return one(
+      this.sql.exec<LinkRow>(
+        "SELECT * FROM payment_links WHERE tx_ref = ? ORDER BY created_at_ms DESC, rowid DESC LIMIT 1",
+        tx_ref,
+      ),
+    );
   }
 
   /** End the session of the open link of a tx_ref now (control API); false when none is open. */
@@ -174,7 +201,11 @@ export class Charges {
       if (link.status !== "open") return { kind: "closed", link };
 
       if (choice === "cancel") {
-        this.sql.exec("UPDATE payment_links SET status = 'cancelled', closed_at_ms = ? WHERE link_id = ? AND status = 'open'", now_ms, link_id);
+        this.sql.exec(
+          "UPDATE payment_links SET status = 'cancelled', closed_at_ms = ? WHERE link_id = ? AND status = 'open'",
+          now_ms,
+          link_id,
+        );
         return { kind: "cancelled", link: this.linkRow(link_id)! };
       }
 
@@ -190,7 +221,11 @@ export class Charges {
         narration: link.title ?? "CARD Transaction ",
         meta_json: link.meta_json,
         origin: link.origin,
-        customer: { email: link.customer_email, name: link.customer_name, phone: link.customer_phone },
+        customer: {
+          email: link.customer_email,
+          name: link.customer_name,
+          phone: link.customer_phone,
+        },
         now_ms,
       });
       if (paying) {
@@ -209,14 +244,31 @@ export class Charges {
         );
       }
       const row = this.transactionRow(id)!;
-      return { kind: "charged", link: this.linkRow(link_id)!, transaction: row, webhook: this.chargeDispatch(row) };
+      return {
+        kind: "charged",
+        link: this.linkRow(link_id)!,
+        transaction: row,
+        webhook: this.chargeDispatch(row),
+      };
     });
   }
 
   // ---- Transactions ---------------------------------------------------------------
 
   private insertTransaction(
-    input: Pick<TransactionRow, "tx_ref" | "link_id" | "amount_minor" | "currency" | "status" | "processor_response" | "ip" | "narration" | "meta_json" | "origin"> & {
+    input: Pick<
+      TransactionRow,
+      | "tx_ref"
+      | "link_id"
+      | "amount_minor"
+      | "currency"
+      | "status"
+      | "processor_response"
+      | "ip"
+      | "narration"
+      | "meta_json"
+      | "origin"
+    > & {
       customer: { email: string; name: string | null; phone: string | null };
       now_ms: number;
     },
@@ -265,7 +317,12 @@ export class Charges {
   }
 
   private chargeDispatch(row: TransactionRow): WebhookDispatch {
-    return { event: "charge.completed", ref: row.tx_ref, url: `${row.origin}${WEBHOOK_PATH}`, body: JSON.stringify(chargeCompletedEvent(row)) };
+    return {
+      event: "charge.completed",
+      ref: row.tx_ref,
+      url: `${row.origin}${WEBHOOK_PATH}`,
+      body: JSON.stringify(chargeCompletedEvent(row)),
+    };
   }
 
   transaction(id: number): TransactionRow | null {
@@ -275,7 +332,10 @@ export class Charges {
   /** The most recent transaction of a tx_ref, preferring a successful one. */
   transactionByReference(tx_ref: string): TransactionRow | null {
     return one(
-      this.sql.exec<TransactionRow>(`${TRANSACTION_SELECT} WHERE t.tx_ref = ? ORDER BY (t.status = 'successful') DESC, t.id DESC LIMIT 1`, tx_ref),
+      this.sql.exec<TransactionRow>(
+        `${TRANSACTION_SELECT} WHERE t.tx_ref = ? ORDER BY (t.status = 'successful') DESC, t.id DESC LIMIT 1`,
+        tx_ref,
+      ),
     );
   }
 
@@ -283,13 +343,32 @@ export class Charges {
    * `GET /v3/transactions`: newest first, one page, filtered by tx_ref,
    * status (case-insensitive) and the UTC days `from`..`to` (inclusive).
    */
-  list(query: { tx_ref: string | null; status: string | null; from_ms: number | null; to_ms: number | null; page: number; page_size: number }): { transactions: TransactionRow[]; total: number } {
+  list(query: {
+    tx_ref: string | null;
+    status: string | null;
+    from_ms: number | null;
+    to_ms: number | null;
+    page: number;
+    page_size: number;
+  }): { transactions: TransactionRow[]; total: number } {
     const status = query.status?.toLowerCase() ?? null;
-    const where = "WHERE (?1 IS NULL OR t.tx_ref = ?1) AND (?2 IS NULL OR t.status = ?2) AND (?3 IS NULL OR t.created_at_ms >= ?3) AND (?4 IS NULL OR t.created_at_ms < ?4)";
+    const where =
+      "WHERE (?1 IS NULL OR t.tx_ref = ?1) AND (?2 IS NULL OR t.status = ?2) AND (?3 IS NULL OR t.created_at_ms >= ?3) AND (?4 IS NULL OR t.created_at_ms < ?4)";
     const params = [query.tx_ref, status, query.from_ms, query.to_ms];
-    const total = one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM transactions t ${where}`, ...params))?.n ?? 0;
+    const total =
+      one(
+        this.sql.exec<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM transactions t ${where}`,
+          ...params,
+        ),
+      )?.n ?? 0;
     const transactions = this.sql
-      .exec<TransactionRow>(`${TRANSACTION_SELECT} ${where} ORDER BY t.id DESC LIMIT ?5 OFFSET ?6`, ...params, query.page_size, (query.page - 1) * query.page_size)
+      .exec<TransactionRow>(
+        `${TRANSACTION_SELECT} ${where} ORDER BY t.id DESC LIMIT ?5 OFFSET ?6`,
+        ...params,
+        query.page_size,
+        (query.page - 1) * query.page_size,
+      )
       .toArray();
     return { transactions, total };
   }
@@ -320,7 +399,12 @@ export class Charges {
         amount_minor: input.amount_minor,
         currency: input.currency,
         status: input.status,
-        processor_response: input.status === "successful" ? "Approved. Successful" : input.status === "failed" ? "Declined" : "Pending",
+        processor_response:
+          input.status === "successful"
+            ? "Approved. Successful"
+            : input.status === "failed"
+              ? "Declined"
+              : "Pending",
         ip: "127.0.0.1",
         narration: "CARD Transaction ",
         meta_json: null,
@@ -328,7 +412,8 @@ export class Charges {
         customer: { email: input.customer_email, name: null, phone: null },
         now_ms,
       });
-      if (input.status === "successful") this.completePaidLinks(input.tx_ref, input.amount_minor, input.currency, now_ms);
+      if (input.status === "successful")
+        this.completePaidLinks(input.tx_ref, input.amount_minor, input.currency, now_ms);
       return this.transactionRow(id)!;
     });
   }

@@ -110,11 +110,17 @@ function openPage(link: LinkRow) {
 
 function closedPage(link: LinkRow) {
   const status = link.status === "open" ? "expired" : link.status;
-  return layout(link, html`${summary(link)}<p class="state" id="link-state" data-status="${status}">${CLOSED_TEXT[status]}</p>`);
+  return layout(
+    link,
+    html`${summary(link)}<p class="state" id="link-state" data-status="${status}">${CLOSED_TEXT[status]}</p>`,
+  );
 }
 
 function notFoundPage() {
-  return layout(null, html`<h1>Payment link not found</h1><p class="state" id="link-state" data-status="not_found">No such payment link.</p>`);
+  return layout(
+    null,
+    html`<h1>Payment link not found</h1><p class="state" id="link-state" data-status="not_found">No such payment link.</p>`,
+  );
 }
 
 checkoutRoutes.get("/:link_id", async (c) => {
@@ -126,15 +132,29 @@ checkoutRoutes.get("/:link_id", async (c) => {
 checkoutRoutes.post("/:link_id", async (c) => {
   const form = await c.req.parseBody();
   const choice = CHOICES.find((o) => o === form.outcome);
-  if (!choice) return c.html(layout(null, html`<h1>Unknown choice</h1><p class="state">Use one of the buttons.</p>`), 400);
-  const result = await sandboxStub(c.env).checkout(c.req.param("link_id"), choice, c.req.header("cf-connecting-ip") ?? "127.0.0.1");
+  if (!choice)
+    return c.html(
+      layout(null, html`<h1>Unknown choice</h1><p class="state">Use one of the buttons.</p>`),
+      400,
+    );
+  const result = await sandboxStub(c.env).checkout(
+    c.req.param("link_id"),
+    choice,
+    c.req.header("cf-connecting-ip") ?? "127.0.0.1",
+  );
   switch (result.kind) {
     case "not_found":
       return c.html(notFoundPage(), 404);
     case "closed":
       return c.html(closedPage(result.link), 409);
     case "cancelled":
-      return c.redirect(redirectTarget(result.link.redirect_url, { status: "cancelled", tx_ref: result.link.tx_ref }), 303);
+      return c.redirect(
+        redirectTarget(result.link.redirect_url, {
+          status: "cancelled",
+          tx_ref: result.link.tx_ref,
+        }),
+        303,
+      );
     case "charged": {
       await deliverBeforeRedirect(c, result.webhook);
       return c.redirect(
@@ -153,7 +173,10 @@ checkoutRoutes.post("/:link_id", async (c) => {
   }
 });
 
-async function deliverBeforeRedirect(c: SandboxContext, webhook: Parameters<typeof deliverAndRecord>[1]): Promise<void> {
+async function deliverBeforeRedirect(
+  c: SandboxContext,
+  webhook: Parameters<typeof deliverAndRecord>[1],
+): Promise<void> {
   const delivery = deliverAndRecord(c, webhook).then(
     () => undefined,
     () => undefined, // already logged by deliverAndRecord; the redirect goes ahead

@@ -30,7 +30,14 @@ import { ControlTransactionBody, DeliverBody, FaultBody, SettleBody } from "./sc
 
 export const controlRoutes = new Hono<AppEnv>();
 
-controlRoutes.route("/", kitControlRoutes(sandboxStub, { ok: flwSuccess, error: flwError, parse: parseJsonBody }, FaultBody));
+controlRoutes.route(
+  "/",
+  kitControlRoutes(
+    sandboxStub,
+    { ok: flwSuccess, error: flwError, parse: parseJsonBody },
+    FaultBody,
+  ),
+);
 
 const ID_PATTERN = /^\d{1,15}$/;
 
@@ -51,31 +58,49 @@ controlRoutes.post("/transfers/:id/settle", async (c) => {
   const parsed = parseJsonBody(SettleBody, await c.req.text());
   if (!parsed.ok) return parsed.response;
   const id = idParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await sandboxStub(c.env).settleTransfer(id, parsed.value.status);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await sandboxStub(c.env).settleTransfer(id, parsed.value.status);
   if (result.outcome === "not_found") return flwError(404, "No transfer found with this id");
   // A transfer reaches its final status once; settling again changes nothing.
-  if (result.outcome === "already_settled") return flwError(409, `Transfer already settled as ${result.transfer.status}`);
+  if (result.outcome === "already_settled")
+    return flwError(409, `Transfer already settled as ${result.transfer.status}`);
   const delivery = await deliverAndRecord(c, result.webhook);
-  return flwSuccess("Transfer settled", { transfer: transferJson(result.transfer), delivery: deliverySummary(delivery) });
+  return flwSuccess("Transfer settled", {
+    transfer: transferJson(result.transfer),
+    delivery: deliverySummary(delivery),
+  });
 });
 
 controlRoutes.post("/transfers/:id/succeed-late", async (c) => {
   const id = idParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await sandboxStub(c.env).succeedTransferLate(id);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await sandboxStub(c.env).succeedTransferLate(id);
   if (result.outcome === "not_found") return flwError(404, "No transfer found with this id");
-  if (result.outcome === "already_settled") return flwError(409, `Transfer is ${result.transfer.status}, not FAILED`);
+  if (result.outcome === "already_settled")
+    return flwError(409, `Transfer is ${result.transfer.status}, not FAILED`);
   const delivery = await deliverAndRecord(c, result.webhook);
-  return flwSuccess("Transfer succeeded late", { transfer: transferJson(result.transfer), delivery: deliverySummary(delivery) });
+  return flwSuccess("Transfer succeeded late", {
+    transfer: transferJson(result.transfer),
+    delivery: deliverySummary(delivery),
+  });
 });
 
 controlRoutes.post("/transfers/:id/deliver", async (c) => {
   const parsed = parseJsonBody(DeliverBody, await c.req.text());
   if (!parsed.ok) return parsed.response;
   const id = idParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await sandboxStub(c.env).transferWebhook(id);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await sandboxStub(c.env).transferWebhook(id);
   if (result.outcome === "not_found") return flwError(404, "No transfer found with this id");
   // Flutterwave sends transfer.completed only for a final status.
-  if (result.outcome === "not_final") return flwError(409, `Transfer is still ${result.transfer.status}`);
+  if (result.outcome === "not_final")
+    return flwError(409, `Transfer is still ${result.transfer.status}`);
   const delivery = await deliverAndRecord(c, result.webhook, hashChoice(parsed.value.verif_hash));
   return flwSuccess("hook sent", deliverySummary(delivery));
 });
@@ -87,7 +112,11 @@ controlRoutes.post("/transactions", async (c) => {
   if (!parsed.ok) return parsed.response;
   const body = parsed.value;
   const amount_minor = parseAmountMinor(body.amount);
-  if (amount_minor === null) return flwError(400, "amount is invalid: expected a positive amount with at most two decimal places");
+  if (amount_minor === null)
+    return flwError(
+      400,
+      "amount is invalid: expected a positive amount with at most two decimal places",
+    );
   const transaction = await sandboxStub(c.env).createTransaction({
     tx_ref: body.tx_ref,
     amount_minor,
@@ -133,6 +162,20 @@ controlRoutes.post("/payments/:tx_ref/expire", async (c) => {
   return flwSuccess("Payment link expired", { expired });
 });
 
-function deliverySummary(outcome: { event: string; ref: string; url: string; status_code: number | null; error: string | null; verif_hash: string }) {
-  return { event: outcome.event, ref: outcome.ref, url: outcome.url, status_code: outcome.status_code, error: outcome.error, verif_hash: outcome.verif_hash };
+function deliverySummary(outcome: {
+  event: string;
+  ref: string;
+  url: string;
+  status_code: number | null;
+  error: string | null;
+  verif_hash: string;
+}) {
+  return {
+    event: outcome.event,
+    ref: outcome.ref,
+    url: outcome.url,
+    status_code: outcome.status_code,
+    error: outcome.error,
+    verif_hash: outcome.verif_hash,
+  };
 }

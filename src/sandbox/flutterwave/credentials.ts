@@ -8,9 +8,15 @@ import type { DeliveryCredential } from "../kit/deliver";
 export const FLUTTERWAVE_USER_AGENT = "flutterwave-sandbox";
 
 /** Which `verif-hash` to send: the configured one (normal), none, or another value. */
-export type VerifHashChoice = { kind: "configured" } | { kind: "absent" } | { kind: "custom"; value: string };
+export type VerifHashChoice =
+  | { kind: "configured" }
+  | { kind: "absent" }
+  | { kind: "custom"; value: string };
 
-export function credentialFor(configured_hash: string, choice: VerifHashChoice = { kind: "configured" }): DeliveryCredential {
+export function credentialFor(
+  configured_hash: string,
+  choice: VerifHashChoice = { kind: "configured" },
+): DeliveryCredential {
   switch (choice.kind) {
     case "configured":
       return { kind: "configured", headers: { "verif-hash": configured_hash } };

@@ -19,12 +19,21 @@ const FLUTTERWAVE_FAULTS: FaultAnswers = {
   http500: () => flwError(500, "Internal server error"),
   gatewayTimeout,
   rateLimited: () => flwError(429, "Too many requests. Please try again later"),
-  malformed: () => new Response('{"status":"success","message":"Hosted Li', { status: 200, headers: { "content-type": "application/json; charset=utf-8" } }),
+  malformed: () =>
+    new Response('{"status":"success","message":"Hosted Li', {
+      status: 200,
+      headers: { "content-type": "application/json; charset=utf-8" },
+    }),
   wrongShape: () => flwSuccess("Operation successful", { unexpected: "shape" }),
   refuse: () => flwError(400, "Merchant is not enabled for this operation"),
 };
 
 /** Answer a v3 request, unless a matching fault is armed; every request is counted. */
-export function answerWithFaults(c: SandboxContext, operation: FaultOperation, raw_body: string, perform: () => Promise<Response>): Promise<Response> {
+export function answerWithFaults(
+  c: SandboxContext,
+  operation: FaultOperation,
+  raw_body: string,
+  perform: () => Promise<Response>,
+): Promise<Response> {
   return answerWithKit(c, sandboxStub(c.env), operation, raw_body, FLUTTERWAVE_FAULTS, perform);
 }

@@ -4,7 +4,13 @@
  * transfers, §Flutterwave webhooks), rendered from the stored rows of
  * model.ts.
  */
-import { amountNumber, type TransactionRow, type TransactionStatus, type TransferRow, type TransferStatus } from "./model";
+import {
+  amountNumber,
+  type TransactionRow,
+  type TransactionStatus,
+  type TransferRow,
+  type TransferStatus,
+} from "./model";
 import type { Json } from "./responses";
 
 // ---- Flutterwave's JSON shapes ---------------------------------------------
@@ -30,7 +36,15 @@ export type FlwTransaction = {
   payment_type: "card";
   created_at: string;
   account_id: number;
-  card: { first_6digits: string; last_4digits: string; issuer: string; country: string; type: string; token: string; expiry: string };
+  card: {
+    first_6digits: string;
+    last_4digits: string;
+    issuer: string;
+    country: string;
+    type: string;
+    token: string;
+    expiry: string;
+  };
   meta: Json;
   amount_settled: number | null;
   customer: { id: number; name: string; phone_number: string; email: string; created_at: string };
@@ -110,7 +124,10 @@ export type FlwTransfer = {
  * A transfer as `GET /v3/transfers/:id` and the list return it. The create
  * answer is the same without `approver` (as in Flutterwave's own sample).
  */
-export function transferJson(row: TransferRow, options: { approver: boolean } = { approver: true }): FlwTransfer {
+export function transferJson(
+  row: TransferRow,
+  options: { approver: boolean } = { approver: true },
+): FlwTransfer {
   return {
     id: row.id,
     account_number: row.account_number,
@@ -135,7 +152,11 @@ export function transferJson(row: TransferRow, options: { approver: boolean } = 
 
 // ---- Webhook bodies (docs/providers.md, §Flutterwave webhooks) ------------
 
-export type ChargeCompletedEvent = { event: "charge.completed"; "event.type": "CARD_TRANSACTION"; data: FlwTransaction };
+export type ChargeCompletedEvent = {
+  event: "charge.completed";
+  "event.type": "CARD_TRANSACTION";
+  data: FlwTransaction;
+};
 
 export type TransferCompletedEvent = {
   event: "transfer.completed";
@@ -145,10 +166,18 @@ export type TransferCompletedEvent = {
 };
 
 export function chargeCompletedEvent(row: TransactionRow): ChargeCompletedEvent {
-  return { event: "charge.completed", "event.type": "CARD_TRANSACTION", data: transactionJson(row) };
+  return {
+    event: "charge.completed",
+    "event.type": "CARD_TRANSACTION",
+    data: transactionJson(row),
+  };
 }
 
 export function transferCompletedEvent(row: TransferRow): TransferCompletedEvent {
   const { full_name, ...transfer } = transferJson(row);
-  return { event: "transfer.completed", "event.type": "Transfer", data: { ...transfer, fullname: full_name, approver: null } };
+  return {
+    event: "transfer.completed",
+    "event.type": "Transfer",
+    data: { ...transfer, fullname: full_name, approver: null },
+  };
 }

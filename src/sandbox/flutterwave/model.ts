@@ -19,7 +19,8 @@ const DECIMAL = /^(\d{1,13})(?:\.(\d{1,2}))?$/;
  * sends `0.30000000000000004` finds out here and not in a reconciliation.
  */
 export function parseAmountMinor(value: number | string): number | null {
-  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value.trim();
+  const text =
+    typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : value.trim();
   const match = DECIMAL.exec(text);
   if (!match) return null;
   const minor = Number(match[1]) * 100 + Number((match[2] ?? "").padEnd(2, "0"));
@@ -238,7 +239,10 @@ export type TransferRow = {
 };
 
 /** The outcome a settled transfer reaches, by the sandbox's account rule. */
-export function settlementFor(account_number: string, forced?: "SUCCESSFUL" | "FAILED"): { status: "SUCCESSFUL" | "FAILED"; complete_message: string } {
+export function settlementFor(
+  account_number: string,
+  forced?: "SUCCESSFUL" | "FAILED",
+): { status: "SUCCESSFUL" | "FAILED"; complete_message: string } {
   const status = forced ?? (account_number === FAILING_ACCOUNT ? "FAILED" : "SUCCESSFUL");
   return status === "FAILED"
     ? { status, complete_message: "DISBURSE FAILED: Insufficient funds in customer wallet" }

@@ -24,12 +24,24 @@ import { one } from "../../lib/sqlite";
 import { contextFromState } from "../../lib/self";
 import { deliverWebhook, type WebhookDispatch } from "../kit/deliver";
 import { SandboxObject } from "../kit/object";
-import { Charges, type CheckoutChoice, type CheckoutResult, type CreateLinkResult, type PaymentLinkInput } from "./charges";
+import {
+  Charges,
+  type CheckoutChoice,
+  type CheckoutResult,
+  type CreateLinkResult,
+  type PaymentLinkInput,
+} from "./charges";
 import { credentialFor, FLUTTERWAVE_USER_AGENT } from "./credentials";
 import { ALARM_SETTLE_BATCH_MAX } from "./limits";
 import type { LinkRow, TransactionRow, TransactionStatus, TransferRow } from "./model";
 import { MIGRATIONS } from "./schema";
-import { Transfers, type CreateTransferResult, type SettleResult, type TransferInput, type TransferWebhookResult } from "./transfers";
+import {
+  Transfers,
+  type CreateTransferResult,
+  type SettleResult,
+  type TransferInput,
+  type TransferWebhookResult,
+} from "./transfers";
 
 export type { CheckoutChoice } from "./charges";
 
@@ -73,7 +85,9 @@ export class FlutterwaveSandbox extends SandboxObject {
     return this.charges.transactionByReference(tx_ref);
   }
 
-  async listTransactions(query: Parameters<Charges["list"]>[0]): Promise<{ transactions: TransactionRow[]; total: number }> {
+  async listTransactions(
+    query: Parameters<Charges["list"]>[0],
+  ): Promise<{ transactions: TransactionRow[]; total: number }> {
     return this.charges.list(query);
   }
 
@@ -81,7 +95,14 @@ export class FlutterwaveSandbox extends SandboxObject {
     return this.charges.transactionWebhook(id);
   }
 
-  async createTransaction(input: { tx_ref: string; amount_minor: number; currency: string; status: TransactionStatus; customer_email: string; origin: string }): Promise<TransactionRow> {
+  async createTransaction(input: {
+    tx_ref: string;
+    amount_minor: number;
+    currency: string;
+    status: TransactionStatus;
+    customer_email: string;
+    origin: string;
+  }): Promise<TransactionRow> {
     return this.charges.createTransaction(input);
   }
 
@@ -97,7 +118,11 @@ export class FlutterwaveSandbox extends SandboxObject {
     return this.transfers.get(id);
   }
 
-  async listTransfers(query: { reference: string | null; status: string | null; page: number }): Promise<{ transfers: TransferRow[]; total: number }> {
+  async listTransfers(query: {
+    reference: string | null;
+    status: string | null;
+    page: number;
+  }): Promise<{ transfers: TransferRow[]; total: number }> {
     return this.transfers.list(query);
   }
 
@@ -128,7 +153,10 @@ export class FlutterwaveSandbox extends SandboxObject {
       await this.ctx.storage.deleteAlarm();
       return;
     }
-    this.sql.exec("INSERT INTO settings (key, value) VALUES ('alarm_at_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", next);
+    this.sql.exec(
+      "INSERT INTO settings (key, value) VALUES ('alarm_at_ms', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      next,
+    );
     await this.ctx.storage.setAlarm(next);
   }
 
@@ -139,16 +167,29 @@ export class FlutterwaveSandbox extends SandboxObject {
    */
   override async alarm(): Promise<void> {
     const config = requireConfig(this.env);
-    const scheduled_ms = one(this.sql.exec<{ value: number }>("SELECT value FROM settings WHERE key = 'alarm_at_ms'"))?.value ?? 0;
+    const scheduled_ms =
+      one(this.sql.exec<{ value: number }>("SELECT value FROM settings WHERE key = 'alarm_at_ms'"))
+        ?.value ?? 0;
     const webhooks: WebhookDispatch[] = [];
-    for (const id of this.transfers.due(Math.max(Date.now(), scheduled_ms), ALARM_SETTLE_BATCH_MAX)) {
+    for (const id of this.transfers.due(
+      Math.max(Date.now(), scheduled_ms),
+      ALARM_SETTLE_BATCH_MAX,
+    )) {
       const result = this.transfers.settle(id);
       if (result.outcome === "settled") webhooks.push(result.webhook);
     }
     await this.scheduleAlarm();
     const ctx = contextFromState(this.ctx);
     for (const webhook of webhooks) {
-      await this.recordDelivery(await deliverWebhook(this.env, ctx, webhook, credentialFor(config.FLUTTERWAVE_WEBHOOK_HASH), FLUTTERWAVE_USER_AGENT));
+      await this.recordDelivery(
+        await deliverWebhook(
+          this.env,
+          ctx,
+          webhook,
+          credentialFor(config.FLUTTERWAVE_WEBHOOK_HASH),
+          FLUTTERWAVE_USER_AGENT,
+        ),
+      );
     }
   }
 }

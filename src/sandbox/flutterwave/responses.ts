@@ -11,12 +11,22 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
-export function flwSuccess(message: string, data: unknown, extra: Record<string, unknown> = {}): Response {
-  return new Response(JSON.stringify({ status: "success", message, ...extra, data }), { status: 200, headers: JSON_HEADERS });
+export function flwSuccess(
+  message: string,
+  data: unknown,
+  extra: Record<string, unknown> = {},
+): Response {
+  return new Response(JSON.stringify({ status: "success", message, ...extra, data }), {
+    status: 200,
+    headers: JSON_HEADERS,
+  });
 }
 
 export function flwError(status: ContentfulStatusCode, message: string): Response {
-  return new Response(JSON.stringify({ status: "error", message, data: null }), { status, headers: JSON_HEADERS });
+  return new Response(JSON.stringify({ status: "error", message, data: null }), {
+    status,
+    headers: JSON_HEADERS,
+  });
 }
 
 /** Flutterwave's answer after its ~28 s gateway timeout (docs/providers.md, §Flutterwave keys, errors and timeouts). */

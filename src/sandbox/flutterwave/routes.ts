@@ -25,7 +25,8 @@ flutterwaveRoutes.route("/checkout", checkoutRoutes);
 flutterwaveRoutes.route("/__control", controlRoutes);
 
 flutterwaveRoutes.onError((error, c) => {
-  if (error instanceof HTTPException && error.status < 500) return flwError(error.status as 400, error.message || "Bad request");
+  if (error instanceof HTTPException && error.status < 500)
+    return flwError(error.status as 400, error.message || "Bad request");
   log.error("sandbox error", { request_id: c.var.request_id, route: c.req.routePath, error });
   return flwError(500, "Internal server error");
 });

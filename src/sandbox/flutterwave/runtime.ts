@@ -17,10 +17,21 @@ export type SandboxContext = Context<AppEnv>;
 
 export function sandboxStub(env: Env): DurableObjectStub<FlutterwaveSandbox> {
   // Bound only in development (wrangler.jsonc); app.ts already 404s the sandbox in production.
-  if (!env.FLUTTERWAVE_SANDBOX) throw new Error("the FLUTTERWAVE_SANDBOX Durable Object is not bound in this environment");
+  if (!env.FLUTTERWAVE_SANDBOX)
+    throw new Error("the FLUTTERWAVE_SANDBOX Durable Object is not bound in this environment");
   return env.FLUTTERWAVE_SANDBOX.getByName(SANDBOX_OBJECT_NAME);
 }
 
-export function deliverAndRecord(c: SandboxContext, webhook: WebhookDispatch, choice?: VerifHashChoice): Promise<DeliveryOutcome> {
-  return deliverWithKit(c, sandboxStub(c.env), webhook, credentialFor(c.var.config.FLUTTERWAVE_WEBHOOK_HASH, choice), FLUTTERWAVE_USER_AGENT);
+export function deliverAndRecord(
+  c: SandboxContext,
+  webhook: WebhookDispatch,
+  choice?: VerifHashChoice,
+): Promise<DeliveryOutcome> {
+  return deliverWithKit(
+    c,
+    sandboxStub(c.env),
+    webhook,
+    credentialFor(c.var.config.FLUTTERWAVE_WEBHOOK_HASH, choice),
+    FLUTTERWAVE_USER_AGENT,
+  );
 }

@@ -108,11 +108,18 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** The next id of a sequence (Flutterwave's ids are large integers; see the counters table). Call inside a transaction. */
 export function nextId(sql: SqlStorage, name: "transaction" | "transfer" | "customer"): number {
-  const row = one(sql.exec<{ id: number }>("UPDATE counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1 AS id", name));
+  const row = one(
+    sql.exec<{ id: number }>(
+      "UPDATE counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1 AS id",
+      name,
+    ),
+  );
   if (!row) throw new Error(`counter ${name} missing: migration 1 did not run`);
   return row.id;
 }
 
 export function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+    b.toString(16).padStart(2, "0"),
+  ).join("");
 }

@@ -5,11 +5,23 @@
  */
 import { z } from "zod";
 import { faultBody } from "../kit/control";
-import { LINK_ATTEMPTS_MAX, REFERENCE_MAX_CHARS, SESSION_MAX_MINUTES, TRANSFERS_PAGE_MAX } from "./limits";
+import {
+  LINK_ATTEMPTS_MAX,
+  REFERENCE_MAX_CHARS,
+  SESSION_MAX_MINUTES,
+  TRANSFERS_PAGE_MAX,
+} from "./limits";
 import type { Json } from "./responses";
 
 const JsonValue: z.ZodType<Json> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(JsonValue), z.record(z.string(), JsonValue)]),
+  z.union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(JsonValue),
+    z.record(z.string(), JsonValue),
+  ]),
 );
 
 /** `amount` arrives as a JSON number or a numeric string; model.ts turns it into minor units. */
@@ -30,7 +42,11 @@ export const PaymentBody = z.object({
     phonenumber: z.string().max(30).optional(),
   }),
   customizations: z
-    .object({ title: z.string().max(200).optional(), description: z.string().max(500).optional(), logo: z.string().max(2000).optional() })
+    .object({
+      title: z.string().max(200).optional(),
+      description: z.string().max(500).optional(),
+      logo: z.string().max(2000).optional(),
+    })
     .optional(),
   meta: JsonValue.optional(),
   payment_options: z.string().max(300).optional(),
@@ -74,8 +90,14 @@ export const TransfersQuery = z.object({
 export const TransactionsQuery = z.object({
   tx_ref: Reference.optional(),
   status: z.string().max(20).optional(),
-  from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
-  to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+  from: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  to: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
   page: Whole(1, TRANSFERS_PAGE_MAX).optional(),
 });
 

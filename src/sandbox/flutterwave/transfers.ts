@@ -17,16 +17,24 @@ import { nextId } from "./schema";
 import { TRANSFERS_PAGE_SIZE } from "./limits";
 
 /** What a create request supplies; the object adds the id, status and times. */
-export type TransferInput = Omit<TransferRow, "id" | "status" | "complete_message" | "created_at_ms" | "settle_at_ms" | "settled_at_ms">;
+export type TransferInput = Omit<
+  TransferRow,
+  "id" | "status" | "complete_message" | "created_at_ms" | "settle_at_ms" | "settled_at_ms"
+>;
 
-export type CreateTransferResult = { outcome: "created"; transfer: TransferRow } | { outcome: "duplicate_reference" };
+export type CreateTransferResult =
+  | { outcome: "created"; transfer: TransferRow }
+  | { outcome: "duplicate_reference" };
 
 export type SettleResult =
   | { outcome: "not_found" }
   | { outcome: "already_settled"; transfer: TransferRow }
   | { outcome: "settled"; transfer: TransferRow; webhook: WebhookDispatch };
 
-export type TransferWebhookResult = { outcome: "not_found" } | { outcome: "not_final"; transfer: TransferRow } | { outcome: "ok"; webhook: WebhookDispatch };
+export type TransferWebhookResult =
+  | { outcome: "not_found" }
+  | { outcome: "not_final"; transfer: TransferRow }
+  | { outcome: "ok"; webhook: WebhookDispatch };
 
 export const UNSETTLED = "('NEW', 'PENDING')";
 
@@ -39,13 +47,23 @@ export class Transfers {
 
   /** The earliest time an unsettled transfer is due, or null. */
   nextDueAt(): number | null {
-    return one(this.sql.exec<{ at_ms: number | null }>(`SELECT MIN(settle_at_ms) AS at_ms FROM transfers WHERE status IN ${UNSETTLED}`))?.at_ms ?? null;
+    return (
+      one(
+        this.sql.exec<{ at_ms: number | null }>(
+          `SELECT MIN(settle_at_ms) AS at_ms FROM transfers WHERE status IN ${UNSETTLED}`,
+        ),
+      )?.at_ms ?? null
+    );
   }
 
   /** Unsettled transfers due by `cutoff_ms`, oldest first (at most `limit`). */
   due(cutoff_ms: number, limit: number): number[] {
     return this.sql
-      .exec<{ id: number }>(`SELECT id FROM transfers WHERE status IN ${UNSETTLED} AND settle_at_ms <= ? ORDER BY settle_at_ms, id LIMIT ?`, cutoff_ms, limit)
+      .exec<{ id: number }>(
+        `SELECT id FROM transfers WHERE status IN ${UNSETTLED} AND settle_at_ms <= ? ORDER BY settle_at_ms, id LIMIT ?`,
+        cutoff_ms,
+        limit,
+      )
       .toArray()
       .map((r) => r.id);
   }
@@ -101,13 +119,23 @@ export class Transfers {
   }
 
   /** Newest first, one page. `status` is compared case-insensitively (the SDK's sample sends "failed"). */
-  list(query: { reference: string | null; status: string | null; page: number }): { transfers: TransferRow[]; total: number } {
+  list(query: { reference: string | null; status: string | null; page: number }): {
+    transfers: TransferRow[];
+    total: number;
+  } {
     const status = query.status?.toUpperCase() ?? null;
     const where = "WHERE (? IS NULL OR reference = ?) AND (? IS NULL OR status = ?)";
     const params = [query.reference, query.reference, status, status];
-    const total = one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM transfers ${where}`, ...params))?.n ?? 0;
+    const total =
+      one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM transfers ${where}`, ...params))
+        ?.n ?? 0;
     const rows = this.sql
-      .exec<TransferRow>(`SELECT * FROM transfers ${where} ORDER BY id DESC LIMIT ? OFFSET ?`, ...params, TRANSFERS_PAGE_SIZE, (query.page - 1) * TRANSFERS_PAGE_SIZE)
+      .exec<TransferRow>(
+        `SELECT * FROM transfers ${where} ORDER BY id DESC LIMIT ? OFFSET ?`,
+        ...params,
+        TRANSFERS_PAGE_SIZE,
+        (query.page - 1) * TRANSFERS_PAGE_SIZE,
+      )
       .toArray();
     return { transfers: rows, total };
   }
@@ -117,7 +145,8 @@ export class Transfers {
     return this.storage.transactionSync((): SettleResult => {
       const row = this.transferRow(id);
       if (!row) return { outcome: "not_found" };
-      if (row.status === "SUCCESSFUL" || row.status === "FAILED") return { outcome: "already_settled", transfer: row };
+      if (row.status === "SUCCESSFUL" || row.status === "FAILED")
+        return { outcome: "already_settled", transfer: row };
       const final = settlementFor(row.account_number, forced);
       this.sql.exec(
         `UPDATE transfers SET status = ?, complete_message = ?, settled_at_ms = ? WHERE id = ? AND status IN ${UNSETTLED}`,
@@ -140,7 +169,11 @@ export class Transfers {
       const row = this.transferRow(id);
       if (!row) return { outcome: "not_found" };
       if (row.status !== "FAILED") return { outcome: "already_settled", transfer: row };
-      this.sql.exec("UPDATE transfers SET status = 'SUCCESSFUL', complete_message = 'Transaction was successful', settled_at_ms = ? WHERE id = ? AND status = 'FAILED'", Date.now(), id);
+      this.sql.exec(
+        "UPDATE transfers SET status = 'SUCCESSFUL', complete_message = 'Transaction was successful', settled_at_ms = ? WHERE id = ? AND status = 'FAILED'",
+        Date.now(),
+        id,
+      );
       const settled = this.transferRow(id)!;
       return { outcome: "settled", transfer: settled, webhook: this.transferDispatch(settled) };
     });
@@ -149,7 +182,8 @@ export class Transfers {
   webhook(id: number): TransferWebhookResult {
     const row = this.transferRow(id);
     if (!row) return { outcome: "not_found" };
-    if (row.status !== "SUCCESSFUL" && row.status !== "FAILED") return { outcome: "not_final", transfer: row };
+    if (row.status !== "SUCCESSFUL" && row.status !== "FAILED")
+      return { outcome: "not_final", transfer: row };
     return { outcome: "ok", webhook: this.transferDispatch(row) };
   }
 

@@ -20,10 +20,16 @@ import type { SandboxObject } from "./object";
 export type Envelope = {
   ok: (message: string, data: unknown) => Response;
   error: (status: 400 | 404 | 409, message: string) => Response;
-  parse: <S extends z.ZodType>(schema: S, raw: string) => { ok: true; value: z.output<S> } | { ok: false; response: Response };
+  parse: <S extends z.ZodType>(
+    schema: S,
+    raw: string,
+  ) => { ok: true; value: z.output<S> } | { ok: false; response: Response };
 };
 
-export function faultBody<const Ops extends readonly [string, ...string[]]>(operations: Ops, create_operations: readonly Ops[number][]) {
+export function faultBody<const Ops extends readonly [string, ...string[]]>(
+  operations: Ops,
+  create_operations: readonly Ops[number][],
+) {
   return z
     .object({
       operation: z.enum(operations),
@@ -52,7 +58,8 @@ export function kitControlRoutes(
   faults: ReturnType<typeof faultBody>,
 ): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
-  const query = (c: Context<AppEnv>, name: string) => (c.req.query(name) ?? "").slice(0, FAULT_MATCH_MAX_CHARS);
+  const query = (c: Context<AppEnv>, name: string) =>
+    (c.req.query(name) ?? "").slice(0, FAULT_MATCH_MAX_CHARS);
 
   routes.post("/faults", async (c) => {
     const parsed = envelope.parse(faults, await c.req.text());
@@ -64,19 +71,33 @@ export function kitControlRoutes(
 
   routes.get("/faults", async (c) => envelope.ok("Faults fetched", await stubOf(c.env).faults()));
 
-  routes.delete("/faults", async (c) => envelope.ok("Faults cleared", { cleared: await stubOf(c.env).clearFaults(c.req.query("match") ?? null) }));
+  routes.delete("/faults", async (c) =>
+    envelope.ok("Faults cleared", {
+      cleared: await stubOf(c.env).clearFaults(c.req.query("match") ?? null),
+    }),
+  );
 
   routes.get("/deliveries", async (c) => {
     const records = await stubOf(c.env).deliveries(query(c, "match"));
     return envelope.ok(
       "Deliveries fetched",
-      records.map(({ body, at_ms, ...rest }) => ({ ...rest, body: bodyJson(body), at: new Date(at_ms).toISOString() })),
+      records.map(({ body, at_ms, ...rest }) => ({
+        ...rest,
+        body: bodyJson(body),
+        at: new Date(at_ms).toISOString(),
+      })),
     );
   });
 
   routes.get("/requests", async (c) => {
     const counted = await stubOf(c.env).requests(query(c, "operation"), query(c, "match"));
-    return envelope.ok("Requests counted", { count: counted.count, recent: counted.recent.map(({ at_ms, ...rest }) => ({ ...rest, at: new Date(at_ms).toISOString() })) });
+    return envelope.ok("Requests counted", {
+      count: counted.count,
+      recent: counted.recent.map(({ at_ms, ...rest }) => ({
+        ...rest,
+        at: new Date(at_ms).toISOString(),
+      })),
+    });
   });
 
   return routes;

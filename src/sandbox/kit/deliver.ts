@@ -26,7 +26,10 @@ export type WebhookDispatch = {
   body: string;
 };
 
-export type DeliveryCredential = { kind: DeliveryOutcome["verif_hash"]; headers: Record<string, string> };
+export type DeliveryCredential = {
+  kind: DeliveryOutcome["verif_hash"];
+  headers: Record<string, string>;
+};
 
 /** Why an answer does not count as received (null: it does), from its status and body. */
 export type AnswerJudge = (status_code: number, body_text: string) => string | null;
@@ -39,26 +42,46 @@ export async function deliverWebhook(
   user_agent: string,
   judge?: AnswerJudge,
 ): Promise<DeliveryOutcome> {
-  const headers: Record<string, string> = { "content-type": "application/json", "user-agent": user_agent, ...credential.headers };
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    "user-agent": user_agent,
+    ...credential.headers,
+  };
   const request = new Request(dispatch.url, { method: "POST", headers, body: dispatch.body });
   const at_ms = Date.now();
-  const base = { event: dispatch.event, ref: dispatch.ref, url: dispatch.url, verif_hash: credential.kind, body: dispatch.body, at_ms };
+  const base = {
+    event: dispatch.event,
+    ref: dispatch.ref,
+    url: dispatch.url,
+    verif_hash: credential.kind,
+    body: dispatch.body,
+    at_ms,
+  };
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
     const timeout = new Promise<"timeout">((resolve) => {
       timer = setTimeout(() => resolve("timeout"), WEBHOOK_TIMEOUT_MS);
     });
     const answer = await Promise.race([callSelf(request, env, ctx), timeout]);
-    if (answer === "timeout") return { ...base, status_code: null, error: `no answer within ${WEBHOOK_TIMEOUT_MS} ms` };
+    if (answer === "timeout")
+      return { ...base, status_code: null, error: `no answer within ${WEBHOOK_TIMEOUT_MS} ms` };
     if (!judge) {
       // Drain the body so the stream closes.
       await answer.arrayBuffer().catch(() => undefined);
       return { ...base, status_code: answer.status, error: null };
     }
     const text = await answer.text().catch(() => "");
-    return { ...base, status_code: answer.status, error: judge(answer.status, text.slice(0, DELIVERY_ANSWER_MAX_CHARS)) };
+    return {
+      ...base,
+      status_code: answer.status,
+      error: judge(answer.status, text.slice(0, DELIVERY_ANSWER_MAX_CHARS)),
+    };
   } catch (error) {
-    return { ...base, status_code: null, error: error instanceof Error ? error.message : String(error) };
+    return {
+      ...base,
+      status_code: null,
+      error: error instanceof Error ? error.message : String(error),
+    };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
   }
@@ -88,10 +111,25 @@ export function deliverAndRecord(
   user_agent: string,
   judge?: AnswerJudge,
 ): Promise<DeliveryOutcome> {
-  const done = deliverWebhook(c.env, executionContextOf(c), webhook, credential, user_agent, judge).then(async (outcome) => {
+  const done = deliverWebhook(
+    c.env,
+    executionContextOf(c),
+    webhook,
+    credential,
+    user_agent,
+    judge,
+  ).then(async (outcome) => {
     await recorder.recordDelivery(outcome);
     return outcome;
   });
-  c.executionCtx.waitUntil(done.catch((error: unknown) => log.error("sandbox webhook record failed", { request_id: c.var.request_id, event: webhook.event, error })));
+  c.executionCtx.waitUntil(
+    done.catch((error: unknown) =>
+      log.error("sandbox webhook record failed", {
+        request_id: c.var.request_id,
+        event: webhook.event,
+        error,
+      }),
+    ),
+  );
   return done;
 }

@@ -51,7 +51,9 @@ export type FaultAnswers = {
 };
 
 /** The kit's RPC a fault needs (any look-alike's object). */
-export type FaultSource = { takeFault(operation: string, haystack: string): Promise<string | null> };
+export type FaultSource = {
+  takeFault(operation: string, haystack: string): Promise<string | null>;
+};
 
 function haystackOf(c: Context<AppEnv>, raw_body: string): string {
   const url = new URL(c.req.url);

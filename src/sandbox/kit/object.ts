@@ -26,7 +26,13 @@ import {
 } from "./limits";
 
 export type FaultInput = { operation: string; match: string; mode: string; times: number };
-export type ArmedFault = { id: number; operation: string; match: string; mode: string; remaining: number };
+export type ArmedFault = {
+  id: number;
+  operation: string;
+  match: string;
+  mode: string;
+  remaining: number;
+};
 
 /** A webhook delivery attempt as recorded. The credential itself is never stored, only which kind was sent. */
 export type DeliveryOutcome = {
@@ -42,7 +48,10 @@ export type DeliveryOutcome = {
 };
 export type DeliveryRecord = DeliveryOutcome & { id: number };
 
-export type RequestCount = { count: number; recent: { operation: string; fault: string | null; at_ms: number }[] };
+export type RequestCount = {
+  count: number;
+  recent: { operation: string; fault: string | null; at_ms: number }[];
+};
 
 export abstract class SandboxObject extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env, migrations: readonly Migration[]) {
@@ -72,7 +81,13 @@ export abstract class SandboxObject extends DurableObject<Env> {
           Date.now(),
         ),
       )!;
-      return { id: row.id, operation: input.operation, match: input.match, mode: input.mode, remaining: input.times };
+      return {
+        id: row.id,
+        operation: input.operation,
+        match: input.match,
+        mode: input.mode,
+        remaining: input.times,
+      };
     });
   }
 
@@ -101,19 +116,29 @@ export abstract class SandboxObject extends DurableObject<Env> {
         fault?.mode ?? null,
         Date.now(),
       );
-      this.sql.exec("DELETE FROM requests WHERE id <= (SELECT id FROM requests ORDER BY id DESC LIMIT 1 OFFSET ?)", REQUESTS_KEPT_MAX);
+      this.sql.exec(
+        "DELETE FROM requests WHERE id <= (SELECT id FROM requests ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        REQUESTS_KEPT_MAX,
+      );
       return fault?.mode ?? null;
     });
   }
 
   async faults(): Promise<ArmedFault[]> {
-    return this.sql.exec<ArmedFault>("SELECT id, operation, match, mode, remaining FROM faults ORDER BY id LIMIT ?", FAULTS_MAX).toArray();
+    return this.sql
+      .exec<ArmedFault>(
+        "SELECT id, operation, match, mode, remaining FROM faults ORDER BY id LIMIT ?",
+        FAULTS_MAX,
+      )
+      .toArray();
   }
 
   /** Clear the faults armed with exactly this `match`, or all of them when it is null. */
   async clearFaults(match: string | null): Promise<number> {
     return this.ctx.storage.transactionSync(() =>
-      match === null ? this.sql.exec("DELETE FROM faults").rowsWritten : this.sql.exec("DELETE FROM faults WHERE match = ?", match).rowsWritten,
+      match === null
+        ? this.sql.exec("DELETE FROM faults").rowsWritten
+        : this.sql.exec("DELETE FROM faults WHERE match = ?", match).rowsWritten,
     );
   }
 
@@ -123,9 +148,15 @@ export abstract class SandboxObject extends DurableObject<Env> {
   async requests(operation: string, match: string): Promise<RequestCount> {
     const where = "WHERE (? = '' OR operation = ?) AND (? = '' OR instr(haystack, ?) > 0)";
     const params = [operation, operation, match, match];
-    const count = one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM requests ${where}`, ...params))?.n ?? 0;
+    const count =
+      one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM requests ${where}`, ...params))
+        ?.n ?? 0;
     const recent = this.sql
-      .exec<{ operation: string; fault: string | null; at_ms: number }>(`SELECT operation, fault, at_ms FROM requests ${where} ORDER BY id DESC LIMIT ?`, ...params, REQUESTS_LIST_MAX)
+      .exec<{ operation: string; fault: string | null; at_ms: number }>(
+        `SELECT operation, fault, at_ms FROM requests ${where} ORDER BY id DESC LIMIT ?`,
+        ...params,
+        REQUESTS_LIST_MAX,
+      )
       .toArray();
     return { count, recent };
   }
@@ -145,7 +176,10 @@ export abstract class SandboxObject extends DurableObject<Env> {
         outcome.body.slice(0, DELIVERY_BODY_MAX_CHARS),
         outcome.at_ms,
       );
-      this.sql.exec("DELETE FROM deliveries WHERE id <= (SELECT id FROM deliveries ORDER BY id DESC LIMIT 1 OFFSET ?)", DELIVERIES_KEPT_MAX);
+      this.sql.exec(
+        "DELETE FROM deliveries WHERE id <= (SELECT id FROM deliveries ORDER BY id DESC LIMIT 1 OFFSET ?)",
+        DELIVERIES_KEPT_MAX,
+      );
     });
   }
 

@@ -36,17 +36,25 @@ import { originOf, vtpassStub, type SandboxContext } from "./runtime";
 export const apiRoutes = new Hono<AppEnv>();
 
 function keysOf(c: SandboxContext): KeyHeaders {
-  return { "api-key": c.req.header("api-key") ?? null, "public-key": c.req.header("public-key") ?? null, "secret-key": c.req.header("secret-key") ?? null };
+  return {
+    "api-key": c.req.header("api-key") ?? null,
+    "public-key": c.req.header("public-key") ?? null,
+    "secret-key": c.req.header("secret-key") ?? null,
+  };
 }
 
 // ---- Reads (api-key + public-key) ---------------------------------------------------------
 
 apiRoutes.get("/services", async (c) =>
-  answerWithFaults(c, "services", "", async () => vtAnswer(decideRead(c.req.raw.headers, () => renderServices(c.req.query("identifier") ?? "")))),
+  answerWithFaults(c, "services", "", async () =>
+    vtAnswer(decideRead(c.req.raw.headers, () => renderServices(c.req.query("identifier") ?? ""))),
+  ),
 );
 
 apiRoutes.get("/service-variations", async (c) =>
-  answerWithFaults(c, "variations", "", async () => vtAnswer(decideRead(c.req.raw.headers, () => renderVariations(c.req.query("serviceID") ?? "")))),
+  answerWithFaults(c, "variations", "", async () =>
+    vtAnswer(decideRead(c.req.raw.headers, () => renderVariations(c.req.query("serviceID") ?? ""))),
+  ),
 );
 
 apiRoutes.get("/balance", async (c) =>
@@ -61,14 +69,20 @@ apiRoutes.get("/balance", async (c) =>
 apiRoutes.post("/pay", async (c) => {
   const raw = await c.req.text();
   return answerWithFaults(c, "pay", raw, async () => {
-    const answer = await vtpassStub(c.env).pay({ keys: keysOf(c), body: jsonOrNull(raw), origin: originOf(c) });
+    const answer = await vtpassStub(c.env).pay({
+      keys: keysOf(c),
+      body: jsonOrNull(raw),
+      origin: originOf(c),
+    });
     return payResponse(c, answer);
   });
 });
 
 apiRoutes.post("/requery", async (c) => {
   const raw = await c.req.text();
-  return answerWithFaults(c, "requery", raw, async () => vtText(await vtpassStub(c.env).requery({ keys: keysOf(c), body: jsonOrNull(raw) })));
+  return answerWithFaults(c, "requery", raw, async () =>
+    vtText(await vtpassStub(c.env).requery({ keys: keysOf(c), body: jsonOrNull(raw) })),
+  );
 });
 
 /** The answer to a pay decision; the purchase, if any, is already stored. */

@@ -47,7 +47,12 @@ export const judgeCallbackAnswer: AnswerJudge = (status_code, body_text) => {
   if (status_code < 200 || status_code > 299) return `HTTP ${status_code}; VTpass will try again`;
   try {
     const answer = JSON.parse(body_text) as unknown;
-    if (typeof answer === "object" && answer !== null && (answer as { response?: unknown }).response === "success") return null;
+    if (
+      typeof answer === "object" &&
+      answer !== null &&
+      (answer as { response?: unknown }).response === "success"
+    )
+      return null;
   } catch {
     // Not JSON: not the acknowledgement either.
   }
@@ -55,6 +60,9 @@ export const judgeCallbackAnswer: AnswerJudge = (status_code, body_text) => {
 };
 
 /** A try counts as received when it was answered and the judge found nothing wrong. */
-export function callbackAccepted(outcome: { status_code: number | null; error: string | null }): boolean {
+export function callbackAccepted(outcome: {
+  status_code: number | null;
+  error: string | null;
+}): boolean {
   return outcome.status_code !== null && outcome.error === null;
 }

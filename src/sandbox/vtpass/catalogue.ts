@@ -30,12 +30,40 @@ export type SandboxService = {
 const naira = (n: number) => n * 100;
 
 export const SANDBOX_SERVICES: readonly SandboxService[] = [
-  { serviceID: "mtn", name: "MTN Airtime VTU", identifier: "airtime", min_minor: naira(50), max_minor: naira(50_000), commission_bp: 300 },
-  { serviceID: "airtel", name: "Airtel Airtime VTU", identifier: "airtime", min_minor: naira(50), max_minor: naira(50_000), commission_bp: 340 },
-  { serviceID: "glo", name: "GLO Airtime", identifier: "airtime", min_minor: naira(50), max_minor: naira(50_000), commission_bp: 400 },
+  {
+    serviceID: "mtn",
+    name: "MTN Airtime VTU",
+    identifier: "airtime",
+    min_minor: naira(50),
+    max_minor: naira(50_000),
+    commission_bp: 300,
+  },
+  {
+    serviceID: "airtel",
+    name: "Airtel Airtime VTU",
+    identifier: "airtime",
+    min_minor: naira(50),
+    max_minor: naira(50_000),
+    commission_bp: 340,
+  },
+  {
+    serviceID: "glo",
+    name: "GLO Airtime",
+    identifier: "airtime",
+    min_minor: naira(50),
+    max_minor: naira(50_000),
+    commission_bp: 400,
+  },
   // Narrower than our own bounds (and the request schema's), as VTpass may publish for a service: our
   // pricing check, not the schema, must then meet both edges, and the route tests buy at them.
-  { serviceID: "etisalat", name: "9mobile Airtime VTU", identifier: "airtime", min_minor: naira(100), max_minor: naira(20_000), commission_bp: 400 },
+  {
+    serviceID: "etisalat",
+    name: "9mobile Airtime VTU",
+    identifier: "airtime",
+    min_minor: naira(100),
+    max_minor: naira(20_000),
+    commission_bp: 400,
+  },
   {
     serviceID: "mtn-data",
     name: "MTN Data",
@@ -47,9 +75,21 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
     plans: [
       { variation_code: "mtn-10mb-100", name: "MTN N100 100MB - 24 hrs", price_minor: naira(100) },
       { variation_code: "mtn-50mb-200", name: "MTN N200 200MB - 2 days", price_minor: naira(200) },
-      { variation_code: "mtn-100mb-1000", name: "MTN N1000 1.5GB - 30 days", price_minor: naira(1000) },
-      { variation_code: "mtn-500mb-2000", name: "MTN N2000 4.5GB - 30 days", price_minor: naira(2000) },
-      { variation_code: "mtn-20hrs-1500", name: "MTN N1500 6GB - 7 days", price_minor: naira(1500) },
+      {
+        variation_code: "mtn-100mb-1000",
+        name: "MTN N1000 1.5GB - 30 days",
+        price_minor: naira(1000),
+      },
+      {
+        variation_code: "mtn-500mb-2000",
+        name: "MTN N2000 4.5GB - 30 days",
+        price_minor: naira(2000),
+      },
+      {
+        variation_code: "mtn-20hrs-1500",
+        name: "MTN N1500 6GB - 7 days",
+        price_minor: naira(1500),
+      },
     ],
   },
   {
@@ -60,10 +100,26 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
     max_minor: naira(1_000_000),
     commission_bp: 340,
     plans: [
-      { variation_code: "airt-100", name: "Airtel Data Bundle - 100 Naira - 75MB - 1Day", price_minor: naira(100) },
-      { variation_code: "airt-200", name: "Airtel Data Bundle - 200 Naira - 200MB - 3Days", price_minor: naira(200) },
-      { variation_code: "airt-500", name: "Airtel Data Bundle - 500 Naira - 750MB - 14Days", price_minor: naira(500) },
-      { variation_code: "airt-1000", name: "Airtel Data Bundle - 1,000 Naira - 1.5GB - 30 Days", price_minor: naira(1000) },
+      {
+        variation_code: "airt-100",
+        name: "Airtel Data Bundle - 100 Naira - 75MB - 1Day",
+        price_minor: naira(100),
+      },
+      {
+        variation_code: "airt-200",
+        name: "Airtel Data Bundle - 200 Naira - 200MB - 3Days",
+        price_minor: naira(200),
+      },
+      {
+        variation_code: "airt-500",
+        name: "Airtel Data Bundle - 500 Naira - 750MB - 14Days",
+        price_minor: naira(500),
+      },
+      {
+        variation_code: "airt-1000",
+        name: "Airtel Data Bundle - 1,000 Naira - 1.5GB - 30 Days",
+        price_minor: naira(1000),
+      },
     ],
   },
   {
@@ -76,8 +132,16 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
     plans: [
       { variation_code: "glo100", name: "Glo Data N100 - 105MB - 2 day", price_minor: naira(100) },
       { variation_code: "glo200", name: "Glo Data N200 - 350MB - 4 days", price_minor: naira(200) },
-      { variation_code: "glo500", name: "Glo Data N500 - 1.05GB - 14 days", price_minor: naira(500) },
-      { variation_code: "glo1000", name: "Glo Data N1000 - 2.5GB - 30 days", price_minor: naira(1000) },
+      {
+        variation_code: "glo500",
+        name: "Glo Data N500 - 1.05GB - 14 days",
+        price_minor: naira(500),
+      },
+      {
+        variation_code: "glo1000",
+        name: "Glo Data N1000 - 2.5GB - 30 days",
+        price_minor: naira(1000),
+      },
     ],
   },
   {
@@ -88,10 +152,26 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
     max_minor: naira(1_000_000),
     commission_bp: 400,
     plans: [
-      { variation_code: "eti-100", name: "9mobile Data - 100 Naira - 100MB - 1 day", price_minor: naira(100) },
-      { variation_code: "eti-200", name: "9mobile Data - 200 Naira - 650MB - 1 day", price_minor: naira(200) },
-      { variation_code: "eti-500", name: "9mobile Data - 500 Naira - 500MB - 30 Days", price_minor: naira(500) },
-      { variation_code: "eti-1000", name: "9mobile Data - 1000 Naira - 1.5GB - 30 days", price_minor: naira(1000) },
+      {
+        variation_code: "eti-100",
+        name: "9mobile Data - 100 Naira - 100MB - 1 day",
+        price_minor: naira(100),
+      },
+      {
+        variation_code: "eti-200",
+        name: "9mobile Data - 200 Naira - 650MB - 1 day",
+        price_minor: naira(200),
+      },
+      {
+        variation_code: "eti-500",
+        name: "9mobile Data - 500 Naira - 500MB - 30 Days",
+        price_minor: naira(500),
+      },
+      {
+        variation_code: "eti-1000",
+        name: "9mobile Data - 1000 Naira - 1.5GB - 30 days",
+        price_minor: naira(1000),
+      },
     ],
   },
 ];
@@ -128,7 +208,12 @@ export function renderServices(identifier: string): Json {
 /** `GET /api/service-variations?serviceID=`. Airtime services have no variations (an empty list). */
 export function renderVariations(serviceID: string): Json {
   const service = findService(serviceID);
-  if (!service) return { code: "012", response_description: "PRODUCT DOES NOT EXIST", content: { errors: "Invalid Service ID" } };
+  if (!service)
+    return {
+      code: "012",
+      response_description: "PRODUCT DOES NOT EXIST",
+      content: { errors: "Invalid Service ID" },
+    };
   const variations = (service.plans ?? []).map((p) => ({
     variation_code: p.variation_code,
     name: p.name,
@@ -137,6 +222,11 @@ export function renderVariations(serviceID: string): Json {
   }));
   return {
     response_description: "000",
-    content: { ServiceName: service.name, serviceID: service.serviceID, convinience_fee: "0 %", [service.variations_key ?? "variations"]: variations },
+    content: {
+      ServiceName: service.name,
+      serviceID: service.serviceID,
+      convinience_fee: "0 %",
+      [service.variations_key ?? "variations"]: variations,
+    },
   };
 }

@@ -31,7 +31,14 @@ import { CallbackUrlBody, FaultBody, FloatBody, REQUEST_ID_PARAM, SettleBody } f
 
 export const controlRoutes = new Hono<AppEnv>();
 
-controlRoutes.route("/", kitControlRoutes(vtpassStub, { ok: controlOk, error: controlError, parse: parseControlBody }, FaultBody));
+controlRoutes.route(
+  "/",
+  kitControlRoutes(
+    vtpassStub,
+    { ok: controlOk, error: controlError, parse: parseControlBody },
+    FaultBody,
+  ),
+);
 
 const NO_PURCHASE = "No purchase with this request_id";
 
@@ -59,12 +66,22 @@ function purchaseJson(purchase: PurchaseView) {
     created_at: iso(purchase.created_at_ms),
     settled_at: iso(purchase.settled_at_ms),
     origin: purchase.origin,
-    callback: { state: purchase.callback_state, attempts: purchase.callback_attempts, next_at: iso(purchase.callback_next_at_ms) },
+    callback: {
+      state: purchase.callback_state,
+      attempts: purchase.callback_attempts,
+      next_at: iso(purchase.callback_next_at_ms),
+    },
   };
 }
 
 function deliverySummary(outcome: DeliveryOutcome) {
-  return { event: outcome.event, ref: outcome.ref, url: outcome.url, status_code: outcome.status_code, error: outcome.error };
+  return {
+    event: outcome.event,
+    ref: outcome.ref,
+    url: outcome.url,
+    status_code: outcome.status_code,
+    error: outcome.error,
+  };
 }
 
 controlRoutes.get("/purchases/:request_id", async (c) => {
@@ -78,30 +95,45 @@ controlRoutes.post("/purchases/:request_id/settle", async (c) => {
   const parsed = parseControlBody(SettleBody, await c.req.text());
   if (!parsed.ok) return parsed.response;
   const id = requestIdParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).settlePending(id, parsed.value.status, parsed.value.amount);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await vtpassStub(c.env).settlePending(id, parsed.value.status, parsed.value.amount);
   if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
   // A purchase reaches its final status once; settling again changes nothing.
-  if (result.outcome === "already_final") return controlError(409, `Purchase is already ${result.purchase.current_status}`);
+  if (result.outcome === "already_final")
+    return controlError(409, `Purchase is already ${result.purchase.current_status}`);
   const delivery = await sendCallback(c, result.callback);
   // Read again: the first try has been counted since.
   const after = (await vtpassStub(c.env).purchase(result.purchase.request_id)) ?? result.purchase;
-  return controlOk("Purchase settled", { purchase: purchaseJson(after), delivery: deliverySummary(delivery) });
+  return controlOk("Purchase settled", {
+    purchase: purchaseJson(after),
+    delivery: deliverySummary(delivery),
+  });
 });
 
 // VTpass's records corrected later: a purchase answered as failed was delivered after all (sends the callback).
 controlRoutes.post("/purchases/:request_id/deliver-late", async (c) => {
   const id = requestIdParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).correctToDelivered(id);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await vtpassStub(c.env).correctToDelivered(id);
   if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
-  if (result.outcome === "already_final") return controlError(409, `Purchase is ${result.purchase.current_status}, not failed`);
+  if (result.outcome === "already_final")
+    return controlError(409, `Purchase is ${result.purchase.current_status}, not failed`);
   const delivery = await sendCallback(c, result.callback);
   const after = (await vtpassStub(c.env).purchase(result.purchase.request_id)) ?? result.purchase;
-  return controlOk("Purchase delivered late", { purchase: purchaseJson(after), delivery: deliverySummary(delivery) });
+  return controlOk("Purchase delivered late", {
+    purchase: purchaseJson(after),
+    delivery: deliverySummary(delivery),
+  });
 });
 
 controlRoutes.post("/purchases/:request_id/callback", async (c) => {
   const id = requestIdParam(c);
-  const result = id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).resendCallback(id);
+  const result =
+    id === null ? ({ outcome: "not_found" } as const) : await vtpassStub(c.env).resendCallback(id);
   if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
   // VTpass sends transaction-update only once a purchase is final.
   if (result.outcome === "not_final") return controlError(409, "Purchase is still pending");
@@ -113,7 +145,9 @@ controlRoutes.post("/callback-url", async (c) => {
   const parsed = parseControlBody(CallbackUrlBody, await c.req.text());
   if (!parsed.ok) return parsed.response;
   await vtpassStub(c.env).setCallbackSecret(parsed.value.secret);
-  return controlOk("Callback URL set", { secret: parsed.value.secret === null ? "configured" : "custom" });
+  return controlOk("Callback URL set", {
+    secret: parsed.value.secret === null ? "configured" : "custom",
+  });
 });
 
 controlRoutes.post("/float", async (c) => {

@@ -24,12 +24,27 @@ const VTPASS_FAULTS: FaultAnswers = {
   http500: serverError,
   gatewayTimeout,
   rateLimited: tooManyAttempts,
-  malformed: () => new Response('{"code":"000","content":{"transac', { status: 200, headers: { "content-type": "application/json" } }),
-  wrongShape: () => vtAnswer({ code: "000", response_description: "000", content: "unexpected shape" }),
-  refuse: () => vtAnswer({ code: "030", response_description: "BILLER NOT REACHABLE AT THIS POINT", content: { errors: "BILLER NOT REACHABLE AT THIS POINT" } }),
+  malformed: () =>
+    new Response('{"code":"000","content":{"transac', {
+      status: 200,
+      headers: { "content-type": "application/json" },
+    }),
+  wrongShape: () =>
+    vtAnswer({ code: "000", response_description: "000", content: "unexpected shape" }),
+  refuse: () =>
+    vtAnswer({
+      code: "030",
+      response_description: "BILLER NOT REACHABLE AT THIS POINT",
+      content: { errors: "BILLER NOT REACHABLE AT THIS POINT" },
+    }),
 };
 
 /** Answer a VTpass API request, unless a matching fault is armed; every request is counted. */
-export function answerWithFaults(c: SandboxContext, operation: FaultOperation, raw_body: string, perform: () => Promise<Response>): Promise<Response> {
+export function answerWithFaults(
+  c: SandboxContext,
+  operation: FaultOperation,
+  raw_body: string,
+  perform: () => Promise<Response>,
+): Promise<Response> {
   return answerWithKit(c, vtpassStub(c.env), operation, raw_body, VTPASS_FAULTS, perform);
 }

@@ -19,7 +19,14 @@
 import { DEV_VTPASS_KEYS } from "../../lib/config";
 import { findPlan, findService } from "./catalogue";
 import type { Json } from "./json";
-import { DUPLICATE_WINDOW_MS, PENDING_DELIVER_AFTER_MS, PHONE_MAX_DIGITS, REQUEST_ID_MAX_CHARS, REQUEST_ID_MIN_CHARS, REQUEST_ID_TOLERANCE_MS } from "./limits";
+import {
+  DUPLICATE_WINDOW_MS,
+  PENDING_DELIVER_AFTER_MS,
+  PHONE_MAX_DIGITS,
+  REQUEST_ID_MAX_CHARS,
+  REQUEST_ID_MIN_CHARS,
+  REQUEST_ID_TOLERANCE_MS,
+} from "./limits";
 
 export type { Json } from "./json";
 
@@ -77,13 +84,22 @@ export function requestIdDateOk(request_id: string, now_ms: number): boolean {
   const [y, mo, d, h, mi] = m.slice(1, 6).map(Number);
   const wall_ms = Date.UTC(y, mo - 1, d, h, mi);
   const wall = new Date(wall_ms);
-  if (wall.getUTCFullYear() !== y || wall.getUTCMonth() !== mo - 1 || wall.getUTCDate() !== d || wall.getUTCHours() !== h || wall.getUTCMinutes() !== mi) {
+  if (
+    wall.getUTCFullYear() !== y ||
+    wall.getUTCMonth() !== mo - 1 ||
+    wall.getUTCDate() !== d ||
+    wall.getUTCHours() !== h ||
+    wall.getUTCMinutes() !== mi
+  ) {
     return false;
   }
   const prefix_ms = wall_ms - LAGOS_OFFSET_MS;
   if (prefix_ms > now_ms + REQUEST_ID_TOLERANCE_MS) return false;
   const today = new Date(now_ms + LAGOS_OFFSET_MS).toISOString().slice(0, 10);
-  return today === wall.toISOString().slice(0, 10) || Math.abs(now_ms - prefix_ms) <= REQUEST_ID_TOLERANCE_MS;
+  return (
+    today === wall.toISOString().slice(0, 10) ||
+    Math.abs(now_ms - prefix_ms) <= REQUEST_ID_TOLERANCE_MS
+  );
 }
 
 // ---- Purchases -------------------------------------------------------------------------------
@@ -134,27 +150,54 @@ export function newTransactionId(now_ms: number): string {
 
 /** A naira amount (JSON number or numeric string, at most 2 decimals) in kobo, by string arithmetic. */
 export function parseNairaMinor(value: unknown): number | null {
-  const text = typeof value === "number" ? (Number.isFinite(value) ? String(value) : "") : typeof value === "string" ? value.trim() : "";
+  const text =
+    typeof value === "number"
+      ? Number.isFinite(value)
+        ? String(value)
+        : ""
+      : typeof value === "string"
+        ? value.trim()
+        : "";
   const m = /^(\d{1,10})(?:\.(\d{1,2}))?$/.exec(text);
   if (!m) return null;
   return Number(m[1]) * 100 + Number((m[2] ?? "").padEnd(2, "0"));
 }
 
 function digits(value: unknown): string | null {
-  const text = typeof value === "number" && Number.isSafeInteger(value) ? String(value) : typeof value === "string" ? value.trim() : "";
+  const text =
+    typeof value === "number" && Number.isSafeInteger(value)
+      ? String(value)
+      : typeof value === "string"
+        ? value.trim()
+        : "";
   return new RegExp(`^\\d{1,${PHONE_MAX_DIGITS}}$`).test(text) ? text : null;
 }
 
-const answer = (body: Json, record: PurchaseRecord | null = null): PayDecision => ({ kind: "answer", body, record });
+const answer = (body: Json, record: PurchaseRecord | null = null): PayDecision => ({
+  kind: "answer",
+  body,
+  record,
+});
 
 /** `POST /api/pay`: checks in VTpass's order, then the test-number scenario. */
-export function decidePay(input: { headers: HeaderReader; body: unknown; now_ms: number; transaction_id: string }, ledger: PurchaseLedger): PayDecision {
+export function decidePay(
+  input: { headers: HeaderReader; body: unknown; now_ms: number; transaction_id: string },
+  ledger: PurchaseLedger,
+): PayDecision {
   if (!keysAccepted("POST", input.headers)) return answer(renderError("087"));
-  const body = (typeof input.body === "object" && input.body !== null ? input.body : {}) as Record<string, unknown>;
+  const body = (typeof input.body === "object" && input.body !== null ? input.body : {}) as Record<
+    string,
+    unknown
+  >;
   const { request_id, serviceID } = body;
   const phone = digits(body.phone);
-  if (typeof request_id !== "string" || typeof serviceID !== "string" || phone === null) return answer(renderError("011"));
-  if (request_id.length < REQUEST_ID_MIN_CHARS || request_id.length > REQUEST_ID_MAX_CHARS || !/^[0-9A-Za-z]+$/.test(request_id)) {
+  if (typeof request_id !== "string" || typeof serviceID !== "string" || phone === null)
+    return answer(renderError("011"));
+  if (
+    request_id.length < REQUEST_ID_MIN_CHARS ||
+    request_id.length > REQUEST_ID_MAX_CHARS ||
+    !/^[0-9A-Za-z]+$/.test(request_id)
+  ) {
     return answer(renderError("085"));
   }
   if (!requestIdDateOk(request_id, input.now_ms)) return answer(renderError("085"));
@@ -168,7 +211,8 @@ export function decidePay(input: { headers: HeaderReader; body: unknown; now_ms:
   let variation_code: string | null = null;
   if (service.identifier === "data") {
     const billers = digits(body.billersCode);
-    if (billers === null || typeof body.variation_code !== "string") return answer(renderError("011"));
+    if (billers === null || typeof body.variation_code !== "string")
+      return answer(renderError("011"));
     const plan = findPlan(service, body.variation_code);
     if (!plan) return answer(renderError("010"));
     recipient = billers;
@@ -182,7 +226,8 @@ export function decidePay(input: { headers: HeaderReader; body: unknown; now_ms:
     if (amount_minor > service.max_minor) return answer(renderError("017"));
   }
   const latest = ledger.latestSimilar(serviceID, recipient, amount_minor);
-  if (latest !== null && input.now_ms - latest < DUPLICATE_WINDOW_MS) return answer(renderError("019"));
+  if (latest !== null && input.now_ms - latest < DUPLICATE_WINDOW_MS)
+    return answer(renderError("019"));
 
   const record: PurchaseRecord = {
     request_id,
@@ -200,22 +245,44 @@ export function decidePay(input: { headers: HeaderReader; body: unknown; now_ms:
   };
   switch (recipient) {
     case "08011111111":
-      return answer(renderPayAnswer({ ...record, status: "delivered" }), { ...record, status: "delivered" });
+      return answer(renderPayAnswer({ ...record, status: "delivered" }), {
+        ...record,
+        status: "delivered",
+      });
     case "201000000000": {
-      const pending: PurchaseRecord = { ...record, status: "pending", deliver_at_ms: input.now_ms + PENDING_DELIVER_AFTER_MS };
+      const pending: PurchaseRecord = {
+        ...record,
+        status: "pending",
+        deliver_at_ms: input.now_ms + PENDING_DELIVER_AFTER_MS,
+      };
       return answer(renderPayAnswer(pending), pending);
     }
     case "500000000000": {
       // It went through; the answer just does not say so in the documented way.
       const delivered: PurchaseRecord = { ...record, status: "delivered" };
-      return { kind: "unexpected", body: { code: "000", response_description: "TRANSACTION SUCCESSFUL", requestId: request_id }, record: delivered };
+      return {
+        kind: "unexpected",
+        body: {
+          code: "000",
+          response_description: "TRANSACTION SUCCESSFUL",
+          requestId: request_id,
+        },
+        record: delivered,
+      };
     }
     case "400000000000":
       // Processed, but the answer is lost: only a requery tells.
       return { kind: "no_response", record: { ...record, status: "delivered" } };
     case "300000000000":
       // Still processing when the client gives up; delivered later, like 201000000000.
-      return { kind: "timeout", record: { ...record, status: "pending", deliver_at_ms: input.now_ms + PENDING_DELIVER_AFTER_MS } };
+      return {
+        kind: "timeout",
+        record: {
+          ...record,
+          status: "pending",
+          deliver_at_ms: input.now_ms + PENDING_DELIVER_AFTER_MS,
+        },
+      };
     default:
       return answer(renderPayAnswer(record), record);
   }
@@ -225,7 +292,9 @@ export function decidePay(input: { headers: HeaderReader; body: unknown; now_ms:
 
 /** What a purchase takes from the merchant's float: its cost after commission (`total_amount`), unless it failed. */
 export function floatDebitMinor(record: PurchaseRecord): number {
-  return record.status === "failed" || record.status === "reversed" ? 0 : record.amount_minor - record.commission_minor;
+  return record.status === "failed" || record.status === "reversed"
+    ? 0
+    : record.amount_minor - record.commission_minor;
 }
 
 /**
@@ -243,7 +312,12 @@ export function checkFloat(decision: PayDecision, float_minor: number): PayDecis
 
 /** The status a requery sees now: a pending purchase past its delivery time is delivered. */
 export function currentStatus(record: PurchaseRecord, now_ms: number): SandboxStatus {
-  if (record.status === "pending" && record.deliver_at_ms !== null && now_ms >= record.deliver_at_ms) return "delivered";
+  if (
+    record.status === "pending" &&
+    record.deliver_at_ms !== null &&
+    now_ms >= record.deliver_at_ms
+  )
+    return "delivered";
   return record.status;
 }
 
@@ -251,14 +325,21 @@ export function currentStatus(record: PurchaseRecord, now_ms: number): SandboxSt
  * Settle a pending purchase (the alarm at `deliver_at_ms`, or a control call).
  * Null when it is not pending: a purchase reaches a final state once.
  */
-export function settle(record: PurchaseRecord, to: "delivered" | "failed" | "reversed"): PurchaseRecord | null {
+export function settle(
+  record: PurchaseRecord,
+  to: "delivered" | "failed" | "reversed",
+): PurchaseRecord | null {
   // Pending settles once; a delivered purchase may still be reversed (VTpass's staff do), once.
-  if (!(record.status === "pending" || (record.status === "delivered" && to === "reversed"))) return null;
+  if (!(record.status === "pending" || (record.status === "delivered" && to === "reversed")))
+    return null;
   return { ...record, status: to, deliver_at_ms: null };
 }
 
 /** `POST /api/requery`. */
-export function decideRequery(input: { headers: HeaderReader; body: unknown; now_ms: number }, ledger: PurchaseLedger): Json {
+export function decideRequery(
+  input: { headers: HeaderReader; body: unknown; now_ms: number },
+  ledger: PurchaseLedger,
+): Json {
   if (!keysAccepted("POST", input.headers)) return renderError("087");
   const request_id = (input.body as { request_id?: unknown } | null)?.request_id;
   if (typeof request_id !== "string" || request_id === "") return renderError("011");
@@ -280,7 +361,8 @@ const STATUS_ANSWER: Record<SandboxStatus, { code: string; text: string }> = {
 };
 
 function transactionObject(record: PurchaseRecord): Json {
-  const commission_minor = record.status === "delivered" || record.status === "pending" ? record.commission_minor : 0;
+  const commission_minor =
+    record.status === "delivered" || record.status === "pending" ? record.commission_minor : 0;
   return {
     status: record.status,
     product_name: record.product_name,
@@ -301,7 +383,12 @@ function transactionObject(record: PurchaseRecord): Json {
     platform: "api",
     method: "api",
     transactionId: record.transaction_id,
-    commission_details: { amount: nairaNumber(commission_minor), rate: "3.00", rate_type: "percent", computation_type: "default" },
+    commission_details: {
+      amount: nairaNumber(commission_minor),
+      rate: "3.00",
+      rate_type: "percent",
+      computation_type: "default",
+    },
   };
 }
 
@@ -320,10 +407,19 @@ export function renderPayAnswer(record: PurchaseRecord): Json {
   return {
     code,
     content: { transactions: transactionObject(record) },
-    response_description: record.status === "failed" ? "TRANSACTION FAILED" : record.status === "pending" ? "TRANSACTION PROCESSING - PENDING" : "TRANSACTION SUCCESSFUL",
+    response_description:
+      record.status === "failed"
+        ? "TRANSACTION FAILED"
+        : record.status === "pending"
+          ? "TRANSACTION PROCESSING - PENDING"
+          : "TRANSACTION SUCCESSFUL",
     requestId: record.request_id,
     amount: nairaNumber(record.amount_minor),
-    transaction_date: { date: lagosWallClock(record.created_at_ms), timezone_type: 3, timezone: "Africa/Lagos" },
+    transaction_date: {
+      date: lagosWallClock(record.created_at_ms),
+      timezone_type: 3,
+      timezone: "Africa/Lagos",
+    },
     purchased_code: "",
   };
 }

@@ -26,7 +26,13 @@ import { requireConfig } from "../../lib/config";
 import { contextFromState } from "../../lib/self";
 import { deliverWebhook, type WebhookDispatch } from "../kit/deliver";
 import { SandboxObject, type DeliveryOutcome } from "../kit/object";
-import { callbackAccepted, callbackDispatch, judgeCallbackAnswer, NO_CREDENTIAL, VTPASS_USER_AGENT } from "./callbacks";
+import {
+  callbackAccepted,
+  callbackDispatch,
+  judgeCallbackAnswer,
+  NO_CREDENTIAL,
+  VTPASS_USER_AGENT,
+} from "./callbacks";
 import {
   ALARM_CALLBACK_BATCH_MAX,
   ALARM_DELIVER_BATCH_MAX,
@@ -34,12 +40,25 @@ import {
   CALLBACK_RETRY_DELAY_MS,
   FLOAT_MAX_MINOR,
 } from "./limits";
-import { checkFloat, currentStatus, decidePay, decideRequery, newTransactionId, type HeaderReader, type PayDecision, type SandboxStatus } from "./model";
+import {
+  checkFloat,
+  currentStatus,
+  decidePay,
+  decideRequery,
+  newTransactionId,
+  type HeaderReader,
+  type PayDecision,
+  type SandboxStatus,
+} from "./model";
 import { MIGRATIONS } from "./schema";
 import { PurchaseStore, recordOf, type PurchaseRow } from "./store";
 
 /** The headers the model reads, as plain values (RPC carries no Headers object). */
-export type KeyHeaders = { "api-key": string | null; "public-key": string | null; "secret-key": string | null };
+export type KeyHeaders = {
+  "api-key": string | null;
+  "public-key": string | null;
+  "secret-key": string | null;
+};
 
 export type PurchaseView = PurchaseRow & { current_status: SandboxStatus };
 
@@ -54,7 +73,10 @@ export type SettleResult =
   | { outcome: "already_final"; purchase: PurchaseView }
   | { outcome: "settled"; purchase: PurchaseView; callback: WebhookDispatch };
 
-export type ResendResult = { outcome: "not_found" } | { outcome: "not_final"; purchase: PurchaseView } | { outcome: "ok"; purchase: PurchaseView; callback: WebhookDispatch };
+export type ResendResult =
+  | { outcome: "not_found" }
+  | { outcome: "not_final"; purchase: PurchaseView }
+  | { outcome: "ok"; purchase: PurchaseView; callback: WebhookDispatch };
 
 function headerReader(keys: KeyHeaders): HeaderReader {
   return { get: (name) => keys[name.toLowerCase() as keyof KeyHeaders] ?? null };
@@ -79,19 +101,35 @@ export class VtpassSandbox extends SandboxObject {
     const now_ms = Date.now();
     const decision = this.ctx.storage.transactionSync(() => {
       const decided = checkFloat(
-        decidePay({ headers: headerReader(input.keys), body: input.body, now_ms, transaction_id: newTransactionId(now_ms) }, this.store),
+        decidePay(
+          {
+            headers: headerReader(input.keys),
+            body: input.body,
+            now_ms,
+            transaction_id: newTransactionId(now_ms),
+          },
+          this.store,
+        ),
         this.store.float(),
       );
       if (decided.record) this.store.insert(decided.record, input.origin);
       return decided;
     });
     if (decision.record?.status === "pending") await this.scheduleAlarm();
-    return { kind: decision.kind, body_text: "body" in decision ? JSON.stringify(decision.body) : null };
+    return {
+      kind: decision.kind,
+      body_text: "body" in decision ? JSON.stringify(decision.body) : null,
+    };
   }
 
   /** `POST /api/requery`: reads only; a pending purchase past its time reads as delivered even before the alarm. */
   async requery(input: { keys: KeyHeaders; body: unknown }): Promise<string> {
-    return JSON.stringify(decideRequery({ headers: headerReader(input.keys), body: input.body, now_ms: Date.now() }, this.store));
+    return JSON.stringify(
+      decideRequery(
+        { headers: headerReader(input.keys), body: input.body, now_ms: Date.now() },
+        this.store,
+      ),
+    );
   }
 
   /** The float in kobo (`GET /api/balance`). */
@@ -103,7 +141,8 @@ export class VtpassSandbox extends SandboxObject {
 
   async setFloat(minor: number): Promise<number> {
     // The control route validated it; anything else is a bug.
-    if (!Number.isSafeInteger(minor) || minor < 0 || minor > FLOAT_MAX_MINOR) throw new Error(`setFloat: invalid amount ${minor}`);
+    if (!Number.isSafeInteger(minor) || minor < 0 || minor > FLOAT_MAX_MINOR)
+      throw new Error(`setFloat: invalid amount ${minor}`);
     this.ctx.storage.transactionSync(() => this.store.setFloat(minor));
     return minor;
   }
@@ -120,16 +159,25 @@ export class VtpassSandbox extends SandboxObject {
    * face value its answers report from now on (a delivery of another amount
    * than asked); absent, the amount asked.
    */
-  async settlePending(request_id: string, to: "delivered" | "failed" | "reversed", reported_minor?: number): Promise<SettleResult> {
+  async settlePending(
+    request_id: string,
+    to: "delivered" | "failed" | "reversed",
+    reported_minor?: number,
+  ): Promise<SettleResult> {
     const now_ms = Date.now();
     const secret = this.callbackSecret();
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       this.catchUp(request_id, now_ms);
       const row = this.store.find(request_id);
       if (!row) return { outcome: "not_found" };
-      if (!this.store.settle(request_id, to, now_ms, "sending", reported_minor)) return { outcome: "already_final", purchase: view(row, now_ms) };
+      if (!this.store.settle(request_id, to, now_ms, "sending", reported_minor))
+        return { outcome: "already_final", purchase: view(row, now_ms) };
       const settled = this.store.find(request_id)!;
-      return { outcome: "settled", purchase: view(settled, now_ms), callback: callbackDispatch(settled, secret) };
+      return {
+        outcome: "settled",
+        purchase: view(settled, now_ms),
+        callback: callbackDispatch(settled, secret),
+      };
     });
     await this.scheduleAlarm();
     return result;
@@ -143,9 +191,14 @@ export class VtpassSandbox extends SandboxObject {
       this.catchUp(request_id, now_ms);
       const row = this.store.find(request_id);
       if (!row) return { outcome: "not_found" };
-      if (!this.store.correctToDelivered(request_id, now_ms)) return { outcome: "already_final", purchase: view(row, now_ms) };
+      if (!this.store.correctToDelivered(request_id, now_ms))
+        return { outcome: "already_final", purchase: view(row, now_ms) };
       const corrected = this.store.find(request_id)!;
-      return { outcome: "settled", purchase: view(corrected, now_ms), callback: callbackDispatch(corrected, secret) };
+      return {
+        outcome: "settled",
+        purchase: view(corrected, now_ms),
+        callback: callbackDispatch(corrected, secret),
+      };
     });
     await this.scheduleAlarm();
     return result;
@@ -162,7 +215,11 @@ export class VtpassSandbox extends SandboxObject {
       if (row.status === "pending") return { outcome: "not_final", purchase: view(row, now_ms) };
       this.store.restartCallback(request_id, now_ms);
       const leased = this.store.find(request_id)!;
-      return { outcome: "ok", purchase: view(leased, now_ms), callback: callbackDispatch(leased, secret) };
+      return {
+        outcome: "ok",
+        purchase: view(leased, now_ms),
+        callback: callbackDispatch(leased, secret),
+      };
     });
     await this.scheduleAlarm();
     return result;
@@ -172,7 +229,13 @@ export class VtpassSandbox extends SandboxObject {
   async callbackAttempted(request_id: string, outcome: DeliveryOutcome): Promise<void> {
     await this.recordDelivery(outcome);
     this.ctx.storage.transactionSync(() =>
-      this.store.countCallbackTry(request_id, callbackAccepted(outcome), Date.now(), CALLBACK_ATTEMPTS_MAX, CALLBACK_RETRY_DELAY_MS),
+      this.store.countCallbackTry(
+        request_id,
+        callbackAccepted(outcome),
+        Date.now(),
+        CALLBACK_ATTEMPTS_MAX,
+        CALLBACK_RETRY_DELAY_MS,
+      ),
     );
     await this.scheduleAlarm();
   }
@@ -198,7 +261,14 @@ export class VtpassSandbox extends SandboxObject {
     await this.scheduleAlarm();
     const ctx = contextFromState(this.ctx);
     for (const row of claimed) {
-      const outcome = await deliverWebhook(this.env, ctx, callbackDispatch(row, secret), NO_CREDENTIAL, VTPASS_USER_AGENT, judgeCallbackAnswer);
+      const outcome = await deliverWebhook(
+        this.env,
+        ctx,
+        callbackDispatch(row, secret),
+        NO_CREDENTIAL,
+        VTPASS_USER_AGENT,
+        judgeCallbackAnswer,
+      );
       await this.callbackAttempted(row.request_id, outcome);
     }
   }

@@ -17,13 +17,26 @@ export type SandboxContext = Context<AppEnv>;
 
 export function vtpassStub(env: Env): DurableObjectStub<VtpassSandbox> {
   // Bound only in development (wrangler.jsonc); app.ts already 404s the sandbox in production.
-  if (!env.VTPASS_SANDBOX) throw new Error("the VTPASS_SANDBOX Durable Object is not bound in this environment");
+  if (!env.VTPASS_SANDBOX)
+    throw new Error("the VTPASS_SANDBOX Durable Object is not bound in this environment");
   return env.VTPASS_SANDBOX.getByName(VTPASS_OBJECT_NAME);
 }
 
 /** Send one callback try now; the object counts it and schedules the next, if any. */
-export function sendCallback(c: SandboxContext, callback: WebhookDispatch): Promise<DeliveryOutcome> {
+export function sendCallback(
+  c: SandboxContext,
+  callback: WebhookDispatch,
+): Promise<DeliveryOutcome> {
   const stub = vtpassStub(c.env);
-  const recorder = { recordDelivery: (outcome: DeliveryOutcome) => stub.callbackAttempted(callback.ref, outcome) };
-  return deliverAndRecord(c, recorder, callback, NO_CREDENTIAL, VTPASS_USER_AGENT, judgeCallbackAnswer);
+  const recorder = {
+    recordDelivery: (outcome: DeliveryOutcome) => stub.callbackAttempted(callback.ref, outcome),
+  };
+  return deliverAndRecord(
+    c,
+    recorder,
+    callback,
+    NO_CREDENTIAL,
+    VTPASS_USER_AGENT,
+    judgeCallbackAnswer,
+  );
 }

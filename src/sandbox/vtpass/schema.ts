@@ -53,6 +53,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // The merchant's dashboard: the callback URL's secret, when a test sets
     // another one than the configured one (to see our route refuse it and the
     // look-alike try again, as VTpass would).
-    statements: ["CREATE TABLE dashboard (id INTEGER PRIMARY KEY CHECK (id = 1), callback_secret TEXT)"],
+    statements: [
+      "CREATE TABLE dashboard (id INTEGER PRIMARY KEY CHECK (id = 1), callback_secret TEXT)",
+    ],
   },
 ];

@@ -23,7 +23,10 @@ const NairaAmount = (max_minor: number) =>
   z.union([z.number(), z.string()]).transform((value, ctx) => {
     const minor = parseNairaMinor(value);
     if (minor === null || minor > max_minor) {
-      ctx.addIssue({ code: "custom", message: `expected naira from 0 to ${max_minor / 100} with at most two decimals` });
+      ctx.addIssue({
+        code: "custom",
+        message: `expected naira from 0 to ${max_minor / 100} with at most two decimals`,
+      });
       return z.NEVER;
     }
     return minor;
@@ -35,9 +38,18 @@ const NairaAmount = (max_minor: number) =>
  * the hold's. Omitted: the amount asked.
  */
 export const SettleBody = z
-  .object({ status: z.enum(["delivered", "failed", "reversed"]), amount: NairaAmount(FLOAT_MAX_MINOR).optional() })
-  .refine((body) => body.amount === undefined || body.status === "delivered", { message: "amount applies to delivered only", path: ["amount"] })
-  .refine((body) => body.amount !== 0, { message: "a delivered amount is above zero", path: ["amount"] });
+  .object({
+    status: z.enum(["delivered", "failed", "reversed"]),
+    amount: NairaAmount(FLOAT_MAX_MINOR).optional(),
+  })
+  .refine((body) => body.amount === undefined || body.status === "delivered", {
+    message: "amount applies to delivered only",
+    path: ["amount"],
+  })
+  .refine((body) => body.amount !== 0, {
+    message: "a delivered amount is above zero",
+    path: ["amount"],
+  });
 
 /** The callback URL's secret segment as the dashboard holds it; null: the configured VTPASS_CALLBACK_SECRET. */
 export const CallbackUrlBody = z.object({ secret: z.string().min(1).max(200).nullable() });

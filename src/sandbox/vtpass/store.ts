@@ -13,7 +13,12 @@
  */
 import { one } from "../../lib/sqlite";
 import { CALLBACK_LEASE_MS, FLOAT_DEFAULT_MINOR } from "./limits";
-import { floatDebitMinor, type PurchaseLedger, type PurchaseRecord, type SandboxStatus } from "./model";
+import {
+  floatDebitMinor,
+  type PurchaseLedger,
+  type PurchaseRecord,
+  type SandboxStatus,
+} from "./model";
 import type { CallbackState } from "./schema";
 
 /** What the control API shows of a purchase: the model's record and the look-alike's bookkeeping. */
@@ -54,7 +59,12 @@ export class PurchaseStore implements PurchaseLedger {
   // ---- PurchaseLedger (read by the model) ----------------------------------------------------
 
   find(request_id: string): PurchaseRow | null {
-    return one(this.sql.exec<PurchaseRow>(`SELECT ${ROW_COLUMNS} FROM purchases WHERE request_id = ?`, request_id));
+    return one(
+      this.sql.exec<PurchaseRow>(
+        `SELECT ${ROW_COLUMNS} FROM purchases WHERE request_id = ?`,
+        request_id,
+      ),
+    );
   }
 
   latestSimilar(serviceID: string, recipient: string, amount_minor: number): number | null {
@@ -103,10 +113,17 @@ export class PurchaseStore implements PurchaseLedger {
    * `reported_minor` replaces the amount its answers report (the float keeps
    * what was debited at pay).
    */
-  settle(request_id: string, to: Exclude<SandboxStatus, "pending">, now_ms: number, callback: "scheduled" | "sending", reported_minor?: number): boolean {
+  settle(
+    request_id: string,
+    to: Exclude<SandboxStatus, "pending">,
+    now_ms: number,
+    callback: "scheduled" | "sending",
+    reported_minor?: number,
+  ): boolean {
     const row = this.find(request_id);
     // A pending purchase settles once; a delivered one can still be reversed by VTpass's staff (once).
-    if (!row || !(row.status === "pending" || (row.status === "delivered" && to === "reversed"))) return false;
+    if (!row || !(row.status === "pending" || (row.status === "delivered" && to === "reversed")))
+      return false;
     const refund_minor = to === "delivered" ? 0 : row.debited_minor;
     const written = this.sql.exec(
       `UPDATE purchases SET status = ?, deliver_at_ms = NULL, settled_at_ms = ?, debited_minor = debited_minor - ?,
@@ -177,7 +194,11 @@ export class PurchaseStore implements PurchaseLedger {
       .toArray()
       .map((r) => r.request_id);
     for (const id of ids) {
-      this.sql.exec("UPDATE purchases SET callback_state = 'sending', callback_next_at_ms = ? WHERE request_id = ?", now_ms + CALLBACK_LEASE_MS, id);
+      this.sql.exec(
+        "UPDATE purchases SET callback_state = 'sending', callback_next_at_ms = ? WHERE request_id = ?",
+        now_ms + CALLBACK_LEASE_MS,
+        id,
+      );
     }
     return ids.map((id) => this.find(id)!);
   }
@@ -188,11 +209,21 @@ export class PurchaseStore implements PurchaseLedger {
    * running (a try that finished after its round was restarted still counts
    * in the new one: the sandbox does not tell rounds apart).
    */
-  countCallbackTry(request_id: string, accepted: boolean, now_ms: number, attempts_max: number, retry_delay_ms: number): void {
+  countCallbackTry(
+    request_id: string,
+    accepted: boolean,
+    now_ms: number,
+    attempts_max: number,
+    retry_delay_ms: number,
+  ): void {
     const row = this.find(request_id);
     if (!row || (row.callback_state !== "scheduled" && row.callback_state !== "sending")) return;
     const attempts = row.callback_attempts + 1;
-    const state: CallbackState = accepted ? "accepted" : attempts >= attempts_max ? "gave_up" : "scheduled";
+    const state: CallbackState = accepted
+      ? "accepted"
+      : attempts >= attempts_max
+        ? "gave_up"
+        : "scheduled";
     this.sql.exec(
       "UPDATE purchases SET callback_state = ?, callback_attempts = ?, callback_next_at_ms = ? WHERE request_id = ?",
       state,
@@ -246,19 +277,36 @@ export class PurchaseStore implements PurchaseLedger {
 
   /** The callback secret set in the "dashboard", or null for the configured one. */
   dashboardSecret(): string | null {
-    return one(this.sql.exec<{ callback_secret: string | null }>("SELECT callback_secret FROM dashboard WHERE id = 1"))?.callback_secret ?? null;
+    return (
+      one(
+        this.sql.exec<{ callback_secret: string | null }>(
+          "SELECT callback_secret FROM dashboard WHERE id = 1",
+        ),
+      )?.callback_secret ?? null
+    );
   }
 
   setDashboardSecret(secret: string | null): void {
-    this.sql.exec("INSERT INTO dashboard (id, callback_secret) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET callback_secret = excluded.callback_secret", secret);
+    this.sql.exec(
+      "INSERT INTO dashboard (id, callback_secret) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET callback_secret = excluded.callback_secret",
+      secret,
+    );
   }
 
   setting(key: "float_minor" | "alarm_at_ms"): number | null {
-    return one(this.sql.exec<{ value: number }>("SELECT value FROM settings WHERE key = ?", key))?.value ?? null;
+    return (
+      one(this.sql.exec<{ value: number }>("SELECT value FROM settings WHERE key = ?", key))
+        ?.value ?? null
+    );
   }
 
   putSetting(key: "float_minor" | "alarm_at_ms", value: number | null): void {
     if (value === null) this.sql.exec("DELETE FROM settings WHERE key = ?", key);
-    else this.sql.exec("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", key, value);
+    else
+      this.sql.exec(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        key,
+        value,
+      );
   }
 }

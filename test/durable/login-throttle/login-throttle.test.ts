@@ -1,13 +1,22 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { LOGIN_CLIENT_FREE_FAILURES, LOGIN_CLIENTS_TRACKED_MAX, LOGIN_EMAIL_FAILURES_MAX, LOGIN_KNOWN_CLIENTS_MAX } from "../../../src/durable/login-throttle/limits";
+import {
+  LOGIN_CLIENT_FREE_FAILURES,
+  LOGIN_CLIENTS_TRACKED_MAX,
+  LOGIN_EMAIL_FAILURES_MAX,
+  LOGIN_KNOWN_CLIENTS_MAX,
+} from "../../../src/durable/login-throttle/limits";
 import { env, uniqueEmail } from "../../support/helpers";
 
 const throttleFor = () => env.LOGIN_THROTTLE.getByName(uniqueEmail("throttle"));
 type Throttle = ReturnType<typeof throttleFor>;
 
 function count(throttle: Throttle, table: "clients" | "failures" | "known_clients") {
-  return runInDurableObject(throttle, (_i, state) => state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n);
+  return runInDurableObject(
+    throttle,
+    (_i, state) =>
+      state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n,
+  );
 }
 
 describe("LoginThrottle", () => {
@@ -15,7 +24,9 @@ describe("LoginThrottle", () => {
     const throttle = throttleFor();
     const gates = await Promise.all(Array.from({ length: 20 }, () => throttle.begin("10.1.1.1")));
     expect(gates.filter((g) => g.outcome === "proceed")).toHaveLength(LOGIN_CLIENT_FREE_FAILURES);
-    expect(gates.filter((g) => g.outcome === "throttled" && g.scope === "client")).toHaveLength(20 - LOGIN_CLIENT_FREE_FAILURES);
+    expect(gates.filter((g) => g.outcome === "throttled" && g.scope === "client")).toHaveLength(
+      20 - LOGIN_CLIENT_FREE_FAILURES,
+    );
   });
 
   it("keeps at most LOGIN_EMAIL_FAILURES_MAX failure rows and LOGIN_CLIENTS_TRACKED_MAX client rows", async () => {
@@ -45,7 +56,12 @@ describe("LoginThrottle", () => {
       if (gate.outcome !== "proceed") throw new Error("unexpected throttle");
       await throttle.succeeded(`10.3.0.${i}`, gate.attempt_id);
     }
-    const known = await runInDurableObject(throttle, (_i, state) => state.storage.sql.exec<{ client: string }>("SELECT client FROM known_clients").toArray().map((r) => r.client));
+    const known = await runInDurableObject(throttle, (_i, state) =>
+      state.storage.sql
+        .exec<{ client: string }>("SELECT client FROM known_clients")
+        .toArray()
+        .map((r) => r.client),
+    );
     expect(known).toHaveLength(LOGIN_KNOWN_CLIENTS_MAX);
     expect(known).toContain(`10.3.0.${LOGIN_KNOWN_CLIENTS_MAX + 4}`);
     expect(known).not.toContain("10.3.0.0");

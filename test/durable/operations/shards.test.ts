@@ -41,7 +41,10 @@ async function allUsers(limit: number): Promise<{ ids: string[]; pages: number }
   const ids: string[] = [];
   let starting_after: string | undefined;
   for (let pages = 1; pages < 10_000; pages++) {
-    const res = await api(`/admin/users?limit=${limit}${starting_after ? `&starting_after=${starting_after}` : ""}`, { headers: ADMIN });
+    const res = await api(
+      `/admin/users?limit=${limit}${starting_after ? `&starting_after=${starting_after}` : ""}`,
+      { headers: ADMIN },
+    );
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: { user_id: string }[]; has_more: boolean };
     expect(body.data.length).toBeLessThanOrEqual(limit);
@@ -53,14 +56,30 @@ async function allUsers(limit: number): Promise<{ ids: string[]; pages: number }
   throw new Error("the listing never ended");
 }
 
-function pendingFact(tx_ref: string, owner_user_id: string, deadline_at_ms: number): TransactionFact {
+function pendingFact(
+  tx_ref: string,
+  owner_user_id: string,
+  deadline_at_ms: number,
+): TransactionFact {
   return {
-    fact: "transaction", tx_ref, version: 1, owner_user_id, type: "WITHDRAW", status: "PENDING", stage: "submitted",
-    amount_minor: 10_000, currency: "NGN", created_at_ms: 500, updated_at_ms: 500, deadline_at_ms, escalated_at_ms: null,
+    fact: "transaction",
+    tx_ref,
+    version: 1,
+    owner_user_id,
+    type: "WITHDRAW",
+    status: "PENDING",
+    stage: "submitted",
+    amount_minor: 10_000,
+    currency: "NGN",
+    created_at_ms: 500,
+    updated_at_ms: 500,
+    deadline_at_ms,
+    escalated_at_ms: null,
   };
 }
 
-const settledOf = (v: View, type: string, outcome: string) => v.settlements.find((s) => s.type === type && s.outcome === outcome)?.count ?? 0;
+const settledOf = (v: View, type: string, outcome: string) =>
+  v.settlements.find((s) => s.type === type && s.outcome === outcome)?.count ?? 0;
 
 describe("moving the single index of old into the shards", () => {
   it("keeps every row reachable, in the shard its key hashes to, and counts nothing twice", async () => {
@@ -71,17 +90,27 @@ describe("moving the single index of old into the shards", () => {
     const legacy_users = Array.from({ length: 12 }, () => newUserId());
     await runInDurableObject(shard(0), (_i, state) => {
       const sql = state.storage.sql;
-      const tables = sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'").toArray();
+      const tables = sql
+        .exec<{ name: string }>(
+          "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_cf\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite_%'",
+        )
+        .toArray();
       for (const { name } of tables) sql.exec(`DROP TABLE ${name}`);
-      expect(migrate(state.storage, OPERATIONS_MIGRATIONS.filter((m) => m.version <= 4))).toBe(4);
-      pending.forEach((tx_ref, i) =>
-        void sql.exec(
-          `INSERT INTO op_transactions (tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms)
-           VALUES (?, 1, ?, 'WITHDRAW', 'PENDING', 'submitted', 10000, 'NGN', 100, 100, ?, NULL)`,
-          tx_ref,
-          owner,
-          200 + i,
+      expect(
+        migrate(
+          state.storage,
+          OPERATIONS_MIGRATIONS.filter((m) => m.version <= 4),
         ),
+      ).toBe(4);
+      pending.forEach(
+        (tx_ref, i) =>
+          void sql.exec(
+            `INSERT INTO op_transactions (tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms)
+           VALUES (?, 1, ?, 'WITHDRAW', 'PENDING', 'submitted', 10000, 'NGN', 100, 100, ?, NULL)`,
+            tx_ref,
+            owner,
+            200 + i,
+          ),
       );
       sql.exec(
         `INSERT INTO op_transactions (tx_ref, version, owner_user_id, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms, escalated_at_ms)
@@ -92,10 +121,19 @@ describe("moving the single index of old into the shards", () => {
         Date.now(),
         Date.now() + 60_000,
       );
-      sql.exec("INSERT INTO op_settlements (tx_ref, outcome, version, type, at_ms) VALUES (?, 'succeeded', 2, 'AIRTIME', ?)", settled, Date.now());
+      sql.exec(
+        "INSERT INTO op_settlements (tx_ref, outcome, version, type, at_ms) VALUES (?, 'succeeded', 2, 'AIRTIME', ?)",
+        settled,
+        Date.now(),
+      );
       sql.exec("INSERT INTO op_counters (type, outcome, count) VALUES ('AIRTIME', 'succeeded', 1)");
-      sql.exec("INSERT INTO op_anomalies (tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms) VALUES (?, 'overpaid', '', 'd', ?, 300, NULL)", pending[0], owner);
-      for (const user_id of legacy_users) sql.exec("INSERT INTO users_index (user_id, indexed_at_ms) VALUES (?, 1)", user_id);
+      sql.exec(
+        "INSERT INTO op_anomalies (tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms) VALUES (?, 'overpaid', '', 'd', ?, 300, NULL)",
+        pending[0],
+        owner,
+      );
+      for (const user_id of legacy_users)
+        sql.exec("INSERT INTO users_index (user_id, indexed_at_ms) VALUES (?, 1)", user_id);
       expect(migrate(state.storage, OPERATIONS_MIGRATIONS)).toBe(5);
     });
     // The keys span several shards, so the move really sends rows elsewhere.
@@ -109,27 +147,46 @@ describe("moving the single index of old into the shards", () => {
     const home = shardOf(elsewhere, SHARDS);
     const refused = await shard(home)
       .ingest([pendingFact(elsewhere, owner, 200)], { shard: home, shards: SHARDS })
-      .then(() => null, (error: unknown) => String(error));
+      .then(
+        () => null,
+        (error: unknown) => String(error),
+      );
     expect(refused).toMatch(/still moving/);
 
     // That check-in armed the move; its alarm (run now, if it has not already fired) moves everything.
     await runDurableObjectAlarm(shard(0));
     await eventually(() =>
       runInDurableObject(shard(0), (_i, state) => {
-        for (const table of ["legacy_transactions", "legacy_settlements", "legacy_anomalies", "legacy_users"]) {
-          expect(state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n, table).toBe(0);
+        for (const table of [
+          "legacy_transactions",
+          "legacy_settlements",
+          "legacy_anomalies",
+          "legacy_users",
+        ]) {
+          expect(
+            state.storage.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`).one().n,
+            table,
+          ).toBe(0);
         }
       }),
     );
     for (const tx_ref of [...pending, settled]) {
       const home = shardOf(tx_ref, SHARDS);
       await runInDurableObject(shard(home), (_i, state) => {
-        expect(state.storage.sql.exec("SELECT tx_ref FROM op_transactions WHERE tx_ref = ?", tx_ref).toArray(), tx_ref).toHaveLength(1);
+        expect(
+          state.storage.sql
+            .exec("SELECT tx_ref FROM op_transactions WHERE tx_ref = ?", tx_ref)
+            .toArray(),
+          tx_ref,
+        ).toHaveLength(1);
       });
     }
     for (const user_id of legacy_users) {
       await runInDurableObject(shard(shardOf(user_id, SHARDS)), (_i, state) => {
-        expect(state.storage.sql.exec("SELECT 1 FROM users_index WHERE user_id = ?", user_id).toArray(), user_id).toHaveLength(1);
+        expect(
+          state.storage.sql.exec("SELECT 1 FROM users_index WHERE user_id = ?", user_id).toArray(),
+          user_id,
+        ).toHaveLength(1);
       });
     }
 
@@ -140,18 +197,38 @@ describe("moving the single index of old into the shards", () => {
     expect(settledOf(after, "AIRTIME", "succeeded")).toBe(1);
     // A redelivery of the settled transaction's last version, now to its shard, counts nothing.
     const settledHome = shardOf(settled, SHARDS);
-    const again: TransactionFact = { ...pendingFact(settled, owner, Date.now() + 60_000), type: "AIRTIME", version: 2, status: "SUCCESS", stage: "settled" };
-    expect(await shard(settledHome).ingest([again], { shard: settledHome, shards: SHARDS })).toBe(0);
+    const again: TransactionFact = {
+      ...pendingFact(settled, owner, Date.now() + 60_000),
+      type: "AIRTIME",
+      version: 2,
+      status: "SUCCESS",
+      stage: "settled",
+    };
+    expect(await shard(settledHome).ingest([again], { shard: settledHome, shards: SHARDS })).toBe(
+      0,
+    );
     expect(settledOf(await view(), "AIRTIME", "succeeded")).toBe(1);
     // The anomaly moved with its transaction and is resolved there, through the route.
-    expect((await api(`/admin/anomalies/${pending[0]}/overpaid/resolve`, { method: "POST", headers: ADMIN })).status).toBe(200);
+    expect(
+      (
+        await api(`/admin/anomalies/${pending[0]}/overpaid/resolve`, {
+          method: "POST",
+          headers: ADMIN,
+        })
+      ).status,
+    ).toBe(200);
   });
 });
 
 describe("shard routing", () => {
   it("sends a key to the same shard in every release (pinned values), within range and spread out", () => {
     // Pinned: a change here would send live keys to other shards than the ones holding them.
-    expect([shardOf("usr0000000000000000", 16), shardOf("wdr_abc", 16), shardOf("", 16), shardOf("a", 7)]).toEqual(PINNED);
+    expect([
+      shardOf("usr0000000000000000", 16),
+      shardOf("wdr_abc", 16),
+      shardOf("", 16),
+      shardOf("a", 7),
+    ]).toEqual(PINNED);
     expect(shardName(0)).toBe("global");
     expect(shardName(3)).toBe("operator-index-3");
     const counts = new Array<number>(SHARDS).fill(0);
@@ -169,7 +246,11 @@ describe("shard routing", () => {
     const funded = await fundedWallet(50_000);
     const txs = await eventually(async () => {
       const rows = await runInDurableObject(funded.stub, (_i, state) =>
-        state.storage.sql.exec<{ tx_ref: string }>("SELECT DISTINCT json_extract(body, '$.tx_ref') AS tx_ref FROM changes WHERE entity = 'transaction'").toArray(),
+        state.storage.sql
+          .exec<{ tx_ref: string }>(
+            "SELECT DISTINCT json_extract(body, '$.tx_ref') AS tx_ref FROM changes WHERE entity = 'transaction'",
+          )
+          .toArray(),
       );
       if (rows.length === 0) throw new Error("no transaction changes yet");
       return rows.map((r) => r.tx_ref);
@@ -178,7 +259,13 @@ describe("shard routing", () => {
       const home = shardOf(tx_ref, SHARDS);
       await eventually(async () => {
         for (let i = 0; i < SHARDS; i++) {
-          const found = await runInDurableObject(shard(i), (_o, state) => state.storage.sql.exec("SELECT 1 FROM op_transactions WHERE tx_ref = ?", tx_ref).toArray().length);
+          const found = await runInDurableObject(
+            shard(i),
+            (_o, state) =>
+              state.storage.sql
+                .exec("SELECT 1 FROM op_transactions WHERE tx_ref = ?", tx_ref)
+                .toArray().length,
+          );
           expect(found, `${tx_ref} in shard ${i}`).toBe(i === home ? 1 : 0);
         }
       });
@@ -195,7 +282,10 @@ describe("readers merge every shard", () => {
     await Promise.all(
       refs.map((tx_ref, i) => {
         const home = shardOf(tx_ref, SHARDS);
-        return shard(home).ingest([pendingFact(tx_ref, owner, 10 + i)], { shard: home, shards: SHARDS });
+        return shard(home).ingest([pendingFact(tx_ref, owner, 10 + i)], {
+          shard: home,
+          shards: SHARDS,
+        });
       }),
     );
     const limited = await view(4);
@@ -227,7 +317,9 @@ describe("the users index across shards", () => {
   it("makes one account of an email registered five times at once, indexed once", async () => {
     const before = await allUsers(1000);
     const email = uniqueEmail("shard-race");
-    const responses = await Promise.all(Array.from({ length: 5 }, () => api("/auth/register", json({ email, password: PASSWORD }))));
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => api("/auth/register", json({ email, password: PASSWORD }))),
+    );
     const statuses = responses.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409]);
     const user = (await responses.find((r) => r.status === 201)!.json()) as { id: string };

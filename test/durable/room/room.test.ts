@@ -1,16 +1,37 @@
 import { env } from "cloudflare:workers";
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { attachmentOf, checkTags, type Room, roomConnectRequest, WATCHER_TAG } from "../../../src/durable/room/object";
+import {
+  attachmentOf,
+  checkTags,
+  type Room,
+  roomConnectRequest,
+  WATCHER_TAG,
+} from "../../../src/durable/room/object";
 import { CLOSE, PING_FRAME, PONG_FRAME } from "../../../src/durable/room/protocol";
 import { newUserId } from "../../../src/lib/ids";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_ATTACHMENT_MAX_BYTES, WS_FRAME_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "../../../src/durable/room/limits";
+import {
+  ROOM_CLOSE_GRACE_MS,
+  ROOM_SOCKETS_MAX,
+  WS_ATTACHMENT_MAX_BYTES,
+  WS_FRAME_MAX_BYTES,
+  WS_TAG_MAX_CHARS,
+  WS_TAGS_MAX,
+} from "../../../src/durable/room/limits";
 import { newWallet } from "../../support/helpers";
 import { paid, pendingFunding, settle, Watcher } from "../../support/realtime";
 
 /** Connect straight to the Room, as the Worker does after authenticating. */
 async function join(tx_ref: string, user_id: string, via: "direct" | "relay" = "direct") {
-  const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via, request_id: "req_test", expires_at_ms: Date.now() + 3_600_000 }));
+  const res = await env.ROOM.getByName(tx_ref).fetch(
+    roomConnectRequest({
+      tx_ref,
+      user_id,
+      via,
+      request_id: "req_test",
+      expires_at_ms: Date.now() + 3_600_000,
+    }),
+  );
   return { res, watcher: res.webSocket ? new Watcher(res.webSocket) : null };
 }
 
@@ -34,13 +55,24 @@ describe("Room: the snapshot", () => {
     expect(success.version).toBeGreaterThan(pending.version);
     // A late PENDING (an older version), a redelivery (the same version) and
     // anything claiming the same version change nothing, whatever its times.
-    expect(await room.publish({ ...pending, updated_at_ms: success.updated_at_ms + 1 })).toBe(false);
+    expect(await room.publish({ ...pending, updated_at_ms: success.updated_at_ms + 1 })).toBe(
+      false,
+    );
     expect(await room.publish({ ...success })).toBe(false);
-    expect(await room.publish({ ...success, status: "FAILED", stage: "failed", updated_at_ms: success.updated_at_ms + 1 })).toBe(false);
+    expect(
+      await room.publish({
+        ...success,
+        status: "FAILED",
+        stage: "failed",
+        updated_at_ms: success.updated_at_ms + 1,
+      }),
+    ).toBe(false);
     expect(await room.snapshot()).toEqual(success);
     // A new owner is a bug in the caller: it throws (called in-process, so the rejection stays in this test).
     await runInDurableObject(room, async (instance: Room) => {
-      await expect(instance.publish({ ...success, owner_user_id: newUserId() })).rejects.toThrow(/owner cannot change/);
+      await expect(instance.publish({ ...success, owner_user_id: newUserId() })).rejects.toThrow(
+        /owner cannot change/,
+      );
     });
   });
 });
@@ -49,7 +81,13 @@ describe("Room: watchers", () => {
   it("accepts a watcher with the hibernation API, tags and attachment within the documented limits", async () => {
     const { tx_ref, user_id } = await pendingFunding();
     const w = await joined(tx_ref, user_id);
-    expect(await w.status("PENDING")).toMatchObject({ v: 1, type: "status", tx_ref, tx_type: "FUND", amount: "1500.00" });
+    expect(await w.status("PENDING")).toMatchObject({
+      v: 1,
+      type: "status",
+      tx_ref,
+      tx_type: "FUND",
+      amount: "1500.00",
+    });
     await runInDurableObject(env.ROOM.getByName(tx_ref), (_room: Room, state) => {
       const sockets = state.getWebSockets(WATCHER_TAG);
       expect(sockets).toHaveLength(1);
@@ -60,15 +98,24 @@ describe("Room: watchers", () => {
       const attachment = attachmentOf(sockets[0])!;
       // Library bookkeeping and app data are kept apart.
       expect(attachment.lib).toMatchObject({ v: 1, tags });
-      expect(attachment.app).toEqual({ user_id, via: "direct", expires_at_ms: expect.any(Number), lease: null });
+      expect(attachment.app).toEqual({
+        user_id,
+        via: "direct",
+        expires_at_ms: expect.any(Number),
+        lease: null,
+      });
       expect(JSON.stringify(attachment).length).toBeLessThanOrEqual(WS_ATTACHMENT_MAX_BYTES);
     });
     w.close();
   });
 
   it(`refuses tags past the documented limits (${WS_TAGS_MAX} tags of 1..${WS_TAG_MAX_CHARS} characters)`, () => {
-    expect(checkTags(Array.from({ length: WS_TAGS_MAX }, (_, i) => `t${i}`))).toHaveLength(WS_TAGS_MAX);
-    expect(() => checkTags(Array.from({ length: WS_TAGS_MAX + 1 }, (_, i) => `t${i}`))).toThrow(/at most/);
+    expect(checkTags(Array.from({ length: WS_TAGS_MAX }, (_, i) => `t${i}`))).toHaveLength(
+      WS_TAGS_MAX,
+    );
+    expect(() => checkTags(Array.from({ length: WS_TAGS_MAX + 1 }, (_, i) => `t${i}`))).toThrow(
+      /at most/,
+    );
     expect(() => checkTags(["x".repeat(WS_TAG_MAX_CHARS + 1)])).toThrow(/characters/);
     expect(() => checkTags([""])).toThrow(/characters/);
   });
@@ -82,10 +129,16 @@ describe("Room: watchers", () => {
     const room = env.ROOM.getByName(tx_ref);
     const old = (await room.snapshot())!;
     expect(await room.publish({ ...old, updated_at_ms: old.updated_at_ms - 1000 })).toBe(false);
-    expect(await room.publish({ ...old, version: old.version - 1 > 0 ? old.version - 1 : old.version })).toBe(false);
+    expect(
+      await room.publish({ ...old, version: old.version - 1 > 0 ? old.version - 1 : old.version }),
+    ).toBe(false);
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     for (const w of [a, b]) {
-      expect(await w.status("SUCCESS")).toMatchObject({ tx_ref, status: "SUCCESS", failure_reason: null });
+      expect(await w.status("SUCCESS")).toMatchObject({
+        tx_ref,
+        status: "SUCCESS",
+        failure_reason: null,
+      });
       // One PENDING at join, one SUCCESS: the refused publish sent nothing.
       expect(w.frames.filter((f) => typeof f === "object" && f.type === "status")).toHaveLength(2);
     }
@@ -111,7 +164,9 @@ describe("Room: watchers", () => {
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     const room = env.ROOM.getByName(tx_ref);
     // Lose every publish the room had, as if the wallet's best-effort notify had failed.
-    await runInDurableObject(room, (_r: Room, state) => state.storage.sql.exec("DELETE FROM snapshot"));
+    await runInDurableObject(room, (_r: Room, state) =>
+      state.storage.sql.exec("DELETE FROM snapshot"),
+    );
     expect(await room.snapshot()).toBeNull();
     const w = await joined(tx_ref, user_id);
     expect(await w.status("SUCCESS")).toMatchObject({ tx_ref, amount_minor });
@@ -125,7 +180,17 @@ describe("Room: watchers", () => {
     const sockets: WebSocket[] = [];
     for (let i = 0; i < ROOM_SOCKETS_MAX; i += 50) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill", expires_at_ms: Date.now() + 3_600_000 }))),
+        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () =>
+          room.fetch(
+            roomConnectRequest({
+              tx_ref,
+              user_id,
+              via: "direct",
+              request_id: "req_fill",
+              expires_at_ms: Date.now() + 3_600_000,
+            }),
+          ),
+        ),
       );
       for (const res of batch) {
         expect(res.status).toBe(101);
@@ -149,12 +214,18 @@ describe("Room: watchers", () => {
 
 describe("Room: closing after a terminal status", () => {
   it(`closes every socket with 1000 once ROOM_CLOSE_GRACE_MS (${ROOM_CLOSE_GRACE_MS} ms) has passed, not before`, async () => {
-    const { tx_ref, user_id, stub, amount_minor } = await pendingFunding(150_000, { expired: true });
+    const { tx_ref, user_id, stub, amount_minor } = await pendingFunding(150_000, {
+      expired: true,
+    });
     const w = await joined(tx_ref, user_id);
     await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor - 1) });
     const settled_at = Date.now();
-    expect(await w.status("FAILED")).toMatchObject({ failure_reason: expect.stringMatching(/Underpaid/) });
-    const alarm = await runInDurableObject(env.ROOM.getByName(tx_ref), (_r: Room, state) => state.storage.getAlarm());
+    expect(await w.status("FAILED")).toMatchObject({
+      failure_reason: expect.stringMatching(/Underpaid/),
+    });
+    const alarm = await runInDurableObject(env.ROOM.getByName(tx_ref), (_r: Room, state) =>
+      state.storage.getAlarm(),
+    );
     expect(alarm).not.toBeNull();
     expect(alarm! - settled_at).toBeGreaterThan(ROOM_CLOSE_GRACE_MS - 1000);
     expect(alarm! - settled_at).toBeLessThanOrEqual(ROOM_CLOSE_GRACE_MS + 50);
@@ -173,7 +244,9 @@ describe("Room: closing after a terminal status", () => {
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     // Long after settlement: pretend the settlement happened before the grace.
     const room = env.ROOM.getByName(tx_ref);
-    await runInDurableObject(room, (_r: Room, state) => state.storage.sql.exec("UPDATE snapshot SET terminal_at_ms = 1"));
+    await runInDurableObject(room, (_r: Room, state) =>
+      state.storage.sql.exec("UPDATE snapshot SET terminal_at_ms = 1"),
+    );
     const w = await joined(tx_ref, user_id);
     expect(await w.status("SUCCESS")).toMatchObject({ type: "status", tx_ref });
     // The alarm that runs now finds this socket inside its own grace, keeps it and re-arms.
@@ -201,11 +274,36 @@ describe("Room: client frames", () => {
 
   const refusals: [string, string | ArrayBuffer, number, string][] = [
     ["not JSON", "{nope", CLOSE.malformed_frame.code, "malformed_frame"],
-    ["an unknown frame type", JSON.stringify({ type: "subscribe" }), CLOSE.malformed_frame.code, "malformed_frame"],
-    ["an extra field", JSON.stringify({ type: "sync", admin: true }), CLOSE.malformed_frame.code, "malformed_frame"],
-    ["a binary frame", new Uint8Array([1, 2, 3]).buffer, CLOSE.malformed_frame.code, "malformed_frame"],
-    ["a join frame for another tx_ref", JSON.stringify({ tx_ref: "fnd_0000000000000000000000_usr0000000000000000" }), CLOSE.malformed_frame.code, "malformed_frame"],
-    [`a frame over WS_FRAME_MAX_BYTES (${WS_FRAME_MAX_BYTES})`, JSON.stringify({ type: "sync", pad: "x".repeat(WS_FRAME_MAX_BYTES) }), CLOSE.frame_too_large.code, "frame_too_large"],
+    [
+      "an unknown frame type",
+      JSON.stringify({ type: "subscribe" }),
+      CLOSE.malformed_frame.code,
+      "malformed_frame",
+    ],
+    [
+      "an extra field",
+      JSON.stringify({ type: "sync", admin: true }),
+      CLOSE.malformed_frame.code,
+      "malformed_frame",
+    ],
+    [
+      "a binary frame",
+      new Uint8Array([1, 2, 3]).buffer,
+      CLOSE.malformed_frame.code,
+      "malformed_frame",
+    ],
+    [
+      "a join frame for another tx_ref",
+      JSON.stringify({ tx_ref: "fnd_0000000000000000000000_usr0000000000000000" }),
+      CLOSE.malformed_frame.code,
+      "malformed_frame",
+    ],
+    [
+      `a frame over WS_FRAME_MAX_BYTES (${WS_FRAME_MAX_BYTES})`,
+      JSON.stringify({ type: "sync", pad: "x".repeat(WS_FRAME_MAX_BYTES) }),
+      CLOSE.frame_too_large.code,
+      "frame_too_large",
+    ],
   ];
   for (const [what, frame, code, error] of refusals) {
     it(`closes with ${code} after ${what}, telling why first`, async () => {
@@ -215,7 +313,9 @@ describe("Room: client frames", () => {
       w.ws.send(frame);
       const closed = await w.closedWithin(3000);
       expect(closed.code).toBe(code);
-      expect(w.frames).toContainEqual(expect.objectContaining({ v: 1, type: "error", code: error }));
+      expect(w.frames).toContainEqual(
+        expect.objectContaining({ v: 1, type: "error", code: error }),
+      );
     });
   }
 
@@ -246,7 +346,15 @@ describe("Room: client frames", () => {
 describe("Room: the credential's expiry", () => {
   it("refuses a frame that arrives after the expiry with 4001, even when no alarm ran", async () => {
     const { tx_ref, user_id } = await pendingFunding();
-    const res = await env.ROOM.getByName(tx_ref).fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_test", expires_at_ms: Date.now() + 300 }));
+    const res = await env.ROOM.getByName(tx_ref).fetch(
+      roomConnectRequest({
+        tx_ref,
+        user_id,
+        via: "direct",
+        request_id: "req_test",
+        expires_at_ms: Date.now() + 300,
+      }),
+    );
     const w = new Watcher(res.webSocket!);
     await w.status("PENDING");
     // Take the alarm away, so only the frame check can close the socket.
@@ -256,17 +364,36 @@ describe("Room: the credential's expiry", () => {
     await sleep(400);
     expect(w.closedWith).toBeNull();
     w.send(JSON.stringify({ type: "sync" }));
-    expect(await w.closedWithin(3000)).toEqual({ code: CLOSE.credential_expired.code, reason: CLOSE.credential_expired.reason });
-    expect(w.frames).toContainEqual(expect.objectContaining({ type: "error", code: "credential_expired" }));
+    expect(await w.closedWithin(3000)).toEqual({
+      code: CLOSE.credential_expired.code,
+      reason: CLOSE.credential_expired.reason,
+    });
+    expect(w.frames).toContainEqual(
+      expect.objectContaining({ type: "error", code: "credential_expired" }),
+    );
   });
 
   it("arms its alarm for the earliest expiry of its sockets, and closes only the expired one", async () => {
     const { tx_ref, user_id } = await pendingFunding();
     const room = env.ROOM.getByName(tx_ref);
     const soon = Date.now() + 500;
-    const early = new Watcher((await room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_test", expires_at_ms: soon }))).webSocket!);
+    const early = new Watcher(
+      (
+        await room.fetch(
+          roomConnectRequest({
+            tx_ref,
+            user_id,
+            via: "direct",
+            request_id: "req_test",
+            expires_at_ms: soon,
+          }),
+        )
+      ).webSocket!,
+    );
     const late = await joined(tx_ref, user_id);
-    expect(await runInDurableObject(room, (_r: Room, state) => state.storage.getAlarm())).toBe(soon);
+    expect(await runInDurableObject(room, (_r: Room, state) => state.storage.getAlarm())).toBe(
+      soon,
+    );
     expect((await early.closedWithin(3000)).code).toBe(CLOSE.credential_expired.code);
     await late.status("PENDING");
     expect(late.closedWith).toBeNull();
@@ -289,7 +416,11 @@ describe("Room: hibernation", () => {
         const sockets = state.getWebSockets();
         const marked = (instance as unknown as { marker?: string }).marker === "before";
         (instance as unknown as { marker?: string }).marker = "before";
-        return { marked, tags: sockets.map((s) => state.getTags(s)), attachments: sockets.map((s) => s.deserializeAttachment()) };
+        return {
+          marked,
+          tags: sockets.map((s) => state.getTags(s)),
+          attachments: sockets.map((s) => s.deserializeAttachment()),
+        };
       });
     const before = await inspect();
     expect(before.attachments).toHaveLength(2);

@@ -10,7 +10,8 @@ describe("SocketLeases", () => {
   it("grants up to max leases, then refuses with the wait until the first one ends", async () => {
     const stub = leases();
     const until_ms = Date.now() + HOUR_MS;
-    for (let i = 0; i < 3; i++) expect(await stub.acquire({ lease_id: `l${i}`, until_ms, max: 3 })).toEqual({ ok: true });
+    for (let i = 0; i < 3; i++)
+      expect(await stub.acquire({ lease_id: `l${i}`, until_ms, max: 3 })).toEqual({ ok: true });
     const refused = await stub.acquire({ lease_id: "l3", until_ms, max: 3 });
     expect(refused).toMatchObject({ ok: false, held: 3 });
     expect(refused.ok === false && refused.retry_after_s).toBeGreaterThan(HOUR_MS / 1000 - 10);
@@ -21,9 +22,13 @@ describe("SocketLeases", () => {
     const stub = leases();
     const until_ms = Date.now() + HOUR_MS;
     expect(await stub.acquire({ lease_id: "same", until_ms, max: 2 })).toEqual({ ok: true });
-    expect(await stub.acquire({ lease_id: "same", until_ms: until_ms + 1000, max: 2 })).toEqual({ ok: true });
+    expect(await stub.acquire({ lease_id: "same", until_ms: until_ms + 1000, max: 2 })).toEqual({
+      ok: true,
+    });
     expect(await stub.held()).toBe(1);
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => stub.acquire({ lease_id: `c${i}`, until_ms, max: 2 })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => stub.acquire({ lease_id: `c${i}`, until_ms, max: 2 })),
+    );
     expect(answers.filter((a) => a.ok)).toHaveLength(1);
     expect(await stub.held()).toBe(2);
   });
@@ -36,7 +41,9 @@ describe("SocketLeases", () => {
     await new Promise((r) => setTimeout(r, 300));
     // The ended lease no longer counts, though no release came.
     expect(await stub.held()).toBe(1);
-    expect(await stub.acquire({ lease_id: "next", until_ms: Date.now() + HOUR_MS, max: 2 })).toEqual({ ok: true });
+    expect(
+      await stub.acquire({ lease_id: "next", until_ms: Date.now() + HOUR_MS, max: 2 }),
+    ).toEqual({ ok: true });
     await stub.release("long");
     await stub.release("next");
     expect(await stub.hasStorage()).toBe(false);

@@ -53,32 +53,86 @@ describe("Wallet: every write is inside a storage transaction", () => {
         },
       });
       try {
-        await wallet.init({ user_id, email: "atomic@example.com", full_name: null, currency: "NGN" });
+        await wallet.init({
+          user_id,
+          email: "atomic@example.com",
+          full_name: null,
+          currency: "NGN",
+        });
         await wallet.toggleActive();
         await wallet.toggleActive();
         // Funding: open with a key, link unknown, link, a failed attempt, credit, the key's answer.
         const fund = newTxRef("FUND", user_id);
-        await wallet.openFunding({ tx_ref: fund, amount_minor: 500_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000, idempotency: { key: "k1", fingerprint: "f" } });
+        await wallet.openFunding({
+          tx_ref: fund,
+          amount_minor: 500_000,
+          currency: "NGN",
+          pending_max: FUND_PENDING_MAX_CEILING,
+          deadline_at_ms: Date.now() + 3_600_000,
+          idempotency: { key: "k1", fingerprint: "f" },
+        });
         await wallet.markLinkUnknown(fund);
         await wallet.releaseIdempotency("k1");
         await wallet.attachPaymentLink(fund, "http://wallet.test/pay");
-        await wallet.applyProviderFacts(fund, { ...paid(fund, 500_000), outcome: "failed" }, { via: "webhook", event_key: "e1" });
-        await wallet.applyProviderFacts(fund, paid(fund, 500_000), { via: "webhook", event_key: "e2" });
+        await wallet.applyProviderFacts(
+          fund,
+          { ...paid(fund, 500_000), outcome: "failed" },
+          { via: "webhook", event_key: "e1" },
+        );
+        await wallet.applyProviderFacts(fund, paid(fund, 500_000), {
+          via: "webhook",
+          event_key: "e2",
+        });
         await wallet.completeIdempotency("k1", { status_code: 201, body: {} });
         // Held payments: open, claim, unknown, submitted, settled; another refused; another abandoned.
-        await wallet.openHeld({ type: "WITHDRAW", tx_ref: settled, amount_minor: 100_000, fee_minor: 100, currency: "NGN", details: {} });
+        await wallet.openHeld({
+          type: "WITHDRAW",
+          tx_ref: settled,
+          amount_minor: 100_000,
+          fee_minor: 100,
+          currency: "NGN",
+          details: {},
+        });
         await wallet.claimSubmission(settled);
         await wallet.markSubmitUnknown(settled);
         await wallet.recordSubmitted(settled, "9001");
-        await wallet.applyProviderFacts(settled, { found: true, provider_ref: "9001", our_ref: settled, outcome: "succeeded", amount_minor: 100_000, currency: "NGN", message: null }, { via: "webhook" });
+        await wallet.applyProviderFacts(
+          settled,
+          {
+            found: true,
+            provider_ref: "9001",
+            our_ref: settled,
+            outcome: "succeeded",
+            amount_minor: 100_000,
+            currency: "NGN",
+            message: null,
+          },
+          { via: "webhook" },
+        );
         const refused = newTxRef("WITHDRAW", user_id);
-        await wallet.openHeld({ type: "WITHDRAW", tx_ref: refused, amount_minor: 100_000, fee_minor: 0, currency: "NGN", details: {} });
+        await wallet.openHeld({
+          type: "WITHDRAW",
+          tx_ref: refused,
+          amount_minor: 100_000,
+          fee_minor: 0,
+          currency: "NGN",
+          details: {},
+        });
         await wallet.claimSubmission(refused);
         await wallet.refuse(refused, "refused in a test");
-        await wallet.openHeld({ type: "WITHDRAW", tx_ref: abandoned, amount_minor: 100_000, fee_minor: 0, currency: "NGN", details: {} });
+        await wallet.openHeld({
+          type: "WITHDRAW",
+          tx_ref: abandoned,
+          amount_minor: 100_000,
+          fee_minor: 0,
+          currency: "NGN",
+          details: {},
+        });
         // The reconciler: make everything pending due, age the unclaimed hold and the key, run the alarm.
         transactionSync(() => {
-          exec("UPDATE transactions SET next_check_at_ms = 0, created_at_ms = 0 WHERE status = 'PENDING'");
+          exec(
+            "UPDATE transactions SET next_check_at_ms = 0, created_at_ms = 0 WHERE status = 'PENDING'",
+          );
           exec("UPDATE idempotency SET created_at_ms = 0");
         });
         await wallet.alarm();
@@ -91,8 +145,19 @@ describe("Wallet: every write is inside a storage transaction", () => {
       return { stray, written };
     });
     // The watcher saw writes of every kind (so it was not blind) and none outside a transaction.
-    for (const kind of ["INSERT INTO transactions", "UPDATE transactions SET", "INSERT INTO journal", "INSERT INTO holds", "UPDATE holds SET", "INSERT INTO changes", "DELETE FROM idempotency"]) {
-      expect(outside.written.some((w) => w.startsWith(kind)), kind).toBe(true);
+    for (const kind of [
+      "INSERT INTO transactions",
+      "UPDATE transactions SET",
+      "INSERT INTO journal",
+      "INSERT INTO holds",
+      "UPDATE holds SET",
+      "INSERT INTO changes",
+      "DELETE FROM idempotency",
+    ]) {
+      expect(
+        outside.written.some((w) => w.startsWith(kind)),
+        kind,
+      ).toBe(true);
     }
     expect(outside.stray).toEqual([]);
   });

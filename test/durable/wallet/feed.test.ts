@@ -14,7 +14,13 @@ import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
 import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../../src/durable/wallet/object";
 import { newTxRef } from "../../../src/lib/ids";
-import { bearerFor, env, expectLedgerConsistent, fundedWallet, newWallet } from "../../support/helpers";
+import {
+  bearerFor,
+  env,
+  expectLedgerConsistent,
+  fundedWallet,
+  newWallet,
+} from "../../support/helpers";
 import { paid, watch, type Frame, type Watcher } from "../../support/realtime";
 
 type WalletStub = DurableObjectStub<Wallet>;
@@ -23,7 +29,11 @@ type WalletStub = DurableObjectStub<Wallet>;
 function statusFrames(w: Watcher): { version: number; stage: string; status: string }[] {
   return w.frames
     .filter((f): f is Frame => typeof f === "object" && f.type === "status")
-    .map((f) => ({ version: f.version as number, stage: f.stage as string, status: f.status as string }));
+    .map((f) => ({
+      version: f.version as number,
+      stage: f.stage as string,
+      status: f.status as string,
+    }));
 }
 
 async function watcherOf(user_id: string, tx_ref: string): Promise<Watcher> {
@@ -48,10 +58,20 @@ describe("change feed: every stage reaches the watchers, in order", () => {
   it("delivers each stage of a funding: link requested, awaiting payment, a failed attempt, credited", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
+    await stub.openFunding({
+      tx_ref,
+      amount_minor: 150_000,
+      currency: "NGN",
+      pending_max: FUND_PENDING_MAX_CEILING,
+      deadline_at_ms: Date.now() + 3_600_000,
+    });
     const w = await watcherOf(user_id, tx_ref);
     await stub.attachPaymentLink(tx_ref, "http://wallet.test/pay/1");
-    await stub.applyProviderFacts(tx_ref, { ...paid(tx_ref, 150_000), outcome: "failed" }, { via: "webhook" });
+    await stub.applyProviderFacts(
+      tx_ref,
+      { ...paid(tx_ref, 150_000), outcome: "failed" },
+      { via: "webhook" },
+    );
     await stub.applyProviderFacts(tx_ref, paid(tx_ref, 150_000), { via: "webhook" });
     await waitForVersion(w, 4);
     expect(statusFrames(w)).toEqual([
@@ -66,11 +86,30 @@ describe("change feed: every stage reaches the watchers, in order", () => {
   it("delivers each stage of a withdrawal: held, sending, sent, completed", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    expect((await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 100_000, fee_minor: 0, currency: "NGN", details: {} })).outcome).toBe("opened");
+    expect(
+      (
+        await stub.openHeld({
+          type: "WITHDRAW",
+          tx_ref,
+          amount_minor: 100_000,
+          fee_minor: 0,
+          currency: "NGN",
+          details: {},
+        })
+      ).outcome,
+    ).toBe("opened");
     const w = await watcherOf(user_id, tx_ref);
     expect(await stub.claimSubmission(tx_ref)).toBe(true);
     await stub.recordSubmitted(tx_ref, "777");
-    const facts = { found: true, provider_ref: "777", our_ref: tx_ref, outcome: "succeeded", amount_minor: 100_000, currency: "NGN", message: null } as const;
+    const facts = {
+      found: true,
+      provider_ref: "777",
+      our_ref: tx_ref,
+      outcome: "succeeded",
+      amount_minor: 100_000,
+      currency: "NGN",
+      message: null,
+    } as const;
     await stub.applyProviderFacts(tx_ref, facts, { via: "webhook" });
     await stub.applyProviderFacts(tx_ref, facts, { via: "webhook" }); // a duplicate changes nothing and sends nothing
     await waitForVersion(w, 4);
@@ -88,14 +127,25 @@ describe("change feed: every stage reaches the watchers, in order", () => {
   it("records every version of the transaction and of the wallet in the feed, in order", async () => {
     const { stub, user_id } = await fundedWallet(300_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 100_000, fee_minor: 500, currency: "NGN", details: {} });
+    await stub.openHeld({
+      type: "WITHDRAW",
+      tx_ref,
+      amount_minor: 100_000,
+      fee_minor: 500,
+      currency: "NGN",
+      details: {},
+    });
     await stub.claimSubmission(tx_ref);
     await stub.refuse(tx_ref, "The bank transfer was refused: test");
     const changes = await stub.changes(0, 100);
-    const versions = changes.filter((c) => c.entity === "transaction" && c.entity_key === tx_ref).map((c) => c.version);
+    const versions = changes
+      .filter((c) => c.entity === "transaction" && c.entity_key === tx_ref)
+      .map((c) => c.version);
     expect(versions).toEqual([1, 2, 3]);
     // The wallet's versions: created, credited, held, released. Each balance change is one version.
-    const wallet = changes.filter((c) => c.entity === "wallet").map((c) => c.body as { version: number; held_minor: number; balance_minor: number });
+    const wallet = changes
+      .filter((c) => c.entity === "wallet")
+      .map((c) => c.body as { version: number; held_minor: number; balance_minor: number });
     expect(wallet.map((b) => b.version)).toEqual(wallet.map((_, i) => i + 1));
     expect(wallet.at(-1)).toMatchObject({ balance_minor: 300_000, held_minor: 0 });
     expect(wallet.some((b) => b.held_minor === 100_500)).toBe(true);
@@ -107,13 +157,29 @@ describe("change feed: a crash between the write and the delivery", () => {
   it("delivers a committed change that no drain ever sent, when the alarm runs", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
+    await stub.openFunding({
+      tx_ref,
+      amount_minor: 150_000,
+      currency: "NGN",
+      pending_max: FUND_PENDING_MAX_CEILING,
+      deadline_at_ms: Date.now() + 3_600_000,
+    });
     const w = await watcherOf(user_id, tx_ref);
     // The write commits, then the object "dies" before its drain: written
     // through the store directly, inside the object, with no drain after it.
     await runInDurableObject(stub, (instance: Wallet, state) => {
-      const core = (instance as unknown as { core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } } }).core;
-      state.storage.transactionSync(() => core.store.write(tx_ref, { stage: "awaiting_payment", set: { payment_link: "http://wallet.test/pay/2" } }, Date.now()));
+      const core = (
+        instance as unknown as {
+          core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } };
+        }
+      ).core;
+      state.storage.transactionSync(() =>
+        core.store.write(
+          tx_ref,
+          { stage: "awaiting_payment", set: { payment_link: "http://wallet.test/pay/2" } },
+          Date.now(),
+        ),
+      );
     });
     await new Promise((r) => setTimeout(r, 300));
     expect(statusFrames(w).map((f) => f.version)).toEqual([1]);
@@ -130,21 +196,38 @@ describe("change feed: a crash between the write and the delivery", () => {
   it("redelivers everything after the reader's position is lost, and the Room drops every duplicate by version", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
+    await stub.openFunding({
+      tx_ref,
+      amount_minor: 150_000,
+      currency: "NGN",
+      pending_max: FUND_PENDING_MAX_CEILING,
+      deadline_at_ms: Date.now() + 3_600_000,
+    });
     const w = await watcherOf(user_id, tx_ref);
     await stub.attachPaymentLink(tx_ref, "http://wallet.test/pay/3");
     await stub.applyProviderFacts(tx_ref, paid(tx_ref, 150_000), { via: "webhook" });
     await waitForVersion(w, 3);
     // The position was acknowledged... then lost, as if the crash came after
     // delivery but before the acknowledgement was stored.
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE feed_readers SET position = 0"));
+    await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE feed_readers SET position = 0"),
+    );
     await runAlarmNow(stub);
-    const position = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = 'rooms'").one().position);
+    const position = await runInDurableObject(
+      stub,
+      (_i, state) =>
+        state.storage.sql
+          .exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = 'rooms'")
+          .one().position,
+    );
     const last = (await stub.changes(0, 100)).at(-1)!.seq;
     expect(position).toBe(last);
     await new Promise((r) => setTimeout(r, 300));
     expect(statusFrames(w).map((f) => f.version)).toEqual([1, 2, 3]);
-    expect(await env.ROOM.getByName(tx_ref).snapshot()).toMatchObject({ version: 3, status: "SUCCESS" });
+    expect(await env.ROOM.getByName(tx_ref).snapshot()).toMatchObject({
+      version: 3,
+      status: "SUCCESS",
+    });
     w.close();
   });
 });
@@ -153,9 +236,20 @@ describe("the one write path refuses what the flow table does not allow", () => 
   it("answers a refused transition by name and writes nothing", async () => {
     const { stub, user_id } = await fundedWallet(200_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 50_000, fee_minor: 0, currency: "NGN", details: {} });
+    await stub.openHeld({
+      type: "WITHDRAW",
+      tx_ref,
+      amount_minor: 50_000,
+      fee_minor: 0,
+      currency: "NGN",
+      details: {},
+    });
     const results = await runInDurableObject(stub, (instance: Wallet, state) => {
-      const store = (instance as unknown as { core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } } }).core.store;
+      const store = (
+        instance as unknown as {
+          core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } };
+        }
+      ).core.store;
       return state.storage.transactionSync(() => [
         // hold_placed -> settled skips the claim and the submission.
         store.write(tx_ref, { stage: "settled" }, Date.now()),
@@ -165,14 +259,28 @@ describe("the one write path refuses what the flow table does not allow", () => 
         store.write(tx_ref, { expect_stage: "submitting", stage: "submitted" }, Date.now()),
       ]);
     });
-    expect(results.map((r: { ok: boolean; refusal?: string }) => r.refusal)).toEqual(["transition_not_allowed", "transition_not_allowed", "stage_mismatch"]);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ stage: "hold_placed", status: "PENDING", version: 1 });
+    expect(results.map((r: { ok: boolean; refusal?: string }) => r.refusal)).toEqual([
+      "transition_not_allowed",
+      "transition_not_allowed",
+      "stage_mismatch",
+    ]);
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      stage: "hold_placed",
+      status: "PENDING",
+      version: 1,
+    });
     expect((await stub.summary())?.held_minor).toBe(50_000);
     // After a terminal stage nothing moves again.
     await stub.claimSubmission(tx_ref);
     await stub.refuse(tx_ref, "refused in a test");
     const again = await runInDurableObject(stub, (instance: Wallet, state) =>
-      state.storage.transactionSync(() => (instance as unknown as { core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } } }).core.store.write(tx_ref, { stage: "settled" }, Date.now())),
+      state.storage.transactionSync(() =>
+        (
+          instance as unknown as {
+            core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } };
+          }
+        ).core.store.write(tx_ref, { stage: "settled" }, Date.now()),
+      ),
     );
     expect(again).toMatchObject({ ok: false, refusal: "transaction_already_terminal" });
     await expectLedgerConsistent(stub);
@@ -181,7 +289,14 @@ describe("the one write path refuses what the flow table does not allow", () => 
   it("rolls the whole storage transaction back when SQL skips the flow, whatever ran before it", async () => {
     const { stub, user_id } = await fundedWallet(200_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 50_000, fee_minor: 0, currency: "NGN", details: {} });
+    await stub.openHeld({
+      type: "WITHDRAW",
+      tx_ref,
+      amount_minor: 50_000,
+      fee_minor: 0,
+      currency: "NGN",
+      details: {},
+    });
     const before = await stub.audit();
     const attempts = await runInDurableObject(stub, (_i, state) => {
       const sql = state.storage.sql;
@@ -196,10 +311,18 @@ describe("the one write path refuses what the flow table does not allow", () => 
       };
       // A debit and the skipped stage in one transaction: the trigger aborts both.
       attempt("skip_to_settled", () => {
-        sql.exec("INSERT INTO journal (tx_ref, entry, amount_minor, balance_after_minor, created_at_ms) VALUES (?, 'debit', 50000, 150000, 0)", tx_ref);
-        sql.exec("UPDATE transactions SET stage = 'settled', status = 'SUCCESS' WHERE tx_ref = ?", tx_ref);
+        sql.exec(
+          "INSERT INTO journal (tx_ref, entry, amount_minor, balance_after_minor, created_at_ms) VALUES (?, 'debit', 50000, 150000, 0)",
+          tx_ref,
+        );
+        sql.exec(
+          "UPDATE transactions SET stage = 'settled', status = 'SUCCESS' WHERE tx_ref = ?",
+          tx_ref,
+        );
       });
-      attempt("status_without_stage", () => sql.exec("UPDATE transactions SET status = 'SUCCESS' WHERE tx_ref = ?", tx_ref));
+      attempt("status_without_stage", () =>
+        sql.exec("UPDATE transactions SET status = 'SUCCESS' WHERE tx_ref = ?", tx_ref),
+      );
       attempt("created_mid_flow", () =>
         sql.exec(
           `INSERT INTO transactions (tx_ref, type, status, stage, amount_minor, currency, created_at_ms, updated_at_ms, deadline_at_ms)
@@ -207,7 +330,9 @@ describe("the one write path refuses what the flow table does not allow", () => 
           newTxRef("WITHDRAW", user_id),
         ),
       );
-      attempt("change_type", () => sql.exec("UPDATE transactions SET type = 'FUND' WHERE tx_ref = ?", tx_ref));
+      attempt("change_type", () =>
+        sql.exec("UPDATE transactions SET type = 'FUND' WHERE tx_ref = ?", tx_ref),
+      );
       return tries;
     });
     expect(attempts).toEqual({
@@ -217,13 +342,23 @@ describe("the one write path refuses what the flow table does not allow", () => 
       change_type: expect.stringContaining("transition_not_allowed"),
     });
     expect(await stub.audit()).toEqual(before);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ stage: "hold_placed", status: "PENDING" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      stage: "hold_placed",
+      status: "PENDING",
+    });
   });
 
   it("refuses to touch a terminal row or to resolve a hold twice, in SQL too", async () => {
     const { stub, user_id } = await fundedWallet(200_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 50_000, fee_minor: 0, currency: "NGN", details: {} });
+    await stub.openHeld({
+      type: "WITHDRAW",
+      tx_ref,
+      amount_minor: 50_000,
+      fee_minor: 0,
+      currency: "NGN",
+      details: {},
+    });
     await stub.claimSubmission(tx_ref);
     await stub.refuse(tx_ref, "refused in a test");
     const errors = await runInDurableObject(stub, (_i, state) => {
@@ -243,6 +378,9 @@ describe("the one write path refuses what the flow table does not allow", () => 
     });
     expect(errors[0]).toContain("transaction_already_terminal");
     expect(errors[1]).toContain("hold_already_resolved");
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", failure_reason: "refused in a test" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "FAILED",
+      failure_reason: "refused in a test",
+    });
   });
 });

@@ -11,19 +11,44 @@ import { describe, expect, it } from "vitest";
 import type { ProviderFacts } from "../../../src/domain/transactions";
 import type { Wallet } from "../../../src/durable/wallet/object";
 import { newTxRef } from "../../../src/lib/ids";
-import { BALANCE_MAX_MINOR, FUND_PENDING_MAX_CEILING, IDEMPOTENCY_IN_FLIGHT_LOCK_MS, PURCHASE_REQUERY_BACKOFF_S, RECONCILE_BACKOFF_S } from "../../../src/domain/limits";
-import { expectLedgerConsistent, fundedWallet, newWallet, runReconciler } from "../../support/helpers";
+import {
+  BALANCE_MAX_MINOR,
+  FUND_PENDING_MAX_CEILING,
+  IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
+  PURCHASE_REQUERY_BACKOFF_S,
+  RECONCILE_BACKOFF_S,
+} from "../../../src/domain/limits";
+import {
+  expectLedgerConsistent,
+  fundedWallet,
+  newWallet,
+  runReconciler,
+} from "../../support/helpers";
 
 type Stub = Awaited<ReturnType<typeof newWallet>>["stub"];
 const HOUR = 3_600_000;
 
 async function openFunding(stub: Stub, user_id: string, amount_minor: number): Promise<string> {
   const tx_ref = newTxRef("FUND", user_id);
-  expect((await stub.openFunding({ tx_ref, amount_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + HOUR })).outcome).toBe("opened");
+  expect(
+    (
+      await stub.openFunding({
+        tx_ref,
+        amount_minor,
+        currency: "NGN",
+        pending_max: FUND_PENDING_MAX_CEILING,
+        deadline_at_ms: Date.now() + HOUR,
+      })
+    ).outcome,
+  ).toBe("opened");
   return tx_ref;
 }
 
-const paid = (tx_ref: string, amount_minor: number, provider_ref = String(Date.now())): ProviderFacts => ({
+const paid = (
+  tx_ref: string,
+  amount_minor: number,
+  provider_ref = String(Date.now()),
+): ProviderFacts => ({
   found: true,
   provider_ref,
   our_ref: tx_ref,
@@ -34,15 +59,37 @@ const paid = (tx_ref: string, amount_minor: number, provider_ref = String(Date.n
 });
 
 /** A withdrawal held, claimed and submitted with `provider_ref` (non-numeric: the transfer client answers "not found" without a call). */
-async function submittedWithdrawal(stub: Stub, user_id: string, amount_minor: number, fee_minor = 0, provider_ref = `t-${Date.now()}`) {
+async function submittedWithdrawal(
+  stub: Stub,
+  user_id: string,
+  amount_minor: number,
+  fee_minor = 0,
+  provider_ref = `t-${Date.now()}`,
+) {
   const tx_ref = newTxRef("WITHDRAW", user_id);
-  expect((await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor, fee_minor, currency: "NGN", details: {} })).outcome).toBe("opened");
+  expect(
+    (
+      await stub.openHeld({
+        type: "WITHDRAW",
+        tx_ref,
+        amount_minor,
+        fee_minor,
+        currency: "NGN",
+        details: {},
+      })
+    ).outcome,
+  ).toBe("opened");
   expect(await stub.claimSubmission(tx_ref)).toBe(true);
   await stub.recordSubmitted(tx_ref, provider_ref);
   return { tx_ref, provider_ref };
 }
 
-const transfer = (tx_ref: string, provider_ref: string, outcome: "succeeded" | "failed" | "pending", amount_minor: number): ProviderFacts => ({
+const transfer = (
+  tx_ref: string,
+  provider_ref: string,
+  outcome: "succeeded" | "failed" | "pending",
+  amount_minor: number,
+): ProviderFacts => ({
   found: true,
   provider_ref,
   our_ref: tx_ref,
@@ -54,7 +101,11 @@ const transfer = (tx_ref: string, provider_ref: string, outcome: "succeeded" | "
 
 async function setDeadline(stub: Stub, tx_ref: string, deadline_at_ms: number): Promise<void> {
   await runInDurableObject(stub, (_w: Wallet, state) => {
-    state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = ? WHERE tx_ref = ?", deadline_at_ms, tx_ref);
+    state.storage.sql.exec(
+      "UPDATE transactions SET deadline_at_ms = ? WHERE tx_ref = ?",
+      deadline_at_ms,
+      tx_ref,
+    );
   });
 }
 
@@ -62,11 +113,16 @@ describe("Wallet object: anomalies operators must see", () => {
   it("credits an overpayment's expected amount and records the excess to refund, once", async () => {
     const { stub, user_id } = await newWallet();
     const exact = await openFunding(stub, user_id, 150_000);
-    expect((await stub.applyProviderFacts(exact, paid(exact, 150_000), { via: "webhook" })).outcome).toBe("credited");
+    expect(
+      (await stub.applyProviderFacts(exact, paid(exact, 150_000), { via: "webhook" })).outcome,
+    ).toBe("credited");
     expect(await stub.anomalies()).toEqual([]);
 
     const over = await openFunding(stub, user_id, 150_000);
-    expect((await stub.applyProviderFacts(over, paid(over, 180_000, "9001"), { via: "webhook" })).outcome).toBe("credited");
+    expect(
+      (await stub.applyProviderFacts(over, paid(over, 180_000, "9001"), { via: "webhook" }))
+        .outcome,
+    ).toBe("credited");
     await stub.applyProviderFacts(over, paid(over, 180_000, "9001"), { via: "reconciler" });
     expect((await stub.summary())?.balance_minor).toBe(300_000);
     const anomalies = await stub.anomalies();
@@ -79,10 +135,26 @@ describe("Wallet object: anomalies operators must see", () => {
   it("records a transfer success reported after its hold was voided, without debiting", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const { tx_ref, provider_ref } = await submittedWithdrawal(stub, user_id, 100_000);
-    expect((await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "failed", 100_000), { via: "webhook" })).outcome).toBe("failed");
-    expect((await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "succeeded", 100_000), { via: "webhook" })).outcome).toBe("unchanged");
+    expect(
+      (
+        await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "failed", 100_000), {
+          via: "webhook",
+        })
+      ).outcome,
+    ).toBe("failed");
+    expect(
+      (
+        await stub.applyProviderFacts(
+          tx_ref,
+          transfer(tx_ref, provider_ref, "succeeded", 100_000),
+          { via: "webhook" },
+        )
+      ).outcome,
+    ).toBe("unchanged");
     expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 0 });
-    expect((await stub.anomalies()).filter((a) => a.tx_ref === tx_ref).map((a) => a.kind)).toEqual(["paid_after_void"]);
+    expect((await stub.anomalies()).filter((a) => a.tx_ref === tx_ref).map((a) => a.kind)).toEqual([
+      "paid_after_void",
+    ]);
   });
 });
 
@@ -90,17 +162,29 @@ describe("Wallet object: the balance cap", () => {
   it("credits up to exactly the cap and refuses (refund due) one kobo past it, judging balance plus the credit", async () => {
     const { stub, user_id } = await newWallet();
     const base = await openFunding(stub, user_id, BALANCE_MAX_MINOR - 100);
-    expect((await stub.applyProviderFacts(base, paid(base, BALANCE_MAX_MINOR - 100), { via: "webhook" })).outcome).toBe("credited");
+    expect(
+      (await stub.applyProviderFacts(base, paid(base, BALANCE_MAX_MINOR - 100), { via: "webhook" }))
+        .outcome,
+    ).toBe("credited");
 
     // 101 kobo would pass a check of the old balance alone; balance + credit is over the cap.
     const over = await openFunding(stub, user_id, 101);
-    expect((await stub.applyProviderFacts(over, paid(over, 101), { via: "webhook" })).outcome).toBe("failed");
-    expect(await stub.getTransaction(over)).toMatchObject({ status: "FAILED", failure_reason: expect.stringMatching(/limit/) });
+    expect((await stub.applyProviderFacts(over, paid(over, 101), { via: "webhook" })).outcome).toBe(
+      "failed",
+    );
+    expect(await stub.getTransaction(over)).toMatchObject({
+      status: "FAILED",
+      failure_reason: expect.stringMatching(/limit/),
+    });
     expect((await stub.summary())?.balance_minor).toBe(BALANCE_MAX_MINOR - 100);
-    expect((await stub.anomalies()).filter((a) => a.tx_ref === over).map((a) => a.kind)).toEqual(["refund_due"]);
+    expect((await stub.anomalies()).filter((a) => a.tx_ref === over).map((a) => a.kind)).toEqual([
+      "refund_due",
+    ]);
 
     const fits = await openFunding(stub, user_id, 100);
-    expect((await stub.applyProviderFacts(fits, paid(fits, 100), { via: "webhook" })).outcome).toBe("credited");
+    expect((await stub.applyProviderFacts(fits, paid(fits, 100), { via: "webhook" })).outcome).toBe(
+      "credited",
+    );
     expect((await stub.summary())?.balance_minor).toBe(BALANCE_MAX_MINOR);
     await expectLedgerConsistent(stub);
   });
@@ -111,14 +195,41 @@ describe("Wallet object: held payments the provider answers oddly", () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const { tx_ref, provider_ref } = await submittedWithdrawal(stub, user_id, 100_000, 500);
     for (const amount_minor of [100_500, 99_999, 100_001]) {
-      expect((await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "succeeded", amount_minor), { via: "webhook" })).outcome).toBe("unchanged");
+      expect(
+        (
+          await stub.applyProviderFacts(
+            tx_ref,
+            transfer(tx_ref, provider_ref, "succeeded", amount_minor),
+            { via: "webhook" },
+          )
+        ).outcome,
+      ).toBe("unchanged");
     }
-    expect((await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "failed", 1), { via: "webhook" })).outcome).toBe("unchanged");
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: expect.any(Number) });
+    expect(
+      (
+        await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "failed", 1), {
+          via: "webhook",
+        })
+      ).outcome,
+    ).toBe("unchanged");
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      escalated_at_ms: expect.any(Number),
+    });
     expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 100_500 });
-    expect((await stub.anomalies()).filter((a) => a.tx_ref === tx_ref).map((a) => a.kind)).toEqual(["escalated"]);
+    expect((await stub.anomalies()).filter((a) => a.tx_ref === tx_ref).map((a) => a.kind)).toEqual([
+      "escalated",
+    ]);
     // The right answer still settles it: amount 100,000 (the fee is ours), debited with its fee.
-    expect((await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "succeeded", 100_000), { via: "webhook" })).outcome).toBe("debited");
+    expect(
+      (
+        await stub.applyProviderFacts(
+          tx_ref,
+          transfer(tx_ref, provider_ref, "succeeded", 100_000),
+          { via: "webhook" },
+        )
+      ).outcome,
+    ).toBe("debited");
     expect(await stub.summary()).toMatchObject({ balance_minor: 399_500, held_minor: 0 });
     await expectLedgerConsistent(stub);
   });
@@ -126,15 +237,26 @@ describe("Wallet object: held payments the provider answers oddly", () => {
   it("escalates, once, a transfer the provider still reports pending after the deadline, and keeps its hold", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const { tx_ref, provider_ref } = await submittedWithdrawal(stub, user_id, 100_000);
-    await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "pending", 100_000), { via: "webhook" });
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: null });
+    await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "pending", 100_000), {
+      via: "webhook",
+    });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      escalated_at_ms: null,
+    });
     await setDeadline(stub, tx_ref, Date.now() - 1);
-    await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "pending", 100_000), { via: "reconciler" });
+    await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "pending", 100_000), {
+      via: "reconciler",
+    });
     const escalated = (await stub.getTransaction(tx_ref))!;
     expect(escalated).toMatchObject({ status: "PENDING", escalated_at_ms: expect.any(Number) });
-    await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "pending", 100_000), { via: "reconciler" });
+    await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "pending", 100_000), {
+      via: "reconciler",
+    });
     expect((await stub.getTransaction(tx_ref))?.escalated_at_ms).toBe(escalated.escalated_at_ms);
-    expect((await stub.anomalies()).filter((a) => a.tx_ref === tx_ref).map((a) => a.kind)).toEqual(["escalated"]);
+    expect((await stub.anomalies()).filter((a) => a.tx_ref === tx_ref).map((a) => a.kind)).toEqual([
+      "escalated",
+    ]);
     expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 100_000 });
   });
 });
@@ -143,21 +265,56 @@ describe("Wallet object: purchases and the claim", () => {
   const purchase = async (stub: Stub, user_id: string, amount_minor: number) => {
     const tx_ref = newTxRef("AIRTIME", user_id);
     const provider_ref = `2026112701${String(Date.now() % 1_000_000).padStart(6, "0")}`;
-    expect((await stub.openHeld({ type: "AIRTIME", tx_ref, amount_minor, fee_minor: 0, currency: "NGN", details: {}, provider_ref })).outcome).toBe("opened");
+    expect(
+      (
+        await stub.openHeld({
+          type: "AIRTIME",
+          tx_ref,
+          amount_minor,
+          fee_minor: 0,
+          currency: "NGN",
+          details: {},
+          provider_ref,
+        })
+      ).outcome,
+    ).toBe("opened");
     expect(await stub.claimSubmission(tx_ref)).toBe(true);
     await stub.recordSubmitted(tx_ref, provider_ref);
-    const facts = (outcome: "succeeded" | "reversed", our_ref: string | null = tx_ref): ProviderFacts => ({ found: true, provider_ref, our_ref, outcome, amount_minor: null, currency: "NGN", message: null });
+    const facts = (
+      outcome: "succeeded" | "reversed",
+      our_ref: string | null = tx_ref,
+    ): ProviderFacts => ({
+      found: true,
+      provider_ref,
+      our_ref,
+      outcome,
+      amount_minor: null,
+      currency: "NGN",
+      message: null,
+    });
     return { tx_ref, facts };
   };
 
   it("gives a delivered purchase back once when the provider reverses it, and ignores another reference's reversal", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const { tx_ref, facts } = await purchase(stub, user_id, 20_000);
-    expect((await stub.applyProviderFacts(tx_ref, facts("succeeded"), { via: "callback" })).outcome).toBe("debited");
-    expect((await stub.applyProviderFacts(tx_ref, facts("reversed", "air_someone_else"), { via: "callback" })).outcome).toBe("unchanged");
+    expect(
+      (await stub.applyProviderFacts(tx_ref, facts("succeeded"), { via: "callback" })).outcome,
+    ).toBe("debited");
+    expect(
+      (
+        await stub.applyProviderFacts(tx_ref, facts("reversed", "air_someone_else"), {
+          via: "callback",
+        })
+      ).outcome,
+    ).toBe("unchanged");
     expect((await stub.summary())?.balance_minor).toBe(480_000);
-    for (let i = 0; i < 3; i++) await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" });
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", stage: "reversed" });
+    for (let i = 0; i < 3; i++)
+      await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "FAILED",
+      stage: "reversed",
+    });
     expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 0 });
     expect((await expectLedgerConsistent(stub)).journal_rows).toBe(3);
   });
@@ -166,7 +323,9 @@ describe("Wallet object: purchases and the claim", () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const { tx_ref, facts } = await purchase(stub, user_id, 20_000);
     expect((await stub.summary())?.held_minor).toBe(20_000);
-    expect((await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" })).outcome).toBe("reversed");
+    expect(
+      (await stub.applyProviderFacts(tx_ref, facts("reversed"), { via: "callback" })).outcome,
+    ).toBe("reversed");
     expect(await stub.summary()).toMatchObject({ balance_minor: 500_000, held_minor: 0 });
     expect((await expectLedgerConsistent(stub)).journal_rows).toBe(1);
   });
@@ -174,16 +333,37 @@ describe("Wallet object: purchases and the claim", () => {
   it("abandons an unclaimed hold only once the request that placed it can no longer claim it", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    expect((await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 1_000, fee_minor: 0, currency: "NGN", details: {} })).outcome).toBe("opened");
+    expect(
+      (
+        await stub.openHeld({
+          type: "WITHDRAW",
+          tx_ref,
+          amount_minor: 1_000,
+          fee_minor: 0,
+          currency: "NGN",
+          details: {},
+        })
+      ).outcome,
+    ).toBe("opened");
     // Just placed: the request may be about to claim and submit it, so voiding now could pay twice.
     await runReconciler(stub);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "hold_placed" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "hold_placed",
+    });
     expect((await stub.summary())?.held_minor).toBe(1_000);
     await runInDurableObject(stub, (_w: Wallet, state) => {
-      state.storage.sql.exec("UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?", Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS, tx_ref);
+      state.storage.sql.exec(
+        "UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?",
+        Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
+        tx_ref,
+      );
     });
     await runReconciler(stub);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", stage: "abandoned" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "FAILED",
+      stage: "abandoned",
+    });
     expect(await stub.claimSubmission(tx_ref)).toBe(false);
     expect((await stub.summary())?.held_minor).toBe(0);
   });
@@ -191,8 +371,21 @@ describe("Wallet object: purchases and the claim", () => {
   it("lets exactly one of many concurrent callers claim a submission", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const tx_ref = newTxRef("WITHDRAW", user_id);
-    expect((await stub.openHeld({ type: "WITHDRAW", tx_ref, amount_minor: 1_000, fee_minor: 0, currency: "NGN", details: {} })).outcome).toBe("opened");
-    const claims = await Promise.all(Array.from({ length: 20 }, () => stub.claimSubmission(tx_ref)));
+    expect(
+      (
+        await stub.openHeld({
+          type: "WITHDRAW",
+          tx_ref,
+          amount_minor: 1_000,
+          fee_minor: 0,
+          currency: "NGN",
+          details: {},
+        })
+      ).outcome,
+    ).toBe("opened");
+    const claims = await Promise.all(
+      Array.from({ length: 20 }, () => stub.claimSubmission(tx_ref)),
+    );
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await stub.claimSubmission(tx_ref)).toBe(false);
   });
@@ -205,7 +398,11 @@ describe("Wallet object: the reconciler's schedule", () => {
     const deadline_at_ms = Date.now() + 10 * 60_000;
     // Six checks so far: the next backoff step is an hour, the deadline ten minutes away.
     await runInDurableObject(stub, (_w: Wallet, state) => {
-      state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = ?, check_attempts = 5 WHERE tx_ref = ?", deadline_at_ms, tx_ref);
+      state.storage.sql.exec(
+        "UPDATE transactions SET deadline_at_ms = ?, check_attempts = 5 WHERE tx_ref = ?",
+        deadline_at_ms,
+        tx_ref,
+      );
     });
     expect(RECONCILE_BACKOFF_S[6] * 1000).toBeGreaterThan(10 * 60_000);
     await runReconciler(stub);
@@ -215,10 +412,18 @@ describe("Wallet object: the reconciler's schedule", () => {
     // The alarm is armed for it too: when that check comes (the deadline reached), it escalates.
     await runInDurableObject(stub, async (_w: Wallet, state) => {
       expect(await state.storage.getAlarm()).toBeLessThanOrEqual(deadline_at_ms);
-      state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = ?, next_check_at_ms = ? WHERE tx_ref = ?", Date.now() - 1, Date.now() - 1, tx_ref);
+      state.storage.sql.exec(
+        "UPDATE transactions SET deadline_at_ms = ?, next_check_at_ms = ? WHERE tx_ref = ?",
+        Date.now() - 1,
+        Date.now() - 1,
+        tx_ref,
+      );
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: expect.any(Number) });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      escalated_at_ms: expect.any(Number),
+    });
     expect((await stub.summary())?.held_minor).toBe(100_000);
   });
 
@@ -226,20 +431,38 @@ describe("Wallet object: the reconciler's schedule", () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const tx_ref = newTxRef("AIRTIME", user_id);
     const provider_ref = `202611270000${Date.now() % 1_000_000}`;
-    const opened = await stub.openHeld({ type: "AIRTIME", tx_ref, amount_minor: 10_000, fee_minor: 0, currency: "NGN", details: {}, provider_ref });
+    const opened = await stub.openHeld({
+      type: "AIRTIME",
+      tx_ref,
+      amount_minor: 10_000,
+      fee_minor: 0,
+      currency: "NGN",
+      details: {},
+      provider_ref,
+    });
     if (opened.outcome !== "opened") throw new Error(opened.outcome);
-    expect(opened.tx.next_check_at_ms! - opened.tx.created_at_ms).toBe(PURCHASE_REQUERY_BACKOFF_S[0] * 1000);
+    expect(opened.tx.next_check_at_ms! - opened.tx.created_at_ms).toBe(
+      PURCHASE_REQUERY_BACKOFF_S[0] * 1000,
+    );
     expect(await stub.claimSubmission(tx_ref)).toBe(true);
     const before_ms = Date.now();
     const unknown = (await stub.markSubmitUnknown(tx_ref))!;
-    expect(unknown.next_check_at_ms!).toBeGreaterThanOrEqual(before_ms + PURCHASE_REQUERY_BACKOFF_S[0] * 1000);
-    expect(unknown.next_check_at_ms!).toBeLessThanOrEqual(Date.now() + PURCHASE_REQUERY_BACKOFF_S[0] * 1000);
+    expect(unknown.next_check_at_ms!).toBeGreaterThanOrEqual(
+      before_ms + PURCHASE_REQUERY_BACKOFF_S[0] * 1000,
+    );
+    expect(unknown.next_check_at_ms!).toBeLessThanOrEqual(
+      Date.now() + PURCHASE_REQUERY_BACKOFF_S[0] * 1000,
+    );
     const reconciled_from_ms = Date.now();
     await runReconciler(stub);
     const checked = (await stub.getTransaction(tx_ref))!;
     expect(checked).toMatchObject({ status: "PENDING", check_attempts: 1 });
-    expect(checked.next_check_at_ms!).toBeGreaterThanOrEqual(reconciled_from_ms + PURCHASE_REQUERY_BACKOFF_S[1] * 1000);
-    expect(checked.next_check_at_ms!).toBeLessThanOrEqual(Date.now() + PURCHASE_REQUERY_BACKOFF_S[1] * 1000);
+    expect(checked.next_check_at_ms!).toBeGreaterThanOrEqual(
+      reconciled_from_ms + PURCHASE_REQUERY_BACKOFF_S[1] * 1000,
+    );
+    expect(checked.next_check_at_ms!).toBeLessThanOrEqual(
+      Date.now() + PURCHASE_REQUERY_BACKOFF_S[1] * 1000,
+    );
   });
 });
 
@@ -247,16 +470,35 @@ describe("Wallet object: storage refuses what the code must never do", () => {
   it("refuses, in SQL, any change to a settled transaction and a second resolution of its hold", async () => {
     const { stub, user_id } = await fundedWallet(500_000);
     const { tx_ref, provider_ref } = await submittedWithdrawal(stub, user_id, 100_000);
-    expect((await stub.applyProviderFacts(tx_ref, transfer(tx_ref, provider_ref, "succeeded", 100_000), { via: "webhook" })).outcome).toBe("debited");
+    expect(
+      (
+        await stub.applyProviderFacts(
+          tx_ref,
+          transfer(tx_ref, provider_ref, "succeeded", 100_000),
+          { via: "webhook" },
+        )
+      ).outcome,
+    ).toBe("debited");
     await runInDurableObject(stub, (_w: Wallet, state) => {
       const sql = state.storage.sql;
       // The same stage, other fields: a settled row is frozen.
-      expect(() => sql.exec("UPDATE transactions SET failure_reason = 'x' WHERE tx_ref = ?", tx_ref)).toThrow(/transaction_already_terminal/);
-      expect(() => sql.exec("UPDATE transactions SET status = 'PENDING' WHERE tx_ref = ?", tx_ref)).toThrow(/transition_not_allowed|transaction_already_terminal/);
+      expect(() =>
+        sql.exec("UPDATE transactions SET failure_reason = 'x' WHERE tx_ref = ?", tx_ref),
+      ).toThrow(/transaction_already_terminal/);
+      expect(() =>
+        sql.exec("UPDATE transactions SET status = 'PENDING' WHERE tx_ref = ?", tx_ref),
+      ).toThrow(/transition_not_allowed|transaction_already_terminal/);
       // Another stage: settled -> failed is no transition of the flow.
-      expect(() => sql.exec("UPDATE transactions SET stage = 'failed', status = 'FAILED' WHERE tx_ref = ?", tx_ref)).toThrow(/transition_not_allowed/);
+      expect(() =>
+        sql.exec(
+          "UPDATE transactions SET stage = 'failed', status = 'FAILED' WHERE tx_ref = ?",
+          tx_ref,
+        ),
+      ).toThrow(/transition_not_allowed/);
       // The posted hold cannot be voided (nor posted again).
-      expect(() => sql.exec("UPDATE holds SET status = 'voided' WHERE tx_ref = ?", tx_ref)).toThrow(/hold_already_resolved/);
+      expect(() => sql.exec("UPDATE holds SET status = 'voided' WHERE tx_ref = ?", tx_ref)).toThrow(
+        /hold_already_resolved/,
+      );
       // A transaction is created only in its flow's initial stage.
       expect(() =>
         sql.exec(
@@ -266,7 +508,11 @@ describe("Wallet object: storage refuses what the code must never do", () => {
         ),
       ).toThrow(/transition_not_allowed/);
     });
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "SUCCESS", stage: "settled", failure_reason: null });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "SUCCESS",
+      stage: "settled",
+      failure_reason: null,
+    });
     expect(await stub.summary()).toMatchObject({ balance_minor: 400_000, held_minor: 0 });
   });
 });

@@ -40,7 +40,12 @@ const SEED = 424242;
 /** One page of the feed holds more changes than any generated sequence writes (each step writes a few). */
 const FEED_REPLAY_MAX = FEED_PAGE_MAX;
 
-type Attempt = { provider_ref: string; outcome: "succeeded" | "failed"; amount_minor: number; currency: string };
+type Attempt = {
+  provider_ref: string;
+  outcome: "succeeded" | "failed";
+  amount_minor: number;
+  currency: string;
+};
 type Funding = {
   tx_ref: string;
   amount_minor: number;
@@ -68,23 +73,92 @@ type Withdrawal = {
 
 const Step = fc.oneof(
   // A withdrawal asks for a share of what is available (sometimes more than all of it).
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("withdraw" as const), share: fc.double({ min: 0, max: 1.3, noNaN: true }), fee_minor: fc.integer({ min: 0, max: 5_000 }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("withdraw" as const),
+      share: fc.double({ min: 0, max: 1.3, noNaN: true }),
+      fee_minor: fc.integer({ min: 0, max: 5_000 }),
+    }),
+  },
   // A purchase: airtime or data, no fee, held like a withdrawal.
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("purchase" as const), share: fc.oneof(fc.double({ min: 0, max: 0.4, noNaN: true }), fc.double({ min: 0, max: 1.3, noNaN: true })), type: fc.constantFrom("AIRTIME" as const, "DATA" as const) }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("transfer_outcome" as const), i: fc.nat(), result: fc.constantFrom("succeeded" as const, "succeeded" as const, "failed" as const, "reversed" as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("purchase" as const),
+      share: fc.oneof(
+        fc.double({ min: 0, max: 0.4, noNaN: true }),
+        fc.double({ min: 0, max: 1.3, noNaN: true }),
+      ),
+      type: fc.constantFrom("AIRTIME" as const, "DATA" as const),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("transfer_outcome" as const),
+      i: fc.nat(),
+      result: fc.constantFrom(
+        "succeeded" as const,
+        "succeeded" as const,
+        "failed" as const,
+        "reversed" as const,
+      ),
+    }),
+  },
   // The provider reverses what it delivered, and says so (a purchase only: transfers are never reversed).
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("reverse_delivered" as const), i: fc.nat() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant("reverse_delivered" as const), i: fc.nat() }),
+  },
   // Mostly the news of a payment whose outcome changed; sometimes any payment's (duplicates, pending).
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant("transfer_event" as const), i: fc.nat(), news: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer_forged" as const), i: fc.nat(), k: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("transfer_not_found" as const), i: fc.nat() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant("open" as const), amount_minor: fc.integer({ min: 1, max: 5_000_000 }), expired: fc.boolean() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("pay" as const), i: fc.nat(), variant: fc.constantFrom("full", "full", "over", "under", "usd") }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("transfer_event" as const),
+      i: fc.nat(),
+      news: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("transfer_forged" as const),
+      i: fc.nat(),
+      k: fc.nat(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("transfer_not_found" as const), i: fc.nat() }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("open" as const),
+      amount_minor: fc.integer({ min: 1, max: 5_000_000 }),
+      expired: fc.boolean(),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("pay" as const),
+      i: fc.nat(),
+      variant: fc.constantFrom("full", "full", "over", "under", "usd"),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("fail_attempt" as const), i: fc.nat() }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("webhook" as const), i: fc.nat(), j: fc.nat() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({ kind: fc.constant("webhook" as const), i: fc.nat(), j: fc.nat() }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("duplicate" as const), i: fc.nat() }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("reconcile" as const), i: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("forged" as const), i: fc.nat(), k: fc.nat() }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("forged" as const), i: fc.nat(), k: fc.nat() }),
+  },
 );
 
 function byReference(f: Funding): ProviderFacts {
@@ -94,12 +168,18 @@ function byReference(f: Funding): ProviderFacts {
 }
 
 function qualifies(f: Funding, facts: ProviderFacts): boolean {
-  return facts.found && facts.our_ref === f.tx_ref && facts.outcome === "succeeded" && facts.currency === "NGN" && facts.amount_minor !== null && facts.amount_minor >= f.amount_minor;
+  return (
+    facts.found &&
+    facts.our_ref === f.tx_ref &&
+    facts.outcome === "succeeded" &&
+    facts.currency === "NGN" &&
+    facts.amount_minor !== null &&
+    facts.amount_minor >= f.amount_minor
+  );
 }
 
 /** Wallets from a small pool, wiped before each sequence (test/support/wallet-pool.ts says why). */
 const pooledWallet = walletPool(8);
-
 
 /** The n-th funding reference of a wallet: a valid tx_ref, the same in every sequence. */
 function fundingRef(user_id: string, n: number): string {
@@ -143,9 +223,14 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
       await wallet.applyProviderFacts(w.tx_ref, facts, { via: "webhook" });
       const about = facts.found && facts.our_ref === w.tx_ref;
       // A withdrawal has no reversed stage: a reversal shown for one changes nothing.
-      const applies = about && facts.outcome !== "pending" && !(facts.outcome === "reversed" && w.type === "WITHDRAW");
-      if (wasPending && applies) w.shownWhilePending ??= facts.outcome as "succeeded" | "failed" | "reversed";
-      if (wasSuccess && about && facts.outcome === "reversed" && w.type !== "WITHDRAW") w.reversedAfterSuccess = true;
+      const applies =
+        about &&
+        facts.outcome !== "pending" &&
+        !(facts.outcome === "reversed" && w.type === "WITHDRAW");
+      if (wasPending && applies)
+        w.shownWhilePending ??= facts.outcome as "succeeded" | "failed" | "reversed";
+      if (wasSuccess && about && facts.outcome === "reversed" && w.type !== "WITHDRAW")
+        w.reversedAfterSuccess = true;
     };
     const show = async (f: Funding, facts: ProviderFacts, via: "webhook" | "reconciler") => {
       const wasPending = f.status === "PENDING";
@@ -155,36 +240,75 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
     };
 
     for (const step of steps) {
-      const pick = <T,>(list: T[], n: unknown) => (list.length === 0 ? null : list[(n as number) % list.length]);
+      const pick = <T>(list: T[], n: unknown) =>
+        list.length === 0 ? null : list[(n as number) % list.length];
       switch (step.kind) {
         case "open": {
           const tx_ref = fundingRef(user_id, fundings.length);
           const deadline = step.expired ? Date.now() - 1 : Date.now() + 3_600_000;
-          const opened = await wallet.openFunding({ tx_ref, amount_minor: step.amount_minor as number, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: deadline });
+          const opened = await wallet.openFunding({
+            tx_ref,
+            amount_minor: step.amount_minor as number,
+            currency: "NGN",
+            pending_max: FUND_PENDING_MAX_CEILING,
+            deadline_at_ms: deadline,
+          });
           expect(opened.outcome).toBe("opened");
-          fundings.push({ tx_ref, amount_minor: step.amount_minor as number, attempts: [], lastShown: null, status: "PENDING", qualifyingShownWhilePending: false });
+          fundings.push({
+            tx_ref,
+            amount_minor: step.amount_minor as number,
+            attempts: [],
+            lastShown: null,
+            status: "PENDING",
+            qualifyingShownWhilePending: false,
+          });
           break;
         }
         case "pay": {
           const f = pick(fundings, step.i);
           // After a payment in full nobody pays again here; after one for too little or in
           // another currency the checkout stays open, so the owner may still pay in full.
-          if (!f || f.attempts.some((a) => a.outcome === "succeeded" && a.currency === "NGN" && a.amount_minor >= f.amount_minor)) break;
-          const amount = { full: f.amount_minor, over: f.amount_minor + 100, under: f.amount_minor - 1, usd: f.amount_minor }[step.variant as string]!;
+          if (
+            !f ||
+            f.attempts.some(
+              (a) =>
+                a.outcome === "succeeded" &&
+                a.currency === "NGN" &&
+                a.amount_minor >= f.amount_minor,
+            )
+          )
+            break;
+          const amount = {
+            full: f.amount_minor,
+            over: f.amount_minor + 100,
+            under: f.amount_minor - 1,
+            usd: f.amount_minor,
+          }[step.variant as string]!;
           if (amount <= 0) break;
-          f.attempts.push({ provider_ref: String(nextProviderId++), outcome: "succeeded", amount_minor: amount, currency: step.variant === "usd" ? "USD" : "NGN" });
+          f.attempts.push({
+            provider_ref: String(nextProviderId++),
+            outcome: "succeeded",
+            amount_minor: amount,
+            currency: step.variant === "usd" ? "USD" : "NGN",
+          });
           break;
         }
         case "fail_attempt": {
           const f = pick(fundings, step.i);
           if (!f || f.attempts.some((a) => a.outcome === "succeeded")) break;
-          f.attempts.push({ provider_ref: String(nextProviderId++), outcome: "failed", amount_minor: f.amount_minor, currency: "NGN" });
+          f.attempts.push({
+            provider_ref: String(nextProviderId++),
+            outcome: "failed",
+            amount_minor: f.amount_minor,
+            currency: "NGN",
+          });
           break;
         }
         case "webhook": {
           const f = pick(fundings, step.i);
           const a = f && pick(f.attempts, step.j);
-          if (f && a) await show(f, { found: true, our_ref: f.tx_ref, message: null, ...a }, "webhook");
+          if (f && a)
+            await show(f, { found: true, our_ref: f.tx_ref, message: null, ...a }, "webhook");
           break;
         }
         case "duplicate": {
@@ -200,16 +324,38 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         case "withdraw": {
           const before = await wallet.audit();
           const tx_ref = `wdr_${String(withdrawalCount++).padStart(22, "0")}_${user_id}`;
-          const amount_minor = Math.max(1, Math.floor(before.available_minor * (step.share as number)));
+          const amount_minor = Math.max(
+            1,
+            Math.floor(before.available_minor * (step.share as number)),
+          );
           const required = amount_minor + (step.fee_minor as number);
-          const opened = await wallet.openHeld({ type: "WITHDRAW", tx_ref, amount_minor, fee_minor: step.fee_minor as number, currency: "NGN", details: {} });
+          const opened = await wallet.openHeld({
+            type: "WITHDRAW",
+            tx_ref,
+            amount_minor,
+            fee_minor: step.fee_minor as number,
+            currency: "NGN",
+            details: {},
+          });
           // 2: refused exactly when available does not cover amount + fee.
-          expect(opened.outcome).toBe(before.available_minor >= required ? "opened" : "insufficient_funds");
+          expect(opened.outcome).toBe(
+            before.available_minor >= required ? "opened" : "insufficient_funds",
+          );
           if (opened.outcome !== "opened") reached.refusedWithdrawals += 1;
           if (opened.outcome === "opened") {
             // The route claims the submission before it calls the provider; only then can the provider know of it.
             expect(await wallet.claimSubmission(tx_ref)).toBe(true);
-            withdrawals.push({ tx_ref, type: "WITHDRAW", required_minor: required, amount_minor, provider_ref: String(nextProviderId++), truth: "pending", status: "PENDING", shownWhilePending: null, reversedAfterSuccess: false });
+            withdrawals.push({
+              tx_ref,
+              type: "WITHDRAW",
+              required_minor: required,
+              amount_minor,
+              provider_ref: String(nextProviderId++),
+              truth: "pending",
+              status: "PENDING",
+              shownWhilePending: null,
+              reversedAfterSuccess: false,
+            });
           }
           break;
         }
@@ -217,22 +363,48 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           const before = await wallet.audit();
           const type = step.type as "AIRTIME" | "DATA";
           const tx_ref = `${type === "AIRTIME" ? "air" : "dat"}_${String(withdrawalCount++).padStart(22, "0")}_${user_id}`;
-          const amount_minor = Math.max(1, Math.floor(before.available_minor * (step.share as number)));
+          const amount_minor = Math.max(
+            1,
+            Math.floor(before.available_minor * (step.share as number)),
+          );
           const provider_ref = `2026112703${String(nextProviderId++).padStart(6, "0")}`;
-          const opened = await wallet.openHeld({ type, tx_ref, amount_minor, fee_minor: 0, currency: "NGN", details: {}, provider_ref });
-          expect(opened.outcome).toBe(before.available_minor >= amount_minor ? "opened" : "insufficient_funds"); // 6: never past available
+          const opened = await wallet.openHeld({
+            type,
+            tx_ref,
+            amount_minor,
+            fee_minor: 0,
+            currency: "NGN",
+            details: {},
+            provider_ref,
+          });
+          expect(opened.outcome).toBe(
+            before.available_minor >= amount_minor ? "opened" : "insufficient_funds",
+          ); // 6: never past available
           if (opened.outcome !== "opened") reached.refusedPurchases += 1;
           if (opened.outcome === "opened") {
             expect(await wallet.claimSubmission(tx_ref)).toBe(true);
             // Half the time the pay answer was lost: the purchase waits to be looked up.
             if (nextProviderId % 2 === 0) await wallet.markSubmitUnknown(tx_ref);
             else await wallet.recordSubmitted(tx_ref, provider_ref);
-            withdrawals.push({ tx_ref, type, required_minor: amount_minor, amount_minor, provider_ref, truth: "pending", status: "PENDING", shownWhilePending: null, reversedAfterSuccess: false });
+            withdrawals.push({
+              tx_ref,
+              type,
+              required_minor: amount_minor,
+              amount_minor,
+              provider_ref,
+              truth: "pending",
+              status: "PENDING",
+              shownWhilePending: null,
+              reversedAfterSuccess: false,
+            });
           }
           break;
         }
         case "reverse_delivered": {
-          const w = pick(withdrawals.filter((x) => x.type !== "WITHDRAW" && x.truth === "succeeded"), step.i);
+          const w = pick(
+            withdrawals.filter((x) => x.type !== "WITHDRAW" && x.truth === "succeeded"),
+            step.i,
+          );
           if (w) {
             w.truth = "reversed";
             await showTransfer(w, transferFacts(w));
@@ -240,9 +412,15 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           break;
         }
         case "transfer_outcome": {
-          const w = pick(withdrawals.filter((x) => x.truth === "pending"), step.i);
+          const w = pick(
+            withdrawals.filter((x) => x.truth === "pending"),
+            step.i,
+          );
           // Flutterwave transfers never come back reversed.
-          const result = step.result === "reversed" && w?.type === "WITHDRAW" ? "failed" : (step.result as "succeeded" | "failed" | "reversed");
+          const result =
+            step.result === "reversed" && w?.type === "WITHDRAW"
+              ? "failed"
+              : (step.result as "succeeded" | "failed" | "reversed");
           if (w && w.truth === "pending") w.truth = result;
           break;
         }
@@ -255,7 +433,8 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         case "transfer_forged": {
           const w = pick(withdrawals, step.i);
           const other = pick(withdrawals, step.k);
-          if (w && other && other !== w && other.truth !== "pending") await showTransfer(w, { ...transferFacts(other), our_ref: other.tx_ref });
+          if (w && other && other !== w && other.truth !== "pending")
+            await showTransfer(w, { ...transferFacts(other), our_ref: other.tx_ref });
           break;
         }
         case "transfer_not_found": {
@@ -268,7 +447,8 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           const f = pick(fundings, step.i);
           const other = pick(fundings, step.k);
           const a = other && pick(other.attempts, 0);
-          if (f && other && a && other !== f) await show(f, { found: true, our_ref: other.tx_ref, message: null, ...a }, "webhook");
+          if (f && other && a && other !== f)
+            await show(f, { found: true, our_ref: other.tx_ref, message: null, ...a }, "webhook");
           break;
         }
       }
@@ -290,7 +470,8 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           expectedBalance += f.amount_minor;
           successes += 1;
         }
-        if (f.qualifyingShownWhilePending && f.status === "PENDING") expect(tx.status).toBe("SUCCESS");
+        if (f.qualifyingShownWhilePending && f.status === "PENDING")
+          expect(tx.status).toBe("SUCCESS");
         f.status = tx.status;
       }
       let expectedHeld = 0;
@@ -298,7 +479,10 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
         const tx = (await wallet.getTransaction(w.tx_ref))!;
         // A terminal status changes only by a reversal after delivery (SUCCESS -> FAILED, once).
         if (w.status === "FAILED") expect(tx.status, "terminal status changed").toBe("FAILED");
-        if (w.status === "SUCCESS") expect(tx.status, "terminal status changed").toBe(w.reversedAfterSuccess ? "FAILED" : "SUCCESS");
+        if (w.status === "SUCCESS")
+          expect(tx.status, "terminal status changed").toBe(
+            w.reversedAfterSuccess ? "FAILED" : "SUCCESS",
+          );
         if (tx.status === "SUCCESS") {
           if (w.status === "PENDING") reached.debited += 1;
           if (w.type !== "WITHDRAW" && w.status === "PENDING") reached.delivered += 1;
@@ -312,8 +496,13 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
           successes += 2;
         } else if (tx.status === "FAILED") {
           if (w.status === "PENDING") reached.voided += 1;
-          if (w.type !== "WITHDRAW" && w.status === "PENDING") reached[w.shownWhilePending === "reversed" ? "reversedBeforeDelivery" : "failedPurchases"] += 1;
-          expect(["failed", "reversed"], "voided without the provider's failure").toContain(w.shownWhilePending); // 3
+          if (w.type !== "WITHDRAW" && w.status === "PENDING")
+            reached[
+              w.shownWhilePending === "reversed" ? "reversedBeforeDelivery" : "failedPurchases"
+            ] += 1;
+          expect(["failed", "reversed"], "voided without the provider's failure").toContain(
+            w.shownWhilePending,
+          ); // 3
         } else {
           expect(w.shownWhilePending, "a shown outcome was not applied").toBeNull();
           expectedHeld += w.required_minor;
@@ -332,23 +521,37 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
     for (const change of await wallet.changes(0, FEED_REPLAY_MAX)) {
       const key = `${change.entity}:${change.entity_key}`;
       const previous = rebuilt.get(key);
-      if (previous) expect(change.version, `${key} went backwards in the feed`).toBeGreaterThan(previous.version);
+      if (previous)
+        expect(change.version, `${key} went backwards in the feed`).toBeGreaterThan(
+          previous.version,
+        );
       rebuilt.set(key, { version: change.version, body: change.body as Record<string, unknown> });
     }
     // Scheduling fields alone are not news (store.ts): if the alarm ran a check
     // during a slow sequence, the ledger's copy of them is ahead of the feed's.
-    const visible = (record: Record<string, unknown>) => Object.fromEntries(Object.entries(record).filter(([key]) => !SCHEDULING_FIELDS.has(key as never)));
+    const visible = (record: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(record).filter(([key]) => !SCHEDULING_FIELDS.has(key as never)),
+      );
     for (const tx_ref of [...fundings.map((f) => f.tx_ref), ...withdrawals.map((w) => w.tx_ref)]) {
       const { owner_user_id, ...replayed } = rebuilt.get(`transaction:${tx_ref}`)!.body;
       expect(owner_user_id).toBe(user_id);
       const current = (await wallet.getTransaction(tx_ref))!;
-      expect(visible(replayed), `replaying the feed does not rebuild ${tx_ref}`).toEqual(visible(current));
+      expect(visible(replayed), `replaying the feed does not rebuild ${tx_ref}`).toEqual(
+        visible(current),
+      );
     }
     // The pool wiped the wallet to zero before this sequence (not through the
     // feed): a sequence that never moved money has no wallet version of its own.
     const audit = await wallet.audit();
-    const lastWallet = rebuilt.get(`wallet:${user_id}`)?.body ?? { balance_minor: 0, held_minor: 0 };
-    expect(lastWallet).toMatchObject({ balance_minor: audit.balance_minor, held_minor: audit.held_minor });
+    const lastWallet = rebuilt.get(`wallet:${user_id}`)?.body ?? {
+      balance_minor: 0,
+      held_minor: 0,
+    };
+    expect(lastWallet).toMatchObject({
+      balance_minor: audit.balance_minor,
+      held_minor: audit.held_minor,
+    });
     // The reconciler is out of scope here (its own tests drive it); without this,
     // a thousand wallets' alarms would fire later and call the sandbox.
     await state.storage.deleteAlarm();
@@ -362,11 +565,21 @@ describe("Wallet object under random funding histories", () => {
 
   it(`keeps invariants 2, 3, 4 and 5 after every step of ${RUNS} generated sequences`, async () => {
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 100, max: 5_000_000 }), fc.array(Step, { minLength: 8, maxLength: 40, size: "max" }), (opening_minor, steps) =>
-        // Three sequences in four start with one paid funding, so withdrawals and purchases have money to move.
-        run((opening_minor % 4 !== 0
-          ? [{ kind: "open", amount_minor: opening_minor, expired: false }, { kind: "pay", i: 0, variant: "full" }, { kind: "webhook", i: 0, j: 0 }, ...steps]
-          : steps) as never),
+      fc.asyncProperty(
+        fc.integer({ min: 100, max: 5_000_000 }),
+        fc.array(Step, { minLength: 8, maxLength: 40, size: "max" }),
+        (opening_minor, steps) =>
+          // Three sequences in four start with one paid funding, so withdrawals and purchases have money to move.
+          run(
+            (opening_minor % 4 !== 0
+              ? [
+                  { kind: "open", amount_minor: opening_minor, expired: false },
+                  { kind: "pay", i: 0, variant: "full" },
+                  { kind: "webhook", i: 0, j: 0 },
+                  ...steps,
+                ]
+              : steps) as never,
+          ),
       ),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     );

@@ -12,14 +12,22 @@ const STACK_TRACE = /\bat .+:\d+:\d+|\n\s+at\s|Error: .*\n/;
 
 export type Verdict = { problems: string[]; undocumented4xx: boolean };
 
-export function judge(document: OpenApiDocument, op: Operation, status: number, contentType: string | null, text: string): Verdict {
+export function judge(
+  document: OpenApiDocument,
+  op: Operation,
+  status: number,
+  contentType: string | null,
+  text: string,
+): Verdict {
   const problems: string[] = [];
   if (status >= 500) problems.push(`answered ${status}: ${text.slice(0, 300)}`);
   // Only where our own words are: a static asset (the Swagger bundle) may well contain "at x:1:2".
   const ours = status >= 400 || (contentType ?? "").includes("json");
-  if (ours && STACK_TRACE.test(text)) problems.push(`stack trace in the body: ${text.slice(0, 300)}`);
+  if (ours && STACK_TRACE.test(text))
+    problems.push(`stack trace in the body: ${text.slice(0, 300)}`);
   if (status >= 400) {
-    if (contentType !== "application/problem+json") problems.push(`${status} with content-type ${contentType}: ${text.slice(0, 200)}`);
+    if (contentType !== "application/problem+json")
+      problems.push(`${status} with content-type ${contentType}: ${text.slice(0, 200)}`);
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -27,8 +35,15 @@ export function judge(document: OpenApiDocument, op: Operation, status: number, 
       problems.push(`${status} body is not JSON: ${text.slice(0, 200)}`);
       return { problems, undocumented4xx: false };
     }
-    problems.push(...schemaErrors(document, { $ref: "#/components/schemas/Problem" }, body).map((e) => `problem document: ${e}`));
-    if ((body as { status?: unknown }).status !== status) problems.push(`problem status ${(body as { status?: unknown }).status} on a ${status} answer`);
+    problems.push(
+      ...schemaErrors(document, { $ref: "#/components/schemas/Problem" }, body).map(
+        (e) => `problem document: ${e}`,
+      ),
+    );
+    if ((body as { status?: unknown }).status !== status)
+      problems.push(
+        `problem status ${(body as { status?: unknown }).status} on a ${status} answer`,
+      );
     return { problems, undocumented4xx: status < 500 && !(String(status) in op.responses) };
   }
   const documented = op.responses[String(status)];
@@ -38,10 +53,15 @@ export function judge(document: OpenApiDocument, op: Operation, status: number, 
   }
   const json = documented.content?.["application/json"];
   if (json) {
-    if (!contentType?.startsWith("application/json")) problems.push(`${status} documented as JSON, answered ${contentType}`);
+    if (!contentType?.startsWith("application/json"))
+      problems.push(`${status} documented as JSON, answered ${contentType}`);
     else {
       try {
-        problems.push(...schemaErrors(document, json.schema, JSON.parse(text)).map((e) => `${status} body: ${e}`));
+        problems.push(
+          ...schemaErrors(document, json.schema, JSON.parse(text)).map(
+            (e) => `${status} body: ${e}`,
+          ),
+        );
       } catch {
         problems.push(`${status} body is not JSON: ${text.slice(0, 200)}`);
       }
@@ -53,7 +73,14 @@ export function judge(document: OpenApiDocument, op: Operation, status: number, 
 /** A request in one line, for failure messages: enough to replay it by hand. */
 export function describe(spec: Spec): string {
   const query = spec.query.length ? `?${new URLSearchParams(spec.query).toString()}` : "";
-  const body = spec.body.kind === "none" ? "" : spec.body.kind === "raw" ? (typeof spec.body.text === "string" ? spec.body.text : `bytes[${spec.body.text.length}]`) : JSON.stringify(spec.body.kind === "json" ? spec.body.value : spec.body.fields);
+  const body =
+    spec.body.kind === "none"
+      ? ""
+      : spec.body.kind === "raw"
+        ? typeof spec.body.text === "string"
+          ? spec.body.text
+          : `bytes[${spec.body.text.length}]`
+        : JSON.stringify(spec.body.kind === "json" ? spec.body.value : spec.body.fields);
   const headers = Object.entries(spec.headers)
     .map(([k, v]) => `${k}: ${k === "authorization" ? `${v.slice(0, 20)}...` : v.slice(0, 80)}`)
     .join("; ");

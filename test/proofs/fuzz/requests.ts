@@ -11,7 +11,11 @@ import { resolveRef, type OpenApiDocument, type Operation, type Schema } from ".
 import { boundaryArb, hostileValueArb, validArb, type Kind } from "./values";
 import type { World } from "./world";
 
-export type Body = { kind: "none" } | { kind: "json"; value: Record<string, unknown> } | { kind: "form"; fields: Record<string, string> } | { kind: "raw"; text: string | Uint8Array };
+export type Body =
+  | { kind: "none" }
+  | { kind: "json"; value: Record<string, unknown> }
+  | { kind: "form"; fields: Record<string, string> }
+  | { kind: "raw"; text: string | Uint8Array };
 
 export type Spec = {
   op: string;
@@ -25,21 +29,39 @@ export type Spec = {
   body: Body;
 };
 
-type Field = { name: string; where: "path" | "query" | "header" | "body"; schema: Schema; required: boolean };
+type Field = {
+  name: string;
+  where: "path" | "query" | "header" | "body";
+  schema: Schema;
+  required: boolean;
+};
 
 const JSON_TYPE = "application/json";
 const FORM_TYPE = "application/x-www-form-urlencoded";
 const ABSENT = Symbol("absent");
 type Values = Map<string, unknown>;
 
-export function fieldsOf(document: OpenApiDocument, op: Operation): { fields: Field[]; bodyTypes: string[] } {
-  const fields: Field[] = (op.parameters ?? []).map((p) => ({ name: p.name, where: p.in, schema: p.schema, required: p.required === true }));
+export function fieldsOf(
+  document: OpenApiDocument,
+  op: Operation,
+): { fields: Field[]; bodyTypes: string[] } {
+  const fields: Field[] = (op.parameters ?? []).map((p) => ({
+    name: p.name,
+    where: p.in,
+    schema: p.schema,
+    required: p.required === true,
+  }));
   const content = op.requestBody?.content ?? {};
   const bodyTypes = Object.keys(content);
   if (bodyTypes.length > 0) {
     const schema = resolveRef(document, content[bodyTypes[0]].schema);
     for (const [name, property] of Object.entries(schema.properties ?? {}))
-      fields.push({ name, where: "body", schema: property, required: schema.required?.includes(name) ?? false });
+      fields.push({
+        name,
+        where: "body",
+        schema: property,
+        required: schema.required?.includes(name) ?? false,
+      });
   }
   return { fields, bodyTypes };
 }
@@ -56,15 +78,26 @@ function bearer(token: string): Record<string, string> {
 }
 
 /** Credentials that must all be refused (401), for a user route or an admin route. */
-function brokenAuthArb(world: World, security: "user" | "admin"): fc.Arbitrary<[string, Record<string, string>]> {
+function brokenAuthArb(
+  world: World,
+  security: "user" | "admin",
+): fc.Arbitrary<[string, Record<string, string>]> {
   const common: [string, Record<string, string>][] = [
     ["no-auth", {}],
     ["empty-bearer", { authorization: "Bearer " }],
     ["basic-scheme", { authorization: `Basic ${btoa(`${world.actor.email}:${PASSWORD}`)}` }],
     ["token-without-scheme", { authorization: world.actor.token }],
     ["truncated-token", bearer(world.actor.token.slice(0, -5))],
-    ["tampered-token", bearer(world.actor.token.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}AA.`))],
-    ["alg-none-token", bearer(`${btoa(JSON.stringify({ alg: "none", typ: "JWT" }))}.${btoa(JSON.stringify({ sub: world.actor.user_id }))}.`)],
+    [
+      "tampered-token",
+      bearer(world.actor.token.replace(/\.([^.]+)\./, (_m, p: string) => `.${p.slice(0, -2)}AA.`)),
+    ],
+    [
+      "alg-none-token",
+      bearer(
+        `${btoa(JSON.stringify({ alg: "none", typ: "JWT" }))}.${btoa(JSON.stringify({ sub: world.actor.user_id }))}.`,
+      ),
+    ],
     ["two-tokens", { authorization: `Bearer ${world.actor.token}, Bearer ${world.adminToken}` }],
     ["garbage-token", bearer("x".repeat(5000))],
   ];
@@ -91,25 +124,61 @@ function validAuth(world: World, security: "user" | "admin" | "none"): Record<st
 /** A Flutterwave-shaped event (or a VTpass update) that names our references, or someone else's. */
 function providerEventArb(world: World, opPath: string): fc.Arbitrary<Record<string, unknown>> {
   const ref = fc.constantFrom(...world.actor.tx_refs, ...world.victim.tx_refs, "unknown-ref");
-  if (opPath.includes("vtpass")) return ref.map((r) => ({ type: "transaction-update", data: { requestId: r, content: { transactions: { status: "delivered" } } } }));
+  if (opPath.includes("vtpass"))
+    return ref.map((r) => ({
+      type: "transaction-update",
+      data: { requestId: r, content: { transactions: { status: "delivered" } } },
+    }));
   return fc.record({
     event: fc.constantFrom("charge.completed", "transfer.completed", "unknown.event"),
-    data: fc.record({ id: fc.integer({ min: 1, max: 2 ** 31 }), tx_ref: ref, reference: ref, status: fc.constantFrom("successful", "SUCCESSFUL", "failed"), amount: fc.integer({ min: 1, max: 5_000_000 }), currency: fc.constantFrom("NGN", "USD") }),
+    data: fc.record({
+      id: fc.integer({ min: 1, max: 2 ** 31 }),
+      tx_ref: ref,
+      reference: ref,
+      status: fc.constantFrom("successful", "SUCCESSFUL", "failed"),
+      amount: fc.integer({ min: 1, max: 5_000_000 }),
+      currency: fc.constantFrom("NGN", "USD"),
+    }),
   });
 }
 
-function validValuesArb(document: OpenApiDocument, fields: Field[], world: World, opPath: string): fc.Arbitrary<Values> {
+function validValuesArb(
+  document: OpenApiDocument,
+  fields: Field[],
+  world: World,
+  opPath: string,
+): fc.Arbitrary<Values> {
   const entries = fields.map((f) => {
-    let arb: fc.Arbitrary<unknown> = validArb(document, f.schema, f.name, world, f.where === "body" ? "json" : "text");
-    if (f.name === "password" && opPath.endsWith("/login")) arb = fc.oneof(fc.constant(PASSWORD), arb);
+    let arb: fc.Arbitrary<unknown> = validArb(
+      document,
+      f.schema,
+      f.name,
+      world,
+      f.where === "body" ? "json" : "text",
+    );
+    if (f.name === "password" && opPath.endsWith("/login"))
+      arb = fc.oneof(fc.constant(PASSWORD), arb);
     // The callback's and the purchase page's `status` and `tx_ref` may be anything the provider appends.
-    const value = f.required ? arb : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
+    const value = f.required
+      ? arb
+      : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
     return value.map((v) => [f.name, v] as const);
   });
   return fc.tuple(...entries).map((pairs) => new Map(pairs.filter(([, v]) => v !== ABSENT)));
 }
 
-type Draft = { kind: Kind; attack: string; values: Values; auth: Record<string, string>; bodyType: string | null; raw?: string | Uint8Array; contentType?: string | null; rawPath?: Map<string, string>; extraQuery?: [string, string][]; extraHeaders?: Record<string, string> };
+type Draft = {
+  kind: Kind;
+  attack: string;
+  values: Values;
+  auth: Record<string, string>;
+  bodyType: string | null;
+  raw?: string | Uint8Array;
+  contentType?: string | null;
+  rawPath?: Map<string, string>;
+  extraQuery?: [string, string][];
+  extraHeaders?: Record<string, string>;
+};
 
 const MALFORMED_JSON = [
   "",
@@ -131,56 +200,125 @@ const MALFORMED_JSON = [
 ];
 
 function jsonText(values: Values, fields: Field[]): string {
-  return JSON.stringify(Object.fromEntries(fields.filter((f) => f.where === "body" && values.has(f.name)).map((f) => [f.name, values.get(f.name)])));
+  return JSON.stringify(
+    Object.fromEntries(
+      fields
+        .filter((f) => f.where === "body" && values.has(f.name))
+        .map((f) => [f.name, values.get(f.name)]),
+    ),
+  );
 }
 
 /** One hostile change to a valid draft. */
-function hostileArb(document: OpenApiDocument, method: string, fields: Field[], bodyTypes: string[], security: "user" | "admin" | "none", world: World, base: Draft): fc.Arbitrary<Draft> {
+function hostileArb(
+  document: OpenApiDocument,
+  method: string,
+  fields: Field[],
+  bodyTypes: string[],
+  security: "user" | "admin" | "none",
+  world: World,
+  base: Draft,
+): fc.Arbitrary<Draft> {
   const options: fc.Arbitrary<Draft>[] = [];
   const bodyFields = fields.filter((f) => f.where === "body");
-  if (security !== "none") options.push(brokenAuthArb(world, security).map(([attack, auth]) => ({ ...base, kind: "hostile", attack, auth })));
-  const idFields = fields.filter((f) => f.name === "tx_ref" || f.name === "user_id" || f.name === "ticket");
+  if (security !== "none")
+    options.push(
+      brokenAuthArb(world, security).map(([attack, auth]) => ({
+        ...base,
+        kind: "hostile",
+        attack,
+        auth,
+      })),
+    );
+  const idFields = fields.filter(
+    (f) => f.name === "tx_ref" || f.name === "user_id" || f.name === "ticket",
+  );
   if (idFields.length > 0)
     options.push(
-      fc.tuple(fc.constantFrom(...idFields), fc.constantFrom(...world.victim.tx_refs), fc.constantFrom(world.victim.user_id, world.ghostUserId)).map(([f, ref, user]) => {
-        const values = new Map(base.values);
-        const stolen = f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : user;
-        values.set(f.name, stolen);
-        // Admins may name any user: stealing is a user's token naming another user's things.
-        const auth = security === "admin" ? world.actor.auth : base.auth;
-        return { ...base, kind: "hostile" as const, attack: `other-users-${f.name}`, values, auth };
-      }),
+      fc
+        .tuple(
+          fc.constantFrom(...idFields),
+          fc.constantFrom(...world.victim.tx_refs),
+          fc.constantFrom(world.victim.user_id, world.ghostUserId),
+        )
+        .map(([f, ref, user]) => {
+          const values = new Map(base.values);
+          const stolen =
+            f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : user;
+          values.set(f.name, stolen);
+          // Admins may name any user: stealing is a user's token naming another user's things.
+          const auth = security === "admin" ? world.actor.auth : base.auth;
+          return {
+            ...base,
+            kind: "hostile" as const,
+            attack: `other-users-${f.name}`,
+            values,
+            auth,
+          };
+        }),
     );
   if (bodyFields.length > 0) {
     options.push(
       fc.tuple(fc.constantFrom(...bodyFields), hostileValueArb()).map(([f, v]) => {
         const values = new Map(base.values);
         values.set(f.name, v);
-        return { ...base, kind: "hostile" as const, attack: "wrong-type", values, bodyType: JSON_TYPE };
+        return {
+          ...base,
+          kind: "hostile" as const,
+          attack: "wrong-type",
+          values,
+          bodyType: JSON_TYPE,
+        };
       }),
       fc.constantFrom(...bodyFields).map((f) => {
         const values = new Map(base.values);
         values.delete(f.name);
         return { ...base, kind: "hostile" as const, attack: `missing-${f.name}`, values };
       }),
-      fc.constantFrom("is_admin", "balance_minor", "user_id", "status", "tx_ref", "role").map((extra) => {
-        const values = new Map(base.values);
-        values.set(extra, extra === "balance_minor" ? 10 ** 12 : "admin");
-        return { ...base, kind: "hostile" as const, attack: "extra-field", values, bodyType: bodyTypes[0] };
-      }),
+      fc
+        .constantFrom("is_admin", "balance_minor", "user_id", "status", "tx_ref", "role")
+        .map((extra) => {
+          const values = new Map(base.values);
+          values.set(extra, extra === "balance_minor" ? 10 ** 12 : "admin");
+          return {
+            ...base,
+            kind: "hostile" as const,
+            attack: "extra-field",
+            values,
+            bodyType: bodyTypes[0],
+          };
+        }),
       fc.constantFrom("__proto__", "constructor", "prototype").map((key) => {
         const inner = jsonText(base.values, fields).slice(1);
         const raw = `{"${key}": {"is_admin": true, "balance_minor": 1000000000, "prototype": {"polluted": 1}}${inner === "}" ? "" : ","}${inner}`;
-        return { ...base, kind: "hostile" as const, attack: `${key}-key`, raw, contentType: JSON_TYPE };
+        return {
+          ...base,
+          kind: "hostile" as const,
+          attack: `${key}-key`,
+          raw,
+          contentType: JSON_TYPE,
+        };
       }),
       fc.constantFrom(...bodyFields).chain((f) =>
         boundaryArb(document, f.schema).map((second) => {
           const first = jsonText(base.values, fields).slice(0, -1);
           const raw = `${first}${first === "{" ? "" : ","}"${f.name}": ${JSON.stringify(second) ?? "null"}}`;
-          return { ...base, kind: "hostile" as const, attack: "duplicated-key", raw, contentType: JSON_TYPE };
+          return {
+            ...base,
+            kind: "hostile" as const,
+            attack: "duplicated-key",
+            raw,
+            contentType: JSON_TYPE,
+          };
         }),
       ),
-      fc.constantFrom(...MALFORMED_JSON).map((raw) => ({ ...base, kind: "hostile" as const, attack: "malformed-json", raw, contentType: JSON_TYPE })),
+      fc.constantFrom(...MALFORMED_JSON).map((raw) => ({
+        ...base,
+        kind: "hostile" as const,
+        attack: "malformed-json",
+        raw,
+        contentType: JSON_TYPE,
+      })),
       // Bodies in the wrong encoding for their label, or with labels we do not take.
       fc
         .constantFrom(
@@ -197,48 +335,115 @@ function hostileArb(document: OpenApiDocument, method: string, fields: Field[], 
         )
         .map(([attack, contentType, encoding]) => {
           const json = jsonText(base.values, fields);
-          const formText = new URLSearchParams(Object.entries(JSON.parse(json) as Record<string, unknown>).map(([k, v]) => [k, String(v)])).toString();
-          const raw = encoding === "json" ? json : encoding === "form" ? formText : `<?xml version="1.0"?><a>${formText}</a>`;
+          const formText = new URLSearchParams(
+            Object.entries(JSON.parse(json) as Record<string, unknown>).map(([k, v]) => [
+              k,
+              String(v),
+            ]),
+          ).toString();
+          const raw =
+            encoding === "json"
+              ? json
+              : encoding === "form"
+                ? formText
+                : `<?xml version="1.0"?><a>${formText}</a>`;
           return { ...base, kind: "hostile" as const, attack, raw, contentType };
         }),
-      fc.constant({ ...base, kind: "hostile" as const, attack: "invalid-utf8", raw: new Uint8Array([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0xfe, 0x22, 0x7d]), contentType: JSON_TYPE }),
+      fc.constant({
+        ...base,
+        kind: "hostile" as const,
+        attack: "invalid-utf8",
+        raw: new Uint8Array([
+          0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0xff, 0xfe, 0x22, 0x7d,
+        ]),
+        contentType: JSON_TYPE,
+      }),
     );
   } else if (method !== "get") {
     // A body where none is taken (only where the method can carry one).
-    options.push(fc.constant({ ...base, kind: "hostile" as const, attack: "unexpected-body", raw: '{"amount": "1000000", "is_active": true}', contentType: JSON_TYPE }));
+    options.push(
+      fc.constant({
+        ...base,
+        kind: "hostile" as const,
+        attack: "unexpected-body",
+        raw: '{"amount": "1000000", "is_active": true}',
+        contentType: JSON_TYPE,
+      }),
+    );
   }
   const queryFields = fields.filter((f) => f.where === "query");
   if (queryFields.length > 0)
     options.push(
-      fc.tuple(fc.constantFrom(...queryFields), boundaryArb(document, queryFields[0].schema)).map(([f, v]) => ({
-        ...base,
-        kind: "hostile" as const,
-        attack: "duplicated-query",
-        extraQuery: [[f.name, String(v)] as [string, string]],
-      })),
+      fc
+        .tuple(fc.constantFrom(...queryFields), boundaryArb(document, queryFields[0].schema))
+        .map(([f, v]) => ({
+          ...base,
+          kind: "hostile" as const,
+          attack: "duplicated-query",
+          extraQuery: [[f.name, String(v)] as [string, string]],
+        })),
       fc.tuple(fc.constantFrom(...queryFields), hostileValueArb()).map(([f, v]) => {
         const values = new Map(base.values);
         values.set(f.name, JSON.stringify(v));
         return { ...base, kind: "hostile" as const, attack: "query-wrong-type", values };
       }),
     );
-  options.push(fc.constant({ ...base, kind: "hostile" as const, attack: "unknown-query", extraQuery: [["__proto__[admin]", "1"] as [string, string], ["constructor[prototype][x]", "1"] as [string, string], ["limit[]", "1"] as [string, string]] }));
+  options.push(
+    fc.constant({
+      ...base,
+      kind: "hostile" as const,
+      attack: "unknown-query",
+      extraQuery: [
+        ["__proto__[admin]", "1"] as [string, string],
+        ["constructor[prototype][x]", "1"] as [string, string],
+        ["limit[]", "1"] as [string, string],
+      ],
+    }),
+  );
   const pathFields = fields.filter((f) => f.where === "path");
   if (pathFields.length > 0)
     options.push(
-      fc.tuple(fc.constantFrom(...pathFields), fc.constantFrom("..", "..%2f..%2fadmin%2fusers", "%2e%2e%2f%2e%2e%2fadmin", "..%252f..%252f", "%00", "a%2fb", "%ff%fe", "....//....//", "%u002e%u002e", ";x=1", "a?b=c", "%23fragment")).map(([f, raw]) => ({
-        ...base,
-        kind: "hostile" as const,
-        attack: "path-traversal",
-        rawPath: new Map([[f.name, raw]]),
-      })),
+      fc
+        .tuple(
+          fc.constantFrom(...pathFields),
+          fc.constantFrom(
+            "..",
+            "..%2f..%2fadmin%2fusers",
+            "%2e%2e%2f%2e%2e%2fadmin",
+            "..%252f..%252f",
+            "%00",
+            "a%2fb",
+            "%ff%fe",
+            "....//....//",
+            "%u002e%u002e",
+            ";x=1",
+            "a?b=c",
+            "%23fragment",
+          ),
+        )
+        .map(([f, raw]) => ({
+          ...base,
+          kind: "hostile" as const,
+          attack: "path-traversal",
+          rawPath: new Map([[f.name, raw]]),
+        })),
     );
   return fc.oneof(...options);
 }
 
 /** One field at an edge of its schema (or nasty text), the rest valid. */
-function boundaryDraftArb(document: OpenApiDocument, fields: Field[], base: Draft): fc.Arbitrary<Draft> {
-  if (fields.length === 0) return fc.constant({ ...base, kind: "boundary" as const, attack: "no-fields", extraHeaders: { "x-request-id": "x".repeat(300) } });
+function boundaryDraftArb(
+  document: OpenApiDocument,
+  fields: Field[],
+  base: Draft,
+): fc.Arbitrary<Draft> {
+  if (fields.length === 0)
+    return fc.constant({
+      ...base,
+      kind: "boundary" as const,
+      attack: "no-fields",
+      extraHeaders: { "x-request-id": "x".repeat(300) },
+    });
   return fc.tuple(fc.constantFrom(...fields), fc.nat()).chain(([f]) =>
     boundaryArb(document, f.schema).map((v) => {
       const values = new Map(base.values);
@@ -255,10 +460,21 @@ function headerSafe(value: unknown): string {
 
 /** A lone surrogate cannot travel in a URL (it has no UTF-8 form): it goes as U+FFFD, as a browser would send it. */
 function encodePathSegment(value: unknown): string {
-  return encodeURIComponent(String(value).replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, "\ufffd"));
+  return encodeURIComponent(
+    String(value).replace(
+      /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+      "\ufffd",
+    ),
+  );
 }
 
-function render(opKey: string, method: string, pathTemplate: string, fields: Field[], draft: Draft): Spec {
+function render(
+  opKey: string,
+  method: string,
+  pathTemplate: string,
+  fields: Field[],
+  draft: Draft,
+): Spec {
   let path = pathTemplate;
   const query: [string, string][] = [];
   const headers: Record<string, string> = { ...draft.auth, ...draft.extraHeaders };
@@ -266,8 +482,10 @@ function render(opKey: string, method: string, pathTemplate: string, fields: Fie
     const raw = draft.rawPath?.get(f.name);
     const present = draft.values.has(f.name);
     const value = draft.values.get(f.name);
-    if (f.where === "path") path = path.replace(`{${f.name}}`, raw ?? (present ? encodePathSegment(value) : ""));
-    else if (f.where === "query" && present) query.push([f.name, typeof value === "string" ? value : JSON.stringify(value) ?? ""]);
+    if (f.where === "path")
+      path = path.replace(`{${f.name}}`, raw ?? (present ? encodePathSegment(value) : ""));
+    else if (f.where === "query" && present)
+      query.push([f.name, typeof value === "string" ? value : (JSON.stringify(value) ?? "")]);
     else if (f.where === "header" && present) headers[f.name] = headerSafe(value);
   }
   query.push(...(draft.extraQuery ?? []));
@@ -276,36 +494,76 @@ function render(opKey: string, method: string, pathTemplate: string, fields: Fie
     body = { kind: "raw", text: draft.raw };
     if (draft.contentType) headers["content-type"] = draft.contentType;
   } else if (draft.bodyType) {
-    const record = Object.fromEntries([...draft.values].filter(([name]) => !fields.some((f) => f.name === name && f.where !== "body")));
+    const record = Object.fromEntries(
+      [...draft.values].filter(
+        ([name]) => !fields.some((f) => f.name === name && f.where !== "body"),
+      ),
+    );
     if (draft.bodyType === FORM_TYPE) {
-      body = { kind: "form", fields: Object.fromEntries(Object.entries(record).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v) ?? ""])) };
+      body = {
+        kind: "form",
+        fields: Object.fromEntries(
+          Object.entries(record).map(([k, v]) => [
+            k,
+            typeof v === "string" ? v : (JSON.stringify(v) ?? ""),
+          ]),
+        ),
+      };
       headers["content-type"] = FORM_TYPE;
     } else {
       body = { kind: "json", value: record };
       headers["content-type"] = JSON_TYPE;
     }
   }
-  return { op: opKey, kind: draft.kind, attack: draft.attack, method: method.toUpperCase(), path, query, headers, body };
+  return {
+    op: opKey,
+    kind: draft.kind,
+    attack: draft.attack,
+    method: method.toUpperCase(),
+    path,
+    query,
+    headers,
+    body,
+  };
 }
 
 /** Requests for one operation: about 40% valid, 25% at an edge, 35% hostile. */
-export function specArb(document: OpenApiDocument, method: string, pathTemplate: string, op: Operation, world: World): fc.Arbitrary<Spec> {
+export function specArb(
+  document: OpenApiDocument,
+  method: string,
+  pathTemplate: string,
+  op: Operation,
+  world: World,
+): fc.Arbitrary<Spec> {
   const opKey = `${method.toUpperCase()} ${pathTemplate}`;
   const { fields, bodyTypes } = fieldsOf(document, op);
   const security = securityOf(op);
   const isProviderHook = bodyTypes.length > 0 && fields.every((f) => f.where !== "body");
   const baseArb = fc
-    .tuple(validValuesArb(document, fields, world, pathTemplate), bodyTypes.length > 0 ? fc.constantFrom(...bodyTypes) : fc.constant(null), isProviderHook ? providerEventArb(world, pathTemplate) : fc.constant(null))
+    .tuple(
+      validValuesArb(document, fields, world, pathTemplate),
+      bodyTypes.length > 0 ? fc.constantFrom(...bodyTypes) : fc.constant(null),
+      isProviderHook ? providerEventArb(world, pathTemplate) : fc.constant(null),
+    )
     .map(([values, bodyType, event]): Draft => {
       if (event) for (const [k, v] of Object.entries(event)) values.set(k, v);
       return { kind: "valid", attack: "none", values, auth: validAuth(world, security), bodyType };
     });
-  const hookFields = isProviderHook ? [...fields, { name: "event", where: "body" as const, schema: { type: "string" }, required: false }, { name: "data", where: "body" as const, schema: { type: "object" }, required: false }] : fields;
+  const hookFields = isProviderHook
+    ? [
+        ...fields,
+        { name: "event", where: "body" as const, schema: { type: "string" }, required: false },
+        { name: "data", where: "body" as const, schema: { type: "object" }, required: false },
+      ]
+    : fields;
   const draftArb = baseArb.chain((base) =>
     fc.oneof(
       { weight: 40, arbitrary: fc.constant(base) },
       { weight: 25, arbitrary: boundaryDraftArb(document, fields, base) },
-      { weight: 35, arbitrary: hostileArb(document, method, hookFields, bodyTypes, security, world, base) },
+      {
+        weight: 35,
+        arbitrary: hostileArb(document, method, hookFields, bodyTypes, security, world, base),
+      },
     ),
   );
   return draftArb.map((draft) => render(opKey, method, pathTemplate, hookFields, draft));
@@ -321,5 +579,10 @@ export function toRequest(spec: Spec, ip: string): Request {
   else if (spec.body.kind === "form") body = new URLSearchParams(spec.body.fields).toString();
   else if (spec.body.kind === "raw") body = spec.body.text;
   const carries = spec.method !== "GET" && spec.method !== "HEAD";
-  return new Request(url.toString(), { method: spec.method, headers, body: carries ? body : undefined, redirect: "manual" });
+  return new Request(url.toString(), {
+    method: spec.method,
+    headers,
+    body: carries ? body : undefined,
+    redirect: "manual",
+  });
 }

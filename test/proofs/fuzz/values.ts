@@ -34,7 +34,7 @@ export const NASTY_STRINGS = [
   "..\\..\\windows",
   "/api/v1/admin/users",
   "' OR 1=1; --",
-  "\"; DROP TABLE transactions; --",
+  '"; DROP TABLE transactions; --',
   "<script>alert(1)</script>",
   "${7*7}{{7*7}}",
   "\r\nx-injected: 1",
@@ -60,22 +60,63 @@ export const NASTY_STRINGS = [
 ];
 
 /** Numbers at and around the usual edges. */
-export const NASTY_NUMBERS = [0, -0, -1, 1, 0.1 + 0.2, 0.005, 99.999, 100.004, 1e-7, 1e21, 1e308, -1e308, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER + 2, Number.MIN_SAFE_INTEGER, 2 ** 31, 2 ** 53 + 1, 5e-324];
+export const NASTY_NUMBERS = [
+  0,
+  -0,
+  -1,
+  1,
+  0.1 + 0.2,
+  0.005,
+  99.999,
+  100.004,
+  1e-7,
+  1e21,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  Number.MAX_SAFE_INTEGER + 2,
+  Number.MIN_SAFE_INTEGER,
+  2 ** 31,
+  2 ** 53 + 1,
+  5e-324,
+];
 
 /** Wrong JSON types for any field. */
-export const WRONG_TYPES: unknown[] = [null, true, false, [], ["1000"], {}, { amount: "1000" }, { __proto__: { admin: true } }, 12, -12.5, "12", [null]];
+export const WRONG_TYPES: unknown[] = [
+  null,
+  true,
+  false,
+  [],
+  ["1000"],
+  {},
+  { amount: "1000" },
+  { __proto__: { admin: true } },
+  12,
+  -12.5,
+  "12",
+  [null],
+];
 
 function stringArb(s: Schema): fc.Arbitrary<string> {
   if (s.enum) return fc.constantFrom(...(s.enum as string[]));
   if (s.pattern) return fc.stringMatching(new RegExp(s.pattern));
-  if (s.format === "date-time") return fc.date({ min: new Date("2020-01-01"), max: new Date("2030-01-01"), noInvalidDate: true }).map((d) => d.toISOString());
+  if (s.format === "date-time")
+    return fc
+      .date({ min: new Date("2020-01-01"), max: new Date("2030-01-01"), noInvalidDate: true })
+      .map((d) => d.toISOString());
   const minLength = s.minLength ?? 0;
   const maxLength = Math.min(s.maxLength ?? 40, 40);
   return fc.string({ minLength, maxLength: Math.max(minLength, maxLength) });
 }
 
 function numberArb(s: Schema, integer: boolean): fc.Arbitrary<number> {
-  const min = s.minimum ?? (s.exclusiveMinimum !== undefined ? s.exclusiveMinimum + (integer ? 1 : 0.01) : integer ? -1000 : -1000);
+  const min =
+    s.minimum ??
+    (s.exclusiveMinimum !== undefined
+      ? s.exclusiveMinimum + (integer ? 1 : 0.01)
+      : integer
+        ? -1000
+        : -1000);
   const max = s.maximum ?? min + 10_000;
   if (integer) return fc.integer({ min: Math.ceil(min), max: Math.floor(max) });
   // Two decimals at most: what money fields accept.
@@ -98,9 +139,13 @@ export function schemaValueArb(document: OpenApiDocument, schema: Schema): fc.Ar
     case "boolean":
       return fc.boolean();
     case "array":
-      return fc.array(s.items ? schemaValueArb(document, s.items) : fc.anything(), { maxLength: 3 });
+      return fc.array(s.items ? schemaValueArb(document, s.items) : fc.anything(), {
+        maxLength: 3,
+      });
     default:
-      return fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer()), { maxKeys: 3 });
+      return fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string(), fc.integer()), {
+        maxKeys: 3,
+      });
   }
 }
 
@@ -113,14 +158,23 @@ function nairaArb(min: number, max: number, asString: boolean): fc.Arbitrary<str
     { weight: 4, arbitrary: fc.integer({ min, max: Math.min(max, min * 20) }).map((n) => n * 100) },
     fc.integer({ min: min * 100, max: max * 100 }),
   );
-  return kobo.chain((k): fc.Arbitrary<string | number> => (asString ? fc.constantFrom((k / 100).toFixed(2), String(k / 100)) : fc.constant(k / 100)));
+  return kobo.chain(
+    (k): fc.Arbitrary<string | number> =>
+      asString ? fc.constantFrom((k / 100).toFixed(2), String(k / 100)) : fc.constant(k / 100),
+  );
 }
 
 /**
  * A valid value for a field that the world gives a meaning to (an identifier
  * of ours, a test account, a plan that exists), else the schema's own.
  */
-export function validArb(document: OpenApiDocument, schema: Schema, name: string, world: World, where: "json" | "text"): fc.Arbitrary<unknown> {
+export function validArb(
+  document: OpenApiDocument,
+  schema: Schema,
+  name: string,
+  world: World,
+  where: "json" | "text",
+): fc.Arbitrary<unknown> {
   const s = resolveRef(document, schema);
   switch (name) {
     case "tx_ref":
@@ -132,7 +186,10 @@ export function validArb(document: OpenApiDocument, schema: Schema, name: string
     case "secret":
       return fc.constant(world.vtpassCallbackSecret);
     case "phone":
-      return fc.oneof(fc.constant("08011111111"), fc.integer({ min: 0, max: 9_999_999 }).map((n) => `0803${String(n).padStart(7, "0")}`));
+      return fc.oneof(
+        fc.constant("08011111111"),
+        fc.integer({ min: 0, max: 9_999_999 }).map((n) => `0803${String(n).padStart(7, "0")}`),
+      );
     case "plan":
       return fc.constantFrom(...world.plans);
     case "account_number":
@@ -140,7 +197,9 @@ export function validArb(document: OpenApiDocument, schema: Schema, name: string
     case "account_bank":
       return fc.constant("044");
     case "email":
-      return fc.integer({ min: 0, max: 2 ** 30 }).map((n) => `fuzz.${n.toString(36)}.${world.runTag}@example.com`);
+      return fc
+        .integer({ min: 0, max: 2 ** 30 })
+        .map((n) => `fuzz.${n.toString(36)}.${world.runTag}@example.com`);
     case "username":
       return fc.constantFrom(world.actor.email, world.loginOnlyEmail);
     case "name":
@@ -158,7 +217,10 @@ export function validArb(document: OpenApiDocument, schema: Schema, name: string
       break;
     case "amount": {
       const number = s.anyOf?.find((b) => b.type === "number");
-      if (number?.minimum !== undefined && number.maximum !== undefined) return where === "text" ? nairaArb(number.minimum, number.maximum, true) : fc.boolean().chain((asString) => nairaArb(number.minimum!, number.maximum!, asString));
+      if (number?.minimum !== undefined && number.maximum !== undefined)
+        return where === "text"
+          ? nairaArb(number.minimum, number.maximum, true)
+          : fc.boolean().chain((asString) => nairaArb(number.minimum!, number.maximum!, asString));
       break;
     }
   }
@@ -173,7 +235,17 @@ export function boundaryArb(document: OpenApiDocument, schema: Schema): fc.Arbit
   if (numeric) {
     for (const edge of [numeric.minimum, numeric.maximum, numeric.exclusiveMinimum]) {
       if (edge === undefined) continue;
-      edges.push(edge, edge - 1, edge + 1, edge - 0.01, edge + 0.01, edge + 0.001, String(edge), (edge - 0.01).toFixed(2), (edge + 0.01).toFixed(2));
+      edges.push(
+        edge,
+        edge - 1,
+        edge + 1,
+        edge - 0.01,
+        edge + 0.01,
+        edge + 0.001,
+        String(edge),
+        (edge - 0.01).toFixed(2),
+        (edge + 0.01).toFixed(2),
+      );
     }
     edges.push(...NASTY_NUMBERS);
   }
@@ -181,10 +253,19 @@ export function boundaryArb(document: OpenApiDocument, schema: Schema): fc.Arbit
   if (textual) {
     const max = textual.maxLength ?? 256;
     edges.push("x".repeat(max), "x".repeat(max + 1), "é".repeat(max + 1), "x".repeat(10_000));
-    if (textual.minLength) edges.push("x".repeat(textual.minLength), "x".repeat(textual.minLength - 1));
+    if (textual.minLength)
+      edges.push("x".repeat(textual.minLength), "x".repeat(textual.minLength - 1));
   }
-  if (s.enum) edges.push(...(s.enum as string[]).map((e) => String(e).toUpperCase()), ...(s.enum as string[]).map((e) => ` ${e}`));
-  return fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...edges) }, fc.string({ unit: "binary", maxLength: 64 }), fc.double());
+  if (s.enum)
+    edges.push(
+      ...(s.enum as string[]).map((e) => String(e).toUpperCase()),
+      ...(s.enum as string[]).map((e) => ` ${e}`),
+    );
+  return fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...edges) },
+    fc.string({ unit: "binary", maxLength: 64 }),
+    fc.double(),
+  );
 }
 
 export function hostileValueArb(): fc.Arbitrary<unknown> {

@@ -9,11 +9,30 @@
 import { requireConfig } from "../../../src/lib/config";
 import { newUserId, randomBase32 } from "../../../src/lib/ids";
 import { issueAccessToken } from "../../../src/lib/tokens";
-import { PASSWORD, apiInProcess as api, authedJson, bearerFor, env, eventually, form, newWallet, registerAndLogin, uniqueEmail, uniqueIp } from "../../support/helpers";
+import {
+  PASSWORD,
+  apiInProcess as api,
+  authedJson,
+  bearerFor,
+  env,
+  eventually,
+  form,
+  newWallet,
+  registerAndLogin,
+  uniqueEmail,
+  uniqueIp,
+} from "../../support/helpers";
 import { uniqueMtnNumber } from "../../support/purchases";
 import { choose } from "../../support/sandbox";
 
-export type User = { email: string; user_id: string; token: string; auth: Record<string, string>; tx_refs: string[]; ticket: string };
+export type User = {
+  email: string;
+  user_id: string;
+  token: string;
+  auth: Record<string, string>;
+  tx_refs: string[];
+  ticket: string;
+};
 
 export type World = {
   runTag: string;
@@ -44,10 +63,17 @@ function smallNaira(): string {
 /** A read of state that does not answer is a failure of its own, named, rather than a test that times out mute. */
 export const STATE_READ_TIMEOUT_MS = 15_000;
 
-async function ok(response: Response | Promise<Response>, status: number, what: string): Promise<any> {
+async function ok(
+  response: Response | Promise<Response>,
+  status: number,
+  what: string,
+): Promise<any> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${STATE_READ_TIMEOUT_MS} ms`)), STATE_READ_TIMEOUT_MS);
+    timer = setTimeout(
+      () => reject(new Error(`${what}: no answer within ${STATE_READ_TIMEOUT_MS} ms`)),
+      STATE_READ_TIMEOUT_MS,
+    );
   });
   try {
     return await Promise.race([read(response, status, what), timeout]);
@@ -56,20 +82,39 @@ async function ok(response: Response | Promise<Response>, status: number, what: 
   }
 }
 
-async function read(pending: Response | Promise<Response>, status: number, what: string): Promise<any> {
+async function read(
+  pending: Response | Promise<Response>,
+  status: number,
+  what: string,
+): Promise<any> {
   const response = await pending;
   const text = await response.text();
-  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status}: ${text}`);
+  if (response.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${response.status}: ${text}`);
   return text ? JSON.parse(text) : null;
 }
 
 /** Fund through hosted checkout, paid in full in the look-alike: webhook -> queue -> verify -> credit. */
-async function fundThroughCheckout(user: { auth: Record<string, string> }, amount: string): Promise<{ tx_ref: string; ticket: string }> {
-  const funding = await ok(await api("/wallet/fund", authedJson(user.auth, { amount }, { "cf-connecting-ip": uniqueIp() })), 201, "fund");
+async function fundThroughCheckout(
+  user: { auth: Record<string, string> },
+  amount: string,
+): Promise<{ tx_ref: string; ticket: string }> {
+  const funding = await ok(
+    await api(
+      "/wallet/fund",
+      authedJson(user.auth, { amount }, { "cf-connecting-ip": uniqueIp() }),
+    ),
+    201,
+    "fund",
+  );
   const paid = await choose(funding.payment_link, "full");
   if (paid.status !== 303) throw new Error(`checkout: ${paid.status}`);
   await eventually(async () => {
-    const tx = await ok(await api(`/wallet/transactions/${funding.tx_ref}`, { headers: user.auth }), 200, "funding status");
+    const tx = await ok(
+      await api(`/wallet/transactions/${funding.tx_ref}`, { headers: user.auth }),
+      200,
+      "funding status",
+    );
     if (tx.status !== "SUCCESS") throw new Error(`funding still ${tx.status}`);
   }, 20_000);
   return { tx_ref: funding.tx_ref, ticket: funding.watch.ticket };
@@ -80,11 +125,52 @@ async function preparedUser(tag: string, amount: string): Promise<User> {
   const user = await registerAndLogin(uniqueEmail(tag));
   const funded = await fundThroughCheckout(user, amount);
   const headers = { accept: "application/json", "cf-connecting-ip": uniqueIp() };
-  const withdrawal = await ok(await api("/wallet/withdraw", authedJson(user.auth, { amount: "1000", account_number: "0690000031", account_bank: "044" }, headers)), 202, "withdraw");
-  const delivered = await ok(await api("/wallet/airtime", authedJson(user.auth, { phone: "08011111111", amount: smallNaira(), network: "mtn" }, headers)), 202, "airtime delivered");
-  const refused = await ok(await api("/wallet/airtime", authedJson(user.auth, { phone: uniqueMtnNumber(), amount: smallNaira(), network: "mtn" }, headers)), 202, "airtime refused");
-  const unpaid = await ok(await api("/wallet/fund", authedJson(user.auth, { amount: "2500" }, headers)), 201, "unpaid fund");
-  return { ...user, tx_refs: [funded.tx_ref, withdrawal.tx_ref, delivered.tx_ref, refused.tx_ref, unpaid.tx_ref], ticket: unpaid.watch.ticket };
+  const withdrawal = await ok(
+    await api(
+      "/wallet/withdraw",
+      authedJson(
+        user.auth,
+        { amount: "1000", account_number: "0690000031", account_bank: "044" },
+        headers,
+      ),
+    ),
+    202,
+    "withdraw",
+  );
+  const delivered = await ok(
+    await api(
+      "/wallet/airtime",
+      authedJson(
+        user.auth,
+        { phone: "08011111111", amount: smallNaira(), network: "mtn" },
+        headers,
+      ),
+    ),
+    202,
+    "airtime delivered",
+  );
+  const refused = await ok(
+    await api(
+      "/wallet/airtime",
+      authedJson(
+        user.auth,
+        { phone: uniqueMtnNumber(), amount: smallNaira(), network: "mtn" },
+        headers,
+      ),
+    ),
+    202,
+    "airtime refused",
+  );
+  const unpaid = await ok(
+    await api("/wallet/fund", authedJson(user.auth, { amount: "2500" }, headers)),
+    201,
+    "unpaid fund",
+  );
+  return {
+    ...user,
+    tx_refs: [funded.tx_ref, withdrawal.tx_ref, delivered.tx_ref, refused.tx_ref, unpaid.tx_ref],
+    ticket: unpaid.watch.ticket,
+  };
 }
 
 /**
@@ -97,10 +183,22 @@ async function preparedUser(tag: string, amount: string): Promise<User> {
 export async function laneUser(funded: boolean): Promise<User> {
   const wallet = await newWallet(uniqueEmail("fuzz-lane"));
   const auth = await bearerFor(wallet.user_id);
-  const user = { email: wallet.email, user_id: wallet.user_id, token: auth.authorization.slice("Bearer ".length), auth };
+  const user = {
+    email: wallet.email,
+    user_id: wallet.user_id,
+    token: auth.authorization.slice("Bearer ".length),
+    auth,
+  };
   const tx_refs: string[] = [];
   if (funded) tx_refs.push((await fundThroughCheckout(user, "2000000")).tx_ref);
-  const unpaid = await ok(await api("/wallet/fund", authedJson(auth, { amount: "2500" }, { "cf-connecting-ip": uniqueIp() })), 201, "lane unpaid fund");
+  const unpaid = await ok(
+    await api(
+      "/wallet/fund",
+      authedJson(auth, { amount: "2500" }, { "cf-connecting-ip": uniqueIp() }),
+    ),
+    201,
+    "lane unpaid fund",
+  );
   tx_refs.push(unpaid.tx_ref);
   return { ...user, tx_refs, ticket: unpaid.watch.ticket };
 }
@@ -110,13 +208,24 @@ export async function prepareWorld(): Promise<World> {
   const [actor, victim, loginOnly] = await Promise.all([
     preparedUser("fuzz-actor", "50000"),
     preparedUser("fuzz-victim", "50000"),
-    ok(await api("/auth/register", form({ email: uniqueEmail("fuzz-login"), password: PASSWORD })), 201, "register login-only"),
+    ok(
+      await api("/auth/register", form({ email: uniqueEmail("fuzz-login"), password: PASSWORD })),
+      201,
+      "register login-only",
+    ),
   ]);
   const ghostUserId = newUserId();
   const now_s = Math.floor(Date.now() / 1000);
   const expired = await issueAccessToken(config, actor.user_id, now_s - 30 * 24 * 3600);
-  const foreign = await issueAccessToken({ ...config, JWT_SECRET_KEY: "not-our-key-but-long-enough-0123456789abcdef" }, actor.user_id);
-  const plans = await ok(await api("/catalog/data-plans?network=mtn", { headers: actor.auth }), 200, "plans");
+  const foreign = await issueAccessToken(
+    { ...config, JWT_SECRET_KEY: "not-our-key-but-long-enough-0123456789abcdef" },
+    actor.user_id,
+  );
+  const plans = await ok(
+    await api("/catalog/data-plans?network=mtn", { headers: actor.auth }),
+    200,
+    "plans",
+  );
   const vtpass = config.vtpass;
   if (!vtpass) throw new Error("VTpass is not configured in the test environment");
   return {
@@ -144,14 +253,23 @@ export async function snapshot(world: World, user: User): Promise<Snapshot> {
   const admin = { authorization: `Bearer ${world.adminToken}` };
   const [wallet, audit] = await Promise.all([
     ok(api("/wallet", { headers: user.auth }), 200, `snapshot wallet of ${user.user_id}`),
-    ok(api(`/admin/wallets/${user.user_id}/audit`, { headers: admin }), 200, `snapshot audit of ${user.user_id}`),
+    ok(
+      api(`/admin/wallets/${user.user_id}/audit`, { headers: admin }),
+      200,
+      `snapshot audit of ${user.user_id}`,
+    ),
   ]);
   const transactions: string[] = [];
   let after: string | null = null;
   for (let page = 0; page < 50; page++) {
     const query: string = `/wallet/transactions?limit=100${after ? `&starting_after=${after}` : ""}`;
-    const list = await ok(api(query, { headers: user.auth }), 200, `snapshot transactions of ${user.user_id}`);
-    for (const tx of list.data) transactions.push(`${tx.tx_ref}:${tx.status}:${tx.stage}:${tx.amount_minor}`);
+    const list = await ok(
+      api(query, { headers: user.auth }),
+      200,
+      `snapshot transactions of ${user.user_id}`,
+    );
+    for (const tx of list.data)
+      transactions.push(`${tx.tx_ref}:${tx.status}:${tx.stage}:${tx.amount_minor}`);
     if (!list.has_more) break;
     after = list.data[list.data.length - 1].tx_ref;
   }
@@ -167,6 +285,11 @@ export async function snapshot(world: World, user: User): Promise<Snapshot> {
 
 /** The ghost's state is that it has none: no wallet appears for a user who never registered. */
 export async function ghostSnapshot(world: World): Promise<Snapshot> {
-  const audit = await api(`/admin/wallets/${world.ghostUserId}/audit`, { headers: { authorization: `Bearer ${world.adminToken}` } });
-  return { audit_status: audit.status, body: (await audit.text()).replace(/"request_id":"[^"]*"/, "") };
+  const audit = await api(`/admin/wallets/${world.ghostUserId}/audit`, {
+    headers: { authorization: `Bearer ${world.adminToken}` },
+  });
+  return {
+    audit_status: audit.status,
+    body: (await audit.text()).replace(/"request_id":"[^"]*"/, ""),
+  };
 }

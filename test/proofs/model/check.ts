@@ -7,12 +7,29 @@ import { env } from "cloudflare:workers";
 import { requireConfig } from "../../../src/lib/config";
 import { expectProblem } from "../../support/helpers";
 import { counts, call, countOutcome } from "./harness";
-import { anomaliesOf, anomalyLine, apply, balances, converged, effectOf, expectedAnomalies, findTx, fundingAfterCharge, type Charge, type Model, type ModelTx, type ModelUser, type Next } from "./model";
+import {
+  anomaliesOf,
+  anomalyLine,
+  apply,
+  balances,
+  converged,
+  effectOf,
+  expectedAnomalies,
+  findTx,
+  fundingAfterCharge,
+  type Charge,
+  type Model,
+  type ModelTx,
+  type ModelUser,
+  type Next,
+} from "./model";
 
 export class ModelMismatch extends Error {}
 
 export function fail(what: string, detail: unknown): never {
-  throw new ModelMismatch(`${what}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`);
+  throw new ModelMismatch(
+    `${what}: ${typeof detail === "string" ? detail : JSON.stringify(detail)}`,
+  );
 }
 
 export function same(what: string, actual: unknown, expected: unknown): void {
@@ -20,7 +37,12 @@ export function same(what: string, actual: unknown, expected: unknown): void {
 }
 
 /** The response must be a problem document with this status and code. */
-export async function problem(response: Response, status: number, code: string, what: string): Promise<Record<string, unknown>> {
+export async function problem(
+  response: Response,
+  status: number,
+  code: string,
+  what: string,
+): Promise<Record<string, unknown>> {
   let body: Awaited<ReturnType<typeof expectProblem>>;
   try {
     body = await expectProblem(response, status);
@@ -37,15 +59,32 @@ export async function jsonAnswer<T>(response: Response, status: number, what: st
   return JSON.parse(text) as T;
 }
 
-type WireTx = { tx_ref: string; type: string; status: string; stage: string; amount_minor: number; fee_minor: number };
-type WireWallet = { user_id: string; balance_minor: number; held_minor: number; available_minor: number; is_active: boolean };
+type WireTx = {
+  tx_ref: string;
+  type: string;
+  status: string;
+  stage: string;
+  amount_minor: number;
+  fee_minor: number;
+};
+type WireWallet = {
+  user_id: string;
+  balance_minor: number;
+  held_minor: number;
+  available_minor: number;
+  is_active: boolean;
+};
 type WireAudit = { ok: boolean; anomalies: { tx_ref: string; kind: string; ref: string }[] };
 
 const ADMIN = { authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` };
 
 async function readTransactions(fee: string, user: ModelUser): Promise<WireTx[]> {
   counts.requests += 1;
-  const page = await jsonAnswer<{ data: WireTx[]; has_more: boolean }>(await call(fee, "/wallet/transactions?limit=100", { headers: user.auth }), 200, "GET /wallet/transactions");
+  const page = await jsonAnswer<{ data: WireTx[]; has_more: boolean }>(
+    await call(fee, "/wallet/transactions?limit=100", { headers: user.auth }),
+    200,
+    "GET /wallet/transactions",
+  );
   if (page.has_more) fail("GET /wallet/transactions", "more than 100 transactions in one sequence");
   return page.data;
 }
@@ -64,7 +103,12 @@ async function readTransactions(fee: string, user: ModelUser): Promise<WireTx[]>
  * a transaction or record a provider refusal's anomaly, so any other line, a
  * missing one or a second one for the same charge is a mismatch.
  */
-export async function observe(_model: Model, user: ModelUser, fee: string, active: boolean): Promise<void> {
+export async function observe(
+  _model: Model,
+  user: ModelUser,
+  fee: string,
+  active: boolean,
+): Promise<void> {
   try {
     await observeOnce(user, fee, active);
   } catch (error) {
@@ -77,33 +121,62 @@ export async function observe(_model: Model, user: ModelUser, fee: string, activ
 async function observeOnce(user: ModelUser, fee: string, active: boolean): Promise<void> {
   const listed = await readTransactions(fee, user);
   counts.requests += 1;
-  const wallet = await jsonAnswer<WireWallet>(await call(fee, "/wallet/", { headers: user.auth }), 200, "GET /wallet");
+  const wallet = await jsonAnswer<WireWallet>(
+    await call(fee, "/wallet/", { headers: user.auth }),
+    200,
+    "GET /wallet",
+  );
   same(`${user.user_id}: transaction count`, listed.length, user.txs.length);
   const adopted: [ModelTx, Next][] = [];
   for (const tx of user.txs) {
     const seen = listed.find((t) => t.tx_ref === tx.tx_ref);
     if (!seen) fail("transaction missing from the list", tx.tx_ref);
-    same(`${tx.tx_ref}: type, amount and fee`, [seen.type, seen.amount_minor, seen.fee_minor], [tx.type, tx.amount_minor, tx.fee_minor]);
+    same(
+      `${tx.tx_ref}: type, amount and fee`,
+      [seen.type, seen.amount_minor, seen.fee_minor],
+      [tx.type, tx.amount_minor, tx.fee_minor],
+    );
     if (seen.status === tx.status && seen.stage === tx.stage) continue;
     const next = tx.status === "PENDING" ? converged(tx) : null;
     if (next && seen.status === next.status && seen.stage === next.stage) {
       adopted.push([tx, next]);
       continue;
     }
-    fail(`${tx.tx_ref} (${tx.type})`, { actual: [seen.status, seen.stage], expected: [tx.status, tx.stage], provider: tx.charges ?? tx.transfer ?? tx.vt });
+    fail(`${tx.tx_ref} (${tx.type})`, {
+      actual: [seen.status, seen.stage],
+      expected: [tx.status, tx.stage],
+      provider: tx.charges ?? tx.transfer ?? tx.vt,
+    });
   }
   const expected = balancesWith(user, adopted);
-  same(`${user.user_id}: wallet`, [wallet.balance_minor, wallet.held_minor, wallet.available_minor, wallet.is_active], [expected.balance_minor, expected.held_minor, expected.available_minor, active]);
+  same(
+    `${user.user_id}: wallet`,
+    [wallet.balance_minor, wallet.held_minor, wallet.available_minor, wallet.is_active],
+    [expected.balance_minor, expected.held_minor, expected.available_minor, active],
+  );
   if (expected.available_minor < 0) fail("model", "available below zero");
   const recorded = await readAnomalies(fee, user);
   // The alarm's lookup may also have recorded an anomaly without moving the stage (another payment owed back).
   const quiet = user.txs.flatMap((tx): [ModelTx, Next][] => {
     const next = tx.status === "PENDING" && !adopted.some(([t]) => t === tx) ? converged(tx) : null;
     const lines = next ? anomaliesOf(next).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref)) : [];
-    return next && lines.length > 0 && next.status === tx.status && next.stage === tx.stage && lines.every((l) => recorded.includes(l)) ? [[tx, next]] : [];
+    return next &&
+      lines.length > 0 &&
+      next.status === tx.status &&
+      next.stage === tx.stage &&
+      lines.every((l) => recorded.includes(l))
+      ? [[tx, next]]
+      : [];
   });
-  const lines = (list: [ModelTx, Next][]) => list.flatMap(([tx, next]) => (next ? anomaliesOf(next).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref)) : []));
-  same(`${user.user_id}: anomalies`, recorded, [...expectedAnomalies(user), ...lines(adopted), ...lines(quiet)].sort());
+  const lines = (list: [ModelTx, Next][]) =>
+    list.flatMap(([tx, next]) =>
+      next ? anomaliesOf(next).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref)) : [],
+    );
+  same(
+    `${user.user_id}: anomalies`,
+    recorded,
+    [...expectedAnomalies(user), ...lines(adopted), ...lines(quiet)].sort(),
+  );
   for (const [tx, next] of adopted) {
     apply(tx, next);
     countOutcome("settled by the wallet's own alarm");
@@ -117,7 +190,11 @@ async function observeOnce(user: ModelUser, fee: string, active: boolean): Promi
 /** The wallet's anomalies as operators see them, as `tx_ref kind ref` lines, sorted. */
 async function readAnomalies(fee: string, user: ModelUser): Promise<string[]> {
   counts.requests += 1;
-  const audit = await jsonAnswer<WireAudit>(await call(fee, `/admin/wallets/${user.user_id}/audit`, { headers: ADMIN }), 200, "GET /admin/wallets/{user_id}/audit");
+  const audit = await jsonAnswer<WireAudit>(
+    await call(fee, `/admin/wallets/${user.user_id}/audit`, { headers: ADMIN }),
+    200,
+    "GET /admin/wallets/{user_id}/audit",
+  );
   if (!audit.ok) fail(`${user.user_id}: audit`, "balance and journal disagree");
   return audit.anomalies.map((a) => anomalyLine(a.tx_ref, a.kind, a.ref)).sort();
 }
@@ -170,7 +247,9 @@ export function deliverToModel(model: Model, charges: Charges, message: any): st
   }
   if (message?.kind === "vtpass.callback") {
     for (const user of model.users) {
-      const tx = user.txs.find((t) => t.request_id && String(message.raw_body).includes(t.request_id));
+      const tx = user.txs.find(
+        (t) => t.request_id && String(message.raw_body).includes(t.request_id),
+      );
       if (!tx) continue;
       return applied("purchase", tx, converged(tx));
     }

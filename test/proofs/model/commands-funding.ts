@@ -7,18 +7,47 @@
 import { env } from "cloudflare:workers";
 import type fc from "fast-check";
 import { runReconciler } from "../../support/helpers";
-import { call, checkout, consume, countCommand, countOutcome, counts, flwControl, freshKey, jsonPost, okJson, postWebhook, queued, vtControl } from "./harness";
+import {
+  call,
+  checkout,
+  consume,
+  countCommand,
+  countOutcome,
+  counts,
+  flwControl,
+  freshKey,
+  jsonPost,
+  okJson,
+  postWebhook,
+  queued,
+  vtControl,
+} from "./harness";
 import { deliverToModel, fail, jsonAnswer, problem, same, type Charges } from "./check";
-import { apply, converged, pendingFundings, type Charge, type Model, type ModelTx, type ModelUser } from "./model";
+import {
+  apply,
+  converged,
+  pendingFundings,
+  type Charge,
+  type Model,
+  type ModelTx,
+  type ModelUser,
+} from "./model";
 
 export type Real = { fee: string; charges: Charges; active: Map<string, boolean>; seq: number };
 export type Cmd = fc.AsyncCommand<Model, Real, boolean>;
 
-export const pickOf = <T>(list: T[], pick: number): T | undefined => (list.length === 0 ? undefined : list[pick % list.length]);
+export const pickOf = <T>(list: T[], pick: number): T | undefined =>
+  list.length === 0 ? undefined : list[pick % list.length];
 export const userOf = (m: Model, pick: number): ModelUser => m.users[pick % m.users.length];
-export const naira = (minor: number): string => `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
+export const naira = (minor: number): string =>
+  `${Math.floor(minor / 100)}.${String(minor % 100).padStart(2, "0")}`;
 
-type FundAnswer = { tx_ref: string; status: string; amount_minor: number; payment_link: string | null };
+type FundAnswer = {
+  tx_ref: string;
+  status: string;
+  amount_minor: number;
+  payment_link: string | null;
+};
 
 export type IdemMode = "none" | "fresh" | "replay" | "changed";
 
@@ -44,18 +73,44 @@ export class Fund implements Cmd {
     const refuse = this.refuse && !reuse && active && pendingFundings(user) < m.fund_pending_max;
     if (refuse) {
       counts.faults += 1;
-      await okJson(await flwControl("/faults", { operation: "payments.create", match: user.email, mode: "refuse" }), "arm fault");
+      await okJson(
+        await flwControl("/faults", {
+          operation: "payments.create",
+          match: user.email,
+          mode: "refuse",
+        }),
+        "arm fault",
+      );
     }
     counts.requests += 1;
-    const response = await call(r.fee, "/wallet/fund", jsonPost(user.auth, { amount: naira(amount_minor) }, key ? { "idempotency-key": key } : {}));
+    const response = await call(
+      r.fee,
+      "/wallet/fund",
+      jsonPost(user.auth, { amount: naira(amount_minor) }, key ? { "idempotency-key": key } : {}),
+    );
     if (reuse && this.idem === "changed") {
-      await problem(response, 422, "idempotency_key_reused", "fund with a reused key and another amount");
+      await problem(
+        response,
+        422,
+        "idempotency_key_reused",
+        "fund with a reused key and another amount",
+      );
       return countOutcome("idempotency: changed body refused");
     }
     if (reuse) {
       const stored = reuse[1];
-      if (stored.code) same("fund replay: tx_ref", (await problem(response, stored.status, stored.code, "fund replay")).tx_ref, stored.tx_ref);
-      else same("fund replay: tx_ref", (await jsonAnswer<FundAnswer>(response, stored.status, "fund replay")).tx_ref, stored.tx_ref);
+      if (stored.code)
+        same(
+          "fund replay: tx_ref",
+          (await problem(response, stored.status, stored.code, "fund replay")).tx_ref,
+          stored.tx_ref,
+        );
+      else
+        same(
+          "fund replay: tx_ref",
+          (await jsonAnswer<FundAnswer>(response, stored.status, "fund replay")).tx_ref,
+          stored.tx_ref,
+        );
       same("fund replay: header", response.headers.get("idempotent-replayed"), "true");
       return countOutcome("idempotency: replayed");
     }
@@ -68,20 +123,59 @@ export class Fund implements Cmd {
       return countOutcome("fund: too many pending");
     }
     if (refuse) {
-      const body = await problem(response, 502, "payment_provider_refused", "fund refused by Flutterwave");
-      user.txs.push({ tx_ref: String(body.tx_ref), type: "FUND", amount_minor, fee_minor: 0, status: "FAILED", stage: "refused", link: null, link_open: false, charges: [] });
+      const body = await problem(
+        response,
+        502,
+        "payment_provider_refused",
+        "fund refused by Flutterwave",
+      );
+      user.txs.push({
+        tx_ref: String(body.tx_ref),
+        type: "FUND",
+        amount_minor,
+        fee_minor: 0,
+        status: "FAILED",
+        stage: "refused",
+        link: null,
+        link_open: false,
+        charges: [],
+      });
       // The refusal is the key's answer: the same key and amount replay it.
-      if (key) user.keys.set(key, { fingerprint: String(amount_minor), status: 502, tx_ref: String(body.tx_ref), code: "payment_provider_refused" });
+      if (key)
+        user.keys.set(key, {
+          fingerprint: String(amount_minor),
+          status: 502,
+          tx_ref: String(body.tx_ref),
+          code: "payment_provider_refused",
+        });
       return countOutcome("fund: refused by the provider");
     }
     const body = await jsonAnswer<FundAnswer>(response, 201, "fund");
     same("fund answer", [body.status, body.amount_minor], ["PENDING", amount_minor]);
     if (!body.payment_link) fail("fund answer", "no payment link");
-    user.txs.push({ tx_ref: body.tx_ref, type: "FUND", amount_minor, fee_minor: 0, status: "PENDING", stage: "awaiting_payment", link: body.payment_link, link_open: true, failed_attempts: 0, charges: [] });
-    if (key) user.keys.set(key, { fingerprint: String(amount_minor), status: 201, tx_ref: body.tx_ref, code: null });
+    user.txs.push({
+      tx_ref: body.tx_ref,
+      type: "FUND",
+      amount_minor,
+      fee_minor: 0,
+      status: "PENDING",
+      stage: "awaiting_payment",
+      link: body.payment_link,
+      link_open: true,
+      failed_attempts: 0,
+      charges: [],
+    });
+    if (key)
+      user.keys.set(key, {
+        fingerprint: String(amount_minor),
+        status: 201,
+        tx_ref: body.tx_ref,
+        code: null,
+      });
     countOutcome("fund: link created");
   }
-  toString = () => `Fund(u${this.user}, ${this.amount_naira}, ${this.idem}${this.refuse ? ", refused" : ""})`;
+  toString = () =>
+    `Fund(u${this.user}, ${this.amount_naira}, ${this.idem}${this.refuse ? ", refused" : ""})`;
 }
 
 /** Many fundings at once on one wallet: exactly as many open as FUND_PENDING_MAX leaves room for. */
@@ -97,7 +191,11 @@ export class FundBurst implements Cmd {
     if (r.active.get(user.user_id) === false) return;
     const room = Math.max(0, m.fund_pending_max - pendingFundings(user));
     counts.requests += this.n;
-    const answers = await Promise.all(Array.from({ length: this.n }, (_, i) => call(r.fee, "/wallet/fund", jsonPost(user.auth, { amount: `${100 + i}.00` }))));
+    const answers = await Promise.all(
+      Array.from({ length: this.n }, (_, i) =>
+        call(r.fee, "/wallet/fund", jsonPost(user.auth, { amount: `${100 + i}.00` })),
+      ),
+    );
     let opened = 0;
     for (const [i, response] of answers.entries()) {
       if (response.status === 409) {
@@ -106,7 +204,18 @@ export class FundBurst implements Cmd {
       }
       const body = await jsonAnswer<FundAnswer>(response, 201, "fund burst");
       same("fund burst answer", [body.status, body.amount_minor], ["PENDING", (100 + i) * 100]);
-      user.txs.push({ tx_ref: body.tx_ref, type: "FUND", amount_minor: (100 + i) * 100, fee_minor: 0, status: "PENDING", stage: "awaiting_payment", link: body.payment_link, link_open: true, failed_attempts: 0, charges: [] });
+      user.txs.push({
+        tx_ref: body.tx_ref,
+        type: "FUND",
+        amount_minor: (100 + i) * 100,
+        fee_minor: 0,
+        status: "PENDING",
+        stage: "awaiting_payment",
+        link: body.payment_link,
+        link_open: true,
+        failed_attempts: 0,
+        charges: [],
+      });
       opened += 1;
     }
     same(`fund burst of ${this.n} with room for ${room}: opened`, opened, Math.min(room, this.n));
@@ -117,7 +226,8 @@ export class FundBurst implements Cmd {
 
 // ---- Paying ------------------------------------------------------------------------------------
 
-const openCheckouts = (m: Model) => m.users.flatMap((u) => u.txs.filter((t) => t.type === "FUND" && t.link && t.link_open));
+const openCheckouts = (m: Model) =>
+  m.users.flatMap((u) => u.txs.filter((t) => t.type === "FUND" && t.link && t.link_open));
 
 export class PayCheckout implements Cmd {
   constructor(
@@ -128,17 +238,28 @@ export class PayCheckout implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     countCommand("pay at checkout");
     const tx = pickOf(openCheckouts(m), this.pick)!;
-    const outcome = this.outcome === "fail" && (tx.failed_attempts ?? 0) > 0 ? "full" : this.outcome;
+    const outcome =
+      this.outcome === "fail" && (tx.failed_attempts ?? 0) > 0 ? "full" : this.outcome;
     const before = queued.length;
     counts.requests += 1;
     const response = await checkout(tx.link!, outcome);
-    if (response.status !== 303) fail(`checkout ${outcome}`, `${response.status} ${await response.text()}`);
+    if (response.status !== 303)
+      fail(`checkout ${outcome}`, `${response.status} ${await response.text()}`);
     const back = new URL(response.headers.get("location")!);
     const id = Number(back.searchParams.get("transaction_id"));
     // The look-alike posted charge.completed to our webhook route, which queued it.
-    const event = queued.slice(before).map((q: any) => JSON.parse(q.raw_body)).find((e: any) => e?.data?.id === id);
+    const event = queued
+      .slice(before)
+      .map((q: any) => JSON.parse(q.raw_body))
+      .find((e: any) => e?.data?.id === id);
     if (!event) fail(`checkout ${outcome}`, "no webhook reached the queue");
-    const charge = { id, tx_ref: tx.tx_ref, amount_minor: Math.round(Number(event.data.amount) * 100), currency: String(event.data.currency), status: outcome === "fail" ? "failed" : "successful" } as const;
+    const charge = {
+      id,
+      tx_ref: tx.tx_ref,
+      amount_minor: Math.round(Number(event.data.amount) * 100),
+      currency: String(event.data.currency),
+      status: outcome === "fail" ? "failed" : "successful",
+    } as const;
     same("charge status in the webhook", event.data.status, charge.status);
     tx.charges!.push(charge);
     r.charges.set(id, charge);
@@ -149,7 +270,8 @@ export class PayCheckout implements Cmd {
   toString = () => `PayCheckout(#${this.pick}, ${this.outcome})`;
 }
 
-const fundings = (m: Model) => m.users.flatMap((u) => u.txs.filter((t) => t.type === "FUND" && t.link));
+const fundings = (m: Model) =>
+  m.users.flatMap((u) => u.txs.filter((t) => t.type === "FUND" && t.link));
 
 /** A charge recorded at the look-alike without the checkout (over- or underpaid, or in another currency). */
 export class ControlCharge implements Cmd {
@@ -162,13 +284,23 @@ export class ControlCharge implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     countCommand("charge through the control API");
     const tx = pickOf(fundings(m), this.pick)!;
-    const amount_minor = tx.amount_minor + (this.kind === "over" ? 5000 : this.kind === "under" ? -100 : 0);
+    const amount_minor =
+      tx.amount_minor + (this.kind === "over" ? 5000 : this.kind === "under" ? -100 : 0);
     const currency = this.kind === "usd" ? "USD" : "NGN";
     counts.requests += 1;
-    const made = await okJson<{ data: { id: number } }>(await flwControl("/transactions", { tx_ref: tx.tx_ref, amount: naira(amount_minor), currency, status: "successful" }), "control charge");
+    const made = await okJson<{ data: { id: number } }>(
+      await flwControl("/transactions", {
+        tx_ref: tx.tx_ref,
+        amount: naira(amount_minor),
+        currency,
+        status: "successful",
+      }),
+      "control charge",
+    );
     await recordCharge(tx, r, made.data.id, amount_minor, currency, this.deliver);
   }
-  toString = () => `ControlCharge(#${this.pick}, ${this.kind}, ${this.deliver ? "delivered" : "silent"})`;
+  toString = () =>
+    `ControlCharge(#${this.pick}, ${this.kind}, ${this.deliver ? "delivered" : "silent"})`;
 }
 
 /**
@@ -178,11 +310,20 @@ export class ControlCharge implements Cmd {
  * same currency, at least their amount); a smaller one or another currency
  * leaves it open.
  */
-export async function recordCharge(tx: ModelTx, r: Real, id: number, amount_minor: number, currency: string, deliver: boolean, status: Charge["status"] = "successful"): Promise<void> {
+export async function recordCharge(
+  tx: ModelTx,
+  r: Real,
+  id: number,
+  amount_minor: number,
+  currency: string,
+  deliver: boolean,
+  status: Charge["status"] = "successful",
+): Promise<void> {
   const charge: Charge = { id, tx_ref: tx.tx_ref, amount_minor, currency, status };
   (tx.charges ??= []).push(charge);
   r.charges.set(charge.id, charge);
-  if (status === "successful" && currency === "NGN" && amount_minor >= tx.amount_minor) tx.link_open = false;
+  if (status === "successful" && currency === "NGN" && amount_minor >= tx.amount_minor)
+    tx.link_open = false;
   if (deliver) {
     const before = queued.length;
     counts.requests += 1;
@@ -199,7 +340,8 @@ export async function recordCharge(tx: ModelTx, r: Real, id: number, amount_mino
 export async function reconcileWallet(user: ModelUser): Promise<void> {
   const pending = user.txs.filter((t) => t.status === "PENDING");
   await runReconciler(env.WALLET.getByName(user.user_id));
-  for (const tx of pending) if (apply(tx, converged(tx))) countOutcome(`reconciler: ${tx.type} ${tx.stage}`);
+  for (const tx of pending)
+    if (apply(tx, converged(tx))) countOutcome(`reconciler: ${tx.type} ${tx.stage}`);
 }
 
 /** Send again what a provider already sent: Flutterwave and VTpass both deliver more than once. */
@@ -211,8 +353,12 @@ export class Redeliver implements Cmd {
     const all = m.users.flatMap((u) => u.txs);
     const sources: (() => Promise<Response>)[] = [
       ...[...r.charges.values()].map((c) => () => flwControl(`/transactions/${c.id}/deliver`, {})),
-      ...all.filter((t) => t.transfer_id && (t.transfer === "SUCCESSFUL" || t.transfer === "FAILED")).map((t) => () => flwControl(`/transfers/${t.transfer_id}/deliver`, {})),
-      ...all.filter((t) => t.request_id && t.vt && t.vt !== "pending").map((t) => () => vtControl(`/purchases/${t.request_id}/callback`, {})),
+      ...all
+        .filter((t) => t.transfer_id && (t.transfer === "SUCCESSFUL" || t.transfer === "FAILED"))
+        .map((t) => () => flwControl(`/transfers/${t.transfer_id}/deliver`, {})),
+      ...all
+        .filter((t) => t.request_id && t.vt && t.vt !== "pending")
+        .map((t) => () => vtControl(`/purchases/${t.request_id}/callback`, {})),
     ];
     const source = pickOf(sources, this.pick);
     if (!source) return;
@@ -225,7 +371,13 @@ export class Redeliver implements Cmd {
   toString = () => `Redeliver(#${this.pick})`;
 }
 
-export type Forgery = "unknown_ref" | "unknown_id" | "others_charge" | "lying_amount" | "forged_transfer" | "bad_signature";
+export type Forgery =
+  | "unknown_ref"
+  | "unknown_id"
+  | "others_charge"
+  | "lying_amount"
+  | "forged_transfer"
+  | "bad_signature";
 
 /** Events an attacker who knows the hash (or does not) could send. Only verified facts may move money. */
 export class Forge implements Cmd {
@@ -242,7 +394,13 @@ export class Forge implements Cmd {
     const funds = all.filter((t) => t.type === "FUND");
     const charges = [...r.charges.values()];
     const fake_id = 900_000_000 + (this.pick % 99_999_999);
-    let data: Record<string, unknown> = { id: fake_id, tx_ref: `fnd_forged${this.pick}`, status: "successful", amount: 1_000_000, currency: "NGN" };
+    let data: Record<string, unknown> = {
+      id: fake_id,
+      tx_ref: `fnd_forged${this.pick}`,
+      status: "successful",
+      amount: 1_000_000,
+      currency: "NGN",
+    };
     let event = "charge.completed";
     const target = pickOf(funds, this.pick);
     const charge = pickOf(charges, this.pick);
@@ -251,24 +409,55 @@ export class Forge implements Cmd {
       const other = funds.find((f) => f.tx_ref !== charge.tx_ref);
       if (other) data = { ...data, id: charge.id, tx_ref: other.tx_ref };
     }
-    if (this.kind === "lying_amount" && charge) data = { id: charge.id, tx_ref: charge.tx_ref, status: "successful", amount: 9_999_999, currency: "NGN" };
+    if (this.kind === "lying_amount" && charge)
+      data = {
+        id: charge.id,
+        tx_ref: charge.tx_ref,
+        status: "successful",
+        amount: 9_999_999,
+        currency: "NGN",
+      };
     if (this.kind === "forged_transfer") {
-      const w = pickOf(all.filter((t) => t.type === "WITHDRAW"), this.pick);
+      const w = pickOf(
+        all.filter((t) => t.type === "WITHDRAW"),
+        this.pick,
+      );
       event = "transfer.completed";
-      data = { id: fake_id, reference: w?.tx_ref ?? `wdr_forged${this.pick}`, status: "SUCCESSFUL", amount: 1, currency: "NGN" };
+      data = {
+        id: fake_id,
+        reference: w?.tx_ref ?? `wdr_forged${this.pick}`,
+        status: "SUCCESSFUL",
+        amount: 1,
+        currency: "NGN",
+      };
     }
-    const body = JSON.stringify({ event, "event.type": event === "transfer.completed" ? "Transfer" : "CARD_TRANSACTION", data });
+    const body = JSON.stringify({
+      event,
+      "event.type": event === "transfer.completed" ? "Transfer" : "CARD_TRANSACTION",
+      data,
+    });
     const before = queued.length;
     counts.requests += 1;
-    const response = await postWebhook(body, this.kind === "bad_signature" ? "wrong" : this.hmac ? "hmac" : "verif-hash");
+    const response = await postWebhook(
+      body,
+      this.kind === "bad_signature" ? "wrong" : this.hmac ? "hmac" : "verif-hash",
+    );
     if (this.kind === "bad_signature") {
       await problem(response, 401, "webhook_signature_invalid", "unsigned webhook");
       // (Other deliveries may arrive meanwhile: the look-alikes retry on their own clock.)
-      same("unsigned webhook queued", queued.slice(before).some((q: any) => q?.raw_body === body), false);
+      same(
+        "unsigned webhook queued",
+        queued.slice(before).some((q: any) => q?.raw_body === body),
+        false,
+      );
       return countOutcome("webhook: bad signature refused");
     }
     same("signed webhook answer", response.status, 200);
-    same("signed webhook queued", queued.slice(before).some((q: any) => q?.raw_body === body), true);
+    same(
+      "signed webhook queued",
+      queued.slice(before).some((q: any) => q?.raw_body === body),
+      true,
+    );
   }
   toString = () => `Forge(${this.kind}, #${this.pick}${this.hmac ? ", hmac" : ""})`;
 }

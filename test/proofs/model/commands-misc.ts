@@ -40,7 +40,11 @@ export class Toggle implements Cmd {
     const user = userOf(m, this.user);
     const next = r.active.get(user.user_id) === false;
     counts.requests += 1;
-    const body = await jsonAnswer<{ is_active: boolean }>(await call(r.fee, "/wallet/toggle-activity", { method: "POST", headers: user.auth }), 200, "toggle");
+    const body = await jsonAnswer<{ is_active: boolean }>(
+      await call(r.fee, "/wallet/toggle-activity", { method: "POST", headers: user.auth }),
+      200,
+      "toggle",
+    );
     same("toggle: is_active", body.is_active, next);
     r.active.set(user.user_id, next);
   }
@@ -54,7 +58,12 @@ export class Register implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     countCommand("register");
     const email = uniqueEmail("model");
-    const post = () => call(r.fee, "/auth/register", { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": uniqueIp() }, body: JSON.stringify({ email, password: PASSWORD }) });
+    const post = () =>
+      call(r.fee, "/auth/register", {
+        method: "POST",
+        headers: { "content-type": "application/json", "cf-connecting-ip": uniqueIp() },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
     counts.requests += 1;
     const created = await jsonAnswer<{ id: string }>(await post(), 201, "register");
     if (this.again) {
@@ -63,7 +72,14 @@ export class Register implements Cmd {
       countOutcome("register: email taken");
     }
     const token = await login(r.fee, email, PASSWORD);
-    const user = { user_id: created.id, email, password: PASSWORD, auth: { authorization: `Bearer ${token}` }, txs: [], keys: new Map() };
+    const user = {
+      user_id: created.id,
+      email,
+      password: PASSWORD,
+      auth: { authorization: `Bearer ${token}` },
+      txs: [],
+      keys: new Map(),
+    };
     m.users.push(user);
     m.logins.push(user);
     // Its starting state, from the API: an empty, active wallet.
@@ -75,7 +91,14 @@ export class Register implements Cmd {
 
 async function login(fee: string, email: string, password: string): Promise<string> {
   counts.requests += 1;
-  const response = await call(fee, "/auth/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": uniqueIp() }, body: new URLSearchParams({ username: email, password }).toString() });
+  const response = await call(fee, "/auth/login", {
+    method: "POST",
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      "cf-connecting-ip": uniqueIp(),
+    },
+    body: new URLSearchParams({ username: email, password }).toString(),
+  });
   return (await jsonAnswer<{ access_token: string }>(response, 200, "login")).access_token;
 }
 
@@ -91,7 +114,17 @@ export class Login implements Cmd {
     const user = m.logins[this.pick % m.logins.length];
     if (this.wrong) {
       counts.requests += 1;
-      const response = await call(r.fee, "/auth/login", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": uniqueIp() }, body: new URLSearchParams({ username: user.email, password: `${user.password}!` }).toString() });
+      const response = await call(r.fee, "/auth/login", {
+        method: "POST",
+        headers: {
+          "content-type": "application/x-www-form-urlencoded",
+          "cf-connecting-ip": uniqueIp(),
+        },
+        body: new URLSearchParams({
+          username: user.email,
+          password: `${user.password}!`,
+        }).toString(),
+      });
       await problem(response, 401, "unauthorized", "login with a wrong password");
       return countOutcome("login: wrong password refused");
     }

@@ -11,7 +11,12 @@
  * ours is replaced: the routes, the consumer, the Wallet objects and the
  * provider clients are the real ones.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { vi } from "vitest";
 import { createApp } from "../../../src/app";
@@ -44,16 +49,28 @@ export async function consume(messages: unknown[]): Promise<BatchResult> {
   const { default: worker } = await import("../../../src/worker");
   const batch = createMessageBatch(
     "wallet-events",
-    messages.map((body, i) => ({ id: `model-${i}-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 1, body })),
+    messages.map((body, i) => ({
+      id: `model-${i}-${crypto.randomUUID()}`,
+      timestamp: new Date(),
+      attempts: 1,
+      body,
+    })),
   );
   const ctx = createExecutionContext();
   const t0 = Date.now();
   await worker.queue(batch as never, env, ctx);
   const t1 = Date.now();
-  const result = (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[]; retryMessages: unknown[]; ackAll: boolean };
+  const result = (await getQueueResult(batch, ctx)) as unknown as {
+    explicitAcks: string[];
+    retryMessages: unknown[];
+    ackAll: boolean;
+  };
   spent("consume: handler", t1 - t0);
   spent("consume: waitUntil", Date.now() - t1);
-  return { acked: result.ackAll ? messages.length : result.explicitAcks.length, retried: result.retryMessages.length };
+  return {
+    acked: result.ackAll ? messages.length : result.explicitAcks.length,
+    retried: result.retryMessages.length,
+  };
 }
 
 // ---- Requests --------------------------------------------------------------------------
@@ -69,20 +86,44 @@ const app = createApp();
 export async function call(fee: string, path: string, init: RequestInit = {}): Promise<Response> {
   if (fee === "0") return dispatch(`${ORIGIN}/api/v1${path}`, init);
   const ctx = createExecutionContext();
-  const response = await app.fetch(new Request(`${ORIGIN}/api/v1${path}`, init), { ...env, WITHDRAWAL_FEE: fee } as unknown as Env, ctx);
+  const response = await app.fetch(
+    new Request(`${ORIGIN}/api/v1${path}`, init),
+    { ...env, WITHDRAWAL_FEE: fee } as unknown as Env,
+    ctx,
+  );
   await waitOnExecutionContext(ctx);
   return response;
 }
 
-export function jsonPost(auth: Record<string, string>, body: unknown, headers: Record<string, string> = {}): RequestInit {
-  return { method: "POST", headers: { "content-type": "application/json", accept: "application/json", ...auth, ...headers }, body: JSON.stringify(body) };
+export function jsonPost(
+  auth: Record<string, string>,
+  body: unknown,
+  headers: Record<string, string> = {},
+): RequestInit {
+  return {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json",
+      ...auth,
+      ...headers,
+    },
+    body: JSON.stringify(body),
+  };
 }
 
 /** A signed Flutterwave webhook straight to our route (a forged one, or a replay by an attacker with the hash). */
-export function postWebhook(body: string, signature: "verif-hash" | "hmac" | "wrong"): Promise<Response> {
+export function postWebhook(
+  body: string,
+  signature: "verif-hash" | "hmac" | "wrong",
+): Promise<Response> {
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (signature === "verif-hash") headers["verif-hash"] = WEBHOOK_HASH;
-  else if (signature === "hmac") headers["flutterwave-signature"] = hmacSha256Base64(WEBHOOK_HASH, new TextEncoder().encode(body));
+  else if (signature === "hmac")
+    headers["flutterwave-signature"] = hmacSha256Base64(
+      WEBHOOK_HASH,
+      new TextEncoder().encode(body),
+    );
   else headers["verif-hash"] = `${WEBHOOK_HASH}x`;
   return dispatch(`${ORIGIN}/api/v1/wallet/flutterwave/webhook`, { method: "POST", headers, body });
 }
@@ -126,9 +167,12 @@ export function checkout(link: string, outcome: "full" | "less" | "fail"): Promi
 
 /** The look-alike's transfer for one of our references (its id, to settle it). */
 export async function transferIdFor(tx_ref: string): Promise<number | null> {
-  const listed = await dispatch(`${FLW}/v3/transfers?reference=${encodeURIComponent(tx_ref)}`, { headers: { authorization: `Bearer ${FLW_SECRET}` } });
+  const listed = await dispatch(`${FLW}/v3/transfers?reference=${encodeURIComponent(tx_ref)}`, {
+    headers: { authorization: `Bearer ${FLW_SECRET}` },
+  });
   const data = (await okJson<{ data: { id: number }[] }>(listed, "transfers list")).data;
-  if (data.length > 1) throw new Error(`two transfers for ${tx_ref}: one tx_ref must reach Flutterwave at most once`);
+  if (data.length > 1)
+    throw new Error(`two transfers for ${tx_ref}: one tx_ref must reach Flutterwave at most once`);
   return data[0]?.id ?? null;
 }
 
@@ -147,7 +191,9 @@ export function claimPurchaseSlot(key: string): boolean {
   const last = recentPurchases.get(key);
   if (last !== undefined && now - last < PURCHASE_REPEAT_WINDOW_MS) return false;
   recentPurchases.set(key, now);
-  if (recentPurchases.size > 5_000) for (const [k, at] of recentPurchases) if (now - at >= PURCHASE_REPEAT_WINDOW_MS) recentPurchases.delete(k);
+  if (recentPurchases.size > 5_000)
+    for (const [k, at] of recentPurchases)
+      if (now - at >= PURCHASE_REPEAT_WINDOW_MS) recentPurchases.delete(k);
   return true;
 }
 
@@ -182,18 +228,22 @@ const PURCHASE_PACE_WINDOW_MS = 61_000;
 const purchaseAttempts = new Map<string, number[]>();
 
 export async function pacePurchases(user_id: string, n: number): Promise<void> {
-  if (n < 1 || n > PURCHASES_PER_MINUTE) throw new Error(`cannot send ${n} purchases at once under a limit of ${PURCHASES_PER_MINUTE}`);
+  if (n < 1 || n > PURCHASES_PER_MINUTE)
+    throw new Error(`cannot send ${n} purchases at once under a limit of ${PURCHASES_PER_MINUTE}`);
   const started_ms = Date.now();
   for (;;) {
     const now_ms = Date.now();
-    const recent = (purchaseAttempts.get(user_id) ?? []).filter((at_ms) => now_ms - at_ms < PURCHASE_PACE_WINDOW_MS);
+    const recent = (purchaseAttempts.get(user_id) ?? []).filter(
+      (at_ms) => now_ms - at_ms < PURCHASE_PACE_WINDOW_MS,
+    );
     if (recent.length + n <= PURCHASES_PER_MINUTE) {
       purchaseAttempts.set(user_id, [...recent, ...Array<number>(n).fill(now_ms)]);
       if (now_ms > started_ms) spent("purchase pacing", now_ms - started_ms);
       return;
     }
     // Until enough of the oldest attempts are a window old.
-    const frees_at_ms = recent[recent.length + n - PURCHASES_PER_MINUTE - 1] + PURCHASE_PACE_WINDOW_MS;
+    const frees_at_ms =
+      recent[recent.length + n - PURCHASES_PER_MINUTE - 1] + PURCHASE_PACE_WINDOW_MS;
     await new Promise((resolve) => setTimeout(resolve, Math.max(1, frees_at_ms - now_ms)));
   }
 }
@@ -216,7 +266,14 @@ export function spent(what: string, ms: number): void {
   spent_ms.set(what, (spent_ms.get(what) ?? 0) + ms);
 }
 
-export const counts = { commands: new Map<string, number>(), outcomes: new Map<string, number>(), requests: 0, faults: 0, attacks: 0, sequences: 0 };
+export const counts = {
+  commands: new Map<string, number>(),
+  outcomes: new Map<string, number>(),
+  requests: 0,
+  faults: 0,
+  attacks: 0,
+  sequences: 0,
+};
 
 export function countCommand(kind: string): void {
   counts.commands.set(kind, (counts.commands.get(kind) ?? 0) + 1);

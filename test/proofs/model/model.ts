@@ -17,7 +17,13 @@ export type TxType = "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
 export type TxStatus = "PENDING" | "SUCCESS" | "FAILED";
 
 /** A charge the Flutterwave look-alike recorded for a funding. */
-export type Charge = { id: number; tx_ref: string; amount_minor: number; currency: string; status: "successful" | "failed" };
+export type Charge = {
+  id: number;
+  tx_ref: string;
+  amount_minor: number;
+  currency: string;
+  status: "successful" | "failed";
+};
 
 /** What VTpass says about a purchase (its requery answer). */
 export type VtTruth = "delivered" | "failed" | "reversed" | "pending";
@@ -33,7 +39,12 @@ export type TransferTruth = "NONE" | "NEW" | "SUCCESSFUL" | "FAILED";
  * request_id. Nothing else (an escalation, a provider refusal's anomaly) can
  * arise in the model's sequences, so every other recorded anomaly is a mismatch.
  */
-export type AnomalyKind = "refund_due" | "overpaid" | "paid_after_terminal" | "paid_twice" | "paid_after_void";
+export type AnomalyKind =
+  | "refund_due"
+  | "overpaid"
+  | "paid_after_terminal"
+  | "paid_twice"
+  | "paid_after_void";
 export type ModelAnomaly = { kind: AnomalyKind; ref: string };
 
 export type ModelTx = {
@@ -69,7 +80,10 @@ export type ModelUser = {
   password?: string;
   txs: ModelTx[];
   /** Idempotency keys this user used, with the first stored answer. */
-  keys: Map<string, { fingerprint: string; status: number; tx_ref: string | null; code: string | null }>;
+  keys: Map<
+    string,
+    { fingerprint: string; status: number; tx_ref: string | null; code: string | null }
+  >;
 };
 
 export type Model = {
@@ -84,7 +98,11 @@ export type Model = {
 
 // ---- Derived money ---------------------------------------------------------------------
 
-export function balances(user: ModelUser): { balance_minor: number; held_minor: number; available_minor: number } {
+export function balances(user: ModelUser): {
+  balance_minor: number;
+  held_minor: number;
+  available_minor: number;
+} {
   let balance_minor = 0;
   let held_minor = 0;
   for (const tx of user.txs) {
@@ -116,14 +134,21 @@ export function findTx(model: Model, tx_ref: string): { user: ModelUser; tx: Mod
  * it (unchanged when only an anomaly is recorded), the anomaly it records, and
  * for a funding the charge that credited it. null: nothing at all changes.
  */
-export type Next = { status: TxStatus; stage: string; anomaly?: ModelAnomaly; anomalies?: ModelAnomaly[]; credited_by?: number } | null;
+export type Next = {
+  status: TxStatus;
+  stage: string;
+  anomaly?: ModelAnomaly;
+  anomalies?: ModelAnomaly[];
+  credited_by?: number;
+} | null;
 
 /** Every anomaly an answer records (one answer may carry several charges). */
 export function anomaliesOf(next: NonNullable<Next>): ModelAnomaly[] {
   return [...(next.anomaly ? [next.anomaly] : []), ...(next.anomalies ?? [])];
 }
 
-const accounted = (tx: ModelTx, ref: string): boolean => (tx.anomalies ?? []).some((a) => a.ref === ref);
+const accounted = (tx: ModelTx, ref: string): boolean =>
+  (tx.anomalies ?? []).some((a) => a.ref === ref);
 
 /** A recorded anomaly only, the transaction itself unchanged (unless this charge or payment was already recorded). */
 function anomalyOnly(tx: ModelTx, kind: AnomalyKind, ref: string): Next {
@@ -154,10 +179,18 @@ export function fundingAfterCharge(tx: ModelTx, charge: Charge): Next {
   if (accounted(tx, ref)) return late ? { status: "FAILED", stage: "failed" } : null;
   if (charge.currency !== "NGN" || charge.amount_minor < tx.amount_minor) {
     const anomaly = { kind: "refund_due", ref } as const;
-    return late ? { status: "FAILED", stage: "failed", anomaly } : { status: "PENDING", stage: "payment_mismatch", anomaly };
+    return late
+      ? { status: "FAILED", stage: "failed", anomaly }
+      : { status: "PENDING", stage: "payment_mismatch", anomaly };
   }
-  const anomaly = charge.amount_minor > tx.amount_minor ? ({ kind: "overpaid", ref } as const) : undefined;
-  return { status: "SUCCESS", stage: "settled", credited_by: charge.id, ...(anomaly ? { anomaly } : {}) };
+  const anomaly =
+    charge.amount_minor > tx.amount_minor ? ({ kind: "overpaid", ref } as const) : undefined;
+  return {
+    status: "SUCCESS",
+    stage: "settled",
+    credited_by: charge.id,
+    ...(anomaly ? { anomaly } : {}),
+  };
 }
 
 /**
@@ -167,8 +200,10 @@ export function fundingAfterCharge(tx: ModelTx, charge: Charge): Next {
  */
 export function heldLateSuccess(tx: ModelTx): Next {
   if (tx.status !== "FAILED") return null;
-  if (tx.type === "WITHDRAW" && tx.transfer === "SUCCESSFUL" && tx.transfer_id) return anomalyOnly(tx, "paid_after_void", String(tx.transfer_id));
-  if ((tx.type === "AIRTIME" || tx.type === "DATA") && tx.vt === "delivered" && tx.request_id) return anomalyOnly(tx, "paid_after_void", tx.request_id);
+  if (tx.type === "WITHDRAW" && tx.transfer === "SUCCESSFUL" && tx.transfer_id)
+    return anomalyOnly(tx, "paid_after_void", String(tx.transfer_id));
+  if ((tx.type === "AIRTIME" || tx.type === "DATA") && tx.vt === "delivered" && tx.request_id)
+    return anomalyOnly(tx, "paid_after_void", tx.request_id);
   return null;
 }
 
@@ -179,7 +214,12 @@ export function heldLateSuccess(tx: ModelTx): Next {
  * then the rest (src/domain/transactions.ts chargesInOrder).
  */
 export function chargesByReference(tx: ModelTx): Charge[] {
-  const rank = (c: Charge) => (c.status !== "successful" ? 2 : c.currency === "NGN" && c.amount_minor >= tx.amount_minor ? 0 : 1);
+  const rank = (c: Charge) =>
+    c.status !== "successful"
+      ? 2
+      : c.currency === "NGN" && c.amount_minor >= tx.amount_minor
+        ? 0
+        : 1;
   return [...(tx.charges ?? [])].sort((a, b) => b.id - a.id).sort((a, b) => rank(a) - rank(b));
 }
 
@@ -189,7 +229,10 @@ export function converged(tx: ModelTx): Next {
     case "FUND": {
       const charges = chargesByReference(tx);
       // No payment at all: only the deadline ends it.
-      if (charges.length === 0) return tx.status === "PENDING" && tx.past_deadline ? { status: "FAILED", stage: "failed" } : null;
+      if (charges.length === 0)
+        return tx.status === "PENDING" && tx.past_deadline
+          ? { status: "FAILED", stage: "failed" }
+          : null;
       // Each charge in turn, as the wallet applies them, on a copy.
       const copy: ModelTx = { ...tx, anomalies: [...(tx.anomalies ?? [])] };
       const recorded: ModelAnomaly[] = [];
@@ -201,14 +244,22 @@ export function converged(tx: ModelTx): Next {
         recorded.push(...anomaliesOf(next));
         apply(copy, next);
       }
-      return moved ? { status: copy.status, stage: copy.stage, anomalies: recorded, ...(copy.credited_by !== undefined ? { credited_by: copy.credited_by } : {}) } : null;
+      return moved
+        ? {
+            status: copy.status,
+            stage: copy.stage,
+            anomalies: recorded,
+            ...(copy.credited_by !== undefined ? { credited_by: copy.credited_by } : {}),
+          }
+        : null;
     }
     case "WITHDRAW":
       if (tx.status !== "PENDING") return heldLateSuccess(tx);
       if (tx.transfer === "SUCCESSFUL") return { status: "SUCCESS", stage: "settled" };
       if (tx.transfer === "FAILED") return { status: "FAILED", stage: "failed" };
       // NEW at Flutterwave: the lookup confirms the submission (a lost answer becomes "submitted").
-      if (tx.transfer === "NEW" && tx.stage === "submit_unknown") return { status: "PENDING", stage: "submitted" };
+      if (tx.transfer === "NEW" && tx.stage === "submit_unknown")
+        return { status: "PENDING", stage: "submitted" };
       return null;
     case "AIRTIME":
     case "DATA":
@@ -218,7 +269,8 @@ export function converged(tx: ModelTx): Next {
         if (tx.vt === "reversed") return { status: "FAILED", stage: "reversed" };
         return null;
       }
-      if (tx.status === "SUCCESS" && tx.vt === "reversed") return { status: "FAILED", stage: "reversed" };
+      if (tx.status === "SUCCESS" && tx.vt === "reversed")
+        return { status: "FAILED", stage: "reversed" };
       return heldLateSuccess(tx);
   }
 }
@@ -233,17 +285,23 @@ export function apply(tx: ModelTx, next: Next): boolean {
 }
 
 /** What an answer did, as the test counts it: the stage it entered, else the anomaly it recorded. */
-export function effectOf(before: { status: TxStatus; stage: string }, next: NonNullable<Next>): string {
+export function effectOf(
+  before: { status: TxStatus; stage: string },
+  next: NonNullable<Next>,
+): string {
   if (next.status !== before.status || next.stage !== before.stage) return next.stage;
   return anomaliesOf(next)[0]?.kind ?? "unchanged";
 }
 
 /** Every anomaly the model expects for a user's wallet, as `tx_ref kind ref` lines, sorted. */
 export function expectedAnomalies(user: ModelUser): string[] {
-  return user.txs.flatMap((tx) => (tx.anomalies ?? []).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref))).sort();
+  return user.txs
+    .flatMap((tx) => (tx.anomalies ?? []).map((a) => anomalyLine(tx.tx_ref, a.kind, a.ref)))
+    .sort();
 }
 
-export const anomalyLine = (tx_ref: string, kind: string, ref: string): string => `${tx_ref} ${kind} ${ref}`;
+export const anomalyLine = (tx_ref: string, kind: string, ref: string): string =>
+  `${tx_ref} ${kind} ${ref}`;
 
 // ---- Concurrency: is there a serial order that explains these answers? -------------------
 
@@ -253,8 +311,13 @@ export const anomalyLine = (tx_ref: string, kind: string, ref: string): string =
  * and every refused one would not fit after all the accepted ones (put the
  * refused last: that is the order that leaves the least room).
  */
-export function serialOrderExists(available_minor: number, answers: { required_minor: number; accepted: boolean }[]): boolean {
+export function serialOrderExists(
+  available_minor: number,
+  answers: { required_minor: number; accepted: boolean }[],
+): boolean {
   const taken = answers.filter((a) => a.accepted).reduce((sum, a) => sum + a.required_minor, 0);
   if (taken > available_minor) return false;
-  return answers.filter((a) => !a.accepted).every((a) => a.required_minor > available_minor - taken);
+  return answers
+    .filter((a) => !a.accepted)
+    .every((a) => a.required_minor > available_minor - taken);
 }

@@ -15,12 +15,25 @@ import { newTxRef } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
 import { bearerFor, newWallet } from "../../support/helpers";
 
-export type PooledWallet = { user_id: string; email: string; auth: Record<string, string>; opening_minor: number };
+export type PooledWallet = {
+  user_id: string;
+  email: string;
+  auth: Record<string, string>;
+  opening_minor: number;
+};
 
 type Slot = PooledWallet & { stub: DurableObjectStub<Wallet>; opening_ref: string };
 
 /** Tables a sequence writes, emptied on restore (the opening's rows in transactions and journal are kept). */
-const EMPTIED = ["holds", "provider_events", "anomalies", "idempotency", "changes", "feed_readers", "callback_verifies"];
+const EMPTIED = [
+  "holds",
+  "provider_events",
+  "anomalies",
+  "idempotency",
+  "changes",
+  "feed_readers",
+  "callback_verifies",
+];
 
 export function modelPool(size: number): (opening_minor: number) => Promise<PooledWallet> {
   const slots: Slot[] = [];
@@ -31,11 +44,33 @@ export function modelPool(size: number): (opening_minor: number) => Promise<Pool
     if (!slot) {
       const w = await newWallet();
       const opening_ref = newTxRef("FUND", w.user_id);
-      await w.stub.openFunding({ tx_ref: opening_ref, amount_minor: opening_minor, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
-      const facts = { found: true, provider_ref: `opening-${opening_ref}`, our_ref: opening_ref, outcome: "succeeded", amount_minor: opening_minor, currency: "NGN", message: null } as const;
+      await w.stub.openFunding({
+        tx_ref: opening_ref,
+        amount_minor: opening_minor,
+        currency: "NGN",
+        pending_max: FUND_PENDING_MAX_CEILING,
+        deadline_at_ms: Date.now() + 3_600_000,
+      });
+      const facts = {
+        found: true,
+        provider_ref: `opening-${opening_ref}`,
+        our_ref: opening_ref,
+        outcome: "succeeded",
+        amount_minor: opening_minor,
+        currency: "NGN",
+        message: null,
+      } as const;
       const credited = await w.stub.applyProviderFacts(opening_ref, facts, { via: "webhook" });
-      if (credited.outcome !== "credited") throw new Error(`opening funding did not credit: ${credited.outcome}`);
-      slots[index] = { user_id: w.user_id, email: w.email, stub: w.stub, opening_ref, opening_minor, auth: await bearerFor(w.user_id) };
+      if (credited.outcome !== "credited")
+        throw new Error(`opening funding did not credit: ${credited.outcome}`);
+      slots[index] = {
+        user_id: w.user_id,
+        email: w.email,
+        stub: w.stub,
+        opening_ref,
+        opening_minor,
+        auth: await bearerFor(w.user_id),
+      };
       return slots[index];
     }
     await runInDurableObject(slot.stub, async (_wallet: Wallet, state) => {
@@ -43,7 +78,10 @@ export function modelPool(size: number): (opening_minor: number) => Promise<Pool
         for (const table of EMPTIED) state.storage.sql.exec(`DELETE FROM ${table}`);
         state.storage.sql.exec("DELETE FROM journal WHERE tx_ref != ?", slot.opening_ref);
         state.storage.sql.exec("DELETE FROM transactions WHERE tx_ref != ?", slot.opening_ref);
-        state.storage.sql.exec("UPDATE wallet SET balance_minor = ?, is_active = 1", slot.opening_minor);
+        state.storage.sql.exec(
+          "UPDATE wallet SET balance_minor = ?, is_active = 1",
+          slot.opening_minor,
+        );
       });
       await state.storage.deleteAlarm();
     });

@@ -4,7 +4,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { VTPASS_REQUEST_ID_MAX_CHARS } from "../../../src/providers/vtpass/limits";
-import { checkRequestId, lagosDateTimePrefix, newRequestId } from "../../../src/providers/vtpass/request-id";
+import {
+  checkRequestId,
+  lagosDateTimePrefix,
+  newRequestId,
+} from "../../../src/providers/vtpass/request-id";
 
 describe("request_id", () => {
   const at = (iso: string) => Date.parse(iso);
@@ -33,13 +37,22 @@ describe("request_id", () => {
   });
 
   it("checks shape and calendar, and says which instant the prefix names", () => {
-    expect(checkRequestId("202611280030abc")).toEqual({ ok: true, prefix_utc_ms: at("2026-11-27T23:30:00Z") });
+    expect(checkRequestId("202611280030abc")).toEqual({
+      ok: true,
+      prefix_utc_ms: at("2026-11-27T23:30:00Z"),
+    });
     expect(checkRequestId("202202071830YUs83meikd").ok).toBe(true); // VTpass's own example
     expect(checkRequestId("20261128003")).toEqual({ ok: false, reason: "length" });
     expect(checkRequestId("2".repeat(37))).toEqual({ ok: false, reason: "length" });
     expect(checkRequestId("202611280030-abc")).toEqual({ ok: false, reason: "characters" });
     expect(checkRequestId("20261128003a")).toEqual({ ok: false, reason: "characters" });
-    for (const bad of ["202602300000", "202613010000", "202611282400", "202611280060", "202700000000"]) {
+    for (const bad of [
+      "202602300000",
+      "202613010000",
+      "202611282400",
+      "202611280060",
+      "202700000000",
+    ]) {
       expect(checkRequestId(bad), bad).toEqual({ ok: false, reason: "date" });
     }
   });

@@ -13,7 +13,13 @@
  * The Operations object is one per deployment, so tests compare before and
  * after (deltas) rather than absolute totals.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runDurableObjectAlarm,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TransactionFact } from "../../../src/domain/operator";
@@ -22,17 +28,47 @@ import { requireConfig } from "../../../src/lib/config";
 import { newTxRef, randomBase32 } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING, WITHDRAW_ESCALATE_AFTER_MS } from "../../../src/domain/limits";
 import { OPERATOR_TERMINAL_RETAIN_MS } from "../../../src/durable/operations/limits";
-import { api, authedJson, expectProblem, fundedWallet, newWallet, runReconciler } from "../../support/helpers";
+import {
+  api,
+  authedJson,
+  expectProblem,
+  fundedWallet,
+  newWallet,
+  runReconciler,
+} from "../../support/helpers";
 import { control, envelope } from "../../support/sandbox";
 
 const ADMIN = { authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` };
 
 type View = {
   object: string;
-  pending: { type: string; count: number; overdue: number; escalated: number; oldest_age_s: number }[];
-  overdue: { total: number; has_more: boolean; data: { tx_ref: string; user_id: string; type: string; status: string; stage: string; escalated: boolean; overdue_s: number; amount: string }[] };
+  pending: {
+    type: string;
+    count: number;
+    overdue: number;
+    escalated: number;
+    oldest_age_s: number;
+  }[];
+  overdue: {
+    total: number;
+    has_more: boolean;
+    data: {
+      tx_ref: string;
+      user_id: string;
+      type: string;
+      status: string;
+      stage: string;
+      escalated: boolean;
+      overdue_s: number;
+      amount: string;
+    }[];
+  };
   escalations: { total: number; data: { tx_ref: string }[] };
-  anomalies: { total: number; by_kind: Record<string, number>; data: { tx_ref: string; kind: string; user_id: string | null }[] };
+  anomalies: {
+    total: number;
+    by_kind: Record<string, number>;
+    data: { tx_ref: string; kind: string; user_id: string | null }[];
+  };
   settlements: { type: string; outcome: string; count: number }[];
   dead_letters: { stored: number; unreplayed: number; oldest_unreplayed_age_s: number };
   provider_problems: unknown[];
@@ -58,24 +94,46 @@ async function metrics(): Promise<Map<string, number>> {
   return samples;
 }
 
-const pendingOf = (v: View, type: string) => v.pending.find((p) => p.type === type) ?? { count: 0, overdue: 0, escalated: 0 };
-const settledOf = (v: View, type: string, outcome: string) => v.settlements.find((s) => s.type === type && s.outcome === outcome)?.count ?? 0;
+const pendingOf = (v: View, type: string) =>
+  v.pending.find((p) => p.type === type) ?? { count: 0, overdue: 0, escalated: 0 };
+const settledOf = (v: View, type: string, outcome: string) =>
+  v.settlements.find((s) => s.type === type && s.outcome === outcome)?.count ?? 0;
 const sample = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
 
 /** A withdrawal whose transfer hangs at the provider, past its deadline, escalated by the reconciler. */
 async function stuckWithdrawal() {
   const w = await fundedWallet(500_000);
   const note = `stuck-${randomBase32(10)}`;
-  await envelope(await control("/faults", { body: { operation: "transfers.create", match: note, mode: "hang", times: 1 } }));
-  const res = await api("/wallet/withdraw", authedJson(w.auth, { account_bank: "044", account_number: "0690000031", amount: "1000", narration: note }));
+  await envelope(
+    await control("/faults", {
+      body: { operation: "transfers.create", match: note, mode: "hang", times: 1 },
+    }),
+  );
+  const res = await api(
+    "/wallet/withdraw",
+    authedJson(w.auth, {
+      account_bank: "044",
+      account_number: "0690000031",
+      amount: "1000",
+      narration: note,
+    }),
+  );
   expect(res.status).toBe(202);
   const { tx_ref } = (await res.json()) as { tx_ref: string };
   const created_at_ms = Date.now() - WITHDRAW_ESCALATE_AFTER_MS - 60_000;
   await runInDurableObject(w.stub, (_i, state) =>
-    state.storage.sql.exec("UPDATE transactions SET created_at_ms = ?, deadline_at_ms = ? WHERE tx_ref = ?", created_at_ms, created_at_ms + WITHDRAW_ESCALATE_AFTER_MS, tx_ref),
+    state.storage.sql.exec(
+      "UPDATE transactions SET created_at_ms = ?, deadline_at_ms = ? WHERE tx_ref = ?",
+      created_at_ms,
+      created_at_ms + WITHDRAW_ESCALATE_AFTER_MS,
+      tx_ref,
+    ),
   );
   await runReconciler(w.stub);
-  expect(await w.stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", escalated_at_ms: expect.any(Number) });
+  expect(await w.stub.getTransaction(tx_ref)).toMatchObject({
+    status: "PENDING",
+    escalated_at_ms: expect.any(Number),
+  });
   return { ...w, tx_ref };
 }
 
@@ -83,20 +141,46 @@ async function stuckWithdrawal() {
 async function overpaidFunding() {
   const w = await newWallet();
   const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
-  const facts = { found: true, provider_ref: String(Date.now()), our_ref: tx_ref, outcome: "succeeded", amount_minor: 200_000, currency: "NGN", message: null } as const;
-  expect((await w.stub.applyProviderFacts(tx_ref, facts, { via: "webhook" })).outcome).toBe("credited");
+  await w.stub.openFunding({
+    tx_ref,
+    amount_minor: 150_000,
+    currency: "NGN",
+    pending_max: FUND_PENDING_MAX_CEILING,
+    deadline_at_ms: Date.now() + 3_600_000,
+  });
+  const facts = {
+    found: true,
+    provider_ref: String(Date.now()),
+    our_ref: tx_ref,
+    outcome: "succeeded",
+    amount_minor: 200_000,
+    currency: "NGN",
+    message: null,
+  } as const;
+  expect((await w.stub.applyProviderFacts(tx_ref, facts, { via: "webhook" })).outcome).toBe(
+    "credited",
+  );
   return { ...w, tx_ref };
 }
 
 /** A message that exhausted its retries, arriving on the dead-letter queue. */
 async function deadLetter() {
   const { default: worker } = await import("../../../src/worker");
-  const body = { v: 1, kind: "flutterwave.webhook", request_id: `req-${crypto.randomUUID()}`, received_at_ms: Date.now(), raw_body: "{}" };
-  const batch = createMessageBatch("wallet-events-dlq", [{ id: `dlq-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body }]);
+  const body = {
+    v: 1,
+    kind: "flutterwave.webhook",
+    request_id: `req-${crypto.randomUUID()}`,
+    received_at_ms: Date.now(),
+    raw_body: "{}",
+  };
+  const batch = createMessageBatch("wallet-events-dlq", [
+    { id: `dlq-${crypto.randomUUID()}`, timestamp: new Date(), attempts: 6, body },
+  ]);
   const ctx = createExecutionContext();
   await worker.queue(batch as never, env, ctx);
-  expect(((await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[] }).explicitAcks).toHaveLength(1);
+  expect(
+    ((await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[] }).explicitAcks,
+  ).toHaveLength(1);
 }
 
 describe("operator view and metrics reflect a scripted mix", () => {
@@ -115,25 +199,43 @@ describe("operator view and metrics reflect a scripted mix", () => {
     // Pending, overdue, escalated: exactly one more withdrawal each; nothing else moved.
     expect(pendingOf(after, "WITHDRAW").count - pendingOf(before, "WITHDRAW").count).toBe(1);
     expect(pendingOf(after, "WITHDRAW").overdue - pendingOf(before, "WITHDRAW").overdue).toBe(1);
-    expect(pendingOf(after, "WITHDRAW").escalated - pendingOf(before, "WITHDRAW").escalated).toBe(1);
+    expect(pendingOf(after, "WITHDRAW").escalated - pendingOf(before, "WITHDRAW").escalated).toBe(
+      1,
+    );
     expect(pendingOf(after, "FUND").count - pendingOf(before, "FUND").count).toBe(0);
     expect(after.overdue.total - before.overdue.total).toBe(1);
     expect(after.escalations.total - before.escalations.total).toBe(1);
     const listed = after.overdue.data.find((t) => t.tx_ref === stuck.tx_ref)!;
-    expect(listed).toMatchObject({ user_id: stuck.user_id, type: "WITHDRAW", status: "PENDING", escalated: true, amount: "1000.00" });
+    expect(listed).toMatchObject({
+      user_id: stuck.user_id,
+      type: "WITHDRAW",
+      status: "PENDING",
+      escalated: true,
+      amount: "1000.00",
+    });
     expect(listed.overdue_s).toBeGreaterThanOrEqual(60);
     expect(after.escalations.data.map((t) => t.tx_ref)).toContain(stuck.tx_ref);
 
     // Anomalies: the escalation and the overpayment, with their owners.
     expect(after.anomalies.total - before.anomalies.total).toBe(2);
-    expect((after.anomalies.by_kind.escalated ?? 0) - (before.anomalies.by_kind.escalated ?? 0)).toBe(1);
-    expect((after.anomalies.by_kind.overpaid ?? 0) - (before.anomalies.by_kind.overpaid ?? 0)).toBe(1);
-    expect(after.anomalies.data).toContainEqual(expect.objectContaining({ tx_ref: over.tx_ref, kind: "overpaid", user_id: over.user_id }));
-    expect(after.anomalies.data).toContainEqual(expect.objectContaining({ tx_ref: stuck.tx_ref, kind: "escalated", user_id: stuck.user_id }));
+    expect(
+      (after.anomalies.by_kind.escalated ?? 0) - (before.anomalies.by_kind.escalated ?? 0),
+    ).toBe(1);
+    expect((after.anomalies.by_kind.overpaid ?? 0) - (before.anomalies.by_kind.overpaid ?? 0)).toBe(
+      1,
+    );
+    expect(after.anomalies.data).toContainEqual(
+      expect.objectContaining({ tx_ref: over.tx_ref, kind: "overpaid", user_id: over.user_id }),
+    );
+    expect(after.anomalies.data).toContainEqual(
+      expect.objectContaining({ tx_ref: stuck.tx_ref, kind: "escalated", user_id: stuck.user_id }),
+    );
 
     // Settlements: the stuck withdrawal's own funding and the overpaid funding.
     expect(settledOf(after, "FUND", "succeeded") - settledOf(before, "FUND", "succeeded")).toBe(2);
-    expect(settledOf(after, "WITHDRAW", "succeeded") - settledOf(before, "WITHDRAW", "succeeded")).toBe(0);
+    expect(
+      settledOf(after, "WITHDRAW", "succeeded") - settledOf(before, "WITHDRAW", "succeeded"),
+    ).toBe(0);
 
     // Dead letters.
     expect(after.dead_letters.stored - before.dead_letters.stored).toBe(1);
@@ -144,7 +246,9 @@ describe("operator view and metrics reflect a scripted mix", () => {
     expect(delta('wallet_transactions_pending{type="WITHDRAW"}')).toBe(1);
     expect(delta('wallet_transactions_overdue{type="WITHDRAW"}')).toBe(1);
     expect(delta('wallet_transactions_pending{type="FUND"}')).toBe(0);
-    expect(sample(m1, 'wallet_transactions_pending_oldest_age_seconds{type="WITHDRAW"}')).toBeGreaterThanOrEqual(WITHDRAW_ESCALATE_AFTER_MS / 1000);
+    expect(
+      sample(m1, 'wallet_transactions_pending_oldest_age_seconds{type="WITHDRAW"}'),
+    ).toBeGreaterThanOrEqual(WITHDRAW_ESCALATE_AFTER_MS / 1000);
     expect(delta("wallet_escalations_open")).toBe(1);
     expect(delta('wallet_anomalies_open{kind="escalated"}')).toBe(1);
     expect(delta('wallet_anomalies_open{kind="overpaid"}')).toBe(1);
@@ -169,8 +273,18 @@ describe("operator view and metrics reflect a scripted mix", () => {
   it("closes an escalation when its transaction ends", async () => {
     const stuck = await stuckWithdrawal();
     const provider_ref = (await stuck.stub.getTransaction(stuck.tx_ref))!.provider_ref ?? "0";
-    const facts = { found: true, provider_ref, our_ref: stuck.tx_ref, outcome: "succeeded", amount_minor: 100_000, currency: "NGN", message: null } as const;
-    expect((await stuck.stub.applyProviderFacts(stuck.tx_ref, facts, { via: "webhook" })).outcome).toBe("debited");
+    const facts = {
+      found: true,
+      provider_ref,
+      our_ref: stuck.tx_ref,
+      outcome: "succeeded",
+      amount_minor: 100_000,
+      currency: "NGN",
+      message: null,
+    } as const;
+    expect(
+      (await stuck.stub.applyProviderFacts(stuck.tx_ref, facts, { via: "webhook" })).outcome,
+    ).toBe("debited");
     const v = await view();
     expect(v.escalations.data.map((t) => t.tx_ref)).not.toContain(stuck.tx_ref);
     expect(v.overdue.data.map((t) => t.tx_ref)).not.toContain(stuck.tx_ref);
@@ -182,17 +296,40 @@ describe("operator index: redelivery, ordering, retention", () => {
   it("feeds an anomaly once however often it recurs (a success reported twice after a funding failed)", async () => {
     const { stub, user_id } = await newWallet();
     const tx_ref = newTxRef("FUND", user_id);
-    await stub.openFunding({ tx_ref, amount_minor: 150_000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3_600_000 });
-    const facts = { found: true, provider_ref: "1", our_ref: tx_ref, outcome: "failed", amount_minor: 150_000, currency: "NGN", message: "declined" } as const;
+    await stub.openFunding({
+      tx_ref,
+      amount_minor: 150_000,
+      currency: "NGN",
+      pending_max: FUND_PENDING_MAX_CEILING,
+      deadline_at_ms: Date.now() + 3_600_000,
+    });
+    const facts = {
+      found: true,
+      provider_ref: "1",
+      our_ref: tx_ref,
+      outcome: "failed",
+      amount_minor: 150_000,
+      currency: "NGN",
+      message: "declined",
+    } as const;
     await stub.applyProviderFacts(tx_ref, facts, { via: "webhook" });
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = 1 WHERE tx_ref = ?", tx_ref));
+    await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = 1 WHERE tx_ref = ?", tx_ref),
+    );
     await runReconciler(stub);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("FAILED");
-    for (let i = 0; i < 2; i++) await stub.applyProviderFacts(tx_ref, { ...facts, provider_ref: "2", outcome: "succeeded" }, { via: "webhook" });
+    for (let i = 0; i < 2; i++)
+      await stub.applyProviderFacts(
+        tx_ref,
+        { ...facts, provider_ref: "2", outcome: "succeeded" },
+        { via: "webhook" },
+      );
     expect((await stub.anomalies()).map((a) => a.kind)).toEqual(["paid_after_terminal"]);
     const fed = (await stub.changes(0)).filter((c) => c.entity === "anomaly");
     expect(fed.map((c) => c.entity_key)).toEqual([`${tx_ref}/paid_after_terminal/2`]);
-    expect((await view()).anomalies.data).toContainEqual(expect.objectContaining({ tx_ref, kind: "paid_after_terminal", ref: "2", user_id }));
+    expect((await view()).anomalies.data).toContainEqual(
+      expect.objectContaining({ tx_ref, kind: "paid_after_terminal", ref: "2", user_id }),
+    );
   });
 
   it("counts nothing twice when a wallet's feed redelivers everything from the start", async () => {
@@ -205,17 +342,29 @@ describe("operator index: redelivery, ordering, retention", () => {
     });
     expect(await runDurableObjectAlarm(over.stub)).toBe(true);
     await runInDurableObject(over.stub, (_i, state) => {
-      const { position } = state.storage.sql.exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = 'operations'").one();
-      const { last } = state.storage.sql.exec<{ last: number }>("SELECT MAX(seq) AS last FROM changes").one();
+      const { position } = state.storage.sql
+        .exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = 'operations'")
+        .one();
+      const { last } = state.storage.sql
+        .exec<{ last: number }>("SELECT MAX(seq) AS last FROM changes")
+        .one();
       expect(position).toBe(last);
     });
     const after = await view();
     expect(after.settlements).toEqual(before.settlements);
     expect(after.anomalies.by_kind).toEqual(before.anomalies.by_kind);
-    expect([after.anomalies.total, after.overdue.total, after.escalations.total]).toEqual([before.anomalies.total, before.overdue.total, before.escalations.total]);
+    expect([after.anomalies.total, after.overdue.total, after.escalations.total]).toEqual([
+      before.anomalies.total,
+      before.overdue.total,
+      before.escalations.total,
+    ]);
     const m1 = await metrics();
-    expect(m1.get('wallet_settlements_total{type="FUND",outcome="succeeded"}')).toBe(m0.get('wallet_settlements_total{type="FUND",outcome="succeeded"}'));
-    expect(m1.get('wallet_anomalies_open{kind="overpaid"}')).toBe(m0.get('wallet_anomalies_open{kind="overpaid"}'));
+    expect(m1.get('wallet_settlements_total{type="FUND",outcome="succeeded"}')).toBe(
+      m0.get('wallet_settlements_total{type="FUND",outcome="succeeded"}'),
+    );
+    expect(m1.get('wallet_anomalies_open{kind="overpaid"}')).toBe(
+      m0.get('wallet_anomalies_open{kind="overpaid"}'),
+    );
   });
 
   it("applies the same batch twice as once, and never lets an older version replace a newer one", async () => {
@@ -224,8 +373,19 @@ describe("operator index: redelivery, ordering, retention", () => {
     const tx_ref = newTxRef("AIRTIME", user_id);
     const now_ms = Date.now();
     const v1: TransactionFact = {
-      fact: "transaction", tx_ref, version: 1, owner_user_id: user_id, type: "AIRTIME", status: "PENDING", stage: "hold_placed",
-      amount_minor: 10_000, currency: "NGN", created_at_ms: now_ms, updated_at_ms: now_ms, deadline_at_ms: now_ms + 60_000, escalated_at_ms: null,
+      fact: "transaction",
+      tx_ref,
+      version: 1,
+      owner_user_id: user_id,
+      type: "AIRTIME",
+      status: "PENDING",
+      stage: "hold_placed",
+      amount_minor: 10_000,
+      currency: "NGN",
+      created_at_ms: now_ms,
+      updated_at_ms: now_ms,
+      deadline_at_ms: now_ms + 60_000,
+      escalated_at_ms: null,
     };
     const v2: TransactionFact = { ...v1, version: 2, status: "SUCCESS", stage: "settled" };
     const v3: TransactionFact = { ...v1, version: 3, status: "FAILED", stage: "reversed" };
@@ -234,9 +394,19 @@ describe("operator index: redelivery, ordering, retention", () => {
     expect(await ops.ingest([v3])).toBe(1);
     expect(await ops.ingest([v2, v3])).toBe(0);
     await runInDurableObject(ops, (_i, state) => {
-      const row = state.storage.sql.exec<{ version: number; stage: string }>("SELECT version, stage FROM op_transactions WHERE tx_ref = ?", tx_ref).one();
+      const row = state.storage.sql
+        .exec<{ version: number; stage: string }>(
+          "SELECT version, stage FROM op_transactions WHERE tx_ref = ?",
+          tx_ref,
+        )
+        .one();
       expect(row).toEqual({ version: 3, stage: "reversed" });
-      const keys = state.storage.sql.exec<{ outcome: string }>("SELECT outcome FROM op_settlements WHERE tx_ref = ? ORDER BY outcome", tx_ref).toArray();
+      const keys = state.storage.sql
+        .exec<{ outcome: string }>(
+          "SELECT outcome FROM op_settlements WHERE tx_ref = ? ORDER BY outcome",
+          tx_ref,
+        )
+        .toArray();
       expect(keys.map((k) => k.outcome)).toEqual(["reversed", "succeeded"]);
     });
   });
@@ -249,10 +419,30 @@ describe("operator index: redelivery, ordering, retention", () => {
     // show it at the top); v3: paid out.
     const version = (tx_ref: string) => {
       const v2: TransactionFact = {
-        fact: "transaction", tx_ref, version: 2, owner_user_id: user_id, type: "WITHDRAW", status: "PENDING", stage: "submitted",
-        amount_minor: 25_000, currency: "NGN", created_at_ms: 1_000, updated_at_ms: now_ms - 60_000, deadline_at_ms: 2_000, escalated_at_ms: null,
+        fact: "transaction",
+        tx_ref,
+        version: 2,
+        owner_user_id: user_id,
+        type: "WITHDRAW",
+        status: "PENDING",
+        stage: "submitted",
+        amount_minor: 25_000,
+        currency: "NGN",
+        created_at_ms: 1_000,
+        updated_at_ms: now_ms - 60_000,
+        deadline_at_ms: 2_000,
+        escalated_at_ms: null,
       };
-      return { v2, v3: { ...v2, version: 3, status: "SUCCESS", stage: "settled", updated_at_ms: now_ms } satisfies TransactionFact };
+      return {
+        v2,
+        v3: {
+          ...v2,
+          version: 3,
+          status: "SUCCESS",
+          stage: "settled",
+          updated_at_ms: now_ms,
+        } satisfies TransactionFact,
+      };
     };
     const apart = version(newTxRef("WITHDRAW", user_id));
     const together = version(newTxRef("WITHDRAW", user_id));
@@ -262,8 +452,18 @@ describe("operator index: redelivery, ordering, retention", () => {
     expect(await ops.ingest([together.v3, together.v2])).toBe(1);
     await runInDurableObject(ops, (_i, state) => {
       for (const { v3 } of [apart, together]) {
-        const row = state.storage.sql.exec("SELECT version, status, stage, updated_at_ms FROM op_transactions WHERE tx_ref = ?", v3.tx_ref).one();
-        expect(row, v3.tx_ref).toEqual({ version: 3, status: "SUCCESS", stage: "settled", updated_at_ms: now_ms });
+        const row = state.storage.sql
+          .exec(
+            "SELECT version, status, stage, updated_at_ms FROM op_transactions WHERE tx_ref = ?",
+            v3.tx_ref,
+          )
+          .one();
+        expect(row, v3.tx_ref).toEqual({
+          version: 3,
+          status: "SUCCESS",
+          stage: "settled",
+          updated_at_ms: now_ms,
+        });
       }
     });
     const after = await view();
@@ -280,13 +480,30 @@ describe("operator index: redelivery, ordering, retention", () => {
     const before = settledOf(await view(), "DATA", "failed");
     expect(
       await ops.ingest([
-        { fact: "transaction", tx_ref, version: 2, owner_user_id: user_id, type: "DATA", status: "FAILED", stage: "failed", amount_minor: 10_000, currency: "NGN",
-          created_at_ms: old_ms, updated_at_ms: old_ms, deadline_at_ms: old_ms + 60_000, escalated_at_ms: null },
+        {
+          fact: "transaction",
+          tx_ref,
+          version: 2,
+          owner_user_id: user_id,
+          type: "DATA",
+          status: "FAILED",
+          stage: "failed",
+          amount_minor: 10_000,
+          currency: "NGN",
+          created_at_ms: old_ms,
+          updated_at_ms: old_ms,
+          deadline_at_ms: old_ms + 60_000,
+          escalated_at_ms: null,
+        },
       ]),
     ).toBe(1);
     await runInDurableObject(ops, (_i, state) => {
-      expect(state.storage.sql.exec("SELECT 1 FROM op_transactions WHERE tx_ref = ?", tx_ref).toArray()).toEqual([]);
-      expect(state.storage.sql.exec("SELECT 1 FROM op_settlements WHERE tx_ref = ?", tx_ref).toArray()).toEqual([]);
+      expect(
+        state.storage.sql.exec("SELECT 1 FROM op_transactions WHERE tx_ref = ?", tx_ref).toArray(),
+      ).toEqual([]);
+      expect(
+        state.storage.sql.exec("SELECT 1 FROM op_settlements WHERE tx_ref = ?", tx_ref).toArray(),
+      ).toEqual([]);
     });
     expect(settledOf(await view(), "DATA", "failed") - before).toBe(1);
   });
@@ -299,11 +516,24 @@ describe("resolving an anomaly", () => {
     const m0 = await metrics();
     const res = await api(path, { method: "POST", headers: ADMIN });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ tx_ref: over.tx_ref, kind: "overpaid", ref: null, resolved: true });
+    expect(await res.json()).toEqual({
+      tx_ref: over.tx_ref,
+      kind: "overpaid",
+      ref: null,
+      resolved: true,
+    });
     expect((await view()).anomalies.data.map((a) => a.tx_ref)).not.toContain(over.tx_ref);
-    expect(sample(await metrics(), 'wallet_anomalies_open{kind="overpaid"}')).toBe(sample(m0, 'wallet_anomalies_open{kind="overpaid"}') - 1);
+    expect(sample(await metrics(), 'wallet_anomalies_open{kind="overpaid"}')).toBe(
+      sample(m0, 'wallet_anomalies_open{kind="overpaid"}') - 1,
+    );
     await expectProblem(await api(path, { method: "POST", headers: ADMIN }), 404);
-    await expectProblem(await api(`/admin/anomalies/${over.tx_ref}/Not-A-Kind/resolve`, { method: "POST", headers: ADMIN }), 422);
+    await expectProblem(
+      await api(`/admin/anomalies/${over.tx_ref}/Not-A-Kind/resolve`, {
+        method: "POST",
+        headers: ADMIN,
+      }),
+      422,
+    );
     // The wallet's own audit trail keeps it.
     expect((await over.stub.anomalies()).map((a) => a.kind)).toEqual(["overpaid"]);
   });
@@ -319,8 +549,14 @@ describe("operator routes refuse without the admin token", () => {
     it(`refuses ${method} ${path} without a token, with a wrong one, and with a user's token`, async () => {
       const none = await expectProblem(await api(path, { method }), 401);
       expect(none.code).toBe("unauthorized");
-      await expectProblem(await api(path, { method, headers: { authorization: "Bearer wrong-token" } }), 401);
-      await expectProblem(await api(path, { method, headers: { authorization: `${ADMIN.authorization}x` } }), 401);
+      await expectProblem(
+        await api(path, { method, headers: { authorization: "Bearer wrong-token" } }),
+        401,
+      );
+      await expectProblem(
+        await api(path, { method, headers: { authorization: `${ADMIN.authorization}x` } }),
+        401,
+      );
       const { auth } = await fundedWallet(100);
       await expectProblem(await api(path, { method, headers: auth }), 401);
     });

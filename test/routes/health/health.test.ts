@@ -38,7 +38,9 @@ describe("readiness costs at most one probe per isolate per READINESS_CACHE_TTL_
   it("answers 100 concurrent requests on both paths with one queue message and one object round trip", async () => {
     const { env: counted, counts } = countingEnv();
     const responses = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => ready(counted, i % 2 === 0 ? "/api/v1/health/ready" : "/api/v1/ping-rabbitmq")),
+      Array.from({ length: 100 }, (_, i) =>
+        ready(counted, i % 2 === 0 ? "/api/v1/health/ready" : "/api/v1/ping-rabbitmq"),
+      ),
     );
     expect(responses.every((r) => r.status === 200)).toBe(true);
     expect(counts).toEqual({ sends: 1, pings: 1 });
@@ -50,9 +52,19 @@ describe("readiness costs at most one probe per isolate per READINESS_CACHE_TTL_
   it("probes again once the TTL has passed", async () => {
     const { env: counted, counts } = countingEnv();
     const first = await cachedReadiness(counted, requireConfig(env), "req_test");
-    await cachedReadiness(counted, requireConfig(env), "req_test", Date.now() + READINESS_CACHE_TTL_MS - 1_000);
+    await cachedReadiness(
+      counted,
+      requireConfig(env),
+      "req_test",
+      Date.now() + READINESS_CACHE_TTL_MS - 1_000,
+    );
     expect(counts.sends).toBe(1);
-    const later = await cachedReadiness(counted, requireConfig(env), "req_test", Date.now() + READINESS_CACHE_TTL_MS + 1);
+    const later = await cachedReadiness(
+      counted,
+      requireConfig(env),
+      "req_test",
+      Date.now() + READINESS_CACHE_TTL_MS + 1,
+    );
     expect(counts.sends).toBe(2);
     expect(later.status).toBe(first.status);
   });
@@ -62,13 +74,16 @@ describe("readiness costs at most one probe per isolate per READINESS_CACHE_TTL_
     for (let i = 0; i < 5; i++) {
       const res = await ready(counted);
       expect(res.status).toBe(503);
-      expect(((await res.json()) as { checks: { queue: { ok: boolean } } }).checks.queue.ok).toBe(false);
+      expect(((await res.json()) as { checks: { queue: { ok: boolean } } }).checks.queue.ok).toBe(
+        false,
+      );
     }
     expect(counts.sends).toBe(1);
   });
 
   it("reuses the result across requests to the real Worker (the isolate's env is one object)", async () => {
-    const checked = async (path: string) => ((await (await api(path)).json()) as { checked_at: string }).checked_at;
+    const checked = async (path: string) =>
+      ((await (await api(path)).json()) as { checked_at: string }).checked_at;
     const a = await checked("/health/ready");
     const b = await checked("/ping-rabbitmq");
     // Two fresh probes in a row would differ; if `a` was an older result that just expired, `c` reuses `b`.

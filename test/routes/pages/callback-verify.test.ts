@@ -32,18 +32,27 @@ describe("the callback page's verification requests", () => {
       expect(page.status).toBe(200);
       expect(await page.text()).toContain(tx_ref);
     }
-    const verifications = sent.mock.calls.filter(([message]) => (message as { kind?: string; tx_ref?: string }).kind === "funding.verify" && (message as { tx_ref?: string }).tx_ref === tx_ref);
+    const verifications = sent.mock.calls.filter(
+      ([message]) =>
+        (message as { kind?: string; tx_ref?: string }).kind === "funding.verify" &&
+        (message as { tx_ref?: string }).tx_ref === tx_ref,
+    );
     expect(verifications).toHaveLength(1);
   });
 
   it("grants one request per interval in the wallet, to concurrent loads too, and again once the interval has passed", async () => {
     const { stub, tx_ref } = await pendingFunding();
-    const grants = await Promise.all(Array.from({ length: 20 }, () => stub.claimCallbackVerify(tx_ref)));
+    const grants = await Promise.all(
+      Array.from({ length: 20 }, () => stub.claimCallbackVerify(tx_ref)),
+    );
     expect(grants.filter((g) => g.verify)).toHaveLength(1);
     expect(grants.every((g) => g.tx?.tx_ref === tx_ref && g.tx.status === "PENDING")).toBe(true);
     // Moved back by exactly the interval, the last request no longer counts.
     await runInDurableObject(stub, (_instance, state) => {
-      state.storage.sql.exec("UPDATE callback_verifies SET requested_at_ms = requested_at_ms - ?", CALLBACK_VERIFY_INTERVAL_MS);
+      state.storage.sql.exec(
+        "UPDATE callback_verifies SET requested_at_ms = requested_at_ms - ?",
+        CALLBACK_VERIFY_INTERVAL_MS,
+      );
     });
     expect((await stub.claimCallbackVerify(tx_ref)).verify).toBe(true);
     expect((await stub.claimCallbackVerify(tx_ref)).verify).toBe(false);
@@ -52,15 +61,23 @@ describe("the callback page's verification requests", () => {
   it("never grants one for a settled funding or an unknown reference, and keeps only recent requests", async () => {
     const { stub, tx_ref, amount_minor } = await pendingFunding();
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
-    expect(await stub.claimCallbackVerify(tx_ref)).toMatchObject({ verify: false, tx: { status: "SUCCESS" } });
+    expect(await stub.claimCallbackVerify(tx_ref)).toMatchObject({
+      verify: false,
+      tx: { status: "SUCCESS" },
+    });
     expect(await stub.claimCallbackVerify(`${tx_ref}x`)).toEqual({ tx: null, verify: false });
     const other = await pendingFunding();
     expect((await other.stub.claimCallbackVerify(other.tx_ref)).verify).toBe(true);
     await runInDurableObject(other.stub, (_instance, state) => {
-      state.storage.sql.exec("UPDATE callback_verifies SET requested_at_ms = requested_at_ms - ?", CALLBACK_VERIFY_INTERVAL_MS);
+      state.storage.sql.exec(
+        "UPDATE callback_verifies SET requested_at_ms = requested_at_ms - ?",
+        CALLBACK_VERIFY_INTERVAL_MS,
+      );
     });
     await other.stub.claimCallbackVerify(`${other.tx_ref}x`);
-    const rows = await runInDurableObject(other.stub, (_instance, state) => state.storage.sql.exec("SELECT tx_ref FROM callback_verifies").toArray());
+    const rows = await runInDurableObject(other.stub, (_instance, state) =>
+      state.storage.sql.exec("SELECT tx_ref FROM callback_verifies").toArray(),
+    );
     expect(rows).toEqual([]);
   });
 });

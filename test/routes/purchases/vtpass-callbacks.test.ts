@@ -5,7 +5,12 @@
  * interval's end), and a request_id we could not have sent is answered,
  * never queued, never requeried and never used to name an object.
  */
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runInDurableObject,
+} from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { providerRefName } from "../../../src/durable/provider-refs/object";
 import { requireConfig } from "../../../src/lib/config";
@@ -37,7 +42,9 @@ async function deliveredPurchase() {
 
 /** The look-alike sends its transaction-update callback for a purchase again, to our secret URL. */
 async function lookAlikeCallsBack(request_id: string): Promise<void> {
-  const sent = await controlData<{ status_code: number | null; error: string | null }>(await vtControl(`/purchases/${encodeURIComponent(request_id)}/callback`, { body: {} }));
+  const sent = await controlData<{ status_code: number | null; error: string | null }>(
+    await vtControl(`/purchases/${encodeURIComponent(request_id)}/callback`, { body: {} }),
+  );
   // Our answer was {"response":"success"}: VTpass counts it received and will not send it again.
   expect(sent).toMatchObject({ status_code: 200, error: null });
 }
@@ -46,49 +53,67 @@ async function lookAlikeCallsBack(request_id: string): Promise<void> {
 function updateBody(request_id: string): string {
   return JSON.stringify({
     type: "transaction-update",
-    data: { code: "000", response_description: "TRANSACTION SUCCESSFUL", requestId: request_id, content: { transactions: { status: "delivered" } } },
+    data: {
+      code: "000",
+      response_description: "TRANSACTION SUCCESSFUL",
+      requestId: request_id,
+      content: { transactions: { status: "delivered" } },
+    },
   });
 }
 
 function postCallback(body: string): Promise<Response> {
-  return api(`/wallet/vtpass/callback/${SECRET()}`, { method: "POST", headers: { "content-type": "application/json" }, body });
+  return api(`/wallet/vtpass/callback/${SECRET()}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the ProviderRefs object of that name holds (an object never written holds nothing). */
 async function refsStored(name: string): Promise<number> {
-  return runInDurableObject(env.PROVIDER_REFS.getByName(name), async (_refs, state) => (await state.storage.list()).size);
+  return runInDurableObject(
+    env.PROVIDER_REFS.getByName(name),
+    async (_refs, state) => (await state.storage.list()).size,
+  );
 }
 
 describe("VTpass callbacks: repeats are folded into a bounded number of requeries", () => {
-  it(
-    "requeries a delivered purchase once for 20 callbacks, once more at the interval's end, and again for a callback after it",
-    async () => {
-      const { stub, tx_ref, request_id, amount_minor } = await deliveredPurchase();
-      expect(await requestCount("requery", request_id)).toBe(0);
+  it("requeries a delivered purchase once for 20 callbacks, once more at the interval's end, and again for a callback after it", async () => {
+    const { stub, tx_ref, request_id, amount_minor } = await deliveredPurchase();
+    expect(await requestCount("requery", request_id)).toBe(0);
 
-      const first_at_ms = Date.now();
-      for (let i = 0; i < 20; i++) await lookAlikeCallsBack(request_id);
-      // The first callback is requeried at once (after the queue's batch timeout) ...
-      await eventually(async () => expect(await requestCount("requery", request_id)).toBe(1));
-      await sleep(2_000);
-      expect(Date.now() - first_at_ms).toBeLessThan(CALLBACK_REQUERY_INTERVAL_MS);
-      expect(await requestCount("requery", request_id)).toBe(1);
-      // ... the 19 repeats by one more requery at the end of the interval (a change they announced is not lost).
-      await eventually(async () => expect(await requestCount("requery", request_id)).toBe(2), CALLBACK_REQUERY_INTERVAL_MS + 5_000, 250);
-      expect(Date.now() - first_at_ms).toBeGreaterThanOrEqual(CALLBACK_REQUERY_INTERVAL_MS);
+    const first_at_ms = Date.now();
+    for (let i = 0; i < 20; i++) await lookAlikeCallsBack(request_id);
+    // The first callback is requeried at once (after the queue's batch timeout) ...
+    await eventually(async () => expect(await requestCount("requery", request_id)).toBe(1));
+    await sleep(2_000);
+    expect(Date.now() - first_at_ms).toBeLessThan(CALLBACK_REQUERY_INTERVAL_MS);
+    expect(await requestCount("requery", request_id)).toBe(1);
+    // ... the 19 repeats by one more requery at the end of the interval (a change they announced is not lost).
+    await eventually(
+      async () => expect(await requestCount("requery", request_id)).toBe(2),
+      CALLBACK_REQUERY_INTERVAL_MS + 5_000,
+      250,
+    );
+    expect(Date.now() - first_at_ms).toBeGreaterThanOrEqual(CALLBACK_REQUERY_INTERVAL_MS);
 
-      // A callback once that requery's interval is over is requeried at once, never dropped.
-      await sleep(Math.max(0, first_at_ms + 2 * CALLBACK_REQUERY_INTERVAL_MS + 200 - Date.now()));
-      await lookAlikeCallsBack(request_id);
-      await eventually(async () => expect(await requestCount("requery", request_id)).toBe(3));
+    // A callback once that requery's interval is over is requeried at once, never dropped.
+    await sleep(Math.max(0, first_at_ms + 2 * CALLBACK_REQUERY_INTERVAL_MS + 200 - Date.now()));
+    await lookAlikeCallsBack(request_id);
+    await eventually(async () => expect(await requestCount("requery", request_id)).toBe(3));
 
-      expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "SUCCESS", stage: "settled" });
-      expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 100_000_00 - amount_minor, held_minor: 0 });
-    },
-    60_000,
-  );
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "SUCCESS",
+      stage: "settled",
+    });
+    expect(await expectLedgerConsistent(stub)).toMatchObject({
+      balance_minor: 100_000_00 - amount_minor,
+      held_minor: 0,
+    });
+  }, 60_000);
 
   it("gives the claim back when the queue refuses a callback (503), so VTpass's retry is requeried at once", async () => {
     const { request_id } = await deliveredPurchase();
@@ -110,7 +135,13 @@ describe("VTpass callbacks: a request_id we could not have sent is never used", 
 
   it("answers a 60 KB, a path-like or a dateless requestId with success, and queues nothing, requeries nothing and names no object", async () => {
     const tag = unique();
-    const ids = [`202611271200${tag}${"a".repeat(60_000)}`, "../x", `../${tag}`, `202611271200/../${tag}`, `x${tag}`.slice(0, 32)];
+    const ids = [
+      `202611271200${tag}${"a".repeat(60_000)}`,
+      "../x",
+      `../${tag}`,
+      `202611271200/../${tag}`,
+      `x${tag}`.slice(0, 32),
+    ];
     const send = vi.spyOn(env.WALLET_EVENTS, "send");
     for (const id of ids) {
       const body = updateBody(id);
@@ -133,11 +164,25 @@ describe("VTpass callbacks: a request_id we could not have sent is never used", 
     const { default: worker } = await import("../../../src/worker");
     const batch = createMessageBatch(
       "wallet-events",
-      ids.map((id, i) => ({ id: `old-${i}-${tag}`, timestamp: new Date(), attempts: 1, body: { v: 1, kind: "vtpass.callback", request_id: `req_${tag}`, received_at_ms: Date.now(), raw_body: updateBody(id) } })),
+      ids.map((id, i) => ({
+        id: `old-${i}-${tag}`,
+        timestamp: new Date(),
+        attempts: 1,
+        body: {
+          v: 1,
+          kind: "vtpass.callback",
+          request_id: `req_${tag}`,
+          received_at_ms: Date.now(),
+          raw_body: updateBody(id),
+        },
+      })),
     );
     const ctx = createExecutionContext();
     await worker.queue(batch as never, env, ctx);
-    const result = (await getQueueResult(batch, ctx)) as unknown as { explicitAcks: string[]; retryMessages: unknown[] };
+    const result = (await getQueueResult(batch, ctx)) as unknown as {
+      explicitAcks: string[];
+      retryMessages: unknown[];
+    };
     expect(result.explicitAcks).toHaveLength(ids.length);
     expect(result.retryMessages).toHaveLength(0);
     expect(await refsStored(providerRefName("vtpass", ids[1]))).toBe(0);

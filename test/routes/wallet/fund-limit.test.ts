@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { FUND_PENDING_MAX_DEFAULT } from "../../../src/domain/limits";
-import { api, bearerFor, expectProblem, form, newWallet, withinOneRateWindow } from "../../support/helpers";
+import {
+  api,
+  bearerFor,
+  expectProblem,
+  form,
+  newWallet,
+  withinOneRateWindow,
+} from "../../support/helpers";
 
 /** FUND_USER_LIMITER as the workers project configures it (vitest.config.ts, over wrangler.jsonc's production value). */
 const DEVELOPMENT_FUND_LIMIT = 120;
@@ -38,7 +45,10 @@ describe("POST /wallet/fund limits open PENDING fundings per wallet", () => {
       expect(res.status).toBe(201);
       await res.arrayBuffer();
     }
-    const refused = await expectProblem(await api("/wallet/fund", form({ amount: "1500" }, user)), 409);
+    const refused = await expectProblem(
+      await api("/wallet/fund", form({ amount: "1500" }, user)),
+      409,
+    );
     expect(refused.code).toBe("too_many_pending_fundings");
     expect(refused).toMatchObject({ pending: TEST_FUND_PENDING_MAX, limit: TEST_FUND_PENDING_MAX });
     const listed = await stub.listTransactions({ limit: 100 });
@@ -48,19 +58,38 @@ describe("POST /wallet/fund limits open PENDING fundings per wallet", () => {
   it("opens again once a pending funding ends, and still replays an earlier Idempotency-Key at the limit", async () => {
     const { user_id, stub } = await newWallet();
     const user = await bearerFor(user_id);
-    const first = await api("/wallet/fund", form({ amount: "1500" }, { ...user, "idempotency-key": "first" }));
+    const first = await api(
+      "/wallet/fund",
+      form({ amount: "1500" }, { ...user, "idempotency-key": "first" }),
+    );
     expect(first.status).toBe(201);
     const { tx_ref } = (await first.json()) as { tx_ref: string };
-    for (let i = 1; i < TEST_FUND_PENDING_MAX; i++) await (await api("/wallet/fund", form({ amount: "1500" }, user))).arrayBuffer();
+    for (let i = 1; i < TEST_FUND_PENDING_MAX; i++)
+      await (await api("/wallet/fund", form({ amount: "1500" }, user))).arrayBuffer();
     await expectProblem(await api("/wallet/fund", form({ amount: "1500" }, user)), 409);
 
-    const replay = await api("/wallet/fund", form({ amount: "1500" }, { ...user, "idempotency-key": "first" }));
+    const replay = await api(
+      "/wallet/fund",
+      form({ amount: "1500" }, { ...user, "idempotency-key": "first" }),
+    );
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     await replay.arrayBuffer();
 
     // The customer pays the first one: it is no longer pending, so a new one may open.
-    const paid = await stub.applyProviderFacts(tx_ref, { found: true, provider_ref: "9001", our_ref: tx_ref, outcome: "succeeded", amount_minor: 150_000, currency: "NGN", message: null }, { via: "webhook" });
+    const paid = await stub.applyProviderFacts(
+      tx_ref,
+      {
+        found: true,
+        provider_ref: "9001",
+        our_ref: tx_ref,
+        outcome: "succeeded",
+        amount_minor: 150_000,
+        currency: "NGN",
+        message: null,
+      },
+      { via: "webhook" },
+    );
     expect(paid.outcome).toBe("credited");
     const reopened = await api("/wallet/fund", form({ amount: "1500" }, user));
     expect(reopened.status).toBe(201);
@@ -80,6 +109,8 @@ describe("POST /wallet/fund limits open PENDING fundings per wallet", () => {
     expect(answers.filter((s) => s === 201)).toHaveLength(TEST_FUND_PENDING_MAX);
     expect(answers.filter((s) => s === 409)).toHaveLength(5);
     const listed = await stub.listTransactions({ limit: 100 });
-    expect(listed.ok && listed.data.filter((tx) => tx.status === "PENDING").length).toBe(TEST_FUND_PENDING_MAX);
+    expect(listed.ok && listed.data.filter((tx) => tx.status === "PENDING").length).toBe(
+      TEST_FUND_PENDING_MAX,
+    );
   });
 });

@@ -1,10 +1,30 @@
 import { runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { api, authedJson, bearerFor, eventually, expectLedgerConsistent, expectProblem, form, loadMongoDriverFirst, newWallet, runReconciler, uniqueEmail } from "../../support/helpers";
+import {
+  api,
+  authedJson,
+  bearerFor,
+  eventually,
+  expectLedgerConsistent,
+  expectProblem,
+  form,
+  loadMongoDriverFirst,
+  newWallet,
+  runReconciler,
+  uniqueEmail,
+} from "../../support/helpers";
 import { choose, control, envelope } from "../../support/sandbox";
 
-type Funding = { tx_ref: string; status: string; amount: string; amount_minor: number; currency: string; payment_link: string | null; expires_at: string };
+type Funding = {
+  tx_ref: string;
+  status: string;
+  amount: string;
+  amount_minor: number;
+  currency: string;
+  payment_link: string | null;
+  expires_at: string;
+};
 
 async function funded() {
   const email = uniqueEmail("fund");
@@ -12,7 +32,11 @@ async function funded() {
   return { ...w, auth: await bearerFor(w.user_id) };
 }
 
-function fundForm(auth: Record<string, string>, fields: Record<string, string>, headers: Record<string, string> = {}) {
+function fundForm(
+  auth: Record<string, string>,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+) {
   const init = form(fields, { ...auth, ...headers });
   return api("/wallet/fund", init);
 }
@@ -29,28 +53,41 @@ describe("POST /wallet/fund", () => {
     const res = await fundForm(auth, { amount: "1500.50" });
     expect(res.status).toBe(201);
     const body = (await res.json()) as Funding;
-    expect(body).toMatchObject({ status: "PENDING", amount: "1500.50", amount_minor: 150050, currency: "NGN" });
+    expect(body).toMatchObject({
+      status: "PENDING",
+      amount: "1500.50",
+      amount_minor: 150050,
+      currency: "NGN",
+    });
     expect(body.payment_link).toMatch(/^http:\/\/wallet\.test\/__sandbox\/flutterwave\/checkout\//);
-    const sent = (await envelope<{ request: Record<string, any> }>(await control(`/payments/${body.tx_ref}`))).data as any;
+    const sent = (
+      await envelope<{ request: Record<string, any> }>(await control(`/payments/${body.tx_ref}`))
+    ).data as any;
     const request = sent.request ?? sent;
     expect(request.amount).toBe(1500.5);
     expect(request.currency).toBe("NGN");
     expect(request.customer.email).toBe(email);
     expect(request.configurations.session_duration).toBe(30);
-    expect(request.redirect_url).toMatch(/^http:\/\/wallet\.test\/api\/v1\/wallet\/flutterwave\/callback\?ticket=/);
+    expect(request.redirect_url).toMatch(
+      /^http:\/\/wallet\.test\/api\/v1\/wallet\/flutterwave\/callback\?ticket=/,
+    );
     expect((await stub.getTransaction(body.tx_ref))?.status).toBe("PENDING");
   });
 
   it("credits the wallet once the customer pays in the sandbox checkout (webhook -> queue -> verify -> settle)", async () => {
     const { auth, stub } = await funded();
-    const { tx_ref, payment_link } = (await (await fundForm(auth, { amount: "2500" })).json()) as Funding;
+    const { tx_ref, payment_link } = (await (
+      await fundForm(auth, { amount: "2500" })
+    ).json()) as Funding;
     const paid = await choose(payment_link!, "full");
     expect(paid.status).toBe(303);
     const back = new URL(paid.headers.get("location")!);
     expect(back.pathname).toBe("/api/v1/wallet/flutterwave/callback");
     expect(back.searchParams.get("status")).toBe("successful");
     expect(back.searchParams.get("tx_ref")).toBe(tx_ref);
-    await eventually(async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"));
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+    );
     expect((await stub.summary())?.balance_minor).toBe(250000);
     await expectLedgerConsistent(stub);
     // The page the browser lands on now says so.
@@ -65,32 +102,61 @@ describe("POST /wallet/fund", () => {
     const { auth, stub } = await funded();
     const { tx_ref } = (await (await fundForm(auth, { amount: "1800" })).json()) as Funding;
     // The customer's bank has not confirmed yet: Flutterwave holds a pending charge and says so.
-    const charge = (await envelope<{ id: number; status: string }>(await control("/transactions", { body: { tx_ref, amount: 1800, currency: "NGN", status: "pending" } }))).data;
+    const charge = (
+      await envelope<{ id: number; status: string }>(
+        await control("/transactions", {
+          body: { tx_ref, amount: 1800, currency: "NGN", status: "pending" },
+        }),
+      )
+    ).data;
     expect(charge.status).toBe("pending");
     // Its webhook goes through the real route, the queue and the consumer, which verifies by id.
-    const delivery = (await envelope<{ status_code: number }>(await control(`/transactions/${charge.id}/deliver`, { body: {} }))).data;
+    const delivery = (
+      await envelope<{ status_code: number }>(
+        await control(`/transactions/${charge.id}/deliver`, { body: {} }),
+      )
+    ).data;
     expect(delivery.status_code).toBe(200);
     const event_key = `flw:charge.completed:${charge.id}:pending`;
     const processed = await eventually(() =>
-      runInDurableObject(stub, (_i, state) => state.storage.sql.exec<{ outcome: string }>("SELECT outcome FROM provider_events WHERE event_key = ?", event_key).one()),
+      runInDurableObject(stub, (_i, state) =>
+        state.storage.sql
+          .exec<{ outcome: string }>(
+            "SELECT outcome FROM provider_events WHERE event_key = ?",
+            event_key,
+          )
+          .one(),
+      ),
     );
     expect(processed.outcome).toBe("unchanged");
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "awaiting_payment" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "awaiting_payment",
+    });
     expect((await stub.summary())?.balance_minor).toBe(0);
     // The reconciler asks again, by reference: still pending, still nothing credited.
     await runReconciler(stub);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "awaiting_payment" });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "awaiting_payment",
+    });
     expect(await expectLedgerConsistent(stub)).toMatchObject({ balance_minor: 0, journal_rows: 0 });
   });
 
   it("keeps a funding open after a failed card attempt, so paying on retry still credits", async () => {
     const { auth, stub } = await funded();
-    const { tx_ref, payment_link } = (await (await fundForm(auth, { amount: "700" })).json()) as Funding;
+    const { tx_ref, payment_link } = (await (
+      await fundForm(auth, { amount: "700" })
+    ).json()) as Funding;
     await choose(payment_link!, "fail");
-    await eventually(async () => expect((await stub.getTransaction(tx_ref))?.stage).toBe("attempt_failed"));
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.stage).toBe("attempt_failed"),
+    );
     expect((await stub.getTransaction(tx_ref))?.status).toBe("PENDING");
     await choose(payment_link!, "full");
-    await eventually(async () => expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"));
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+    );
     expect((await stub.summary())?.balance_minor).toBe(70000);
   });
 
@@ -117,7 +183,10 @@ describe("POST /wallet/fund", () => {
       const problem = await expectProblem(await fundForm(auth, fields), 422);
       expect(problem.errors?.length, JSON.stringify(fields)).toBeGreaterThan(0);
     }
-    await expectProblem(await api("/wallet/fund", authedJson(auth, { amount: "1000", extra: 1 })), 422);
+    await expectProblem(
+      await api("/wallet/fund", authedJson(auth, { amount: "1000", extra: 1 })),
+      422,
+    );
     const list = await stub.listTransactions({ limit: 10 });
     expect(list.ok && list.data).toHaveLength(0);
   });
@@ -125,7 +194,9 @@ describe("POST /wallet/fund", () => {
   it("refuses an inactive wallet with 422 wallet_inactive", async () => {
     const { auth, stub } = await funded();
     await stub.toggleActive();
-    expect((await expectProblem(await fundForm(auth, { amount: "1000" }), 422)).code).toBe("wallet_inactive");
+    expect((await expectProblem(await fundForm(auth, { amount: "1000" }), 422)).code).toBe(
+      "wallet_inactive",
+    );
   });
 
   it("needs a bearer token", async () => {
@@ -149,8 +220,15 @@ describe("POST /wallet/fund", () => {
     const problem = await expectProblem(await fundForm(auth, { amount: "1200" }), 503);
     expect(problem.code).toBe("payment_provider_unavailable");
     const tx_ref = (problem as unknown as { tx_ref: string }).tx_ref;
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "PENDING", stage: "link_unknown" });
-    await envelope(await control("/transactions", { body: { tx_ref, amount: 1200, currency: "NGN", status: "successful" } }));
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "PENDING",
+      stage: "link_unknown",
+    });
+    await envelope(
+      await control("/transactions", {
+        body: { tx_ref, amount: 1200, currency: "NGN", status: "successful" },
+      }),
+    );
     await runReconciler(stub);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS");
     expect((await stub.summary())?.balance_minor).toBe(120000);
@@ -162,9 +240,14 @@ describe("POST /wallet/fund", () => {
     const { tx_ref } = (await (await fundForm(auth, { amount: "800" })).json()) as Funding;
     await runReconciler(stub);
     expect((await stub.getTransaction(tx_ref))?.status).toBe("PENDING");
-    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = 1 WHERE tx_ref = ?", tx_ref));
+    await runInDurableObject(stub, (_i, state) =>
+      state.storage.sql.exec("UPDATE transactions SET deadline_at_ms = 1 WHERE tx_ref = ?", tx_ref),
+    );
     await runReconciler(stub);
-    expect(await stub.getTransaction(tx_ref)).toMatchObject({ status: "FAILED", failure_reason: "No payment was made before the checkout expired." });
+    expect(await stub.getTransaction(tx_ref)).toMatchObject({
+      status: "FAILED",
+      failure_reason: "No payment was made before the checkout expired.",
+    });
   });
 });
 
@@ -184,14 +267,25 @@ describe("Idempotency-Key on POST /wallet/fund", () => {
   it("refuses the same key with a different body with 422", async () => {
     const { auth } = await funded();
     await fundForm(auth, { amount: "1000" }, { "idempotency-key": "fund-2" });
-    expect((await expectProblem(await fundForm(auth, { amount: "2000" }, { "idempotency-key": "fund-2" }), 422)).code).toBe("idempotency_key_reused");
+    expect(
+      (
+        await expectProblem(
+          await fundForm(auth, { amount: "2000" }, { "idempotency-key": "fund-2" }),
+          422,
+        )
+      ).code,
+    ).toBe("idempotency_key_reused");
   });
 
   it("keeps keys per user: another user's identical key is independent", async () => {
     const a = await funded();
     const b = await funded();
-    expect((await fundForm(a.auth, { amount: "1000" }, { "idempotency-key": "shared" })).status).toBe(201);
-    expect((await fundForm(b.auth, { amount: "3000" }, { "idempotency-key": "shared" })).status).toBe(201);
+    expect(
+      (await fundForm(a.auth, { amount: "1000" }, { "idempotency-key": "shared" })).status,
+    ).toBe(201);
+    expect(
+      (await fundForm(b.auth, { amount: "3000" }, { "idempotency-key": "shared" })).status,
+    ).toBe(201);
   });
 
   it("answers 409 while a request with the key is in flight, then lets a retry resume the same funding", async () => {
@@ -216,7 +310,10 @@ describe("Idempotency-Key on POST /wallet/fund", () => {
   it("replays a refusal too: the key's first answer is final", async () => {
     const { auth, email } = await funded();
     await fault("payments.create", email, "refuse");
-    const first = await expectProblem(await fundForm(auth, { amount: "1000" }, { "idempotency-key": "fund-4" }), 502);
+    const first = await expectProblem(
+      await fundForm(auth, { amount: "1000" }, { "idempotency-key": "fund-4" }),
+      502,
+    );
     const again = await fundForm(auth, { amount: "1000" }, { "idempotency-key": "fund-4" });
     expect(again.headers.get("idempotent-replayed")).toBe("true");
     expect((await expectProblem(again, 502)).request_id).toBe(first.request_id);
@@ -224,8 +321,14 @@ describe("Idempotency-Key on POST /wallet/fund", () => {
 
   it("refuses malformed keys", async () => {
     const { auth } = await funded();
-    await expectProblem(await fundForm(auth, { amount: "1000" }, { "idempotency-key": "has space" }), 422);
-    await expectProblem(await fundForm(auth, { amount: "1000" }, { "idempotency-key": "k".repeat(256) }), 422);
+    await expectProblem(
+      await fundForm(auth, { amount: "1000" }, { "idempotency-key": "has space" }),
+      422,
+    );
+    await expectProblem(
+      await fundForm(auth, { amount: "1000" }, { "idempotency-key": "k".repeat(256) }),
+      422,
+    );
   });
 });
 
@@ -233,7 +336,9 @@ describe("GET /wallet/flutterwave/callback", () => {
   it("never credits from the query string and shows nothing without a valid ticket", async () => {
     const { auth, stub } = await funded();
     const { tx_ref } = (await (await fundForm(auth, { amount: "1000" })).json()) as Funding;
-    const forged = await api(`/wallet/flutterwave/callback?status=successful&tx_ref=${tx_ref}&transaction_id=123`);
+    const forged = await api(
+      `/wallet/flutterwave/callback?status=successful&tx_ref=${tx_ref}&transaction_id=123`,
+    );
     expect(forged.status).toBe(200);
     const html = await forged.text();
     expect(html).toContain("We could not tell which payment");

@@ -46,7 +46,13 @@ describe("GET /wallet/transactions", () => {
     const refs: string[] = [];
     for (let i = 0; i < n; i++) {
       const tx_ref = newTxRef("FUND", w.user_id);
-      await w.stub.openFunding({ tx_ref, amount_minor: 10000 * (i + 1), currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3600_000 });
+      await w.stub.openFunding({
+        tx_ref,
+        amount_minor: 10000 * (i + 1),
+        currency: "NGN",
+        pending_max: FUND_PENDING_MAX_CEILING,
+        deadline_at_ms: Date.now() + 3600_000,
+      });
       refs.push(tx_ref);
       await new Promise((r) => setTimeout(r, 2));
     }
@@ -55,29 +61,49 @@ describe("GET /wallet/transactions", () => {
 
   it("pages newest first with limit, starting_after and has_more", async () => {
     const { refs, auth } = await walletWithFundings(3);
-    const page1 = (await (await api("/wallet/transactions?limit=2", { headers: auth })).json()) as { data: { tx_ref: string; amount: string; status: string }[]; has_more: boolean };
+    const page1 = (await (await api("/wallet/transactions?limit=2", { headers: auth })).json()) as {
+      data: { tx_ref: string; amount: string; status: string }[];
+      has_more: boolean;
+    };
     expect(page1.data.map((t) => t.tx_ref)).toEqual([refs[2], refs[1]]);
     expect(page1.data[0]).toMatchObject({ amount: "300.00", status: "PENDING" });
     expect(page1.has_more).toBe(true);
-    const page2 = (await (await api(`/wallet/transactions?limit=2&starting_after=${refs[1]}`, { headers: auth })).json()) as { data: { tx_ref: string }[]; has_more: boolean };
+    const page2 = (await (
+      await api(`/wallet/transactions?limit=2&starting_after=${refs[1]}`, { headers: auth })
+    ).json()) as { data: { tx_ref: string }[]; has_more: boolean };
     expect(page2.data.map((t) => t.tx_ref)).toEqual([refs[0]]);
     expect(page2.has_more).toBe(false);
   });
 
   it("filters by type, status and creation time", async () => {
     const { auth } = await walletWithFundings(2);
-    const pending = (await (await api("/wallet/transactions?type=FUND&status=PENDING", { headers: auth })).json()) as { data: unknown[] };
+    const pending = (await (
+      await api("/wallet/transactions?type=FUND&status=PENDING", { headers: auth })
+    ).json()) as { data: unknown[] };
     expect(pending.data).toHaveLength(2);
-    const none = (await (await api("/wallet/transactions?status=SUCCESS", { headers: auth })).json()) as { data: unknown[] };
+    const none = (await (
+      await api("/wallet/transactions?status=SUCCESS", { headers: auth })
+    ).json()) as { data: unknown[] };
     expect(none.data).toHaveLength(0);
     const future = new Date(Date.now() + 60_000).toISOString();
-    const later = (await (await api(`/wallet/transactions?created_gte=${encodeURIComponent(future)}`, { headers: auth })).json()) as { data: unknown[] };
+    const later = (await (
+      await api(`/wallet/transactions?created_gte=${encodeURIComponent(future)}`, { headers: auth })
+    ).json()) as { data: unknown[] };
     expect(later.data).toHaveLength(0);
   });
 
   it("refuses bad queries with 422", async () => {
     const { auth } = await walletWithFundings(1);
-    for (const query of ["limit=0", "limit=101", "limit=abc", "type=GIFT", "status=DONE", "created_gte=yesterday", "starting_after=fnd_unknown", "color=blue"]) {
+    for (const query of [
+      "limit=0",
+      "limit=101",
+      "limit=abc",
+      "type=GIFT",
+      "status=DONE",
+      "created_gte=yesterday",
+      "starting_after=fnd_unknown",
+      "color=blue",
+    ]) {
       await expectProblem(await api(`/wallet/transactions?${query}`, { headers: auth }), 422);
     }
   });
@@ -88,11 +114,31 @@ describe("GET /wallet/transactions/{tx_ref}", () => {
     const owner = await newWallet();
     const other = await newWallet();
     const tx_ref = newTxRef("FUND", owner.user_id);
-    await owner.stub.openFunding({ tx_ref, amount_minor: 5000, currency: "NGN", pending_max: FUND_PENDING_MAX_CEILING, deadline_at_ms: Date.now() + 3600_000 });
-    const mine = await api(`/wallet/transactions/${tx_ref}`, { headers: await bearerFor(owner.user_id) });
+    await owner.stub.openFunding({
+      tx_ref,
+      amount_minor: 5000,
+      currency: "NGN",
+      pending_max: FUND_PENDING_MAX_CEILING,
+      deadline_at_ms: Date.now() + 3600_000,
+    });
+    const mine = await api(`/wallet/transactions/${tx_ref}`, {
+      headers: await bearerFor(owner.user_id),
+    });
     expect(mine.status).toBe(200);
-    expect(await mine.json()).toMatchObject({ tx_ref, type: "FUND", status: "PENDING", amount: "50.00", amount_minor: 5000 });
-    await expectProblem(await api(`/wallet/transactions/${tx_ref}`, { headers: await bearerFor(other.user_id) }), 404);
-    await expectProblem(await api(`/wallet/transactions/fnd_nope`, { headers: await bearerFor(owner.user_id) }), 404);
+    expect(await mine.json()).toMatchObject({
+      tx_ref,
+      type: "FUND",
+      status: "PENDING",
+      amount: "50.00",
+      amount_minor: 5000,
+    });
+    await expectProblem(
+      await api(`/wallet/transactions/${tx_ref}`, { headers: await bearerFor(other.user_id) }),
+      404,
+    );
+    await expectProblem(
+      await api(`/wallet/transactions/fnd_nope`, { headers: await bearerFor(owner.user_id) }),
+      404,
+    );
   });
 });

@@ -4,10 +4,24 @@ import { roomConnectRequest } from "../../../src/durable/room/object";
 import { CLOSE, PING_FRAME, PONG_FRAME } from "../../../src/durable/room/protocol";
 import { requireConfig } from "../../../src/lib/config";
 import { issueAccessToken, verifyWatchTicket } from "../../../src/lib/tokens";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES, WS_JOIN_TIMEOUT_MS } from "../../../src/durable/room/limits";
+import {
+  ROOM_CLOSE_GRACE_MS,
+  ROOM_SOCKETS_MAX,
+  WS_FRAME_MAX_BYTES,
+  WS_JOIN_TIMEOUT_MS,
+} from "../../../src/durable/room/limits";
 import { api, bearerFor, expectProblem, form, newWallet } from "../../support/helpers";
 import { choose } from "../../support/sandbox";
-import { paid, pendingFunding, settle, ticketFor, upgrade, watch, Watcher, WS_URL } from "../../support/realtime";
+import {
+  paid,
+  pendingFunding,
+  settle,
+  ticketFor,
+  upgrade,
+  watch,
+  Watcher,
+  WS_URL,
+} from "../../support/realtime";
 
 async function tokenFor(user_id: string): Promise<string> {
   return (await issueAccessToken(requireConfig(env), user_id)).access_token;
@@ -16,7 +30,10 @@ async function tokenFor(user_id: string): Promise<string> {
 describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
   it("answers 101 to the owner's bearer token and sends the current status at once", async () => {
     const { user_id, tx_ref } = await pendingFunding();
-    const { res, watcher } = await upgrade({ tx_ref }, { ...(await bearerFor(user_id)), origin: "https://app.example" });
+    const { res, watcher } = await upgrade(
+      { tx_ref },
+      { ...(await bearerFor(user_id)), origin: "https://app.example" },
+    );
     expect(res.status).toBe(101);
     // Our middleware stamped the 101 without breaking it.
     expect(res.headers.get("x-request-id")).toMatch(/^req_/);
@@ -39,7 +56,10 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
 
   it("takes the token as the subprotocol pair 'bearer, <token>' and selects 'bearer' in the 101", async () => {
     const { user_id, tx_ref } = await pendingFunding();
-    const { res, watcher } = await upgrade({ tx_ref }, { "sec-websocket-protocol": `bearer, ${await tokenFor(user_id)}` });
+    const { res, watcher } = await upgrade(
+      { tx_ref },
+      { "sec-websocket-protocol": `bearer, ${await tokenFor(user_id)}` },
+    );
     expect(res.status).toBe(101);
     expect(res.headers.get("sec-websocket-protocol")).toBe("bearer");
     await watcher!.status("PENDING");
@@ -71,19 +91,27 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
     const w = await watch({ tx_ref }, await bearerFor(user_id));
     expect(await w.status("PENDING")).toMatchObject({ stage: "link_requested" });
     await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor), outcome: "failed" });
-    await w.waitFor((f) => typeof f === "object" && f.type === "status" && f.stage === "attempt_failed");
+    await w.waitFor(
+      (f) => typeof f === "object" && f.type === "status" && f.stage === "attempt_failed",
+    );
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     expect(await w.status("SUCCESS")).toMatchObject({ stage: "settled" });
     w.close();
   });
 
   it("gives a watcher who joins after settlement the final status at once", async () => {
-    const { user_id, tx_ref, stub, amount_minor } = await pendingFunding(150_000, { expired: true });
+    const { user_id, tx_ref, stub, amount_minor } = await pendingFunding(150_000, {
+      expired: true,
+    });
     await settle(stub, tx_ref, { ...paid(tx_ref, amount_minor), currency: "USD" });
     const w = await watch({ tx_ref }, await bearerFor(user_id));
     const first = await w.waitFor((f) => typeof f === "object" && f.type === "status");
     expect(w.frames[0]).toBe(first);
-    expect(first).toMatchObject({ type: "status", status: "FAILED", failure_reason: expect.stringMatching(/Paid in USD/) });
+    expect(first).toMatchObject({
+      type: "status",
+      status: "FAILED",
+      failure_reason: expect.stringMatching(/Paid in USD/),
+    });
     w.close();
   });
 
@@ -92,7 +120,11 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
     const auth = await bearerFor(user_id);
     const fund = await api("/wallet/fund", form({ amount: "2500" }, auth));
     expect(fund.status).toBe(201);
-    const funding = (await fund.json()) as { tx_ref: string; payment_link: string; watch: { websocket_url: string; ticket: string } };
+    const funding = (await fund.json()) as {
+      tx_ref: string;
+      payment_link: string;
+      watch: { websocket_url: string; ticket: string };
+    };
     const url = new URL(funding.watch.websocket_url);
     expect(url.protocol).toBe("ws:");
     expect(url.pathname).toBe("/api/v1/ws/wallet");
@@ -104,7 +136,11 @@ describe("WS /ws/wallet?tx_ref= (straight to the room)", () => {
     const w = new Watcher(res.webSocket!);
     await w.status("PENDING");
     expect((await choose(funding.payment_link, "full")).status).toBe(303);
-    expect(await w.status("SUCCESS", 15_000)).toMatchObject({ tx_ref: funding.tx_ref, amount: "2500.00", amount_minor: 250000 });
+    expect(await w.status("SUCCESS", 15_000)).toMatchObject({
+      tx_ref: funding.tx_ref,
+      amount: "2500.00",
+      amount_minor: 250000,
+    });
     expect((await w.closedWithin(ROOM_CLOSE_GRACE_MS + 3000)).code).toBe(CLOSE.settled.code);
   }, 30_000);
 });
@@ -120,7 +156,12 @@ describe("WS /ws/wallet: refusals before the upgrade", () => {
     const a = await expectProblem(theirs.res, 404);
     const b = await expectProblem(missing.res, 404);
     const c = await expectProblem(garbage.res, 404);
-    for (const p of [a, b, c]) expect({ code: p.code, detail: p.detail, title: p.title }).toEqual({ code: b.code, detail: b.detail, title: b.title });
+    for (const p of [a, b, c])
+      expect({ code: p.code, detail: p.detail, title: p.title }).toEqual({
+        code: b.code,
+        detail: b.detail,
+        title: b.title,
+      });
     expect(theirs.watcher).toBeNull();
   });
 
@@ -138,8 +179,16 @@ describe("WS /ws/wallet: refusals before the upgrade", () => {
       ["an expired ticket", { tx_ref, ticket: expired }, {}],
       ["a forged ticket", { tx_ref, ticket: forgedTicket }, {}],
       ["an access token passed as a ticket", { tx_ref, ticket: accessTokenAsTicket }, {}],
-      ["another transaction's ticket", { tx_ref, ticket: await ticketFor(second.user_id, second.tx_ref) }, {}],
-      ["the owner's ticket for their other transaction", { tx_ref: second.tx_ref, ticket: await ticketFor(user_id, tx_ref) }, {}],
+      [
+        "another transaction's ticket",
+        { tx_ref, ticket: await ticketFor(second.user_id, second.tx_ref) },
+        {},
+      ],
+      [
+        "the owner's ticket for their other transaction",
+        { tx_ref: second.tx_ref, ticket: await ticketFor(user_id, tx_ref) },
+        {},
+      ],
     ];
     for (const [what, query, headers] of cases) {
       const { res, watcher } = await upgrade(query, headers);
@@ -152,9 +201,14 @@ describe("WS /ws/wallet: refusals before the upgrade", () => {
 
   it("answers 426 to a plain GET and 422 to an oversized tx_ref", async () => {
     const { user_id, tx_ref } = await pendingFunding();
-    const plain = await exports.default.fetch(`${WS_URL}?tx_ref=${tx_ref}`, { headers: await bearerFor(user_id) });
+    const plain = await exports.default.fetch(`${WS_URL}?tx_ref=${tx_ref}`, {
+      headers: await bearerFor(user_id),
+    });
     expect((await expectProblem(plain, 426)).code).toBe("upgrade_required");
-    await expectProblem((await upgrade({ tx_ref: "x".repeat(65) }, await bearerFor(user_id))).res, 422);
+    await expectProblem(
+      (await upgrade({ tx_ref: "x".repeat(65) }, await bearerFor(user_id))).res,
+      422,
+    );
   });
 
   it(`answers 429 once the room holds ROOM_SOCKETS_MAX (${ROOM_SOCKETS_MAX}) watchers, and closes a seed-protocol join with 4429`, async () => {
@@ -162,7 +216,19 @@ describe("WS /ws/wallet: refusals before the upgrade", () => {
     const room = env.ROOM.getByName(tx_ref);
     const sockets: WebSocket[] = [];
     for (let i = 0; i < ROOM_SOCKETS_MAX; i += 50) {
-      const batch = await Promise.all(Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () => room.fetch(roomConnectRequest({ tx_ref, user_id, via: "direct", request_id: "req_fill", expires_at_ms: Date.now() + 3_600_000 }))));
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, ROOM_SOCKETS_MAX - i) }, () =>
+          room.fetch(
+            roomConnectRequest({
+              tx_ref,
+              user_id,
+              via: "direct",
+              request_id: "req_fill",
+              expires_at_ms: Date.now() + 3_600_000,
+            }),
+          ),
+        ),
+      );
       for (const res of batch) {
         res.webSocket!.accept();
         sockets.push(res.webSocket!);
@@ -221,13 +287,30 @@ describe("WS /ws/wallet: the seed protocol (first frame {tx_ref})", () => {
     expect(await w.closedWithin(3000)).toEqual({ code: 1000, reason: "bye" });
   });
 
-  const closes: [string, () => Promise<{ query?: Record<string, string>; headers?: Record<string, string>; frame: string }>, number][] = [
-    ["no credential anywhere", async () => ({ frame: JSON.stringify({ tx_ref: (await pendingFunding()).tx_ref }) }), CLOSE.unauthorized.code],
+  const closes: [
+    string,
+    () => Promise<{
+      query?: Record<string, string>;
+      headers?: Record<string, string>;
+      frame: string;
+    }>,
+    number,
+  ][] = [
+    [
+      "no credential anywhere",
+      async () => ({ frame: JSON.stringify({ tx_ref: (await pendingFunding()).tx_ref }) }),
+      CLOSE.unauthorized.code,
+    ],
     [
       "an expired ticket in the frame",
       async () => {
         const f = await pendingFunding();
-        return { frame: JSON.stringify({ tx_ref: f.tx_ref, ticket: await ticketFor(f.user_id, f.tx_ref, 60, Math.floor(Date.now() / 1000) - 3600) }) };
+        return {
+          frame: JSON.stringify({
+            tx_ref: f.tx_ref,
+            ticket: await ticketFor(f.user_id, f.tx_ref, 60, Math.floor(Date.now() / 1000) - 3600),
+          }),
+        };
       },
       CLOSE.unauthorized.code,
     ],
@@ -236,7 +319,9 @@ describe("WS /ws/wallet: the seed protocol (first frame {tx_ref})", () => {
       async () => {
         const f = await pendingFunding();
         const g = await pendingFunding();
-        return { frame: JSON.stringify({ tx_ref: f.tx_ref, ticket: await ticketFor(g.user_id, g.tx_ref) }) };
+        return {
+          frame: JSON.stringify({ tx_ref: f.tx_ref, ticket: await ticketFor(g.user_id, g.tx_ref) }),
+        };
       },
       CLOSE.unauthorized.code,
     ],
@@ -245,7 +330,10 @@ describe("WS /ws/wallet: the seed protocol (first frame {tx_ref})", () => {
       async () => {
         const f = await pendingFunding();
         const other = await newWallet();
-        return { headers: await bearerFor(other.user_id), frame: JSON.stringify({ tx_ref: f.tx_ref }) };
+        return {
+          headers: await bearerFor(other.user_id),
+          frame: JSON.stringify({ tx_ref: f.tx_ref }),
+        };
       },
       CLOSE.unknown_tx_ref.code,
     ],
@@ -253,13 +341,28 @@ describe("WS /ws/wallet: the seed protocol (first frame {tx_ref})", () => {
       "an unknown tx_ref of the caller's own",
       async () => {
         const other = await newWallet();
-        return { headers: await bearerFor(other.user_id), frame: JSON.stringify({ tx_ref: `fnd_0000000000000000000000_${other.user_id}` }) };
+        return {
+          headers: await bearerFor(other.user_id),
+          frame: JSON.stringify({ tx_ref: `fnd_0000000000000000000000_${other.user_id}` }),
+        };
       },
       CLOSE.unknown_tx_ref.code,
     ],
-    ["a first frame that is not JSON", async () => ({ frame: "hello" }), CLOSE.malformed_frame.code],
-    ["a first frame without tx_ref", async () => ({ frame: JSON.stringify({ type: "sync" }) }), CLOSE.malformed_frame.code],
-    ["an oversized first frame", async () => ({ frame: JSON.stringify({ tx_ref: "x", pad: "y".repeat(WS_FRAME_MAX_BYTES) }) }), CLOSE.frame_too_large.code],
+    [
+      "a first frame that is not JSON",
+      async () => ({ frame: "hello" }),
+      CLOSE.malformed_frame.code,
+    ],
+    [
+      "a first frame without tx_ref",
+      async () => ({ frame: JSON.stringify({ type: "sync" }) }),
+      CLOSE.malformed_frame.code,
+    ],
+    [
+      "an oversized first frame",
+      async () => ({ frame: JSON.stringify({ tx_ref: "x", pad: "y".repeat(WS_FRAME_MAX_BYTES) }) }),
+      CLOSE.frame_too_large.code,
+    ],
   ];
   for (const [what, setup, code] of closes) {
     it(`closes with ${code} after ${what}`, async () => {
@@ -292,13 +395,27 @@ describe("POST /wallet/fund: how to watch", () => {
   it("answers with a ws URL for the tx_ref and a ticket scoped to it, and replays the same ones", async () => {
     const { user_id } = await newWallet();
     const auth = await bearerFor(user_id);
-    const first = await api("/wallet/fund", form({ amount: "1000" }, { ...auth, "idempotency-key": "watch-1" }));
-    const second = await api("/wallet/fund", form({ amount: "1000" }, { ...auth, "idempotency-key": "watch-1" }));
-    const a = (await first.json()) as { tx_ref: string; watch: { websocket_url: string; ticket: string } };
+    const first = await api(
+      "/wallet/fund",
+      form({ amount: "1000" }, { ...auth, "idempotency-key": "watch-1" }),
+    );
+    const second = await api(
+      "/wallet/fund",
+      form({ amount: "1000" }, { ...auth, "idempotency-key": "watch-1" }),
+    );
+    const a = (await first.json()) as {
+      tx_ref: string;
+      watch: { websocket_url: string; ticket: string };
+    };
     const b = (await second.json()) as typeof a;
     expect(a.watch.websocket_url).toBe(`ws://wallet.test/api/v1/ws/wallet?tx_ref=${a.tx_ref}`);
     expect(b).toEqual(a);
     const ticket = await verifyWatchTicket(requireConfig(env), a.watch.ticket);
-    expect(ticket).toEqual({ ok: true, user_id, tx_ref: a.tx_ref, expires_at_s: expect.any(Number) });
+    expect(ticket).toEqual({
+      ok: true,
+      user_id,
+      tx_ref: a.tx_ref,
+      expires_at_s: expect.any(Number),
+    });
   });
 });

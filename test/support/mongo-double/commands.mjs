@@ -50,7 +50,8 @@ class CommandError extends Error {
 /** Deep copy that keeps BSON types (structuredClone would turn ObjectId into a plain object). */
 const clone = (/** @type {Document} */ doc) => deserialize(serialize(doc));
 /** A canonical text for a value, used to compare index keys (key order matters, as in BSON). */
-const canonical = (/** @type {unknown} */ value) => EJSON.stringify({ v: value ?? null }, { relaxed: false });
+const canonical = (/** @type {unknown} */ value) =>
+  EJSON.stringify({ v: value ?? null }, { relaxed: false });
 
 /** @param {Document} doc @param {string} path */
 function getPath(doc, path) {
@@ -104,8 +105,20 @@ export class Engine {
     try {
       return await this.dispatch(name, db, body, connection_id);
     } catch (error) {
-      if (error instanceof CommandError) return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName, ...error.extra };
-      return { ok: 0, errmsg: `test double: ${/** @type {Error} */ (error).message}`, code: 1, codeName: "InternalError" };
+      if (error instanceof CommandError)
+        return {
+          ok: 0,
+          errmsg: error.message,
+          code: error.code,
+          codeName: error.codeName,
+          ...error.extra,
+        };
+      return {
+        ok: 0,
+        errmsg: `test double: ${/** @type {Error} */ (error).message}`,
+        code: 1,
+        codeName: "InternalError",
+      };
     }
   }
 
@@ -121,7 +134,12 @@ export class Engine {
         return { ok: 1 };
       case "buildInfo":
       case "buildinfo":
-        return { version: "7.0.0", versionArray: [7, 0, 0, 0], maxBsonObjectSize: MAX_BSON_OBJECT_BYTES, ok: 1 };
+        return {
+          version: "7.0.0",
+          versionArray: [7, 0, 0, 0],
+          maxBsonObjectSize: MAX_BSON_OBJECT_BYTES,
+          ok: 1,
+        };
       case "createIndexes":
         return this.createIndexes(db, body);
       case "listIndexes":
@@ -175,7 +193,8 @@ export class Engine {
 
   /** @param {string} db @param {unknown} name @param {boolean} create @returns {Collection | undefined} */
   collection(db, name, create) {
-    if (typeof name !== "string" || name === "") throw new CommandError(73, "InvalidNamespace", "collection name must be a non-empty string");
+    if (typeof name !== "string" || name === "")
+      throw new CommandError(73, "InvalidNamespace", "collection name must be a non-empty string");
     let colls = this.dbs.get(db);
     if (!colls) {
       if (!create) return undefined;
@@ -203,7 +222,8 @@ export class Engine {
       value[field] = v ?? null; // a missing field is indexed as null, as MongoDB does
     }
     if (index.sparse && present === 0) return undefined;
-    if (index.partialFilterExpression && !new Query(index.partialFilterExpression, {}).test(doc)) return undefined;
+    if (index.partialFilterExpression && !new Query(index.partialFilterExpression, {}).test(doc))
+      return undefined;
     return { text: canonical(fields.map((f) => value[f])), value };
   }
 
@@ -235,7 +255,8 @@ export class Engine {
     const existed = this.collection(db, body.createIndexes, false) !== undefined;
     const coll = /** @type {Collection} */ (this.collection(db, body.createIndexes, true));
     const before = coll.indexes.length;
-    if (!Array.isArray(body.indexes) || body.indexes.length === 0) throw new CommandError(2, "BadValue", "indexes must be a non-empty array");
+    if (!Array.isArray(body.indexes) || body.indexes.length === 0)
+      throw new CommandError(2, "BadValue", "indexes must be a non-empty array");
     for (const raw of body.indexes) {
       /** @type {IndexSpec} */
       const spec = {
@@ -243,14 +264,29 @@ export class Engine {
         key: raw.key,
         unique: raw.unique === true,
         sparse: raw.sparse === true,
-        ...(raw.partialFilterExpression ? { partialFilterExpression: raw.partialFilterExpression } : {}),
+        ...(raw.partialFilterExpression
+          ? { partialFilterExpression: raw.partialFilterExpression }
+          : {}),
       };
       const same_name = coll.indexes.find((i) => i.name === spec.name);
       const same_key = coll.indexes.find((i) => canonical(i.key) === canonical(spec.key));
       if (same_name && canonical(same_name.key) !== canonical(spec.key))
-        throw new CommandError(86, "IndexKeySpecsConflict", `An existing index has the same name as the requested index but a different key: ${spec.name}`);
-      if (same_key && (same_key.name !== spec.name || same_key.unique !== spec.unique || same_key.sparse !== spec.sparse))
-        throw new CommandError(85, "IndexOptionsConflict", `An equivalent index already exists with a different name or options: ${same_key.name}`);
+        throw new CommandError(
+          86,
+          "IndexKeySpecsConflict",
+          `An existing index has the same name as the requested index but a different key: ${spec.name}`,
+        );
+      if (
+        same_key &&
+        (same_key.name !== spec.name ||
+          same_key.unique !== spec.unique ||
+          same_key.sparse !== spec.sparse)
+      )
+        throw new CommandError(
+          85,
+          "IndexOptionsConflict",
+          `An equivalent index already exists with a different name or options: ${same_key.name}`,
+        );
       if (same_key) continue; // identical: creating it again is a no-op, as on a server
       if (spec.unique) {
         const seen = new Set();
@@ -259,7 +295,10 @@ export class Engine {
           if (!key) continue;
           if (seen.has(key.text)) {
             const dup = duplicateKeyError(db, String(body.createIndexes), spec, key.value);
-            throw new CommandError(11000, "DuplicateKey", dup.errmsg, { keyPattern: dup.keyPattern, keyValue: dup.keyValue });
+            throw new CommandError(11000, "DuplicateKey", dup.errmsg, {
+              keyPattern: dup.keyPattern,
+              keyValue: dup.keyValue,
+            });
           }
           seen.add(key.text);
         }
@@ -279,7 +318,12 @@ export class Engine {
   /** @param {string} db @param {Document} body */
   listIndexes(db, body) {
     const coll = this.collection(db, body.listIndexes, false);
-    if (!coll) throw new CommandError(26, "NamespaceNotFound", `ns does not exist: ${db}.${String(body.listIndexes)}`);
+    if (!coll)
+      throw new CommandError(
+        26,
+        "NamespaceNotFound",
+        `ns does not exist: ${db}.${String(body.listIndexes)}`,
+      );
     const firstBatch = coll.indexes.map((i) => ({
       v: 2,
       key: i.key,
@@ -288,7 +332,10 @@ export class Engine {
       ...(i.sparse ? { sparse: true } : {}),
       ...(i.partialFilterExpression ? { partialFilterExpression: i.partialFilterExpression } : {}),
     }));
-    return { cursor: { id: Long.ZERO, ns: `${db}.${String(body.listIndexes)}`, firstBatch }, ok: 1 };
+    return {
+      cursor: { id: Long.ZERO, ns: `${db}.${String(body.listIndexes)}`, firstBatch },
+      ok: 1,
+    };
   }
 
   // ---- Writes ---------------------------------------------------------------
@@ -343,7 +390,13 @@ export class Engine {
         if (ordered) break;
       }
     }
-    return { n, nModified, ...(upserted.length ? { upserted } : {}), ...(writeErrors.length ? { writeErrors } : {}), ok: 1 };
+    return {
+      n,
+      nModified,
+      ...(upserted.length ? { upserted } : {}),
+      ...(writeErrors.length ? { writeErrors } : {}),
+      ok: 1,
+    };
   }
 
   /**
@@ -356,21 +409,34 @@ export class Engine {
     const filter = spec.q ?? {};
     /** @type {Document | Document[]} */
     const u = spec.u;
-    if (Array.isArray(u)) throw new CommandError(2, "BadValue", "test double: pipeline-style updates are not supported");
+    if (Array.isArray(u))
+      throw new CommandError(
+        2,
+        "BadValue",
+        "test double: pipeline-style updates are not supported",
+      );
     const keys = Object.keys(u);
     const operators = keys.length > 0 && keys.every((k) => k.startsWith("$"));
-    if (!operators && keys.some((k) => k.startsWith("$"))) throw new CommandError(9, "FailedToParse", "update document mixes operators and fields");
+    if (!operators && keys.some((k) => k.startsWith("$")))
+      throw new CommandError(9, "FailedToParse", "update document mixes operators and fields");
     const query = new Query(filter, {});
     const matches = coll.docs.filter((doc) => query.test(doc));
     const targets = spec.multi ? matches : matches.slice(0, 1);
 
     if (targets.length === 0) {
       if (!spec.upsert) return { matched: 0, modified: 0 };
-      const built = operators ? upsertFromOperators(filter, u) : { ...equalityFields(filter), ...clone(u) };
+      const built = operators
+        ? upsertFromOperators(filter, u)
+        : { ...equalityFields(filter), ...clone(u) };
       const doc = built._id === undefined ? { _id: new ObjectId(), ...built } : built;
-      if (this.upsert_race_window_ms > 0) await new Promise((resolve) => setTimeout(resolve, this.upsert_race_window_ms));
+      if (this.upsert_race_window_ms > 0)
+        await new Promise((resolve) => setTimeout(resolve, this.upsert_race_window_ms));
       const dup = this.duplicateOf(db, coll_name, coll, doc);
-      if (dup) throw new CommandError(dup.code, "DuplicateKey", dup.errmsg, { keyPattern: dup.keyPattern, keyValue: dup.keyValue });
+      if (dup)
+        throw new CommandError(dup.code, "DuplicateKey", dup.errmsg, {
+          keyPattern: dup.keyPattern,
+          keyValue: dup.keyValue,
+        });
       coll.docs.push(doc);
       return { matched: 0, modified: 0, upserted_id: doc._id };
     }
@@ -387,9 +453,17 @@ export class Engine {
         next = { _id: target._id, ...clone(u) };
       }
       if (canonical(next._id) !== canonical(target._id))
-        throw new CommandError(66, "ImmutableField", "Performing an update on the path '_id' would modify the immutable field '_id'");
+        throw new CommandError(
+          66,
+          "ImmutableField",
+          "Performing an update on the path '_id' would modify the immutable field '_id'",
+        );
       const dup = this.duplicateOf(db, coll_name, coll, next, target);
-      if (dup) throw new CommandError(dup.code, "DuplicateKey", dup.errmsg, { keyPattern: dup.keyPattern, keyValue: dup.keyValue });
+      if (dup)
+        throw new CommandError(dup.code, "DuplicateKey", dup.errmsg, {
+          keyPattern: dup.keyPattern,
+          keyValue: dup.keyValue,
+        });
       if (canonical(next) !== canonical(target)) {
         coll.docs[coll.docs.indexOf(target)] = next;
         modified += 1;
@@ -426,15 +500,24 @@ export class Engine {
     const limit = typeof body.limit === "number" ? Math.abs(body.limit) : 0;
     if (limit > 0) cursor = cursor.limit(limit);
     const docs = cursor.all().map((doc) => clone(/** @type {Document} */ (doc)));
-    const single_batch = body.singleBatch === true || (typeof body.limit === "number" && body.limit < 0);
+    const single_batch =
+      body.singleBatch === true || (typeof body.limit === "number" && body.limit < 0);
     const batch_size = typeof body.batchSize === "number" ? body.batchSize : DEFAULT_FIRST_BATCH;
-    return { cursor: { firstBatch: docs.slice(0, batch_size), id: this.openCursor(ns, single_batch ? [] : docs.slice(batch_size)), ns }, ok: 1 };
+    return {
+      cursor: {
+        firstBatch: docs.slice(0, batch_size),
+        id: this.openCursor(ns, single_batch ? [] : docs.slice(batch_size)),
+        ns,
+      },
+      ok: 1,
+    };
   }
 
   /** @param {string} ns @param {Document[]} rest @returns {Long} */
   openCursor(ns, rest) {
     if (rest.length === 0) return Long.ZERO;
-    if (this.cursors.size >= CURSORS_MAX) throw new CommandError(2, "BadValue", `test double: more than ${CURSORS_MAX} open cursors`);
+    if (this.cursors.size >= CURSORS_MAX)
+      throw new CommandError(2, "BadValue", `test double: more than ${CURSORS_MAX} open cursors`);
     const id = this.next_cursor_id++;
     this.cursors.set(id, { ns, docs: rest });
     return Long.fromNumber(id);
@@ -445,11 +528,17 @@ export class Engine {
     const id = Number(body.getMore);
     const cursor = this.cursors.get(id);
     if (!cursor) throw new CommandError(43, "CursorNotFound", `cursor id ${id} not found`);
-    const size = typeof body.batchSize === "number" && body.batchSize > 0 ? body.batchSize : cursor.docs.length;
+    const size =
+      typeof body.batchSize === "number" && body.batchSize > 0
+        ? body.batchSize
+        : cursor.docs.length;
     const nextBatch = cursor.docs.splice(0, size);
     const done = cursor.docs.length === 0;
     if (done) this.cursors.delete(id);
-    return { cursor: { nextBatch, id: done ? Long.ZERO : Long.fromNumber(id), ns: cursor.ns }, ok: 1 };
+    return {
+      cursor: { nextBatch, id: done ? Long.ZERO : Long.fromNumber(id), ns: cursor.ns },
+      ok: 1,
+    };
   }
 
   /** @param {Document} body */
@@ -462,7 +551,13 @@ export class Engine {
       const id = Number(raw);
       (this.cursors.delete(id) ? killed : missing).push(Long.fromNumber(id));
     }
-    return { cursorsKilled: killed, cursorsNotFound: missing, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+    return {
+      cursorsKilled: killed,
+      cursorsNotFound: missing,
+      cursorsAlive: [],
+      cursorsUnknown: [],
+      ok: 1,
+    };
   }
 }
 
@@ -505,7 +600,8 @@ function equalityFields(filter) {
 
 /** True for `{ $op: ... }` (a condition), false for a literal value such as a sub-document or an ObjectId. @param {unknown} value */
 function isOperatorObject(value) {
-  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Date) return false;
+  if (value === null || typeof value !== "object" || Array.isArray(value) || value instanceof Date)
+    return false;
   if ("_bsontype" in value) return false;
   const keys = Object.keys(value);
   return keys.length > 0 && keys.every((k) => k.startsWith("$"));
@@ -530,6 +626,10 @@ function applyOperators(doc, operators, arrayFilters) {
   try {
     applyUpdate(doc, operators, arrayFilters);
   } catch (error) {
-    throw new CommandError(9, "FailedToParse", `test double: ${/** @type {Error} */ (error).message}`);
+    throw new CommandError(
+      9,
+      "FailedToParse",
+      `test double: ${/** @type {Error} */ (error).message}`,
+    );
   }
 }

@@ -38,7 +38,12 @@ export type DoubleStats = {
 };
 
 /** See WriteRecord in server.mjs: one write command and the write concern it carried. */
-export type WriteRecord = { command: string; db: string; collection: string; write_concern: Record<string, unknown> | null };
+export type WriteRecord = {
+  command: string;
+  db: string;
+  collection: string;
+  write_concern: Record<string, unknown> | null;
+};
 
 async function call(method: "GET" | "POST", path: string): Promise<string> {
   if (!usingDouble) throw new Error("no test double: the tests run against a real MongoDB server");
@@ -62,8 +67,12 @@ export const mongoDouble = {
   /** Let upserts that matched nothing wait this long before inserting (0: off), so two writers can race. */
   setUpsertRaceWindow: (ms: number) => call("POST", `/upsert-race-window?ms=${ms}`),
   dump: async (db: string, coll: string): Promise<Document[]> =>
-    EJSON.parse(await call("GET", `/dump?db=${encodeURIComponent(db)}&coll=${encodeURIComponent(coll)}`), { relaxed: true }) as Document[],
+    EJSON.parse(
+      await call("GET", `/dump?db=${encodeURIComponent(db)}&coll=${encodeURIComponent(coll)}`),
+      { relaxed: true },
+    ) as Document[],
   stats: async (): Promise<DoubleStats> => JSON.parse(await call("GET", "/stats")) as DoubleStats,
   /** The write commands database `db` received, oldest first, each with the write concern it carried. */
-  writes: async (db: string): Promise<WriteRecord[]> => JSON.parse(await call("GET", `/writes?db=${encodeURIComponent(db)}`)) as WriteRecord[],
+  writes: async (db: string): Promise<WriteRecord[]> =>
+    JSON.parse(await call("GET", `/writes?db=${encodeURIComponent(db)}`)) as WriteRecord[],
 };

@@ -50,7 +50,16 @@ import { MORE_TO_COME, encodeMsg, encodeReply, readFrames } from "./wire.mjs";
  */
 
 /** Commands that write, whose write concern `writes()` records. */
-const WRITE_COMMANDS = new Set(["insert", "update", "delete", "findAndModify", "createIndexes", "dropIndexes", "drop", "dropDatabase"]);
+const WRITE_COMMANDS = new Set([
+  "insert",
+  "update",
+  "delete",
+  "findAndModify",
+  "createIndexes",
+  "dropIndexes",
+  "drop",
+  "dropDatabase",
+]);
 /** Write commands remembered, the oldest dropped first (a bound, so a long run cannot grow it without end). */
 const WRITES_KEPT_MAX = 5_000;
 
@@ -161,9 +170,13 @@ export class MongoDoubleServer {
       db: typeof body.$db === "string" ? body.$db : "admin",
       collection: typeof body[name] === "string" ? body[name] : "",
       // Through EJSON, so a numeric `w` or `wtimeout` (Int32, Long) reads as a plain number.
-      write_concern: concern && typeof concern === "object" ? EJSON.parse(EJSON.stringify(concern, { relaxed: true })) : null,
+      write_concern:
+        concern && typeof concern === "object"
+          ? EJSON.parse(EJSON.stringify(concern, { relaxed: true }))
+          : null,
     });
-    if (this.write_log.length > WRITES_KEPT_MAX) this.write_log.splice(0, this.write_log.length - WRITES_KEPT_MAX);
+    if (this.write_log.length > WRITES_KEPT_MAX)
+      this.write_log.splice(0, this.write_log.length - WRITES_KEPT_MAX);
   }
 
   /** @param {string} db @param {string} coll */
@@ -223,11 +236,13 @@ export class MongoDoubleServer {
           }
           this.commands[name] = (this.commands[name] ?? 0) + 1;
           this.recordWrite(request.body, name);
-          if (this.answer_delay_ms > 0) await new Promise((resolve) => setTimeout(resolve, this.answer_delay_ms));
+          if (this.answer_delay_ms > 0)
+            await new Promise((resolve) => setTimeout(resolve, this.answer_delay_ms));
           const answer = await this.engine.run(request.body, connection_id);
           if (socket.destroyed) return;
           if (request.op === "query") socket.write(encodeReply(request.request_id, answer));
-          else if (!(request.flags & MORE_TO_COME)) socket.write(encodeMsg(request.request_id, answer));
+          else if (!(request.flags & MORE_TO_COME))
+            socket.write(encodeMsg(request.request_id, answer));
         });
       }
     });
@@ -265,19 +280,30 @@ export async function serveControl(double) {
       else if (req.method === "POST" && url.pathname === "/pause") double.pause();
       else if (req.method === "POST" && url.pathname === "/resume") double.resume();
       else if (req.method === "POST" && url.pathname === "/reset") double.reset();
-      else if (req.method === "POST" && url.pathname === "/answer-delay") double.setAnswerDelay(Number(url.searchParams.get("ms") ?? 0));
-      else if (req.method === "POST" && url.pathname === "/upsert-race-window") double.setUpsertRaceWindow(Number(url.searchParams.get("ms") ?? 0));
+      else if (req.method === "POST" && url.pathname === "/answer-delay")
+        double.setAnswerDelay(Number(url.searchParams.get("ms") ?? 0));
+      else if (req.method === "POST" && url.pathname === "/upsert-race-window")
+        double.setUpsertRaceWindow(Number(url.searchParams.get("ms") ?? 0));
       else if (req.method === "GET" && url.pathname === "/dump")
-        return reply(200, EJSON.stringify(double.dump(url.searchParams.get("db") ?? "", url.searchParams.get("coll") ?? ""), { relaxed: false }));
+        return reply(
+          200,
+          EJSON.stringify(
+            double.dump(url.searchParams.get("db") ?? "", url.searchParams.get("coll") ?? ""),
+            { relaxed: false },
+          ),
+        );
       else if (req.method === "GET" && url.pathname === "/stats") return reply(200, double.stats());
-      else if (req.method === "GET" && url.pathname === "/writes") return reply(200, double.writes(url.searchParams.get("db") ?? ""));
+      else if (req.method === "GET" && url.pathname === "/writes")
+        return reply(200, double.writes(url.searchParams.get("db") ?? ""));
       else return reply(404, { ok: false, error: "unknown control route" });
       return reply(200, { ok: true });
     } catch (error) {
       return reply(500, { ok: false, error: /** @type {Error} */ (error).message });
     }
   });
-  await new Promise((resolve) => server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(undefined)));
+  await new Promise((resolve) =>
+    server.listen({ host: "127.0.0.1", port: 0 }, () => resolve(undefined)),
+  );
   const port = /** @type {import("node:net").AddressInfo} */ (server.address()).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -44,7 +44,8 @@ export function readFrames(buffer) {
   let offset = 0;
   while (buffer.length - offset >= HEADER_BYTES) {
     const length = buffer.readInt32LE(offset);
-    if (length < HEADER_BYTES || length > MAX_MESSAGE_BYTES) throw new Error(`bad message length ${length}`);
+    if (length < HEADER_BYTES || length > MAX_MESSAGE_BYTES)
+      throw new Error(`bad message length ${length}`);
     if (buffer.length - offset < length) break;
     requests.push(parseMessage(buffer.subarray(offset, offset + length)));
     offset += length;
