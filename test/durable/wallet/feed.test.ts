@@ -13,10 +13,13 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
 import { describe, expect, it } from "vitest";
 import type { Wallet } from "../../../src/durable/wallet/object";
+import type { ChangeFeed } from "../../../src/durable/wallet/feed";
+import { OPERATIONS_READER } from "../../../src/durable/wallet/operator-reader";
 import { newTxRef } from "../../../src/lib/ids";
 import {
   bearerFor,
   env,
+  eventually,
   expectLedgerConsistent,
   fundedWallet,
   newWallet,
@@ -165,9 +168,19 @@ describe("change feed: a crash between the write and the delivery", () => {
       deadline_at_ms: Date.now() + 3_600_000,
     });
     const w = await watcherOf(user_id, tx_ref);
+    // The operator index hears of changes in the background and may arm an
+    // early alarm to retry; that alarm would drain the rooms too. Let it
+    // catch up first, so the only drain below is the alarm this test runs.
+    await eventually(() =>
+      runInDurableObject(stub, (instance: Wallet) => {
+        const feed = (instance as unknown as { feed: ChangeFeed }).feed;
+        expect(feed.state(OPERATIONS_READER).backlog).toBe(0);
+      }),
+    );
     // The write commits, then the object "dies" before its drain: written
     // through the store directly, inside the object, with no drain after it.
-    await runInDurableObject(stub, (instance: Wallet, state) => {
+    await runInDurableObject(stub, async (instance: Wallet, state) => {
+      await state.storage.setAlarm(Date.now() + 3_600_000);
       const core = (
         instance as unknown as {
           core: { store: { write: (...args: unknown[]) => { ok: boolean; refusal?: string } } };
