@@ -5,3228 +5,3251 @@
  */
 
 export interface paths {
-  "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Mark an open anomaly resolved (the refund or correction was made by hand) */
-    post: {
-      parameters: {
-        query?: {
-          /** @description The provider charge the anomaly names (its `ref`). */
-          ref?: string;
+    "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path: {
-          kind: string;
-          tx_ref: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Resolved. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              kind: string;
-              ref: string | null;
-              /** @enum {boolean} */
-              resolved: true;
-              tx_ref: string;
+        get?: never;
+        put?: never;
+        /** Mark an open anomaly resolved (the refund or correction was made by hand) */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description The provider charge the anomaly names (its `ref`). */
+                    ref?: string;
+                };
+                header?: never;
+                path: {
+                    kind: string;
+                    tx_ref: string;
+                };
+                cookie?: never;
             };
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/dead-letters": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Dead-lettered queue messages, newest first */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          starting_after?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              data: components["schemas"]["DeadLetter"][];
-              has_more: boolean;
-              /** @enum {string} */
-              object: "list";
+            requestBody?: never;
+            responses: {
+                /** @description Resolved. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kind: string;
+                            ref: string | null;
+                            /** @enum {boolean} */
+                            resolved: true;
+                            tx_ref: string;
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
-          };
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/dead-letters/{id}/replay": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Send a dead letter back to the wallet-events queue (processing is idempotent) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          id: string;
+    "/api/v1/admin/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Re-queued. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["DeadLetter"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/metrics": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Operator metrics in Prometheus text format (0.0.4) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Prometheus text exposition. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/plain": string;
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/operations": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Operator view across all wallets: overdue, escalated, anomalies, settlements, dead letters, provider problems */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The view; each list holds at most `limit` rows and gives its total. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["OperatorView"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/users": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Registered user ids, in id order (the users index) */
-    get: {
-      parameters: {
-        query?: {
-          limit?: number;
-          starting_after?: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              data: {
-                indexed_at: string;
-                user_id: string;
-              }[];
-              has_more: boolean;
-              /** @enum {string} */
-              object: "list";
+        /** Dead-lettered queue messages, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
             };
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/wallets/{user_id}/audit": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Ledger audit of one wallet: balance against the journal, holds, anomalies */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          user_id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The audit. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              anomalies: {
-                created_at_ms: number;
-                detail: string;
-                kind: string;
-                ref: string;
-                tx_ref: string;
-              }[];
-              available_minor: number;
-              balance_minor: number;
-              held_minor: number;
-              journal_balance_minor: number;
-              journal_rows: number;
-              ok: boolean;
+            requestBody?: never;
+            responses: {
+                /** @description A page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["DeadLetter"][];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
-          };
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/wallets/{user_id}/projection": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Compare one wallet's ledger with its MongoDB documents */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          user_id: string;
+    "/api/v1/admin/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The comparison, and the wallet's projection backlog. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["ProjectionCheck"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/admin/wallets/{user_id}/reproject": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Queue a fresh snapshot of one wallet for the MongoDB projection */
-    post: {
-      parameters: {
-        query?: {
-          starting_after?: string;
-        };
-        header?: never;
-        path: {
-          user_id: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Queued; the wallet's change feed delivers it. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Reprojected"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/auth/login": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** OAuth2 password flow: exchange email and password for a bearer token */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      /** @description OAuth2 password form (`username` is the email) or JSON. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["LoginRequest"];
-          "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
-        };
-      };
-      responses: {
-        /** @description A bearer token. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Token"];
-          };
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unsupported content type. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/auth/me": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The current user */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The user. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["User"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/auth/register": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    get?: never;
-    put?: never;
-    /** Create a user and an empty NGN wallet */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Email, password and an optional full name, as a form or JSON. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["RegisterRequest"];
-          "application/x-www-form-urlencoded": components["schemas"]["RegisterRequest"];
-        };
-      };
-      responses: {
-        /** @description Created. */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["User"];
-          };
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unsupported content type. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/catalog/data-plans": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** A network's data plans with their prices (cached; a stale copy is served while VTpass is unreachable) */
-    get: {
-      parameters: {
-        query: {
-          /** @description mtn, airtel, glo or 9mobile */
-          network: "mtn" | "airtel" | "glo" | "9mobile";
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Plans. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["DataPlanList"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/catalog/networks": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** The four networks and the airtime range a purchase must fall in */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Networks. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["NetworkList"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/catalog/phone-lookup": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Normalise a Nigerian mobile number and suggest its network from the prefix */
-    get: {
-      parameters: {
-        query: {
-          phone: string;
-        };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The number, canonical, and a suggested network. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["PhoneLookup"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/docs": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Interactive API documentation (Swagger UI) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description HTML page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/html": string;
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/docs/assets/{name}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Swagger UI static files */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          name: string;
-        };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The file. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/octet-stream": string;
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/docs/init.js": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Swagger UI start-up script */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description JavaScript. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/javascript": string;
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/health": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Liveness */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The Worker answers. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Liveness"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/health/ready": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** Readiness of the bindings */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Durable Objects and the queue answer. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Readiness"];
-          };
-        };
-        /** @description A binding failed. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Readiness"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/openapi.json": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** This OpenAPI 3.1 document */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The document. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": {
-              [key: string]: unknown;
+        get?: never;
+        put?: never;
+        /** Send a dead letter back to the wallet-events queue (processing is idempotent) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
             };
-          };
+            requestBody?: never;
+            responses: {
+                /** @description Re-queued. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DeadLetter"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/pages/watch.js": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator metrics in Prometheus text format (0.0.4) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Prometheus text exposition. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/plain": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The status pages' live-update script (opens the watch WebSocket with the page's ticket) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description JavaScript. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/javascript": string;
-          };
+    "/api/v1/admin/operations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-      };
+        /** Operator view across all wallets: overdue, escalated, anomalies, settlements, dead letters, provider problems */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The view; each list holds at most `limit` rows and gives its total. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OperatorView"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/ping-rabbitmq": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered user ids, in id order (the users index) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    starting_after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                indexed_at: string;
+                                user_id: string;
+                            }[];
+                            has_more: boolean;
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Readiness, under the path the FastAPI clients probe (the queue replaced RabbitMQ) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Durable Objects and the queue answer. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Readiness"];
-          };
+    "/api/v1/admin/wallets/{user_id}/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        /** @description A binding failed. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Readiness"];
-          };
+        /** Ledger audit of one wallet: balance against the journal, holds, anomalies */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The audit. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            anomalies: {
+                                created_at_ms: number;
+                                detail: string;
+                                kind: string;
+                                ref: string;
+                                tx_ref: string;
+                            }[];
+                            available_minor: number;
+                            balance_minor: number;
+                            held_minor: number;
+                            journal_balance_minor: number;
+                            journal_rows: number;
+                            ok: boolean;
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/admin/wallets/{user_id}/projection": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Compare one wallet's ledger with its MongoDB documents */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The comparison, and the wallet's projection backlog. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ProjectionCheck"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The current user's wallet */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Balance, available (balance minus holds), currency, active flag. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Wallet"];
-          };
+    "/api/v1/admin/wallets/{user_id}/reproject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
+        get?: never;
+        put?: never;
+        /** Queue a fresh snapshot of one wallet for the MongoDB projection */
+        post: {
+            parameters: {
+                query?: {
+                    starting_after?: string;
+                };
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Queued; the wallet's change feed delivers it. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Reprojected"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** OAuth2 password flow: exchange email and password for a bearer token */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description OAuth2 password form (`username` is the email) or JSON. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["LoginRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["LoginRequest"];
+                };
+            };
+            responses: {
+                /** @description A bearer token. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Token"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The current user's wallet (the seed's path, with a trailing slash; same as GET /wallet) */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Balance, available (balance minus holds), currency, active flag. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Wallet"];
-          };
+    "/api/v1/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
+        /** The current user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The user. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/airtime": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/auth/register": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a user and an empty NGN wallet */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Email, password and an optional full name, as a form or JSON. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["RegisterRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["RegisterRequest"];
+                };
+            };
+            responses: {
+                /** @description Created. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Buy airtime for a Nigerian number from the wallet balance (held, sent to the network, delivered or released) */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
-          "idempotency-key"?: string;
+    "/api/v1/catalog/data-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Phone (any common form), amount in whole naira, optional network (it wins over the prefix). */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["AirtimeRequest"];
-          "application/x-www-form-urlencoded": components["schemas"]["AirtimeRequest"];
+        /** A network's data plans with their prices (cached; a stale copy is served while VTpass is unreachable) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description mtn, airtel, glo or 9mobile */
+                    network: "mtn" | "airtel" | "glo" | "9mobile";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Plans. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DataPlanList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
-      responses: {
-        /** @description Accepted: the purchase is PENDING (held) until the network confirms; `watch` says how to follow it live. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Purchase"];
-          };
-        };
-        /** @description Browser form posts are redirected to the purchase's status page. */
-        303: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unsupported content type. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/data": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/catalog/networks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The four networks and the airtime range a purchase must fall in */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Networks. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["NetworkList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Buy a data plan for a Nigerian number from the wallet balance */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
-          "idempotency-key"?: string;
+    "/api/v1/catalog/phone-lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Phone, plan code (GET /catalog/data-plans), optional network. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["DataRequest"];
-          "application/x-www-form-urlencoded": components["schemas"]["DataRequest"];
+        /** Normalise a Nigerian mobile number and suggest its network from the prefix */
+        get: {
+            parameters: {
+                query: {
+                    phone: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The number, canonical, and a suggested network. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PhoneLookup"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
-      responses: {
-        /** @description Accepted: the purchase is PENDING (held) until the network confirms; `watch` says how to follow it live. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Purchase"];
-          };
-        };
-        /** @description Browser form posts are redirected to the purchase's status page. */
-        303: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unsupported content type. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/flutterwave/callback": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Interactive API documentation (Swagger UI) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description HTML page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Where the browser lands after checkout (HTML). The query is untrusted: the page shows what the wallet knows and asks for a verification. */
-    get: {
-      parameters: {
-        query?: {
-          status?: string;
-          ticket?: string;
-          transaction_id?: string;
-          tx_ref?: string;
+    "/api/v1/docs/assets/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description HTML status page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/html": string;
-          };
+        /** Swagger UI static files */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The file. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/octet-stream": string;
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/flutterwave/get-banks": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/docs/init.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Swagger UI start-up script */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JavaScript. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/javascript": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Banks that can receive withdrawals (cached) */
-    get: {
-      parameters: {
-        query?: {
-          country?: "NG" | "GH" | "KE" | "UG" | "ZA" | "TZ";
+    "/api/v1/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Banks, by name. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["BankList"];
-          };
+        /** Liveness */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The Worker answers. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Liveness"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payment provider refused or failed. */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/flutterwave/verify-bank": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness of the bindings */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Durable Objects and the queue answer. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+                /** @description A binding failed. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Resolve an account number at a bank to its account name */
-    get: {
-      parameters: {
-        query: {
-          account_bank: string;
-          account_number: string;
+    "/api/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The account name. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["ResolvedAccount"];
-          };
+        /** This OpenAPI 3.1 document */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The document. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payment provider refused or failed. */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/flutterwave/webhook": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/pages/watch.js": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The status pages' live-update script (opens the watch WebSocket with the page's ticket) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JavaScript. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/javascript": string;
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Flutterwave webhooks: signature checked on the raw body, event queued, 200 at once */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description base64 HMAC-SHA256 of the raw body keyed by the hash. */
-          "flutterwave-signature"?: string;
-          /** @description The webhook secret hash (v3). */
-          "verif-hash"?: string;
+    "/api/v1/ping-rabbitmq": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          "application/json": Record<string, never>;
+        /** Readiness, under the path the FastAPI clients probe (the queue replaced RabbitMQ) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Durable Objects and the queue answer. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+                /** @description A binding failed. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Readiness"];
+                    };
+                };
+            };
         };
-      };
-      responses: {
-        /** @description Queued. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["WebhookAck"];
-          };
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/fund": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The current user's wallet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Balance, available (balance minus holds), currency, active flag. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Wallet"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Start a funding: records a PENDING transaction and returns a Flutterwave hosted checkout link */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
-          "idempotency-key"?: string;
+    "/api/v1/wallet/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Amount in naira and currency (NGN), as a form or JSON. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["FundRequest"];
-          "application/x-www-form-urlencoded": components["schemas"]["FundRequest"];
+        /** The current user's wallet (the seed's path, with a trailing slash; same as GET /wallet) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Balance, available (balance minus holds), currency, active flag. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Wallet"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
-      responses: {
-        /** @description Checkout link created; the funding is PENDING until the payment is verified. */
-        201: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Funding"];
-          };
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unsupported content type. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payment provider refused or failed. */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/purchases/{tx_ref}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/airtime": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Buy airtime for a Nigerian number from the wallet balance (held, sent to the network, delivered or released) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Phone (any common form), amount in whole naira, optional network (it wins over the prefix). */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["AirtimeRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["AirtimeRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted: the purchase is PENDING (held) until the network confirms; `watch` says how to follow it live. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Purchase"];
+                    };
+                };
+                /** @description Browser form posts are redirected to the purchase's status page. */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Purchase status page (HTML, live). Shows details only with the watch ticket from the redirect, or the owner's bearer token. */
-    get: {
-      parameters: {
-        query?: {
-          ticket?: string;
+    "/api/v1/wallet/data": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path: {
-          tx_ref: string;
+        get?: never;
+        put?: never;
+        /** Buy a data plan for a Nigerian number from the wallet balance */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Phone, plan code (GET /catalog/data-plans), optional network. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["DataRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["DataRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted: the purchase is PENDING (held) until the network confirms; `watch` says how to follow it live. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Purchase"];
+                    };
+                };
+                /** @description Browser form posts are redirected to the purchase's status page. */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description HTML status page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/html": string;
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/toggle-activity": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/flutterwave/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the browser lands after checkout (HTML). The query is untrusted: the page shows what the wallet knows and asks for a verification. */
+        get: {
+            parameters: {
+                query?: {
+                    status?: string;
+                    ticket?: string;
+                    transaction_id?: string;
+                    tx_ref?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description HTML status page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Flip is_active; an inactive wallet refuses funding, withdrawals and purchases */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The wallet after the change. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Wallet"];
-          };
+    "/api/v1/wallet/flutterwave/get-banks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
+        /** Banks that can receive withdrawals (cached) */
+        get: {
+            parameters: {
+                query?: {
+                    country?: "NG" | "GH" | "KE" | "UG" | "ZA" | "TZ";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Banks, by name. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BankList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The payment provider refused or failed. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/transactions": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/flutterwave/verify-bank": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Resolve an account number at a bank to its account name */
+        get: {
+            parameters: {
+                query: {
+                    account_bank: string;
+                    account_number: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The account name. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ResolvedAccount"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The payment provider refused or failed. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Transactions, newest first, with cursor pagination and filters */
-    get: {
-      parameters: {
-        query?: {
-          created_gte?: string;
-          created_lte?: string;
-          limit?: number;
-          /** @description tx_ref of the last item of the previous page. */
-          starting_after?: string;
-          status?: "PENDING" | "SUCCESS" | "FAILED";
-          type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+    "/api/v1/wallet/flutterwave/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description A page of transactions. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["TransactionList"];
-          };
+        get?: never;
+        put?: never;
+        /** Flutterwave webhooks: signature checked on the raw body, event queued, 200 at once */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description base64 HMAC-SHA256 of the raw body keyed by the hash. */
+                    "flutterwave-signature"?: string;
+                    /** @description The webhook secret hash (v3). */
+                    "verif-hash"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Queued. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookAck"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/transactions/{tx_ref}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/fund": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a funding: records a PENDING transaction and returns a Flutterwave hosted checkout link */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Amount in naira and currency (NGN), as a form or JSON. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["FundRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["FundRequest"];
+                };
+            };
+            responses: {
+                /** @description Checkout link created; the funding is PENDING until the payment is verified. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Funding"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The payment provider refused or failed. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** One transaction of the current user */
-    get: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          tx_ref: string;
+    "/api/v1/wallet/purchases/{tx_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description The transaction. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Transaction"];
-          };
+        /** Purchase status page (HTML, live). Shows details only with the watch ticket from the redirect, or the owner's bearer token. */
+        get: {
+            parameters: {
+                query?: {
+                    ticket?: string;
+                };
+                header?: never;
+                path: {
+                    tx_ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description HTML status page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/vtpass/callback/{secret}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/toggle-activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Flip is_active; an inactive wallet refuses funding, withdrawals and purchases */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The wallet after the change. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Wallet"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * VTpass transaction-update callbacks: accepted only on the secret URL, queued, confirmed by a requery before anything moves
-     * @description VTpass signs nothing, so the callback is a hint: it is accepted only on the URL whose last segment is VTPASS_CALLBACK_SECRET, and answered `{"response":"success"}` (VTpass retries until it reads that). Only a transaction-update naming a request_id we sent is queued; repeats for one request_id within 10 s are folded into one requery at the end of that interval. The consumer requeries the purchase with VTpass and applies VTpass's answer, never the callback's.
-     */
-    post: {
-      parameters: {
-        query?: never;
-        header?: never;
-        path: {
-          secret: string;
+    "/api/v1/wallet/transactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        cookie?: never;
-      };
-      requestBody?: {
-        content: {
-          "application/json": Record<string, never>;
+        /** Transactions, newest first, with cursor pagination and filters */
+        get: {
+            parameters: {
+                query?: {
+                    created_gte?: string;
+                    created_lte?: string;
+                    limit?: number;
+                    /** @description tx_ref of the last item of the previous page. */
+                    starting_after?: string;
+                    status?: "PENDING" | "SUCCESS" | "FAILED";
+                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description A page of transactions. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TransactionList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
-      responses: {
-        /** @description Received: queued, folded into a requery already queued, or ignored. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["VtpassCallbackAck"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/withdraw": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/transactions/{tx_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One transaction of the current user */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tx_ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The transaction. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Transaction"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Withdraw to a bank account: resolves the account, holds amount + fee, creates a Flutterwave transfer */
-    post: {
-      parameters: {
-        query?: never;
-        header?: {
-          /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
-          "idempotency-key"?: string;
+    "/api/v1/wallet/vtpass/callback/{secret}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        path?: never;
-        cookie?: never;
-      };
-      /** @description Amount (naira), 10-digit account number, bank code, optional narration. */
-      requestBody?: {
-        content: {
-          "application/json": components["schemas"]["WithdrawRequest"];
-          "application/x-www-form-urlencoded": components["schemas"]["WithdrawRequest"];
+        get?: never;
+        put?: never;
+        /**
+         * VTpass transaction-update callbacks: accepted only on the secret URL, queued, confirmed by a requery before anything moves
+         * @description VTpass signs nothing, so the callback is a hint: it is accepted only on the URL whose last segment is VTPASS_CALLBACK_SECRET, and answered `{"response":"success"}` (VTpass retries until it reads that). Only a transaction-update naming a request_id we sent is queued; repeats for one request_id within 10 s are folded into one requery at the end of that interval. The consumer requeries the purchase with VTpass and applies VTpass's answer, never the callback's.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    secret: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            responses: {
+                /** @description Received: queued, folded into a requery already queued, or ignored. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VtpassCallbackAck"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-      };
-      responses: {
-        /** @description Accepted: the withdrawal is PENDING (held) until the bank transfer settles. */
-        202: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/json": components["schemas"]["Transaction"];
-          };
-        };
-        /** @description Browser form posts are redirected to the withdrawal status page. */
-        303: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Malformed request (for example invalid JSON). */
-        400: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Conflict with the current state. */
-        409: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Body larger than the limit. */
-        413: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Unsupported content type. */
-        415: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description The payment provider refused or failed. */
-        502: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/wallet/withdraw/success/{tx_ref}": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/wallet/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Withdraw to a bank account: resolves the account, holds amount + fee, creates a Flutterwave transfer */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Amount (naira), 10-digit account number, bank code, optional narration. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["WithdrawRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["WithdrawRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted: the withdrawal is PENDING (held) until the bank transfer settles. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Transaction"];
+                    };
+                };
+                /** @description Browser form posts are redirected to the withdrawal status page. */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description The payment provider refused or failed. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Withdrawal status page (HTML, live). Shows details only with the watch ticket from the redirect, or the owner's bearer token. */
-    get: {
-      parameters: {
-        query?: {
-          ticket?: string;
+    "/api/v1/wallet/withdraw/success/{tx_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
         };
-        header?: never;
-        path: {
-          tx_ref: string;
+        /** Withdrawal status page (HTML, live). Shows details only with the watch ticket from the redirect, or the owner's bearer token. */
+        get: {
+            parameters: {
+                query?: {
+                    ticket?: string;
+                };
+                header?: never;
+                path: {
+                    tx_ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description HTML status page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
         };
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description HTML status page. */
-        200: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "text/html": string;
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  "/api/v1/ws/wallet": {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/v1/ws/wallet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Watch a transaction's status over WebSocket (owner only)
+         * @description Upgrade to a WebSocket. Credentials: `Authorization: Bearer <access token>`, or `Sec-WebSocket-Protocol: bearer, <access token>`, or a watch ticket (`?ticket=`, or `ticket` in the join frame).
+         *
+         *     Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.
+         *
+         *     Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).
+         *
+         *     Close codes: 1000 settled (after a grace period), 1011 internal error, 4001 credential expired (reconnect with a fresh token or ticket), 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full or too many sockets.
+         *
+         *     Limits: a user and a client address may each hold a bounded number of watch sockets (429 `too_many_sockets`); a socket is closed when its credential expires.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description A watch ticket for this tx_ref (from POST /wallet/fund's `watch.ticket`), instead of a bearer token. */
+                    ticket?: string;
+                    /** @description The transaction to watch. Without it, the seed protocol applies: send {"tx_ref": "..."} as the first frame. */
+                    tx_ref?: string;
+                };
+                header?: {
+                    /** @description Browsers may offer `bearer, <access token>`; the 101 then selects `bearer`. */
+                    "sec-websocket-protocol"?: string;
+                    /** @description Must be `websocket`. */
+                    upgrade?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Switching Protocols: the socket is open and its first frame is the current status. */
+                101: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error. */
+                426: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /**
-     * Watch a transaction's status over WebSocket (owner only)
-     * @description Upgrade to a WebSocket. Credentials: `Authorization: Bearer <access token>`, or `Sec-WebSocket-Protocol: bearer, <access token>`, or a watch ticket (`?ticket=`, or `ticket` in the join frame).
-     *
-     *     Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.
-     *
-     *     Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).
-     *
-     *     Close codes: 1000 settled (after a grace period), 1011 internal error, 4001 credential expired (reconnect with a fresh token or ticket), 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full or too many sockets.
-     *
-     *     Limits: a user and a client address may each hold a bounded number of watch sockets (429 `too_many_sockets`); a socket is closed when its credential expires.
-     */
-    get: {
-      parameters: {
-        query?: {
-          /** @description A watch ticket for this tx_ref (from POST /wallet/fund's `watch.ticket`), instead of a bearer token. */
-          ticket?: string;
-          /** @description The transaction to watch. Without it, the seed protocol applies: send {"tx_ref": "..."} as the first frame. */
-          tx_ref?: string;
-        };
-        header?: {
-          /** @description Browsers may offer `bearer, <access token>`; the 101 then selects `bearer`. */
-          "sec-websocket-protocol"?: string;
-          /** @description Must be `websocket`. */
-          upgrade?: string;
-        };
-        path?: never;
-        cookie?: never;
-      };
-      requestBody?: never;
-      responses: {
-        /** @description Switching Protocols: the socket is open and its first frame is the current status. */
-        101: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content?: never;
-        };
-        /** @description Missing, malformed, expired or invalid credentials. */
-        401: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description No such resource. */
-        404: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Validation failed or the request cannot be processed. */
-        422: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Error. */
-        426: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Rate limited; see Retry-After. */
-        429: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-        /** @description Service or dependency unavailable. */
-        503: {
-          headers: {
-            [name: string]: unknown;
-          };
-          content: {
-            "application/problem+json": components["schemas"]["Problem"];
-          };
-        };
-      };
-    };
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    AirtimeRequest: {
-      /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
-      amount: string | number;
-      /**
-       * @description mtn, airtel, glo or 9mobile
-       * @enum {string}
-       */
-      network?: "mtn" | "airtel" | "glo" | "9mobile";
-      /**
-       * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
-       * @example 08031234567
-       */
-      phone: string;
-    };
-    BankList: {
-      /** @enum {string} */
-      country: "NG" | "GH" | "KE" | "UG" | "ZA" | "TZ";
-      data: {
-        code: string;
-        name: string;
-      }[];
-      /** @enum {string} */
-      object: "list";
-    };
-    DataPlanList: {
-      data: {
-        code: string;
-        name: string;
-        price: string;
-        price_minor: number;
-      }[];
-      /**
-       * @description mtn, airtel, glo or 9mobile
-       * @enum {string}
-       */
-      network: "mtn" | "airtel" | "glo" | "9mobile";
-      /** @enum {string} */
-      object: "list";
-    };
-    DataRequest: {
-      /**
-       * @description mtn, airtel, glo or 9mobile
-       * @enum {string}
-       */
-      network?: "mtn" | "airtel" | "glo" | "9mobile";
-      /**
-       * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
-       * @example 08031234567
-       */
-      phone: string;
-      /**
-       * @description A plan `code` from GET /catalog/data-plans
-       * @example mtn-100mb-1000
-       */
-      plan: string;
-    };
-    DeadLetter: {
-      attempts: number;
-      body?: unknown;
-      id: string;
-      reason: string;
-      received_at: string;
-      replay_count: number;
-      replayed_at: string | null;
-      source: string;
-    };
-    ErrorFrame: {
-      /** @enum {string} */
-      code:
-        | "settled"
-        | "credential_expired"
-        | "internal_error"
-        | "malformed_frame"
-        | "unauthorized"
-        | "unknown_tx_ref"
-        | "join_timeout"
-        | "frame_too_large"
-        | "room_full"
-        | "too_many_sockets";
-      message: string;
-      /** @constant */
-      type: "error";
-      /** @constant */
-      v: 1;
-    };
-    Funding: {
-      amount: string;
-      amount_minor: number;
-      currency: string;
-      expires_at: string;
-      payment_link: string | null;
-      /** @enum {string} */
-      status: "PENDING" | "SUCCESS" | "FAILED";
-      tx_ref: string;
-      watch: components["schemas"]["Watch"];
-    };
-    FundRequest: {
-      /** @description Decimal naira, at most 2 decimals, 100.00 to 5000000.00: a string ("1500.50") or a JSON number (1500.5). */
-      amount: string | number;
-      /** @example NGN */
-      currency?: string;
-    };
-    Liveness: {
-      app: string;
-      environment: string;
-      /** @enum {string} */
-      status: "ok";
-      time: string;
-    };
-    LoginRequest: {
-      client_id?: string;
-      client_secret?: string;
-      email?: string;
-      /** @enum {string} */
-      grant_type?: "password";
-      password: string;
-      scope?: string;
-      username?: string;
-    };
-    NetworkList: {
-      data: {
-        airtime: {
-          max: string;
-          max_minor: number;
-          min: string;
-          min_minor: number;
-          /**
-           * @description ours: VTpass's published bounds could not be read; ours alone apply
-           * @enum {string}
-           */
-          source: "vtpass_and_ours" | "ours";
+    schemas: {
+        AirtimeRequest: {
+            /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
+            amount: string | number;
+            /**
+             * @description mtn, airtel, glo or 9mobile
+             * @enum {string}
+             */
+            network?: "mtn" | "airtel" | "glo" | "9mobile";
+            /**
+             * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
+             * @example 08031234567
+             */
+            phone: string;
         };
-        /**
-         * @description mtn, airtel, glo or 9mobile
-         * @enum {string}
-         */
-        network: "mtn" | "airtel" | "glo" | "9mobile";
-      }[];
-      /** @enum {string} */
-      object: "list";
-    };
-    OperatorAnomaly: {
-      created_at: string;
-      detail: string;
-      kind: string;
-      /** @description The provider charge the anomaly is about (a payment owed back, received late or twice); empty when it is about the transaction as a whole. */
-      ref: string;
-      tx_ref: string;
-      user_id: string | null;
-    };
-    OperatorTransaction: {
-      amount: string;
-      amount_minor: number;
-      created_at: string;
-      currency: string;
-      escalated: boolean;
-      escalated_at: string | null;
-      /** @description The deadline; a pending transaction past it is overdue. */
-      expected_by: string;
-      /** @description Seconds past `expected_by` (0 when not yet due). */
-      overdue_s: number;
-      stage: string;
-      /** @enum {string} */
-      status: "PENDING" | "SUCCESS" | "FAILED";
-      tx_ref: string;
-      /** @enum {string} */
-      type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
-      updated_at: string;
-      user_id: string;
-    };
-    OperatorView: {
-      anomalies: {
-        by_kind: {
-          [key: string]: number;
+        BankList: {
+            /** @enum {string} */
+            country: "NG" | "GH" | "KE" | "UG" | "ZA" | "TZ";
+            data: {
+                code: string;
+                name: string;
+            }[];
+            /** @enum {string} */
+            object: "list";
         };
-        data: components["schemas"]["OperatorAnomaly"][];
-        has_more: boolean;
-        /** @description How many there are; `data` holds at most `limit`. */
-        total: number;
-      };
-      dead_letters: {
-        oldest_unreplayed_age_s: number;
-        oldest_unreplayed_at: string | null;
-        stored: number;
-        unreplayed: number;
-      };
-      escalations: {
-        data: components["schemas"]["OperatorTransaction"][];
-        has_more: boolean;
-        /** @description How many there are; `data` holds at most `limit`. */
-        total: number;
-      };
-      generated_at: string;
-      /** @enum {string} */
-      object: "operator_view";
-      overdue: {
-        data: components["schemas"]["OperatorTransaction"][];
-        has_more: boolean;
-        /** @description How many there are; `data` holds at most `limit`. */
-        total: number;
-      };
-      pending: {
-        count: number;
-        escalated: number;
-        oldest_age_s: number;
-        oldest_created_at: string | null;
-        overdue: number;
-        /** @enum {string} */
-        type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
-      }[];
-      provider_problems: {
-        count: number;
-        detail: string;
-        first_seen_at: string;
-        kind: string;
-        last_seen_at: string;
-        provider: string;
-      }[];
-      settlements: {
-        count: number;
-        /** @enum {string} */
-        outcome: "succeeded" | "failed" | "reversed";
-        /** @enum {string} */
-        type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
-      }[];
-    };
-    PhoneLookup: {
-      /** @description prefix, disputed_prefix, unknown_prefix (or sandbox_test_number) */
-      confidence: string;
-      /** @example +2348031234567 */
-      e164: string;
-      /**
-       * @description The network the prefix suggests; null when no prefix matches
-       * @enum {string|null}
-       */
-      network: "mtn" | "airtel" | "glo" | "9mobile" | null;
-      /** @description A ported number may belong to another network: let the user confirm it. */
-      note: string;
-      /**
-       * @description Canonical local form, as purchases use it
-       * @example 08031234567
-       */
-      phone: string;
-    };
-    Problem: {
-      /** @description Stable snake_case error code. */
-      code: string;
-      detail?: string;
-      errors?: {
-        code?: string;
-        message: string;
-        path: string;
-      }[];
-      request_id: string;
-      status: number;
-      title: string;
-      /** @example tag:airtime-wallet,2026:problem:validation_failed */
-      type: string;
-    } & {
-      [key: string]: unknown;
-    };
-    ProjectionCheck: {
-      checked: {
-        transactions: number;
-        users: number;
-        wallets: number;
-      };
-      consistent: boolean;
-      differences: {
-        /** @enum {string} */
-        collection: "users" | "wallets" | "transactions";
-        fields?: string[];
-        key: string;
-        ledger_version?: number;
-        /** @enum {string} */
-        problem: "missing" | "version" | "fields";
-        projected_version?: number | null;
-        version?: number;
-      }[];
-      feed: {
-        backlog: number;
-        failures: number;
-        oldest_unprojected_at: string | null;
-        retry_at: string | null;
-      };
-      more_differences: number;
-      stopped_short: boolean;
-      user_id: string;
-    };
-    /** @description The MongoDB projection; its lag does not make the service unready. */
-    ProjectionStatus: {
-      /** @description Changes waiting for MongoDB across those wallets. */
-      backlog_changes: number;
-      /** @description Age of the oldest change waiting for MongoDB. */
-      oldest_unprojected_age_ms: number | null;
-      /** @enum {string} */
-      status: "off" | "ok" | "degraded";
-      /** @description Wallets whose changes are failing to reach MongoDB. */
-      wallets_behind: number;
-      /** @description More wallets are behind than are counted (the count is a floor). */
-      wallets_behind_capped: boolean;
-    };
-    Purchase: components["schemas"]["Transaction"] & {
-      /**
-       * @description mtn, airtel, glo or 9mobile
-       * @enum {string}
-       */
-      network: "mtn" | "airtel" | "glo" | "9mobile";
-      /** @description Set when the network asked for differs from the one the number's prefix suggests. */
-      network_note: string | null;
-      phone: string;
-      plan: string | null;
-      watch?: {
-        ticket: string;
-        websocket_url: string;
-      };
-    };
-    Readiness: {
-      /**
-       * Format: date-time
-       * @description When the bindings were last probed (results are reused for a few seconds).
-       */
-      checked_at: string;
-      checks: {
-        durable_objects: {
-          error?: string;
-          latency_ms: number;
-          ok: boolean;
+        DataPlanList: {
+            data: {
+                code: string;
+                name: string;
+                price: string;
+                price_minor: number;
+            }[];
+            /**
+             * @description mtn, airtel, glo or 9mobile
+             * @enum {string}
+             */
+            network: "mtn" | "airtel" | "glo" | "9mobile";
+            /** @enum {string} */
+            object: "list";
         };
-        queue: {
-          error?: string;
-          latency_ms: number;
-          ok: boolean;
+        DataRequest: {
+            /**
+             * @description mtn, airtel, glo or 9mobile
+             * @enum {string}
+             */
+            network?: "mtn" | "airtel" | "glo" | "9mobile";
+            /**
+             * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
+             * @example 08031234567
+             */
+            phone: string;
+            /**
+             * @description A plan `code` from GET /catalog/data-plans
+             * @example mtn-100mb-1000
+             */
+            plan: string;
         };
-      };
-      projection: components["schemas"]["ProjectionStatus"];
-      /** @description Provider problems that are ours to fix; they do not make the service unready. */
-      providers: {
-        vtpass: {
-          problems: {
-            count: number;
+        DeadLetter: {
+            attempts: number;
+            body?: unknown;
+            id: string;
+            reason: string;
+            received_at: string;
+            replay_count: number;
+            replayed_at: string | null;
+            source: string;
+        };
+        ErrorFrame: {
+            /** @enum {string} */
+            code: "settled" | "credential_expired" | "internal_error" | "malformed_frame" | "unauthorized" | "unknown_tx_ref" | "join_timeout" | "frame_too_large" | "room_full" | "too_many_sockets";
+            message: string;
+            /** @constant */
+            type: "error";
+            /** @constant */
+            v: 1;
+        };
+        Funding: {
+            amount: string;
+            amount_minor: number;
+            currency: string;
+            expires_at: string;
+            payment_link: string | null;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCESS" | "FAILED";
+            tx_ref: string;
+            watch: components["schemas"]["Watch"];
+        };
+        FundRequest: {
+            /** @description Decimal naira, at most 2 decimals, 100.00 to 5000000.00: a string ("1500.50") or a JSON number (1500.5). */
+            amount: string | number;
+            /** @example NGN */
+            currency?: string;
+        };
+        Liveness: {
+            app: string;
+            environment: string;
+            /** @enum {string} */
+            status: "ok";
+            time: string;
+        };
+        LoginRequest: {
+            client_id?: string;
+            client_secret?: string;
+            email?: string;
+            /** @enum {string} */
+            grant_type?: "password";
+            password: string;
+            scope?: string;
+            username?: string;
+        };
+        NetworkList: {
+            data: {
+                airtime: {
+                    max: string;
+                    max_minor: number;
+                    min: string;
+                    min_minor: number;
+                    /**
+                     * @description ours: VTpass's published bounds could not be read; ours alone apply
+                     * @enum {string}
+                     */
+                    source: "vtpass_and_ours" | "ours";
+                };
+                /**
+                 * @description mtn, airtel, glo or 9mobile
+                 * @enum {string}
+                 */
+                network: "mtn" | "airtel" | "glo" | "9mobile";
+            }[];
+            /** @enum {string} */
+            object: "list";
+        };
+        OperatorAnomaly: {
+            created_at: string;
             detail: string;
             kind: string;
-            last_at: string;
-          }[];
-          /** @enum {string} */
-          status: "ok" | "degraded" | "not_configured";
+            /** @description The provider charge the anomaly is about (a payment owed back, received late or twice); empty when it is about the transaction as a whole. */
+            ref: string;
+            tx_ref: string;
+            user_id: string | null;
         };
-      };
-      /** @enum {string} */
-      status: "ready" | "degraded";
+        OperatorTransaction: {
+            amount: string;
+            amount_minor: number;
+            created_at: string;
+            currency: string;
+            escalated: boolean;
+            escalated_at: string | null;
+            /** @description The deadline; a pending transaction past it is overdue. */
+            expected_by: string;
+            /** @description Seconds past `expected_by` (0 when not yet due). */
+            overdue_s: number;
+            stage: string;
+            /** @enum {string} */
+            status: "PENDING" | "SUCCESS" | "FAILED";
+            tx_ref: string;
+            /** @enum {string} */
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            updated_at: string;
+            user_id: string;
+        };
+        OperatorView: {
+            anomalies: {
+                by_kind: {
+                    [key: string]: number;
+                };
+                data: components["schemas"]["OperatorAnomaly"][];
+                has_more: boolean;
+                /** @description How many there are; `data` holds at most `limit`. */
+                total: number;
+            };
+            dead_letters: {
+                oldest_unreplayed_age_s: number;
+                oldest_unreplayed_at: string | null;
+                stored: number;
+                unreplayed: number;
+            };
+            escalations: {
+                data: components["schemas"]["OperatorTransaction"][];
+                has_more: boolean;
+                /** @description How many there are; `data` holds at most `limit`. */
+                total: number;
+            };
+            generated_at: string;
+            /** @description How the view was gathered. */
+            index: {
+                /** @description True while the rows of the index from before it was sharded are still moving into the shards: lists may then miss some of them for a moment. */
+                moving: boolean;
+                /** @description The operator index's shards (OPERATOR_INDEX_SHARDS); every one answered this view. */
+                shards: number;
+            };
+            /** @enum {string} */
+            object: "operator_view";
+            overdue: {
+                data: components["schemas"]["OperatorTransaction"][];
+                has_more: boolean;
+                /** @description How many there are; `data` holds at most `limit`. */
+                total: number;
+            };
+            pending: {
+                count: number;
+                escalated: number;
+                oldest_age_s: number;
+                oldest_created_at: string | null;
+                overdue: number;
+                /** @enum {string} */
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            }[];
+            provider_problems: {
+                count: number;
+                detail: string;
+                first_seen_at: string;
+                kind: string;
+                last_seen_at: string;
+                provider: string;
+            }[];
+            settlements: {
+                count: number;
+                /** @enum {string} */
+                outcome: "succeeded" | "failed" | "reversed";
+                /** @enum {string} */
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            }[];
+        };
+        PhoneLookup: {
+            /** @description prefix, disputed_prefix, unknown_prefix (or sandbox_test_number) */
+            confidence: string;
+            /** @example +2348031234567 */
+            e164: string;
+            /**
+             * @description The network the prefix suggests; null when no prefix matches
+             * @enum {string|null}
+             */
+            network: "mtn" | "airtel" | "glo" | "9mobile" | null;
+            /** @description A ported number may belong to another network: let the user confirm it. */
+            note: string;
+            /**
+             * @description Canonical local form, as purchases use it
+             * @example 08031234567
+             */
+            phone: string;
+        };
+        Problem: {
+            /** @description Stable snake_case error code. */
+            code: string;
+            detail?: string;
+            errors?: {
+                code?: string;
+                message: string;
+                path: string;
+            }[];
+            request_id: string;
+            status: number;
+            title: string;
+            /** @example tag:airtime-wallet,2026:problem:validation_failed */
+            type: string;
+        } & {
+            [key: string]: unknown;
+        };
+        ProjectionCheck: {
+            checked: {
+                transactions: number;
+                users: number;
+                wallets: number;
+            };
+            consistent: boolean;
+            differences: {
+                /** @enum {string} */
+                collection: "users" | "wallets" | "transactions";
+                fields?: string[];
+                key: string;
+                ledger_version?: number;
+                /** @enum {string} */
+                problem: "missing" | "version" | "fields";
+                projected_version?: number | null;
+                version?: number;
+            }[];
+            feed: {
+                backlog: number;
+                failures: number;
+                oldest_unprojected_at: string | null;
+                retry_at: string | null;
+            };
+            more_differences: number;
+            stopped_short: boolean;
+            user_id: string;
+        };
+        /** @description The MongoDB projection; its lag does not make the service unready. */
+        ProjectionStatus: {
+            /** @description Changes waiting for MongoDB across those wallets. */
+            backlog_changes: number;
+            /** @description Age of the oldest change waiting for MongoDB. */
+            oldest_unprojected_age_ms: number | null;
+            /** @enum {string} */
+            status: "off" | "ok" | "degraded";
+            /** @description Wallets whose changes are failing to reach MongoDB. */
+            wallets_behind: number;
+            /** @description More wallets are behind than are counted (the count is a floor). */
+            wallets_behind_capped: boolean;
+        };
+        Purchase: components["schemas"]["Transaction"] & {
+            /**
+             * @description mtn, airtel, glo or 9mobile
+             * @enum {string}
+             */
+            network: "mtn" | "airtel" | "glo" | "9mobile";
+            /** @description Set when the network asked for differs from the one the number's prefix suggests. */
+            network_note: string | null;
+            phone: string;
+            plan: string | null;
+            watch?: {
+                ticket: string;
+                websocket_url: string;
+            };
+        };
+        Readiness: {
+            /**
+             * Format: date-time
+             * @description When the bindings were last probed (results are reused for a few seconds).
+             */
+            checked_at: string;
+            checks: {
+                durable_objects: {
+                    error?: string;
+                    latency_ms: number;
+                    ok: boolean;
+                };
+                queue: {
+                    error?: string;
+                    latency_ms: number;
+                    ok: boolean;
+                };
+            };
+            projection: components["schemas"]["ProjectionStatus"];
+            /** @description Provider problems that are ours to fix; they do not make the service unready. */
+            providers: {
+                vtpass: {
+                    problems: {
+                        count: number;
+                        detail: string;
+                        kind: string;
+                        last_at: string;
+                    }[];
+                    /** @enum {string} */
+                    status: "ok" | "degraded" | "not_configured";
+                };
+            };
+            /** @enum {string} */
+            status: "ready" | "degraded";
+        };
+        RegisterRequest: {
+            /**
+             * Format: email
+             * @example ada@example.com
+             */
+            email: string;
+            /** @example Ada Obi */
+            full_name?: string;
+            /** Format: password */
+            password: string;
+        };
+        Reprojected: {
+            has_more: boolean;
+            /** @description Pass as starting_after to queue the next page of transactions. */
+            next_starting_after: string | null;
+            queued: {
+                transactions: number;
+                users: number;
+                wallets: number;
+            };
+            user_id: string;
+        };
+        ResolvedAccount: {
+            account_bank: string;
+            account_name: string;
+            account_number: string;
+            bank_name: string;
+        };
+        StatusFrame: {
+            amount: string;
+            amount_minor: number;
+            currency: string;
+            failure_reason: string | null;
+            /** @enum {string} */
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            /** @enum {string} */
+            status: "PENDING" | "SUCCESS" | "FAILED";
+            tx_ref: string;
+            /** @enum {string} */
+            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            /** @constant */
+            type: "status";
+            updated_at: string;
+            /** @constant */
+            v: 1;
+            version: number;
+        };
+        Token: {
+            access_token: string;
+            /** @description Seconds until the token expires. */
+            expires_in: number;
+            /** @enum {string} */
+            token_type: "bearer";
+        };
+        Transaction: {
+            amount: string;
+            amount_minor: number;
+            created_at: string;
+            currency: string;
+            details: {
+                [key: string]: string | number | boolean | null;
+            };
+            failure_reason: string | null;
+            fee: string;
+            fee_minor: number;
+            payment_link: string | null;
+            settled_at: string | null;
+            /**
+             * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
+             * @enum {string}
+             */
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            /** @enum {string} */
+            status: "PENDING" | "SUCCESS" | "FAILED";
+            tx_ref: string;
+            /** @enum {string} */
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            updated_at: string;
+        };
+        TransactionList: {
+            data: components["schemas"]["Transaction"][];
+            has_more: boolean;
+            /** @enum {string} */
+            object: "list";
+        };
+        User: {
+            /** Format: date-time */
+            created_at: string;
+            email: string;
+            full_name: string | null;
+            /** @example usr0k3j9m2x4q8r7t5v1 */
+            id: string;
+        };
+        VtpassCallbackAck: {
+            /** @enum {string} */
+            response: "success";
+        };
+        Wallet: {
+            available: string;
+            available_minor: number;
+            /** @example 1500.00 */
+            balance: string;
+            balance_minor: number;
+            currency: string;
+            held: string;
+            held_minor: number;
+            is_active: boolean;
+            user_id: string;
+        };
+        /** @description Watch the status live over WebSocket (GET /api/v1/ws/wallet). */
+        Watch: {
+            /** @description Watch ticket for this tx_ref only: pass it as `?ticket=` (or in the join frame). Expires 2 hours after the funding was created. */
+            ticket: string;
+            /** @example wss://api.example.com/api/v1/ws/wallet?tx_ref=fnd_... */
+            websocket_url: string;
+        };
+        WebhookAck: {
+            request_id: string;
+            /** @enum {string} */
+            status: "accepted";
+        };
+        WithdrawRequest: {
+            /** @example 044 */
+            account_bank: string;
+            /** @example 0690000031 */
+            account_number: string;
+            /** @description Decimal naira, at most 2 decimals, 100.00 to 5000000.00: a string ("1500.50") or a JSON number (1500.5). */
+            amount: string | number;
+            narration?: string;
+        };
     };
-    RegisterRequest: {
-      /**
-       * Format: email
-       * @example ada@example.com
-       */
-      email: string;
-      /** @example Ada Obi */
-      full_name?: string;
-      /** Format: password */
-      password: string;
-    };
-    Reprojected: {
-      has_more: boolean;
-      /** @description Pass as starting_after to queue the next page of transactions. */
-      next_starting_after: string | null;
-      queued: {
-        transactions: number;
-        users: number;
-        wallets: number;
-      };
-      user_id: string;
-    };
-    ResolvedAccount: {
-      account_bank: string;
-      account_name: string;
-      account_number: string;
-      bank_name: string;
-    };
-    StatusFrame: {
-      amount: string;
-      amount_minor: number;
-      currency: string;
-      failure_reason: string | null;
-      /** @enum {string} */
-      stage:
-        | "link_requested"
-        | "link_unknown"
-        | "awaiting_payment"
-        | "attempt_failed"
-        | "payment_mismatch"
-        | "settled"
-        | "failed"
-        | "refused"
-        | "hold_placed"
-        | "submitting"
-        | "submit_unknown"
-        | "submitted"
-        | "abandoned"
-        | "reversed";
-      /** @enum {string} */
-      status: "PENDING" | "SUCCESS" | "FAILED";
-      tx_ref: string;
-      /** @enum {string} */
-      tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
-      /** @constant */
-      type: "status";
-      updated_at: string;
-      /** @constant */
-      v: 1;
-      version: number;
-    };
-    Token: {
-      access_token: string;
-      /** @description Seconds until the token expires. */
-      expires_in: number;
-      /** @enum {string} */
-      token_type: "bearer";
-    };
-    Transaction: {
-      amount: string;
-      amount_minor: number;
-      created_at: string;
-      currency: string;
-      details: {
-        [key: string]: string | number | boolean | null;
-      };
-      failure_reason: string | null;
-      fee: string;
-      fee_minor: number;
-      payment_link: string | null;
-      settled_at: string | null;
-      /**
-       * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
-       * @enum {string}
-       */
-      stage:
-        | "link_requested"
-        | "link_unknown"
-        | "awaiting_payment"
-        | "attempt_failed"
-        | "payment_mismatch"
-        | "settled"
-        | "failed"
-        | "refused"
-        | "hold_placed"
-        | "submitting"
-        | "submit_unknown"
-        | "submitted"
-        | "abandoned"
-        | "reversed";
-      /** @enum {string} */
-      status: "PENDING" | "SUCCESS" | "FAILED";
-      tx_ref: string;
-      /** @enum {string} */
-      type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
-      updated_at: string;
-    };
-    TransactionList: {
-      data: components["schemas"]["Transaction"][];
-      has_more: boolean;
-      /** @enum {string} */
-      object: "list";
-    };
-    User: {
-      /** Format: date-time */
-      created_at: string;
-      email: string;
-      full_name: string | null;
-      /** @example usr0k3j9m2x4q8r7t5v1 */
-      id: string;
-    };
-    VtpassCallbackAck: {
-      /** @enum {string} */
-      response: "success";
-    };
-    Wallet: {
-      available: string;
-      available_minor: number;
-      /** @example 1500.00 */
-      balance: string;
-      balance_minor: number;
-      currency: string;
-      held: string;
-      held_minor: number;
-      is_active: boolean;
-      user_id: string;
-    };
-    /** @description Watch the status live over WebSocket (GET /api/v1/ws/wallet). */
-    Watch: {
-      /** @description Watch ticket for this tx_ref only: pass it as `?ticket=` (or in the join frame). Expires 2 hours after the funding was created. */
-      ticket: string;
-      /** @example wss://api.example.com/api/v1/ws/wallet?tx_ref=fnd_... */
-      websocket_url: string;
-    };
-    WebhookAck: {
-      request_id: string;
-      /** @enum {string} */
-      status: "accepted";
-    };
-    WithdrawRequest: {
-      /** @example 044 */
-      account_bank: string;
-      /** @example 0690000031 */
-      account_number: string;
-      /** @description Decimal naira, at most 2 decimals, 100.00 to 5000000.00: a string ("1500.50") or a JSON number (1500.5). */
-      amount: string | number;
-      narration?: string;
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export type operations = Record<string, never>;
