@@ -68,6 +68,7 @@ import {
 } from "./limits";
 import { OperatorIndex } from "./operator-index";
 import { OPERATIONS_MIGRATIONS } from "./schema";
+import type { IndexBase, ProjectionLag, ProjectionLagReport, ProviderProblem } from "./types";
 
 export { OPERATIONS_MIGRATIONS };
 
@@ -80,41 +81,10 @@ export type {
 } from "./operator-index";
 export type { MovedBatch, MoveProgress } from "./index-move";
 export type { UsersPage } from "../../domain/operator";
+export type { IndexBase, ProjectionLag, ProjectionLagReport, ProviderProblem } from "./types";
 
 /** The one instance of old, now shard 0 and the home of what is not sharded. */
 export const OPERATIONS_OBJECT = SHARD_ZERO_NAME;
-
-export type ProjectionLagReport = {
-  user_id: string;
-  backlog: number;
-  oldest_at_ms: number;
-  failures: number;
-};
-/** Across wallets: how many are behind, their changes waiting, the oldest waiting change. */
-export type ProjectionLag = {
-  wallets_behind: number;
-  backlog_changes: number;
-  oldest_at_ms: number | null;
-  capped: boolean;
-};
-
-export type ProviderProblem = {
-  provider: string;
-  kind: string;
-  detail: string;
-  first_at_ms: number;
-  last_at_ms: number;
-  count: number;
-};
-
-/** What the operator view needs from "global" besides each shard's part. */
-export type IndexBase = {
-  /** The shard count the index was built with; null before any shard or the move used one. */
-  shards: number | null;
-  /** True while the single index's rows are still moving into the shards (the view is then partial). */
-  moving: boolean;
-  provider_problems: ProviderProblem[];
-};
 
 type StoredLayout = ShardLayout & { open: boolean };
 

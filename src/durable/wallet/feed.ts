@@ -45,98 +45,23 @@ import {
 } from "./limits";
 import { log } from "../../lib/log";
 import { one } from "../../lib/sqlite";
-import type {
-  AnomalyRecord,
-  ProfileVersion,
-  TransactionChange,
-  WalletVersion,
-} from "../../domain/records";
+import {
+  appendCount,
+  type Change,
+  type ChangeRow,
+  type Delivery,
+  type FeedReader,
+  toChange,
+} from "./changes";
 
-type ChangeOf<E extends string, B> = {
-  seq: number;
-  entity: E;
-  entity_key: string;
-  version: number;
-  body: B;
-  created_at_ms: number;
-};
-
-/** One entry of the feed: an entity's key, its new version, and the whole new value. */
-export type Change =
-  | ChangeOf<"transaction", TransactionChange>
-  | ChangeOf<"wallet", WalletVersion>
-  | ChangeOf<"profile", ProfileVersion>
-  | ChangeOf<"anomaly", AnomalyRecord>;
-export type ChangeEntity = Change["entity"];
-
-/** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */
-export type Delivery = { through_seq: number; error?: unknown; retry_after_ms?: number };
-
-export type FeedReader = (changes: Change[]) => Promise<Delivery>;
-
-/**
- * Bumped by every append, in any Wallet of this isolate: a page of the feed
- * read when it had this value is still the whole truth after that position
- * while it has not moved (a rolled-back append only bumps it needlessly).
- */
-let appends = 0;
-
-/** Append one change. Call only inside the storage transaction that made it. */
-export function appendChange<C extends Change>(
-  sql: SqlStorage,
-  entity: C["entity"],
-  entity_key: string,
-  version: number,
-  body: C["body"],
-  now_ms: number,
-): void {
-  appends += 1;
-  sql.exec(
-    "INSERT INTO changes (entity, entity_key, version, body, created_at_ms) VALUES (?, ?, ?, ?, ?)",
-    entity,
-    entity_key,
-    version,
-    JSON.stringify(body),
-    now_ms,
-  );
-}
-
-/**
- * Put an entity's current version at the tail of the feed again (a
- * reprojection): the entry with the same entity, key and version, if the feed
- * still holds it, is replaced, since the feed keeps one entry per version.
- * Readers that have that version drop it again by version. Call only inside a
- * storage transaction.
- */
-export function requeueChange<C extends Change>(
-  sql: SqlStorage,
-  entity: C["entity"],
-  entity_key: string,
-  version: number,
-  body: C["body"],
-  now_ms: number,
-): void {
-  sql.exec(
-    "DELETE FROM changes WHERE entity = ? AND entity_key = ? AND version = ?",
-    entity,
-    entity_key,
-    version,
-  );
-  appendChange<C>(sql, entity, entity_key, version, body, now_ms);
-}
-
-type ChangeRow = {
-  seq: number;
-  entity: ChangeEntity;
-  entity_key: string;
-  version: number;
-  body: string;
-  created_at_ms: number;
-};
-
-function toChange(row: ChangeRow): Change {
-  return { ...row, body: JSON.parse(row.body) } as Change;
-}
+export {
+  appendChange,
+  type Change,
+  type ChangeEntity,
+  type Delivery,
+  type FeedReader,
+  requeueChange,
+} from "./changes";
 
 /**
  * The wait before retry number `failures`: exponential up to FEED_RETRY_MAX_MS,
@@ -200,9 +125,9 @@ export class ChangeFeed {
   /** One delivery batch after `position`, reusing the last page read when it is still current. */
   private page(position: number): Change[] {
     const memo = this.last_page;
-    if (memo && memo.after === position && memo.appends === appends) return memo.changes;
+    if (memo && memo.after === position && memo.appends === appendCount()) return memo.changes;
     const changes = this.since(position);
-    this.last_page = { after: position, appends, changes };
+    this.last_page = { after: position, appends: appendCount(), changes };
     return changes;
   }
 
