@@ -164,40 +164,39 @@ export class VtpassSandbox extends SandboxObject {
     to: "delivered" | "failed" | "reversed",
     reported_minor?: number,
   ): Promise<SettleResult> {
-    const now_ms = Date.now();
-    const secret = this.callbackSecret();
-    const result = this.ctx.storage.transactionSync((): SettleResult => {
-      this.catchUp(request_id, now_ms);
-      const row = this.store.find(request_id);
-      if (!row) return { outcome: "not_found" };
-      if (!this.store.settle(request_id, to, now_ms, "sending", reported_minor))
-        return { outcome: "already_final", purchase: view(row, now_ms) };
-      const settled = this.store.find(request_id)!;
-      return {
-        outcome: "settled",
-        purchase: view(settled, now_ms),
-        callback: callbackDispatch(settled, secret),
-      };
-    });
-    await this.scheduleAlarm();
-    return result;
+    return this.moveToFinal(request_id, (now_ms) =>
+      this.store.settle(request_id, to, now_ms, "sending", reported_minor),
+    );
   }
 
   /** A failed purchase that the network delivered after all (control API); the caller sends the first callback. */
   async correctToDelivered(request_id: string): Promise<SettleResult> {
+    return this.moveToFinal(request_id, (now_ms) =>
+      this.store.correctToDelivered(request_id, now_ms),
+    );
+  }
+
+  /**
+   * One move of a purchase to a final status, in one storage transaction:
+   * due deliveries first, then `move` (false when the purchase cannot make
+   * it), then the answer with the first callback try leased.
+   */
+  private async moveToFinal(
+    request_id: string,
+    move: (now_ms: number) => boolean,
+  ): Promise<SettleResult> {
     const now_ms = Date.now();
     const secret = this.callbackSecret();
     const result = this.ctx.storage.transactionSync((): SettleResult => {
       this.catchUp(request_id, now_ms);
       const row = this.store.find(request_id);
       if (!row) return { outcome: "not_found" };
-      if (!this.store.correctToDelivered(request_id, now_ms))
-        return { outcome: "already_final", purchase: view(row, now_ms) };
-      const corrected = this.store.find(request_id)!;
+      if (!move(now_ms)) return { outcome: "already_final", purchase: view(row, now_ms) };
+      const moved = this.store.find(request_id)!;
       return {
         outcome: "settled",
-        purchase: view(corrected, now_ms),
-        callback: callbackDispatch(corrected, secret),
+        purchase: view(moved, now_ms),
+        callback: callbackDispatch(moved, secret),
       };
     });
     await this.scheduleAlarm();
