@@ -5,6 +5,52 @@
 import { flowRows } from "../../domain/flows";
 import { one, type Migration } from "../../lib/sqlite";
 
+/**
+ * The flow tables' guards (see step 2): a row is created only in its flow's
+ * initial stage, moves only along a listed transition with the matching
+ * status, a terminal row never changes except by a listed transition, and a
+ * hold leaves 'pending' once. Created by step 2 and again by step 6, which
+ * rebuilds the tables they are on; the text is the same in both.
+ */
+const FLOW_TRIGGERS: readonly string[] = [
+  `CREATE TRIGGER transactions_created_in_initial_stage BEFORE INSERT ON transactions
+   WHEN NOT EXISTS (SELECT 1 FROM flow_stages
+                    WHERE type = NEW.type AND stage = NEW.stage AND status = NEW.status AND initial = 1)
+   BEGIN SELECT RAISE(ABORT, 'transition_not_allowed'); END`,
+  `CREATE TRIGGER transactions_move_along_flow BEFORE UPDATE OF type, stage, status ON transactions
+   WHEN NEW.type IS NOT OLD.type
+     OR NOT EXISTS (SELECT 1 FROM flow_stages WHERE type = NEW.type AND stage = NEW.stage AND status = NEW.status)
+     OR (NEW.stage IS NOT OLD.stage AND NOT EXISTS (SELECT 1 FROM flow_transitions
+                                                    WHERE type = NEW.type AND from_stage = OLD.stage AND to_stage = NEW.stage))
+   BEGIN SELECT RAISE(ABORT, 'transition_not_allowed'); END`,
+  `CREATE TRIGGER transactions_terminal_frozen BEFORE UPDATE ON transactions
+   WHEN OLD.status IS NOT 'PENDING' AND NEW.stage IS OLD.stage
+   BEGIN SELECT RAISE(ABORT, 'transaction_already_terminal'); END`,
+  // A hold leaves 'pending' once, for 'posted' or 'voided'.
+  `CREATE TRIGGER holds_resolve_once BEFORE UPDATE ON holds
+   WHEN OLD.status IS NOT 'pending' OR NEW.status NOT IN ('posted', 'voided')
+   BEGIN SELECT RAISE(ABORT, 'hold_already_resolved'); END`,
+];
+
+/**
+ * After copying `changes` into `changes_new` (steps 4 and 6): readers'
+ * positions are seqs, so when every change was already pruned the new table
+ * must still continue after the last seq handed out, or new changes would get
+ * seqs at or below positions and never be delivered. A placeholder row at that
+ * seq moves AUTOINCREMENT's counter; it is then removed.
+ */
+const CONTINUE_FEED_SEQUENCE: readonly string[] = [
+  `INSERT INTO changes_new (seq, entity, entity_key, version, body, created_at_ms)
+   SELECT last, 'profile', '#sequence', 1, '{}', 0
+   FROM (SELECT MAX(COALESCE((SELECT MAX(seq) FROM changes), 0), COALESCE((SELECT MAX(position) FROM feed_readers), 0)) AS last)
+   WHERE last > 0 AND NOT EXISTS (SELECT 1 FROM changes_new WHERE seq = last)`,
+  "DELETE FROM changes_new WHERE entity_key = '#sequence'",
+];
+
+/** The columns of `transactions` after step 2 (step 6 copies them by name). */
+const TX_COLUMNS =
+  "tx_ref, type, status, stage, amount_minor, fee_minor, currency, provider_ref, payment_link, failure_reason, details_json, created_at_ms, updated_at_ms, settled_at_ms, deadline_at_ms, next_check_at_ms, check_attempts, escalated_at_ms, version";
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -137,23 +183,7 @@ export const MIGRATIONS: readonly Migration[] = [
       // moves only along a listed transition with the matching status, and a
       // terminal row never changes except by a listed transition. A write that
       // breaks this aborts the whole storage transaction it is part of.
-      `CREATE TRIGGER transactions_created_in_initial_stage BEFORE INSERT ON transactions
-       WHEN NOT EXISTS (SELECT 1 FROM flow_stages
-                        WHERE type = NEW.type AND stage = NEW.stage AND status = NEW.status AND initial = 1)
-       BEGIN SELECT RAISE(ABORT, 'transition_not_allowed'); END`,
-      `CREATE TRIGGER transactions_move_along_flow BEFORE UPDATE OF type, stage, status ON transactions
-       WHEN NEW.type IS NOT OLD.type
-         OR NOT EXISTS (SELECT 1 FROM flow_stages WHERE type = NEW.type AND stage = NEW.stage AND status = NEW.status)
-         OR (NEW.stage IS NOT OLD.stage AND NOT EXISTS (SELECT 1 FROM flow_transitions
-                                                        WHERE type = NEW.type AND from_stage = OLD.stage AND to_stage = NEW.stage))
-       BEGIN SELECT RAISE(ABORT, 'transition_not_allowed'); END`,
-      `CREATE TRIGGER transactions_terminal_frozen BEFORE UPDATE ON transactions
-       WHEN OLD.status IS NOT 'PENDING' AND NEW.stage IS OLD.stage
-       BEGIN SELECT RAISE(ABORT, 'transaction_already_terminal'); END`,
-      // A hold leaves 'pending' once, for 'posted' or 'voided'.
-      `CREATE TRIGGER holds_resolve_once BEFORE UPDATE ON holds
-       WHEN OLD.status IS NOT 'pending' OR NEW.status NOT IN ('posted', 'voided')
-       BEGIN SELECT RAISE(ABORT, 'hold_already_resolved'); END`,
+      ...FLOW_TRIGGERS,
     ],
   },
   {
@@ -184,11 +214,7 @@ export const MIGRATIONS: readonly Migration[] = [
       // new table must still continue after the last seq handed out, or new
       // changes would get seqs at or below positions and never be delivered. A
       // placeholder row at that seq moves AUTOINCREMENT's counter; it is then removed.
-      `INSERT INTO changes_new (seq, entity, entity_key, version, body, created_at_ms)
-       SELECT last, 'profile', '#sequence', 1, '{}', 0
-       FROM (SELECT MAX(COALESCE((SELECT MAX(seq) FROM changes), 0), COALESCE((SELECT MAX(position) FROM feed_readers), 0)) AS last)
-       WHERE last > 0 AND NOT EXISTS (SELECT 1 FROM changes_new WHERE seq = last)`,
-      "DELETE FROM changes_new WHERE entity_key = '#sequence'",
+      ...CONTINUE_FEED_SEQUENCE,
       "DROP TABLE changes",
       "ALTER TABLE changes_new RENAME TO changes",
     ],
@@ -215,6 +241,91 @@ export const MIGRATIONS: readonly Migration[] = [
       "DROP TABLE anomalies",
       "ALTER TABLE anomalies_new RENAME TO anomalies",
       "CREATE INDEX anomalies_by_ref ON anomalies (tx_ref, ref)",
+    ],
+  },
+  {
+    version: 6,
+    statements: [
+      // New transaction types (operators' adjustments and refunds, bills) and
+      // new feed entities (audit entries, proposals) without a table rebuild
+      // each time. A transaction's type no longer needs a CHECK of its own:
+      // the flow triggers already refuse a row whose (type, stage) is not in
+      // the flow tables, so the flow tables (src/domain/flows.ts) are the one
+      // list of types. The feed's entities stay a closed list, widened here.
+      //
+      // SQLite cannot drop a CHECK, so `transactions` is rebuilt, and with it
+      // the two tables that reference it (holds, journal): the children are
+      // copied into new tables that reference the new parent, the old ones
+      // are dropped children first (so no foreign key is ever left dangling),
+      // and renaming the new parent to `transactions` rewrites the children's
+      // references to the final name. Indexes and triggers go with a dropped
+      // table and are created again, unchanged.
+      `CREATE TABLE transactions_new (
+         tx_ref TEXT PRIMARY KEY,
+         type TEXT NOT NULL,
+         status TEXT NOT NULL CHECK (status IN ('PENDING', 'SUCCESS', 'FAILED')),
+         stage TEXT NOT NULL,
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         fee_minor INTEGER NOT NULL DEFAULT 0 CHECK (fee_minor >= 0),
+         currency TEXT NOT NULL,
+         provider_ref TEXT,
+         payment_link TEXT,
+         failure_reason TEXT,
+         details_json TEXT NOT NULL DEFAULT '{}',
+         created_at_ms INTEGER NOT NULL,
+         updated_at_ms INTEGER NOT NULL,
+         settled_at_ms INTEGER,
+         deadline_at_ms INTEGER NOT NULL,
+         next_check_at_ms INTEGER,
+         check_attempts INTEGER NOT NULL DEFAULT 0,
+         escalated_at_ms INTEGER,
+         version INTEGER NOT NULL DEFAULT 1
+       )`,
+      `INSERT INTO transactions_new (${TX_COLUMNS}) SELECT ${TX_COLUMNS} FROM transactions`,
+      `CREATE TABLE holds_new (
+         tx_ref TEXT PRIMARY KEY REFERENCES transactions_new (tx_ref),
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         status TEXT NOT NULL CHECK (status IN ('pending', 'posted', 'voided')),
+         created_at_ms INTEGER NOT NULL,
+         resolved_at_ms INTEGER
+       )`,
+      "INSERT INTO holds_new (tx_ref, amount_minor, status, created_at_ms, resolved_at_ms) SELECT tx_ref, amount_minor, status, created_at_ms, resolved_at_ms FROM holds",
+      `CREATE TABLE journal_new (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         tx_ref TEXT NOT NULL REFERENCES transactions_new (tx_ref),
+         entry TEXT NOT NULL CHECK (entry IN ('credit', 'debit')),
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         balance_after_minor INTEGER NOT NULL CHECK (balance_after_minor >= 0),
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (tx_ref, entry)
+       )`,
+      // Journal rows are never deleted, so copying them with their seqs keeps
+      // AUTOINCREMENT's counter at the last seq handed out.
+      "INSERT INTO journal_new (seq, tx_ref, entry, amount_minor, balance_after_minor, created_at_ms) SELECT seq, tx_ref, entry, amount_minor, balance_after_minor, created_at_ms FROM journal",
+      "DROP TABLE journal",
+      "DROP TABLE holds",
+      "DROP TABLE transactions",
+      "ALTER TABLE transactions_new RENAME TO transactions",
+      "ALTER TABLE holds_new RENAME TO holds",
+      "ALTER TABLE journal_new RENAME TO journal",
+      "CREATE INDEX transactions_by_time ON transactions (created_at_ms DESC, tx_ref DESC)",
+      "CREATE INDEX transactions_due ON transactions (next_check_at_ms) WHERE status = 'PENDING'",
+      "CREATE INDEX holds_open ON holds (status) WHERE status = 'pending'",
+      ...FLOW_TRIGGERS,
+      // The feed, as step 4 rebuilt it, with two more entities.
+      `CREATE TABLE changes_new (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         entity TEXT NOT NULL CHECK (entity IN ('profile', 'wallet', 'transaction', 'anomaly', 'audit', 'proposal')),
+         entity_key TEXT NOT NULL,
+         version INTEGER NOT NULL CHECK (version > 0),
+         body TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         UNIQUE (entity, entity_key, version)
+       )`,
+      "INSERT INTO changes_new (seq, entity, entity_key, version, body, created_at_ms) SELECT seq, entity, entity_key, version, body, created_at_ms FROM changes",
+      ...CONTINUE_FEED_SEQUENCE,
+      "DROP TABLE changes",
+      "ALTER TABLE changes_new RENAME TO changes",
     ],
   },
 ];
