@@ -11,7 +11,7 @@ import { MIGRATIONS, syncFlows } from "../../../src/durable/wallet/schema";
 import { migrate } from "../../../src/lib/sqlite";
 import { newWallet } from "../../support/helpers";
 
-type Row = Record<string, unknown>;
+type Row = Record<string, SqlStorageValue>;
 
 const rows = (sql: SqlStorage, query: string): Row[] => sql.exec<Row>(query).toArray();
 
