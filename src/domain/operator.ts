@@ -128,6 +128,34 @@ export type SettlementCount = { type: TxType; outcome: SettlementOutcome; count:
 export type KindCount = { kind: string; count: number };
 export type Page<T> = { total: number; data: T[]; has_more: boolean };
 
+/** Settlements of one outcome in one time bucket (the console's charts). */
+export type SeriesPoint = { bucket_start_ms: number; outcome: SettlementOutcome; count: number };
+
+/**
+ * Every shard's series summed per (bucket, outcome), with the buckets the
+ * shards had nothing for filled with zeros: `buckets` buckets of `bucket_ms`
+ * ending with the one that holds `now_ms`, oldest first.
+ */
+export function mergeSeries(
+  parts: readonly (readonly SeriesPoint[])[],
+  now_ms: number,
+  bucket_ms: number,
+  buckets: number,
+): { bucket_start_ms: number; counts: Record<SettlementOutcome, number> }[] {
+  const last = Math.floor(now_ms / bucket_ms) * bucket_ms;
+  const first = last - (buckets - 1) * bucket_ms;
+  const series = Array.from({ length: buckets }, (_, i) => ({
+    bucket_start_ms: first + i * bucket_ms,
+    counts: { succeeded: 0, failed: 0, reversed: 0 } as Record<SettlementOutcome, number>,
+  }));
+  for (const part of parts)
+    for (const p of part) {
+      const i = (p.bucket_start_ms - first) / bucket_ms;
+      if (Number.isInteger(i) && i >= 0 && i < buckets) series[i].counts[p.outcome] += p.count;
+    }
+  return series;
+}
+
 /** One shard's part of the operator view, at the caller's `now_ms`, each list at most the caller's limit. */
 export type IndexView = {
   pending: PendingByType[];

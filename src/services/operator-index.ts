@@ -12,6 +12,7 @@
  */
 import {
   mergeIndexViews,
+  mergeSeries,
   mergeUserPages,
   shardName,
   shardOf,
@@ -59,6 +60,23 @@ export async function operatorOverview(
     provider_problems: base.provider_problems,
     index: { shards, moving: base.moving },
   };
+}
+
+/** Settlements per hour over the last day, every shard summed (the console's charts). */
+export async function settlementSeries(
+  env: Env,
+  shards: number,
+  now_ms: number,
+  bucket_ms: number,
+  buckets: number,
+): Promise<ReturnType<typeof mergeSeries>> {
+  const since_ms = Math.floor(now_ms / bucket_ms) * bucket_ms - (buckets - 1) * bucket_ms;
+  const parts = await Promise.all(
+    every(shards).map((i) =>
+      env.OPERATIONS.getByName(shardName(i)).settlementSeries(since_ms, bucket_ms),
+    ),
+  );
+  return mergeSeries(parts, now_ms, bucket_ms, buckets);
 }
 
 /**

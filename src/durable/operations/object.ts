@@ -44,6 +44,7 @@ import {
   type IndexedUser,
   type IndexView,
   type OperatorFact,
+  type SeriesPoint,
   type ShardLayout,
   type UsersPage,
 } from "../../domain/operator";
@@ -160,6 +161,11 @@ export class Operations extends DurableObject<Env> {
   /** This shard's part of the operator view at the caller's `now_ms` (one instant for every shard); lists at most `limit`. */
   async view(now_ms: number, limit: number): Promise<IndexView> {
     return this.index.view(now_ms, Math.min(Math.max(1, Math.floor(limit)), OPERATOR_LIST_MAX));
+  }
+
+  /** This shard's settlements since `since_ms` per bucket and outcome (the console's charts). */
+  async settlementSeries(since_ms: number, bucket_ms: number): Promise<SeriesPoint[]> {
+    return this.index.settlementSeries(since_ms, bucket_ms);
   }
 
   // ---- The users index (every shard) -----------------------------------------------

@@ -32,6 +32,7 @@ import {
   type OperatorFact,
   type Page,
   type PendingByType,
+  type SeriesPoint,
   type SettlementCount,
   type SettlementOutcome,
   type TransactionFact,
@@ -402,6 +403,18 @@ export class OperatorIndex {
     return this.sql
       .exec<KindCount>(
         "SELECT kind, COUNT(*) AS count FROM op_anomalies WHERE resolved_at_ms IS NULL GROUP BY kind ORDER BY kind",
+      )
+      .toArray();
+  }
+
+  /** Settlements since `since_ms`, counted per `bucket_ms` bucket (aligned to the epoch) and outcome. */
+  settlementSeries(since_ms: number, bucket_ms: number): SeriesPoint[] {
+    return this.sql
+      .exec<SeriesPoint>(
+        // Bound numbers arrive as REAL: cast, so the division is an integer one and the bucket aligned.
+        "SELECT (at_ms / CAST(?1 AS INTEGER)) * CAST(?1 AS INTEGER) AS bucket_start_ms, outcome, COUNT(*) AS count FROM op_settlements WHERE at_ms >= ?2 GROUP BY 1, 2 ORDER BY 1, 2",
+        bucket_ms,
+        since_ms,
       )
       .toArray();
   }

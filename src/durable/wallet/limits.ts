@@ -42,3 +42,5 @@ export const FEED_PRUNE_BATCH_MAX = 500;
 
 /** Transactions re-queued by one reproject call; the caller pages on with the cursor it gets back. */
 export const REPROJECT_PAGE_MAX = 500;
+/** Versions, provider events and anomalies listed per transaction on the operators' transaction page. */
+export const HISTORY_LIST_MAX = 200;

@@ -84,6 +84,7 @@ import {
 } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
 import { reconcileDue } from "./reconciler";
+import { transactionHistory, type TransactionHistory } from "./history";
 import { MIGRATIONS, syncFlows } from "./schema";
 import { TxStore, type ListQuery } from "./store";
 import { Trail, type Anomaly, type SettleSource } from "./trail";
@@ -92,6 +93,7 @@ export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
+export type { TransactionHistory } from "./history";
 export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
@@ -392,6 +394,11 @@ export class Wallet extends DurableObject<Env> {
 
   async anomalies(): Promise<Anomaly[]> {
     return this.core.trail.list();
+  }
+
+  /** One transaction's versions, provider events and anomalies, for operators (./history.ts). */
+  async transactionHistory(tx_ref: string): Promise<TransactionHistory> {
+    return transactionHistory(this.ctx.storage.sql, tx_ref);
   }
 
   /** Invariants 2 and 5, computed from storage. */

@@ -21,6 +21,7 @@ import {
 } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
+import { consoleRoutes } from "./console";
 import { operatorRoutes } from "./operator";
 import { projectionAdminRoutes } from "./projection";
 
@@ -34,6 +35,7 @@ adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "adminAuth", {
 });
 // Routes that keep their own file, under the same guard (src/lib/admin-auth.ts).
 adminRoutes.route("/", projectionAdminRoutes);
+adminRoutes.route("/", consoleRoutes);
 
 const DeadLetter = z
   .object({

@@ -25,18 +25,11 @@ import { describe, expect, it } from "vitest";
 import type { TransactionFact } from "../../../src/domain/operator";
 import { OPERATIONS_OBJECT } from "../../../src/durable/operations/object";
 import { requireConfig } from "../../../src/lib/config";
-import { newTxRef, randomBase32 } from "../../../src/lib/ids";
+import { newTxRef } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING, WITHDRAW_ESCALATE_AFTER_MS } from "../../../src/domain/limits";
 import { OPERATOR_TERMINAL_RETAIN_MS } from "../../../src/durable/operations/limits";
-import {
-  api,
-  authedJson,
-  expectProblem,
-  fundedWallet,
-  newWallet,
-  runReconciler,
-} from "../../support/helpers";
-import { control, envelope } from "../../support/sandbox";
+import { api, expectProblem, fundedWallet, newWallet, runReconciler } from "../../support/helpers";
+import { overpaidFunding, stuckWithdrawal } from "../../support/escalations";
 
 const ADMIN = { authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` };
 
@@ -99,69 +92,6 @@ const pendingOf = (v: View, type: string) =>
 const settledOf = (v: View, type: string, outcome: string) =>
   v.settlements.find((s) => s.type === type && s.outcome === outcome)?.count ?? 0;
 const sample = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
-
-/** A withdrawal whose transfer hangs at the provider, past its deadline, escalated by the reconciler. */
-async function stuckWithdrawal() {
-  const w = await fundedWallet(500_000);
-  const note = `stuck-${randomBase32(10)}`;
-  await envelope(
-    await control("/faults", {
-      body: { operation: "transfers.create", match: note, mode: "hang", times: 1 },
-    }),
-  );
-  const res = await api(
-    "/wallet/withdraw",
-    authedJson(w.auth, {
-      account_bank: "044",
-      account_number: "0690000031",
-      amount: "1000",
-      narration: note,
-    }),
-  );
-  expect(res.status).toBe(202);
-  const { tx_ref } = (await res.json()) as { tx_ref: string };
-  const created_at_ms = Date.now() - WITHDRAW_ESCALATE_AFTER_MS - 60_000;
-  await runInDurableObject(w.stub, (_i, state) =>
-    state.storage.sql.exec(
-      "UPDATE transactions SET created_at_ms = ?, deadline_at_ms = ? WHERE tx_ref = ?",
-      created_at_ms,
-      created_at_ms + WITHDRAW_ESCALATE_AFTER_MS,
-      tx_ref,
-    ),
-  );
-  await runReconciler(w.stub);
-  expect(await w.stub.getTransaction(tx_ref)).toMatchObject({
-    status: "PENDING",
-    escalated_at_ms: expect.any(Number),
-  });
-  return { ...w, tx_ref };
-}
-
-/** A funding of 1,500 naira paid with 2,000: credited as expected, the excess recorded as `overpaid`. */
-async function overpaidFunding() {
-  const w = await newWallet();
-  const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({
-    tx_ref,
-    amount_minor: 150_000,
-    currency: "NGN",
-    pending_max: FUND_PENDING_MAX_CEILING,
-    deadline_at_ms: Date.now() + 3_600_000,
-  });
-  const facts = {
-    found: true,
-    provider_ref: String(Date.now()),
-    our_ref: tx_ref,
-    outcome: "succeeded",
-    amount_minor: 200_000,
-    currency: "NGN",
-    message: null,
-  } as const;
-  expect((await w.stub.applyProviderFacts(tx_ref, facts, { via: "webhook" })).outcome).toBe(
-    "credited",
-  );
-  return { ...w, tx_ref };
-}
 
 /** A message that exhausted its retries, arriving on the dead-letter queue. */
 async function deadLetter() {
