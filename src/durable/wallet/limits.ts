@@ -42,3 +42,9 @@ export const FEED_PRUNE_BATCH_MAX = 500;
 
 /** Transactions re-queued by one reproject call; the caller pages on with the cursor it gets back. */
 export const REPROJECT_PAGE_MAX = 500;
+
+// ---- Operator decisions on held payments ----------------------------------------
+/** An operator's evidence (the provider's reference or its word), stored in the transaction's details. */
+export const DECISION_EVIDENCE_MAX_CHARS = 500;
+/** An operator's id and a provider reference given with a decision. */
+export const DECISION_ID_MAX_CHARS = 128;
