@@ -1,5 +1,5 @@
 /**
- * The Wallet object's operator decisions (decideHeld, ./decisions.ts), at the
+ * The Wallet object's operator decisions (decideHeld, src/durable/wallet/decisions.ts), at the
  * object: the race the version check closes, the refusals that need a state
  * the routes cannot make, and a property (fast-check, seeded) over random
  * interleavings of provider answers (as the queue consumer applies them),
