@@ -125,15 +125,28 @@ export const HELD_PAYMENT_FLOW = {
     status: "PENDING",
     label: "Sending",
     effect: "none",
-    next: ["submitted", "submit_unknown", "refused", "settled", "failed"],
+    next: [
+      "submitted",
+      "submit_unknown",
+      "refused",
+      "settled",
+      "failed",
+      "posted_by_operator",
+      "voided_by_operator",
+    ],
   },
   submit_unknown: {
     status: "PENDING",
     label: "Confirming with the provider",
     effect: "none",
-    next: ["submitted", "settled", "failed"],
+    next: ["submitted", "settled", "failed", "posted_by_operator", "voided_by_operator"],
   },
-  submitted: { status: "PENDING", label: "Sent", effect: "none", next: ["settled", "failed"] },
+  submitted: {
+    status: "PENDING",
+    label: "Sent",
+    effect: "none",
+    next: ["settled", "failed", "posted_by_operator", "voided_by_operator"],
+  },
   settled: { status: "SUCCESS", label: "Completed", effect: "post_hold", next: [] },
   failed: {
     status: "FAILED",
@@ -153,6 +166,25 @@ export const HELD_PAYMENT_FLOW = {
     effect: "void_hold",
     next: [],
   },
+  /**
+   * An operator's decision on an escalated or overdue payment the provider
+   * could not answer for (src/durable/wallet/decisions.ts), with the evidence
+   * in the transaction's details. Final like `settled` and `failed`: a later
+   * provider answer that disagrees is recorded for operators (`failed_after_post`,
+   * `paid_after_void`), never a second money movement.
+   */
+  posted_by_operator: {
+    status: "SUCCESS",
+    label: "Completed (confirmed by our team)",
+    effect: "post_hold",
+    next: [],
+  },
+  voided_by_operator: {
+    status: "FAILED",
+    label: "Failed; the hold was released by our team",
+    effect: "void_hold",
+    next: [],
+  },
 } as const satisfies Record<string, StageSpec>;
 
 /**
@@ -169,17 +201,17 @@ export const PURCHASE_FLOW = {
   submitting: {
     ...HELD_PAYMENT_FLOW.submitting,
     label: "Sending to the network",
-    next: ["submitted", "submit_unknown", "refused", "settled", "failed", "reversed"],
+    next: [...HELD_PAYMENT_FLOW.submitting.next, "reversed"],
   },
   submit_unknown: {
     ...HELD_PAYMENT_FLOW.submit_unknown,
     label: "Confirming with the network",
-    next: ["submitted", "settled", "failed", "reversed"],
+    next: [...HELD_PAYMENT_FLOW.submit_unknown.next, "reversed"],
   },
   submitted: {
     ...HELD_PAYMENT_FLOW.submitted,
     label: "Sent to the network",
-    next: ["settled", "failed", "reversed"],
+    next: [...HELD_PAYMENT_FLOW.submitted.next, "reversed"],
   },
   settled: { ...HELD_PAYMENT_FLOW.settled, label: "Delivered", next: ["reversed"] },
   failed: { ...HELD_PAYMENT_FLOW.failed, label: "Failed; your money was released" },
@@ -187,6 +219,16 @@ export const PURCHASE_FLOW = {
   abandoned: {
     ...HELD_PAYMENT_FLOW.abandoned,
     label: "Interrupted before sending; your money was released",
+  },
+  /** The network may still reverse what our team confirmed, as it may reverse a delivery. */
+  posted_by_operator: {
+    ...HELD_PAYMENT_FLOW.posted_by_operator,
+    label: "Delivered (confirmed by our team)",
+    next: ["reversed"],
+  },
+  voided_by_operator: {
+    ...HELD_PAYMENT_FLOW.voided_by_operator,
+    label: "Failed; your money was released by our team",
   },
   reversed: {
     status: "FAILED",

@@ -101,6 +101,14 @@ export const INVARIANTS: Invariant[] = [
         file: PURCHASES,
         test: "keeps a purchase whose answer was lost (5xx) pending, and never refunds it on a guess",
       },
+      {
+        file: "test/services/decisions.test.ts",
+        test: "refuses with provider_answered when VTpass has failed it by the requery, and releases the money as VTpass said",
+      },
+      {
+        file: "test/durable/wallet/decisions.test.ts",
+        test: "never create or destroy money, resolve each hold once, and never override a definite provider answer",
+      },
       { file: GUARDS, test: "lets exactly one of many concurrent callers claim a submission" },
       {
         file: PROPERTY,

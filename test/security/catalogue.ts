@@ -764,6 +764,22 @@ export const CATALOGUE: readonly Attack[] = [
     test: "refuses no token, near misses of the token, another scheme, and a user's bearer token with one and the same 401",
   },
   {
+    id: "admin-decision-over-provider-answer",
+    area: "admin",
+    description:
+      "an operator's post or void of a held payment the provider has definitely answered, or decided on a stale version of it",
+    file: "test/services/decisions.test.ts",
+    test: "refuses with provider_answered when the bank has paid by the requery, and posts the bank's answer instead",
+  },
+  {
+    id: "admin-decision-stale-version",
+    area: "admin",
+    description:
+      "an operator's decision applied after a provider answer landed between the requery and the decision",
+    file: "test/durable/wallet/decisions.test.ts",
+    test: "refuses a decision once a provider answer settled it (not_pending) or anything changed since it was seen (version_changed)",
+  },
+  {
     id: "admin-token-elsewhere",
     area: "admin",
     description: "the exact token in the query string, a cookie or another header",

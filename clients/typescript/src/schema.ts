@@ -3148,7 +3148,7 @@ export interface components {
             currency: string;
             failure_reason: string | null;
             /** @enum {string} */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
@@ -3185,7 +3185,7 @@ export interface components {
              * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
              * @enum {string}
              */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;

@@ -261,9 +261,10 @@ export function applyHeldFacts(
         },
         now_ms,
       );
-      return reversed.ok
-        ? { outcome: "reversed", tx: reversed.tx }
-        : { outcome: "unchanged", tx, reason: reversed.refusal };
+      if (reversed.ok) return { outcome: "reversed", tx: reversed.tx };
+      // A withdrawal cannot be reversed in its flow: after an operator posted it, that is money we debited that the provider gave back.
+      if (tx.stage === "posted_by_operator") return failedAfterPost(core, tx, facts, now_ms);
+      return { outcome: "unchanged", tx, reason: reversed.refusal };
     }
     case "void": {
       const voided = core.store.write(
@@ -298,6 +299,14 @@ export function applyHeldFacts(
       return { outcome: "unchanged", tx: current, reason: "pending" };
     }
     case "ignore":
+      if (
+        tx.stage === "posted_by_operator" &&
+        facts.found &&
+        facts.outcome === "failed" &&
+        facts.our_ref === tx.tx_ref
+      )
+        return failedAfterPost(core, tx, facts, now_ms);
+      // A success after an operator voided is `paid_after_void`, as after any void.
       return ignore(
         core,
         tx,
@@ -314,4 +323,30 @@ export function applyHeldFacts(
       throw new Error(`unhandled decision ${JSON.stringify(unreachable)}`);
     }
   }
+}
+
+/**
+ * The provider says failed (or reversed) a payment an operator posted: we
+ * debited money the provider did not pay out. Recorded for operators, once,
+ * naming the provider's reference; never a second money movement here (an
+ * operator's adjustment gives it back, with its own evidence).
+ */
+function failedAfterPost(
+  core: WalletCore,
+  tx: TransactionRecord,
+  facts: ProviderFacts,
+  now_ms: number,
+): SettleOutcome {
+  const ref = facts.found ? facts.provider_ref : "";
+  return ignore(
+    core,
+    tx,
+    { reason: "already_terminal", late_success: true },
+    {
+      kind: "failed_after_post",
+      detail: `the provider reports payment ${ref || "?"} as ${facts.found ? facts.outcome : "unknown"} after an operator posted it; the debit may be owed back`,
+      ref,
+    },
+    now_ms,
+  );
 }

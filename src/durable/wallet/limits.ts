@@ -44,3 +44,9 @@ export const FEED_PRUNE_BATCH_MAX = 500;
 export const REPROJECT_PAGE_MAX = 500;
 /** Versions, provider events and anomalies listed per transaction on the operators' transaction page. */
 export const HISTORY_LIST_MAX = 200;
+
+// ---- Operator decisions on held payments ----------------------------------------
+/** An operator's evidence (the provider's reference or its word), stored in the transaction's details. */
+export const DECISION_EVIDENCE_MAX_CHARS = 500;
+/** An operator's id and a provider reference given with a decision. */
+export const DECISION_ID_MAX_CHARS = 128;

@@ -49,6 +49,7 @@ import {
   type SettleOutcome,
   type WalletCore,
 } from "./core";
+import { decideHeld, type DecisionOutcome, type HeldDecisionInput } from "./decisions";
 import { ChangeFeed, type Change, type FeedReader } from "./feed";
 import { ledgerView, requeuePage, type LedgerView, type ReprojectPage } from "./reproject";
 import {
@@ -91,6 +92,7 @@ import { Trail, type Anomaly, type SettleSource } from "./trail";
 
 export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
+export type { DecisionOutcome, DecisionRefusal, HeldDecisionInput } from "./decisions";
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
 export type { TransactionHistory } from "./history";
@@ -326,6 +328,13 @@ export class Wallet extends DurableObject<Env> {
     const { tx } = refuse(this.core, tx_ref, reason, anomaly, Date.now());
     await this.afterChange();
     return tx;
+  }
+
+  /** An operator posts or voids an escalated or overdue held payment (./decisions.ts): a named refusal, or the decided transaction. */
+  async decideHeld(input: HeldDecisionInput): Promise<DecisionOutcome> {
+    const result = decideHeld(this.core, input, Date.now());
+    if (result.outcome === "decided") await this.afterChange();
+    return result;
   }
 
   // ==== Settling ================================================================

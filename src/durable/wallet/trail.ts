@@ -27,7 +27,7 @@ export function anomalyKey(tx_ref: string, kind: string, ref: string): string {
 }
 
 export type SettleSource = {
-  via: "webhook" | "reconciler" | "callback" | "create";
+  via: "webhook" | "reconciler" | "callback" | "create" | "requery";
   event_key?: string;
 };
 
