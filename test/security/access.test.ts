@@ -10,7 +10,7 @@
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { generateKeyPair, importJWK, type JWK, type JWTPayload, SignJWT } from "jose";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createApiApp } from "../../src/api-app";
 import { requireRole } from "../../src/lib/admin-auth";
 import { DEV_ACCESS_AUD } from "../../src/lib/access-config";
@@ -66,13 +66,32 @@ async function hs256(payload: JWTPayload, secret: string): Promise<string> {
   return `${input}.${b64url(mac)}`;
 }
 
-/** Asserts the one refusal every bad token gets, and that it echoes nothing of the token. */
+/** Every line the Worker logs during a test (it logs through console; nothing is silenced). */
+let logged: string[] = [];
+beforeEach(() => {
+  logged = [];
+  for (const method of ["log", "warn", "error"] as const) {
+    const original = console[method].bind(console);
+    vi.spyOn(console, method).mockImplementation((...args: unknown[]) => {
+      logged.push(args.map(String).join(" "));
+      original(...args);
+    });
+  }
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Nothing of `token` (no header, payload or signature part) in `text`. */
+function expectNothingOf(token: string, text: string) {
+  for (const part of token.split(".").filter((p) => p.length > 8)) expect(text).not.toContain(part);
+}
+
+/** Asserts the one refusal every bad token gets, and that neither it nor the log echoes the token. */
 async function expectRefused(headers: Record<string, string>, token: string) {
   const response = await api("/admin/whoami", { headers });
   const problem = await expectProblem(response, 401);
   expect(problem.code).toBe("unauthorized");
-  const text = JSON.stringify(problem);
-  for (const part of token.split(".").filter((p) => p.length > 8)) expect(text).not.toContain(part);
+  expectNothingOf(token, JSON.stringify(problem));
+  expectNothingOf(token, logged.join("\n"));
 }
 
 describe("Access tokens the admin guards refuse", () => {
@@ -186,6 +205,8 @@ describe("Access tokens the admin guards refuse", () => {
       401,
     );
     expect(refused.detail).toContain("not configured");
+    expect(logged.some((line) => line.includes("admin_access_not_configured"))).toBe(true);
+    expectNothingOf(token, logged.join("\n"));
     const script = await call("/admin/whoami", "GET", { ...ADMIN_TOKEN_HEADERS });
     expect(script.status).toBe(200);
     expect(await script.json()).toEqual({ id: "script:admin-token", role: "viewer", via: "token" });
