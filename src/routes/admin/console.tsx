@@ -21,10 +21,10 @@ export const consoleRoutes = newRouter();
 const HTML = { "text/html": { schema: z.string() } };
 const pageHeaders = { "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
 
-/** Who is signed in, as the header shows it. */
+/** Who is signed in, as the header shows it (the guard always sets it). */
 const who = (c: AppContext) => {
-  const operator = (c.var as { operator?: { id: string; role: string } }).operator;
-  return operator ? `${operator.id} (${operator.role})` : "operator";
+  const operator = c.var.operator;
+  return operator ? `${operator.id} (${operator.role})` : "";
 };
 
 consoleRoutes.openapi(

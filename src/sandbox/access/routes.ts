@@ -4,7 +4,7 @@
  *
  * - GET  /cdn-cgi/access/certs   the signing keys, as Access serves them (`keys`)
  * - GET  /login                  a page to sign in as a named operator with a role
- * - POST /login                  sets the CF_Authorization cookie, redirects to whoami
+ * - POST /login                  sets the CF_Authorization cookie, redirects to the console
  * - POST /token                  JSON {email, role} -> {token}, for tests and scripts
  *
  * The role is delivered as a group (`groups: ["wallet-approvers"]`) and the
@@ -24,7 +24,7 @@ import { isOperatorRole, publicJwk, signAccessToken } from "./signer";
 
 export const ACCESS_MOUNT = "/access";
 /** Where a browser lands after signing in: who the Worker now thinks it is. */
-const AFTER_SIGN_IN = `${API_BASE_PATH}/admin/whoami`;
+const AFTER_SIGN_IN = `${API_BASE_PATH}/admin/console`;
 const EMAIL = /^[^\s@<>"]{1,64}@[^\s@<>"]{1,189}$/;
 
 export const accessRoutes = new Hono<AppEnv>();

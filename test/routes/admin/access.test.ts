@@ -61,7 +61,7 @@ describe("who the admin guards see", () => {
     ).toEqual({ id: email, role: "approver", via: "access" });
   });
 
-  it("signs a browser in: the page, then its form sets the cookie and lands on whoami", async () => {
+  it("signs a browser in: the page, then its form sets the cookie and lands on the console", async () => {
     const page = await fetchSandbox("/login");
     expect(page.status).toBe(200);
     const html = await page.text();
@@ -75,7 +75,7 @@ describe("who the admin guards see", () => {
       redirect: "manual",
     });
     expect(response.status).toBe(303);
-    expect(response.headers.get("location")).toBe("/api/v1/admin/whoami");
+    expect(response.headers.get("location")).toBe("/api/v1/admin/console");
     const cookie = response.headers.get("set-cookie") ?? "";
     expect(cookie).toMatch(/^CF_Authorization=[\w-]+\.[\w-]+\.[\w-]+;/);
     expect(cookie).toMatch(/HttpOnly/i);
@@ -83,6 +83,10 @@ describe("who the admin guards see", () => {
     expect(cookie).toMatch(/Path=\//);
     const pair = cookie.split(";")[0];
     expect(await whoami({ cookie: pair })).toEqual({ id: email, role: "operator", via: "access" });
+    // The console page it lands on opens with the cookie alone, and names who is signed in.
+    const landing = await api("/admin/console", { headers: { cookie: pair } });
+    expect(landing.status).toBe(200);
+    expect(await landing.text()).toContain(`${email} (operator)`);
   });
 
   it("refuses a sign-in without a valid email or role", async () => {
