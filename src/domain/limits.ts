@@ -79,5 +79,15 @@ export const PURCHASE_FAILURES_WINDOW_MS = 60 * 60 * 1000;
 export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
 /** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+/**
+ * HELD_PAYMENT_DEADLINE_S's bounds: the deadlines above may be set for every
+ * held payment at once (a team that wants to hear sooner; the end-to-end
+ * tests, which cannot wait a day). Production refuses less than an hour: a
+ * deadline is when operators may decide in the provider's place, and an hour
+ * is the least a provider's own retries need.
+ */
+export const HELD_DEADLINE_MIN_S = 5;
+export const HELD_DEADLINE_PRODUCTION_MIN_S = 60 * 60;
+export const HELD_DEADLINE_MAX_S = 7 * 24 * 60 * 60;
 /** Longest data plan code accepted (plan codes are short slugs). */
 export const PLAN_CODE_MAX_CHARS = 64;

@@ -21,6 +21,9 @@ import {
   AIRTIME_MIN_MINOR,
   FUND_PENDING_MAX_CEILING,
   FUND_PENDING_MAX_DEFAULT,
+  HELD_DEADLINE_MAX_S,
+  HELD_DEADLINE_MIN_S,
+  HELD_DEADLINE_PRODUCTION_MIN_S,
 } from "../domain/limits";
 import {
   MONGO_BATCH_TIMEOUT_MS,
@@ -214,6 +217,13 @@ const schema = z.object({
     .max(OPERATOR_INDEX_SHARDS_MAX)
     .default(OPERATOR_INDEX_SHARDS_DEFAULT),
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
+  /** A held payment's deadline (operators told, and may decide), when not the product's (src/domain/limits.ts). */
+  HELD_PAYMENT_DEADLINE_S: z.coerce
+    .number()
+    .int()
+    .min(HELD_DEADLINE_MIN_S)
+    .max(HELD_DEADLINE_MAX_S)
+    .optional(),
 });
 
 type Parsed = z.infer<typeof schema>;
@@ -417,6 +427,13 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
     });
     if (values.VTPASS_SANDBOX_MODE === true)
       problems.push("VTPASS_SANDBOX_MODE: sandbox mode in production");
+    if (
+      (values.HELD_PAYMENT_DEADLINE_S ?? HELD_DEADLINE_PRODUCTION_MIN_S) <
+      HELD_DEADLINE_PRODUCTION_MIN_S
+    )
+      problems.push(
+        `HELD_PAYMENT_DEADLINE_S: below ${HELD_DEADLINE_PRODUCTION_MIN_S} in production`,
+      );
     if (values.APP_ADDRESS === undefined) problems.push("APP_ADDRESS: missing");
     else if (!values.APP_ADDRESS.startsWith("https://"))
       problems.push("APP_ADDRESS: must be https in production");

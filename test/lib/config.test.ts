@@ -399,3 +399,18 @@ describe("operator sign-in settings (ACCESS_TEAM_DOMAIN, ACCESS_AUD, OPS_ROLES)"
     });
   });
 });
+
+describe("HELD_PAYMENT_DEADLINE_S", () => {
+  it("is the product's deadline unless set; production refuses less than an hour, development takes seconds", () => {
+    const unset = parseConfig({});
+    expect(unset.ok && unset.config.HELD_PAYMENT_DEADLINE_S).toBeUndefined();
+    const short = parseConfig({ HELD_PAYMENT_DEADLINE_S: "5" });
+    expect(short.ok && short.config.HELD_PAYMENT_DEADLINE_S).toBe(5);
+    expect(problemsOf(productionVars({ HELD_PAYMENT_DEADLINE_S: "600" }))).toEqual([
+      "HELD_PAYMENT_DEADLINE_S: below 3600 in production",
+    ]);
+    expect(problemsOf(productionVars({ HELD_PAYMENT_DEADLINE_S: "3600" }))).toEqual([]);
+    for (const bad of ["4", "604801", "1.5", "soon"])
+      expect(parseConfig({ HELD_PAYMENT_DEADLINE_S: bad }).ok).toBe(false);
+  });
+});

@@ -84,6 +84,7 @@ import {
   reportProjectionLag,
 } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
+import { requireConfig } from "../../lib/config";
 import { reconcileDue } from "./reconciler";
 import { transactionHistory, type TransactionHistory } from "./history";
 import { MIGRATIONS, syncFlows } from "./schema";
@@ -100,11 +101,15 @@ export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
 
-/** How long a held payment of each type may stay unresolved before operators are told. */
+/** How long a held payment of each type may stay unresolved before operators are told (and may decide). */
 const HELD_DEADLINE_MS: Record<HeldType, number> = {
   WITHDRAW: WITHDRAW_ESCALATE_AFTER_MS,
   AIRTIME: PURCHASE_ESCALATE_AFTER_MS,
   DATA: PURCHASE_ESCALATE_AFTER_MS,
+};
+const heldDeadlineMs = (env: Env, type: HeldType) => {
+  const configured = requireConfig(env).HELD_PAYMENT_DEADLINE_S;
+  return configured === undefined ? HELD_DEADLINE_MS[type] : configured * 1000;
 };
 
 export class Wallet extends DurableObject<Env> {
@@ -270,7 +275,7 @@ export class Wallet extends DurableObject<Env> {
     const now_ms = Date.now();
     const result = openHeld(
       this.core,
-      { ...input, deadline_at_ms: now_ms + HELD_DEADLINE_MS[input.type] },
+      { ...input, deadline_at_ms: now_ms + heldDeadlineMs(this.env, input.type) },
       now_ms,
     );
     if (result.outcome === "opened") await this.afterChange();
