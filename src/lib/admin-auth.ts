@@ -55,6 +55,13 @@ function unauthorized(detail: string): AppError {
   });
 }
 
+/**
+ * Every admin route, whatever role it needs, refuses missing or wrong
+ * credentials with the same words, so the refusal says nothing about the
+ * route or about how close a guess was.
+ */
+const NO_CREDENTIALS = "Operator credentials are required.";
+
 function roleRequired(role: OperatorRole): AppError {
   return new AppError({
     status: 403,
@@ -116,7 +123,7 @@ export const requireAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
   let operator: Operator;
   if (token !== null) operator = await accessOperator(c, token);
   else if (isScriptToken(c)) operator = SCRIPT_OPERATOR;
-  else throw unauthorized("An operator token is required.");
+  else throw unauthorized(NO_CREDENTIALS);
   c.set("operator", operator);
   c.header("cache-control", "no-store");
   await next();
@@ -138,7 +145,7 @@ export function requireRole(role: OperatorRole): MiddlewareHandler<AppEnv> {
           detail: "The script token is read-only; sign in as an operator through Access.",
         });
       }
-      throw unauthorized("An operator signed in through Access is required.");
+      throw unauthorized(NO_CREDENTIALS);
     }
     const operator = await accessOperator(c, token);
     if (!roleAtLeast(operator.role, role)) throw roleRequired(role);

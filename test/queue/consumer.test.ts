@@ -14,7 +14,9 @@ import {
   expectProblem,
   newWallet,
   runReconciler,
+  uniqueEmail,
 } from "../support/helpers";
+import { operatorHeaders } from "../support/operators";
 import { control, envelope } from "../support/sandbox";
 
 type Result = {
@@ -304,9 +306,13 @@ describe("dead-letter queue and operator replay", () => {
     )!;
     expect(letter.attempts).toBe(6);
 
-    const replay = await api(`/admin/dead-letters/${letter.id}/replay`, {
+    // Replaying is an act: the read-only script token is refused; an operator replays.
+    const path = `/admin/dead-letters/${letter.id}/replay`;
+    const byScript = await expectProblem(await api(path, { method: "POST", headers: ADMIN }), 403);
+    expect(byScript.code).toBe("operator_required");
+    const replay = await api(path, {
       method: "POST",
-      headers: ADMIN,
+      headers: await operatorHeaders(uniqueEmail("ops"), "operator"),
     });
     expect(replay.status).toBe(202);
     expect(((await replay.json()) as { replay_count: number }).replay_count).toBe(1);

@@ -10,7 +10,7 @@ import {
   DEAD_LETTERS_OBJECT,
   type DeadLetter as DeadLetterRecord,
 } from "../../durable/dead-letters/object";
-import { adminOnly } from "../../lib/admin-auth";
+import { adminOnly, operatorOnly } from "../../lib/admin-auth";
 import { errors } from "../../lib/errors";
 import { newRouter, problems } from "../../lib/http";
 import { USER_ID_PATTERN } from "../../lib/ids";
@@ -122,11 +122,11 @@ adminRoutes.openapi(
     path: "/admin/dead-letters/{id}/replay",
     tags: ["admin"],
     summary: "Send a dead letter back to the wallet-events queue (processing is idempotent)",
-    ...adminOnly,
+    ...operatorOnly,
     request: { params: z.object({ id: z.string().max(IDENTIFIER_MAX_CHARS) }) },
     responses: {
       202: { description: "Re-queued.", content: { "application/json": { schema: DeadLetter } } },
-      ...problems(401, 404, 422),
+      ...problems(401, 403, 404, 422),
     },
   }),
   async (c) => {

@@ -18,7 +18,7 @@ import { TX_TYPES } from "../../domain/transactions";
 import { DEAD_LETTERS_OBJECT } from "../../durable/dead-letters/object";
 import { INDEX_MOVING_RETRY_AFTER_S } from "../../durable/operations/limits";
 import type { IndexedTransaction } from "../../domain/operator";
-import { adminOnly } from "../../lib/admin-auth";
+import { adminOnly, operatorOnly } from "../../lib/admin-auth";
 import { AppError, errors } from "../../lib/errors";
 import { newRouter, problems, type AppContext } from "../../lib/http";
 import { log } from "../../lib/log";
@@ -159,7 +159,7 @@ operatorRoutes.openapi(
     path: "/admin/anomalies/{tx_ref}/{kind}/resolve",
     tags: ["admin"],
     summary: "Mark an open anomaly resolved (the refund or correction was made by hand)",
-    ...adminOnly,
+    ...operatorOnly,
     request: { params: AnomalyParams, query: AnomalyQuery },
     responses: {
       200: {
@@ -175,7 +175,7 @@ operatorRoutes.openapi(
           },
         },
       },
-      ...problems(401, 404, 422, 503),
+      ...problems(401, 403, 404, 422, 503),
     },
   }),
   async (c) => {

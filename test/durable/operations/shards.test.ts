@@ -20,6 +20,7 @@ import { newTxRef, newUserId } from "../../../src/lib/ids";
 import { migrate } from "../../../src/lib/sqlite";
 import { indexUser } from "../../../src/services/operator-index";
 import { api, eventually, fundedWallet, json, PASSWORD, uniqueEmail } from "../../support/helpers";
+import { operatorHeaders } from "../../support/operators";
 
 const ADMIN = { authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` };
 const SHARDS = requireConfig(env).OPERATOR_INDEX_SHARDS;
@@ -213,7 +214,7 @@ describe("moving the single index of old into the shards", () => {
       (
         await api(`/admin/anomalies/${pending[0]}/overpaid/resolve`, {
           method: "POST",
-          headers: ADMIN,
+          headers: await operatorHeaders(uniqueEmail("ops"), "operator"),
         })
       ).status,
     ).toBe(200);

@@ -28,7 +28,15 @@ import { requireConfig } from "../../../src/lib/config";
 import { newTxRef } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING, WITHDRAW_ESCALATE_AFTER_MS } from "../../../src/domain/limits";
 import { OPERATOR_TERMINAL_RETAIN_MS } from "../../../src/durable/operations/limits";
-import { api, expectProblem, fundedWallet, newWallet, runReconciler } from "../../support/helpers";
+import {
+  api,
+  expectProblem,
+  fundedWallet,
+  newWallet,
+  runReconciler,
+  uniqueEmail,
+} from "../../support/helpers";
+import { operatorHeaders } from "../../support/operators";
 import { overpaidFunding, stuckWithdrawal } from "../../support/escalations";
 
 const ADMIN = { authorization: `Bearer ${requireConfig(env).ADMIN_API_TOKEN}` };
@@ -444,7 +452,15 @@ describe("resolving an anomaly", () => {
     const over = await overpaidFunding();
     const path = `/admin/anomalies/${over.tx_ref}/overpaid/resolve`;
     const m0 = await metrics();
-    const res = await api(path, { method: "POST", headers: ADMIN });
+    // Resolving is an act: the read-only script token and a viewer are refused, an operator resolves.
+    const byScript = await expectProblem(await api(path, { method: "POST", headers: ADMIN }), 403);
+    expect(byScript.code).toBe("operator_required");
+    const viewer = await operatorHeaders(uniqueEmail("viewer"), "viewer");
+    expect(
+      (await expectProblem(await api(path, { method: "POST", headers: viewer }), 403)).code,
+    ).toBe("role_required");
+    const OPS = await operatorHeaders(uniqueEmail("ops"), "operator");
+    const res = await api(path, { method: "POST", headers: OPS });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
       tx_ref: over.tx_ref,
@@ -456,11 +472,11 @@ describe("resolving an anomaly", () => {
     expect(sample(await metrics(), 'wallet_anomalies_open{kind="overpaid"}')).toBe(
       sample(m0, 'wallet_anomalies_open{kind="overpaid"}') - 1,
     );
-    await expectProblem(await api(path, { method: "POST", headers: ADMIN }), 404);
+    await expectProblem(await api(path, { method: "POST", headers: OPS }), 404);
     await expectProblem(
       await api(`/admin/anomalies/${over.tx_ref}/Not-A-Kind/resolve`, {
         method: "POST",
-        headers: ADMIN,
+        headers: OPS,
       }),
       422,
     );

@@ -24,6 +24,7 @@ import {
   runReconciler,
   uniqueEmail,
 } from "../../support/helpers";
+import { operatorHeaders } from "../../support/operators";
 import {
   buyAirtime,
   buyData,
@@ -283,7 +284,7 @@ describe("a genuine payment after the funding ended", () => {
     await eventually(async () => expect(await openAnomaliesOf(tx_ref)).toHaveLength(2));
     const resolved = await api(`/admin/anomalies/${tx_ref}/paid_twice/resolve?ref=${a}`, {
       method: "POST",
-      headers: ADMIN(),
+      headers: await operatorHeaders(uniqueEmail("ops"), "operator"),
     });
     expect(resolved.status).toBe(200);
     expect(await resolved.json()).toEqual({ tx_ref, kind: "paid_twice", ref: a, resolved: true });
