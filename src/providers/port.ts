@@ -93,8 +93,8 @@ export interface EventPort {
  * Provider references we name and index ourselves (a VTpass request_id: the
  * provider knows a purchase by it alone, and its callbacks name only it). The
  * reference is bound to our tx_ref before it is ever sent, and looked up,
- * never parsed. Backed by the ProviderRefs object, one per reference, named
- * by the port's name and the reference (src/durable/provider-refs/object.ts).
+ * never parsed. Backed by the ProviderRefs shards, a reference in the one its
+ * port's name and the reference hash to (src/durable/provider-refs/object.ts).
  */
 export interface ReferenceIndex {
   /** Bind once; binding the same tx_ref again is a no-op, another one a `conflict`. */

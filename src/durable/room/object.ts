@@ -5,8 +5,14 @@
  * Responsibilities
  * - Keep the latest status snapshot of its transaction and the owner's user id,
  *   so a late joiner gets the current state at once and nobody but the owner
- *   may watch. The Wallet's change feed delivers every version of the
+ *   may watch. The Wallet's change feed delivers every version of a watched
  *   transaction here with `publish` (typed RPC), in order, at least once.
+ * - Get the transaction watched: when the first watcher joins, or the snapshot
+ *   is first read, ask the Wallet (`watch`) to publish its changes here from
+ *   now on; the same call answers with the transaction as it is, which
+ *   covers every change before (src/durable/wallet/readers.ts). Until then
+ *   nothing is published here, so a transaction nobody watches never makes
+ *   a Room.
  * - Accept watchers with the WebSocket Hibernation API: the runtime holds the
  *   sockets, and this object can be evicted from memory between events (an idle
  *   watcher costs no CPU). The upgrade request arrives through `stub.fetch`, the
@@ -15,7 +21,7 @@
  * - Broadcast every accepted status change to every socket; after a terminal
  *   status, close each socket with 1000 once ROOM_CLOSE_GRACE_MS has passed,
  *   driven by an alarm (alarms survive hibernation and eviction; timers don't).
- * - If a watcher comes before any snapshot (the feed has not delivered yet),
+ * - If a watcher comes and the room has no snapshot (a publish was lost),
  *   ask the Wallet for the transaction and build the snapshot from it.
  * - Close each socket when the credential it was opened with expires (4001,
  *   from the same alarm), so a socket never outlives its token or ticket; the
@@ -189,8 +195,23 @@ export class Room extends DurableObject<Env> {
     return results;
   }
 
+  /**
+   * The snapshot. Read first, it gets the transaction watched (as a join does)
+   * so what it answers is the Wallet's state, and stays current after; the
+   * Wallet unreachable, it answers what it has.
+   */
   async snapshot(): Promise<StatusSnapshot | null> {
-    return this.current();
+    if (this.watched()) return this.current();
+    const tx_ref = this.ctx.id.name;
+    if (tx_ref === undefined) return this.current();
+    const found = await this.watchedSnapshot(tx_ref);
+    return found.ok ? found.snapshot : this.current();
+  }
+
+  /** Whether the Wallet publishes this transaction's changes here (asked by `watchedSnapshot`). */
+  private watched(): boolean {
+    if (!this.schema.exists) return false;
+    return one(this.ctx.storage.sql.exec("SELECT 1 AS marked FROM watch WHERE id = 1")) !== null;
   }
 
   /** Watchers currently connected (open sockets). */
@@ -198,16 +219,35 @@ export class Room extends DurableObject<Env> {
     return this.openSockets().length;
   }
 
-  /** The snapshot, or the Wallet's view of the transaction when no publish ever reached us. */
-  private async snapshotOrRecover(
+  /**
+   * The snapshot of a watched transaction. The first time (or with no
+   * snapshot held: a publish was lost), ask the Wallet to watch it: from
+   * then on its changes are published here, and its answer, the state at
+   * that moment, is taken through the same never-backwards rules (a publish
+   * may have arrived while we were asking). Concurrent joins share one ask.
+   */
+  private async watchedSnapshot(
     tx_ref: string,
   ): Promise<{ ok: true; snapshot: StatusSnapshot | null } | { ok: false }> {
     const existing = this.current();
-    if (existing) return { ok: true, snapshot: existing };
+    if (existing && this.watched()) return { ok: true, snapshot: existing };
     const owner = txRefOwner(tx_ref);
-    if (!owner) return { ok: true, snapshot: null };
+    if (!owner) return { ok: true, snapshot: existing };
+    if (!this.asking) {
+      this.asking = this.askWallet(owner, tx_ref).finally(() => {
+        this.asking = null;
+      });
+    }
+    const asked = await this.asking;
+    if (!asked.ok) return { ok: false };
+    return { ok: true, snapshot: this.current() };
+  }
+
+  private asking: Promise<{ ok: boolean }> | null = null;
+
+  private async askWallet(owner: string, tx_ref: string): Promise<{ ok: boolean }> {
     const asked = await this.env.WALLET.getByName(owner)
-      .getTransaction(tx_ref)
+      .watch(tx_ref)
       .then(
         (found) => ({ ok: true as const, found }),
         (error: unknown) => {
@@ -217,11 +257,21 @@ export class Room extends DurableObject<Env> {
       );
     if (!asked.ok) return { ok: false };
     const tx = asked.found;
-    if (!tx) return { ok: true, snapshot: null };
-    // Through the same rules: a publish may have arrived while we were asking.
-    const { changed } = this.record(snapshotOf(owner, tx), Date.now());
-    if (changed && isTerminal(tx.status)) await this.armAlarm();
-    return { ok: true, snapshot: this.current() };
+    // No such transaction: nothing is stored (the Wallet marked nothing either).
+    if (!tx) return { ok: true };
+    const now_ms = Date.now();
+    const { changed } = this.record(snapshotOf(owner, tx), now_ms);
+    this.schema.ensure();
+    this.ctx.storage.sql.exec(
+      "INSERT INTO watch (id, marked_at_ms) VALUES (1, ?) ON CONFLICT (id) DO NOTHING",
+      now_ms,
+    );
+    // Sockets of before the marks may be here: they hear the news as from a publish.
+    if (changed) {
+      this.broadcast(this.current()!);
+      if (isTerminal(tx.status)) await this.armAlarm();
+    }
+    return { ok: true };
   }
 
   // ==== Sockets ====================================================================
@@ -258,7 +308,7 @@ export class Room extends DurableObject<Env> {
     }
     const { user_id, tx_ref, via, request_id, expires_at_ms } = parsed.data;
 
-    const found = await this.snapshotOrRecover(tx_ref);
+    const found = await this.watchedSnapshot(tx_ref);
     if (!found.ok) return new Response(null, { status: ROOM_REFUSAL.unavailable });
     const snapshot = found.snapshot;
     // Not the owner looks exactly like no such transaction: no existence oracle.

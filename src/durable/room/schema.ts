@@ -41,4 +41,16 @@ export const MIGRATIONS: Migration[] = [
     // of every socket's close grace.
     statements: ["ALTER TABLE snapshot ADD COLUMN terminal_at_ms INTEGER"],
   },
+  {
+    version: 3,
+    // Since when the Wallet publishes this transaction's changes here
+    // (Wallet.watch): asked once, when the first watcher joins or the
+    // snapshot is first read. A room of before has no row, so it asks too.
+    statements: [
+      `CREATE TABLE watch (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         marked_at_ms INTEGER NOT NULL
+       )`,
+    ],
+  },
 ];

@@ -83,7 +83,7 @@ import {
   projectionReader,
   reportProjectionLag,
 } from "../../projection/wallet-reader";
-import { ROOMS_READER, roomsReader } from "./readers";
+import { markWatched, ROOMS_READER, roomsReader } from "./readers";
 import { requireConfig } from "../../lib/config";
 import { reconcileDue } from "./reconciler";
 import { transactionHistory, type TransactionHistory } from "./history";
@@ -137,7 +137,7 @@ export class Wallet extends DurableObject<Env> {
     };
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {
-      [ROOMS_READER]: roomsReader(env),
+      [ROOMS_READER]: roomsReader(env, ctx.storage),
       [OPERATIONS_READER]: operationsReader(env),
     };
     if (config.ok && config.config.mongo)
@@ -222,6 +222,18 @@ export class Wallet extends DurableObject<Env> {
 
   async getTransaction(tx_ref: string): Promise<TransactionRecord | null> {
     return this.core.store.get(tx_ref);
+  }
+
+  /**
+   * A Room's first watcher (or a read of its snapshot): the transaction as it
+   * is now, and from now on its changes are published to its Room (readers.ts).
+   * No await between the read and the mark, so no change falls between them.
+   * A transaction that does not exist is not marked.
+   */
+  async watch(tx_ref: string): Promise<TransactionRecord | null> {
+    const tx = this.core.store.get(tx_ref);
+    if (tx) markWatched(this.ctx.storage, tx_ref);
+    return tx;
   }
 
   /** The callback page's read: the transaction, and whether it may ask the provider now (src/durable/wallet/funding-flow.ts). */

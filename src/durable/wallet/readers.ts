@@ -9,9 +9,24 @@ import { log } from "../../lib/log";
 import type { Change, Delivery, FeedReader } from "./feed";
 
 /**
- * Rooms: every version of a transaction goes to its Room, in order, so every
- * stage reaches the watchers. A Room drops a version it already has (a
- * redelivery after a crash) by `version`.
+ * Rooms: every version of a watched transaction goes to its Room, in order,
+ * so every stage reaches the watchers. A Room drops a version it already has
+ * (a redelivery after a crash) by `version`.
+ *
+ * Only watched transactions: a Room marks its transaction watched in the
+ * Wallet (`markWatched`, from Wallet.watch) when its first watcher joins or
+ * its snapshot is read, and takes the transaction as it is then in the same
+ * call. Publishing to every transaction's Room made every purchase create a
+ * brand-new Room object nobody might ever watch. Why nothing is lost: the
+ * batch is read from the feed and the marks are looked up with no await in
+ * between, so a change of a batch was committed before that look-up; if the
+ * mark came later, the state the mark answered with already holds the change.
+ * A change committed after the mark is published. A change committed before
+ * the mark and delivered after it is published too, and dropped by the Room
+ * as a version it has. The marks are kept in the Wallet's key-value storage
+ * (a local read per room per drain, no round trip), one per watched
+ * transaction, never removed: a settled transaction can still change (a
+ * reversal) while someone watches it.
  *
  * Rooms of different transactions are independent, so a batch is delivered
  * per room concurrently, each room's versions strictly in order and in one
@@ -27,11 +42,31 @@ import type { Change, Delivery, FeedReader } from "./feed";
  */
 export const ROOMS_READER = "rooms";
 
-export function roomsReader(env: Env): FeedReader {
+const WATCHED_KEY_PREFIX = "room-watched:";
+
+/** From now on, the changes of this transaction go to its Room (see above). */
+export function markWatched(storage: DurableObjectStorage, tx_ref: string): void {
+  // Every write of the Wallet goes through transactionSync.
+  storage.transactionSync(() => storage.kv.put(`${WATCHED_KEY_PREFIX}${tx_ref}`, 1));
+}
+
+function isWatched(storage: DurableObjectStorage, tx_ref: string): boolean {
+  return storage.kv.get(`${WATCHED_KEY_PREFIX}${tx_ref}`) !== undefined;
+}
+
+export function roomsReader(env: Env, storage: DurableObjectStorage): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
+    // Synchronous up to the first await: the marks are read in the same turn as the batch (see above).
     const byRoom = new Map<string, Extract<Change, { entity: "transaction" }>[]>();
+    const watched = new Map<string, boolean>();
     for (const change of changes) {
       if (change.entity !== "transaction") continue;
+      let is_watched = watched.get(change.entity_key);
+      if (is_watched === undefined) {
+        is_watched = isWatched(storage, change.entity_key);
+        watched.set(change.entity_key, is_watched);
+      }
+      if (!is_watched) continue;
       const list = byRoom.get(change.entity_key) ?? [];
       list.push(change);
       byRoom.set(change.entity_key, list);

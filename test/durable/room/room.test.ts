@@ -43,6 +43,22 @@ async function joined(tx_ref: string, user_id: string): Promise<Watcher> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the room has stored, read without asking it (a read through `snapshot()` would recover it from the wallet). */
+async function storedSnapshot(
+  room: DurableObjectStub<Room>,
+): Promise<{ owner_user_id: string; status: string } | null> {
+  return runInDurableObject(room, (_r: Room, state) => {
+    const table = state.storage.sql
+      .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'snapshot'")
+      .toArray();
+    if (table.length === 0) return null;
+    const [row] = state.storage.sql
+      .exec<{ owner_user_id: string; status: string }>("SELECT owner_user_id, status FROM snapshot")
+      .toArray();
+    return row ?? null;
+  });
+}
+
 describe("Room: the snapshot", () => {
   it("is armed by the wallet when a funding opens and never moves backwards", async () => {
     const { tx_ref, user_id, stub, amount_minor } = await pendingFunding();
@@ -163,13 +179,11 @@ describe("Room: watchers", () => {
     const { tx_ref, user_id, stub, amount_minor } = await pendingFunding();
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
     const room = env.ROOM.getByName(tx_ref);
-    // Lose every publish the room had, as if the wallet's best-effort notify had failed.
-    await runInDurableObject(room, (_r: Room, state) =>
-      state.storage.sql.exec("DELETE FROM snapshot"),
-    );
-    expect(await room.snapshot()).toBeNull();
+    // Nobody watched it, so no publish reached the room: it holds no snapshot at all.
+    expect(await storedSnapshot(room)).toBeNull();
     const w = await joined(tx_ref, user_id);
     expect(await w.status("SUCCESS")).toMatchObject({ tx_ref, amount_minor });
+    expect(await storedSnapshot(room)).toMatchObject({ owner_user_id: user_id, status: "SUCCESS" });
     expect(await room.snapshot()).toMatchObject({ owner_user_id: user_id, status: "SUCCESS" });
     w.close();
   });
@@ -242,8 +256,10 @@ describe("Room: closing after a terminal status", () => {
   it("gives a late joiner the final status at once and its own grace before closing", async () => {
     const { tx_ref, user_id, stub, amount_minor } = await pendingFunding();
     await settle(stub, tx_ref, paid(tx_ref, amount_minor));
-    // Long after settlement: pretend the settlement happened before the grace.
+    // Long after settlement: pretend the settlement happened before the grace (the room
+    // first learns the status, as it does for its first watcher).
     const room = env.ROOM.getByName(tx_ref);
+    expect(await room.snapshot()).toMatchObject({ status: "SUCCESS" });
     await runInDurableObject(room, (_r: Room, state) =>
       state.storage.sql.exec("UPDATE snapshot SET terminal_at_ms = 1"),
     );

@@ -5,7 +5,7 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { providerRefName } from "../../../src/durable/provider-refs/object";
+import { providerRefsShardName } from "../../../src/durable/provider-refs/object";
 import {
   AIRTIME_MAX_MINOR,
   AIRTIME_MIN_MINOR,
@@ -256,9 +256,12 @@ describe("purchases: refusals, and the money rules under load", () => {
     const listed = await second.stub.listTransactions({ limit: 10 });
     const held = (listed.ok ? listed.data : []).find((t) => t.type === "AIRTIME")!;
     expect(held.provider_ref).toBe(request_id);
-    expect(await env.PROVIDER_REFS.getByName(providerRefName("vtpass", request_id)).txRef()).toBe(
-      bought.tx_ref,
-    );
+    expect(
+      await env.PROVIDER_REFS.getByName(providerRefsShardName("vtpass", request_id)).txRef(
+        "vtpass",
+        request_id,
+      ),
+    ).toBe(bought.tx_ref);
     // VTpass saw one pay for that id (the first purchase's), never the second.
     expect(await payCount(request_id)).toBe(1);
     expect(refused.status).toBeGreaterThanOrEqual(500);

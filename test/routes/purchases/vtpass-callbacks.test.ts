@@ -12,7 +12,7 @@ import {
   runInDurableObject,
 } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { providerRefName } from "../../../src/durable/provider-refs/object";
+import { providerRefName, providerRefsShardName } from "../../../src/durable/provider-refs/object";
 import { requireConfig } from "../../../src/lib/config";
 import { CALLBACK_REQUERY_INTERVAL_MS } from "../../../src/durable/provider-refs/limits";
 import { parseCallback } from "../../../src/providers/vtpass";
@@ -77,6 +77,19 @@ async function refsStored(name: string): Promise<number> {
   return runInDurableObject(
     env.PROVIDER_REFS.getByName(name),
     async (_refs, state) => (await state.storage.list()).size,
+  );
+}
+
+/** The rows the reference's shard holds for it (a shard never bound into has no table at all). */
+async function shardRows(reference: string): Promise<number> {
+  return runInDurableObject(
+    env.PROVIDER_REFS.getByName(providerRefsShardName("vtpass", reference)),
+    async (_refs, state) => {
+      const sql = state.storage.sql;
+      if (sql.exec("SELECT 1 FROM sqlite_master WHERE name = 'refs'").toArray().length === 0)
+        return 0;
+      return sql.exec("SELECT 1 FROM refs WHERE reference = ?", reference).toArray().length;
+    },
   );
 }
 
@@ -152,7 +165,10 @@ describe("VTpass callbacks: a request_id we could not have sent is never used", 
       expect(await res.json()).toEqual({ response: "success" });
     }
     expect(send).not.toHaveBeenCalled();
-    for (const id of ids.slice(1)) expect(await refsStored(providerRefName("vtpass", id))).toBe(0);
+    for (const id of ids.slice(1)) {
+      expect(await refsStored(providerRefName("vtpass", id))).toBe(0);
+      expect(await shardRows(id)).toBe(0);
+    }
     await sleep(1_500);
     expect(await requestCount("requery", tag)).toBe(0);
     expect(await requestCount("requery", "../x")).toBe(0);
@@ -186,6 +202,7 @@ describe("VTpass callbacks: a request_id we could not have sent is never used", 
     expect(result.explicitAcks).toHaveLength(ids.length);
     expect(result.retryMessages).toHaveLength(0);
     expect(await refsStored(providerRefName("vtpass", ids[1]))).toBe(0);
+    expect(await shardRows(ids[1])).toBe(0);
     expect(await requestCount("requery", tag)).toBe(0);
   });
 
@@ -196,6 +213,7 @@ describe("VTpass callbacks: a request_id we could not have sent is never used", 
     expect(await res.json()).toEqual({ response: "success" });
     expect(send).not.toHaveBeenCalled();
     expect(await refsStored(providerRefName("vtpass", id))).toBe(0);
+    expect(await shardRows(id)).toBe(0);
     expect(await requestCount("requery", id)).toBe(0);
   });
 });
