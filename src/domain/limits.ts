@@ -79,5 +79,18 @@ export const PURCHASE_FAILURES_WINDOW_MS = 60 * 60 * 1000;
 export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600] as const;
 /** A purchase still unknown after this long is escalated to operators (never refunded on a guess). */
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+// ---- Refunds -------------------------------------------------------------------------
+/**
+ * Re-asking Flutterwave about a refund: bank-transfer refunds take 24-48
+ * hours and card refunds 3-15 business days (docs/providers.md), so the
+ * schedule starts at a minute (a refund the create answered "completed" is
+ * confirmed soon) and settles at six hours.
+ */
+export const REFUND_REQUERY_BACKOFF_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600] as const;
+/** A refund still not final after this long is escalated to operators (card refunds: up to 15 business days). */
+export const REFUND_ESCALATE_AFTER_MS = 21 * 24 * 60 * 60 * 1000;
+/** Operators' note sent with a refund (Flutterwave's `comments`). */
+export const REFUND_COMMENTS_MAX_CHARS = 200;
 /** Longest data plan code accepted (plan codes are short slugs). */
 export const PLAN_CODE_MAX_CHARS = 64;

@@ -84,6 +84,7 @@ import {
 } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
 import { reconcileDue } from "./reconciler";
+import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";
 import { TxStore, type ListQuery } from "./store";
 import { Trail, type Anomaly, type SettleSource } from "./trail";
@@ -326,6 +327,31 @@ export class Wallet extends DurableObject<Env> {
     return tx;
   }
 
+  // ==== Refunds and credits of money owed back (./refund-flow.ts) ==================
+  async settleAnomaly(input: refunds.SettleAnomalyInput): Promise<refunds.SettleAnomalyOutcome> {
+    const result = refunds.settleAnomaly(this.core, input, Date.now());
+    if (result.outcome === "opened") await this.afterChange();
+    return result;
+  }
+
+  async claimRefund(tx_ref: string): Promise<boolean> {
+    const won = refunds.claimRefund(this.core, tx_ref, Date.now());
+    if (won) await this.afterChange();
+    return won;
+  }
+
+  async recordRefundAnswer(
+    tx_ref: string,
+    answer: refunds.RefundAnswer,
+  ): Promise<TransactionRecord | null> {
+    const tx = refunds.recordRefundAnswer(this.core, tx_ref, answer, Date.now());
+    await this.afterChange();
+    return tx;
+  }
+
+  async anomalySettlement(anomaly: refunds.AnomalyId): Promise<refunds.Settlement | null> {
+    return refunds.settlementOf(this.core, anomaly);
+  }
   // ==== Settling ================================================================
 
   /** The one settle path, in one storage transaction: funding or held payment by the transaction's type. */
@@ -345,7 +371,9 @@ export class Wallet extends DurableObject<Env> {
       const outcome =
         tx.type === "FUND"
           ? applyFundingFacts(this.core, tx, facts, now_ms)
-          : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
+          : tx.type === "REFUND"
+            ? refunds.applyRefundFacts(this.core, tx, facts, now_ms)
+            : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
       this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
       return outcome;
     });
@@ -458,7 +486,9 @@ export class Wallet extends DurableObject<Env> {
       env: this.env,
       ctx: contextFromState(this.ctx),
       apply: (tx_ref, facts, source) => this.apply(tx_ref, facts, source),
-      abandon: (tx_ref) => abandon(this.core, tx_ref, Date.now()),
+      abandon: (tx_ref) =>
+        abandon(this.core, tx_ref, Date.now()) ||
+        refunds.abandonRefund(this.core, tx_ref, Date.now()),
     });
     await this.afterChange();
   }
