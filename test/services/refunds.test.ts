@@ -15,83 +15,23 @@
 import { createExecutionContext, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { FUND_PENDING_MAX_CEILING } from "../../src/domain/limits";
 import { shardName, shardOf } from "../../src/domain/operator";
-import { operatorIndexShards, requireConfig } from "../../src/lib/config";
-import { newTxRef, randomBase32 } from "../../src/lib/ids";
-import { checkoutPort } from "../../src/providers";
-import { creditExcess, startRefund, type SettleRequest } from "../../src/services/refunds";
+import { operatorIndexShards } from "../../src/lib/config";
+import { creditExcess, startRefund } from "../../src/services/refunds";
 import { arm, served } from "../support/faults";
 import {
   eventually,
   expectLedgerConsistent,
   loadMongoDriverFirst,
-  newWallet,
   runReconciler,
 } from "../support/helpers";
-import { control, envelope } from "../support/sandbox";
+import { paidFunding, refundMode, request, sandboxRefunds } from "../support/refunds";
+import { control } from "../support/sandbox";
 
 const ctx = () => createExecutionContext();
 
 // The first test makes timed provider calls right after its first wallet (helpers.ts says why).
 loadMongoDriverFirst();
-
-export async function sandboxCharge(tx_ref: string, amount_major: number): Promise<string> {
-  return String(
-    (
-      await envelope<{ id: number }>(
-        await control("/transactions", {
-          body: { tx_ref, amount: amount_major, status: "successful" },
-        }),
-      )
-    ).data.id,
-  );
-}
-
-/** A funding of `asked_minor` paid `paid_major` by one charge, applied as its webhook would: an anomaly names the charge. */
-export async function paidFunding(asked_minor: number, paid_major: number) {
-  const w = await newWallet();
-  const tx_ref = newTxRef("FUND", w.user_id);
-  await w.stub.openFunding({
-    tx_ref,
-    amount_minor: asked_minor,
-    currency: "NGN",
-    pending_max: FUND_PENDING_MAX_CEILING,
-    deadline_at_ms: Date.now() + 3_600_000,
-  });
-  const charge_id = await sandboxCharge(tx_ref, paid_major);
-  const facts = await checkoutPort({ env, ctx: ctx(), config: requireConfig(env) }).lookupById(
-    charge_id,
-  );
-  if (!facts.ok) throw new Error(`charge not found: ${JSON.stringify(facts)}`);
-  await w.stub.applyProviderFacts(tx_ref, facts.value, { via: "webhook" });
-  const kind = paid_major * 100 > asked_minor ? "overpaid" : "refund_due";
-  const anomaly = { tx_ref, kind, ref: charge_id };
-  expect(await w.stub.anomalies()).toContainEqual(expect.objectContaining(anomaly));
-  return { ...w, tx_ref, charge_id, anomaly };
-}
-
-export const request = (
-  w: Awaited<ReturnType<typeof paidFunding>>,
-  extra: Partial<SettleRequest> = {},
-): SettleRequest => ({
-  user_id: w.user_id,
-  anomaly: w.anomaly,
-  operator_id: "op_alice",
-  proposal_id: `prop_${randomBase32(12)}`,
-  ...extra,
-});
-
-export const refundMode = (charge_id: string, mode: "complete" | "pending" | "fail") =>
-  control("/refunds/mode", { body: { mode, transaction_id: Number(charge_id) } });
-
-export async function sandboxRefunds(charge_id: string) {
-  return (
-    await envelope<{ id: number; amount_refunded: number; status: string }[]>(
-      await control(`/transactions/${charge_id}/refunds`),
-    )
-  ).data;
-}
 
 /** Whether the operator index holds the anomaly resolved (its shard's own row). */
 async function resolvedInIndex(anomaly: { tx_ref: string; kind: string; ref: string }) {

@@ -341,8 +341,9 @@ export const MIGRATIONS: readonly Migration[] = [
       // transaction that refunds it or credits it to the wallet (at most one
       // that has not failed: a new one replaces it only once it FAILED), and
       // when that settlement completed and closed the anomaly. A table of its
-      // own, so the anomalies table and its rows are untouched.
-      `CREATE TABLE anomaly_settlements (
+      // own, so the anomalies table and its rows are untouched. IF NOT EXISTS:
+      // a step that only adds is safe to run again over storage that has it.
+      `CREATE TABLE IF NOT EXISTS anomaly_settlements (
          tx_ref TEXT NOT NULL,
          kind TEXT NOT NULL,
          ref TEXT NOT NULL,
@@ -350,7 +351,7 @@ export const MIGRATIONS: readonly Migration[] = [
          resolved_at_ms INTEGER,
          PRIMARY KEY (tx_ref, kind, ref)
        )`,
-      "CREATE UNIQUE INDEX anomaly_settlements_by_refund ON anomaly_settlements (refund_tx_ref)",
+      "CREATE UNIQUE INDEX IF NOT EXISTS anomaly_settlements_by_refund ON anomaly_settlements (refund_tx_ref)",
     ],
   },
 ];
