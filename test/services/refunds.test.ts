@@ -12,7 +12,12 @@
  * (the look-alike's count); more than owed is refused before any call; a
  * refund and a credit exclude each other; a mismatched payment is owed whole.
  */
-import { createExecutionContext, runInDurableObject } from "cloudflare:test";
+import {
+  createExecutionContext,
+  createMessageBatch,
+  getQueueResult,
+  runInDurableObject,
+} from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardName, shardOf } from "../../src/domain/operator";
@@ -217,5 +222,45 @@ describe("refunds and credits of money owed back", () => {
       refusal: "already_refunded",
     });
     expect((await expectLedgerConsistent(v.stub)).balance_minor).toBe(100_000);
+  });
+
+  it("a forged webhook naming a pending refund's reference moves it only as the provider confirms", async () => {
+    const w = await paidFunding(100_000, 1050);
+    await refundMode(w.charge_id, "pending");
+    const pending = await startRefund(env, ctx(), request(w));
+    expect(pending).toMatchObject({ ok: true, tx: { stage: "refund_submitted" } });
+    if (!pending.ok) return;
+    // Another charge's completed refund: a real id, but not this refund's.
+    const other = await paidFunding(100_000, 1060);
+    const done = await startRefund(env, ctx(), request(other));
+    if (!done.ok) throw new Error("the other refund did not complete");
+    const { default: worker } = await import("../../src/worker");
+    for (const id of [done.tx.provider_ref, pending.tx.provider_ref]) {
+      const batch = createMessageBatch("wallet-events", [
+        {
+          id: `m-${crypto.randomUUID()}`,
+          timestamp: new Date(),
+          attempts: 1,
+          body: {
+            v: 1,
+            kind: "flutterwave.webhook",
+            request_id: `req-${crypto.randomUUID()}`,
+            received_at_ms: Date.now(),
+            raw_body: JSON.stringify({
+              event: "charge.completed",
+              data: { id: Number(id), tx_ref: pending.tx.tx_ref, status: "successful" },
+            }),
+          },
+        },
+      ]);
+      const queue_ctx = createExecutionContext();
+      await worker.queue(batch as never, env, queue_ctx);
+      await getQueueResult(batch, queue_ctx);
+      expect(await w.stub.getTransaction(pending.tx.tx_ref)).toMatchObject({
+        stage: "refund_submitted",
+        status: "PENDING",
+      });
+    }
+    expect((await w.stub.anomalySettlement(w.anomaly))?.resolved_at_ms).toBeNull();
   });
 });
