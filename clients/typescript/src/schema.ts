@@ -2297,7 +2297,7 @@ export interface paths {
                     /** @description tx_ref of the last item of the previous page. */
                     starting_after?: string;
                     status?: "PENDING" | "SUCCESS" | "FAILED";
-                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
                 };
                 header?: never;
                 path?: never;
@@ -2921,7 +2921,7 @@ export interface components {
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             updated_at: string;
             user_id: string;
         };
@@ -2970,7 +2970,7 @@ export interface components {
                 oldest_created_at: string | null;
                 overdue: number;
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             }[];
             provider_problems: {
                 count: number;
@@ -2985,7 +2985,7 @@ export interface components {
                 /** @enum {string} */
                 outcome: "succeeded" | "failed" | "reversed";
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             }[];
         };
         PhoneLookup: {
@@ -3148,12 +3148,12 @@ export interface components {
             currency: string;
             failure_reason: string | null;
             /** @enum {string} */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             /** @constant */
             type: "status";
             updated_at: string;
@@ -3185,12 +3185,12 @@ export interface components {
              * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
              * @enum {string}
              */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             updated_at: string;
         };
         TransactionList: {
