@@ -20,6 +20,11 @@
  *   fail (void), or stay pending and reconcile;
  * - the purchase (AIRTIME, DATA): the held payment, in a buyer's words, plus
  *   `reversed` (the provider undid it: the money comes back once).
+ * - the refund (REFUND): money a funding's charge took that is owed back
+ *   (an overpayment's excess, a mismatched or late payment), returned
+ *   through the provider's refund, or, at the operator's choice, credited
+ *   to the wallet instead. A refund moves no wallet money (that money was
+ *   never credited; it leaves the provider's balance); the credit does.
  * A terminal stage (status SUCCESS or FAILED) accepts no change at all unless
  * its table lists an explicit next stage.
  */
@@ -238,10 +243,61 @@ export const PURCHASE_FLOW = {
   },
 } as const satisfies Record<string, StageSpec>;
 
+/**
+ * A refund: the intent is stored (`refund_requested`) before any call, one
+ * caller claims the submission (`refund_sending`) so the provider is asked
+ * once, and the provider's refund status is followed to its end. Or the same
+ * intent is settled by crediting the wallet (`credited_to_wallet`), never
+ * both: that move is allowed only before a submission was claimed.
+ */
+export const REFUND_FLOW = {
+  refund_requested: {
+    status: "PENDING",
+    label: "Refund requested",
+    initial: true,
+    effect: "none",
+    next: ["refund_sending", "credited_to_wallet", "refund_abandoned"],
+  },
+  refund_sending: {
+    status: "PENDING",
+    label: "Sending the refund",
+    effect: "none",
+    next: ["refund_submitted", "refund_unknown", "refused", "refunded", "refund_failed"],
+  },
+  refund_unknown: {
+    status: "PENDING",
+    label: "Confirming the refund with the provider",
+    effect: "none",
+    next: ["refund_submitted", "refunded", "refund_failed"],
+  },
+  refund_submitted: {
+    status: "PENDING",
+    label: "Refund sent; waiting for the provider",
+    effect: "none",
+    next: ["refunded", "refund_failed"],
+  },
+  refunded: { status: "SUCCESS", label: "Refunded", effect: "none", next: [] },
+  refund_failed: { status: "FAILED", label: "The refund failed", effect: "none", next: [] },
+  refused: { status: "FAILED", label: "Refused by the provider", effect: "none", next: [] },
+  refund_abandoned: {
+    status: "FAILED",
+    label: "Interrupted before sending",
+    effect: "none",
+    next: [],
+  },
+  credited_to_wallet: {
+    status: "SUCCESS",
+    label: "Credited to the wallet instead of refunded",
+    effect: "credit",
+    next: [],
+  },
+} as const satisfies Record<string, StageSpec>;
+
 export type FundingStage = keyof typeof FUNDING_FLOW;
 export type HeldStage = keyof typeof HELD_PAYMENT_FLOW;
 export type PurchaseStage = keyof typeof PURCHASE_FLOW;
-export type Stage = FundingStage | HeldStage | PurchaseStage;
+export type RefundStage = keyof typeof REFUND_FLOW;
+export type Stage = FundingStage | HeldStage | PurchaseStage | RefundStage;
 
 type Flow = Readonly<Record<string, StageSpec>>;
 
@@ -251,6 +307,7 @@ export const FLOWS: { readonly [T in TxType]: Flow } = {
   WITHDRAW: HELD_PAYMENT_FLOW,
   AIRTIME: PURCHASE_FLOW,
   DATA: PURCHASE_FLOW,
+  REFUND: REFUND_FLOW,
 };
 
 /** Every stage name of every flow, for `z.enum` in the protocol and the OpenAPI document. */
@@ -259,6 +316,7 @@ export const STAGES = [
     ...Object.keys(FUNDING_FLOW),
     ...Object.keys(HELD_PAYMENT_FLOW),
     ...Object.keys(PURCHASE_FLOW),
+    ...Object.keys(REFUND_FLOW),
   ]),
 ] as [Stage, ...Stage[]];
 

@@ -89,5 +89,18 @@ export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
 export const HELD_DEADLINE_MIN_S = 5;
 export const HELD_DEADLINE_PRODUCTION_MIN_S = 60 * 60;
 export const HELD_DEADLINE_MAX_S = 7 * 24 * 60 * 60;
+
+// ---- Refunds -------------------------------------------------------------------------
+/**
+ * Re-asking Flutterwave about a refund: bank-transfer refunds take 24-48
+ * hours and card refunds 3-15 business days (docs/providers.md), so the
+ * schedule starts at a minute (a refund the create answered "completed" is
+ * confirmed soon) and settles at six hours.
+ */
+export const REFUND_REQUERY_BACKOFF_S = [60, 300, 900, 3600, 3 * 3600, 6 * 3600] as const;
+/** A refund still not final after this long is escalated to operators (card refunds: up to 15 business days). */
+export const REFUND_ESCALATE_AFTER_MS = 21 * 24 * 60 * 60 * 1000;
+/** Operators' note sent with a refund (Flutterwave's `comments`). */
+export const REFUND_COMMENTS_MAX_CHARS = 200;
 /** Longest data plan code accepted (plan codes are short slugs). */
 export const PLAN_CODE_MAX_CHARS = 64;

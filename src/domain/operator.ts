@@ -36,6 +36,8 @@ export type AnomalyFact = {
   detail: string;
   owner_user_id: string | null;
   created_at_ms: number;
+  /** When a refund or credit in the wallet settled it (the anomaly's later version); absent: still open. */
+  resolved_at_ms?: number | null;
 };
 
 export type OperatorFact = TransactionFact | AnomalyFact;

@@ -69,6 +69,8 @@ export type AnomalyRecord = {
   detail: string;
   owner_user_id: string | null;
   created_at_ms: number;
+  /** Set on the anomaly's next version when a refund or credit settled it (./flows.ts REFUND). */
+  resolved_at_ms?: number | null;
 };
 
 /** What a Room holds and broadcasts about its transaction. */

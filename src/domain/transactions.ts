@@ -9,9 +9,10 @@ import {
   FUNDING_DEADLINE_GRACE_MS,
   PURCHASE_REQUERY_BACKOFF_S,
   RECONCILE_BACKOFF_S,
+  REFUND_REQUERY_BACKOFF_S,
 } from "./limits";
 
-export const TX_TYPES = ["FUND", "WITHDRAW", "AIRTIME", "DATA"] as const;
+export const TX_TYPES = ["FUND", "WITHDRAW", "AIRTIME", "DATA", "REFUND"] as const;
 export type TxType = (typeof TX_TYPES)[number];
 /** The statuses the existing clients know. Terminal: SUCCESS, FAILED. */
 export const TX_STATUSES = ["PENDING", "SUCCESS", "FAILED"] as const;
@@ -228,6 +229,7 @@ const BACKOFF_S: Record<TxType, readonly number[]> = {
   WITHDRAW: RECONCILE_BACKOFF_S,
   AIRTIME: PURCHASE_REQUERY_BACKOFF_S,
   DATA: PURCHASE_REQUERY_BACKOFF_S,
+  REFUND: REFUND_REQUERY_BACKOFF_S,
 };
 
 /** When to re-verify next, after `attempts` checks so far (the last step repeats). */

@@ -41,48 +41,22 @@ import {
   WS_SOCKETS_PER_USER_DEFAULT,
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
-import DEV_KEYS from "./dev-keys.json";
+import {
+  DEV_DEFAULTS,
+  DEV_VTPASS_CALLBACK_SECRET,
+  DEV_VTPASS_KEYS,
+  FLUTTERWAVE_TEST_KEY,
+  PLACEHOLDER,
+  type SecretName,
+  URL_SEGMENT_SAFE,
+  VTPASS_LIVE_BASE,
+  VTPASS_SANDBOX_BASE,
+} from "./config-values";
+
+export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config-values";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
 import { estimateSecretBits } from "./secret-strength";
-
-const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
-const DEV_WEBHOOK_HASH = "development-only-webhook-hash-0001";
-/** The look-alikes' keys live in dev-keys.json, shared with `npm run dev`'s start banner. */
-const DEV_FLW_SECRET = DEV_KEYS.flutterwave_secret_key;
-const DEV_ADMIN_TOKEN = "development-only-admin-token-not-for-production-0001";
-/** The keys the development VTpass look-alike accepts (src/sandbox/vtpass/): they open nothing anywhere else. */
-export const DEV_VTPASS_KEYS: {
-  readonly api_key: string;
-  readonly public_key: string;
-  readonly secret_key: string;
-} = DEV_KEYS.vtpass;
-const DEV_VTPASS_CALLBACK_SECRET = "development-only-vtpass-callback-secret-0001";
-/** VTpass's own hosts (docs/providers.md, §VTpass hosts and keys): its sandbox, and the live API. */
-export const VTPASS_SANDBOX_BASE = "https://sandbox.vtpass.com";
-export const VTPASS_LIVE_BASE = "https://vtpass.com";
-/**
- * VTpass signs nothing (docs/providers.md, §VTpass callbacks): the only thing a callback can carry
- * is an unguessable URL, so the secret is the last segment of the path we
- * register with VTpass. In production it keeps to URL's unreserved characters
- * (RFC 3986 §2.3), the only ones a path segment carries as they are: a `/`
- * splits the segment, `%` is decoded, `?` and `#` end the path, so with any of
- * them no callback would ever reach our route (every one a 404).
- */
-const URL_SEGMENT_SAFE = /^[A-Za-z0-9._~-]+$/;
-
-type SecretName = keyof typeof PRODUCTION_SECRET_MINIMUMS;
-const DEV_DEFAULTS: Record<SecretName, string> = {
-  JWT_SECRET_KEY: DEV_JWT_SECRET,
-  FLUTTERWAVE_SECRET_KEY: DEV_FLW_SECRET,
-  FLUTTERWAVE_WEBHOOK_HASH: DEV_WEBHOOK_HASH,
-  ADMIN_API_TOKEN: DEV_ADMIN_TOKEN,
-};
-/** Values people paste from examples, or copy from development; refused in production whatever their length. */
-const PLACEHOLDER =
-  /^(changeme|change-me|secret|password|example|your[-_ ]|xxx|todo|test|development-only)/i;
-/** Flutterwave's test-mode secret keys (`FLWSECK_TEST-...`); live keys are `FLWSECK-...`. */
-const FLUTTERWAVE_TEST_KEY = /^FLWSECK_TEST\b|_TEST-/i;
 
 const flag = z
   .enum(["true", "false", "1", "0", "yes", "no"])

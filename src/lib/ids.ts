@@ -35,10 +35,16 @@ export function newUserId(): string {
   return `usr${randomBase32(16)}`;
 }
 
-export const TX_KINDS = { FUND: "fnd", WITHDRAW: "wdr", AIRTIME: "air", DATA: "dat" } as const;
+export const TX_KINDS = {
+  FUND: "fnd",
+  WITHDRAW: "wdr",
+  AIRTIME: "air",
+  DATA: "dat",
+  REFUND: "rfd",
+} as const;
 export type TxKind = keyof typeof TX_KINDS;
 
-const TX_REF_PATTERN = /^(fnd|wdr|air|dat)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
+const TX_REF_PATTERN = /^(fnd|wdr|air|dat|rfd)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
 export const TX_REF_MAX_CHARS = 64;
 
 export function newTxRef(kind: TxKind, user_id: string, now_ms: number = Date.now()): string {

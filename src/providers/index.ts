@@ -2,7 +2,8 @@
  * Which adapter serves which port: the one place that names the vendors.
  *
  * - by capability: checkoutPort (fundings), transferPort (withdrawals),
- *   purchasePort (airtime and data), banksPort (bank list, account names);
+ *   purchasePort (airtime and data), banksPort (bank list, account names),
+ *   refundPort (money owed back on a funding's charge);
  * - by transaction type: lookupsFor(type), for the queue consumer and the
  *   Wallet's reconciler, which verify any transaction without knowing whose;
  * - by event source: eventPortFor(source), for the queue consumer, which
@@ -19,6 +20,7 @@ import {
   flutterwaveBanks,
   flutterwaveCheckout,
   flutterwaveClient,
+  flutterwaveRefunds,
   flutterwaveTransfers,
   flutterwaveWebhooks,
 } from "./flutterwave";
@@ -28,6 +30,7 @@ import type {
   CheckoutPort,
   EventPort,
   PurchasePort,
+  RefundPort,
   TransferPort,
   TxLookup,
   TxRef,
@@ -72,6 +75,11 @@ export function banksPort(deps: ProviderDeps): BanksPort {
   );
 }
 
+/** Refunds go back through the provider that took the charge: fundings' checkout provider. */
+export function refundPort(deps: ProviderDeps): RefundPort {
+  return flutterwaveRefunds(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
+}
+
 /** For tests: the adapters' cached lists, forgotten one kind at a time. */
 export { clearBankCache, clearCatalogueCache };
 
@@ -87,6 +95,8 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
     case "AIRTIME":
     case "DATA":
       return purchasePort(deps);
+    case "REFUND":
+      return refundPort(deps);
     default: {
       const unreachable: never = type;
       throw new Error(`unknown transaction type ${String(unreachable)}`);

@@ -11,6 +11,8 @@
  *   purchases  airtime and data: a held payment, the catalogue, the quote,
  *              and the provider reference we name and index ourselves
  *   banks      the bank list and account resolution
+ *   refunds    money a funding's charge took that is owed back, returned
+ *              through the provider (partial amounts), and its status
  *
  * Operations shared by the payment ports:
  * - start:       create the checkout / transfer / purchase for our reference;
@@ -32,7 +34,10 @@ import type { TransactionRecord } from "../domain/records";
 import type { FoundFacts, TxType } from "../domain/transactions";
 import type { Outcome } from "./outcome";
 
-export type TxRef = Pick<TransactionRecord, "tx_ref" | "provider_ref">;
+/** Which transaction: our reference, the provider's when stored, and its details where a lookup needs one (a refund's charge). */
+export type TxRef = Pick<TransactionRecord, "tx_ref" | "provider_ref"> & {
+  details?: TransactionRecord["details"];
+};
 
 export interface TxLookup {
   lookup(ref: TxRef): Promise<Outcome<FoundFacts>>;
@@ -238,4 +243,51 @@ export interface BanksPort {
     account_number: string,
     bank_code: string,
   ): Promise<Outcome<{ account_name: string }>>;
+}
+
+// ---- Refunds ----------------------------------------------------------------------------------
+
+/**
+ * A refund of (part of) a charge the provider holds. `reference` is our
+ * REFUND transaction's tx_ref: the provider has no idempotency key for
+ * refunds, so it travels in the note, and a refund whose create answer was
+ * lost is found again by it. Sending at most once is the caller's claim
+ * (the Wallet's `claimRefund`), never the provider's.
+ */
+export type RefundRequest = {
+  /** The provider's id of the charge to refund. */
+  provider_tx_id: string;
+  amount_minor: number;
+  currency: string;
+  comments: string;
+  reference: string;
+};
+
+/** Where a refund stands at the provider: a final `completed` or `failed`, or still `pending`. */
+export type RefundState = "completed" | "pending" | "failed";
+
+export type RefundView = {
+  refund_id: string;
+  state: RefundState;
+  /** Null when the provider did not say. */
+  amount_minor: number | null;
+  /** Our reference as the provider's note carries it (null when it carries none). */
+  reference: string | null;
+};
+
+/**
+ * Refunds. `refund`: accepted (the provider's refund id; its status is
+ * followed with `refundStatus`, never taken from the create answer), or
+ * refused (nothing happened) or unknown (it may have happened: found again
+ * with `findRefund`, never re-sent). Also a `TxLookup` for the reconciler: a
+ * REFUND transaction's refund by its stored id, else searched by reference
+ * for its charge (`details.charge_ref`).
+ */
+export interface RefundPort extends TxLookup {
+  readonly name: string;
+  refund(request: RefundRequest): Promise<Outcome<RefundView>>;
+  refundStatus(refund_id: string): Promise<Outcome<RefundView>>;
+  findRefund(provider_tx_id: string, reference: string): Promise<Outcome<RefundView>>;
+  /** The charge as the provider holds it now (what was paid, for how much owed). */
+  charge(provider_tx_id: string): Promise<Outcome<FoundFacts>>;
 }

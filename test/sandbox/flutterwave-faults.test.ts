@@ -182,7 +182,7 @@ describe("fault scope and lifetime", () => {
     expect(
       (
         await envelope(
-          await control("/faults", { body: { operation: "refunds.create", mode: "http_500" } }),
+          await control("/faults", { body: { operation: "chargebacks.create", mode: "http_500" } }),
           400,
         )
       ).message,

@@ -468,6 +468,14 @@ export const CATALOGUE: readonly Attack[] = [
     test: "refuses ${name} with 401 and queues nothing",
   },
   {
+    id: "hook-refund-forged",
+    area: "webhook",
+    description:
+      "a charge webhook naming a pending refund's reference with another refund's id, or its own while the provider still says pending",
+    file: "test/services/refunds.test.ts",
+    test: "a forged webhook naming a pending refund's reference moves it only as the provider confirms",
+  },
+  {
     id: "hook-near-miss",
     area: "webhook",
     description: "verif-hash off by the last character, one longer, other case, sent twice",

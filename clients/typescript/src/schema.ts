@@ -647,60 +647,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/whoami": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The operator making this request */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The operator. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Operator"];
-                    };
-                };
-                /** @description Missing, malformed, expired or invalid credentials. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Authenticated but not allowed. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -2351,7 +2297,7 @@ export interface paths {
                     /** @description tx_ref of the last item of the previous page. */
                     starting_after?: string;
                     status?: "PENDING" | "SUCCESS" | "FAILED";
-                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
                 };
                 header?: never;
                 path?: never;
@@ -2950,14 +2896,6 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
-        Operator: {
-            /** @example ada@example.com */
-            id: string;
-            /** @enum {string} */
-            role: "viewer" | "operator" | "approver";
-            /** @enum {string} */
-            via: "access" | "token";
-        };
         OperatorAnomaly: {
             created_at: string;
             detail: string;
@@ -2983,7 +2921,7 @@ export interface components {
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             updated_at: string;
             user_id: string;
         };
@@ -3032,7 +2970,7 @@ export interface components {
                 oldest_created_at: string | null;
                 overdue: number;
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             }[];
             provider_problems: {
                 count: number;
@@ -3047,7 +2985,7 @@ export interface components {
                 /** @enum {string} */
                 outcome: "succeeded" | "failed" | "reversed";
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             }[];
         };
         PhoneLookup: {
@@ -3210,12 +3148,12 @@ export interface components {
             currency: string;
             failure_reason: string | null;
             /** @enum {string} */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             /** @constant */
             type: "status";
             updated_at: string;
@@ -3247,12 +3185,12 @@ export interface components {
              * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
              * @enum {string}
              */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
             updated_at: string;
         };
         TransactionList: {

@@ -216,17 +216,20 @@ export class OperatorIndex {
   }
 
   private anomaly(fact: AnomalyFact): void {
-    // An escalation reported after its transaction ended (a redelivery) is born resolved.
+    // An escalation reported after its transaction ended (a redelivery) is born resolved;
+    // an anomaly the wallet settled (a refund completed, a credit) arrives resolved, and
+    // resolves the open row it names (the first resolution is kept).
     this.sql.exec(
       `INSERT INTO op_anomalies (tx_ref, kind, ref, detail, owner_user_id, created_at_ms, resolved_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, CASE WHEN ? = 'escalated' THEN (SELECT updated_at_ms FROM op_transactions WHERE tx_ref = ? AND status <> 'PENDING') END)
-       ON CONFLICT (tx_ref, kind, ref) DO NOTHING`,
+       VALUES (?, ?, ?, ?, ?, ?, COALESCE(?, CASE WHEN ? = 'escalated' THEN (SELECT updated_at_ms FROM op_transactions WHERE tx_ref = ? AND status <> 'PENDING') END))
+       ON CONFLICT (tx_ref, kind, ref) DO UPDATE SET resolved_at_ms = COALESCE(op_anomalies.resolved_at_ms, excluded.resolved_at_ms)`,
       fact.tx_ref,
       fact.kind,
       fact.ref,
       fact.detail,
       fact.owner_user_id,
       fact.created_at_ms,
+      fact.resolved_at_ms ?? null,
       fact.kind,
       fact.tx_ref,
     );

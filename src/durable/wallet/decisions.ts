@@ -14,6 +14,7 @@
  * same transaction that would move the money.
  */
 import type { TransactionRecord } from "../../domain/records";
+import type { HeldType } from "./held-payment-flow";
 import type { WalletCore } from "./core";
 import { DECISION_EVIDENCE_MAX_CHARS, DECISION_ID_MAX_CHARS } from "./limits";
 
@@ -45,12 +46,16 @@ export type DecisionOutcome =
   | { outcome: "refused"; reason: DecisionRefusal; tx: TransactionRecord | null };
 
 /** The words a person reads when an operator voided a payment. */
-const VOIDED_REASON: Record<Exclude<TransactionRecord["type"], "FUND">, string> = {
+const VOIDED_REASON: Record<HeldType, string> = {
   WITHDRAW: "The bank transfer failed; our team confirmed it with the bank and released the hold.",
   AIRTIME:
     "The airtime purchase failed; our team confirmed it with the network and released your money.",
   DATA: "The data purchase failed; our team confirmed it with the network and released your money.",
 };
+
+/** Only held payments (withdrawals, purchases) are decided; any other type is "not found" here. */
+const isHeld = (type: TransactionRecord["type"]): type is HeldType =>
+  type === "WITHDRAW" || type === "AIRTIME" || type === "DATA";
 
 function validText(value: string, max: number): boolean {
   const trimmed = value.trim();
@@ -67,7 +72,7 @@ export function decisionRefusal(
   expected_version: number,
   now_ms: number,
 ): DecisionRefusal | null {
-  if (!tx || tx.type === "FUND") return "not_found";
+  if (!tx || !isHeld(tx.type)) return "not_found";
   if (tx.status !== "PENDING") return "not_pending";
   if (tx.version !== expected_version) return "version_changed";
   if (tx.stage === "hold_placed") return "not_decidable";
@@ -90,7 +95,7 @@ export function decideHeld(
     )
       return { outcome: "refused", reason: "invalid_input", tx };
     const refusal = decisionRefusal(tx, input.expected_version, now_ms);
-    if (refusal || !tx || tx.type === "FUND")
+    if (refusal || !tx || !isHeld(tx.type))
       return { outcome: "refused", reason: refusal ?? "not_found", tx };
     const reference = input.reference?.trim();
     const details = {

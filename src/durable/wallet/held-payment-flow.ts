@@ -26,7 +26,7 @@ import {
 } from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
-export type HeldType = Exclude<TxType, "FUND">;
+export type HeldType = Exclude<TxType, "FUND" | "REFUND">;
 
 export type OpenHeldInput = {
   tx_ref: string;
@@ -202,7 +202,7 @@ export function markSubmitUnknown(
 export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boolean {
   return core.storage.transactionSync(() => {
     const tx = core.store.get(tx_ref);
-    if (!tx || tx.type === "FUND") return false;
+    if (!tx || tx.type === "FUND" || tx.type === "REFUND") return false;
     return core.store.write(
       tx_ref,
       {

@@ -8,12 +8,14 @@
  * left locked by a crashed request, and no network call ever happens inside a
  * transaction. SQLite-backed storage is durable before the response leaves.
  *
- * This class keeps only the RPC surface and the wiring; the parts live beside
- * it: schema (migrations, the flow mirror), ledger (balance, holds, journal),
- * store (transactions and the one write path), idempotency, trail (provider
- * events, anomalies), feed (the change feed and its drainer), readers,
- * funding-flow and held-payment-flow (the two flows) and reconciler (the
- * alarm).
+ * This class keeps only the user's money surface (profile, funding, held
+ * payments, settling); operators' calls are in ./operator-surface.ts and the
+ * wiring (storage, the feed and its readers, the settle path, the alarm) in
+ * ./base.ts. The parts live beside them: schema (migrations, the flow mirror),
+ * ledger (balance, holds, journal), store (transactions and the one write
+ * path), idempotency, trail (provider events, anomalies), feed (the change
+ * feed and its drainer), readers, funding-flow, held-payment-flow,
+ * refund-flow and decisions (the flows) and reconciler (the alarm).
  *
  * Invariants (docs/architecture.md, §Money invariants; proven by test/durable/wallet/*.test.ts and listed in test/invariants/catalogue.ts):
  *  2. available = balance - sum(pending holds) >= 0 after every operation.
@@ -32,28 +34,11 @@
  * from the alarm, so neither is on the money path: a slow shard or MongoDB
  * only grows that reader's backlog (./operator-reader.ts, src/projection/).
  */
-import { DurableObject } from "cloudflare:workers";
 import type { TransactionRecord } from "../../domain/records";
 import type { FoundFacts, ProviderFacts, TxType } from "../../domain/transactions";
-import { configOf } from "../../lib/config";
 import { PURCHASE_ESCALATE_AFTER_MS, WITHDRAW_ESCALATE_AFTER_MS } from "../../domain/limits";
-import { FEED_PAGE_MAX } from "./limits";
-import { log } from "../../lib/log";
-import { contextFromState } from "../../lib/self";
-import { migrate } from "../../lib/sqlite";
-import { AlarmClock } from "./alarm-clock";
+import { refuse, type HeldOpenOutcome, type OpenOutcome, type SettleOutcome } from "./core";
 import {
-  refuse,
-  type HeldOpenOutcome,
-  type OpenOutcome,
-  type SettleOutcome,
-  type WalletCore,
-} from "./core";
-import { decideHeld, type DecisionOutcome, type HeldDecisionInput } from "./decisions";
-import { ChangeFeed, type Change, type FeedReader } from "./feed";
-import { ledgerView, requeuePage, type LedgerView, type ReprojectPage } from "./reproject";
-import {
-  applyFundingFacts,
   attachPaymentLink,
   claimCallbackVerify,
   markLinkUnknown,
@@ -61,8 +46,6 @@ import {
   type OpenFundingInput,
 } from "./funding-flow";
 import {
-  abandon,
-  applyHeldFacts,
   claim,
   markSubmitUnknown,
   openHeld,
@@ -70,26 +53,14 @@ import {
   type HeldType,
   type OpenHeldInput,
 } from "./held-payment-flow";
-import {
-  IdempotencyKeys,
-  type IdempotencyInput,
-  type KeyVerdict,
-  type StoredAnswer,
-} from "./idempotency";
-import { Ledger, type Audit, type Profile, type WalletSummary } from "./ledger";
-import { OPERATIONS_READER, operationsInBackground, operationsReader } from "./operator-reader";
-import {
-  PROJECTION_READER,
-  projectionReader,
-  reportProjectionLag,
-} from "../../projection/wallet-reader";
-import { markWatched, ROOMS_READER, roomsReader } from "./readers";
+import type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
+import type { Profile, WalletSummary } from "./ledger";
+import { markWatched } from "./readers";
 import { requireConfig } from "../../lib/config";
-import { reconcileDue } from "./reconciler";
-import { transactionHistory, type TransactionHistory } from "./history";
-import { MIGRATIONS, syncFlows } from "./schema";
-import { TxStore, type ListQuery } from "./store";
-import { Trail, type Anomaly, type SettleSource } from "./trail";
+import type { TxStore, ListQuery } from "./store";
+import type { SettleSource } from "./trail";
+
+import { WalletOperatorSurface } from "./operator-surface";
 
 export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
@@ -112,77 +83,7 @@ const heldDeadlineMs = (env: Env, type: HeldType) => {
   return configured === undefined ? HELD_DEADLINE_MS[type] : configured * 1000;
 };
 
-export class Wallet extends DurableObject<Env> {
-  private readonly core: WalletCore;
-  private readonly feed: ChangeFeed;
-  /** The projection reader is registered only when MongoDB is configured. */
-  private readonly projecting: boolean;
-  private readonly clock: AlarmClock;
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      migrate(ctx.storage, MIGRATIONS);
-      syncFlows(ctx.storage);
-    });
-    const sql = ctx.storage.sql;
-    const ledger = new Ledger(sql);
-    const store = new TxStore(sql, ledger);
-    this.core = {
-      storage: ctx.storage,
-      ledger,
-      store,
-      keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)),
-      trail: new Trail(sql),
-    };
-    const config = configOf(env);
-    const readers: Record<string, FeedReader> = {
-      [ROOMS_READER]: roomsReader(env, ctx.storage),
-      [OPERATIONS_READER]: operationsReader(env),
-    };
-    if (config.ok && config.config.mongo)
-      readers[PROJECTION_READER] = projectionReader(env, config.config);
-    this.projecting = PROJECTION_READER in readers;
-    this.feed = new ChangeFeed(ctx.storage, readers);
-    this.clock = new AlarmClock(ctx.storage);
-  }
-
-  /**
-   * After a committed change: deliver to the rooms (never throws), start the
-   * operator index and the projection in the background, and keep the alarm
-   * armed.
-   */
-  private async afterChange(): Promise<void> {
-    await this.feed.drain([ROOMS_READER]);
-    operationsInBackground(this.feed, this.ctx, () => this.scheduleAlarm());
-    this.projectInBackground();
-    await this.scheduleAlarm();
-  }
-
-  /**
-   * Not awaited by the write (or the alarm): nothing waits for MongoDB. Arms
-   * the alarm for a retry when it is still behind; from the alarm, refreshes
-   * the lag report while behind.
-   */
-  private projectInBackground(from_alarm = false): void {
-    if (!this.projecting) return;
-    const user_id = this.core.ledger.profile()?.user_id;
-    const work = this.feed
-      .drain([PROJECTION_READER])
-      .then(async () => {
-        if (user_id)
-          await reportProjectionLag(this.ctx.storage, this.env, this.feed, user_id, from_alarm);
-        // Only while the projection is still behind (a failed or unfinished
-        // drain) is there a retry to wake for. After a drain that caught up,
-        // re-arming would only move the alarm at a moment no caller chose (a
-        // pruning it allows waits for the next change or alarm: changes are
-        // merely kept a little longer).
-        if (this.feed.state(PROJECTION_READER).backlog > 0) await this.scheduleAlarm();
-      })
-      .catch((error: unknown) => log.error("background projection failed", { user_id, error }));
-    this.ctx.waitUntil(work);
-  }
-
+export class Wallet extends WalletOperatorSurface {
   // ==== Profile and wallet ======================================================
 
   /**
@@ -347,37 +248,7 @@ export class Wallet extends DurableObject<Env> {
     return tx;
   }
 
-  /** An operator posts or voids an escalated or overdue held payment (./decisions.ts): a named refusal, or the decided transaction. */
-  async decideHeld(input: HeldDecisionInput): Promise<DecisionOutcome> {
-    const result = decideHeld(this.core, input, Date.now());
-    if (result.outcome === "decided") await this.afterChange();
-    return result;
-  }
-
   // ==== Settling ================================================================
-
-  /** The one settle path, in one storage transaction: funding or held payment by the transaction's type. */
-  private apply(
-    tx_ref: string,
-    facts: ProviderFacts,
-    source: SettleSource,
-    expected_type?: TxType,
-  ): SettleOutcome {
-    const now_ms = Date.now();
-    return this.ctx.storage.transactionSync((): SettleOutcome => {
-      const tx = this.core.store.get(tx_ref);
-      if (!tx) return { outcome: "unknown_tx" };
-      // Facts about another kind of payment never touch this one (nor its trail).
-      if (expected_type !== undefined && tx.type !== expected_type)
-        return { outcome: "wrong_type", tx };
-      const outcome =
-        tx.type === "FUND"
-          ? applyFundingFacts(this.core, tx, facts, now_ms)
-          : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
-      this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
-      return outcome;
-    });
-  }
 
   /**
    * Apply what the provider says about a transaction. Safe to call any number
@@ -397,106 +268,5 @@ export class Wallet extends DurableObject<Env> {
     this.logSettled(tx_ref, result, source.via);
     await this.afterChange();
     return result;
-  }
-
-  private logSettled(tx_ref: string, result: SettleOutcome, via: SettleSource["via"]): void {
-    if (
-      result.outcome === "credited" ||
-      result.outcome === "debited" ||
-      result.outcome === "failed" ||
-      result.outcome === "reversed"
-    ) {
-      log.info("transaction settled", {
-        tx_ref,
-        type: result.tx.type,
-        outcome: result.outcome,
-        via,
-        user_id: this.core.ledger.profile()?.user_id,
-      });
-    }
-  }
-
-  // ==== Operators and audits ======================================================
-
-  async anomalies(): Promise<Anomaly[]> {
-    return this.core.trail.list();
-  }
-
-  /** One transaction's versions, provider events and anomalies, for operators (./history.ts). */
-  async transactionHistory(tx_ref: string): Promise<TransactionHistory> {
-    return transactionHistory(this.ctx.storage.sql, tx_ref);
-  }
-
-  /** Invariants 2 and 5, computed from storage. */
-  async audit(): Promise<Audit> {
-    return this.core.ledger.audit();
-  }
-
-  /** The change feed after `after_seq`, one page of at most FEED_PAGE_MAX, for audits and replays. */
-  async changes(after_seq: number, limit: number = FEED_PAGE_MAX): Promise<Change[]> {
-    return this.feed.since(after_seq, Math.min(Math.max(1, Math.floor(limit)), FEED_PAGE_MAX));
-  }
-
-  // ==== MongoDB projection ==========================================================
-
-  /**
-   * Queue a fresh snapshot of this wallet for the projection: on the first
-   * page (no cursor) the profile and the wallet, then up to REPROJECT_PAGE_MAX
-   * transactions in tx_ref order, each at its current version. Each replaces
-   * its own entry in the feed (same entity, key and version) at the tail, so
-   * readers that have it drop it by version and the projection's version
-   * guard writes it only where MongoDB is behind or missing it. "off" when no
-   * MongoDB is configured; null for a wallet that does not exist.
-   */
-  async reproject(starting_after?: string): Promise<ReprojectPage | "off" | null> {
-    if (!this.projecting) return "off";
-    const page = requeuePage(this.core, starting_after, Date.now());
-    if (page) await this.afterChange();
-    return page;
-  }
-
-  /** The ledger's current view for the consistency checker: profile, wallet and a page of transactions in tx_ref order. */
-  async projectionView(starting_after: string, limit: number): Promise<LedgerView> {
-    return ledgerView(this.core, starting_after, limit);
-  }
-
-  /** The projection reader's state here: off, or its position, failures, backlog and oldest waiting change. */
-  async projectionState(): Promise<
-    { on: false } | ({ on: true } & ReturnType<ChangeFeed["state"]>)
-  > {
-    return this.projecting ? { on: true, ...this.feed.state(PROJECTION_READER) } : { on: false };
-  }
-
-  // ==== Alarm: feed retries, key purge, reconciler =====================================
-
-  /** Arm the alarm for the earliest of: a due check, a key expiry, a feed retry, a feed prune. */
-  private scheduleAlarm(): Promise<void> {
-    return this.clock.armBy([
-      this.core.store.nextDueAt(),
-      this.core.keys.nextExpiryAt(),
-      this.feed.wakeAt(),
-    ]);
-  }
-
-  override async alarm(): Promise<void> {
-    this.clock.fired();
-    const now_ms = Date.now();
-    this.core.keys.purge(now_ms);
-    // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
-    // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
-    this.projectInBackground(true);
-    this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
-    await reconcileDue(this.core, {
-      env: this.env,
-      ctx: contextFromState(this.ctx),
-      apply: (tx_ref, facts, source) => this.apply(tx_ref, facts, source),
-      abandon: (tx_ref) => abandon(this.core, tx_ref, Date.now()),
-    });
-    await this.afterChange();
-  }
-
-  async ping(): Promise<"pong"> {
-    return "pong";
   }
 }

@@ -79,9 +79,10 @@ async function reconcileOne(
   tx: TransactionRecord,
 ): Promise<void> {
   const now_ms = Date.now();
-  if (tx.type !== "FUND" && tx.stage === "hold_placed") {
+  // A held payment never submitted, or a refund never sent (claims happen before any call).
+  if (tx.stage === "hold_placed" || (tx.type === "REFUND" && tx.stage === "refund_requested")) {
     if (now_ms - tx.created_at_ms >= IDEMPOTENCY_IN_FLIGHT_LOCK_MS && deps.abandon(tx.tx_ref)) {
-      log.warn("held payment abandoned before submission; hold voided", { tx_ref: tx.tx_ref });
+      log.warn("payment abandoned before submission", { tx_ref: tx.tx_ref, type: tx.type });
     }
     return;
   }

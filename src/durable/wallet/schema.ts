@@ -328,6 +328,32 @@ export const MIGRATIONS: readonly Migration[] = [
       "ALTER TABLE changes_new RENAME TO changes",
     ],
   },
+  {
+    // Reserved for the step another branch adds at the same time; the merge
+    // puts that step here (this one is empty so that step 8 can run now).
+    version: 7,
+    statements: [],
+  },
+  {
+    version: 8,
+    statements: [
+      // How each anomaly about a charge's money is being settled: the REFUND
+      // transaction that refunds it or credits it to the wallet (at most one
+      // that has not failed: a new one replaces it only once it FAILED), and
+      // when that settlement completed and closed the anomaly. A table of its
+      // own, so the anomalies table and its rows are untouched. IF NOT EXISTS:
+      // a step that only adds is safe to run again over storage that has it.
+      `CREATE TABLE IF NOT EXISTS anomaly_settlements (
+         tx_ref TEXT NOT NULL,
+         kind TEXT NOT NULL,
+         ref TEXT NOT NULL,
+         refund_tx_ref TEXT NOT NULL,
+         resolved_at_ms INTEGER,
+         PRIMARY KEY (tx_ref, kind, ref)
+       )`,
+      "CREATE UNIQUE INDEX IF NOT EXISTS anomaly_settlements_by_refund ON anomaly_settlements (refund_tx_ref)",
+    ],
+  },
 ];
 
 /**

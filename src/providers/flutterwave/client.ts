@@ -46,7 +46,8 @@ export type FlutterwaveOptions = {
   request_id?: string;
 };
 
-class UnknownStatus extends Error {}
+/** A status word we do not know: the answer is `unknown`, never guessed. */
+export class UnknownStatus extends Error {}
 
 /** Flutterwave's charge statuses -> ours. Throws on anything else. */
 export function mapChargeStatus(status: string): ProviderOutcome {
@@ -88,7 +89,8 @@ export class FlutterwaveClient {
 
   // ---- plumbing ---------------------------------------------------------------
 
-  private async call<T>(
+  /** One API call, classified (GET retried on `unknown`; POST never). Used by the adapters beside this file. */
+  async call<T>(
     method: "GET" | "POST",
     path: string,
     body: unknown,

@@ -45,5 +45,6 @@ export function flutterwaveClient(
 
 export { flutterwaveBanks, clearBankCache } from "./banks-adapter";
 export { flutterwaveCheckout } from "./checkout-adapter";
+export { flutterwaveRefunds } from "./refunds-adapter";
 export { flutterwaveTransfers } from "./transfers-adapter";
 export { FLUTTERWAVE, flutterwaveWebhooks, parseFlutterwaveEvent } from "./webhooks-adapter";

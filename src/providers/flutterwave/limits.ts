@@ -18,3 +18,11 @@ export const BANKS_STALE_MAX_S = 24 * 60 * 60;
  * customer paying, and what is past it waits for its own webhooks.
  */
 export const FLUTTERWAVE_CHARGE_PAGES_MAX = 5;
+
+// ---- Refunds --------------------------------------------------------------------------
+/**
+ * Pages of `GET /v3/refunds` read when a refund whose create answer was lost
+ * is searched for by the reference in its comments: the search runs minutes
+ * after the create, and the newest refunds come first.
+ */
+export const FLUTTERWAVE_REFUND_PAGES_MAX = 3;

@@ -59,6 +59,25 @@ export const Transfer = z.looseObject({
 });
 export type Transfer = z.infer<typeof Transfer>;
 
+/**
+ * A refund (create answer and `GET /v3/refunds/{id}`). The docs' sample names
+ * the charge `tx_id`, the Node SDK's types `transaction_id`: either is
+ * accepted. The note is `comments` in the request and `comment` in the SDK's
+ * answer type: either is read.
+ */
+export const Refund = z.looseObject({
+  id,
+  tx_id: id.nullish(),
+  transaction_id: id.nullish(),
+  flw_ref: z.string().nullish(),
+  amount_refunded: amount,
+  status: z.string(),
+  comment: z.string().nullish(),
+  comments: z.string().nullish(),
+  currency: z.string().nullish(),
+});
+export type Refund = z.infer<typeof Refund>;
+
 /** Webhook bodies (v3). Only the fields we route on are required. */
 export const ChargeEvent = z.looseObject({
   event: z.literal("charge.completed"),

@@ -28,12 +28,15 @@ import {
   transferFeeMinor,
 } from "./model";
 import { transactionJson, transferJson } from "./json";
+import { refundJson } from "./refunds";
 import { checkoutPath } from "./paths";
 import { flwError, flwSuccess, parseJsonBody, parseValue } from "./responses";
 import { deliverAndRecord, originOf, sandboxStub } from "./runtime";
 import {
   FeeQuery,
   PaymentBody,
+  RefundBody,
+  RefundsQuery,
   ResendHookBody,
   ResolveBody,
   TransactionsQuery,
@@ -294,6 +297,70 @@ v3Routes.get("/transfers", async (c) => {
       "Transfers fetched",
       transfers.map((row) => transferJson(row)),
       { meta: { page_info } },
+    );
+  });
+});
+
+// ---- Refunds (refunds.ts) -----------------------------------------------------------------
+
+v3Routes.post("/transactions/:id/refund", async (c) => {
+  const raw = await c.req.text();
+  return answerWithFaults(c, "refunds.create", raw, async () => {
+    const parsed = parseJsonBody(RefundBody, raw);
+    if (!parsed.ok) return parsed.response;
+    const amount_minor = parseAmountMinor(parsed.value.amount);
+    if (amount_minor === null) return flwError(400, AMOUNT_INVALID);
+    const id = c.req.param("id");
+    if (!ID_PATTERN.test(id)) return flwError(404, NO_TRANSACTION);
+    const { result, answered_status } = await sandboxStub(c.env).createRefund(
+      Number(id),
+      amount_minor,
+      parsed.value.comments ?? "",
+    );
+    switch (result.outcome) {
+      case "no_transaction":
+        return flwError(404, NO_TRANSACTION);
+      // UNCONFIRMED: Flutterwave's messages for these two refusals.
+      case "not_successful":
+        return flwError(400, "Only a successful transaction can be refunded");
+      case "exceeds_remainder":
+        return flwError(400, "Refund amount cannot be greater than the amount left to refund");
+      case "created":
+        return flwSuccess(
+          "Transaction refund initiated",
+          refundJson(result.refund, answered_status),
+        );
+    }
+  });
+});
+
+v3Routes.get("/refunds/:id", async (c) => {
+  return answerWithFaults(c, "refunds.get", "", async () => {
+    const id = c.req.param("id");
+    const row = ID_PATTERN.test(id) ? await sandboxStub(c.env).refund(Number(id)) : null;
+    // UNCONFIRMED: Flutterwave's status and message for an unknown refund id.
+    if (!row) return flwError(404, "No refund found with this id");
+    return flwSuccess("Refund fetched", refundJson(row));
+  });
+});
+
+v3Routes.get("/refunds", async (c) => {
+  return answerWithFaults(c, "refunds.list", "", async () => {
+    const parsed = parseValue(RefundsQuery, c.req.query());
+    if (!parsed.ok) return parsed.response;
+    const page = parsed.value.page ?? 1;
+    const { refunds, total } = await sandboxStub(c.env).listRefunds(page, null);
+    const page_info = {
+      total,
+      current_page: page,
+      total_pages: Math.max(1, Math.ceil(total / TRANSFERS_PAGE_SIZE)),
+    };
+    return flwSuccess(
+      "Refunds fetched",
+      refunds.map((row) => refundJson(row)),
+      {
+        meta: { page_info },
+      },
     );
   });
 });

@@ -14,6 +14,11 @@
  *   POST   transactions/:id/deliver   {verif_hash?}                      deliver its charge.completed webhook
  *   GET    payments/:tx_ref                                              the latest payment-link request for it
  *   POST   payments/:tx_ref/expire                                       end its open checkout session now
+ *   POST   refunds/mode               {mode: complete|pending|fail, transaction_id?}
+ *                                                                        how new refunds (of one charge) behave
+ *   POST   refunds/:id/settle         {status: completed|failed}         end a pending refund now
+ *   GET    transactions/:id/refunds                                      a charge's refunds (newest first)
+ *   (how many refund requests were sent, per charge or per reference: `requests?operation=refunds.create&match=`)
  *
  * `verif_hash`: omitted sends the configured hash; null sends no header; a
  * string sends that value (to test that our webhook route refuses it).
@@ -26,7 +31,15 @@ import { transactionJson, transferJson } from "./json";
 import { parseAmountMinor } from "./model";
 import { flwError, flwSuccess, parseJsonBody, type Json } from "./responses";
 import { deliverAndRecord, originOf, sandboxStub, type SandboxContext } from "./runtime";
-import { ControlTransactionBody, DeliverBody, FaultBody, SettleBody } from "./schemas";
+import { refundJson } from "./refunds";
+import {
+  ControlTransactionBody,
+  DeliverBody,
+  FaultBody,
+  RefundModeBody,
+  RefundSettleBody,
+  SettleBody,
+} from "./schemas";
 
 export const controlRoutes = new Hono<AppEnv>();
 
@@ -103,6 +116,39 @@ controlRoutes.post("/transfers/:id/deliver", async (c) => {
     return flwError(409, `Transfer is still ${result.transfer.status}`);
   const delivery = await deliverAndRecord(c, result.webhook, hashChoice(parsed.value.verif_hash));
   return flwSuccess("hook sent", deliverySummary(delivery));
+});
+
+// ---- Refunds ---------------------------------------------------------------------------
+
+controlRoutes.post("/refunds/mode", async (c) => {
+  const parsed = parseJsonBody(RefundModeBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  await sandboxStub(c.env).setRefundMode(parsed.value.mode, parsed.value.transaction_id ?? null);
+  return flwSuccess("Refund mode set", { mode: parsed.value.mode });
+});
+
+controlRoutes.post("/refunds/:id/settle", async (c) => {
+  const parsed = parseJsonBody(RefundSettleBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const id = idParam(c);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await sandboxStub(c.env).settleRefund(id, parsed.value.status);
+  if (result.outcome === "not_found") return flwError(404, "No refund found with this id");
+  if (result.outcome === "already_settled")
+    return flwError(409, `Refund already ${result.refund.status}`);
+  return flwSuccess("Refund settled", refundJson(result.refund));
+});
+
+controlRoutes.get("/transactions/:id/refunds", async (c) => {
+  const id = idParam(c);
+  if (id === null) return flwError(404, "No transaction was found for this id");
+  const { refunds } = await sandboxStub(c.env).listRefunds(1, id);
+  return flwSuccess(
+    "Refunds fetched",
+    refunds.map((row) => refundJson(row)),
+  );
 });
 
 // ---- Transactions ----------------------------------------------------------------------

@@ -36,6 +36,13 @@ import { ALARM_SETTLE_BATCH_MAX } from "./limits";
 import type { LinkRow, TransactionRow, TransactionStatus, TransferRow } from "./model";
 import { MIGRATIONS } from "./schema";
 import {
+  Refunds,
+  type CreateRefundResult,
+  type RefundMode,
+  type RefundRow,
+  type SettleRefundResult,
+} from "./refunds";
+import {
   Transfers,
   type CreateTransferResult,
   type SettleResult,
@@ -48,11 +55,42 @@ export type { CheckoutChoice } from "./charges";
 export class FlutterwaveSandbox extends SandboxObject {
   private readonly charges: Charges;
   private readonly transfers: Transfers;
+  private readonly refunds: Refunds;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, MIGRATIONS);
     this.charges = new Charges(ctx.storage);
     this.transfers = new Transfers(ctx.storage);
+    this.refunds = new Refunds(ctx.storage);
+  }
+
+  // ---- Refunds (refunds.ts) -----------------------------------------------------------------
+
+  async createRefund(
+    transaction_id: number,
+    amount_minor: number,
+    comments: string,
+  ): Promise<{ result: CreateRefundResult; answered_status: RefundRow["status"] }> {
+    return this.refunds.create(transaction_id, amount_minor, comments, Date.now());
+  }
+
+  async refund(id: number): Promise<RefundRow | null> {
+    return this.refunds.get(id);
+  }
+
+  async listRefunds(
+    page: number,
+    transaction_id: number | null,
+  ): Promise<{ refunds: RefundRow[]; total: number }> {
+    return this.refunds.list(page, transaction_id);
+  }
+
+  async setRefundMode(mode: RefundMode, transaction_id: number | null): Promise<void> {
+    this.refunds.setMode(mode, transaction_id);
+  }
+
+  async settleRefund(id: number, status: "completed" | "failed"): Promise<SettleRefundResult> {
+    return this.refunds.settle(id, status);
   }
 
   // ---- Payment links and card transactions (charges.ts) ---------------------------------

@@ -104,10 +104,31 @@ export const MIGRATIONS: readonly Migration[] = [
     // have several open links, so the one-open-link index goes.
     statements: ["DROP INDEX payment_links_one_open"],
   },
+  {
+    version: 4,
+    // Refunds of a charge (refunds.ts): partial amounts, each with its own id and status.
+    statements: [
+      `INSERT INTO counters (name, next_value) VALUES ('refund', 75001)`,
+      `CREATE TABLE refunds (
+         id INTEGER PRIMARY KEY,
+         transaction_id INTEGER NOT NULL REFERENCES transactions (id),
+         flw_ref TEXT NOT NULL UNIQUE,
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         currency TEXT NOT NULL,
+         status TEXT NOT NULL CHECK (status IN ('pending', 'completed', 'failed')),
+         comments TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL
+       )`,
+      `CREATE INDEX refunds_by_transaction ON refunds (transaction_id, id)`,
+    ],
+  },
 ];
 
 /** The next id of a sequence (Flutterwave's ids are large integers; see the counters table). Call inside a transaction. */
-export function nextId(sql: SqlStorage, name: "transaction" | "transfer" | "customer"): number {
+export function nextId(
+  sql: SqlStorage,
+  name: "transaction" | "transfer" | "customer" | "refund",
+): number {
   const row = one(
     sql.exec<{ id: number }>(
       "UPDATE counters SET next_value = next_value + 1 WHERE name = ? RETURNING next_value - 1 AS id",

@@ -86,6 +86,23 @@ export const TransfersQuery = z.object({
   page: Whole(1, TRANSFERS_PAGE_MAX).optional(),
 });
 
+/** `POST /v3/transactions/{id}/refund`: `amount` for a partial refund (the sandbox, like the Node SDK, requires it). */
+export const RefundBody = z.object({
+  amount: Amount,
+  comments: z.string().max(500).optional(),
+});
+
+/** `GET /v3/refunds`: pages only (Flutterwave's filters are not confirmed). */
+export const RefundsQuery = z.object({ page: Whole(1, TRANSFERS_PAGE_MAX).optional() });
+
+/** Control API: how new refunds behave, and ending a pending one. */
+export const RefundModeBody = z.object({
+  mode: z.enum(["complete", "pending", "fail"]),
+  /** One charge's refunds only; omitted: every charge without a setting of its own. */
+  transaction_id: Whole(1, Number.MAX_SAFE_INTEGER).optional(),
+});
+export const RefundSettleBody = z.object({ status: z.enum(["completed", "failed"]) });
+
 /** `GET /v3/transactions` (the filters Flutterwave's Node SDK sends; `from`/`to` are calendar days, UTC). */
 export const TransactionsQuery = z.object({
   tx_ref: Reference.optional(),
@@ -117,11 +134,18 @@ export const FAULT_OPERATIONS = [
   "transfers.list",
   "accounts.resolve",
   "banks.list",
+  "refunds.create",
+  "refunds.get",
+  "refunds.list",
 ] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 /** Operations that change state, for which the "commit, then lose the answer" modes make sense. */
-export const CREATE_OPERATIONS: readonly FaultOperation[] = ["payments.create", "transfers.create"];
+export const CREATE_OPERATIONS: readonly FaultOperation[] = [
+  "payments.create",
+  "transfers.create",
+  "refunds.create",
+];
 
 /** A fault for one of the operations above (modes: ../kit/faults.ts). */
 export const FaultBody = faultBody(FAULT_OPERATIONS, CREATE_OPERATIONS);
