@@ -66,9 +66,13 @@ export function fieldsOf(
   return { fields, bodyTypes };
 }
 
-function securityOf(op: Operation): "user" | "admin" | "none" {
+type Security = "user" | "admin" | "operator" | "none";
+
+function securityOf(op: Operation): Security {
   const schemes = (op.security ?? []).flatMap((s) => Object.keys(s));
   if (schemes.includes("adminAuth")) return "admin";
+  // Acts (Access sign-in only, with a role): the valid request is an approver's.
+  if (schemes.includes("accessAuth")) return "operator";
   if (schemes.includes("bearerAuth")) return "user";
   return "none";
 }
@@ -77,10 +81,10 @@ function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
 }
 
-/** Credentials that must all be refused (401), for a user route or an admin route. */
+/** Credentials that must all be refused (401), for a user route, an admin route or an operator's act. */
 function brokenAuthArb(
   world: World,
-  security: "user" | "admin",
+  security: Exclude<Security, "none">,
 ): fc.Arbitrary<[string, Record<string, string>]> {
   const common: [string, Record<string, string>][] = [
     ["no-auth", {}],
@@ -112,11 +116,26 @@ function brokenAuthArb(
     ["admin-token-prefix", bearer(world.adminToken.slice(0, 12))],
     ["admin-token-lowercase-scheme", { authorization: `bearer ${world.adminToken.toUpperCase()}` }],
   ];
-  return fc.constantFrom(...common, ...(security === "user" ? user : admin));
+  const access = world.operatorAuth["cf-access-jwt-assertion"];
+  const operator: [string, Record<string, string>][] = [
+    ["user-token-on-operator-act", world.actor.auth],
+    ["tampered-access-token", { "cf-access-jwt-assertion": `${access.slice(0, -4)}AAAA` }],
+    ["access-token-as-bearer", bearer(access)],
+    [
+      "access-header-and-cookie-differ",
+      {
+        "cf-access-jwt-assertion": access,
+        cookie: `CF_Authorization=${access.slice(0, -4)}AAAA`,
+      },
+    ],
+  ];
+  const own = security === "user" ? user : security === "admin" ? admin : operator;
+  return fc.constantFrom(...common, ...own);
 }
 
-function validAuth(world: World, security: "user" | "admin" | "none"): Record<string, string> {
+function validAuth(world: World, security: Security): Record<string, string> {
   if (security === "admin") return bearer(world.adminToken);
+  if (security === "operator") return world.operatorAuth;
   if (security === "user") return world.actor.auth;
   return {};
 }
@@ -215,7 +234,7 @@ function hostileArb(
   method: string,
   fields: Field[],
   bodyTypes: string[],
-  security: "user" | "admin" | "none",
+  security: Security,
   world: World,
   base: Draft,
 ): fc.Arbitrary<Draft> {

@@ -22,6 +22,7 @@ import {
   uniqueEmail,
   uniqueIp,
 } from "../../support/helpers";
+import { operatorHeaders } from "../../support/operators";
 import { uniqueMtnNumber } from "../../support/purchases";
 import { choose } from "../../support/sandbox";
 
@@ -50,6 +51,8 @@ export type World = {
   /** The actor's id, signed with a key that is not ours. */
   foreignKeyToken: string;
   adminToken: string;
+  /** An approver signed in through Access (the look-alike): the valid credential of operators' acts. */
+  operatorAuth: Record<string, string>;
   webhookHash: string;
   vtpassCallbackSecret: string;
   plans: string[];
@@ -238,6 +241,7 @@ export async function prepareWorld(): Promise<World> {
     expiredToken: expired.access_token,
     foreignKeyToken: foreign.access_token,
     adminToken: config.ADMIN_API_TOKEN,
+    operatorAuth: await operatorHeaders(`fuzz-approver-${randomBase32(6)}@example.com`, "approver"),
     webhookHash: config.FLUTTERWAVE_WEBHOOK_HASH,
     vtpassCallbackSecret: vtpass.callback_secret,
     plans: (plans.data as { code: string }[]).map((p) => p.code),
