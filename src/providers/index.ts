@@ -87,6 +87,9 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
     case "AIRTIME":
     case "DATA":
       return purchasePort(deps);
+    case "ADJUSTMENT":
+      // An operator's adjustment is the wallet's own: no provider holds it.
+      return null;
     default: {
       const unreachable: never = type;
       throw new Error(`unknown transaction type ${String(unreachable)}`);

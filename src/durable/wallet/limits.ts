@@ -42,3 +42,9 @@ export const FEED_PRUNE_BATCH_MAX = 500;
 
 /** Transactions re-queued by one reproject call; the caller pages on with the cursor it gets back. */
 export const REPROJECT_PAGE_MAX = 500;
+
+/** Audit entries and proposals returned by one read of a wallet's lists. */
+export const AUDIT_PAGE_MAX = 200;
+export const PROPOSALS_PAGE_MAX = 200;
+/** Longest reason, user note or evidence an operator may attach (characters). */
+export const ACT_TEXT_MAX_CHARS = 500;

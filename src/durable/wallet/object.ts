@@ -32,7 +32,6 @@
  * from the alarm, so neither is on the money path: a slow shard or MongoDB
  * only grows that reader's backlog (./operator-reader.ts, src/projection/).
  */
-import { DurableObject } from "cloudflare:workers";
 import type { TransactionRecord } from "../../domain/records";
 import type { FoundFacts, ProviderFacts, TxType } from "../../domain/transactions";
 import { configOf } from "../../lib/config";
@@ -76,6 +75,8 @@ import {
   type StoredAnswer,
 } from "./idempotency";
 import { Ledger, type Audit, type Profile, type WalletSummary } from "./ledger";
+import { WalletActs } from "./acts-rpc";
+import { AuditLog } from "./audit";
 import { OPERATIONS_READER, operationsInBackground, operationsReader } from "./operator-reader";
 import {
   PROJECTION_READER,
@@ -92,6 +93,9 @@ export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
+export type { FreezeOutcome } from "./freeze";
+export type { AdjustInput, AdjustOutcome, ProposeOutcome } from "./adjustments";
+export type { ApproveOutcome, DecideOutcome } from "./proposals";
 export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
@@ -103,8 +107,9 @@ const HELD_DEADLINE_MS: Record<HeldType, number> = {
   DATA: PURCHASE_ESCALATE_AFTER_MS,
 };
 
-export class Wallet extends DurableObject<Env> {
-  private readonly core: WalletCore;
+/** Operators' acts are RPC methods of the base class (./acts-rpc.ts), so this file stays the flows' surface. */
+export class Wallet extends WalletActs {
+  protected readonly core: WalletCore;
   private readonly feed: ChangeFeed;
   /** The projection reader is registered only when MongoDB is configured. */
   private readonly projecting: boolean;
@@ -125,6 +130,7 @@ export class Wallet extends DurableObject<Env> {
       store,
       keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)),
       trail: new Trail(sql),
+      audit: new AuditLog(sql, ledger),
     };
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {
@@ -143,7 +149,7 @@ export class Wallet extends DurableObject<Env> {
    * operator index and the projection in the background, and keep the alarm
    * armed.
    */
-  private async afterChange(): Promise<void> {
+  protected async afterChange(): Promise<void> {
     await this.feed.drain([ROOMS_READER]);
     operationsInBackground(this.feed, this.ctx, () => this.scheduleAlarm());
     this.projectInBackground();
@@ -342,6 +348,8 @@ export class Wallet extends DurableObject<Env> {
       // Facts about another kind of payment never touch this one (nor its trail).
       if (expected_type !== undefined && tx.type !== expected_type)
         return { outcome: "wrong_type", tx };
+      // An operator's adjustment is no provider's: no facts touch it.
+      if (tx.type === "ADJUSTMENT") return { outcome: "wrong_type", tx };
       const outcome =
         tx.type === "FUND"
           ? applyFundingFacts(this.core, tx, facts, now_ms)
