@@ -91,7 +91,10 @@ const rows = [
   ["  api-key", devKeys.vtpass.api_key],
   ["  public-key (GET)", devKeys.vtpass.public_key],
   ["  secret-key (POST)", devKeys.vtpass.secret_key],
-  ["Admin token, webhook hash", `${path} (ADMIN_API_TOKEN, FLUTTERWAVE_WEBHOOK_HASH)`],
+  ["Access look-alike (operator sign-in)", `${origin}/__sandbox/access/login`],
+  ["  team domain (its keys)", `${new URL(api).origin}/__sandbox/access (/cdn-cgi/access/certs)`],
+  ["  token for scripts", `POST ${origin}/__sandbox/access/token {"email","role"}`],
+  ["Admin token (read-only), webhook hash", `${path} (ADMIN_API_TOKEN, FLUTTERWAVE_WEBHOOK_HASH)`],
   ...(passed.length > 0 ? [["Also from .dev.vars", passed.join(", ")]] : []),
 ];
 const width = Math.max(...rows.map(([label]) => label.length));

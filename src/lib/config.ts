@@ -45,6 +45,7 @@ import {
 } from "./limits";
 import DEV_KEYS from "./dev-keys.json";
 import { LOG_LEVELS } from "./log";
+import { type AccessSettings, accessSettings } from "./access-config";
 import { estimateSecretBits } from "./secret-strength";
 
 const DEV_JWT_SECRET = "development-only-jwt-secret-not-for-production-0001";
@@ -114,6 +115,15 @@ const schema = z.object({
   JWT_AUDIENCE: z.string().min(1).default("airtime-wallet-api"),
 
   ADMIN_API_TOKEN: optionalText,
+  /**
+   * Cloudflare Access in front of the admin surface (src/lib/operator-access.ts):
+   * the team domain (`https://<team>.cloudflareaccess.com`, the tokens' `iss`),
+   * the Access application's AUD tag, and the role map. Development defaults
+   * to the look-alike under /__sandbox/access.
+   */
+  ACCESS_TEAM_DOMAIN: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  ACCESS_AUD: optionalText,
+  OPS_ROLES: optionalText,
 
   FLUTTERWAVE_SECRET_KEY: optionalText,
   FLUTTERWAVE_WEBHOOK_HASH: optionalText,
@@ -252,6 +262,11 @@ export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
   airtime_bounds: { min_minor: number; max_minor: number };
   /** Null when no MongoDB URI is set: the projection is then switched off. */
   mongo: MongoSettings | null;
+  /**
+   * Operator sign-in through Cloudflare Access; null when it is not configured
+   * (then only ADMIN_API_TOKEN's read-only access works).
+   */
+  access: AccessSettings | null;
 };
 
 export type VtpassConfig = {
@@ -427,6 +442,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   }
   const sandbox = !production && values.SANDBOX_ENABLED;
   const vtpass = vtpassConfig(values, production, sandbox, problems);
+  const access = accessSettings(values, production, sandbox, problems);
   if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT)
     problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
   if (problems.length > 0) return { ok: false, problems };
@@ -444,6 +460,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
         max_minor: values.AIRTIME_MAX_AMOUNT * 100,
       },
       mongo: mongoSettings(values),
+      access,
     },
   };
 }

@@ -9,12 +9,15 @@ import type { Config } from "./config";
 import { bearerToken } from "./bearer";
 import { AppError, errors, type FieldError } from "./errors";
 import { RATE_LIMIT_RETRY_AFTER_S } from "./limits";
+import type { Operator } from "./operator-roles";
 import { verifyAccessToken } from "./tokens";
 
 export type AppVariables = {
   request_id: string;
   config: Config;
   user_id?: string;
+  /** Set by the admin guards (src/lib/admin-auth.ts): who is acting, and with what role. */
+  operator?: Operator;
 };
 export type AppEnv = { Bindings: Env; Variables: AppVariables };
 export type AppContext = Context<AppEnv>;

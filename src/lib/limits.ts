@@ -213,3 +213,27 @@ export const MONGO_SERVER_SELECTION_TIMEOUT_MS = 5_000;
  * the whole batch, which the version guard makes safe.
  */
 export const MONGO_BATCH_TIMEOUT_MS = 10_000;
+
+// ---- Operators behind Cloudflare Access (src/lib/operator-access.ts) ----------------
+
+/**
+ * Clock tolerance when checking an Access token's `exp` and `nbf`: Cloudflare's
+ * clocks and ours may differ by a little, never by minutes.
+ */
+export const ACCESS_CLOCK_TOLERANCE_S = 30;
+/** How long fetching the team's signing keys (the JWKS) may take before the request is refused. */
+export const ACCESS_JWKS_TIMEOUT_MS = 5_000;
+/**
+ * Longest Access token read (header or cookie), in characters. Cloudflare's
+ * tokens are about 1-2 KB even with many groups; anything far longer is refused
+ * before it is parsed.
+ */
+export const ACCESS_JWT_MAX_CHARS = 16_384;
+/** Most `OPS_ROLES` entries (emails and groups) accepted: a role map, not a directory. */
+export const OPS_ROLES_MAX_ENTRIES = 500;
+/**
+ * Team domains whose signing keys are kept per isolate. Production has one; in
+ * development the look-alike's domain follows the request's origin, so a few
+ * may meet in one isolate. Beyond this the oldest is dropped (keys refetch).
+ */
+export const ACCESS_JWKS_CACHE_MAX = 8;

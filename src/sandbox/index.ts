@@ -8,6 +8,8 @@
  * - /__sandbox/vtpass: a VTpass look-alike (airtime and data, requery,
  *   transaction-update callbacks), state in the VtpassSandbox Durable Object
  *   (vtpass/object.ts).
+ * - /__sandbox/access: a Cloudflare Access look-alike (signing keys, a sign-in
+ *   page, tokens for tests), so operator sign-in runs the production check.
  * - kit/: what every look-alike shares: faults, webhook deliveries, request
  *   counts and their control routes, and the SandboxObject base class.
  */
@@ -20,6 +22,7 @@ import { executionContextOf } from "./flutterwave/runtime";
 import { VTPASS_MOUNT } from "./vtpass/paths";
 import { vtpassRoutes } from "./vtpass/routes";
 import { benchProviderRoutes } from "./bench/routes";
+import { ACCESS_MOUNT, accessRoutes } from "./access/routes";
 
 export const SANDBOX_BASE: "/__sandbox" = SANDBOX_ROOT;
 export const sandboxRoutes = new Hono<AppEnv>();
@@ -40,5 +43,6 @@ const collapseSlashes: MiddlewareHandler<AppEnv> = async (c, next) => {
 sandboxRoutes.use("*", collapseSlashes);
 sandboxRoutes.route(FLUTTERWAVE_MOUNT, flutterwaveRoutes);
 sandboxRoutes.route(VTPASS_MOUNT, vtpassRoutes);
+sandboxRoutes.route(ACCESS_MOUNT, accessRoutes);
 // The purchase baseline's do-nothing provider (src/sandbox/bench/routes.ts).
 sandboxRoutes.route("/bench", benchProviderRoutes);

@@ -337,3 +337,65 @@ describe("production refuses weak secrets and test-mode credentials", () => {
     }
   });
 });
+
+describe("operator sign-in settings (ACCESS_TEAM_DOMAIN, ACCESS_AUD, OPS_ROLES)", () => {
+  const access = {
+    ACCESS_TEAM_DOMAIN: "https://wallet-team.cloudflareaccess.com/",
+    ACCESS_AUD: randomHex(32),
+    OPS_ROLES: JSON.stringify({ "Ada@Example.com": "approver", "group:wallet-ops": "operator" }),
+  };
+
+  it("reads them in production: the domain without its trailing slash, emails lower-cased, groups as written", () => {
+    const result = parseConfig(productionVars(access));
+    expect(result.ok).toBe(true);
+    const settings = result.ok ? result.config.access : null;
+    expect(settings?.team_domain).toBe("https://wallet-team.cloudflareaccess.com");
+    expect(settings?.aud).toBe(access.ACCESS_AUD);
+    expect([...(settings?.roles ?? [])]).toEqual([
+      ["ada@example.com", "approver"],
+      ["group:wallet-ops", "operator"],
+    ]);
+  });
+
+  it("leaves Access off in production without the team domain or the AUD: the service runs, only the script token works", () => {
+    for (const missing of ["ACCESS_TEAM_DOMAIN", "ACCESS_AUD"] as const) {
+      const result = parseConfig(productionVars({ ...access, [missing]: undefined }));
+      expect(result.ok && result.config.access).toBe(null);
+    }
+  });
+
+  it("refuses an http team domain in production, the development AUD, and a malformed OPS_ROLES anywhere, naming no entry", () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { ACCESS_TEAM_DOMAIN: "http://wallet-team.cloudflareaccess.com" },
+        /ACCESS_TEAM_DOMAIN: must be https/,
+      ],
+      [{ ACCESS_AUD: "development-only-access-aud" }, /ACCESS_AUD: a development default/],
+      [{ OPS_ROLES: "{not json" }, /OPS_ROLES: not valid JSON/],
+      [{ OPS_ROLES: '["ada@example.com"]' }, /OPS_ROLES: not a JSON object/],
+      [{ OPS_ROLES: '{"ada@example.com":"admin"}' }, /OPS_ROLES: a value is not one of/],
+      [{ OPS_ROLES: '{"ada":"viewer"}' }, /OPS_ROLES: a key is neither an email nor group/],
+    ];
+    for (const [overrides, problem] of cases) {
+      const result = parseConfig(productionVars({ ...access, ...overrides }));
+      expect(result.ok).toBe(false);
+      const problems = result.ok ? "" : result.problems.join("; ");
+      expect(problems).toMatch(problem);
+      expect(problems).not.toMatch(/ada/);
+    }
+    const development = parseConfig({ OPS_ROLES: '{"x@y.z":"root"}' });
+    expect(development.ok).toBe(false);
+  });
+
+  it("points development at the look-alike, with groups mapped to roles", () => {
+    const result = parseConfig({ SANDBOX_ENABLED: "true" });
+    const settings = result.ok ? result.config.access : null;
+    expect(settings?.team_domain).toBe(null);
+    expect(settings?.aud).toBe("development-only-access-aud");
+    expect(Object.fromEntries(settings?.roles ?? [])).toEqual({
+      "group:wallet-viewers": "viewer",
+      "group:wallet-operators": "operator",
+      "group:wallet-approvers": "approver",
+    });
+  });
+});

@@ -35,6 +35,7 @@ const CROSS = "test/security/cross-user.test.ts";
 const HOOK = "test/security/webhook.test.ts";
 const PROD = "test/security/production-routing.test.ts";
 const ADMIN = "test/security/admin.test.ts";
+const ACCESS = "test/security/access.test.ts";
 const LIMITS = "test/security/limits.test.ts";
 const LOGIN = "test/security/login.test.ts";
 const MUTATIONS = "test/security/mutations.test.ts";
@@ -778,6 +779,67 @@ export const CATALOGUE: readonly Attack[] = [
     test: "the document lists the operator routes this file attacks",
   },
   {
+    id: "admin-access-foreign-key",
+    area: "admin",
+    description: "an Access token signed by another RSA key, under the trusted kid or its own",
+    file: ACCESS,
+    test: "refuses a token signed by another key, under the trusted key's kid or its own",
+  },
+  {
+    id: "admin-access-alg-confusion",
+    area: "admin",
+    description:
+      "an Access token with alg:none, or HS256 keyed with the public key (JWK, modulus, key set)",
+    file: ACCESS,
+    test: "refuses alg:none and HS256 signed with the public key (algorithm confusion)",
+  },
+  {
+    id: "admin-access-claims",
+    area: "admin",
+    description:
+      "an Access token for another application (aud), another team (iss), expired, not yet valid, without exp or email",
+    file: ACCESS,
+    test: "refuses a wrong aud, a wrong iss, an expired token, one not yet valid, and one without an email",
+  },
+  {
+    id: "admin-access-unmapped",
+    area: "admin",
+    description: "a genuine Access identity that OPS_ROLES maps nowhere gets no role (403)",
+    file: ACCESS,
+    test: "refuses a valid token whose email and groups OPS_ROLES maps nowhere with 403 role_required",
+  },
+  {
+    id: "admin-access-script-token-acts",
+    area: "admin",
+    description: "the read-only script token on an action, alone or beside a broken Access token",
+    file: ACCESS,
+    test: "refuses the script token on a role-guarded route, whatever else it carries",
+  },
+  {
+    id: "admin-access-header-cookie-differ",
+    area: "admin",
+    description:
+      "an Access header and a CF_Authorization cookie carrying different tokens (a planted cookie)",
+    file: ACCESS,
+    test: "refuses a request whose header and cookie carry different tokens, even two valid ones",
+  },
+  {
+    id: "admin-access-unconfigured",
+    area: "admin",
+    description:
+      "Access not configured: Access tokens refused, never an open door; the script token only reads",
+    file: ACCESS,
+    test: "refuses Access tokens when Access is not configured, and the script token still only reads",
+  },
+  {
+    id: "admin-access-role-order",
+    area: "admin",
+    description:
+      "a viewer or operator on a route needing more (role_required), nothing at all (401)",
+    file: "test/routes/admin/access.test.ts",
+    test: "lets each role through exactly as far as the order viewer < operator < approver says",
+  },
+  {
     id: "admin-any-edit",
     area: "admin",
     description:
@@ -1151,4 +1213,8 @@ export const CATALOGUE: readonly Attack[] = [
  */
 export const CONTROLS: readonly { file: string; test: string }[] = [
   { file: JWT, test: "accepts the hand-made HS256 token these attacks start from (the control)" },
+  {
+    file: ACCESS,
+    test: "accepts the hand-made Access token these attacks start from (the control)",
+  },
 ];

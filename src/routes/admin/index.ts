@@ -1,6 +1,6 @@
 /**
- * Operator routes, behind ADMIN_API_TOKEN (a bearer token compared in constant
- * time, src/lib/admin-auth.ts). Dead letters can be listed and replayed; a
+ * Operator routes, behind the admin guards (src/lib/admin-auth.ts): an
+ * operator signed in through Cloudflare Access, or ADMIN_API_TOKEN (read-only). Dead letters can be listed and replayed; a
  * wallet can be audited; the operator view and the metrics are in
  * ./operator.ts; the MongoDB projection can be checked and rebuilt
  * (./projection.ts).
@@ -22,6 +22,7 @@ import {
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
 import { operatorRoutes } from "./operator";
+import { whoamiRoutes } from "./whoami";
 import { projectionAdminRoutes } from "./projection";
 
 export const adminRoutes = newRouter();
@@ -30,8 +31,16 @@ adminRoutes.route("/", operatorRoutes);
 adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "adminAuth", {
   type: "http",
   scheme: "bearer",
-  description: "ADMIN_API_TOKEN.",
+  description: "ADMIN_API_TOKEN: scripts only, read-only (viewer); every action refuses it.",
 });
+adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "accessAuth", {
+  type: "apiKey",
+  in: "header",
+  name: "Cf-Access-Jwt-Assertion",
+  description:
+    "A Cloudflare Access application token (or the CF_Authorization cookie); the role comes from OPS_ROLES.",
+});
+adminRoutes.route("/", whoamiRoutes);
 // Routes that keep their own file, under the same guard (src/lib/admin-auth.ts).
 adminRoutes.route("/", projectionAdminRoutes);
 
