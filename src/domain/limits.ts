@@ -81,3 +81,9 @@ export const PURCHASE_REQUERY_BACKOFF_S = [10, 30, 60, 120, 300, 900, 1800, 3600
 export const PURCHASE_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
 /** Longest data plan code accepted (plan codes are short slugs). */
 export const PLAN_CODE_MAX_CHARS = 64;
+
+/**
+ * The largest adjustment one operator may propose (NGN 10,000,000): a
+ * mistyped amount is refused at the door, whatever four eyes would decide.
+ */
+export const ADJUSTMENT_MAX_MINOR = 10_000_000_00;

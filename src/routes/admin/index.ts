@@ -21,6 +21,7 @@ import {
 } from "../../lib/limits";
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
+import { actsRoutes } from "./acts";
 import { operatorRoutes } from "./operator";
 import { whoamiRoutes } from "./whoami";
 import { projectionAdminRoutes } from "./projection";
@@ -43,6 +44,7 @@ adminRoutes.openAPIRegistry.registerComponent("securitySchemes", "accessAuth", {
 adminRoutes.route("/", whoamiRoutes);
 // Routes that keep their own file, under the same guard (src/lib/admin-auth.ts).
 adminRoutes.route("/", projectionAdminRoutes);
+adminRoutes.route("/", actsRoutes);
 
 const DeadLetter = z
   .object({
