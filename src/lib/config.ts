@@ -27,11 +27,6 @@ import {
   MONGO_SERVER_SELECTION_TIMEOUT_MS,
   OPERATOR_INDEX_SHARDS_DEFAULT,
   OPERATOR_INDEX_SHARDS_MAX,
-  OPS_DUAL_CONTROL_MINOR_DEFAULT,
-  OPS_DUAL_CONTROL_MINOR_MAX,
-  OPS_PROPOSAL_TTL_S_DEFAULT,
-  OPS_PROPOSAL_TTL_S_MAX,
-  OPS_PROPOSAL_TTL_S_MIN,
   PRODUCTION_SECRET_MINIMUMS,
   PROVIDER_TIMEOUT_DEFAULT_MS,
   PROVIDER_TIMEOUT_MAX_MS,
@@ -43,6 +38,7 @@ import {
   WS_SOCKETS_PER_USER_DEFAULT,
   VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
+import { FOUR_EYES_SETTINGS } from "./config-acts";
 import DEV_KEYS from "./dev-keys.json";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
@@ -218,20 +214,7 @@ const schema = z.object({
     .min(1)
     .max(OPERATOR_INDEX_SHARDS_MAX)
     .default(OPERATOR_INDEX_SHARDS_DEFAULT),
-  /** An operator's credit above this (kobo) needs a second operator's approval. */
-  OPS_DUAL_CONTROL_MINOR: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(OPS_DUAL_CONTROL_MINOR_MAX)
-    .default(OPS_DUAL_CONTROL_MINOR_DEFAULT),
-  /** How long a proposal waits for its approval, in seconds. */
-  OPS_PROPOSAL_TTL_S: z.coerce
-    .number()
-    .int()
-    .min(OPS_PROPOSAL_TTL_S_MIN)
-    .max(OPS_PROPOSAL_TTL_S_MAX)
-    .default(OPS_PROPOSAL_TTL_S_DEFAULT),
+  ...FOUR_EYES_SETTINGS,
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
 });
 

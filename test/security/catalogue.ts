@@ -1206,19 +1206,6 @@ export const CATALOGUE: readonly Attack[] = [
     file: AUTH,
     test: "rate-limits attempts per client IP across different emails",
   },
-];
-
-/**
- * Tests in test/security that are not attacks but the controls the attacks
- * stand on (an honest request of the same shape is accepted), so a refusal
- * cannot come from a broken harness.
- */
-export const CONTROLS: readonly { file: string; test: string }[] = [
-  { file: JWT, test: "accepts the hand-made HS256 token these attacks start from (the control)" },
-  {
-    file: ACCESS,
-    test: "accepts the hand-made Access token these attacks start from (the control)",
-  },
   // ---- Four eyes (operators' acts) ----------------------------------------------------------------
   {
     id: "admin-acts-self-approval-and-door",
@@ -1250,5 +1237,18 @@ export const CONTROLS: readonly { file: string; test: string }[] = [
       "editing or deleting the audit log, or deciding a proposal twice, even from inside the object",
     file: ACTS_WALLET,
     test: "storage refuses editing or deleting the audit log and deciding a proposal twice",
+  },
+];
+
+/**
+ * Tests in test/security that are not attacks but the controls the attacks
+ * stand on (an honest request of the same shape is accepted), so a refusal
+ * cannot come from a broken harness.
+ */
+export const CONTROLS: readonly { file: string; test: string }[] = [
+  { file: JWT, test: "accepts the hand-made HS256 token these attacks start from (the control)" },
+  {
+    file: ACCESS,
+    test: "accepts the hand-made Access token these attacks start from (the control)",
   },
 ];
