@@ -22,6 +22,7 @@ import {
 } from "../../support/helpers";
 import { ADMIN_TOKEN_HEADERS, operatorHeaders } from "../../support/operators";
 import { buyAirtime, uniqueMtnNumber } from "../../support/purchases";
+import { control, envelope } from "../../support/sandbox";
 
 const unique = (who: string) => `${who}-${crypto.randomUUID().slice(0, 8)}@ops.test`;
 
@@ -242,5 +243,34 @@ describe("freezes as a user meets them", () => {
     });
     expect(await lifted.json()).toEqual({ object: "freeze", frozen: null });
     expect((await stub.summary())?.balance_minor).toBe(10_000_00);
+  });
+
+  it("settles a withdrawal already in flight when the wallet is frozen in full: nothing is lost", async () => {
+    const { user_id, auth, stub } = await fundedWallet(5_000_00);
+    const res = await api(
+      "/wallet/withdraw",
+      authedJson(auth, { amount: "1000", account_number: "0690000031", account_bank: "044" }),
+    );
+    expect(res.status).toBe(202);
+    const { tx_ref } = (await res.json()) as { tx_ref: string };
+    const alice = await operatorHeaders(unique("alice"), "operator");
+    const frozen = await send(`/admin/wallets/${user_id}/freeze`, "PUT", alice, {
+      mode: "full",
+      reason: "Under review",
+      internal_reason: "case 9",
+    });
+    expect(frozen.status).toBe(200);
+    const provider_ref = (await stub.getTransaction(tx_ref))?.provider_ref;
+    await envelope(await control(`/transfers/${provider_ref}/settle`, { body: {} }));
+    await control(`/transfers/${provider_ref}/deliver`, { body: {} });
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+    );
+    expect(await stub.summary()).toMatchObject({
+      balance_minor: 4_000_00,
+      held_minor: 0,
+      frozen: { mode: "full", reason: "Under review" },
+    });
+    await expectLedgerConsistent(stub);
   });
 });
