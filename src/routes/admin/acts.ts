@@ -5,7 +5,8 @@
  * acting needs an operator signed in through Access, deciding a proposal an
  * approver (src/lib/admin-auth.ts). The Wallet checks the role again and
  * records who acted (src/services/operator-acts.ts). The audit log has no
- * route that edits it.
+ * route that edits it. A wallet's log is `/audit-log`: `/audit` already
+ * answers the ledger's invariants check (./index.ts).
  */
 import { createRoute } from "@hono/zod-openapi";
 import type { AuditEntry as AuditRecord, Proposal as ProposalRecord } from "../../domain/acts";
@@ -276,7 +277,7 @@ actsRoutes.openapi(
 actsRoutes.openapi(
   createRoute({
     method: "get",
-    path: "/admin/wallets/{user_id}/audit",
+    path: "/admin/wallets/{user_id}/audit-log",
     tags: ["admin"],
     summary: "A wallet's audit log, newest first (append-only: no route edits it)",
     ...adminOnly,

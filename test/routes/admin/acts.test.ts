@@ -106,7 +106,7 @@ describe("adjustments and four eyes through the routes", () => {
     expect((await stub.summary())?.balance_minor).toBe(4_000_00);
     await expectLedgerConsistent(stub);
     // The audit log, per wallet and (through the operator index) across wallets.
-    const log = await send(`/admin/wallets/${user_id}/audit`, "GET", ADMIN_TOKEN_HEADERS);
+    const log = await send(`/admin/wallets/${user_id}/audit-log`, "GET", ADMIN_TOKEN_HEADERS);
     const actions = ((await log.json()) as { data: { action: string }[] }).data.map(
       (e) => e.action,
     );
