@@ -138,7 +138,8 @@ export function requireRole(role: OperatorRole): MiddlewareHandler<AppEnv> {
           detail: "The script token is read-only; sign in as an operator through Access.",
         });
       }
-      throw unauthorized("An operator signed in through Access is required.");
+      // The same 401 as every admin route's: no route says, unasked, that it acts.
+      throw unauthorized("An operator token is required.");
     }
     const operator = await accessOperator(c, token);
     if (!roleAtLeast(operator.role, role)) throw roleRequired(role);
