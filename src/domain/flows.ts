@@ -39,8 +39,14 @@ export type StageEffect =
   | "post_hold"
   /** Close the hold as voided: nothing leaves the wallet. */
   | "void_hold"
-  /** Credit the transaction's amount (a funding that the provider confirmed). */
+  /** Credit the transaction's amount (a funding that the provider confirmed, an approved adjustment). */
   | "credit"
+  /**
+   * Debit the transaction's amount from the available balance (an approved
+   * adjustment debit): no hold, the approval checked available covers it, and
+   * the ledger refuses it otherwise.
+   */
+  | "debit"
   /**
    * The provider undid a held payment: void the hold if it is still open, or,
    * if it was already posted, give the debit back as a new journal entry
@@ -293,11 +299,31 @@ export const REFUND_FLOW = {
   },
 } as const satisfies Record<string, StageSpec>;
 
+/**
+ * An operator's adjustment (ADJUSTMENT): created when it executes (at once, or
+ * when a second operator approves it) and moved, in the same storage
+ * transaction, to `credited` or `debited`, whose effect moves the money. The
+ * initial stage is PENDING because every flow starts in a pending stage (the
+ * guards in schema.ts), and no one ever sees it: the feed gets both versions.
+ */
+export const ADJUSTMENT_FLOW = {
+  adjustment_approved: {
+    status: "PENDING",
+    label: "Adjustment approved",
+    initial: true,
+    effect: "none",
+    next: ["credited", "debited"],
+  },
+  credited: { status: "SUCCESS", label: "Credited by an adjustment", effect: "credit", next: [] },
+  debited: { status: "SUCCESS", label: "Debited by an adjustment", effect: "debit", next: [] },
+} as const satisfies Record<string, StageSpec>;
+
 export type FundingStage = keyof typeof FUNDING_FLOW;
 export type HeldStage = keyof typeof HELD_PAYMENT_FLOW;
 export type PurchaseStage = keyof typeof PURCHASE_FLOW;
 export type RefundStage = keyof typeof REFUND_FLOW;
-export type Stage = FundingStage | HeldStage | PurchaseStage | RefundStage;
+export type AdjustmentStage = keyof typeof ADJUSTMENT_FLOW;
+export type Stage = FundingStage | HeldStage | PurchaseStage | RefundStage | AdjustmentStage;
 
 type Flow = Readonly<Record<string, StageSpec>>;
 
@@ -308,6 +334,7 @@ export const FLOWS: { readonly [T in TxType]: Flow } = {
   AIRTIME: PURCHASE_FLOW,
   DATA: PURCHASE_FLOW,
   REFUND: REFUND_FLOW,
+  ADJUSTMENT: ADJUSTMENT_FLOW,
 };
 
 /** Every stage name of every flow, for `z.enum` in the protocol and the OpenAPI document. */
@@ -317,6 +344,7 @@ export const STAGES = [
     ...Object.keys(HELD_PAYMENT_FLOW),
     ...Object.keys(PURCHASE_FLOW),
     ...Object.keys(REFUND_FLOW),
+    ...Object.keys(ADJUSTMENT_FLOW),
   ]),
 ] as [Stage, ...Stage[]];
 

@@ -104,3 +104,9 @@ export const REFUND_ESCALATE_AFTER_MS = 21 * 24 * 60 * 60 * 1000;
 export const REFUND_COMMENTS_MAX_CHARS = 200;
 /** Longest data plan code accepted (plan codes are short slugs). */
 export const PLAN_CODE_MAX_CHARS = 64;
+
+/**
+ * The largest adjustment one operator may propose (NGN 10,000,000): a
+ * mistyped amount is refused at the door, whatever four eyes would decide.
+ */
+export const ADJUSTMENT_MAX_MINOR = 10_000_000_00;

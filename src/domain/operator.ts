@@ -6,6 +6,7 @@
  * imports, shared by the wallet's feed reader, the index shards and the
  * readers that merge them.
  */
+import type { AuditEntry, Proposal } from "./acts";
 import type { Stage } from "./flows";
 import type { TxStatus, TxType } from "./transactions";
 
@@ -40,7 +41,30 @@ export type AnomalyFact = {
   resolved_at_ms?: number | null;
 };
 
-export type OperatorFact = TransactionFact | AnomalyFact;
+/** An operator's act on a wallet (its audit log's entry). */
+export type AuditFact = { fact: "audit"; entry: AuditEntry };
+/** A version of an operator's proposal (the approvals queue). */
+export type ProposalFact = { fact: "proposal"; proposal: Proposal & { owner_user_id: string } };
+
+/** What the transaction index keeps (the operator view, the metrics). */
+export type IndexFact = TransactionFact | AnomalyFact;
+export type OperatorFact = IndexFact | AuditFact | ProposalFact;
+
+/**
+ * The key a fact's shard is chosen by: a transaction's facts by its tx_ref;
+ * operators' acts by the wallet's owner, so one wallet's audit log and
+ * proposals are all in one shard, in feed order.
+ */
+export function shardKeyOf(fact: OperatorFact): string {
+  switch (fact.fact) {
+    case "audit":
+      return fact.entry.user_id;
+    case "proposal":
+      return fact.proposal.owner_user_id;
+    default:
+      return fact.tx_ref;
+  }
+}
 
 export const SETTLEMENT_OUTCOMES = ["succeeded", "failed", "reversed"] as const;
 export type SettlementOutcome = (typeof SETTLEMENT_OUTCOMES)[number];

@@ -47,6 +47,8 @@ export type WalletSummary = {
   held_minor: number;
   available_minor: number;
   is_active: boolean;
+  /** Null unless an operator froze the wallet; `reason` is what the user is told. */
+  frozen: { mode: "no_debit" | "full"; reason: string } | null;
 };
 
 /** What the change feed carries for each entity: its new version, whole. */

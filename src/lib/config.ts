@@ -54,6 +54,7 @@ import {
 } from "./config-values";
 
 export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config-values";
+import { FOUR_EYES_SETTINGS } from "./config-acts";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
 import { estimateSecretBits } from "./secret-strength";
@@ -190,6 +191,7 @@ const schema = z.object({
     .min(1)
     .max(OPERATOR_INDEX_SHARDS_MAX)
     .default(OPERATOR_INDEX_SHARDS_DEFAULT),
+  ...FOUR_EYES_SETTINGS,
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
   /** A held payment's deadline (operators told, and may decide), when not the product's (src/domain/limits.ts). */
   HELD_PAYMENT_DEADLINE_S: z.coerce

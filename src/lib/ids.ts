@@ -41,10 +41,12 @@ export const TX_KINDS = {
   AIRTIME: "air",
   DATA: "dat",
   REFUND: "rfd",
+  ADJUSTMENT: "adj",
 } as const;
 export type TxKind = keyof typeof TX_KINDS;
 
-const TX_REF_PATTERN = /^(fnd|wdr|air|dat|rfd)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
+const TX_REF_PATTERN =
+  /^(fnd|wdr|air|dat|rfd|adj)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
 export const TX_REF_MAX_CHARS = 64;
 
 export function newTxRef(kind: TxKind, user_id: string, now_ms: number = Date.now()): string {
@@ -66,6 +68,13 @@ export function txRefOwner(tx_ref: string): string | null {
   const match = TX_REF_PATTERN.exec(tx_ref);
   return match ? match[3] : null;
 }
+
+/** An operator's proposal: unguessable, so knowing one id never lets anyone act on another. */
+export function newProposalId(): string {
+  return `prp_${randomBase32(24)}`;
+}
+
+export const PROPOSAL_ID_PATTERN = /^prp_[0-9a-hjkmnp-tv-z]{24}$/;
 
 export function newRequestId(): string {
   return `req_${randomBase32(20)}`;

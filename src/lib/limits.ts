@@ -174,6 +174,20 @@ export const WS_SOCKETS_LIMIT_CEILING = 5_000;
 export const OPERATOR_INDEX_SHARDS_DEFAULT = 16;
 export const OPERATOR_INDEX_SHARDS_MAX = 128;
 
+// ---- Operators' acts (four eyes) ------------------------------------------------------
+/**
+ * OPS_DUAL_CONTROL_MINOR: an operator's credit above this (kobo) waits for a
+ * second operator's approval; at or below it, it executes at once (audited).
+ * Default NGN 50,000; at most NGN 10,000,000, so no configuration can wave
+ * large credits through on one person's word.
+ */
+export const OPS_DUAL_CONTROL_MINOR_DEFAULT = 50_000_00;
+export const OPS_DUAL_CONTROL_MINOR_MAX = 10_000_000_00;
+/** OPS_PROPOSAL_TTL_S: how long a proposal waits for approval (default 24 h, 1 s to 7 days). */
+export const OPS_PROPOSAL_TTL_S_DEFAULT = 24 * 60 * 60;
+export const OPS_PROPOSAL_TTL_S_MIN = 1;
+export const OPS_PROPOSAL_TTL_S_MAX = 7 * 24 * 60 * 60;
+
 // ---- VTpass timeouts (configuration's defaults) --------------------------------------
 /**
  * A purchase call may wait this long (VTPASS_TIMEOUT_MS's default, within

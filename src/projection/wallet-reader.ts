@@ -33,11 +33,11 @@ import type { Change, ChangeFeed, Delivery, FeedReader } from "../durable/wallet
 
 export const PROJECTION_READER = "projection";
 
-/** What MongoDB holds documents for: profiles, wallets and transactions (anomalies are the operator index's). */
-export type ProjectedChange = Exclude<Change, { entity: "anomaly" }>;
+/** What MongoDB holds documents for: profiles, wallets and transactions (anomalies, audit entries and proposals are the operator index's). */
+export type ProjectedChange = Exclude<Change, { entity: "anomaly" | "audit" | "proposal" }>;
 
 export function isProjected(change: Change): change is ProjectedChange {
-  return change.entity !== "anomaly";
+  return change.entity !== "anomaly" && change.entity !== "audit" && change.entity !== "proposal";
 }
 
 /** The wallet a change belongs to (every change of one feed has the same owner). */

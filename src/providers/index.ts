@@ -97,6 +97,9 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
       return purchasePort(deps);
     case "REFUND":
       return refundPort(deps);
+    case "ADJUSTMENT":
+      // An operator's adjustment is the wallet's own: no provider holds it.
+      return null;
     default: {
       const unreachable: never = type;
       throw new Error(`unknown transaction type ${String(unreachable)}`);

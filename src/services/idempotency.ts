@@ -51,6 +51,14 @@ export function earlyAnswer(outcome: OpenOutcome): Answer | null {
       );
     case "no_wallet":
       throw errors.notFound("No wallet for this user.");
+    case "frozen":
+      throw new AppError({
+        status: 422,
+        code: "wallet_frozen",
+        title: "Wallet frozen",
+        detail: `This wallet is frozen: ${outcome.reason}`,
+        extra: { mode: outcome.mode, reason: outcome.reason },
+      });
     case "too_many_pending":
       throw new AppError({
         status: 409,

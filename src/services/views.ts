@@ -15,6 +15,7 @@ export function walletView(summary: WalletSummary) {
     held: formatMinor(summary.held_minor),
     held_minor: summary.held_minor,
     is_active: summary.is_active,
+    frozen: summary.frozen,
   };
 }
 

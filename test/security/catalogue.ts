@@ -46,6 +46,8 @@ const CONSUMER = "test/queue/consumer.test.ts";
 const VT_CALLBACKS = "test/routes/purchases/vtpass-callbacks.test.ts";
 const PURCHASE_LIMITS = "test/routes/purchases/purchase-limits.test.ts";
 const LATE_MONEY = "test/routes/wallet/late-money.test.ts";
+const ACTS = "test/routes/admin/acts.test.ts";
+const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -1227,6 +1229,38 @@ export const CATALOGUE: readonly Attack[] = [
     description: "login attempts rate-limited per client IP across emails",
     file: AUTH,
     test: "rate-limits attempts per client IP across different emails",
+  },
+  // ---- Four eyes (operators' acts) ----------------------------------------------------------------
+  {
+    id: "admin-acts-self-approval-and-door",
+    area: "admin",
+    description:
+      "an operator approving their own proposal, a viewer, a mere operator or the script token approving, and approving twice",
+    file: ACTS,
+    test: "makes a debit a proposal and refuses self-approval, a viewer, the script token and a replay",
+  },
+  {
+    id: "admin-acts-expired-and-overdraft",
+    area: "admin",
+    description:
+      "approving a proposal past its time to live; an adjustment that would take the wallet below zero",
+    file: ACTS,
+    test: "refuses a debit below zero, an expired proposal, and answers 404 for an unknown wallet",
+  },
+  {
+    id: "admin-acts-stale-version",
+    area: "admin",
+    description: "approving a proposal after its transaction changed (the provider answered since)",
+    file: ACTS_WALLET,
+    test: "binds a proposal to its transaction's version: approval is refused once it changed",
+  },
+  {
+    id: "admin-acts-edit-history",
+    area: "admin",
+    description:
+      "editing or deleting the audit log, or deciding a proposal twice, even from inside the object",
+    file: ACTS_WALLET,
+    test: "storage refuses editing or deleting the audit log and deciding a proposal twice",
   },
 ];
 

@@ -89,6 +89,71 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The audit log across wallets, newest first, filtered (from the operator index) */
+        get: {
+            parameters: {
+                query?: {
+                    action?: "proposed" | "approved" | "rejected" | "executed" | "refused" | "failed" | "freeze" | "unfreeze";
+                    from?: string;
+                    limit?: number;
+                    operator?: string;
+                    to?: string;
+                    user_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Entries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["AuditEntry"][];
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/dead-letters": {
         parameters: {
             query?: never;
@@ -335,6 +400,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Proposals across wallets by status: the approvals queue (pending by default) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    status?: "pending" | "approved" | "rejected" | "expired" | "executed" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Proposals. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Proposal"][];
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/users": {
         parameters: {
             query?: never;
@@ -403,6 +529,93 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adjust a wallet (credit or debit with a reason code); debits and large credits become proposals */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["AdjustmentRequest"];
+                };
+            };
+            responses: {
+                /** @description Executed at once: the ADJUSTMENT transaction. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Transaction"];
+                    };
+                };
+                /** @description Proposed: a second operator with the approver role must approve it. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Proposal"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -483,6 +696,246 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/audit-log": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A wallet's audit log, newest first (append-only: no route edits it) */
+        get: {
+            parameters: {
+                query?: {
+                    before_id?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Entries. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["AuditEntry"][];
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/freeze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Freeze a wallet: no_debit (no withdrawals or purchases) or full (no fundings either) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["FreezeRequest"];
+                };
+            };
+            responses: {
+                /** @description Frozen. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            frozen: {
+                                /** @enum {string} */
+                                mode: "no_debit" | "full";
+                                reason: string;
+                            } | null;
+                            /** @enum {string} */
+                            object: "freeze";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Lift a wallet's freeze */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        evidence?: string;
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Unfrozen. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            frozen: {
+                                /** @enum {string} */
+                                mode: "no_debit" | "full";
+                                reason: string;
+                            } | null;
+                            /** @enum {string} */
+                            object: "freeze";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -571,6 +1024,276 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/wallets/{user_id}/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A wallet's proposals, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    status?: "pending" | "approved" | "rejected" | "expired" | "executed" | "failed";
+                };
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Proposals. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Proposal"][];
+                            /** @enum {string} */
+                            object: "list";
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/proposals/{proposal_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Approve a proposal (an approver other than its proposer); executes it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    proposal_id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Approved and executed (or failed). */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Proposal"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error. */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Error. */
+                501: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/proposals/{proposal_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject a pending proposal */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    proposal_id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Rejected. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Proposal"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/wallets/{user_id}/reproject": {
         parameters: {
             query?: never;
@@ -641,6 +1364,60 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The operator making this request */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The operator. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Operator"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2297,7 +3074,7 @@ export interface paths {
                     /** @description tx_ref of the last item of the previous page. */
                     starting_after?: string;
                     status?: "PENDING" | "SUCCESS" | "FAILED";
-                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
+                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
                 };
                 header?: never;
                 path?: never;
@@ -2765,6 +3542,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AdjustmentRequest: {
+            /** @description Decimal naira, at most 2 decimals, 0.01 to 10000000.00: a string ("1500.50") or a JSON number (1500.5). */
+            amount: string | number;
+            /** @enum {string} */
+            direction: "credit" | "debit";
+            /** @description A ticket, a document reference. */
+            evidence?: string;
+            /** @description Why, for operators (the audit log). */
+            reason: string;
+            /** @enum {string} */
+            reason_code: "goodwill" | "correction" | "chargeback";
+            /** @description What the user sees in their history. */
+            user_note: string;
+        };
         AirtimeRequest: {
             /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
             amount: string | number;
@@ -2778,6 +3569,27 @@ export interface components {
              * @example 08031234567
              */
             phone: string;
+        };
+        AuditEntry: {
+            /** @enum {string} */
+            action: "proposed" | "approved" | "rejected" | "executed" | "refused" | "failed" | "freeze" | "unfreeze";
+            after: {
+                [key: string]: string | number | boolean | null;
+            };
+            at: string;
+            before: {
+                [key: string]: string | number | boolean | null;
+            };
+            evidence: string | null;
+            id: number;
+            /** @enum {string} */
+            object: "audit_entry";
+            operator_id: string;
+            operator_role: string;
+            proposal_id: string | null;
+            reason: string;
+            target: string;
+            user_id: string;
         };
         BankList: {
             /** @enum {string} */
@@ -2840,6 +3652,14 @@ export interface components {
             /** @constant */
             v: 1;
         };
+        FreezeRequest: {
+            evidence?: string;
+            internal_reason: string;
+            /** @enum {string} */
+            mode: "no_debit" | "full";
+            /** @description What the user is told (GET /wallet, the 422). */
+            reason: string;
+        };
         Funding: {
             amount: string;
             amount_minor: number;
@@ -2896,6 +3716,14 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        Operator: {
+            /** @example ada@example.com */
+            id: string;
+            /** @enum {string} */
+            role: "viewer" | "operator" | "approver";
+            /** @enum {string} */
+            via: "access" | "token";
+        };
         OperatorAnomaly: {
             created_at: string;
             detail: string;
@@ -2921,7 +3749,7 @@ export interface components {
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
             updated_at: string;
             user_id: string;
         };
@@ -2970,7 +3798,7 @@ export interface components {
                 oldest_created_at: string | null;
                 overdue: number;
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
             }[];
             provider_problems: {
                 count: number;
@@ -2985,7 +3813,7 @@ export interface components {
                 /** @enum {string} */
                 outcome: "succeeded" | "failed" | "reversed";
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
             }[];
         };
         PhoneLookup: {
@@ -3063,6 +3891,31 @@ export interface components {
             wallets_behind: number;
             /** @description More wallets are behind than are counted (the count is a floor). */
             wallets_behind_capped: boolean;
+        };
+        Proposal: {
+            amount: string;
+            amount_minor: number;
+            created_at: string;
+            decided_at: string | null;
+            decided_by: string | null;
+            expires_at: string;
+            id: string;
+            /** @enum {string} */
+            kind: "adjust_credit" | "adjust_debit" | "decide" | "refund" | "credit_excess";
+            /** @enum {string} */
+            object: "proposal";
+            payload: {
+                [key: string]: string | number | boolean | null;
+            };
+            proposed_by: string;
+            result: {
+                [key: string]: string | number | boolean | null;
+            } | null;
+            /** @enum {string} */
+            status: "pending" | "approved" | "rejected" | "expired" | "executed" | "failed";
+            tx_ref: string | null;
+            tx_version: number | null;
+            user_id: string;
         };
         Purchase: components["schemas"]["Transaction"] & {
             /**
@@ -3148,12 +4001,12 @@ export interface components {
             currency: string;
             failure_reason: string | null;
             /** @enum {string} */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "adjustment_approved" | "credited" | "debited";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
+            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
             /** @constant */
             type: "status";
             updated_at: string;
@@ -3185,12 +4038,12 @@ export interface components {
              * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
              * @enum {string}
              */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "adjustment_approved" | "credited" | "debited";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
             updated_at: string;
         };
         TransactionList: {
@@ -3218,6 +4071,12 @@ export interface components {
             balance: string;
             balance_minor: number;
             currency: string;
+            /** @description Null unless the wallet is frozen: `no_debit` refuses withdrawals and purchases, `full` fundings too; `reason` says why. */
+            frozen: {
+                /** @enum {string} */
+                mode: "no_debit" | "full";
+                reason: string;
+            } | null;
             held: string;
             held_minor: number;
             is_active: boolean;

@@ -43,8 +43,10 @@ import {
   shardOf,
   type IndexedUser,
   type IndexView,
+  type IndexFact,
   type OperatorFact,
   type SeriesPoint,
+  shardKeyOf,
   type ShardLayout,
   type UsersPage,
 } from "../../domain/operator";
@@ -67,6 +69,8 @@ import {
   PROVIDER_PROBLEM_RECENT_MS,
   USERS_INDEX_PAGE_MAX,
 } from "./limits";
+import type { AuditEntry } from "../../domain/acts";
+import { ActsIndex, type AuditQuery, type IndexedProposal } from "./acts-index";
 import { OperatorIndex } from "./operator-index";
 import { OPERATIONS_MIGRATIONS } from "./schema";
 import type { IndexBase, ProjectionLag, ProjectionLagReport, ProviderProblem } from "./types";
@@ -91,12 +95,14 @@ type StoredLayout = ShardLayout & { open: boolean };
 
 export class Operations extends DurableObject<Env> {
   private readonly index: OperatorIndex;
+  private readonly acts: ActsIndex;
   /** The move step in progress, so the alarm and an operator's call never run two at once. */
   private step: Promise<MoveProgress> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.index = new OperatorIndex(ctx.storage.sql);
+    this.acts = new ActsIndex(ctx.storage.sql);
     ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage, OPERATIONS_MIGRATIONS);
       // A deployment that had the single index moves it out as soon as "global" runs.
@@ -119,13 +125,16 @@ export class Operations extends DurableObject<Env> {
       throw new Error(`ingest: ${facts.length} facts, at most ${OPERATOR_INGEST_MAX}`);
     if (layout) {
       await this.checkIn(layout, true);
-      expectHere(
-        facts.map((f) => f.tx_ref),
-        layout,
-      );
+      expectHere(facts.map(shardKeyOf), layout);
     }
     const now_ms = Date.now();
-    return this.ctx.storage.transactionSync(() => this.index.ingest(facts, now_ms));
+    return this.ctx.storage.transactionSync(() => {
+      this.acts.ingest(facts);
+      return this.index.ingest(
+        facts.filter((f): f is IndexFact => f.fact === "transaction" || f.fact === "anomaly"),
+        now_ms,
+      );
+    });
   }
 
   /** Rows moved from the single index of old (only "global" sends them); idempotent. */
@@ -156,6 +165,20 @@ export class Operations extends DurableObject<Env> {
     return this.ctx.storage.transactionSync(() =>
       this.index.resolveAnomaly(tx_ref, kind, ref, now_ms),
     );
+  }
+
+  /** This shard's part of the audit log across wallets, newest first (src/services/operator-acts.ts merges). */
+  async auditEntries(query: AuditQuery): Promise<AuditEntry[]> {
+    return this.acts.auditEntries(query);
+  }
+
+  /** This shard's proposals by status (the approvals queue: `pending`), newest first. */
+  async proposals(query: {
+    status?: string;
+    now_ms: number;
+    limit: number;
+  }): Promise<IndexedProposal[]> {
+    return this.acts.proposals(query);
   }
 
   /** This shard's part of the operator view at the caller's `now_ms` (one instant for every shard); lists at most `limit`. */

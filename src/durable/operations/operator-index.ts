@@ -29,7 +29,7 @@ import {
   type IndexedTransaction,
   type IndexView,
   type KindCount,
-  type OperatorFact,
+  type IndexFact,
   type Page,
   type PendingByType,
   type SeriesPoint,
@@ -151,7 +151,7 @@ export class OperatorIndex {
   constructor(private readonly sql: SqlStorage) {}
 
   /** Apply facts in order. Call inside one storage transaction. Returns the settlements newly counted. */
-  ingest(facts: readonly OperatorFact[], now_ms: number): number {
+  ingest(facts: readonly IndexFact[], now_ms: number): number {
     let counted = 0;
     for (const fact of facts) {
       if (fact.fact === "transaction") counted += this.transaction(fact, now_ms);

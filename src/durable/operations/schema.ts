@@ -5,6 +5,7 @@
  * kept as legacy_* until their rows are moved; ./index-move.ts).
  */
 import type { Migration } from "../../lib/sqlite";
+import { ACTS_INDEX_MIGRATION } from "./acts-index";
 import { LEGACY_INDEX_MIGRATION } from "./index-move";
 import { OPERATOR_ANOMALY_REF_MIGRATION, OPERATOR_INDEX_MIGRATION } from "./operator-index";
 
@@ -41,4 +42,5 @@ export const OPERATIONS_MIGRATIONS: readonly Migration[] = [
   },
   OPERATOR_ANOMALY_REF_MIGRATION,
   LEGACY_INDEX_MIGRATION,
+  ACTS_INDEX_MIGRATION,
 ];

@@ -31,6 +31,7 @@ import { reconcileDue } from "./reconciler";
 import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";
 import { TxStore } from "./store";
+import { AuditLog } from "./audit";
 import { Trail, type SettleSource } from "./trail";
 
 export abstract class WalletBase extends DurableObject<Env> {
@@ -55,6 +56,7 @@ export abstract class WalletBase extends DurableObject<Env> {
       store,
       keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)),
       trail: new Trail(sql),
+      audit: new AuditLog(sql, ledger),
     };
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {
@@ -118,6 +120,8 @@ export abstract class WalletBase extends DurableObject<Env> {
       // Facts about another kind of payment never touch this one (nor its trail).
       if (expected_type !== undefined && tx.type !== expected_type)
         return { outcome: "wrong_type", tx };
+      // An operator's adjustment is no provider's: no facts touch it.
+      if (tx.type === "ADJUSTMENT") return { outcome: "wrong_type", tx };
       const outcome =
         tx.type === "FUND"
           ? applyFundingFacts(this.core, tx, facts, now_ms)

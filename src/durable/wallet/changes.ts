@@ -3,6 +3,7 @@
  * is appended in the writing transaction, and what a reader answers. The feed
  * that delivers them to readers is ./feed.ts.
  */
+import type { AuditEntry, Proposal } from "../../domain/acts";
 import type {
   AnomalyRecord,
   ProfileVersion,
@@ -24,7 +25,11 @@ export type Change =
   | ChangeOf<"transaction", TransactionChange>
   | ChangeOf<"wallet", WalletVersion>
   | ChangeOf<"profile", ProfileVersion>
-  | ChangeOf<"anomaly", AnomalyRecord>;
+  | ChangeOf<"anomaly", AnomalyRecord>
+  /** An operator's act (./audit.ts), keyed by its id, at version 1: entries never change. */
+  | ChangeOf<"audit", AuditEntry>
+  /** Each version of an operator's proposal (./proposals.ts), keyed by its id. */
+  | ChangeOf<"proposal", Proposal & { owner_user_id: string }>;
 export type ChangeEntity = Change["entity"];
 
 /** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */

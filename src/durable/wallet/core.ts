@@ -4,7 +4,10 @@
  * held-payment-flow.ts, reconciler.ts) are functions of this core, so each stays small and
  * the class in ./object.ts keeps only its RPC surface.
  */
+import { freezeRefuses, type FreezeMode } from "../../domain/acts";
 import type { TransactionRecord } from "../../domain/records";
+import { one } from "../../lib/sqlite";
+import type { AuditLog } from "./audit";
 import type { IdempotencyInput, IdempotencyKeys, KeyVerdict } from "./idempotency";
 import type { Ledger } from "./ledger";
 import type { TxStore, WriteChange, WriteResult } from "./store";
@@ -16,6 +19,7 @@ export type WalletCore = {
   store: TxStore;
   keys: IdempotencyKeys;
   trail: Trail;
+  audit: AuditLog;
 };
 
 export type OpenOutcome =
@@ -23,6 +27,8 @@ export type OpenOutcome =
   | KeyVerdict
   | { outcome: "inactive" }
   | { outcome: "no_wallet" }
+  /** An operator froze the wallet; `reason` is what the user is told. */
+  | { outcome: "frozen"; mode: FreezeMode; reason: string }
   | { outcome: "too_many_pending"; pending: number; limit: number };
 
 export type HeldOpenOutcome =
@@ -42,13 +48,15 @@ export type SettleOutcome =
 /**
  * What every open checks first, inside its storage transaction: what the
  * Idempotency-Key says (a replay, a changed body, a request in flight, or a
- * transaction to resume), then that the wallet exists and is active. Null:
- * go on and open.
+ * transaction to resume), then that the wallet exists, is active, and is not
+ * frozen against this `direction` (a held payment debits, a funding credits).
+ * Null: go on and open.
  */
 export function openChecks(
   core: WalletCore,
   idempotency: IdempotencyInput | undefined,
   now_ms: number,
+  direction: "debit" | "credit",
 ): Exclude<OpenOutcome, { outcome: "opened" }> | null {
   if (idempotency) {
     const existing = core.keys.check(idempotency, now_ms);
@@ -57,6 +65,13 @@ export function openChecks(
   const wallet = core.ledger.wallet();
   if (!wallet) return { outcome: "no_wallet" };
   if (wallet.is_active !== 1) return { outcome: "inactive" };
+  const frozen = one(
+    core.storage.sql.exec<{ mode: FreezeMode; reason: string }>(
+      "SELECT mode, reason FROM wallet_freeze WHERE id = 1",
+    ),
+  );
+  if (frozen && freezeRefuses(frozen.mode, direction))
+    return { outcome: "frozen", mode: frozen.mode, reason: frozen.reason };
   return null;
 }
 

@@ -38,7 +38,7 @@ export function openFunding(
 ): OpenOutcome {
   return core.storage.transactionSync((): OpenOutcome => {
     // A key's replay or resume comes first: it opens nothing new, so the limit does not apply.
-    const refused = openChecks(core, input.idempotency, now_ms);
+    const refused = openChecks(core, input.idempotency, now_ms, "credit");
     if (refused) return refused;
     // Counted in the same transaction as the insert, so concurrent opens cannot overshoot.
     const pending = core.store.countPending("FUND");

@@ -26,7 +26,7 @@ import {
 } from "./core";
 import type { IdempotencyInput } from "./idempotency";
 
-export type HeldType = Exclude<TxType, "FUND" | "REFUND">;
+export type HeldType = Exclude<TxType, "FUND" | "REFUND" | "ADJUSTMENT">;
 
 export type OpenHeldInput = {
   tx_ref: string;
@@ -84,7 +84,7 @@ export function failureReason(type: HeldType, message: string | null): string {
  */
 export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number): HeldOpenOutcome {
   return core.storage.transactionSync((): HeldOpenOutcome => {
-    const refused = openChecks(core, input.idempotency, now_ms);
+    const refused = openChecks(core, input.idempotency, now_ms, "debit");
     if (refused) return refused;
     const failures = input.failure_bound
       ? failureBoundReached(core, input.failure_bound, now_ms)
@@ -202,7 +202,7 @@ export function markSubmitUnknown(
 export function abandon(core: WalletCore, tx_ref: string, now_ms: number): boolean {
   return core.storage.transactionSync(() => {
     const tx = core.store.get(tx_ref);
-    if (!tx || tx.type === "FUND" || tx.type === "REFUND") return false;
+    if (!tx || tx.type === "FUND" || tx.type === "REFUND" || tx.type === "ADJUSTMENT") return false;
     return core.store.write(
       tx_ref,
       {

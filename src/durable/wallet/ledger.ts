@@ -104,6 +104,11 @@ export class Ledger {
       held_minor,
       available_minor,
       is_active: wallet.is_active === 1,
+      frozen: one(
+        this.sql.exec<{ mode: "no_debit" | "full"; reason: string }>(
+          "SELECT mode, reason FROM wallet_freeze WHERE id = 1",
+        ),
+      ),
     };
   }
 
@@ -200,6 +205,17 @@ export class Ledger {
     this.post(tx_ref, "credit", debit.amount_minor, now_ms);
   }
 
+  /**
+   * A debit without a hold (an operator's adjustment): only from what is
+   * available, so money held for payments in flight is never taken. Throws
+   * (rolling the transaction back) when it does not fit: the caller checked.
+   */
+  debitAvailable(tx_ref: string, amount_minor: number, now_ms: number): void {
+    if (this.availableMinor() < amount_minor)
+      throw new Error(`invariant broken: debit for ${tx_ref} exceeds available`);
+    this.post(tx_ref, "debit", amount_minor, now_ms);
+  }
+
   /** One journal row and the matching balance change. */
   post(tx_ref: string, entry: "credit" | "debit", amount_minor: number, now_ms: number): void {
     assertMinor(amount_minor);
@@ -220,6 +236,11 @@ export class Ledger {
       now_ms,
     );
     this.sql.exec("UPDATE wallet SET balance_minor = ? WHERE id = 1", balance_after_minor);
+    this.touch();
+  }
+
+  /** Something in the wallet's summary changed without money moving (a freeze): one new version at `flush`. */
+  markChanged(): void {
     this.touch();
   }
 

@@ -50,3 +50,9 @@ export const HISTORY_LIST_MAX = 200;
 export const DECISION_EVIDENCE_MAX_CHARS = 500;
 /** An operator's id and a provider reference given with a decision. */
 export const DECISION_ID_MAX_CHARS = 128;
+
+/** Audit entries and proposals returned by one read of a wallet's lists. */
+export const AUDIT_PAGE_MAX = 200;
+export const PROPOSALS_PAGE_MAX = 200;
+/** Longest reason, user note or evidence an operator may attach (characters). */
+export const ACT_TEXT_MAX_CHARS = 500;

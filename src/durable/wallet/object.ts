@@ -68,6 +68,9 @@ export type { DecisionOutcome, DecisionRefusal, HeldDecisionInput } from "./deci
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
 export type { TransactionHistory } from "./history";
+export type { FreezeOutcome } from "./freeze";
+export type { AdjustInput, AdjustOutcome, ProposeOutcome } from "./adjustments";
+export type { ApproveOutcome, DecideOutcome } from "./proposals";
 export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { TransactionRecord, TxDetails } from "../../domain/records";

@@ -1,6 +1,7 @@
 /**
  * The `operations` reader of the Wallet's change feed: each transaction
- * version and each new anomaly, reduced to what operators need
+ * version, each new anomaly, each audit entry and each proposal version,
+ * reduced to what operators need
  * (src/domain/operator.ts), goes to the operator index, in the shard its
  * tx_ref hashes to (src/durable/operations/object.ts).
  *
@@ -25,7 +26,7 @@
  * `drainOperations`), so a slow or unavailable shard delays operators' view,
  * never money.
  */
-import { factsByShard, shardName, type OperatorFact } from "../../domain/operator";
+import { factsByShard, shardKeyOf, shardName, type OperatorFact } from "../../domain/operator";
 import { operatorIndexShards } from "../../lib/config";
 import type { Change, ChangeFeed, Delivery, FeedReader } from "./feed";
 import { log } from "../../lib/log";
@@ -53,6 +54,10 @@ function factOf(change: Change): OperatorFact | null {
     case "anomaly":
       // Anomalies written before they named a charge carry no `ref`.
       return { fact: "anomaly", ...change.body, ref: change.body.ref ?? "" };
+    case "audit":
+      return { fact: "audit", entry: change.body };
+    case "proposal":
+      return { fact: "proposal", proposal: change.body };
     case "wallet":
     case "profile":
       return null;
@@ -65,7 +70,7 @@ function factOf(change: Change): OperatorFact | null {
 
 export const OPERATIONS_READER = "operations";
 
-/** A fact and the feed position of the change it came from. */
+/** A fact, the key of its shard (`tx_ref` for factsByShard) and the feed position of the change it came from. */
 type Sequenced = { tx_ref: string; seq: number; fact: OperatorFact };
 
 export function operationsReader(env: Env): FeedReader {
@@ -81,7 +86,7 @@ export function operationsReader(env: Env): FeedReader {
     const facts: Sequenced[] = [];
     for (const change of changes) {
       const fact = factOf(change);
-      if (fact) facts.push({ tx_ref: fact.tx_ref, seq: change.seq, fact });
+      if (fact) facts.push({ tx_ref: shardKeyOf(fact), seq: change.seq, fact });
     }
     const failed: { seq: number; error: unknown }[] = [];
     await Promise.all(

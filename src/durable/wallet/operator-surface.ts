@@ -16,9 +16,9 @@ import { transactionHistory, type TransactionHistory } from "./history";
 import * as refunds from "./refund-flow";
 import type { Anomaly } from "./trail";
 
-import { WalletBase } from "./base";
+import { WalletActs } from "./acts-rpc";
 
-export abstract class WalletOperatorSurface extends WalletBase {
+export abstract class WalletOperatorSurface extends WalletActs {
   /** An operator posts or voids an escalated or overdue held payment (./decisions.ts): a named refusal, or the decided transaction. */
   async decideHeld(input: HeldDecisionInput): Promise<DecisionOutcome> {
     const result = decideHeld(this.core, input, Date.now());

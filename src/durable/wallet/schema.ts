@@ -329,10 +329,62 @@ export const MIGRATIONS: readonly Migration[] = [
     ],
   },
   {
-    // Reserved for the step another branch adds at the same time; the merge
-    // puts that step here (this one is empty so that step 8 can run now).
     version: 7,
-    statements: [],
+    statements: [
+      // Operators' acts (src/domain/acts.ts). A freeze: one row while the
+      // wallet is frozen, none otherwise; `reason` is what the user is told.
+      `CREATE TABLE wallet_freeze (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         mode TEXT NOT NULL CHECK (mode IN ('no_debit', 'full')),
+         reason TEXT NOT NULL,
+         internal_reason TEXT NOT NULL,
+         by_operator TEXT NOT NULL,
+         at_ms INTEGER NOT NULL
+       )`,
+      // Proposals awaiting a second operator (four eyes), bound to a
+      // transaction's version when they act on one.
+      `CREATE TABLE proposals (
+         id TEXT PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('adjust_credit', 'adjust_debit', 'decide', 'refund', 'credit_excess')),
+         payload_json TEXT NOT NULL,
+         tx_ref TEXT,
+         tx_version INTEGER,
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+         proposed_by TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         expires_at_ms INTEGER NOT NULL,
+         status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'executed', 'failed')),
+         decided_by TEXT,
+         decided_at_ms INTEGER,
+         result_json TEXT,
+         version INTEGER NOT NULL CHECK (version > 0)
+       )`,
+      "CREATE INDEX proposals_by_time ON proposals (created_at_ms DESC, id DESC)",
+      // A proposal is decided once: pending -> approved, rejected, expired
+      // (or straight to executed/failed); approved -> executed or failed.
+      // Nothing else, and nothing after.
+      `CREATE TRIGGER proposals_decided_once BEFORE UPDATE ON proposals
+       WHEN NOT ((OLD.status = 'pending' AND NEW.status IN ('approved', 'rejected', 'expired', 'executed', 'failed'))
+              OR (OLD.status = 'approved' AND NEW.status IN ('executed', 'failed')))
+       BEGIN SELECT RAISE(ABORT, 'proposal_already_decided'); END`,
+      "CREATE TRIGGER proposals_never_deleted BEFORE DELETE ON proposals BEGIN SELECT RAISE(ABORT, 'proposals_append_only'); END",
+      // The audit log: append-only, refused by storage itself.
+      `CREATE TABLE audit_log (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         operator_id TEXT NOT NULL,
+         operator_role TEXT NOT NULL,
+         at_ms INTEGER NOT NULL,
+         action TEXT NOT NULL,
+         target TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         evidence TEXT,
+         before_json TEXT NOT NULL,
+         after_json TEXT NOT NULL,
+         proposal_id TEXT
+       )`,
+      "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log_append_only'); END",
+      "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log_append_only'); END",
+    ],
   },
   {
     version: 8,

@@ -337,6 +337,9 @@ export class TxStore {
       case "credit":
         this.ledger.post(tx.tx_ref, "credit", tx.amount_minor, now_ms);
         return;
+      case "debit":
+        this.ledger.debitAvailable(tx.tx_ref, tx.amount_minor, now_ms);
+        return;
       case "reverse":
         this.ledger.reverse(tx.tx_ref, now_ms);
         return;

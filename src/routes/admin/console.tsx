@@ -66,5 +66,13 @@ consoleRoutes.openapi(
   },
 );
 
-/** `/admin` itself: the console. */
-consoleRoutes.get("/admin", (c) => c.redirect(CONSOLE_PATH, 302));
+consoleRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/admin",
+    tags: ["admin"],
+    summary: "The console's address: redirects to its overview",
+    responses: { 302: { description: "To /admin/console (which asks for sign-in)." } },
+  }),
+  (c) => c.redirect(CONSOLE_PATH, 302) as never,
+);

@@ -94,6 +94,13 @@ export const WalletResponse = z
     held: z.string(),
     held_minor: z.number().int(),
     is_active: z.boolean(),
+    frozen: z
+      .object({ mode: z.enum(["no_debit", "full"]), reason: z.string() })
+      .nullable()
+      .openapi({
+        description:
+          "Null unless the wallet is frozen: `no_debit` refuses withdrawals and purchases, `full` fundings too; `reason` says why.",
+      }),
   })
   .openapi("Wallet");
 

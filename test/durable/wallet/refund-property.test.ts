@@ -16,7 +16,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { TransactionRecord } from "../../../src/domain/records";
-import { creditExcess, startRefund } from "../../../src/services/refunds";
+import { creditExcess, type SettleAnswer, startRefund } from "../../../src/services/refunds";
 import { arm } from "../../support/faults";
 import { expectLedgerConsistent, loadMongoDriverFirst, runReconciler } from "../../support/helpers";
 import { control } from "../../support/sandbox";
@@ -116,7 +116,7 @@ describe("refund property", () => {
             const amount = again ? again.amount : step.amount;
             proposals[step.which] = { id: proposal_id, amount };
             const req = { ...request(t, { proposal_id }), amount_minor: amount };
-            let answer;
+            let answer: SettleAnswer;
             if (step.op === "refund") {
               if (step.mode === "lost")
                 await arm(

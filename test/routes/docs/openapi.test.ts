@@ -89,15 +89,16 @@ describe("the OpenAPI document", () => {
         }
       }
     }
-    // Every money route, in both body types it takes.
-    expect(accepting.sort()).toEqual(
-      ["/api/v1/wallet/airtime", "/api/v1/wallet/fund", "/api/v1/wallet/withdraw"].flatMap(
+    // Every money route, in both body types it takes; an operator's adjustment in JSON only.
+    expect(accepting.sort()).toEqual([
+      "post /api/v1/admin/wallets/{user_id}/adjustments application/json",
+      ...["/api/v1/wallet/airtime", "/api/v1/wallet/fund", "/api/v1/wallet/withdraw"].flatMap(
         (path) => [
           `post ${path} application/json`,
           `post ${path} application/x-www-form-urlencoded`,
         ],
       ),
-    );
+    ]);
   });
 
   it("gives the number form of `amount` the same bounds the API enforces", async () => {

@@ -19,6 +19,7 @@ describe("GET /wallet/", () => {
       held: "0.00",
       held_minor: 0,
       is_active: true,
+      frozen: null,
     });
   });
 

@@ -1,0 +1,349 @@
+/**
+ * Operators' acts on a wallet: adjustments, freezes, proposals and their
+ * decisions under four eyes, and the audit log (per wallet and across
+ * wallets). Reads are open to viewers (and the read-only script token);
+ * acting needs an operator signed in through Access, deciding a proposal an
+ * approver (src/lib/admin-auth.ts). The Wallet checks the role again and
+ * records who acted (src/services/operator-acts.ts). The audit log has no
+ * route that edits it. A wallet's log is `/audit-log`: `/audit` already
+ * answers the ledger's invariants check (./index.ts).
+ */
+import { createRoute } from "@hono/zod-openapi";
+import type { AuditEntry as AuditRecord, Proposal as ProposalRecord } from "../../domain/acts";
+import { formatMinor } from "../../domain/money";
+import { adminOnly, approverOnly, operatorOnly, type Operator } from "../../lib/admin-auth";
+import { AppError, errors } from "../../lib/errors";
+import { newRouter, problems, type AppContext } from "../../lib/http";
+import {
+  approveProposal,
+  auditAcrossWallets,
+  proposalsAcrossWallets,
+  refusalProblem,
+} from "../../services/operator-acts";
+import { transactionView } from "../../services/views";
+import { TransactionResponse } from "../wallet/schemas";
+import {
+  AdjustmentBody,
+  AuditList,
+  AuditQuery,
+  DecisionBody,
+  Freeze,
+  FreezeBody,
+  Proposal,
+  ProposalList,
+  ProposalParam,
+  ProposalsQuery,
+  QueueQuery,
+  UnfreezeBody,
+  WalletAuditQuery,
+  WalletParam,
+} from "./acts-schemas";
+
+export const actsRoutes = newRouter();
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function proposalView(p: ProposalRecord, user_id: string) {
+  return {
+    object: "proposal" as const,
+    id: p.id,
+    user_id,
+    kind: p.kind,
+    status: p.status,
+    amount: formatMinor(p.amount_minor),
+    amount_minor: p.amount_minor,
+    tx_ref: p.tx_ref,
+    tx_version: p.tx_version,
+    payload: p.payload,
+    proposed_by: p.proposed_by,
+    created_at: iso(p.created_at_ms),
+    expires_at: iso(p.expires_at_ms),
+    decided_by: p.decided_by,
+    decided_at: p.decided_at_ms === null ? null : iso(p.decided_at_ms),
+    result: p.result,
+  };
+}
+
+function auditView(e: AuditRecord) {
+  const { at_ms, ...rest } = e;
+  return { object: "audit_entry" as const, ...rest, at: iso(at_ms) };
+}
+
+function operatorOf(c: AppContext): Operator {
+  const operator = c.var.operator;
+  if (!operator) throw new Error("an acts route ran without its guard");
+  return operator;
+}
+
+const noWallet = () => errors.notFound("No wallet for this user.");
+
+/** The wallet's stub, after checking it exists (an unknown user id is 404, never a new empty object's answer). */
+async function walletOf(c: AppContext, user_id: string) {
+  const stub = c.env.WALLET.getByName(user_id);
+  if (!(await stub.profile())) throw noWallet();
+  return stub;
+}
+
+actsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/wallets/{user_id}/adjustments",
+    tags: ["admin"],
+    summary:
+      "Adjust a wallet (credit or debit with a reason code); debits and large credits become proposals",
+    ...operatorOnly,
+    request: {
+      params: WalletParam,
+      body: { content: { "application/json": { schema: AdjustmentBody } }, required: true },
+    },
+    responses: {
+      201: {
+        description: "Executed at once: the ADJUSTMENT transaction.",
+        content: { "application/json": { schema: TransactionResponse } },
+      },
+      202: {
+        description: "Proposed: a second operator with the approver role must approve it.",
+        content: { "application/json": { schema: Proposal } },
+      },
+      ...problems(401, 403, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    const stub = c.env.WALLET.getByName(user_id);
+    const { amount, ...rest } = body;
+    const out = await stub.adjust(operatorOf(c), { ...rest, amount_minor: amount });
+    switch (out.outcome) {
+      case "executed":
+        return c.json(transactionView(out.tx), 201);
+      case "proposed":
+        return c.json(proposalView(out.proposal, user_id), 202);
+      case "insufficient_funds":
+        throw errors.unprocessable(
+          "insufficient_funds",
+          "The wallet's available balance does not cover this debit.",
+          { available_minor: out.available_minor, required_minor: out.required_minor },
+        );
+      case "role_required":
+        throw refusalProblem("role_required", "");
+      case "no_wallet":
+        throw noWallet();
+    }
+  },
+);
+
+const freezeAnswer = async (stub: { summary(): Promise<{ frozen: unknown } | null> }) => ({
+  object: "freeze" as const,
+  frozen: ((await stub.summary())?.frozen ?? null) as {
+    mode: "no_debit" | "full";
+    reason: string;
+  } | null,
+});
+
+actsRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/admin/wallets/{user_id}/freeze",
+    tags: ["admin"],
+    summary: "Freeze a wallet: no_debit (no withdrawals or purchases) or full (no fundings either)",
+    ...operatorOnly,
+    request: {
+      params: WalletParam,
+      body: { content: { "application/json": { schema: FreezeBody } }, required: true },
+    },
+    responses: {
+      200: { description: "Frozen.", content: { "application/json": { schema: Freeze } } },
+      ...problems(401, 403, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id } = c.req.valid("param");
+    const stub = c.env.WALLET.getByName(user_id);
+    const out = await stub.freeze(operatorOf(c), c.req.valid("json"));
+    if (out.outcome === "no_wallet") throw noWallet();
+    if (out.outcome !== "frozen") throw refusalProblem("role_required", "");
+    return c.json(await freezeAnswer(stub), 200);
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/admin/wallets/{user_id}/freeze",
+    tags: ["admin"],
+    summary: "Lift a wallet's freeze",
+    ...operatorOnly,
+    request: {
+      params: WalletParam,
+      body: { content: { "application/json": { schema: UnfreezeBody } }, required: true },
+    },
+    responses: {
+      200: { description: "Unfrozen.", content: { "application/json": { schema: Freeze } } },
+      ...problems(401, 403, 404, 409, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id } = c.req.valid("param");
+    const stub = c.env.WALLET.getByName(user_id);
+    const out = await stub.unfreeze(operatorOf(c), c.req.valid("json"));
+    if (out.outcome === "no_wallet") throw noWallet();
+    if (out.outcome === "not_frozen")
+      throw new AppError({ status: 409, code: "wallet_not_frozen", title: "Not frozen" });
+    if (out.outcome !== "unfrozen") throw refusalProblem("role_required", "");
+    return c.json(await freezeAnswer(stub), 200);
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/admin/wallets/{user_id}/proposals",
+    tags: ["admin"],
+    summary: "A wallet's proposals, newest first",
+    ...adminOnly,
+    request: { params: WalletParam, query: ProposalsQuery },
+    responses: {
+      200: { description: "Proposals.", content: { "application/json": { schema: ProposalList } } },
+      ...problems(401, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id } = c.req.valid("param");
+    const stub = await walletOf(c, user_id);
+    const list = await stub.proposals(c.req.valid("query"));
+    return c.json(
+      { object: "list" as const, data: list.map((p) => proposalView(p, user_id)) },
+      200,
+    );
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/wallets/{user_id}/proposals/{proposal_id}/approve",
+    tags: ["admin"],
+    summary: "Approve a proposal (an approver other than its proposer); executes it",
+    ...approverOnly,
+    request: {
+      params: ProposalParam,
+      body: { content: { "application/json": { schema: DecisionBody } }, required: false },
+    },
+    responses: {
+      200: {
+        description: "Approved and executed (or failed).",
+        content: { "application/json": { schema: Proposal } },
+      },
+      ...problems(401, 403, 404, 409, 410, 422, 501),
+    },
+  }),
+  async (c) => {
+    const { user_id, proposal_id } = c.req.valid("param");
+    await walletOf(c, user_id);
+    const reason = c.req.valid("json")?.reason ?? "";
+    const answer = await approveProposal(c.env, user_id, proposal_id, operatorOf(c), reason);
+    return c.json(proposalView(answer.proposal, user_id), 200);
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/wallets/{user_id}/proposals/{proposal_id}/reject",
+    tags: ["admin"],
+    summary: "Reject a pending proposal",
+    ...approverOnly,
+    request: {
+      params: ProposalParam,
+      body: { content: { "application/json": { schema: DecisionBody } }, required: false },
+    },
+    responses: {
+      200: { description: "Rejected.", content: { "application/json": { schema: Proposal } } },
+      ...problems(401, 403, 404, 409, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id, proposal_id } = c.req.valid("param");
+    const stub = await walletOf(c, user_id);
+    const reason = c.req.valid("json")?.reason ?? "";
+    const out = await stub.rejectProposal(operatorOf(c), proposal_id, reason);
+    if (out.outcome === "not_found") throw errors.notFound("No such proposal for this wallet.");
+    if (out.outcome === "refused") throw refusalProblem(out.refusal, proposal_id);
+    return c.json(proposalView(out.proposal, user_id), 200);
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/admin/wallets/{user_id}/audit-log",
+    tags: ["admin"],
+    summary: "A wallet's audit log, newest first (append-only: no route edits it)",
+    ...adminOnly,
+    request: { params: WalletParam, query: WalletAuditQuery },
+    responses: {
+      200: { description: "Entries.", content: { "application/json": { schema: AuditList } } },
+      ...problems(401, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id } = c.req.valid("param");
+    const log = await c.env.WALLET.getByName(user_id).auditLog(c.req.valid("query"));
+    if (!log) throw noWallet();
+    return c.json({ object: "list" as const, data: log.data.map(auditView) }, 200);
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/admin/audit",
+    tags: ["admin"],
+    summary: "The audit log across wallets, newest first, filtered (from the operator index)",
+    ...adminOnly,
+    request: { query: AuditQuery },
+    responses: {
+      200: { description: "Entries.", content: { "application/json": { schema: AuditList } } },
+      ...problems(401, 422),
+    },
+  }),
+  async (c) => {
+    const q = c.req.valid("query");
+    const entries = await auditAcrossWallets(c.env, c.var.config.OPERATOR_INDEX_SHARDS, {
+      user_id: q.user_id,
+      operator: q.operator,
+      action: q.action,
+      from_ms: q.from === undefined ? undefined : Date.parse(q.from),
+      to_ms: q.to === undefined ? undefined : Date.parse(q.to),
+      limit: q.limit,
+    });
+    return c.json({ object: "list" as const, data: entries.map(auditView) }, 200);
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/admin/proposals",
+    tags: ["admin"],
+    summary: "Proposals across wallets by status: the approvals queue (pending by default)",
+    ...adminOnly,
+    request: { query: QueueQuery },
+    responses: {
+      200: { description: "Proposals.", content: { "application/json": { schema: ProposalList } } },
+      ...problems(401, 422),
+    },
+  }),
+  async (c) => {
+    const list = await proposalsAcrossWallets(
+      c.env,
+      c.var.config.OPERATOR_INDEX_SHARDS,
+      c.req.valid("query"),
+    );
+    return c.json(
+      { object: "list" as const, data: list.map((p) => proposalView(p, p.owner_user_id)) },
+      200,
+    );
+  },
+);
