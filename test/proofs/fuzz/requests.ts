@@ -265,8 +265,9 @@ function hostileArb(
           const stolen =
             f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : user;
           values.set(f.name, stolen);
-          // Admins may name any user: stealing is a user's token naming another user's things.
-          const auth = security === "admin" ? world.actor.auth : base.auth;
+          // Operators may name any user: stealing is a user's token naming another user's things.
+          const auth =
+            security === "admin" || security === "operator" ? world.actor.auth : base.auth;
           return {
             ...base,
             kind: "hostile" as const,
@@ -566,6 +567,10 @@ export function specArb(
     )
     .map(([values, bodyType, event]): Draft => {
       if (event) for (const [k, v] of Object.entries(event)) values.set(k, v);
+      // An operator's act changes the wallet it names: only the actor's, since the victim's
+      // state is the one that must never change.
+      if (security === "operator" && values.has("user_id"))
+        values.set("user_id", world.actor.user_id);
       return { kind: "valid", attack: "none", values, auth: validAuth(world, security), bodyType };
     });
   const hookFields = isProviderHook

@@ -153,10 +153,19 @@ export function schemaValueArb(document: OpenApiDocument, schema: Schema): fc.Ar
 function nairaArb(min: number, max: number, asString: boolean): fc.Arbitrary<string | number> {
   // Mostly small amounts, so the funded wallet lasts the whole run.
   // Whole naira half the time: airtime is sold in whole naira only.
+  // Bounds may be fractional naira (an adjustment's least is 0.01): generate in whole kobo.
+  const kmin = Math.ceil(min * 100);
+  const kmax = Math.floor(max * 100);
+  const small = Math.min(kmax, Math.max(kmin, kmin * 20, 100 * 20));
+  const nmin = Math.ceil(kmin / 100);
+  const nmax = Math.floor(small / 100);
   const kobo = fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: min * 100, max: Math.min(max, min * 20) * 100 }) },
-    { weight: 4, arbitrary: fc.integer({ min, max: Math.min(max, min * 20) }).map((n) => n * 100) },
-    fc.integer({ min: min * 100, max: max * 100 }),
+    { weight: 4, arbitrary: fc.integer({ min: kmin, max: small }) },
+    {
+      weight: nmax >= nmin ? 4 : 0,
+      arbitrary: fc.integer({ min: nmin, max: Math.max(nmin, nmax) }).map((n) => n * 100),
+    },
+    fc.integer({ min: kmin, max: kmax }),
   );
   return kobo.chain(
     (k): fc.Arbitrary<string | number> =>
