@@ -14,6 +14,7 @@ import {
   type Actor,
   type AdjustmentPayload,
   type Facts,
+  type ProposalPayload,
   type Proposal,
   type ProposalKind,
 } from "../../domain/acts";
@@ -183,7 +184,7 @@ export function propose(
     kind: ProposalKind;
     tx_ref: string;
     amount_minor: number;
-    payload: Facts;
+    payload: ProposalPayload;
     reason: string;
   },
   settings: ActSettings,
@@ -215,6 +216,7 @@ export function propose(
         action: "proposed",
         target: input.kind,
         reason: input.reason,
+        evidence: typeof input.payload.evidence === "string" ? input.payload.evidence : null,
         before: { tx_ref: tx.tx_ref, tx_version: tx.version, stage: tx.stage },
         after: { status: "pending", amount_minor: input.amount_minor },
         proposal_id: proposal.id,

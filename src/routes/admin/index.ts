@@ -23,6 +23,7 @@ import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
 import { consoleRoutes } from "./console";
 import { actsRoutes } from "./acts";
+import { actProposalRoutes } from "./act-proposals";
 import { operatorRoutes } from "./operator";
 import { whoamiRoutes } from "./whoami";
 import { projectionAdminRoutes } from "./projection";
@@ -47,6 +48,7 @@ adminRoutes.route("/", whoamiRoutes);
 adminRoutes.route("/", projectionAdminRoutes);
 adminRoutes.route("/", consoleRoutes);
 adminRoutes.route("/", actsRoutes);
+adminRoutes.route("/", actProposalRoutes);
 
 const DeadLetter = z
   .object({
