@@ -13,7 +13,7 @@ import { txRefOwner } from "../lib/ids";
 import { decidable } from "./console";
 import { approveProposal, refusalProblem } from "./operator-acts";
 
-/** What a confirmed form asks for, validated (src/routes/admin/console-forms.ts). */
+/** What a confirmed form asks for, validated (src/routes/admin/console-acts.tsx). */
 export type ConsoleActInput =
   | {
       act: "decide";
