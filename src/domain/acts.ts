@@ -53,6 +53,9 @@ export type ProposalStatus = (typeof PROPOSAL_STATUSES)[number];
 /** Flat facts (what a proposal carries, an act's before and after): serialisable as they are. */
 export type Facts = Record<string, string | number | boolean | null>;
 
+/** What a proposal carries: flat facts, or one level deeper (a refund names its anomaly as an object). */
+export type ProposalPayload = Record<string, Facts[string] | Facts>;
+
 /** What the adjustment kinds carry. */
 export type AdjustmentPayload = {
   reason_code: AdjustmentReasonCode;
@@ -65,7 +68,7 @@ export type AdjustmentPayload = {
 export type Proposal = {
   id: string;
   kind: ProposalKind;
-  payload: Facts;
+  payload: ProposalPayload;
   /** The transaction the proposal acts on, and its version when proposed (null for adjustments). */
   tx_ref: string | null;
   tx_version: number | null;

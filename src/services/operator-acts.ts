@@ -25,8 +25,14 @@ import { AppError, errors } from "../lib/errors";
 /** Who acts, as the Wallet records it (the identity layer's Operator is assignable). */
 export type ActingOperator = { id: string; role: "viewer" | "operator" | "approver" };
 
-/** What an executor answers: the facts to record, or why it failed. */
-export type ExecutorResult = { ok: true; result: Facts } | { ok: false; reason: string };
+/**
+ * What an executor answers: the facts to record, or why it failed (a named
+ * refusal, with facts for the answer: a provider's answer applied instead,
+ * what was owed).
+ */
+export type ExecutorResult =
+  | { ok: true; result: Facts }
+  | { ok: false; reason: string; facts?: Facts };
 
 /**
  * Runs an approved (claimed) proposal of one kind against its provider. It
@@ -36,7 +42,13 @@ export type ExecutorResult = { ok: true; result: Facts } | { ok: false; reason: 
  */
 export type ProposalExecutor = (
   env: Env,
-  input: { user_id: string; proposal: Proposal; approver: ActingOperator },
+  input: {
+    /** The approving request's context (a provider call may wait on work after the answer). */
+    ctx: ExecutionContext;
+    user_id: string;
+    proposal: Proposal;
+    approver: ActingOperator;
+  },
 ) => Promise<ExecutorResult>;
 
 const executors = new Map<ProposalKind, ProposalExecutor>();
@@ -53,7 +65,9 @@ export function executorFor(kind: ProposalKind): ProposalExecutor | null {
   return executors.get(kind) ?? null;
 }
 
-const REFUSALS: Record<string, { status: 403 | 409 | 410 | 422; title: string; detail: string }> = {
+type Refusal = { status: 403 | 409 | 410 | 422 | 502 | 503; title: string; detail: string };
+
+const REFUSALS: Record<string, Refusal> = {
   proposal_not_pending: {
     status: 409,
     title: "Proposal already decided",
@@ -87,6 +101,84 @@ const REFUSALS: Record<string, { status: 403 | 409 | 410 | 422; title: string; d
   },
 };
 
+/**
+ * Why an approved proposal's execution failed, as its executor names it
+ * (./act-executors.ts): decisions (src/services/decisions.ts) and refunds
+ * (src/services/refunds.ts). The proposal is recorded `failed` either way.
+ */
+const EXECUTION_REFUSALS: Record<string, Refusal> = {
+  provider_answered: {
+    status: 409,
+    title: "The provider answered",
+    detail:
+      "Asked again before deciding, the provider gave a definite answer; it was applied instead of the decision.",
+  },
+  not_found: {
+    status: 409,
+    title: "Nothing to act on",
+    detail: "The transaction or anomaly this proposal names no longer exists as proposed.",
+  },
+  not_pending: {
+    status: 409,
+    title: "No longer pending",
+    detail: "The payment is already final; there is nothing to decide.",
+  },
+  version_changed: REFUSALS.transaction_changed as Refusal,
+  not_decidable: {
+    status: 409,
+    title: "Not decidable",
+    detail:
+      "The payment is neither escalated nor overdue (or was never sent): the system still follows it.",
+  },
+  invalid_input: {
+    status: 422,
+    title: "Invalid proposal",
+    detail: "The proposal's payload or evidence is not valid for its kind.",
+  },
+  amount_too_large: {
+    status: 422,
+    title: "More than owed",
+    detail: "The amount is more than the provider's charge shows is owed.",
+  },
+  nothing_owed: {
+    status: 422,
+    title: "Nothing owed",
+    detail: "The provider's charge shows nothing owed back.",
+  },
+  not_creditable: {
+    status: 422,
+    title: "Not creditable",
+    detail: "The money cannot be credited to this wallet (its currency or balance limit).",
+  },
+  already_refunded: {
+    status: 409,
+    title: "Already settled",
+    detail: "This anomaly was already refunded or credited.",
+  },
+  provider_refused: {
+    status: 502,
+    title: "Refund refused by the provider",
+    detail: "The provider refused the refund; the anomaly stays open.",
+  },
+  provider_unavailable: {
+    status: 503,
+    title: "Provider unavailable",
+    detail:
+      "The provider could not say what the charge holds now; nothing was sent. Propose again later.",
+  },
+};
+
+/** The problem of an execution's named failure; null for a failure without a name (an error). */
+export function executionProblem(
+  reason: string,
+  proposal_id: string,
+  facts: Facts = {},
+): AppError | null {
+  const known = EXECUTION_REFUSALS[reason];
+  if (!known) return null;
+  return new AppError({ ...known, code: reason, extra: { ...facts, proposal_id } });
+}
+
 export function refusalProblem(refusal: string, proposal_id: string): AppError {
   const known = REFUSALS[refusal];
   if (!known) return new AppError({ status: 409, code: refusal, title: "Refused" });
@@ -107,6 +199,7 @@ export async function approveProposal(
   proposal_id: string,
   approver: ActingOperator,
   reason: string,
+  ctx: ExecutionContext,
 ): Promise<ApprovalAnswer> {
   const wallet = env.WALLET.getByName(user_id);
   const outcome: ApproveOutcome = await wallet.approveProposal(approver, proposal_id, reason);
@@ -120,14 +213,14 @@ export async function approveProposal(
     case "claimed": {
       const executor = executorFor(outcome.proposal.kind);
       const result: ExecutorResult = executor
-        ? await executor(env, { user_id, proposal: outcome.proposal, approver }).catch(
+        ? await executor(env, { ctx, user_id, proposal: outcome.proposal, approver }).catch(
             (error: unknown) => ({ ok: false as const, reason: String(error) }),
           )
         : { ok: false, reason: `no executor is registered for ${outcome.proposal.kind}` };
       const recorded: DecideOutcome = await wallet.recordProposalResult(
         approver,
         proposal_id,
-        result,
+        result.ok ? result : { ok: false, reason: result.reason },
       );
       if (recorded.outcome !== "recorded")
         throw refusalProblem(
@@ -142,9 +235,11 @@ export async function approveProposal(
           detail: `Approving a ${outcome.proposal.kind} proposal is not available yet; it was recorded as failed.`,
           extra: { proposal_id },
         });
-      return result.ok
-        ? { status: "executed", proposal: recorded.proposal, tx_ref: null }
-        : { status: "failed", proposal: recorded.proposal };
+      if (result.ok) return { status: "executed", proposal: recorded.proposal, tx_ref: null };
+      // A named refusal is the answer (the proposal is recorded failed); an unnamed error is the failed proposal.
+      const problem = executionProblem(result.reason, proposal_id, result.facts);
+      if (problem) throw problem;
+      return { status: "failed", proposal: recorded.proposal };
     }
     default: {
       const unreachable: never = outcome;

@@ -18,6 +18,7 @@ import type {
   FreezeMode,
   Proposal,
   ProposalKind,
+  ProposalPayload,
   ProposalStatus,
 } from "../../domain/acts";
 import { configOf } from "../../lib/config";
@@ -73,7 +74,7 @@ export abstract class WalletActs extends WalletBase {
       kind: ProposalKind;
       tx_ref: string;
       amount_minor: number;
-      payload: Facts;
+      payload: ProposalPayload;
       reason: string;
     },
   ): Promise<ProposeOutcome> {

@@ -14,6 +14,7 @@ import {
   type Actor,
   type AdjustmentPayload,
   type Facts,
+  type ProposalPayload,
   type Proposal,
   type ProposalKind,
 } from "../../domain/acts";
@@ -183,7 +184,7 @@ export function propose(
     kind: ProposalKind;
     tx_ref: string;
     amount_minor: number;
-    payload: Facts;
+    payload: ProposalPayload;
     reason: string;
   },
   settings: ActSettings,

@@ -5,7 +5,7 @@
  * ./proposals.ts and src/domain/acts.ts; storage refuses a second decision
  * (the trigger in schema.ts step 7).
  */
-import type { Facts, Proposal, ProposalStatus } from "../../domain/acts";
+import type { Facts, Proposal, ProposalPayload, ProposalStatus } from "../../domain/acts";
 import { one } from "../../lib/sqlite";
 import type { WalletCore } from "./core";
 import { appendChange } from "./feed";
@@ -23,7 +23,7 @@ function toProposal(row: ProposalRow): Proposal {
   const { payload_json, result_json, ...rest } = row;
   return {
     ...rest,
-    payload: JSON.parse(payload_json) as Facts,
+    payload: JSON.parse(payload_json) as ProposalPayload,
     result: result_json === null ? null : (JSON.parse(result_json) as Facts),
   };
 }

@@ -116,9 +116,16 @@ export function approve(
     );
     if (!isWalletLocal(p.kind)) return { outcome: "claimed", proposal: p };
     const tx_ref = String(p.payload.tx_ref);
+    // An adjustment's payload is flat (./adjustments.ts writes it): only its facts are kept.
+    const flat: Facts = Object.fromEntries(
+      Object.entries(p.payload).filter(
+        (entry): entry is [string, Facts[string]] =>
+          typeof entry[1] !== "object" || entry[1] === null,
+      ),
+    );
     const tx = executeAdjustment(
       core,
-      { tx_ref, kind: p.kind, amount_minor: p.amount_minor, payload: p.payload },
+      { tx_ref, kind: p.kind, amount_minor: p.amount_minor, payload: flat },
       now_ms,
     );
     p = decide(core, p, "executed", approver.id, { tx_ref: tx.tx_ref }, now_ms);

@@ -18,7 +18,10 @@ import { PROPOSAL_ID_PATTERN, USER_ID_PATTERN } from "../../lib/ids";
 import { amountField } from "../wallet/schemas";
 
 const text = z.string().trim().min(1).max(ACT_TEXT_MAX_CHARS);
-const facts = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+const fact = z.union([z.string(), z.number(), z.boolean(), z.null()]);
+const facts = z.record(z.string(), fact);
+/** A proposal's payload: facts, one level deeper at most (a refund names its anomaly as an object). */
+const payload = z.record(z.string(), z.union([fact, facts]));
 
 export const WalletParam = z.object({ user_id: z.string().regex(USER_ID_PATTERN) });
 export const ProposalParam = WalletParam.extend({
@@ -59,7 +62,7 @@ export const Proposal = z
     amount_minor: z.number().int(),
     tx_ref: z.string().nullable(),
     tx_version: z.number().int().nullable(),
-    payload: facts,
+    payload,
     proposed_by: z.string(),
     created_at: z.string(),
     expires_at: z.string(),

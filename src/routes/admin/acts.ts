@@ -13,13 +13,15 @@ import type { AuditEntry as AuditRecord, Proposal as ProposalRecord } from "../.
 import { formatMinor } from "../../domain/money";
 import { adminOnly, approverOnly, operatorOnly, type Operator } from "../../lib/admin-auth";
 import { AppError, errors } from "../../lib/errors";
-import { newRouter, problems, type AppContext } from "../../lib/http";
+import { executionCtx, newRouter, problems, type AppContext } from "../../lib/http";
 import {
   approveProposal,
   auditAcrossWallets,
   proposalsAcrossWallets,
   refusalProblem,
 } from "../../services/operator-acts";
+// Registers the executors of decide, refund and credit_excess (approval runs them).
+import "../../services/act-executors";
 import { transactionView } from "../../services/views";
 import { TransactionResponse } from "../wallet/schemas";
 import {
@@ -235,14 +237,21 @@ actsRoutes.openapi(
         description: "Approved and executed (or failed).",
         content: { "application/json": { schema: Proposal } },
       },
-      ...problems(401, 403, 404, 409, 410, 422, 501),
+      ...problems(401, 403, 404, 409, 410, 422, 501, 502, 503),
     },
   }),
   async (c) => {
     const { user_id, proposal_id } = c.req.valid("param");
     await walletOf(c, user_id);
     const reason = c.req.valid("json")?.reason ?? "";
-    const answer = await approveProposal(c.env, user_id, proposal_id, operatorOf(c), reason);
+    const answer = await approveProposal(
+      c.env,
+      user_id,
+      proposal_id,
+      operatorOf(c),
+      reason,
+      executionCtx(c),
+    );
     return c.json(proposalView(answer.proposal, user_id), 200);
   },
 );
