@@ -48,6 +48,7 @@ const noWallet = () => errors.notFound("No wallet for this user.");
 
 export async function runConsoleAct(
   env: Env,
+  ctx: ExecutionContext,
   user_id: string,
   operator: Operator,
   input: ConsoleActInput,
@@ -128,6 +129,7 @@ export async function runConsoleAct(
         input.proposal_id,
         operator,
         input.reason ?? "",
+        ctx,
       );
       return answer.status === "executed" ? "approved" : "approval_failed";
     }

@@ -39,6 +39,10 @@ export function ConsolePage(props: { title: string; operator: string; children: 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        {/* The Worker answers Referrer-Policy: no-referrer, under which a browser posts a form with
+            Origin: null; the console's forms must say where they come from (src/lib/csrf.ts), and
+            only to ourselves. */}
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · Wallet operations`}</title>
         <style>{STYLE}</style>
       </head>

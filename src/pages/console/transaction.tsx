@@ -57,7 +57,7 @@ export function TransactionPage(props: {
           <dt>Deadline</dt>
           <dd>{at(tx.deadline_at_ms)}</dd>
           <dt>Escalated</dt>
-          <dd>{at(tx.escalated_at_ms)}</dd>
+          <dd data-field="escalated">{at(tx.escalated_at_ms)}</dd>
           <dt>Next check</dt>
           <dd>
             {at(tx.next_check_at_ms)} ({tx.check_attempts} checks so far)

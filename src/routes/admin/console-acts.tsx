@@ -13,7 +13,8 @@ import { formatMinor } from "../../domain/money";
 import { adminOnly, operatorOnly } from "../../lib/admin-auth";
 import { csrfToken, csrfTokenValid, sameOrigin } from "../../lib/csrf";
 import { AppError, errors } from "../../lib/errors";
-import { newRouter, problems, type AppContext } from "../../lib/http";
+import { executionCtx, newRouter, problems, type AppContext } from "../../lib/http";
+import { publicOrigin } from "../../lib/urls";
 import { PROPOSAL_ID_PATTERN, TX_REF_MAX_CHARS } from "../../lib/ids";
 import { OPERATOR_LIST_DEFAULT } from "../../durable/operations/limits";
 import { ApprovalsPage } from "../../pages/console/approvals";
@@ -73,7 +74,8 @@ async function checkedForm(c: AppContext): Promise<Record<string, string>> {
     if (typeof value === "string" && value.trim() !== "") fields[name] = value;
   const token = fields[CSRF_FIELD] ?? "";
   delete fields[CSRF_FIELD];
-  const origin = new URL(c.req.url).origin;
+  // Our origin is the configured public one (APP_ADDRESS), never the request's own Host.
+  const origin = publicOrigin(c, c.var.config);
   const ok =
     sameOrigin(c.req.raw.headers, origin) &&
     csrfTokenValid(c.var.config.JWT_SECRET_KEY, operatorOf(c).id, token, Date.now());
@@ -269,7 +271,7 @@ consoleActsRoutes.openapi(
     try {
       fields = await checkedForm(c);
       const input = parsed(act, fields);
-      const done = await runConsoleAct(c.env, user_id, operatorOf(c), input);
+      const done = await runConsoleAct(c.env, executionCtx(c), user_id, operatorOf(c), input);
       return c.redirect(`${after(user_id, input)}?done=${done}`, 303) as never;
     } catch (error) {
       return refusal(c, error, backOf(user_id, fields)) as never;

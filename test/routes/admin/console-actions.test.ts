@@ -27,6 +27,9 @@ async function get(path: string, who: Who): Promise<string> {
   const html = await res.text();
   expect(res.status, html).toBe(200);
   expect(html).not.toMatch(/<script/i);
+  // The Worker's Referrer-Policy (no-referrer) would make a browser post these forms with
+  // `Origin: null`, which the CSRF check refuses; the page narrows it to same-origin.
+  expect(html).toContain('<meta name="referrer" content="same-origin"/>');
   return html;
 }
 
