@@ -18,7 +18,12 @@ import { z } from "zod";
 import type { Facts } from "../domain/acts";
 import type { TransactionRecord } from "../domain/records";
 import { decideHeldPayment } from "./decisions";
-import { registerExecutor, executorFor, type ProposalExecutor } from "./operator-acts";
+import {
+  executorFor,
+  registerExecutor,
+  type ExecutorResult,
+  type ProposalExecutor,
+} from "./operator-acts";
 import { creditExcess, startRefund, type SettleAnswer } from "./refunds";
 
 /** A decide proposal's payload. */
@@ -73,18 +78,23 @@ const decideExecutor: ProposalExecutor = async (env, { ctx, user_id, proposal, a
         },
       };
     case "provider_answered":
-      return { ok: false, reason: "provider_answered", facts: txFacts(out.tx) };
+      // The answer applied instead: the route names the transaction's new state.
+      return { ok: false, reason: "provider_answered", extra: { transaction: txFacts(out.tx) } };
     case "refused":
       return { ok: false, reason: out.reason };
   }
 };
 
-function settled(answer: SettleAnswer) {
-  if (answer.ok) return { ok: true as const, result: txFacts(answer.tx) };
-  const facts: Facts = {};
-  if (answer.refusal === "amount_too_large") facts.owed_minor = answer.owed_minor;
-  if (answer.refusal === "already_refunded") Object.assign(facts, txFacts(answer.tx));
-  return { ok: false as const, reason: answer.refusal, facts };
+function settled(answer: SettleAnswer): ExecutorResult {
+  if (answer.ok) return { ok: true, result: txFacts(answer.tx) };
+  switch (answer.refusal) {
+    case "amount_too_large":
+      return { ok: false, reason: answer.refusal, extra: { owed_minor: answer.owed_minor } };
+    case "already_refunded":
+      return { ok: false, reason: answer.refusal, extra: { transaction: txFacts(answer.tx) } };
+    default:
+      return { ok: false, reason: answer.refusal };
+  }
 }
 
 const settleExecutor =

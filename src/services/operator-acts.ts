@@ -32,7 +32,7 @@ export type ActingOperator = { id: string; role: "viewer" | "operator" | "approv
  */
 export type ExecutorResult =
   | { ok: true; result: Facts }
-  | { ok: false; reason: string; facts?: Facts };
+  | { ok: false; reason: string; extra?: Record<string, Facts | number> };
 
 /**
  * Runs an approved (claimed) proposal of one kind against its provider. It
@@ -172,11 +172,11 @@ const EXECUTION_REFUSALS: Record<string, Refusal> = {
 export function executionProblem(
   reason: string,
   proposal_id: string,
-  facts: Facts = {},
+  extra: Record<string, Facts | number> = {},
 ): AppError | null {
   const known = EXECUTION_REFUSALS[reason];
   if (!known) return null;
-  return new AppError({ ...known, code: reason, extra: { ...facts, proposal_id } });
+  return new AppError({ ...known, code: reason, extra: { ...extra, proposal_id } });
 }
 
 export function refusalProblem(refusal: string, proposal_id: string): AppError {
@@ -237,7 +237,7 @@ export async function approveProposal(
         });
       if (result.ok) return { status: "executed", proposal: recorded.proposal, tx_ref: null };
       // A named refusal is the answer (the proposal is recorded failed); an unnamed error is the failed proposal.
-      const problem = executionProblem(result.reason, proposal_id, result.facts);
+      const problem = executionProblem(result.reason, proposal_id, result.extra);
       if (problem) throw problem;
       return { status: "failed", proposal: recorded.proposal };
     }

@@ -47,6 +47,8 @@ const VT_CALLBACKS = "test/routes/purchases/vtpass-callbacks.test.ts";
 const PURCHASE_LIMITS = "test/routes/purchases/purchase-limits.test.ts";
 const LATE_MONEY = "test/routes/wallet/late-money.test.ts";
 const ACTS = "test/routes/admin/acts.test.ts";
+const ACT_PROPOSALS = "test/routes/admin/act-proposals.test.ts";
+const ACT_PROPERTY = "test/routes/admin/act-proposals-property.test.ts";
 const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
@@ -1231,6 +1233,52 @@ export const CATALOGUE: readonly Attack[] = [
     test: "rate-limits attempts per client IP across different emails",
   },
   // ---- Four eyes (operators' acts) ----------------------------------------------------------------
+  {
+    id: "admin-decide-self-approval-and-door",
+    area: "admin",
+    description:
+      "an operator approving their own decision on a held payment, a mere operator, a viewer, the script token or no one approving it, and approving it twice",
+    file: ACT_PROPOSALS,
+    test: "a void proposed by A: refused to A, a viewer and the script token; approved by B, FAILED, the hold released, audited, never twice",
+  },
+  {
+    id: "admin-decide-over-provider-answer",
+    area: "admin",
+    description:
+      "an operator's decision approved after the provider answered (at the requery or through the reconciler), overriding the provider",
+    file: ACT_PROPOSALS,
+    test: "the provider answered before approval: its answer stands (provider_answered at the requery, transaction_changed once applied)",
+  },
+  {
+    id: "admin-refund-twice",
+    area: "admin",
+    description: "a refund proposal approved twice (a replay) sending a second refund",
+    file: ACT_PROPOSALS,
+    test: "a refund of an overpayment's excess is sent once, also when the approval is replayed",
+  },
+  {
+    id: "admin-refund-more-than-owed",
+    area: "admin",
+    description:
+      "a refund proposed or approved for more than the provider's charge shows owed, or for an anomaly that is not open",
+    file: ACT_PROPOSALS,
+    test: "refuses at proposal time more than owed and an anomaly that is not open; at approval, more than owed then",
+  },
+  {
+    id: "admin-refund-and-credit",
+    area: "admin",
+    description: "the same excess both credited to the wallet and refunded",
+    file: ACT_PROPOSALS,
+    test: "credits the excess to the wallet instead, once; a refund after it is refused",
+  },
+  {
+    id: "admin-acts-interleavings",
+    area: "admin",
+    description:
+      "any interleaving of provider answers, reconciler runs, proposals and approvals creating or destroying money, sending a refund twice, or overriding the provider",
+    file: ACT_PROPERTY,
+    test: "never create or destroy money, never send a refund twice, never override a definite provider answer",
+  },
   {
     id: "admin-acts-self-approval-and-door",
     area: "admin",

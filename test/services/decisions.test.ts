@@ -29,6 +29,7 @@ import {
   eventually,
   expectLedgerConsistent,
   fundedWallet,
+  loadMongoDriverFirst,
   runReconciler,
 } from "../support/helpers";
 import { buyAirtime, uniqueNaira, vtpassSettles, type Purchase } from "../support/purchases";
@@ -42,6 +43,9 @@ const PURCHASE_START_MINOR = 5_000_000;
 const PENDING_AT_FIRST = "201000000000";
 
 type Stub = DurableObjectStub<Wallet>;
+
+// The first test makes timed provider calls right after its first wallet (helpers.ts says why).
+loadMongoDriverFirst();
 
 async function accepted<T>(response: Response): Promise<T> {
   const text = await response.text();

@@ -216,6 +216,7 @@ export function propose(
         action: "proposed",
         target: input.kind,
         reason: input.reason,
+        evidence: typeof input.payload.evidence === "string" ? input.payload.evidence : null,
         before: { tx_ref: tx.tx_ref, tx_version: tx.version, stage: tx.stage },
         after: { status: "pending", amount_minor: input.amount_minor },
         proposal_id: proposal.id,

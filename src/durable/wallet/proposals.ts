@@ -205,6 +205,7 @@ export function recordResult(
         action: result.ok ? "executed" : "failed",
         target: p.kind,
         reason: result.ok ? String(p.payload.reason ?? "") : result.reason,
+        evidence: typeof p.payload.evidence === "string" ? p.payload.evidence : null,
         before: { status: "approved" },
         after: { status: next.status, ...(result.ok ? result.result : {}) },
         proposal_id: p.id,

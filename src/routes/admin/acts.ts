@@ -9,8 +9,6 @@
  * answers the ledger's invariants check (./index.ts).
  */
 import { createRoute } from "@hono/zod-openapi";
-import type { AuditEntry as AuditRecord, Proposal as ProposalRecord } from "../../domain/acts";
-import { formatMinor } from "../../domain/money";
 import { adminOnly, approverOnly, operatorOnly, type Operator } from "../../lib/admin-auth";
 import { AppError, errors } from "../../lib/errors";
 import { executionCtx, newRouter, problems, type AppContext } from "../../lib/http";
@@ -23,6 +21,7 @@ import {
 // Registers the executors of decide, refund and credit_excess (approval runs them).
 import "../../services/act-executors";
 import { transactionView } from "../../services/views";
+import { auditView, proposalView } from "./acts-views";
 import { TransactionResponse } from "../wallet/schemas";
 import {
   AdjustmentBody,
@@ -42,34 +41,6 @@ import {
 } from "./acts-schemas";
 
 export const actsRoutes = newRouter();
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-function proposalView(p: ProposalRecord, user_id: string) {
-  return {
-    object: "proposal" as const,
-    id: p.id,
-    user_id,
-    kind: p.kind,
-    status: p.status,
-    amount: formatMinor(p.amount_minor),
-    amount_minor: p.amount_minor,
-    tx_ref: p.tx_ref,
-    tx_version: p.tx_version,
-    payload: p.payload,
-    proposed_by: p.proposed_by,
-    created_at: iso(p.created_at_ms),
-    expires_at: iso(p.expires_at_ms),
-    decided_by: p.decided_by,
-    decided_at: p.decided_at_ms === null ? null : iso(p.decided_at_ms),
-    result: p.result,
-  };
-}
-
-function auditView(e: AuditRecord) {
-  const { at_ms, ...rest } = e;
-  return { object: "audit_entry" as const, ...rest, at: iso(at_ms) };
-}
 
 function operatorOf(c: AppContext): Operator {
   const operator = c.var.operator;

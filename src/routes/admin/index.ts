@@ -24,6 +24,7 @@ import { QueueMessage } from "../../queue/messages";
 import { consoleRoutes } from "./console";
 import { consoleActsRoutes } from "./console-acts";
 import { actsRoutes } from "./acts";
+import { actProposalRoutes } from "./act-proposals";
 import { operatorRoutes } from "./operator";
 import { whoamiRoutes } from "./whoami";
 import { projectionAdminRoutes } from "./projection";
@@ -49,6 +50,7 @@ adminRoutes.route("/", projectionAdminRoutes);
 adminRoutes.route("/", consoleRoutes);
 adminRoutes.route("/", consoleActsRoutes);
 adminRoutes.route("/", actsRoutes);
+adminRoutes.route("/", actProposalRoutes);
 
 const DeadLetter = z
   .object({

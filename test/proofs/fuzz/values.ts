@@ -153,10 +153,15 @@ export function schemaValueArb(document: OpenApiDocument, schema: Schema): fc.Ar
 function nairaArb(min: number, max: number, asString: boolean): fc.Arbitrary<string | number> {
   // Mostly small amounts, so the funded wallet lasts the whole run.
   // Whole naira half the time: airtime is sold in whole naira only.
+  // In kobo and whole naira, as integers: a bound of 0.01 (an amount from one kobo) is not one.
+  const minK = Math.round(min * 100);
+  const maxK = Math.round(max * 100);
+  const wholeMin = Math.ceil(min);
+  const wholeMax = Math.max(wholeMin, Math.floor(Math.min(max, Math.max(min, wholeMin) * 20)));
   const kobo = fc.oneof(
-    { weight: 4, arbitrary: fc.integer({ min: min * 100, max: Math.min(max, min * 20) * 100 }) },
-    { weight: 4, arbitrary: fc.integer({ min, max: Math.min(max, min * 20) }).map((n) => n * 100) },
-    fc.integer({ min: min * 100, max: max * 100 }),
+    { weight: 4, arbitrary: fc.integer({ min: minK, max: Math.min(maxK, minK * 20) }) },
+    { weight: 4, arbitrary: fc.integer({ min: wholeMin, max: wholeMax }).map((n) => n * 100) },
+    fc.integer({ min: minK, max: maxK }),
   );
   return kobo.chain(
     (k): fc.Arbitrary<string | number> =>
