@@ -5,8 +5,10 @@
  * changes nothing), then its Confirm button posts to `.../acts/{act}`, which
  * acts (src/services/console-acts.ts) and redirects (303) to the page with a
  * result banner. Every post must come from our own origin AND carry the form's
- * token (src/lib/csrf.ts); either missing is a 403 page and changes nothing.
- * Refusals render as a readable page with the problem's status.
+ * token (src/lib/csrf.ts); either missing is a 403 problem document and
+ * changes nothing. Past that check, refusals (self-approval, a changed
+ * transaction, an invalid field...) render as a readable page with the
+ * problem's title, detail and status.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { formatMinor } from "../../domain/money";
@@ -225,9 +227,9 @@ consoleActsRoutes.openapi(
   }),
   async (c) => {
     const { user_id, act } = c.req.valid("param");
-    let fields: Record<string, string> = {};
+    // A forged post is a plain 403 problem, before anything else (no page for it to render).
+    const fields = await checkedForm(c);
     try {
-      fields = await checkedForm(c);
       const input = parsed(act, fields);
       const text = await summary(c, user_id, input);
       const csrf = csrfToken(c.var.config.JWT_SECRET_KEY, operatorOf(c).id, Date.now());
@@ -267,9 +269,8 @@ consoleActsRoutes.openapi(
   }),
   async (c) => {
     const { user_id, act } = c.req.valid("param");
-    let fields: Record<string, string> = {};
+    const fields = await checkedForm(c);
     try {
-      fields = await checkedForm(c);
       const input = parsed(act, fields);
       const done = await runConsoleAct(c.env, executionCtx(c), user_id, operatorOf(c), input);
       return c.redirect(`${after(user_id, input)}?done=${done}`, 303) as never;

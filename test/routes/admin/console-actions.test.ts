@@ -4,14 +4,14 @@
  * form posts to its confirmation page (which changes nothing), then the
  * confirmed post acts and redirects with a result banner. A post without the
  * form's token, with a wrong one (or another operator's), or from another
- * origin is a 403 page and changes nothing; a viewer sees no form and is
+ * origin is a 403 problem and changes nothing; a viewer sees no form and is
  * refused if it posts anyway; an operator approving their own proposal reads
  * why it is refused.
  */
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { stuckWithdrawal } from "../../support/escalations";
-import { fundedWallet, ORIGIN } from "../../support/helpers";
+import { expectProblem, fundedWallet, ORIGIN } from "../../support/helpers";
 import { operatorToken } from "../../support/operators";
 import { randomBase32 } from "../../../src/lib/ids";
 
@@ -215,10 +215,8 @@ describe("operator console: forms", () => {
       [mineForm.action, { ...fields, csrf: token }, { origin: "https://evil.example" }],
     ];
     for (const [path, body, headers] of attempts) {
-      const res = await post(path, operator, body, headers);
-      const html = await res.text();
-      expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
-      expect(html).toContain('data-problem="csrf_refused"');
+      const problem = await expectProblem(await post(path, operator, body, headers), 403);
+      expect(problem.code, `${path} ${JSON.stringify(headers)}`).toBe("csrf_refused");
     }
     expect((await w.stub.summary())!.balance_minor).toBe(100_000);
     expect((await w.stub.auditLog({ limit: 10 }))!.data).toHaveLength(0);
