@@ -226,6 +226,37 @@ describe("operator console: forms", () => {
     expect((await w.stub.summary())!.balance_minor).toBe(101_000);
   });
 
+  it("offers no decision on a settled transaction, and a forced one is a readable refusal page that changes nothing", async () => {
+    const w = await fundedWallet(100_000);
+    const list = await w.stub.listTransactions({ limit: 1 });
+    expect(list.ok).toBe(true);
+    const tx_ref = list.ok ? list.data[0]!.tx_ref : "";
+    const operator = await signIn("operator");
+    const html = await get(txPage(tx_ref), operator);
+    expect(html).not.toContain('data-act="decide"');
+    const token = form(await get(walletPage(w.user_id), operator), "data-act", "adjust").hidden
+      .csrf!;
+    const forced = await post(`${walletPage(w.user_id)}/acts/decide`, operator, {
+      csrf: token,
+      tx_ref,
+      decision: "void",
+      evidence: "none",
+    });
+    const page = await forced.text();
+    expect(forced.status).toBe(409);
+    expect(forced.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(page).toContain('data-problem="not_decidable"');
+    expect(page).toContain("Not decidable");
+    expect(await w.stub.proposals({ limit: 5 })).toHaveLength(0);
+    // An invalid form is a page too, with the fields that are wrong.
+    const invalid = await post(`${walletPage(w.user_id)}/acts/adjust/confirm`, operator, {
+      csrf: token,
+      direction: "sideways",
+    });
+    expect(invalid.status).toBe(422);
+    expect(await invalid.text()).toContain("direction");
+  });
+
   it("a viewer sees no form and is refused if it posts", async () => {
     const stuck = await stuckWithdrawal();
     const viewer = await signIn("viewer");
