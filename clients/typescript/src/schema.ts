@@ -5,6 +5,40 @@
  */
 
 export interface paths {
+    "/api/v1/admin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The console's address: redirects to its overview */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description To /admin/console (which asks for sign-in). */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
         parameters: {
             query?: never;
@@ -47,6 +81,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -128,6 +171,125 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/console": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator console: overview (HTML) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The overview page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/console/transactions/{tx_ref}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator console: one transaction, its versions, provider events and anomalies (HTML) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tx_ref: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The transaction page. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -248,6 +410,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -607,6 +778,104 @@ export interface paths {
                 };
                 /** @description Validation failed or the request cannot be processed. */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/anomalies/{tx_ref}/{kind}/settlement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose settling money an anomaly says is owed: refund it through the provider, or credit it to the wallet */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    kind: string;
+                    tx_ref: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["SettlementProposalRequest"];
+                };
+            };
+            responses: {
+                /** @description Proposed (kind refund or credit_excess). */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Proposal"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1196,6 +1465,24 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description The payment provider refused or failed. */
+                502: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -1328,6 +1615,94 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/wallets/{user_id}/transactions/{tx_ref}/decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose deciding an escalated or overdue held payment (post or void); an approver's approval asks the provider first */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tx_ref: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["DecisionProposalRequest"];
+                };
+            };
+            responses: {
+                /** @description Proposed (kind decide), bound to the transaction's version. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Proposal"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3074,7 +3449,7 @@ export interface paths {
                     /** @description tx_ref of the last item of the previous page. */
                     starting_after?: string;
                     status?: "PENDING" | "SUCCESS" | "FAILED";
-                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
+                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
                 };
                 header?: never;
                 path?: never;
@@ -3643,6 +4018,14 @@ export interface components {
             replayed_at: string | null;
             source: string;
         };
+        DecisionProposalRequest: {
+            /** @enum {string} */
+            decision: "post" | "void";
+            /** @description Post: the provider's reference. Void: the provider's word. */
+            evidence: string;
+            /** @description The provider's own reference for the payment, when known. */
+            reference?: string;
+        };
         ErrorFrame: {
             /** @enum {string} */
             code: "settled" | "credential_expired" | "internal_error" | "malformed_frame" | "unauthorized" | "unknown_tx_ref" | "join_timeout" | "frame_too_large" | "room_full" | "too_many_sockets";
@@ -3749,7 +4132,7 @@ export interface components {
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
             updated_at: string;
             user_id: string;
         };
@@ -3798,7 +4181,7 @@ export interface components {
                 oldest_created_at: string | null;
                 overdue: number;
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
             }[];
             provider_problems: {
                 count: number;
@@ -3813,7 +4196,7 @@ export interface components {
                 /** @enum {string} */
                 outcome: "succeeded" | "failed" | "reversed";
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
             }[];
         };
         PhoneLookup: {
@@ -3905,7 +4288,9 @@ export interface components {
             /** @enum {string} */
             object: "proposal";
             payload: {
-                [key: string]: string | number | boolean | null;
+                [key: string]: string | number | boolean | null | {
+                    [key: string]: string | number | boolean | null;
+                };
             };
             proposed_by: string;
             result: {
@@ -3995,18 +4380,27 @@ export interface components {
             account_number: string;
             bank_name: string;
         };
+        SettlementProposalRequest: {
+            /** @enum {string} */
+            action: "refund" | "credit";
+            /** @description Part of what is owed, in naira; omitted: all of it. */
+            amount?: string | number;
+            comments?: string;
+            /** @description The provider charge the anomaly names (its `ref`). */
+            ref: string;
+        };
         StatusFrame: {
             amount: string;
             amount_minor: number;
             currency: string;
             failure_reason: string | null;
             /** @enum {string} */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "adjustment_approved" | "credited" | "debited";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet" | "adjustment_approved" | "credited" | "debited";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
+            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
             /** @constant */
             type: "status";
             updated_at: string;
@@ -4038,12 +4432,12 @@ export interface components {
              * @description The finer state inside its flow (src/domain/flows.ts): what the status page and the WebSocket frames show.
              * @enum {string}
              */
-            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "reversed" | "adjustment_approved" | "credited" | "debited";
+            stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet" | "adjustment_approved" | "credited" | "debited";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ADJUSTMENT";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
             updated_at: string;
         };
         TransactionList: {

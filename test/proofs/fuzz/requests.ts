@@ -262,8 +262,11 @@ function hostileArb(
         )
         .map(([f, ref, user]) => {
           const values = new Map(base.values);
+          // An operator may act on any wallet (a freeze, an adjustment): naming the victim would be
+          // an act, not a theft, so an operator's request names the ghost user (no wallet) instead.
+          const named = security === "operator" ? world.ghostUserId : user;
           const stolen =
-            f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : user;
+            f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : named;
           values.set(f.name, stolen);
           // Admins may name any user: stealing is a user's token naming another user's things.
           const auth = security === "admin" ? world.actor.auth : base.auth;

@@ -89,9 +89,10 @@ describe("the OpenAPI document", () => {
         }
       }
     }
-    // Every money route, in both body types it takes; an operator's adjustment in JSON only.
+    // Every money route, in both body types it takes; an operator's adjustment and settlement in JSON only.
     expect(accepting.sort()).toEqual([
       "post /api/v1/admin/wallets/{user_id}/adjustments application/json",
+      "post /api/v1/admin/wallets/{user_id}/anomalies/{tx_ref}/{kind}/settlement application/json",
       ...["/api/v1/wallet/airtime", "/api/v1/wallet/fund", "/api/v1/wallet/withdraw"].flatMap(
         (path) => [
           `post ${path} application/json`,
