@@ -6,11 +6,10 @@
  * lets operators in, and the Wallet decides who may approve (so an operator
  * approving their own proposal hears "self-approval", not a bare 403).
  */
-import type { Facts } from "../domain/acts";
 import type { Operator } from "../lib/admin-auth";
 import { AppError, errors } from "../lib/errors";
 import { txRefOwner } from "../lib/ids";
-import { decidable } from "./console";
+import { proposeDecision, type ProposeRefusal } from "./act-proposals";
 import { approveProposal, refusalProblem } from "./operator-acts";
 
 /** What a confirmed form asks for, validated (src/routes/admin/console-acts.tsx). */
@@ -46,6 +45,33 @@ export type ActDone =
 
 const noWallet = () => errors.notFound("No wallet for this user.");
 
+/** A decision refused at proposal time, as the page says it (the JSON route's problems, same codes). */
+function decideRefusal(refusal: ProposeRefusal): AppError {
+  switch (refusal) {
+    case "no_wallet":
+      return noWallet();
+    case "not_pending":
+      return new AppError({
+        status: 409,
+        code: "not_pending",
+        title: "No longer pending",
+        detail: "The payment is already final; there is nothing to decide.",
+      });
+    case "not_decidable":
+      return new AppError({
+        status: 409,
+        code: "not_decidable",
+        title: "Not decidable",
+        detail:
+          "The payment is neither escalated nor overdue (or was never sent): the system still follows it.",
+      });
+    case "role_required":
+      return refusalProblem("role_required", "");
+    default:
+      return errors.notFound("No held payment (withdrawal or purchase) with this reference.");
+  }
+}
+
 export async function runConsoleAct(
   env: Env,
   ctx: ExecutionContext,
@@ -57,29 +83,17 @@ export async function runConsoleAct(
   switch (input.act) {
     case "decide": {
       if (txRefOwner(input.tx_ref) !== user_id) throw errors.notFound("No such transaction.");
-      const tx = await stub.getTransaction(input.tx_ref);
-      if (!tx) throw errors.notFound("No such transaction.");
-      if (!decidable(tx, Date.now()))
-        throw new AppError({
-          status: 409,
-          code: "not_decidable",
-          title: "Not decidable",
-          detail:
-            "Only a pending withdrawal or purchase that is escalated or past its deadline may be decided by hand.",
-        });
-      const payload: Facts = { decision: input.decision, evidence: input.evidence };
-      if (input.reference) payload.reference = input.reference;
-      const out = await stub.proposeAct(operator, {
-        kind: "decide",
+      // Proposed as the JSON route proposes it (./act-proposals.ts): one rule, one payload shape.
+      const out = await proposeDecision(env, operator, {
+        user_id,
         tx_ref: input.tx_ref,
-        amount_minor: tx.amount_minor,
-        payload,
+        decision: input.decision,
+        evidence: input.evidence,
+        ...(input.reference === undefined ? {} : { reference: input.reference }),
         reason: input.evidence,
       });
-      if (out.outcome === "no_wallet") throw noWallet();
-      if (out.outcome === "unknown_tx") throw errors.notFound("No such transaction.");
-      if (out.outcome === "role_required") throw refusalProblem("role_required", "");
-      return "proposed";
+      if (out.ok) return "proposed";
+      throw decideRefusal(out.refusal);
     }
     case "adjust": {
       const { act: _act, amount, ...rest } = input;

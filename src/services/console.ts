@@ -12,6 +12,7 @@ import type { TransactionHistory } from "../durable/wallet/object";
 import type { AuditEntry, Proposal } from "../domain/acts";
 import type { WalletSummary } from "../domain/records";
 import type { IndexedProposal } from "../durable/operations/acts-index";
+import { decisionRefusal } from "../durable/wallet/decisions";
 import { AUDIT_PAGE_MAX, PROPOSALS_PAGE_MAX } from "../durable/wallet/limits";
 import { operatorOverview, settlementSeries, type OperatorOverview } from "./operator-index";
 import { proposalsAcrossWallets } from "./operator-acts";
@@ -41,8 +42,6 @@ export type WalletPageData = {
 
 /** How many of a wallet's newest transactions its console page lists. */
 export const CONSOLE_WALLET_TRANSACTIONS = 20;
-/** The held payments an operator decides by hand when the provider never answers. */
-const DECIDABLE_TYPES: readonly string[] = ["WITHDRAW", "AIRTIME", "DATA"];
 
 /** The charts: the last day, per hour. */
 export const CONSOLE_SERIES_BUCKET_MS = 60 * 60 * 1000;
@@ -87,9 +86,9 @@ export async function consoleTransaction(env: Env, tx_ref: string): Promise<Tran
   return { user_id, tx, history, proposals: mine, audit, decidable: decidable(tx, Date.now()) };
 }
 
+/** The same rule proposing (./act-proposals.ts) and deciding apply: the page offers only what they accept. */
 export function decidable(tx: TransactionRecord, now_ms: number): boolean {
-  if (tx.status !== "PENDING" || !DECIDABLE_TYPES.includes(tx.type)) return false;
-  return tx.escalated_at_ms !== null || (tx.deadline_at_ms > 0 && now_ms >= tx.deadline_at_ms);
+  return decisionRefusal(tx, tx.version, now_ms) === null;
 }
 
 /** A wallet as an operator sees it; 404 for a user without one. */

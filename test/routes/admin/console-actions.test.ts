@@ -226,7 +226,7 @@ describe("operator console: forms", () => {
     expect((await w.stub.summary())!.balance_minor).toBe(101_000);
   });
 
-  it("offers no decision on a settled transaction, and a forced one is a readable refusal page that changes nothing", async () => {
+  it("offers no decision on a funding, and a forced one is a readable refusal page that changes nothing", async () => {
     const w = await fundedWallet(100_000);
     const list = await w.stub.listTransactions({ limit: 1 });
     expect(list.ok).toBe(true);
@@ -243,10 +243,10 @@ describe("operator console: forms", () => {
       evidence: "none",
     });
     const page = await forced.text();
-    expect(forced.status).toBe(409);
+    expect(forced.status).toBe(404);
     expect(forced.headers.get("content-type")).toMatch(/^text\/html/);
-    expect(page).toContain('data-problem="not_decidable"');
-    expect(page).toContain("Not decidable");
+    expect(page).toContain('data-problem="not_found"');
+    expect(page).toContain("No held payment (withdrawal or purchase) with this reference.");
     expect(await w.stub.proposals({ limit: 5 })).toHaveLength(0);
     // An invalid form is a page too, with the fields that are wrong.
     const invalid = await post(`${walletPage(w.user_id)}/acts/adjust/confirm`, operator, {
