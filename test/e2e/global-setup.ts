@@ -20,6 +20,9 @@ export async function setup(project: TestProject) {
       ADMIN_API_TOKEN: E2E_ADMIN_TOKEN,
       FLUTTERWAVE_SECRET_KEY: E2E_FLUTTERWAVE_SECRET_KEY,
       SANDBOX_TRANSFER_DELAY_S: "1",
+      // Long enough for the other tests' withdrawals (settled in 1 s), short enough that the
+      // console's walk (test/e2e/console.test.ts) sees its stuck withdrawal escalated soon.
+      HELD_PAYMENT_DEADLINE_S: "8",
     },
   });
   server = started;

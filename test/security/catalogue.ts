@@ -1310,6 +1310,21 @@ export const CATALOGUE: readonly Attack[] = [
     file: ACTS_WALLET,
     test: "storage refuses editing or deleting the audit log and deciding a proposal twice",
   },
+  {
+    id: "admin-console-csrf",
+    area: "admin",
+    description:
+      "cross-site request forgery on the console's forms: no token, a wrong or another operator's token, another origin, no origin",
+    file: "test/routes/admin/console-actions.test.ts",
+    test: "refuses a post without the token, with a wrong or another operator's token, or from another origin: 403, nothing changed",
+  },
+  {
+    id: "admin-console-viewer-acts",
+    area: "admin",
+    description: "a viewer posting a console form it was not shown",
+    file: "test/routes/admin/console-actions.test.ts",
+    test: "a viewer sees no form and is refused if it posts",
+  },
 ];
 
 /**

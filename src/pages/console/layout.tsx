@@ -5,7 +5,7 @@
  * its own page), styles inline, charts as inline SVG.
  */
 import type { Child } from "hono/jsx";
-import { CONSOLE_PATH } from "./paths";
+import { CONSOLE_APPROVALS_PATH, CONSOLE_PATH } from "./paths";
 
 const STYLE = `
   :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1c2430; background: #f4f6f8; }
@@ -25,6 +25,10 @@ const STYLE = `
   .card b { display: block; font-size: 1.4rem; font-variant-numeric: tabular-nums; }
   .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(20rem, 1fr)); gap: 1rem; }
   code { font-size: .85em; word-break: break-all; }
+  .banner { background: #dcf5e3; color: #13612d; padding: .6rem 1rem; border-radius: 8px; }
+  .refusal h1 { color: #8c1d18; }
+  form { display: flex; flex-direction: column; gap: .4rem; margin: .3rem 0; }
+  label { display: flex; flex-direction: column; font-size: .85rem; gap: .15rem; }
   pre { background: #f7f9fb; padding: .5rem; overflow-x: auto; font-size: .8rem; }
 `;
 
@@ -35,6 +39,10 @@ export function ConsolePage(props: { title: string; operator: string; children: 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="robots" content="noindex" />
+        {/* The Worker answers Referrer-Policy: no-referrer, under which a browser posts a form with
+            Origin: null; the console's forms must say where they come from (src/lib/csrf.ts), and
+            only to ourselves. */}
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · Wallet operations`}</title>
         <style>{STYLE}</style>
       </head>
@@ -42,6 +50,7 @@ export function ConsolePage(props: { title: string; operator: string; children: 
         <header>
           <strong>Wallet operations</strong>
           <a href={CONSOLE_PATH}>Overview</a>
+          <a href={CONSOLE_APPROVALS_PATH}>Approvals</a>
           <span class="who">{props.operator}</span>
         </header>
         <main>{props.children}</main>

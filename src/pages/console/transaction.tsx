@@ -10,18 +10,25 @@
 import { formatMinor } from "../../domain/money";
 import type { TransactionPageData } from "../../services/console";
 import { ConsolePage } from "./layout";
+import { ActForm, at, AuditTable, Banner, type DoneFlag, ProposalsTable } from "./parts";
+import { consoleWalletPath } from "./paths";
 
-const at = (ms: number | null) =>
-  ms === null ? "—" : new Date(ms).toISOString().replace(".000Z", "Z");
-
-export function TransactionPage(props: { data: TransactionPageData; operator: string }) {
-  const { tx, history, user_id } = props.data;
+export function TransactionPage(props: {
+  data: TransactionPageData;
+  operator: string;
+  /** The form token when the viewer may act (operator or approver); null for a viewer. */
+  csrf: string | null;
+  done?: DoneFlag;
+}) {
+  const { tx, history, user_id, proposals, audit, decidable } = props.data;
+  const csrf = props.csrf;
   const first = history.versions[0]?.version ?? tx.version;
   return (
     <ConsolePage title={tx.tx_ref} operator={props.operator}>
       <h1>
         {tx.type} <code>{tx.tx_ref}</code>
       </h1>
+      <Banner done={props.done} />
       <section>
         <dl style="display:grid;grid-template-columns:max-content 1fr;gap:.3rem 1rem;margin:0">
           <dt>Status</dt>
@@ -35,7 +42,9 @@ export function TransactionPage(props: { data: TransactionPageData; operator: st
           </dd>
           <dt>Wallet</dt>
           <dd>
-            <code>{user_id}</code>
+            <a href={consoleWalletPath(user_id)}>
+              <code>{user_id}</code>
+            </a>
           </dd>
           <dt>Version</dt>
           <dd data-field="version">{tx.version}</dd>
@@ -48,7 +57,7 @@ export function TransactionPage(props: { data: TransactionPageData; operator: st
           <dt>Deadline</dt>
           <dd>{at(tx.deadline_at_ms)}</dd>
           <dt>Escalated</dt>
-          <dd>{at(tx.escalated_at_ms)}</dd>
+          <dd data-field="escalated">{at(tx.escalated_at_ms)}</dd>
           <dt>Next check</dt>
           <dd>
             {at(tx.next_check_at_ms)} ({tx.check_attempts} checks so far)
@@ -144,6 +153,39 @@ export function TransactionPage(props: { data: TransactionPageData; operator: st
             </tbody>
           </table>
         )}
+      </section>
+      {decidable && csrf ? (
+        <section>
+          <h2>Decide</h2>
+          <p class="muted">
+            The provider has not answered in time. Decide from the provider's own records: post (it
+            paid) or void (it did not; the hold is released). A second operator approves.
+          </p>
+          <ActForm user_id={user_id} act="decide" csrf={csrf} label="Propose decision…">
+            <input type="hidden" name="tx_ref" value={tx.tx_ref} />
+            <label>
+              Decision{" "}
+              <select name="decision">
+                <option value="void">void (release the hold)</option>
+                <option value="post">post (the provider paid)</option>
+              </select>
+            </label>
+            <label>
+              Evidence <input name="evidence" required />
+            </label>
+            <label>
+              Provider reference (optional) <input name="reference" />
+            </label>
+          </ActForm>
+        </section>
+      ) : null}
+      <section>
+        <h2>Proposals</h2>
+        <ProposalsTable proposals={proposals} />
+      </section>
+      <section>
+        <h2>Audit entries</h2>
+        <AuditTable entries={audit} />
       </section>
       <section>
         <h2>Details</h2>

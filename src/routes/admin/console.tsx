@@ -15,17 +15,33 @@ import { OverviewPage } from "../../pages/console/overview";
 import { CONSOLE_PATH } from "../../pages/console/paths";
 import { TransactionPage } from "../../pages/console/transaction";
 import { consoleOverview, consoleTransaction } from "../../services/console";
+import { csrfToken } from "../../lib/csrf";
+import { roleAtLeast } from "../../lib/operator-roles";
+import { DONE_MESSAGES, type DoneFlag } from "../../pages/console/parts";
 
 export const consoleRoutes = newRouter();
 
-const HTML = { "text/html": { schema: z.string() } };
-const pageHeaders = { "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
+export const HTML = { "text/html": { schema: z.string() } };
+export const pageHeaders = { "content-security-policy": PAGE_CSP, "cache-control": "no-store" };
 
 /** Who is signed in, as the header shows it (the guard always sets it). */
-const who = (c: AppContext) => {
+export const who = (c: AppContext) => {
   const operator = c.var.operator;
   return operator ? `${operator.id} (${operator.role})` : "";
 };
+
+/** A form token for an operator signed in through Access; null for viewers and the script token (no forms). */
+export function formToken(c: AppContext): string | null {
+  const operator = c.var.operator;
+  if (!operator || operator.via !== "access" || !roleAtLeast(operator.role, "operator"))
+    return null;
+  return csrfToken(c.var.config.JWT_SECRET_KEY, operator.id, Date.now());
+}
+
+/** The result banner's flag: one of a fixed list (the page never echoes what the URL says). */
+export const DoneQuery = z.object({ done: z.string().max(32).optional() });
+export const doneFlag = (raw: string | undefined): DoneFlag | undefined =>
+  raw !== undefined && Object.hasOwn(DONE_MESSAGES, raw) ? (raw as DoneFlag) : undefined;
 
 consoleRoutes.openapi(
   createRoute({
@@ -54,7 +70,10 @@ consoleRoutes.openapi(
     summary:
       "Operator console: one transaction, its versions, provider events and anomalies (HTML)",
     ...adminOnly,
-    request: { params: z.object({ tx_ref: z.string().min(1).max(TX_REF_MAX_CHARS) }) },
+    request: {
+      params: z.object({ tx_ref: z.string().min(1).max(TX_REF_MAX_CHARS) }),
+      query: DoneQuery,
+    },
     responses: {
       200: { description: "The transaction page.", content: HTML },
       ...problems(401, 404, 422),
@@ -62,7 +81,16 @@ consoleRoutes.openapi(
   }),
   async (c) => {
     const data = await consoleTransaction(c.env, c.req.valid("param").tx_ref);
-    return c.html(<TransactionPage data={data} operator={who(c)} />, 200, pageHeaders) as never;
+    return c.html(
+      <TransactionPage
+        data={data}
+        operator={who(c)}
+        csrf={formToken(c)}
+        done={doneFlag(c.req.valid("query").done)}
+      />,
+      200,
+      pageHeaders,
+    ) as never;
   },
 );
 

@@ -22,6 +22,7 @@ import {
 import { log } from "../../lib/log";
 import { QueueMessage } from "../../queue/messages";
 import { consoleRoutes } from "./console";
+import { consoleActsRoutes } from "./console-acts";
 import { actsRoutes } from "./acts";
 import { actProposalRoutes } from "./act-proposals";
 import { operatorRoutes } from "./operator";
@@ -47,6 +48,7 @@ adminRoutes.route("/", whoamiRoutes);
 // Routes that keep their own file, under the same guard (src/lib/admin-auth.ts).
 adminRoutes.route("/", projectionAdminRoutes);
 adminRoutes.route("/", consoleRoutes);
+adminRoutes.route("/", consoleActsRoutes);
 adminRoutes.route("/", actsRoutes);
 adminRoutes.route("/", actProposalRoutes);
 
