@@ -13,6 +13,7 @@
 import type { Proposal } from "../domain/acts";
 import { isRefundable, owedOnCharge } from "../domain/refund-rule";
 import { requireConfig } from "../lib/config";
+import { AppError } from "../lib/errors";
 import { refundPort } from "../providers/index";
 import { decisionRefusal } from "../durable/wallet/decisions";
 import type { ProposeOutcome } from "../durable/wallet/object";
@@ -134,4 +135,66 @@ function proposed(out: ProposeOutcome): ProposeAnswer {
     case "unknown_tx":
       return { ok: false, refusal: "not_found" };
   }
+}
+
+/** A proposal refused by name, as a problem (the JSON routes and the console say the same). */
+const REFUSED: Record<Exclude<ProposeRefusal, "no_wallet" | "not_found">, AppError> = {
+  not_pending: new AppError({
+    status: 409,
+    code: "not_pending",
+    title: "No longer pending",
+    detail: "The payment is already final; there is nothing to decide.",
+  }),
+  not_decidable: new AppError({
+    status: 409,
+    code: "not_decidable",
+    title: "Not decidable",
+    detail:
+      "The payment is neither escalated nor overdue (or was never sent): the system still follows it.",
+  }),
+  already_refunded: new AppError({
+    status: 409,
+    code: "already_refunded",
+    title: "Already settled",
+    detail: "This anomaly was already refunded or credited.",
+  }),
+  nothing_owed: new AppError({
+    status: 422,
+    code: "nothing_owed",
+    title: "Nothing owed",
+    detail: "The provider's charge shows nothing owed back.",
+  }),
+  amount_too_large: new AppError({
+    status: 422,
+    code: "amount_too_large",
+    title: "More than owed",
+    detail: "The amount is more than the provider's charge shows is owed.",
+  }),
+  provider_unavailable: new AppError({
+    status: 503,
+    code: "provider_unavailable",
+    title: "Provider unavailable",
+    detail: "The provider could not say what the charge holds now; propose again later.",
+  }),
+  role_required: new AppError({
+    status: 403,
+    code: "role_required",
+    title: "Role required",
+    detail: "Proposing needs the operator role.",
+  }),
+};
+
+export function proposeRefusalProblem(
+  refusal: Exclude<ProposeRefusal, "no_wallet" | "not_found">,
+  owed_minor?: number,
+): AppError {
+  const refused = REFUSED[refusal];
+  if (owed_minor === undefined) return refused;
+  return new AppError({
+    status: refused.status,
+    code: refused.code,
+    title: refused.title,
+    detail: refused.detail,
+    extra: { owed_minor },
+  });
 }

@@ -9,7 +9,7 @@
 import type { Operator } from "../lib/admin-auth";
 import { AppError, errors } from "../lib/errors";
 import { txRefOwner } from "../lib/ids";
-import { proposeDecision, type ProposeRefusal } from "./act-proposals";
+import { proposeDecision, proposeRefusalProblem, type ProposeRefusal } from "./act-proposals";
 import { approveProposal, refusalProblem } from "./operator-acts";
 
 /** What a confirmed form asks for, validated (src/routes/admin/console-acts.tsx). */
@@ -51,20 +51,8 @@ function decideRefusal(refusal: ProposeRefusal): AppError {
     case "no_wallet":
       return noWallet();
     case "not_pending":
-      return new AppError({
-        status: 409,
-        code: "not_pending",
-        title: "No longer pending",
-        detail: "The payment is already final; there is nothing to decide.",
-      });
     case "not_decidable":
-      return new AppError({
-        status: 409,
-        code: "not_decidable",
-        title: "Not decidable",
-        detail:
-          "The payment is neither escalated nor overdue (or was never sent): the system still follows it.",
-      });
+      return proposeRefusalProblem(refusal);
     case "role_required":
       return refusalProblem("role_required", "");
     default:

@@ -11,14 +11,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { REFUND_COMMENTS_MAX_CHARS, FUND_MAX_MINOR } from "../../domain/limits";
 import { DECISION_EVIDENCE_MAX_CHARS, DECISION_ID_MAX_CHARS } from "../../durable/wallet/limits";
 import { operatorOnly, type Operator } from "../../lib/admin-auth";
-import { AppError, errors } from "../../lib/errors";
+import { errors } from "../../lib/errors";
 import { executionCtx, newRouter, problems, type AppContext } from "../../lib/http";
 import { TX_REF_MAX_CHARS } from "../../lib/ids";
 import {
   proposeDecision,
   proposeSettlement,
   type ProposeAnswer,
-  type ProposeRefusal,
+  proposeRefusalProblem,
 } from "../../services/act-proposals";
 import { amountField } from "../wallet/schemas";
 import { Proposal, WalletParam } from "./acts-schemas";
@@ -67,65 +67,11 @@ function operatorOf(c: AppContext): Operator {
   return operator;
 }
 
-const REFUSED: Record<Exclude<ProposeRefusal, "no_wallet" | "not_found">, AppError> = {
-  not_pending: new AppError({
-    status: 409,
-    code: "not_pending",
-    title: "No longer pending",
-    detail: "The payment is already final; there is nothing to decide.",
-  }),
-  not_decidable: new AppError({
-    status: 409,
-    code: "not_decidable",
-    title: "Not decidable",
-    detail:
-      "The payment is neither escalated nor overdue (or was never sent): the system still follows it.",
-  }),
-  already_refunded: new AppError({
-    status: 409,
-    code: "already_refunded",
-    title: "Already settled",
-    detail: "This anomaly was already refunded or credited.",
-  }),
-  nothing_owed: new AppError({
-    status: 422,
-    code: "nothing_owed",
-    title: "Nothing owed",
-    detail: "The provider's charge shows nothing owed back.",
-  }),
-  amount_too_large: new AppError({
-    status: 422,
-    code: "amount_too_large",
-    title: "More than owed",
-    detail: "The amount is more than the provider's charge shows is owed.",
-  }),
-  provider_unavailable: new AppError({
-    status: 503,
-    code: "provider_unavailable",
-    title: "Provider unavailable",
-    detail: "The provider could not say what the charge holds now; propose again later.",
-  }),
-  role_required: new AppError({
-    status: 403,
-    code: "role_required",
-    title: "Role required",
-    detail: "Proposing needs the operator role.",
-  }),
-};
-
 function answer(c: AppContext, out: ProposeAnswer, user_id: string, what: string) {
   if (out.ok) return c.json(proposalView(out.proposal, user_id), 202);
   if (out.refusal === "no_wallet") throw errors.notFound("No wallet for this user.");
   if (out.refusal === "not_found") throw errors.notFound(what);
-  const refused = REFUSED[out.refusal];
-  if (out.owed_minor === undefined) throw refused;
-  throw new AppError({
-    status: refused.status,
-    code: refused.code,
-    title: refused.title,
-    detail: refused.detail,
-    extra: { owed_minor: out.owed_minor },
-  });
+  throw proposeRefusalProblem(out.refusal, out.owed_minor);
 }
 
 actProposalRoutes.openapi(
