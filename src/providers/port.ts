@@ -275,6 +275,20 @@ export type RefundView = {
   reference: string | null;
 };
 
+/** A refund's view in the words the Wallet's one apply path takes (the reconciler's and the service's). */
+export function refundFacts(view: RefundView, currency: string): FoundFacts {
+  return {
+    found: true,
+    provider_ref: view.refund_id,
+    our_ref: view.reference,
+    outcome:
+      view.state === "completed" ? "succeeded" : view.state === "failed" ? "failed" : "pending",
+    amount_minor: view.amount_minor,
+    currency,
+    message: null,
+  };
+}
+
 /**
  * Refunds. `refund`: accepted (the provider's refund id; its status is
  * followed with `refundStatus`, never taken from the create answer), or

@@ -27,7 +27,7 @@ import { requireConfig } from "../lib/config";
 import { newTxRef } from "../lib/ids";
 import { log } from "../lib/log";
 import { refundPort } from "../providers/index";
-import type { RefundPort, RefundView } from "../providers/port";
+import { refundFacts, type RefundPort } from "../providers/port";
 
 export type SettleRequest = {
   user_id: string;
@@ -56,20 +56,6 @@ export type SettleAnswer = { ok: true; tx: TransactionRecord } | RefundRefusal;
 
 function walletOf(env: Env, user_id: string) {
   return env.WALLET.getByName(user_id);
-}
-
-/** A refund's status in the words the Wallet's apply path takes. */
-export function refundFacts(view: RefundView, currency: string): FoundFacts {
-  return {
-    found: true,
-    provider_ref: view.refund_id,
-    our_ref: view.reference,
-    outcome:
-      view.state === "completed" ? "succeeded" : view.state === "failed" ? "failed" : "pending",
-    amount_minor: view.amount_minor,
-    currency,
-    message: null,
-  };
 }
 
 /**

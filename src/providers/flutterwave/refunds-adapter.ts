@@ -20,7 +20,7 @@
 import { minorToProviderNumber, providerAmountToMinor } from "../../domain/money";
 import type { FoundFacts } from "../../domain/transactions";
 import type { Outcome } from "../outcome";
-import type { RefundPort, RefundState, RefundView } from "../port";
+import { refundFacts, type RefundPort, type RefundState, type RefundView } from "../port";
 import { UnknownStatus, type FlutterwaveClient } from "./client";
 import { FLUTTERWAVE_REFUND_PAGES_MAX } from "./limits";
 import { PageInfo, Refund } from "./schemas";
@@ -70,22 +70,8 @@ function strip({ charge: _charge, ...view }: RefundView & { charge: string | nul
   return view;
 }
 
-/** A refund in our words, for the reconciler's one apply path. */
-function factsOf(view: RefundView, currency: string): FoundFacts {
-  return {
-    found: true,
-    provider_ref: view.refund_id,
-    our_ref: view.reference,
-    outcome:
-      view.state === "completed" ? "succeeded" : view.state === "failed" ? "failed" : "pending",
-    amount_minor: view.amount_minor,
-    currency,
-    message: null,
-  };
-}
-
 function asFacts(answer: Outcome<RefundView>, currency: string): Outcome<FoundFacts> {
-  return answer.ok ? { ok: true, value: factsOf(answer.value, currency) } : answer;
+  return answer.ok ? { ok: true, value: refundFacts(answer.value, currency) } : answer;
 }
 
 export function flutterwaveRefunds(client: FlutterwaveClient): RefundPort {
