@@ -21,7 +21,6 @@
  */
 import type { TransactionRecord } from "../domain/records";
 import { REFUND_COMMENTS_MAX_CHARS } from "../domain/limits";
-import type { FoundFacts } from "../domain/transactions";
 import type { AnomalyId, SettleAnomalyOutcome } from "../durable/wallet/refund-flow";
 import { requireConfig } from "../lib/config";
 import { newTxRef } from "../lib/ids";
