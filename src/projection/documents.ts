@@ -35,6 +35,9 @@ export function walletChange(wallet: WalletVersion): ProjectionChange {
       balance_minor: wallet.balance_minor,
       available_minor: wallet.available_minor,
       is_active: wallet.is_active,
+      // Flat, so the consistency check compares values; versions written before freezes carry none.
+      frozen_mode: wallet.frozen?.mode ?? null,
+      frozen_reason: wallet.frozen?.reason ?? null,
       created_at_ms: wallet.created_at_ms,
       updated_at_ms: wallet.updated_at_ms,
     },

@@ -34,6 +34,7 @@ import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../lib/ids";
 import { MongoMisconfigured, WriteConcernNotMet } from "./mongo-client";
 import { NARRATION_MAX_CHARS } from "../domain/limits";
 import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS } from "../lib/limits";
+import { ACT_TEXT_MAX_CHARS } from "../durable/wallet/limits";
 import { MONGO_BATCH_MAX } from "./limits";
 
 // ---- Shapes ---------------------------------------------------------------------------
@@ -63,6 +64,9 @@ const WalletSnapshot = z.strictObject({
   balance_minor: int,
   available_minor: int,
   is_active: z.boolean(),
+  /** An operator's freeze (src/durable/wallet/freeze.ts): its mode and the reason the user is told. */
+  frozen_mode: z.enum(["no_debit", "full"]).nullable(),
+  frozen_reason: z.string().max(ACT_TEXT_MAX_CHARS).nullable(),
   created_at_ms: time_ms,
   updated_at_ms: time_ms,
 });

@@ -80,6 +80,8 @@ function walletChange(key: string, version: number, balance_minor: number): Proj
       balance_minor,
       available_minor: balance_minor,
       is_active: true,
+      frozen_mode: null,
+      frozen_reason: null,
       created_at_ms: CREATED_AT_MS,
       updated_at_ms: CREATED_AT_MS + version,
     },

@@ -72,6 +72,14 @@ async function expectProjected(user_id: string, timeout_ms = 15_000): Promise<Ch
   }, timeout_ms);
 }
 
+/** The ledger's wallet as the consistency checker projects it (the fields the MongoDB document must hold). */
+async function projectedWallet(user_id: string) {
+  const { walletChange } = await import("../../src/projection/documents");
+  const ledger = await env.WALLET.getByName(user_id).projectionView("", 1);
+  if (!ledger.wallet) throw new Error("no wallet");
+  return { view: walletChange(ledger.wallet).doc };
+}
+
 /** A registered user with a funding credited, a withdrawal paid out and an airtime purchase delivered. */
 async function scriptedMix() {
   const user = await registerAndLogin();
@@ -153,6 +161,28 @@ describe("the projection follows the ledger", () => {
     const result = await expectProjected(mix.user_id);
     expect(result.checked).toEqual({ users: 1, wallets: 1, transactions: 3 });
     expect(result.differences).toEqual([]);
+  });
+
+  it("carries an operator's freeze and its lifting to the wallet's document", async () => {
+    const user = await registerAndLogin();
+    const stub = env.WALLET.getByName(user.user_id);
+    const ops = { id: "ops@example.com", role: "operator" as const };
+    const frozen = await stub.freeze(ops, {
+      mode: "no_debit",
+      reason: "Under review",
+      internal_reason: "projection test",
+    });
+    expect(frozen.outcome).toBe("frozen");
+    // The checker compares every field of the ledger's wallet, the freeze's two among them.
+    await expectProjected(user.user_id);
+    const { view } = await projectedWallet(user.user_id);
+    expect(view).toMatchObject({ frozen_mode: "no_debit", frozen_reason: "Under review" });
+    expect((await stub.unfreeze(ops, { reason: "cleared" })).outcome).toBe("unfrozen");
+    await expectProjected(user.user_id);
+    expect((await projectedWallet(user.user_id)).view).toMatchObject({
+      frozen_mode: null,
+      frozen_reason: null,
+    });
   });
 
   it("ends in the same state after the whole feed is delivered again, reversed and twice over", async () => {
@@ -373,6 +403,8 @@ describe("the checker's comparison", () => {
       balance_minor: 150_00,
       available_minor: 150_00,
       is_active: true,
+      frozen_mode: null,
+      frozen_reason: null,
       created_at_ms: 1,
       updated_at_ms: 2,
     },
