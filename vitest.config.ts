@@ -62,6 +62,8 @@ function workersProject(options: {
   include: string[];
   exclude: string[];
   mongo: boolean;
+  /** Run in the later group (beside e2e, whose server has its own storage), so no other file shares this project's objects. */
+  quiet?: boolean;
 }) {
   return {
     plugins: [
@@ -115,7 +117,7 @@ function workersProject(options: {
       name: options.name,
       include: options.include,
       exclude: options.exclude,
-      ...IN_PROCESS_GROUP,
+      ...(options.quiet ? QUIET_GROUP : IN_PROCESS_GROUP),
       ...EVERY_TEST_ASSERTS,
       testTimeout: 30_000,
       ...(options.mongo ? { globalSetup: ["test/support/mongo-double/global-setup.mjs"] } : {}),
@@ -145,6 +147,14 @@ const LEDGER_PROPERTY_TESTS = [
 const API_PROOFS = ["test/proofs/**/*.test.ts"];
 
 /**
+ * Tests of the deployment-wide operator counters (one Operations index for
+ * every wallet). They compare totals before and after an action, so no other
+ * file may move those totals meanwhile: their own project (its own objects),
+ * run in the later group, beside the e2e files, whose server keeps its own storage.
+ */
+const DEPLOYMENT_TOTALS_TESTS = ["test/routes/admin/operator.test.ts"];
+
+/**
  * Pure tests: the domain's rules and the leaf helpers that need no runtime.
  * They run in Node, where a file starts in milliseconds instead of booting
  * workerd with every binding; a test that needs a binding belongs elsewhere.
@@ -167,6 +177,8 @@ const PURE_TESTS = [
  * Vitest requires one worker count per group.
  */
 const IN_PROCESS_GROUP = { sequence: { groupOrder: 0 }, maxWorkers: 2 };
+/** The later group's setting (see `e2e`), for a workers project that must run alone. */
+const QUIET_GROUP = { sequence: { groupOrder: 1 }, maxWorkers: 2 };
 
 /**
  * A test that asserts nothing proves nothing: every test must make at least
@@ -187,8 +199,16 @@ export default defineConfig({
           ...LEDGER_PROPERTY_TESTS,
           ...API_PROOFS,
           ...PURE_TESTS,
+          ...DEPLOYMENT_TOTALS_TESTS,
         ],
         mongo: true,
+      }),
+      workersProject({
+        name: "totals",
+        include: DEPLOYMENT_TOTALS_TESTS,
+        exclude: [],
+        mongo: true,
+        quiet: true,
       }),
       workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),
       workersProject({ name: "proofs", include: API_PROOFS, exclude: [], mongo: true }),

@@ -10,8 +10,10 @@
  * - both routes refuse without the admin token, with a wrong one, and with a
  *   user's token.
  *
- * The Operations object is one per deployment, so tests compare before and
- * after (deltas) rather than absolute totals.
+ * The Operations index is one per deployment, so tests compare before and
+ * after (deltas) rather than absolute totals; this file runs in a project of
+ * its own (vitest.config.ts) so no other file moves those totals meanwhile,
+ * and waits for a wallet's feed to reach the index before reading "before".
  */
 import {
   createExecutionContext,
@@ -23,6 +25,7 @@ import {
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { TransactionFact } from "../../../src/domain/operator";
+import type { Wallet } from "../../../src/durable/wallet/object";
 import { OPERATIONS_OBJECT } from "../../../src/durable/operations/object";
 import { requireConfig } from "../../../src/lib/config";
 import { newTxRef } from "../../../src/lib/ids";
@@ -100,6 +103,28 @@ const pendingOf = (v: View, type: string) =>
 const settledOf = (v: View, type: string, outcome: string) =>
   v.settlements.find((s) => s.type === type && s.outcome === outcome)?.count ?? 0;
 const sample = (m: Map<string, number>, key: string) => m.get(key) ?? 0;
+
+/**
+ * Wait until the wallet's operations reader has delivered everything in its
+ * feed: the index is fed in the background, so a total read right after an
+ * action may or may not include it yet.
+ */
+async function fedToOperators(stub: DurableObjectStub<Wallet>) {
+  for (let i = 0; i < 100; i++) {
+    const caught_up = await runInDurableObject(stub, (_i, state) => {
+      const { position } = state.storage.sql
+        .exec<{ position: number }>("SELECT position FROM feed_readers WHERE reader = 'operations'")
+        .one();
+      const { last } = state.storage.sql
+        .exec<{ last: number }>("SELECT MAX(seq) AS last FROM changes")
+        .one();
+      return position === last;
+    });
+    if (caught_up) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the wallet's operations reader did not catch up");
+}
 
 /** A message that exhausted its retries, arriving on the dead-letter queue. */
 async function deadLetter() {
@@ -272,6 +297,7 @@ describe("operator index: redelivery, ordering, retention", () => {
 
   it("counts nothing twice when a wallet's feed redelivers everything from the start", async () => {
     const over = await overpaidFunding();
+    await fedToOperators(over.stub);
     const before = await view();
     const m0 = await metrics();
     await runInDurableObject(over.stub, async (_i, state) => {
@@ -450,6 +476,7 @@ describe("operator index: redelivery, ordering, retention", () => {
 describe("resolving an anomaly", () => {
   it("takes it off the open list and the gauge, once; an unknown one is 404", async () => {
     const over = await overpaidFunding();
+    await fedToOperators(over.stub);
     const path = `/admin/anomalies/${over.tx_ref}/overpaid/resolve`;
     const m0 = await metrics();
     // Resolving is an act: the read-only script token and a viewer are refused, an operator resolves.
