@@ -289,6 +289,26 @@ const VT_AFTER_ANSWER: Record<
   failed: { status: "FAILED", stage: "failed", vt: "failed" },
 };
 
+/**
+ * The look-alike took its time: on a loaded machine its answer can outlast
+ * the tests' 1.5 s provider timeout, as a real provider's can. The purchase is
+ * then unknown to us (kept on hold, requeried by reference) while VTpass did
+ * what the number says, which is what the model records, so the reconciler
+ * and the later checks must bring it to the same end. Anything else is not a
+ * timeout and is left for `same` to refuse.
+ */
+function answeredAfterTimeout(
+  phone: PhoneKind,
+  answer: HeldAnswer,
+): { status: ModelTx["status"]; stage: string; vt: VtTruth } | null {
+  // Only a number VTpass delivers at once: that is then exactly the "unknown"
+  // number's case (delivered there, unknown here), whose ends the model knows.
+  if (phone !== "delivered") return null;
+  if (answer.status !== "PENDING" || answer.stage !== "submit_unknown") return null;
+  countOutcome("purchase: provider answered after our timeout");
+  return VT_AFTER_ANSWER.unknown;
+}
+
 type BuyPlan = {
   path: string;
   body: Record<string, string>;
@@ -390,12 +410,12 @@ export class Buy implements Cmd {
       );
       return countOutcome("purchase: insufficient funds");
     }
-    const after = VT_AFTER_ANSWER[plan.phone];
     const answer = await jsonAnswer<HeldAnswer>(
       response,
       202,
       `purchase ${JSON.stringify(plan.body)}`,
     );
+    const after = answeredAfterTimeout(plan.phone, answer) ?? VT_AFTER_ANSWER[plan.phone];
     same(
       "purchase answer",
       [answer.type, answer.status, answer.stage, answer.amount_minor],
@@ -512,8 +532,8 @@ export class Concurrent implements Cmd {
       const answer = await jsonAnswer<HeldAnswer>(response, 202, `concurrent ${q.kind}`);
       const after =
         q.kind === "withdraw"
-          ? { status: "PENDING" as const, stage: "submitted" }
-          : VT_AFTER_ANSWER[q.kind];
+          ? { status: "PENDING" as const, stage: "submitted", vt: undefined }
+          : (answeredAfterTimeout(q.kind, answer) ?? VT_AFTER_ANSWER[q.kind]);
       same(
         `concurrent ${q.kind} answer`,
         [answer.status, answer.stage, answer.amount_minor],
@@ -530,7 +550,7 @@ export class Concurrent implements Cmd {
       if (q.kind === "withdraw") Object.assign(tx, { transfer: "NEW", transfer_id: null });
       else
         Object.assign(tx, {
-          vt: VT_AFTER_ANSWER[q.kind].vt,
+          vt: after.vt,
           request_id: await requestIdOf(user, answer.tx_ref),
         });
       user.txs.push(tx);
