@@ -94,6 +94,8 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
       return transferPort(deps);
     case "AIRTIME":
     case "DATA":
+    case "ELECTRICITY":
+    case "TV":
       return purchasePort(deps);
     case "REFUND":
       return refundPort(deps);
