@@ -80,6 +80,9 @@ export function refundPort(deps: ProviderDeps): RefundPort {
   return flutterwaveRefunds(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
 }
 
+/** How long a meter's or smartcard's verification is kept (the purchases adapter's cache), for the API's words. */
+export { VTPASS_VERIFY_TTL_S as VERIFY_CACHE_TTL_S } from "./vtpass/limits";
+
 /** For tests: the adapters' cached lists, forgotten one kind at a time. */
 export { clearBankCache, clearCatalogueCache };
 
