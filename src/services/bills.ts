@@ -37,7 +37,7 @@ import {
   type MeterType,
   type TvProviderId,
 } from "../domain/bills";
-import { catalogueUnavailable, lookupPhone, purchasesOrUnavailable } from "./catalogue";
+import { lookupPhone, purchasesOrUnavailable } from "./catalogue";
 import { runHeldPayment, type HeldAnswer, type Prepared } from "./held-payment-runner";
 import { fingerprint } from "./idempotency";
 import { transactionView } from "./views";
@@ -57,6 +57,13 @@ export type TvInput = {
   quantity?: number;
   phone: string;
 };
+
+const bouquetsUnavailable = () =>
+  errors.upstream(
+    "catalogue_unavailable",
+    "The TV bouquets could not be fetched; try again shortly.",
+    503,
+  );
 
 // ---- The catalogue ---------------------------------------------------------------------------
 
@@ -86,7 +93,7 @@ export async function listDiscos(
 
 export async function tvBouquets(c: AppContext, provider: TvProviderId) {
   const read = await purchasesOrUnavailable(c).tvBouquets(provider);
-  if (!read.ok) throw catalogueUnavailable();
+  if (!read.ok) throw bouquetsUnavailable();
   return { bouquets: read.value, stale: read.stale };
 }
 
@@ -195,7 +202,7 @@ async function priceTv(c: AppContext, port: PurchasePort, input: TvInput): Promi
     ? await verifyAccount(c, { service_id: input.provider, number: input.smartcard }, port)
     : null;
   const read = await port.tvBouquets(input.provider);
-  if (!read.ok) throw catalogueUnavailable();
+  if (!read.ok) throw bouquetsUnavailable();
   let amount_minor: number;
   let code: string;
   let name: string;
