@@ -5,7 +5,8 @@
  * settled once, the prepaid token stored with the transaction wherever it
  * arrives (the pay answer, a requery), and reaching a watcher when it is late.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { transactionChange } from "../../../src/projection/documents";
 import {
   loadMongoDriverFirst,
   api,
@@ -134,17 +135,29 @@ describe("the electricity catalogue and merchant-verify", () => {
 
 describe("POST /wallet/electricity through the look-alike's test meters", () => {
   it("pays the prepaid test meter at once: debited once, the token and units in the answer, the history and the details", async () => {
-    const { auth, stub } = await fundedWallet(200_000_00);
+    const { auth, stub, user_id } = await fundedWallet(200_000_00);
     const amount = uniqueAmount();
-    const bill = await accepted(
-      await payElectricity(auth, {
-        disco: "ikeja-electric",
-        meter: PREPAID,
-        type: "prepaid",
-        amount: String(amount),
-        phone: uniqueMtnNumber(),
-      }),
-    );
+    // Everything the Worker logs while it sells the token: the token must not be in it.
+    const lines: string[] = [];
+    const capture = (...args: unknown[]) => void lines.push(args.map(String).join(" "));
+    const spies = [
+      vi.spyOn(console, "log").mockImplementation(capture),
+      vi.spyOn(console, "info").mockImplementation(capture),
+      vi.spyOn(console, "warn").mockImplementation(capture),
+      vi.spyOn(console, "error").mockImplementation(capture),
+    ];
+    const answer = await payElectricity(auth, {
+      disco: "ikeja-electric",
+      meter: PREPAID,
+      type: "prepaid",
+      amount: String(amount),
+      phone: uniqueMtnNumber(),
+    }).finally(() => {
+      for (const spy of spies) spy.mockRestore();
+    });
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join("\n")).not.toContain("26362054405982757802");
+    const bill = await accepted(answer);
     expect(bill).toMatchObject({
       type: "ELECTRICITY",
       status: "SUCCESS",
@@ -160,6 +173,12 @@ describe("POST /wallet/electricity through the look-alike's test meters", () => 
     const tx = (await stub.getTransaction(bill.tx_ref))!;
     expect(tx.details).toMatchObject({ token: "26362054405982757802", meter_type: "prepaid" });
     expect(await payCount(tx.provider_ref!)).toBe(1);
+    // The MongoDB projection's document carries it too (the feed's projection reader writes this).
+    expect(transactionChange({ ...tx, owner_user_id: user_id }).doc).toMatchObject({
+      type: "ELECTRICITY",
+      token: "26362054405982757802",
+      units: bill.units,
+    });
     const history = (await (await get(auth, "/wallet/transactions?type=ELECTRICITY")).json()) as {
       data: { tx_ref: string; details: Record<string, unknown> }[];
     };
