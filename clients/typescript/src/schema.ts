@@ -4666,7 +4666,7 @@ export interface paths {
          * Watch a transaction's status over WebSocket (owner only)
          * @description Upgrade to a WebSocket. Credentials: `Authorization: Bearer <access token>`, or `Sec-WebSocket-Protocol: bearer, <access token>`, or a watch ticket (`?ticket=`, or `ticket` in the join frame).
          *
-         *     Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.
+         *     Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` (plus `token` and `units` once a bill that has them is delivered) at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.
          *
          *     Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).
          *
