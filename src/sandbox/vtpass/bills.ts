@@ -14,7 +14,7 @@
  * before paying (ours does) can reach their pay scenarios.
  */
 import type { SandboxPlan, SandboxService } from "./catalogue";
-import { findPlan } from "./catalogue";
+import { findPlan, findService } from "./catalogue";
 import type { Json } from "./json";
 
 export const PREPAID_METER = "1111111111111";
@@ -166,6 +166,21 @@ export function billFields(
   }
   return { fields: {}, extras: null };
 }
+
+const TYPE_TEXT = {
+  airtime: "Airtime Recharge",
+  data: "Data Services",
+  "electricity-bill": "Electricity Bill",
+  "tv-subscription": "TV Subscription",
+} as const;
+
+/** `content.transactions.type` of a purchase of this service, as VTpass words it. */
+export const typeText = (serviceID: string) =>
+  TYPE_TEXT[findService(serviceID)?.identifier ?? "airtime"];
+
+/** What a purchase's answer adds when it is a delivered bill (a token, a voucher, a postpaid customer). */
+export const billOf = (record: BillRecord & { status: string }) =>
+  billFields(findService(record.serviceID), record, record.status === "delivered");
 
 // ---- merchant-verify ----------------------------------------------------------------------------
 

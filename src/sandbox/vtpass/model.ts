@@ -19,7 +19,7 @@
  * code would hide a bug in it instead of catching it.
  */
 import { DEV_VTPASS_KEYS } from "../../lib/config";
-import { billFields, decideBillProduct, SUCCESS_NUMBERS } from "./bills";
+import { billOf, decideBillProduct, SUCCESS_NUMBERS, typeText } from "./bills";
 import { findPlan, findService } from "./catalogue";
 import type { Json } from "./json";
 import {
@@ -379,17 +379,6 @@ const STATUS_ANSWER: Record<SandboxStatus, { code: string; text: string }> = {
   reversed: { code: "040", text: "TRANSACTION REVERSAL" },
 };
 
-const TYPE_TEXT = {
-  airtime: "Airtime Recharge",
-  data: "Data Services",
-  "electricity-bill": "Electricity Bill",
-  "tv-subscription": "TV Subscription",
-} as const;
-
-/** What a delivered bill adds to the answer (a token, a voucher, a postpaid customer): bills.ts. */
-const billOf = (record: PurchaseRecord) =>
-  billFields(findService(record.serviceID), record, record.status === "delivered");
-
 function transactionObject(record: PurchaseRecord): Json {
   const commission_minor =
     record.status === "delivered" || record.status === "pending" ? record.commission_minor : 0;
@@ -404,7 +393,7 @@ function transactionObject(record: PurchaseRecord): Json {
     commission: nairaNumber(commission_minor),
     total_amount: nairaNumber(record.amount_minor - commission_minor),
     discount: null,
-    type: TYPE_TEXT[findService(record.serviceID)?.identifier ?? "airtime"],
+    type: typeText(record.serviceID),
     email: "sandbox@sandbox.vtpass.com",
     phone: record.phone,
     name: null,
