@@ -4,10 +4,12 @@
  * months), each priced by VTpass and never by the client, and each VTpass
  * code class on the held payment.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { VTPASS_CATALOGUE_TTL_S } from "../../../src/providers/vtpass/limits";
 import {
   api,
   authedJson,
+  bearerFor,
   expectLedgerConsistent,
   expectProblem,
   fundedWallet,
@@ -75,6 +77,33 @@ describe("the TV catalogue and smartcard verification", () => {
     );
     expect((await get(auth, "/catalog/tv/dstv/bouquets")).status).toBe(200);
     await expectProblem(await get(auth, "/catalog/tv/netflix/bouquets"), 422);
+  });
+
+  it("serves a stale copy of the bouquets past their cache time while VTpass is down, and says so", async () => {
+    const { auth, user_id } = await fundedWallet(1_00);
+    const fresh = (await (await get(auth, "/catalog/tv/startimes/bouquets")).json()) as {
+      stale: boolean;
+      data: { code: string }[];
+    };
+    expect(fresh.stale).toBe(false);
+    await controlData(
+      await vtControl("/faults", {
+        body: { operation: "variations", match: "", mode: "http_500", times: 10 },
+      }),
+    );
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      vi.setSystemTime(Date.now() + (VTPASS_CATALOGUE_TTL_S + 60) * 1000);
+      const res = await get(await bearerFor(user_id), "/catalog/tv/startimes/bouquets");
+      expect(res.status).toBe(200);
+      const stale = (await res.json()) as { stale: boolean; data: { code: string }[] };
+      expect(stale.stale).toBe(true);
+      expect(stale.data).toEqual(fresh.data);
+    } finally {
+      vi.useRealTimers();
+      // Whatever the fault has left must not reach the tests after this one.
+      await controlData(await vtControl("/faults", { method: "DELETE" }));
+    }
   });
 
   it("verifies the test smartcard on each service with VTpass's fields, and answers 422 for a wrong card or Showmax", async () => {
