@@ -38,6 +38,8 @@ import { adminRoutes } from "./routes/admin";
 import { bankRoutes } from "./routes/banks";
 import { withdrawalRoutes } from "./routes/withdrawals";
 import { catalogRoutes } from "./routes/catalog";
+import { billCatalogRoutes } from "./routes/catalog/bills";
+import { billRoutes } from "./routes/purchases/bills";
 import { purchaseRoutes, VTPASS_CALLBACK_PATH } from "./routes/purchases";
 import { docsRoutes } from "./routes/docs";
 import { walletRoutes } from "./routes/wallet";
@@ -256,6 +258,8 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
   app.route(API_BASE, withdrawalRoutes);
   app.route(API_BASE, catalogRoutes);
   app.route(API_BASE, purchaseRoutes);
+  app.route(API_BASE, billCatalogRoutes);
+  app.route(API_BASE, billRoutes);
   app.route(API_BASE, adminRoutes);
   app.route(API_BASE, wsRoutes);
   app.route(API_BASE, pagesRoutes);

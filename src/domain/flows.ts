@@ -18,7 +18,7 @@
  *   credit once;
  * - the held payment (WITHDRAW): hold -> claim -> submit -> settle (post),
  *   fail (void), or stay pending and reconcile;
- * - the purchase (AIRTIME, DATA): the held payment, in a buyer's words, plus
+ * - the purchase (AIRTIME, DATA, ELECTRICITY, TV): the held payment, in a buyer's words, plus
  *   `reversed` (the provider undid it: the money comes back once).
  * - the refund (REFUND): money a funding's charge took that is owed back
  *   (an overpayment's excess, a mismatched or late payment), returned
@@ -333,6 +333,9 @@ export const FLOWS: { readonly [T in TxType]: Flow } = {
   WITHDRAW: HELD_PAYMENT_FLOW,
   AIRTIME: PURCHASE_FLOW,
   DATA: PURCHASE_FLOW,
+  // Bills are purchases too: the same held payment, the same stages.
+  ELECTRICITY: PURCHASE_FLOW,
+  TV: PURCHASE_FLOW,
   REFUND: REFUND_FLOW,
   ADJUSTMENT: ADJUSTMENT_FLOW,
 };

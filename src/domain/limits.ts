@@ -58,6 +58,19 @@ export const WITHDRAW_ESCALATE_AFTER_MS = 24 * 60 * 60 * 1000;
  */
 export const AIRTIME_MIN_MINOR = 50_00;
 export const AIRTIME_MAX_MINOR = 50_000_00;
+/**
+ * Our own electricity bounds, in kobo (N500 .. N500,000). VTpass documents no
+ * DisCo minimum (NOT CONFIRMED) and publishes per-service bounds at run time;
+ * the effective range is the narrower of the two, as for airtime.
+ */
+export const ELECTRICITY_MIN_MINOR = 500_00;
+export const ELECTRICITY_MAX_MINOR = 500_000_00;
+/** Longest meter or smartcard number we accept (meters are 11 or 13 digits; Showmax's is a phone). */
+export const BILLER_CODE_MAX_DIGITS = 20;
+/** Longest bill token or voucher kept and shown (an STS token is 20 digits). */
+export const BILL_TOKEN_MAX_CHARS = 64;
+/** Most months one TV change may buy (VTpass's `quantity`; its own bound is not documented). */
+export const TV_QUANTITY_MAX = 12;
 /** Longest phone input we look at; a formatted Nigerian number is under 25 characters. */
 export const PHONE_INPUT_MAX_CHARS = 32;
 /**

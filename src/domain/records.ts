@@ -88,6 +88,9 @@ export type StatusSnapshot = {
   currency: string;
   failure_reason: string | null;
   updated_at_ms: number;
+  /** A bill's token (and units), once delivered: present only then, so other frames keep their shape. */
+  token?: string;
+  units?: string | null;
 };
 
 export function snapshotOf(owner_user_id: string, tx: TransactionRecord): StatusSnapshot {
@@ -102,5 +105,15 @@ export function snapshotOf(owner_user_id: string, tx: TransactionRecord): Status
     currency: tx.currency,
     failure_reason: tx.failure_reason,
     updated_at_ms: tx.updated_at_ms,
+    ...tokenOfDetails(tx.details),
   };
+}
+
+/** The token a bill's details carry (src/services/bills.ts), as the status frames and the projection show it. */
+export function tokenOfDetails(details: TransactionRecord["details"]): {
+  token?: string;
+  units?: string | null;
+} {
+  if (typeof details.token !== "string") return {};
+  return { token: details.token, units: typeof details.units === "string" ? details.units : null };
 }

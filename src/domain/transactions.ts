@@ -12,7 +12,16 @@ import {
   REFUND_REQUERY_BACKOFF_S,
 } from "./limits";
 
-export const TX_TYPES = ["FUND", "WITHDRAW", "AIRTIME", "DATA", "REFUND", "ADJUSTMENT"] as const;
+export const TX_TYPES = [
+  "FUND",
+  "WITHDRAW",
+  "AIRTIME",
+  "DATA",
+  "REFUND",
+  "ADJUSTMENT",
+  "ELECTRICITY",
+  "TV",
+] as const;
 export type TxType = (typeof TX_TYPES)[number];
 /** The statuses the existing clients know. Terminal: SUCCESS, FAILED. */
 export const TX_STATUSES = ["PENDING", "SUCCESS", "FAILED"] as const;
@@ -229,6 +238,8 @@ const BACKOFF_S: Record<TxType, readonly number[]> = {
   WITHDRAW: RECONCILE_BACKOFF_S,
   AIRTIME: PURCHASE_REQUERY_BACKOFF_S,
   DATA: PURCHASE_REQUERY_BACKOFF_S,
+  ELECTRICITY: PURCHASE_REQUERY_BACKOFF_S,
+  TV: PURCHASE_REQUERY_BACKOFF_S,
   REFUND: REFUND_REQUERY_BACKOFF_S,
   // An adjustment ends in the storage transaction that creates it: never checked.
   ADJUSTMENT: RECONCILE_BACKOFF_S,

@@ -42,11 +42,13 @@ export const TX_KINDS = {
   DATA: "dat",
   REFUND: "rfd",
   ADJUSTMENT: "adj",
+  ELECTRICITY: "elc",
+  TV: "tvs",
 } as const;
 export type TxKind = keyof typeof TX_KINDS;
 
 const TX_REF_PATTERN =
-  /^(fnd|wdr|air|dat|rfd|adj)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
+  /^(fnd|wdr|air|dat|rfd|adj|elc|tvs)_([0-9a-hjkmnp-tv-z]{22})_(usr[0-9a-hjkmnp-tv-z]{16})$/;
 export const TX_REF_MAX_CHARS = 64;
 
 export function newTxRef(kind: TxKind, user_id: string, now_ms: number = Date.now()): string {

@@ -9,7 +9,12 @@
  * The projection serves reports and support tools; it is not a second copy
  * of personal data, and never of a password hash (the ledger has none).
  */
-import type { ProfileVersion, TransactionChange, WalletVersion } from "../domain/records";
+import {
+  tokenOfDetails,
+  type ProfileVersion,
+  type TransactionChange,
+  type WalletVersion,
+} from "../domain/records";
 import type { ProjectionChange } from "./mongo-writes";
 
 export function userChange(profile: ProfileVersion): ProjectionChange {
@@ -62,6 +67,8 @@ export function transactionChange(tx: TransactionChange): ProjectionChange {
       created_at_ms: tx.created_at_ms,
       updated_at_ms: tx.updated_at_ms,
       settled_at_ms: tx.settled_at_ms,
+      // A bill's token is what the customer paid for: support looks it up here.
+      ...tokenOfDetails(tx.details),
     },
   };
 }

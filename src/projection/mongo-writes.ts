@@ -32,7 +32,7 @@ import { formatMinor } from "../domain/money";
 import { TX_STATUSES, TX_TYPES } from "../domain/transactions";
 import { USER_ID_PATTERN, TX_REF_MAX_CHARS, txRefOwner } from "../lib/ids";
 import { MongoMisconfigured, WriteConcernNotMet } from "./mongo-client";
-import { NARRATION_MAX_CHARS } from "../domain/limits";
+import { BILL_TOKEN_MAX_CHARS, NARRATION_MAX_CHARS } from "../domain/limits";
 import { EMAIL_MAX_CHARS, FULL_NAME_MAX_CHARS } from "../lib/limits";
 import { ACT_TEXT_MAX_CHARS } from "../durable/wallet/limits";
 import { MONGO_BATCH_MAX } from "./limits";
@@ -86,6 +86,8 @@ const TransactionSnapshot = z.strictObject({
   created_at_ms: time_ms,
   updated_at_ms: time_ms,
   settled_at_ms: time_ms.nullable(),
+  token: z.string().min(1).max(BILL_TOKEN_MAX_CHARS).optional(),
+  units: z.string().max(BILL_TOKEN_MAX_CHARS).nullable().optional(),
 });
 
 export type UserDocument = z.infer<typeof UserSnapshot> & { user_id: string; version: number };

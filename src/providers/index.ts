@@ -80,6 +80,9 @@ export function refundPort(deps: ProviderDeps): RefundPort {
   return flutterwaveRefunds(flutterwaveClient(deps.env, deps.ctx, deps.config, deps));
 }
 
+/** How long a meter's or smartcard's verification is kept (the purchases adapter's cache), for the API's words. */
+export { VTPASS_VERIFY_TTL_S as VERIFY_CACHE_TTL_S } from "./vtpass/limits";
+
 /** For tests: the adapters' cached lists, forgotten one kind at a time. */
 export { clearBankCache, clearCatalogueCache };
 
@@ -94,6 +97,8 @@ export function lookupsFor(type: TxType, deps: ProviderDeps): TxLookup | null {
       return transferPort(deps);
     case "AIRTIME":
     case "DATA":
+    case "ELECTRICITY":
+    case "TV":
       return purchasePort(deps);
     case "REFUND":
       return refundPort(deps);

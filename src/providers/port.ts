@@ -169,12 +169,43 @@ export type PurchaseStart = {
   provider_ref: string;
   /** The provider's product, from the quote (stored in the transaction's details). */
   service_id: string;
-  /** Data only: the plan. */
+  /** Data: the plan; TV: the bouquet; electricity: the meter type. */
   variation_code?: string;
   amount_minor: number;
-  /** The number to credit. */
+  /** The number to credit (airtime); the customer's number (data, bills). */
   phone: string;
+  /** Bills: the meter or smartcard; data: absent (the phone is credited). */
+  billers_code?: string;
+  /** TV (DStv, GOtv): change or renew, and the months a change buys. */
+  subscription_type?: "change" | "renew";
+  quantity?: number;
 };
+
+/** A bill's service as the catalogue lists it (a DisCo), with its published range in kobo where given. */
+export type BillService = {
+  service_id: string;
+  name: string | null;
+  min_minor: number | null;
+  max_minor: number | null;
+};
+
+/** What the provider knows of a meter or a smartcard. */
+export type BillAccount = {
+  customer_name: string;
+  address: string | null;
+  account_status: string | null;
+  current_bouquet: string | null;
+  current_bouquet_code: string | null;
+  renewal_amount_minor: number | null;
+  due_date: string | null;
+  min_amount_minor: number | null;
+  can_vend: boolean | null;
+};
+
+/** A verification: the account, "no such number", or no usable answer. */
+export type VerifyAnswer =
+  | { ok: true; account: BillAccount; cached: boolean }
+  | { ok: false; kind: "wrong_number" | "unavailable" };
 
 /** A product the user asks for, in our words. */
 export type PurchaseProduct =
@@ -226,6 +257,12 @@ export interface PurchasePort extends HeldPaymentPort<PurchaseStart>, EventPort 
   networks(): Promise<ListRead<NetworkOffer[]>>;
   /** A network's data plans (cached). */
   dataPlans(network: Network): Promise<ListRead<DataPlan[]>>;
+  /** The electricity services (DisCos) the provider lists, with their ranges (cached). */
+  electricityServices(): Promise<ListRead<BillService[]>>;
+  /** A TV service's bouquets (cached like the data plans). */
+  tvBouquets(service_id: string): Promise<ListRead<DataPlan[]>>;
+  /** A meter (`type`: prepaid or postpaid) or smartcard, cached briefly per (service, number, type). */
+  verify(input: { service_id: string; number: string; type?: string }): Promise<VerifyAnswer>;
 }
 
 // ---- Banks ------------------------------------------------------------------------------------

@@ -240,7 +240,9 @@ describe("pay: validation", () => {
     );
     expect(codeOf(sandbox.pay(airtime("0801-111")))).toBe("011");
     expect(codeOf(sandbox.pay(airtime("08011111111", { amount: "1e3" })))).toBe("011");
-    expect(codeOf(sandbox.pay(airtime("08011111111", { serviceID: "dstv" })))).toBe("012");
+    expect(codeOf(sandbox.pay(airtime("08011111111", { serviceID: "waec" })))).toBe("012");
+    // A bill is a product, but not without its meter or smartcard (billersCode).
+    expect(codeOf(sandbox.pay(airtime("08011111111", { serviceID: "dstv" })))).toBe("011");
     expect(codeOf(sandbox.pay(airtime("08011111111", { amount: 49.99 })))).toBe("013");
     expect(codeOf(sandbox.pay(airtime("08011111111", { amount: "50000.01" })))).toBe("017");
     expect(

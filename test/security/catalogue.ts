@@ -1058,6 +1058,22 @@ export const CATALOGUE: readonly Attack[] = [
     file: "test/faults/catalogues.test.ts",
     test: "answers concurrent and then consecutive plan lists and a data purchase with 503 after a single VTpass read (and its retries), and reads again after VTPASS_CATALOGUE_FAILURE_TTL_S",
   },
+  {
+    id: "limits-bill-client-price",
+    area: "limits",
+    description:
+      "a TV payment that names its own amount (to pay less than the bouquet): refused; the price is the catalogue's or VTpass's renewal amount",
+    file: "test/routes/purchases/bills-tv.test.ts",
+    test: "pays StarTimes by bouquet, gives Showmax's voucher as the token, and refuses what a service does not support",
+  },
+  {
+    id: "limits-bill-concurrent-overdraw",
+    area: "limits",
+    description:
+      "25 electricity payments at once over the balance: exactly what fits is held, the rest refused, never below zero",
+    file: "test/routes/purchases/bills-electricity.test.ts",
+    test: "with 5,000 available, 25 concurrent payments of 1,000: 10 pass the per-user limit, of which exactly 5 are held and 5 refused",
+  },
 
   // ---- Sockets: limits and credential expiry (4429, 4001, ...) -----------------------------------
   {

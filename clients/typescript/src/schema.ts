@@ -2420,6 +2420,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/catalog/electricity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The electricity distribution companies and the range a payment must fall in */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description DisCos. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["DiscoList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/electricity/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Verify a meter with the DisCo (name and address; cached 300 s per disco, meter and type); 422 meter_invalid for a wrong meter */
+        get: {
+            parameters: {
+                query: {
+                    /** @description A DisCo (VTpass serviceID) */
+                    disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+                    /** @description Meter number */
+                    meter: string;
+                    /** @description prepaid or postpaid */
+                    type: "prepaid" | "postpaid";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The meter's customer. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MeterVerification"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/catalog/networks": {
         parameters: {
             query?: never;
@@ -2513,6 +2637,185 @@ export interface paths {
                 };
                 /** @description Validation failed or the request cannot be processed. */
                 422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/tv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The cable TV services and what each supports */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description TV services. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TvProviderList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/tv/{provider}/bouquets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A TV service's bouquets with their prices (cached; a stale copy is served while VTpass is unreachable) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dstv, gotv, startimes or showmax */
+                    provider: "dstv" | "gotv" | "startimes" | "showmax";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Bouquets. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BouquetList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/catalog/tv/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Verify a smartcard (name, current bouquet, due date, renewal amount where VTpass gives them; cached 300 s) */
+        get: {
+            parameters: {
+                query: {
+                    /** @description dstv, gotv, startimes or showmax */
+                    provider: "dstv" | "gotv" | "startimes" | "showmax";
+                    /** @description Smartcard or IUC number */
+                    smartcard: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The smartcard's customer. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SmartcardVerification"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3214,6 +3517,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/electricity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pay electricity (prepaid token or postpaid bill) from the wallet balance */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            /** @description DisCo, meter, meter type, amount in whole naira, phone. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["ElectricityRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["ElectricityRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted: PENDING (held) until VTpass confirms; `watch` says how to follow it live. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillPayment"];
+                    };
+                };
+                /** @description Browser form posts are redirected to the purchase's status page. */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/flutterwave/callback": {
         parameters: {
             query?: never;
@@ -3749,7 +4176,7 @@ export interface paths {
                     /** @description tx_ref of the last item of the previous page. */
                     starting_after?: string;
                     status?: "PENDING" | "SUCCESS" | "FAILED";
-                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
+                    type?: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
                 };
                 header?: never;
                 path?: never;
@@ -3844,6 +4271,130 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/tv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Renew or change a cable TV subscription from the wallet balance (priced by VTpass, never by the client) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description Retry-safe key: the same key and body replay the first answer (kept 24 h). */
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Provider, smartcard, renew or change (with a bouquet code and months), phone. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["TvRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["TvRequest"];
+                };
+            };
+            responses: {
+                /** @description Accepted: PENDING (held) until VTpass confirms; `watch` says how to follow it live. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BillPayment"];
+                    };
+                };
+                /** @description Browser form posts are redirected to the purchase's status page. */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -4115,7 +4666,7 @@ export interface paths {
          * Watch a transaction's status over WebSocket (owner only)
          * @description Upgrade to a WebSocket. Credentials: `Authorization: Bearer <access token>`, or `Sec-WebSocket-Protocol: bearer, <access token>`, or a watch ticket (`?ticket=`, or `ticket` in the join frame).
          *
-         *     Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.
+         *     Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` (plus `token` and `units` once a bill that has them is delivered) at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.
          *
          *     Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).
          *
@@ -4276,6 +4827,38 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        BillPayment: components["schemas"]["Transaction"] & {
+            /** @description The meter or smartcard */
+            account: string | null;
+            customer_name: string | null;
+            /** @description The DisCo or TV service */
+            service: string | null;
+            /** @description A prepaid meter's token (a Showmax voucher), once delivered; it may arrive later, on requery */
+            token: string | null;
+            /** @description The token's units, where VTpass gives them */
+            units: string | null;
+            watch?: {
+                ticket: string;
+                websocket_url: string;
+            };
+        };
+        BouquetList: {
+            data: {
+                code: string;
+                name: string;
+                price: string;
+                price_minor: number;
+            }[];
+            /** @enum {string} */
+            object: "list";
+            /**
+             * @description dstv, gotv, startimes or showmax
+             * @enum {string}
+             */
+            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            /** @description VTpass is unreachable: a copy older than its cache time */
+            stale: boolean;
+        };
         DataPlanList: {
             data: {
                 code: string;
@@ -4325,6 +4908,53 @@ export interface components {
             evidence: string;
             /** @description The provider's own reference for the payment, when known. */
             reference?: string;
+        };
+        DiscoList: {
+            data: {
+                /**
+                 * @description A DisCo (VTpass serviceID)
+                 * @example ikeja-electric
+                 * @enum {string}
+                 */
+                disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+                max: string;
+                max_minor: number;
+                min: string;
+                min_minor: number;
+                name: string;
+            }[];
+            /** @enum {string} */
+            object: "list";
+            /**
+             * @description ours: VTpass's published ranges could not be read; ours alone apply
+             * @enum {string}
+             */
+            source: "vtpass_and_ours" | "ours";
+        };
+        ElectricityRequest: {
+            /** @description Whole naira, 500 to 500000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
+            amount: string | number;
+            /**
+             * @description A DisCo (VTpass serviceID)
+             * @example ikeja-electric
+             * @enum {string}
+             */
+            disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+            /**
+             * @description Meter number
+             * @example 1111111111111
+             */
+            meter: string;
+            /**
+             * @description The customer's Nigerian mobile number (VTpass's `phone`)
+             * @example 08031234567
+             */
+            phone: string;
+            /**
+             * @description prepaid or postpaid
+             * @enum {string}
+             */
+            type: "prepaid" | "postpaid";
         };
         ErrorFrame: {
             /** @enum {string} */
@@ -4376,6 +5006,27 @@ export interface components {
             password: string;
             scope?: string;
             username?: string;
+        };
+        MeterVerification: {
+            address: string | null;
+            /** @description Answered from a verification at most 300 s old */
+            cached: boolean;
+            can_vend: boolean | null;
+            customer_name: string;
+            /**
+             * @description A DisCo (VTpass serviceID)
+             * @example ikeja-electric
+             * @enum {string}
+             */
+            disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+            meter: string;
+            /** @description The meter's own minimum, when VTpass gives one */
+            min_amount: string | null;
+            /**
+             * @description prepaid or postpaid
+             * @enum {string}
+             */
+            type: "prepaid" | "postpaid";
         };
         NetworkList: {
             data: {
@@ -4432,7 +5083,7 @@ export interface components {
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
             updated_at: string;
             user_id: string;
         };
@@ -4481,7 +5132,7 @@ export interface components {
                 oldest_created_at: string | null;
                 overdue: number;
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
             }[];
             provider_problems: {
                 count: number;
@@ -4496,7 +5147,7 @@ export interface components {
                 /** @enum {string} */
                 outcome: "succeeded" | "failed" | "reversed";
                 /** @enum {string} */
-                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
+                type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
             }[];
         };
         PhoneLookup: {
@@ -4689,6 +5340,24 @@ export interface components {
             /** @description The provider charge the anomaly names (its `ref`). */
             ref: string;
         };
+        SmartcardVerification: {
+            /** @description Answered from a verification at most 300 s old */
+            cached: boolean;
+            current_bouquet: string | null;
+            current_bouquet_code: string | null;
+            customer_name: string;
+            /** @description As VTpass writes it (DStv and GOtv use different formats) */
+            due_date: string | null;
+            /**
+             * @description dstv, gotv, startimes or showmax
+             * @enum {string}
+             */
+            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            renewal_amount: string | null;
+            renewal_amount_minor: number | null;
+            smartcard: string;
+            status: string | null;
+        };
         StatusFrame: {
             amount: string;
             amount_minor: number;
@@ -4698,11 +5367,13 @@ export interface components {
             stage: "link_requested" | "link_unknown" | "awaiting_payment" | "attempt_failed" | "payment_mismatch" | "settled" | "failed" | "refused" | "hold_placed" | "submitting" | "submit_unknown" | "submitted" | "abandoned" | "posted_by_operator" | "voided_by_operator" | "reversed" | "refund_requested" | "refund_sending" | "refund_unknown" | "refund_submitted" | "refunded" | "refund_failed" | "refund_abandoned" | "credited_to_wallet" | "adjustment_approved" | "credited" | "debited";
             /** @enum {string} */
             status: "PENDING" | "SUCCESS" | "FAILED";
+            token?: string;
             tx_ref: string;
             /** @enum {string} */
-            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
+            tx_type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
             /** @constant */
             type: "status";
+            units?: string | null;
             updated_at: string;
             /** @constant */
             v: 1;
@@ -4737,7 +5408,7 @@ export interface components {
             status: "PENDING" | "SUCCESS" | "FAILED";
             tx_ref: string;
             /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT";
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
             updated_at: string;
         };
         TransactionList: {
@@ -4745,6 +5416,53 @@ export interface components {
             has_more: boolean;
             /** @enum {string} */
             object: "list";
+        };
+        TvProviderList: {
+            data: {
+                name: string;
+                /**
+                 * @description dstv, gotv, startimes or showmax
+                 * @enum {string}
+                 */
+                provider: "dstv" | "gotv" | "startimes" | "showmax";
+                /** @description A change may buy several months */
+                quantity: boolean;
+                /** @description Renewing the current bouquet is offered */
+                renew: boolean;
+                /** @description Smartcards can be verified (Showmax's number is a phone) */
+                verify: boolean;
+            }[];
+            /** @enum {string} */
+            object: "list";
+        };
+        TvRequest: {
+            /**
+             * @description renew: the current bouquet at VTpass's renewal amount; change: the bouquet named
+             * @enum {string}
+             */
+            action: "renew" | "change";
+            /**
+             * @description A bouquet `code` from GET /catalog/tv/{provider}/bouquets (change only)
+             * @example dstv-padi
+             */
+            bouquet?: string;
+            /**
+             * @description The customer's Nigerian mobile number (VTpass's `phone`)
+             * @example 08031234567
+             */
+            phone: string;
+            /**
+             * @description dstv, gotv, startimes or showmax
+             * @enum {string}
+             */
+            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            /** @description Months (a DStv or GOtv change only) */
+            quantity?: number;
+            /**
+             * @description Smartcard or IUC number (Showmax: the phone)
+             * @example 1212121212
+             */
+            smartcard: string;
         };
         User: {
             /** Format: date-time */

@@ -54,6 +54,9 @@ export const StatusMessage = z.strictObject({
   /** Grows with every change of the transaction; a client may drop a frame whose version it has already seen. */
   version: z.number().int().positive(),
   updated_at: z.string(),
+  /** A bill's token (electricity prepaid; a Showmax voucher) and units, in the frames from the one that delivers it. */
+  token: z.string().optional(),
+  units: z.string().nullable().optional(),
 });
 export type StatusMessage = z.infer<typeof StatusMessage>;
 
@@ -103,6 +106,9 @@ export function statusMessageOf(snapshot: StatusSnapshot): StatusMessage {
     stage: snapshot.stage,
     version: snapshot.version,
     updated_at: new Date(snapshot.updated_at_ms).toISOString(),
+    ...(snapshot.token === undefined
+      ? {}
+      : { token: snapshot.token, units: snapshot.units ?? null }),
   };
 }
 

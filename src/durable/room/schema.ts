@@ -7,6 +7,7 @@ import { STAGES } from "../../domain/flows";
 import { TX_STATUSES, TX_TYPES } from "../../domain/transactions";
 import { txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
 import type { Migration } from "../../lib/sqlite";
+import { BILL_TOKEN_MAX_CHARS } from "../../domain/limits";
 
 /** A snapshot from the Wallet is internal data: a bad one is a bug, so it throws. */
 export const SnapshotSchema = z.strictObject({
@@ -20,6 +21,8 @@ export const SnapshotSchema = z.strictObject({
   stage: z.enum(STAGES),
   version: z.number().int().positive(),
   updated_at_ms: z.number().int().nonnegative(),
+  token: z.string().min(1).max(BILL_TOKEN_MAX_CHARS).optional(),
+  units: z.string().max(BILL_TOKEN_MAX_CHARS).nullable().optional(),
 });
 
 export const MIGRATIONS: Migration[] = [

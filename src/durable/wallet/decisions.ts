@@ -51,11 +51,18 @@ const VOIDED_REASON: Record<HeldType, string> = {
   AIRTIME:
     "The airtime purchase failed; our team confirmed it with the network and released your money.",
   DATA: "The data purchase failed; our team confirmed it with the network and released your money.",
+  ELECTRICITY:
+    "The electricity payment failed; our team confirmed it with the distribution company and released your money.",
+  TV: "The TV subscription failed; our team confirmed it with the provider and released your money.",
 };
 
 /** Only held payments (withdrawals, purchases) are decided; any other type is "not found" here. */
 const isHeld = (type: TransactionRecord["type"]): type is HeldType =>
-  type === "WITHDRAW" || type === "AIRTIME" || type === "DATA";
+  type === "WITHDRAW" ||
+  type === "AIRTIME" ||
+  type === "DATA" ||
+  type === "ELECTRICITY" ||
+  type === "TV";
 
 function validText(value: string, max: number): boolean {
   const trimmed = value.trim();

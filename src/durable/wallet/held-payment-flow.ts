@@ -70,6 +70,17 @@ const WORDS: Record<HeldType, { failed: string; abandoned: string; reversed: str
     abandoned: "The purchase was interrupted before it reached the network; nothing was sent.",
     reversed: "The data purchase was reversed; the money is back in your wallet",
   },
+  ELECTRICITY: {
+    failed: "The electricity payment failed",
+    abandoned:
+      "The payment was interrupted before it reached the distribution company; nothing was sent.",
+    reversed: "The electricity payment was reversed; the money is back in your wallet",
+  },
+  TV: {
+    failed: "The TV subscription failed",
+    abandoned: "The payment was interrupted before it reached the TV provider; nothing was sent.",
+    reversed: "The TV subscription was reversed; the money is back in your wallet",
+  },
 };
 
 export function failureReason(type: HeldType, message: string | null): string {

@@ -80,6 +80,8 @@ const HELD_DEADLINE_MS: Record<HeldType, number> = {
   WITHDRAW: WITHDRAW_ESCALATE_AFTER_MS,
   AIRTIME: PURCHASE_ESCALATE_AFTER_MS,
   DATA: PURCHASE_ESCALATE_AFTER_MS,
+  ELECTRICITY: PURCHASE_ESCALATE_AFTER_MS,
+  TV: PURCHASE_ESCALATE_AFTER_MS,
 };
 const heldDeadlineMs = (env: Env, type: HeldType) => {
   const configured = requireConfig(env).HELD_PAYMENT_DEADLINE_S;

@@ -14,6 +14,7 @@
  * tells us nothing about the purchase, so it is `unknown`, with the anomaly.
  */
 import { providerAmountToMinor } from "../../domain/money";
+import { tokenOf } from "./bills";
 import type { Outcome } from "../outcome";
 import {
   CodeOnly,
@@ -41,6 +42,9 @@ export type PurchaseFacts = {
   phone: string | null;
   /** VTpass's `response_description`, for logs and support. */
   message: string;
+  /** A bill's token or voucher (bills.ts tokenOf) and a prepaid meter's units: never logged. */
+  token: string | null;
+  units: string | null;
 };
 
 /** What operators must hear about; each is an alarm, not a user's problem. */
@@ -209,8 +213,10 @@ function factsFrom(
   request_id: string,
   code: string,
   answer: Answer | null,
+  raw: unknown,
 ): PurchaseFacts {
   const tx = answer?.content?.transactions ?? null;
+  const { token, units } = tokenOf(raw);
   return {
     outcome,
     provider_ref: tx?.transactionId ?? answer?.transactionId ?? null,
@@ -220,6 +226,8 @@ function factsFrom(
     product_name: tx?.product_name ?? null,
     phone: tx?.unique_element ?? null,
     message: answer?.response_description ?? VTPASS_CODES[code]?.message ?? code,
+    token,
+    units,
   };
 }
 
@@ -276,10 +284,10 @@ export function classifyPurchase(
           code,
           reason: `unknown transaction status "${inner}"`,
         };
-      return { ok: true, value: factsFrom(outcome, request_id, code, answer) };
+      return { ok: true, value: factsFrom(outcome, request_id, code, answer, body.json) };
     }
     case "processing":
-      return { ok: true, value: factsFrom("pending", request_id, code, answer) };
+      return { ok: true, value: factsFrom("pending", request_id, code, answer, body.json) };
     case "failed":
     case "reversed": {
       // A code that says "no value given" beside an inner status that says
@@ -293,7 +301,7 @@ export function classifyPurchase(
           reason: `code ${code} contradicts status "${inner}"`,
         };
       }
-      return { ok: true, value: factsFrom(known.class, request_id, code, answer) };
+      return { ok: true, value: factsFrom(known.class, request_id, code, answer, body.json) };
     }
     case "refused":
       return refusal();

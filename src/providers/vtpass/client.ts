@@ -36,6 +36,7 @@ import {
   type ServiceInfo,
 } from "./catalogue";
 import { checkRequestId } from "./request-id";
+import { parseVerifyAnswer, type Verified } from "./bills";
 
 export type VtpassOptions = {
   /** Origin plus any mount path, without `/api`: https://vtpass.com, or the sandbox's. */
@@ -60,11 +61,17 @@ export type PayInput = {
   amount_minor: number;
   /** The number to credit for airtime; the customer's number for data. */
   phone: string;
-  /** Data: the number to credit. */
+  /** Data: the number to credit; electricity: the meter; TV: the smartcard (Showmax: the phone). */
   billersCode?: string;
-  /** Data: the plan's code. */
+  /** Data and TV: the plan's or bouquet's code; electricity: `prepaid` or `postpaid`. */
   variation_code?: string;
+  /** DStv and GOtv: `change` (a bouquet, for `quantity` months) or `renew` (the current bouquet). */
+  subscription_type?: "change" | "renew";
+  quantity?: number;
 };
+
+/** `merchant-verify`: a meter (with its type) or a smartcard. */
+export type VerifyInput = { serviceID: string; billersCode: string; type?: string };
 
 type Method = "GET" | "POST";
 
@@ -87,6 +94,10 @@ export class VtpassClient {
       phone: input.phone,
       ...(input.billersCode === undefined ? {} : { billersCode: input.billersCode }),
       ...(input.variation_code === undefined ? {} : { variation_code: input.variation_code }),
+      ...(input.subscription_type === undefined
+        ? {}
+        : { subscription_type: input.subscription_type }),
+      ...(input.quantity === undefined ? {} : { quantity: input.quantity }),
     };
     const exchange = await this.once("POST", "/api/pay", body, this.options.timeout_ms);
     const result = classifyPurchase("pay", input.request_id, exchange);
@@ -102,10 +113,25 @@ export class VtpassClient {
     return result;
   }
 
+  /**
+   * What VTpass knows of a meter or smartcard (name, address, bouquet). A
+   * read: retried on transport trouble; a wrong number is `not_found`.
+   */
+  async verify(input: VerifyInput): Promise<VtpassOutcome<Verified>> {
+    const exchange = await this.read("POST", "/api/merchant-verify", {
+      serviceID: input.serviceID,
+      billersCode: input.billersCode,
+      ...(input.type === undefined ? {} : { type: input.type }),
+    });
+    return this.reportRead("verify", classifyRead(exchange, parseVerifyAnswer));
+  }
+
   // ---- catalogue and balance -------------------------------------------------------------
 
   /** `identifier`: "airtime" or "data" (VTpass's service groups). */
-  async services(identifier: "airtime" | "data"): Promise<VtpassOutcome<ServiceInfo[]>> {
+  async services(
+    identifier: "airtime" | "data" | "electricity-bill" | "tv-subscription",
+  ): Promise<VtpassOutcome<ServiceInfo[]>> {
     const exchange = await this.read(
       "GET",
       `/api/services?identifier=${encodeURIComponent(identifier)}`,

@@ -38,3 +38,16 @@ export const VTPASS_CATALOGUE_STALE_MAX_S = 6 * 60 * 60;
  * Concurrent reads of one list share a single call (ReadThroughCache).
  */
 export const VTPASS_CATALOGUE_FAILURE_TTL_S = 5;
+/**
+ * A meter's or smartcard's verification (merchant-verify) is kept this long
+ * per (service, number, type): long enough that verify-then-pay costs one
+ * VTpass call, short enough that a changed bouquet or a disconnected meter
+ * shows soon.
+ */
+export const VTPASS_VERIFY_TTL_S = 5 * 60;
+/** Verifications kept per isolate (the cache drops the oldest beyond this). */
+export const VTPASS_VERIFY_CACHE_MAX = 500;
+/** Longest token or voucher we keep from an answer; an STS token is 20 digits, a voucher 15 characters. */
+export const VTPASS_TOKEN_MAX_CHARS = 64;
+/** Longest customer field (name, address, bouquet) we keep from a verification. */
+export const VTPASS_VERIFY_TEXT_MAX_CHARS = 200;

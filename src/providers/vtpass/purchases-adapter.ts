@@ -29,6 +29,7 @@ import {
   VTPASS_CATALOGUE_TTL_S,
 } from "./limits";
 import { newRequestId } from "./request-id";
+import { clearBillsCache, vtpassBills } from "./bills-adapter";
 
 /** The name of VTpass's adapter: the source of its callbacks, and the namespace its request_ids are indexed under. */
 export const VTPASS = "vtpass";
@@ -40,6 +41,9 @@ function toFacts(facts: PurchaseFacts, our_ref: string | null): FoundFacts {
   const details: TxDetails = {};
   if (facts.provider_ref) details.provider_receipt = facts.provider_ref;
   if (facts.product_name) details.product_name = facts.product_name;
+  // A bill's token (and a prepaid meter's units) belongs to the purchase: stored when it arrives.
+  if (facts.token) details.token = facts.token;
+  if (facts.units) details.units = facts.units;
   return {
     found: true,
     provider_ref: facts.request_id,
@@ -103,6 +107,7 @@ const plans = new ReadThroughCache<DataPlan[]>(
 export function clearCatalogueCache(): void {
   services.clear();
   plans.clear();
+  clearBillsCache();
 }
 
 /** VTpass's answer when it is not a catalogue: a definite answer (refused, not found) or none. */
@@ -179,9 +184,16 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
         serviceID: input.service_id,
         amount_minor: input.amount_minor,
         phone: input.phone,
-        ...(input.variation_code
-          ? { billersCode: input.phone, variation_code: input.variation_code }
-          : {}),
+        ...(input.billers_code
+          ? {
+              billersCode: input.billers_code,
+              ...(input.variation_code ? { variation_code: input.variation_code } : {}),
+              ...(input.subscription_type ? { subscription_type: input.subscription_type } : {}),
+              ...(input.quantity ? { quantity: input.quantity } : {}),
+            }
+          : input.variation_code
+            ? { billersCode: input.phone, variation_code: input.variation_code }
+            : {}),
       });
       return toOutcome(result, input.tx_ref);
     },
@@ -218,6 +230,7 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
 
     networks,
     dataPlans,
+    ...vtpassBills(client, deps),
     quote: async (product) => {
       if (product.kind === "airtime") {
         return {

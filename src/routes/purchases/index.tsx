@@ -149,7 +149,7 @@ purchaseRoutes.openapi(
       tx_ref,
       ticket,
       kind: "purchase",
-      types: ["AIRTIME", "DATA"],
+      types: ["AIRTIME", "DATA", "ELECTRICITY", "TV"],
       unknown_message: "We could not show this purchase. Open the app to see your transactions.",
     });
   },

@@ -28,7 +28,9 @@ import { sleep } from "../../lib/time";
 import { renderServices, renderVariations } from "./catalogue";
 import { answerWithFaults } from "./faults";
 import { TIMEOUT_HANG_MS } from "./limits";
-import { decideRead, renderBalance } from "./model";
+import { renderVerify } from "./bills";
+import { findService } from "./catalogue";
+import { decideRead, keysAccepted, renderBalance, renderError } from "./model";
 import type { KeyHeaders, PayAnswer } from "./object";
 import { gatewayTimeout, jsonOrNull, notImitated, vtAnswer, vtText } from "./responses";
 import { originOf, vtpassStub, type SandboxContext } from "./runtime";
@@ -83,6 +85,32 @@ apiRoutes.post("/requery", async (c) => {
   return answerWithFaults(c, "requery", raw, async () =>
     vtText(await vtpassStub(c.env).requery({ keys: keysOf(c), body: jsonOrNull(raw) })),
   );
+});
+
+/**
+ * `POST /api/merchant-verify` (meters and smartcards): a read that changes
+ * nothing, so it is answered here from the bills' model without the object.
+ * A service that has no verify step (Showmax) or a meter without its type is
+ * VTpass's 011/012.
+ */
+apiRoutes.post("/merchant-verify", async (c) => {
+  const raw = await c.req.text();
+  return answerWithFaults(c, "verify", raw, async () => {
+    if (!keysAccepted("POST", c.req.raw.headers)) return vtAnswer(renderError("087"));
+    const body = jsonOrNull(raw) as Record<string, unknown> | null;
+    const service = typeof body?.serviceID === "string" ? findService(body.serviceID) : null;
+    if (
+      !service ||
+      (service.identifier !== "electricity-bill" && service.identifier !== "tv-subscription")
+    )
+      return vtAnswer(renderError("012"));
+    const billers =
+      typeof body?.billersCode === "string" || typeof body?.billersCode === "number"
+        ? String(body.billersCode).trim()
+        : "";
+    if (billers === "") return vtAnswer(renderError("011"));
+    return vtAnswer(renderVerify(service, billers, body?.type) ?? renderError("011"));
+  });
 });
 
 /** The answer to a pay decision; the purchase, if any, is already stored. */

@@ -6,26 +6,11 @@
  * Vendor vocabulary is deliberate here (`serviceID`, `variation_amount`,
  * `minimium_amount` sic): this file describes the outside world.
  */
+import { BILL_SERVICES } from "./bills-catalogue";
 import type { Json } from "./json";
 
-export type SandboxPlan = { variation_code: string; name: string; price_minor: number };
-
-export type SandboxService = {
-  serviceID: string;
-  name: string;
-  identifier: "airtime" | "data";
-  min_minor: number;
-  max_minor: number;
-  /** Illustrative commission in basis points of the face value; VTpass's real rates vary by agreement. */
-  commission_bp: number;
-  /**
-   * Which key the plans are listed under. VTpass's own pages show the
-   * misspelt `varations` for MTN and `variations` elsewhere; the look-alike
-   * does the same so clients meet both.
-   */
-  variations_key?: "variations" | "varations";
-  plans?: SandboxPlan[];
-};
+export type { SandboxPlan, SandboxService } from "./service";
+import type { SandboxPlan, SandboxService } from "./service";
 
 const naira = (n: number) => n * 100;
 
@@ -176,8 +161,11 @@ export const SANDBOX_SERVICES: readonly SandboxService[] = [
   },
 ];
 
+/** Airtime and data above, then the bills (electricity and cable TV). */
+const ALL_SERVICES: readonly SandboxService[] = [...SANDBOX_SERVICES, ...BILL_SERVICES];
+
 export function findService(serviceID: string): SandboxService | null {
-  return SANDBOX_SERVICES.find((s) => s.serviceID === serviceID) ?? null;
+  return ALL_SERVICES.find((s) => s.serviceID === serviceID) ?? null;
 }
 
 export function findPlan(service: SandboxService, variation_code: string): SandboxPlan | null {
@@ -193,13 +181,14 @@ export function decimalText(minor: number): string {
 export function renderServices(identifier: string): Json {
   return {
     response_description: "000",
-    content: SANDBOX_SERVICES.filter((s) => s.identifier === identifier).map((s) => ({
+    content: ALL_SERVICES.filter((s) => s.identifier === identifier).map((s) => ({
       serviceID: s.serviceID,
       name: s.name,
       minimium_amount: String(s.min_minor / 100),
       maximum_amount: s.max_minor / 100, // a number here, a string above: both appear in VTpass's samples
       convinience_fee: "0 %",
-      product_type: s.identifier === "airtime" ? "flexible" : "fix",
+      product_type:
+        s.identifier === "airtime" || s.identifier === "electricity-bill" ? "flexible" : "fix",
       image: `https://sandbox.vtpass.com/resources/products/200X200/${s.serviceID}.jpg`,
     })),
   };

@@ -8,6 +8,8 @@
  * - request_id rules: first 12 characters a Lagos date-time of today (085),
  *   never reused (014);
  * - the same service, number and amount twice within 30 s is refused (019);
+ * - bills (bills.ts): electricity and cable TV, their test meters and
+ *   smartcards, a prepaid token once delivered, and `merchant-verify`;
  * - the test numbers: 08011111111 delivered, 201000000000 pending and later
  *   delivered, 500000000000 an unexpected answer, 400000000000 no answer,
  *   300000000000 a timeout, any other number failed.
@@ -17,6 +19,7 @@
  * code would hide a bug in it instead of catching it.
  */
 import { DEV_VTPASS_KEYS } from "../../lib/config";
+import { billOf, decideBillProduct, SUCCESS_NUMBERS, typeText } from "./bills";
 import { findPlan, findService } from "./catalogue";
 import type { Json } from "./json";
 import {
@@ -62,6 +65,8 @@ const CODE_TEXT = {
   "019": "LIKELY DUPLICATE TRANSACTION",
   "085": "IMPROPER REQUEST ID: DOES NOT CONTAIN DATE",
   "087": "INVALID CREDENTIALS",
+  "031": "BELOW MINIMUM QUANTITY ALLOWED",
+  "032": "ABOVE MAXIMUM QUANTITY ALLOWED",
 } as const;
 export type SandboxErrorCode = keyof typeof CODE_TEXT;
 
@@ -219,6 +224,20 @@ export function decidePay(
     amount_minor = plan.price_minor; // a fixed-price plan: the amount sent is ignored
     variation_code = plan.variation_code;
     product_name = `${service.name} - ${plan.name}`;
+  } else if (
+    service.identifier === "electricity-bill" ||
+    service.identifier === "tv-subscription"
+  ) {
+    const billers = digits(body.billersCode);
+    if (billers === null) return answer(renderError("011"));
+    const asked = body.amount === undefined ? null : parseNairaMinor(body.amount);
+    if (body.amount !== undefined && asked === null) return answer(renderError("011"));
+    const bill = decideBillProduct(service, body, asked);
+    if (!bill.ok) return answer(renderError(bill.code));
+    recipient = billers;
+    amount_minor = bill.amount_minor;
+    variation_code = bill.variation_code;
+    product_name = bill.product_name;
   } else {
     amount_minor = parseNairaMinor(body.amount);
     if (amount_minor === null || amount_minor === 0) return answer(renderError("011"));
@@ -243,8 +262,8 @@ export function decidePay(
     deliver_at_ms: null,
     created_at_ms: input.now_ms,
   };
-  switch (recipient) {
-    case "08011111111":
+  switch (SUCCESS_NUMBERS.includes(recipient) ? "success" : recipient) {
+    case "success":
       return answer(renderPayAnswer({ ...record, status: "delivered" }), {
         ...record,
         status: "delivered",
@@ -374,7 +393,7 @@ function transactionObject(record: PurchaseRecord): Json {
     commission: nairaNumber(commission_minor),
     total_amount: nairaNumber(record.amount_minor - commission_minor),
     discount: null,
-    type: record.variation_code ? "Data Services" : "Airtime Recharge",
+    type: typeText(record.serviceID),
     email: "sandbox@sandbox.vtpass.com",
     phone: record.phone,
     name: null,
@@ -421,20 +440,24 @@ export function renderPayAnswer(record: PurchaseRecord): Json {
       timezone: "Africa/Lagos",
     },
     purchased_code: "",
+    ...billOf(record).fields,
   };
 }
 
 /** A requery answer (and the `data` of a callback); `transaction_date` as an ISO string, as newer answers have it. */
 export function renderRequeryAnswer(record: PurchaseRecord): Json {
   const { code, text } = STATUS_ANSWER[record.status];
+  const bill = billOf(record);
   return {
     code,
-    content: { transactions: transactionObject(record) },
+    // Requery repeats a bill's token in `extras` (14.7).
+    content: { transactions: { ...(transactionObject(record) as object), extras: bill.extras } },
     response_description: text,
     requestId: record.request_id,
     amount: nairaNumber(record.amount_minor),
     transaction_date: new Date(record.created_at_ms).toISOString().replace("Z", "000Z"),
     purchased_code: "",
+    ...bill.fields,
   };
 }
 

@@ -9,7 +9,14 @@ import { faultBody } from "../kit/control";
 import { FLOAT_MAX_MINOR, REQUEST_ID_MAX_CHARS } from "./limits";
 import { parseNairaMinor } from "./model";
 
-export const FAULT_OPERATIONS = ["pay", "requery", "services", "variations", "balance"] as const;
+export const FAULT_OPERATIONS = [
+  "pay",
+  "requery",
+  "services",
+  "variations",
+  "balance",
+  "verify",
+] as const;
 export type FaultOperation = (typeof FAULT_OPERATIONS)[number];
 
 /** Only `pay` changes state, so only it takes the "commit, then lose the answer" modes. */

@@ -124,6 +124,9 @@ describe("pay: inner status decides a 000", () => {
         product_name: "MTN Airtime VTU",
         phone: "08031234567",
         message: "TRANSACTION SUCCESSFUL",
+        // An airtime answer carries no bill token (purchased_code is empty).
+        token: null,
+        units: null,
       },
     });
   });

@@ -93,12 +93,15 @@ describe("the OpenAPI document", () => {
     expect(accepting.sort()).toEqual([
       "post /api/v1/admin/wallets/{user_id}/adjustments application/json",
       "post /api/v1/admin/wallets/{user_id}/anomalies/{tx_ref}/{kind}/settlement application/json",
-      ...["/api/v1/wallet/airtime", "/api/v1/wallet/fund", "/api/v1/wallet/withdraw"].flatMap(
-        (path) => [
-          `post ${path} application/json`,
-          `post ${path} application/x-www-form-urlencoded`,
-        ],
-      ),
+      ...[
+        "/api/v1/wallet/airtime",
+        "/api/v1/wallet/electricity",
+        "/api/v1/wallet/fund",
+        "/api/v1/wallet/withdraw",
+      ].flatMap((path) => [
+        `post ${path} application/json`,
+        `post ${path} application/x-www-form-urlencoded`,
+      ]),
     ]);
   });
 
