@@ -22,6 +22,12 @@ const STYLE = `
   dt { color: #5a6472; } dd { margin: 0; font-variant-numeric: tabular-nums; word-break: break-all; }
   .next { margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid #e8ebef; }
   .live { color: #5a6472; font-size: .85rem; min-height: 1.2em; }
+  .token { margin-top: 1.2rem; padding: 1rem; border: 2px solid #13612d; border-radius: 10px; background: #f3fbf5; }
+  .token h2 { font-size: 1rem; margin: 0 0 .4rem; color: #13612d; }
+  .token-value { font-size: 1.7rem; font-weight: 700; letter-spacing: .04em; font-variant-numeric: tabular-nums; margin: 0; word-break: break-word; user-select: all; -webkit-user-select: all; }
+  .token-units { margin: .3rem 0 0; color: #3a4452; }
+  .token button { margin-top: .7rem; font: inherit; padding: .4rem 1rem; border-radius: 8px; border: 1px solid #13612d; background: #fff; color: #13612d; cursor: pointer; }
+  [hidden] { display: none !important; }
 `;
 
 export function Page(props: { title: string; children: Child }) {

@@ -12,6 +12,7 @@ import { NETWORK_NAMES, NETWORKS, phoneForReading, type Network } from "../domai
 import { TX_STATUSES, type TxStatus } from "../domain/transactions";
 import type { TransactionRecord } from "../durable/wallet/object";
 import { API_BASE_PATH } from "../lib/urls";
+import { BillRows, billDeliveredNext, billShown, billWords, TokenSlot } from "./bill-status";
 import { Page } from "./layout";
 import { WATCH_ROOT_ID } from "./watch-script";
 
@@ -53,8 +54,10 @@ export function purchaseShown(
   };
 }
 
-/** "NGN 500.00 of MTN airtime for 0803 123 4567" (data adds the plan's name), or the bare amount when the purchase does not say what it bought. */
+/** "NGN 500.00 of MTN airtime for 0803 123 4567" (data adds the plan's name; a bill names its DisCo or service and meter or smartcard), or the bare amount when the purchase does not say what it bought. */
 function purchaseWords(tx: Shown, amount: string): string {
+  const bill = tx.details ? billShown({ type: tx.type, details: tx.details }) : null;
+  if (bill) return billWords(bill, amount);
   const bought = tx.details ? purchaseShown({ type: tx.type, details: tx.details }) : null;
   if (!bought) return `your ${amount} purchase`;
   if (bought.plan)
@@ -94,12 +97,17 @@ export function statusMessages(kind: Kind, tx: Shown) {
   }
   if (kind === "purchase") {
     const bought = purchaseWords(tx, amount);
+    const bill = tx.details ? billShown({ type: tx.type, details: tx.details }) : null;
+    // Who delivers it: the network for airtime and data, the DisCo or the TV service for a bill.
+    const deliverer = bill ? bill.service : "the network";
     switch (tx.status) {
       case "SUCCESS":
         return {
-          headline: "Delivered",
-          body: `${capitalised(bought)} was delivered.`,
-          next: "The network may take a minute to show it on the phone.",
+          headline: bill?.kind === "electricity" ? "Paid" : "Delivered",
+          body: `${capitalised(bought)} was ${bill?.kind === "electricity" ? "paid" : "delivered"}.`,
+          next: bill
+            ? billDeliveredNext(bill)
+            : "The network may take a minute to show it on the phone.",
         };
       case "FAILED":
         return {
@@ -109,9 +117,9 @@ export function statusMessages(kind: Kind, tx: Shown) {
         };
       case "PENDING":
         return {
-          headline: tx.stage === "hold_placed" ? "Held" : "Sending to the network",
-          body: `We are sending ${bought} to the network.`,
-          next: "This page updates by itself. The amount is held in your wallet until the network confirms.",
+          headline: tx.stage === "hold_placed" ? "Held" : `Sending to ${deliverer}`,
+          body: `We are sending ${bought} to ${deliverer}.`,
+          next: `This page updates by itself. The amount is held in your wallet until ${deliverer} confirms.`,
         };
     }
   }
@@ -201,6 +209,9 @@ export function TransactionStatusPage(props: {
   const tx = props.tx;
   const text = statusMessages(props.kind, tx);
   const bought = props.kind === "purchase" ? purchaseShown(tx) : null;
+  const bill = props.kind === "purchase" ? billShown(tx) : null;
+  const heading =
+    bill?.kind === "electricity" ? "Electricity" : bill?.kind === "tv" ? "Cable TV" : title;
   // Live updates only for the transaction the ticket names (the caller checked the ticket).
   const watch = props.watch && props.watch.tx_ref === tx.tx_ref ? props.watch : null;
   const live = watch
@@ -212,7 +223,7 @@ export function TransactionStatusPage(props: {
       }
     : {};
   return (
-    <Page title={title}>
+    <Page title={heading}>
       <div id={WATCH_ROOT_ID} data-kind={props.kind} data-status={tx.status} {...live}>
         <h1 id="headline">{text.headline}</h1>
         <p aria-live="polite">
@@ -236,6 +247,7 @@ export function TransactionStatusPage(props: {
               ) : null}
             </>
           ) : null}
+          {bill ? <BillRows bill={bill} /> : null}
           <dt>Amount</dt>
           <dd id="amount">
             {tx.currency} {formatMinor(tx.amount_minor)}
@@ -243,6 +255,7 @@ export function TransactionStatusPage(props: {
           <dt>Reference</dt>
           <dd id="tx-ref">{tx.tx_ref}</dd>
         </dl>
+        {bill ? <TokenSlot bill={bill} /> : null}
         <p class="next" id="next">
           {text.next}
         </p>

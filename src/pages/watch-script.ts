@@ -39,6 +39,35 @@ import {
 /** The element watch.js reads its inputs from (data attributes) and updates. */
 export const WATCH_ROOT_ID = "tx";
 
+/**
+ * A bill's token slot (src/pages/bill-status.tsx): rendered on every bill's
+ * page, hidden until a token is known, so a token that arrives in a later
+ * status frame has a place to appear without a reload.
+ */
+export const TOKEN_IDS = {
+  box: "token-box",
+  token: "token",
+  units: "units",
+  copy: "token-copy",
+  copied: "token-copied",
+} as const;
+
+/** Digits per group when a token is shown: how DisCos print them and how meters' keypads are read. */
+export const TOKEN_GROUP_SIZE = 4;
+
+/**
+ * A token as shown: an all-digit token in groups of TOKEN_GROUP_SIZE
+ * ("2636 2054 4059 8275 7802"); anything else (a Showmax voucher) as it is.
+ * watch.js does the same with the same size (`groupToken` in its body).
+ */
+export function groupToken(token: string): string {
+  if (!/^\d+$/.test(token)) return token;
+  const groups: string[] = [];
+  for (let i = 0; i < token.length; i += TOKEN_GROUP_SIZE)
+    groups.push(token.slice(i, i + TOKEN_GROUP_SIZE));
+  return groups.join(" ");
+}
+
 const config = {
   version: PROTOCOL_VERSION,
   ping: PING_FRAME,
@@ -53,12 +82,24 @@ const config = {
   backoffMaxMs: WATCH_RECONNECT_MAX_MS,
   attemptsMax: WATCH_RECONNECT_ATTEMPTS_MAX,
   rootId: WATCH_ROOT_ID,
+  tokenIds: TOKEN_IDS,
+  tokenGroup: TOKEN_GROUP_SIZE,
 };
 
-// biome-ignore lint/complexity/noUselessStringRaw: written raw so a backslash added later reaches the browser unchanged.
+// Raw: the backslashes of its regular expressions reach the browser unchanged.
 const BODY = String.raw`
   var root = document.getElementById(C.rootId);
-  if (!root || !root.dataset.ticket || !root.dataset.txRef || typeof WebSocket !== "function") return;
+  if (!root) return;
+  var tok = {
+    box: document.getElementById(C.tokenIds.box),
+    token: document.getElementById(C.tokenIds.token),
+    units: document.getElementById(C.tokenIds.units),
+    copy: document.getElementById(C.tokenIds.copy),
+    copied: document.getElementById(C.tokenIds.copied),
+  };
+  // The copy button works with or without live updates (a settled page has no socket).
+  wireCopy();
+  if (!root.dataset.ticket || !root.dataset.txRef || typeof WebSocket !== "function") return;
   var txRef = root.dataset.txRef;
   var ticket = root.dataset.ticket;
   var texts = JSON.parse(root.dataset.texts || "{}");
@@ -104,6 +145,44 @@ const BODY = String.raw`
 
   function say(node, text) { if (node && typeof text === "string") node.textContent = text; }
 
+  // Same rule as groupToken on the server: all digits in groups, anything else as it is.
+  function groupToken(token) {
+    if (!/^\d+$/.test(token)) return token;
+    var groups = [];
+    for (var i = 0; i < token.length; i += C.tokenGroup) groups.push(token.slice(i, i + C.tokenGroup));
+    return groups.join(" ");
+  }
+
+  // A token from a status frame fills the slot the page rendered empty (textContent: never markup).
+  function showToken(token, units) {
+    if (!tok.box || !tok.token || typeof token !== "string" || token === "") return;
+    tok.token.dataset.token = token;
+    tok.token.textContent = groupToken(token);
+    if (tok.units) {
+      tok.units.textContent = typeof units === "string" ? units : "";
+      tok.units.hidden = typeof units !== "string" || units === "";
+    }
+    tok.box.hidden = false;
+  }
+
+  // Copy with the clipboard API; where it is missing or refused, select the token for the user to copy.
+  function wireCopy() {
+    if (!tok.copy || !tok.token) return;
+    tok.copy.hidden = false;
+    tok.copy.addEventListener("click", function () {
+      var token = tok.token.dataset.token || tok.token.textContent.replace(/\s+/g, "");
+      var selectIt = function () {
+        var range = document.createRange();
+        range.selectNodeContents(tok.token);
+        var selection = window.getSelection();
+        if (selection) { selection.removeAllRanges(); selection.addRange(range); }
+        say(tok.copied, "Selected: copy it with your device's copy command.");
+      };
+      if (!navigator.clipboard || typeof navigator.clipboard.writeText !== "function") return selectIt();
+      navigator.clipboard.writeText(token).then(function () { say(tok.copied, "Copied."); }, selectIt);
+    });
+  }
+
   function render(message) {
     // A stage-specific text (e.g. "PENDING:attempt_failed") wins over the status's own.
     var t = texts[message.status + ":" + message.stage] || texts[message.status];
@@ -118,6 +197,7 @@ const BODY = String.raw`
     say(el.headline, t.headline);
     say(el.body, t.reason_replaces_body && message.failure_reason ? message.failure_reason : t.body);
     say(el.next, t.next);
+    if ("token" in message) showToken(message.token, message.units);
     if (isTerminal(current)) {
       done = true;
       say(el.live, "");
