@@ -58,6 +58,14 @@ export type WithdrawRequest = Schemas["WithdrawRequest"];
 export type AirtimeRequest = Schemas["AirtimeRequest"];
 export type DataRequest = Schemas["DataRequest"];
 export type RegisterRequest = Schemas["RegisterRequest"];
+export type ElectricityRequest = Schemas["ElectricityRequest"];
+export type TvRequest = Schemas["TvRequest"];
+/** A bill's answer: the transaction, the DisCo or TV service, the meter or smartcard and, once delivered, a prepaid `token` and `units`. */
+export type BillPayment = Schemas["BillPayment"];
+export type MeterVerification = Schemas["MeterVerification"];
+export type SmartcardVerification = Schemas["SmartcardVerification"];
+export type MeterQuery = paths["/api/v1/catalog/electricity/verify"]["get"]["parameters"]["query"];
+export type SmartcardQuery = paths["/api/v1/catalog/tv/verify"]["get"]["parameters"]["query"];
 export type TransactionsQuery = NonNullable<
   paths["/api/v1/wallet/transactions"]["get"]["parameters"]["query"]
 >;
@@ -196,6 +204,44 @@ export function createWalletClient(options: ClientOptions) {
     buyData: (body: DataRequest, call?: MoneyCallOptions) =>
       unwrap<Purchase>(
         api.POST(`${API_BASE}/wallet/data`, {
+          body,
+          params: idempotent(call),
+          signal: call?.signal,
+        }),
+      ),
+
+    // ---- Bills: verify the meter or smartcard first, then pay ---------------------
+
+    /** The meter's customer as the DisCo knows it; a wrong meter is an ApiProblem `meter_invalid` (422). */
+    verifyMeter: (query: MeterQuery) =>
+      unwrap<MeterVerification>(
+        api.GET(`${API_BASE}/catalog/electricity/verify`, { params: { query } }),
+      ),
+
+    /** The smartcard's customer, current bouquet, due date and renewal amount where VTpass gives them; `smartcard_invalid` (422) for a wrong one. */
+    verifySmartcard: (query: SmartcardQuery) =>
+      unwrap<SmartcardVerification>(
+        api.GET(`${API_BASE}/catalog/tv/verify`, { params: { query } }),
+      ),
+
+    /**
+     * Pays electricity. A prepaid meter's `token` (and `units`) is in the answer
+     * once delivered; when the answer is PENDING, it arrives in a later status
+     * frame of watch(`tx_ref`) and in transaction(`tx_ref`)'s details.
+     */
+    buyElectricity: (body: ElectricityRequest, call?: MoneyCallOptions) =>
+      unwrap<BillPayment>(
+        api.POST(`${API_BASE}/wallet/electricity`, {
+          body,
+          params: idempotent(call),
+          signal: call?.signal,
+        }),
+      ),
+
+    /** Renews (`action: "renew"`) or changes (`"change"`, with `bouquet` and `quantity`) a TV subscription; priced by the server. */
+    payTv: (body: TvRequest, call?: MoneyCallOptions) =>
+      unwrap<BillPayment>(
+        api.POST(`${API_BASE}/wallet/tv`, {
           body,
           params: idempotent(call),
           signal: call?.signal,

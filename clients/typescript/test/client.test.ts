@@ -309,3 +309,103 @@ describe("login and the bearer token", () => {
     expect(server.sent[0].headers.get("content-type")).toBe("application/json");
   });
 });
+
+describe("bills", () => {
+  const BILL = {
+    tx_ref: "elc_1",
+    type: "ELECTRICITY",
+    status: "SUCCESS",
+    stage: "settled",
+    service: "ikeja-electric",
+    account: "1111111111111",
+    customer_name: "TESTMETER1",
+    token: "26362054405982757802",
+    units: "79.9 kWh",
+  };
+
+  it("verifies a meter and a smartcard with their query, no key, and reads the customer back", async () => {
+    const meter = { disco: "ikeja-electric", meter: "1111111111111", type: "prepaid" };
+    const card = { provider: "dstv", smartcard: "1212121212", customer_name: "TEST METER" };
+    const server = scripted([
+      json(200, { ...meter, customer_name: "TESTMETER1", cached: false }),
+      json(200, card),
+    ]);
+    const wallet = client(server.fetch);
+    expect(
+      await wallet.verifyMeter({
+        disco: "ikeja-electric",
+        meter: "1111111111111",
+        type: "prepaid",
+      }),
+    ).toMatchObject({ customer_name: "TESTMETER1" });
+    expect(await wallet.verifySmartcard({ provider: "dstv", smartcard: "1212121212" })).toEqual(
+      card,
+    );
+    const urls = server.sent.map((s) => new URL(s.url));
+    expect(urls.map((u) => `${u.pathname}?${u.searchParams.toString()}`)).toEqual([
+      "/api/v1/catalog/electricity/verify?disco=ikeja-electric&meter=1111111111111&type=prepaid",
+      "/api/v1/catalog/tv/verify?provider=dstv&smartcard=1212121212",
+    ]);
+    expect(server.sent.map((s) => s.method)).toEqual(["GET", "GET"]);
+    expect(server.sent.some((s) => s.headers.has("idempotency-key"))).toBe(false);
+    expect(server.sent[0].headers.get("authorization")).toBe("Bearer tok");
+  });
+
+  it("turns a wrong meter into an ApiProblem meter_invalid, without retrying", async () => {
+    const server = scripted([problem(422, "meter_invalid")]);
+    await expect(
+      client(server.fetch).verifyMeter({
+        disco: "eko-electric",
+        meter: "1234",
+        type: "postpaid",
+      }),
+    ).rejects.toMatchObject({ status: 422, code: "meter_invalid" });
+    expect(server.sent).toHaveLength(1);
+  });
+
+  it("pays electricity and TV with an Idempotency-Key kept across a retry, and returns the token", async () => {
+    const server = scripted([
+      problem(503, "provider_unavailable", { "retry-after": "0" }),
+      json(202, BILL),
+      json(202, { ...BILL, tx_ref: "tvs_1", type: "TV", token: null, units: null }),
+    ]);
+    const wallet = client(server.fetch);
+    const electricity = await wallet.buyElectricity({
+      disco: "ikeja-electric",
+      meter: "1111111111111",
+      type: "prepaid",
+      amount: 2000,
+      phone: "08031234567",
+    });
+    expect(electricity).toMatchObject({ token: "26362054405982757802", units: "79.9 kWh" });
+    const tv = await wallet.payTv(
+      {
+        provider: "dstv",
+        smartcard: "1212121212",
+        action: "change",
+        bouquet: "dstv79",
+        quantity: 2,
+        phone: "08031234567",
+      },
+      { idempotency_key: "tv-order-7" },
+    );
+    expect(tv).toMatchObject({ tx_ref: "tvs_1", token: null });
+    expect(server.sent.map((s) => `${s.method} ${new URL(s.url).pathname}`)).toEqual([
+      "POST /api/v1/wallet/electricity",
+      "POST /api/v1/wallet/electricity",
+      "POST /api/v1/wallet/tv",
+    ]);
+    const keys = server.sent.map((s) => s.headers.get("idempotency-key"));
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).toBe("tv-order-7");
+    expect(JSON.parse(server.sent[1].body)).toEqual({
+      disco: "ikeja-electric",
+      meter: "1111111111111",
+      type: "prepaid",
+      amount: 2000,
+      phone: "08031234567",
+    });
+    expect(JSON.parse(server.sent[2].body)).toMatchObject({ action: "change", quantity: 2 });
+  });
+});
