@@ -111,6 +111,54 @@ describe("the TypeScript client against `wrangler dev`", () => {
     );
   }, 60_000);
 
+  it("verifies a smartcard and a meter, pays TV priced by the server and prepaid electricity with its token", async () => {
+    const client = newClient();
+    const email = `e2e.client.bills.${Date.now()}.${Math.random().toString(36).slice(2)}@example.com`;
+    await client.register({ email, password: "correct horse battery" });
+    await client.login(email, "correct horse battery");
+    const funding = await client.fund({ amount: 20_000 });
+    await fetch(funding.payment_link!, {
+      method: "POST",
+      body: new URLSearchParams({ outcome: "full" }),
+      redirect: "manual",
+    });
+    await poll(
+      () => client.wallet(),
+      (w) => w.balance_minor === 2_000_000,
+    );
+    const card = await client.verifySmartcard({ provider: "gotv", smartcard: "1212121212" });
+    expect(card).toMatchObject({ provider: "gotv", customer_name: "TEST METER" });
+    const tv = await client.payTv({
+      provider: "gotv",
+      smartcard: "1212121212",
+      action: "renew",
+      phone: "08031234567",
+    });
+    expect(tv).toMatchObject({ type: "TV", status: "SUCCESS", account: "1212121212" });
+    expect(tv.amount_minor).toBe(card.renewal_amount_minor);
+    const wrong = await client
+      .verifyMeter({ disco: "ikeja-electric", meter: "1234567890123", type: "prepaid" })
+      .catch((error: unknown) => error);
+    expect(wrong).toMatchObject({ status: 422, code: "meter_invalid" });
+    expect(
+      await client.verifyMeter({
+        disco: "ikeja-electric",
+        meter: "1111111111111",
+        type: "prepaid",
+      }),
+    ).toMatchObject({ customer_name: "TESTMETER1" });
+    const light = await client.buyElectricity({
+      disco: "ikeja-electric",
+      meter: "1111111111111",
+      type: "prepaid",
+      amount: 1_000 + Math.floor(Math.random() * 9_000),
+      phone: "08031234567",
+    });
+    expect(light).toMatchObject({ type: "ELECTRICITY", status: "SUCCESS" });
+    expect(light.token).toBe("26362054405982757802");
+    expect((await client.transaction(light.tx_ref)).details).toMatchObject({ token: light.token });
+  }, 30_000);
+
   it("turns refusals into ApiProblem with the problem document's code and request id", async () => {
     const client = newClient();
     const refused = await client
