@@ -14,6 +14,7 @@
  * and after a failed one VTpass is not asked again for
  * VTPASS_CATALOGUE_FAILURE_TTL_S.
  */
+import { DISCO_IDS, type DiscoId } from "../../domain/bills";
 import { NETWORKS } from "../../domain/phone";
 import type { FoundFacts, TxDetails } from "../../domain/transactions";
 import { ReadThroughCache, type CacheRead } from "../../lib/cache";
@@ -56,8 +57,31 @@ function toFacts(facts: PurchaseFacts, our_ref: string | null): FoundFacts {
   };
 }
 
-function toOutcome(result: PurchaseResult, our_ref: string | null): Outcome<FoundFacts, Refusal> {
-  if (result.ok) return { ok: true, value: toFacts(result.value, our_ref) };
+/**
+ * A prepaid meter's payment is delivered only with its token: the token is
+ * what the customer paid for, and a settled transaction takes no later change,
+ * so a token that came afterwards would be lost. VTpass may answer
+ * "delivered" before the DisCo has issued the token; such an answer is
+ * pending to us (the requery schedule asks again; the answer that carries
+ * the token settles it; one that never does is escalated at the deadline,
+ * the money still held). Postpaid meters and TV have no token to wait for.
+ */
+function withoutTokenIsPending(facts: PurchaseFacts, prepaid: boolean): PurchaseFacts {
+  if (!prepaid || facts.outcome !== "succeeded" || facts.token) return facts;
+  return {
+    ...facts,
+    outcome: "pending",
+    message: "Delivered without its token yet; waiting for the token.",
+  };
+}
+
+function toOutcome(
+  result: PurchaseResult,
+  our_ref: string | null,
+  prepaid = false,
+): Outcome<FoundFacts, Refusal> {
+  if (result.ok)
+    return { ok: true, value: toFacts(withoutTokenIsPending(result.value, prepaid), our_ref) };
   switch (result.kind) {
     case "not_found":
       return result;
@@ -195,12 +219,17 @@ export function vtpassPurchases(client: VtpassClient, deps: VtpassPurchaseDeps):
             ? { billersCode: input.phone, variation_code: input.variation_code }
             : {}),
       });
-      return toOutcome(result, input.tx_ref);
+      // A meter type is the variation of an electricity payment only (TV's are bouquet codes).
+      const prepaid =
+        DISCO_IDS.includes(input.service_id as DiscoId) && input.variation_code === "prepaid";
+      return toOutcome(result, input.tx_ref, prepaid);
     },
     lookup: async (ref: TxRef) => {
       if (!ref.provider_ref)
         return { ok: false, kind: "not_found", message: "no request_id stored for this purchase" };
-      return asLookup(toOutcome(await client.requery(ref.provider_ref), ref.tx_ref));
+      // The consumer and the reconciler pass the transaction: its details say whether a token is due.
+      const prepaid = ref.details?.meter_type === "prepaid";
+      return asLookup(toOutcome(await client.requery(ref.provider_ref), ref.tx_ref, prepaid));
     },
     // A callback's id is looked up like any other: the answer says which id, not which of our transactions.
     lookupById: async (provider_ref) =>

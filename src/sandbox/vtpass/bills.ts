@@ -22,8 +22,21 @@ export const POSTPAID_METER = "1010101010101";
 export const TEST_SMARTCARD = "1212121212";
 export const SHOWMAX_PHONE = "08011111111";
 export const FAULT_NUMBERS = ["201000000000", "500000000000", "400000000000", "300000000000"];
+/**
+ * Ours, not VTpass's: a prepaid meter whose pay answer says "delivered" with
+ * no token (VTpass does this when the DisCo is slow to issue one); the token
+ * comes on requery. The look-alike's way to prove a prepaid payment settles
+ * only with its token.
+ */
+export const TOKENLESS_DELIVERY_METER = "1111111111119";
 /** Every number the look-alike delivers to (airtime's phone among them). */
-export const SUCCESS_NUMBERS = [SHOWMAX_PHONE, PREPAID_METER, POSTPAID_METER, TEST_SMARTCARD];
+export const SUCCESS_NUMBERS = [
+  SHOWMAX_PHONE,
+  PREPAID_METER,
+  POSTPAID_METER,
+  TEST_SMARTCARD,
+  TOKENLESS_DELIVERY_METER,
+];
 
 /** The token VTpass's IKEDC sample returns for the prepaid test meter (14.6). */
 export const DOCUMENTED_TOKEN = "26362054405982757802";
@@ -122,9 +135,15 @@ export function billFields(
   service: SandboxService | null,
   record: BillRecord,
   delivered: boolean,
+  answer: "pay" | "requery" = "requery",
 ): { fields: Record<string, Json>; extras: Json } {
   if (!service || !delivered) return { fields: {}, extras: null };
   if (isElectricity(service) && record.variation_code === "prepaid") {
+    if (answer === "pay" && record.recipient === TOKENLESS_DELIVERY_METER)
+      return {
+        fields: { purchased_code: "", customerName: "N/A", customerAddress: "N/A" },
+        extras: null,
+      };
     const text = `Token : ${tokenOf(record)}`;
     return {
       fields: {
@@ -179,8 +198,10 @@ export const typeText = (serviceID: string) =>
   TYPE_TEXT[findService(serviceID)?.identifier ?? "airtime"];
 
 /** What a purchase's answer adds when it is a delivered bill (a token, a voucher, a postpaid customer). */
-export const billOf = (record: BillRecord & { status: string }) =>
-  billFields(findService(record.serviceID), record, record.status === "delivered");
+export const billOf = (
+  record: BillRecord & { status: string },
+  answer: "pay" | "requery" = "requery",
+) => billFields(findService(record.serviceID), record, record.status === "delivered", answer);
 
 // ---- merchant-verify ----------------------------------------------------------------------------
 
@@ -232,7 +253,12 @@ export function renderVerify(
       },
     };
   }
-  if (!known || billersCode === PREPAID_METER || billersCode === POSTPAID_METER)
+  if (
+    !known ||
+    billersCode === PREPAID_METER ||
+    billersCode === POSTPAID_METER ||
+    billersCode === TOKENLESS_DELIVERY_METER
+  )
     return wrongNumber("Smartcard number");
   const current = currentBouquet(service);
   switch (service.serviceID) {

@@ -440,7 +440,7 @@ export function renderPayAnswer(record: PurchaseRecord): Json {
       timezone: "Africa/Lagos",
     },
     purchased_code: "",
-    ...billOf(record).fields,
+    ...billOf(record, "pay").fields,
   };
 }
 
