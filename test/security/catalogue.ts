@@ -1013,6 +1013,14 @@ export const CATALOGUE: readonly Attack[] = [
     test: "escapes what it shows from stored details (an entry or a provider's plan name with markup)",
   },
   {
+    id: "limits-bill-page-markup",
+    area: "limits",
+    description:
+      "markup in a bill's stored details (a provider's customer name, token or units; a meter) on its status page",
+    file: "test/routes/pages/bill-pages.test.ts",
+    test: "escapes the stored details and the token it shows",
+  },
+  {
     id: "limits-no-stack-trace",
     area: "limits",
     description: "an unexpected exception leaks no stack or message",
