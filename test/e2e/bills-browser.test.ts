@@ -4,7 +4,8 @@
  * through the TypeScript client, as an integrator's app would:
  * - the user verifies the prepaid test meter, pays, and the status page shows
  *   the token large and grouped in fours, with its units; the copy button puts
- *   the digits (no spaces) on the clipboard;
+ *   the digits (no spaces) on the clipboard, and where there is no clipboard API
+ *   it selects the token for copying by hand;
  * - a prepaid payment whose answer is unclear (500000000000: the token comes
  *   only on requery) shows an open page PENDING with no token; when the
  *   wallet's own requery schedule settles it (first requery after 10 s), the
@@ -126,6 +127,28 @@ describe("an electricity token on the status page, in a real browser", () => {
     ).toBe(DOCUMENTED_TOKEN);
     expect(first.problems).toEqual([]);
     await first.page.close();
+
+    // Without the clipboard API (an older or locked-down browser): the token is selected for the user to copy.
+    const bare = await watchedPage();
+    await bare.page.addInitScript(() => {
+      Object.defineProperty(
+        (globalThis as unknown as { navigator: object }).navigator,
+        "clipboard",
+        { value: undefined },
+      );
+    });
+    await bare.page.goto(statusPageOf(paid.tx_ref, paid.watch!.ticket));
+    await bare.page.click("#token-copy");
+    expect(await bare.page.textContent("#token-copied")).toMatch(/^Selected/);
+    expect(
+      await bare.page.evaluate(() =>
+        String(
+          (globalThis as unknown as { getSelection(): { toString(): string } }).getSelection(),
+        ),
+      ),
+    ).toBe("2636 2054 4059 8275 7802");
+    expect(bare.problems).toEqual([]);
+    await bare.page.close();
 
     // The token only the requery carries: the page is open before it exists.
     const late = await client.buyElectricity({
