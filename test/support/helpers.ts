@@ -254,11 +254,15 @@ export async function verifyForAmount(
   if (upgraded.outcome !== "set" || upgraded.tier !== 3) throw new Error("tier 3 not granted");
 }
 
-/** A wallet with `amount_minor` already credited through the real funding path (verified to the tier it needs). */
-export async function fundedWallet(amount_minor: number) {
+/**
+ * A wallet with `amount_minor` already credited through the real funding path,
+ * verified to the tier it needs (`verify: false`: left unverified, for tests of
+ * the tiers themselves).
+ */
+export async function fundedWallet(amount_minor: number, options: { verify?: boolean } = {}) {
   const { newTxRef } = await import("../../src/lib/ids");
   const w = await newWallet();
-  await verifyForAmount(w.stub, w.user_id, amount_minor);
+  if (options.verify !== false) await verifyForAmount(w.stub, w.user_id, amount_minor);
   const tx_ref = newTxRef("FUND", w.user_id);
   await w.stub.openFunding({
     tx_ref,
