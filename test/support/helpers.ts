@@ -219,6 +219,21 @@ export async function runReconciler(
 }
 
 /**
+ * A tier table that never binds, as an environment's KYC_TIERS could set it:
+ * for the tests of the ledger's own invariants (balances up to the
+ * BALANCE_MAX_MINOR cap), passed in the opens' `tiers` as the services pass
+ * their configuration's. The tier rules have their own tests.
+ */
+export const UNBOUNDED_TIERS = {
+  required: false,
+  table: {
+    "1": { daily_limit_minor: Number.MAX_SAFE_INTEGER, max_balance_minor: null },
+    "2": { daily_limit_minor: Number.MAX_SAFE_INTEGER, max_balance_minor: null },
+    "3": { daily_limit_minor: Number.MAX_SAFE_INTEGER, max_balance_minor: null },
+  },
+} as const;
+
+/**
  * KYC tiers (src/domain/tiers.ts) for a wallet about to hold and spend
  * `amount_minor` today, through the Wallet's own methods (the ones the
  * identity service and operators call): an unverified wallet has tier 1's
