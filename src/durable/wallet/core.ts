@@ -12,8 +12,7 @@ import type { IdempotencyInput, IdempotencyKeys, KeyVerdict } from "./idempotenc
 import type { Ledger } from "./ledger";
 import type { TxStore, WriteChange, WriteResult } from "./store";
 import type { TierPolicy } from "../../domain/tiers";
-import type { TierRefusal } from "./tier-rules";
-import type { TierBook } from "./tiers";
+import type { TierBook, TierRefusal } from "./tiers";
 import type { Trail } from "./trail";
 
 export type WalletCore = {

@@ -19,17 +19,9 @@
 import { CBN_TIER_TABLE, limitsOf, type TierPolicy, type TierStanding } from "../../domain/tiers";
 import { configOf } from "../../lib/config";
 import type { WalletCore } from "./core";
+import type { TierRefusal } from "./tiers";
 
-export type TierRefusal =
-  | { outcome: "kyc_required"; standing: TierStanding }
-  | { outcome: "tier_limit_exceeded"; standing: TierStanding; required_minor: number }
-  | {
-      outcome: "tier_balance_cap";
-      standing: TierStanding;
-      balance_minor: number;
-      max_balance_minor: number;
-      required_minor: number;
-    };
+export type { TierRefusal } from "./tiers";
 
 /**
  * The policy from the object's own configuration (the same env as the Worker's).

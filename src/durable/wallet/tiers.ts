@@ -55,6 +55,18 @@ export type KycAttemptOutcome =
   | { allowed: true; used: number }
   | { allowed: false; retry_after_s: number };
 
+/** Why the tier rules refuse an open (./tier-rules.ts decides; here so ./core.ts can name it without a cycle). */
+export type TierRefusal =
+  | { outcome: "kyc_required"; standing: TierStanding }
+  | { outcome: "tier_limit_exceeded"; standing: TierStanding; required_minor: number }
+  | {
+      outcome: "tier_balance_cap";
+      standing: TierStanding;
+      balance_minor: number;
+      max_balance_minor: number;
+      required_minor: number;
+    };
+
 type IdentityRow = IdentityInput & { verified_at_ms: number };
 
 export class TierBook {
