@@ -95,12 +95,14 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
       : null;
     if (failures) return failures;
     const required_minor = input.amount_minor + input.fee_minor;
-    // The tier's day (and KYC itself), checked here and counted by the hold below, in one transaction.
+    // KYC first (an unverified wallet hears what to do), then the balance, then the tier's day,
+    // checked here and counted by the hold below, in one transaction.
     const tier = checkDay(core, policyFor(core, input.tiers), required_minor, now_ms);
-    if (tier) return tier;
+    if (tier?.outcome === "kyc_required") return tier;
     const available_minor = core.ledger.availableMinor();
     if (available_minor < required_minor)
       return { outcome: "insufficient_funds", available_minor, required_minor };
+    if (tier) return tier;
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,

@@ -209,10 +209,10 @@ function run(
           m.now_ms,
         );
         const expected =
-          usedOn(today) + s.amount > DAILY
-            ? "tier_limit_exceeded"
-            : m.balance_minor - m.held_minor < s.amount
-              ? "insufficient_funds"
+          m.balance_minor - m.held_minor < s.amount
+            ? "insufficient_funds"
+            : usedOn(today) + s.amount > DAILY
+              ? "tier_limit_exceeded"
               : "opened";
         expect(opened.outcome).toBe(expected);
         if (expected === "tier_limit_exceeded") m.day_refusals += 1;

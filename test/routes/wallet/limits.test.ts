@@ -117,15 +117,16 @@ describe("tier refusals through the routes", () => {
   });
 
   it("refuses a purchase past the day with 422 tier_limit_exceeded, holding nothing", async () => {
-    const { auth, stub } = await fundedWallet(20_000_00, { verify: false });
+    // NGN 30,000 funded today: the balance would cover 20,001, the day has 20,000 left.
+    const { auth, stub } = await fundedWallet(30_000_00, { verify: false });
     const problem = await expectProblem(
-      await buyAirtime(auth, { phone: uniqueMtnNumber(), amount: "30001" }),
+      await buyAirtime(auth, { phone: uniqueMtnNumber(), amount: "20001" }),
       422,
     );
     expect(problem).toMatchObject({
       code: "tier_limit_exceeded",
-      remaining_today: "30000.00",
-      required: "30001.00",
+      remaining_today: "20000.00",
+      required: "20001.00",
     });
     expect(await expectLedgerConsistent(stub)).toMatchObject({ held_minor: 0 });
   });
