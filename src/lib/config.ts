@@ -55,6 +55,7 @@ import {
 
 export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config-values";
 import { FOUR_EYES_SETTINGS } from "./config-acts";
+import { KYC_SETTINGS, kycPolicy, type TierPolicy } from "./config-kyc";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
 import { estimateSecretBits } from "./secret-strength";
@@ -192,6 +193,7 @@ const schema = z.object({
     .max(OPERATOR_INDEX_SHARDS_MAX)
     .default(OPERATOR_INDEX_SHARDS_DEFAULT),
   ...FOUR_EYES_SETTINGS,
+  ...KYC_SETTINGS,
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
   /** A held payment's deadline (operators told, and may decide), when not the product's (src/domain/limits.ts). */
   HELD_PAYMENT_DEADLINE_S: z.coerce
@@ -234,6 +236,7 @@ export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
    * (then only ADMIN_API_TOKEN's read-only access works).
    */
   access: AccessSettings | null;
+  kyc: TierPolicy; // KYC tiers (./config-kyc.ts): the table in force, whether tier 0 may move money
 };
 
 export type VtpassConfig = {
@@ -417,6 +420,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const sandbox = !production && values.SANDBOX_ENABLED;
   const vtpass = vtpassConfig(values, production, sandbox, problems);
   const access = accessSettings(values, production, sandbox, problems);
+  const kyc = kycPolicy(values, production, problems);
   if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT)
     problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
   if (problems.length > 0) return { ok: false, problems };
@@ -435,6 +439,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       },
       mongo: mongoSettings(values),
       access,
+      kyc,
     },
   };
 }

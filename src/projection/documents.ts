@@ -43,6 +43,8 @@ export function walletChange(wallet: WalletVersion): ProjectionChange {
       // Flat, so the consistency check compares values; versions written before freezes carry none.
       frozen_mode: wallet.frozen?.mode ?? null,
       frozen_reason: wallet.frozen?.reason ?? null,
+      // Versions written before the tiers (schema step 9) carry none: they were tier 0.
+      tier: wallet.tier ?? 0,
       created_at_ms: wallet.created_at_ms,
       updated_at_ms: wallet.updated_at_ms,
     },

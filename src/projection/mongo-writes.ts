@@ -67,6 +67,8 @@ const WalletSnapshot = z.strictObject({
   /** An operator's freeze (src/durable/wallet/freeze.ts): its mode and the reason the user is told. */
   frozen_mode: z.enum(["no_debit", "full"]).nullable(),
   frozen_reason: z.string().max(ACT_TEXT_MAX_CHARS).nullable(),
+  /** The KYC tier (src/domain/tiers.ts), so reports can group wallets by it. */
+  tier: z.number().int().min(0).max(3),
   created_at_ms: time_ms,
   updated_at_ms: time_ms,
 });

@@ -82,6 +82,7 @@ function walletChange(key: string, version: number, balance_minor: number): Proj
       is_active: true,
       frozen_mode: null,
       frozen_reason: null,
+      tier: 0,
       created_at_ms: CREATED_AT_MS,
       updated_at_ms: CREATED_AT_MS + version,
     },

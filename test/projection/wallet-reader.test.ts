@@ -38,6 +38,7 @@ import {
   expectLedgerConsistent,
   ORIGIN,
   registerAndLogin,
+  verifyForAmount,
 } from "../support/helpers";
 import { buyAirtime, uniqueNaira } from "../support/purchases";
 import { paid } from "../support/realtime";
@@ -84,6 +85,8 @@ async function projectedWallet(user_id: string) {
 async function scriptedMix() {
   const user = await registerAndLogin();
   const stub = env.WALLET.getByName(user.user_id);
+  // NGN 50,000 and then more moves in one day: a verified wallet's (tier 2), which the document carries.
+  await verifyForAmount(stub, user.user_id, 50000_00);
   const fund = await api("/wallet/fund", authedJson(user.auth, { amount: 50000, currency: "ngn" }));
   expect(fund.status).toBe(201);
   const { tx_ref: fund_ref } = (await fund.json()) as { tx_ref: string };
@@ -183,6 +186,27 @@ describe("the projection follows the ledger", () => {
       frozen_mode: null,
       frozen_reason: null,
     });
+  });
+
+  it("carries a tier change (a verified BVN, then a NIN) to the wallet's document", async () => {
+    const user = await registerAndLogin();
+    const stub = env.WALLET.getByName(user.user_id);
+    await expectProjected(user.user_id);
+    expect((await projectedWallet(user.user_id)).view).toMatchObject({ tier: 0 });
+    for (const kind of ["bvn", "nin"] as const)
+      await stub.recordIdentity({
+        kind,
+        hash: `${kind}-${user.user_id}`,
+        last4: "1234",
+        verified_name: "ADA OBI",
+        verified_dob: "1990-01-31",
+        provider: "sandbox",
+      });
+    await expectProjected(user.user_id);
+    const { view } = await projectedWallet(user.user_id);
+    expect(view).toMatchObject({ tier: 2 });
+    // Only the tier: never a hash or the verified name.
+    expect(JSON.stringify(view)).not.toMatch(/bvn-|nin-|ADA OBI/);
   });
 
   it("ends in the same state after the whole feed is delivered again, reversed and twice over", async () => {
@@ -405,6 +429,7 @@ describe("the checker's comparison", () => {
       is_active: true,
       frozen_mode: null,
       frozen_reason: null,
+      tier: 0,
       created_at_ms: 1,
       updated_at_ms: 2,
     },

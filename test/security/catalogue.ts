@@ -1349,6 +1349,22 @@ export const CATALOGUE: readonly Attack[] = [
     file: "test/routes/admin/console-actions.test.ts",
     test: "a viewer sees no form and is refused if it posts",
   },
+  {
+    id: "limits-tier-day-race",
+    area: "limits",
+    description:
+      "concurrent purchases to move more in one day than the KYC tier allows: the day's total is checked and counted in the hold's own storage transaction",
+    file: "test/routes/wallet/limits.test.ts",
+    test: "with NGN 20,000 left today, 25 concurrent purchases of 3,000: 10 pass the per-user limit, of which exactly 6 are held and 4 refused",
+  },
+  {
+    id: "limits-tier-unverified",
+    area: "limits",
+    description:
+      "an unverified wallet funding, buying or withdrawing while KYC is required (CBN: post no debit or credit)",
+    file: "test/routes/wallet/limits.test.ts",
+    test: "with KYC_REQUIRED=true, an unverified wallet may not fund, buy or withdraw (403 kyc_required, what to do)",
+  },
 ];
 
 /**

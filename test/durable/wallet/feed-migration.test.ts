@@ -10,9 +10,14 @@ import { MIGRATIONS } from "../../../src/durable/wallet/schema";
 import { migrate } from "../../../src/lib/sqlite";
 import { eventually, newWallet } from "../../support/helpers";
 
-/** Undo step 7 (operators' acts), which a test that sets the schema version back replays. */
+/**
+ * Undo the steps that a test which sets the schema version back replays and
+ * that cannot run twice: step 7 (operators' acts) and step 9's tier column
+ * (step 8's and 9's tables are created IF NOT EXISTS).
+ */
 function dropStep7(sql: SqlStorage): void {
   for (const table of ["wallet_freeze", "proposals", "audit_log"]) sql.exec(`DROP TABLE ${table}`);
+  sql.exec("ALTER TABLE wallet DROP COLUMN tier");
 }
 
 /** Put the object back to schema 3: the old table (no 'anomaly'), holding `rows`, readers at `position`. */

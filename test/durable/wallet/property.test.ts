@@ -28,6 +28,7 @@ import { SCHEDULING_FIELDS } from "../../../src/durable/wallet/store";
 import { txRefOwner } from "../../../src/lib/ids";
 import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
 import { FEED_PAGE_MAX } from "../../../src/durable/wallet/limits";
+import { UNBOUNDED_TIERS } from "../../support/helpers";
 import { walletPool } from "../../support/wallet-pool";
 
 /**
@@ -251,6 +252,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
             amount_minor: step.amount_minor as number,
             currency: "NGN",
             pending_max: FUND_PENDING_MAX_CEILING,
+            tiers: UNBOUNDED_TIERS,
             deadline_at_ms: deadline,
           });
           expect(opened.outcome).toBe("opened");
@@ -336,6 +338,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
             fee_minor: step.fee_minor as number,
             currency: "NGN",
             details: {},
+            tiers: UNBOUNDED_TIERS,
           });
           // 2: refused exactly when available does not cover amount + fee.
           expect(opened.outcome).toBe(
@@ -375,6 +378,7 @@ async function run(steps: { kind: string; [k: string]: unknown }[]): Promise<voi
             fee_minor: 0,
             currency: "NGN",
             details: {},
+            tiers: UNBOUNDED_TIERS,
             provider_ref,
           });
           expect(opened.outcome).toBe(

@@ -18,7 +18,12 @@ import { describe, expect, it } from "vitest";
 import type { TransactionRecord } from "../../../src/domain/records";
 import { creditExcess, type SettleAnswer, startRefund } from "../../../src/services/refunds";
 import { arm } from "../../support/faults";
-import { expectLedgerConsistent, loadMongoDriverFirst, runReconciler } from "../../support/helpers";
+import {
+  expectLedgerConsistent,
+  loadMongoDriverFirst,
+  runReconciler,
+  UNBOUNDED_TIERS,
+} from "../../support/helpers";
 import { control } from "../../support/sandbox";
 import {
   paidFunding,
@@ -71,6 +76,7 @@ describe("refund property", () => {
           amount_minor: 100_000,
           currency: "NGN",
           pending_max: FUND_PENDING_MAX_CEILING,
+          tiers: UNBOUNDED_TIERS,
           deadline_at_ms: Date.now() + 3_600_000,
         });
         const under_charge = await sandboxCharge(under_ref, 450); // owes 45_000

@@ -41,6 +41,7 @@ import {
   IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
   IDEMPOTENCY_TTL_MS,
 } from "../../../src/domain/limits";
+import { UNBOUNDED_TIERS } from "../../support/helpers";
 import { walletPool } from "../../support/wallet-pool";
 
 const RUNS = 100;
@@ -356,6 +357,7 @@ async function run(steps: StepT[]): Promise<void> {
             amount_minor,
             currency: "NGN",
             pending_max: FUND_PENDING_MAX_CEILING,
+            tiers: UNBOUNDED_TIERS,
             deadline_at_ms: now_ms + FUNDING_WINDOW_MS,
           });
           expect(opened.outcome).toBe("opened");
@@ -457,6 +459,7 @@ async function run(steps: StepT[]): Promise<void> {
             fee_minor: body.fee_minor,
             currency: "NGN",
             details: {},
+            tiers: UNBOUNDED_TIERS,
             idempotency: body.key ? { key: body.key, fingerprint } : undefined,
           });
           if (opened.outcome === "opened" && step.claim) {

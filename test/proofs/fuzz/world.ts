@@ -21,6 +21,7 @@ import {
   registerAndLogin,
   uniqueEmail,
   uniqueIp,
+  verifyForAmount,
 } from "../../support/helpers";
 import { operatorHeaders } from "../../support/operators";
 import { uniqueMtnNumber } from "../../support/purchases";
@@ -126,6 +127,8 @@ async function fundThroughCheckout(
 /** A user with money, a settled funding, a pending withdrawal, a delivered and a failed airtime purchase, and an unpaid funding. */
 async function preparedUser(tag: string, amount: string): Promise<User> {
   const user = await registerAndLogin(uniqueEmail(tag));
+  // Verified to the KYC tier that lets it fund `amount` and still spend the same day.
+  await verifyForAmount(env.WALLET.getByName(user.user_id), user.user_id, Number(amount) * 100);
   const funded = await fundThroughCheckout(user, amount);
   const headers = { accept: "application/json", "cf-connecting-ip": uniqueIp() };
   const withdrawal = await ok(
@@ -193,7 +196,11 @@ export async function laneUser(funded: boolean): Promise<User> {
     auth,
   };
   const tx_refs: string[] = [];
-  if (funded) tx_refs.push((await fundThroughCheckout(user, "2000000")).tx_ref);
+  if (funded) {
+    // NGN 2,000,000 in one day: a tier 3 wallet's (verified, an approver's upgrade).
+    await verifyForAmount(wallet.stub, wallet.user_id, 2_000_000_00);
+    tx_refs.push((await fundThroughCheckout(user, "2000000")).tx_ref);
+  }
   const unpaid = await ok(
     await api(
       "/wallet/fund",
