@@ -29,6 +29,8 @@ if (existsSync(path)) {
       `JWT_SECRET_KEY=${secret()}`,
       `FLUTTERWAVE_WEBHOOK_HASH=${secret()}`,
       `ADMIN_API_TOKEN=${secret()}`,
+      // The BVN/NIN keyed hash's key; not on wrangler.jsonc's secrets.required list, so passed as --var below.
+      `IDENTITY_HASH_KEY=${secret()}`,
       "",
     ].join("\n"),
     { mode: 0o600 },

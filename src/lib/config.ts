@@ -55,6 +55,7 @@ import {
 
 export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config-values";
 import { FOUR_EYES_SETTINGS } from "./config-acts";
+import { IDENTITY_SETTINGS, type IdentityConfig, identityConfig } from "./config-identity";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
 import { estimateSecretBits } from "./secret-strength";
@@ -192,6 +193,7 @@ const schema = z.object({
     .max(OPERATOR_INDEX_SHARDS_MAX)
     .default(OPERATOR_INDEX_SHARDS_DEFAULT),
   ...FOUR_EYES_SETTINGS,
+  ...IDENTITY_SETTINGS,
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
   /** A held payment's deadline (operators told, and may decide), when not the product's (src/domain/limits.ts). */
   HELD_PAYMENT_DEADLINE_S: z.coerce
@@ -234,6 +236,8 @@ export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
    * (then only ADMIN_API_TOKEN's read-only access works).
    */
   access: AccessSettings | null;
+  /** BVN/NIN verification: the hash key and the identity provider (src/lib/config-identity.ts). */
+  identity: IdentityConfig;
 };
 
 export type VtpassConfig = {
@@ -358,6 +362,8 @@ const DISTINCT_SECRETS = [
   "VTPASS_PUBLIC_KEY",
   "VTPASS_SECRET_KEY",
   "VTPASS_CALLBACK_SECRET",
+  "IDENTITY_HASH_KEY",
+  "DOJAH_SECRET_KEY",
 ] as const;
 
 /** Parse the environment. `problems` lists variable names and what is wrong, never values. */
@@ -417,6 +423,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const sandbox = !production && values.SANDBOX_ENABLED;
   const vtpass = vtpassConfig(values, production, sandbox, problems);
   const access = accessSettings(values, production, sandbox, problems);
+  const identity = identityConfig(values, production, sandbox, problems, secretProblem);
   if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT)
     problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
   if (problems.length > 0) return { ok: false, problems };
@@ -435,6 +442,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       },
       mongo: mongoSettings(values),
       access,
+      identity,
     },
   };
 }
