@@ -6,6 +6,7 @@
  */
 import type { Stage } from "./flows";
 import type { TxStatus, TxType } from "./transactions";
+import type { Tier } from "./tiers";
 
 /** Per-type extra facts (bank, narration, phone...). Flat and serialisable. */
 export type TxDetails = Record<string, string | number | boolean | null>;
@@ -49,6 +50,8 @@ export type WalletSummary = {
   is_active: boolean;
   /** Null unless an operator froze the wallet; `reason` is what the user is told. */
   frozen: { mode: "no_debit" | "full"; reason: string } | null;
+  /** The KYC tier (src/domain/tiers.ts): a change is a new wallet version on the feed. */
+  tier: Tier;
 };
 
 /** What the change feed carries for each entity: its new version, whole. */

@@ -32,6 +32,7 @@ import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";
 import { TxStore } from "./store";
 import { AuditLog } from "./audit";
+import { TierBook } from "./tiers";
 import { Trail, type SettleSource } from "./trail";
 
 export abstract class WalletBase extends DurableObject<Env> {
@@ -57,6 +58,7 @@ export abstract class WalletBase extends DurableObject<Env> {
       keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)),
       trail: new Trail(sql),
       audit: new AuditLog(sql, ledger),
+      tiers: new TierBook(sql, ledger),
     };
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {

@@ -11,6 +11,7 @@ import type { AuditLog } from "./audit";
 import type { IdempotencyInput, IdempotencyKeys, KeyVerdict } from "./idempotency";
 import type { Ledger } from "./ledger";
 import type { TxStore, WriteChange, WriteResult } from "./store";
+import type { TierBook } from "./tiers";
 import type { Trail } from "./trail";
 
 export type WalletCore = {
@@ -20,6 +21,7 @@ export type WalletCore = {
   keys: IdempotencyKeys;
   trail: Trail;
   audit: AuditLog;
+  tiers: TierBook;
 };
 
 export type OpenOutcome =

@@ -13,6 +13,7 @@
  *     transaction impossible (the insert throws and the transaction rolls back).
  */
 import { assertMinor } from "../../domain/money";
+import type { Tier } from "../../domain/tiers";
 import type { Profile, ProfileVersion, WalletSummary, WalletVersion } from "../../domain/records";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
@@ -32,6 +33,7 @@ type WalletRow = {
   currency: string;
   balance_minor: number;
   is_active: number;
+  tier: Tier;
   version: number;
   created_at_ms: number;
   updated_at_ms: number;
@@ -70,7 +72,7 @@ export class Ledger {
   wallet(): WalletRow | null {
     return one(
       this.sql.exec<WalletRow>(
-        "SELECT currency, balance_minor, is_active, version, created_at_ms, updated_at_ms FROM wallet WHERE id = 1",
+        "SELECT currency, balance_minor, is_active, tier, version, created_at_ms, updated_at_ms FROM wallet WHERE id = 1",
       ),
     );
   }
@@ -109,6 +111,7 @@ export class Ledger {
           "SELECT mode, reason FROM wallet_freeze WHERE id = 1",
         ),
       ),
+      tier: wallet.tier,
     };
   }
 

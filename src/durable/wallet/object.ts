@@ -60,7 +60,7 @@ import { requireConfig } from "../../lib/config";
 import type { TxStore, ListQuery } from "./store";
 import type { SettleSource } from "./trail";
 
-import { WalletOperatorSurface } from "./operator-surface";
+import { WalletKyc } from "./kyc-surface";
 
 export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
@@ -73,6 +73,7 @@ export type { AdjustInput, AdjustOutcome, ProposeOutcome } from "./adjustments";
 export type { ApproveOutcome, DecideOutcome } from "./proposals";
 export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
+export type { IdentityInput, KycAttemptOutcome, KycStatus, RecordIdentityOutcome } from "./tiers";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
 
 /** How long a held payment of each type may stay unresolved before operators are told (and may decide). */
@@ -86,7 +87,7 @@ const heldDeadlineMs = (env: Env, type: HeldType) => {
   return configured === undefined ? HELD_DEADLINE_MS[type] : configured * 1000;
 };
 
-export class Wallet extends WalletOperatorSurface {
+export class Wallet extends WalletKyc {
   // ==== Profile and wallet ======================================================
 
   /**

@@ -4,6 +4,7 @@
  */
 import { flowRows } from "../../domain/flows";
 import { one, type Migration } from "../../lib/sqlite";
+import { SCHEMA_STEP_9_TIERS } from "./schema-tiers";
 
 /**
  * The flow tables' guards (see step 2): a row is created only in its flow's
@@ -406,6 +407,8 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE UNIQUE INDEX IF NOT EXISTS anomaly_settlements_by_refund ON anomaly_settlements (refund_tx_ref)",
     ],
   },
+  // Step 9, KYC tiers: in its own module (this one is near the size bound).
+  SCHEMA_STEP_9_TIERS,
 ];
 
 /**
