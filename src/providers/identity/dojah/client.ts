@@ -128,7 +128,9 @@ function readPerson(entity: Record<string, unknown>): IssuedPerson | null {
   const first = text(entity.first_name) ?? text(entity.firstname);
   const last = text(entity.last_name) ?? text(entity.surname) ?? text(entity.lastname);
   const middle = text(entity.middle_name) ?? text(entity.middlename);
-  const dob = isoDate(text(entity.date_of_birth) ?? text(entity.birth_date) ?? text(entity.birthdate));
+  const dob = isoDate(
+    text(entity.date_of_birth) ?? text(entity.birth_date) ?? text(entity.birthdate),
+  );
   if (!first || !last || !dob) return null;
   return { first_name: first, middle_name: middle, last_name: last, date_of_birth: dob };
 }
