@@ -16,6 +16,7 @@
  * - IDENTITY_TIMEOUT_MS: the bound on one lookup.
  */
 import { z } from "zod";
+import DEV_KEYS from "./dev-keys.json";
 import {
   IDENTITY_HASH_KEY_MINIMUMS,
   IDENTITY_TIMEOUT_DEFAULT_MS,
@@ -44,11 +45,9 @@ export const IDENTITY_SETTINGS = {
 
 /** Opens nothing outside development: production refuses it (a development default). */
 export const DEV_IDENTITY_HASH_KEY = "development-only-identity-hash-key-not-for-production-0001";
-/** The keys the development Dojah look-alike accepts (src/sandbox/identity/). */
-export const DEV_DOJAH_KEYS = {
-  app_id: "dev-dojah-app-id",
-  secret_key: "dev-dojah-secret-key",
-} as const;
+/** The keys the development Dojah look-alike accepts (src/sandbox/identity/); in dev-keys.json, shared with the start banner. */
+export const DEV_DOJAH_KEYS: { readonly app_id: string; readonly secret_key: string } =
+  DEV_KEYS.dojah;
 /** Dojah's live API (providers reference, section 19.3). */
 export const DOJAH_LIVE_BASE = "https://api.dojah.io";
 
