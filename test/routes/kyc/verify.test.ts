@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { KYC_ATTEMPTS_PER_DAY } from "../../../src/domain/limits";
-import { apiInProcess, expectProblem, form } from "../../support/helpers";
+import { createExecutionContext } from "cloudflare:test";
+import { createApp } from "../../../src/app";
+import { apiInProcess, env, expectProblem, form, json, ORIGIN } from "../../support/helpers";
 import {
   OTHER_PERSON,
   TEST_NUMBERS,
@@ -175,6 +177,18 @@ describe("refusals", () => {
     const refused = await verify(user.auth, "bvn", asTestPerson(bvn_number));
     expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     expect((await expectProblem(refused, 429)).code).toBe("too_many_kyc_attempts");
+    expect(((await (await kycStatus(user.auth)).json()) as View).tier).toBe(0);
+  });
+
+  it("credentials the provider refuses are 'unavailable', never 'not found': 503 and no upgrade", async () => {
+    const user = await kycUser();
+    const wrong_keys = { ...env, DOJAH_SECRET_KEY: "not-the-look-alikes-key" } as unknown as Env;
+    const res = await createApp().fetch(
+      new Request(`${ORIGIN}/api/v1/kyc/bvn`, json(asTestPerson(freshNumber("bvn")), user.auth)),
+      wrong_keys,
+      createExecutionContext(),
+    );
+    expect((await expectProblem(res, 503)).code).toBe("identity_provider_unavailable");
     expect(((await (await kycStatus(user.auth)).json()) as View).tier).toBe(0);
   });
 
