@@ -41,6 +41,7 @@ import { catalogRoutes } from "./routes/catalog";
 import { purchaseRoutes, VTPASS_CALLBACK_PATH } from "./routes/purchases";
 import { docsRoutes } from "./routes/docs";
 import { walletRoutes } from "./routes/wallet";
+import { walletLimitRoutes } from "./routes/wallet/limits";
 import { pagesRoutes } from "./routes/pages";
 import { wsRoutes } from "./routes/ws";
 import { healthRoutes } from "./routes/health";
@@ -252,6 +253,7 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
   app.route(API_BASE, healthRoutes);
   app.route(API_BASE, authRoutes);
   app.route(API_BASE, docsRoutes);
+  app.route(API_BASE, walletLimitRoutes);
   app.route(API_BASE, walletRoutes);
   app.route(API_BASE, bankRoutes);
   app.route(API_BASE, withdrawalRoutes);

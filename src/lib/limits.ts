@@ -191,6 +191,8 @@ export const OPERATOR_INDEX_SHARDS_MAX = 128;
  */
 export const OPS_DUAL_CONTROL_MINOR_DEFAULT = 50_000_00;
 export const OPS_DUAL_CONTROL_MINOR_MAX = 10_000_000_00;
+/** Largest daily limit or balance cap KYC_TIERS may name, in kobo: the largest balance a wallet may hold (src/domain/limits.ts BALANCE_MAX_MINOR). */
+export const KYC_LIMIT_MINOR_MAX = 1_000_000_000_00;
 /** OPS_PROPOSAL_TTL_S: how long a proposal waits for approval (default 24 h, 1 s to 7 days). */
 export const OPS_PROPOSAL_TTL_S_DEFAULT = 24 * 60 * 60;
 export const OPS_PROPOSAL_TTL_S_MIN = 1;

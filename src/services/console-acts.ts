@@ -11,6 +11,7 @@ import { AppError, errors } from "../lib/errors";
 import { txRefOwner } from "../lib/ids";
 import { proposeDecision, proposeRefusalProblem, type ProposeRefusal } from "./act-proposals";
 import { approveProposal, refusalProblem } from "./operator-acts";
+import { tierProblem } from "./tier-answers";
 
 /** What a confirmed form asks for, validated (src/routes/admin/console-acts.tsx). */
 export type ConsoleActInput =
@@ -100,6 +101,8 @@ export async function runConsoleAct(
           throw refusalProblem("role_required", "");
         case "no_wallet":
           throw noWallet();
+        case "tier_balance_cap":
+          throw tierProblem(out);
       }
       break;
     }

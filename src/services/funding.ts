@@ -62,6 +62,7 @@ async function openAndLink(
       config.FLUTTERWAVE_LINK_EXPIRY_MINUTES,
     ),
     pending_max: config.FUND_PENDING_MAX,
+    tiers: config.kyc,
     idempotency: idempotency_key
       ? {
           key: idempotency_key,

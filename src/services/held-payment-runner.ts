@@ -143,6 +143,7 @@ export async function runHeldPayment<S extends { tx_ref: string }>(
     provider_ref: prepared.provider_ref,
     idempotency,
     failure_bound: spec.failures?.bound,
+    tiers: c.var.config.kyc,
     claim: unbound === null,
   });
   if (opened.outcome === "insufficient_funds") {

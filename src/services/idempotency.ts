@@ -7,6 +7,7 @@ import type { OpenOutcome } from "../durable/wallet/object";
 import { sha256Hex } from "../lib/crypto";
 import { AppError, errors } from "../lib/errors";
 import type { AppContext } from "../lib/http";
+import { tierProblem } from "./tier-answers";
 
 /** A route's answer: replayed answers carry `Idempotent-Replayed: true`. */
 export type Answer = { status: number; body: unknown; replayed: boolean };
@@ -67,6 +68,10 @@ export function earlyAnswer(outcome: OpenOutcome): Answer | null {
         detail: `This wallet already has ${outcome.pending} pending fundings (at most ${outcome.limit}). Pay one of them, or wait until its checkout expires.`,
         extra: { pending: outcome.pending, limit: outcome.limit },
       });
+    case "kyc_required":
+    case "tier_limit_exceeded":
+    case "tier_balance_cap":
+      throw tierProblem(outcome);
     case "opened":
     case "resume":
       return null;

@@ -218,10 +218,51 @@ export async function runReconciler(
   if (!(await runDurableObjectAlarm(stub))) throw new Error("no alarm ran");
 }
 
-/** A wallet with `amount_minor` already credited through the real funding path. */
-export async function fundedWallet(amount_minor: number) {
+/**
+ * KYC tiers (src/domain/tiers.ts) for a wallet about to hold and spend
+ * `amount_minor` today, through the Wallet's own methods (the ones the
+ * identity service and operators call): an unverified wallet has tier 1's
+ * room (NGN 50,000 a day, NGN 300,000 held) while KYC_REQUIRED is false, as
+ * in the tests; past half of that day, a BVN and a NIN (tier 2, NGN 200,000);
+ * past half of that, an approver's upgrade to tier 3 (no cap). Half, so the
+ * test still has the rest of the day to spend what it funded.
+ */
+export async function verifyForAmount(
+  stub: DurableObjectStub<import("../../src/durable/wallet/object").Wallet>,
+  user_id: string,
+  amount_minor: number,
+): Promise<void> {
+  const { CBN_TIER_TABLE } = await import("../../src/domain/tiers");
+  if (amount_minor <= CBN_TIER_TABLE["1"].daily_limit_minor / 2) return;
+  for (const kind of ["bvn", "nin"] as const) {
+    const recorded = await stub.recordIdentity({
+      kind,
+      hash: `test-${kind}-${user_id}`,
+      last4: "0000",
+      verified_name: "TEST USER",
+      verified_dob: "1990-01-01",
+      provider: "sandbox",
+    });
+    if (recorded.outcome !== "recorded")
+      throw new Error(`identity not recorded: ${recorded.outcome}`);
+  }
+  if (amount_minor <= CBN_TIER_TABLE["2"].daily_limit_minor / 2) return;
+  const upgraded = await stub.overrideTier(
+    { id: "op-test-approver", role: "approver" },
+    { tier: 3, reason: "test: address verified" },
+  );
+  if (upgraded.outcome !== "set" || upgraded.tier !== 3) throw new Error("tier 3 not granted");
+}
+
+/**
+ * A wallet with `amount_minor` already credited through the real funding path,
+ * verified to the tier it needs (`verify: false`: left unverified, for tests of
+ * the tiers themselves).
+ */
+export async function fundedWallet(amount_minor: number, options: { verify?: boolean } = {}) {
   const { newTxRef } = await import("../../src/lib/ids");
   const w = await newWallet();
+  if (options.verify !== false) await verifyForAmount(w.stub, w.user_id, amount_minor);
   const tx_ref = newTxRef("FUND", w.user_id);
   await w.stub.openFunding({
     tx_ref,

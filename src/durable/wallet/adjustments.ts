@@ -21,6 +21,7 @@ import {
 import type { TransactionRecord } from "../../domain/records";
 import type { WalletCore } from "./core";
 import { insertProposal, type ActSettings } from "./proposal-rows";
+import { overCap, type TierRefusal } from "./tier-rules";
 
 export type AdjustInput = AdjustmentPayload & {
   direction: "credit" | "debit";
@@ -33,7 +34,9 @@ export type AdjustOutcome =
   | { outcome: "proposed"; proposal: Proposal }
   | { outcome: "insufficient_funds"; available_minor: number; required_minor: number }
   | { outcome: "role_required" }
-  | { outcome: "no_wallet" };
+  | { outcome: "no_wallet" }
+  /** A credit while the balance is over the KYC tier's cap (./tier-rules.ts). */
+  | Extract<TierRefusal, { outcome: "tier_balance_cap" }>;
 
 export type ProposeOutcome =
   | { outcome: "proposed"; proposal: Proposal }
@@ -110,6 +113,9 @@ export function adjust(
   };
   return core.storage.transactionSync((): AdjustOutcome => {
     if (!core.ledger.wallet()) return { outcome: "no_wallet" };
+    // Over the tier's cap, the wallet takes no new credit (debits, which bring it back under, go on).
+    const over = kind === "adjust_credit" ? overCap(core, core.policy(), now_ms) : null;
+    if (over?.outcome === "tier_balance_cap") return over;
     if (kind === "adjust_debit") {
       const available_minor = core.ledger.availableMinor();
       if (available_minor < input.amount_minor)

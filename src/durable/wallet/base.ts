@@ -32,6 +32,7 @@ import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";
 import { TxStore } from "./store";
 import { AuditLog } from "./audit";
+import { envPolicy, flagOverCap } from "./tier-rules";
 import { TierBook } from "./tiers";
 import { Trail, type SettleSource } from "./trail";
 
@@ -50,7 +51,8 @@ export abstract class WalletBase extends DurableObject<Env> {
     });
     const sql = ctx.storage.sql;
     const ledger = new Ledger(sql);
-    const store = new TxStore(sql, ledger);
+    const tiers = new TierBook(sql, ledger);
+    const store = new TxStore(sql, ledger, tiers);
     this.core = {
       storage: ctx.storage,
       ledger,
@@ -58,7 +60,8 @@ export abstract class WalletBase extends DurableObject<Env> {
       keys: new IdempotencyKeys(ctx.storage, (tx_ref) => store.get(tx_ref)),
       trail: new Trail(sql),
       audit: new AuditLog(sql, ledger),
-      tiers: new TierBook(sql, ledger),
+      tiers,
+      policy: () => tiers.remembered() ?? envPolicy(env),
     };
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {
@@ -131,6 +134,9 @@ export abstract class WalletBase extends DurableObject<Env> {
             ? refunds.applyRefundFacts(this.core, tx, facts, now_ms)
             : applyHeldFacts(this.core, { ...tx, type: tx.type }, facts, now_ms);
       this.core.trail.event(source, tx_ref, outcome.outcome, now_ms);
+      // Money that arrived is credited in full; past the tier's cap, operators are told.
+      if (outcome.outcome === "credited")
+        flagOverCap(this.core, this.core.policy(), tx_ref, now_ms);
       return outcome;
     });
   }

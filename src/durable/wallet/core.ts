@@ -11,6 +11,8 @@ import type { AuditLog } from "./audit";
 import type { IdempotencyInput, IdempotencyKeys, KeyVerdict } from "./idempotency";
 import type { Ledger } from "./ledger";
 import type { TxStore, WriteChange, WriteResult } from "./store";
+import type { TierPolicy } from "../../domain/tiers";
+import type { TierRefusal } from "./tier-rules";
 import type { TierBook } from "./tiers";
 import type { Trail } from "./trail";
 
@@ -22,6 +24,8 @@ export type WalletCore = {
   trail: Trail;
   audit: AuditLog;
   tiers: TierBook;
+  /** The KYC tier policy last passed with an open, else this object's configuration's (./tier-rules.ts). */
+  policy: () => TierPolicy;
 };
 
 export type OpenOutcome =
@@ -31,7 +35,9 @@ export type OpenOutcome =
   | { outcome: "no_wallet" }
   /** An operator froze the wallet; `reason` is what the user is told. */
   | { outcome: "frozen"; mode: FreezeMode; reason: string }
-  | { outcome: "too_many_pending"; pending: number; limit: number };
+  | { outcome: "too_many_pending"; pending: number; limit: number }
+  /** The KYC tier rules refuse it (./tier-rules.ts). */
+  | TierRefusal;
 
 export type HeldOpenOutcome =
   | OpenOutcome

@@ -19,6 +19,8 @@ import {
   type WalletCore,
 } from "./core";
 import type { IdempotencyInput } from "./idempotency";
+import type { TierPolicy } from "../../domain/tiers";
+import { checkFunding, policyFor } from "./tier-rules";
 
 export type OpenFundingInput = {
   tx_ref: string;
@@ -28,6 +30,8 @@ export type OpenFundingInput = {
   /** Open PENDING fundings allowed before this one (the route passes config's FUND_PENDING_MAX). */
   pending_max: number;
   idempotency?: IdempotencyInput;
+  /** The KYC tier policy (the service passes its configuration's); absent: the object's own. */
+  tiers?: TierPolicy;
 };
 
 /** Open a PENDING funding: the key check, the wallet checks and the insert, in one transaction. */
@@ -44,6 +48,9 @@ export function openFunding(
     const pending = core.store.countPending("FUND");
     if (pending >= input.pending_max)
       return { outcome: "too_many_pending", pending, limit: input.pending_max };
+    // The tier's day and cap, in the same transaction: no checkout the rules would refuse.
+    const tier = checkFunding(core, policyFor(core, input.tiers), input.amount_minor, now_ms);
+    if (tier) return tier;
     const tx = core.store.create(
       {
         tx_ref: input.tx_ref,

@@ -25,6 +25,8 @@ import {
   type WalletCore,
 } from "./core";
 import type { IdempotencyInput } from "./idempotency";
+import type { TierPolicy } from "../../domain/tiers";
+import { checkDay, policyFor } from "./tier-rules";
 
 export type HeldType = Exclude<TxType, "FUND" | "REFUND" | "ADJUSTMENT">;
 
@@ -48,6 +50,8 @@ export type OpenHeldInput = {
    * one is claimed by `claim` as before.
    */
   claim?: boolean;
+  /** The KYC tier policy (the service passes its configuration's); absent: the object's own. */
+  tiers?: TierPolicy;
 };
 
 export type FailureBound = { types: HeldType[]; max: number; window_ms: number };
@@ -91,6 +95,9 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
       : null;
     if (failures) return failures;
     const required_minor = input.amount_minor + input.fee_minor;
+    // The tier's day (and KYC itself), checked here and counted by the hold below, in one transaction.
+    const tier = checkDay(core, policyFor(core, input.tiers), required_minor, now_ms);
+    if (tier) return tier;
     const available_minor = core.ledger.availableMinor();
     if (available_minor < required_minor)
       return { outcome: "insufficient_funds", available_minor, required_minor };

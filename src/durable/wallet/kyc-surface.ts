@@ -6,7 +6,8 @@
  * change is a new wallet version on the change feed (watchers, projection,
  * operator index) like any other wallet change.
  */
-import type { TierPolicy, TierStanding } from "../../domain/tiers";
+import { roleAtLeast, type Actor } from "../../domain/acts";
+import type { Tier, TierPolicy, TierStanding } from "../../domain/tiers";
 import { WalletOperatorSurface } from "./operator-surface";
 import type { IdentityInput, KycAttemptOutcome, KycStatus, RecordIdentityOutcome } from "./tiers";
 
@@ -38,5 +39,44 @@ export abstract class WalletKyc extends WalletOperatorSurface {
   async tierStanding(policy: TierPolicy): Promise<TierStanding | null> {
     if (!this.core.ledger.wallet()) return null;
     return this.core.tiers.standing(policy, Date.now());
+  }
+
+  /**
+   * An operator's tier override, audited in the same transaction: an upgrade
+   * to 3 (granted only over tier 2: address checks happen outside this
+   * service) or a sticky downgrade; `tier: null` lifts it. Approvers only.
+   */
+  async overrideTier(
+    actor: Actor,
+    input: { tier: Tier | null; reason: string },
+  ): Promise<
+    { outcome: "set"; tier: Tier } | { outcome: "role_required" } | { outcome: "no_wallet" }
+  > {
+    if (!roleAtLeast(actor.role, "approver")) return { outcome: "role_required" };
+    if (!this.core.ledger.wallet()) return { outcome: "no_wallet" };
+    const now_ms = Date.now();
+    const tier = this.ctx.storage.transactionSync(() => {
+      const before = this.core.tiers.tier();
+      const after = this.core.tiers.setOverride(
+        input.tier === null
+          ? null
+          : { tier: input.tier, reason: input.reason, operator: actor.id, at_ms: now_ms },
+      );
+      this.core.audit.append(
+        actor,
+        {
+          action: "executed",
+          target: "tier_override",
+          reason: input.reason,
+          before: { tier: before },
+          after: { tier: after, override: input.tier },
+        },
+        now_ms,
+      );
+      this.core.ledger.flush(now_ms);
+      return after;
+    });
+    await this.afterChange();
+    return { outcome: "set", tier };
   }
 }

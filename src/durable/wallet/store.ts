@@ -20,6 +20,7 @@ import {
   initialStage,
   statusOf,
   type Stage,
+  type StageEffect,
   type TransitionRefusal,
 } from "../../domain/flows";
 import { assertMinor } from "../../domain/money";
@@ -29,6 +30,7 @@ import { TRANSACTIONS_PAGE_MAX } from "./limits";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
 import type { Ledger } from "./ledger";
+import type { TierBook } from "./tiers";
 
 export type ListQuery = {
   limit: number;
@@ -106,6 +108,7 @@ export class TxStore {
   constructor(
     private readonly sql: SqlStorage,
     private readonly ledger: Ledger,
+    private readonly tiers: TierBook,
   ) {}
 
   get(tx_ref: string): TransactionRecord | null {
@@ -314,9 +317,15 @@ export class TxStore {
     return { ok: true, tx: after, changed };
   }
 
-  /** The money effect of entering `stage` (flows.ts), in the same transaction as the stage change. */
+  /**
+   * The money effect of entering `stage` (flows.ts), in the same transaction as
+   * the stage change, and its count against the KYC tier's day (./tiers.ts):
+   * every hold, credit and debit counts, whatever the transaction's type; a
+   * void or a reversal gives back what the transaction counted, to its day.
+   */
   private enter(tx: TransactionRecord, stage: Stage, now_ms: number): void {
     const effect = effectOf(tx.type, stage);
+    this.countForTier(tx, effect, now_ms);
     switch (effect) {
       case "none":
         return;
@@ -348,6 +357,14 @@ export class TxStore {
         throw new Error(`unhandled stage effect ${String(unreachable)}`);
       }
     }
+  }
+
+  private countForTier(tx: TransactionRecord, effect: StageEffect, now_ms: number): void {
+    if (effect === "place_hold")
+      this.tiers.count(tx.tx_ref, tx.amount_minor + tx.fee_minor, now_ms);
+    else if (effect === "credit" || effect === "debit")
+      this.tiers.count(tx.tx_ref, tx.amount_minor, now_ms);
+    else if (effect === "void_hold" || effect === "reverse") this.tiers.giveBack(tx.tx_ref);
   }
 
   /** The new version on the feed, with the wallet's if money moved. */

@@ -182,6 +182,33 @@ export class TierBook {
     return { allowed: true, used: used + 1 };
   }
 
+  /**
+   * The policy the service passed with the latest open (its configuration's
+   * KYC_TIERS and KYC_REQUIRED), kept so that the settle path, which no
+   * request carries (webhooks, the reconciler), judges arriving money by the
+   * same table. Written only when it changed.
+   */
+  remember(policy: TierPolicy): TierPolicy {
+    const json = JSON.stringify(policy);
+    const stored = one(
+      this.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'kyc_policy'"),
+    )?.value;
+    if (stored !== json)
+      this.sql.exec(
+        "INSERT INTO settings (key, value) VALUES ('kyc_policy', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        json,
+      );
+    return policy;
+  }
+
+  /** The policy last passed with an open; null before any. */
+  remembered(): TierPolicy | null {
+    const stored = one(
+      this.sql.exec<{ value: string }>("SELECT value FROM settings WHERE key = 'kyc_policy'"),
+    )?.value;
+    return stored === undefined ? null : (JSON.parse(stored) as TierPolicy);
+  }
+
   // ---- The day's totals -------------------------------------------------------------
 
   usedOn(day: string): number {

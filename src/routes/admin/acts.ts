@@ -20,6 +20,7 @@ import {
 } from "../../services/operator-acts";
 // Registers the executors of decide, refund and credit_excess (approval runs them).
 import "../../services/act-executors";
+import { tierProblem } from "../../services/tier-answers";
 import { transactionView } from "../../services/views";
 import { auditView, proposalView } from "./acts-views";
 import { TransactionResponse } from "../wallet/schemas";
@@ -102,6 +103,8 @@ actsRoutes.openapi(
         throw refusalProblem("role_required", "");
       case "no_wallet":
         throw noWallet();
+      case "tier_balance_cap":
+        throw tierProblem(out);
     }
   },
 );
