@@ -24,13 +24,9 @@ const nameField = (example: string) =>
     .string()
     .transform((v) => v.trim())
     .pipe(
-      z
-        .string()
-        .min(1)
-        .max(PERSON_NAME_MAX_CHARS)
-        .regex(NAME, {
-          message: "may contain letters, spaces, hyphens, apostrophes and dots only",
-        }),
+      z.string().min(1).max(PERSON_NAME_MAX_CHARS).regex(NAME, {
+        message: "may contain letters, spaces, hyphens, apostrophes and dots only",
+      }),
     )
     .openapi({ type: "string", example });
 
