@@ -3935,6 +3935,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wallet's KYC tier, its limits, and what is used and left today */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The tier's limits and today's totals. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WalletLimits"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/purchases/{tx_ref}": {
         parameters: {
             query?: never;
@@ -4729,6 +4783,21 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        /** @description Null at tier 3. */
+        NextTier: {
+            /**
+             * @description The next tier's daily limit.
+             * @example 50000.00
+             */
+            daily_limit: string;
+            daily_limit_minor: number;
+            /** @description Null: no balance cap. */
+            max_balance: string | null;
+            max_balance_minor: number | null;
+            /** @description What reaching it takes. */
+            needs: string;
+            tier: number;
+        } | null;
         Operator: {
             /** @example ada@example.com */
             id: string;
@@ -5105,6 +5174,33 @@ export interface components {
             held_minor: number;
             is_active: boolean;
             user_id: string;
+        };
+        WalletLimits: {
+            /**
+             * @description What may move in one Lagos day (money in and out); 0 while KYC is required and the wallet is unverified.
+             * @example 50000.00
+             */
+            daily_limit: string;
+            daily_limit_minor: number;
+            /** @description Null: no balance cap. */
+            max_balance: string | null;
+            max_balance_minor: number | null;
+            next_tier: components["schemas"]["NextTier"];
+            /**
+             * @description What may still move today.
+             * @example 50000.00
+             */
+            remaining_today: string;
+            remaining_today_minor: number;
+            /** @description The next Africa/Lagos midnight (ISO 8601, UTC). */
+            resets_at: string;
+            tier: number;
+            /**
+             * @description Counted today: fundings, purchases, withdrawals, adjustments; voids and reversals given back.
+             * @example 50000.00
+             */
+            used_today: string;
+            used_today_minor: number;
         };
         /** @description Watch the status live over WebSocket (GET /api/v1/ws/wallet). */
         Watch: {
