@@ -83,6 +83,10 @@ function workersProject(options: {
             FLUTTERWAVE_TIMEOUT_MS: "1500",
             // The VTpass look-alike's "timeout" number holds its answer for a minute; the client gives up first.
             VTPASS_TIMEOUT_MS: "1500",
+            // The BVN/NIN keyed hash's key: random hex, strong enough that the production-config
+            // tests which start from these bindings accept it. The look-alike's "slow" number outlasts the timeout.
+            IDENTITY_HASH_KEY: "5f0c9a3e7b21d84c6e0a9f17b3d52c48e1a7096d3b8f2c5e",
+            IDENTITY_TIMEOUT_MS: "1500",
             // Transfers settle when a test says so (control API or the alarm), not on a timer.
             SANDBOX_TRANSFER_DELAY_S: "3600",
             // The production default (FUND_PENDING_MAX_DEFAULT), not development's benchmark-sized one.

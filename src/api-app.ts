@@ -47,6 +47,7 @@ import { walletLimitRoutes } from "./routes/wallet/limits";
 import { pagesRoutes } from "./routes/pages";
 import { wsRoutes } from "./routes/ws";
 import { healthRoutes } from "./routes/health";
+import { kycRoutes } from "./routes/kyc";
 
 export const API_BASE = "/api/v1";
 const REQUEST_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${REQUEST_ID_MAX_CHARS}}$`);
@@ -262,6 +263,7 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
   app.route(API_BASE, purchaseRoutes);
   app.route(API_BASE, billCatalogRoutes);
   app.route(API_BASE, billRoutes);
+  app.route(API_BASE, kycRoutes);
   app.route(API_BASE, adminRoutes);
   app.route(API_BASE, wsRoutes);
   app.route(API_BASE, pagesRoutes);

@@ -7,6 +7,7 @@
  */
 export { Credentials } from "./durable/credentials/object";
 export { DeadLetters } from "./durable/dead-letters/object";
+export { IdentityClaims } from "./durable/identity-claims/object";
 export { LoginThrottle } from "./durable/login-throttle/object";
 export { Operations } from "./durable/operations/object";
 export { ProviderRefs } from "./durable/provider-refs/object";

@@ -15,6 +15,7 @@ import { handleQueueBatch } from "./queue/consumer";
 export {
   Credentials,
   DeadLetters,
+  IdentityClaims,
   LoginThrottle,
   MongoProjector,
   Operations,

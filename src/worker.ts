@@ -29,6 +29,7 @@ import { BenchBaseline } from "./sandbox/bench/object";
 export {
   Credentials,
   DeadLetters,
+  IdentityClaims,
   LoginThrottle,
   MongoProjector,
   Operations,

@@ -123,3 +123,18 @@ export const PLAN_CODE_MAX_CHARS = 64;
  * mistyped amount is refused at the door, whatever four eyes would decide.
  */
 export const ADJUSTMENT_MAX_MINOR = 10_000_000_00;
+
+// ---- KYC verification (issue 21) --------------------------------------------------------
+/**
+ * BVN/NIN verification attempts one wallet may make per Lagos day (the
+ * Wallet counts them, kycAttempt). Each attempt costs a paid lookup at the
+ * identity provider, and a small number is what stops a user from walking
+ * guessed numbers to find someone else's; five leaves room for typing mistakes.
+ */
+export const KYC_ATTEMPTS_PER_DAY = 5;
+/** Retry-After (seconds) when the identity provider is down or slow. */
+export const KYC_PROVIDER_RETRY_AFTER_S = 60;
+/** Identity numbers (BVN and NIN) are 11 digits. */
+export const IDENTITY_NUMBER_DIGITS = 11;
+/** Longest name part accepted (first, middle or last name). */
+export const PERSON_NAME_MAX_CHARS = 64;

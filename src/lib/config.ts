@@ -55,6 +55,7 @@ import {
 
 export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config-values";
 import { FOUR_EYES_SETTINGS } from "./config-acts";
+import { IDENTITY_SETTINGS, type IdentityConfig, identityConfig } from "./config-identity";
 import { KYC_SETTINGS, kycPolicy, type TierPolicy } from "./config-kyc";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
@@ -193,6 +194,7 @@ const schema = z.object({
     .max(OPERATOR_INDEX_SHARDS_MAX)
     .default(OPERATOR_INDEX_SHARDS_DEFAULT),
   ...FOUR_EYES_SETTINGS,
+  ...IDENTITY_SETTINGS,
   ...KYC_SETTINGS,
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
   /** A held payment's deadline (operators told, and may decide), when not the product's (src/domain/limits.ts). */
@@ -236,6 +238,8 @@ export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
    * (then only ADMIN_API_TOKEN's read-only access works).
    */
   access: AccessSettings | null;
+  /** BVN/NIN verification: the hash key and the identity provider (src/lib/config-identity.ts). */
+  identity: IdentityConfig;
   kyc: TierPolicy; // KYC tiers (./config-kyc.ts): the table in force, whether tier 0 may move money
 };
 
@@ -361,6 +365,8 @@ const DISTINCT_SECRETS = [
   "VTPASS_PUBLIC_KEY",
   "VTPASS_SECRET_KEY",
   "VTPASS_CALLBACK_SECRET",
+  "IDENTITY_HASH_KEY",
+  "DOJAH_SECRET_KEY",
 ] as const;
 
 /** Parse the environment. `problems` lists variable names and what is wrong, never values. */
@@ -420,6 +426,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const sandbox = !production && values.SANDBOX_ENABLED;
   const vtpass = vtpassConfig(values, production, sandbox, problems);
   const access = accessSettings(values, production, sandbox, problems);
+  const identity = identityConfig(values, production, sandbox, problems, secretProblem);
   const kyc = kycPolicy(values, production, problems);
   if (values.AIRTIME_MIN_AMOUNT > values.AIRTIME_MAX_AMOUNT)
     problems.push("AIRTIME_MIN_AMOUNT: above AIRTIME_MAX_AMOUNT");
@@ -439,6 +446,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       },
       mongo: mongoSettings(values),
       access,
+      identity,
       kyc,
     },
   };

@@ -115,6 +115,12 @@ export const PRODUCTION_SECRET_MINIMUMS = {
  * segment of the callback URL, is all that tells its callbacks from anyone's.
  */
 export const VTPASS_CALLBACK_SECRET_MINIMUMS = { min_chars: 32, min_bits: 80 } as const;
+/**
+ * The floor for IDENTITY_HASH_KEY (src/lib/config-identity.ts). Higher than the
+ * others' bits: the hash stands for an 11-digit number, a space small enough
+ * to walk, so the key is the only thing between a leaked table and the numbers.
+ */
+export const IDENTITY_HASH_KEY_MINIMUMS = { min_chars: 32, min_bits: 96 } as const;
 
 // ---- Provider calls (configuration's bounds) -------------------------------------
 /**
@@ -126,6 +132,8 @@ export const VTPASS_CALLBACK_SECRET_MINIMUMS = { min_chars: 32, min_bits: 80 } a
 export const PROVIDER_TIMEOUT_MIN_MS = 100;
 export const PROVIDER_TIMEOUT_MAX_MS = 25_000;
 export const PROVIDER_TIMEOUT_DEFAULT_MS = 15_000;
+/** An identity lookup (IDENTITY_TIMEOUT_MS): a user waits on it, so shorter than a payment call. */
+export const IDENTITY_TIMEOUT_DEFAULT_MS = 10_000;
 
 // ---- Webhooks and queue -------------------------------------------------------
 /**

@@ -36,6 +36,9 @@ import type {
   TxRef,
 } from "./port";
 import { referenceIndex } from "./references";
+
+// BVN/NIN verification: its own port and factory (identity/), re-exported so callers stay off the vendor folders.
+export { identityPort, type IdentityLookup, type IdentityPort } from "./identity";
 import { clearCatalogueCache, VTPASS, vtpassClient, vtpassPurchases } from "./vtpass";
 
 export type ProviderDeps = {

@@ -8,6 +8,8 @@
  * - /__sandbox/vtpass: a VTpass look-alike (airtime and data, requery,
  *   transaction-update callbacks), state in the VtpassSandbox Durable Object
  *   (vtpass/object.ts).
+ * - /__sandbox/dojah: a Dojah look-alike (BVN and NIN lookups, stateless,
+ *   test numbers in identity/people.ts).
  * - /__sandbox/access: a Cloudflare Access look-alike (signing keys, a sign-in
  *   page, tokens for tests), so operator sign-in runs the production check.
  * - kit/: what every look-alike shares: faults, webhook deliveries, request
@@ -23,6 +25,7 @@ import { VTPASS_MOUNT } from "./vtpass/paths";
 import { vtpassRoutes } from "./vtpass/routes";
 import { benchProviderRoutes } from "./bench/routes";
 import { ACCESS_MOUNT, accessRoutes } from "./access/routes";
+import { DOJAH_MOUNT, identityRoutes } from "./identity/routes";
 
 export const SANDBOX_BASE: "/__sandbox" = SANDBOX_ROOT;
 export const sandboxRoutes = new Hono<AppEnv>();
@@ -44,5 +47,6 @@ sandboxRoutes.use("*", collapseSlashes);
 sandboxRoutes.route(FLUTTERWAVE_MOUNT, flutterwaveRoutes);
 sandboxRoutes.route(VTPASS_MOUNT, vtpassRoutes);
 sandboxRoutes.route(ACCESS_MOUNT, accessRoutes);
+sandboxRoutes.route(DOJAH_MOUNT, identityRoutes);
 // The purchase baseline's do-nothing provider (src/sandbox/bench/routes.ts).
 sandboxRoutes.route("/bench", benchProviderRoutes);

@@ -26,6 +26,7 @@ function productionVars(
     // 32 hex characters: at its 16-character minimum a random hash scores
     // under the strength floor about once in 200,000 (see the property below).
     FLUTTERWAVE_WEBHOOK_HASH: randomHex(16),
+    IDENTITY_HASH_KEY: randomHex(32),
     ...overrides,
   };
 }
@@ -103,6 +104,7 @@ const strongProductionVars = fc
     FLUTTERWAVE_SECRET_KEY: randomBytes(16, 16).map((b) => `FLWSECK-${hexOf(b)}-X`),
     FLUTTERWAVE_WEBHOOK_HASH: randomHexText(20),
     VTPASS_CALLBACK_SECRET: randomHexText(32),
+    IDENTITY_HASH_KEY: randomHexText(32),
     vtpass_key: randomBytes(16, 16).map(hexOf),
   })
   .map(({ vtpass_key, ...secrets }) => ({
@@ -335,6 +337,49 @@ describe("production refuses weak secrets and test-mode credentials", () => {
       expect(problem.code).toBe("service_misconfigured");
       expect(JSON.stringify(problem)).not.toMatch(/JWT|aaaa/);
     }
+  });
+});
+
+describe("identity verification settings (IDENTITY_HASH_KEY, DOJAH_*)", () => {
+  it("requires a strong, own IDENTITY_HASH_KEY in production, naming the variable and never a value", () => {
+    const jwt = randomHex(32);
+    const cases: [Record<string, string | undefined>, RegExp][] = [
+      [{ IDENTITY_HASH_KEY: undefined }, /^IDENTITY_HASH_KEY: missing/],
+      [{ IDENTITY_HASH_KEY: "a".repeat(40) }, /^IDENTITY_HASH_KEY: too predictable/],
+      [{ IDENTITY_HASH_KEY: randomHex(8) }, /^IDENTITY_HASH_KEY: too short/],
+      [
+        { IDENTITY_HASH_KEY: "development-only-identity-hash-key-not-for-production-0001" },
+        /^IDENTITY_HASH_KEY: a development default/,
+      ],
+      [
+        { JWT_SECRET_KEY: jwt, IDENTITY_HASH_KEY: jwt },
+        /^IDENTITY_HASH_KEY: same value as JWT_SECRET_KEY/,
+      ],
+    ];
+    for (const [overrides, expected] of cases) {
+      const problems = problemsOf(productionVars(overrides));
+      expect(problems, JSON.stringify(overrides)).toEqual([expect.stringMatching(expected)]);
+      const value = overrides.IDENTITY_HASH_KEY;
+      if (value !== undefined) expect(problems.join("\n")).not.toContain(value);
+    }
+    const good = randomHex(32);
+    const parsed = parseConfig(productionVars({ IDENTITY_HASH_KEY: good }));
+    expect(parsed.ok && parsed.config.identity.hash_key).toBe(good);
+    // No Dojah keys in production: no provider (verifications answer 503), not a refusal to start.
+    expect(parsed.ok && parsed.config.identity.provider).toBeNull();
+  });
+
+  it("wants both Dojah keys or neither in production, and points development at the look-alike", () => {
+    expect(problemsOf(productionVars({ DOJAH_APP_ID: "app" }))).toEqual([
+      expect.stringMatching(/^DOJAH_SECRET_KEY: missing/),
+    ]);
+    const both = parseConfig(
+      productionVars({ DOJAH_APP_ID: "app", DOJAH_SECRET_KEY: `live_sk_${randomHex(16)}` }),
+    );
+    expect(both.ok && both.config.identity.provider?.base_url).toBe("https://api.dojah.io");
+    const development = parseConfig({ SANDBOX_ENABLED: "true" });
+    expect(development.ok && development.config.identity.provider?.base_url).toBeNull();
+    expect(development.ok && development.config.identity.hash_key.length).toBeGreaterThan(0);
   });
 });
 

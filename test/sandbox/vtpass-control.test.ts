@@ -428,6 +428,7 @@ describe("where the VTpass look-alike exists, and the secret it calls back with"
     FLUTTERWAVE_SECRET_KEY: `FLWSECK-${crypto.randomUUID().replaceAll("-", "")}-X`,
     FLUTTERWAVE_WEBHOOK_HASH: crypto.randomUUID(),
     ADMIN_API_TOKEN: crypto.randomUUID() + crypto.randomUUID(),
+    IDENTITY_HASH_KEY: crypto.randomUUID() + crypto.randomUUID(),
   });
 
   it("is not mounted in production, even with SANDBOX_ENABLED=true", async () => {

@@ -92,6 +92,7 @@ describe("the security catalogue", () => {
       "limits",
       "sockets",
       "login",
+      "kyc",
     ])
       expect(counts[area], area).toBeGreaterThan(0);
   });

@@ -17,7 +17,8 @@ export type Area =
   | "admin"
   | "limits"
   | "sockets"
-  | "login";
+  | "login"
+  | "kyc";
 
 export type Attack = {
   /** Stable and unique: area, then what is attempted. */
@@ -39,6 +40,8 @@ const ACCESS = "test/security/access.test.ts";
 const LIMITS = "test/security/limits.test.ts";
 const LOGIN = "test/security/login.test.ts";
 const MUTATIONS = "test/security/mutations.test.ts";
+const KYC_SECURITY = "test/routes/kyc/security.test.ts";
+const KYC_VERIFY = "test/routes/kyc/verify.test.ts";
 const AUTH = "test/routes/auth/auth.test.ts";
 const WS = "test/routes/ws/ws.test.ts";
 const WS_LIMITS = "test/routes/ws/ws-limits.test.ts";
@@ -1364,6 +1367,53 @@ export const CATALOGUE: readonly Attack[] = [
       "an unverified wallet funding, buying or withdrawing while KYC is required (CBN: post no debit or credit)",
     file: "test/routes/wallet/limits.test.ts",
     test: "with KYC_REQUIRED=true, an unverified wallet may not fund, buy or withdraw (403 kyc_required, what to do)",
+  },
+  {
+    id: "kyc-someone-elses-bvn",
+    area: "kyc",
+    description:
+      "verifying a BVN another user already verified: 409 identity_in_use only after a full match of name and date of birth; a partial match answers like an unknown number; the owner keeps it",
+    file: KYC_SECURITY,
+    test: "answers 409 identity_in_use only after a full match; a partial match answers like an unknown number",
+  },
+  {
+    id: "kyc-same-number-race",
+    area: "kyc",
+    description: "several users verifying the same number at once to get it backing two accounts",
+    file: KYC_SECURITY,
+    test: "two users verifying the same number at once: exactly one wins",
+  },
+  {
+    id: "kyc-enumeration-answers",
+    area: "kyc",
+    description:
+      "enumerating BVNs/NINs through differences between not-found, another person's name and a wrong date of birth",
+    file: KYC_SECURITY,
+    test: "not found, another person's name, a wrong date of birth: byte-identical answers apart from the request id",
+  },
+  {
+    id: "kyc-enumeration-attempts",
+    area: "kyc",
+    description:
+      "walking guessed numbers past the daily attempt count (counted before the provider is asked)",
+    file: KYC_VERIFY,
+    test: "more than ${KYC_ATTEMPTS_PER_DAY} attempts a day: 429 too_many_kyc_attempts, before the provider is asked",
+  },
+  {
+    id: "kyc-data-minimisation",
+    area: "kyc",
+    description:
+      "a BVN or NIN leaking into an answer, a log line or a stored row (wallet, claims index): only the keyed hash and last four digits are kept",
+    file: KYC_SECURITY,
+    test: "no number appears in any answer, log line or stored row; the claim holds the keyed hash",
+  },
+  {
+    id: "kyc-mismatch-never-upgrades",
+    area: "kyc",
+    description:
+      "upgrading a tier with a number whose issuer person is not the one typed, or not the one verified first",
+    file: KYC_VERIFY,
+    test: "a NIN of another person than the verified BVN's: refused, even when the user types that person",
   },
 ];
 

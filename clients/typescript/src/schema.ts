@@ -3042,6 +3042,312 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kyc": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wallet's KYC tier and its verified identities (last four digits only) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The tier, and each verified kind with its last four digits. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KycStatus"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/bvn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a Bank Verification Number (BVN) against the issuer's record
+         * @description The number, and the names and date of birth as registered with it. The issuer's person must match (case, accents, order and one missing middle name are tolerated). Only a keyed hash and the last four digits are kept.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description The number (11 digits), names and date of birth (YYYY-MM-DD). */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["KycRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["KycRequest"];
+                };
+            };
+            responses: {
+                /** @description Verified: the wallet's tier and its verified identities. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KycStatus"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kyc/nin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a National Identification Number (NIN) against the issuer's record
+         * @description The number, and the names and date of birth as registered with it. The issuer's person must match (case, accents, order and one missing middle name are tolerated). Only a keyed hash and the last four digits are kept.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description The number (11 digits), names and date of birth (YYYY-MM-DD). */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["KycRequest"];
+                    "application/x-www-form-urlencoded": components["schemas"]["KycRequest"];
+                };
+            };
+            responses: {
+                /** @description Verified: the wallet's tier and its verified identities. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["KycStatus"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/openapi.json": {
         parameters: {
             query?: never;
@@ -4056,6 +4362,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The wallet's KYC tier, its limits, and what is used and left today */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The tier's limits and today's totals. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WalletLimits"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/purchases/{tx_ref}": {
         parameters: {
             query?: never;
@@ -4990,6 +5350,30 @@ export interface components {
             /** @example NGN */
             currency?: string;
         };
+        KycRequest: {
+            /**
+             * Format: date
+             * @example 1992-03-14
+             */
+            date_of_birth: string;
+            /** @example Chidinma */
+            first_name: string;
+            /** @example Okafor */
+            last_name: string;
+            /** @example Adaeze */
+            middle_name?: string;
+            /** @example 22222222222 */
+            number: string;
+        };
+        KycStatus: {
+            identities: {
+                /** @enum {string} */
+                kind: "bvn" | "nin";
+                last4: string;
+                verified_at: string;
+            }[];
+            tier: number;
+        };
         Liveness: {
             app: string;
             environment: string;
@@ -5050,6 +5434,21 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        /** @description Null at tier 3. */
+        NextTier: {
+            /**
+             * @description The next tier's daily limit.
+             * @example 50000.00
+             */
+            daily_limit: string;
+            daily_limit_minor: number;
+            /** @description Null: no balance cap. */
+            max_balance: string | null;
+            max_balance_minor: number | null;
+            /** @description What reaching it takes. */
+            needs: string;
+            tier: number;
+        } | null;
         Operator: {
             /** @example ada@example.com */
             id: string;
@@ -5493,6 +5892,33 @@ export interface components {
             held_minor: number;
             is_active: boolean;
             user_id: string;
+        };
+        WalletLimits: {
+            /**
+             * @description What may move in one Lagos day (money in and out); 0 while KYC is required and the wallet is unverified.
+             * @example 50000.00
+             */
+            daily_limit: string;
+            daily_limit_minor: number;
+            /** @description Null: no balance cap. */
+            max_balance: string | null;
+            max_balance_minor: number | null;
+            next_tier: components["schemas"]["NextTier"];
+            /**
+             * @description What may still move today.
+             * @example 50000.00
+             */
+            remaining_today: string;
+            remaining_today_minor: number;
+            /** @description The next Africa/Lagos midnight (ISO 8601, UTC). */
+            resets_at: string;
+            tier: number;
+            /**
+             * @description Counted today: fundings, purchases, withdrawals, adjustments; voids and reversals given back.
+             * @example 50000.00
+             */
+            used_today: string;
+            used_today_minor: number;
         };
         /** @description Watch the status live over WebSocket (GET /api/v1/ws/wallet). */
         Watch: {

@@ -16,7 +16,7 @@
  *    anomaly tells operators (`flagOverCap`);
  *  - tier 0 gets tier 1's limits unless KYC is required; then it moves nothing.
  */
-import { CBN_TIER_TABLE, limitsOf, type TierPolicy, type TierStanding } from "../../domain/tiers";
+import { CBN_TIER_TABLE, limitsOf, type TierPolicy } from "../../domain/tiers";
 import { configOf } from "../../lib/config";
 import type { WalletCore } from "./core";
 import type { TierRefusal } from "./tiers";
