@@ -17,6 +17,11 @@
 //    to a route that does nothing. The one-wallet row is read against it too:
 //    that ratio is the app's own cost, not the platform's.
 // 5. One at a time: a purchase's p50 beside GET /wallet's (the goal: at most 3x).
+// 6. Electricity: the same one-wallet and one-at-a-time runs for a prepaid
+//    meter (1111111111111, delivered at once with its token), measured in the
+//    same compare as airtime so its ratio to the airtime row is of one run:
+//    a bill adds merchant-verify (cached per DisCo, meter and type) and the
+//    token to the same held payment.
 // Every purchase has its own amount, since the look-alike refuses the same
 // number and amount within 30 s (VTpass's 019). The look-alike is a single
 // Durable Object, so across wallets it, not the wallets, is the ceiling.
@@ -91,6 +96,41 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
     if (purchase.status !== "SUCCESS") throw new Error(`airtime not delivered: ${purchase.status}`);
   };
 
+  // Raw fetch with the client's token (the typed client's bill calls are not on every branch), with an
+  // Idempotency-Key as the client sends one.
+  let electricity_naira = 1_000;
+  const payElectricity = async (client) => {
+    electricity_naira += 1;
+    const res = await fetch(`${server.origin}/api/v1/wallet/electricity`, {
+      method: "POST",
+      headers: {
+        authorization: `Bearer ${client.token}`,
+        "content-type": "application/json",
+        accept: "application/json",
+        "idempotency-key": `bench-elc-${crypto.randomUUID()}`,
+      },
+      body: JSON.stringify({
+        disco: "ikeja-electric",
+        meter: "1111111111111",
+        type: "prepaid",
+        amount: electricity_naira,
+        phone: "08031234567",
+      }),
+    });
+    const text = await res.text();
+    if (res.status !== 202) throw new Error(`electricity ${res.status}: ${text.slice(0, 300)}`);
+    const bill = JSON.parse(text);
+    if (bill.status !== "SUCCESS" || !bill.token)
+      throw new Error(`electricity not delivered with a token: ${bill.status}`);
+  };
+
+  // Our balance at the VTpass look-alike: its default (N1,000,000) is less than the electricity rows spend.
+  const float = await fetch(`${server.origin}/__sandbox/vtpass/__control/float`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ amount: 100_000_000 }),
+  });
+  if (float.status !== 200) throw new Error(`VTpass float: ${float.status} ${await float.text()}`);
   console.error(`preparing ${w} funded wallets...`);
   const wallets = [];
   // One at a time: each registration and login holds argon2id's 19 MiB, and a
@@ -114,18 +154,20 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
   };
 
   await concurrent(5, 1, () => buy(wallets[0])); // warm-up of the purchase path
+  await concurrent(5, 1, () => payElectricity(wallets[0]));
   const measured = await compare(
     { n, concurrency, warmup: 10 },
     {
       bare: bareRoute(server),
       physical,
       one: () => buy(wallets[0]),
+      electricity: () => payElectricity(wallets[0]),
       many: (i) => buy(wallets[i % w]),
     },
   );
   const sequential = await compare(
     { n: SEQUENTIAL_N, concurrency: 1, warmup: 3 },
-    { get: readWallet, buy: () => buy(wallets[0]) },
+    { get: readWallet, buy: () => buy(wallets[0]), electricity: () => payElectricity(wallets[0]) },
   );
 
   const baseline = row("purchases", `${BARE_ROUTE_NAME}, ${concurrency} in flight`, measured.bare);
@@ -143,6 +185,11 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
     goalOf("purchase_one_wallet"),
   );
   const get = row("purchases", "GET /wallet, one at a time", sequential.get);
+  const sequential_airtime = row(
+    "purchases",
+    "POST /wallet/airtime, one at a time",
+    sequential.buy,
+  );
   return [
     baseline,
     floor,
@@ -171,6 +218,22 @@ export async function run(server, { n = 300, concurrency = 8, wallets: w = 100 }
       },
       get,
       goalOf("purchase_sequential"),
+    ),
+    row(
+      "purchases",
+      "POST /wallet/electricity (prepaid token), one wallet, vs airtime one wallet",
+      measured.electricity,
+      one,
+    ),
+    row(
+      "purchases",
+      "POST /wallet/electricity (prepaid token), one at a time, p50 vs airtime p50",
+      {
+        ...sequential.electricity,
+        ratio: round(sequential.buy.p50_ms / sequential.electricity.p50_ms, 3),
+        note: `p50 ${sequential.electricity.p50_ms} ms vs airtime ${sequential.buy.p50_ms} ms (ratio = airtime p50 / electricity p50)`,
+      },
+      sequential_airtime,
     ),
   ];
 }

@@ -21,6 +21,8 @@
 //   BENCH_REPEATS=5          broadcasts/settlements per room size (default 3)
 //   BENCH_CONCURRENCY=32     requests in flight for the throughput runs (default 16)
 //   BENCH_WALLETS=50         wallets for the purchases across wallets (default 20)
+//   BENCH_ONLY=purchases     run only these steps (comma-separated names of PLAN below), e.g. to
+//                            measure one row on a shared machine (default: every step)
 //
 // The server runs with wrangler.jsonc's development values (production's
 // limits) plus each benchmark's own overrides (`vars`, `ratelimits` exported
@@ -73,6 +75,14 @@ const PLAN = [
     options: { counts: [1, 5, 20], settle: scaled(40), concurrency: CONCURRENCY },
   },
 ];
+const ONLY = (process.env.BENCH_ONLY ?? "")
+  .split(",")
+  .map((name) => name.trim())
+  .filter(Boolean);
+for (const name of ONLY)
+  if (!PLAN.some((step) => step.name === name))
+    throw new Error(`BENCH_ONLY: no step "${name}" (steps: ${PLAN.map((s) => s.name).join(", ")})`);
+const STEPS = ONLY.length > 0 ? PLAN.filter((step) => ONLY.includes(step.name)) : PLAN;
 /** What the benchmarks raise for their own server (each script says why). */
 const VARS = { ...webhooks.vars };
 const RATELIMITS = { ...webhooks.ratelimits, ...purchases.ratelimits, ...realtime.ratelimits };
@@ -92,7 +102,7 @@ for (const level of LEVELS) {
   process.once("SIGINT", stop);
   try {
     results[level] = [];
-    for (const step of PLAN) {
+    for (const step of STEPS) {
       const t0 = performance.now();
       console.error(`-- ${step.name} ${JSON.stringify(step.options)}`);
       // A failed step is a row of the table (what failed, and why), not the end of
@@ -142,7 +152,7 @@ const md = [
   "",
   `Local \`wrangler dev\` on ${machine.cpus} cores (load average ${machine.loadavg_before.join(" / ")} before, ${machine.loadavg_after.join(" / ")} after).`,
   "ratio = the scenario's rate / its baseline's rate (for fan-out: baseline time to the last socket / the scenario's), both measured in the same run; 1 is the physical floor.",
-  `Options: ${JSON.stringify(Object.fromEntries(PLAN.map((s) => [s.name, s.options])))}`,
+  `Options: ${JSON.stringify(Object.fromEntries(STEPS.map((s) => [s.name, s.options])))}`,
   "",
   ...sections.flatMap((s) => [s, ""]),
   "Notes:",
@@ -154,7 +164,7 @@ writeResult("bench.json", {
   started_at,
   finished_at: new Date().toISOString(),
   machine,
-  plan: PLAN.map(({ name, options }) => ({ name, options })),
+  plan: STEPS.map(({ name, options }) => ({ name, options })),
   results,
 });
 writeResult("bench.md", md);

@@ -31,6 +31,18 @@ const PHONES = [
   ["08035550123", "FAILED", 20], // any other number fails (016), nothing charged
 ];
 const NETWORKS = ["mtn", "airtel", "glo", "9mobile"];
+/** VTpass look-alike test meters: what each promises, and the token a delivered prepaid one carries. */
+const METERS = [
+  ["1111111111111", "prepaid", 50], // delivered at once, token 26362054405982757802 in the answer
+  ["1010101010101", "postpaid", 25], // delivered at once, no token
+  ["201000000000", "prepaid", 10], // pending, delivered ~20 s later (the token then, on requery)
+  ["500000000000", "prepaid", 5], // delivered, answered unreadably: held, the token on requery
+  ["45000000001", "prepaid", 10], // a meter merchant-verify refuses: 422, nothing held
+];
+const DISCOS = ["ikeja-electric", "eko-electric", "abuja-electric", "kano-electric"];
+const TEST_TOKEN = "26362054405982757802";
+/** The look-alike's test smartcard (DStv and GOtv): a change is priced from the catalogue. */
+const SMARTCARD = "1212121212";
 
 /** How often each action is chosen (the seeded mix). */
 export const MIX = {
@@ -46,6 +58,8 @@ export const MIX = {
   withdraw: 7,
   airtime: 10,
   data: 5,
+  electricity: 4,
+  tv: 2,
   watch: 3,
   page: 4,
   login: 2,
@@ -334,9 +348,13 @@ export class SimClient {
       this.client.fund({ amount: String(naira) }, call),
     );
     const tx = { tx_ref: funding.tx_ref, type: "FUND", amount_minor: naira * 100, fee_minor: 0 };
-    // full: credited; less: an underpayment ends FAILED with nothing credited; fail (card declined)
+    // full: credited; less: an underpayment is owed back and, by the funding rule, leaves the
+    // funding PENDING (payment_mismatch) until its deadline (the session plus
+    // FUNDING_DEADLINE_GRACE_MS, longer than a run), with nothing credited; fail (card declined)
     // and unpaid: the checkout stays open, so the funding stays PENDING through the run.
-    const expect = { full: "SUCCESS", less: "FAILED", fail: "PENDING", unpaid: "PENDING" }[outcome];
+    const expect = { full: "SUCCESS", less: "PENDING", fail: "PENDING", unpaid: "PENDING" }[
+      outcome
+    ];
     this.track(tx, expect, `fund ${outcome}`);
     if (outcome === "unpaid") return;
     // The customer's browser pays on the checkout look-alike, which then sends the webhook.
@@ -491,6 +509,95 @@ export class SimClient {
       throw error;
     } finally {
       this.slots.release(slot);
+    }
+  }
+
+  /**
+   * A bill through the typed client's route table (POST /wallet/electricity or
+   * /wallet/tv), with an Idempotency-Key sent again after a 503 or a lost
+   * connection as `idempotent` does; a refusal is thrown as ApiProblem.
+   */
+  async payBill(path, body) {
+    return this.idempotent(async ({ idempotency_key }) => {
+      const { data, response } = await this.client.api.POST(path, {
+        body,
+        params: { header: { "idempotency-key": idempotency_key } },
+      });
+      if (response.status === 202) return data;
+      throw await ApiProblem.fromResponse(response);
+    });
+  }
+
+  async op_electricity() {
+    if (!this.within("purchases_ms", PURCHASES_PER_MIN, 60_000)) return this.op_wallet();
+    const [meter, type] = weighted(
+      this.random,
+      Object.fromEntries(METERS.map(([m, t, w]) => [`${m}|${t}`, w])),
+    ).split("|");
+    const disco = this.pick(DISCOS);
+    if (meter === "45000000001") {
+      const { response } = await this.client.api.POST("/api/v1/wallet/electricity", {
+        body: { disco, meter, type, amount: 1000, phone: "08031234567" },
+      });
+      if (response.status !== 422) this.fail("electricity to a wrong meter", response.status);
+      return;
+    }
+    for (let tries = 0; tries < 20; tries++) {
+      const naira = 1_000 + Math.floor(this.random() * 19_000);
+      if (!this.canSpend(naira * 100)) return this.op_wallet();
+      const slot = this.slots.reserve(disco, meter, naira * 100);
+      if (!slot) continue;
+      const how = `electricity ${type} ${meter}`;
+      return this.purchase(
+        slot,
+        async () => {
+          const bill = await this.payBill("/api/v1/wallet/electricity", {
+            disco,
+            meter,
+            type,
+            amount: naira,
+            phone: "08031234567",
+          });
+          // The token is in the answer exactly when the answer delivered a prepaid meter.
+          const token_now = type === "prepaid" && bill.status === "SUCCESS";
+          if (token_now ? bill.token !== TEST_TOKEN : bill.token !== null)
+            this.fail(`${how}: token ${bill.token} with status ${bill.status}`, bill.tx_ref);
+          return bill;
+        },
+        "SUCCESS",
+        how,
+      );
+    }
+  }
+
+  async op_tv() {
+    if (!this.within("purchases_ms", PURCHASES_PER_MIN, 60_000)) return this.op_wallet();
+    const provider = this.pick(["dstv", "gotv"]);
+    const { data } = await this.client.api.GET("/api/v1/catalog/tv/{provider}/bouquets", {
+      params: { path: { provider } },
+    });
+    if (!data?.data?.length) return this.fail("tv bouquets", provider);
+    for (let tries = 0; tries < 20; tries++) {
+      const bouquet = this.pick(data.data);
+      const months = 1 + Math.floor(this.random() * 3);
+      const minor = bouquet.price_minor * months;
+      if (!this.canSpend(minor)) return this.op_wallet();
+      const slot = this.slots.reserve(provider, SMARTCARD, minor);
+      if (!slot) continue;
+      return this.purchase(
+        slot,
+        () =>
+          this.payBill("/api/v1/wallet/tv", {
+            provider,
+            smartcard: SMARTCARD,
+            action: "change",
+            bouquet: bouquet.code,
+            quantity: months,
+            phone: "08031234567",
+          }),
+        "SUCCESS",
+        `tv ${provider} ${bouquet.code} x${months}`,
+      );
     }
   }
 

@@ -64,6 +64,8 @@ const KINDS = [
   ["POST", /\/api\/v1\/wallet\/withdraw$/, "withdraw"],
   ["POST", /\/api\/v1\/wallet\/airtime$/, "airtime"],
   ["POST", /\/api\/v1\/wallet\/data$/, "data"],
+  ["POST", /\/api\/v1\/wallet\/electricity$/, "electricity"],
+  ["POST", /\/api\/v1\/wallet\/tv$/, "tv"],
   ["GET", /\/api\/v1\/catalog\//, "catalogue"],
   ["GET", /\/api\/v1\/wallet\/flutterwave\/get-banks$/, "banks"],
   ["GET", /\/api\/v1\/wallet\/flutterwave\/verify-bank$/, "verify-bank"],

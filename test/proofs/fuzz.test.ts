@@ -67,6 +67,8 @@ const SPENDING = new Set([
   "POST /api/v1/wallet/withdraw",
   "POST /api/v1/wallet/airtime",
   "POST /api/v1/wallet/data",
+  "POST /api/v1/wallet/electricity",
+  "POST /api/v1/wallet/tv",
 ]);
 /**
  * Purchase lanes change user every few requests: one user may start 10
@@ -74,7 +76,12 @@ const SPENDING = new Set([
  * within the hour (PURCHASE_FAILURES_MAX). A lane that kept one user would
  * spend most of its requests on those 429s instead of on the route.
  */
-const PURCHASING = new Set(["POST /api/v1/wallet/airtime", "POST /api/v1/wallet/data"]);
+const PURCHASING = new Set([
+  "POST /api/v1/wallet/airtime",
+  "POST /api/v1/wallet/data",
+  "POST /api/v1/wallet/electricity",
+  "POST /api/v1/wallet/tv",
+]);
 const PURCHASES_PER_LANE_USER = Math.min(10, PURCHASE_FAILURES_MAX);
 /** Provider timeouts are 1.5 s in tests; an answer slower than this is a hang. */
 const ANSWER_TIMEOUT_MS = 10_000;
@@ -407,6 +414,8 @@ suite("schema-driven fuzzing of every API operation", () => {
         "POST /api/v1/wallet/withdraw",
         "POST /api/v1/wallet/airtime",
         "POST /api/v1/wallet/data",
+        "POST /api/v1/wallet/electricity",
+        "POST /api/v1/wallet/tv",
       ]) {
         const statuses = tally.byOperation.get(op)!;
         expect(

@@ -203,6 +203,19 @@ export function validArb(
       );
     case "plan":
       return fc.constantFrom(...world.plans);
+    // The look-alike's test meters and smartcards (delivered at once), or a number merchant-verify refuses.
+    case "meter":
+      return fc.oneof(
+        fc.constantFrom("1111111111111", "1010101010101"),
+        fc.integer({ min: 0, max: 999_999_999 }).map((n) => `45${String(n).padStart(9, "0")}`),
+      );
+    case "smartcard":
+      return fc.oneof(
+        fc.constantFrom("1212121212", "08011111111"),
+        fc.integer({ min: 0, max: 999_999_999 }).map((n) => `45${String(n).padStart(9, "0")}`),
+      );
+    case "bouquet":
+      return fc.constantFrom(...world.bouquets);
     case "account_number":
       return fc.constantFrom("0690000031", "0690000033", "0690000034", "0690000035");
     case "account_bank":

@@ -57,6 +57,8 @@ export type World = {
   webhookHash: string;
   vtpassCallbackSecret: string;
   plans: string[];
+  /** Every TV service's bouquet codes (a change names one; another service's is refused 422). */
+  bouquets: string[];
 };
 
 /** A small whole-naira amount that differs between runs (the look-alike refuses the same number and amount twice within 30 s). */
@@ -236,6 +238,15 @@ export async function prepareWorld(): Promise<World> {
     200,
     "plans",
   );
+  const bouquets: string[] = [];
+  for (const provider of ["dstv", "gotv", "startimes", "showmax"]) {
+    const listed = await ok(
+      await api(`/catalog/tv/${provider}/bouquets`, { headers: actor.auth }),
+      200,
+      `${provider} bouquets`,
+    );
+    bouquets.push(...(listed.data as { code: string }[]).map((b) => b.code));
+  }
   const vtpass = config.vtpass;
   if (!vtpass) throw new Error("VTpass is not configured in the test environment");
   return {
@@ -252,6 +263,7 @@ export async function prepareWorld(): Promise<World> {
     webhookHash: config.FLUTTERWAVE_WEBHOOK_HASH,
     vtpassCallbackSecret: vtpass.callback_secret,
     plans: (plans.data as { code: string }[]).map((p) => p.code),
+    bouquets,
   };
 }
 

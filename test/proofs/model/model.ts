@@ -13,7 +13,7 @@
  * whose money it is. The model keeps each transaction's anomalies the same way.
  */
 
-export type TxType = "FUND" | "WITHDRAW" | "AIRTIME" | "DATA";
+export type TxType = "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "ELECTRICITY" | "TV";
 export type TxStatus = "PENDING" | "SUCCESS" | "FAILED";
 
 /** A charge the Flutterwave look-alike recorded for a funding. */
@@ -67,9 +67,11 @@ export type ModelTx = {
   /** WITHDRAW: the look-alike's transfer id and its status there. */
   transfer_id?: number | null;
   transfer?: TransferTruth;
-  /** AIRTIME/DATA: our VTpass request_id and VTpass's status for it. */
+  /** AIRTIME/DATA/ELECTRICITY/TV: our VTpass request_id and VTpass's status for it. */
   request_id?: string | null;
   vt?: VtTruth;
+  /** ELECTRICITY: a prepaid meter (its token is in the transaction once delivered). */
+  prepaid?: boolean;
 };
 
 export type ModelUser = {
@@ -193,6 +195,10 @@ export function fundingAfterCharge(tx: ModelTx, charge: Charge): Next {
   };
 }
 
+/** A VTpass purchase: airtime, data and the bills are one held payment with the same ends. */
+const isPurchase = (type: TxType): boolean =>
+  type === "AIRTIME" || type === "DATA" || type === "ELECTRICITY" || type === "TV";
+
 /**
  * A held payment's provider success after its hold was released (a transfer
  * that succeeded late, a purchase delivered after VTpass said it failed):
@@ -202,7 +208,7 @@ export function heldLateSuccess(tx: ModelTx): Next {
   if (tx.status !== "FAILED") return null;
   if (tx.type === "WITHDRAW" && tx.transfer === "SUCCESSFUL" && tx.transfer_id)
     return anomalyOnly(tx, "paid_after_void", String(tx.transfer_id));
-  if ((tx.type === "AIRTIME" || tx.type === "DATA") && tx.vt === "delivered" && tx.request_id)
+  if (isPurchase(tx.type) && tx.vt === "delivered" && tx.request_id)
     return anomalyOnly(tx, "paid_after_void", tx.request_id);
   return null;
 }
@@ -263,6 +269,8 @@ export function converged(tx: ModelTx): Next {
       return null;
     case "AIRTIME":
     case "DATA":
+    case "ELECTRICITY":
+    case "TV":
       if (tx.status === "PENDING") {
         if (tx.vt === "delivered") return { status: "SUCCESS", stage: "settled" };
         if (tx.vt === "failed") return { status: "FAILED", stage: "failed" };
