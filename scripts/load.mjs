@@ -395,11 +395,7 @@ async function main() {
   });
   // The mix's underpaid fundings ("Pay less than asked") each owe a refund, logged once for an operator; nothing else may.
   const underpaid = new Set(
-    clients.flatMap((c) =>
-      [...c.txs]
-        .filter(([, t]) => t.how === "fund less")
-        .map(([ref]) => ref),
-    ),
+    clients.flatMap((c) => [...c.txs].filter(([, t]) => t.how === "fund less").map(([ref]) => ref)),
   );
   if (server) {
     for (const ref of refunds_logged)
