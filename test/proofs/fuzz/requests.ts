@@ -183,7 +183,45 @@ function validValuesArb(
       : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
     return value.map((v) => [f.name, v] as const);
   });
-  return fc.tuple(...entries).map((pairs) => new Map(pairs.filter(([, v]) => v !== ABSENT)));
+  const drawn = fc.tuple(...entries).map((pairs) => new Map(pairs.filter(([, v]) => v !== ABSENT)));
+  if (!opPath.endsWith("/wallet/tv")) return drawn;
+  // A TV payment's fields must agree (a renewal only where the service has one, a
+  // change naming that service's bouquet, months only for DStv and GOtv), which
+  // independent draws seldom do: half of the valid ones are drawn agreeing.
+  return fc.oneof(
+    drawn,
+    fc.tuple(drawn, tvAgreeingArb(world)).map(([values, agreeing]) => {
+      const merged = new Map(values);
+      merged.delete("quantity");
+      merged.delete("bouquet");
+      for (const [k, v] of Object.entries(agreeing)) merged.set(k, v);
+      return merged;
+    }),
+  );
+}
+
+/** Provider, action, bouquet and months that VTpass's rules accept together. */
+function tvAgreeingArb(world: World): fc.Arbitrary<Record<string, unknown>> {
+  const change = (provider: string, months: boolean) =>
+    fc
+      .tuple(
+        fc.constantFrom(...(world.bouquetsByProvider[provider] ?? ["none"])),
+        months
+          ? fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined })
+          : fc.constant(undefined),
+      )
+      .map(([bouquet, quantity]) => ({
+        provider,
+        action: "change",
+        bouquet,
+        ...(quantity === undefined ? {} : { quantity }),
+      }));
+  return fc.oneof(
+    fc.constantFrom("dstv", "gotv").map((provider) => ({ provider, action: "renew" })),
+    change("dstv", true),
+    change("gotv", true),
+    change("startimes", false),
+  );
 }
 
 type Draft = {

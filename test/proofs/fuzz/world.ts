@@ -59,6 +59,8 @@ export type World = {
   plans: string[];
   /** Every TV service's bouquet codes (a change names one; another service's is refused 422). */
   bouquets: string[];
+  /** The same codes by TV service, for requests whose fields must agree (a change names its service's bouquet). */
+  bouquetsByProvider: Record<string, string[]>;
 };
 
 /** A small whole-naira amount that differs between runs (the look-alike refuses the same number and amount twice within 30 s). */
@@ -239,13 +241,15 @@ export async function prepareWorld(): Promise<World> {
     "plans",
   );
   const bouquets: string[] = [];
+  const bouquetsByProvider: Record<string, string[]> = {};
   for (const provider of ["dstv", "gotv", "startimes", "showmax"]) {
     const listed = await ok(
       await api(`/catalog/tv/${provider}/bouquets`, { headers: actor.auth }),
       200,
       `${provider} bouquets`,
     );
-    bouquets.push(...(listed.data as { code: string }[]).map((b) => b.code));
+    bouquetsByProvider[provider] = (listed.data as { code: string }[]).map((b) => b.code);
+    bouquets.push(...bouquetsByProvider[provider]);
   }
   const vtpass = config.vtpass;
   if (!vtpass) throw new Error("VTpass is not configured in the test environment");
@@ -264,6 +268,7 @@ export async function prepareWorld(): Promise<World> {
     vtpassCallbackSecret: vtpass.callback_secret,
     plans: (plans.data as { code: string }[]).map((p) => p.code),
     bouquets,
+    bouquetsByProvider,
   };
 }
 
