@@ -202,10 +202,19 @@ function toOp(change: Parsed): Op {
     version: change.version,
     ...derivedFields(change),
   };
-  const filter = {
-    [key_field]: change.key,
-    version: { $not: { $gte: change.version } },
-  } as Filter<ProjectionDocument>;
+  const newer = { version: { $not: { $gte: change.version } } };
+  // A wallet document written before the tiers (schema step 9) has no `tier`
+  // at the ledger's version: the same version fills it in (a reprojection or
+  // the rebuild), since that version's snapshot is the same wallet, tier 0.
+  // Every later snapshot carries `tier`, so this never takes a document back.
+  const filter = (
+    change.collection === "wallets"
+      ? {
+          [key_field]: change.key,
+          $or: [newer, { version: change.version, tier: { $exists: false } }],
+        }
+      : { [key_field]: change.key, ...newer }
+  ) as Filter<ProjectionDocument>;
   return { change, filter, set };
 }
 
