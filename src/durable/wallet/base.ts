@@ -34,6 +34,7 @@ import { TxStore } from "./store";
 import { AuditLog } from "./audit";
 import { envPolicy, flagOverCap } from "./tier-rules";
 import { TierBook } from "./tiers";
+import { limitsOf } from "../../domain/tiers";
 import { Trail, type SettleSource } from "./trail";
 
 export abstract class WalletBase extends DurableObject<Env> {
@@ -63,6 +64,13 @@ export abstract class WalletBase extends DurableObject<Env> {
       tiers,
       policy: () => tiers.remembered() ?? envPolicy(env),
     };
+    // Each wallet version carries its tier's limits under the policy in force
+    // (the projection and the operator view show them); a tier 0 wallet that
+    // may move nothing reads 0 and 0, as GET /wallet/limits does.
+    const core = this.core;
+    ledger.useLimits(
+      (tier) => limitsOf(tier, core.policy()) ?? { daily_limit_minor: 0, max_balance_minor: 0 },
+    );
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {
       [ROOMS_READER]: roomsReader(env, ctx.storage),

@@ -13,7 +13,7 @@
  *     transaction impossible (the insert throws and the transaction rolls back).
  */
 import { assertMinor } from "../../domain/money";
-import type { Tier } from "../../domain/tiers";
+import type { Tier, TierLimits } from "../../domain/tiers";
 import type { Profile, ProfileVersion, WalletSummary, WalletVersion } from "../../domain/records";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
@@ -272,6 +272,13 @@ export class Ledger {
     this.dirty = false;
   }
 
+  /** The tier's limits for the feed's wallet versions (./base.ts sets it from the tier policy). */
+  private limitsOfTier: ((tier: Tier) => TierLimits) | null = null;
+
+  useLimits(limitsOfTier: (tier: Tier) => TierLimits): void {
+    this.limitsOfTier = limitsOfTier;
+  }
+
   /** The wallet as the change feed carries it: the summary at its current version; null before init. */
   walletVersion(): WalletVersion | null {
     const summary = this.summary();
@@ -282,6 +289,7 @@ export class Ledger {
       version: wallet.version,
       created_at_ms: wallet.created_at_ms,
       updated_at_ms: wallet.updated_at_ms,
+      ...this.limitsOfTier?.(summary.tier),
     };
   }
 
