@@ -146,6 +146,13 @@ describe("the tier act under four eyes", () => {
       id: proposal.id,
       status: "executed",
     });
+    // The console's wallet page shows the tier and its limits, and the proposal in words.
+    const page = await api(`/admin/console/wallets/${user_id}`, { headers: bob });
+    const html = await page.text();
+    expect(page.status, html).toBe(200);
+    expect(html).toContain('data-field="tier">1</b>');
+    expect(html).toMatch(/data-field="tier-limits">daily 50,?000\.00/);
+    expect(html).toContain("Set the KYC tier to 1: ticket 42: documents under review");
   });
 
   it("an upgrade to 3 is refused below tier 2 (422, nothing proposed) and granted over tier 2; lifting the override brings the identities' tier back", async () => {
