@@ -274,9 +274,12 @@ export class Ledger {
 
   /** The tier's limits for the feed's wallet versions (./base.ts sets it from the tier policy). */
   private limitsOfTier: ((tier: Tier) => TierLimits) | null = null;
+  /** Called inside the storage transaction of each wallet version, before its body is taken. */
+  private beforeEmit: (() => void) | null = null;
 
-  useLimits(limitsOfTier: (tier: Tier) => TierLimits): void {
+  useLimits(limitsOfTier: (tier: Tier) => TierLimits, beforeEmit: () => void): void {
     this.limitsOfTier = limitsOfTier;
+    this.beforeEmit = beforeEmit;
   }
 
   /** The wallet as the change feed carries it: the summary at its current version; null before init. */
@@ -294,6 +297,7 @@ export class Ledger {
   }
 
   private emitWallet(): void {
+    this.beforeEmit?.();
     const body = this.walletVersion();
     if (!body) throw new Error("wallet change without a wallet");
     appendChange(this.sql, "wallet", body.user_id, body.version, body, body.updated_at_ms);
