@@ -101,6 +101,12 @@ const rows = [
   ["  name differs", "22222222211 / 70123456711"],
   ["  not found", "22222222200 / 70123456700 (and any other number)"],
   ["  provider down / slow", "22222222250, 22222222260 / 70123456750, 70123456760"],
+  [
+    "KYC_REQUIRED",
+    local.KYC_REQUIRED === "true"
+      ? "true (from .dev.vars): an unverified wallet may not fund, buy or withdraw until it verifies a BVN or NIN"
+      : "false, the development default: an unverified wallet gets tier 1's limits (KYC_REQUIRED=true in .dev.vars requires verification, as production does)",
+  ],
   ["Access look-alike (operator sign-in)", `${origin}/__sandbox/access/login`],
   ["  team domain (its keys)", `${new URL(api).origin}/__sandbox/access (/cdn-cgi/access/certs)`],
   ["  token for scripts", `POST ${origin}/__sandbox/access/token {"email","role"}`],

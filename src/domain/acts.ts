@@ -22,8 +22,9 @@ export type AdjustmentReasonCode = (typeof ADJUSTMENT_REASON_CODES)[number];
 export type AdjustmentDirection = "credit" | "debit";
 
 /**
- * What a proposal asks for. The adjustments are the wallet's own (executed in
- * the approval's storage transaction); `decide`, `refund` and `credit_excess`
+ * What a proposal asks for. The adjustments and `tier` (an operator's KYC
+ * tier override, src/domain/tiers.ts) are the wallet's own (executed in the
+ * approval's storage transaction); `decide`, `refund` and `credit_excess`
  * need a provider and run in two steps (claim, execute, record the result).
  */
 export const PROPOSAL_KINDS = [
@@ -32,12 +33,15 @@ export const PROPOSAL_KINDS = [
   "decide",
   "refund",
   "credit_excess",
+  "tier",
 ] as const;
 export type ProposalKind = (typeof PROPOSAL_KINDS)[number];
 
 /** Kinds the Wallet executes itself, in the storage transaction that approves them. */
-export function isWalletLocal(kind: ProposalKind): kind is "adjust_credit" | "adjust_debit" {
-  return kind === "adjust_credit" || kind === "adjust_debit";
+export function isWalletLocal(
+  kind: ProposalKind,
+): kind is "adjust_credit" | "adjust_debit" | "tier" {
+  return kind === "adjust_credit" || kind === "adjust_debit" || kind === "tier";
 }
 
 export const PROPOSAL_STATUSES = [

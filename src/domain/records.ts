@@ -60,6 +60,13 @@ export type WalletVersion = WalletSummary & {
   version: number;
   created_at_ms: number;
   updated_at_ms: number;
+  /**
+   * The tier's limits in force when this version was written (KYC_TIERS and
+   * KYC_REQUIRED: a tier 0 wallet that may move nothing reads 0 and 0;
+   * `max_balance_minor` null: no cap). Absent on versions written before them.
+   */
+  daily_limit_minor?: number;
+  max_balance_minor?: number | null;
 };
 export type ProfileVersion = Profile & { version: number };
 /**

@@ -80,6 +80,20 @@ export function tierOf(
   return Math.min(base, override.tier) as Tier;
 }
 
+/**
+ * Why an operator's tier override may not be set now; null: it may. An
+ * upgrade (to 3) is granted only over tier 2: the identities must back
+ * tier 2 first (an override of 3 below that would read as a downgrade).
+ * Lifting (null) and downgrades are always allowed.
+ */
+export function tierOverrideRefusal(
+  kinds: readonly IdentityKind[],
+  requested: Tier | null,
+): "tier_upgrade_needs_tier_2" | null {
+  if (requested === 3 && identityTier(kinds) !== 2) return "tier_upgrade_needs_tier_2";
+  return null;
+}
+
 /** The limits in force for `tier`; null: tier 0 while KYC is required (no money moves). */
 export function limitsOf(tier: Tier, policy: TierPolicy): TierLimits | null {
   if (tier === 0) return policy.required ? null : policy.table["1"];

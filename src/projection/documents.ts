@@ -45,6 +45,14 @@ export function walletChange(wallet: WalletVersion): ProjectionChange {
       frozen_reason: wallet.frozen?.reason ?? null,
       // Versions written before the tiers (schema step 9) carry none: they were tier 0.
       tier: wallet.tier ?? 0,
+      // The tier's limits as that version was written (absent before them: the
+      // projection fills them in at the same version, projection/mongo-writes.ts).
+      ...(wallet.daily_limit_minor === undefined
+        ? {}
+        : {
+            daily_limit_minor: wallet.daily_limit_minor,
+            max_balance_minor: wallet.max_balance_minor ?? null,
+          }),
       created_at_ms: wallet.created_at_ms,
       updated_at_ms: wallet.updated_at_ms,
     },

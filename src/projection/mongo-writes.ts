@@ -69,6 +69,9 @@ const WalletSnapshot = z.strictObject({
   frozen_reason: z.string().max(ACT_TEXT_MAX_CHARS).nullable(),
   /** The KYC tier (src/domain/tiers.ts), so reports can group wallets by it. */
   tier: z.number().int().min(0).max(3),
+  /** The tier's limits when that version was written (KYC_TIERS); max_balance_minor null: no cap. */
+  daily_limit_minor: int.optional(),
+  max_balance_minor: int.nullable().optional(),
   created_at_ms: time_ms,
   updated_at_ms: time_ms,
 });
@@ -202,10 +205,27 @@ function toOp(change: Parsed): Op {
     version: change.version,
     ...derivedFields(change),
   };
-  const filter = {
-    [key_field]: change.key,
-    version: { $not: { $gte: change.version } },
-  } as Filter<ProjectionDocument>;
+  const newer = { version: { $not: { $gte: change.version } } };
+  // A wallet document written before the tiers (schema step 9) has no `tier`,
+  // and one written before the limits reached the feed none of them, at the
+  // ledger's version: the same version fills in what it lacks (a
+  // reprojection or the rebuild), since that version is the same wallet
+  // (before the tiers: tier 0). A snapshot fills in only a field it carries,
+  // and every later snapshot carries both, so this never takes a document back.
+  const lacking =
+    change.collection !== "wallets"
+      ? null
+      : change.doc.daily_limit_minor === undefined
+        ? "tier"
+        : "daily_limit_minor";
+  const filter = (
+    lacking
+      ? {
+          [key_field]: change.key,
+          $or: [newer, { version: change.version, [lacking]: { $exists: false } }],
+        }
+      : { [key_field]: change.key, ...newer }
+  ) as Filter<ProjectionDocument>;
   return { change, filter, set };
 }
 

@@ -5,6 +5,9 @@
  */
 import { DEAD_LETTERS_OBJECT } from "../durable/dead-letters/object";
 import { errors } from "../lib/errors";
+import { requireConfig } from "../lib/config";
+import type { TierStanding } from "../domain/tiers";
+import type { Anomaly } from "../durable/wallet/trail";
 import { txRefOwner } from "../lib/ids";
 import type { SettlementOutcome } from "../domain/operator";
 import type { TransactionRecord } from "../domain/records";
@@ -35,6 +38,10 @@ export type TransactionPageData = {
 
 export type WalletPageData = {
   summary: WalletSummary;
+  /** Where the wallet stands against its KYC tier today (src/domain/tiers.ts). */
+  standing: TierStanding | null;
+  /** Open `over_tier_cap` anomalies: money credited over the tier's balance cap. */
+  over_tier_cap: Anomaly[];
   transactions: TransactionRecord[];
   proposals: Proposal[];
   audit: AuditEntry[];
@@ -96,13 +103,17 @@ export async function consoleWallet(env: Env, user_id: string): Promise<WalletPa
   const wallet = env.WALLET.getByName(user_id);
   const summary = await wallet.summary();
   if (!summary) throw errors.notFound("No wallet for this user.");
-  const [list, proposals, log] = await Promise.all([
+  const [list, proposals, log, standing, anomalies] = await Promise.all([
     wallet.listTransactions({ limit: CONSOLE_WALLET_TRANSACTIONS }),
     wallet.proposals({ limit: PROPOSALS_PAGE_MAX }),
     wallet.auditLog({ limit: AUDIT_PAGE_MAX }),
+    wallet.tierStanding(requireConfig(env).kyc),
+    wallet.anomalies(),
   ]);
   return {
     summary,
+    standing,
+    over_tier_cap: anomalies.filter((a) => a.kind === "over_tier_cap"),
     transactions: list.ok ? list.data : [],
     proposals,
     audit: log?.data ?? [],

@@ -55,7 +55,7 @@ const executors = new Map<ProposalKind, ProposalExecutor>();
 
 /** Register the executor of a kind that needs a provider; a second registration of one kind is a bug. */
 export function registerExecutor(kind: ProposalKind, executor: ProposalExecutor): void {
-  if (kind === "adjust_credit" || kind === "adjust_debit")
+  if (kind === "adjust_credit" || kind === "adjust_debit" || kind === "tier")
     throw new Error(`${kind} is executed by the Wallet itself`);
   if (executors.has(kind)) throw new Error(`an executor for ${kind} is already registered`);
   executors.set(kind, executor);
@@ -98,6 +98,17 @@ const REFUSALS: Record<string, Refusal> = {
     status: 422,
     title: "Insufficient funds",
     detail: "The wallet's available balance no longer covers this debit.",
+  },
+  tier_upgrade_needs_tier_2: {
+    status: 422,
+    title: "Tier 3 needs tier 2",
+    detail:
+      "An upgrade to tier 3 is granted only over tier 2: the wallet needs a verified BVN and NIN first.",
+  },
+  invalid_input: {
+    status: 422,
+    title: "Invalid proposal",
+    detail: "The proposal's payload is not valid for its kind.",
   },
 };
 
@@ -209,7 +220,7 @@ export async function approveProposal(
     case "refused":
       throw refusalProblem(outcome.refusal, proposal_id);
     case "executed":
-      return { status: "executed", proposal: outcome.proposal, tx_ref: outcome.tx.tx_ref };
+      return { status: "executed", proposal: outcome.proposal, tx_ref: outcome.tx?.tx_ref ?? null };
     case "claimed": {
       const executor = executorFor(outcome.proposal.kind);
       const result: ExecutorResult = executor

@@ -313,6 +313,38 @@ describe("the version guard", () => {
     expect(await documentOf(db, "users", key)).toMatchObject({ version: 1, full_name: "User v1" });
   });
 
+  it("fills in a wallet document written before the tiers (no `tier`) at the same version, once; a document with a tier stays stale at that version", async () => {
+    const db = uniqueDb();
+    const key = newUserId();
+    await withDriver(db, async (d) => {
+      await ensureIndexes(d);
+      const { tier: _none, ...before_tiers } = walletChange(key, 2, 500_00).doc;
+      await d
+        .collection("wallets")
+        .insertOne({ user_id: key, ...before_tiers, balance: "500.00", version: 2 });
+    });
+    expect(await documentOf(db, "wallets", key)).not.toHaveProperty("tier");
+    expect(await projector(db).project([walletChange(key, 2, 500_00)])).toEqual({
+      ok: true,
+      applied: 1,
+      stale: 0,
+      rejected: [],
+    });
+    expect(await documentOf(db, "wallets", key)).toMatchObject({ version: 2, tier: 0 });
+    // Now it has its tier: the same version again, or an older one, changes nothing.
+    for (const version of [2, 1])
+      expect(await projector(db).project([walletChange(key, version, 1_00)])).toEqual({
+        ok: true,
+        applied: 0,
+        stale: 1,
+        rejected: [],
+      });
+    expect(await documentOf(db, "wallets", key)).toMatchObject({
+      balance_minor: 500_00,
+      version: 2,
+    });
+  });
+
   it("reports a snapshot that another unique index refuses as rejected, and applies the rest of its batch", async () => {
     const db = uniqueDb();
     const first = newUserId();

@@ -192,7 +192,12 @@ describe("the projection follows the ledger", () => {
     const user = await registerAndLogin();
     const stub = env.WALLET.getByName(user.user_id);
     await expectProjected(user.user_id);
-    expect((await projectedWallet(user.user_id)).view).toMatchObject({ tier: 0 });
+    // Tier 0 with KYC not required (the tests' setting) has tier 1's limits; the document carries them.
+    expect((await projectedWallet(user.user_id)).view).toMatchObject({
+      tier: 0,
+      daily_limit_minor: 50_000_00,
+      max_balance_minor: 300_000_00,
+    });
     for (const kind of ["bvn", "nin"] as const)
       await stub.recordIdentity({
         kind,
@@ -204,7 +209,11 @@ describe("the projection follows the ledger", () => {
       });
     await expectProjected(user.user_id);
     const { view } = await projectedWallet(user.user_id);
-    expect(view).toMatchObject({ tier: 2 });
+    expect(view).toMatchObject({
+      tier: 2,
+      daily_limit_minor: 200_000_00,
+      max_balance_minor: 500_000_00,
+    });
     // Only the tier: never a hash or the verified name.
     expect(JSON.stringify(view)).not.toMatch(/bvn-|nin-|ADA OBI/);
   });
@@ -225,6 +234,42 @@ describe("the projection follows the ledger", () => {
     );
     await retryNow(mix.stub);
     expect((await expectProjected(mix.user_id)).differences).toEqual([]);
+  });
+
+  it("names the fields a wallet document written before the tiers lacks (tier, limits), and a reprojection fills them in at the same version", async () => {
+    const user = await registerAndLogin();
+    await expectProjected(user.user_id);
+    const client = createMongoClient(mongodb, {
+      uri: mongoUri,
+      server_selection_timeout_ms: 5_000,
+    });
+    try {
+      await client
+        .db(config.mongo!.db)
+        .collection("wallets")
+        .updateOne(
+          { user_id: user.user_id },
+          { $unset: { tier: "", daily_limit_minor: "", max_balance_minor: "" } },
+        );
+    } finally {
+      await client.close();
+    }
+    const broken = await check(user.user_id);
+    expect(broken.consistent).toBe(false);
+    expect(broken.differences).toEqual([
+      expect.objectContaining({
+        collection: "wallets",
+        key: user.user_id,
+        problem: "fields",
+        fields: ["tier", "daily_limit_minor", "max_balance_minor"],
+      }),
+    ]);
+    const res = await api(`/admin/wallets/${user.user_id}/reproject`, {
+      method: "POST",
+      headers: ADMIN,
+    });
+    expect(res.status).toBe(202);
+    expect((await expectProjected(user.user_id)).differences).toEqual([]);
   });
 
   it("reports a document that went missing, and a reprojection through the admin route restores it", async () => {

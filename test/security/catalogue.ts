@@ -1315,6 +1315,28 @@ export const CATALOGUE: readonly Attack[] = [
     test: "makes a debit a proposal and refuses self-approval, a viewer, the script token and a replay",
   },
   {
+    id: "admin-tier-act-one-pair-of-eyes",
+    area: "admin",
+    description:
+      "one operator changing a wallet's KYC tier alone: approving their own tier proposal",
+    file: "test/routes/admin/tier-act.test.ts",
+    test: "a downgrade: proposed (202, nothing changes yet), self-approval refused, approved by another approver, the user's limits and the audit log show it",
+  },
+  {
+    id: "admin-tier-act-roles",
+    area: "admin",
+    description: "a viewer proposing a tier act, a mere operator approving one",
+    file: "test/routes/admin/tier-act.test.ts",
+    test: "a viewer may not propose (403), an operator may not approve (403), an unknown wallet is 404, a reason is required (422)",
+  },
+  {
+    id: "admin-tier-act-upgrade-below-tier-2",
+    area: "admin",
+    description: "an upgrade to tier 3 for a wallet whose identities do not give tier 2",
+    file: "test/routes/admin/tier-act.test.ts",
+    test: "an upgrade to 3 is refused below tier 2 (422, nothing proposed) and granted over tier 2; lifting the override brings the identities' tier back",
+  },
+  {
     id: "admin-acts-expired-and-overdraft",
     area: "admin",
     description:

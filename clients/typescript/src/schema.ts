@@ -1957,6 +1957,84 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/wallets/{user_id}/tier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Propose a KYC tier act: cap the wallet's tier (a sticky downgrade), upgrade to 3 (only over tier 2), or lift the override; an approver other than the proposer approves it */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["TierActRequest"];
+                };
+            };
+            responses: {
+                /** @description Proposed: a second operator with the approver role must approve it. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Proposal"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/wallets/{user_id}/transactions/{tx_ref}/decision": {
         parameters: {
             query?: never;
@@ -5634,7 +5712,7 @@ export interface components {
             expires_at: string;
             id: string;
             /** @enum {string} */
-            kind: "adjust_credit" | "adjust_debit" | "decide" | "refund" | "credit_excess";
+            kind: "adjust_credit" | "adjust_debit" | "decide" | "refund" | "credit_excess" | "tier";
             /** @enum {string} */
             object: "proposal";
             payload: {
@@ -5777,6 +5855,14 @@ export interface components {
             /** @constant */
             v: 1;
             version: number;
+        };
+        TierActRequest: {
+            /** @description A ticket, a document reference. */
+            evidence?: string;
+            /** @description Why, for operators (the audit log). */
+            reason: string;
+            /** @description The tier to cap the wallet at (a sticky downgrade, 0-2), 3 to upgrade (only over tier 2), or null to lift the override. */
+            tier: 0 | 1 | 2 | 3 | null;
         };
         Token: {
             access_token: string;

@@ -34,6 +34,7 @@ import { TxStore } from "./store";
 import { AuditLog } from "./audit";
 import { envPolicy, flagOverCap } from "./tier-rules";
 import { TierBook } from "./tiers";
+import { limitsOf } from "../../domain/tiers";
 import { Trail, type SettleSource } from "./trail";
 
 export abstract class WalletBase extends DurableObject<Env> {
@@ -63,6 +64,20 @@ export abstract class WalletBase extends DurableObject<Env> {
       tiers,
       policy: () => tiers.remembered() ?? envPolicy(env),
     };
+    // Each wallet version carries its tier's limits under the policy in force
+    // (the projection and the operator view show them); a tier 0 wallet that
+    // may move nothing reads 0 and 0, as GET /wallet/limits does.
+    const core = this.core;
+    // The policy a version is written under is remembered with it, so a wallet
+    // that never opened a payment does not read a changed configuration as
+    // other limits at the same version (only an open's new policy, with a new
+    // version, changes them: ./tier-rules.ts policyFor).
+    ledger.useLimits(
+      (tier) => limitsOf(tier, core.policy()) ?? { daily_limit_minor: 0, max_balance_minor: 0 },
+      () => {
+        if (!tiers.remembered()) tiers.remember(envPolicy(env));
+      },
+    );
     const config = configOf(env);
     const readers: Record<string, FeedReader> = {
       [ROOMS_READER]: roomsReader(env, ctx.storage),

@@ -49,7 +49,12 @@ export function openFunding(
     if (pending >= input.pending_max)
       return { outcome: "too_many_pending", pending, limit: input.pending_max };
     // The tier's day and cap, in the same transaction: no checkout the rules would refuse.
-    const tier = checkFunding(core, policyFor(core, input.tiers), input.amount_minor, now_ms);
+    const tier = checkFunding(
+      core,
+      policyFor(core, input.tiers, now_ms),
+      input.amount_minor,
+      now_ms,
+    );
     if (tier) return tier;
     const tx = core.store.create(
       {

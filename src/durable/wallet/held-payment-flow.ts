@@ -108,7 +108,7 @@ export function openHeld(core: WalletCore, input: OpenHeldInput, now_ms: number)
     const required_minor = input.amount_minor + input.fee_minor;
     // KYC first (an unverified wallet hears what to do), then the balance, then the tier's day,
     // checked here and counted by the hold below, in one transaction.
-    const tier = checkDay(core, policyFor(core, input.tiers), required_minor, now_ms);
+    const tier = checkDay(core, policyFor(core, input.tiers, now_ms), required_minor, now_ms);
     if (tier?.outcome === "kyc_required") return tier;
     const available_minor = core.ledger.availableMinor();
     if (available_minor < required_minor)

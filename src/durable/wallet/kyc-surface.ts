@@ -9,6 +9,15 @@
 import { roleAtLeast, type Actor } from "../../domain/acts";
 import type { Tier, TierPolicy, TierStanding } from "../../domain/tiers";
 import { WalletOperatorSurface } from "./operator-surface";
+import { configOf } from "../../lib/config";
+import { newProposalId } from "../../lib/ids";
+import {
+  applyTierOverride,
+  proposeTier,
+  tierActRefusal,
+  type TierActInput,
+  type TierProposeOutcome,
+} from "./tier-acts";
 import type { IdentityInput, KycAttemptOutcome, KycStatus, RecordIdentityOutcome } from "./tiers";
 
 export abstract class WalletKyc extends WalletOperatorSurface {
@@ -42,41 +51,52 @@ export abstract class WalletKyc extends WalletOperatorSurface {
   }
 
   /**
-   * An operator's tier override, audited in the same transaction: an upgrade
-   * to 3 (granted only over tier 2: address checks happen outside this
-   * service) or a sticky downgrade; `tier: null` lifts it. Approvers only.
+   * An operator's tier override set directly, audited in the same
+   * transaction: an upgrade to 3 (granted only over tier 2: address checks
+   * happen outside this service) or a sticky downgrade; `tier: null` lifts
+   * it. Approvers only. Operators over HTTP go through four eyes instead
+   * (`proposeTier`, then a different approver's approval, ./tier-acts.ts);
+   * this direct path is for an approver acting alone in tools and tests.
    */
   async overrideTier(
     actor: Actor,
     input: { tier: Tier | null; reason: string },
   ): Promise<
-    { outcome: "set"; tier: Tier } | { outcome: "role_required" } | { outcome: "no_wallet" }
+    | { outcome: "set"; tier: Tier }
+    | { outcome: "role_required" }
+    | { outcome: "no_wallet" }
+    | { outcome: "tier_upgrade_needs_tier_2" }
   > {
     if (!roleAtLeast(actor.role, "approver")) return { outcome: "role_required" };
     if (!this.core.ledger.wallet()) return { outcome: "no_wallet" };
     const now_ms = Date.now();
-    const tier = this.ctx.storage.transactionSync(() => {
-      const before = this.core.tiers.tier();
-      const after = this.core.tiers.setOverride(
-        input.tier === null
-          ? null
-          : { tier: input.tier, reason: input.reason, operator: actor.id, at_ms: now_ms },
-      );
-      this.core.audit.append(
-        actor,
-        {
-          action: "executed",
-          target: "tier_override",
-          reason: input.reason,
-          before: { tier: before },
-          after: { tier: after, override: input.tier },
-        },
-        now_ms,
-      );
+    const result = this.ctx.storage.transactionSync(() => {
+      if (tierActRefusal(this.core, input.tier)) return null;
+      const after = applyTierOverride(this.core, actor, input, now_ms);
       this.core.ledger.flush(now_ms);
       return after;
     });
+    if (result === null) return { outcome: "tier_upgrade_needs_tier_2" };
     await this.afterChange();
-    return { outcome: "set", tier };
+    return { outcome: "set", tier: result };
+  }
+
+  /** Propose a tier act under four eyes (./tier-acts.ts); a different approver approves it. */
+  async proposeTier(actor: Actor, input: TierActInput): Promise<TierProposeOutcome> {
+    const config = configOf(this.env);
+    if (!config.ok) throw new Error("operator acts need a valid configuration");
+    const settings = {
+      threshold_minor: config.config.OPS_DUAL_CONTROL_MINOR,
+      ttl_ms: config.config.OPS_PROPOSAL_TTL_S * 1000,
+    };
+    const out = proposeTier(
+      this.core,
+      actor,
+      { ...input, id: newProposalId() },
+      settings,
+      Date.now(),
+    );
+    if (out.outcome === "proposed") await this.afterChange();
+    return out;
   }
 }

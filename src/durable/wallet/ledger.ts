@@ -13,7 +13,7 @@
  *     transaction impossible (the insert throws and the transaction rolls back).
  */
 import { assertMinor } from "../../domain/money";
-import type { Tier } from "../../domain/tiers";
+import type { Tier, TierLimits } from "../../domain/tiers";
 import type { Profile, ProfileVersion, WalletSummary, WalletVersion } from "../../domain/records";
 import { one } from "../../lib/sqlite";
 import { appendChange } from "./feed";
@@ -272,6 +272,16 @@ export class Ledger {
     this.dirty = false;
   }
 
+  /** The tier's limits for the feed's wallet versions (./base.ts sets it from the tier policy). */
+  private limitsOfTier: ((tier: Tier) => TierLimits) | null = null;
+  /** Called inside the storage transaction of each wallet version, before its body is taken. */
+  private beforeEmit: (() => void) | null = null;
+
+  useLimits(limitsOfTier: (tier: Tier) => TierLimits, beforeEmit: () => void): void {
+    this.limitsOfTier = limitsOfTier;
+    this.beforeEmit = beforeEmit;
+  }
+
   /** The wallet as the change feed carries it: the summary at its current version; null before init. */
   walletVersion(): WalletVersion | null {
     const summary = this.summary();
@@ -282,10 +292,12 @@ export class Ledger {
       version: wallet.version,
       created_at_ms: wallet.created_at_ms,
       updated_at_ms: wallet.updated_at_ms,
+      ...this.limitsOfTier?.(summary.tier),
     };
   }
 
   private emitWallet(): void {
+    this.beforeEmit?.();
     const body = this.walletVersion();
     if (!body) throw new Error("wallet change without a wallet");
     appendChange(this.sql, "wallet", body.user_id, body.version, body, body.updated_at_ms);

@@ -43,14 +43,20 @@ import type { TransactionRecord } from "../../domain/records";
 import type { WalletCore } from "./core";
 import { balanceFacts, executeAdjustment } from "./adjustments";
 import { decide, getProposal } from "./proposal-rows";
+import { applyTierOverride, requestedTier, tierActRefusal } from "./tier-acts";
 
 export type ApproveOutcome =
-  | { outcome: "executed"; proposal: Proposal; tx: TransactionRecord }
+  /** `tx`: the adjustment's transaction; null for a tier act (./tier-acts.ts), which moves no money. */
+  | { outcome: "executed"; proposal: Proposal; tx: TransactionRecord | null }
   /** Approved and claimed: the caller runs the kind's executor, then records its result. */
   | { outcome: "claimed"; proposal: Proposal }
   | {
       outcome: "refused";
-      refusal: ApprovalRefusal | "insufficient_funds";
+      refusal:
+        | ApprovalRefusal
+        | "insufficient_funds"
+        | "tier_upgrade_needs_tier_2"
+        | "invalid_input";
       proposal: Proposal;
     }
   | { outcome: "not_found" };
@@ -71,18 +77,22 @@ export function approve(
     let p = getProposal(core, id);
     if (!p) return { outcome: "not_found" };
     const bound = p.tx_ref === null ? null : (core.store.get(p.tx_ref)?.version ?? null);
-    let refusal: ApprovalRefusal | "insufficient_funds" | null = approvalRefusal(
-      p,
-      approver,
-      now_ms,
-      bound,
-    );
+    let refusal:
+      | ApprovalRefusal
+      | "insufficient_funds"
+      | "tier_upgrade_needs_tier_2"
+      | "invalid_input"
+      | null = approvalRefusal(p, approver, now_ms, bound);
     if (
       refusal === null &&
       p.kind === "adjust_debit" &&
       core.ledger.availableMinor() < p.amount_minor
     )
       refusal = "insufficient_funds";
+    // A tier act's upgrade rule, again: the identities may have changed since it was proposed.
+    const tier = p.kind === "tier" ? requestedTier(p.payload) : undefined;
+    if (refusal === null && p.kind === "tier")
+      refusal = tier === undefined ? "invalid_input" : tierActRefusal(core, tier);
     if (refusal !== null) {
       // An expired proposal is recorded as such the first time anyone tries it.
       if (refusal === "proposal_expired") p = decide(core, p, "expired", approver.id, null, now_ms);
@@ -115,6 +125,23 @@ export function approve(
       now_ms,
     );
     if (!isWalletLocal(p.kind)) return { outcome: "claimed", proposal: p };
+    if (p.kind === "tier") {
+      // The approver sets the override (the audit's executor is the second pair of eyes).
+      const after = applyTierOverride(
+        core,
+        approver,
+        {
+          tier: tier ?? null,
+          reason: String(p.payload.reason ?? ""),
+          evidence: typeof p.payload.evidence === "string" ? p.payload.evidence : null,
+          proposal_id: p.id,
+        },
+        now_ms,
+      );
+      core.ledger.flush(now_ms);
+      p = decide(core, p, "executed", approver.id, { tier: after, override: tier ?? null }, now_ms);
+      return { outcome: "executed", proposal: p, tx: null };
+    }
     const tx_ref = String(p.payload.tx_ref);
     // An adjustment's payload is flat (./adjustments.ts writes it): only its facts are kept.
     const flat: Facts = Object.fromEntries(

@@ -52,3 +52,44 @@ export const SCHEMA_STEP_9_TIERS: Migration = {
        )`,
   ],
 };
+
+/**
+ * Step 10 (issue 21, the tier act under four eyes): `proposals` takes the
+ * kind `tier`, which moves no money (amount 0). SQLite cannot change a
+ * CHECK in place, so the table is rebuilt with its rows, its index and its
+ * triggers (a proposal is decided once and never deleted: DROP TABLE fires
+ * no trigger, and every row is copied first, in the step's transaction).
+ */
+export const SCHEMA_STEP_10_TIER_ACT: Migration = {
+  version: 10,
+  statements: [
+    `CREATE TABLE proposals_new (
+         id TEXT PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('adjust_credit', 'adjust_debit', 'decide', 'refund', 'credit_excess', 'tier')),
+         payload_json TEXT NOT NULL,
+         tx_ref TEXT,
+         tx_version INTEGER,
+         amount_minor INTEGER NOT NULL CHECK (amount_minor > 0 OR (kind = 'tier' AND amount_minor = 0)),
+         proposed_by TEXT NOT NULL,
+         created_at_ms INTEGER NOT NULL,
+         expires_at_ms INTEGER NOT NULL,
+         status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'executed', 'failed')),
+         decided_by TEXT,
+         decided_at_ms INTEGER,
+         result_json TEXT,
+         version INTEGER NOT NULL CHECK (version > 0)
+       )`,
+    `INSERT INTO proposals_new (id, kind, payload_json, tx_ref, tx_version, amount_minor, proposed_by,
+         created_at_ms, expires_at_ms, status, decided_by, decided_at_ms, result_json, version)
+       SELECT id, kind, payload_json, tx_ref, tx_version, amount_minor, proposed_by,
+         created_at_ms, expires_at_ms, status, decided_by, decided_at_ms, result_json, version FROM proposals`,
+    "DROP TABLE proposals",
+    "ALTER TABLE proposals_new RENAME TO proposals",
+    "CREATE INDEX proposals_by_time ON proposals (created_at_ms DESC, id DESC)",
+    `CREATE TRIGGER proposals_decided_once BEFORE UPDATE ON proposals
+       WHEN NOT ((OLD.status = 'pending' AND NEW.status IN ('approved', 'rejected', 'expired', 'executed', 'failed'))
+              OR (OLD.status = 'approved' AND NEW.status IN ('executed', 'failed')))
+       BEGIN SELECT RAISE(ABORT, 'proposal_already_decided'); END`,
+    "CREATE TRIGGER proposals_never_deleted BEFORE DELETE ON proposals BEGIN SELECT RAISE(ABORT, 'proposals_append_only'); END",
+  ],
+};

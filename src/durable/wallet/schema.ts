@@ -4,7 +4,7 @@
  */
 import { flowRows } from "../../domain/flows";
 import { one, type Migration } from "../../lib/sqlite";
-import { SCHEMA_STEP_9_TIERS } from "./schema-tiers";
+import { SCHEMA_STEP_9_TIERS, SCHEMA_STEP_10_TIER_ACT } from "./schema-tiers";
 
 /**
  * The flow tables' guards (see step 2): a row is created only in its flow's
@@ -409,6 +409,8 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   // Step 9, KYC tiers: in its own module (this one is near the size bound).
   SCHEMA_STEP_9_TIERS,
+  // Step 10, the tier act's proposals.
+  SCHEMA_STEP_10_TIER_ACT,
 ];
 
 /**

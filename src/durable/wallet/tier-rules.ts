@@ -34,9 +34,27 @@ export function envPolicy(env: object): TierPolicy {
   return config.ok ? config.config.kyc : { table: CBN_TIER_TABLE, required: false };
 }
 
-/** The policy an open passed (remembered for the settle path), or the one in force. */
-export function policyFor(core: WalletCore, passed: TierPolicy | undefined): TierPolicy {
-  return passed ? core.tiers.remember(passed) : core.policy();
+/**
+ * The policy an open passed (remembered for the settle path), or the one in
+ * force. When the passed policy changes the wallet's limits (KYC_TIERS or
+ * KYC_REQUIRED changed), a new wallet version carries them to the feed, in
+ * this transaction: every version's limits are those of the policy it was
+ * written under, so the projection's check can derive them from the feed.
+ */
+export function policyFor(
+  core: WalletCore,
+  passed: TierPolicy | undefined,
+  now_ms: number,
+): TierPolicy {
+  if (!passed) return core.policy();
+  const before = core.policy();
+  core.tiers.remember(passed);
+  const tier = core.tiers.tier();
+  if (JSON.stringify(limitsOf(tier, before)) !== JSON.stringify(limitsOf(tier, passed))) {
+    core.ledger.markChanged();
+    core.ledger.flush(now_ms);
+  }
+  return passed;
 }
 
 /** The daily rule (and tier 0's), for `minor` about to move today; null: it fits. */

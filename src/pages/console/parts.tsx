@@ -67,6 +67,8 @@ export function describeProposal(p: Proposal): string {
     case "adjust_credit":
     case "adjust_debit":
       return `${p.kind === "adjust_credit" ? "Credit" : "Debit"} ${formatMinor(p.amount_minor)} (${String(payload.reason_code ?? "")}): ${String(payload.reason ?? "")}`;
+    case "tier":
+      return `${payload.tier === null ? "Lift the KYC tier override" : `Set the KYC tier to ${String(payload.tier)}`}: ${String(payload.reason ?? "")}`;
     default:
       return `${p.kind} ${p.tx_ref ?? ""} ${formatMinor(p.amount_minor)}`;
   }

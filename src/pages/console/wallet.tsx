@@ -1,6 +1,7 @@
 /** @jsxImportSource hono/jsx */
 /**
- * The console's wallet page: balance, available, held, the freeze, the newest
+ * The console's wallet page: balance, available, held, the KYC tier (its
+ * limits, today's use, an over_tier_cap anomaly), the freeze, the newest
  * transactions (each linking to its page), proposals and the audit log, and
  * for operators the forms that adjust, freeze and unfreeze (each confirmed on
  * its own page before it acts).
@@ -19,7 +20,7 @@ export function WalletPage(props: {
   csrf: string | null;
   done?: DoneFlag;
 }) {
-  const { summary, transactions, proposals, audit } = props.data;
+  const { summary, standing, over_tier_cap, transactions, proposals, audit } = props.data;
   const user_id = summary.user_id;
   const csrf = props.csrf;
   return (
@@ -38,6 +39,25 @@ export function WalletPage(props: {
           </div>
           <div class="card">
             Held <b data-field="held">{formatMinor(summary.held_minor)}</b>
+          </div>
+          <div class="card">
+            KYC tier <b data-field="tier">{summary.tier}</b>
+            {standing?.limits ? (
+              <span class="muted" data-field="tier-limits">
+                daily {formatMinor(standing.limits.daily_limit_minor)}, used today{" "}
+                {formatMinor(standing.used_today_minor)}, cap{" "}
+                {standing.limits.max_balance_minor === null
+                  ? "none"
+                  : formatMinor(standing.limits.max_balance_minor)}
+              </span>
+            ) : (
+              <span class="muted">moves no money until verified (KYC required)</span>
+            )}
+            {over_tier_cap.length > 0 ? (
+              <span class="failed" data-field="over-tier-cap">
+                over the tier's balance cap ({over_tier_cap.length} open)
+              </span>
+            ) : null}
           </div>
           <div class="card">
             Frozen <b data-field="frozen">{summary.frozen ? summary.frozen.mode : "no"}</b>

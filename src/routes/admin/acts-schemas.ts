@@ -48,6 +48,17 @@ export const FreezeBody = z
   })
   .openapi("FreezeRequest");
 
+export const TierActBody = z
+  .object({
+    tier: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3), z.null()]).openapi({
+      description:
+        "The tier to cap the wallet at (a sticky downgrade, 0-2), 3 to upgrade (only over tier 2), or null to lift the override.",
+    }),
+    reason: text.openapi({ description: "Why, for operators (the audit log)." }),
+    evidence: text.optional().openapi({ description: "A ticket, a document reference." }),
+  })
+  .openapi("TierActRequest");
+
 export const UnfreezeBody = z.object({ reason: text, evidence: text.optional() });
 export const DecisionBody = z.object({ reason: text.optional() });
 

@@ -36,6 +36,7 @@ import {
   ProposalParam,
   ProposalsQuery,
   QueueQuery,
+  TierActBody,
   UnfreezeBody,
   WalletAuditQuery,
   WalletParam,
@@ -48,6 +49,15 @@ function operatorOf(c: AppContext): Operator {
   if (!operator) throw new Error("an acts route ran without its guard");
   return operator;
 }
+
+/** An upgrade to 3 asked for below tier 2 (src/domain/tiers.ts `tierOverrideRefusal`). */
+const TIER_UPGRADE_REFUSED = {
+  status: 422,
+  code: "tier_upgrade_needs_tier_2",
+  title: "Tier 3 needs tier 2",
+  detail:
+    "An upgrade to tier 3 is granted only over tier 2: the wallet needs a verified BVN and NIN first.",
+} as const;
 
 const noWallet = () => errors.notFound("No wallet for this user.");
 
@@ -105,6 +115,46 @@ actsRoutes.openapi(
         throw noWallet();
       case "tier_balance_cap":
         throw tierProblem(out);
+    }
+  },
+);
+
+actsRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/admin/wallets/{user_id}/tier",
+    tags: ["admin"],
+    summary:
+      "Propose a KYC tier act: cap the wallet's tier (a sticky downgrade), upgrade to 3 (only over tier 2), or lift the override; an approver other than the proposer approves it",
+    ...operatorOnly,
+    request: {
+      params: WalletParam,
+      body: { content: { "application/json": { schema: TierActBody } }, required: true },
+    },
+    responses: {
+      202: {
+        description: "Proposed: a second operator with the approver role must approve it.",
+        content: { "application/json": { schema: Proposal } },
+      },
+      ...problems(401, 403, 404, 422),
+    },
+  }),
+  async (c) => {
+    const { user_id } = c.req.valid("param");
+    const stub = await walletOf(c, user_id);
+    const out = await stub.proposeTier(operatorOf(c), c.req.valid("json"));
+    switch (out.outcome) {
+      case "proposed":
+        return c.json(proposalView(out.proposal, user_id), 202);
+      case "tier_upgrade_needs_tier_2":
+        throw new AppError({
+          ...TIER_UPGRADE_REFUSED,
+          extra: { tier: out.tier },
+        });
+      case "role_required":
+        throw refusalProblem("role_required", "");
+      case "no_wallet":
+        throw noWallet();
     }
   },
 );

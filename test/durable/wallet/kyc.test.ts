@@ -6,9 +6,15 @@
  */
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { LAGOS_OFFSET_MS, type IdentityKind } from "../../../src/domain/tiers";
+import {
+  CBN_TIER_TABLE,
+  LAGOS_OFFSET_MS,
+  type IdentityKind,
+  type TierPolicy,
+} from "../../../src/domain/tiers";
 import type { Wallet } from "../../../src/durable/wallet/object";
-import { newUserId } from "../../../src/lib/ids";
+import { newTxRef, newUserId } from "../../../src/lib/ids";
+import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
 import { env, newWallet } from "../../support/helpers";
 
 const identity = (kind: IdentityKind, hash = `${kind}-hash-1`, last4 = "1234") => ({
@@ -23,7 +29,9 @@ const identity = (kind: IdentityKind, hash = `${kind}-hash-1`, last4 = "1234") =
 type Stub = Awaited<ReturnType<typeof newWallet>>["stub"];
 
 /** The wallet versions on the change feed, oldest first, as the feed carries them. */
-async function walletChanges(stub: Stub): Promise<{ version: number; tier: number }[]> {
+async function walletChanges(
+  stub: Stub,
+): Promise<{ version: number; tier: number; daily_limit_minor?: number }[]> {
   return runInDurableObject(stub, async (_w: Wallet, state) =>
     state.storage.sql
       .exec<{ body: string }>("SELECT body FROM changes WHERE entity = 'wallet' ORDER BY seq")
@@ -159,6 +167,50 @@ describe("Wallet object: verification attempts per Lagos day", () => {
       expect(at(before_midnight)).toEqual({ allowed: true, used: 1 });
       expect(at(before_midnight)).toEqual({ allowed: false, retry_after_s: 1 });
       expect(at(after_midnight)).toEqual({ allowed: true, used: 1 });
+    });
+  });
+
+  it("each wallet version carries its tier's limits; an open under a policy that changes them writes a new version with them, one that does not changes nothing", async () => {
+    const { stub, user_id } = await newWallet();
+    const before = (await walletChanges(stub)).at(-1);
+    // No open yet: the object's own configuration (the CBN's table, KYC not required in the tests).
+    expect(before).toMatchObject({
+      tier: 0,
+      daily_limit_minor: 50_000_00,
+      max_balance_minor: 300_000_00,
+    });
+    const open = (tiers: TierPolicy) =>
+      stub.openFunding({
+        tx_ref: newTxRef("FUND", user_id),
+        amount_minor: 100_00,
+        currency: "NGN",
+        pending_max: FUND_PENDING_MAX_CEILING,
+        deadline_at_ms: Date.now() + 3_600_000,
+        tiers,
+      });
+    expect((await open({ table: CBN_TIER_TABLE, required: false })).outcome).toBe("opened");
+    expect((await walletChanges(stub)).at(-1)).toEqual(before);
+    const raised: TierPolicy = {
+      table: {
+        ...CBN_TIER_TABLE,
+        "1": { daily_limit_minor: 80_000_00, max_balance_minor: 400_000_00 },
+      },
+      required: false,
+    };
+    expect((await open(raised)).outcome).toBe("opened");
+    const after = (await walletChanges(stub)).at(-1);
+    expect(after).toMatchObject({
+      tier: 0,
+      daily_limit_minor: 80_000_00,
+      max_balance_minor: 400_000_00,
+    });
+    expect(after!.version).toBe(before!.version + 1);
+    // KYC required: tier 0 may move nothing, and its version says so (0 and 0).
+    expect((await open({ ...raised, required: true })).outcome).toBe("kyc_required");
+    expect((await walletChanges(stub)).at(-1)).toMatchObject({
+      version: before!.version + 2,
+      daily_limit_minor: 0,
+      max_balance_minor: 0,
     });
   });
 });
