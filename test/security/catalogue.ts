@@ -42,6 +42,7 @@ const LOGIN = "test/security/login.test.ts";
 const MUTATIONS = "test/security/mutations.test.ts";
 const KYC_SECURITY = "test/routes/kyc/security.test.ts";
 const KYC_VERIFY = "test/routes/kyc/verify.test.ts";
+const KYC_TIMING = "test/security/kyc-timing.test.ts";
 const AUTH = "test/routes/auth/auth.test.ts";
 const WS = "test/routes/ws/ws.test.ts";
 const WS_LIMITS = "test/routes/ws/ws-limits.test.ts";
@@ -1412,6 +1413,14 @@ export const CATALOGUE: readonly Attack[] = [
       "enumerating BVNs/NINs through differences between not-found, another person's name and a wrong date of birth",
     file: KYC_SECURITY,
     test: "not found, another person's name, a wrong date of birth: byte-identical answers apart from the request id",
+  },
+  {
+    id: "kyc-enumeration-timing",
+    area: "kyc",
+    description:
+      "enumerating BVNs by how long the answer takes: not found, another person's number and one verified by another user each cost exactly one provider lookup, and their medians stay within the provider's own time",
+    file: KYC_TIMING,
+    test: "not found, another person, in use by another user: one provider lookup each, and medians within the provider's own time",
   },
   {
     id: "kyc-enumeration-attempts",

@@ -25,6 +25,7 @@ import {
   uniqueMtnNumber,
 } from "./harness";
 import { fail, jsonAnswer, problem, same } from "./check";
+import { tierRefused } from "./commands-kyc";
 import {
   balances,
   type Model,
@@ -269,6 +270,8 @@ export class PayBill implements Cmd {
       );
       return countOutcome("bill: insufficient funds");
     }
+    // A bill counts against the day like any held payment (README "Tiers and limits").
+    if (await tierRefused(user, "debit", plan.amount_minor, response, "bill")) return;
     const answer = await jsonAnswer<BillAnswer>(response, 202, `bill ${JSON.stringify(plan.body)}`);
     let after = AFTER_ANSWER[this.number];
     // A loaded machine: VTpass delivered at once but answered after our timeout (commands-held.ts says why).

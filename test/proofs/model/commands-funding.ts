@@ -22,6 +22,7 @@ import {
   queued,
   vtControl,
 } from "./harness";
+import { tierMayRefuse, tierRefused } from "./commands-kyc";
 import { deliverToModel, fail, jsonAnswer, problem, same, type Charges } from "./check";
 import {
   apply,
@@ -70,7 +71,12 @@ export class Fund implements Cmd {
     const key = reuse ? reuse[0] : this.idem === "none" ? undefined : freshKey("fund", r.seq);
     let amount_minor = this.amount_naira * 100;
     if (reuse) amount_minor = Number(reuse[1].fingerprint) + (this.idem === "changed" ? 100 : 0);
-    const refuse = this.refuse && !reuse && active && pendingFundings(user) < m.fund_pending_max;
+    const refuse =
+      this.refuse &&
+      !reuse &&
+      active &&
+      pendingFundings(user) < m.fund_pending_max &&
+      !tierMayRefuse(user, "fund", amount_minor);
     if (refuse) {
       counts.faults += 1;
       await okJson(
@@ -122,6 +128,7 @@ export class Fund implements Cmd {
       await problem(response, 409, "too_many_pending_fundings", "fund past FUND_PENDING_MAX");
       return countOutcome("fund: too many pending");
     }
+    if (await tierRefused(user, "fund", amount_minor, response, "fund")) return;
     if (refuse) {
       const body = await problem(
         response,
@@ -189,6 +196,8 @@ export class FundBurst implements Cmd {
     countCommand("fund burst");
     const user = userOf(m, this.user);
     if (r.active.get(user.user_id) === false) return;
+    // The tiers could refuse some of the burst (the largest is NGN 111); Fund proves those refusals.
+    if (tierMayRefuse(user, "fund", (100 + this.n) * 100)) return;
     const room = Math.max(0, m.fund_pending_max - pendingFundings(user));
     counts.requests += this.n;
     const answers = await Promise.all(
@@ -351,21 +360,31 @@ export class Redeliver implements Cmd {
   async run(m: Model, r: Real): Promise<void> {
     countCommand("redeliver");
     const all = m.users.flatMap((u) => u.txs);
-    const sources: (() => Promise<Response>)[] = [
-      ...[...r.charges.values()].map((c) => () => flwControl(`/transactions/${c.id}/deliver`, {})),
+    // A VTpass callback whose requery is still queued is folded into it (src/services/callbacks.ts): `folds`.
+    const sources: { send: () => Promise<Response>; folds?: string }[] = [
+      ...[...r.charges.values()].map((c) => ({
+        send: () => flwControl(`/transactions/${c.id}/deliver`, {}),
+      })),
       ...all
         .filter((t) => t.transfer_id && (t.transfer === "SUCCESSFUL" || t.transfer === "FAILED"))
-        .map((t) => () => flwControl(`/transfers/${t.transfer_id}/deliver`, {})),
+        .map((t) => ({ send: () => flwControl(`/transfers/${t.transfer_id}/deliver`, {}) })),
       ...all
         .filter((t) => t.request_id && t.vt && t.vt !== "pending")
-        .map((t) => () => vtControl(`/purchases/${t.request_id}/callback`, {})),
+        .map((t) => ({
+          send: () => vtControl(`/purchases/${t.request_id}/callback`, {}),
+          folds: t.request_id!,
+        })),
     ];
     const source = pickOf(sources, this.pick);
     if (!source) return;
     counts.requests += 1;
+    const folded =
+      source.folds !== undefined && queued.some((q) => JSON.stringify(q).includes(source.folds!));
     const before = queued.length;
-    await okJson(await source(), "redeliver");
-    if (queued.length === before) fail("redeliver", "nothing reached the queue");
+    const delivery = await okJson(await source.send(), "redeliver");
+    if (queued.length === before && folded)
+      return countOutcome("provider delivered a duplicate: folded into a queued requery");
+    if (queued.length === before) fail("redeliver: nothing reached the queue", delivery);
     countOutcome("provider delivered a duplicate");
   }
   toString = () => `Redeliver(#${this.pick})`;

@@ -23,6 +23,7 @@ import {
   vtControl,
 } from "./harness";
 import { fail, jsonAnswer, problem, same } from "./check";
+import { concurrentExplained, concurrentRefusal, roomToday, tierRefused } from "./commands-kyc";
 import {
   balances,
   serialOrderExists,
@@ -212,6 +213,7 @@ export class Withdraw implements Cmd {
       );
       return countOutcome("withdraw: insufficient funds");
     }
+    if (await tierRefused(user, "debit", required, response, "withdraw")) return;
     const remember = (status: number, tx_ref: string, code: string | null) =>
       key && user.keys.set(key, { fingerprint: JSON.stringify(body), status, tx_ref, code });
     if (this.account === "blacklisted" || fault === "refuse") {
@@ -410,6 +412,7 @@ export class Buy implements Cmd {
       );
       return countOutcome("purchase: insufficient funds");
     }
+    if (await tierRefused(user, "debit", plan.amount_minor, response, "purchase")) return;
     const answer = await jsonAnswer<HeldAnswer>(
       response,
       202,
@@ -490,6 +493,7 @@ export class Concurrent implements Cmd {
     const user = userOf(m, this.user);
     if (r.active.get(user.user_id) === false) return;
     const available_minor = balances(user).available_minor;
+    const room_minor = roomToday(user);
     // Each asks for about available / share, so some of them cannot fit.
     const each_minor = Math.max(100_00, Math.floor(available_minor / this.share / 100) * 100);
     const requests = this.kinds.map((kind) => {
@@ -521,12 +525,12 @@ export class Concurrent implements Cmd {
     const buying = requests.filter((q) => q.kind !== "withdraw").length;
     if (buying > 0) await pacePurchases(user.user_id, buying);
     const responses = await Promise.all(requests.map((q) => q.send()));
-    const outcomes: { required_minor: number; accepted: boolean }[] = [];
+    const outcomes: { required_minor: number; accepted: boolean; code?: string }[] = [];
     for (const [i, response] of responses.entries()) {
       const q = requests[i];
       if (response.status === 422) {
-        await problem(response, 422, "insufficient_funds", "concurrent held payment");
-        outcomes.push({ required_minor: q.amount_minor + q.fee_minor, accepted: false });
+        const code = await concurrentRefusal(response, "concurrent held payment");
+        outcomes.push({ required_minor: q.amount_minor + q.fee_minor, accepted: false, code });
         continue;
       }
       const answer = await jsonAnswer<HeldAnswer>(response, 202, `concurrent ${q.kind}`);
@@ -556,8 +560,15 @@ export class Concurrent implements Cmd {
       user.txs.push(tx);
       outcomes.push({ required_minor: q.amount_minor + q.fee_minor, accepted: true });
     }
-    if (!serialOrderExists(available_minor, outcomes))
-      fail("no serial order explains the concurrent answers", { available_minor, outcomes });
+    if (
+      !serialOrderExists(Math.min(available_minor, room_minor ?? Infinity), outcomes) ||
+      !concurrentExplained(available_minor, room_minor, outcomes)
+    )
+      fail("no serial order explains the concurrent answers", {
+        available_minor,
+        room_minor,
+        outcomes,
+      });
     const refused = outcomes.filter((o) => !o.accepted).length;
     countOutcome(
       refused === 0

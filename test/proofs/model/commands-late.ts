@@ -8,6 +8,7 @@
  * Each command makes what it needs when the sequence has none (a funding, a
  * failed purchase or transfer), so it runs in most sequences it is drawn in.
  */
+import { tierMayRefuse } from "./commands-kyc";
 import { env } from "cloudflare:workers";
 import { passDeadline } from "../../support/faults";
 import { fail, jsonAnswer, same } from "./check";
@@ -70,7 +71,12 @@ async function openFunding(
   user: ModelUser,
   amount_minor: number,
 ): Promise<ModelTx | null> {
-  if (r.active.get(user.user_id) === false || pendingFundings(user) >= m.fund_pending_max)
+  // A funding the tiers refuse is not opened (Fund predicts and checks those refusals).
+  if (
+    r.active.get(user.user_id) === false ||
+    pendingFundings(user) >= m.fund_pending_max ||
+    tierMayRefuse(user, "fund", amount_minor)
+  )
     return null;
   counts.requests += 1;
   const body = await jsonAnswer<{
@@ -262,6 +268,7 @@ async function newHeld(
   if (target === "transfer") {
     const amount_minor = 100_00;
     if (amount_minor + m.fee_minor > available_minor) return null;
+    if (tierMayRefuse(user, "debit", amount_minor + m.fee_minor)) return null;
     const body = {
       amount: naira(amount_minor),
       account_number: ACCOUNTS.ok,
@@ -288,6 +295,7 @@ async function newHeld(
   }
   const plan = planPurchase("airtime", "failed", 100_00);
   if (plan.amount_minor > available_minor) return null;
+  if (tierMayRefuse(user, "debit", plan.amount_minor)) return null;
   const answer = await jsonAnswer<HeldAnswer>(
     await call(r.fee, plan.path, jsonPost(user.auth, plan.body)),
     202,
