@@ -101,6 +101,9 @@ function workersProject(options: {
                   MONGO_BATCH_TIMEOUT_MS: "4000",
                 }
               : {}),
+            // The HTTP model's pending VTpass numbers stay pending until its own command settles
+            // them: the look-alike's 20 s delivery timer is set past any sequence (src/sandbox/vtpass/object.ts).
+            ...(options.name === "proofs" ? { SANDBOX_VTPASS_PENDING_DELIVER_S: "3600" } : {}),
             // `npm run test:soak` sets SOAK=1: the property tests run their long, seeded form.
             SOAK: process.env.SOAK === "1" ? "1" : "0",
             // scripts/model-soak.mjs: the model test's seed and sequence count for one shard.

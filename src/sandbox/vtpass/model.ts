@@ -186,7 +186,14 @@ const answer = (body: Json, record: PurchaseRecord | null = null): PayDecision =
 
 /** `POST /api/pay`: checks in VTpass's order, then the test-number scenario. */
 export function decidePay(
-  input: { headers: HeaderReader; body: unknown; now_ms: number; transaction_id: string },
+  input: {
+    headers: HeaderReader;
+    body: unknown;
+    now_ms: number;
+    transaction_id: string;
+    /** How long a pending test number stays pending (PENDING_DELIVER_AFTER_MS unless configured). */
+    pending_deliver_after_ms?: number;
+  },
   ledger: PurchaseLedger,
 ): PayDecision {
   if (!keysAccepted("POST", input.headers)) return answer(renderError("087"));
@@ -272,7 +279,7 @@ export function decidePay(
       const pending: PurchaseRecord = {
         ...record,
         status: "pending",
-        deliver_at_ms: input.now_ms + PENDING_DELIVER_AFTER_MS,
+        deliver_at_ms: input.now_ms + (input.pending_deliver_after_ms ?? PENDING_DELIVER_AFTER_MS),
       };
       return answer(renderPayAnswer(pending), pending);
     }
@@ -299,7 +306,8 @@ export function decidePay(
         record: {
           ...record,
           status: "pending",
-          deliver_at_ms: input.now_ms + PENDING_DELIVER_AFTER_MS,
+          deliver_at_ms:
+            input.now_ms + (input.pending_deliver_after_ms ?? PENDING_DELIVER_AFTER_MS),
         },
       };
     default:

@@ -107,6 +107,7 @@ export class VtpassSandbox extends SandboxObject {
             body: input.body,
             now_ms,
             transaction_id: newTransactionId(now_ms),
+            pending_deliver_after_ms: pendingDeliverAfterMs(this.env),
           },
           this.store,
         ),
@@ -309,4 +310,20 @@ export class VtpassSandbox extends SandboxObject {
     if (!vtpass) throw new Error("VTpass is not configured outside production");
     return vtpass.callback_secret;
   }
+}
+
+/**
+ * SANDBOX_VTPASS_PENDING_DELIVER_S (whole seconds, 1 to 86,400; a development
+ * and test knob of this look-alike only, like SANDBOX_TRANSFER_DELAY_S for
+ * Flutterwave's): how long a pending test number stays pending before a
+ * requery or the alarm delivers it. The HTTP model test sets an hour, since
+ * its pending purchases stay pending until its own command settles them, and
+ * a slow sequence must not outlast a timer the model does not follow.
+ */
+function pendingDeliverAfterMs(env: Env): number | undefined {
+  const raw = (env as unknown as Record<string, unknown>).SANDBOX_VTPASS_PENDING_DELIVER_S;
+  const seconds = typeof raw === "string" ? Number(raw) : Number.NaN;
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= 86_400
+    ? seconds * 1000
+    : undefined;
 }
