@@ -84,7 +84,7 @@ for (const name of ONLY)
     throw new Error(`BENCH_ONLY: no step "${name}" (steps: ${PLAN.map((s) => s.name).join(", ")})`);
 const STEPS = ONLY.length > 0 ? PLAN.filter((step) => ONLY.includes(step.name)) : PLAN;
 /** What the benchmarks raise for their own server (each script says why). */
-const VARS = { ...webhooks.vars };
+const VARS = { ...webhooks.vars, ...purchases.vars };
 const RATELIMITS = { ...webhooks.ratelimits, ...purchases.ratelimits, ...realtime.ratelimits };
 
 const started_at = new Date().toISOString();
