@@ -131,6 +131,13 @@ export async function registerAndLogin(email = uniqueEmail(), password = PASSWOR
 export { env };
 
 /**
+ * The budget of a test that calls withinOneRateWindow: the wait alone may take up to
+ * `needed_ms` (30 s at most in this suite), so the default 30 s budget would leave the
+ * test's own work no time at all on an unlucky start.
+ */
+export const WAITS_FOR_RATE_WINDOW_MS = 90_000;
+
+/**
  * Rate limiters count in fixed windows aligned to the minute (locally and in
  * production's simple limiter). A test that counts attempts waits, when needed,
  * so that it runs inside one window.

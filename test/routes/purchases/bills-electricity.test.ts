@@ -16,6 +16,7 @@ import {
   expectProblem,
   fundedWallet,
   runReconciler,
+  WAITS_FOR_RATE_WINDOW_MS,
   withinOneRateWindow,
 } from "../../support/helpers";
 import { payCount, uniqueMtnNumber, vtpassSettles } from "../../support/purchases";
@@ -436,46 +437,50 @@ describe("POST /wallet/electricity through the look-alike's test meters", () => 
 });
 
 describe("electricity: the money rules under load", () => {
-  it("with 5,000 available, 25 concurrent payments of 1,000: 10 pass the per-user limit, of which exactly 5 are held and 5 refused", async () => {
-    const { auth, stub } = await fundedWallet(5_000_00);
-    const phone = uniqueMtnNumber();
-    // The payments stay pending (VTpass gives no answer), so every accepted one keeps its hold.
-    await controlData(
-      await vtControl("/faults", {
-        body: { operation: "pay", match: phone, mode: "http_500", times: 25 },
-      }),
-    );
-    // Verified once before the burst, so every request meets the same cached verification.
-    expect(
-      (
-        await get(
-          auth,
-          `/catalog/electricity/verify?disco=ikeja-electric&meter=${PREPAID}&type=prepaid`,
-        )
-      ).status,
-    ).toBe(200);
-    await withinOneRateWindow(15_000);
-    const answers = await Promise.all(
-      Array.from({ length: 25 }, () =>
-        payElectricity(auth, {
-          disco: "ikeja-electric",
-          meter: PREPAID,
-          type: "prepaid",
-          amount: "1000",
-          phone,
+  it(
+    "with 5,000 available, 25 concurrent payments of 1,000: 10 pass the per-user limit, of which exactly 5 are held and 5 refused",
+    async () => {
+      const { auth, stub } = await fundedWallet(5_000_00);
+      const phone = uniqueMtnNumber();
+      // The payments stay pending (VTpass gives no answer), so every accepted one keeps its hold.
+      await controlData(
+        await vtControl("/faults", {
+          body: { operation: "pay", match: phone, mode: "http_500", times: 25 },
         }),
-      ),
-    );
-    const statuses = answers.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 202)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 422)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
-    for (const r of answers.filter((a) => a.status === 422))
-      expect((await expectProblem(r, 422)).code).toBe("insufficient_funds");
-    expect(await expectLedgerConsistent(stub)).toMatchObject({
-      balance_minor: 5_000_00,
-      held_minor: 5_000_00,
-      available_minor: 0,
-    });
-  });
+      );
+      // Verified once before the burst, so every request meets the same cached verification.
+      expect(
+        (
+          await get(
+            auth,
+            `/catalog/electricity/verify?disco=ikeja-electric&meter=${PREPAID}&type=prepaid`,
+          )
+        ).status,
+      ).toBe(200);
+      await withinOneRateWindow(15_000);
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () =>
+          payElectricity(auth, {
+            disco: "ikeja-electric",
+            meter: PREPAID,
+            type: "prepaid",
+            amount: "1000",
+            phone,
+          }),
+        ),
+      );
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 202)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 422)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+      for (const r of answers.filter((a) => a.status === 422))
+        expect((await expectProblem(r, 422)).code).toBe("insufficient_funds");
+      expect(await expectLedgerConsistent(stub)).toMatchObject({
+        balance_minor: 5_000_00,
+        held_minor: 5_000_00,
+        available_minor: 0,
+      });
+    },
+    WAITS_FOR_RATE_WINDOW_MS,
+  );
 });

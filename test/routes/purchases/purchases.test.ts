@@ -21,6 +21,7 @@ import {
   form,
   fundedWallet,
   runReconciler,
+  WAITS_FOR_RATE_WINDOW_MS,
   withinOneRateWindow,
 } from "../../support/helpers";
 import {
@@ -218,81 +219,87 @@ describe("purchases: refusals, and the money rules under load", () => {
     );
   });
 
-  it("never sends a purchase whose request_id is already bound to another purchase, and moves none of its money", async () => {
-    const first = await fundedWallet(100_000_00);
-    const second = await fundedWallet(100_000_00);
-    // request_ids are a Lagos minute and 100 random bits. The randomness is the outside world:
-    // pinned here, the two purchases draw the same id, as a broken random source would make them.
-    const real = crypto.getRandomValues.bind(crypto);
-    const suffix = real(new Uint8Array(VTPASS_REQUEST_ID_SUFFIX_CHARS));
-    await withinOneRateWindow(15_000); // both inside one minute, so the ids' date prefixes agree too
-    const pinned = vi.spyOn(crypto, "getRandomValues").mockImplementation(((array: Uint8Array) => {
-      if (array instanceof Uint8Array && array.length === suffix.length) array.set(suffix);
-      else real(array);
-      return array;
-    }) as typeof crypto.getRandomValues);
-    const second_naira = Number(uniqueNaira());
-    let bought: Purchase;
-    let refused: Response;
-    try {
-      bought = await purchased(
-        await buyAirtime(first.auth, {
+  it(
+    "never sends a purchase whose request_id is already bound to another purchase, and moves none of its money",
+    async () => {
+      const first = await fundedWallet(100_000_00);
+      const second = await fundedWallet(100_000_00);
+      // request_ids are a Lagos minute and 100 random bits. The randomness is the outside world:
+      // pinned here, the two purchases draw the same id, as a broken random source would make them.
+      const real = crypto.getRandomValues.bind(crypto);
+      const suffix = real(new Uint8Array(VTPASS_REQUEST_ID_SUFFIX_CHARS));
+      await withinOneRateWindow(15_000); // both inside one minute, so the ids' date prefixes agree too
+      const pinned = vi.spyOn(crypto, "getRandomValues").mockImplementation(((
+        array: Uint8Array,
+      ) => {
+        if (array instanceof Uint8Array && array.length === suffix.length) array.set(suffix);
+        else real(array);
+        return array;
+      }) as typeof crypto.getRandomValues);
+      const second_naira = Number(uniqueNaira());
+      let bought: Purchase;
+      let refused: Response;
+      try {
+        bought = await purchased(
+          await buyAirtime(first.auth, {
+            phone: "08011111111",
+            amount: uniqueNaira(),
+            network: "mtn",
+          }),
+        );
+        refused = await buyAirtime(second.auth, {
           phone: "08011111111",
-          amount: uniqueNaira(),
+          amount: String(second_naira),
           network: "mtn",
-        }),
-      );
-      refused = await buyAirtime(second.auth, {
-        phone: "08011111111",
-        amount: String(second_naira),
-        network: "mtn",
+        });
+      } finally {
+        pinned.mockRestore();
+      }
+      const request_id = (await first.stub.getTransaction(bought.tx_ref))!.provider_ref!;
+      expect(bought.status).toBe("SUCCESS");
+      // The second purchase was held under the same request_id, which the index keeps for the first.
+      const listed = await second.stub.listTransactions({ limit: 10 });
+      const held = (listed.ok ? listed.data : []).find((t) => t.type === "AIRTIME")!;
+      expect(held.provider_ref).toBe(request_id);
+      expect(
+        await env.PROVIDER_REFS.getByName(providerRefsShardName("vtpass", request_id)).txRef(
+          "vtpass",
+          request_id,
+        ),
+      ).toBe(bought.tx_ref);
+      // VTpass saw one pay for that id (the first purchase's), never the second.
+      expect(await payCount(request_id)).toBe(1);
+      expect(refused.status).toBeGreaterThanOrEqual(500);
+      expect(refused.headers.get("content-type")).toBe("application/problem+json");
+      expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({
+        status: "PENDING",
+        stage: "hold_placed",
       });
-    } finally {
-      pinned.mockRestore();
-    }
-    const request_id = (await first.stub.getTransaction(bought.tx_ref))!.provider_ref!;
-    expect(bought.status).toBe("SUCCESS");
-    // The second purchase was held under the same request_id, which the index keeps for the first.
-    const listed = await second.stub.listTransactions({ limit: 10 });
-    const held = (listed.ok ? listed.data : []).find((t) => t.type === "AIRTIME")!;
-    expect(held.provider_ref).toBe(request_id);
-    expect(
-      await env.PROVIDER_REFS.getByName(providerRefsShardName("vtpass", request_id)).txRef(
-        "vtpass",
-        request_id,
-      ),
-    ).toBe(bought.tx_ref);
-    // VTpass saw one pay for that id (the first purchase's), never the second.
-    expect(await payCount(request_id)).toBe(1);
-    expect(refused.status).toBeGreaterThanOrEqual(500);
-    expect(refused.headers.get("content-type")).toBe("application/problem+json");
-    expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({
-      status: "PENDING",
-      stage: "hold_placed",
-    });
-    expect(await second.stub.summary()).toMatchObject({
-      balance_minor: 100_000_00,
-      held_minor: second_naira * 100,
-    });
-    // Never claimed, so the reconciler voids the hold once the in-flight window has passed.
-    await runInDurableObject(second.stub, (_i, state) =>
-      state.storage.sql.exec(
-        "UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?",
-        Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
-        held.tx_ref,
-      ),
-    );
-    await runReconciler(second.stub);
-    expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({
-      status: "FAILED",
-      stage: "abandoned",
-    });
-    expect(await expectLedgerConsistent(second.stub)).toMatchObject({
-      balance_minor: 100_000_00,
-      held_minor: 0,
-      journal_rows: 1,
-    });
-  });
+      expect(await second.stub.summary()).toMatchObject({
+        balance_minor: 100_000_00,
+        held_minor: second_naira * 100,
+      });
+      // Never claimed, so the reconciler voids the hold once the in-flight window has passed.
+      await runInDurableObject(second.stub, (_i, state) =>
+        state.storage.sql.exec(
+          "UPDATE transactions SET created_at_ms = ? WHERE tx_ref = ?",
+          Date.now() - IDEMPOTENCY_IN_FLIGHT_LOCK_MS,
+          held.tx_ref,
+        ),
+      );
+      await runReconciler(second.stub);
+      expect(await second.stub.getTransaction(held.tx_ref)).toMatchObject({
+        status: "FAILED",
+        stage: "abandoned",
+      });
+      expect(await expectLedgerConsistent(second.stub)).toMatchObject({
+        balance_minor: 100_000_00,
+        held_minor: 0,
+        journal_rows: 1,
+      });
+    },
+    WAITS_FOR_RATE_WINDOW_MS,
+  );
 
   it("keeps a purchase whose answer was lost (5xx) pending, and never refunds it on a guess", async () => {
     const { auth, stub } = await fundedWallet(100_000_00);
@@ -309,59 +316,73 @@ describe("purchases: refusals, and the money rules under load", () => {
     expect((await stub.summary())?.held_minor).toBe(Number(amount) * 100);
   });
 
-  it("with 5,000 available, 25 concurrent purchases of 1,000: 10 pass the per-user limit, of which exactly 5 are held and 5 refused", async () => {
-    const { auth, stub } = await fundedWallet(5_000_00);
-    const phone = uniqueMtnNumber();
-    // The purchases stay pending (VTpass gives no answer), so every accepted one keeps its hold.
-    await controlData(
-      await vtControl("/faults", {
-        body: { operation: "pay", match: phone, mode: "http_500", times: 25 },
-      }),
-    );
-    // All 25 in one window of PURCHASE_USER_LIMITER (10 a minute): the 15 past it never reach the wallet.
-    await withinOneRateWindow(15_000);
-    const answers = await Promise.all(
-      Array.from({ length: 25 }, () => buyAirtime(auth, { phone, amount: "1000" })),
-    );
-    const statuses = answers.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 202)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 422)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
-    for (const r of answers.filter((a) => a.status === 422))
-      expect((await expectProblem(r, 422)).code).toBe("insufficient_funds");
-    expect(await expectLedgerConsistent(stub)).toMatchObject({
-      balance_minor: 5_000_00,
-      held_minor: 5_000_00,
-      available_minor: 0,
-    });
-  });
+  it(
+    "with 5,000 available, 25 concurrent purchases of 1,000: 10 pass the per-user limit, of which exactly 5 are held and 5 refused",
+    async () => {
+      const { auth, stub } = await fundedWallet(5_000_00);
+      const phone = uniqueMtnNumber();
+      // The purchases stay pending (VTpass gives no answer), so every accepted one keeps its hold.
+      await controlData(
+        await vtControl("/faults", {
+          body: { operation: "pay", match: phone, mode: "http_500", times: 25 },
+        }),
+      );
+      // All 25 in one window of PURCHASE_USER_LIMITER (10 a minute): the 15 past it never reach the wallet.
+      await withinOneRateWindow(15_000);
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => buyAirtime(auth, { phone, amount: "1000" })),
+      );
+      const statuses = answers.map((r) => r.status).sort();
+      expect(statuses.filter((s) => s === 202)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 422)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+      for (const r of answers.filter((a) => a.status === 422))
+        expect((await expectProblem(r, 422)).code).toBe("insufficient_funds");
+      expect(await expectLedgerConsistent(stub)).toMatchObject({
+        balance_minor: 5_000_00,
+        held_minor: 5_000_00,
+        available_minor: 0,
+      });
+    },
+    WAITS_FOR_RATE_WINDOW_MS,
+  );
 
-  it("mixes purchases and withdrawals on one balance without ever going below zero", async () => {
-    const { auth, stub } = await fundedWallet(10_000_00);
-    const phone = uniqueMtnNumber();
-    await controlData(
-      await vtControl("/faults", {
-        body: { operation: "pay", match: phone, mode: "http_500", times: 12 },
-      }),
-    );
-    await withinOneRateWindow(15_000);
-    const purchases = Array.from({ length: 12 }, () => buyAirtime(auth, { phone, amount: "500" }));
-    const withdrawals = Array.from({ length: 12 }, () =>
-      api("/wallet/withdraw", {
-        method: "POST",
-        headers: { "content-type": "application/json", ...auth },
-        body: JSON.stringify({ amount: "500", account_number: "0690000031", account_bank: "044" }),
-      }),
-    );
-    const answers = await Promise.all([...purchases, ...withdrawals]);
-    // 2 purchases past PURCHASE_USER_LIMITER's 10 a minute; 22 reach the wallet, 20 fit.
-    expect(answers.filter((r) => r.status === 429)).toHaveLength(2);
-    expect(answers.filter((r) => r.status === 202)).toHaveLength(20);
-    expect(answers.filter((r) => r.status === 422)).toHaveLength(2);
-    const audit = await expectLedgerConsistent(stub);
-    expect(audit.available_minor).toBe(0);
-    expect(audit.held_minor).toBe(10_000_00);
-  });
+  it(
+    "mixes purchases and withdrawals on one balance without ever going below zero",
+    async () => {
+      const { auth, stub } = await fundedWallet(10_000_00);
+      const phone = uniqueMtnNumber();
+      await controlData(
+        await vtControl("/faults", {
+          body: { operation: "pay", match: phone, mode: "http_500", times: 12 },
+        }),
+      );
+      await withinOneRateWindow(15_000);
+      const purchases = Array.from({ length: 12 }, () =>
+        buyAirtime(auth, { phone, amount: "500" }),
+      );
+      const withdrawals = Array.from({ length: 12 }, () =>
+        api("/wallet/withdraw", {
+          method: "POST",
+          headers: { "content-type": "application/json", ...auth },
+          body: JSON.stringify({
+            amount: "500",
+            account_number: "0690000031",
+            account_bank: "044",
+          }),
+        }),
+      );
+      const answers = await Promise.all([...purchases, ...withdrawals]);
+      // 2 purchases past PURCHASE_USER_LIMITER's 10 a minute; 22 reach the wallet, 20 fit.
+      expect(answers.filter((r) => r.status === 429)).toHaveLength(2);
+      expect(answers.filter((r) => r.status === 202)).toHaveLength(20);
+      expect(answers.filter((r) => r.status === 422)).toHaveLength(2);
+      const audit = await expectLedgerConsistent(stub);
+      expect(audit.available_minor).toBe(0);
+      expect(audit.held_minor).toBe(10_000_00);
+    },
+    WAITS_FOR_RATE_WINDOW_MS,
+  );
 
   it("answers an inactive wallet 422 and a number that is not Nigerian 422, holding nothing", async () => {
     const { auth, stub } = await fundedWallet(10_000_00);

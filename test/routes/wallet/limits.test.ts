@@ -20,6 +20,7 @@ import {
   fundedWallet,
   newWallet,
   ORIGIN,
+  WAITS_FOR_RATE_WINDOW_MS,
   withinOneRateWindow,
 } from "../../support/helpers";
 import { buyAirtime, uniqueMtnNumber } from "../../support/purchases";
@@ -188,35 +189,39 @@ describe("tier refusals through the routes", () => {
 });
 
 describe("the day's limit under concurrency", () => {
-  it("with NGN 20,000 left today, 25 concurrent purchases of 3,000: 10 pass the per-user limit, of which exactly 6 are held and 4 refused", async () => {
-    // NGN 30,000 funded today: 20,000 of the day is left, and the balance would allow 10.
-    const { auth, stub } = await fundedWallet(30_000_00, { verify: false });
-    const phone = uniqueMtnNumber();
-    // The purchases stay pending (VTpass gives no answer), so every accepted one keeps its hold.
-    await controlData(
-      await vtControl("/faults", {
-        body: { operation: "pay", match: phone, mode: "http_500", times: 25 },
-      }),
-    );
-    // All 25 in one window of PURCHASE_USER_LIMITER (10 a minute): the 15 past it never reach the wallet.
-    await withinOneRateWindow(15_000);
-    const answers = await Promise.all(
-      Array.from({ length: 25 }, () => buyAirtime(auth, { phone, amount: "3000" })),
-    );
-    const statuses = answers.map((r) => r.status);
-    expect(statuses.filter((s) => s === 202)).toHaveLength(6);
-    expect(statuses.filter((s) => s === 422)).toHaveLength(4);
-    expect(statuses.filter((s) => s === 429)).toHaveLength(15);
-    for (const r of answers.filter((a) => a.status === 422))
-      expect((await expectProblem(r, 422)).code).toBe("tier_limit_exceeded");
-    expect(await expectLedgerConsistent(stub)).toMatchObject({
-      balance_minor: 30_000_00,
-      held_minor: 18_000_00,
-      available_minor: 12_000_00,
-    });
-    expect(await limits(auth)).toMatchObject({
-      used_today: "48000.00",
-      remaining_today: "2000.00",
-    });
-  });
+  it(
+    "with NGN 20,000 left today, 25 concurrent purchases of 3,000: 10 pass the per-user limit, of which exactly 6 are held and 4 refused",
+    async () => {
+      // NGN 30,000 funded today: 20,000 of the day is left, and the balance would allow 10.
+      const { auth, stub } = await fundedWallet(30_000_00, { verify: false });
+      const phone = uniqueMtnNumber();
+      // The purchases stay pending (VTpass gives no answer), so every accepted one keeps its hold.
+      await controlData(
+        await vtControl("/faults", {
+          body: { operation: "pay", match: phone, mode: "http_500", times: 25 },
+        }),
+      );
+      // All 25 in one window of PURCHASE_USER_LIMITER (10 a minute): the 15 past it never reach the wallet.
+      await withinOneRateWindow(15_000);
+      const answers = await Promise.all(
+        Array.from({ length: 25 }, () => buyAirtime(auth, { phone, amount: "3000" })),
+      );
+      const statuses = answers.map((r) => r.status);
+      expect(statuses.filter((s) => s === 202)).toHaveLength(6);
+      expect(statuses.filter((s) => s === 422)).toHaveLength(4);
+      expect(statuses.filter((s) => s === 429)).toHaveLength(15);
+      for (const r of answers.filter((a) => a.status === 422))
+        expect((await expectProblem(r, 422)).code).toBe("tier_limit_exceeded");
+      expect(await expectLedgerConsistent(stub)).toMatchObject({
+        balance_minor: 30_000_00,
+        held_minor: 18_000_00,
+        available_minor: 12_000_00,
+      });
+      expect(await limits(auth)).toMatchObject({
+        used_today: "48000.00",
+        remaining_today: "2000.00",
+      });
+    },
+    WAITS_FOR_RATE_WINDOW_MS,
+  );
 });
