@@ -272,7 +272,7 @@ function startOf(tx: TransactionRecord): PurchaseStart {
   };
 }
 
-type BillOrder = { kind: "electricity"; input: ElectricityInput } | { kind: "tv"; input: TvInput };
+export type BillOrder = { kind: "electricity"; input: ElectricityInput } | { kind: "tv"; input: TvInput };
 
 export async function payBill(
   c: AppContext,

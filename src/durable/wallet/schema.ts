@@ -4,6 +4,7 @@
  */
 import { flowRows } from "../../domain/flows";
 import { one, type Migration } from "../../lib/sqlite";
+import { CONTINUE_FEED_SEQUENCE, SCHEMA_STEP_11_FEED_ENTITIES } from "./schema-feed";
 import { SCHEMA_STEP_9_TIERS, SCHEMA_STEP_10_TIER_ACT } from "./schema-tiers";
 
 /**
@@ -31,21 +32,6 @@ const FLOW_TRIGGERS: readonly string[] = [
   `CREATE TRIGGER holds_resolve_once BEFORE UPDATE ON holds
    WHEN OLD.status IS NOT 'pending' OR NEW.status NOT IN ('posted', 'voided')
    BEGIN SELECT RAISE(ABORT, 'hold_already_resolved'); END`,
-];
-
-/**
- * After copying `changes` into `changes_new` (steps 4 and 6): readers'
- * positions are seqs, so when every change was already pruned the new table
- * must still continue after the last seq handed out, or new changes would get
- * seqs at or below positions and never be delivered. A placeholder row at that
- * seq moves AUTOINCREMENT's counter; it is then removed.
- */
-const CONTINUE_FEED_SEQUENCE: readonly string[] = [
-  `INSERT INTO changes_new (seq, entity, entity_key, version, body, created_at_ms)
-   SELECT last, 'profile', '#sequence', 1, '{}', 0
-   FROM (SELECT MAX(COALESCE((SELECT MAX(seq) FROM changes), 0), COALESCE((SELECT MAX(position) FROM feed_readers), 0)) AS last)
-   WHERE last > 0 AND NOT EXISTS (SELECT 1 FROM changes_new WHERE seq = last)`,
-  "DELETE FROM changes_new WHERE entity_key = '#sequence'",
 ];
 
 /** The columns of `transactions` after step 2 (step 6 copies them by name). */
@@ -411,6 +397,8 @@ export const MIGRATIONS: readonly Migration[] = [
   SCHEMA_STEP_9_TIERS,
   // Step 10, the tier act's proposals.
   SCHEMA_STEP_10_TIER_ACT,
+  // Step 11, the feed's entities for beneficiaries, schedules and batches.
+  SCHEMA_STEP_11_FEED_ENTITIES,
 ];
 
 /**
