@@ -272,7 +272,9 @@ function startOf(tx: TransactionRecord): PurchaseStart {
   };
 }
 
-export type BillOrder = { kind: "electricity"; input: ElectricityInput } | { kind: "tv"; input: TvInput };
+export type BillOrder =
+  | { kind: "electricity"; input: ElectricityInput }
+  | { kind: "tv"; input: TvInput };
 
 export async function payBill(
   c: AppContext,
