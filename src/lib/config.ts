@@ -57,21 +57,11 @@ export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config
 import { FOUR_EYES_SETTINGS } from "./config-acts";
 import { IDENTITY_SETTINGS, type IdentityConfig, identityConfig } from "./config-identity";
 import { KYC_SETTINGS, kycPolicy, type TierPolicy } from "./config-kyc";
+import { RUN_SETTINGS } from "./config-runs";
+import { flag, milliseconds, minutes, optionalText } from "./config-shapes";
 import { LOG_LEVELS } from "./log";
 import { type AccessSettings, accessSettings } from "./access-config";
 import { estimateSecretBits } from "./secret-strength";
-
-const flag = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
-const minutes = (fallback: number, max: number) =>
-  z.coerce.number().int().min(1).max(max).default(fallback);
-const milliseconds = (fallback: number) =>
-  z.coerce.number().int().min(100).max(60_000).default(fallback);
-const optionalText = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
 const schema = z.object({
   ENVIRONMENT: z.enum(["development", "production"]).default("development"),
@@ -196,6 +186,7 @@ const schema = z.object({
   ...FOUR_EYES_SETTINGS,
   ...IDENTITY_SETTINGS,
   ...KYC_SETTINGS,
+  ...RUN_SETTINGS,
   SANDBOX_TRANSFER_DELAY_S: z.coerce.number().int().min(0).max(3600).default(3),
   /** A held payment's deadline (operators told, and may decide), when not the product's (src/domain/limits.ts). */
   HELD_PAYMENT_DEADLINE_S: z.coerce

@@ -197,6 +197,15 @@ export const KYC_LIMIT_MINOR_MAX = 1_000_000_000_00;
 export const OPS_PROPOSAL_TTL_S_DEFAULT = 24 * 60 * 60;
 export const OPS_PROPOSAL_TTL_S_MIN = 1;
 export const OPS_PROPOSAL_TTL_S_MAX = 7 * 24 * 60 * 60;
+/** BENEFICIARIES_MAX: saved recipients per user (default 50; at most 500, one page of the list). */
+export const BENEFICIARIES_MAX_DEFAULT = 50;
+export const BENEFICIARIES_MAX_CEILING = 500;
+/** SCHEDULE_SKIPS_MAX: consecutive skipped runs before a schedule pauses itself (default 3, at most 30). */
+export const SCHEDULE_SKIPS_MAX_DEFAULT = 3;
+export const SCHEDULE_SKIPS_MAX_CEILING = 30;
+/** BULK_LINES_MAX: lines in one bulk top-up (default 500, at most 5,000). */
+export const BULK_LINES_MAX_DEFAULT = 500;
+export const BULK_LINES_MAX_CEILING = 5_000;
 
 // ---- VTpass timeouts (configuration's defaults) --------------------------------------
 /**
