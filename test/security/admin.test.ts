@@ -18,6 +18,12 @@ type Operation = { method: string; path: string };
 
 /** Every operator operation the document serves, with its path parameters filled in. */
 let cached: Operation[] | null = null;
+/**
+ * The tests that try every operator route several ways: each new admin route
+ * adds requests, and on a loaded machine they outgrew the default 30 s budget.
+ */
+const EVERY_ROUTE_MS = 120_000;
+
 async function adminOperations(): Promise<Operation[]> {
   if (cached) return cached;
   const doc = (await (await api("/openapi.json")).json()) as {
@@ -85,68 +91,78 @@ describe("admin routes: only the exact token, only in the Authorization header",
       expect(o.path.startsWith("/admin/"), `${o.method} ${o.path}`).toBe(true);
   });
 
-  it("refuses no token, near misses of the token, another scheme, and a user's bearer token with one and the same 401", async () => {
-    const user = await bearerFor((await newWallet()).user_id);
-    const headerSets: Record<string, string>[] = [
-      {},
-      ...near(TOKEN).map((t) => ({ authorization: `Bearer ${t}` })),
-      { authorization: `Basic ${btoa(`admin:${TOKEN}`)}` },
-      { authorization: TOKEN },
-      { authorization: `Bearer ${TOKEN},Bearer ${TOKEN}` },
-      user,
-    ];
-    let first: ReturnType<typeof said> | null = null;
-    let refused = 0;
-    for (const { method, path } of await adminOperations()) {
-      // The control: the exact token passes the guard on this route.
-      const allowed = await api(path, {
-        method,
-        headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
-        ...(method === "POST" ? { body: "{}" } : {}),
-      });
-      expect(allowed.status, `${method} ${path} with the token`).not.toBe(401);
-      for (const headers of headerSets) {
-        const res = await api(path, {
-          method,
-          headers: { ...headers, "content-type": "application/json" },
-          ...(method === "POST" ? { body: "{}" } : {}),
-        });
-        expect(res.headers.get("www-authenticate"), `${method} ${path}`).toMatch(/^Bearer/);
-        const problem = said(await expectProblem(res, 401));
-        first ??= problem;
-        expect(problem, `${method} ${path} ${JSON.stringify(headers).slice(0, 40)}`).toEqual(first);
-        refused += 1;
-      }
-    }
-    expect(refused).toBeGreaterThanOrEqual(9 * headerSets.length);
-  });
-
-  it("refuses the exact token in the query string, a cookie or another header", async () => {
-    for (const { method, path } of await adminOperations()) {
-      for (const name of ["token", "access_token", "admin_token"]) {
-        const sep = path.includes("?") ? "&" : "?";
-        const res = await api(`${path}${sep}${name}=${encodeURIComponent(TOKEN)}`, {
-          method,
-          headers: { "content-type": "application/json" },
-          ...(method === "POST" ? { body: "{}" } : {}),
-        });
-        expect((await expectProblem(res, 401)).code, `${method} ${path}?${name}=`).toBe(
-          "unauthorized",
-        );
-      }
-      const elsewhere: Record<string, string>[] = [
-        { cookie: `token=${TOKEN}; admin_token=${TOKEN}` },
-        { "x-admin-token": TOKEN, "x-api-key": TOKEN },
-        { "proxy-authorization": `Bearer ${TOKEN}` },
+  it(
+    "refuses no token, near misses of the token, another scheme, and a user's bearer token with one and the same 401",
+    async () => {
+      const user = await bearerFor((await newWallet()).user_id);
+      const headerSets: Record<string, string>[] = [
+        {},
+        ...near(TOKEN).map((t) => ({ authorization: `Bearer ${t}` })),
+        { authorization: `Basic ${btoa(`admin:${TOKEN}`)}` },
+        { authorization: TOKEN },
+        { authorization: `Bearer ${TOKEN},Bearer ${TOKEN}` },
+        user,
       ];
-      for (const headers of elsewhere) {
-        const res = await api(path, {
+      let first: ReturnType<typeof said> | null = null;
+      let refused = 0;
+      for (const { method, path } of await adminOperations()) {
+        // The control: the exact token passes the guard on this route.
+        const allowed = await api(path, {
           method,
-          headers: { ...headers, "content-type": "application/json" },
+          headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
           ...(method === "POST" ? { body: "{}" } : {}),
         });
-        await expectProblem(res, 401);
+        expect(allowed.status, `${method} ${path} with the token`).not.toBe(401);
+        for (const headers of headerSets) {
+          const res = await api(path, {
+            method,
+            headers: { ...headers, "content-type": "application/json" },
+            ...(method === "POST" ? { body: "{}" } : {}),
+          });
+          expect(res.headers.get("www-authenticate"), `${method} ${path}`).toMatch(/^Bearer/);
+          const problem = said(await expectProblem(res, 401));
+          first ??= problem;
+          expect(problem, `${method} ${path} ${JSON.stringify(headers).slice(0, 40)}`).toEqual(
+            first,
+          );
+          refused += 1;
+        }
       }
-    }
-  });
+      expect(refused).toBeGreaterThanOrEqual(9 * headerSets.length);
+    },
+    EVERY_ROUTE_MS,
+  );
+
+  it(
+    "refuses the exact token in the query string, a cookie or another header",
+    async () => {
+      for (const { method, path } of await adminOperations()) {
+        for (const name of ["token", "access_token", "admin_token"]) {
+          const sep = path.includes("?") ? "&" : "?";
+          const res = await api(`${path}${sep}${name}=${encodeURIComponent(TOKEN)}`, {
+            method,
+            headers: { "content-type": "application/json" },
+            ...(method === "POST" ? { body: "{}" } : {}),
+          });
+          expect((await expectProblem(res, 401)).code, `${method} ${path}?${name}=`).toBe(
+            "unauthorized",
+          );
+        }
+        const elsewhere: Record<string, string>[] = [
+          { cookie: `token=${TOKEN}; admin_token=${TOKEN}` },
+          { "x-admin-token": TOKEN, "x-api-key": TOKEN },
+          { "proxy-authorization": `Bearer ${TOKEN}` },
+        ];
+        for (const headers of elsewhere) {
+          const res = await api(path, {
+            method,
+            headers: { ...headers, "content-type": "application/json" },
+            ...(method === "POST" ? { body: "{}" } : {}),
+          });
+          await expectProblem(res, 401);
+        }
+      }
+    },
+    EVERY_ROUTE_MS,
+  );
 });

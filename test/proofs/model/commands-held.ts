@@ -303,12 +303,16 @@ function answeredAfterTimeout(
   phone: PhoneKind,
   answer: HeldAnswer,
 ): { status: ModelTx["status"]; stage: string; vt: VtTruth } | null {
-  // Only a number VTpass delivers at once: that is then exactly the "unknown"
-  // number's case (delivered there, unknown here), whose ends the model knows.
-  if (phone !== "delivered") return null;
+  // Only a number VTpass settles at once, delivered or failed: the purchase is
+  // then unknown here and settled there, and a requery brings it to VTpass's
+  // end (the "unknown" number's case when delivered; released when failed).
+  // A pending number is left out: its requery would move it on to submitted.
+  if (phone !== "delivered" && phone !== "failed") return null;
   if (answer.status !== "PENDING" || answer.stage !== "submit_unknown") return null;
-  countOutcome("purchase: provider answered after our timeout");
-  return VT_AFTER_ANSWER.unknown;
+  countOutcome(`purchase: provider answered after our timeout (${phone})`);
+  return phone === "delivered"
+    ? VT_AFTER_ANSWER.unknown
+    : { status: "PENDING", stage: "submit_unknown", vt: "failed" };
 }
 
 type BuyPlan = {
