@@ -56,3 +56,12 @@ export const AUDIT_PAGE_MAX = 200;
 export const PROPOSALS_PAGE_MAX = 200;
 /** Longest reason, user note or evidence an operator may attach (characters). */
 export const ACT_TEXT_MAX_CHARS = 500;
+
+// ---- Statements -----------------------------------------------------------------
+/**
+ * Journal entries in one statement. Past it the statement is refused (422
+ * `statement_too_long`, asking for a shorter period) rather than cut: a
+ * statement whose entries do not add up to its closing balance would mislead.
+ * Bounds the wallet's read and the PDF (about 40 entries a page: 50 pages).
+ */
+export const STATEMENT_ENTRIES_MAX = 2_000;
