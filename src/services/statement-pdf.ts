@@ -11,8 +11,8 @@
  * says which it is, and the first page carries the period and both balances.
  *
  * The standard Helvetica fonts only encode WinAnsi (Latin-1, roughly), so
- * any other character in a name or description is drawn as "?" instead of
- * failing the whole document.
+ * other characters in a name or description are simplified (`winAnsi`)
+ * instead of failing the whole document.
  */
 import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from "pdf-lib";
 import { formatMinor } from "../domain/money";
@@ -46,9 +46,18 @@ export type StatementDocument = {
   generated_at_ms: number;
 };
 
-/** Only what WinAnsi can draw; anything else becomes "?". */
+const DRAWABLE = /^[\x20-\x7e\xa0-\xff]*$/;
+
+/**
+ * Only what WinAnsi can draw: a letter with marks Latin-1 lacks keeps its
+ * base letter (Yoruba's "ọ̀" reads "o"), a lone mark is dropped, anything
+ * else (an emoji, another script) becomes "?".
+ */
 export function winAnsi(text: string): string {
-  return text.replace(/[^\x20-\x7e\xa0-\xff]/gu, "?");
+  return text.normalize("NFC").replace(/[^\x20-\x7e\xa0-\xff]/gu, (ch) => {
+    const base = ch.normalize("NFD").replace(/\p{M}/gu, "");
+    return DRAWABLE.test(base) ? base : "?";
+  });
 }
 
 /** 1234567 kobo -> "12,345.67": grouped for reading (the CSV and JSON keep plain decimals). */

@@ -16,7 +16,7 @@ import { STATEMENT_RANGE_DAYS_MAX } from "../../../src/domain/limits";
 import { DAY_MS, lagosDayKey } from "../../../src/domain/tiers";
 import { requireConfig } from "../../../src/lib/config";
 import { newUserId, randomBase32 } from "../../../src/lib/ids";
-import { STATEMENT_PAGE_WIDTH_PT } from "../../../src/services/statement-pdf";
+import { STATEMENT_PAGE_WIDTH_PT, winAnsi } from "../../../src/services/statement-pdf";
 import { csvField, STATEMENT_CSV_COLUMNS } from "../../../src/services/statements";
 import {
   ORIGIN,
@@ -318,6 +318,9 @@ describe("what a statement's files are made of", () => {
     });
     expect(pdf.status).toBe(200);
     expect((await PDFDocument.load(await pdf.arrayBuffer())).getPageCount()).toBe(1);
+    // Letters keep their base where Latin-1 lacks their marks; what has none is "?".
+    expect(winAnsi("Adébáyọ̀ Ọlá 🙂")).toBe("Adébáyo Olá ?");
+    expect(winAnsi("Chukwuemeka Nwosu")).toBe("Chukwuemeka Nwosu");
   });
 
   it("never hands a spreadsheet a formula: a field starting with = + - @ is prefixed, commas and quotes are quoted", () => {
