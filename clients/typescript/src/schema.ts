@@ -4552,7 +4552,7 @@ export interface paths {
         };
         /**
          * The wallet's statement for a period: opening balance, every entry, closing balance
-         * @description Lagos days `from` to `to`, both included, at most 366 days (422 `statement_period_too_long`). At most 2000 entries: a longer period is refused (422 `statement_too_long`), never cut. Money held for payments in flight is not on a statement until it is debited.
+         * @description Lagos days `from` to `to`, both included, at most 366 days (422 `statement_period_too_long`). At most 1000 entries: a longer period is refused (422 `statement_too_long`), never cut. Money held for payments in flight is not on a statement until it is debited.
          */
         get: {
             parameters: {

@@ -12,10 +12,11 @@ import { env, exports } from "cloudflare:workers";
 import { PDFDocument } from "pdf-lib";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../../src/app";
-import { STATEMENT_RANGE_DAYS_MAX } from "../../../src/domain/limits";
+import { FUND_PENDING_MAX_CEILING, STATEMENT_RANGE_DAYS_MAX } from "../../../src/domain/limits";
+import { STATEMENT_ENTRIES_MAX } from "../../../src/durable/wallet/limits";
 import { DAY_MS, lagosDayKey } from "../../../src/domain/tiers";
 import { requireConfig } from "../../../src/lib/config";
-import { newUserId, randomBase32 } from "../../../src/lib/ids";
+import { newTxRef, newUserId, randomBase32 } from "../../../src/lib/ids";
 import { STATEMENT_PAGE_WIDTH_PT, winAnsi } from "../../../src/services/statement-pdf";
 import { csvField, STATEMENT_CSV_COLUMNS } from "../../../src/services/statements";
 import {
@@ -30,6 +31,7 @@ import {
   loadMongoDriverFirst,
   newWallet,
   runReconciler,
+  UNBOUNDED_TIERS,
 } from "../../support/helpers";
 import { buyAirtime } from "../../support/purchases";
 import { choose, control, envelope } from "../../support/sandbox";
@@ -299,6 +301,59 @@ describe("GET /wallet/statement refuses periods it cannot answer", () => {
     // The longest period allowed is answered.
     expect((await statement(auth, { from: "2025-01-01", to: "2026-01-01" })).status).toBe(200);
   });
+
+  it("422 statement_too_long past the entry bound, never a statement cut short", async () => {
+    const { user_id, stub } = await newWallet();
+    // One more funding than a statement may list, credited through the wallet's own
+    // calls, many in flight at once (the object still takes them one at a time).
+    const credit = async (i: number) => {
+      const tx_ref = newTxRef("FUND", user_id);
+      await stub.openFunding({
+        tx_ref,
+        amount_minor: 100,
+        currency: "NGN",
+        pending_max: FUND_PENDING_MAX_CEILING,
+        deadline_at_ms: Date.now() + 3_600_000,
+        tiers: UNBOUNDED_TIERS,
+      });
+      return (
+        await stub.applyProviderFacts(
+          tx_ref,
+          {
+            found: true,
+            provider_ref: `bulk-${i}`,
+            our_ref: tx_ref,
+            outcome: "succeeded",
+            amount_minor: 100,
+            currency: "NGN",
+            message: null,
+          },
+          { via: "webhook" },
+        )
+      ).outcome;
+    };
+    const outcomes: string[] = [];
+    for (let i = 0; i <= STATEMENT_ENTRIES_MAX; i += 100) {
+      const batch = Array.from(
+        { length: Math.min(100, STATEMENT_ENTRIES_MAX + 1 - i) },
+        (_, k) => i + k,
+      );
+      outcomes.push(...(await Promise.all(batch.map(credit))));
+    }
+    expect(outcomes.filter((o) => o === "credited")).toHaveLength(STATEMENT_ENTRIES_MAX + 1);
+    const problem = await expectProblem(
+      await statement(await bearerFor(user_id), { from: day(-1), to: day(1), format: "pdf" }),
+      422,
+    );
+    expect(problem).toMatchObject({
+      code: "statement_too_long",
+      max_entries: STATEMENT_ENTRIES_MAX,
+    });
+    // The period before them is still answered.
+    expect((await statement(await bearerFor(user_id), { from: day(-3), to: day(-2) })).status).toBe(
+      200,
+    );
+  }, 120_000);
 });
 
 describe("what a statement's files are made of", () => {
