@@ -44,6 +44,7 @@ import { purchaseRoutes, VTPASS_CALLBACK_PATH } from "./routes/purchases";
 import { docsRoutes } from "./routes/docs";
 import { walletRoutes } from "./routes/wallet";
 import { walletLimitRoutes } from "./routes/wallet/limits";
+import { walletStatementRoutes } from "./routes/wallet/statement";
 import { pagesRoutes } from "./routes/pages";
 import { wsRoutes } from "./routes/ws";
 import { healthRoutes } from "./routes/health";
@@ -256,6 +257,7 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
   app.route(API_BASE, authRoutes);
   app.route(API_BASE, docsRoutes);
   app.route(API_BASE, walletLimitRoutes);
+  app.route(API_BASE, walletStatementRoutes);
   app.route(API_BASE, walletRoutes);
   app.route(API_BASE, bankRoutes);
   app.route(API_BASE, withdrawalRoutes);

@@ -138,3 +138,7 @@ export const KYC_PROVIDER_RETRY_AFTER_S = 60;
 export const IDENTITY_NUMBER_DIGITS = 11;
 /** Longest name part accepted (first, middle or last name). */
 export const PERSON_NAME_MAX_CHARS = 64;
+
+// ---- Statements ---------------------------------------------------------------
+/** The longest period one statement covers, in Lagos days (a year, leap day included). */
+export const STATEMENT_RANGE_DAYS_MAX = 366;

@@ -54,6 +54,7 @@ const ACTS = "test/routes/admin/acts.test.ts";
 const ACT_PROPOSALS = "test/routes/admin/act-proposals.test.ts";
 const ACT_PROPERTY = "test/routes/admin/act-proposals-property.test.ts";
 const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
+const STATEMENT = "test/routes/wallet/statement.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -355,6 +356,21 @@ export const CATALOGUE: readonly Attack[] = [
     description: "the same 404 for another user's, an unused, and a garbage reference",
     file: CROSS,
     test: "GET /wallet/transactions/{tx_ref}: another user's transaction, an unused reference of theirs, and an unused one of the caller's get the same 404",
+  },
+  {
+    id: "xuser-statement",
+    area: "cross-user",
+    description: "another user's entries in a statement (the statement has no user parameter)",
+    file: STATEMENT,
+    test: "shows only the caller's own wallet",
+  },
+  {
+    id: "statement-csv-formula",
+    area: "cross-user",
+    description:
+      "a formula in a statement's CSV (a description starting with = + - @) run by the user's spreadsheet",
+    file: STATEMENT,
+    test: "never hands a spreadsheet a formula: a field starting with = + - @ is prefixed, commas and quotes are quoted",
   },
   {
     id: "xuser-list-cursor",

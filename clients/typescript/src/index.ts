@@ -66,9 +66,23 @@ export type MeterVerification = Schemas["MeterVerification"];
 export type SmartcardVerification = Schemas["SmartcardVerification"];
 export type MeterQuery = paths["/api/v1/catalog/electricity/verify"]["get"]["parameters"]["query"];
 export type SmartcardQuery = paths["/api/v1/catalog/tv/verify"]["get"]["parameters"]["query"];
+/** A statement: opening balance, every journal entry, closing balance (naira strings and kobo). */
+export type Statement = Schemas["Statement"];
+/** Lagos days, both included: `{ from: "2026-12-01", to: "2026-12-31" }`. */
+export type StatementQuery = Omit<
+  NonNullable<paths["/api/v1/wallet/statement"]["get"]["parameters"]["query"]>,
+  "format"
+>;
 export type TransactionsQuery = NonNullable<
   paths["/api/v1/wallet/transactions"]["get"]["parameters"]["query"]
 >;
+
+/** What each statement format is answered as. */
+const STATEMENT_TYPES = {
+  json: "application/json",
+  csv: "text/csv",
+  pdf: "application/pdf",
+} as const;
 
 /** The path every route lives under; the document's paths carry it, so `baseUrl` is the bare origin. */
 const API_BASE = "/api/v1";
@@ -127,6 +141,26 @@ export function createWalletClient(options: ClientOptions) {
       api.GET(`${API_BASE}/wallet/transactions/{tx_ref}`, { params: { path: { tx_ref } } }),
     );
 
+  /**
+   * GET /wallet/statement in one of its three forms. The route documents all
+   * three content types, so openapi-fetch types its data as their union: the
+   * caller's `format` picks one, and this says which.
+   */
+  const statementAs = <T>(
+    query: StatementQuery,
+    format: "json" | "csv" | "pdf",
+    parseAs: "json" | "text" | "arrayBuffer",
+  ) =>
+    unwrap<T>(
+      api.GET(`${API_BASE}/wallet/statement`, {
+        params: { query: { ...query, format } },
+        headers: {
+          accept: `${STATEMENT_TYPES[format]}, application/problem+json`,
+        },
+        parseAs,
+      }) as unknown as Promise<{ data?: T; error?: unknown; response: Response }>,
+    );
+
   const idempotent = (call?: MoneyCallOptions) => ({
     header: { "idempotency-key": call?.idempotency_key ?? newKey() },
   });
@@ -170,6 +204,16 @@ export function createWalletClient(options: ClientOptions) {
       unwrap<TransactionList>(api.GET(`${API_BASE}/wallet/transactions`, { params: { query } })),
 
     transaction,
+
+    /** The statement for Lagos days `from`..`to` (both included), as JSON. */
+    statement: (query: StatementQuery) => statementAs<Statement>(query, "json", "json"),
+
+    /** The same statement as CSV text (header row, opening row, one row per entry, closing row). */
+    statementCsv: (query: StatementQuery) => statementAs<string>(query, "csv", "text"),
+
+    /** The same statement as a PDF file's bytes (to save, share or show). */
+    statementPdf: async (query: StatementQuery): Promise<Uint8Array> =>
+      new Uint8Array(await statementAs<ArrayBuffer>(query, "pdf", "arrayBuffer")),
 
     // ---- Money calls: each carries an Idempotency-Key, the same on every retry --
 

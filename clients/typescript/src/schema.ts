@@ -4543,6 +4543,81 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The wallet's statement for a period: opening balance, every entry, closing balance
+         * @description Lagos days `from` to `to`, both included, at most 366 days (422 `statement_period_too_long`). At most 1000 entries: a longer period is refused (422 `statement_too_long`), never cut. Money held for payments in flight is not on a statement until it is debited.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description json (default), csv (text/csv) or pdf (application/pdf). */
+                    format?: "json" | "csv" | "pdf";
+                    /** @description The first Lagos day of the period (YYYY-MM-DD, Africa/Lagos). */
+                    from: string;
+                    /** @description The last Lagos day of the period, included; at most 366 days after from. */
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The statement. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Statement"];
+                        "application/pdf": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/toggle-activity": {
         parameters: {
             query?: never;
@@ -5834,6 +5909,49 @@ export interface components {
             renewal_amount_minor: number | null;
             smartcard: string;
             status: string | null;
+        };
+        Statement: {
+            /** @example 2500.00 */
+            closing_balance: string;
+            /** @description opening_balance_minor + total_credits_minor - total_debits_minor, always. */
+            closing_balance_minor: number;
+            currency: string;
+            entries: components["schemas"]["StatementEntry"][];
+            from: string;
+            /** @enum {string} */
+            object: "statement";
+            /** @example 2500.00 */
+            opening_balance: string;
+            opening_balance_minor: number;
+            /** @description The start of the day after `to` in Lagos (ISO, UTC), excluded. */
+            period_end: string;
+            /** @description The start of `from` in Lagos (ISO, UTC). */
+            period_start: string;
+            to: string;
+            /** @example 2500.00 */
+            total_credits: string;
+            total_credits_minor: number;
+            /** @example 2500.00 */
+            total_debits: string;
+            total_debits_minor: number;
+        };
+        StatementEntry: {
+            /** @example 2500.00 */
+            amount: string;
+            amount_minor: number;
+            /** @example 2500.00 */
+            balance_after: string;
+            balance_after_minor: number;
+            created_at: string;
+            /** @description The product and recipient, or the bank account; a credit on a payment is its reversal. */
+            description: string;
+            /** @enum {string} */
+            entry: "credit" | "debit";
+            /** @description The journal entry's sequence number. */
+            seq: number;
+            tx_ref: string;
+            /** @enum {string} */
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
         };
         StatusFrame: {
             amount: string;

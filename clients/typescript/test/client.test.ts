@@ -409,3 +409,40 @@ describe("bills", () => {
     expect(JSON.parse(server.sent[2].body)).toMatchObject({ action: "change", quantity: 2 });
   });
 });
+
+describe("statements", () => {
+  it("asks for each format by name and accept header, and hands back JSON, CSV text and PDF bytes", async () => {
+    const pdfBytes = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0x2d, 0xff, 0x00]);
+    const server = scripted([
+      json(200, { object: "statement", closing_balance_minor: 150 }),
+      () =>
+        new Response("date_lagos,created_at\r\n", {
+          status: 200,
+          headers: { "content-type": "text/csv; charset=utf-8" },
+        }),
+      () => new Response(pdfBytes, { status: 200, headers: { "content-type": "application/pdf" } }),
+      problem(422, "statement_period_too_long"),
+    ]);
+    const wallet = client(server.fetch);
+    const period = { from: "2026-12-01", to: "2026-12-06" };
+    expect(await wallet.statement(period)).toMatchObject({ closing_balance_minor: 150 });
+    expect(await wallet.statementCsv(period)).toBe("date_lagos,created_at\r\n");
+    expect(await wallet.statementPdf(period)).toEqual(pdfBytes);
+    const refused = await wallet.statementPdf({ from: "2025-01-01", to: "2026-12-06" }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ApiProblem);
+    expect((refused as ApiProblem).code).toBe("statement_period_too_long");
+    const asked = server.sent.map((s) => {
+      const url = new URL(s.url);
+      return [url.pathname, url.searchParams.get("format"), s.headers.get("accept")];
+    });
+    expect(asked.slice(0, 3)).toEqual([
+      ["/api/v1/wallet/statement", "json", "application/json, application/problem+json"],
+      ["/api/v1/wallet/statement", "csv", "text/csv, application/problem+json"],
+      ["/api/v1/wallet/statement", "pdf", "application/pdf, application/problem+json"],
+    ]);
+    expect(server.sent[0].headers.get("authorization")).toBe("Bearer tok");
+  });
+});

@@ -59,6 +59,7 @@ import { markWatched } from "./readers";
 import { requireConfig } from "../../lib/config";
 import type { TxStore, ListQuery } from "./store";
 import type { SettleSource } from "./trail";
+import { readStatement, type StatementOutcome, type StatementQuery } from "./statement";
 
 import { WalletKyc } from "./kyc-surface";
 
@@ -73,6 +74,7 @@ export type { AdjustInput, AdjustOutcome, ProposeOutcome } from "./adjustments";
 export type { ApproveOutcome, DecideOutcome } from "./proposals";
 export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
+export type { StatementOutcome, StatementQuery } from "./statement";
 export type { IdentityInput, KycAttemptOutcome, KycStatus, RecordIdentityOutcome } from "./tiers";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
 
@@ -274,5 +276,12 @@ export class Wallet extends WalletKyc {
     this.logSettled(tx_ref, result, source.via);
     await this.afterChange();
     return result;
+  }
+
+  // ==== Statements ================================================================
+
+  /** The journal over [start_ms, end_ms): opening balance, entries, closing balance (./statement.ts). */
+  async statement(query: StatementQuery): Promise<StatementOutcome> {
+    return readStatement(this.ctx.storage.sql, query);
   }
 }

@@ -51,20 +51,23 @@ export function judge(
     problems.push(`status ${status} is not documented for this operation`);
     return { problems, undocumented4xx: false };
   }
-  const json = documented.content?.["application/json"];
-  if (json) {
-    if (!contentType?.startsWith("application/json"))
-      problems.push(`${status} documented as JSON, answered ${contentType}`);
-    else {
-      try {
-        problems.push(
-          ...schemaErrors(document, json.schema, JSON.parse(text)).map(
-            (e) => `${status} body: ${e}`,
-          ),
-        );
-      } catch {
-        problems.push(`${status} body is not JSON: ${text.slice(0, 200)}`);
-      }
+  // An operation documented as JSON may also document other media types for the
+  // same status (a statement is JSON, CSV or PDF): the answer's own type must be
+  // one of them, and a JSON answer is checked against its schema.
+  const content = documented.content ?? {};
+  const media = (contentType ?? "").split(";")[0].trim();
+  const json = content["application/json"];
+  if (json && !(media in content))
+    problems.push(
+      `${status} answered ${contentType}, documented as ${Object.keys(content).join(" or ")}`,
+    );
+  else if (json && media === "application/json") {
+    try {
+      problems.push(
+        ...schemaErrors(document, json.schema, JSON.parse(text)).map((e) => `${status} body: ${e}`),
+      );
+    } catch {
+      problems.push(`${status} body is not JSON: ${text.slice(0, 200)}`);
     }
   }
   return { problems, undocumented4xx: false };
