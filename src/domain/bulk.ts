@@ -27,6 +27,52 @@ export type BulkOrder =
   | { kind: "data"; phone: string; plan: string; network?: Network };
 
 export type BulkLine = { line: number; order: BulkOrder };
+
+// ---- A stored batch as readers see it (the wallet's feed, the routes) --------------------
+
+export type BulkLineStatus =
+  | "queued"
+  | "sending"
+  | "pending"
+  | "succeeded"
+  | "failed"
+  | "refused"
+  | "skipped";
+export const BULK_LINE_STATUSES: readonly BulkLineStatus[] = [
+  "queued",
+  "sending",
+  "pending",
+  "succeeded",
+  "failed",
+  "refused",
+  "skipped",
+];
+
+export type BulkLineView = {
+  line: number;
+  order: BulkOrder;
+  price_minor: number;
+  status: BulkLineStatus;
+  tx_ref: string | null;
+  code: string | null;
+  reason: string | null;
+};
+
+export type BatchView = {
+  batch_id: string;
+  owner_user_id: string;
+  status: "running" | "done";
+  lines: number;
+  total_minor: number;
+  partial: boolean;
+  counts: Record<BulkLineStatus, number>;
+  created_at_ms: number;
+  updated_at_ms: number;
+  version: number;
+};
+
+export type BatchChange = BatchView & { changed: BulkLineView[] };
+
 export type LineError = { line: number; field: string; code: string; message: string };
 export type BulkParse = { ok: true; lines: BulkLine[] } | { ok: false; errors: LineError[] };
 
@@ -76,7 +122,6 @@ export function parseCsv(text: string): { ok: true; records: CsvRecord[] } | Lin
       fields.push(field);
       field = "";
     } else if (ch === "\r" && body[i + 1] === "\n") {
-      continue;
     } else if (ch === "\n") {
       endRecord();
       line++;
@@ -197,7 +242,11 @@ export function validateLine(raw: RawLine): { ok: true; line: BulkLine } | LineE
   // which also knows the provider's sandbox test numbers; here only its size.
   if (!phone) fail("phone", "phone_required", "A phone number is required.");
   else if (phone.length > PHONE_INPUT_MAX_CHARS)
-    fail("phone", "too_long_input", `A phone number has at most ${PHONE_INPUT_MAX_CHARS} characters.`);
+    fail(
+      "phone",
+      "too_long_input",
+      `A phone number has at most ${PHONE_INPUT_MAX_CHARS} characters.`,
+    );
   const network_text = text(values.network)?.toLowerCase();
   if (network_text !== undefined && !(NETWORKS as readonly string[]).includes(network_text))
     fail("network", "invalid_network", `The network must be one of ${NETWORKS.join(", ")}.`);

@@ -112,7 +112,11 @@ describe("validateLines: every line checked, every error with its line number", 
   });
 
   const table: [string, string, { line: number; field: string; code: string }[]][] = [
-    ["unknown type", "type,phone\nrecharge,0803", [{ line: 2, field: "type", code: "invalid_type" }]],
+    [
+      "unknown type",
+      "type,phone\nrecharge,0803",
+      [{ line: 2, field: "type", code: "invalid_type" }],
+    ],
     [
       "missing phone",
       "type,phone,amount\nairtime,,100",
@@ -242,7 +246,7 @@ describe("coveredPrefix: the lines, in order, that a balance covers", () => {
 });
 
 describe("releasePlan: one batch cannot monopolise the drain", () => {
-  const batches = fc.array(
+  const batches = fc.uniqueArray(
     fc.record({
       batch_id: fc.uuid(),
       queued: fc.integer({ min: 0, max: 600 }),
@@ -265,8 +269,7 @@ describe("releasePlan: one batch cannot monopolise the drain", () => {
         // Work-conserving: while capacity is left, no batch that could take a line is left waiting.
         const capacity = (b: (typeof list)[number]) =>
           Math.max(0, Math.min(b.queued, max - b.in_flight));
-        if (total < per_tick)
-          for (const b of list) expect(plan.get(b.batch_id)).toBe(capacity(b));
+        if (total < per_tick) for (const b of list) expect(plan.get(b.batch_id)).toBe(capacity(b));
         // Fair: a batch gets more than another only when the other reached what it could take.
         for (const a of list)
           for (const b of list) {
