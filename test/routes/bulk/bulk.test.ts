@@ -18,6 +18,7 @@ import {
   runReconciler,
   loadMongoDriverFirst,
 } from "../../support/helpers";
+import { BULK_LINES_IN_FLIGHT_MAX } from "../../../src/durable/wallet/limits";
 import { payCount, uniqueMtnNumber } from "../../support/purchases";
 import { controlData, vtControl } from "../../support/vtpass-sandbox";
 
@@ -54,8 +55,12 @@ async function started(res: Response): Promise<Batch> {
   return JSON.parse(text) as Batch;
 }
 
-async function getBatch(auth: Record<string, string>, batch_id: string): Promise<Batch> {
-  const res = await api(`/wallet/bulk/${batch_id}`, { headers: auth });
+async function getBatch(
+  auth: Record<string, string>,
+  batch_id: string,
+  query = "",
+): Promise<Batch> {
+  const res = await api(`/wallet/bulk/${batch_id}${query}`, { headers: auth });
   expect(res.status).toBe(200);
   return (await res.json()) as Batch;
 }
@@ -87,10 +92,10 @@ const sum = (counts: Record<string, number>) => Object.values(counts).reduce((a,
  * other line uses (it refuses the same number and amount within 30 s: 019).
  */
 function deliverable(naira: number[]): { phone: string; naira: number }[] {
-  const [n] = crypto.getRandomValues(new Uint32Array(1));
-  const base = 100 + 100 * (n % 400);
-  return naira.map((v, i) => ({ phone: DELIVERS, naira: base + v + i }));
+  return naira.map((v) => ({ phone: DELIVERS, naira: nextAmount++ + v }));
 }
+/** Amounts taken in turn from a random start, so no two lines of this file share one. */
+let nextAmount = 100 + (crypto.getRandomValues(new Uint32Array(1))[0] % 20_000);
 const DELIVERS = "08011111111";
 const total = (lines: { naira: number }[]) => lines.reduce((a, l) => a + l.naira * 100, 0);
 
@@ -315,6 +320,43 @@ describe("each line buys once", () => {
     for (const tx of txs) expect(await payCount(String(tx.provider_ref))).toBe(1);
     const audit = await expectLedgerConsistent(w.stub);
     expect(audit).toMatchObject({ balance_minor: 100_00, held_minor: 0 });
+  });
+});
+
+describe("the drain is bounded", () => {
+  it("keeps at most BULK_LINES_IN_FLIGHT_MAX lines of a batch in flight, and a later small batch is not held up by a big one", async () => {
+    const big = deliverable(Array.from({ length: 30 }, () => 0));
+    const small = deliverable([0, 0]);
+    const w = await fundedWallet(total(big) + total(small));
+    const first = await started(await postCsv(w.auth, airtimeCsv(big)));
+    const second = await started(await postCsv(w.auth, airtimeCsv(small)));
+    let most_in_flight = 0;
+    let big_when_small_done: Batch | null = null;
+    await eventually(
+      async () => {
+        const [a, b] = await Promise.all([
+          getBatch(w.auth, first.batch_id),
+          getBatch(w.auth, second.batch_id),
+        ]);
+        most_in_flight = Math.max(most_in_flight, a.counts.sending, b.counts.sending);
+        if (b.status === "done" && !big_when_small_done) big_when_small_done = a;
+        expect(a.status).toBe("done");
+        expect(b.status).toBe("done");
+      },
+      60_000,
+      50,
+    );
+    expect(most_in_flight).toBeGreaterThan(0);
+    expect(most_in_flight).toBeLessThanOrEqual(BULK_LINES_IN_FLIGHT_MAX);
+    // The small batch finished while the big one still had lines to buy.
+    expect((big_when_small_done as Batch | null)?.status).toBe("running");
+    const done = await getBatch(w.auth, first.batch_id, "?limit=500");
+    expect(
+      done.counts.succeeded,
+      JSON.stringify(done.items?.filter((l) => l.status !== "succeeded")),
+    ).toBe(30);
+    expect(sum(done.counts)).toBe(30);
+    await expectLedgerConsistent(w.stub);
   });
 });
 
