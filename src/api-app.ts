@@ -22,7 +22,12 @@ import { configOf } from "./lib/config";
 import { AppError, problemResponse, problemType } from "./lib/errors";
 import { type AppEnv, validationHook } from "./lib/http";
 import { newRequestId } from "./lib/ids";
-import { REQUEST_BODY_MAX_BYTES, REQUEST_ID_MAX_CHARS, WEBHOOK_BODY_MAX_BYTES } from "./lib/limits";
+import {
+  BULK_BODY_MAX_BYTES,
+  REQUEST_BODY_MAX_BYTES,
+  REQUEST_ID_MAX_CHARS,
+  WEBHOOK_BODY_MAX_BYTES,
+} from "./lib/limits";
 import { log, logEnabled } from "./lib/log";
 import { recordRequest } from "./lib/request-metrics";
 import {
@@ -47,6 +52,7 @@ import { walletLimitRoutes } from "./routes/wallet/limits";
 import { walletStatementRoutes } from "./routes/wallet/statement";
 import { pagesRoutes } from "./routes/pages";
 import { wsRoutes } from "./routes/ws";
+import { bulkRoutes } from "./routes/bulk";
 import { healthRoutes } from "./routes/health";
 import { kycRoutes } from "./routes/kyc";
 
@@ -162,12 +168,16 @@ function stampHeaders(c: Context<AppEnv>, request_id: string, cors: CorsPolicy |
  */
 const limitApiBody = limitBody(REQUEST_BODY_MAX_BYTES, () => tooLarge(REQUEST_BODY_MAX_BYTES));
 const limitWebhookBody = limitBody(WEBHOOK_BODY_MAX_BYTES, () => tooLarge(WEBHOOK_BODY_MAX_BYTES));
+/** A bulk top-up's file is larger than any other request's body. */
+const limitBulkBody = limitBody(BULK_BODY_MAX_BYTES, () => tooLarge(BULK_BODY_MAX_BYTES));
+const BULK_PATH = `${API_BASE}/wallet/bulk`;
 const WEBHOOK_PATHS = new Set([`${API_BASE}/wallet/flutterwave/webhook`]);
 /** Provider callbacks under a secret last segment get the webhook limit too. */
 const CALLBACK_PREFIX = `${API_BASE}${VTPASS_CALLBACK_PATH}/`;
 const limitBodyByPath: MiddlewareHandler<AppEnv> = (c, next) => {
   if (!c.req.raw.body) return next();
   const path = c.req.path.replace(/\/+$/, "");
+  if (path === BULK_PATH) return limitBulkBody(c, next);
   return WEBHOOK_PATHS.has(path) || path.startsWith(CALLBACK_PREFIX)
     ? limitWebhookBody(c, next)
     : limitApiBody(c, next);
@@ -263,6 +273,7 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
   app.route(API_BASE, withdrawalRoutes);
   app.route(API_BASE, catalogRoutes);
   app.route(API_BASE, purchaseRoutes);
+  app.route(API_BASE, bulkRoutes);
   app.route(API_BASE, billCatalogRoutes);
   app.route(API_BASE, billRoutes);
   app.route(API_BASE, kycRoutes);

@@ -78,6 +78,13 @@ export function newProposalId(): string {
 
 export const PROPOSAL_ID_PATTERN = /^prp_[0-9a-hjkmnp-tv-z]{24}$/;
 
+/** A bulk top-up's id (issue 23): random, so one user cannot name another's batch. */
+export function newBatchId(): string {
+  return `bat_${randomBase32(24)}`;
+}
+
+export const BATCH_ID_PATTERN = /^bat_[0-9a-hjkmnp-tv-z]{24}$/;
+
 export function newRequestId(): string {
   return `req_${randomBase32(20)}`;
 }

@@ -206,6 +206,10 @@ export const SCHEDULE_SKIPS_MAX_CEILING = 30;
 /** BULK_LINES_MAX: lines in one bulk top-up (default 500, at most 5,000). */
 export const BULK_LINES_MAX_DEFAULT = 500;
 export const BULK_LINES_MAX_CEILING = 5_000;
+/** A bulk top-up's body (POST /wallet/bulk): 500 lines of CSV fit in well under this. */
+export const BULK_BODY_MAX_BYTES = 256 * 1024;
+/** Lines of a batch per page (GET /wallet/bulk/{batch_id}, and each read of results.csv). */
+export const BULK_LINES_PAGE_MAX = 500;
 
 // ---- VTpass timeouts (configuration's defaults) --------------------------------------
 /**

@@ -34,10 +34,19 @@ import type { Change, ChangeFeed, Delivery, FeedReader } from "../durable/wallet
 export const PROJECTION_READER = "projection";
 
 /** What MongoDB holds documents for: profiles, wallets and transactions (anomalies, audit entries and proposals are the operator index's). */
-export type ProjectedChange = Exclude<Change, { entity: "anomaly" | "audit" | "proposal" }>;
+export type ProjectedChange = Exclude<
+  Change,
+  { entity: "anomaly" | "audit" | "proposal" | "batch" }
+>;
 
+/** A bulk batch is not projected: its lines reach MongoDB as the transactions they opened. */
 export function isProjected(change: Change): change is ProjectedChange {
-  return change.entity !== "anomaly" && change.entity !== "audit" && change.entity !== "proposal";
+  return (
+    change.entity !== "anomaly" &&
+    change.entity !== "audit" &&
+    change.entity !== "proposal" &&
+    change.entity !== "batch"
+  );
 }
 
 /** The wallet a change belongs to (every change of one feed has the same owner). */

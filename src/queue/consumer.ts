@@ -36,6 +36,7 @@ import { log } from "../lib/log";
 import { eventPortFor, lookupNow, lookupsFor, type EventSource } from "../providers";
 import type { Outcome } from "../providers/outcome";
 import { eventSource, QueueMessage } from "./messages";
+import { runBulkLine } from "../services/bulk-runs";
 
 export const MAIN_QUEUE = "wallet-events";
 export const DEAD_LETTER_QUEUE = "wallet-events-dlq";
@@ -142,6 +143,7 @@ export async function processMessage(
       provider_ref: message.provider_id,
     });
   }
+  if (message.kind === "bulk.line") return runBulkLine(env, ctx, message);
   const source = eventSource(message);
   if (!source) throw new Error(`unhandled message kind ${message.kind}`);
   return settleEvent(env, ctx, message.request_id, source, message.raw_body);

@@ -5,7 +5,7 @@
  * Versioned with `v` so a deploy can tell old messages from new ones.
  */
 import { z } from "zod";
-import { TX_REF_MAX_CHARS } from "../lib/ids";
+import { BATCH_ID_PATTERN, TX_REF_MAX_CHARS, USER_ID_PATTERN } from "../lib/ids";
 import type { EventSource } from "../providers";
 
 export const PingMessage = z.strictObject({
@@ -49,11 +49,22 @@ export const VerifyFundingMessage = z.strictObject({
     .optional(),
 });
 
+/** Buy one released line of a bulk top-up (sent by the wallet's alarm: src/durable/wallet/bulk-drain.ts). */
+export const BulkLineMessage = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal("bulk.line"),
+  request_id: z.string(),
+  user_id: z.string().regex(USER_ID_PATTERN),
+  batch_id: z.string().regex(BATCH_ID_PATTERN),
+  line: z.number().int().min(0),
+});
+
 export const QueueMessage = z.discriminatedUnion("kind", [
   PingMessage,
   eventMessage(EVENT_KINDS.flutterwave),
   VerifyFundingMessage,
   eventMessage(EVENT_KINDS.vtpass),
+  BulkLineMessage,
 ]);
 export type QueueMessage = z.infer<typeof QueueMessage>;
 export type EventMessage = Extract<QueueMessage, { kind: EventKind }>;

@@ -65,6 +65,7 @@ const READ_CONCURRENCY = 6;
 /** Operations that spend from the wallet: their lane's user is funded first. */
 const SPENDING = new Set([
   "POST /api/v1/wallet/withdraw",
+  "POST /api/v1/wallet/bulk",
   "POST /api/v1/wallet/airtime",
   "POST /api/v1/wallet/data",
   "POST /api/v1/wallet/electricity",

@@ -55,6 +55,7 @@ const ACT_PROPOSALS = "test/routes/admin/act-proposals.test.ts";
 const ACT_PROPERTY = "test/routes/admin/act-proposals-property.test.ts";
 const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
 const STATEMENT = "test/routes/wallet/statement.test.ts";
+const BULK = "test/routes/bulk/bulk.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -1461,6 +1462,31 @@ export const CATALOGUE: readonly Attack[] = [
       "upgrading a tier with a number whose issuer person is not the one typed, or not the one verified first",
     file: KYC_VERIFY,
     test: "a NIN of another person than the verified BVN's: refused, even when the user types that person",
+  },
+  // ---- Bulk top-ups ---------------------------------------------------------------------------
+  {
+    id: "cross-user-bulk-batch",
+    area: "cross-user",
+    description:
+      "reading another user's bulk batch or its results.csv by its id (or probing with a made-up id): looked up only in the caller's wallet, 404 either way",
+    file: BULK,
+    test: "answers another user's batch id (and a malformed one) with 404",
+  },
+  {
+    id: "limits-bulk-lines",
+    area: "limits",
+    description:
+      "a batch past BULK_LINES_MAX lines, or in a media type the route does not read: refused before any line is priced or stored",
+    file: BULK,
+    test: "refuses more than BULK_LINES_MAX lines, and a type it cannot read",
+  },
+  {
+    id: "limits-bulk-replayed-line",
+    area: "limits",
+    description:
+      "a bulk line's queue message sent again (a doubled alarm, a redelivery, a forged repeat): the line's derived Idempotency-Key buys it once",
+    file: BULK,
+    test: "under a doubled alarm and re-sent messages: one transaction and one provider call per line",
   },
 ];
 

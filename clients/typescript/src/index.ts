@@ -73,6 +73,10 @@ export type StatementQuery = Omit<
   NonNullable<paths["/api/v1/wallet/statement"]["get"]["parameters"]["query"]>,
   "format"
 >;
+export type Batch = Schemas["Batch"];
+export type BulkLine = Schemas["BulkLine"];
+export type BulkRequest = Schemas["BulkRequest"];
+export type BatchQuery = paths["/api/v1/wallet/bulk/{batch_id}"]["get"]["parameters"]["query"];
 export type TransactionsQuery = NonNullable<
   paths["/api/v1/wallet/transactions"]["get"]["parameters"]["query"]
 >;
@@ -289,6 +293,37 @@ export function createWalletClient(options: ClientOptions) {
           body,
           params: idempotent(call),
           signal: call?.signal,
+        }),
+      ),
+
+    // ---- Bulk top-ups: every line checked first, then bought a few at a time -----
+
+    /** Starts a batch from JSON lines; a malformed line is an ApiProblem `bulk_invalid` listing `line_errors`. */
+    startBulk: (body: BulkRequest) => unwrap<Batch>(api.POST(`${API_BASE}/wallet/bulk`, { body })),
+
+    /** Starts a batch from a CSV file (header: type, phone, amount, plan, network). */
+    startBulkCsv: (csv: string, options: { partial?: boolean } = {}) =>
+      unwrap<Batch>(
+        api.POST(`${API_BASE}/wallet/bulk`, {
+          params: { query: options.partial ? { partial: "true" } : {} },
+          body: csv as never,
+          bodySerializer: (text: unknown) => text as string,
+          headers: { "content-type": "text/csv" },
+        }),
+      ),
+
+    /** A batch's counts by status and a page of its lines (`after_line`, `limit`). */
+    batch: (batch_id: string, query: BatchQuery = {}) =>
+      unwrap<Batch>(
+        api.GET(`${API_BASE}/wallet/bulk/{batch_id}`, { params: { path: { batch_id }, query } }),
+      ),
+
+    /** The batch's results, one CSV row per line. */
+    batchResultsCsv: (batch_id: string) =>
+      unwrap<string>(
+        api.GET(`${API_BASE}/wallet/bulk/{batch_id}/results.csv`, {
+          params: { path: { batch_id } },
+          parseAs: "text",
         }),
       ),
 

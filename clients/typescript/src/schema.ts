@@ -3777,6 +3777,248 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a bulk top-up: every line checked and priced first, then bought a few at a time, each as its own held payment */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description For CSV and JSON-lines bodies: as the JSON body's `partial`. */
+                    partial?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description CSV with a header (type, phone, amount, plan, network), JSON lines with the same fields, or JSON { lines, partial }. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["BulkRequest"];
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                /** @description Accepted: the batch is stored and drains in the background; poll it or watch it. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Batch"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/bulk/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk top-up: counts by status and a page of its lines */
+        get: {
+            parameters: {
+                query?: {
+                    after_line?: number | null;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    batch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The batch. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Batch"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/bulk/{batch_id}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk top-up's results: one CSV row per line (line, recipient, product, amount, status, tx_ref, reason) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    batch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The results. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/data": {
         parameters: {
             query?: never;
@@ -5340,6 +5582,32 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        Batch: {
+            batch_id: string;
+            counts: {
+                failed: number;
+                pending: number;
+                queued: number;
+                refused: number;
+                sending: number;
+                skipped: number;
+                succeeded: number;
+            };
+            created_at: string;
+            has_more?: boolean;
+            items?: components["schemas"]["BulkLine"][];
+            lines: number;
+            partial: boolean;
+            /** @enum {string} */
+            status: "running" | "done";
+            total: string;
+            total_minor: number;
+            updated_at: string;
+            watch?: {
+                ticket: string;
+                websocket_url: string;
+            };
+        };
         BillPayment: components["schemas"]["Transaction"] & {
             /** @description The meter or smartcard */
             account: string | null;
@@ -5371,6 +5639,39 @@ export interface components {
             provider: "dstv" | "gotv" | "startimes" | "showmax";
             /** @description VTpass is unreachable: a copy older than its cache time */
             stale: boolean;
+        };
+        BulkLine: {
+            amount: string;
+            amount_minor: number;
+            code: string | null;
+            line: number;
+            /** @enum {string|null} */
+            network: "mtn" | "airtel" | "glo" | "9mobile" | null;
+            phone: string;
+            plan: string | null;
+            reason: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "pending" | "succeeded" | "failed" | "refused" | "skipped";
+            tx_ref: string | null;
+            /** @enum {string} */
+            type: "airtime" | "data";
+        };
+        /**
+         * @description type ("airtime" | "data"), phone, amount (naira, airtime), plan (a data plan code), network (optional)
+         * @example {
+         *       "type": "airtime",
+         *       "phone": "08031234567",
+         *       "amount": 500
+         *     }
+         */
+        BulkLineInput: {
+            [key: string]: unknown;
+        };
+        BulkRequest: {
+            /** @description At most BULK_LINES_MAX lines. */
+            lines: components["schemas"]["BulkLineInput"][];
+            /** @description Buy the lines that fit in the available balance, in order, instead of refusing the batch. */
+            partial?: boolean;
         };
         DataPlanList: {
             data: {

@@ -14,6 +14,7 @@ import { log } from "../../lib/log";
 import { contextFromState } from "../../lib/self";
 import { migrate } from "../../lib/sqlite";
 import { AlarmClock } from "./alarm-clock";
+import { bulkDueAt, sendBulkLines } from "./bulk-drain";
 import type { SettleOutcome, WalletCore } from "./core";
 import { ChangeFeed, type FeedReader } from "./feed";
 import { applyFundingFacts } from "./funding-flow";
@@ -180,6 +181,7 @@ export abstract class WalletBase extends DurableObject<Env> {
       this.core.store.nextDueAt(),
       this.core.keys.nextExpiryAt(),
       this.feed.wakeAt(),
+      bulkDueAt(this.core, Date.now()),
     ]);
   }
 
@@ -200,6 +202,7 @@ export abstract class WalletBase extends DurableObject<Env> {
         abandon(this.core, tx_ref, Date.now()) ||
         refunds.abandonRefund(this.core, tx_ref, Date.now()),
     });
+    await sendBulkLines(this.env, this.core, Date.now());
     await this.afterChange();
   }
 

@@ -10,6 +10,7 @@ import type {
   TransactionChange,
   WalletVersion,
 } from "../../domain/records";
+import type { BatchChange } from "../../domain/bulk";
 
 type ChangeOf<E extends string, B> = {
   seq: number;
@@ -29,7 +30,9 @@ export type Change =
   /** An operator's act (./audit.ts), keyed by its id, at version 1: entries never change. */
   | ChangeOf<"audit", AuditEntry>
   /** Each version of an operator's proposal (./proposals.ts), keyed by its id. */
-  | ChangeOf<"proposal", Proposal & { owner_user_id: string }>;
+  | ChangeOf<"proposal", Proposal & { owner_user_id: string }>
+  /** Each version of a bulk top-up (./bulk.ts), keyed by its batch_id: counts and the lines that changed. */
+  | ChangeOf<"batch", BatchChange>;
 export type ChangeEntity = Change["entity"];
 
 /** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */

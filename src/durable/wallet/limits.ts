@@ -68,3 +68,18 @@ export const ACT_TEXT_MAX_CHARS = 500;
  * year of an ordinary user's activity is well under it.
  */
 export const STATEMENT_ENTRIES_MAX = 1_000;
+
+// ---- Bulk top-ups (./bulk.ts) ----------------------------------------------------
+/**
+ * Lines one alarm tick releases to the queue, across every batch of the
+ * wallet, one per batch in turn (src/domain/bulk.ts releasePlan).
+ */
+export const BULK_LINES_PER_TICK = 20;
+/** Lines of one batch released and not yet reported: a batch of 500 drains a few at a time. */
+export const BULK_LINES_IN_FLIGHT_MAX = 5;
+/** A released line not reported by then is released again (its queue message was lost); its key makes a repeat harmless. */
+export const BULK_LINE_RESEND_AFTER_MS = 120_000;
+/** Batches a wallet may have running at once (each is checked against the balance when it starts). */
+export const BULK_BATCHES_RUNNING_MAX = 10;
+/** Reasons kept with a refused line (the problem's words), characters. */
+export const BULK_REASON_MAX_CHARS = 500;

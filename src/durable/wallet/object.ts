@@ -62,6 +62,19 @@ import type { SettleSource } from "./trail";
 import { readStatement, type StatementOutcome, type StatementQuery } from "./statement";
 
 import { WalletKyc } from "./kyc-surface";
+import {
+  batchLines,
+  batchView,
+  lineToRun,
+  reportLine,
+  startBatch,
+  type BatchView,
+  type BulkLineView,
+  type LineReport,
+  type LineToRun,
+  type StartBatchInput,
+  type StartBatchOutcome,
+} from "./bulk";
 
 export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
@@ -75,6 +88,14 @@ export type { ApproveOutcome, DecideOutcome } from "./proposals";
 export type { LedgerView, ReprojectPage } from "./reproject";
 export type { SettleSource } from "./trail";
 export type { StatementOutcome, StatementQuery } from "./statement";
+export type {
+  BatchChange,
+  BatchView,
+  BulkLineStatus,
+  BulkLineView,
+  LineReport,
+  StartBatchOutcome,
+} from "./bulk";
 export type { IdentityInput, KycAttemptOutcome, KycStatus, RecordIdentityOutcome } from "./tiers";
 export type { TransactionRecord, TxDetails } from "../../domain/records";
 
@@ -278,10 +299,40 @@ export class Wallet extends WalletKyc {
     return result;
   }
 
-  // ==== Statements ================================================================
-
+  // ==== Statements =========================================================
   /** The journal over [start_ms, end_ms): opening balance, entries, closing balance (./statement.ts). */
   async statement(query: StatementQuery): Promise<StatementOutcome> {
     return readStatement(this.ctx.storage.sql, query);
+  }
+
+  // ==== Bulk =====================================================================
+
+  /** Store a priced batch when the balance covers it (./bulk.ts); the alarm then drains it. */
+  async startBatch(input: StartBatchInput): Promise<StartBatchOutcome> {
+    const result = startBatch(this.core, input, Date.now());
+    if (result.outcome === "started") await this.afterChange();
+    return result;
+  }
+
+  async batch(batch_id: string): Promise<BatchView | null> {
+    return batchView(this.core, batch_id);
+  }
+
+  async batchLines(batch_id: string, after_line: number, limit: number): Promise<BulkLineView[]> {
+    return batchLines(this.core, batch_id, after_line, limit);
+  }
+
+  async bulkLineToRun(batch_id: string, line: number): Promise<LineToRun | null> {
+    return lineToRun(this.core, batch_id, line);
+  }
+
+  async reportBulkLine(
+    batch_id: string,
+    line: number,
+    report: LineReport,
+  ): Promise<"recorded" | "already" | "unknown"> {
+    const result = reportLine(this.core, batch_id, line, report, Date.now());
+    if (result === "recorded") await this.afterChange();
+    return result;
   }
 }

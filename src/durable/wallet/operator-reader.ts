@@ -60,6 +60,8 @@ function factOf(change: Change): OperatorFact | null {
       return { fact: "proposal", proposal: change.body };
     case "wallet":
     case "profile":
+    // A batch's lines are transactions of their own, indexed as such.
+    case "batch":
       return null;
     default: {
       const unreachable: never = change;
