@@ -33,7 +33,7 @@ import { booksCaughtUp, redeliverToBooks } from "../../support/books";
 import { env, newWallet, UNBOUNDED_TIERS } from "../../support/helpers";
 
 const SEED = 20261224;
-const RUNS = 6;
+const RUNS = 15;
 const operator = { id: "books@ops.test", role: "operator" as const };
 const approver = { id: "books-approver@ops.test", role: "approver" as const };
 const note = { reason_code: "goodwill" as const, reason: "books test", user_note: "Adjusted" };
@@ -135,6 +135,7 @@ async function held(
 
 describe("the books against real wallets (property)", () => {
   it("every posting set balances, each wallet account equals its balance, and the system accounts equal what we owe", async () => {
+    const reached = new Set<string>();
     await fc.assert(
       fc.asyncProperty(fc.array(Step, { minLength: 3, maxLength: 10 }), async (steps) => {
         const wallets = [await newWallet(), await newWallet()];
@@ -142,6 +143,7 @@ describe("the books against real wallets (property)", () => {
         // Each wallet starts with money, so debits have something to move.
         for (const w of wallets) tx_refs.push(await fund(w.stub, w.user_id, 1_000_000));
         for (const step of steps) {
+          reached.add("outcome" in step ? `${step.op}:${step.outcome}` : step.op);
           const { stub, user_id } = wallets[step.w];
           switch (step.op) {
             case "fund":
@@ -219,5 +221,8 @@ describe("the books against real wallets (property)", () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
+    // The seed reaches the paths that matter: a reversal after delivery, a failure, a redelivery.
+    for (const path of ["purchase:reversed_after", "withdraw:succeeded", "redeliver", "adjust"])
+      expect([...reached]).toContain(path);
   }, 180_000);
 });
