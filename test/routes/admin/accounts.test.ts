@@ -32,8 +32,10 @@ const accounts = async () => {
 };
 
 describe("GET /admin/accounts", () => {
-  it("refuses a caller without the admin guard's credentials", async () => {
+  it("refuses a caller without the admin guard's credentials, and a user's bearer token", async () => {
     await expectProblem(await api("/admin/accounts"), 401);
+    const { auth } = await fundedWallet(1_000_00);
+    await expectProblem(await api("/admin/accounts", { headers: auth }), 401);
   });
 
   it("books money moved through the real routes: each set balanced, the wallet account equal to the balance, the identity holding", async () => {
