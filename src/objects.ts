@@ -5,6 +5,7 @@
  * under the `class_name` wrangler.jsonc binds; the development entry adds the
  * look-alikes' classes, production their refusing placeholders.
  */
+export { Books } from "./durable/books/object";
 export { Credentials } from "./durable/credentials/object";
 export { DeadLetters } from "./durable/dead-letters/object";
 export { IdentityClaims } from "./durable/identity-claims/object";

@@ -13,6 +13,7 @@ import { handleQueueBatch } from "./queue/consumer";
 // refusing placeholders where development has the look-alikes.
 // Listed by name: `wrangler types` reads the classes from the entry's named exports (not `export *`).
 export {
+  Books,
   Credentials,
   DeadLetters,
   IdentityClaims,

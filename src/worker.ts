@@ -27,6 +27,7 @@ import { BenchBaseline } from "./sandbox/bench/object";
 // The application's classes (src/objects.ts, the list production exports too) and the look-alikes'.
 // Listed by name: `wrangler types` reads the classes from the entry's named exports (not `export *`).
 export {
+  Books,
   Credentials,
   DeadLetters,
   IdentityClaims,

@@ -22,6 +22,7 @@ import { abandon, applyHeldFacts } from "./held-payment-flow";
 import { IdempotencyKeys } from "./idempotency";
 import { Ledger } from "./ledger";
 import { OPERATIONS_READER, operationsInBackground, operationsReader } from "./operator-reader";
+import { BOOKS_READER, booksInBackground, booksReader } from "./books-reader";
 import {
   PROJECTION_READER,
   projectionReader,
@@ -83,6 +84,7 @@ export abstract class WalletBase extends DurableObject<Env> {
     const readers: Record<string, FeedReader> = {
       [ROOMS_READER]: roomsReader(env, ctx.storage),
       [OPERATIONS_READER]: operationsReader(env),
+      [BOOKS_READER]: booksReader(env),
     };
     if (config.ok && config.config.mongo)
       readers[PROJECTION_READER] = projectionReader(env, config.config);
@@ -99,6 +101,7 @@ export abstract class WalletBase extends DurableObject<Env> {
   protected async afterChange(): Promise<void> {
     await this.feed.drain([ROOMS_READER]);
     operationsInBackground(this.feed, this.ctx, () => this.scheduleAlarm());
+    booksInBackground(this.feed, this.ctx, () => this.scheduleAlarm());
     this.projectInBackground();
     await this.scheduleAlarm();
   }
@@ -191,7 +194,7 @@ export abstract class WalletBase extends DurableObject<Env> {
     this.core.keys.purge(now_ms);
     // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
     // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
-    await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);
+    await this.feed.drain([ROOMS_READER, OPERATIONS_READER, BOOKS_READER]);
     this.projectInBackground(true);
     this.ctx.storage.transactionSync(() => this.feed.prune(now_ms));
     await reconcileDue(this.core, {

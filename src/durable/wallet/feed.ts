@@ -15,7 +15,8 @@
  * Readers: `rooms` (each transaction's Room DO, so every stage reaches
  * watchers in order), `operations` (the operator index across all wallets,
  * ./operator-reader.ts; anomalies enter the feed too, entity `anomaly` keyed
- * `tx_ref/kind` (plus `/ref` when one names a provider charge), so the index learns of them in the same way) and, only when
+ * `tx_ref/kind` (plus `/ref` when one names a provider charge), so the index learns of them in the same way), `books`
+ * (the double-entry books' shards, ./books-reader.ts, in the background like `operations`) and, only when
  * MongoDB is configured, `projection` (src/projection/wallet-reader.ts). A reader that is not
  * registered has no say: its old position (if it was ever registered) neither
  * holds back pruning nor arms the alarm, so with the projection off nothing
