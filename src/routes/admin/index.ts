@@ -28,6 +28,7 @@ import { actProposalRoutes } from "./act-proposals";
 import { operatorRoutes } from "./operator";
 import { whoamiRoutes } from "./whoami";
 import { projectionAdminRoutes } from "./projection";
+import { reconciliationRoutes } from "./reconciliations";
 
 export const adminRoutes = newRouter();
 adminRoutes.route("/", operatorRoutes);
@@ -51,6 +52,7 @@ adminRoutes.route("/", consoleRoutes);
 adminRoutes.route("/", consoleActsRoutes);
 adminRoutes.route("/", actsRoutes);
 adminRoutes.route("/", actProposalRoutes);
+adminRoutes.route("/", reconciliationRoutes);
 
 const DeadLetter = z
   .object({
