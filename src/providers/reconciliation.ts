@@ -11,7 +11,7 @@ import {
   type TimeWindow,
   transfersOfWindow,
 } from "./flutterwave";
-import type { ProviderDeps } from "./index";
+import type { Config } from "../lib/config";
 import type { Outcome } from "./outcome";
 import { vtpassClient } from "./vtpass";
 
@@ -22,7 +22,10 @@ export type ReconciliationPort = {
   purchase: ((request_id: string) => Promise<Outcome<TheirRecord>>) | null;
 };
 
-export function reconciliationPort(deps: ProviderDeps): ReconciliationPort {
+/** What src/providers/index.ts calls ProviderDeps (named here again: index re-exports this file). */
+type Deps = { env: Env; ctx: ExecutionContext; config: Config; request_id?: string };
+
+export function reconciliationPort(deps: Deps): ReconciliationPort {
   const flutterwave = flutterwaveClient(deps.env, deps.ctx, deps.config, deps);
   const vtpass = vtpassClient(deps.env, deps.ctx, deps.config, deps);
   return {

@@ -3,7 +3,7 @@
  * in the operator's users index, each wallet's transactions created in the
  * Lagos day (the wallet's own list, by creation time), as `BookTransaction`s.
  *
- * The books (src/durable/books/, issue 24) keep the same per-day records in
+ * The books (issue 24) keep the same per-day records in
  * a few shards, without a call per wallet; where they are deployed,
  * `ourTransactionsOfDay` replaces this loader (it has the same shape,
  * `LoadOurs`, and is passed in where the cron and the route call
