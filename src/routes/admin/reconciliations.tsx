@@ -10,12 +10,18 @@
  * Each item links to its transaction's console page when it is one of ours.
  */
 import { createRoute, z } from "@hono/zod-openapi";
-import { isPastLagosDay, lagosDayWindow, RECON_RESULTS } from "../../domain/reconciliation";
+import {
+  isPastLagosDay,
+  lagosDayWindow,
+  previousLagosDay,
+  RECON_RESULTS,
+} from "../../domain/reconciliation";
 import { RECON_PAGE_DEFAULT, RECON_PAGE_MAX } from "../../durable/reconciliations/limits";
 import type { ReconRun, StoredItem } from "../../durable/reconciliations/object";
 import { adminOnly, operatorOnly } from "../../lib/admin-auth";
 import { errors } from "../../lib/errors";
-import { newRouter, problems } from "../../lib/http";
+import { type AppContext, newRouter, problems } from "../../lib/http";
+import type { MetricFamily } from "../../lib/prometheus";
 import { consoleTransactionPath } from "../../pages/console/paths";
 import { ReconciliationPage } from "../../pages/console/reconciliation";
 import { runReconciliation } from "../../services/reconciliation";
@@ -115,6 +121,28 @@ const itemView = (item: StoredItem) => ({
   diffs: item.diffs,
   link: item.ours ? consoleTransactionPath(item.ours.tx_ref) : null,
 });
+
+/** The result of the Lagos day that ended last (null: not reconciled yet), for the metrics. */
+export function lastReconciledDay(c: AppContext): Promise<ReconRun | null> {
+  return c.env.RECONCILIATIONS.getByName(previousLagosDay(Date.now())).summary();
+}
+
+/**
+ * `wallet_reconciliation_items{result}`: the last ended day's items by result,
+ * every result listed (zero until the day is reconciled), so an alert on
+ * `wallet_reconciliation_items{result!="matched"} > 0` works from the start.
+ */
+export function reconciliationMetric(run: ReconRun | null): MetricFamily {
+  return {
+    name: "wallet_reconciliation_items",
+    help: "Items of the last ended Lagos day's reconciliation, by result (matched, ours_only, theirs_only, mismatched).",
+    type: "gauge",
+    samples: RECON_RESULTS.map((result) => ({
+      labels: { result },
+      value: run?.counts[result] ?? 0,
+    })),
+  };
+}
 
 reconciliationRoutes.openapi(
   createRoute({

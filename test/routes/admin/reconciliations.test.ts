@@ -231,6 +231,16 @@ describe("POST /admin/reconciliations", () => {
     for (const tx_ref of [amount, status, omitted, misreported_transfer])
       expect(of(honest.data, tx_ref).map((i) => i.result)).toEqual(["matched"]);
     expect(of(honest.data, duplicated).map((i) => i.result)).toEqual(["matched"]);
+
+    // The metrics give the last ended day's items by result (a day later, that day is this one).
+    const metrics = await aDayLater(async () =>
+      (await api("/admin/metrics", { headers: ADMIN_TOKEN_HEADERS })).text(),
+    );
+    for (const result of ["matched", "ours_only", "theirs_only", "mismatched"])
+      expect(metrics).toContain(
+        `wallet_reconciliation_items{result="${result}"} ${honest.run.counts[result]}\n`,
+      );
+    expect(honest.run.counts.matched).toBeGreaterThanOrEqual(8);
   });
 
   it("refuses a day that has not ended (422), the read-only script token (403), and says 404 for a day never reconciled", async () => {
