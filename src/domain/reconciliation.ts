@@ -291,3 +291,50 @@ export function reconcile(
 export function needsAttention(item: ReconItem): boolean {
   return item.result !== "matched";
 }
+
+/** The operator anomaly an item that is not a match becomes (its key: tx_ref, kind, ref). */
+export type ReconAnomaly = {
+  tx_ref: string;
+  kind: `reconciliation_${Exclude<ReconResult, "matched">}`;
+  ref: string;
+  detail: string;
+  owner_user_id: string | null;
+};
+
+const SOURCE_WORDS: Record<ReconSource, string> = {
+  "flutterwave:charge": "Flutterwave's transactions",
+  "flutterwave:transfer": "Flutterwave's transfers",
+  "vtpass:purchase": "VTpass's requery",
+};
+
+/**
+ * An item that needs a look, as an operator anomaly. One of ours is keyed by
+ * its tx_ref (its page in the console); a record of theirs alone by the
+ * reference it carries (or its id) and its provider id.
+ */
+export function anomalyOf(item: ReconItem, day: string): ReconAnomaly | null {
+  if (item.result === "matched") return null;
+  const kind = `reconciliation_${item.result}` as const;
+  if (item.ours) {
+    const detail =
+      item.result === "ours_only"
+        ? `${day}: not in ${SOURCE_WORDS[item.source]}`
+        : `${day}: ${item.diffs.map((d) => `${d.field} ours ${d.ours ?? "none"}, theirs ${d.theirs ?? "none"}`).join("; ")}`;
+    return {
+      tx_ref: item.ours.tx_ref,
+      kind,
+      ref: "",
+      detail,
+      owner_user_id: item.ours.owner_user_id,
+    };
+  }
+  const theirs = item.theirs;
+  if (!theirs) return null;
+  return {
+    tx_ref: theirs.reference ?? `${item.source}:${theirs.provider_id}`,
+    kind,
+    ref: theirs.provider_id,
+    detail: `${day}: in ${SOURCE_WORDS[item.source]} (${theirs.outcome}, ${theirs.amount_minor ?? "no amount"} ${theirs.currency}) but not ours`,
+    owner_user_id: null,
+  };
+}

@@ -20,9 +20,12 @@
  */
 import type { BookTransaction } from "../domain/books";
 import {
+  anomalyOf,
   lagosDayWindow,
   previousLagosDay,
   RECON_TIME_DRIFT_MS,
+  type ReconAnomaly,
+  type ReconItem,
   reconcile,
   sourceOf,
   type TheirRecord,
@@ -35,6 +38,7 @@ import { newRequestId } from "../lib/ids";
 import { log } from "../lib/log";
 import { type ReconciliationPort, reconciliationPort } from "../providers";
 import { backgroundContext } from "./background-context";
+import { recordAnomalies, resolveAnomaly } from "./operator-index";
 
 export type ReconTrigger = { trigger: "cron" | "operator"; operator: string | null };
 
@@ -82,6 +86,33 @@ async function vtpassRecords(
   return records;
 }
 
+const keyOf = (a: ReconAnomaly) => `${a.tx_ref}\u0000${a.kind}\u0000${a.ref}`;
+
+/**
+ * Every item that is not a match becomes an operator anomaly (open until an
+ * operator resolves it); one the previous run of the day raised and this run
+ * no longer finds is resolved, so a re-run replaces the day's anomalies too.
+ */
+async function raiseAnomalies(
+  c: AppContext,
+  day: string,
+  items: readonly ReconItem[],
+  replaced: readonly ReconItem[],
+): Promise<void> {
+  const shards = c.var.config.OPERATOR_INDEX_SHARDS;
+  const now_ms = Date.now();
+  const raised = items.flatMap((item) => anomalyOf(item, day) ?? []);
+  const current = new Set(raised.map(keyOf));
+  await recordAnomalies(
+    c.env,
+    shards,
+    raised.map((a) => ({ fact: "anomaly" as const, ...a, created_at_ms: now_ms })),
+  );
+  for (const gone of replaced.flatMap((item) => anomalyOf(item, day) ?? []))
+    if (!current.has(keyOf(gone)))
+      await resolveAnomaly(c.env, shards, gone.tx_ref, gone.kind, gone.ref);
+}
+
 /**
  * Reconcile one Lagos day against `ours` (the day's transactions) and store
  * the result, replacing the day's previous one. Throws a problem when the day
@@ -115,7 +146,7 @@ export async function reconcileDay(
   if (!charges.ok) throw unclear("Flutterwave's transactions list", charges.kind);
   if (!transfers.ok) throw unclear("Flutterwave's transfers list", transfers.kind);
   const outcome = reconcile(ours, [...charges.value, ...transfers.value, ...purchased], window);
-  const run = await c.env.RECONCILIATIONS.getByName(day).replace(
+  const { run, replaced } = await c.env.RECONCILIATIONS.getByName(day).replace(
     {
       day,
       ran_at_ms: Date.now(),
@@ -126,6 +157,7 @@ export async function reconcileDay(
     },
     outcome.items,
   );
+  await raiseAnomalies(c, day, outcome.items, replaced);
   const level = outcome.items.some((item) => item.result !== "matched") ? "warn" : "info";
   log[level]("day reconciled", {
     request_id: c.var.request_id,

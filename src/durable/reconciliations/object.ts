@@ -80,6 +80,16 @@ type ItemRow = {
 
 type RunRow = Omit<ReconRun, "counts"> & Record<ReconResult, number>;
 
+const itemOf = (row: ItemRow): StoredItem => ({
+  seq: row.seq,
+  result: row.result,
+  source: row.source,
+  reference: row.reference,
+  ours: row.ours_json === null ? null : (JSON.parse(row.ours_json) as BookTransaction),
+  theirs: row.theirs_json === null ? null : (JSON.parse(row.theirs_json) as TheirRecord),
+  diffs: JSON.parse(row.diffs_json) as FieldDiff[],
+});
+
 export class Reconciliations extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -89,10 +99,19 @@ export class Reconciliations extends DurableObject<Env> {
   }
 
   /** Replace the day's result with this run's, in one storage transaction. */
-  async replace(run: Omit<ReconRun, "runs" | "counts">, items: ReconItem[]): Promise<ReconRun> {
+  async replace(
+    run: Omit<ReconRun, "runs" | "counts">,
+    items: ReconItem[],
+  ): Promise<{ run: ReconRun; replaced: StoredItem[] }> {
     const sql = this.ctx.storage.sql;
     return this.ctx.storage.transactionSync(() => {
       const before = one(sql.exec<{ runs: number }>("SELECT runs FROM run WHERE id = 1"));
+      // What the previous run found that was not a match: the caller closes
+      // the anomalies this run no longer finds.
+      const replaced = sql
+        .exec<ItemRow>("SELECT * FROM items WHERE result != 'matched' ORDER BY seq")
+        .toArray()
+        .map(itemOf);
       sql.exec("DELETE FROM items");
       const counts: Record<ReconResult, number> = {
         matched: 0,
@@ -134,7 +153,7 @@ export class Reconciliations extends DurableObject<Env> {
         run.outside_day,
         runs,
       );
-      return { ...run, counts, runs };
+      return { run: { ...run, counts, runs }, replaced };
     });
   }
 
@@ -175,15 +194,7 @@ export class Reconciliations extends DurableObject<Env> {
       )
       .toArray();
     return {
-      items: rows.slice(0, limit).map((row) => ({
-        seq: row.seq,
-        result: row.result,
-        source: row.source,
-        reference: row.reference,
-        ours: row.ours_json === null ? null : (JSON.parse(row.ours_json) as BookTransaction),
-        theirs: row.theirs_json === null ? null : (JSON.parse(row.theirs_json) as TheirRecord),
-        diffs: JSON.parse(row.diffs_json) as FieldDiff[],
-      })),
+      items: rows.slice(0, limit).map(itemOf),
       has_more: rows.length > limit,
     };
   }

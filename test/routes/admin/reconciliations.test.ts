@@ -104,6 +104,18 @@ async function dayResult(day: string): Promise<Day> {
   return body;
 }
 
+async function openAnomalies(): Promise<
+  { tx_ref: string; kind: string; user_id: string | null }[]
+> {
+  const res = await api("/admin/operations?limit=100", { headers: ADMIN_TOKEN_HEADERS });
+  expect(res.status).toBe(200);
+  return (
+    (await res.json()) as {
+      anomalies: { data: { tx_ref: string; kind: string; user_id: string | null }[] };
+    }
+  ).anomalies.data;
+}
+
 const of = (items: Item[], reference: string) => items.filter((i) => i.reference === reference);
 
 describe("POST /admin/reconciliations", () => {
@@ -207,6 +219,27 @@ describe("POST /admin/reconciliations", () => {
       for (const item of items) counted[item.result]++;
       expect(first.run.counts).toEqual(counted);
 
+      // Each difference is an open operator anomaly.
+      const open = await openAnomalies();
+      expect(open).toContainEqual(
+        expect.objectContaining({
+          tx_ref: omitted,
+          kind: "reconciliation_ours_only",
+          user_id: user.user_id,
+        }),
+      );
+      expect(open).toContainEqual(
+        expect.objectContaining({ tx_ref: amount, kind: "reconciliation_mismatched" }),
+      );
+      expect(open).toContainEqual(
+        expect.objectContaining({
+          tx_ref: extras[0],
+          kind: "reconciliation_theirs_only",
+          user_id: null,
+        }),
+      );
+      expect(open.filter((a) => a.tx_ref === matched)).toEqual([]);
+
       // The console shows the day's differences, linked to their transactions.
       const page = await api(`/admin/console/reconciliations/${day}`, {
         headers: ADMIN_TOKEN_HEADERS,
@@ -231,6 +264,12 @@ describe("POST /admin/reconciliations", () => {
     for (const tx_ref of [amount, status, omitted, misreported_transfer])
       expect(of(honest.data, tx_ref).map((i) => i.result)).toEqual(["matched"]);
     expect(of(honest.data, duplicated).map((i) => i.result)).toEqual(["matched"]);
+
+    // The anomalies the lists' faults made are resolved by the run that no longer finds them.
+    const still_open = (await openAnomalies()).map((a) => a.tx_ref);
+    for (const tx_ref of [amount, status, omitted, misreported_transfer])
+      expect(still_open).not.toContain(tx_ref);
+    expect(still_open).toContain(extras[0]);
 
     // The metrics give the last ended day's items by result (a day later, that day is this one).
     const metrics = await aDayLater(async () =>
