@@ -10,8 +10,13 @@
  * Lagos midnight, the transactions could straddle two days: the test reads
  * the day of the first funding and expects everything on it.)
  */
-import { vi } from "vitest";
-import { describe, expect, it } from "vitest";
+import {
+  createExecutionContext,
+  createScheduledController,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import worker from "../../../src/worker";
 import { DAY_MS, lagosDayKey } from "../../../src/domain/tiers";
 import {
   api,
@@ -307,5 +312,28 @@ describe("POST /admin/reconciliations", () => {
     expect((await expectProblem(script, 403)).code).toBe("operator_required");
     const never = await api("/admin/reconciliations/2020-01-02", { headers: ADMIN_TOKEN_HEADERS });
     await expectProblem(never, 404);
+  });
+
+  it("runs nightly from the cron: the Lagos day that ended before the trigger, stored as the cron's run", async () => {
+    const user = await registerAndLogin();
+    const tx_ref = await fund(user.auth, "1500");
+    const stub = env.WALLET.getByName(user.user_id);
+    await eventually(async () =>
+      expect((await stub.getTransaction(tx_ref))?.status).toBe("SUCCESS"),
+    );
+    const created = (await stub.getTransaction(tx_ref))!.created_at_ms;
+    const day = lagosDayKey(created);
+    // 23:30 UTC the same UTC date as 00:30 the next Lagos day: the trigger right after `day` ended.
+    const trigger_ms = Date.parse(`${day}T23:30:00Z`);
+    const ctx = createExecutionContext();
+    await worker.scheduled!(
+      createScheduledController({ scheduledTime: trigger_ms, cron: "30 23 * * *" }),
+      env,
+      ctx,
+    );
+    await waitOnExecutionContext(ctx);
+    const result = await dayResult(day);
+    expect(result.run).toMatchObject({ day, trigger: "cron" });
+    expect(of(result.data, tx_ref)).toMatchObject([{ result: "matched", tx_ref }]);
   });
 });
