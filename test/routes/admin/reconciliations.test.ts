@@ -336,4 +336,27 @@ describe("POST /admin/reconciliations", () => {
     expect(result.run).toMatchObject({ day, trigger: "cron" });
     expect(of(result.data, tx_ref)).toMatchObject([{ result: "matched", tx_ref }]);
   });
+
+  it("fails the run with 503 when Flutterwave's list cannot be read, and the day keeps its previous result", async () => {
+    const day = "2020-01-03"; // Long ended, nothing on it: its result is empty.
+    expect((await reconcile(day)).status).toBe(200);
+    expect((await dayResult(day)).run).toMatchObject({ runs: 1, counts: { matched: 0 } });
+    await envelope(
+      await control("/faults", {
+        body: {
+          operation: "transactions.list",
+          match: "from=2020-01-02",
+          mode: "http_500",
+          times: 10,
+        },
+      }),
+    );
+    try {
+      const failed = await reconcile(day);
+      expect((await expectProblem(failed, 503)).code).toBe("provider_unavailable");
+    } finally {
+      await envelope(await control("/faults", { method: "DELETE" }));
+    }
+    expect((await dayResult(day)).run.runs).toBe(1);
+  });
 });
