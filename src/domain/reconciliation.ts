@@ -86,6 +86,8 @@ export type ReconOutcome = {
   skipped: number;
   /** Their records that matched nothing and were created outside the day: a neighbour day's. */
   outside_day: number;
+  /** Our failures with no record at the provider (nothing moved on either side). */
+  failed_unseen: number;
 };
 
 /** A Lagos calendar day, as the UTC instants it starts and ends at. */
@@ -215,6 +217,7 @@ export function reconcile(
   }
   const items: ReconItem[] = [];
   let skipped = 0;
+  let failed_unseen = 0;
   const sorted = [...ours].sort((a, b) => (a.tx_ref < b.tx_ref ? -1 : a.tx_ref > b.tx_ref ? 1 : 0));
   for (const tx of sorted) {
     const source = sourceOf(tx.type);
@@ -225,7 +228,12 @@ export function reconcile(
     const reference = referenceOf(tx);
     const candidates = pool.get(keyOf(source, reference)) ?? [];
     if (candidates.length === 0) {
-      items.push({ result: "ours_only", source, reference, ours: tx, theirs: null, diffs: [] });
+      // A failure the provider never recorded (a checkout never paid, a
+      // transfer or purchase refused before it existed) moved no money on
+      // either side: both agree, and it is counted, not listed.
+      if (tx.status === "FAILED") failed_unseen++;
+      else
+        items.push({ result: "ours_only", source, reference, ours: tx, theirs: null, diffs: [] });
       continue;
     }
     let best = 0;
@@ -284,7 +292,7 @@ export function reconcile(
     mismatched: 0,
   };
   for (const item of items) counts[item.result]++;
-  return { items, counts, skipped, outside_day };
+  return { items, counts, skipped, outside_day, failed_unseen };
 }
 
 /** Whether an item needs an operator's look (everything but a match). */

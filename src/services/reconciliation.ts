@@ -154,6 +154,7 @@ export async function reconcileDay(
       operator: by.operator,
       skipped: outcome.skipped,
       outside_day: outcome.outside_day,
+      failed_unseen: outcome.failed_unseen,
     },
     outcome.items,
   );

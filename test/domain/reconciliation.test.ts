@@ -56,6 +56,20 @@ describe("reconcile: each kind of difference", () => {
   it.each([
     ["agreeing records match", [ours()], [theirs()], ["matched"], []],
     ["ours without theirs is ours_only", [ours()], [], ["ours_only"], []],
+    [
+      "a pending one of ours without theirs is ours_only",
+      [ours({ status: "PENDING" })],
+      [],
+      ["ours_only"],
+      [],
+    ],
+    [
+      "a failure of ours the provider never recorded is no item",
+      [ours({ status: "FAILED" })],
+      [],
+      [],
+      [],
+    ],
     ["theirs without ours is theirs_only", [], [theirs()], ["theirs_only"], []],
     [
       "another amount is a mismatch on amount",
@@ -212,10 +226,12 @@ describe("reconcile: properties", () => {
         const outcome = reconcile(our_side, t, DAY);
         const ours_seen = outcome.items.flatMap((i) => (i.ours ? [i.ours] : []));
         const theirs_seen = outcome.items.flatMap((i) => (i.theirs ? [i.theirs] : []));
-        expect(ours_seen.length + outcome.skipped).toBe(our_side.length);
+        expect(ours_seen.length + outcome.skipped + outcome.failed_unseen).toBe(our_side.length);
         expect(new Set(ours_seen).size).toBe(ours_seen.length);
         for (const tx of our_side)
-          expect(ours_seen.includes(tx) || tx.type === "REFUND").toBe(true);
+          expect(ours_seen.includes(tx) || tx.type === "REFUND" || tx.status === "FAILED").toBe(
+            true,
+          );
         expect(theirs_seen.length + outcome.outside_day).toBe(t.length);
         expect(new Set(theirs_seen).size).toBe(theirs_seen.length);
         for (const item of outcome.items) {

@@ -37,6 +37,7 @@ const MIGRATIONS: Migration[] = [
          mismatched INTEGER NOT NULL,
          skipped INTEGER NOT NULL,
          outside_day INTEGER NOT NULL,
+         failed_unseen INTEGER NOT NULL,
          runs INTEGER NOT NULL
        )`,
       `CREATE TABLE items (
@@ -62,6 +63,8 @@ export type ReconRun = {
   counts: Record<ReconResult, number>;
   skipped: number;
   outside_day: number;
+  /** Our failures the provider never recorded (nothing moved on either side). */
+  failed_unseen: number;
   /** How many times the day was reconciled (each run replaced the one before). */
   runs: number;
 };
@@ -134,13 +137,13 @@ export class Reconciliations extends DurableObject<Env> {
       });
       const runs = (before?.runs ?? 0) + 1;
       sql.exec(
-        `INSERT INTO run (id, day, ran_at_ms, trigger, operator, matched, ours_only, theirs_only, mismatched, skipped, outside_day, runs)
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO run (id, day, ran_at_ms, trigger, operator, matched, ours_only, theirs_only, mismatched, skipped, outside_day, failed_unseen, runs)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET day = excluded.day, ran_at_ms = excluded.ran_at_ms,
            trigger = excluded.trigger, operator = excluded.operator, matched = excluded.matched,
            ours_only = excluded.ours_only, theirs_only = excluded.theirs_only,
            mismatched = excluded.mismatched, skipped = excluded.skipped,
-           outside_day = excluded.outside_day, runs = excluded.runs`,
+           outside_day = excluded.outside_day, failed_unseen = excluded.failed_unseen, runs = excluded.runs`,
         run.day,
         run.ran_at_ms,
         run.trigger,
@@ -151,6 +154,7 @@ export class Reconciliations extends DurableObject<Env> {
         counts.mismatched,
         run.skipped,
         run.outside_day,
+        run.failed_unseen,
         runs,
       );
       return { run: { ...run, counts, runs }, replaced };
@@ -174,6 +178,7 @@ export class Reconciliations extends DurableObject<Env> {
       },
       skipped: row.skipped,
       outside_day: row.outside_day,
+      failed_unseen: row.failed_unseen,
       runs: row.runs,
     };
   }

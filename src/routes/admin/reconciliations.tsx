@@ -51,6 +51,10 @@ const Run = z
     counts: Counts,
     skipped: z.number().int(),
     outside_day: z.number().int(),
+    failed_unseen: z
+      .number()
+      .int()
+      .describe("Our failures the provider never recorded: nothing moved on either side."),
     runs: z.number().int(),
   })
   .openapi("ReconciliationRun");
@@ -94,6 +98,7 @@ const runView = (run: ReconRun) => ({
   counts: run.counts,
   skipped: run.skipped,
   outside_day: run.outside_day,
+  failed_unseen: run.failed_unseen,
   runs: run.runs,
 });
 
