@@ -16,3 +16,4 @@ export { Room } from "./durable/room/object";
 export { SocketLeases } from "./durable/socket-leases/object";
 export { Wallet } from "./durable/wallet/object";
 export { MongoProjector } from "./projection/object";
+export { Reconciliations } from "./durable/reconciliations/object";

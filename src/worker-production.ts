@@ -8,6 +8,8 @@
 import { createApiApp } from "./api-app";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
+import { scheduledReconciliation } from "./services/reconciliation";
+import { ourTransactionsOfDay } from "./services/books";
 
 // The application's classes (src/objects.ts, the same list the development entry exports), and
 // refusing placeholders where development has the look-alikes.
@@ -21,6 +23,7 @@ export {
   MongoProjector,
   Operations,
   ProviderRefs,
+  Reconciliations,
   Room,
   SocketLeases,
   Wallet,
@@ -34,4 +37,10 @@ registerSelf((request, env, ctx) => Promise.resolve(app.fetch(request, env, ctx)
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
+  // The nightly reconciliation of the Lagos day that just ended (wrangler.jsonc triggers.crons).
+  scheduled: async (controller, env, ctx) => {
+    await scheduledReconciliation(controller.scheduledTime, env, ctx, (day) =>
+      ourTransactionsOfDay(env, day),
+    );
+  },
 } satisfies ExportedHandler<Env, unknown>;

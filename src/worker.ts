@@ -16,6 +16,8 @@ import { createApp } from "./app";
 import { configOf } from "./lib/config";
 import { registerSelf } from "./lib/self";
 import { handleQueueBatch } from "./queue/consumer";
+import { scheduledReconciliation } from "./services/reconciliation";
+import { ourTransactionsOfDay } from "./services/books";
 import { BENCH_BASE, benchBaseline } from "./sandbox/bench/routes";
 
 import * as objects from "./objects";
@@ -35,6 +37,7 @@ export {
   MongoProjector,
   Operations,
   ProviderRefs,
+  Reconciliations,
   Room,
   SocketLeases,
   Wallet,
@@ -78,4 +81,10 @@ export default instrumentHandlers({
     return app.fetch(request, env, ctx);
   },
   queue: (batch, env, ctx) => handleQueueBatch(batch, env, ctx),
+  // The nightly reconciliation of the Lagos day that just ended (wrangler.jsonc triggers.crons).
+  scheduled: async (controller, env, ctx) => {
+    await scheduledReconciliation(controller.scheduledTime, env, ctx, (day) =>
+      ourTransactionsOfDay(env, day),
+    );
+  },
 } satisfies ExportedHandler<Env, unknown>);

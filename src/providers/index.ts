@@ -151,3 +151,6 @@ export function eventPortFor(source: EventSource, deps: ProviderDeps): EventPort
     }
   }
 }
+
+// ---- Reconciliation ---------------------------------------------------------------------------
+export { reconciliationPort, type ReconciliationPort } from "./reconciliation";

@@ -11,6 +11,8 @@
  * still holds are merged into the listing.
  */
 import {
+  type AnomalyFact,
+  factsByShard,
   mergeIndexViews,
   mergeSeries,
   mergeUserPages,
@@ -127,4 +129,21 @@ export async function listUsers(
   if (unmoved.shards !== null && unmoved.shards !== shards)
     throw indexMisconfigured(shards, unmoved.shards);
   return mergeUserPages([unmoved, ...pages], query.limit);
+}
+
+/**
+ * Record anomalies that come from outside any wallet's feed (the daily
+ * reconciliation's differences), each in the shard its tx_ref hashes to.
+ * Idempotent: an anomaly is one row per (tx_ref, kind, ref).
+ */
+export async function recordAnomalies(
+  env: Env,
+  shards: number,
+  facts: readonly AnomalyFact[],
+): Promise<void> {
+  await Promise.all(
+    [...factsByShard(facts, shards)].map(([shard, group]) =>
+      env.OPERATIONS.getByName(shardName(shard)).ingest(group, { shard, shards }),
+    ),
+  );
 }

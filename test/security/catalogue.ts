@@ -865,6 +865,14 @@ export const CATALOGUE: readonly Attack[] = [
     test: "refuses the script token on a role-guarded route, whatever else it carries",
   },
   {
+    id: "admin-reconciliation-run-by-script-token",
+    area: "admin",
+    description:
+      "running a day's reconciliation (provider calls, anomalies) with the read-only script token, or for a day not yet ended",
+    file: "test/routes/admin/reconciliations.test.ts",
+    test: "refuses a day that has not ended (422), the read-only script token (403), and says 404 for a day never reconciled",
+  },
+  {
     id: "admin-access-header-cookie-differ",
     area: "admin",
     description:

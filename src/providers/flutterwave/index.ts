@@ -48,3 +48,4 @@ export { flutterwaveCheckout } from "./checkout-adapter";
 export { flutterwaveRefunds } from "./refunds-adapter";
 export { flutterwaveTransfers } from "./transfers-adapter";
 export { FLUTTERWAVE, flutterwaveWebhooks, parseFlutterwaveEvent } from "./webhooks-adapter";
+export { chargesOfWindow, transfersOfWindow, type TimeWindow } from "./lists";

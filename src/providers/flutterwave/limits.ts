@@ -26,3 +26,12 @@ export const FLUTTERWAVE_CHARGE_PAGES_MAX = 5;
  * after the create, and the newest refunds come first.
  */
 export const FLUTTERWAVE_REFUND_PAGES_MAX = 3;
+
+// ---- Reconciliation lists -----------------------------------------------------------------
+/**
+ * Pages of `GET /v3/transactions` or `GET /v3/transfers` one day's
+ * reconciliation reads (ten rows a page, so 20,000 rows a day). A day with
+ * more is not reconciled from a partial list: the run fails, saying so,
+ * rather than report the unread rows' transactions as ours only.
+ */
+export const FLUTTERWAVE_LIST_PAGES_MAX = 2_000;

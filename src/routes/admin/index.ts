@@ -29,6 +29,7 @@ import { operatorRoutes } from "./operator";
 import { whoamiRoutes } from "./whoami";
 import { projectionAdminRoutes } from "./projection";
 import { accountsRoutes } from "./accounts";
+import { reconciliationRoutes } from "./reconciliations";
 
 export const adminRoutes = newRouter();
 adminRoutes.route("/", operatorRoutes);
@@ -53,6 +54,7 @@ adminRoutes.route("/", consoleActsRoutes);
 adminRoutes.route("/", actsRoutes);
 adminRoutes.route("/", actProposalRoutes);
 adminRoutes.route("/", accountsRoutes);
+adminRoutes.route("/", reconciliationRoutes);
 
 const DeadLetter = z
   .object({

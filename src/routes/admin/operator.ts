@@ -28,6 +28,7 @@ import {
   resolveAnomaly,
   type OperatorOverview,
 } from "../../services/operator-index";
+import { lastReconciledDay, reconciliationMetric } from "./reconciliations";
 import { AnomalyParams, AnomalyQuery, OperationsQuery, OperatorView } from "./schemas";
 
 export const operatorRoutes = newRouter();
@@ -299,8 +300,12 @@ operatorRoutes.openapi(
     },
   }),
   async (c) => {
-    const { overview, letters } = await gather(c, 1);
-    return c.text(renderPrometheus(operatorMetrics(overview, letters)), 200, {
+    const [{ overview, letters }, reconciled] = await Promise.all([
+      gather(c, 1),
+      lastReconciledDay(c),
+    ]);
+    const families = [...operatorMetrics(overview, letters), reconciliationMetric(reconciled)];
+    return c.text(renderPrometheus(families), 200, {
       "content-type": PROMETHEUS_CONTENT_TYPE,
     });
   },

@@ -18,6 +18,8 @@
  *                                                                        how new refunds (of one charge) behave
  *   POST   refunds/:id/settle         {status: completed|failed}         end a pending refund now
  *   GET    transactions/:id/refunds                                      a charge's refunds (newest first)
+ *   POST   lists/faults               {reference, kind, value?}           how the lists misreport a reference
+ *                                                                        (list-faults.ts); DELETE clears them all
  *   (how many refund requests were sent, per charge or per reference: `requests?operation=refunds.create&match=`)
  *
  * `verif_hash`: omitted sends the configured hash; null sends no header; a
@@ -36,6 +38,7 @@ import {
   ControlTransactionBody,
   DeliverBody,
   FaultBody,
+  ListFaultBody,
   RefundModeBody,
   RefundSettleBody,
   SettleBody,
@@ -182,6 +185,21 @@ controlRoutes.post("/transactions/:id/deliver", async (c) => {
   if (!webhook) return flwError(404, "No transaction was found for this id");
   const delivery = await deliverAndRecord(c, webhook, hashChoice(parsed.value.verif_hash));
   return flwSuccess("hook sent", deliverySummary(delivery));
+});
+
+// ---- List faults (list-faults.ts) -------------------------------------------------------
+
+controlRoutes.post("/lists/faults", async (c) => {
+  const parsed = parseJsonBody(ListFaultBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const fault = { ...parsed.value, value: parsed.value.value ?? null };
+  await sandboxStub(c.env).setListFault(fault);
+  return flwSuccess("List fault set", fault);
+});
+
+controlRoutes.delete("/lists/faults", async (c) => {
+  await sandboxStub(c.env).clearListFaults();
+  return flwSuccess("List faults cleared", null);
 });
 
 // ---- Payment links -----------------------------------------------------------------------

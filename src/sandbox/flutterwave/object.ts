@@ -34,6 +34,7 @@ import {
 import { credentialFor, FLUTTERWAVE_USER_AGENT } from "./credentials";
 import { ALARM_SETTLE_BATCH_MAX } from "./limits";
 import type { LinkRow, TransactionRow, TransactionStatus, TransferRow } from "./model";
+import { type ListFault, ListFaults } from "./list-faults";
 import { MIGRATIONS } from "./schema";
 import {
   Refunds,
@@ -56,12 +57,28 @@ export class FlutterwaveSandbox extends SandboxObject {
   private readonly charges: Charges;
   private readonly transfers: Transfers;
   private readonly refunds: Refunds;
+  private readonly listFaults: ListFaults;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, MIGRATIONS);
     this.charges = new Charges(ctx.storage);
     this.transfers = new Transfers(ctx.storage);
     this.refunds = new Refunds(ctx.storage);
+    this.listFaults = new ListFaults(ctx.storage);
+  }
+
+  // ---- List faults (list-faults.ts) ---------------------------------------------------------
+
+  async setListFault(fault: ListFault): Promise<void> {
+    this.listFaults.set(fault);
+  }
+
+  async clearListFaults(): Promise<void> {
+    this.listFaults.clear();
+  }
+
+  async listFaultsOf(references: string[]): Promise<ListFault[]> {
+    return this.listFaults.of(references);
   }
 
   // ---- Refunds (refunds.ts) -----------------------------------------------------------------
@@ -160,6 +177,8 @@ export class FlutterwaveSandbox extends SandboxObject {
     reference: string | null;
     status: string | null;
     page: number;
+    from_ms?: number | null;
+    to_ms?: number | null;
   }): Promise<{ transfers: TransferRow[]; total: number }> {
     return this.transfers.list(query);
   }

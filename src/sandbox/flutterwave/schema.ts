@@ -122,6 +122,17 @@ export const MIGRATIONS: readonly Migration[] = [
       `CREATE INDEX refunds_by_transaction ON refunds (transaction_id, id)`,
     ],
   },
+  {
+    version: 5,
+    // How the lists misreport a reference (list-faults.ts): reconciliation's differences.
+    statements: [
+      `CREATE TABLE list_faults (
+         reference TEXT PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('amount', 'currency', 'status', 'omit', 'duplicate', 'shift')),
+         value TEXT
+       )`,
+    ],
+  },
 ];
 
 /** The next id of a sequence (Flutterwave's ids are large integers; see the counters table). Call inside a transaction. */

@@ -82,6 +82,15 @@ export const ResendHookBody = z.object({ wait: Whole(0, 1).optional() });
 
 export const TransfersQuery = z.object({
   reference: z.string().max(REFERENCE_MAX_CHARS).optional(),
+  // UNCONFIRMED for the live API (reference §18.2); honoured here, by UTC date, `to` inclusive.
+  from: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
+  to: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .optional(),
   status: z.string().max(20).optional(),
   page: Whole(1, TRANSFERS_PAGE_MAX).optional(),
 });
@@ -158,6 +167,18 @@ export const ControlTransactionBody = z.object({
   currency: Currency.default("NGN"),
   status: z.enum(["successful", "failed", "pending"]),
   customer_email: z.email().optional(),
+});
+
+/**
+ * `POST /__control/lists/faults`: how the transactions and transfers lists
+ * misreport one reference (list-faults.ts). `value`: the amount (naira) for
+ * `amount`, the currency for `currency`, the status word for `status`, the
+ * minutes to move `created_at` by for `shift`; none for `omit` and `duplicate`.
+ */
+export const ListFaultBody = z.object({
+  reference: Reference,
+  kind: z.enum(["amount", "currency", "status", "omit", "duplicate", "shift"]),
+  value: z.string().max(40).optional(),
 });
 
 /** `verif_hash`: omitted = the configured hash; null = no header; a string = that value (to test refusals). */

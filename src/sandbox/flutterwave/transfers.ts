@@ -119,13 +119,31 @@ export class Transfers {
   }
 
   /** Newest first, one page. `status` is compared case-insensitively (the SDK's sample sends "failed"). */
-  list(query: { reference: string | null; status: string | null; page: number }): {
+  list(query: {
+    reference: string | null;
+    status: string | null;
+    page: number;
+    from_ms?: number | null;
+    to_ms?: number | null;
+  }): {
     transfers: TransferRow[];
     total: number;
   } {
     const status = query.status?.toUpperCase() ?? null;
-    const where = "WHERE (? IS NULL OR reference = ?) AND (? IS NULL OR status = ?)";
-    const params = [query.reference, query.reference, status, status];
+    const from_ms = query.from_ms ?? null;
+    const to_ms = query.to_ms ?? null;
+    const where =
+      "WHERE (? IS NULL OR reference = ?) AND (? IS NULL OR status = ?) AND (? IS NULL OR created_at_ms >= ?) AND (? IS NULL OR created_at_ms < ?)";
+    const params = [
+      query.reference,
+      query.reference,
+      status,
+      status,
+      from_ms,
+      from_ms,
+      to_ms,
+      to_ms,
+    ];
     const total =
       one(this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM transfers ${where}`, ...params))
         ?.n ?? 0;
