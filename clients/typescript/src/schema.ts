@@ -39,6 +39,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The books: system accounts, what we owe users, and the identity between them */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The books, summed over their shards. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemAccounts"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
         parameters: {
             query?: never;
@@ -271,6 +325,63 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description The queue. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/console/reconciliations/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator console: a reconciled day's differences (HTML) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A Lagos calendar day. */
+                    day: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The day's page. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -906,6 +1017,162 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reconcile a Lagos day that has ended against the providers (a re-run replaces its result) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description A Lagos calendar day.
+                         * @example 2026-12-05
+                         */
+                        day: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The day's new result. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReconciliationRun"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliations/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reconciled day: its counts and items (matched, ours only, theirs only, mismatched) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    result?: "matched" | "ours_only" | "theirs_only" | "mismatched";
+                    starting_after?: number | null;
+                };
+                header?: never;
+                path: {
+                    /** @description A Lagos calendar day. */
+                    day: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The day's result. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ReconciliationItem"][];
+                            has_more: boolean;
+                            run: components["schemas"]["ReconciliationRun"];
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5623,6 +5890,18 @@ export interface components {
                 websocket_url: string;
             };
         };
+        BooksIdentity: {
+            adjustments_minor: number;
+            collections_minor: number;
+            difference_minor: number;
+            /** @description collections - payouts - purchases - fees - refunds payable + adjustments: what the system accounts say we owe. */
+            expected_wallets_minor: number;
+            fees_minor: number;
+            holds: boolean;
+            payouts_minor: number;
+            purchases_minor: number;
+            refunds_payable_minor: number;
+        };
         BouquetList: {
             data: {
                 code: string;
@@ -6021,6 +6300,19 @@ export interface components {
              */
             phone: string;
         };
+        PostingSet: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            event: "credit" | "post" | "reverse" | "debit" | "refund_owed" | "refund_credited" | "refund_closed";
+            postings: {
+                account: string;
+                amount_minor: number;
+            }[];
+            sum_minor: number;
+            tx_ref: string;
+            version: number;
+        };
         Problem: {
             /** @description Stable snake_case error code. */
             code: string;
@@ -6156,6 +6448,53 @@ export interface components {
             /** @enum {string} */
             status: "ready" | "degraded";
         };
+        ReconciliationItem: {
+            diffs: {
+                field: string;
+                ours: string | number | null;
+                theirs: string | number | null;
+            }[];
+            link: string | null;
+            ours: {
+                amount_minor: number | null;
+                created_at: string | null;
+                currency: string;
+                provider_id: string | null;
+                status: string;
+            } | null;
+            owner_user_id: string | null;
+            reference: string | null;
+            /** @enum {string} */
+            result: "matched" | "ours_only" | "theirs_only" | "mismatched";
+            seq: number;
+            source: string;
+            theirs: {
+                amount_minor: number | null;
+                created_at: string | null;
+                currency: string;
+                provider_id: string | null;
+                status: string;
+            } | null;
+            tx_ref: string | null;
+        };
+        ReconciliationRun: {
+            counts: {
+                matched: number;
+                mismatched: number;
+                ours_only: number;
+                theirs_only: number;
+            };
+            day: string;
+            /** @description Our failures the provider never recorded: nothing moved on either side. */
+            failed_unseen: number;
+            operator: string | null;
+            outside_day: number;
+            ran_at: string;
+            runs: number;
+            skipped: number;
+            /** @enum {string} */
+            trigger: "cron" | "operator";
+        };
         RegisterRequest: {
             /**
              * Format: email
@@ -6274,6 +6613,25 @@ export interface components {
             /** @constant */
             v: 1;
             version: number;
+        };
+        SystemAccounts: {
+            /** @description Each system account, summed over the books' shards. */
+            accounts: {
+                /** @enum {string} */
+                account: "flutterwave:collections" | "flutterwave:payouts" | "flutterwave:fees" | "vtpass:float" | "refunds:payable" | "adjustments" | "revenue:fees";
+                /** @description Credits minus debits: a negative balance is money held (collections). */
+                balance_minor: number;
+            }[];
+            /** @description Null while the identity holds. */
+            anomaly: {
+                difference_minor: number;
+                entries: components["schemas"]["PostingSet"][];
+                truncated: boolean;
+            } | null;
+            identity: components["schemas"]["BooksIdentity"];
+            posting_sets: number;
+            /** @description The sum of every wallet account in the books: what we owe users. */
+            wallets_total_minor: number;
         };
         TierActRequest: {
             /** @description A ticket, a document reference. */
