@@ -33,11 +33,26 @@ import type { Change, ChangeFeed, Delivery, FeedReader } from "../durable/wallet
 
 export const PROJECTION_READER = "projection";
 
-/** What MongoDB holds documents for: profiles, wallets and transactions (anomalies, audit entries and proposals are the operator index's). */
-export type ProjectedChange = Exclude<Change, { entity: "anomaly" | "audit" | "proposal" }>;
+/**
+ * What MongoDB holds documents for: profiles, wallets and transactions
+ * (anomalies, audit entries and proposals are the operator index's; saved
+ * recipients and schedules are the wallet's own, read through its API).
+ */
+export type ProjectedChange = Exclude<
+  Change,
+  { entity: "anomaly" | "audit" | "proposal" | "beneficiary" | "schedule" }
+>;
+
+const NOT_PROJECTED: ReadonlySet<string> = new Set([
+  "anomaly",
+  "audit",
+  "proposal",
+  "beneficiary",
+  "schedule",
+]);
 
 export function isProjected(change: Change): change is ProjectedChange {
-  return change.entity !== "anomaly" && change.entity !== "audit" && change.entity !== "proposal";
+  return !NOT_PROJECTED.has(change.entity);
 }
 
 /** The wallet a change belongs to (every change of one feed has the same owner). */

@@ -36,6 +36,7 @@ import { log } from "../lib/log";
 import { eventPortFor, lookupNow, lookupsFor, type EventSource } from "../providers";
 import type { Outcome } from "../providers/outcome";
 import { eventSource, QueueMessage } from "./messages";
+import { runScheduled } from "../services/schedule-runs";
 
 export const MAIN_QUEUE = "wallet-events";
 export const DEAD_LETTER_QUEUE = "wallet-events-dlq";
@@ -141,6 +142,12 @@ export async function processMessage(
       tx_ref: message.tx_ref,
       provider_ref: message.provider_id,
     });
+  }
+  if (message.kind === "schedule.run") {
+    const result = await runScheduled(env, ctx, message);
+    return result.action === "retry"
+      ? retry(result.note, result.tx_ref)
+      : ack(result.note, result.tx_ref);
   }
   const source = eventSource(message);
   if (!source) throw new Error(`unhandled message kind ${message.kind}`);

@@ -27,6 +27,8 @@ import {
   reportProjectionLag,
 } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
+import { sendDueRuns } from "./schedule-alarm";
+import { schedulesWakeAt } from "./schedules";
 import { reconcileDue } from "./reconciler";
 import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";
@@ -180,6 +182,7 @@ export abstract class WalletBase extends DurableObject<Env> {
       this.core.store.nextDueAt(),
       this.core.keys.nextExpiryAt(),
       this.feed.wakeAt(),
+      schedulesWakeAt(this.core),
     ]);
   }
 
@@ -187,6 +190,7 @@ export abstract class WalletBase extends DurableObject<Env> {
     this.clock.fired();
     const now_ms = Date.now();
     this.core.keys.purge(now_ms);
+    await sendDueRuns(this.core, this.env, now_ms);
     // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
     // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
     await this.feed.drain([ROOMS_READER, OPERATIONS_READER]);

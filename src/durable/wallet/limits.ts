@@ -56,3 +56,17 @@ export const AUDIT_PAGE_MAX = 200;
 export const PROPOSALS_PAGE_MAX = 200;
 /** Longest reason, user note or evidence an operator may attach (characters). */
 export const ACT_TEXT_MAX_CHARS = 500;
+
+// ---- Beneficiaries and schedules (issue 23) ----
+/** Schedules one wallet may keep (any status): each is a row the alarm scans. */
+export const SCHEDULES_MAX = 50;
+/** A schedule's last runs shown with it. */
+export const SCHEDULE_RUNS_SHOWN = 5;
+/** Due schedules one alarm records runs for; the rest wait for the alarm it re-arms at once. */
+export const SCHEDULE_DUE_BATCH_MAX = 25;
+/** A due run whose queue message got no outcome is sent again after this long (duplicates are harmless: one key). */
+export const SCHEDULE_RUN_RESEND_MS = 5 * 60 * 1000;
+/** Recent purchases scanned for suggested recipients. */
+export const SUGGESTED_SCAN_MAX = 200;
+/** Suggested recipients answered at most. */
+export const SUGGESTED_MAX = 20;

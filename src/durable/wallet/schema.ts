@@ -6,6 +6,7 @@ import { flowRows } from "../../domain/flows";
 import { one, type Migration } from "../../lib/sqlite";
 import { CONTINUE_FEED_SEQUENCE, SCHEMA_STEP_11_FEED_ENTITIES } from "./schema-feed";
 import { SCHEMA_STEP_9_TIERS, SCHEMA_STEP_10_TIER_ACT } from "./schema-tiers";
+import { SCHEMA_STEP_12_SCHEDULES } from "./schema-schedules";
 
 /**
  * The flow tables' guards (see step 2): a row is created only in its flow's
@@ -399,6 +400,8 @@ export const MIGRATIONS: readonly Migration[] = [
   SCHEMA_STEP_10_TIER_ACT,
   // Step 11, the feed's entities for beneficiaries, schedules and batches.
   SCHEMA_STEP_11_FEED_ENTITIES,
+  // Step 12, saved recipients and scheduled top-ups.
+  SCHEMA_STEP_12_SCHEDULES,
 ];
 
 /**
