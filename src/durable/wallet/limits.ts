@@ -70,3 +70,5 @@ export const SCHEDULE_RUN_RESEND_MS = 5 * 60 * 1000;
 export const SUGGESTED_SCAN_MAX = 200;
 /** Suggested recipients answered at most. */
 export const SUGGESTED_MAX = 20;
+/** A saved recipient's nickname, in characters. */
+export const BENEFICIARY_NICKNAME_MAX_CHARS = 60;
