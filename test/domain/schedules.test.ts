@@ -59,8 +59,7 @@ describe("nextOccurrence", () => {
         for (let t = next.at_ms - DAY; t > now; t -= DAY) {
           const l = lagos(t);
           if (rule.every === "daily") throw new Error("an earlier daily run fits");
-          if (rule.every === "weekly")
-            expect(((l.getUTCDay() + 6) % 7) + 1).not.toBe(rule.weekday);
+          if (rule.every === "weekly") expect(((l.getUTCDay() + 6) % 7) + 1).not.toBe(rule.weekday);
           if (rule.every === "monthly")
             expect(l.getUTCDate()).not.toBe(
               Math.min(rule.day, daysInMonth(l.getUTCFullYear(), l.getUTCMonth())),
@@ -164,7 +163,12 @@ describe("runs' keys, skips and orders", () => {
   });
 
   it("only refusals that say the run cannot go are skips", () => {
-    for (const code of ["insufficient_funds", "tier_limit_exceeded", "wallet_frozen", "plan_unknown"])
+    for (const code of [
+      "insufficient_funds",
+      "tier_limit_exceeded",
+      "wallet_frozen",
+      "plan_unknown",
+    ])
       expect(isSkip(code)).toBe(true);
     for (const code of ["verify_unavailable", "catalogue_unavailable", "idempotency_key_in_flight"])
       expect(isSkip(code)).toBe(false);
@@ -183,7 +187,9 @@ describe("runs' keys, skips and orders", () => {
       input: { kind: "airtime", phone: "08031234567", network: "mtn", amount: 50_000 },
     });
     expect(orderOf({ kind: "airtime", amount: 50_000 }, meter)).toBeNull();
-    expect(orderOf({ kind: "electricity", amount: 100_000, phone: "08031234567" }, phone)).toBeNull();
+    expect(
+      orderOf({ kind: "electricity", amount: 100_000, phone: "08031234567" }, phone),
+    ).toBeNull();
     expect(orderOf({ kind: "electricity", amount: 100_000, phone: "08031234567" }, meter)).toEqual({
       kind: "electricity",
       input: {

@@ -384,7 +384,7 @@ export function recordDueRuns(core: WalletCore, now_ms: number): RunToSend[] {
       const order = beneficiary
         ? orderOf(JSON.parse(row.product_json) as ScheduleProduct, beneficiary.target)
         : null;
-      sql.exec(
+      const inserted = sql.exec(
         `INSERT INTO schedule_runs (schedule_id, period, due_at_ms, idempotency_key, order_json, status, created_at_ms, updated_at_ms)
          VALUES (?, ?, ?, ?, ?, 'due', ?, ?) ON CONFLICT (schedule_id, period) DO NOTHING`,
         row.id,
@@ -394,8 +394,9 @@ export function recordDueRuns(core: WalletCore, now_ms: number): RunToSend[] {
         JSON.stringify(order),
         now_ms,
         now_ms,
-      );
-      const periods_done = row.periods_done + 1;
+      ).rowsWritten;
+      // A period already recorded (a doubled alarm over the same due time) is not counted again.
+      const periods_done = row.periods_done + (inserted > 0 ? 1 : 0);
       // From now, not from the run just recorded: periods missed while no alarm came are not bought late.
       const next = nextRun(timingOf(row), Math.max(now_ms, due_at_ms), periods_done);
       write(
