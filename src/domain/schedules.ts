@@ -228,3 +228,37 @@ export function orderOf(product: ScheduleProduct, target: BeneficiaryTarget): Sc
       };
   }
 }
+
+// ---- A schedule as the Wallet keeps it -------------------------------------------------------
+
+export type ScheduleStatus = "active" | "paused" | "ended";
+
+export type ScheduleRun = {
+  period: string;
+  due_at_ms: number;
+  idempotency_key: string;
+  status: "due" | "submitted" | "skipped";
+  /** Set once the purchase was placed: its transaction says whether it was delivered or FAILED. */
+  tx_ref: string | null;
+  reason_code: string | null;
+  reason: string | null;
+};
+
+export type Schedule = {
+  id: string;
+  beneficiary_id: string;
+  product: ScheduleProduct;
+  recurrence: Recurrence;
+  time: string;
+  ends_on: string | null;
+  count: number | null;
+  periods_done: number;
+  consecutive_skips: number;
+  status: ScheduleStatus;
+  paused_reason: string | null;
+  next_run_at_ms: number | null;
+  created_at_ms: number;
+  updated_at_ms: number;
+  version: number;
+  last_runs: ScheduleRun[];
+};

@@ -27,8 +27,7 @@ import {
   reportProjectionLag,
 } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
-import { sendDueRuns } from "./schedule-alarm";
-import { schedulesWakeAt } from "./schedules";
+import { schedulesWakeAt, sendDueRuns } from "./schedule-alarm";
 import { reconcileDue } from "./reconciler";
 import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";

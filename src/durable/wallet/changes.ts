@@ -11,7 +11,7 @@ import type {
   TransactionChange,
   WalletVersion,
 } from "../../domain/records";
-import type { Schedule } from "./schedules";
+import type { Schedule } from "../../domain/schedules";
 
 type ChangeOf<E extends string, B> = {
   seq: number;

@@ -70,6 +70,7 @@ import type {
   UpdateBeneficiaryOutcome,
 } from "./beneficiaries";
 import * as schedules from "./schedules";
+import * as scheduleRuns from "./schedule-alarm";
 import type {
   RunOutcome,
   Schedule,
@@ -365,8 +366,8 @@ export class Wallet extends WalletKyc {
   async scheduleRunToPlace(
     schedule_id: string,
     period: string,
-  ): Promise<ReturnType<typeof schedules.runToPlace>> {
-    return schedules.runToPlace(this.core, schedule_id, period);
+  ): Promise<ReturnType<typeof scheduleRuns.runToPlace>> {
+    return scheduleRuns.runToPlace(this.core, schedule_id, period);
   }
 
   /** The consumer's report of a run; recorded once. */
@@ -376,7 +377,7 @@ export class Wallet extends WalletKyc {
     outcome: RunOutcome,
   ): Promise<"recorded" | "already"> {
     const skips_max = requireConfig(this.env).SCHEDULE_SKIPS_MAX;
-    const result = schedules.recordRunOutcome(
+    const result = scheduleRuns.recordRunOutcome(
       this.core,
       schedule_id,
       period,
