@@ -54,6 +54,7 @@ const ACTS = "test/routes/admin/acts.test.ts";
 const ACT_PROPOSALS = "test/routes/admin/act-proposals.test.ts";
 const ACT_PROPERTY = "test/routes/admin/act-proposals-property.test.ts";
 const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
+const BENEFICIARIES = "test/routes/beneficiaries/beneficiaries.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -355,6 +356,22 @@ export const CATALOGUE: readonly Attack[] = [
     description: "the same 404 for another user's, an unused, and a garbage reference",
     file: CROSS,
     test: "GET /wallet/transactions/{tx_ref}: another user's transaction, an unused reference of theirs, and an unused one of the caller's get the same 404",
+  },
+  {
+    id: "xuser-beneficiary-id",
+    area: "cross-user",
+    description:
+      "another user's saved recipient by id (read, change, delete, or as a purchase's beneficiary_id): 404 like an unknown id, nothing held",
+    file: BENEFICIARIES,
+    test: "another user's id is 404 on every route and as a purchase's beneficiary_id: nothing held, nothing changed",
+  },
+  {
+    id: "xuser-schedule-id",
+    area: "cross-user",
+    description:
+      "another user's schedule by id (read, change, pause, delete) or naming another user's recipient in one's own schedule: 404 like an unknown id",
+    file: BENEFICIARIES,
+    test: "another user's schedule id is 404 on every route, and another user's recipient cannot be scheduled",
   },
   {
     id: "xuser-list-cursor",

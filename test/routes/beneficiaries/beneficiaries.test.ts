@@ -275,4 +275,48 @@ describe("/wallet/beneficiaries", () => {
     );
     expect(refused.code).toBe("beneficiary_in_use");
   });
+
+  it("another user's schedule id is 404 on every route, and another user's recipient cannot be scheduled", async () => {
+    const owner = await fundedWallet(1_00);
+    const other = await fundedWallet(1_00);
+    const b = await saved(
+      await send(owner.auth, "POST", "/wallet/beneficiaries", {
+        kind: "phone",
+        nickname: "Mine",
+        phone: uniqueMtnNumber(),
+      }),
+    );
+    const body = {
+      beneficiary_id: b.id,
+      product: { kind: "airtime", amount: "100" },
+      frequency: "daily",
+      time: "08:00",
+    };
+    const created = await send(owner.auth, "POST", "/wallet/schedules", body);
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    for (const [method, patch] of [
+      ["GET", undefined],
+      ["PATCH", { status: "paused" }],
+      ["PATCH", { product: { kind: "airtime", amount: "200" } }],
+      ["DELETE", undefined],
+    ] as const) {
+      const problem = await expectProblem(
+        await send(other.auth, method, `/wallet/schedules/${id}`, patch),
+        404,
+      );
+      expect(problem.code).toBe("schedule_not_found");
+    }
+    const stolen = await expectProblem(
+      await send(other.auth, "POST", "/wallet/schedules", body),
+      404,
+    );
+    expect(stolen.code).toBe("beneficiary_not_found");
+    expect(await other.stub.listSchedules()).toEqual([]);
+    expect(await owner.stub.getSchedule(id)).toMatchObject({
+      status: "active",
+      product: { kind: "airtime", amount: 100_00 },
+      version: 1,
+    });
+  });
 });
