@@ -99,7 +99,7 @@ const responses = {
     content: { "application/json": { schema: BillResponse } },
   },
   303: { description: "Browser form posts are redirected to the purchase's status page." },
-  ...problems(400, 401, 409, 413, 415, 422, 429, 503),
+  ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
 };
 
 const limitPurchases = limitByUser((env) => env.PURCHASE_USER_LIMITER, "purchase");

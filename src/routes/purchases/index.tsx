@@ -46,7 +46,7 @@ const purchaseResponses = {
     content: { "application/json": { schema: PurchaseResponse } },
   },
   303: { description: "Browser form posts are redirected to the purchase's status page." },
-  ...problems(400, 401, 409, 413, 415, 422, 429, 503),
+  ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
 };
 
 /**

@@ -288,7 +288,12 @@ function hostileArb(
       })),
     );
   const idFields = fields.filter(
-    (f) => f.name === "tx_ref" || f.name === "user_id" || f.name === "ticket",
+    (f) =>
+      f.name === "tx_ref" ||
+      f.name === "user_id" ||
+      f.name === "ticket" ||
+      f.name === "id" ||
+      f.name === "beneficiary_id",
   );
   if (idFields.length > 0)
     options.push(
@@ -297,14 +302,23 @@ function hostileArb(
           fc.constantFrom(...idFields),
           fc.constantFrom(...world.victim.tx_refs),
           fc.constantFrom(world.victim.user_id, world.ghostUserId),
+          fc.constantFrom(...world.victim.owned_ids),
         )
-        .map(([f, ref, user]) => {
+        .map(([f, ref, user, owned]) => {
           const values = new Map(base.values);
           // An operator may act on any wallet (a freeze, an adjustment): naming the victim would be
           // an act, not a theft, so an operator's request names the ghost user (no wallet) instead.
           const named = security === "operator" ? world.ghostUserId : user;
           const stolen =
-            f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : named;
+            f.name === "tx_ref"
+              ? ref
+              : f.name === "ticket"
+                ? world.victim.ticket
+                : f.name === "id"
+                  ? owned
+                  : f.name === "beneficiary_id"
+                    ? world.victim.owned_ids[0]
+                    : named;
           values.set(f.name, stolen);
           // Operators may name any user: stealing is a user's token naming another user's things.
           const auth =
