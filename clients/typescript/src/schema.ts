@@ -3715,6 +3715,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict with the current state. */
                 409: {
                     headers: {
@@ -3777,6 +3786,387 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/beneficiaries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The saved recipients */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every saved recipient, oldest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["BeneficiaryList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save a recipient: a phone (with network), a meter (DisCo, type) or a smartcard (provider) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BeneficiaryRequest"];
+                };
+            };
+            responses: {
+                /** @description Saved. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Beneficiary"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/beneficiaries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One saved recipient */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A saved recipient's id (GET /wallet/beneficiaries) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The recipient. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Beneficiary"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a saved recipient (refused while a schedule names it) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A saved recipient's id (GET /wallet/beneficiaries) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename a saved recipient, or change a phone's network */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A saved recipient's id (GET /wallet/beneficiaries) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BeneficiaryChange"];
+                };
+            };
+            responses: {
+                /** @description Changed. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Beneficiary"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/wallet/beneficiaries/suggested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recipients of the user's recent purchases that are not saved yet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Most recently used first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SuggestedRecipients"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/data": {
         parameters: {
             query?: never;
@@ -3832,6 +4222,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3956,6 +4355,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4543,6 +4951,339 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The scheduled top-ups */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every schedule, oldest first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ScheduleList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule a top-up for a saved recipient: daily, weekly or monthly at a Lagos time, with an optional end date and count */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleRequest"];
+                };
+            };
+            responses: {
+                /** @description Scheduled. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule, with next_run_at and its last runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The schedule. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a schedule (a run not yet placed is not placed) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change, pause or resume a schedule (a run already in flight keeps what it was started with) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleChange"];
+                };
+            };
+            responses: {
+                /** @description Changed. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/v1/wallet/toggle-activity": {
         parameters: {
             query?: never;
@@ -4770,6 +5511,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5224,6 +5974,11 @@ export interface components {
             /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
             amount: string | number;
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description mtn, airtel, glo or 9mobile
              * @enum {string}
              */
@@ -5232,7 +5987,7 @@ export interface components {
              * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
              * @example 08031234567
              */
-            phone: string;
+            phone?: string;
         };
         AuditEntry: {
             /** @enum {string} */
@@ -5264,6 +6019,96 @@ export interface components {
             }[];
             /** @enum {string} */
             object: "list";
+        };
+        Beneficiary: {
+            created_at: string;
+            disco?: string;
+            id: string;
+            /** @enum {string} */
+            kind: "phone" | "meter" | "smartcard";
+            meter?: string;
+            meter_type?: string;
+            network?: string;
+            nickname: string;
+            phone?: string;
+            provider?: string;
+            smartcard?: string;
+            updated_at: string;
+            /** @description The provider's name for a meter or smartcard when saved; null for a phone */
+            verified_name: string | null;
+        };
+        BeneficiaryChange: {
+            /**
+             * @description A phone's network only
+             * @enum {string}
+             */
+            network?: "mtn" | "airtel" | "glo" | "9mobile";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname?: string;
+        };
+        BeneficiaryList: {
+            beneficiaries: components["schemas"]["Beneficiary"][];
+            limit: number;
+        };
+        BeneficiaryRequest: {
+            /** @enum {string} */
+            kind: "phone";
+            /**
+             * @description mtn, airtel, glo or 9mobile
+             * @enum {string}
+             */
+            network?: "mtn" | "airtel" | "glo" | "9mobile";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname: string;
+            phone: string;
+        } | {
+            /**
+             * @description A DisCo (VTpass serviceID)
+             * @example ikeja-electric
+             * @enum {string}
+             */
+            disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+            /** @enum {string} */
+            kind: "meter";
+            /**
+             * @description Meter number
+             * @example 1111111111111
+             */
+            meter: string;
+            /**
+             * @description prepaid or postpaid
+             * @enum {string}
+             */
+            meter_type: "prepaid" | "postpaid";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname: string;
+        } | {
+            /** @enum {string} */
+            kind: "smartcard";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname: string;
+            /**
+             * @description dstv, gotv, startimes or showmax
+             * @enum {string}
+             */
+            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            /**
+             * @description Smartcard or IUC number
+             * @example 1212121212
+             */
+            smartcard: string;
         };
         BillPayment: components["schemas"]["Transaction"] & {
             /** @description The meter or smartcard */
@@ -5314,6 +6159,11 @@ export interface components {
         };
         DataRequest: {
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description mtn, airtel, glo or 9mobile
              * @enum {string}
              */
@@ -5322,7 +6172,7 @@ export interface components {
              * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
              * @example 08031234567
              */
-            phone: string;
+            phone?: string;
             /**
              * @description A plan `code` from GET /catalog/data-plans
              * @example mtn-100mb-1000
@@ -5373,16 +6223,21 @@ export interface components {
             /** @description Whole naira, 500 to 500000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
             amount: string | number;
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description A DisCo (VTpass serviceID)
              * @example ikeja-electric
              * @enum {string}
              */
-            disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+            disco?: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
             /**
              * @description Meter number
              * @example 1111111111111
              */
-            meter: string;
+            meter?: string;
             /**
              * @description The customer's Nigerian mobile number (VTpass's `phone`)
              * @example 08031234567
@@ -5392,7 +6247,7 @@ export interface components {
              * @description prepaid or postpaid
              * @enum {string}
              */
-            type: "prepaid" | "postpaid";
+            type?: "prepaid" | "postpaid";
         };
         ErrorFrame: {
             /** @enum {string} */
@@ -5808,6 +6663,137 @@ export interface components {
             account_number: string;
             bank_name: string;
         };
+        Schedule: {
+            beneficiary_id: string;
+            consecutive_skips: number;
+            count: number | null;
+            created_at: string;
+            day: number | null;
+            ends_on: string | null;
+            /** @enum {string} */
+            frequency: "daily" | "weekly" | "monthly";
+            id: string;
+            last_runs: {
+                due_at: string | null;
+                /** @description The Lagos day the run is for */
+                period: string;
+                reason: string | null;
+                reason_code: string | null;
+                /**
+                 * @description due: being placed; submitted: placed as transaction tx_ref (which says whether it was delivered or FAILED at the provider); skipped: it could not go (reason_code)
+                 * @enum {string}
+                 */
+                status: "due" | "submitted" | "skipped";
+                tx_ref: string | null;
+            }[];
+            next_run_at: string | null;
+            /** @description user, or skipped_runs after SCHEDULE_SKIPS_MAX consecutive skipped runs */
+            paused_reason: string | null;
+            product: {
+                amount?: string;
+                amount_minor?: number;
+                /** @enum {string} */
+                kind: "airtime" | "data" | "electricity" | "tv";
+                phone?: string;
+                plan?: string;
+            };
+            runs_done: number;
+            /** @enum {string} */
+            status: "active" | "paused" | "ended";
+            time: string;
+            /** @enum {string} */
+            timezone: "Africa/Lagos";
+            updated_at: string;
+            weekday: number | null;
+        };
+        ScheduleChange: {
+            /**
+             * @description A saved recipient's id (GET /wallet/beneficiaries)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /** @description How many periods at most (runs and skipped runs) */
+            count?: number | null;
+            /** @description monthly: the day of the month; 29-31 run on a shorter month's last day */
+            day?: number;
+            /**
+             * @description The last Lagos day a run may fall on
+             * @example 2027-12-31
+             */
+            ends_on?: string | null;
+            /** @enum {string} */
+            frequency?: "daily" | "weekly" | "monthly";
+            product?: components["schemas"]["ScheduleProduct"];
+            /**
+             * @description paused: no run until resumed; active: resume (the skip count starts afresh)
+             * @enum {string}
+             */
+            status?: "active" | "paused";
+            /**
+             * @description Local time in Africa/Lagos (UTC+01:00, no DST)
+             * @example 08:00
+             */
+            time?: string;
+            /** @description weekly: 1 Monday ... 7 Sunday */
+            weekday?: number;
+        };
+        ScheduleList: {
+            schedules: components["schemas"]["Schedule"][];
+        };
+        ScheduleProduct: {
+            /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
+            amount: string | number;
+            /** @enum {string} */
+            kind: "airtime";
+        } | {
+            /** @enum {string} */
+            kind: "data";
+            plan: string;
+        } | {
+            /** @description Whole naira, 500 to 500000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
+            amount: string | number;
+            /** @enum {string} */
+            kind: "electricity";
+            /**
+             * @description The customer's Nigerian mobile number VTpass is given with a bill
+             * @example 08031234567
+             */
+            phone: string;
+        } | {
+            /** @enum {string} */
+            kind: "tv";
+            /**
+             * @description The customer's Nigerian mobile number VTpass is given with a bill
+             * @example 08031234567
+             */
+            phone: string;
+        };
+        ScheduleRequest: {
+            /**
+             * @description A saved recipient's id (GET /wallet/beneficiaries)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id: string;
+            /** @description How many periods at most (runs and skipped runs) */
+            count?: number | null;
+            /** @description monthly: the day of the month; 29-31 run on a shorter month's last day */
+            day?: number;
+            /**
+             * @description The last Lagos day a run may fall on
+             * @example 2027-12-31
+             */
+            ends_on?: string | null;
+            /** @enum {string} */
+            frequency: "daily" | "weekly" | "monthly";
+            product: components["schemas"]["ScheduleProduct"];
+            /**
+             * @description Local time in Africa/Lagos (UTC+01:00, no DST)
+             * @example 08:00
+             */
+            time: string;
+            /** @description weekly: 1 Monday ... 7 Sunday */
+            weekday?: number;
+        };
         SettlementProposalRequest: {
             /** @enum {string} */
             action: "refund" | "credit";
@@ -5855,6 +6841,20 @@ export interface components {
             /** @constant */
             v: 1;
             version: number;
+        };
+        SuggestedRecipients: {
+            suggested: {
+                disco?: string;
+                /** @enum {string} */
+                kind: "phone" | "meter" | "smartcard";
+                last_used_at: string;
+                meter?: string;
+                meter_type?: string;
+                network?: string;
+                phone?: string;
+                provider?: string;
+                smartcard?: string;
+            }[];
         };
         TierActRequest: {
             /** @description A ticket, a document reference. */
@@ -5927,6 +6927,11 @@ export interface components {
              */
             action: "renew" | "change";
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description A bouquet `code` from GET /catalog/tv/{provider}/bouquets (change only)
              * @example dstv-padi
              */
@@ -5940,14 +6945,14 @@ export interface components {
              * @description dstv, gotv, startimes or showmax
              * @enum {string}
              */
-            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            provider?: "dstv" | "gotv" | "startimes" | "showmax";
             /** @description Months (a DStv or GOtv change only) */
             quantity?: number;
             /**
              * @description Smartcard or IUC number (Showmax: the phone)
              * @example 1212121212
              */
-            smartcard: string;
+            smartcard?: string;
         };
         User: {
             /** Format: date-time */
