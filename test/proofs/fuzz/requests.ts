@@ -161,13 +161,29 @@ function providerEventArb(world: World, opPath: string): fc.Arbitrary<Record<str
   });
 }
 
+/**
+ * A purchase names its recipient by its fields or by `beneficiary_id`, never
+ * both: a valid draft names it by its fields (always present, as they were
+ * before saved recipients), and the hostile drafts try the victim's
+ * `beneficiary_id`.
+ */
+const RECIPIENT_FIELDS: Record<string, readonly string[]> = {
+  "/wallet/airtime": ["phone"],
+  "/wallet/data": ["phone"],
+  "/wallet/electricity": ["disco", "meter", "type"],
+  "/wallet/tv": ["provider", "smartcard"],
+};
+
 function validValuesArb(
   document: OpenApiDocument,
   fields: Field[],
   world: World,
   opPath: string,
 ): fc.Arbitrary<Values> {
+  const recipient = Object.entries(RECIPIENT_FIELDS).find(([path]) => opPath.endsWith(path))?.[1];
   const entries = fields.map((f) => {
+    if (recipient && f.name === "beneficiary_id")
+      return fc.constant([f.name, ABSENT as unknown] as const);
     let arb: fc.Arbitrary<unknown> = validArb(
       document,
       f.schema,
@@ -178,9 +194,10 @@ function validValuesArb(
     if (f.name === "password" && opPath.endsWith("/login"))
       arb = fc.oneof(fc.constant(PASSWORD), arb);
     // The callback's and the purchase page's `status` and `tx_ref` may be anything the provider appends.
-    const value = f.required
-      ? arb
-      : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
+    const value =
+      f.required || recipient?.includes(f.name)
+        ? arb
+        : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
     return value.map((v) => [f.name, v] as const);
   });
   const drawn = fc.tuple(...entries).map((pairs) => new Map(pairs.filter(([, v]) => v !== ABSENT)));
