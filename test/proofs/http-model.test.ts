@@ -346,7 +346,7 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
   },
   { weight: 8, arbitrary: user.map((u) => new Limits(u)) },
   {
-    weight: 10,
+    weight: 12,
     arbitrary: fc
       .tuple(user, fc.nat({ max: 9 }), fc.boolean())
       .map(([u, i, d]) => new ScheduledRun(u, i, d)),

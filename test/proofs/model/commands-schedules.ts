@@ -17,7 +17,7 @@ import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { lagosDayKey } from "../../../src/domain/tiers";
 import type { Wallet } from "../../../src/durable/wallet/object";
-import { fail, jsonAnswer, same } from "./check";
+import { fail, jsonAnswer, problem, same } from "./check";
 import { balances, type Model } from "./model";
 import { call, consume, countCommand, countOutcome, counts, jsonPost } from "./harness";
 import { userOf, type Cmd, type Real } from "./commands-funding";
@@ -43,18 +43,23 @@ export class ScheduledRun implements Cmd {
     const available = balances(user).available_minor;
     const plan = planPurchase("airtime", "delivered", intended(available, this.intent, 0, 100_00));
     counts.requests += 2;
-    const saved = await jsonAnswer<{ id: string }>(
-      await call(r.fee, "/wallet/beneficiaries", {
-        ...jsonPost(user.auth, {
-          kind: "phone",
-          nickname: `model ${r.seq}`,
-          phone: plan.body.phone,
-          network: plan.body.network,
-        }),
+    // A wallet keeps one recipient per number: a second save of it (an earlier run of this
+    // sequence) is refused and names the one saved, which the schedule then uses.
+    const save = await call(r.fee, "/wallet/beneficiaries", {
+      ...jsonPost(user.auth, {
+        kind: "phone",
+        nickname: `model ${r.seq}`,
+        phone: plan.body.phone,
+        network: plan.body.network,
       }),
-      201,
-      "save the scheduled recipient",
-    );
+    });
+    const saved =
+      save.status === 409
+        ? {
+            id: (await problem(save, 409, "beneficiary_exists", "save again"))
+              .existing_id as string,
+          }
+        : await jsonAnswer<{ id: string }>(save, 201, "save the scheduled recipient");
     const schedule = await jsonAnswer<ScheduleAnswer>(
       await call(
         r.fee,
