@@ -55,6 +55,8 @@ import { wsRoutes } from "./routes/ws";
 import { bulkRoutes } from "./routes/bulk";
 import { healthRoutes } from "./routes/health";
 import { kycRoutes } from "./routes/kyc";
+import { beneficiaryRoutes } from "./routes/beneficiaries";
+import { scheduleRoutes } from "./routes/schedules";
 
 export const API_BASE = "/api/v1";
 const REQUEST_ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${REQUEST_ID_MAX_CHARS}}$`);
@@ -277,6 +279,8 @@ export function createApiApp(guards: readonly PathGuard[] = []): OpenAPIHono<App
   app.route(API_BASE, billCatalogRoutes);
   app.route(API_BASE, billRoutes);
   app.route(API_BASE, kycRoutes);
+  app.route(API_BASE, beneficiaryRoutes);
+  app.route(API_BASE, scheduleRoutes);
   app.route(API_BASE, adminRoutes);
   app.route(API_BASE, wsRoutes);
   app.route(API_BASE, pagesRoutes);

@@ -33,20 +33,28 @@ import type { Change, ChangeFeed, Delivery, FeedReader } from "../durable/wallet
 
 export const PROJECTION_READER = "projection";
 
-/** What MongoDB holds documents for: profiles, wallets and transactions (anomalies, audit entries and proposals are the operator index's). */
+/**
+ * What MongoDB holds documents for: profiles, wallets and transactions
+ * (anomalies, audit entries and proposals are the operator index's; saved
+ * recipients, schedules and bulk batches are the wallet's own, read through its API).
+ */
 export type ProjectedChange = Exclude<
   Change,
-  { entity: "anomaly" | "audit" | "proposal" | "batch" }
+  { entity: "anomaly" | "audit" | "proposal" | "beneficiary" | "schedule" | "batch" }
 >;
+
+const NOT_PROJECTED: ReadonlySet<string> = new Set([
+  "anomaly",
+  "audit",
+  "proposal",
+  "beneficiary",
+  "schedule",
+  "batch",
+]);
 
 /** A bulk batch is not projected: its lines reach MongoDB as the transactions they opened. */
 export function isProjected(change: Change): change is ProjectedChange {
-  return (
-    change.entity !== "anomaly" &&
-    change.entity !== "audit" &&
-    change.entity !== "proposal" &&
-    change.entity !== "batch"
-  );
+  return !NOT_PROJECTED.has(change.entity);
 }
 
 /** The wallet a change belongs to (every change of one feed has the same owner). */

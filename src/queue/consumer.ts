@@ -37,6 +37,7 @@ import { eventPortFor, lookupNow, lookupsFor, type EventSource } from "../provid
 import type { Outcome } from "../providers/outcome";
 import { eventSource, QueueMessage } from "./messages";
 import { runBulkLine } from "../services/bulk-runs";
+import { runScheduled } from "../services/schedule-runs";
 
 export const MAIN_QUEUE = "wallet-events";
 export const DEAD_LETTER_QUEUE = "wallet-events-dlq";
@@ -144,6 +145,12 @@ export async function processMessage(
     });
   }
   if (message.kind === "bulk.line") return runBulkLine(env, ctx, message);
+  if (message.kind === "schedule.run") {
+    const result = await runScheduled(env, ctx, message);
+    return result.action === "retry"
+      ? retry(result.note, result.tx_ref)
+      : ack(result.note, result.tx_ref);
+  }
   const source = eventSource(message);
   if (!source) throw new Error(`unhandled message kind ${message.kind}`);
   return settleEvent(env, ctx, message.request_id, source, message.raw_body);

@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { BATCH_ID_PATTERN, TX_REF_MAX_CHARS, USER_ID_PATTERN } from "../lib/ids";
+import { IDENTIFIER_MAX_CHARS } from "../lib/limits";
 import type { EventSource } from "../providers";
 
 export const PingMessage = z.strictObject({
@@ -59,7 +60,23 @@ export const BulkLineMessage = z.strictObject({
   line: z.number().int().min(0),
 });
 
+/**
+ * A scheduled top-up's run is due (sent by the user's Wallet alarm,
+ * src/durable/wallet/schedule-alarm.ts): place its order under the run's
+ * Idempotency-Key (src/services/schedule-runs.ts). Sent again until its
+ * outcome is recorded; a repeat buys nothing more.
+ */
+export const ScheduleRunMessage = z.strictObject({
+  v: z.literal(1),
+  kind: z.literal("schedule.run"),
+  request_id: z.string(),
+  user_id: z.string().regex(USER_ID_PATTERN),
+  schedule_id: z.string().max(IDENTIFIER_MAX_CHARS),
+  period: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+});
+
 export const QueueMessage = z.discriminatedUnion("kind", [
+  ScheduleRunMessage,
   PingMessage,
   eventMessage(EVENT_KINDS.flutterwave),
   VerifyFundingMessage,

@@ -77,6 +77,7 @@ import { checkBillTokens, PayBill, type BillKind, type BillNumber } from "./mode
 import { LatePayment, PassDeadline, SecondPayment, SucceedLate } from "./model/commands-late";
 import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
 import { compareLimits, Limits, startTiers, Verify, type Claimant } from "./model/commands-kyc";
+import { ScheduledRun } from "./model/commands-schedules";
 import {
   call,
   captureQueue,
@@ -344,6 +345,12 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
       .map(([u, k, c]) => new Verify(u, k, c)),
   },
   { weight: 8, arbitrary: user.map((u) => new Limits(u)) },
+  {
+    weight: 12,
+    arbitrary: fc
+      .tuple(user, fc.nat({ max: 9 }), fc.boolean())
+      .map(([u, i, d]) => new ScheduledRun(u, i, d)),
+  },
   { weight: 8, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, w]) => new Login(p, w)) },
 );
 
@@ -375,6 +382,7 @@ const COMMAND_KINDS = [
   "login",
   "verify identity",
   "wallet limits",
+  "scheduled run",
 ];
 
 /**
@@ -451,6 +459,9 @@ const OUTCOMES = [
   "verify: identity_not_verified",
   "verify: identity_already_verified",
   "limits: compared, some used",
+  "scheduled run: bought",
+  "scheduled run: bought once, message tripled",
+  "scheduled run: skipped insufficient_funds",
 ];
 
 describe("the API against its model", () => {

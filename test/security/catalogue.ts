@@ -56,6 +56,7 @@ const ACT_PROPERTY = "test/routes/admin/act-proposals-property.test.ts";
 const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
 const STATEMENT = "test/routes/wallet/statement.test.ts";
 const BULK = "test/routes/bulk/bulk.test.ts";
+const BENEFICIARIES = "test/routes/beneficiaries/beneficiaries.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -372,6 +373,22 @@ export const CATALOGUE: readonly Attack[] = [
       "a formula in a statement's CSV (a description starting with = + - @) run by the user's spreadsheet",
     file: STATEMENT,
     test: "never hands a spreadsheet a formula: a field starting with = + - @ is prefixed, commas and quotes are quoted",
+  },
+  {
+    id: "xuser-beneficiary-id",
+    area: "cross-user",
+    description:
+      "another user's saved recipient by id (read, change, delete, or as a purchase's beneficiary_id): 404 like an unknown id, nothing held",
+    file: BENEFICIARIES,
+    test: "another user's id is 404 on every route and as a purchase's beneficiary_id: nothing held, nothing changed",
+  },
+  {
+    id: "xuser-schedule-id",
+    area: "cross-user",
+    description:
+      "another user's schedule by id (read, change, pause, delete) or naming another user's recipient in one's own schedule: 404 like an unknown id",
+    file: BENEFICIARIES,
+    test: "another user's schedule id is 404 on every route, and another user's recipient cannot be scheduled",
   },
   {
     id: "xuser-list-cursor",

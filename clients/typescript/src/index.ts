@@ -64,6 +64,13 @@ export type TvRequest = Schemas["TvRequest"];
 export type BillPayment = Schemas["BillPayment"];
 export type MeterVerification = Schemas["MeterVerification"];
 export type SmartcardVerification = Schemas["SmartcardVerification"];
+export type Beneficiary = Schemas["Beneficiary"];
+export type BeneficiaryRequest = Schemas["BeneficiaryRequest"];
+export type BeneficiaryChange = Schemas["BeneficiaryChange"];
+export type SuggestedRecipients = Schemas["SuggestedRecipients"];
+export type Schedule = Schemas["Schedule"];
+export type ScheduleRequest = Schemas["ScheduleRequest"];
+export type ScheduleChange = Schemas["ScheduleChange"];
 export type MeterQuery = paths["/api/v1/catalog/electricity/verify"]["get"]["parameters"]["query"];
 export type SmartcardQuery = paths["/api/v1/catalog/tv/verify"]["get"]["parameters"]["query"];
 /** A statement: opening balance, every journal entry, closing balance (naira strings and kobo). */
@@ -326,6 +333,50 @@ export function createWalletClient(options: ClientOptions) {
           parseAs: "text",
         }),
       ),
+
+    // ---- Saved recipients and scheduled top-ups ------------------------------------
+
+    /** The saved recipients and how many may be saved (`limit`). */
+    beneficiaries: () =>
+      unwrap<Schemas["BeneficiaryList"]>(api.GET(`${API_BASE}/wallet/beneficiaries`)),
+
+    /** Saves a phone, meter or smartcard; a meter or smartcard is verified first (`verified_name`). `beneficiary_exists` (409) for a duplicate. */
+    saveBeneficiary: (body: BeneficiaryRequest) =>
+      unwrap<Beneficiary>(api.POST(`${API_BASE}/wallet/beneficiaries`, { body })),
+
+    /** Recipients of recent purchases not saved yet. */
+    suggestedBeneficiaries: () =>
+      unwrap<SuggestedRecipients>(api.GET(`${API_BASE}/wallet/beneficiaries/suggested`)),
+
+    updateBeneficiary: (id: string, body: BeneficiaryChange) =>
+      unwrap<Beneficiary>(
+        api.PATCH(`${API_BASE}/wallet/beneficiaries/{id}`, { params: { path: { id } }, body }),
+      ),
+
+    /** Refused (`beneficiary_in_use`, 409) while a schedule buys for it. */
+    deleteBeneficiary: (id: string) =>
+      unwrap<void>(
+        api.DELETE(`${API_BASE}/wallet/beneficiaries/{id}`, { params: { path: { id } } }),
+      ),
+
+    schedules: () => unwrap<Schemas["ScheduleList"]>(api.GET(`${API_BASE}/wallet/schedules`)),
+
+    /** A product for a saved recipient, daily, weekly or monthly at a Lagos time; runs are the wallet's alarm's. */
+    createSchedule: (body: ScheduleRequest) =>
+      unwrap<Schedule>(api.POST(`${API_BASE}/wallet/schedules`, { body })),
+
+    /** One schedule with `next_run_at` and its last runs. */
+    schedule: (id: string) =>
+      unwrap<Schedule>(api.GET(`${API_BASE}/wallet/schedules/{id}`, { params: { path: { id } } })),
+
+    /** Changes, pauses (`status: "paused"`) or resumes (`"active"`) a schedule; a run in flight keeps its product. */
+    updateSchedule: (id: string, body: ScheduleChange) =>
+      unwrap<Schedule>(
+        api.PATCH(`${API_BASE}/wallet/schedules/{id}`, { params: { path: { id } }, body }),
+      ),
+
+    deleteSchedule: (id: string) =>
+      unwrap<void>(api.DELETE(`${API_BASE}/wallet/schedules/{id}`, { params: { path: { id } } })),
 
     // ---- Live status ------------------------------------------------------------
 

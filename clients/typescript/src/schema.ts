@@ -39,60 +39,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/admin/accounts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The books: system accounts, what we owe users, and the identity between them */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The books, summed over their shards. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["SystemAccounts"];
-                    };
-                };
-                /** @description Missing, malformed, expired or invalid credentials. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Authenticated but not allowed. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
         parameters: {
             query?: never;
@@ -325,63 +271,6 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description The queue. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/html": string;
-                    };
-                };
-                /** @description Missing, malformed, expired or invalid credentials. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Validation failed or the request cannot be processed. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/console/reconciliations/{day}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Operator console: a reconciled day's differences (HTML) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    /** @description A Lagos calendar day. */
-                    day: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The day's page. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -1017,162 +906,6 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Validation failed or the request cannot be processed. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/reconciliations": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Reconcile a Lagos day that has ended against the providers (a re-run replaces its result) */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: {
-                content: {
-                    "application/json": {
-                        /**
-                         * @description A Lagos calendar day.
-                         * @example 2026-12-05
-                         */
-                        day: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description The day's new result. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["ReconciliationRun"];
-                    };
-                };
-                /** @description Missing, malformed, expired or invalid credentials. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Authenticated but not allowed. */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Validation failed or the request cannot be processed. */
-                422: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Service or dependency unavailable. */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/admin/reconciliations/{day}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A reconciled day: its counts and items (matched, ours only, theirs only, mismatched) */
-        get: {
-            parameters: {
-                query?: {
-                    limit?: number;
-                    result?: "matched" | "ours_only" | "theirs_only" | "mismatched";
-                    starting_after?: number | null;
-                };
-                header?: never;
-                path: {
-                    /** @description A Lagos calendar day. */
-                    day: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description The day's result. */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            data: components["schemas"]["ReconciliationItem"][];
-                            has_more: boolean;
-                            run: components["schemas"]["ReconciliationRun"];
-                        };
-                    };
-                };
-                /** @description Missing, malformed, expired or invalid credentials. */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description No such resource. */
-                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3982,6 +3715,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Conflict with the current state. */
                 409: {
                     headers: {
@@ -4044,42 +3786,65 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/wallet/bulk": {
+    "/api/v1/wallet/beneficiaries": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        get?: never;
-        put?: never;
-        /** Start a bulk top-up: every line checked and priced first, then bought a few at a time, each as its own held payment */
-        post: {
+        /** The saved recipients */
+        get: {
             parameters: {
-                query?: {
-                    /** @description For CSV and JSON-lines bodies: as the JSON body's `partial`. */
-                    partial?: "true" | "false";
-                };
+                query?: never;
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
-            /** @description CSV with a header (type, phone, amount, plan, network), JSON lines with the same fields, or JSON { lines, partial }. */
-            requestBody?: {
-                content: {
-                    "application/json": components["schemas"]["BulkRequest"];
-                    "application/x-ndjson": string;
-                    "text/csv": string;
-                };
-            };
+            requestBody?: never;
             responses: {
-                /** @description Accepted: the batch is stored and drains in the background; poll it or watch it. */
-                202: {
+                /** @description Every saved recipient, oldest first. */
+                200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Batch"];
+                        "application/json": components["schemas"]["BeneficiaryList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Save a recipient: a phone (with network), a meter (DisCo, type) or a smartcard (provider) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BeneficiaryRequest"];
+                };
+            };
+            responses: {
+                /** @description Saved. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Beneficiary"];
                     };
                 };
                 /** @description Malformed request (for example invalid JSON). */
@@ -4136,15 +3901,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description Rate limited; see Retry-After. */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
                 /** @description Service or dependency unavailable. */
                 503: {
                     headers: {
@@ -4162,35 +3918,33 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/wallet/bulk/{batch_id}": {
+    "/api/v1/wallet/beneficiaries/{id}": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /** A bulk top-up: counts by status and a page of its lines */
+        /** One saved recipient */
         get: {
             parameters: {
-                query?: {
-                    after_line?: number | null;
-                    limit?: number;
-                };
+                query?: never;
                 header?: never;
                 path: {
-                    batch_id: string;
+                    /** @description A saved recipient's id (GET /wallet/beneficiaries) */
+                    id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description The batch. */
+                /** @description The recipient. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Batch"];
+                        "application/json": components["schemas"]["Beneficiary"];
                     };
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
@@ -4224,38 +3978,99 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/wallet/bulk/{batch_id}/results.csv": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A bulk top-up's results: one CSV row per line (line, recipient, product, amount, status, tx_ref, reason) */
-        get: {
+        /** Delete a saved recipient (refused while a schedule names it) */
+        delete: {
             parameters: {
                 query?: never;
                 header?: never;
                 path: {
-                    batch_id: string;
+                    /** @description A saved recipient's id (GET /wallet/beneficiaries) */
+                    id: string;
                 };
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description The results. */
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Rename a saved recipient, or change a phone's network */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A saved recipient's id (GET /wallet/beneficiaries) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["BeneficiaryChange"];
+                };
+            };
+            responses: {
+                /** @description Changed. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "text/csv": string;
+                        "application/json": components["schemas"]["Beneficiary"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
@@ -4269,6 +4084,72 @@ export interface paths {
                 };
                 /** @description No such resource. */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/wallet/beneficiaries/suggested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Recipients of the user's recent purchases that are not saved yet */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Most recently used first. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SuggestedRecipients"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4341,6 +4222,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4465,6 +4355,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5052,42 +4951,164 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/wallet/statement": {
+    "/api/v1/wallet/schedules": {
         parameters: {
             query?: never;
             header?: never;
             path?: never;
             cookie?: never;
         };
-        /**
-         * The wallet's statement for a period: opening balance, every entry, closing balance
-         * @description Lagos days `from` to `to`, both included, at most 366 days (422 `statement_period_too_long`). At most 1000 entries: a longer period is refused (422 `statement_too_long`), never cut. Money held for payments in flight is not on a statement until it is debited.
-         */
+        /** The scheduled top-ups */
         get: {
             parameters: {
-                query: {
-                    /** @description json (default), csv (text/csv) or pdf (application/pdf). */
-                    format?: "json" | "csv" | "pdf";
-                    /** @description The first Lagos day of the period (YYYY-MM-DD, Africa/Lagos). */
-                    from: string;
-                    /** @description The last Lagos day of the period, included; at most 366 days after from. */
-                    to: string;
-                };
+                query?: never;
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description The statement. */
+                /** @description Every schedule, oldest first. */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Statement"];
-                        "application/pdf": string;
-                        "text/csv": string;
+                        "application/json": components["schemas"]["ScheduleList"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Schedule a top-up for a saved recipient: daily, weekly or monthly at a Lagos time, with an optional end date and count */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleRequest"];
+                };
+            };
+            responses: {
+                /** @description Scheduled. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One schedule, with next_run_at and its last runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The schedule. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
                     };
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
@@ -5121,10 +5142,146 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a schedule (a run not yet placed is not placed) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Deleted. */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
-        patch?: never;
+        /** Change, pause or resume a schedule (a run already in flight keeps what it was started with) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ScheduleChange"];
+                };
+            };
+            responses: {
+                /** @description Changed. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Schedule"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/wallet/toggle-activity": {
@@ -5354,6 +5511,15 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5808,6 +5974,11 @@ export interface components {
             /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
             amount: string | number;
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description mtn, airtel, glo or 9mobile
              * @enum {string}
              */
@@ -5816,7 +5987,7 @@ export interface components {
              * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
              * @example 08031234567
              */
-            phone: string;
+            phone?: string;
         };
         AuditEntry: {
             /** @enum {string} */
@@ -5849,31 +6020,95 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
-        Batch: {
-            batch_id: string;
-            counts: {
-                failed: number;
-                pending: number;
-                queued: number;
-                refused: number;
-                sending: number;
-                skipped: number;
-                succeeded: number;
-            };
+        Beneficiary: {
             created_at: string;
-            has_more?: boolean;
-            items?: components["schemas"]["BulkLine"][];
-            lines: number;
-            partial: boolean;
+            disco?: string;
+            id: string;
             /** @enum {string} */
-            status: "running" | "done";
-            total: string;
-            total_minor: number;
+            kind: "phone" | "meter" | "smartcard";
+            meter?: string;
+            meter_type?: string;
+            network?: string;
+            nickname: string;
+            phone?: string;
+            provider?: string;
+            smartcard?: string;
             updated_at: string;
-            watch?: {
-                ticket: string;
-                websocket_url: string;
-            };
+            /** @description The provider's name for a meter or smartcard when saved; null for a phone */
+            verified_name: string | null;
+        };
+        BeneficiaryChange: {
+            /**
+             * @description A phone's network only
+             * @enum {string}
+             */
+            network?: "mtn" | "airtel" | "glo" | "9mobile";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname?: string;
+        };
+        BeneficiaryList: {
+            beneficiaries: components["schemas"]["Beneficiary"][];
+            limit: number;
+        };
+        BeneficiaryRequest: {
+            /** @enum {string} */
+            kind: "phone";
+            /**
+             * @description mtn, airtel, glo or 9mobile
+             * @enum {string}
+             */
+            network?: "mtn" | "airtel" | "glo" | "9mobile";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname: string;
+            phone: string;
+        } | {
+            /**
+             * @description A DisCo (VTpass serviceID)
+             * @example ikeja-electric
+             * @enum {string}
+             */
+            disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+            /** @enum {string} */
+            kind: "meter";
+            /**
+             * @description Meter number
+             * @example 1111111111111
+             */
+            meter: string;
+            /**
+             * @description prepaid or postpaid
+             * @enum {string}
+             */
+            meter_type: "prepaid" | "postpaid";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname: string;
+        } | {
+            /** @enum {string} */
+            kind: "smartcard";
+            /**
+             * @description What the user calls this recipient
+             * @example Mum
+             */
+            nickname: string;
+            /**
+             * @description dstv, gotv, startimes or showmax
+             * @enum {string}
+             */
+            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            /**
+             * @description Smartcard or IUC number
+             * @example 1212121212
+             */
+            smartcard: string;
         };
         BillPayment: components["schemas"]["Transaction"] & {
             /** @description The meter or smartcard */
@@ -5889,18 +6124,6 @@ export interface components {
                 ticket: string;
                 websocket_url: string;
             };
-        };
-        BooksIdentity: {
-            adjustments_minor: number;
-            collections_minor: number;
-            difference_minor: number;
-            /** @description collections - payouts - purchases - fees - refunds payable + adjustments: what the system accounts say we owe. */
-            expected_wallets_minor: number;
-            fees_minor: number;
-            holds: boolean;
-            payouts_minor: number;
-            purchases_minor: number;
-            refunds_payable_minor: number;
         };
         BouquetList: {
             data: {
@@ -5919,39 +6142,6 @@ export interface components {
             /** @description VTpass is unreachable: a copy older than its cache time */
             stale: boolean;
         };
-        BulkLine: {
-            amount: string;
-            amount_minor: number;
-            code: string | null;
-            line: number;
-            /** @enum {string|null} */
-            network: "mtn" | "airtel" | "glo" | "9mobile" | null;
-            phone: string;
-            plan: string | null;
-            reason: string | null;
-            /** @enum {string} */
-            status: "queued" | "sending" | "pending" | "succeeded" | "failed" | "refused" | "skipped";
-            tx_ref: string | null;
-            /** @enum {string} */
-            type: "airtime" | "data";
-        };
-        /**
-         * @description type ("airtime" | "data"), phone, amount (naira, airtime), plan (a data plan code), network (optional)
-         * @example {
-         *       "type": "airtime",
-         *       "phone": "08031234567",
-         *       "amount": 500
-         *     }
-         */
-        BulkLineInput: {
-            [key: string]: unknown;
-        };
-        BulkRequest: {
-            /** @description At most BULK_LINES_MAX lines. */
-            lines: components["schemas"]["BulkLineInput"][];
-            /** @description Buy the lines that fit in the available balance, in order, instead of refusing the batch. */
-            partial?: boolean;
-        };
         DataPlanList: {
             data: {
                 code: string;
@@ -5969,6 +6159,11 @@ export interface components {
         };
         DataRequest: {
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description mtn, airtel, glo or 9mobile
              * @enum {string}
              */
@@ -5977,7 +6172,7 @@ export interface components {
              * @description Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567
              * @example 08031234567
              */
-            phone: string;
+            phone?: string;
             /**
              * @description A plan `code` from GET /catalog/data-plans
              * @example mtn-100mb-1000
@@ -6028,16 +6223,21 @@ export interface components {
             /** @description Whole naira, 500 to 500000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
             amount: string | number;
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description A DisCo (VTpass serviceID)
              * @example ikeja-electric
              * @enum {string}
              */
-            disco: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
+            disco?: "ikeja-electric" | "eko-electric" | "abuja-electric" | "kano-electric" | "portharcourt-electric" | "jos-electric" | "kaduna-electric" | "enugu-electric" | "ibadan-electric" | "benin-electric" | "aba-electric" | "yola-electric";
             /**
              * @description Meter number
              * @example 1111111111111
              */
-            meter: string;
+            meter?: string;
             /**
              * @description The customer's Nigerian mobile number (VTpass's `phone`)
              * @example 08031234567
@@ -6047,7 +6247,7 @@ export interface components {
              * @description prepaid or postpaid
              * @enum {string}
              */
-            type: "prepaid" | "postpaid";
+            type?: "prepaid" | "postpaid";
         };
         ErrorFrame: {
             /** @enum {string} */
@@ -6300,19 +6500,6 @@ export interface components {
              */
             phone: string;
         };
-        PostingSet: {
-            /** Format: date-time */
-            at: string;
-            /** @enum {string} */
-            event: "credit" | "post" | "reverse" | "debit" | "refund_owed" | "refund_credited" | "refund_closed";
-            postings: {
-                account: string;
-                amount_minor: number;
-            }[];
-            sum_minor: number;
-            tx_ref: string;
-            version: number;
-        };
         Problem: {
             /** @description Stable snake_case error code. */
             code: string;
@@ -6448,53 +6635,6 @@ export interface components {
             /** @enum {string} */
             status: "ready" | "degraded";
         };
-        ReconciliationItem: {
-            diffs: {
-                field: string;
-                ours: string | number | null;
-                theirs: string | number | null;
-            }[];
-            link: string | null;
-            ours: {
-                amount_minor: number | null;
-                created_at: string | null;
-                currency: string;
-                provider_id: string | null;
-                status: string;
-            } | null;
-            owner_user_id: string | null;
-            reference: string | null;
-            /** @enum {string} */
-            result: "matched" | "ours_only" | "theirs_only" | "mismatched";
-            seq: number;
-            source: string;
-            theirs: {
-                amount_minor: number | null;
-                created_at: string | null;
-                currency: string;
-                provider_id: string | null;
-                status: string;
-            } | null;
-            tx_ref: string | null;
-        };
-        ReconciliationRun: {
-            counts: {
-                matched: number;
-                mismatched: number;
-                ours_only: number;
-                theirs_only: number;
-            };
-            day: string;
-            /** @description Our failures the provider never recorded: nothing moved on either side. */
-            failed_unseen: number;
-            operator: string | null;
-            outside_day: number;
-            ran_at: string;
-            runs: number;
-            skipped: number;
-            /** @enum {string} */
-            trigger: "cron" | "operator";
-        };
         RegisterRequest: {
             /**
              * Format: email
@@ -6523,6 +6663,137 @@ export interface components {
             account_number: string;
             bank_name: string;
         };
+        Schedule: {
+            beneficiary_id: string;
+            consecutive_skips: number;
+            count: number | null;
+            created_at: string;
+            day: number | null;
+            ends_on: string | null;
+            /** @enum {string} */
+            frequency: "daily" | "weekly" | "monthly";
+            id: string;
+            last_runs: {
+                due_at: string | null;
+                /** @description The Lagos day the run is for */
+                period: string;
+                reason: string | null;
+                reason_code: string | null;
+                /**
+                 * @description due: being placed; submitted: placed as transaction tx_ref (which says whether it was delivered or FAILED at the provider); skipped: it could not go (reason_code)
+                 * @enum {string}
+                 */
+                status: "due" | "submitted" | "skipped";
+                tx_ref: string | null;
+            }[];
+            next_run_at: string | null;
+            /** @description user, or skipped_runs after SCHEDULE_SKIPS_MAX consecutive skipped runs */
+            paused_reason: string | null;
+            product: {
+                amount?: string;
+                amount_minor?: number;
+                /** @enum {string} */
+                kind: "airtime" | "data" | "electricity" | "tv";
+                phone?: string;
+                plan?: string;
+            };
+            runs_done: number;
+            /** @enum {string} */
+            status: "active" | "paused" | "ended";
+            time: string;
+            /** @enum {string} */
+            timezone: "Africa/Lagos";
+            updated_at: string;
+            weekday: number | null;
+        };
+        ScheduleChange: {
+            /**
+             * @description A saved recipient's id (GET /wallet/beneficiaries)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /** @description How many periods at most (runs and skipped runs) */
+            count?: number | null;
+            /** @description monthly: the day of the month; 29-31 run on a shorter month's last day */
+            day?: number;
+            /**
+             * @description The last Lagos day a run may fall on
+             * @example 2027-12-31
+             */
+            ends_on?: string | null;
+            /** @enum {string} */
+            frequency?: "daily" | "weekly" | "monthly";
+            product?: components["schemas"]["ScheduleProduct"];
+            /**
+             * @description paused: no run until resumed; active: resume (the skip count starts afresh)
+             * @enum {string}
+             */
+            status?: "active" | "paused";
+            /**
+             * @description Local time in Africa/Lagos (UTC+01:00, no DST)
+             * @example 08:00
+             */
+            time?: string;
+            /** @description weekly: 1 Monday ... 7 Sunday */
+            weekday?: number;
+        };
+        ScheduleList: {
+            schedules: components["schemas"]["Schedule"][];
+        };
+        ScheduleProduct: {
+            /** @description Whole naira, 50 to 50000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
+            amount: string | number;
+            /** @enum {string} */
+            kind: "airtime";
+        } | {
+            /** @enum {string} */
+            kind: "data";
+            plan: string;
+        } | {
+            /** @description Whole naira, 500 to 500000: a string ("500") or a JSON number (500). An amount with kobo ("500.50") is refused: 422 validation_failed, whose error for amount has the code whole_naira. */
+            amount: string | number;
+            /** @enum {string} */
+            kind: "electricity";
+            /**
+             * @description The customer's Nigerian mobile number VTpass is given with a bill
+             * @example 08031234567
+             */
+            phone: string;
+        } | {
+            /** @enum {string} */
+            kind: "tv";
+            /**
+             * @description The customer's Nigerian mobile number VTpass is given with a bill
+             * @example 08031234567
+             */
+            phone: string;
+        };
+        ScheduleRequest: {
+            /**
+             * @description A saved recipient's id (GET /wallet/beneficiaries)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id: string;
+            /** @description How many periods at most (runs and skipped runs) */
+            count?: number | null;
+            /** @description monthly: the day of the month; 29-31 run on a shorter month's last day */
+            day?: number;
+            /**
+             * @description The last Lagos day a run may fall on
+             * @example 2027-12-31
+             */
+            ends_on?: string | null;
+            /** @enum {string} */
+            frequency: "daily" | "weekly" | "monthly";
+            product: components["schemas"]["ScheduleProduct"];
+            /**
+             * @description Local time in Africa/Lagos (UTC+01:00, no DST)
+             * @example 08:00
+             */
+            time: string;
+            /** @description weekly: 1 Monday ... 7 Sunday */
+            weekday?: number;
+        };
         SettlementProposalRequest: {
             /** @enum {string} */
             action: "refund" | "credit";
@@ -6550,49 +6821,6 @@ export interface components {
             smartcard: string;
             status: string | null;
         };
-        Statement: {
-            /** @example 2500.00 */
-            closing_balance: string;
-            /** @description opening_balance_minor + total_credits_minor - total_debits_minor, always. */
-            closing_balance_minor: number;
-            currency: string;
-            entries: components["schemas"]["StatementEntry"][];
-            from: string;
-            /** @enum {string} */
-            object: "statement";
-            /** @example 2500.00 */
-            opening_balance: string;
-            opening_balance_minor: number;
-            /** @description The start of the day after `to` in Lagos (ISO, UTC), excluded. */
-            period_end: string;
-            /** @description The start of `from` in Lagos (ISO, UTC). */
-            period_start: string;
-            to: string;
-            /** @example 2500.00 */
-            total_credits: string;
-            total_credits_minor: number;
-            /** @example 2500.00 */
-            total_debits: string;
-            total_debits_minor: number;
-        };
-        StatementEntry: {
-            /** @example 2500.00 */
-            amount: string;
-            amount_minor: number;
-            /** @example 2500.00 */
-            balance_after: string;
-            balance_after_minor: number;
-            created_at: string;
-            /** @description The product and recipient, or the bank account; a credit on a payment is its reversal. */
-            description: string;
-            /** @enum {string} */
-            entry: "credit" | "debit";
-            /** @description The journal entry's sequence number. */
-            seq: number;
-            tx_ref: string;
-            /** @enum {string} */
-            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
-        };
         StatusFrame: {
             amount: string;
             amount_minor: number;
@@ -6614,24 +6842,19 @@ export interface components {
             v: 1;
             version: number;
         };
-        SystemAccounts: {
-            /** @description Each system account, summed over the books' shards. */
-            accounts: {
+        SuggestedRecipients: {
+            suggested: {
+                disco?: string;
                 /** @enum {string} */
-                account: "flutterwave:collections" | "flutterwave:payouts" | "flutterwave:fees" | "vtpass:float" | "refunds:payable" | "adjustments" | "revenue:fees";
-                /** @description Credits minus debits: a negative balance is money held (collections). */
-                balance_minor: number;
+                kind: "phone" | "meter" | "smartcard";
+                last_used_at: string;
+                meter?: string;
+                meter_type?: string;
+                network?: string;
+                phone?: string;
+                provider?: string;
+                smartcard?: string;
             }[];
-            /** @description Null while the identity holds. */
-            anomaly: {
-                difference_minor: number;
-                entries: components["schemas"]["PostingSet"][];
-                truncated: boolean;
-            } | null;
-            identity: components["schemas"]["BooksIdentity"];
-            posting_sets: number;
-            /** @description The sum of every wallet account in the books: what we owe users. */
-            wallets_total_minor: number;
         };
         TierActRequest: {
             /** @description A ticket, a document reference. */
@@ -6704,6 +6927,11 @@ export interface components {
              */
             action: "renew" | "change";
             /**
+             * @description A saved recipient's id, instead of the recipient's fields (sending both is refused)
+             * @example ben_0123456789abcdefghjk
+             */
+            beneficiary_id?: string;
+            /**
              * @description A bouquet `code` from GET /catalog/tv/{provider}/bouquets (change only)
              * @example dstv-padi
              */
@@ -6717,14 +6945,14 @@ export interface components {
              * @description dstv, gotv, startimes or showmax
              * @enum {string}
              */
-            provider: "dstv" | "gotv" | "startimes" | "showmax";
+            provider?: "dstv" | "gotv" | "startimes" | "showmax";
             /** @description Months (a DStv or GOtv change only) */
             quantity?: number;
             /**
              * @description Smartcard or IUC number (Showmax: the phone)
              * @example 1212121212
              */
-            smartcard: string;
+            smartcard?: string;
         };
         User: {
             /** Format: date-time */

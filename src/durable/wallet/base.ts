@@ -29,6 +29,7 @@ import {
   reportProjectionLag,
 } from "../../projection/wallet-reader";
 import { ROOMS_READER, roomsReader } from "./readers";
+import { schedulesWakeAt, sendDueRuns } from "./schedule-alarm";
 import { reconcileDue } from "./reconciler";
 import * as refunds from "./refund-flow";
 import { MIGRATIONS, syncFlows } from "./schema";
@@ -185,6 +186,7 @@ export abstract class WalletBase extends DurableObject<Env> {
       this.core.keys.nextExpiryAt(),
       this.feed.wakeAt(),
       bulkDueAt(this.core, Date.now()),
+      schedulesWakeAt(this.core),
     ]);
   }
 
@@ -192,6 +194,7 @@ export abstract class WalletBase extends DurableObject<Env> {
     this.clock.fired();
     const now_ms = Date.now();
     this.core.keys.purge(now_ms);
+    await sendDueRuns(this.core, this.env, now_ms);
     // Rooms and the operator index awaited; the projection in the background, so a hung MongoDB
     // never holds up the reconciler below (a call may take MONGO_BATCH_TIMEOUT_MS).
     await this.feed.drain([ROOMS_READER, OPERATIONS_READER, BOOKS_READER]);

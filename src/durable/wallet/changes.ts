@@ -4,6 +4,7 @@
  * that delivers them to readers is ./feed.ts.
  */
 import type { AuditEntry, Proposal } from "../../domain/acts";
+import type { Beneficiary } from "../../domain/beneficiaries";
 import type {
   AnomalyRecord,
   ProfileVersion,
@@ -11,6 +12,7 @@ import type {
   WalletVersion,
 } from "../../domain/records";
 import type { BatchChange } from "../../domain/bulk";
+import type { Schedule } from "../../domain/schedules";
 
 type ChangeOf<E extends string, B> = {
   seq: number;
@@ -32,7 +34,22 @@ export type Change =
   /** Each version of an operator's proposal (./proposals.ts), keyed by its id. */
   | ChangeOf<"proposal", Proposal & { owner_user_id: string }>
   /** Each version of a bulk top-up (./bulk.ts), keyed by its batch_id: counts and the lines that changed. */
-  | ChangeOf<"batch", BatchChange>;
+  | ChangeOf<"batch", BatchChange>
+  /** Each version of a saved recipient (./beneficiaries.ts); `deleted` on the version that removed it. */
+  | ChangeOf<"beneficiary", Beneficiary & { owner_user_id: string; deleted: boolean }>
+  /**
+   * Each version of a scheduled top-up (./schedules.ts); `skipped` on the
+   * version that recorded a run that could not go (the operator index hears
+   * it as an anomaly), `deleted` on the version that removed it.
+   */
+  | ChangeOf<
+      "schedule",
+      Schedule & {
+        owner_user_id: string;
+        skipped?: { period: string; code: string; reason: string };
+        deleted?: boolean;
+      }
+    >;
 export type ChangeEntity = Change["entity"];
 
 /** How far a delivery got: every change up to `through_seq` is acknowledged; `error` stops the batch there. */

@@ -83,3 +83,19 @@ export const BULK_LINE_RESEND_AFTER_MS = 120_000;
 export const BULK_BATCHES_RUNNING_MAX = 10;
 /** Reasons kept with a refused line (the problem's words), characters. */
 export const BULK_REASON_MAX_CHARS = 500;
+
+// ---- Beneficiaries and schedules (issue 23) ----
+/** Schedules one wallet may keep (any status): each is a row the alarm scans. */
+export const SCHEDULES_MAX = 50;
+/** A schedule's last runs shown with it. */
+export const SCHEDULE_RUNS_SHOWN = 5;
+/** Due schedules one alarm records runs for; the rest wait for the alarm it re-arms at once. */
+export const SCHEDULE_DUE_BATCH_MAX = 25;
+/** A due run whose queue message got no outcome is sent again after this long (duplicates are harmless: one key). */
+export const SCHEDULE_RUN_RESEND_MS = 5 * 60 * 1000;
+/** Recent purchases scanned for suggested recipients. */
+export const SUGGESTED_SCAN_MAX = 200;
+/** Suggested recipients answered at most. */
+export const SUGGESTED_MAX = 20;
+/** A saved recipient's nickname, in characters. */
+export const BENEFICIARY_NICKNAME_MAX_CHARS = 60;

@@ -75,12 +75,37 @@ import {
   type StartBatchInput,
   type StartBatchOutcome,
 } from "./bulk";
+import type { Beneficiary } from "../../domain/beneficiaries";
+import * as beneficiaries from "./beneficiaries";
+import type {
+  BeneficiaryPatch,
+  DeleteBeneficiaryOutcome,
+  SaveBeneficiaryOutcome,
+  UpdateBeneficiaryOutcome,
+} from "./beneficiaries";
+import * as schedules from "./schedules";
+import * as scheduleRuns from "./schedule-alarm";
+import type {
+  RunOutcome,
+  Schedule,
+  ScheduleInput,
+  SchedulePatch,
+  ScheduleWriteOutcome,
+} from "./schedules";
 
 export type { Audit, Profile, WalletSummary } from "./ledger";
 export type { HeldOpenOutcome, OpenOutcome, SettleOutcome } from "./core";
 export type { DecisionOutcome, DecisionRefusal, HeldDecisionInput } from "./decisions";
 export type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 export type { ListQuery } from "./store";
+export type {
+  Schedule,
+  ScheduleInput,
+  SchedulePatch,
+  ScheduleRun,
+  ScheduleWriteOutcome,
+} from "./schedules";
+export type { SaveBeneficiaryOutcome } from "./beneficiaries";
 export type { TransactionHistory } from "./history";
 export type { FreezeOutcome } from "./freeze";
 export type { AdjustInput, AdjustOutcome, ProposeOutcome } from "./adjustments";
@@ -332,6 +357,94 @@ export class Wallet extends WalletKyc {
     report: LineReport,
   ): Promise<"recorded" | "already" | "unknown"> {
     const result = reportLine(this.core, batch_id, line, report, Date.now());
+    if (result === "recorded") await this.afterChange();
+    return result;
+  }
+
+  // ==== Beneficiaries and schedules (./beneficiaries.ts, ./schedules.ts) =========
+
+  async listBeneficiaries(): Promise<Beneficiary[]> {
+    return beneficiaries.listBeneficiaries(this.core);
+  }
+
+  async getBeneficiary(id: string): Promise<Beneficiary | null> {
+    return beneficiaries.getBeneficiary(this.core, id);
+  }
+
+  async saveBeneficiary(
+    input: Omit<Parameters<typeof beneficiaries.saveBeneficiary>[1], "max">,
+  ): Promise<SaveBeneficiaryOutcome> {
+    const max = requireConfig(this.env).BENEFICIARIES_MAX;
+    const result = beneficiaries.saveBeneficiary(this.core, { ...input, max }, Date.now());
+    if (result.outcome === "saved") await this.afterChange();
+    return result;
+  }
+
+  async updateBeneficiary(id: string, patch: BeneficiaryPatch): Promise<UpdateBeneficiaryOutcome> {
+    const result = beneficiaries.updateBeneficiary(this.core, id, patch, Date.now());
+    if (result.outcome === "updated") await this.afterChange();
+    return result;
+  }
+
+  async deleteBeneficiary(id: string): Promise<DeleteBeneficiaryOutcome> {
+    const result = beneficiaries.deleteBeneficiary(this.core, id, Date.now());
+    if (result.outcome === "deleted") await this.afterChange();
+    return result;
+  }
+
+  async suggestedRecipients(): Promise<ReturnType<typeof beneficiaries.suggestedTargets>> {
+    return beneficiaries.suggestedTargets(this.core);
+  }
+
+  async listSchedules(): Promise<Schedule[]> {
+    return schedules.listSchedules(this.core);
+  }
+
+  async getSchedule(id: string): Promise<Schedule | null> {
+    return schedules.getSchedule(this.core, id);
+  }
+
+  async createSchedule(input: ScheduleInput): Promise<ScheduleWriteOutcome> {
+    const result = schedules.createSchedule(this.core, input, Date.now());
+    if (result.outcome === "saved") await this.afterChange();
+    return result;
+  }
+
+  async updateSchedule(id: string, patch: SchedulePatch): Promise<ScheduleWriteOutcome> {
+    const result = schedules.updateSchedule(this.core, id, patch, Date.now());
+    if (result.outcome === "saved") await this.afterChange();
+    return result;
+  }
+
+  async deleteSchedule(id: string): Promise<boolean> {
+    const deleted = schedules.deleteSchedule(this.core, id, Date.now());
+    if (deleted) await this.afterChange();
+    return deleted;
+  }
+
+  /** The queue consumer's read of a due run (src/services/schedule-runs.ts); null once it has its outcome. */
+  async scheduleRunToPlace(
+    schedule_id: string,
+    period: string,
+  ): Promise<ReturnType<typeof scheduleRuns.runToPlace>> {
+    return scheduleRuns.runToPlace(this.core, schedule_id, period);
+  }
+
+  /** The consumer's report of a run; recorded once. */
+  async recordScheduleRun(
+    schedule_id: string,
+    period: string,
+    outcome: RunOutcome,
+  ): Promise<"recorded" | "already"> {
+    const skips_max = requireConfig(this.env).SCHEDULE_SKIPS_MAX;
+    const result = scheduleRuns.recordRunOutcome(
+      this.core,
+      schedule_id,
+      period,
+      outcome,
+      skips_max,
+      Date.now(),
+    );
     if (result === "recorded") await this.afterChange();
     return result;
   }

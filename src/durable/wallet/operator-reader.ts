@@ -58,10 +58,25 @@ function factOf(change: Change): OperatorFact | null {
       return { fact: "audit", entry: change.body };
     case "proposal":
       return { fact: "proposal", proposal: change.body };
+    case "schedule":
+      // A run that could not go is something operators should see (a user
+      // whose top-ups keep failing for want of money or a limit): the
+      // smallest honest fact is an anomaly named by the schedule and period.
+      if (!change.body.skipped) return null;
+      return {
+        fact: "anomaly",
+        tx_ref: change.entity_key,
+        kind: SCHEDULE_RUN_SKIPPED,
+        ref: change.body.skipped.period,
+        detail: `${change.body.skipped.code}: ${change.body.skipped.reason}`,
+        owner_user_id: change.body.owner_user_id,
+        created_at_ms: change.created_at_ms,
+      };
     case "wallet":
     case "profile":
     // A batch's lines are transactions of their own, indexed as such.
     case "batch":
+    case "beneficiary":
       return null;
     default: {
       const unreachable: never = change;
@@ -71,6 +86,9 @@ function factOf(change: Change): OperatorFact | null {
 }
 
 export const OPERATIONS_READER = "operations";
+
+/** The anomaly kind a skipped scheduled run reaches the operator index as (keyed by schedule id and period). */
+export const SCHEDULE_RUN_SKIPPED = "schedule_run_skipped";
 
 /** A fact, the key of its shard (`tx_ref` for factsByShard) and the feed position of the change it came from. */
 type Sequenced = { tx_ref: string; seq: number; fact: OperatorFact };

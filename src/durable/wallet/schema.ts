@@ -7,6 +7,7 @@ import { one, type Migration } from "../../lib/sqlite";
 import { CONTINUE_FEED_SEQUENCE, SCHEMA_STEP_11_FEED_ENTITIES } from "./schema-feed";
 import { SCHEMA_STEP_9_TIERS, SCHEMA_STEP_10_TIER_ACT } from "./schema-tiers";
 import { SCHEMA_STEP_13_BULK } from "./schema-bulk";
+import { SCHEMA_STEP_12_SCHEDULES } from "./schema-schedules";
 
 /**
  * The flow tables' guards (see step 2): a row is created only in its flow's
@@ -400,9 +401,8 @@ export const MIGRATIONS: readonly Migration[] = [
   SCHEMA_STEP_10_TIER_ACT,
   // Step 11, the feed's entities for beneficiaries, schedules and batches.
   SCHEMA_STEP_11_FEED_ENTITIES,
-  // Step 12 is the schedules' (issue 23, merged from their branch); until then, an empty step
-  // holds its number so step 13 follows without a gap. MERGE: replace with SCHEMA_STEP_12_SCHEDULES.
-  { version: 12, statements: [] },
+  // Step 12, saved recipients and scheduled top-ups.
+  SCHEMA_STEP_12_SCHEDULES,
   // Step 13, bulk top-ups.
   SCHEMA_STEP_13_BULK,
 ];

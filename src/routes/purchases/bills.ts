@@ -32,6 +32,9 @@ import { withWatch } from "../../services/watch";
 import { BillerNumberField, DiscoField, MeterTypeField, TvProviderField } from "../catalog/bills";
 import { amountField, IdempotencyHeader, TransactionResponse } from "../wallet/schemas";
 import { PURCHASE_PAGE_PATH } from "./index";
+import { RecipientIdField } from "./schemas";
+import { withRecipient } from "../../services/beneficiaries";
+import type { ElectricityInput, TvInput } from "../../services/bills";
 
 export const billRoutes = newRouter();
 
@@ -42,9 +45,10 @@ const PhoneField = z.string().min(1).max(PHONE_INPUT_MAX_CHARS).openapi({
 
 export const ElectricityBody = z
   .strictObject({
-    disco: DiscoField,
-    meter: BillerNumberField("Meter number", "1111111111111"),
-    type: MeterTypeField,
+    disco: DiscoField.optional(),
+    meter: BillerNumberField("Meter number", "1111111111111").optional(),
+    type: MeterTypeField.optional(),
+    beneficiary_id: RecipientIdField,
     amount: amountField(ELECTRICITY_MIN_MINOR, ELECTRICITY_MAX_MINOR, { whole_naira: true }),
     phone: PhoneField,
   })
@@ -52,8 +56,12 @@ export const ElectricityBody = z
 
 export const TvBody = z
   .strictObject({
-    provider: TvProviderField,
-    smartcard: BillerNumberField("Smartcard or IUC number (Showmax: the phone)", "1212121212"),
+    provider: TvProviderField.optional(),
+    smartcard: BillerNumberField(
+      "Smartcard or IUC number (Showmax: the phone)",
+      "1212121212",
+    ).optional(),
+    beneficiary_id: RecipientIdField,
     action: z.enum(["renew", "change"]).openapi({
       description:
         "renew: the current bouquet at VTpass's renewal amount; change: the bouquet named",
@@ -91,7 +99,7 @@ const responses = {
     content: { "application/json": { schema: BillResponse } },
   },
   303: { description: "Browser form posts are redirected to the purchase's status page." },
-  ...problems(400, 401, 409, 413, 415, 422, 429, 503),
+  ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
 };
 
 const limitPurchases = limitByUser((env) => env.PURCHASE_USER_LIMITER, "purchase");
@@ -126,9 +134,17 @@ billRoutes.openapi(
       form: () => c.req.valid("form"),
       json: () => c.req.valid("json"),
     });
+    const input = (await withRecipient(
+      c,
+      userIdOf(c),
+      body,
+      ["disco", "meter", "type"],
+      "meter",
+      (t) => (t.kind === "meter" ? { disco: t.disco, meter: t.meter, type: t.meter_type } : {}),
+    )) as ElectricityInput;
     return (await answer(
       c,
-      { kind: "electricity", input: body },
+      { kind: "electricity", input },
       c.req.valid("header")["idempotency-key"],
     )) as never;
   },
@@ -157,9 +173,17 @@ billRoutes.openapi(
       form: () => c.req.valid("form"),
       json: () => c.req.valid("json"),
     });
+    const input = (await withRecipient(
+      c,
+      userIdOf(c),
+      body,
+      ["provider", "smartcard"],
+      "smartcard",
+      (t) => (t.kind === "smartcard" ? { provider: t.provider, smartcard: t.smartcard } : {}),
+    )) as TvInput;
     return (await answer(
       c,
-      { kind: "tv", input: body },
+      { kind: "tv", input },
       c.req.valid("header")["idempotency-key"],
     )) as never;
   },

@@ -31,6 +31,7 @@ import { statusPage } from "../../pages/status-route";
 import { queueReferenceCallback } from "../../services/callbacks";
 import { IdempotencyHeader } from "../wallet/schemas";
 import { buy, type PurchaseInput } from "../../services/purchases";
+import { withRecipient } from "../../services/beneficiaries";
 import { AirtimeBody, CallbackAck, DataBody, PurchaseResponse } from "./schemas";
 
 export const purchaseRoutes = newRouter();
@@ -45,7 +46,7 @@ const purchaseResponses = {
     content: { "application/json": { schema: PurchaseResponse } },
   },
   303: { description: "Browser form posts are redirected to the purchase's status page." },
-  ...problems(400, 401, 409, 413, 415, 422, 429, 503),
+  ...problems(400, 401, 404, 409, 413, 415, 422, 429, 503),
 };
 
 /**
@@ -56,6 +57,15 @@ const purchaseResponses = {
  * longer bound (PURCHASE_FAILURES_MAX, checked by the wallet with the hold).
  */
 const limitPurchases = limitByUser((env) => env.PURCHASE_USER_LIMITER, "purchase");
+
+/** The purchase's input, its recipient's fields filled from `beneficiary_id` when it names a saved one. */
+function inputOf<
+  B extends { beneficiary_id?: string; phone?: string; network?: PurchaseInput["network"] },
+>(c: AppContext, body: B) {
+  return withRecipient(c, userIdOf(c), body, ["phone", "network"], "phone", (target) =>
+    target.kind === "phone" ? { phone: target.phone, network: target.network } : {},
+  ) as Promise<Omit<B, "beneficiary_id" | "phone"> & { phone: string }>;
+}
 
 async function answer(
   c: AppContext,
@@ -93,7 +103,7 @@ purchaseRoutes.openapi(
     });
     return (await answer(
       c,
-      { kind: "airtime", ...body },
+      { kind: "airtime", ...(await inputOf(c, body)) },
       c.req.valid("header")["idempotency-key"],
     )) as never;
   },
@@ -120,7 +130,7 @@ purchaseRoutes.openapi(
     });
     return (await answer(
       c,
-      { kind: "data", ...body },
+      { kind: "data", ...(await inputOf(c, body)) },
       c.req.valid("header")["idempotency-key"],
     )) as never;
   },

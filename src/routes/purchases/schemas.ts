@@ -4,6 +4,13 @@ import { AIRTIME_MAX_MINOR, AIRTIME_MIN_MINOR, PHONE_INPUT_MAX_CHARS } from "../
 import { PLAN_CODE_MAX_CHARS } from "../../domain/limits";
 import { NetworkField } from "../catalog";
 import { amountField, TransactionResponse } from "../wallet/schemas";
+import { BeneficiaryIdField } from "../beneficiaries/schemas";
+
+/** Instead of the recipient's fields: a saved recipient of the caller's (GET /wallet/beneficiaries). */
+export const RecipientIdField = BeneficiaryIdField.optional().openapi({
+  description:
+    "A saved recipient's id, instead of the recipient's fields (sending both is refused)",
+});
 
 const PhoneField = z.string().min(1).max(PHONE_INPUT_MAX_CHARS).openapi({
   description: "Any common Nigerian form: 0803 123 4567, +234 803 123 4567, 234-803-123-4567",
@@ -13,7 +20,8 @@ const PhoneField = z.string().min(1).max(PHONE_INPUT_MAX_CHARS).openapi({
 /** `network`: given, it wins over the prefix's suggestion (numbers are ported); a mismatch is reported, not refused. */
 export const AirtimeBody = z
   .strictObject({
-    phone: PhoneField,
+    phone: PhoneField.optional(),
+    beneficiary_id: RecipientIdField,
     amount: amountField(AIRTIME_MIN_MINOR, AIRTIME_MAX_MINOR, { whole_naira: true }),
     network: NetworkField.optional(),
   })
@@ -21,7 +29,8 @@ export const AirtimeBody = z
 
 export const DataBody = z
   .strictObject({
-    phone: PhoneField,
+    phone: PhoneField.optional(),
+    beneficiary_id: RecipientIdField,
     plan: z.string().trim().min(1).max(PLAN_CODE_MAX_CHARS).openapi({
       description: "A plan `code` from GET /catalog/data-plans",
       example: "mtn-100mb-1000",

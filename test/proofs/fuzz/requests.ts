@@ -161,13 +161,29 @@ function providerEventArb(world: World, opPath: string): fc.Arbitrary<Record<str
   });
 }
 
+/**
+ * A purchase names its recipient by its fields or by `beneficiary_id`, never
+ * both: a valid draft names it by its fields (always present, as they were
+ * before saved recipients), and the hostile drafts try the victim's
+ * `beneficiary_id`.
+ */
+const RECIPIENT_FIELDS: Record<string, readonly string[]> = {
+  "/wallet/airtime": ["phone"],
+  "/wallet/data": ["phone"],
+  "/wallet/electricity": ["disco", "meter", "type"],
+  "/wallet/tv": ["provider", "smartcard"],
+};
+
 function validValuesArb(
   document: OpenApiDocument,
   fields: Field[],
   world: World,
   opPath: string,
 ): fc.Arbitrary<Values> {
+  const recipient = Object.entries(RECIPIENT_FIELDS).find(([path]) => opPath.endsWith(path))?.[1];
   const entries = fields.map((f) => {
+    if (recipient && f.name === "beneficiary_id")
+      return fc.constant([f.name, ABSENT as unknown] as const);
     let arb: fc.Arbitrary<unknown> = validArb(
       document,
       f.schema,
@@ -178,9 +194,10 @@ function validValuesArb(
     if (f.name === "password" && opPath.endsWith("/login"))
       arb = fc.oneof(fc.constant(PASSWORD), arb);
     // The callback's and the purchase page's `status` and `tx_ref` may be anything the provider appends.
-    const value = f.required
-      ? arb
-      : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
+    const value =
+      f.required || recipient?.includes(f.name)
+        ? arb
+        : fc.option(arb, { nil: ABSENT as unknown as undefined, freq: 3 });
     return value.map((v) => [f.name, v] as const);
   });
   const drawn = fc.tuple(...entries).map((pairs) => new Map(pairs.filter(([, v]) => v !== ABSENT)));
@@ -288,7 +305,12 @@ function hostileArb(
       })),
     );
   const idFields = fields.filter(
-    (f) => f.name === "tx_ref" || f.name === "user_id" || f.name === "ticket",
+    (f) =>
+      f.name === "tx_ref" ||
+      f.name === "user_id" ||
+      f.name === "ticket" ||
+      f.name === "id" ||
+      f.name === "beneficiary_id",
   );
   if (idFields.length > 0)
     options.push(
@@ -297,14 +319,23 @@ function hostileArb(
           fc.constantFrom(...idFields),
           fc.constantFrom(...world.victim.tx_refs),
           fc.constantFrom(world.victim.user_id, world.ghostUserId),
+          fc.constantFrom(...world.victim.owned_ids),
         )
-        .map(([f, ref, user]) => {
+        .map(([f, ref, user, owned]) => {
           const values = new Map(base.values);
           // An operator may act on any wallet (a freeze, an adjustment): naming the victim would be
           // an act, not a theft, so an operator's request names the ghost user (no wallet) instead.
           const named = security === "operator" ? world.ghostUserId : user;
           const stolen =
-            f.name === "tx_ref" ? ref : f.name === "ticket" ? world.victim.ticket : named;
+            f.name === "tx_ref"
+              ? ref
+              : f.name === "ticket"
+                ? world.victim.ticket
+                : f.name === "id"
+                  ? owned
+                  : f.name === "beneficiary_id"
+                    ? world.victim.owned_ids[0]
+                    : named;
           values.set(f.name, stolen);
           // Operators may name any user: stealing is a user's token naming another user's things.
           const auth =

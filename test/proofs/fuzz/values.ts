@@ -194,6 +194,11 @@ export function validArb(
       return fc.constant(world.actor.user_id);
     case "ticket":
       return fc.constant(world.actor.ticket);
+    // A saved recipient's or a schedule's id: the actor's own (a lane's user answers 404 for it, like any id not its own).
+    case "id":
+      return fc.constantFrom(...world.actor.owned_ids);
+    case "beneficiary_id":
+      return fc.constant(world.actor.owned_ids[0]);
     case "secret":
       return fc.constant(world.vtpassCallbackSecret);
     case "phone":

@@ -34,6 +34,8 @@ export type User = {
   auth: Record<string, string>;
   tx_refs: string[];
   ticket: string;
+  /** Its saved recipient's and its schedule's ids (the `id` of those routes, a purchase's `beneficiary_id`). */
+  owned_ids: string[];
 };
 
 export type World = {
@@ -180,7 +182,33 @@ async function preparedUser(tag: string, amount: string): Promise<User> {
     ...user,
     tx_refs: [funded.tx_ref, withdrawal.tx_ref, delivered.tx_ref, refused.tx_ref, unpaid.tx_ref],
     ticket: unpaid.watch.ticket,
+    owned_ids: await savedAndScheduled(user.auth),
   };
+}
+
+/** A saved phone and a daily airtime schedule for it: the ids of a user's own recipients and schedules. */
+async function savedAndScheduled(auth: Record<string, string>): Promise<string[]> {
+  const saved = await ok(
+    await api("/wallet/beneficiaries", {
+      ...authedJson(auth, { kind: "phone", nickname: "fuzz", phone: uniqueMtnNumber() }),
+    }),
+    201,
+    "beneficiary",
+  );
+  const schedule = await ok(
+    await api(
+      "/wallet/schedules",
+      authedJson(auth, {
+        beneficiary_id: saved.id,
+        product: { kind: "airtime", amount: "100" },
+        frequency: "daily",
+        time: "08:00",
+      }),
+    ),
+    201,
+    "schedule",
+  );
+  return [saved.id, schedule.id];
 }
 
 /**
@@ -214,7 +242,12 @@ export async function laneUser(funded: boolean): Promise<User> {
     "lane unpaid fund",
   );
   tx_refs.push(unpaid.tx_ref);
-  return { ...user, tx_refs, ticket: unpaid.watch.ticket };
+  return {
+    ...user,
+    tx_refs,
+    ticket: unpaid.watch.ticket,
+    owned_ids: await savedAndScheduled(auth),
+  };
 }
 
 export async function prepareWorld(): Promise<World> {

@@ -74,7 +74,7 @@ let narrations = 0;
 export const uniqueNarration = () => `model ${Date.now().toString(36)} ${++narrations}`;
 
 /** An amount for intent 0..4: the minimum, a quarter, a half, all of it, more than there is. */
-function intended(
+export function intended(
   available_minor: number,
   intent: number,
   fee_minor: number,

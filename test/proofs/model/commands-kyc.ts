@@ -110,7 +110,7 @@ export function roomToday(user: ModelUser): number | null {
 type TierCode = "tier_limit_exceeded" | "tier_balance_cap";
 
 /** The tier refusal the README states for `minor` (a funding, or a debit that passed insufficient_funds). */
-function predicted(user: ModelUser, kind: "fund" | "debit", minor: number): TierCode | null {
+export function predicted(user: ModelUser, kind: "fund" | "debit", minor: number): TierCode | null {
   const limits = limitsOf(stateOf(user).tier);
   if (
     kind === "fund" &&

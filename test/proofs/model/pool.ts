@@ -65,6 +65,10 @@ const EMPTIED = [
   "tier_usage",
   "tier_counted",
   "kyc_attempts",
+  // Saved recipients and schedules (./commands-schedules.ts makes its own each time).
+  "schedule_runs",
+  "schedules",
+  "beneficiaries",
 ];
 
 /** Put a slot's identities, override and tier column back to its tier (inside the restore's transaction). */
