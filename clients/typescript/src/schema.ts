@@ -39,6 +39,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The books: system accounts, what we owe users, and the identity between them */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The books, summed over their shards. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SystemAccounts"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/anomalies/{tx_ref}/{kind}/resolve": {
         parameters: {
             query?: never;
@@ -271,6 +325,63 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description The queue. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/html": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/console/reconciliations/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Operator console: a reconciled day's differences (HTML) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description A Lagos calendar day. */
+                    day: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The day's page. */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -906,6 +1017,162 @@ export interface paths {
                 };
                 /** @description Missing, malformed, expired or invalid credentials. */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reconcile a Lagos day that has ended against the providers (a re-run replaces its result) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description A Lagos calendar day.
+                         * @example 2026-12-05
+                         */
+                        day: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The day's new result. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReconciliationRun"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Authenticated but not allowed. */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/reconciliations/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A reconciled day: its counts and items (matched, ours only, theirs only, mismatched) */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    result?: "matched" | "ours_only" | "theirs_only" | "mismatched";
+                    starting_after?: number | null;
+                };
+                header?: never;
+                path: {
+                    /** @description A Lagos calendar day. */
+                    day: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The day's result. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["ReconciliationItem"][];
+                            has_more: boolean;
+                            run: components["schemas"]["ReconciliationRun"];
+                        };
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4167,6 +4434,248 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/wallet/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a bulk top-up: every line checked and priced first, then bought a few at a time, each as its own held payment */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description For CSV and JSON-lines bodies: as the JSON body's `partial`. */
+                    partial?: "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description CSV with a header (type, phone, amount, plan, network), JSON lines with the same fields, or JSON { lines, partial }. */
+            requestBody?: {
+                content: {
+                    "application/json": components["schemas"]["BulkRequest"];
+                    "application/x-ndjson": string;
+                    "text/csv": string;
+                };
+            };
+            responses: {
+                /** @description Accepted: the batch is stored and drains in the background; poll it or watch it. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Batch"];
+                    };
+                };
+                /** @description Malformed request (for example invalid JSON). */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Conflict with the current state. */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Body larger than the limit. */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported content type. */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After. */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Service or dependency unavailable. */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/bulk/{batch_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk top-up: counts by status and a page of its lines */
+        get: {
+            parameters: {
+                query?: {
+                    after_line?: number | null;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    batch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The batch. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Batch"];
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wallet/bulk/{batch_id}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A bulk top-up's results: one CSV row per line (line, recipient, product, amount, status, tx_ref, reason) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    batch_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The results. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/data": {
         parameters: {
             query?: never;
@@ -5284,6 +5793,81 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/wallet/statement": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The wallet's statement for a period: opening balance, every entry, closing balance
+         * @description Lagos days `from` to `to`, both included, at most 366 days (422 `statement_period_too_long`). At most 1000 entries: a longer period is refused (422 `statement_too_long`), never cut. Money held for payments in flight is not on a statement until it is debited.
+         */
+        get: {
+            parameters: {
+                query: {
+                    /** @description json (default), csv (text/csv) or pdf (application/pdf). */
+                    format?: "json" | "csv" | "pdf";
+                    /** @description The first Lagos day of the period (YYYY-MM-DD, Africa/Lagos). */
+                    from: string;
+                    /** @description The last Lagos day of the period, included; at most 366 days after from. */
+                    to: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The statement. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Statement"];
+                        "application/pdf": string;
+                        "text/csv": string;
+                    };
+                };
+                /** @description Missing, malformed, expired or invalid credentials. */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No such resource. */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Validation failed or the request cannot be processed. */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/wallet/toggle-activity": {
         parameters: {
             query?: never;
@@ -6020,6 +6604,32 @@ export interface components {
             /** @enum {string} */
             object: "list";
         };
+        Batch: {
+            batch_id: string;
+            counts: {
+                failed: number;
+                pending: number;
+                queued: number;
+                refused: number;
+                sending: number;
+                skipped: number;
+                succeeded: number;
+            };
+            created_at: string;
+            has_more?: boolean;
+            items?: components["schemas"]["BulkLine"][];
+            lines: number;
+            partial: boolean;
+            /** @enum {string} */
+            status: "running" | "done";
+            total: string;
+            total_minor: number;
+            updated_at: string;
+            watch?: {
+                ticket: string;
+                websocket_url: string;
+            };
+        };
         Beneficiary: {
             created_at: string;
             disco?: string;
@@ -6125,6 +6735,18 @@ export interface components {
                 websocket_url: string;
             };
         };
+        BooksIdentity: {
+            adjustments_minor: number;
+            collections_minor: number;
+            difference_minor: number;
+            /** @description collections - payouts - purchases - fees - refunds payable + adjustments: what the system accounts say we owe. */
+            expected_wallets_minor: number;
+            fees_minor: number;
+            holds: boolean;
+            payouts_minor: number;
+            purchases_minor: number;
+            refunds_payable_minor: number;
+        };
         BouquetList: {
             data: {
                 code: string;
@@ -6141,6 +6763,39 @@ export interface components {
             provider: "dstv" | "gotv" | "startimes" | "showmax";
             /** @description VTpass is unreachable: a copy older than its cache time */
             stale: boolean;
+        };
+        BulkLine: {
+            amount: string;
+            amount_minor: number;
+            code: string | null;
+            line: number;
+            /** @enum {string|null} */
+            network: "mtn" | "airtel" | "glo" | "9mobile" | null;
+            phone: string;
+            plan: string | null;
+            reason: string | null;
+            /** @enum {string} */
+            status: "queued" | "sending" | "pending" | "succeeded" | "failed" | "refused" | "skipped";
+            tx_ref: string | null;
+            /** @enum {string} */
+            type: "airtime" | "data";
+        };
+        /**
+         * @description type ("airtime" | "data"), phone, amount (naira, airtime), plan (a data plan code), network (optional)
+         * @example {
+         *       "type": "airtime",
+         *       "phone": "08031234567",
+         *       "amount": 500
+         *     }
+         */
+        BulkLineInput: {
+            [key: string]: unknown;
+        };
+        BulkRequest: {
+            /** @description At most BULK_LINES_MAX lines. */
+            lines: components["schemas"]["BulkLineInput"][];
+            /** @description Buy the lines that fit in the available balance, in order, instead of refusing the batch. */
+            partial?: boolean;
         };
         DataPlanList: {
             data: {
@@ -6500,6 +7155,19 @@ export interface components {
              */
             phone: string;
         };
+        PostingSet: {
+            /** Format: date-time */
+            at: string;
+            /** @enum {string} */
+            event: "credit" | "post" | "reverse" | "debit" | "refund_owed" | "refund_credited" | "refund_closed";
+            postings: {
+                account: string;
+                amount_minor: number;
+            }[];
+            sum_minor: number;
+            tx_ref: string;
+            version: number;
+        };
         Problem: {
             /** @description Stable snake_case error code. */
             code: string;
@@ -6634,6 +7302,53 @@ export interface components {
             };
             /** @enum {string} */
             status: "ready" | "degraded";
+        };
+        ReconciliationItem: {
+            diffs: {
+                field: string;
+                ours: string | number | null;
+                theirs: string | number | null;
+            }[];
+            link: string | null;
+            ours: {
+                amount_minor: number | null;
+                created_at: string | null;
+                currency: string;
+                provider_id: string | null;
+                status: string;
+            } | null;
+            owner_user_id: string | null;
+            reference: string | null;
+            /** @enum {string} */
+            result: "matched" | "ours_only" | "theirs_only" | "mismatched";
+            seq: number;
+            source: string;
+            theirs: {
+                amount_minor: number | null;
+                created_at: string | null;
+                currency: string;
+                provider_id: string | null;
+                status: string;
+            } | null;
+            tx_ref: string | null;
+        };
+        ReconciliationRun: {
+            counts: {
+                matched: number;
+                mismatched: number;
+                ours_only: number;
+                theirs_only: number;
+            };
+            day: string;
+            /** @description Our failures the provider never recorded: nothing moved on either side. */
+            failed_unseen: number;
+            operator: string | null;
+            outside_day: number;
+            ran_at: string;
+            runs: number;
+            skipped: number;
+            /** @enum {string} */
+            trigger: "cron" | "operator";
         };
         RegisterRequest: {
             /**
@@ -6821,6 +7536,49 @@ export interface components {
             smartcard: string;
             status: string | null;
         };
+        Statement: {
+            /** @example 2500.00 */
+            closing_balance: string;
+            /** @description opening_balance_minor + total_credits_minor - total_debits_minor, always. */
+            closing_balance_minor: number;
+            currency: string;
+            entries: components["schemas"]["StatementEntry"][];
+            from: string;
+            /** @enum {string} */
+            object: "statement";
+            /** @example 2500.00 */
+            opening_balance: string;
+            opening_balance_minor: number;
+            /** @description The start of the day after `to` in Lagos (ISO, UTC), excluded. */
+            period_end: string;
+            /** @description The start of `from` in Lagos (ISO, UTC). */
+            period_start: string;
+            to: string;
+            /** @example 2500.00 */
+            total_credits: string;
+            total_credits_minor: number;
+            /** @example 2500.00 */
+            total_debits: string;
+            total_debits_minor: number;
+        };
+        StatementEntry: {
+            /** @example 2500.00 */
+            amount: string;
+            amount_minor: number;
+            /** @example 2500.00 */
+            balance_after: string;
+            balance_after_minor: number;
+            created_at: string;
+            /** @description The product and recipient, or the bank account; a credit on a payment is its reversal. */
+            description: string;
+            /** @enum {string} */
+            entry: "credit" | "debit";
+            /** @description The journal entry's sequence number. */
+            seq: number;
+            tx_ref: string;
+            /** @enum {string} */
+            type: "FUND" | "WITHDRAW" | "AIRTIME" | "DATA" | "REFUND" | "ADJUSTMENT" | "ELECTRICITY" | "TV";
+        };
         StatusFrame: {
             amount: string;
             amount_minor: number;
@@ -6855,6 +7613,25 @@ export interface components {
                 provider?: string;
                 smartcard?: string;
             }[];
+        };
+        SystemAccounts: {
+            /** @description Each system account, summed over the books' shards. */
+            accounts: {
+                /** @enum {string} */
+                account: "flutterwave:collections" | "flutterwave:payouts" | "flutterwave:fees" | "vtpass:float" | "refunds:payable" | "adjustments" | "revenue:fees";
+                /** @description Credits minus debits: a negative balance is money held (collections). */
+                balance_minor: number;
+            }[];
+            /** @description Null while the identity holds. */
+            anomaly: {
+                difference_minor: number;
+                entries: components["schemas"]["PostingSet"][];
+                truncated: boolean;
+            } | null;
+            identity: components["schemas"]["BooksIdentity"];
+            posting_sets: number;
+            /** @description The sum of every wallet account in the books: what we owe users. */
+            wallets_total_minor: number;
         };
         TierActRequest: {
             /** @description A ticket, a document reference. */
