@@ -13,6 +13,13 @@
  *   POST   purchases/:request_id/deliver-late                      a failed purchase delivered after all (VTpass's
  *                                                                  records corrected later); sends its callback
  *   POST   purchases/:request_id/callback                          send its callback again (a fresh round of tries)
+ *   POST   purchases/:request_id/misreport {kind, amount?, status?} requery misreports it from now on, for the
+ *                                                                  daily reconciliation (requery-faults.ts): `amount`
+ *                                                                  (naira), `status` (delivered|failed|reversed) or
+ *                                                                  `not_found` (015); 409 unless it is final here
+ *                                                                  with no callback still being sent
+ *   DELETE purchases/:request_id/misreport                         requery tells the truth about it again (one
+ *                                                                  purchase at a time: tests share the look-alike)
  *   POST   float                          {amount}                 set the float, in naira
  *   POST   callback-url                   {secret: string|null}    the callback URL's last segment, as set in the
  *                                                                  dashboard (null: the configured one)
@@ -27,7 +34,15 @@ import type { DeliveryOutcome } from "../kit/object";
 import type { PurchaseView } from "./object";
 import { controlError, controlOk, parseControlBody } from "./responses";
 import { sendCallback, vtpassStub, type SandboxContext } from "./runtime";
-import { CallbackUrlBody, FaultBody, FloatBody, REQUEST_ID_PARAM, SettleBody } from "./schemas";
+import type { RequeryFault } from "./requery-faults";
+import {
+  CallbackUrlBody,
+  FaultBody,
+  FloatBody,
+  MisreportBody,
+  REQUEST_ID_PARAM,
+  SettleBody,
+} from "./schemas";
 
 export const controlRoutes = new Hono<AppEnv>();
 
@@ -139,6 +154,39 @@ controlRoutes.post("/purchases/:request_id/callback", async (c) => {
   if (result.outcome === "not_final") return controlError(409, "Purchase is still pending");
   const delivery = await sendCallback(c, result.callback);
   return controlOk("Callback sent", deliverySummary(delivery));
+});
+
+// The daily reconciliation's differences on VTpass's side: requery misreports one purchase (requery-faults.ts).
+controlRoutes.post("/purchases/:request_id/misreport", async (c) => {
+  const parsed = parseControlBody(MisreportBody, await c.req.text());
+  if (!parsed.ok) return parsed.response;
+  const body = parsed.value;
+  const fault: RequeryFault =
+    body.kind === "amount"
+      ? { kind: "amount", amount_minor: body.amount }
+      : body.kind === "status"
+        ? { kind: "status", status: body.status }
+        : { kind: "not_found" };
+  const id = requestIdParam(c);
+  const result =
+    id === null
+      ? ({ outcome: "not_found" } as const)
+      : await vtpassStub(c.env).setRequeryFault(id, fault);
+  if (result.outcome === "not_found") return controlError(404, NO_PURCHASE);
+  // Our side may still requery it to settle money: the fault is for the reconciliation only.
+  if (result.outcome === "not_final")
+    return controlError(409, "Purchase is still pending or its callback is still being sent");
+  return controlOk("Requery misreports the purchase", {
+    request_id: result.purchase.request_id,
+    ...fault,
+  });
+});
+
+controlRoutes.delete("/purchases/:request_id/misreport", async (c) => {
+  const id = requestIdParam(c);
+  if (id === null) return controlError(404, NO_PURCHASE);
+  await vtpassStub(c.env).clearRequeryFault(id);
+  return controlOk("Requery tells the truth about the purchase", { request_id: id });
 });
 
 controlRoutes.post("/callback-url", async (c) => {

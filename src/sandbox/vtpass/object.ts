@@ -48,8 +48,10 @@ import {
   newTransactionId,
   type HeaderReader,
   type PayDecision,
+  type PurchaseLedger,
   type SandboxStatus,
 } from "./model";
+import { misreport, type RequeryFault, RequeryFaults } from "./requery-faults";
 import { MIGRATIONS } from "./schema";
 import { PurchaseStore, recordOf, type PurchaseRow } from "./store";
 
@@ -73,6 +75,11 @@ export type SettleResult =
   | { outcome: "already_final"; purchase: PurchaseView }
   | { outcome: "settled"; purchase: PurchaseView; callback: WebhookDispatch };
 
+export type MisreportResult =
+  | { outcome: "not_found" }
+  | { outcome: "not_final"; purchase: PurchaseView }
+  | { outcome: "set"; purchase: PurchaseView };
+
 export type ResendResult =
   | { outcome: "not_found" }
   | { outcome: "not_final"; purchase: PurchaseView }
@@ -88,10 +95,12 @@ function view(row: PurchaseRow, now_ms: number): PurchaseView {
 
 export class VtpassSandbox extends SandboxObject {
   private readonly store: PurchaseStore;
+  private readonly requeryFaults: RequeryFaults;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, MIGRATIONS);
     this.store = new PurchaseStore(ctx.storage.sql);
+    this.requeryFaults = new RequeryFaults(ctx.storage.sql);
   }
 
   // ---- The API (api.ts) --------------------------------------------------------------------
@@ -123,12 +132,24 @@ export class VtpassSandbox extends SandboxObject {
     };
   }
 
-  /** `POST /api/requery`: reads only; a pending purchase past its time reads as delivered even before the alarm. */
+  /**
+   * `POST /api/requery`: reads only; a pending purchase past its time reads as
+   * delivered even before the alarm. A requery fault armed for the purchase
+   * (requery-faults.ts) changes what it reports, and nothing else.
+   */
   async requery(input: { keys: KeyHeaders; body: unknown }): Promise<string> {
+    const ledger: PurchaseLedger = {
+      find: (request_id) => {
+        const row = this.store.find(request_id);
+        const fault = row ? this.requeryFaults.of(request_id) : null;
+        return row && fault ? misreport(recordOf(row), fault) : row;
+      },
+      latestSimilar: (...args) => this.store.latestSimilar(...args),
+    };
     return JSON.stringify(
       decideRequery(
         { headers: headerReader(input.keys), body: input.body, now_ms: Date.now() },
-        this.store,
+        ledger,
       ),
     );
   }
@@ -202,6 +223,37 @@ export class VtpassSandbox extends SandboxObject {
     });
     await this.scheduleAlarm();
     return result;
+  }
+
+  /**
+   * Control API: make requery misreport a purchase from now on. Only a final
+   * purchase with no callback still to send: while one is pending or its
+   * callback is on its way, our side may requery it to settle money, and the
+   * fault is for the reconciliation alone (requery-faults.ts).
+   */
+  async setRequeryFault(request_id: string, fault: RequeryFault): Promise<MisreportResult> {
+    const now_ms = Date.now();
+    const result = this.ctx.storage.transactionSync((): MisreportResult => {
+      this.catchUp(request_id, now_ms);
+      const row = this.store.find(request_id);
+      if (!row) return { outcome: "not_found" };
+      if (
+        row.status === "pending" ||
+        row.callback_state === "scheduled" ||
+        row.callback_state === "sending"
+      )
+        return { outcome: "not_final", purchase: view(row, now_ms) };
+      this.requeryFaults.set(request_id, fault);
+      return { outcome: "set", purchase: view(row, now_ms) };
+    });
+    // catchUp may have delivered a purchase and scheduled its callback.
+    await this.scheduleAlarm();
+    return result;
+  }
+
+  /** Control API: requery tells the truth about this purchase again. */
+  async clearRequeryFault(request_id: string): Promise<void> {
+    this.ctx.storage.transactionSync(() => this.requeryFaults.clear(request_id));
   }
 
   /** Start a fresh round of callback tries for a final purchase; the caller sends the first. */

@@ -57,4 +57,18 @@ export const MIGRATIONS: readonly Migration[] = [
       "CREATE TABLE dashboard (id INTEGER PRIMARY KEY CHECK (id = 1), callback_secret TEXT)",
     ],
   },
+  {
+    version: 3,
+    // How a requery misreports a purchase (requery-faults.ts): reconciliation's differences on VTpass's side.
+    statements: [
+      `CREATE TABLE requery_faults (
+         request_id TEXT PRIMARY KEY,
+         kind TEXT NOT NULL CHECK (kind IN ('amount', 'status', 'not_found')),
+         amount_minor INTEGER CHECK (amount_minor > 0),
+         status TEXT CHECK (status IN ('delivered', 'failed', 'reversed')),
+         CHECK ((kind = 'amount') = (amount_minor IS NOT NULL)),
+         CHECK ((kind = 'status') = (status IS NOT NULL))
+       )`,
+    ],
+  },
 ];

@@ -58,6 +58,20 @@ export const SettleBody = z
     path: ["amount"],
   });
 
+/**
+ * `POST purchases/:request_id/misreport`: what requery reports for the
+ * purchase from then on (requery-faults.ts): `amount` (naira, above zero),
+ * `status` (a final one), or `not_found` (015).
+ */
+export const MisreportBody = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("amount"),
+    amount: NairaAmount(FLOAT_MAX_MINOR).refine((minor) => minor > 0, "an amount is above zero"),
+  }),
+  z.object({ kind: z.literal("status"), status: z.enum(["delivered", "failed", "reversed"]) }),
+  z.object({ kind: z.literal("not_found") }),
+]);
+
 /** The callback URL's secret segment as the dashboard holds it; null: the configured VTPASS_CALLBACK_SECRET. */
 export const CallbackUrlBody = z.object({ secret: z.string().min(1).max(200).nullable() });
 

@@ -15,7 +15,7 @@ import {
   createScheduledController,
   waitOnExecutionContext,
 } from "cloudflare:test";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import worker from "../../../src/worker";
 import { DAY_MS, lagosDayKey } from "../../../src/domain/tiers";
 import {
@@ -24,40 +24,21 @@ import {
   env,
   eventually,
   expectProblem,
-  form,
   registerAndLogin,
 } from "../../support/helpers";
-import { ADMIN_TOKEN_HEADERS, operatorHeaders } from "../../support/operators";
+import { ADMIN_TOKEN_HEADERS } from "../../support/operators";
 import { buyAirtime, uniqueNaira } from "../../support/purchases";
-import { choose, control, envelope, uniqueRef } from "../../support/sandbox";
-
-type Item = {
-  seq: number;
-  result: "matched" | "ours_only" | "theirs_only" | "mismatched";
-  source: string;
-  reference: string | null;
-  tx_ref: string | null;
-  diffs: { field: string; ours: unknown; theirs: unknown }[];
-  link: string | null;
-  theirs: { provider_id: string | null } | null;
-};
-type Day = {
-  run: { day: string; runs: number; counts: Record<string, number>; trigger: string };
-  data: Item[];
-  has_more: boolean;
-};
-
-const operator = () =>
-  operatorHeaders(`recon-${crypto.randomUUID().slice(0, 8)}@ops.test`, "operator");
-
-/** A funding paid in full at the look-alike's checkout, credited through its webhook. */
-async function fund(auth: Record<string, string>, naira: string): Promise<string> {
-  const res = await api("/wallet/fund", form({ amount: naira }, auth));
-  expect(res.status).toBe(201);
-  const { tx_ref, payment_link } = (await res.json()) as { tx_ref: string; payment_link: string };
-  expect((await choose(payment_link, "full")).status).toBe(303);
-  return tx_ref;
-}
+import {
+  aDayLater,
+  type Day,
+  dayResult,
+  fund,
+  itemsOf,
+  openAnomalies,
+  operator,
+  reconcile,
+} from "../../support/reconciliations";
+import { control, envelope, uniqueRef } from "../../support/sandbox";
 
 async function withdraw(user_id: string, auth: Record<string, string>): Promise<string> {
   const res = await api(
@@ -77,51 +58,7 @@ async function listFault(reference: string, kind: string, value?: string) {
   await envelope(await control("/lists/faults", { body: { reference, kind, value } }));
 }
 
-/** Run `work` as if it were a day later (a day must have ended to be reconciled). */
-async function aDayLater<T>(work: () => Promise<T>): Promise<T> {
-  const now = Date.now();
-  vi.useFakeTimers({ toFake: ["Date"] });
-  try {
-    vi.setSystemTime(now + DAY_MS);
-    return await work();
-  } finally {
-    vi.useRealTimers();
-  }
-}
-
-async function reconcile(day: string): Promise<Response> {
-  return aDayLater(async () =>
-    api("/admin/reconciliations", {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(await operator()) },
-      body: JSON.stringify({ day }),
-    }),
-  );
-}
-
-async function dayResult(day: string): Promise<Day> {
-  const res = await api(`/admin/reconciliations/${day}?limit=200`, {
-    headers: ADMIN_TOKEN_HEADERS,
-  });
-  expect(res.status).toBe(200);
-  const body = (await res.json()) as Day;
-  expect(body.has_more).toBe(false);
-  return body;
-}
-
-async function openAnomalies(): Promise<
-  { tx_ref: string; kind: string; user_id: string | null }[]
-> {
-  const res = await api("/admin/operations?limit=100", { headers: ADMIN_TOKEN_HEADERS });
-  expect(res.status).toBe(200);
-  return (
-    (await res.json()) as {
-      anomalies: { data: { tx_ref: string; kind: string; user_id: string | null }[] };
-    }
-  ).anomalies.data;
-}
-
-const of = (items: Item[], reference: string) => items.filter((i) => i.reference === reference);
+const of = itemsOf;
 
 describe("POST /admin/reconciliations", () => {
   it("finds every kind of difference the look-alikes' faults make, pages through the lists, and a re-run replaces the day", async () => {
