@@ -10,6 +10,7 @@
  * Lagos midnight, the transactions could straddle two days: the test reads
  * the day of the first funding and expects everything on it.)
  */
+import { booksCaughtUp } from "../../support/books";
 import {
   createExecutionContext,
   createScheduledController,
@@ -106,6 +107,8 @@ describe("POST /admin/reconciliations", () => {
     await listFault(omitted, "omit");
     await listFault(duplicated, "duplicate");
     await listFault(misreported_transfer, "status", "FAILED");
+    // Our side is the books' day records, fed from the wallet's change feed in the background.
+    await booksCaughtUp([stub]);
     try {
       const res = await reconcile(day);
       expect(res.status).toBe(200);
