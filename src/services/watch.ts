@@ -44,3 +44,16 @@ async function createdAtMs(
   if (!tx) throw new Error("an answer names a transaction its wallet does not hold");
   return tx.created_at_ms;
 }
+
+/**
+ * How a client watches one of its batches (src/durable/room/batch.ts): the
+ * same socket, named by the batch id, and a ticket for that id, issued now
+ * (a batch's answer is never replayed, and a GET later gets a fresh one).
+ */
+export async function batchWatch(c: AppContext, user_id: string, batch_id: string) {
+  const ticket = await issueWatchTicket(c.var.config, user_id, batch_id, WATCH_TICKET_TTL_S);
+  const url = new URL(`${publicApiBase(c, c.var.config)}/ws/wallet`);
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.searchParams.set("tx_ref", batch_id);
+  return watchView(url.toString(), ticket);
+}

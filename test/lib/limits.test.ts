@@ -143,4 +143,11 @@ describe("limits: relations that the design depends on", () => {
     // An operator told to come back is not told to come back before the move tries again.
     expect(L.INDEX_MOVING_RETRY_AFTER_S * 1000).toBeGreaterThanOrEqual(L.INDEX_MOVE_RETRY_MS);
   });
+
+  it("lets one batch frame carry every line a release touches, and stay far under a socket's message size", () => {
+    // A release marks at most BULK_LINES_PER_TICK lines of one batch: its frame is never truncated.
+    expect(L.BULK_WATCH_LINES_MAX).toBeGreaterThanOrEqual(L.BULK_LINES_PER_TICK);
+    // A line is a few hundred bytes of JSON (its reason at most BULK_REASON_MAX_CHARS): under 1 MiB in all.
+    expect(L.BULK_WATCH_LINES_MAX * (L.BULK_REASON_MAX_CHARS + 300)).toBeLessThan(1024 * 1024);
+  });
 });

@@ -57,6 +57,7 @@ const ACTS_WALLET = "test/durable/wallet/acts.test.ts";
 const STATEMENT = "test/routes/wallet/statement.test.ts";
 const BULK = "test/routes/bulk/bulk.test.ts";
 const BENEFICIARIES = "test/routes/beneficiaries/beneficiaries.test.ts";
+const BULK_WATCH = "test/routes/bulk/bulk-watch.test.ts";
 
 export const CATALOGUE: readonly Attack[] = [
   // ---- JWT forms ---------------------------------------------------------------------------------
@@ -1512,6 +1513,14 @@ export const CATALOGUE: readonly Attack[] = [
       "a bulk line's queue message sent again (a doubled alarm, a redelivery, a forged repeat): the line's derived Idempotency-Key buys it once",
     file: BULK,
     test: "under a doubled alarm and re-sent messages: one transaction and one provider call per line",
+  },
+  {
+    id: "sockets-batch-watch-other-user",
+    area: "sockets",
+    description:
+      "watching another user's bulk batch: with one's own ticket for another batch (401), a validly signed ticket of one's own naming the victim's batch id, or one's bearer token (404: the Room asks the watcher's own wallet, which holds only its batches), whether before or after the owner joined",
+    file: BULK_WATCH,
+    test: "opens only for the batch's owner",
   },
 ];
 

@@ -3,7 +3,7 @@
  * socket: the upgrade request's headers and the socket's attachment.
  */
 import { z } from "zod";
-import { txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
+import { BATCH_ID_PATTERN, txRefOwner, USER_ID_PATTERN } from "../../lib/ids";
 import { WS_ATTACHMENT_MAX_BYTES, WS_TAG_MAX_CHARS, WS_TAGS_MAX } from "./limits";
 import { REQUEST_ID_MAX_CHARS } from "../../lib/limits";
 
@@ -39,7 +39,8 @@ const LEASE_KEYS_MAX = 4;
 export const ConnectHeaders = z.object({
   upgrade: z.string().regex(/^websocket$/i),
   user_id: z.string().regex(USER_ID_PATTERN),
-  tx_ref: z.string().refine((v) => txRefOwner(v) !== null),
+  // A tx_ref, or a batch id (its Room: ./batch.ts).
+  tx_ref: z.string().refine((v) => txRefOwner(v) !== null || BATCH_ID_PATTERN.test(v)),
   via: z.enum(["direct", "relay"]),
   request_id: z.string().max(REQUEST_ID_MAX_CHARS).optional(),
   /** When the watcher's credential expires: the socket is closed then (4001). */

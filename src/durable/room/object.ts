@@ -1,63 +1,55 @@
 /**
- * Room: one Durable Object per tx_ref. Watchers of one transaction connect here
- * over WebSocket and get its status live.
+ * Room: one Durable Object per tx_ref (or per bulk batch id: ./batch.ts).
+ * Watchers connect here over WebSocket and get its status live.
  *
  * Responsibilities
- * - Keep the latest status snapshot of its transaction and the owner's user id,
- *   so a late joiner gets the current state at once and nobody but the owner
- *   may watch. The Wallet's change feed delivers every version of a watched
- *   transaction here with `publish` (typed RPC), in order, at least once.
- * - Get the transaction watched: when the first watcher joins, or the snapshot
- *   is first read, ask the Wallet (`watch`) to publish its changes here from
- *   now on; the same call answers with the transaction as it is, which
- *   covers every change before (src/durable/wallet/readers.ts). Until then
- *   nothing is published here, so a transaction nobody watches never makes
- *   a Room.
- * - Accept watchers with the WebSocket Hibernation API: the runtime holds the
- *   sockets, and this object can be evicted from memory between events (an idle
- *   watcher costs no CPU). The upgrade request arrives through `stub.fetch`, the
- *   one place a Durable Object is reached by fetch; the Worker has already
- *   authenticated it (src/routes/ws/).
- * - Broadcast every accepted status change to every socket; after a terminal
- *   status, close each socket with 1000 once ROOM_CLOSE_GRACE_MS has passed,
- *   driven by an alarm (alarms survive hibernation and eviction; timers don't).
- * - If a watcher comes and the room has no snapshot (a publish was lost),
- *   ask the Wallet for the transaction and build the snapshot from it.
- * - Close each socket when the credential it was opened with expires (4001,
- *   from the same alarm), so a socket never outlives its token or ticket; the
- *   client re-authenticates by reconnecting.
- * - Give back a socket's leases (per user, per address; src/durable/socket-leases/object.ts)
- *   when it ends.
+ * - Keep the latest snapshot and its owner's user id, so a late joiner gets
+ *   the current state at once and nobody but the owner may watch. The
+ *   Wallet's change feed delivers every version of a watched transaction
+ *   here (`publishAll`, typed RPC; a batch's: `publishBatch`), in order, at
+ *   least once.
+ * - Get it watched: when the first watcher joins, or the snapshot is first
+ *   read (or no snapshot is held: a publish was lost), ask the Wallet
+ *   (`watch`) to publish its changes here from now on; its answer, the state
+ *   at that moment, covers every change before (src/durable/wallet/readers.ts).
+ *   A transaction nobody watches never makes a Room.
+ * - Accept watchers with the WebSocket Hibernation API (an idle watcher costs
+ *   no CPU); the upgrade arrives through `stub.fetch`, already authenticated
+ *   by the Worker (src/routes/ws/).
+ * - Broadcast every accepted change; after a terminal status, close each
+ *   socket with 1000 once ROOM_CLOSE_GRACE_MS has passed, and a socket whose
+ *   credential expires with 4001, driven by an alarm (alarms survive
+ *   hibernation; timers don't). Give back a socket's leases when it ends.
  *
  * Invariants
- * - The owner is set by the first snapshot and never changes.
+ * - The owner is set by the first snapshot and never changes; every socket's
+ *   user id equals it.
  * - A snapshot never moves backwards: a version at or below the one held is
- *   dropped (the feed may redeliver after a crash), so watchers hear each
- *   version once, in order.
- * - Only the owner watches: every socket's user id equals the snapshot's owner.
+ *   dropped (the feed may redeliver), so watchers hear each version once, in order.
  * - At most ROOM_SOCKETS_MAX open sockets.
- * - Storage only for transactions that exist: the schema is created by the
- *   first recorded snapshot, so an upgrade naming an invented tx_ref stores nothing.
- * - Nothing lives only in memory: the snapshot is in SQLite, per-socket state in
- *   each socket's attachment, deadlines in the alarm. After hibernation
- *   everything is rebuilt from `ctx.getWebSockets()` and storage.
+ * - Storage only for what exists: an upgrade naming an invented key stores nothing.
+ * - Nothing lives only in memory: snapshots in storage, per-socket state in
+ *   attachments, deadlines in the alarm.
  */
 import { DurableObject } from "cloudflare:workers";
 import { snapshotOf, type StatusSnapshot } from "../../domain/records";
 import { randomBase32, txRefOwner } from "../../lib/ids";
-import { ROOM_CLOSE_GRACE_MS, ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "./limits";
+import { ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "./limits";
 import { log } from "../../lib/log";
 import { one, SchemaOnFirstWrite } from "../../lib/sqlite";
 import { MIGRATIONS, SnapshotSchema } from "./schema";
+import { closeAt, credentialExpired, deadlineOf, releaseLease } from "./sockets";
 import {
-  attach,
-  attachmentOf,
-  checkTags,
-  connectHeadersOf,
-  leaseOf,
-  ROOM_REFUSAL,
-  WATCHER_TAG,
-} from "./connect";
+  batchMessageOf,
+  batchTerminalAtMs,
+  currentBatchFrame,
+  isBatchRoom,
+  joinBatch,
+  recordBatch,
+  type BatchJoin,
+} from "./batch";
+import type { BatchChange } from "../../domain/bulk";
+import { attach, checkTags, connectHeadersOf, leaseOf, ROOM_REFUSAL, WATCHER_TAG } from "./connect";
 import {
   CLOSE,
   closeQuietly,
@@ -214,6 +206,28 @@ export class Room extends DurableObject<Env> {
     return one(this.ctx.storage.sql.exec("SELECT 1 AS marked FROM watch WHERE id = 1")) !== null;
   }
 
+  /**
+   * A watched batch's versions, oldest first (the Wallet's feed, for a Room
+   * named by a batch id: ./batch.ts): each newer one is broadcast with the
+   * lines it changed; a refused one is answered `refused`, as in publishAll.
+   */
+  async publishBatch(
+    versions: BatchChange[],
+  ): Promise<Array<{ accepted: boolean } | { refused: string }>> {
+    const results: Array<{ accepted: boolean } | { refused: string }> = [];
+    for (const version of versions) {
+      try {
+        const accepted = recordBatch(this.ctx.storage, this.ctx.id.name ?? "", version, Date.now());
+        if (accepted) this.send(JSON.stringify(batchMessageOf(version, version.changed)));
+        if (accepted && batchTerminalAtMs(this.ctx.storage) !== null) await this.armAlarm();
+        results.push({ accepted });
+      } catch (error) {
+        results.push({ refused: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return results;
+  }
+
   /** Watchers currently connected (open sockets). */
   async watcherCount(): Promise<number> {
     return this.openSockets().length;
@@ -281,15 +295,31 @@ export class Room extends DurableObject<Env> {
   }
 
   private broadcast(snapshot: StatusSnapshot): void {
-    const frame = JSON.stringify(statusMessageOf(snapshot));
+    this.send(JSON.stringify(statusMessageOf(snapshot)));
+  }
+
+  private send(frame: string): void {
     for (const ws of this.openSockets()) {
       try {
         ws.send(frame);
       } catch (error) {
         // One broken socket must not stop the others from hearing the news.
-        log.warn("room send failed", { tx_ref: snapshot.tx_ref, error });
+        log.warn("room send failed", { room: this.ctx.id.name, error });
       }
     }
+  }
+
+  /** A transaction's watcher: its snapshot is the first frame, if the watcher owns it. */
+  private async joinTx(user_id: string, tx_ref: string): Promise<BatchJoin> {
+    const found = await this.watchedSnapshot(tx_ref);
+    if (!found.ok) return { ok: false, status: ROOM_REFUSAL.unavailable };
+    const snapshot = found.snapshot;
+    // Not the owner looks exactly like no such transaction: no existence oracle.
+    if (!snapshot || snapshot.owner_user_id !== user_id)
+      return { ok: false, status: ROOM_REFUSAL.not_found };
+    if (snapshot.tx_ref !== tx_ref) throw new Error(`room ${snapshot.tx_ref} reached as ${tx_ref}`);
+    const frame = JSON.stringify(statusMessageOf(snapshot));
+    return { ok: true, frame, final: isTerminal(snapshot.status) };
   }
 
   /**
@@ -308,13 +338,10 @@ export class Room extends DurableObject<Env> {
     }
     const { user_id, tx_ref, via, request_id, expires_at_ms } = parsed.data;
 
-    const found = await this.watchedSnapshot(tx_ref);
-    if (!found.ok) return new Response(null, { status: ROOM_REFUSAL.unavailable });
-    const snapshot = found.snapshot;
-    // Not the owner looks exactly like no such transaction: no existence oracle.
-    if (!snapshot || snapshot.owner_user_id !== user_id)
-      return new Response(null, { status: ROOM_REFUSAL.not_found });
-    if (snapshot.tx_ref !== tx_ref) throw new Error(`room ${snapshot.tx_ref} reached as ${tx_ref}`);
+    const joined = isBatchRoom(tx_ref)
+      ? await joinBatch(this.ctx.storage, this.env, user_id, tx_ref, Date.now())
+      : await this.joinTx(user_id, tx_ref);
+    if (!joined.ok) return new Response(null, { status: joined.status });
 
     // Counted and accepted with no await in between, so concurrent joins cannot overshoot.
     if (this.openSockets().length >= ROOM_SOCKETS_MAX) {
@@ -331,7 +358,7 @@ export class Room extends DurableObject<Env> {
       app: { user_id, via, expires_at_ms, lease: leaseOf(parsed.data) },
     });
     // Queued before the 101 leaves, so the first thing a watcher reads is the current status.
-    server.send(JSON.stringify(statusMessageOf(snapshot)));
+    server.send(joined.frame);
     // Every socket has a deadline (its credential's expiry, if nothing sooner).
     await this.armAlarm();
     return new Response(null, { status: 101, webSocket: client });
@@ -340,7 +367,7 @@ export class Room extends DurableObject<Env> {
   /** Client frames: validated, then answered. Heartbeats never get here (auto-response). */
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     // The alarm closes an expired socket; a frame that comes first is refused the same way.
-    if (this.credentialExpired(ws, Date.now()))
+    if (credentialExpired(ws, Date.now()))
       return this.end(
         ws,
         "credential_expired",
@@ -349,6 +376,13 @@ export class Room extends DurableObject<Env> {
     const checked = parseClientFrame(message, WS_FRAME_MAX_BYTES);
     if (!checked.ok) return this.end(ws, checked.kind, checked.message);
     const snapshot = this.current();
+    const batch_frame = isBatchRoom(this.ctx.id.name) ? currentBatchFrame(this.ctx.storage) : null;
+    if (batch_frame) {
+      const frame = checked.frame;
+      if ("tx_ref" in frame && frame.tx_ref !== this.ctx.id.name)
+        return this.end(ws, "malformed_frame", "This socket watches another batch.");
+      return ws.send(batch_frame);
+    }
     if (!snapshot) {
       // A socket exists only after a snapshot did, and snapshots are never deleted.
       log.error("room: socket without a snapshot");
@@ -377,66 +411,34 @@ export class Room extends DurableObject<Env> {
     _wasClean: boolean,
   ): Promise<void> {
     closeQuietly(ws, sendableCloseCode(code, CLOSE.settled.code), reason);
-    await this.releaseLease(ws);
+    await releaseLease(this.env, ws);
   }
 
   override async webSocketError(ws: WebSocket, error: unknown): Promise<void> {
     log.warn("room socket error", { tx_ref: this.current()?.tx_ref, error });
     closeQuietly(ws, CLOSE.internal_error.code, CLOSE.internal_error.reason);
-    await this.releaseLease(ws);
+    await releaseLease(this.env, ws);
   }
 
   /** Refuse with an error frame and its close code, and give the socket's lease back. */
   private async end(ws: WebSocket, kind: CloseKind, message: string): Promise<void> {
     refuse(ws, kind, message);
-    await this.releaseLease(ws);
-  }
-
-  /**
-   * Give back the socket's leases (src/durable/socket-leases/object.ts). Also called
-   * when we close a socket ourselves, since its close event may never come (a
-   * vanished peer); releasing twice is harmless. A failure only delays the
-   * slot until the lease's own end.
-   */
-  private async releaseLease(ws: WebSocket): Promise<void> {
-    const lease = attachmentOf(ws)?.app.lease;
-    if (!lease) return;
-    await Promise.all(
-      lease.keys.map((key) =>
-        this.env.SOCKET_LEASES.getByName(key)
-          .release(lease.id)
-          .catch((error: unknown) => log.warn("room could not release a socket lease", { error })),
-      ),
-    );
-  }
-
-  private credentialExpired(ws: WebSocket, now_ms: number): boolean {
-    const expires_at_ms = attachmentOf(ws)?.app.expires_at_ms;
-    return expires_at_ms !== undefined && expires_at_ms <= now_ms;
+    await releaseLease(this.env, ws);
   }
 
   // ==== Deadlines: the credential's expiry, and the close after a terminal status ====
 
-  /** When this socket's grace ends: from the settlement, or from its own join if later. */
-  private closeAt(ws: WebSocket, terminal_at_ms: number): number {
-    const joined_at_ms = attachmentOf(ws)?.lib.joined_at_ms ?? 0;
-    return Math.max(terminal_at_ms, joined_at_ms) + ROOM_CLOSE_GRACE_MS;
-  }
-
-  /** This socket's next deadline: its credential's expiry, or its settled close if sooner. */
-  private deadlineOf(ws: WebSocket, terminal_at_ms: number | null): number {
-    const expires_at_ms = attachmentOf(ws)?.app.expires_at_ms ?? Number.MAX_SAFE_INTEGER;
-    return terminal_at_ms === null
-      ? expires_at_ms
-      : Math.min(expires_at_ms, this.closeAt(ws, terminal_at_ms));
+  /** When the transaction (or the batch) was seen settled, or null. */
+  private terminalAtMs(): number | null {
+    return this.row()?.terminal_at_ms ?? batchTerminalAtMs(this.ctx.storage);
   }
 
   /** Make sure an alarm fires by the earliest socket deadline (never later than needed). */
   private async armAlarm(): Promise<void> {
     const sockets = this.openSockets();
     if (sockets.length === 0) return;
-    const terminal_at_ms = this.row()?.terminal_at_ms ?? null;
-    const due_ms = Math.min(...sockets.map((ws) => this.deadlineOf(ws, terminal_at_ms)));
+    const terminal_at_ms = this.terminalAtMs();
+    const due_ms = Math.min(...sockets.map((ws) => deadlineOf(ws, terminal_at_ms)));
     const current = await this.ctx.storage.getAlarm();
     if (current === null || current > due_ms) await this.ctx.storage.setAlarm(due_ms);
   }
@@ -447,21 +449,21 @@ export class Room extends DurableObject<Env> {
    * terminal status is over with 1000; re-arm for the rest. Safe to run twice.
    */
   override async alarm(): Promise<void> {
-    const terminal_at_ms = this.row()?.terminal_at_ms ?? null;
+    const terminal_at_ms = this.terminalAtMs();
     const now_ms = Date.now();
     let next_ms: number | null = null;
     for (const ws of this.openSockets()) {
-      if (this.credentialExpired(ws, now_ms)) {
+      if (credentialExpired(ws, now_ms)) {
         await this.end(
           ws,
           "credential_expired",
           "The credential expired; reconnect with a fresh token or ticket.",
         );
-      } else if (terminal_at_ms !== null && this.closeAt(ws, terminal_at_ms) <= now_ms) {
+      } else if (terminal_at_ms !== null && closeAt(ws, terminal_at_ms) <= now_ms) {
         closeQuietly(ws, CLOSE.settled.code, CLOSE.settled.reason);
-        await this.releaseLease(ws);
+        await releaseLease(this.env, ws);
       } else {
-        const due_ms = this.deadlineOf(ws, terminal_at_ms);
+        const due_ms = deadlineOf(ws, terminal_at_ms);
         next_ms = next_ms === null ? due_ms : Math.min(next_ms, due_ms);
       }
     }

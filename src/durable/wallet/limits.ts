@@ -83,6 +83,13 @@ export const BULK_LINE_RESEND_AFTER_MS = 120_000;
 export const BULK_BATCHES_RUNNING_MAX = 10;
 /** Reasons kept with a refused line (the problem's words), characters. */
 export const BULK_REASON_MAX_CHARS = 500;
+/**
+ * Lines one batch frame carries to a watcher (the lines a change touched, or
+ * the first lines on join; a release touches at most BULK_LINES_PER_TICK): a
+ * frame stays a few tens of kilobytes; past it the frame says `truncated`
+ * and the client reads the rest from GET /wallet/bulk/{batch_id}.
+ */
+export const BULK_WATCH_LINES_MAX = 100;
 
 // ---- Beneficiaries and schedules (issue 23) ----
 /** Schedules one wallet may keep (any status): each is a row the alarm scans. */

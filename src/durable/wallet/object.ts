@@ -56,6 +56,7 @@ import {
 import type { IdempotencyInput, KeyVerdict, StoredAnswer } from "./idempotency";
 import type { Profile, WalletSummary } from "./ledger";
 import { markWatched } from "./readers";
+import { BULK_WATCH_LINES_MAX } from "./limits";
 import { requireConfig } from "../../lib/config";
 import type { TxStore, ListQuery } from "./store";
 import type { SettleSource } from "./trail";
@@ -341,6 +342,26 @@ export class Wallet extends WalletKyc {
 
   async batch(batch_id: string): Promise<BatchView | null> {
     return batchView(this.core, batch_id);
+  }
+
+  /**
+   * A batch Room's watcher joins: the batch as it is now with its first lines,
+   * and from now on its changes are published to the Room named by its id
+   * (readers.ts), as `watch` does for a transaction. Only this wallet's
+   * batches exist here, which is how the Room knows the watcher owns it.
+   */
+  async watchBatch(
+    batch_id: string,
+  ): Promise<{ view: BatchView; lines: BulkLineView[]; has_more: boolean } | null> {
+    const view = batchView(this.core, batch_id);
+    if (!view) return null;
+    markWatched(this.ctx.storage, batch_id);
+    const lines = batchLines(this.core, batch_id, -1, BULK_WATCH_LINES_MAX + 1);
+    return {
+      view,
+      lines: lines.slice(0, BULK_WATCH_LINES_MAX),
+      has_more: lines.length > BULK_WATCH_LINES_MAX,
+    };
   }
 
   async batchLines(batch_id: string, after_line: number, limit: number): Promise<BulkLineView[]> {

@@ -54,13 +54,31 @@ function isWatched(storage: DurableObjectStorage, tx_ref: string): boolean {
   return storage.kv.get(`${WATCHED_KEY_PREFIX}${tx_ref}`) !== undefined;
 }
 
+type RoomChange = Extract<Change, { entity: "transaction" | "batch" }>;
+
+/** One room's versions, in one call: a transaction's snapshots, or a batch's versions (src/durable/room/batch.ts). */
+function publishTo(env: Env, key: string, versions: RoomChange[]) {
+  const room = env.ROOM.getByName(key);
+  if (versions[0].entity === "batch")
+    return room.publishBatch(
+      versions.map((change) => (change as Extract<Change, { entity: "batch" }>).body),
+    );
+  return room.publishAll(
+    versions.map((change) => {
+      const body = (change as Extract<Change, { entity: "transaction" }>).body;
+      return snapshotOf(body.owner_user_id, body);
+    }),
+  );
+}
+
 export function roomsReader(env: Env, storage: DurableObjectStorage): FeedReader {
   return async (changes: Change[]): Promise<Delivery> => {
     // Synchronous up to the first await: the marks are read in the same turn as the batch (see above).
-    const byRoom = new Map<string, Extract<Change, { entity: "transaction" }>[]>();
+    const byRoom = new Map<string, RoomChange[]>();
     const watched = new Map<string, boolean>();
     for (const change of changes) {
-      if (change.entity !== "transaction") continue;
+      // A watched batch goes to the room named by its batch_id, as a transaction to its tx_ref's.
+      if (change.entity !== "transaction" && change.entity !== "batch") continue;
       let is_watched = watched.get(change.entity_key);
       if (is_watched === undefined) {
         is_watched = isWatched(storage, change.entity_key);
@@ -77,9 +95,7 @@ export function roomsReader(env: Env, storage: DurableObjectStorage): FeedReader
       [...byRoom.entries()].map(async ([tx_ref, versions]) => {
         let results: Array<{ accepted: boolean } | { refused: string }>;
         try {
-          results = await env.ROOM.getByName(tx_ref).publishAll(
-            versions.map((change) => snapshotOf(change.body.owner_user_id, change.body)),
-          );
+          results = await publishTo(env, tx_ref, versions);
         } catch (error) {
           if (error instanceof Error && (error as { remote?: boolean }).remote === true) {
             log.error("room refused a snapshot; skipped", {

@@ -6,6 +6,9 @@
  *   GET  /wallet/bulk/{batch_id}                 the batch: counts by status and a page of lines
  *   GET  /wallet/bulk/{batch_id}/results.csv     one row per line
  *
+ * The batch's answers carry `watch` (a WebSocket URL and a ticket): its
+ * counts and changed lines live (src/durable/room/batch.ts).
+ *
  * A batch id is looked up only in the caller's own wallet: another user's
  * batch is answered exactly like a missing one (404).
  */
@@ -30,6 +33,7 @@ import {
   startBulk,
   type BulkUpload,
 } from "../../services/bulk-runs";
+import { batchWatch } from "../../services/watch";
 import { BatchIdParam, BatchResponse, BulkJsonBody, BulkQuery, LinesQuery } from "./schemas";
 
 export const bulkRoutes = newRouter();
@@ -150,7 +154,8 @@ bulkRoutes.openapi(
     const { upload, partial } = await uploadOf(c);
     const batch = await startBulk(c, user_id, upload, partial);
     c.header("location", `${c.req.path.replace(/\/+$/, "")}/${batch.batch_id}`);
-    return c.json(batchBody(batch), 202) as never;
+    const watch = await batchWatch(c, user_id, batch.batch_id);
+    return c.json({ ...batchBody(batch), watch }, 202) as never;
   },
 );
 
@@ -193,6 +198,7 @@ bulkRoutes.openapi(
     return c.json(
       {
         ...batchBody(batch),
+        watch: await batchWatch(c, userIdOf(c), batch_id),
         items: lines.slice(0, limit).map(lineBody),
         has_more: lines.length > limit,
       },

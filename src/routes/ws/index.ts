@@ -101,6 +101,7 @@ wsRoutes.openapi(
       'Server frames (JSON, `v: 1`, schemas `StatusFrame` and `ErrorFrame`): `{type: "status", tx_ref, tx_type, status, amount, amount_minor, currency, failure_reason, stage, version, updated_at}` (plus `token` and `units` once a bill that has them is delivered) at once on join and after every change, every stage in order; `{type: "error", code, message}` before a protocol close.',
       'Client frames: the join frame `{tx_ref, ticket?}` (seed protocol), `{type: "sync"}`, and the text `ping` (answered `pong`).',
       "Close codes: 1000 settled (after a grace period), 1011 internal error, 4001 credential expired (reconnect with a fresh token or ticket), 4400 malformed frame, 4401 unauthorized, 4404 unknown tx_ref, 4408 join timeout, 4413 frame too large, 4429 room full or too many sockets.",
+      'A bulk batch is watched the same way with `?tx_ref=<batch_id>` (its `watch` from POST /wallet/bulk or GET /wallet/bulk/{batch_id}): frames `{type: "batch", batch_id, status, final, lines, total_minor, counts, version, updated_at, changed, truncated}`, the first with the batch lines so far (at most 100), each later one with the lines that version changed; closed with 1000 a grace after `final`.',
       "Limits: a user and a client address may each hold a bounded number of watch sockets (429 `too_many_sockets`); a socket is closed when its credential expires.",
     ].join("\n\n"),
     // Bearer, or none at all (a watch ticket in the query or the join frame).
