@@ -21,6 +21,7 @@ import {
   arrayLines,
   csvLines,
   jsonLines,
+  validateLine,
   validateLines,
   type BulkLine,
   type BulkOrder,
@@ -57,8 +58,16 @@ function invalid(line_errors: LineError[]): AppError {
   });
 }
 
-/** Every line read and checked, or 422 with every line's errors. */
-export function readUpload(upload: BulkUpload, max_lines: number): BulkLine[] {
+/**
+ * Every line read and checked: the lines whose shape is right, and the other
+ * lines' errors. A file that cannot be read, or a problem of the whole file
+ * (no lines, too many), is 422 at once; a line's errors go on with the rest to
+ * pricing, so one answer names every line's problems, not only the first kind.
+ */
+export function readUpload(
+  upload: BulkUpload,
+  max_lines: number,
+): { lines: BulkLine[]; errors: LineError[] } {
   const raw =
     upload.format === "csv"
       ? csvLines(upload.text)
@@ -67,8 +76,13 @@ export function readUpload(upload: BulkUpload, max_lines: number): BulkLine[] {
         : { ok: true as const, lines: arrayLines(upload.lines) };
   if (!raw.ok) throw invalid(raw.errors);
   const checked = validateLines(raw.lines, max_lines);
-  if (!checked.ok) throw invalid(checked.errors);
-  return checked.lines;
+  if (checked.ok) return { lines: checked.lines, errors: [] };
+  if (checked.errors.some((e) => e.line === 0)) throw invalid(checked.errors);
+  const lines = raw.lines.flatMap((r) => {
+    const one = validateLine(r);
+    return one.ok ? [one.line] : [];
+  });
+  return { lines, errors: checked.errors };
 }
 
 /**
@@ -79,11 +93,12 @@ export function readUpload(upload: BulkUpload, max_lines: number): BulkLine[] {
 export async function priceLines(
   c: AppContext,
   lines: BulkLine[],
+  earlier: readonly LineError[] = [],
 ): Promise<{ line: number; order: BulkOrder; price_minor: number }[]> {
   const port = purchasesOrUnavailable(c);
   const networks = lines.some((l) => l.order.kind === "airtime") ? await listNetworks(c, port) : [];
   const quotes = new Map<string, Promise<Awaited<ReturnType<typeof port.quote>>>>();
-  const line_errors: LineError[] = [];
+  const line_errors: LineError[] = [...earlier];
   const priced: { line: number; order: BulkOrder; price_minor: number }[] = [];
   for (const { line, order } of lines) {
     const fail = (field: string, code: string, message: string) =>
@@ -132,7 +147,7 @@ export async function priceLines(
     else if (answer.kind === "unavailable") throw catalogueUnavailable();
     else fail("plan", "plan_unknown", `No ${network} data plan has the code "${order.plan}".`);
   }
-  if (line_errors.length > 0) throw invalid(line_errors);
+  if (line_errors.length > 0) throw invalid(line_errors.sort((a, b) => a.line - b.line));
   return priced;
 }
 
@@ -143,8 +158,8 @@ export async function startBulk(
   upload: BulkUpload,
   partial: boolean,
 ): Promise<BatchView> {
-  const lines = readUpload(upload, c.var.config.BULK_LINES_MAX);
-  const priced = await priceLines(c, lines);
+  const read = readUpload(upload, c.var.config.BULK_LINES_MAX);
+  const priced = await priceLines(c, read.lines, read.errors);
   const started = await c.env.WALLET.getByName(user_id).startBatch({
     batch_id: newBatchId(),
     partial,

@@ -189,13 +189,17 @@ describe("POST /wallet/bulk: a batch bought line by line", () => {
     const csv = `type,phone,amount\nairtime,${uniqueMtnNumber()},100\nairtime,,100\ndata,${uniqueMtnNumber()},\nairtime,12345,100\n`;
     const problem = await expectProblem(await postCsv(w.auth, csv), 422);
     expect(problem.code).toBe("bulk_invalid");
-    const line_errors = (problem as unknown as { line_errors: { line: number; code: string }[] })
-      .line_errors;
-    expect(line_errors.map((e) => [e.line, e.code])).toEqual([
-      [3, "phone_required"],
-      [4, "plan_required"],
-    ]);
-    // The numbers are looked up once the file reads well: a bad number is a line error too.
+    // Every line's problems in one answer: a missing field, and a number that is not a
+    // Nigerian mobile number (found when the well-formed lines are looked up).
+    expect(problem).toMatchObject({
+      line_errors: [
+        { line: 3, field: "phone", code: "phone_required" },
+        { line: 4, field: "plan", code: "plan_required" },
+        { line: 5, field: "phone" },
+      ],
+    });
+    expect((problem as unknown as { line_errors: unknown[] }).line_errors).toHaveLength(3);
+    // A bad number alone is a line error too.
     const bad_number = await expectProblem(
       await postCsv(
         w.auth,
