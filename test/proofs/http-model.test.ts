@@ -78,6 +78,7 @@ import { LatePayment, PassDeadline, SecondPayment, SucceedLate } from "./model/c
 import { Login, Observe, Reconcile, Register, Toggle } from "./model/commands-misc";
 import { compareLimits, Limits, startTiers, Verify, type Claimant } from "./model/commands-kyc";
 import { ScheduledRun } from "./model/commands-schedules";
+import { StartBulk } from "./model/commands-bulk";
 import {
   call,
   captureQueue,
@@ -351,6 +352,13 @@ const command: fc.Arbitrary<Cmd> = fc.oneof(
       .tuple(user, fc.nat({ max: 9 }), fc.boolean())
       .map(([u, i, d]) => new ScheduledRun(u, i, d)),
   },
+  // Bulk top-ups: a small batch of airtime lines bought by the wallet's alarm through the queue.
+  {
+    weight: 8,
+    arbitrary: fc
+      .tuple(user, fc.integer({ min: 2, max: 4 }), fc.nat({ max: 9 }))
+      .map(([u, n, i]) => new StartBulk(u, n, i)),
+  },
   { weight: 8, arbitrary: fc.tuple(pick, fc.boolean()).map(([p, w]) => new Login(p, w)) },
 );
 
@@ -383,6 +391,7 @@ const COMMAND_KINDS = [
   "verify identity",
   "wallet limits",
   "scheduled run",
+  "bulk",
 ];
 
 /**
@@ -462,6 +471,8 @@ const OUTCOMES = [
   "scheduled run: bought",
   "scheduled run: bought once, message tripled",
   "scheduled run: skipped insufficient_funds",
+  "bulk: bought",
+  "bulk: not covered",
 ];
 
 describe("the API against its model", () => {
