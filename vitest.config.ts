@@ -52,6 +52,9 @@ const mongodbPrebundle = {
  *   runs) and drive it over real HTTP: OpenAPI validation, flows end to end,
  *   Flutterwave's own SDK against the sandbox, a real browser.
  */
+/** The provider clients' timeout in the in-process projects: a "hang" fault costs this much. */
+const PROVIDER_TIMEOUT_MS = 1_500;
+
 /**
  * A project inside workerd with the real bindings from wrangler.jsonc. With
  * `mongo`, the MongoDB projection writes to the wire test double on loopback
@@ -64,7 +67,15 @@ function workersProject(options: {
   mongo: boolean;
   /** Run in the later group (beside e2e, whose server has its own storage), so no other file shares this project's objects. */
   quiet?: boolean;
+  /**
+   * The Flutterwave and VTpass clients' timeout. Short by default, so a "hang"
+   * fault resolves in seconds; a project that runs beside the browser tests
+   * needs more room, since an answer the look-alike gives in milliseconds can
+   * wait over a second for the CPU there.
+   */
+  providerTimeoutMs?: number;
 }) {
+  const providerTimeout = String(options.providerTimeoutMs ?? PROVIDER_TIMEOUT_MS);
   return {
     plugins: [
       // A function, so the bindings can use what the global setup provided
@@ -80,9 +91,9 @@ function workersProject(options: {
             // configuration, never from the request's Host: the tests' origin is this one.
             APP_ADDRESS: "http://wallet.test/api/v1",
             // Short provider timeout so sandbox "hang" faults resolve quickly in tests.
-            FLUTTERWAVE_TIMEOUT_MS: "1500",
+            FLUTTERWAVE_TIMEOUT_MS: providerTimeout,
             // The VTpass look-alike's "timeout" number holds its answer for a minute; the client gives up first.
-            VTPASS_TIMEOUT_MS: "1500",
+            VTPASS_TIMEOUT_MS: providerTimeout,
             // The BVN/NIN keyed hash's key: random hex, strong enough that the production-config
             // tests which start from these bindings accept it. The look-alike's "slow" number outlasts the timeout.
             IDENTITY_HASH_KEY: "5f0c9a3e7b21d84c6e0a9f17b3d52c48e1a7096d3b8f2c5e",
@@ -216,6 +227,10 @@ export default defineConfig({
         exclude: [],
         mongo: true,
         quiet: true,
+        // Beside Chromium and `wrangler dev` on two cores, a 1.5 s timeout once cut off the
+        // account check of a withdrawal (a 503 where the test needed 202); the file's four
+        // deliberate hangs cost 5 s each instead of 1.5 s, off the suite's critical path.
+        providerTimeoutMs: 5_000,
       }),
       workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),
       workersProject({ name: "proofs", include: API_PROOFS, exclude: [], mongo: true }),
