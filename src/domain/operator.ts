@@ -41,6 +41,13 @@ export type AnomalyFact = {
   resolved_at_ms?: number | null;
 };
 
+/**
+ * The anomaly kind a skipped scheduled run reaches the operator index as: its
+ * `tx_ref` is the schedule's id and its `ref` the period, since no transaction
+ * was made.
+ */
+export const SCHEDULE_RUN_SKIPPED = "schedule_run_skipped";
+
 /** An operator's act on a wallet (its audit log's entry). */
 export type AuditFact = { fact: "audit"; entry: AuditEntry };
 /** A version of an operator's proposal (the approvals queue). */

@@ -5,7 +5,8 @@
  * its own page), styles inline, charts as inline SVG.
  */
 import type { Child } from "hono/jsx";
-import { CONSOLE_APPROVALS_PATH, CONSOLE_PATH } from "./paths";
+import { previousLagosDay } from "../../domain/reconciliation";
+import { CONSOLE_APPROVALS_PATH, CONSOLE_PATH, consoleReconciliationPath } from "./paths";
 
 const STYLE = `
   :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1c2430; background: #f4f6f8; }
@@ -51,6 +52,8 @@ export function ConsolePage(props: { title: string; operator: string; children: 
           <strong>Wallet operations</strong>
           <a href={CONSOLE_PATH}>Overview</a>
           <a href={CONSOLE_APPROVALS_PATH}>Approvals</a>
+          {/* The day the nightly run reconciles; each day's page links to the one before and after. */}
+          <a href={consoleReconciliationPath(previousLagosDay(Date.now()))}>Reconciliation</a>
           <span class="who">{props.operator}</span>
         </header>
         <main>{props.children}</main>

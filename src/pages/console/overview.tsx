@@ -6,12 +6,16 @@
  * transaction links to its page.
  */
 import { formatMinor } from "../../domain/money";
-import type { IndexedAnomaly, IndexedTransaction } from "../../domain/operator";
+import {
+  SCHEDULE_RUN_SKIPPED,
+  type IndexedAnomaly,
+  type IndexedTransaction,
+} from "../../domain/operator";
 import type { ProviderProblem } from "../../durable/operations/object";
 import type { OverviewData } from "../../services/console";
 import { BarChart, type Bar } from "./charts";
 import { ConsolePage } from "./layout";
-import { consoleTransactionPath } from "./paths";
+import { consoleTransactionPath, consoleWalletPath } from "./paths";
 
 const at = (ms: number | null) =>
   ms === null ? "—" : new Date(ms).toISOString().replace(".000Z", "Z");
@@ -82,7 +86,14 @@ function Anomalies(props: { rows: IndexedAnomaly[] }) {
         {props.rows.map((a) => (
           <tr>
             <td>
-              <TxLink tx={a} />
+              {a.kind === SCHEDULE_RUN_SKIPPED ? (
+                // Named by its schedule and period, not a transaction: the wallet's page shows it.
+                <a href={consoleWalletPath(a.owner_user_id ?? "")}>
+                  schedule <code>{a.tx_ref}</code> ({a.ref})
+                </a>
+              ) : (
+                <TxLink tx={a} />
+              )}
             </td>
             <td>{a.kind}</td>
             <td>{a.detail}</td>

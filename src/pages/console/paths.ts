@@ -11,6 +11,10 @@ export const consoleTransactionPath = (tx_ref: string) =>
 export const consoleWalletPath = (user_id: string) =>
   `${CONSOLE_PATH}/wallets/${encodeURIComponent(user_id)}`;
 
+/** A reconciled Lagos day's page (YYYY-MM-DD): its counts and every difference. */
+export const consoleReconciliationPath = (day: string) =>
+  `${CONSOLE_PATH}/reconciliations/${encodeURIComponent(day)}`;
+
 /** The approvals queue: pending proposals across wallets. */
 export const CONSOLE_APPROVALS_PATH = `${CONSOLE_PATH}/approvals`;
 

@@ -5,13 +5,19 @@
  * two values), each with a link to the transaction's page when it is ours.
  */
 import { formatMinor } from "../../domain/money";
+import { isPastLagosDay } from "../../domain/reconciliation";
+import { DAY_MS } from "../../domain/tiers";
 import type { StoredItem, ReconRun } from "../../durable/reconciliations/object";
 import { ConsolePage } from "./layout";
 import { at } from "./parts";
-import { consoleTransactionPath } from "./paths";
+import { consoleReconciliationPath, consoleTransactionPath } from "./paths";
 
 const money = (minor: number | null | undefined, currency: string | undefined) =>
   minor === null || minor === undefined ? "—" : `${currency ?? ""} ${formatMinor(minor)}`;
+
+/** The calendar day `days` after `day` (YYYY-MM-DD, already validated by the route). */
+const dayAfter = (day: string, days: number) =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
 
 export function ReconciliationPage(props: {
   day: string;
@@ -24,6 +30,20 @@ export function ReconciliationPage(props: {
   return (
     <ConsolePage title={`Reconciliation ${props.day}`} operator={props.operator}>
       <h1>Reconciliation of {props.day} (Lagos)</h1>
+      <p>
+        <a data-link="previous" href={consoleReconciliationPath(dayAfter(props.day, -1))}>
+          ← {dayAfter(props.day, -1)}
+        </a>
+        {/* Only ended days can be reconciled: no link past yesterday. */}
+        {isPastLagosDay(dayAfter(props.day, 1), Date.now()) ? (
+          <>
+            {" · "}
+            <a data-link="next" href={consoleReconciliationPath(dayAfter(props.day, 1))}>
+              {dayAfter(props.day, 1)} →
+            </a>
+          </>
+        ) : null}
+      </p>
       {run === null ? (
         <p data-field="never">This day has not been reconciled.</p>
       ) : (

@@ -33,6 +33,8 @@ export const reconciliationRoutes = newRouter();
 const Day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/)
+  // A day that does not exist (2026-02-30, 2026-13-01) is refused on every route, as a malformed one is.
+  .refine((day) => lagosDayWindow(day) !== null, { message: "not a calendar day (YYYY-MM-DD)" })
   .openapi({ example: "2026-12-05", description: "A Lagos calendar day." });
 
 const Counts = z.object({
@@ -170,8 +172,6 @@ reconciliationRoutes.openapi(
   }),
   async (c) => {
     const { day } = c.req.valid("json");
-    if (!lagosDayWindow(day))
-      throw errors.validation([{ path: "day", message: "not a calendar day (YYYY-MM-DD)" }]);
     if (!isPastLagosDay(day, Date.now()))
       throw errors.unprocessable(
         "day_not_ended",

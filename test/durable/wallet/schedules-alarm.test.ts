@@ -25,10 +25,9 @@ import {
 } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { FUND_PENDING_MAX_CEILING } from "../../../src/domain/limits";
-import { shardName, shardOf } from "../../../src/domain/operator";
+import { SCHEDULE_RUN_SKIPPED, shardName, shardOf } from "../../../src/domain/operator";
 import { daysInMonth } from "../../../src/domain/schedules";
 import type { Wallet } from "../../../src/durable/wallet/object";
-import { SCHEDULE_RUN_SKIPPED } from "../../../src/durable/wallet/operator-reader";
 import { operatorIndexShards } from "../../../src/lib/config";
 import {
   api,
@@ -39,6 +38,7 @@ import {
   verifyForAmount,
 } from "../../support/helpers";
 import { newTxRef } from "../../../src/lib/ids";
+import { ADMIN_TOKEN_HEADERS } from "../../support/operators";
 import { payCount, uniqueNaira } from "../../support/purchases";
 
 const DAY = 24 * 3_600_000;
@@ -168,7 +168,7 @@ async function airtimeRows(stub: DurableObjectStub<Wallet>) {
 
 describe("scheduled runs from the Wallet's alarm", () => {
   it("a run without the balance is skipped with its reason, holds nothing, reaches the operator index, and the schedule goes on", async () => {
-    const { auth, stub } = await fundedWallet(1_00);
+    const { auth, stub, user_id } = await fundedWallet(1_00);
     const s = await airtimeSchedule(auth, "100");
     const due = Date.now() - 60_000;
     await alarmAt(stub, s.id, due);
@@ -203,6 +203,13 @@ describe("scheduled runs from the Wallet's alarm", () => {
         },
       ]);
     });
+    // The console's overview links it to the wallet's page: no transaction was made.
+    const overview = await api("/admin/console", { headers: ADMIN_TOKEN_HEADERS });
+    expect(overview.status).toBe(200);
+    const html = await overview.text();
+    expect(html).toContain(`href="/api/v1/admin/console/wallets/${user_id}"`);
+    expect(html).toContain(`<code>${s.id}</code> (${lagosDay(due)})`);
+    expect(html).not.toContain(`/admin/console/transactions/${s.id}`);
   }, 60_000);
 
   it("pauses itself after 3 consecutive skips (SCHEDULE_SKIPS_MAX); resuming starts afresh and a run that goes resets the count", async () => {

@@ -19,6 +19,7 @@ import {
 import { describe, expect, it } from "vitest";
 import worker from "../../../src/worker";
 import { DAY_MS, lagosDayKey } from "../../../src/domain/tiers";
+import { previousLagosDay } from "../../../src/domain/reconciliation";
 import {
   api,
   authedJson,
@@ -193,6 +194,13 @@ describe("POST /admin/reconciliations", () => {
       const html = await page.text();
       expect(html).toContain(`href="/api/v1/admin/console/transactions/${omitted}"`);
       expect(html).not.toContain(`/transactions/${matched}"`);
+      // It links to the day before (and after, once that day has ended), and every console
+      // page's header links to the day the nightly run reconciles.
+      const before = new Date(Date.parse(`${day}T00:00:00Z`) - DAY_MS).toISOString();
+      expect(html).toContain(`href="/api/v1/admin/console/reconciliations/${before.slice(0, 10)}"`);
+      expect(html).toContain(
+        `href="/api/v1/admin/console/reconciliations/${previousLagosDay(Date.now())}">Reconciliation`,
+      );
 
       // Idempotent: the same inputs give the same result, which replaces the first.
       expect((await reconcile(day)).status).toBe(200);
@@ -252,6 +260,15 @@ describe("POST /admin/reconciliations", () => {
     expect((await expectProblem(script, 403)).code).toBe("operator_required");
     const never = await api("/admin/reconciliations/2020-01-02", { headers: ADMIN_TOKEN_HEADERS });
     await expectProblem(never, 404);
+    // A day that does not exist is 422 on the reads and the console page too (found by the fuzzer:
+    // the page once threw on it, a 500).
+    for (const path of [
+      "/admin/reconciliations/2026-02-30",
+      "/admin/console/reconciliations/2026-13-01",
+    ])
+      expect(
+        (await expectProblem(await api(path, { headers: ADMIN_TOKEN_HEADERS }), 422)).code,
+      ).toBe("validation_failed");
   });
 
   it("runs nightly from the cron: the Lagos day that ended before the trigger, stored as the cron's run", async () => {
