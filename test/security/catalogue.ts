@@ -1098,6 +1098,14 @@ export const CATALOGUE: readonly Attack[] = [
     test: "refuses the attempt past the limit with 429 and Retry-After, before any VTpass call or stored transaction, airtime and data together, and spares other users",
   },
   {
+    id: "limits-statement-rate",
+    area: "limits",
+    description:
+      "a user asking for statements (each up to 1,000 journal rows, maybe a PDF) as fast as they can: 429 past STATEMENT_USER_LIMITER",
+    file: STATEMENT,
+    test: "429 past STATEMENT_USER_LIMITER in a minute, counting refused asks too; another user is not affected",
+  },
+  {
     id: "limits-purchase-failures",
     area: "limits",
     description:

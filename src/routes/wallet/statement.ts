@@ -8,7 +8,14 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { STATEMENT_RANGE_DAYS_MAX } from "../../domain/limits";
 import { TX_TYPES } from "../../domain/transactions";
 import { STATEMENT_ENTRIES_MAX } from "../../durable/wallet/limits";
-import { bearerSecurity, newRouter, problems, requireUser, userIdOf } from "../../lib/http";
+import {
+  bearerSecurity,
+  limitByUser,
+  newRouter,
+  problems,
+  requireUser,
+  userIdOf,
+} from "../../lib/http";
 import {
   periodOrThrow,
   STATEMENT_CSV_COLUMNS,
@@ -90,7 +97,12 @@ walletStatementRoutes.openapi(
     summary: "The wallet's statement for a period: opening balance, every entry, closing balance",
     description: `Lagos days \`from\` to \`to\`, both included, at most ${STATEMENT_RANGE_DAYS_MAX} days (422 \`statement_period_too_long\`). At most ${STATEMENT_ENTRIES_MAX} entries: a longer period is refused (422 \`statement_too_long\`), never cut. Money held for payments in flight is not on a statement until it is debited.`,
     security: bearerSecurity,
-    middleware: requireUser,
+    // A statement reads up to STATEMENT_ENTRIES_MAX journal rows and may draw a
+    // PDF: STATEMENT_USER_LIMITER bounds how often one user can ask (429 past it).
+    middleware: [
+      requireUser,
+      limitByUser((env) => env.STATEMENT_USER_LIMITER, "statement"),
+    ] as const,
     request: { query: StatementQuery },
     responses: {
       200: {
@@ -105,7 +117,7 @@ walletStatementRoutes.openapi(
           "application/pdf": { schema: z.string().openapi({ format: "binary" }) },
         },
       },
-      ...problems(401, 404, 422),
+      ...problems(401, 404, 422, 429),
     },
   }),
   async (c) => {

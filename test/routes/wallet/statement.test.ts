@@ -32,6 +32,8 @@ import {
   newWallet,
   runReconciler,
   UNBOUNDED_TIERS,
+  WAITS_FOR_RATE_WINDOW_MS,
+  withinOneRateWindow,
 } from "../../support/helpers";
 import { buyAirtime } from "../../support/purchases";
 import { choose, control, envelope } from "../../support/sandbox";
@@ -273,6 +275,32 @@ describe("GET /wallet/statement after real flows", () => {
     const unsigned = await statement({}, { from: day(-1), to: day(1) });
     expect(unsigned.status).toBe(401);
   });
+});
+
+/** STATEMENT_USER_LIMITER in wrangler.jsonc, the same in development and production: 10 per minute per user. */
+const STATEMENT_LIMIT = 10;
+
+describe("GET /wallet/statement is bounded per user", () => {
+  it(
+    "429 past STATEMENT_USER_LIMITER in a minute, counting refused asks too; another user is not affected",
+    async () => {
+      const a = await bearerFor((await newWallet()).user_id);
+      const b = await bearerFor((await newWallet()).user_id);
+      const period = { from: day(-1), to: day(0) };
+      await withinOneRateWindow(20_000);
+      // A refused ask counts (the limit runs before validation), as an answered one does.
+      await expectProblem(await statement(a, { from: day(0), to: day(-1) }), 422);
+      for (let i = 1; i < STATEMENT_LIMIT; i++)
+        expect((await statement(a, { ...period, format: i % 2 ? "csv" : "json" })).status).toBe(
+          200,
+        );
+      const limited = await statement(a, { ...period, format: "pdf" });
+      expect(limited.headers.get("retry-after")).toBe("60");
+      expect((await expectProblem(limited, 429)).code).toBe("rate_limited");
+      expect((await statement(b, { ...period, format: "pdf" })).status).toBe(200);
+    },
+    WAITS_FOR_RATE_WINDOW_MS,
+  );
 });
 
 describe("GET /wallet/statement refuses periods it cannot answer", () => {
