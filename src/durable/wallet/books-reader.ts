@@ -19,9 +19,9 @@
  */
 import { booksShardName, booksShardOf } from "../../domain/books";
 import type { TransactionChange } from "../../domain/records";
-import { log } from "../../lib/log";
 import { BOOKS_SHARDS } from "../books/limits";
 import type { Change, ChangeFeed, Delivery, FeedReader } from "./feed";
+import { deliverByShard, drainInBackground } from "./shard-delivery";
 
 export const BOOKS_READER = "books";
 
@@ -35,41 +35,20 @@ export function booksReader(env: Env): FeedReader {
       if (group) group.versions.push(change.body);
       else groups.set(shard, { seq: change.seq, versions: [change.body] });
     }
-    const failed: { seq: number; error: unknown }[] = [];
-    await Promise.all(
-      [...groups].map(async ([shard, group]) => {
-        try {
-          await env.BOOKS.getByName(booksShardName(shard)).ingest(group.versions, shard);
-        } catch (error) {
-          failed.push({ seq: group.seq, error });
-        }
-      }),
+    return deliverByShard(
+      changes,
+      groups,
+      (group) => group.seq,
+      (shard, group) => env.BOOKS.getByName(booksShardName(shard)).ingest(group.versions, shard),
     );
-    if (failed.length === 0) return { through_seq: changes[changes.length - 1].seq };
-    const first = failed.reduce((a, b) => (b.seq < a.seq ? b : a));
-    const delivered = changes.filter((c) => c.seq < first.seq);
-    return {
-      through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0,
-      error: first.error,
-    };
   };
 }
 
-/**
- * The Wallet's delivery to the books after a change, not awaited: the feed
- * drains one reader single-flight, and a failed or unfinished delivery
- * re-arms the alarm, which delivers again.
- */
+/** The Wallet's delivery to the books after a change (./shard-delivery.ts). */
 export function booksInBackground(
   feed: ChangeFeed,
   ctx: DurableObjectState,
   rearm: () => Promise<void>,
 ): void {
-  const work = feed
-    .drain([BOOKS_READER])
-    .then(async () => {
-      if (feed.state(BOOKS_READER).backlog > 0) await rearm();
-    })
-    .catch((error: unknown) => log.error("background books delivery failed", { error }));
-  ctx.waitUntil(work);
+  drainInBackground(feed, ctx, BOOKS_READER, rearm);
 }

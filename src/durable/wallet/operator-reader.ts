@@ -26,10 +26,16 @@
  * `drainOperations`), so a slow or unavailable shard delays operators' view,
  * never money.
  */
-import { factsByShard, shardKeyOf, shardName, type OperatorFact } from "../../domain/operator";
+import {
+  factsByShard,
+  SCHEDULE_RUN_SKIPPED,
+  shardKeyOf,
+  shardName,
+  type OperatorFact,
+} from "../../domain/operator";
 import { operatorIndexShards } from "../../lib/config";
 import type { Change, ChangeFeed, Delivery, FeedReader } from "./feed";
-import { log } from "../../lib/log";
+import { deliverByShard, drainInBackground } from "./shard-delivery";
 
 function factOf(change: Change): OperatorFact | null {
   switch (change.entity) {
@@ -87,9 +93,6 @@ function factOf(change: Change): OperatorFact | null {
 
 export const OPERATIONS_READER = "operations";
 
-/** The anomaly kind a skipped scheduled run reaches the operator index as (keyed by schedule id and period). */
-export const SCHEDULE_RUN_SKIPPED = "schedule_run_skipped";
-
 /** A fact, the key of its shard (`tx_ref` for factsByShard) and the feed position of the change it came from. */
 type Sequenced = { tx_ref: string; seq: number; fact: OperatorFact };
 
@@ -108,46 +111,24 @@ export function operationsReader(env: Env): FeedReader {
       const fact = factOf(change);
       if (fact) facts.push({ tx_ref: shardKeyOf(fact), seq: change.seq, fact });
     }
-    const failed: { seq: number; error: unknown }[] = [];
-    await Promise.all(
-      [...factsByShard(facts, shards)].map(async ([shard, group]) => {
-        try {
-          await env.OPERATIONS.getByName(shardName(shard)).ingest(
-            group.map((g) => g.fact),
-            { shard, shards },
-          );
-        } catch (error) {
-          failed.push({ seq: group[0].seq, error });
-        }
-      }),
+    return deliverByShard(
+      changes,
+      factsByShard(facts, shards),
+      (group) => group[0].seq,
+      (shard, group) =>
+        env.OPERATIONS.getByName(shardName(shard)).ingest(
+          group.map((g) => g.fact),
+          { shard, shards },
+        ),
     );
-    if (failed.length === 0) return { through_seq: changes[changes.length - 1].seq };
-    const first = failed.reduce((a, b) => (b.seq < a.seq ? b : a));
-    const delivered = changes.filter((c) => c.seq < first.seq);
-    return {
-      through_seq: delivered.length > 0 ? delivered[delivered.length - 1].seq : 0,
-      error: first.error,
-    };
   };
 }
 
-/**
- * The Wallet's delivery to the operator index after a change, off the write's
- * path: not awaited, so a slow or unavailable shard never delays an answer.
- * The feed drains one reader single-flight, so changes made while a delivery
- * runs go together in the next one (one call per shard touched, however
- * many). A failed or unfinished delivery re-arms the alarm, which delivers again.
- */
+/** The Wallet's delivery to the operator index after a change (./shard-delivery.ts). */
 export function operationsInBackground(
   feed: ChangeFeed,
   ctx: DurableObjectState,
   rearm: () => Promise<void>,
 ): void {
-  const work = feed
-    .drain([OPERATIONS_READER])
-    .then(async () => {
-      if (feed.state(OPERATIONS_READER).backlog > 0) await rearm();
-    })
-    .catch((error: unknown) => log.error("background operator index delivery failed", { error }));
-  ctx.waitUntil(work);
+  drainInBackground(feed, ctx, OPERATIONS_READER, rearm);
 }
