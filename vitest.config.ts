@@ -257,8 +257,10 @@ export default defineConfig({
         mongo: true,
         quiet: true,
         // Beside Chromium and `wrangler dev` on two cores, a 1.5 s timeout once cut off the
-        // account check of a withdrawal (a 503 where the test needed 202); the file's four
-        // deliberate hangs cost 5 s each instead of 1.5 s, off the suite's critical path.
+        // account check of a withdrawal (a 503 where the test needed 202). The driver's first
+        // load on the same isolate was the main cause (stuckWithdrawal now loads it first);
+        // this margin is for the browser's load. The file's four deliberate hangs cost 5 s
+        // each instead of 1.5 s, off the suite's critical path.
         providerTimeoutMs: 5_000,
       }),
       workersProject({ name: "ledger", include: LEDGER_PROPERTY_TESTS, exclude: [], mongo: false }),

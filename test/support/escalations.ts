@@ -8,11 +8,16 @@ import { runInDurableObject } from "cloudflare:test";
 import { expect } from "vitest";
 import { FUND_PENDING_MAX_CEILING, WITHDRAW_ESCALATE_AFTER_MS } from "../../src/domain/limits";
 import { newTxRef, randomBase32 } from "../../src/lib/ids";
+import { loadMongoDriver } from "../../src/projection/mongo-client";
 import { api, authedJson, fundedWallet, newWallet, runReconciler } from "./helpers";
 import { control, envelope } from "./sandbox";
 
 /** A withdrawal whose transfer hangs at the provider, past its deadline, escalated by the reconciler. */
 export async function stuckWithdrawal() {
+  // Often a file's first wallet, followed at once by a timed call (the account check): the
+  // driver's first load would run beside it on the same isolate (loadMongoDriverFirst says why),
+  // and once made the check outlast the provider timeout (503 instead of 202).
+  await loadMongoDriver();
   const w = await fundedWallet(500_000);
   const note = `stuck-${randomBase32(10)}`;
   await envelope(
