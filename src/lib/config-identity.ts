@@ -76,6 +76,8 @@ export type SecretCheck = (
   value: string | undefined,
   minimums: { readonly min_chars: number; readonly min_bits: number },
   development_default: string,
+  /** A rule of the secret's own kind: its refusal's words, or null. */
+  shape?: (value: string) => string | null,
 ) => string | null;
 
 /** The identity settings, checked; problems name variables, never values. */

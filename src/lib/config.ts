@@ -34,24 +34,13 @@ import {
   PROVIDER_TIMEOUT_DEFAULT_MS,
   PROVIDER_TIMEOUT_MAX_MS,
   PROVIDER_TIMEOUT_MIN_MS,
-  VTPASS_CALLBACK_SECRET_MINIMUMS,
   VTPASS_PAY_TIMEOUT_MS,
   WS_SOCKETS_LIMIT_CEILING,
   WS_SOCKETS_PER_ADDRESS_DEFAULT,
   WS_SOCKETS_PER_USER_DEFAULT,
-  VTPASS_READ_TIMEOUT_MS,
 } from "./limits";
-import {
-  DEV_DEFAULTS,
-  DEV_VTPASS_CALLBACK_SECRET,
-  DEV_VTPASS_KEYS,
-  FLUTTERWAVE_TEST_KEY,
-  PLACEHOLDER,
-  type SecretName,
-  URL_SEGMENT_SAFE,
-  VTPASS_LIVE_BASE,
-  VTPASS_SANDBOX_BASE,
-} from "./config-values";
+import { DEV_DEFAULTS, FLUTTERWAVE_TEST_KEY, PLACEHOLDER, type SecretName } from "./config-values";
+import { type VtpassConfig, vtpassConfig } from "./config-vtpass";
 
 export { DEV_VTPASS_KEYS, VTPASS_LIVE_BASE, VTPASS_SANDBOX_BASE } from "./config-values";
 import { FOUR_EYES_SETTINGS } from "./config-acts";
@@ -234,85 +223,7 @@ export type Config = Omit<Parsed, SecretName | "VTPASS_SANDBOX_MODE"> & {
   kyc: TierPolicy; // KYC tiers (./config-kyc.ts): the table in force, whether tier 0 may move money
 };
 
-export type VtpassConfig = {
-  /** Null: the embedded look-alike, on the request's origin. */
-  base_url: string | null;
-  api_key: string;
-  public_key: string;
-  secret_key: string;
-  timeout_ms: number;
-  read_timeout_ms: number;
-  callback_secret: string;
-};
-
-/**
- * VTpass is optional: a deployment without its keys runs funding and
- * withdrawals, and answers purchases 503. Keys given in production must come
- * complete, with a strong callback secret, and not in sandbox mode.
- */
-function vtpassConfig(
-  values: Parsed,
-  production: boolean,
-  sandbox: boolean,
-  problems: string[],
-): VtpassConfig | null {
-  const keys = {
-    api_key: values.VTPASS_API_KEY,
-    public_key: values.VTPASS_PUBLIC_KEY,
-    secret_key: values.VTPASS_SECRET_KEY,
-  };
-  const common = { timeout_ms: values.VTPASS_TIMEOUT_MS, read_timeout_ms: VTPASS_READ_TIMEOUT_MS };
-  if (!production) {
-    return {
-      base_url:
-        values.VTPASS_BASE_URL ??
-        (sandbox
-          ? null
-          : (values.VTPASS_SANDBOX_MODE ?? true)
-            ? VTPASS_SANDBOX_BASE
-            : VTPASS_LIVE_BASE),
-      api_key: keys.api_key ?? DEV_VTPASS_KEYS.api_key,
-      public_key: keys.public_key ?? DEV_VTPASS_KEYS.public_key,
-      secret_key: keys.secret_key ?? DEV_VTPASS_KEYS.secret_key,
-      callback_secret: values.VTPASS_CALLBACK_SECRET ?? DEV_VTPASS_CALLBACK_SECRET,
-      ...common,
-    };
-  }
-  // Checked whenever it is set: without the keys it is unused, but a weak
-  // value must not wait in the environment for the keys to arrive.
-  const callback = values.VTPASS_CALLBACK_SECRET;
-  const configured =
-    keys.api_key !== undefined || keys.public_key !== undefined || keys.secret_key !== undefined;
-  if (configured || callback !== undefined) {
-    const problem = secretProblem(
-      callback,
-      VTPASS_CALLBACK_SECRET_MINIMUMS,
-      DEV_VTPASS_CALLBACK_SECRET,
-      (value) =>
-        URL_SEGMENT_SAFE.test(value)
-          ? null
-          : "characters other than A-Z a-z 0-9 . _ ~ - (it is a URL path segment)",
-    );
-    if (problem) problems.push(`VTPASS_CALLBACK_SECRET: ${problem}`);
-  }
-  if (!configured) return null;
-  for (const [name, value] of [
-    ["VTPASS_API_KEY", keys.api_key],
-    ["VTPASS_PUBLIC_KEY", keys.public_key],
-    ["VTPASS_SECRET_KEY", keys.secret_key],
-  ] as const) {
-    if (value === undefined) problems.push(`${name}: missing (the other VTpass keys are set)`);
-  }
-  if (!keys.api_key || !keys.public_key || !keys.secret_key || !callback) return null;
-  return {
-    base_url: values.VTPASS_BASE_URL ?? VTPASS_LIVE_BASE,
-    api_key: keys.api_key,
-    public_key: keys.public_key,
-    secret_key: keys.secret_key,
-    callback_secret: callback,
-    ...common,
-  };
-}
+export type { VtpassConfig } from "./config-vtpass";
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 
@@ -415,7 +326,7 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
       problems.push("APP_ADDRESS: must be https in production");
   }
   const sandbox = !production && values.SANDBOX_ENABLED;
-  const vtpass = vtpassConfig(values, production, sandbox, problems);
+  const vtpass = vtpassConfig(values, production, sandbox, problems, secretProblem);
   const access = accessSettings(values, production, sandbox, problems);
   const identity = identityConfig(values, production, sandbox, problems, secretProblem);
   const kyc = kycPolicy(values, production, problems);
