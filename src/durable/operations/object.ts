@@ -65,11 +65,11 @@ import {
   INDEX_MOVE_STEPS_PER_ALARM,
   OPERATOR_INGEST_MAX,
   OPERATOR_LIST_MAX,
-  PROJECTION_LAG_WALLETS_MAX,
   PROVIDER_PROBLEM_RECENT_MS,
   USERS_INDEX_PAGE_MAX,
 } from "./limits";
 import type { AuditEntry } from "../../domain/acts";
+import { clearProjectionLag, projectionLagOf, recordProjectionLag } from "./projection-lag";
 import { ActsIndex, type AuditQuery, type IndexedProposal } from "./acts-index";
 import { OperatorIndex } from "./operator-index";
 import { OPERATIONS_MIGRATIONS } from "./schema";
@@ -246,58 +246,16 @@ export class Operations extends DurableObject<Env> {
   // ---- MongoDB projection lag --------------------------------------------------------
 
   async reportProjectionLag(report: ProjectionLagReport): Promise<void> {
-    const now_ms = Date.now();
-    const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => {
-      const known =
-        sql.exec("SELECT 1 FROM projection_lag WHERE user_id = ?", report.user_id).toArray()
-          .length > 0;
-      const rows = sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n;
-      if (!known && rows >= PROJECTION_LAG_WALLETS_MAX) {
-        sql.exec(
-          "INSERT INTO projection_lag_overflow (id, last_at_ms) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET last_at_ms = excluded.last_at_ms",
-          now_ms,
-        );
-        return;
-      }
-      sql.exec(
-        `INSERT INTO projection_lag (user_id, backlog, oldest_at_ms, failures, reported_at_ms) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (user_id) DO UPDATE SET backlog = excluded.backlog, oldest_at_ms = MIN(oldest_at_ms, excluded.oldest_at_ms),
-           failures = excluded.failures, reported_at_ms = excluded.reported_at_ms`,
-        report.user_id,
-        report.backlog,
-        report.oldest_at_ms,
-        report.failures,
-        now_ms,
-      );
-    });
+    recordProjectionLag(this.ctx.storage, report);
   }
 
   async clearProjectionLag(user_id: string): Promise<void> {
-    const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => {
-      sql.exec("DELETE FROM projection_lag WHERE user_id = ?", user_id);
-      // Room again below the cap: wallets that were not stored report again from their alarms.
-      if (sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM projection_lag").one().n === 0)
-        sql.exec("DELETE FROM projection_lag_overflow");
-    });
+    clearProjectionLag(this.ctx.storage, user_id);
   }
 
   /** One aggregate over the lagging wallets (readiness). */
   async projectionLag(): Promise<ProjectionLag> {
-    const sql = this.ctx.storage.sql;
-    const agg = sql
-      .exec<{ n: number; backlog: number; oldest: number | null }>(
-        "SELECT COUNT(*) AS n, COALESCE(SUM(backlog), 0) AS backlog, MIN(oldest_at_ms) AS oldest FROM projection_lag",
-      )
-      .one();
-    const capped = sql.exec("SELECT 1 FROM projection_lag_overflow").toArray().length > 0;
-    return {
-      wallets_behind: agg.n,
-      backlog_changes: agg.backlog,
-      oldest_at_ms: agg.oldest,
-      capped,
-    };
+    return projectionLagOf(this.ctx.storage);
   }
 
   // ---- Layout: which shard this is, and the count the index is built with ------------
