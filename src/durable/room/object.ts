@@ -38,6 +38,7 @@ import { ROOM_SOCKETS_MAX, WS_FRAME_MAX_BYTES } from "./limits";
 import { log } from "../../lib/log";
 import { one, SchemaOnFirstWrite } from "../../lib/sqlite";
 import { MIGRATIONS, SnapshotSchema } from "./schema";
+import { isTerminal, recordSnapshot, type StoredSnapshot, storedSnapshot } from "./snapshot-store";
 import { closeAt, credentialExpired, deadlineOf, releaseLease } from "./sockets";
 import {
   batchMessageOf,
@@ -74,10 +75,6 @@ export {
   type Via,
 } from "./connect";
 
-function isTerminal(status: StatusSnapshot["status"]): boolean {
-  return status !== "PENDING";
-}
-
 // ---- The object ------------------------------------------------------------------
 
 export class Room extends DurableObject<Env> {
@@ -97,62 +94,17 @@ export class Room extends DurableObject<Env> {
 
   // ==== Snapshot ==================================================================
 
-  private row(): { snapshot: StatusSnapshot; terminal_at_ms: number | null } | null {
-    if (!this.schema.exists) return null;
-    const row = one(
-      this.ctx.storage.sql.exec<{ body: string; terminal_at_ms: number | null }>(
-        "SELECT body, terminal_at_ms FROM snapshot WHERE id = 1",
-      ),
-    );
-    return row
-      ? { snapshot: JSON.parse(row.body) as StatusSnapshot, terminal_at_ms: row.terminal_at_ms }
-      : null;
+  private row(): StoredSnapshot | null {
+    return storedSnapshot(this.ctx.storage, this.schema);
   }
 
   private current(): StatusSnapshot | null {
     return this.row()?.snapshot ?? null;
   }
 
-  private storedBody(): string | null {
-    if (!this.schema.exists) return null;
-    return (
-      one(this.ctx.storage.sql.exec<{ body: string }>("SELECT body FROM snapshot WHERE id = 1"))
-        ?.body ?? null
-    );
-  }
-
-  /**
-   * Apply the never-backwards rules and store. `accepted` is publish's answer
-   * (unchanged from before this file gained sockets); `changed` says whether
-   * watchers have anything new to hear (a repeat of the same body is not news).
-   */
-  private record(
-    snapshot: StatusSnapshot,
-    now_ms: number,
-  ): { accepted: boolean; changed: boolean } {
-    const existing = this.current();
-    if (existing) {
-      if (existing.owner_user_id !== snapshot.owner_user_id)
-        throw new Error("room owner cannot change");
-      if (existing.tx_ref !== snapshot.tx_ref) throw new Error("room tx_ref cannot change");
-      // The Wallet is the only writer and bumps the version on every change: an
-      // older or equal version is a redelivery (or a late recovery read).
-      if (snapshot.version <= (existing.version ?? 0)) return { accepted: false, changed: false };
-    }
-    const body = JSON.stringify(snapshot);
-    const changed = this.storedBody() !== body;
-    this.schema.ensure();
-    this.ctx.storage.sql.exec(
-      `INSERT INTO snapshot (id, owner_user_id, body, status, updated_at_ms, terminal_at_ms) VALUES (1, ?, ?, ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET body = excluded.body, status = excluded.status, updated_at_ms = excluded.updated_at_ms,
-         terminal_at_ms = COALESCE(snapshot.terminal_at_ms, excluded.terminal_at_ms)`,
-      snapshot.owner_user_id,
-      body,
-      snapshot.status,
-      snapshot.updated_at_ms,
-      isTerminal(snapshot.status) ? now_ms : null,
-    );
-    return { accepted: true, changed };
+  /** The never-backwards rules, then storage (./snapshot-store.ts). */
+  private record(snapshot: StatusSnapshot, now_ms: number) {
+    return recordSnapshot(this.ctx.storage, this.schema, snapshot, now_ms);
   }
 
   /** Record a new version; returns whether it was newer than what we had. Watchers hear every new version. */
