@@ -16,7 +16,7 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, origin, poll, registeredUser } from "./helpers";
+import { api, fundThroughCheckout, origin, registeredUser } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
@@ -71,16 +71,7 @@ type Dom = {
 describe("an electricity token on the status page, in a real browser", () => {
   it("shows the prepaid token grouped in fours and copies it; a token that comes on requery appears on the open page", async () => {
     const { client } = await registeredUser("bills");
-    const funding = await client.fund({ amount: "30000" });
-    await fetch(funding.payment_link!, {
-      method: "POST",
-      body: new URLSearchParams({ outcome: "full" }),
-      redirect: "manual",
-    });
-    await poll(
-      () => client.wallet(),
-      (w) => w.balance_minor === 30_000_00,
-    );
+    await fundThroughCheckout(client, 30_000_00);
 
     // The user verifies the meter, then pays.
     const meter = await client.verifyMeter({

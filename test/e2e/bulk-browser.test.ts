@@ -17,7 +17,7 @@
 import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, poll, registeredUser } from "./helpers";
+import { api, fundThroughCheckout, poll, registeredUser } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
@@ -61,17 +61,7 @@ const FINAL = new Set(["succeeded", "failed", "refused", "skipped"]);
 describe("a bulk top-up watched in a real browser", () => {
   it("uploads a CSV of 50 lines and sees every line reach a final status over the WebSocket", async () => {
     const { client, auth } = await registeredUser("bulk");
-    const funding = await client.fund({ amount: String(FUNDED_NAIRA) });
-    await fetch(funding.payment_link!, {
-      method: "POST",
-      body: new URLSearchParams({ outcome: "full" }),
-      redirect: "manual",
-    });
-    const opening = await poll(
-      () => client.wallet(),
-      (w) => w.balance_minor === FUNDED_NAIRA * 100,
-    );
-    expect(opening.balance_minor).toBe(FUNDED_NAIRA * 100);
+    const opening = await fundThroughCheckout(client, FUNDED_NAIRA * 100);
 
     // 50 distinct amounts from a random start: at most 50 x 250 = NGN 12,500.
     const start = 100 + Math.floor(Math.random() * 150);

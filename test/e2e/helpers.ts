@@ -1,5 +1,5 @@
 /** Helpers for the Node end-to-end tests that drive `wrangler dev` over HTTP. */
-import { inject } from "vitest";
+import { expect, inject } from "vitest";
 import WebSocket from "ws";
 import {
   createWalletClient,
@@ -61,4 +61,28 @@ export async function registeredUser(tag: string) {
   if (client.lastStatus() !== 201) throw new Error(`register: ${client.lastStatus()}`);
   await client.login(email, password);
   return { email, password, client, auth: { authorization: `Bearer ${client.token}` } };
+}
+
+/**
+ * Fund `amount_minor` through the Flutterwave look-alike's hosted checkout,
+ * paid in full, and wait until the wallet's balance is exactly that.
+ */
+export async function fundThroughCheckout(
+  client: ReturnType<typeof newClient>,
+  amount_minor: number,
+) {
+  const funding = await client.fund({ amount: (amount_minor / 100).toFixed(2) });
+  expect(client.lastStatus(), JSON.stringify(funding)).toBe(201);
+  const paid = await fetch(funding.payment_link!, {
+    method: "POST",
+    body: new URLSearchParams({ outcome: "full" }),
+    redirect: "manual",
+  });
+  expect(paid.status).toBe(303);
+  const wallet = await poll(
+    () => client.wallet(),
+    (w) => w.balance_minor === amount_minor,
+  );
+  expect(wallet.balance_minor).toBe(amount_minor);
+  return wallet;
 }

@@ -6,7 +6,7 @@
  * the watch included, goes through the TypeScript client.
  */
 import { describe, expect, it } from "vitest";
-import { collect, origin, poll, registeredUser } from "./helpers";
+import { collect, fundThroughCheckout, origin, registeredUser } from "./helpers";
 
 function amount(): string {
   // Whole naira the 30-second duplicate rule (same number and amount) has not
@@ -26,15 +26,7 @@ describe("airtime end to end against `wrangler dev`", () => {
     };
 
     // Fund 20,000 through the Flutterwave look-alike's checkout.
-    const funding = await client.fund({ amount: "20000" });
-    await fetch(funding.payment_link!, {
-      method: "POST",
-      body: new URLSearchParams({ outcome: "full" }),
-      redirect: "manual",
-    });
-    expect((await poll(wallet, (w) => w.balance_minor === 20_000_00)).balance_minor).toBe(
-      20_000_00,
-    );
+    await fundThroughCheckout(client, 20_000_00);
 
     // Delivered at once: debited.
     const first = amount();

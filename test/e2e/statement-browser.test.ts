@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { api, poll, registeredUser } from "./helpers";
+import { api, fundThroughCheckout, registeredUser } from "./helpers";
 
 const CHROMIUM = "/usr/bin/chromium";
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"];
@@ -113,16 +113,7 @@ const grouped = (minor: number) =>
 describe("a statement PDF in a real browser", () => {
   it("downloads in the page with the user's token, renders a first page that is not blank, and reads the closing balance", async () => {
     const { client } = await registeredUser("statement");
-    const funding = await client.fund({ amount: "7500.25" });
-    await fetch(funding.payment_link!, {
-      method: "POST",
-      body: new URLSearchParams({ outcome: "full" }),
-      redirect: "manual",
-    });
-    await poll(
-      () => client.wallet(),
-      (w) => w.balance_minor === 7_500_25,
-    );
+    await fundThroughCheckout(client, 7_500_25);
     const airtime = 100 + Math.floor(Math.random() * 900);
     const bought = await client.buyAirtime({
       phone: "08011111111",

@@ -4,7 +4,7 @@
  * the client does not make, stays a plain form post.
  */
 import { describe, expect, it } from "vitest";
-import { api, poll, registeredUser } from "./helpers";
+import { api, fundThroughCheckout, poll, registeredUser } from "./helpers";
 
 describe("withdrawal end to end against `wrangler dev` (real HTTP, real local queue, sandbox transfers)", () => {
   it("funds, withdraws to a bank account and sees the transfer settle; a failing account gets its hold back", async () => {
@@ -12,13 +12,7 @@ describe("withdrawal end to end against `wrangler dev` (real HTTP, real local qu
     const wallet = () => client.wallet();
 
     // Fund 5,000 through the sandbox checkout.
-    const funding = await client.fund({ amount: "5000" });
-    await fetch(funding.payment_link!, {
-      method: "POST",
-      body: new URLSearchParams({ outcome: "full" }),
-      redirect: "manual",
-    });
-    expect((await poll(wallet, (w) => w.balance_minor === 500_000)).balance_minor).toBe(500_000);
+    await fundThroughCheckout(client, 500_000);
 
     // The account resolves to a name first.
     const resolved = await client.api.GET("/api/v1/wallet/flutterwave/verify-bank", {
